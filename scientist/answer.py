@@ -1,0 +1,123 @@
+"""The typed answer returned by :meth:`Scientist.ask` and printed by ``ask --json``."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Answer",
+    "Demo",
+    "Reference",
+    "Step",
+    "TaskGuess",
+    "TaskResult",
+    "Workflow",
+]
+
+#: Bump whenever the JSON schema of :class:`Answer` changes.
+SCHEMA_VERSION = "1.0"
+
+
+class TaskGuess(BaseModel):
+    """One candidate task."""
+
+    id: str = Field(description="Task id from the taxonomy.")
+    label: str = Field(description="Human-readable task name.")
+    confidence: float = Field(ge=0, le=1, description="Share of the classifier's belief, in [0, 1].")
+    cosine: float = Field(description="Best cosine similarity between the question and the task's texts.")
+
+
+class TaskResult(TaskGuess):
+    """The task the question is classified as, with its runner-up."""
+
+    runner_up: TaskGuess | None = Field(default=None, description="The second most likely task.")
+    clear: bool = Field(description="False when no task matched the question well enough to be sure.")
+    model_task: str | None = Field(
+        default=None, description="Task id the recommended model was built for, when known."
+    )
+    matches_model: bool | None = Field(
+        default=None, description="Whether the question's task is the recommended model's own task."
+    )
+
+
+class Step(BaseModel):
+    """One step of the workflow."""
+
+    name: str = Field(description="Short name of the step.")
+    detail: str = Field(description="What the step does.")
+    stage: str = Field(description="input, model or output.")
+    op: str | None = Field(default=None, description="Operation the demo runs for this step.")
+
+
+class Workflow(BaseModel):
+    """Input -> model -> output, as concrete steps."""
+
+    model_id: str | None = Field(description="Id of the record whose model card defines the workflow.")
+    model: str | None = Field(description="Name of the model.")
+    input: str = Field(description="What goes in.")
+    steps: list[Step] = Field(description="The steps, in order.")
+    output: str = Field(description="What comes out.")
+    mermaid: str = Field(description="The same workflow as a Mermaid flowchart.")
+    can: list[str] = Field(default_factory=list, description="What the model can be expected to do (model card).")
+    cannot: list[str] = Field(default_factory=list, description="What it cannot be expected to do (model card).")
+    grounded: bool = Field(description="True when the steps come from a model card in the corpus.")
+
+
+class Reference(BaseModel):
+    """A corpus record that supports (or only loosely relates to) the answer."""
+
+    id: str = Field(description="Record id.")
+    kind: str = Field(description="model or paper.")
+    title: str = Field(description="Model name or paper title.")
+    url: str | None = Field(description="Paper link from the record.")
+    github: str | None = Field(description="Code link from the record.")
+    score: float = Field(description="Cosine similarity between the question and the record.")
+    relevance: str = Field(description="direct, related, loose or none.")
+    why: str = Field(description="One sentence on why the record is (or is only loosely) relevant.")
+
+
+class Demo(BaseModel):
+    """What the demo ran on the user's photo."""
+
+    input: str = Field(description="Path of the user's photo (never modified).")
+    output: str = Field(description="Path of the restored image.")
+    comparison: str = Field(description="Path of the before/after comparison image.")
+    weights: str = Field(description="Which weights ran (bundled, a file, or an environment setting).")
+    variant: str = Field(description="MIMO-UNet or MIMO-UNet+.")
+    device: str = Field(description="cpu or cuda.")
+    tiles: int = Field(description="Number of tiles the photo was cut into.")
+    size: list[int] = Field(description="Width and height of the restored image.")
+    seconds: float = Field(description="Wall time of the restoration.")
+    gain: float = Field(description="Linear-light brightness gain applied before the network (1 = none).")
+    noise_before: float = Field(description="Estimated noise standard deviation of the input (0-255 scale).")
+    noise_after: float = Field(description="Estimated noise standard deviation of the output (0-255 scale).")
+    brightness_before: float = Field(description="Mean brightness of the input (0-255).")
+    brightness_after: float = Field(description="Mean brightness of the output (0-255).")
+    steps: list[str] = Field(description="Names of the workflow steps that ran, in order.")
+
+
+class Answer(BaseModel):
+    """A grounded three-part answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: str = Field(default=SCHEMA_VERSION, description="Version of this JSON schema.")
+    question: str = Field(description="The question, with any links removed.")
+    in_scope: bool = Field(description="False when no corpus record clears the relevance cutoff.")
+    task: TaskResult = Field(description="Part 1: the task.")
+    workflow: Workflow | None = Field(description="Part 2: input -> model -> output (None when out of scope).")
+    references: list[Reference] = Field(description="Part 3: supporting records, best first.")
+    nearest: list[Reference] = Field(
+        default_factory=list, description="When out of scope: the nearest records, for transparency."
+    )
+    notes: list[str] = Field(default_factory=list, description="Honest caveats about the answer.")
+    markdown: str = Field(default="", description="The answer rendered as Markdown.")
+    text: str = Field(default="", description="The answer rendered as plain text.")
+    demo: Demo | None = Field(default=None, description="The demo run, when a photo was given.")
+
+    def to_markdown(self) -> str:
+        return self.markdown
+
+    def to_text(self) -> str:
+        return self.text

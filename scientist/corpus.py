@@ -1,0 +1,179 @@
+"""A corpus: the records that may be cited, plus the task taxonomy."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import CorpusError
+from .ingest import load_records, parse_catalog
+from .paths import data_path, user_dir
+from .records import Record, Task
+
+__all__ = ["Corpus", "add_to_user_corpus", "load_corpus", "load_tasks", "write_atomic"]
+
+_RECORD_SUFFIXES = {".yaml", ".yml", ".json", ".jsonl", ".ndjson", ".txt", ".md"}
+TASKS_FILE = "tasks.yaml"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_tasks(path: Path | None = None) -> list[Task]:
+    """The task taxonomy (the packaged one unless ``path`` is given)."""
+    path = path or data_path("corpus") / TASKS_FILE
+    try:
+        raw = yaml.safe_load(path.read_text("utf-8"))
+        tasks = [Task.model_validate(t) for t in raw["tasks"]]
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        raise CorpusError(f"{path.name}: cannot read the task taxonomy ({exc.__class__.__name__})") from None
+    return tasks
+
+
+@dataclass
+class Corpus:
+    """Records and taxonomy, de-duplicated by id."""
+
+    records: list[Record]
+    tasks: list[Task]
+    sources: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        seen: dict[str, Record] = {}
+        unique = []
+        for rec in self.records:
+            if rec.id in seen:
+                if seen[rec.id].links() != rec.links() or seen[rec.id].title != rec.title:
+                    warnings.warn(f"duplicate record id {rec.id!r} from {rec.source}: kept the first", stacklevel=2)
+                continue
+            seen[rec.id] = rec
+            unique.append(rec)
+        self.records = unique
+        self._by_id = seen
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def get(self, record_id: str) -> Record | None:
+        return self._by_id.get(record_id)
+
+    def task(self, task_id: str) -> Task | None:
+        return next((t for t in self.tasks if t.id == task_id), None)
+
+    def allowed_urls(self) -> set[str]:
+        """Every link a record of this corpus carries: the only links an answer may show."""
+        return {u for r in self.records for u in r.links()}
+
+    def fingerprint(self) -> str:
+        """A hash of the content that the index depends on."""
+        h = hashlib.sha256()
+        for rec in self.records:
+            h.update(rec.model_dump_json(exclude={"source"}).encode())
+        for task in self.tasks:
+            h.update(task.model_dump_json().encode())
+        return h.hexdigest()
+
+    def with_cards_from(self, other: Corpus) -> Corpus:
+        """Attach model cards and tasks of ``other``'s records that share a link with ours."""
+        by_link = {u: r for r in other.records for u in r.links()}
+        enriched = []
+        for rec in self.records:
+            match = next((by_link[u] for u in rec.links() if u in by_link), None)
+            if match is not None:
+                update = {}
+                if rec.card is None and match.card is not None:
+                    update["card"] = match.card
+                if not rec.tasks and match.tasks:
+                    update["tasks"] = match.tasks
+                if not rec.summary and match.summary:
+                    update["summary"] = match.summary
+                rec = rec.model_copy(update=update)
+            enriched.append(rec)
+        return Corpus(enriched, self.tasks, self.sources)
+
+
+def _files_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _RECORD_SUFFIXES
+                  and p.name != TASKS_FILE and not p.name.startswith("."))
+
+
+def load_corpus(path: str | Path | None = None, *, include_user: bool = True) -> Corpus:
+    """Load a corpus.
+
+    With no ``path``: the packaged records plus those added by the user.  With
+    a folder: every record file in it (its own ``tasks.yaml`` if present).  With
+    a file: the records of that one catalog or seed document.
+    """
+    tasks_path = None
+    if path is None:
+        folder = data_path("corpus")
+        files = _files_in(folder)
+        udir = user_dir() / "corpus"
+        if include_user and udir.is_dir():
+            files += _files_in(udir)
+    else:
+        p = Path(path)
+        if not p.exists():
+            raise CorpusError(f"{p}: no such corpus file or folder")
+        if p.is_dir():
+            files = _files_in(p)
+            if (p / TASKS_FILE).is_file():
+                tasks_path = p / TASKS_FILE
+        else:
+            files = [p]
+    records: list[Record] = []
+    for f in files:
+        records += load_records(f)
+    return Corpus(records, load_tasks(tasks_path), [str(f.name) for f in files])
+
+
+def add_to_user_corpus(files: list[Path]) -> list[Record]:
+    """Validate catalog or seed files and store their records in the user corpus."""
+    added: list[Record] = []
+    existing = {r.id for r in load_corpus().records}
+    for f in files:
+        recs = load_records(f)
+        if not recs:
+            raise CorpusError(f"{f}: holds no records")
+        fresh = [r for r in recs if r.id not in existing]
+        for r in recs:
+            if r.id in existing:
+                warnings.warn(f"{r.id}: already in the corpus, not added again", stacklevel=2)
+        if not fresh:
+            continue
+        payload = {"records": [r.model_dump(exclude_none=True, exclude={"source"}) for r in fresh]}
+        target = user_dir() / "corpus" / f"{Path(f).stem}.yaml"
+        n = 1
+        while target.exists():
+            n += 1
+            target = target.with_name(f"{Path(f).stem}-{n}.yaml")
+        text = yaml.safe_dump(payload, sort_keys=False, allow_unicode=True)
+        parse_catalog(text, "yaml", target.name)  # round-trips before it is written
+        write_atomic(target, text.encode())
+        existing.update(r.id for r in fresh)
+        added += fresh
+    return added
+
+
+def dump_json(records: list[Record]) -> str:
+    return json.dumps([r.model_dump(exclude_none=True) for r in records], indent=1)

@@ -1,0 +1,274 @@
+"""Read records from seed documents and from JSON, JSONL and YAML catalogs.
+
+A *seed document* is the plain-text prompt format the project started from: a
+quoted question, a "Recommended AI Models" section and a "Related Papers"
+section, each record a block of ``Key: value`` lines (Model, Paper, GitHub,
+Summary).  A *catalog* is a list of records in JSON, JSONL or YAML with
+common field spellings; fields the model does not know are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import CorpusError
+from .records import Record, slugify
+
+__all__ = ["Seed", "load_records", "parse_catalog", "parse_seed", "read_seed"]
+
+# normalised source key -> Record field
+_FIELD_NAMES = {
+    "id": "id",
+    "name": "title",
+    "modeluniquename": "title",
+    "model": "title",
+    "modelname": "title",
+    "title": "title",
+    "papertitle": "title",
+    "paper": "url",
+    "paperurl": "url",
+    "url": "url",
+    "arxiv": "url",
+    "pdf": "url",
+    "github": "github",
+    "githuburl": "github",
+    "code": "github",
+    "repo": "github",
+    "huggingface": "huggingface",
+    "hf": "huggingface",
+    "huggingfaceurl": "huggingface",
+    "summary": "summary",
+    "abstract": "summary",
+    "description": "summary",
+    "category": "category",
+    "detailedcategory": "category",
+    "dataset": "dataset",
+    "datasets": "dataset",
+    "tasks": "tasks",
+    "task": "tasks",
+    "kind": "kind",
+    "type": "kind",
+    "card": "card",
+}
+
+
+def _norm_key(key: object) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(key).lower())
+
+
+def _to_record(raw: dict, source: str, default_kind: str, where: str) -> Record | None:
+    data: dict = {}
+    for key, value in raw.items():
+        target = _FIELD_NAMES.get(_norm_key(key))
+        if target is None or value is None or target in data:
+            continue
+        data[target] = value
+    if isinstance(data.get("tasks"), str):
+        data["tasks"] = [t.strip() for t in data["tasks"].split(",") if t.strip()]
+    if isinstance(data.get("dataset"), list):
+        data["dataset"] = ", ".join(map(str, data["dataset"]))
+    for key in ("title", "summary", "category", "id"):
+        if key in data and not isinstance(data[key], str):
+            data[key] = str(data[key])
+    kind = str(data.get("kind") or default_kind).lower()
+    data["kind"] = "paper" if kind.startswith("paper") else "model"
+    if not str(data.get("title", "")).strip():
+        warnings.warn(f"{where}: skipped a record without a name or title", stacklevel=2)
+        return None
+    data.setdefault("id", slugify(str(data["title"])))
+    data["id"] = slugify(str(data["id"]))
+    data["source"] = source
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            rec = Record.model_validate(data)
+        for w in caught:
+            warnings.warn(f"{where}: {w.message}", stacklevel=2)
+        return rec
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise CorpusError(f"{where}: invalid record ({loc}: {first['msg']})") from None
+
+
+# --------------------------------------------------------------------------
+# seed documents
+# --------------------------------------------------------------------------
+@dataclass
+class Seed:
+    """A parsed seed document: its question and its records."""
+
+    question: str
+    records: list[Record] = field(default_factory=list)
+    source: str = ""
+
+
+_SECTION_RE = re.compile(r"^#{1,6}\s*(.+?)\s*:?\s*$")
+_FIELD_RE = re.compile(r"^(Model|Paper|Title|GitHub|Github|Summary|Hugging ?Face|Category|Dataset)\s*:\s*(.*)$", re.I)
+
+
+def parse_seed(text: str, source: str = "seed") -> Seed:
+    """Parse a seed document.  Raises :class:`CorpusError` when it has no question."""
+    if "\x00" in text:
+        raise CorpusError(f"{source}: not a text file")
+    lines = text.splitlines()
+    question = _seed_question(lines)
+    if not question:
+        raise CorpusError(f"{source}: no question found (expected a quoted question after 'asked')")
+    records: list[Record] = []
+    kind: str | None = None
+    current: dict | None = None
+    last_key: str | None = None
+
+    def flush() -> None:
+        nonlocal current
+        if current and kind:
+            rec = _to_record(current, source, kind, f"{source}")
+            if rec is not None:
+                records.append(rec)
+        current = None
+
+    for line in lines:
+        stripped = line.strip()
+        m = _SECTION_RE.match(stripped)
+        if m:
+            flush()
+            heading = m.group(1).lower()
+            if "model" in heading and "recommend" in heading or heading.startswith("models"):
+                kind = "model"
+            elif "paper" in heading:
+                kind = "paper"
+            else:
+                kind = None
+            continue
+        if kind is None:
+            continue
+        if stripped.lower().rstrip(":") == "answer":
+            flush()
+            kind = None
+            continue
+        f = _FIELD_RE.match(stripped)
+        if f:
+            key = f.group(1).lower().replace(" ", "")
+            if key in ("model", "title") and current and ("model" in current or "title" in current):
+                flush()
+            if current is None:
+                current = {}
+            key = {"paper": "paper", "github": "github"}.get(key, key)
+            current[key] = f.group(2).strip()
+            last_key = key
+        elif stripped and current is not None and last_key == "summary":
+            current["summary"] += " " + stripped
+    flush()
+    return Seed(question=question, records=records, source=source)
+
+
+def _seed_question(lines: list[str]) -> str:
+    for i, line in enumerate(lines):
+        if "asked" in line.lower() and "question" in line.lower():
+            rest = "\n".join(lines[i + 1 : i + 6])
+            m = re.search(r"[\"\u201c](.+?)[\"\u201d]", rest, re.S)
+            if m:
+                return " ".join(m.group(1).split())
+            for nxt in lines[i + 1 :]:
+                if nxt.strip():
+                    return nxt.strip().strip('"')
+    return ""
+
+
+def read_seed(path: str | Path) -> Seed:
+    """Read and parse a seed document from disk."""
+    p = Path(path)
+    return parse_seed(_read_text(p), source=p.name)
+
+
+# --------------------------------------------------------------------------
+# catalogs
+# --------------------------------------------------------------------------
+def _read_text(p: Path) -> str:
+    if not p.exists():
+        raise CorpusError(f"{p}: no such file")
+    if p.is_dir():
+        raise CorpusError(f"{p}: is a directory, expected a file")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{p}: cannot read ({exc.strerror})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CorpusError(f"{p}: not UTF-8 text") from None
+
+
+def parse_catalog(text: str, fmt: str, source: str = "catalog") -> list[Record]:
+    """Parse a catalog given its format (``json``, ``jsonl`` or ``yaml``)."""
+    try:
+        if fmt == "jsonl":
+            items = []
+            for n, line in enumerate(text.splitlines(), 1):
+                if line.strip():
+                    try:
+                        items.append(json.loads(line))
+                    except json.JSONDecodeError as exc:
+                        raise CorpusError(f"{source}: line {n}: invalid JSON ({exc.msg})") from None
+        elif fmt == "json":
+            items = json.loads(text)
+        else:
+            items = yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise CorpusError(f"{source}: invalid JSON at line {exc.lineno} ({exc.msg})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise CorpusError(f"{source}: invalid YAML{where}") from None
+    return _records_from(items, source)
+
+
+def _records_from(items: object, source: str) -> list[Record]:
+    groups: list[tuple[str, object]] = []
+    if isinstance(items, dict):
+        known = {"records": "model", "models": "model", "recommended": "model",
+                 "recommendedaimodels": "model", "papers": "paper", "relatedpapers": "paper"}
+        matched = [(known[_norm_key(k)], v) for k, v in items.items() if _norm_key(k) in known]
+        groups = matched if matched else [("model", [items])]
+    elif isinstance(items, list):
+        groups = [("model", items)]
+    elif items is None:
+        groups = []
+    else:
+        raise CorpusError(f"{source}: expected a list of records")
+    out: list[Record] = []
+    for kind, group in groups:
+        if not isinstance(group, list):
+            raise CorpusError(f"{source}: expected a list of records")
+        for n, raw in enumerate(group, 1):
+            if not isinstance(raw, dict):
+                raise CorpusError(f"{source}: record {n} is not a mapping")
+            rec = _to_record(raw, source, kind, f"{source}: record {n}")
+            if rec is not None:
+                out.append(rec)
+    return out
+
+
+_FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".yaml": "yaml", ".yml": "yaml"}
+
+
+def load_records(path: str | Path) -> list[Record]:
+    """Records from one file: a catalog (by extension) or a seed document (``.txt``/``.md``)."""
+    p = Path(path)
+    text = _read_text(p)
+    fmt = _FORMATS.get(p.suffix.lower())
+    if fmt:
+        return parse_catalog(text, fmt, source=p.name)
+    if p.suffix.lower() in (".txt", ".md", ""):
+        return parse_seed(text, source=p.name).records
+    raise CorpusError(
+        f"{p.name}: unsupported file type {p.suffix!r} (use .json, .jsonl, .yaml, .yml or a .txt seed)"
+    )

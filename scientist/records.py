@@ -1,0 +1,135 @@
+"""The corpus data model: records, model cards and the task taxonomy."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = ["ModelCard", "Record", "Task", "WorkflowStep", "safe_url", "slugify"]
+
+_URL_RE = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
+
+
+def safe_url(value: str | None, field: str = "url") -> str | None:
+    """Return ``value`` if it is an http(s) URL, else ``None`` (with a warning)."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    if not value:
+        return None
+    if not _URL_RE.match(value):
+        warnings.warn(f"dropped {field} {value[:60]!r}: only http(s) links are kept", stacklevel=3)
+        return None
+    return value
+
+
+def slugify(text: str) -> str:
+    """A lower-case id made of letters, digits and dashes."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    while len(slug) > 48 and "-" in slug:
+        slug = slug.rsplit("-", 1)[0]
+    return slug[:48] or "record"
+
+
+class WorkflowStep(BaseModel):
+    """One step of an input -> model -> output workflow."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="Short name of the step, shown in the answer and the diagram.")
+    detail: str = Field(description="One or two sentences on what the step does.")
+    op: str | None = Field(
+        default=None,
+        description="Name of the operation the demo runs for this step; None for explanation-only steps.",
+    )
+    stage: Literal["input", "model", "output"] = Field(
+        default="model", description="Which part of input -> model -> output the step belongs to."
+    )
+
+
+class ModelCard(BaseModel):
+    """What a model does and how, in the project's own words."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    architecture: str = Field(description="The network variant, e.g. 'MIMO-UNet+'.")
+    trained_for: str = Field(description="What the published weights were trained to do.")
+    input: str = Field(description="What goes into the model.")
+    output: str = Field(description="What comes out.")
+    workflow: list[WorkflowStep] = Field(description="The steps from input to output, in order.")
+    can: list[str] = Field(default_factory=list, description="What it can be expected to do.")
+    cannot: list[str] = Field(default_factory=list, description="What it cannot be expected to do.")
+
+
+class Record(BaseModel):
+    """A model or paper in the corpus.  Only these records are ever cited."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(description="Stable identifier, unique within a corpus.")
+    kind: Literal["model", "paper"] = Field(description="A recommended model or a related paper.")
+    title: str = Field(description="The model's name or the paper's title.")
+    url: str | None = Field(default=None, description="Link to the paper (PDF, arXiv or publisher).")
+    github: str | None = Field(default=None, description="Link to the code repository.")
+    huggingface: str | None = Field(default=None, description="Link to a model hub page.")
+    summary: str = Field(default="", description="Abstract or summary text.")
+    tasks: list[str] = Field(default_factory=list, description="Task ids from the taxonomy.")
+    category: str | None = Field(default=None, description="Free-text category given by the source.")
+    dataset: str | None = Field(default=None, description="Training or evaluation data named by the source.")
+    source: str = Field(default="", description="Where the record came from (file name).")
+    card: ModelCard | None = Field(default=None, description="A model card, for models that have one.")
+
+    @field_validator("url", "github", "huggingface", mode="before")
+    @classmethod
+    def _only_http(cls, v, info):
+        return safe_url(v, info.field_name)
+
+    @field_validator("title")
+    @classmethod
+    def _title_not_empty(cls, v: str) -> str:
+        v = " ".join(str(v).split())
+        if not v:
+            raise ValueError("a record needs a name or title")
+        return v
+
+    @model_validator(mode="after")
+    def _id_default(self):
+        if not self.id.strip():
+            self.id = slugify(self.title)
+        return self
+
+    def links(self) -> list[str]:
+        """Every link of this record."""
+        return [u for u in (self.url, self.github, self.huggingface) if u]
+
+    def embed_text(self) -> str:
+        """The text the retriever embeds for this record."""
+        parts = [self.title, self.summary]
+        if self.category:
+            parts.append(self.category)
+        if self.card:
+            c = self.card
+            parts += [c.trained_for, c.input, c.output, *c.can]
+            parts += [f"{s.name}: {s.detail}" for s in c.workflow]
+        return "\n".join(p for p in parts if p)
+
+
+class Task(BaseModel):
+    """A task of the taxonomy."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="Stable identifier.")
+    label: str = Field(description="Human-readable name.")
+    family: str = Field(description="Group of related tasks, e.g. 'restoration'.")
+    description: str = Field(description="One sentence on what the task is.")
+    aliases: list[str] = Field(default_factory=list, description="Other ways people say it.")
+    input: str = Field(default="The data the model takes", description="What a model for this task takes in.")
+    output: str = Field(default="The model's prediction", description="What such a model produces.")
+
+    def texts(self) -> list[str]:
+        """Texts embedded to recognise the task zero-shot."""
+        return [f"{self.label}: {self.description}", *self.aliases]

@@ -1,0 +1,226 @@
+"""Train MIMO-UNet on synthetic low-light degradations of photos shipped by packages.
+
+Training photos come from scikit-image's bundled data only.  scikit-learn's
+``china.jpg``/``flower.jpg`` and matplotlib's ``grace_hopper.jpg`` are the
+evaluation photos and are never read here (``EVAL_PHOTOS``).
+
+The network sees the degraded photo after the workflow's brightness correction
+(with a random error of up to 1.4x, as auto exposure is never exact) and learns
+to remove noise, blur and JPEG artefacts and to fix the remaining exposure error.
+
+Loss as in the MIMO-UNet paper: L1 on each of the three outputs against the
+target at that scale, plus 0.1 x the L1 distance between their 2-D FFTs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from .degrade import apply_gain, degrade, sample_params
+from .mimo_unet import MIMOUNet, build
+
+__all__ = ["EVAL_PHOTOS", "TRAIN_PHOTOS", "load_training_photos", "multiscale_loss", "train"]
+
+#: scikit-image data files used for training (colour photos and grey textures).
+TRAIN_PHOTOS = (
+    "astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png",
+    "motorcycle_right.png", "hubble_deep_field.jpg", "ihc.png", "retina.jpg", "color.png",
+    "camera.png", "brick.png", "grass.png", "gravel.png", "moon.png", "coins.png",
+    "text.png", "page.png", "clock_motion.png", "horse.png",
+)
+#: The evaluation photos: never used for training.
+EVAL_PHOTOS = ("sklearn:china.jpg", "sklearn:flower.jpg", "matplotlib:grace_hopper.jpg")
+
+
+def load_training_photos() -> list[np.ndarray]:
+    """Read the training photos as float32 RGB arrays in [0, 1]."""
+    import skimage.data
+
+    root = Path(skimage.data.__file__).parent
+    photos = []
+    for name in TRAIN_PHOTOS:
+        path = root / name
+        if not path.is_file():
+            continue
+        img = Image.open(path)
+        img = img.convert("RGB")
+        photos.append(np.asarray(img, dtype=np.float32) / 255.0)
+    if not photos:
+        raise RuntimeError("no training photos found in scikit-image's data folder")
+    return photos
+
+
+def _patch(photo: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    h, w, _ = photo.shape
+    scale = rng.uniform(0.5, 1.0) if rng.random() < 0.5 else 1.0
+    crop = min(int(round(size / scale)), h, w)
+    y, x = rng.integers(0, h - crop + 1), rng.integers(0, w - crop + 1)
+    p = photo[y : y + crop, x : x + crop]
+    if crop != size:
+        im = Image.fromarray((p * 255).round().astype(np.uint8))
+        p = np.asarray(im.resize((size, size), Image.Resampling.LANCZOS), np.float32) / 255
+    p = np.rot90(p, int(rng.integers(4)))
+    if rng.random() < 0.5:
+        p = p[:, ::-1]
+    p = p[..., rng.permutation(3)]
+    if rng.random() < 0.3:  # tint grey and desaturated sources a little
+        p = np.clip(p * rng.uniform(0.8, 1.2, size=3), 0, 1)
+    return np.ascontiguousarray(p, dtype=np.float32)
+
+
+def batches(
+    photos: list[np.ndarray], batch: int, size: int, seed: int
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Endless (degraded, clean) batches, NCHW float32."""
+    rng = np.random.default_rng(seed)
+    while True:
+        clean, bad = [], []
+        for _ in range(batch):
+            p = _patch(photos[int(rng.integers(len(photos)))], size, rng)
+            clean.append(p)
+            params = sample_params(rng)
+            # the workflow brightens before the network; its estimate of the
+            # exposure is imperfect, so the gain here is off by up to 1.4x either way
+            err = float(np.exp(rng.uniform(np.log(1 / 1.4), np.log(1.4))))
+            bad.append(apply_gain(degrade(p, params, rng), err / params.exposure))
+        to_t = lambda a: torch.from_numpy(np.stack(a)).permute(0, 3, 1, 2).contiguous()  # noqa: E731
+        yield to_t(bad), to_t(clean)
+
+
+def multiscale_loss(outputs: list[torch.Tensor], target: torch.Tensor, freq_weight: float = 0.1):
+    """Multi-scale content L1 plus the multi-scale frequency-reconstruction L1."""
+    content = target.new_zeros(())
+    freq = target.new_zeros(())
+    for out in outputs:
+        t = target if out.shape[-1] == target.shape[-1] else F.interpolate(
+            target, size=out.shape[-2:], mode="area"
+        )
+        content = content + F.l1_loss(out, t)
+        freq = freq + F.l1_loss(torch.view_as_real(torch.fft.rfft2(out)),
+                                torch.view_as_real(torch.fft.rfft2(t)))
+    return content + freq_weight * freq
+
+
+def _psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    mse = F.mse_loss(a.clamp(0, 1), b).item()
+    return 10 * math.log10(1 / max(mse, 1e-12))
+
+
+def train(
+    out: Path,
+    *,
+    variant: str = "MIMO-UNet",
+    minutes: float = 60.0,
+    max_steps: int | None = None,
+    batch: int = 8,
+    patch: int = 96,
+    lr: float = 5e-4,
+    seed: int = 0,
+    threads: int | None = None,
+    resume: bool = True,
+    save_every: int = 25,
+    model: MIMOUNet | None = None,
+    log: Callable[[str], None] = print,
+) -> dict:
+    """Train (or resume) and write ``out`` (fp16 safetensors) plus ``out``.state.pt.
+
+    The learning rate follows a cosine schedule over the time budget (or the
+    step budget when ``max_steps`` is given).  Returns a summary dict that is
+    also written next to the weights as JSON.
+    """
+    from safetensors.torch import save_file
+
+    if threads:
+        torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    out = Path(out)
+    state_path = out.with_suffix(".state.pt")
+    net = model if model is not None else build(variant)
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    step, spent = 0, 0.0
+    history: list[dict] = []
+    if resume and state_path.is_file():
+        state = torch.load(state_path, weights_only=True, map_location="cpu")
+        net.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        step, spent = int(state["step"]), float(state["seconds"])
+        history = json.loads(state["history"]) if "history" in state else []
+        log(f"resumed at step {step} after {spent / 60:.1f} min")
+    photos = load_training_photos()
+    val_rng = np.random.default_rng(12345)
+    val = next(batches(photos, 8, patch, int(val_rng.integers(1 << 30))))
+    data = batches(photos, batch, patch, seed + step)
+    budget = minutes * 60
+
+    def progress() -> float:
+        if max_steps:
+            return min(step / max_steps, 1.0)
+        return min(spent / budget, 1.0)
+
+    def save() -> None:
+        tmp = state_path.with_suffix(".tmp")
+        torch.save({"model": net.state_dict(), "opt": opt.state_dict(), "step": step,
+                    "seconds": spent, "history": json.dumps(history)}, tmp)
+        tmp.replace(state_path)
+        half = {k: v.detach().to(torch.float16).contiguous() for k, v in net.state_dict().items()}
+        tmp = out.with_suffix(".tmp")
+        save_file(half, str(tmp), metadata={"variant": variant, "steps": str(step),
+                                             "train_seconds": f"{spent:.0f}"})
+        tmp.replace(out)
+
+    net.train()
+    t_last = time.perf_counter()
+    while progress() < 1.0:
+        cur_lr = 1e-6 + 0.5 * (lr - 1e-6) * (1 + math.cos(math.pi * progress()))
+        for g in opt.param_groups:
+            g["lr"] = cur_lr
+        bad, clean = next(data)
+        loss = multiscale_loss(net(bad), clean)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        now = time.perf_counter()
+        spent += now - t_last
+        t_last = now
+        step += 1
+        if step % save_every == 0 or progress() >= 1.0:
+            net.eval()
+            with torch.no_grad():
+                vpsnr = _psnr(net(val[0])[-1], val[1])
+            net.train()
+            history.append({"step": step, "minutes": round(spent / 60, 2),
+                            "loss": round(loss.item(), 5), "val_psnr": round(vpsnr, 3),
+                            "lr": cur_lr})
+            log(json.dumps(history[-1]))
+            save()
+            t_last = time.perf_counter()
+    summary = {"variant": variant, "steps": step, "minutes": round(spent / 60, 1),
+               "batch": batch, "patch": patch, "lr": lr, "threads": torch.get_num_threads(),
+               "history": history}
+    out.with_suffix(".train.json").write_text(json.dumps(summary, indent=1))
+    return summary
+
+
+if __name__ == "__main__":  # pragma: no cover - the CLI wraps this
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--minutes", type=float, default=60)
+    ap.add_argument("--steps", type=int)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--patch", type=int, default=96)
+    ap.add_argument("--threads", type=int)
+    a = ap.parse_args()
+    train(a.out, minutes=a.minutes, max_steps=a.steps, batch=a.batch, patch=a.patch,
+          threads=a.threads)

@@ -1,0 +1,135 @@
+"""Finding and loading MIMO-UNet weights, safely.
+
+Choice order: an explicit path, then ``$SCIENTIST_WEIGHTS``, then the weights
+bundled with the package.  Official ``.pkl``/``.pth`` checkpoints are read with
+``torch.load(weights_only=True)`` only -- a file that would need full
+unpickling is refused, never executed.  ``.safetensors`` files are read with
+the safetensors library.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ..errors import CheckpointError
+from .mimo_unet import MIMOUNet, Variant, canonical_state_dict, detect_variant
+
+__all__ = ["BUNDLED", "LoadedModel", "bundled_weights", "load_model", "load_state_dict", "resolve_weights"]
+
+BUNDLED = "mimo-unet-lowlight.safetensors"
+
+
+def bundled_weights() -> Path:
+    return Path(__file__).resolve().parent.parent / "weights" / BUNDLED
+
+
+def resolve_weights(weights: str | Path | None) -> tuple[Path, str]:
+    """The weights file to use and a label saying where the choice came from."""
+    if weights is not None and str(weights) != "":
+        return Path(weights), f"weights file {Path(weights).name}"
+    env = os.environ.get("SCIENTIST_WEIGHTS")
+    if env:
+        return Path(env), f"weights from SCIENTIST_WEIGHTS ({Path(env).name})"
+    return bundled_weights(), "the bundled weights (trained by this project on synthetic low-light noise)"
+
+
+def load_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
+    """Read a checkpoint into a canonical state dict; raises :class:`CheckpointError`."""
+    p = Path(path)
+    if not p.exists():
+        raise CheckpointError(f"{p}: no such weights file")
+    if not p.is_file():
+        raise CheckpointError(f"{p}: not a file")
+    if p.stat().st_size == 0:
+        raise CheckpointError(f"{p}: the weights file is empty")
+    if p.suffix.lower() == ".safetensors":
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        try:
+            obj = load_file(str(p), device="cpu")
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise CheckpointError(f"{p.name}: not a readable safetensors file ({_first_line(exc)})") from None
+    else:
+        try:
+            obj = torch.load(str(p), map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError:
+            raise CheckpointError(
+                f"{p.name}: refused: the checkpoint contains Python objects that would need unsafe "
+                "unpickling (only plain tensors are loaded)"
+            ) from None
+        except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile, AttributeError,
+                ImportError, TypeError, KeyError, IndexError) as exc:
+            raise CheckpointError(f"{p.name}: not a readable PyTorch checkpoint ({_first_line(exc)})") from None
+    try:
+        return canonical_state_dict(obj)
+    except ValueError as exc:
+        raise CheckpointError(f"{p.name}: {exc}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else exc.__class__.__name__)[:160]
+
+
+@dataclass
+class LoadedModel:
+    """A ready network and where its weights came from."""
+
+    model: MIMOUNet
+    variant: Variant
+    path: Path
+    label: str
+
+
+_CACHE: dict[tuple, LoadedModel] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_model(weights: str | Path | None = None) -> LoadedModel:
+    """Build the right variant for a weights file and load it strictly (cached per file)."""
+    path, label = resolve_weights(weights)
+    try:
+        st = path.stat()
+        key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    except OSError:
+        key = None
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+    if weights is None and not os.environ.get("SCIENTIST_WEIGHTS") and not path.exists():
+        raise CheckpointError("the bundled weights are missing from this installation; pass --weights FILE")
+    sd = load_state_dict(path)
+    try:
+        variant = detect_variant(sd)
+    except ValueError as exc:
+        raise CheckpointError(f"{path.name}: {exc}") from None
+    model = variant.cls()
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in sd]
+    unexpected = [k for k in sd if k not in expected]
+    if missing or unexpected:
+        raise CheckpointError(
+            f"{path.name}: a partial or different {variant.name} state dict "
+            f"({len(missing)} tensors missing, {len(unexpected)} unexpected)"
+        )
+    bad = [k for k, v in expected.items() if tuple(sd[k].shape) != tuple(v.shape)]
+    if bad:
+        raise CheckpointError(
+            f"{path.name}: tensor {bad[0]} has shape {tuple(sd[bad[0]].shape)}, "
+            f"expected {tuple(expected[bad[0]].shape)}"
+        )
+    model.load_state_dict({k: v.float() for k, v in sd.items()}, strict=True)
+    model.eval()
+    loaded = LoadedModel(model, variant, path, label)
+    if key is not None:
+        with _CACHE_LOCK:
+            _CACHE[key] = loaded
+    return loaded

@@ -1,0 +1,47 @@
+"""Shared fixtures.  Every test runs offline with its user and cache folders in a temp dir."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DATA = Path(__file__).parent / "data"
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(cache_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("SCIENTIST_CACHE", str(cache_dir))
+    monkeypatch.setenv("SCIENTIST_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("SCIENTIST_WEIGHTS", raising=False)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from scientist.embed import Embedder
+
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def sci(cache_dir, embedder):
+    from scientist.core import Scientist
+
+    return Scientist(cache_dir=cache_dir, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def seed_answer(sci):
+    from scientist.ingest import read_seed
+
+    return sci.ask(read_seed(FIXTURES / "seed_default.txt").question)

@@ -1,0 +1,139 @@
+"""The command line: exit codes, one-line errors, JSON output, corpus commands, restore."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from typer.testing import CliRunner
+
+from scientist.cli import app
+from scientist.restore import MIMOUNet
+
+from .conftest import DATA, FIXTURES
+
+runner = CliRunner()
+
+
+def run(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_ask_json(cache_dir):
+    code, out, _ = run("ask", "how does it reduce noise?", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["task"]["id"] == "denoising" and data["in_scope"] is True
+    assert data["demo"] is None
+
+
+def test_ask_seed_markdown_and_text():
+    code, out, _ = run("ask", "--seed", FIXTURES / "seed_default.txt")
+    assert code == 0
+    assert out.startswith("# I took some grainy indoor photos")
+    assert "## 3. Papers and tools" in out
+    code, out, _ = run("ask", "--seed", FIXTURES / "seed_default.txt", "--format", "text")
+    assert code == 0 and "1. THE TASK" in out
+
+
+@pytest.mark.parametrize("args,match", [
+    (["ask", ""], "empty"),
+    (["ask", "   "], "empty"),
+    (["ask"], "give a question"),
+    (["ask", "--seed", "does-not-exist.txt"], "no such file"),
+])
+def test_bad_input_exits_2_with_one_line(args, match):
+    code, out, err = run(*args)
+    assert code == 2
+    lines = [ln for ln in err.strip().splitlines() if not ln.startswith("Loading")]
+    assert len(lines) == 1 and match in lines[0] and "Traceback" not in err
+
+
+def test_malformed_seed_and_catalog(tmp_path):
+    bad = tmp_path / "seed.txt"
+    bad.write_text("no question in here")
+    code, _, err = run("ask", "--seed", bad)
+    assert code == 2 and "no question" in err
+    cat = tmp_path / "c.yaml"
+    cat.write_text("records: [")
+    code, _, err = run("ask", "denoise", "--corpus", cat)
+    assert code == 2 and "invalid YAML" in err
+
+
+def test_corpus_add_and_list(tmp_path):
+    cat = tmp_path / "extra.json"
+    cat.write_text(json.dumps([{"name": "NAFNet", "github": "https://github.com/megvii-research/NAFNet",
+                                "summary": "A simple baseline network for image denoising and deblurring."}]))
+    code, out, _ = run("corpus", "add", cat)
+    assert code == 0 and "nafnet" in out
+    code, out, _ = run("corpus", "list")
+    assert code == 0 and "nafnet" in out and "deblur-mimo-unet-realblur" in out
+    code, out, _ = run("ask", "How do networks remove noise from photos?", "--json")
+    data = json.loads(out)
+    assert any(r["github"] == "https://github.com/megvii-research/NAFNet" for r in data["references"])
+
+
+def test_eval_command():
+    code, out, _ = run("eval", DATA / "questions.yaml")
+    assert code == 0
+    assert "task accuracy" in out and "refusal accuracy" in out and "reference precision" in out
+
+
+def test_restore_official_format_checkpoint_through_cli(tmp_path):
+    weights = tmp_path / "MIMO-UNet.pkl"
+    torch.manual_seed(0)
+    model = MIMOUNet()
+    with torch.no_grad():  # near-identity: the residual outputs stay close to the input
+        model.feat_extract[5].main[0].weight.mul_(0.0)
+        model.feat_extract[5].main[0].bias.zero_()
+    torch.save({"model": model.state_dict()}, weights)
+    photo = tmp_path / "p.png"
+    rng = np.random.default_rng(0)
+    Image.fromarray((rng.random((48, 72, 3)) * 255).astype(np.uint8)).save(photo)
+    digest = hashlib.sha256(photo.read_bytes()).hexdigest()
+    out = tmp_path / "out.png"
+    code, stdout, err = run("restore", photo, "--weights", weights, "--out", out, "--json")
+    assert code == 0, err
+    demo = json.loads(stdout)
+    assert demo["variant"] == "MIMO-UNet" and "MIMO-UNet.pkl" in demo["weights"]
+    assert Image.open(out).size == (72, 48)
+    assert hashlib.sha256(photo.read_bytes()).hexdigest() == digest
+
+
+def test_restore_refuses_unsafe_checkpoint(tmp_path):
+    import pickle
+
+    marker = tmp_path / "ran"
+
+    class Evil:
+        def __reduce__(self):
+            import os
+
+            return (os.system, (f"touch {marker}",))
+
+    evil = tmp_path / "evil.pkl"
+    evil.write_bytes(pickle.dumps({"model": Evil()}))
+    photo = tmp_path / "p.png"
+    Image.new("RGB", (16, 16)).save(photo)
+    code, _, err = run("restore", photo, "--weights", evil)
+    assert code == 2 and "unsafe" in err
+    assert not marker.exists()
+
+
+def test_ask_with_photo_adds_the_demo(tmp_path):
+    photo = tmp_path / "IMG_2041.jpg"
+    rng = np.random.default_rng(1)
+    Image.fromarray((rng.random((333, 517, 3)) * 60).astype(np.uint8)).save(photo)
+    code, out, err = run("ask", "how does it reduce noise?", "--photo", photo, "--json")
+    assert code == 0, err
+    demo = json.loads(out)["demo"]
+    for key in ("input", "output", "comparison", "weights", "seconds"):
+        assert key in demo
+    assert Image.open(demo["output"]).size == (517, 333)
+    wf = json.loads(out)["workflow"]
+    assert demo["steps"] == [s["name"] for s in wf["steps"]]

@@ -1,0 +1,113 @@
+"""Loading weights: official checkpoints, safetensors, and refusing anything unsafe or foreign."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from scientist.errors import CheckpointError
+from scientist.restore import MIMOUNet, MIMOUNetPlus
+from scientist.restore.weights import load_model, load_state_dict, resolve_weights
+
+
+def _official(tmp_path: Path, cls=MIMOUNet, name="MIMO-UNet.pkl") -> Path:
+    path = tmp_path / name
+    torch.save({"model": cls().state_dict()}, path)
+    return path
+
+
+def test_official_checkpoint_loads_and_variant_is_detected(tmp_path):
+    loaded = load_model(_official(tmp_path))
+    assert loaded.variant.name == "MIMO-UNet"
+    plus = load_model(_official(tmp_path, MIMOUNetPlus, "MIMO-UNetPlus-RealBlur.pkl"))
+    assert plus.variant.name == "MIMO-UNet+"
+    assert isinstance(plus.model, MIMOUNetPlus) and not plus.model.training
+
+
+def test_safetensors_and_prefixed_bare_state_dicts_load(tmp_path):
+    sd = MIMOUNet().state_dict()
+    st = tmp_path / "w.safetensors"
+    save_file({k: v.half().contiguous() for k, v in sd.items()}, str(st))
+    assert load_model(st).variant.name == "MIMO-UNet"
+    pth = tmp_path / "w.pth"
+    torch.save({"state_dict": {f"module.{k}": v for k, v in sd.items()}}, pth)
+    loaded = load_model(pth)
+    assert torch.equal(loaded.model.state_dict()["SCM1.conv.main.0.bias"], sd["SCM1.conv.main.0.bias"])
+
+
+class _Exploit:
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {_Exploit.marker}",))
+
+
+def test_pickle_that_would_run_code_is_refused_and_never_runs(tmp_path):
+    marker = tmp_path / "pwned"
+    _Exploit.marker = str(marker)
+    evil = tmp_path / "evil.pkl"
+    with open(evil, "wb") as fh:
+        pickle.dump({"model": _Exploit()}, fh)
+    with pytest.raises(CheckpointError, match="unsafe"):
+        load_state_dict(evil)
+    evil_zip = tmp_path / "evil.pth"
+    torch.save({"model": _Exploit()}, evil_zip)
+    with pytest.raises(CheckpointError, match="unsafe"):
+        load_state_dict(evil_zip)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01garbage" * 100])
+def test_empty_and_random_files_are_refused(tmp_path, content):
+    bad = tmp_path / "bad.pkl"
+    bad.write_bytes(content)
+    with pytest.raises(CheckpointError):
+        load_model(bad)
+
+
+def test_truncated_checkpoint_is_refused(tmp_path):
+    good = _official(tmp_path)
+    cut = tmp_path / "cut.pkl"
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises(CheckpointError):
+        load_model(cut)
+
+
+def test_other_network_partial_and_wrong_shapes_are_refused(tmp_path):
+    other = tmp_path / "resnet.pth"
+    torch.save({"model": torch.nn.Conv2d(3, 8, 3).state_dict()}, other)
+    with pytest.raises(CheckpointError, match="not a MIMO-UNet"):
+        load_model(other)
+    sd = MIMOUNet().state_dict()
+    partial = tmp_path / "partial.pth"
+    torch.save({k: v for i, (k, v) in enumerate(sd.items()) if i % 3}, partial)
+    with pytest.raises(CheckpointError, match="partial"):
+        load_model(partial)
+    wrong = dict(sd)
+    wrong["SCM1.conv.main.0.bias"] = torch.zeros(7)
+    ws = tmp_path / "wrong.safetensors"
+    save_file({k: v.contiguous() for k, v in wrong.items()}, str(ws))
+    with pytest.raises(CheckpointError, match="shape"):
+        load_model(ws)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(CheckpointError, match="no such"):
+        load_model(tmp_path / "nope.pkl")
+
+
+def test_choice_order_flag_then_env_then_bundled(tmp_path, monkeypatch):
+    assert "bundled" in resolve_weights(None)[1]
+    monkeypatch.setenv("SCIENTIST_WEIGHTS", str(tmp_path / "env.pkl"))
+    assert resolve_weights(None)[0] == tmp_path / "env.pkl"
+    assert resolve_weights(tmp_path / "flag.pkl")[0] == tmp_path / "flag.pkl"
+
+
+def test_bundled_weights_load():
+    loaded = load_model()
+    assert loaded.variant.name == "MIMO-UNet"
+    assert all(torch.isfinite(p).all() for p in loaded.model.parameters())
