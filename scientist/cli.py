@@ -248,6 +248,61 @@ def bench_restore_command(
     _run(body, debug)
 
 
+@app.command("prompt")
+def prompt_command(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    corpus: CorpusOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Print a grounded prompt (seed-document shape) for a chatbot's own LLM."""
+
+    def body() -> None:
+        from .core import Scientist
+
+        _emit(Scientist(corpus).prompt(question))
+
+    _run(body, debug)
+
+
+@app.command("verify")
+def verify_command(
+    file: Annotated[Path, typer.Argument(help="A text file, e.g. an LLM's answer; - for stdin.")],
+    corpus: CorpusOpt = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Check a text's links and model/paper names against the corpus; exit 1 when something is ungrounded."""
+
+    def body() -> int:
+        from .core import Scientist
+        from .errors import CorpusError
+
+        if str(file) == "-":
+            text = sys.stdin.read()
+        else:
+            try:
+                text = file.read_text("utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise CorpusError(f"{file}: cannot read ({exc.__class__.__name__})") from None
+        verdict = Scientist(corpus).verify(text)
+        _emit(verdict.model_dump_json(indent=2) if as_json else verdict.summary())
+        return 0 if verdict.grounded else 1
+
+    _run(body, debug)
+
+
+@app.command("schema")
+def schema_command(debug: DebugOpt = False) -> None:
+    """Print the JSON Schema of the answer."""
+
+    def body() -> None:
+        from .answer import Answer
+
+        _emit(json.dumps(Answer.model_json_schema(), indent=2))
+
+    _run(body, debug)
+
+
 def ask_main() -> None:
     """Entry point of the ``ask`` console script: the same command as ``scientist ask``."""
     single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)

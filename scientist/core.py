@@ -285,6 +285,48 @@ class Scientist:
             return any(r.relevance in ("direct", "related") for r in refs)
         return any(r.score >= self.settings.relevance_cutoff for r in refs)
 
+    # ------------------------------------------------------------ chatbots
+    def supporting(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
+        """Retrieved records that support an answer (empty when out of scope)."""
+        q = clean_question(question)
+        qvec = self.embed_question(q)
+        task = self.classify(qvec)
+        hits = self.index.search(qvec, k or self.settings.k)
+        pairs = [(self.corpus.get(h.record_id), h.score) for h in hits]
+        refs = [self._reference(r, sc, task, qvec) for r, sc in pairs]
+        if not self._in_scope(task, refs):
+            return []
+        keep = {r.id for r in refs if r.relevance in ("direct", "related")
+                or (not task.clear and r.score >= self.settings.relevance_cutoff)}
+        return [(r, sc) for r, sc in pairs if r.id in keep]
+
+    def prompt(self, question: str, k: int | None = None) -> str:
+        """A seed-shaped prompt holding only the records that cleared the relevance cutoff."""
+        q = clean_question(question)
+        recs = [r for r, _ in self.supporting(q, k)]
+        text = self.renderer.env.get_template("prompt.j2").render(
+            question=q, models=[r for r in recs if r.kind == "model"],
+            papers=[r for r in recs if r.kind == "paper"])
+        return strip_foreign_urls(text, self.corpus.allowed_urls())
+
+    def verify(self, text: str):
+        """Check free text for links and model/paper names outside the corpus (a :class:`Verdict`)."""
+        from .chat import verify_text
+
+        return verify_text(self, text)
+
+    def as_retriever(self, k: int = 4):
+        """A LangChain ``BaseRetriever`` over this corpus."""
+        from .chat import make_retriever
+
+        return make_retriever(self, k=k)
+
+    def as_tool(self, name: str = "scientist"):
+        """A LangChain ``BaseTool``: Markdown answer as content, the structured answer as artifact."""
+        from .chat import make_tool
+
+        return make_tool(self, name=name)
+
     async def aask(self, question: str, photo: str | Path | None = None, **options) -> Answer:
         """:meth:`ask` for async callers (runs in a worker thread)."""
         import asyncio

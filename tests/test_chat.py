@@ -1,0 +1,127 @@
+"""Use from chatbots: retriever, tool, agent turn, prompt, verify, schema, threads, README examples."""
+
+from __future__ import annotations
+
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from scientist.answer import SCHEMA_VERSION, Answer
+from scientist.ingest import parse_seed
+
+from .conftest import DATA
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_retriever_documents_carry_metadata(sci):
+    docs = sci.as_retriever(k=3).invoke("how does it reduce noise?")
+    assert len(docs) == 3
+    meta = docs[0].metadata
+    assert meta["id"] == "deblur-mimo-unet-realblur"
+    assert set(meta) == {"id", "kind", "title", "url", "github", "score"}
+    assert meta["github"] == "https://github.com/chosj95/MIMO-UNet"
+    assert docs[0].metadata["score"] >= docs[-1].metadata["score"]
+
+
+def test_tool_agent_turn_with_fake_chat_model(sci):
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+    tool = sci.as_tool()
+    llm = GenericFakeChatModel(messages=iter([
+        AIMessage(content="", tool_calls=[{"name": tool.name, "args": {"question": "how does it reduce noise?"},
+                                           "id": "call-1", "type": "tool_call"}]),
+        AIMessage(content="It is a deblurring network used for denoising; see the cited records."),
+    ]))
+    history = [HumanMessage("My grainy photos came out clean. How?")]
+    reply = llm.invoke(history)
+    assert reply.tool_calls and reply.tool_calls[0]["name"] == "scientist"
+    tool_msg = tool.invoke(reply.tool_calls[0])
+    assert isinstance(tool_msg, ToolMessage) and tool_msg.tool_call_id == "call-1"
+    assert tool_msg.content.startswith("# how does it reduce noise?")
+    artifact = Answer.model_validate(tool_msg.artifact)
+    assert artifact.task.id == "denoising"
+    final = llm.invoke([*history, reply, tool_msg])
+    assert "deblurring" in final.content
+
+
+def test_prompt_has_seed_shape_and_only_cleared_records(sci):
+    prompt = sci.prompt("How does it reduce noise?")
+    seed = parse_seed(prompt)
+    assert seed.question == "How does it reduce noise?"
+    assert [r.title for r in seed.records] == ["Deblur-MIMO-UNet-RealBlur"]
+    assert "Histopathology" not in prompt
+    empty = sci.prompt("What's a good sourdough recipe?")
+    assert "(none of the provided models is relevant" in empty
+    assert "chosj95" not in empty
+
+
+def test_verify_flags_ungrounded_links_and_names(sci):
+    text = ("The task is image denoising. Input photo -> MIMO-UNet -> output photo. It is like DnCNN "
+            "(arXiv:1608.03981) and https://github.com/cszn/DnCNN; see https://github.com/chosj95/MIMO-UNet.")
+    v = sci.verify(text)
+    assert not v.grounded
+    assert v.foreign_urls == ["https://github.com/cszn/DnCNN"]
+    assert "DnCNN" in v.unknown_names and "arXiv:1608.03981" in v.unknown_names
+    assert v.cited_records == ["deblur-mimo-unet-realblur"]
+    assert v.parts == {"task": True, "workflow": True, "references": True}
+    ok = sci.verify(sci.ask("how does it reduce noise?").markdown)
+    assert ok.grounded, ok.summary()
+    assert sci.verify("Nothing here.").parts == {"task": False, "workflow": False, "references": False}
+
+
+def test_verify_cli_exit_codes(tmp_path):
+    from typer.testing import CliRunner
+
+    from scientist.cli import app
+
+    bad = tmp_path / "llm.txt"
+    bad.write_text("See https://example.org/paper.pdf for the denoising task.")
+    assert CliRunner().invoke(app, ["verify", str(bad)]).exit_code == 1
+    good = tmp_path / "ok.txt"
+    good.write_text("Task: image denoising. Input -> model -> output. Code: https://github.com/chosj95/MIMO-UNet")
+    result = CliRunner().invoke(app, ["verify", str(good)])
+    assert result.exit_code == 0, result.stdout
+
+
+def test_schema_is_versioned():
+    snapshots = json.loads((DATA / "answer_schema.json").read_text())
+    assert SCHEMA_VERSION in snapshots, "new schema version: add its snapshot to tests/data/answer_schema.json"
+    current = json.loads(json.dumps(Answer.model_json_schema(), sort_keys=True))
+    assert current == snapshots[SCHEMA_VERSION], "the Answer schema changed: bump SCHEMA_VERSION"
+    for name, prop in Answer.model_json_schema()["properties"].items():
+        assert prop.get("description"), f"field {name} has no description"
+
+
+def test_concurrent_asks_match_serial(sci):
+    questions = ["how does it reduce noise?", "What's a good sourdough recipe?",
+                 "How can AI sharpen a blurry photo?", "How do annotation companies ensure label quality?"] * 2
+    serial = [sci.ask(q).model_dump_json() for q in questions]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        parallel = list(pool.map(lambda q: sci.ask(q).model_dump_json(), questions))
+    assert parallel == serial
+
+
+def test_async_ask(sci):
+    import asyncio
+
+    a = asyncio.run(sci.aask("how does it reduce noise?"))
+    assert a.task.id == "denoising"
+
+
+def _readme_examples() -> list[str]:
+    text = README.read_text()
+    section = text.split("## Use from a chatbot", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, re.S)
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_readme_chatbot_examples_run(index, capsys):
+    examples = _readme_examples()
+    assert len(examples) == 3
+    exec(compile(examples[index], f"README example {index + 1}", "exec"), {})
+    assert capsys.readouterr().out.strip()
