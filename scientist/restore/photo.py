@@ -36,7 +36,8 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
     info: dict = {"path": str(p)}
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # our own limit (MAX_PIXELS) is checked below; Pillow's warning would only repeat it
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(p) as im:
                 w, h = im.size
                 if w * h > MAX_PIXELS:
@@ -61,7 +62,10 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
             raise PhotoError(
                 f"{p.name}: not an image this tool can read (supported: {SUPPORTED}; convert HEIC or RAW first)"
             ) from None
-        raise PhotoError(f"{p.name}: the image is too large to open safely") from None
+        raise PhotoError(
+            f"{p.name}: declares more pixels than the {MAX_PIXELS / 1e6:.0f} MP this tool accepts "
+            "(a possible decompression bomb)"
+        ) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise PhotoError(f"{p.name}: the image is damaged or truncated ({str(exc).splitlines()[0][:80]})") from None
     if arr.shape[0] < 1 or arr.shape[1] < 1:

@@ -1,0 +1,5 @@
+"""``python -m scientist`` runs the ``scientist`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,112 @@
+"""Cache and index: corruption is detected and repaired, concurrent builds are safe, read-only caches work."""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing as mp
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scientist.corpus import load_corpus
+from scientist.index import Index
+
+from .helpers import assert_one_line_error, run_cli
+
+
+class HashEmbedder:
+    """A deterministic stand-in for the embedding model (no model load needed)."""
+
+    id = "test/hash-embedder"
+
+    def encode(self, texts, batch_size=64, progress=False):
+        out = np.zeros((len(texts), 384), np.float32)
+        for i, t in enumerate(texts):
+            seed = int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little")
+            v = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
+            out[i] = v / np.linalg.norm(v)
+        return out
+
+
+def test_corrupt_or_truncated_index_is_rebuilt(tmp_path):
+    corpus = load_corpus(include_user=False)
+    first = Index.open(corpus, HashEmbedder(), tmp_path)
+    faiss_file = first.path / "records.faiss"
+    faiss_file.write_bytes(faiss_file.read_bytes()[:40])
+    with pytest.warns(UserWarning, match="corrupt"):
+        again = Index.open(corpus, HashEmbedder(), tmp_path)
+    assert again.records.ntotal == len(corpus)
+    (again.path / "manifest.json").write_text("{not json")
+    third = Index.open(corpus, HashEmbedder(), tmp_path)
+    assert third.records.ntotal == len(corpus)
+
+
+def test_changed_corpus_gets_a_new_index(tmp_path):
+    corpus = load_corpus(include_user=False)
+    a = Index.open(corpus, HashEmbedder(), tmp_path)
+    from scientist.corpus import Corpus
+
+    smaller = Corpus(corpus.records[:2], corpus.tasks)
+    b = Index.open(smaller, HashEmbedder(), tmp_path)
+    assert a.key != b.key and b.records.ntotal == 2
+
+
+def _build(cache: str, q) -> None:
+    corpus = load_corpus(include_user=False)
+    idx = Index.open(corpus, HashEmbedder(), Path(cache))
+    q.put(idx.records.ntotal)
+
+
+def test_two_processes_build_at_once(tmp_path):
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_build, args=(str(tmp_path), q)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    assert sorted([q.get(timeout=5), q.get(timeout=5)]) == [3, 3]
+    assert len(list((tmp_path / "index").glob("*/manifest.json"))) == 1
+
+
+def test_unwritable_cache_works_and_says_so_once(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should be")
+    corpus = load_corpus(include_user=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        idx = Index.open(corpus, HashEmbedder(), blocker / "cache")
+    assert idx.records.ntotal == 3
+    assert sum("not writable" in str(w.message) for w in caught) == 1
+
+
+def test_cli_with_unwritable_cache(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("SCIENTIST_CACHE", str(blocker / "cache"))
+    code, out, lines = run_cli("ask", "how does it reduce noise?")
+    assert code == 0 and "## 1. The task" in out
+    assert sum("not writable" in ln for ln in lines) == 1
+
+
+def test_internal_errors_exit_1_and_traceback_only_with_debug(monkeypatch):
+    import scientist.core as core
+
+    def broken(self, question, photo=None, **options):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(core.Scientist, "ask", broken)
+    code, _, lines = run_cli("ask", "anything")
+    assert_one_line_error(code, lines, "internal error: RuntimeError: boom", exit_code=1)
+    code, _, lines = run_cli("ask", "anything", "--debug")
+    assert code == 1 and any("Traceback" in ln for ln in lines)
+
+
+def test_usage_errors_exit_2():
+    code, _, _ = run_cli("ask", "x", "--format", "pdf")
+    assert code == 2
+    code, _, _ = run_cli("no-such-command")
+    assert code == 2

@@ -1,0 +1,73 @@
+"""Corpora and catalogs through the CLI: malformed files, unsafe links, empty and large corpora."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from .helpers import assert_one_line_error, run_cli
+
+
+@pytest.mark.parametrize("name,content,match", [
+    ("bad.yaml", "records: [", "invalid YAML"),
+    ("bad.json", "[{]", "invalid JSON"),
+    ("bad.jsonl", '{"name": "a"}\n{', "line 2"),
+    ("bad.json", '{"records": 5}', "list of records"),
+    ("bad.csv", "a,b", "unsupported file type"),
+])
+def test_malformed_catalogs(tmp_path, name, content, match):
+    path = tmp_path / name
+    path.write_text(content)
+    code, _, lines = run_cli("ask", "how does it reduce noise?", "--corpus", path, inputs=[path])
+    assert_one_line_error(code, lines, match)
+    code, _, lines = run_cli("corpus", "add", path, inputs=[path])
+    assert_one_line_error(code, lines, match)
+
+
+def test_unsafe_links_are_never_rendered(tmp_path):
+    path = tmp_path / "c.json"
+    record = {"name": "DenoiseNet", "github": "javascript:alert(1)", "paper": "file:///etc/passwd",
+              "summary": "A network that removes noise from photos."}
+    path.write_text(json.dumps([record]))
+    code, out, lines = run_cli("ask", "how do networks remove noise from photos?", "--corpus", path, inputs=[path])
+    assert code == 0
+    assert any("only http(s) links are kept" in ln for ln in lines)
+    assert "javascript" not in out and "file://" not in out and "DenoiseNet" in out
+
+
+def test_records_without_names_and_duplicates_warn(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps([{"github": "https://github.com/a/b"}, {"id": "x", "name": "Denoiser X"},
+                                {"id": "x", "name": "Other"}]))
+    code, out, lines = run_cli("corpus", "list", "--corpus", path, inputs=[path])
+    assert code == 0
+    assert any("without a name" in ln for ln in lines) and any("duplicate" in ln for ln in lines)
+    assert out.count("\n") == 1
+
+
+def test_empty_corpus_refuses_honestly(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out, _ = run_cli("ask", "how does it reduce noise?", "--corpus", empty, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["in_scope"] is False and data["references"] == [] and data["nearest"] == []
+    assert "corpus is empty" in data["markdown"]
+
+
+def test_ten_thousand_record_catalog(tmp_path):
+    words = ["denoising", "deblurring", "segmentation", "captioning", "speech", "translation", "detection"]
+    rows = [{"name": f"Model {i}", "github": f"https://github.com/example/model-{i}",
+             "summary": f"Model {i} for {words[i % len(words)]}."} for i in range(10_000)]
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    t = time.perf_counter()
+    code, out, lines = run_cli("ask", "how does it reduce noise in photos?", "--corpus", path, "--json", inputs=[path])
+    elapsed = time.perf_counter() - t
+    assert code == 0, lines
+    assert any("indexing 10000 records" in ln for ln in lines)
+    refs = json.loads(out)["references"]
+    assert refs and all(r["github"].startswith("https://github.com/example/") for r in refs)
+    assert elapsed < 600
