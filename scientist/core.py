@@ -17,13 +17,12 @@ from .errors import QuestionError
 from .guard import REMOVED, strip_foreign_urls
 from .index import Index
 from .paths import cache_dir as default_cache_dir
-from .records import Record
+from .records import Record, split_sentences
 from .render import Renderer
 
 __all__ = ["Scientist", "Settings"]
 
 _URL_IN_QUESTION = re.compile(r"\S*(?:[a-z][a-z0-9+.-]{1,15}:/{0,2}|www\.)\S+", re.I)
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
 
 
 @dataclass(frozen=True)
@@ -82,12 +81,13 @@ class Scientist:
         self.weights = weights
         self.device = device
         self.settings = settings or Settings()
-        self.embedder = embedder or Embedder()
+        self.embedder = embedder or Embedder(cache_dir=self._cache)
         self.renderer = Renderer()
         self._corpus: Corpus | None = corpus if isinstance(corpus, Corpus) else None
         self._index: Index | None = None
         self._lock = threading.RLock()
         self._inferred: dict[str, list[str]] = {}
+        self._positions: dict[str, int] | None = None
 
     # ------------------------------------------------------------- loading
     @property
@@ -151,11 +151,17 @@ class Scientist:
         hits = self.index.search(self.embed_question(q), k or self.settings.k)
         return [(self.corpus.get(h.record_id), h.score) for h in hits]
 
+    def _position(self, rec: Record) -> int:
+        with self._lock:
+            if self._positions is None:
+                self._positions = {r.id: i for i, r in enumerate(self.corpus.records)}
+            return self._positions[rec.id]
+
     def _record_tasks(self, rec: Record) -> list[str]:
         """The record's tasks; inferred zero-shot (and cached) when the record has none.
 
-        Each sentence of the title and summary is classified on its own, so a
-        record that does several things gets several tasks.
+        Each sentence of the summary is classified on its own (vectors from the
+        index), so a record that does several things gets several tasks.
         """
         if rec.tasks:
             return rec.tasks
@@ -163,10 +169,9 @@ class Scientist:
             cached = self._inferred.get(rec.id)
         if cached is not None:
             return cached
-        texts = [rec.title] + [t for t in _SENTENCE_RE.split(rec.summary) if len(t.strip()) > 20]
         tasks: list[str] = []
         best: tuple[float, str] = (-2.0, "")
-        for vec in self.embedder.encode(texts):
+        for vec in self.index.record_vectors(self._position(rec)):
             task_id, score = max(self.index.task_scores(vec).items(), key=lambda kv: kv[1])
             best = max(best, (score, task_id))
             if score >= self.settings.task_floor and task_id not in tasks and task_id != "out-of-domain":
@@ -177,11 +182,14 @@ class Scientist:
         return tasks
 
     def _closest_sentence(self, rec: Record, qvec: np.ndarray) -> str:
-        sentences = [s.strip() for s in _SENTENCE_RE.split(rec.summary) if len(s.strip()) > 20]
+        """The summary sentence most similar to the question (from the index's vectors)."""
+        sentences = rec.segments() or split_sentences(rec.summary)
         if not sentences:
             return ""
-        sims = self.embedder.encode(sentences) @ qvec
-        return sentences[int(np.argmax(sims))]
+        vecs = self.index.record_vectors(self._position(rec))
+        if len(vecs) != len(sentences):
+            return sentences[0]
+        return sentences[int(np.argmax(vecs @ qvec))]
 
     def _relevance(self, rec: Record, score: float, task: TaskResult) -> str:
         """direct, related, loose or none -- from the record's tasks and its cosine."""

