@@ -186,7 +186,8 @@ def restore_command(
     weights: WeightsOpt = None,
     device: DeviceOpt = "auto",
     max_side: MaxSideOpt = None,
-    tile: Annotated[Optional[int], typer.Option("--tile", help="Tile size in pixels (default: chosen by size).")] = None,
+    tile: Annotated[Optional[int], typer.Option("--tile", help="Tile size in pixels (default 512).")] = None,
+    backend: Annotated[str, typer.Option("--backend", help="auto (onnxruntime on CPU when installed), onnx, torch or eager.")] = "auto",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing outputs.")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     debug: DebugOpt = False,
@@ -197,7 +198,7 @@ def restore_command(
         from .restore.pipeline import run_demo
 
         demo = run_demo(photo, out=out, weights=weights, device=device, max_side=max_side,
-                        tile=tile, overwrite=overwrite, progress=not as_json)
+                        tile=tile, overwrite=overwrite, progress=not as_json, backend=backend)
         if as_json:
             _emit(demo.model_dump_json(indent=2))
         else:

@@ -61,6 +61,7 @@ class Embedder:
         self._st = None
         self._ort = None
         self._tok = None
+        self._export_failed = False
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------- backends
@@ -140,7 +141,11 @@ class Embedder:
             os.replace(tmp, path)
             return path
         except Exception:  # noqa: BLE001 - no export only means the slower backend next time too
-            Path(str(path.with_suffix(f".{os.getpid()}.tmp"))).unlink(missing_ok=True)
+            self._export_failed = True
+            try:
+                path.with_suffix(f".{os.getpid()}.tmp").unlink(missing_ok=True)
+            except OSError:
+                pass
             return None
 
     # --------------------------------------------------------------- encode
@@ -157,7 +162,7 @@ class Embedder:
             st = self._load_st()
             vecs = st.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
                              convert_to_numpy=True, show_progress_bar=progress)
-            if self.backend == "auto" and not self.onnx_path().is_file():
+            if self.backend == "auto" and not self._export_failed and not self.onnx_path().is_file():
                 self.export_onnx()
         return np.ascontiguousarray(vecs, dtype=np.float32)
 

@@ -117,30 +117,36 @@ def restore_array(
     plan: TilePlan | None = None,
     device: torch.device | None = None,
     progress=None,
+    runner=None,
 ) -> np.ndarray:
-    """Restore an RGB float image (H, W, 3) in [0, 1]; returns the same shape, clamped."""
+    """Restore an RGB float image (H, W, 3) in [0, 1]; returns the same shape, clamped.
+
+    ``runner`` runs the network on one padded tile (see :mod:`.fast`); by default
+    the eager PyTorch module does.
+    """
+    from .fast import Runner
+
     device = device or torch.device("cpu")
+    runner = runner or Runner(model, stages, device)
     h, w, _ = img.shape
     plan = plan or plan_tiles(h, w)
     out = np.zeros((h, w, 3), np.float32)
     weight = np.zeros((h, w, 1), np.float32)
-    model = model.to(device)
-    with torch.inference_mode():
-        for y in plan.ys:
-            for x in plan.xs:
-                th, tw = min(plan.tile, h - y), min(plan.tile, w - x)
-                crop = img[y : y + th, x : x + tw]
-                t = torch.from_numpy(np.ascontiguousarray(crop)).permute(2, 0, 1)[None].to(device)
-                t, ch, cw = _pad(t)
-                res = model.run_stages(t, stages)[-1][0, :, :ch, :cw]
-                res = res.clamp(0, 1).permute(1, 2, 0).float().cpu().numpy()
-                wy = _ramp(th, plan.overlap, y > 0, y + th < h)
-                wx = _ramp(tw, plan.overlap, x > 0, x + tw < w)
-                wgt = (wy[:, None] * wx[None, :])[..., None]
-                out[y : y + th, x : x + tw] += res * wgt
-                weight[y : y + th, x : x + tw] += wgt
-                if progress is not None:
-                    progress()
+    for y in plan.ys:
+        for x in plan.xs:
+            th, tw = min(plan.tile, h - y), min(plan.tile, w - x)
+            crop = img[y : y + th, x : x + tw]
+            t = torch.from_numpy(np.ascontiguousarray(crop, np.float32)).permute(2, 0, 1)[None]
+            t, ch, cw = _pad(t)
+            res = runner(t.contiguous().numpy())[0, :, :ch, :cw]
+            res = np.clip(res, 0, 1).transpose(1, 2, 0)
+            wy = _ramp(th, plan.overlap, y > 0, y + th < h)
+            wx = _ramp(tw, plan.overlap, x > 0, x + tw < w)
+            wgt = (wy[:, None] * wx[None, :])[..., None]
+            out[y : y + th, x : x + tw] += res * wgt
+            weight[y : y + th, x : x + tw] += wgt
+            if progress is not None:
+                progress()
     return np.clip(out / np.maximum(weight, 1e-8), 0, 1)
 
 
@@ -291,6 +297,7 @@ def run_demo(
     tile: int | None = None,
     overwrite: bool = False,
     progress: bool = True,
+    backend: str = "auto",
 ) -> Demo:
     """Execute the workflow's steps on a photo; write the restored image and a comparison."""
     photo = Path(photo)
@@ -332,7 +339,7 @@ def run_demo(
         elif step.op in MIMOUNet.STAGES:
             if not model_done:
                 plan = plan or plan_tiles(img.shape[0], img.shape[1], tile)
-                img = _run_model(loaded, img, stages, plan, dev, progress)
+                img = _run_model(loaded, img, stages, plan, dev, progress, backend)
                 model_done = True
         elif step.op == "save":
             write_png_atomic(img, restored_path)
@@ -352,7 +359,10 @@ def run_demo(
     )
 
 
-def _run_model(loaded, img, stages, plan: TilePlan, dev, progress: bool) -> np.ndarray:
+def _run_model(loaded, img, stages, plan: TilePlan, dev, progress: bool, backend: str) -> np.ndarray:
+    from .fast import make_runner
+
+    runner = make_runner(loaded.model, stages, dev, backend)
     mp = img.shape[0] * img.shape[1] / 1e6
     estimate = mp * SECONDS_PER_MP.get(loaded.variant.name, 20.0) * (0.05 if dev.type == "cuda" else 1)
     if progress and estimate > 2 and plan.count > 1 and sys.stderr is not None:
@@ -367,8 +377,8 @@ def _run_model(loaded, img, stages, plan: TilePlan, dev, progress: bool) -> np.n
                       transient=False) as bar:
             task = bar.add_task("restore", total=plan.count)
             return restore_array(loaded.model, img, stages=stages, plan=plan, device=dev,
-                                 progress=lambda: bar.advance(task))
+                                 progress=lambda: bar.advance(task), runner=runner)
     try:
-        return restore_array(loaded.model, img, stages=stages, plan=plan, device=dev)
+        return restore_array(loaded.model, img, stages=stages, plan=plan, device=dev, runner=runner)
     except RuntimeError as exc:  # e.g. out of memory on a device
         raise PhotoError(f"the model failed on this photo ({str(exc).splitlines()[0][:100]})") from None

@@ -1,0 +1,24 @@
+"""The ONNX query embedder is the same model as sentence-transformers."""
+
+from __future__ import annotations
+
+import numpy as np
+import yaml
+
+from scientist.embed import Embedder
+
+from .conftest import DATA
+
+
+def test_onnx_matches_sentence_transformers(tmp_path):
+    questions = [q["question"] for q in yaml.safe_load((DATA / "questions.yaml").read_text())]
+    questions += [f"How does the AI fix photo problem number {i} without losing detail?" for i in range(20)]
+    assert len(questions) >= 50
+    torch_backend = Embedder(cache_dir=tmp_path, backend="torch")
+    ref = torch_backend.encode(questions)
+    assert torch_backend.export_onnx() is not None
+    onnx_backend = Embedder(cache_dir=tmp_path, backend="onnx")
+    fast = onnx_backend.encode(questions)
+    cos = (ref * fast).sum(axis=1)
+    assert cos.min() >= 0.999, cos.min()
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1, atol=1e-5)
