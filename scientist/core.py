@@ -250,20 +250,10 @@ class Scientist:
         ``max_side``, ``overwrite``, ``progress``.
         """
         q = clean_question(question)
-        k = options.pop("k", None) or self.settings.k
-        with self._lock:
-            index = self.index
-        qvec = self.embed_question(q)
-        task = self.classify(qvec)
-        hits = index.search(qvec, k)
-        records = [(self.corpus.get(h.record_id), h.score) for h in hits]
-        s = self.settings
-        refs = [self._reference(r, sc, task, qvec) for r, sc in records]
-        in_scope = self._in_scope(task, refs)
+        _, task, refs, in_scope = self._analyse(q, options.pop("k", None))
         model_rec = None
         if in_scope:
-            supporting = [r for r in refs if r.kind == "model" and (
-                r.relevance in ("direct", "related") or (not task.clear and r.score >= s.relevance_cutoff))]
+            supporting = [r for r in refs if r.kind == "model" and self._supports(r, task)]
             model_rec = self.corpus.get(supporting[0].id) if supporting else None
         if model_rec is not None:
             mtasks = self._record_tasks(model_rec)
@@ -294,19 +284,27 @@ class Scientist:
         return any(r.score >= self.settings.relevance_cutoff for r in refs)
 
     # ------------------------------------------------------------ chatbots
-    def supporting(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
-        """Retrieved records that support an answer (empty when out of scope)."""
-        q = clean_question(question)
+    def _analyse(self, q: str, k: int | None) -> tuple[np.ndarray, TaskResult, list[Reference], bool]:
+        """Embed, classify, retrieve and judge: the shared first half of every answer."""
+        with self._lock:
+            index = self.index
         qvec = self.embed_question(q)
         task = self.classify(qvec)
-        hits = self.index.search(qvec, k or self.settings.k)
-        pairs = [(self.corpus.get(h.record_id), h.score) for h in hits]
-        refs = [self._reference(r, sc, task, qvec) for r, sc in pairs]
-        if not self._in_scope(task, refs):
+        hits = index.search(qvec, k or self.settings.k)
+        refs = [self._reference(self.corpus.get(h.record_id), h.score, task, qvec) for h in hits]
+        return qvec, task, refs, self._in_scope(task, refs)
+
+    def _supports(self, ref: Reference, task: TaskResult) -> bool:
+        """Whether a retrieved record is relied on (not merely listed) in an answer."""
+        return ref.relevance in ("direct", "related") or (
+            not task.clear and ref.score >= self.settings.relevance_cutoff)
+
+    def supporting(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
+        """Retrieved records that support an answer (empty when out of scope)."""
+        _, task, refs, in_scope = self._analyse(clean_question(question), k)
+        if not in_scope:
             return []
-        keep = {r.id for r in refs if r.relevance in ("direct", "related")
-                or (not task.clear and r.score >= self.settings.relevance_cutoff)}
-        return [(r, sc) for r, sc in pairs if r.id in keep]
+        return [(self.corpus.get(r.id), r.score) for r in refs if self._supports(r, task)]
 
     def prompt(self, question: str, k: int | None = None) -> str:
         """A seed-shaped prompt holding only the records that cleared the relevance cutoff."""
