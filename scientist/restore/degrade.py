@@ -127,9 +127,17 @@ MAX_GAIN = 12.0
 _LUMA = np.array([0.2126, 0.7152, 0.0722])
 
 
-def apply_gain(img: np.ndarray, gain: float) -> np.ndarray:
-    """Multiply an sRGB image by ``gain`` in linear light (clipped to [0, 1])."""
-    return linear_to_srgb(srgb_to_linear(img.astype(np.float64)) * gain).astype(np.float32)
+def apply_gain(img: np.ndarray, gain: float, rows: int = 256) -> np.ndarray:
+    """Multiply an sRGB image by ``gain`` in linear light (clipped to [0, 1]).
+
+    Works in float32 bands of ``rows`` rows, so a 12-megapixel photo needs
+    little memory beyond its output.
+    """
+    out = np.empty(img.shape, np.float32)
+    for y in range(0, img.shape[0], rows):
+        band = img[y : y + rows].astype(np.float32)
+        out[y : y + rows] = linear_to_srgb(srgb_to_linear(band) * np.float32(gain))
+    return out
 
 
 def auto_exposure_gain(img: np.ndarray) -> float:
@@ -137,5 +145,7 @@ def auto_exposure_gain(img: np.ndarray) -> float:
 
     Computed on the whole photo; a photo that is already bright enough gets 1.
     """
-    mean = float((srgb_to_linear(img.astype(np.float64)) @ _LUMA).mean())
+    step = max(1, int(np.sqrt(img.shape[0] * img.shape[1] / 1e6)))  # about a megapixel is plenty
+    sample = img[::step, ::step].astype(np.float64)
+    mean = float((srgb_to_linear(sample) @ _LUMA).mean())
     return float(np.clip(TARGET_KEY / max(mean, 1e-4), 1.0, MAX_GAIN))

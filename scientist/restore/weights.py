@@ -61,9 +61,12 @@ def load_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
         try:
             obj = torch.load(str(p), map_location="cpu", weights_only=True)
         except pickle.UnpicklingError:
+            foreign = _foreign_globals(p)
+            if foreign is None:
+                raise CheckpointError(f"{p.name}: not a readable PyTorch checkpoint (garbled data)") from None
             raise CheckpointError(
-                f"{p.name}: refused: the checkpoint contains Python objects that would need unsafe "
-                "unpickling (only plain tensors are loaded)"
+                f"{p.name}: refused: the checkpoint names Python objects ({', '.join(foreign[:3])}) that would "
+                "need unsafe unpickling (only plain tensors are loaded)"
             ) from None
         except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile, AttributeError,
                 ImportError, TypeError, KeyError, IndexError) as exc:
@@ -72,6 +75,45 @@ def load_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
         return canonical_state_dict(obj)
     except ValueError as exc:
         raise CheckpointError(f"{p.name}: {exc}") from None
+
+
+_SAFE_MODULES = ("torch", "collections", "_codecs", "numpy")
+
+
+def _foreign_globals(path: Path) -> list[str] | None:
+    """Names of non-tensor callables a pickle refers to, found by parsing (never running) it.
+
+    Returns ``None`` when the data is not a pickle at all.
+    """
+    import io
+    import pickletools
+
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                streams = [zf.read(n) for n in zf.namelist() if n.endswith(".pkl")]
+        else:
+            streams = [path.read_bytes()]
+    except (OSError, zipfile.BadZipFile):
+        return None
+    found: list[str] = []
+    for data in streams:
+        strings: list[str] = []
+        try:
+            for op, arg, _pos in pickletools.genops(io.BytesIO(data)):
+                if isinstance(arg, str):
+                    strings.append(arg)
+                if op.name == "GLOBAL" and isinstance(arg, str):
+                    name = arg.replace(" ", ".")
+                elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
+                    name = f"{strings[-2]}.{strings[-1]}"
+                else:
+                    continue
+                if not name.startswith(_SAFE_MODULES) and name not in found:
+                    found.append(name)
+        except Exception:  # noqa: BLE001 - pickletools raises assorted errors on garbage
+            return found or None
+    return found or ["unknown objects"]
 
 
 def _first_line(exc: BaseException) -> str:
