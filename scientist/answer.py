@@ -16,7 +16,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class TaskGuess(BaseModel):
@@ -91,6 +91,9 @@ class Demo(BaseModel):
     seconds: float = Field(description="Wall time of the restoration.")
     gain: float = Field(description="Linear-light brightness gain applied before the network (1 = none).")
     noise_before: float = Field(description="Estimated noise standard deviation of the input (0-255 scale).")
+    noise_brightened: float = Field(
+        description="Estimated noise of the input after the brightness correction, i.e. what the network sees."
+    )
     noise_after: float = Field(description="Estimated noise standard deviation of the output (0-255 scale).")
     brightness_before: float = Field(description="Mean brightness of the input (0-255).")
     brightness_after: float = Field(description="Mean brightness of the output (0-255).")

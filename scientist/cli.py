@@ -204,7 +204,8 @@ def restore_command(
         else:
             _emit(f"restored:   {demo.output}\ncomparison: {demo.comparison}\n"
                   f"{demo.variant} ({demo.weights}) on {demo.device}, {demo.tiles} tile(s), "
-                  f"{demo.seconds:.1f} s; noise sigma {demo.noise_before:.2f} -> {demo.noise_after:.2f}")
+                  f"{demo.seconds:.1f} s; gain x{demo.gain:.2f}; noise sigma {demo.noise_before:.2f} (input), "
+                  f"{demo.noise_brightened:.2f} (brightened) -> {demo.noise_after:.2f}")
 
     _run(body, debug)
 

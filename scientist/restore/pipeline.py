@@ -317,7 +317,7 @@ def run_demo(
     dev = choose_device(device)
     loaded = load_model(weights)
     ran: list[str] = []
-    img = before = None
+    img = before = brightened = None
     plan = None
     gain = 1.0
     t0 = time.perf_counter()
@@ -334,6 +334,7 @@ def run_demo(
             gain = auto_exposure_gain(img)
             if gain > 1.0:
                 img = apply_gain(img, gain)
+            brightened = img
         elif step.op == "pad":
             plan = plan_tiles(img.shape[0], img.shape[1], tile)
         elif step.op in MIMOUNet.STAGES:
@@ -354,6 +355,7 @@ def run_demo(
         weights=loaded.label, variant=loaded.variant.name, device=dev.type, tiles=plan.count,
         size=[img.shape[1], img.shape[0]], seconds=round(seconds, 2), gain=round(gain, 3),
         noise_before=round(noise_sigma(before), 3), noise_after=round(noise_sigma(img), 3),
+        noise_brightened=round(noise_sigma(brightened if brightened is not None else before), 3),
         brightness_before=round(float(before.mean()) * 255, 2),
         brightness_after=round(float(img.mean()) * 255, 2), steps=ran,
     )
