@@ -35,8 +35,9 @@ PAD_MULTIPLE = 8
 #: Default tile side and overlap (pixels); photos up to TILE x TILE run whole.
 TILE = 512
 OVERLAP = 64
-#: Rough CPU cost used for the up-front estimate (seconds per megapixel, 2 cores).
-SECONDS_PER_MP = {"MIMO-UNet": 20.0, "MIMO-UNet+": 48.0}
+#: CPU cost used for the up-front estimate (seconds per megapixel on 2 cores, measured with
+#: benchmarks/bench_mimo.py at 512-pixel tiles; MIMO-UNet+ scaled by its 2.4x parameter count).
+SECONDS_PER_MP = {"MIMO-UNet": 50.0, "MIMO-UNet+": 120.0}
 #: Ops of the workflow that this module knows how to run.
 KNOWN_OPS = {"load", "expose", "pad", "save", *MIMOUNet.STAGES}
 
