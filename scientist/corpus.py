@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import tempfile
 import warnings
@@ -174,6 +173,3 @@ def add_to_user_corpus(files: list[Path]) -> list[Record]:
         added += fresh
     return added
 
-
-def dump_json(records: list[Record]) -> str:
-    return json.dumps([r.model_dump(exclude_none=True) for r in records], indent=1)

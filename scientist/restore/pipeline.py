@@ -307,12 +307,12 @@ def run_demo(
     if unknown:
         raise ScientistError(f"the workflow names operations the demo cannot run: {', '.join(unknown)}")
     stages = tuple(s.op for s in workflow.steps if s.op in MIMOUNet.STAGES)
-    if tuple(sorted(stages, key=MIMOUNet.STAGES.index)) != MIMOUNet.STAGES or len(stages) != 4:
+    if stages != MIMOUNet.STAGES:
         raise ScientistError("the workflow does not run every MIMO-UNet stage in order")
     if max_side is not None and max_side < 8:
         raise ScientistError("--max-side must be at least 8")
 
-    if photo.exists() and not photo.is_dir():
+    if photo.is_file():  # refuse a bad output before the model loads; a bad photo fails in "load"
         restored_path, compare_path = _output_paths(photo, Path(out) if out else None,
                                                     Path(out_dir) if out_dir else None, overwrite)
     dev = choose_device(device)
@@ -329,8 +329,6 @@ def run_demo(
             if max_side:
                 img = _downscale(img, max_side)
             before = img
-            restored_path, compare_path = _output_paths(photo, Path(out) if out else None,
-                                                        Path(out_dir) if out_dir else None, overwrite)
         elif step.op == "expose":
             gain = auto_exposure_gain(img)
             if gain > 1.0:

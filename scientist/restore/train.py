@@ -210,17 +210,3 @@ def train(
     out.with_suffix(".train.json").write_text(json.dumps(summary, indent=1))
     return summary
 
-
-if __name__ == "__main__":  # pragma: no cover - the CLI wraps this
-    import argparse
-
-    ap = argparse.ArgumentParser()
-    ap.add_argument("out", type=Path)
-    ap.add_argument("--minutes", type=float, default=60)
-    ap.add_argument("--steps", type=int)
-    ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--patch", type=int, default=96)
-    ap.add_argument("--threads", type=int)
-    a = ap.parse_args()
-    train(a.out, minutes=a.minutes, max_steps=a.steps, batch=a.batch, patch=a.patch,
-          threads=a.threads)
