@@ -219,6 +219,12 @@ def train_command(
     patch: int = 96,
     variant: str = "MIMO-UNet",
     threads: Annotated[Optional[int], typer.Option()] = None,
+    lr: float = 5e-4,
+    save_every: Annotated[int, typer.Option(help="Validate and save every this many steps.")] = 25,
+    device: Annotated[str, typer.Option(help="Torch device to train on (cpu, cuda).")] = "cpu",
+    workers: Annotated[int, typer.Option(help="Processes making training batches (0 = in the main one).")] = 0,
+    init: Annotated[Optional[Path], typer.Option(help="Start from these weights instead of random ones.")] = None,
+    photos: Annotated[Optional[Path], typer.Option(help="Folder with the training photos (default: scikit-image's).")] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Train MIMO-UNet on synthetic low-light degradations (resumes from OUT's state file)."""
@@ -227,7 +233,8 @@ def train_command(
         from .restore.train import train
 
         train(out, variant=variant, minutes=minutes, max_steps=steps, batch=batch, patch=patch,
-              threads=threads)
+              threads=threads, lr=lr, device=device, workers=workers, init=init, photos_dir=photos,
+              save_every=save_every)
 
     _run(body, debug)
 

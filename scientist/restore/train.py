@@ -41,11 +41,17 @@ TRAIN_PHOTOS = (
 EVAL_PHOTOS = ("sklearn:china.jpg", "sklearn:flower.jpg", "matplotlib:grace_hopper.jpg")
 
 
-def load_training_photos() -> list[np.ndarray]:
-    """Read the training photos as float32 RGB arrays in [0, 1]."""
-    import skimage.data
+def load_training_photos(root: Path | None = None) -> list[np.ndarray]:
+    """Read the training photos as float32 RGB arrays in [0, 1].
 
-    root = Path(skimage.data.__file__).parent
+    ``root`` defaults to scikit-image's data folder; another folder holding
+    copies of the same files can stand in for it (on a machine without them).
+    """
+    if root is None:
+        import skimage.data
+
+        root = Path(skimage.data.__file__).parent
+    root = Path(root)
     photos = []
     for name in TRAIN_PHOTOS:
         path = root / name
@@ -55,7 +61,7 @@ def load_training_photos() -> list[np.ndarray]:
         img = img.convert("RGB")
         photos.append(np.asarray(img, dtype=np.float32) / 255.0)
     if not photos:
-        raise RuntimeError("no training photos found in scikit-image's data folder")
+        raise RuntimeError(f"no training photos found in {root}")
     return photos
 
 
@@ -96,6 +102,29 @@ def batches(
         yield to_t(bad), to_t(clean)
 
 
+class _Stream(torch.utils.data.IterableDataset):
+    """:func:`batches` split across DataLoader workers, each with its own seed."""
+
+    def __init__(self, photos: list[np.ndarray], batch: int, size: int, seed: int):
+        super().__init__()
+        self.photos, self.batch, self.size, self.seed = photos, batch, size, seed
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        wid = info.id if info is not None else 0
+        return batches(self.photos, self.batch, self.size, self.seed + 1_000_003 * wid)
+
+
+def _batch_source(photos, batch: int, size: int, seed: int, workers: int):
+    if workers <= 0:
+        return batches(photos, batch, size, seed)
+    loader = torch.utils.data.DataLoader(
+        _Stream(photos, batch, size, seed), batch_size=None, num_workers=workers,
+        pin_memory=torch.cuda.is_available(), prefetch_factor=4, persistent_workers=True,
+    )
+    return iter(loader)
+
+
 def multiscale_loss(outputs: list[torch.Tensor], target: torch.Tensor, freq_weight: float = 0.1):
     """Multi-scale content L1 plus the multi-scale frequency-reconstruction L1."""
     content = target.new_zeros(())
@@ -129,13 +158,20 @@ def train(
     resume: bool = True,
     save_every: int = 25,
     model: MIMOUNet | None = None,
+    device: str = "cpu",
+    workers: int = 0,
+    init: Path | None = None,
+    photos_dir: Path | None = None,
     log: Callable[[str], None] = print,
 ) -> dict:
     """Train (or resume) and write ``out`` (fp16 safetensors) plus ``out``.state.pt.
 
     The learning rate follows a cosine schedule over the time budget (or the
     step budget when ``max_steps`` is given).  Returns a summary dict that is
-    also written next to the weights as JSON.
+    also written next to the weights as JSON.  ``init`` starts a fresh run
+    from existing weights instead of random ones; ``workers`` > 0 makes the
+    degraded batches in that many processes (worth it on a GPU, where the
+    numpy degradations would otherwise be the bottleneck).
     """
     from safetensors.torch import save_file
 
@@ -143,22 +179,35 @@ def train(
         torch.set_num_threads(threads)
     torch.manual_seed(seed)
     out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     state_path = out.with_suffix(".state.pt")
     net = model if model is not None else build(variant)
+    if init is not None and not (resume and state_path.is_file()):
+        from .weights import load_state_dict
+
+        net.load_state_dict({k: v.float() for k, v in load_state_dict(init).items()})
+        log(f"starting from {Path(init).name}")
+    dev = torch.device(device)
+    if dev.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    net.to(dev)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     step, spent = 0, 0.0
     history: list[dict] = []
     if resume and state_path.is_file():
         state = torch.load(state_path, weights_only=True, map_location="cpu")
         net.load_state_dict(state["model"])
+        net.to(dev)
         opt.load_state_dict(state["opt"])
         step, spent = int(state["step"]), float(state["seconds"])
         history = json.loads(state["history"]) if "history" in state else []
         log(f"resumed at step {step} after {spent / 60:.1f} min")
-    photos = load_training_photos()
+    photos = load_training_photos(photos_dir)
     val_rng = np.random.default_rng(12345)
-    val = next(batches(photos, 8, patch, int(val_rng.integers(1 << 30))))
-    data = batches(photos, batch, patch, seed + step)
+    val = [t.to(dev) for t in next(batches(photos, 8, patch, int(val_rng.integers(1 << 30))))]
+    data = _batch_source(photos, batch, patch, seed + step, workers)
     budget = minutes * 60
 
     def progress() -> float:
@@ -171,7 +220,7 @@ def train(
         torch.save({"model": net.state_dict(), "opt": opt.state_dict(), "step": step,
                     "seconds": spent, "history": json.dumps(history)}, tmp)
         tmp.replace(state_path)
-        half = {k: v.detach().to(torch.float16).contiguous() for k, v in net.state_dict().items()}
+        half = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in net.state_dict().items()}
         tmp = out.with_suffix(".tmp")
         save_file(half, str(tmp), metadata={"variant": variant, "steps": str(step),
                                              "train_seconds": f"{spent:.0f}"})
@@ -183,7 +232,7 @@ def train(
         cur_lr = 1e-6 + 0.5 * (lr - 1e-6) * (1 + math.cos(math.pi * progress()))
         for g in opt.param_groups:
             g["lr"] = cur_lr
-        bad, clean = next(data)
+        bad, clean = (t.to(dev, non_blocking=True) for t in next(data))
         loss = multiscale_loss(net(bad), clean)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -206,6 +255,7 @@ def train(
             t_last = time.perf_counter()
     summary = {"variant": variant, "steps": step, "minutes": round(spent / 60, 1),
                "batch": batch, "patch": patch, "lr": lr, "threads": torch.get_num_threads(),
+               "device": str(dev), "init": Path(init).name if init is not None else None,
                "history": history}
     out.with_suffix(".train.json").write_text(json.dumps(summary, indent=1))
     return summary
