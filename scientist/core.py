@@ -82,7 +82,7 @@ class Scientist:
         self.device = device
         self.settings = settings or Settings()
         self.embedder = embedder or Embedder(cache_dir=self._cache)
-        self.renderer = Renderer()
+        self.renderer = Renderer(cache=self._cache)
         self._corpus: Corpus | None = corpus if isinstance(corpus, Corpus) else None
         self._index: Index | None = None
         self._lock = threading.RLock()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from . import yamlio
 from .errors import CorpusError
 from .ingest import load_records, parse_catalog
 from .paths import data_path, user_dir
@@ -42,7 +43,7 @@ def load_tasks(path: Path | None = None) -> list[Task]:
     """The task taxonomy (the packaged one unless ``path`` is given)."""
     path = path or data_path("corpus") / TASKS_FILE
     try:
-        raw = yaml.safe_load(path.read_text("utf-8"))
+        raw = yamlio.safe_load(path.read_text("utf-8"))
         tasks = [Task.model_validate(t) for t in raw["tasks"]]
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
         raise CorpusError(f"{path.name}: cannot read the task taxonomy ({exc.__class__.__name__})") from None

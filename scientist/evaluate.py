@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from . import yamlio
 from .errors import CorpusError
 
 __all__ = ["EvalItem", "EvalReport", "evaluate", "load_questions"]
@@ -75,10 +75,10 @@ class EvalReport(BaseModel):
 def load_questions(path: str | Path) -> list[EvalItem]:
     p = Path(path)
     try:
-        raw = yaml.safe_load(p.read_text("utf-8"))
+        raw = yamlio.safe_load(p.read_text("utf-8"))
     except OSError as exc:
         raise CorpusError(f"{p}: cannot read ({exc.strerror})") from None
-    except yaml.YAMLError:
+    except yamlio.YAMLError:
         raise CorpusError(f"{p.name}: invalid YAML") from None
     if isinstance(raw, dict):
         raw = raw.get("questions")

@@ -15,9 +15,9 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
+from . import yamlio
 from .errors import CorpusError
 from .records import Record, slugify
 
@@ -221,10 +221,10 @@ def parse_catalog(text: str, fmt: str, source: str = "catalog") -> list[Record]:
         elif fmt == "json":
             items = json.loads(text)
         else:
-            items = yaml.safe_load(text)
+            items = yamlio.safe_load(text)
     except json.JSONDecodeError as exc:
         raise CorpusError(f"{source}: invalid JSON at line {exc.lineno} ({exc.msg})") from None
-    except yaml.YAMLError as exc:
+    except yamlio.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise CorpusError(f"{source}: invalid YAML{where}") from None

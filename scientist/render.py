@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 import threading
+from pathlib import Path
 
 import jinja2
+from jinja2.bccache import FileSystemBytecodeCache
 
 from .paths import data_path
 
@@ -19,11 +21,46 @@ def _mermaid_label(text: str) -> str:
     return re.sub(r"[\"\[\]{}()<>|]", " ", text).strip()
 
 
-class Renderer:
-    """Renders templates from the packaged ``templates`` folder (or another one)."""
+class _BytecodeCache(FileSystemBytecodeCache):
+    """Compiled templates kept between processes; a cache that cannot be written is skipped."""
 
-    def __init__(self, folder=None) -> None:
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _bytecode_cache(cache: Path | None):
+    """Jinja's bytecode cache under ``cache/jinja`` (entries are keyed by the template's source)."""
+    if cache is None:
+        from .paths import cache_dir
+
+        cache = cache_dir()
+    folder = Path(cache) / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _BytecodeCache(str(folder))
+
+
+class Renderer:
+    """Renders templates from the packaged ``templates`` folder (or another one).
+
+    Compiled templates are cached in ``cache`` (default: the user cache folder),
+    which saves a fresh process most of the cost of rendering its first answer.
+    """
+
+    def __init__(self, folder=None, cache: Path | None = None) -> None:
         self.env = jinja2.Environment(
+            bytecode_cache=_bytecode_cache(cache),
             loader=jinja2.FileSystemLoader(str(folder or data_path("templates"))),
             autoescape=False,
             trim_blocks=True,

@@ -22,3 +22,20 @@ def test_onnx_matches_sentence_transformers(tmp_path):
     cos = (ref * fast).sum(axis=1)
     assert cos.min() >= 0.999, cos.min()
     assert np.allclose(np.linalg.norm(fast, axis=1), 1, atol=1e-5)
+    # the optimised copy (weights in a mapped side file) is what was used, and is reused
+    opt = onnx_backend.optimized_dir()
+    assert (opt / "model.onnx").is_file() and (opt / "model.data").is_file()
+    again = Embedder(cache_dir=tmp_path, backend="onnx").encode(questions[:5])
+    assert np.allclose(again, fast[:5], atol=1e-6)
+
+
+def test_damaged_optimised_copy_falls_back_to_the_export(tmp_path):
+    ref = Embedder(cache_dir=tmp_path, backend="torch")
+    vec = ref.encode(["how does it reduce noise?"])
+    assert ref.export_onnx() is not None
+    first = Embedder(cache_dir=tmp_path, backend="onnx")
+    first.encode(["warm up"])
+    (first.optimized_dir() / "model.onnx").write_bytes(b"not a model")
+    second = Embedder(cache_dir=tmp_path, backend="onnx")
+    again = second.encode(["how does it reduce noise?"])
+    assert float((vec * again).sum()) >= 0.999
