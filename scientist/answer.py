@@ -16,7 +16,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 class TaskGuess(BaseModel):
@@ -86,9 +86,14 @@ class Demo(BaseModel):
     weights: str = Field(description="Which weights ran (bundled, a file, or an environment setting).")
     variant: str = Field(description="MIMO-UNet or MIMO-UNet+.")
     device: str = Field(description="cpu or cuda.")
+    backend: str = Field(description="What ran the network: onnxruntime, torch-channels-last or torch-eager.")
     tiles: int = Field(description="Number of tiles the photo was cut into.")
     size: list[int] = Field(description="Width and height of the restored image.")
-    seconds: float = Field(description="Wall time of the restoration.")
+    seconds: float = Field(description="Wall time of the whole demo (reading, brightening, network, saving).")
+    model_seconds: float = Field(description="Wall time of the network alone.")
+    estimated_seconds: float = Field(
+        description="The network's time as estimated before it ran (from the speed measured on this machine)."
+    )
     gain: float = Field(description="Linear-light brightness gain applied before the network (1 = none).")
     noise_before: float = Field(description="Estimated noise standard deviation of the input (0-255 scale).")
     noise_brightened: float = Field(

@@ -186,7 +186,7 @@ def restore_command(
     weights: WeightsOpt = None,
     device: DeviceOpt = "auto",
     max_side: MaxSideOpt = None,
-    tile: Annotated[Optional[int], typer.Option("--tile", help="Tile size in pixels (default 512).")] = None,
+    tile: Annotated[Optional[int], typer.Option("--tile", help="Square tiles of this side in pixels (default: the fewest pixels under a 768 MiB working-memory budget).")] = None,
     backend: Annotated[str, typer.Option("--backend", help="auto (onnxruntime on CPU when installed), onnx, torch or eager.")] = "auto",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing outputs.")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -204,7 +204,7 @@ def restore_command(
         else:
             _emit(f"restored:   {demo.output}\ncomparison: {demo.comparison}\n"
                   f"{demo.variant} ({demo.weights}) on {demo.device}, {demo.tiles} tile(s), "
-                  f"{demo.seconds:.1f} s; gain x{demo.gain:.2f}; noise sigma {demo.noise_before:.2f} (input), "
+                  f"{demo.seconds:.1f} s ({demo.backend}: {demo.model_seconds:.1f} s, estimated {demo.estimated_seconds:.0f} s); gain x{demo.gain:.2f}; noise sigma {demo.noise_before:.2f} (input), "
                   f"{demo.noise_brightened:.2f} (brightened) -> {demo.noise_after:.2f}")
 
     _run(body, debug)

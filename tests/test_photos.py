@@ -128,9 +128,25 @@ def test_demo_odd_size_writes_outputs_and_keeps_input(tmp_path):
     assert Image.open(demo.comparison).size[0] >= 517
     assert demo.gain > 1.0 and demo.brightness_after > demo.brightness_before
     assert demo.steps[0] == "Load the photo" and demo.steps[-1] == "Crop, clamp and save"
+    assert demo.backend in ("onnxruntime", "torch-channels-last", "torch-eager")
+    assert 0 < demo.model_seconds <= demo.seconds and demo.estimated_seconds > 0
     # a second run never overwrites the first
     again = run_demo(photo, progress=False)
     assert again.output != demo.output and again.output.endswith("_restored-2.png")
+
+
+def test_progress_shows_an_estimate_measured_on_this_machine(tmp_path, monkeypatch, capsys):
+    from scientist.restore import pipeline
+
+    # pretend the network is slow, so the demo thinks progress is worth showing
+    monkeypatch.setitem(pipeline.SECONDS_PER_MP, "MIMO-UNet", 1000.0)
+    photo = tmp_path / "dim.png"
+    Image.fromarray(_u8(_photo(120, 200) * 0.3)).save(photo)
+    demo = pipeline.run_demo(photo, tile=64, progress=True)
+    err = capsys.readouterr().err
+    assert "estimated" in err and "from the speed measured on this machine" in err and "tiles" in err
+    # the estimate came from a probe run, not from the (absurd) prior
+    assert demo.tiles > 1 and demo.estimated_seconds < 1000.0 * 0.1
 
 
 def test_output_equal_to_input_and_existing_output_are_refused(tmp_path):

@@ -12,7 +12,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import OutputError, PhotoError
 
-__all__ = ["MAX_PIXELS", "SUPPORTED", "read_photo", "write_png_atomic"]
+__all__ = ["MAX_PIXELS", "SUPPORTED", "read_photo", "to_u8", "write_png_atomic"]
 
 #: Formats Pillow reads here; the list shown to users when a file is not one of them.
 SUPPORTED = "JPEG, PNG, WebP, TIFF, BMP, GIF"
@@ -91,13 +91,29 @@ def _to_rgb(im: Image.Image) -> np.ndarray:
     return np.asarray(im, dtype=np.float32) / 255.0
 
 
+def to_u8(img: np.ndarray, rows: int = 256) -> np.ndarray:
+    """Float RGB in [0, 1] to 8-bit (rounded), in bands so no full-size float temporaries are made.
+
+    8-bit input is returned as it is.
+    """
+    if img.dtype == np.uint8:
+        return img
+    out = np.empty(img.shape, np.uint8)
+    for y in range(0, img.shape[0], rows):
+        band = img[y : y + rows] * np.float32(255)
+        np.rint(band, out=band)
+        np.clip(band, 0, 255, out=band)
+        out[y : y + rows] = band
+    return out
+
+
 def write_png_atomic(img: np.ndarray | Image.Image, path: Path) -> None:
     """Write a PNG through a temporary file in the same folder, then rename it into place.
 
     An interrupted write leaves no file under the final name.
     """
     if isinstance(img, np.ndarray):
-        img = Image.fromarray(np.clip(np.round(img * 255), 0, 255).astype(np.uint8))
+        img = Image.fromarray(to_u8(img))
     folder = path.parent
     if not folder.is_dir():
         raise OutputError(f"{folder}: output folder does not exist")

@@ -25,19 +25,26 @@ from ..answer import Demo, Step, Workflow
 from ..errors import OutputError, PhotoError, ScientistError
 from .degrade import apply_gain, auto_exposure_gain
 from .mimo_unet import MIMOUNet
-from .photo import read_photo, write_png_atomic
+from .photo import read_photo, to_u8, write_png_atomic
 from .weights import load_model
 
 __all__ = ["TilePlan", "choose_device", "plan_tiles", "restore_array", "run_demo"]
 
 #: Height and width fed to the network are padded to a multiple of this.
 PAD_MULTIPLE = 8
-#: Default tile side and overlap (pixels); photos up to TILE x TILE run whole.
-TILE = 512
-OVERLAP = 64
-#: CPU cost used for the up-front estimate (seconds per megapixel on 2 cores, measured with
-#: benchmarks/bench_mimo.py at 512-pixel tiles; MIMO-UNet+ scaled by its 2.4x parameter count).
-SECONDS_PER_MP = {"MIMO-UNet": 50.0, "MIMO-UNet+": 120.0}
+#: Overlap between neighbouring tiles (pixels), blended with linear ramps.  Measured on a
+#: heavy-noise crop: 32 px gives a mean difference to the untiled result of 0.37/255
+#: against 0.32/255 for 64 px, at a third less overlap cost.
+OVERLAP = 32
+#: Memory the network may use for one tile (MiB).  The tile size follows from it, so a
+#: photo of any size runs in bounded memory; photos that fit run whole.
+WORK_MEMORY_MB = 768
+#: Working memory per input pixel of one forward pass (bytes): measured 2,584 (MIMO-UNet) and
+#: 2,590 (MIMO-UNet+) with onnxruntime, 2,756 and 2,720 with PyTorch, at 512 px on CPU.
+BYTES_PER_PIXEL = {"MIMO-UNet": 2_800, "MIMO-UNet+": 2_800}
+#: Prior CPU cost per megapixel of tiles, used only to decide whether to show progress
+#: before the speed on this machine is known (2 cores, onnxruntime; see benchmarks/bench_mimo.py).
+SECONDS_PER_MP = {"MIMO-UNet": 28.0, "MIMO-UNet+": 66.0}
 #: Ops of the workflow that this module knows how to run.
 KNOWN_OPS = {"load", "expose", "pad", "save", *MIMOUNet.STAGES}
 
@@ -59,11 +66,12 @@ def choose_device(device: str) -> torch.device:
 # --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TilePlan:
-    """Where the tiles of an image lie."""
+    """Where the tiles of an image lie (every tile is ``tile_h`` x ``tile_w`` or the image, if smaller)."""
 
     height: int
     width: int
-    tile: int
+    tile_h: int
+    tile_w: int
     overlap: int
     ys: tuple[int, ...]
     xs: tuple[int, ...]
@@ -72,22 +80,74 @@ class TilePlan:
     def count(self) -> int:
         return len(self.ys) * len(self.xs)
 
+    @property
+    def pixels(self) -> int:
+        """Pixels the network computes (padded tiles), which is what its time is proportional to."""
+        def pad(n: int) -> int:
+            return n + (-n) % PAD_MULTIPLE
 
-def _starts(length: int, tile: int, overlap: int) -> tuple[int, ...]:
-    if length <= tile:
+        return self.count * pad(min(self.tile_h, self.height)) * pad(min(self.tile_w, self.width))
+
+
+def _spread(length: int, size: int, parts: int) -> tuple[int, ...]:
+    if parts <= 1 or size >= length:
         return (0,)
-    step = tile - overlap
-    n = math.ceil((length - tile) / step) + 1
-    # spread the tiles evenly so every overlap is at least `overlap`
-    return tuple(round(i * (length - tile) / (n - 1)) for i in range(n))
+    return tuple(round(i * (length - size) / (parts - 1)) for i in range(parts))
 
 
-def plan_tiles(height: int, width: int, tile: int | None = None, overlap: int = OVERLAP) -> TilePlan:
-    tile = tile or TILE
-    if tile < 64 or tile % PAD_MULTIPLE:
-        raise ScientistError(f"tile size must be a multiple of {PAD_MULTIPLE} and at least 64")
-    overlap = min(overlap, tile // 4)
-    return TilePlan(height, width, tile, overlap, _starts(height, tile, overlap), _starts(width, tile, overlap))
+def _side(length: int, parts: int, overlap: int) -> int:
+    """Tile side that covers ``length`` in ``parts`` tiles overlapping by at least ``overlap``."""
+    if parts <= 1:
+        return length
+    size = math.ceil((length + (parts - 1) * overlap) / parts)
+    return min(length, size + (-size) % PAD_MULTIPLE)
+
+
+def plan_tiles(height: int, width: int, tile: int | None = None, overlap: int = OVERLAP,
+               max_pixels: int | None = None) -> TilePlan:
+    """Cut an image into overlapping tiles.
+
+    ``tile``: square tiles of this side.  Otherwise the grid of rectangular tiles of at most
+    ``max_pixels`` each (default: what :data:`WORK_MEMORY_MB` allows MIMO-UNet) that makes the
+    network compute the fewest pixels, i.e. the least time lost to overlaps and padding.
+    """
+    if tile is not None:
+        if tile < 64 or tile % PAD_MULTIPLE:
+            raise ScientistError(f"tile size must be a multiple of {PAD_MULTIPLE} and at least 64")
+        overlap = min(overlap, tile // 4)
+        rows = 1 if height <= tile else math.ceil((height - tile) / (tile - overlap)) + 1
+        cols = 1 if width <= tile else math.ceil((width - tile) / (tile - overlap)) + 1
+        return TilePlan(height, width, tile, tile, overlap, _spread(height, tile, rows), _spread(width, tile, cols))
+    if max_pixels is None:
+        max_pixels = tile_pixels_for("MIMO-UNet")
+    max_pixels = max(max_pixels, 128 * 128)
+    best = None
+    for rows in range(1, math.ceil(height / 64) + 1):
+        th = _side(height, rows, overlap)
+        if rows > 1 and th < 2 * overlap + PAD_MULTIPLE:
+            break
+        cols = max(1, math.ceil(width * th / max_pixels))
+        while True:
+            tw = _side(width, cols, overlap)
+            if th * tw <= max_pixels or (cols > 1 and tw < 2 * overlap + PAD_MULTIPLE):
+                break
+            cols += 1
+        if th * tw > max_pixels:
+            continue
+        plan = TilePlan(height, width, th, tw, overlap if rows * cols > 1 else 0,
+                        _spread(height, th, rows), _spread(width, tw, cols))
+        if best is None or (plan.pixels, plan.count) < (best.pixels, best.count):
+            best = plan
+    if best is None:  # a long thin strip: fall back to square tiles
+        side = max(64, int(math.sqrt(max_pixels)) // PAD_MULTIPLE * PAD_MULTIPLE)
+        return plan_tiles(height, width, tile=side, overlap=overlap)
+    return best
+
+
+def tile_pixels_for(variant: str, memory_mb: float | None = None) -> int:
+    """Largest tile (in pixels) whose forward pass fits the working-memory budget."""
+    budget = (memory_mb if memory_mb is not None else WORK_MEMORY_MB) * 2**20
+    return int(budget // BYTES_PER_PIXEL.get(variant, max(BYTES_PER_PIXEL.values())))
 
 
 def _pad(x: torch.Tensor) -> tuple[torch.Tensor, int, int]:
@@ -110,6 +170,15 @@ def _ramp(length: int, overlap: int, lead: bool, trail: bool) -> np.ndarray:
     return r
 
 
+def _weights_1d(length: int, size: int, starts: tuple[int, ...], overlap: int) -> list[np.ndarray]:
+    """The blending ramp of each tile along one axis."""
+    out = []
+    for start in starts:
+        n = min(size, length - start)
+        out.append(_ramp(n, overlap, start > 0, start + n < length))
+    return out
+
+
 def restore_array(
     model: MIMOUNet,
     img: np.ndarray,
@@ -120,10 +189,12 @@ def restore_array(
     progress=None,
     runner=None,
 ) -> np.ndarray:
-    """Restore an RGB float image (H, W, 3) in [0, 1]; returns the same shape, clamped.
+    """Restore an RGB float image (H, W, 3) in [0, 1]; returns a new float32 array, clamped.
 
     ``runner`` runs the network on one padded tile (see :mod:`.fast`); by default
-    the eager PyTorch module does.
+    the eager PyTorch module does.  Memory beyond the input and the output is one
+    tile's worth: the blending weights are separable, so only their row and
+    column profiles are kept, and the output is normalised in place.
     """
     from .fast import Runner
 
@@ -131,24 +202,34 @@ def restore_array(
     runner = runner or Runner(model, stages, device)
     h, w, _ = img.shape
     plan = plan or plan_tiles(h, w)
+    wys = _weights_1d(h, plan.tile_h, plan.ys, plan.overlap)
+    wxs = _weights_1d(w, plan.tile_w, plan.xs, plan.overlap)
     out = np.zeros((h, w, 3), np.float32)
-    weight = np.zeros((h, w, 1), np.float32)
-    for y in plan.ys:
-        for x in plan.xs:
-            th, tw = min(plan.tile, h - y), min(plan.tile, w - x)
+    for y, wy in zip(plan.ys, wys, strict=True):
+        for x, wx in zip(plan.xs, wxs, strict=True):
+            th, tw = len(wy), len(wx)
             crop = img[y : y + th, x : x + tw]
             t = torch.from_numpy(np.ascontiguousarray(crop, np.float32)).permute(2, 0, 1)[None]
             t, ch, cw = _pad(t)
             res = runner(t.contiguous().numpy())[0, :, :ch, :cw]
             res = np.clip(res, 0, 1).transpose(1, 2, 0)
-            wy = _ramp(th, plan.overlap, y > 0, y + th < h)
-            wx = _ramp(tw, plan.overlap, x > 0, x + tw < w)
-            wgt = (wy[:, None] * wx[None, :])[..., None]
-            out[y : y + th, x : x + tw] += res * wgt
-            weight[y : y + th, x : x + tw] += wgt
+            res *= (wy[:, None] * wx[None, :])[..., None]
+            out[y : y + th, x : x + tw] += res
             if progress is not None:
                 progress()
-    return np.clip(out / np.maximum(weight, 1e-8), 0, 1)
+    # every pixel's weights sum to (sum of row ramps) x (sum of column ramps)
+    col_sum = np.zeros(w, np.float32)
+    for x, wx in zip(plan.xs, wxs, strict=True):
+        col_sum[x : x + len(wx)] += wx
+    row_sum = np.zeros(h, np.float32)
+    for y, wy in zip(plan.ys, wys, strict=True):
+        row_sum[y : y + len(wy)] += wy
+    band = 256
+    for y in range(0, h, band):
+        part = out[y : y + band]
+        part /= np.maximum(row_sum[y : y + band, None, None] * col_sum[None, :, None], 1e-8)
+        np.clip(part, 0, 1, out=part)
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -193,33 +274,52 @@ def _output_paths(photo: Path, out: Path | None, out_dir: Path | None, overwrite
     return restored, compare
 
 
+def _as_float(a: np.ndarray) -> np.ndarray:
+    return a.astype(np.float32) / 255 if a.dtype == np.uint8 else a
+
+
 def noise_sigma(img: np.ndarray) -> float:
-    """No-reference noise estimate (wavelet, scikit-image) on a central crop, 0-255 scale."""
+    """No-reference noise estimate (wavelet, scikit-image) on a central crop, 0-255 scale.
+
+    ``img``: float RGB in [0, 1] or 8-bit RGB.
+    """
     from skimage.restoration import estimate_sigma
 
     h, w, _ = img.shape
     s = 768
     y0, x0 = max(0, (h - s) // 2), max(0, (w - s) // 2)
-    crop = img[y0 : y0 + s, x0 : x0 + s]
+    crop = _as_float(img[y0 : y0 + s, x0 : x0 + s])
     if min(crop.shape[:2]) < 8:
         return 0.0
     return float(estimate_sigma(crop, channel_axis=-1, average_sigmas=True)) * 255
 
 
+def mean_brightness(img: np.ndarray) -> float:
+    """Mean of all channels on the 0-255 scale (float in [0, 1] or 8-bit input)."""
+    m = float(img.mean(dtype=np.float64))
+    return m if img.dtype == np.uint8 else m * 255
+
+
 def _crop_boxes(before: np.ndarray, after: np.ndarray) -> list[tuple[str, tuple[int, int, int]]]:
-    """A detail-rich and a flat/dark crop (y, x, size), chosen on a coarse grid."""
+    """A detail-rich and a flat/dark crop (y, x, size), chosen on a coarse grid.
+
+    Scored on a subsample of at most about 2 megapixels, so big photos need little memory.
+    """
     h, w, _ = after.shape
     size = max(8, min(160, h // 3, w // 3))
-    lum = after.mean(axis=2)
-    gy, gx = np.abs(np.diff(lum, axis=0))[:, :-1], np.abs(np.diff(lum, axis=1))[:-1, :]
-    grad = gy + gx
-    inlum = before.mean(axis=2)
+    sub = max(1, min(size // 8, math.ceil(math.sqrt(h * w / 2e6))))
+    lum = _as_float(after[::sub, ::sub]).mean(axis=2)
+    grad = np.zeros_like(lum)
+    grad[:-1, :-1] = np.abs(np.diff(lum, axis=0))[:, :-1] + np.abs(np.diff(lum, axis=1))[:-1, :]
+    inlum = _as_float(before[::sub, ::sub]).mean(axis=2)
     best_detail, best_flat = None, None
     step = max(1, size // 2)
     for y in range(0, max(1, h - size + 1), step):
         for x in range(0, max(1, w - size + 1), step):
-            g = float(grad[y : y + size, x : x + size].mean()) if grad.size else 0.0
-            dark = float(inlum[y : y + size, x : x + size].mean())
+            ys, xs = slice(y // sub, (y + size) // sub), slice(x // sub, (x + size) // sub)
+            cell = grad[ys, xs]
+            g = float(cell.mean()) if cell.size else 0.0
+            dark = float(inlum[ys, xs].mean()) if cell.size else 0.0
             if best_detail is None or g > best_detail[0]:
                 best_detail = (g, y, x)
             flat_score = g + dark
@@ -229,11 +329,11 @@ def _crop_boxes(before: np.ndarray, after: np.ndarray) -> list[tuple[str, tuple[
 
 
 def comparison_image(before: np.ndarray, after: np.ndarray) -> Image.Image:
-    """Side-by-side before/after plus two zoomed crops, labelled."""
+    """Side-by-side before/after plus two zoomed crops, labelled (float or 8-bit RGB input)."""
     from PIL import ImageDraw
 
     def pil(a: np.ndarray) -> Image.Image:
-        return Image.fromarray(np.clip(np.round(a * 255), 0, 255).astype(np.uint8))
+        return Image.fromarray(to_u8(a))
 
     h, w, _ = before.shape
     scale = min(1.0, 640 / max(h, w))
@@ -318,68 +418,160 @@ def run_demo(
     dev = choose_device(device)
     loaded = load_model(weights)
     ran: list[str] = []
-    img = before = brightened = None
+    img = before = None
     plan = None
-    gain = 1.0
+    gain, noise_before, noise_brightened, brightness_before = 1.0, 0.0, 0.0, 0.0
+    run = None
     t0 = time.perf_counter()
-    model_done = False
     for step in workflow.steps:
         if step.op == "load":
             img, _info = read_photo(photo)
             if max_side:
                 img = _downscale(img, max_side)
-            before = img
+            # the input is kept as 8 bits for the comparison: a quarter of a float copy
+            before = to_u8(img)
+            noise_before, brightness_before = noise_sigma(img), mean_brightness(img)
         elif step.op == "expose":
             gain = auto_exposure_gain(img)
             if gain > 1.0:
                 img = apply_gain(img, gain)
-            brightened = img
+            noise_brightened = noise_sigma(img)
         elif step.op == "pad":
-            plan = plan_tiles(img.shape[0], img.shape[1], tile)
+            plan = _plan_for(img, tile, loaded.variant.name)
         elif step.op in MIMOUNet.STAGES:
-            if not model_done:
-                plan = plan or plan_tiles(img.shape[0], img.shape[1], tile)
-                img = _run_model(loaded, img, stages, plan, dev, progress, backend)
-                model_done = True
+            if run is None:
+                plan = plan or _plan_for(img, tile, loaded.variant.name)
+                img, run = _run_model(loaded, img, stages, plan, dev, progress, backend)
         elif step.op == "save":
             write_png_atomic(img, restored_path)
             write_png_atomic(comparison_image(before, img), compare_path)
         if step.op:
             ran.append(step.name)
     seconds = time.perf_counter() - t0
-    if img is None or not model_done:
+    if img is None or run is None:
         raise ScientistError("the workflow did not load a photo and run the model")
     return Demo(
         input=str(photo), output=str(restored_path), comparison=str(compare_path),
-        weights=loaded.label, variant=loaded.variant.name, device=dev.type, tiles=plan.count,
-        size=[img.shape[1], img.shape[0]], seconds=round(seconds, 2), gain=round(gain, 3),
-        noise_before=round(noise_sigma(before), 3), noise_after=round(noise_sigma(img), 3),
-        noise_brightened=round(noise_sigma(brightened if brightened is not None else before), 3),
-        brightness_before=round(float(before.mean()) * 255, 2),
-        brightness_after=round(float(img.mean()) * 255, 2), steps=ran,
+        weights=loaded.label, variant=loaded.variant.name, device=dev.type, backend=run.backend,
+        tiles=plan.count, size=[img.shape[1], img.shape[0]], seconds=round(seconds, 2),
+        model_seconds=round(run.seconds, 2), estimated_seconds=round(run.estimate, 1),
+        gain=round(gain, 3), noise_before=round(noise_before, 3), noise_after=round(noise_sigma(img), 3),
+        noise_brightened=round(noise_brightened, 3), brightness_before=round(brightness_before, 2),
+        brightness_after=round(mean_brightness(img), 2), steps=ran,
     )
 
 
-def _run_model(loaded, img, stages, plan: TilePlan, dev, progress: bool, backend: str) -> np.ndarray:
+def _plan_for(img: np.ndarray, tile: int | None, variant: str) -> TilePlan:
+    return plan_tiles(img.shape[0], img.shape[1], tile, max_pixels=tile_pixels_for(variant))
+
+
+# --------------------------------------------------------------------------
+# speed: measured on this machine, remembered for the next estimate
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ModelRun:
+    """How the network ran: back end, wall time, and the time that was estimated up front."""
+
+    backend: str
+    seconds: float
+    estimate: float
+
+
+def _speed_file() -> Path:
+    from ..paths import cache_dir
+
+    return cache_dir() / "speed.json"
+
+
+def _speed_key(variant: str, runner, dev: torch.device) -> str:
+    return f"{variant}|{getattr(runner, 'name', 'torch')}|{dev.type}|{torch.get_num_threads()} threads"
+
+
+def _known_speed(key: str) -> float | None:
+    """Seconds per megapixel of tiles measured by earlier runs on this machine, if any."""
+    import json
+
+    try:
+        value = json.loads(_speed_file().read_text("utf-8")).get(key)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def _remember_speed(key: str, seconds_per_mp: float) -> None:
+    import json
+
+    from ..corpus import write_atomic
+
+    path = _speed_file()
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        if not isinstance(data, dict):
+            data = {}
+    except (OSError, ValueError):
+        data = {}
+    data[key] = round(seconds_per_mp, 3)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json.dumps(data, indent=1, sort_keys=True).encode())
+    except OSError:
+        pass  # an estimate is a courtesy; never fail a restore over it
+
+
+def _probe_speed(runner, img: np.ndarray) -> float:
+    """Seconds per megapixel on a 256 x 256 crop of the photo (also warms the back end up)."""
+    crop = np.ascontiguousarray(img[:256, :256], np.float32)
+    t = torch.from_numpy(crop).permute(2, 0, 1)[None]
+    t, _, _ = _pad(t)
+    x = t.contiguous().numpy()
+    start = time.perf_counter()
+    runner(x)
+    return (time.perf_counter() - start) / (x.shape[2] * x.shape[3] / 1e6)
+
+
+def _run_model(loaded, img, stages, plan: TilePlan, dev, progress: bool,
+               backend: str) -> tuple[np.ndarray, ModelRun]:
     from .fast import make_runner
 
     runner = make_runner(loaded.model, stages, dev, backend)
+    variant = loaded.variant.name
     mp = img.shape[0] * img.shape[1] / 1e6
-    estimate = mp * SECONDS_PER_MP.get(loaded.variant.name, 20.0) * (0.05 if dev.type == "cuda" else 1)
-    if progress and estimate > 2 and plan.count > 1 and sys.stderr is not None:
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-        console = Console(stderr=True)
-        console.print(f"Restoring {img.shape[1]}x{img.shape[0]} ({mp:.1f} MP) in {plan.count} tiles; "
-                      f"estimated {estimate:.0f} s on {dev.type}. Use --max-side for a quick preview.")
-        with Progress(TextColumn("tiles"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console,
-                      transient=False) as bar:
-            task = bar.add_task("restore", total=plan.count)
-            return restore_array(loaded.model, img, stages=stages, plan=plan, device=dev,
-                                 progress=lambda: bar.advance(task), runner=runner)
+    work_mp = plan.pixels / 1e6
+    prior = work_mp * SECONDS_PER_MP.get(variant, 60.0) * (0.05 if dev.type == "cuda" else 1)
+    key = _speed_key(variant, runner, dev)
+    rate = _known_speed(key)
+    show = progress and prior > 5 and sys.stderr is not None
+    if rate is None and prior > 5 and dev.type == "cpu":
+        rate = _probe_speed(runner, img)
+    estimate = work_mp * rate if rate is not None else prior
+    start = time.perf_counter()
     try:
-        return restore_array(loaded.model, img, stages=stages, plan=plan, device=dev, runner=runner)
+        if show and plan.count > 1:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+            console = Console(stderr=True)
+            console.print(f"Restoring {img.shape[1]}x{img.shape[0]} ({mp:.1f} MP) in {plan.count} tiles "
+                          f"with {runner.name}; estimated {_duration(estimate)} on {dev.type}"
+                          f"{' (from the speed measured on this machine)' if rate is not None else ''}. "
+                          f"Use --max-side for a quick preview.")
+            with Progress(TextColumn("tiles"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                          TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console,
+                          transient=False) as bar:
+                task = bar.add_task("restore", total=plan.count)
+                out = restore_array(loaded.model, img, stages=stages, plan=plan, device=dev,
+                                    progress=lambda: bar.advance(task), runner=runner)
+        else:
+            out = restore_array(loaded.model, img, stages=stages, plan=plan, device=dev, runner=runner)
     except RuntimeError as exc:  # e.g. out of memory on a device
         raise PhotoError(f"the model failed on this photo ({str(exc).splitlines()[0][:100]})") from None
+    seconds = time.perf_counter() - start
+    if work_mp >= 0.2:  # small runs measure mostly overheads
+        _remember_speed(key, seconds / work_mp)
+    return out, ModelRun(getattr(runner, "name", "torch"), seconds, estimate)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
