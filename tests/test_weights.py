@@ -111,3 +111,21 @@ def test_bundled_weights_load():
     loaded = load_model()
     assert loaded.variant.name == "MIMO-UNet"
     assert all(torch.isfinite(p).all() for p in loaded.model.parameters())
+
+
+def test_fast_runners_leave_the_shared_model_alone():
+    import numpy as np
+
+    from scientist.restore.fast import Runner, make_runner
+    from scientist.restore.mimo_unet import MIMOUNet
+    from scientist.restore.weights import load_model
+
+    loaded = load_model()
+    model = loaded.model
+    conv = next(m for m in model.modules() if isinstance(m, torch.nn.Conv2d))
+    runner = make_runner(model, MIMOUNet.STAGES, torch.device("cpu"), "torch")
+    assert runner.model is not model
+    assert conv.weight.is_contiguous() and next(model.parameters()).device.type == "cpu"
+    assert load_model().model is model  # still the cached one, untouched
+    x = np.random.default_rng(0).random((1, 3, 32, 32), dtype=np.float32)
+    assert np.abs(runner(x) - Runner(model, MIMOUNet.STAGES, torch.device("cpu"))(x)).max() < 1e-4

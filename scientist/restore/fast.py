@@ -12,6 +12,7 @@ same graph (the model's stages, :meth:`MIMOUNet.run_stages`):
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import threading
@@ -44,6 +45,10 @@ class Runner:
 
     def __init__(self, model: MIMOUNet, stages: tuple[str, ...], device: torch.device,
                  channels_last: bool = False) -> None:
+        on_device = next(model.parameters()).device == torch.device(device)
+        if not on_device or channels_last:
+            # the loaded model is shared (cached per weights file): move or re-lay-out a copy
+            model = copy.deepcopy(model)
         self.model = model.to(device)
         self.stages = stages
         self.device = device
