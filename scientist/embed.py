@@ -83,7 +83,8 @@ class Embedder:
         """Folder of the optimised model (``model.onnx`` + ``model.data``) for this onnxruntime."""
         import onnxruntime as ort
 
-        return self.onnx_path().with_name(f"{self.onnx_path().stem}-ort{ort.__version__}")
+        export = self.onnx_path()
+        return export.with_name(f"{export.stem}-ort{ort.__version__}")
 
     def _optimize(self, ort, source: Path, target: Path) -> bool:
         """Save onnxruntime's optimised graph of ``source`` into the folder ``target`` (atomic)."""
@@ -92,7 +93,7 @@ class Embedder:
             tmp.mkdir(parents=True, exist_ok=True)
             opts = ort.SessionOptions()
             opts.log_severity_level = 3
-            # "extended" fusions only: the saved graph stays valid on any x86/ARM CPU
+            # "extended" fusions but no layout transforms, which would tie the file to this CPU's instructions
             opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
             opts.optimized_model_filepath = str(tmp / "model.onnx")
             opts.add_session_config_entry("session.optimized_model_external_initializers_file_name", "model.data")
@@ -131,21 +132,21 @@ class Embedder:
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            self._ort = None
-            fast = self.optimized_dir()
-            if (fast / "model.onnx").is_file() or self._optimize(ort, path, fast):
+            def session(model: Path, optimised: bool):
                 opts = ort.SessionOptions()
                 opts.log_severity_level = 3
-                opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+                if optimised:  # already optimised once: don't do it again in every process
+                    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+                return ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])
+
+            fast = self.optimized_dir()
+            if (fast / "model.onnx").is_file() or self._optimize(ort, path, fast):
                 try:
-                    self._ort = ort.InferenceSession(str(fast / "model.onnx"), opts,
-                                                     providers=["CPUExecutionProvider"])
+                    self._ort = session(fast / "model.onnx", optimised=True)
                 except Exception:  # noqa: BLE001 - a damaged optimised copy: use the export itself
                     self._ort = None
             if self._ort is None:
-                opts = ort.SessionOptions()
-                opts.log_severity_level = 3
-                self._ort = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+                self._ort = session(path, optimised=False)
             tok = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
             tok.enable_truncation(MAX_TOKENS)
             tok.enable_padding(pad_id=0, pad_token="[PAD]")

@@ -83,10 +83,12 @@ class TilePlan:
     @property
     def pixels(self) -> int:
         """Pixels the network computes (padded tiles), which is what its time is proportional to."""
-        def pad(n: int) -> int:
-            return n + (-n) % PAD_MULTIPLE
+        return self.count * _round_up(min(self.tile_h, self.height)) * _round_up(min(self.tile_w, self.width))
 
-        return self.count * pad(min(self.tile_h, self.height)) * pad(min(self.tile_w, self.width))
+
+def _round_up(n: int) -> int:
+    """``n`` padded to the next multiple of :data:`PAD_MULTIPLE`."""
+    return n + (-n) % PAD_MULTIPLE
 
 
 def _spread(length: int, size: int, parts: int) -> tuple[int, ...]:
@@ -99,8 +101,7 @@ def _side(length: int, parts: int, overlap: int) -> int:
     """Tile side that covers ``length`` in ``parts`` tiles overlapping by at least ``overlap``."""
     if parts <= 1:
         return length
-    size = math.ceil((length + (parts - 1) * overlap) / parts)
-    return min(length, size + (-size) % PAD_MULTIPLE)
+    return min(length, _round_up(math.ceil((length + (parts - 1) * overlap) / parts)))
 
 
 def plan_tiles(height: int, width: int, tile: int | None = None, overlap: int = OVERLAP,
@@ -150,13 +151,15 @@ def tile_pixels_for(variant: str, memory_mb: float | None = None) -> int:
     return int(budget // BYTES_PER_PIXEL.get(variant, max(BYTES_PER_PIXEL.values())))
 
 
-def _pad(x: torch.Tensor) -> tuple[torch.Tensor, int, int]:
-    h, w = x.shape[-2:]
-    ph, pw = (-h) % PAD_MULTIPLE, (-w) % PAD_MULTIPLE
+def _tile_input(crop: np.ndarray) -> np.ndarray:
+    """An (h, w, 3) crop as the network's NCHW float32 input, padded to a multiple of 8
+    (reflected, or repeated where the crop is too small to reflect)."""
+    h, w, _ = crop.shape
+    x = torch.from_numpy(np.ascontiguousarray(crop, np.float32)).permute(2, 0, 1)[None]
+    ph, pw = _round_up(h) - h, _round_up(w) - w
     if ph or pw:
-        mode = "reflect" if ph < h and pw < w else "replicate"
-        x = F.pad(x, (0, pw, 0, ph), mode=mode)
-    return x, h, w
+        x = F.pad(x, (0, pw, 0, ph), mode="reflect" if ph < h and pw < w else "replicate")
+    return x.contiguous().numpy()
 
 
 def _ramp(length: int, overlap: int, lead: bool, trail: bool) -> np.ndarray:
@@ -208,10 +211,7 @@ def restore_array(
     for y, wy in zip(plan.ys, wys, strict=True):
         for x, wx in zip(plan.xs, wxs, strict=True):
             th, tw = len(wy), len(wx)
-            crop = img[y : y + th, x : x + tw]
-            t = torch.from_numpy(np.ascontiguousarray(crop, np.float32)).permute(2, 0, 1)[None]
-            t, ch, cw = _pad(t)
-            res = runner(t.contiguous().numpy())[0, :, :ch, :cw]
+            res = runner(_tile_input(img[y : y + th, x : x + tw]))[0, :, :th, :tw]
             res = np.clip(res, 0, 1).transpose(1, 2, 0)
             res *= (wy[:, None] * wx[None, :])[..., None]
             out[y : y + th, x : x + tw] += res
@@ -381,8 +381,7 @@ def _downscale(img: np.ndarray, max_side: int) -> np.ndarray:
     if max(h, w) <= max_side:
         return img
     s = max_side / max(h, w)
-    im = Image.fromarray(np.clip(np.round(img * 255), 0, 255).astype(np.uint8))
-    im = im.resize((max(1, round(w * s)), max(1, round(h * s))), Image.Resampling.LANCZOS)
+    im = Image.fromarray(to_u8(img)).resize((max(1, round(w * s)), max(1, round(h * s))), Image.Resampling.LANCZOS)
     return np.asarray(im, np.float32) / 255
 
 
@@ -484,17 +483,23 @@ def _speed_file() -> Path:
 
 
 def _speed_key(variant: str, runner, dev: torch.device) -> str:
-    return f"{variant}|{getattr(runner, 'name', 'torch')}|{dev.type}|{torch.get_num_threads()} threads"
+    return f"{variant}|{runner.name}|{dev.type}|{torch.get_num_threads()} threads"
+
+
+def _speeds() -> dict:
+    """The speeds remembered in the cache; an unreadable or damaged file counts as none."""
+    import json
+
+    try:
+        data = json.loads(_speed_file().read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _known_speed(key: str) -> float | None:
     """Seconds per megapixel of tiles measured by earlier runs on this machine, if any."""
-    import json
-
-    try:
-        value = json.loads(_speed_file().read_text("utf-8")).get(key)
-    except (OSError, ValueError, AttributeError):
-        return None
+    value = _speeds().get(key)
     return float(value) if isinstance(value, (int, float)) and value > 0 else None
 
 
@@ -503,14 +508,9 @@ def _remember_speed(key: str, seconds_per_mp: float) -> None:
 
     from ..corpus import write_atomic
 
-    path = _speed_file()
-    try:
-        data = json.loads(path.read_text("utf-8"))
-        if not isinstance(data, dict):
-            data = {}
-    except (OSError, ValueError):
-        data = {}
+    data = _speeds()
     data[key] = round(seconds_per_mp, 3)
+    path = _speed_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, json.dumps(data, indent=1, sort_keys=True).encode())
@@ -520,10 +520,7 @@ def _remember_speed(key: str, seconds_per_mp: float) -> None:
 
 def _probe_speed(runner, img: np.ndarray) -> float:
     """Seconds per megapixel on a 256 x 256 crop of the photo (also warms the back end up)."""
-    crop = np.ascontiguousarray(img[:256, :256], np.float32)
-    t = torch.from_numpy(crop).permute(2, 0, 1)[None]
-    t, _, _ = _pad(t)
-    x = t.contiguous().numpy()
+    x = _tile_input(img[:256, :256])
     start = time.perf_counter()
     runner(x)
     return (time.perf_counter() - start) / (x.shape[2] * x.shape[3] / 1e6)
@@ -568,7 +565,7 @@ def _run_model(loaded, img, stages, plan: TilePlan, dev, progress: bool,
     seconds = time.perf_counter() - start
     if work_mp >= 0.2:  # small runs measure mostly overheads
         _remember_speed(key, seconds / work_mp)
-    return out, ModelRun(getattr(runner, "name", "torch"), seconds, estimate)
+    return out, ModelRun(runner.name, seconds, estimate)
 
 
 def _duration(seconds: float) -> str:
