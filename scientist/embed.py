@@ -118,8 +118,16 @@ class Embedder:
             os.environ["TRANSFORMERS_OFFLINE"] = "1"
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
 
-            self._st = SentenceTransformer(str(model_dir()), device="cpu")
+            # transformers draws a "Loading weights" bar on stderr; an answer's output should stay clean
+            shown = hf_logging.is_progress_bar_enabled()
+            hf_logging.disable_progress_bar()
+            try:
+                self._st = SentenceTransformer(str(model_dir()), device="cpu")
+            finally:
+                if shown:
+                    hf_logging.enable_progress_bar()
         return self._st
 
     def _load_onnx(self) -> bool:

@@ -10,12 +10,13 @@ from scientist.embed import Embedder
 from .conftest import DATA
 
 
-def test_onnx_matches_sentence_transformers(tmp_path):
+def test_onnx_matches_sentence_transformers(tmp_path, capfd):
     questions = [q["question"] for q in yaml.safe_load((DATA / "questions.yaml").read_text())]
     questions += [f"How does the AI fix photo problem number {i} without losing detail?" for i in range(20)]
     assert len(questions) >= 50
     torch_backend = Embedder(cache_dir=tmp_path, backend="torch")
     ref = torch_backend.encode(questions)
+    assert "Loading weights" not in capfd.readouterr().err, "a progress bar leaked into the output"
     assert torch_backend.export_onnx() is not None
     onnx_backend = Embedder(cache_dir=tmp_path, backend="onnx")
     fast = onnx_backend.encode(questions)
