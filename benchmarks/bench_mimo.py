@@ -29,9 +29,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from scientist.restore.fast import Runner, make_runner
-from scientist.restore.mimo_unet import VARIANTS, MIMOUNet
-from scientist.restore.pipeline import plan_tiles, restore_array, tile_pixels_for
+from scientist.restore.blend import restore_array
+from scientist.restore.mimo_unet import VARIANTS
+from scientist.restore.runners import Runner, make_runner
+from scientist.restore.tiles import DEFAULT_MEMORY_MB, plan_tiles, tile_pixels_for
 from scientist.restore.weights import load_model
 
 
@@ -108,7 +109,6 @@ def main() -> None:
         variant = VARIANTS[name]
         model = load_model().model if name == "MIMO-UNet" else variant.cls().eval()
         work = gflop_per_mp(model)
-        stages = MIMOUNet.STAGES
         with torch.inference_mode():
             model(x[..., :64, :64])  # warm-up
             base = seconds(lambda m=model: m(x), args.repeats)
@@ -119,14 +119,14 @@ def main() -> None:
         print(f"  {'baseline: eager PyTorch, full frame':52s} {base / mp:6.2f} s/MP  ({work * mp / base:.0f} GFLOP/s)")
         rows = []
         with tempfile.TemporaryDirectory() as cache:
-            onnx = make_runner(model, stages, cpu, "onnx", cache=Path(cache))
+            onnx = make_runner(model, cpu, "onnx", cache=Path(cache))
             onnx(x[..., :64, :64].numpy())  # warm-up
             s = seconds(lambda r=onnx: r(x.numpy()), args.repeats)
             diff = float(np.abs(onnx(x.numpy()) - eager_full).max())
             rows.append(("onnxruntime, untiled frame", s))
-            plan = plan_tiles(h, w, max_pixels=tile_pixels_for(name))
-            runners = {"onnxruntime": onnx, "torch channels-last": make_runner(model, stages, cpu, "torch"),
-                       "torch eager": Runner(model, stages, cpu)}
+            plan = plan_tiles(h, w, max_pixels=tile_pixels_for(name, DEFAULT_MEMORY_MB))
+            runners = {"onnxruntime": onnx, "torch channels-last": make_runner(model, cpu, "torch"),
+                       "torch eager": Runner(model, cpu)}
             for rname, runner in runners.items():
                 s = seconds(lambda m=model, r=runner, p=plan: restore_array(m, img, plan=p, runner=r), args.repeats)
                 rows.append((f"pipeline, {rname}, {plan.count} tiles of {plan.tile_h}x{plan.tile_w}", s))

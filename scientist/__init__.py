@@ -24,6 +24,7 @@ from .errors import (
 if TYPE_CHECKING:  # pragma: no cover
     from .answer import Answer
     from .core import Scientist
+    from .settings import Settings, load_settings
 
 __version__ = "0.1.0"
 __all__ = [
@@ -35,7 +36,9 @@ __all__ = [
     "QuestionError",
     "Scientist",
     "ScientistError",
+    "Settings",
     "ask",
+    "load_settings",
 ]
 
 _default = None
@@ -51,6 +54,10 @@ def __getattr__(name: str):
         from .answer import Answer
 
         return Answer
+    if name in ("Settings", "load_settings"):
+        from . import settings
+
+        return getattr(settings, name)
     raise AttributeError(f"module 'scientist' has no attribute {name!r}")
 
 

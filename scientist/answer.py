@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .records import Step
+from .restore.record import Demo
+
 __all__ = [
     "SCHEMA_VERSION",
     "Answer",
@@ -16,7 +19,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 class TaskGuess(BaseModel):
@@ -39,15 +42,6 @@ class TaskResult(TaskGuess):
     matches_model: bool | None = Field(
         default=None, description="Whether the question's task is the recommended model's own task."
     )
-
-
-class Step(BaseModel):
-    """One step of the workflow."""
-
-    name: str = Field(description="Short name of the step.")
-    detail: str = Field(description="What the step does.")
-    stage: str = Field(description="input, model or output.")
-    op: str | None = Field(default=None, description="Operation the demo runs for this step.")
 
 
 class Workflow(BaseModel):
@@ -75,34 +69,6 @@ class Reference(BaseModel):
     score: float = Field(description="Cosine similarity between the question and the record.")
     relevance: str = Field(description="direct, related, loose or none.")
     why: str = Field(description="One sentence on why the record is (or is only loosely) relevant.")
-
-
-class Demo(BaseModel):
-    """What the demo ran on the user's photo."""
-
-    input: str = Field(description="Path of the user's photo (never modified).")
-    output: str = Field(description="Path of the restored image.")
-    comparison: str = Field(description="Path of the before/after comparison image.")
-    weights: str = Field(description="Which weights ran (bundled, a file, or an environment setting).")
-    variant: str = Field(description="MIMO-UNet or MIMO-UNet+.")
-    device: str = Field(description="cpu or cuda.")
-    backend: str = Field(description="What ran the network: onnxruntime, torch-channels-last or torch-eager.")
-    tiles: int = Field(description="Number of tiles the photo was cut into.")
-    size: list[int] = Field(description="Width and height of the restored image.")
-    seconds: float = Field(description="Wall time of the whole demo (reading, brightening, network, saving).")
-    model_seconds: float = Field(description="Wall time of the network alone.")
-    estimated_seconds: float = Field(
-        description="The network's time as estimated before it ran (from the speed measured on this machine)."
-    )
-    gain: float = Field(description="Linear-light brightness gain applied before the network (1 = none).")
-    noise_before: float = Field(description="Estimated noise standard deviation of the input (0-255 scale).")
-    noise_brightened: float = Field(
-        description="Estimated noise of the input after the brightness correction, i.e. what the network sees."
-    )
-    noise_after: float = Field(description="Estimated noise standard deviation of the output (0-255 scale).")
-    brightness_before: float = Field(description="Mean brightness of the input (0-255).")
-    brightness_after: float = Field(description="Mean brightness of the output (0-255).")
-    steps: list[str] = Field(description="Names of the workflow steps that ran, in order.")
 
 
 class Answer(BaseModel):

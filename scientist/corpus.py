@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,30 +11,36 @@ import yaml
 
 from . import yamlio
 from .errors import CorpusError
+from .fileio import write_atomic
 from .ingest import load_records, parse_catalog
-from .paths import data_path, user_dir
+from .paths import data_path
 from .records import Record, Task
+from .settings import Settings, load_settings
 
-__all__ = ["Corpus", "add_to_user_corpus", "load_corpus", "load_tasks", "write_atomic"]
+__all__ = ["Corpus", "add_to_user_corpus", "load_corpus", "load_tasks", "load_vocabulary"]
 
 _RECORD_SUFFIXES = {".yaml", ".yml", ".json", ".jsonl", ".ndjson", ".txt", ".md"}
 TASKS_FILE = "tasks.yaml"
+VOCABULARY_FILE = "vocabulary.yaml"
+#: Data files of a corpus folder that hold no records.
+NOT_RECORDS = {TASKS_FILE, VOCABULARY_FILE, "task_examples.yaml", "README.md"}
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _read_yaml(path: Path, what: str):
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return yamlio.safe_load(path.read_text("utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CorpusError(f"{path.name}: cannot read the {what} ({exc.__class__.__name__})") from None
+
+
+def load_vocabulary(path: Path | None = None) -> frozenset[str]:
+    """Words the citation checker accepts without a record (the packaged list unless ``path``)."""
+    path = path or data_path("corpus") / VOCABULARY_FILE
+    raw = _read_yaml(path, "vocabulary")
+    words = raw.get("vocabulary") if isinstance(raw, dict) else None
+    if not isinstance(words, list):
+        raise CorpusError(f"{path.name}: expected a list under 'vocabulary'")
+    return frozenset(str(w) for w in words)
 
 
 def load_tasks(path: Path | None = None) -> list[Task]:
@@ -57,6 +61,7 @@ class Corpus:
     records: list[Record]
     tasks: list[Task]
     sources: list[str] = field(default_factory=list)
+    vocabulary: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         seen: dict[str, Record] = {}
@@ -109,26 +114,27 @@ class Corpus:
                     update["summary"] = match.summary
                 rec = rec.model_copy(update=update)
             enriched.append(rec)
-        return Corpus(enriched, self.tasks, self.sources)
+        return Corpus(enriched, self.tasks, self.sources, self.vocabulary)
 
 
 def _files_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _RECORD_SUFFIXES
-                  and p.name != TASKS_FILE and not p.name.startswith("."))
+                  and p.name not in NOT_RECORDS and not p.name.startswith("."))
 
 
-def load_corpus(path: str | Path | None = None, *, include_user: bool = True) -> Corpus:
+def load_corpus(path: str | Path | None = None, *, include_user: bool = True,
+                settings: Settings | None = None) -> Corpus:
     """Load a corpus.
 
     With no ``path``: the packaged records plus those added by the user.  With
-    a folder: every record file in it (its own ``tasks.yaml`` if present).  With
-    a file: the records of that one catalog or seed document.
+    a folder: every record file in it (its own ``tasks.yaml`` and ``vocabulary.yaml``
+    if present).  With a file: the records of that one catalog or seed document.
     """
-    tasks_path = None
+    tasks_path = vocabulary_path = None
     if path is None:
         folder = data_path("corpus")
         files = _files_in(folder)
-        udir = user_dir() / "corpus"
+        udir = (settings or load_settings()).user_dir / "corpus"
         if include_user and udir.is_dir():
             files += _files_in(udir)
     else:
@@ -139,18 +145,21 @@ def load_corpus(path: str | Path | None = None, *, include_user: bool = True) ->
             files = _files_in(p)
             if (p / TASKS_FILE).is_file():
                 tasks_path = p / TASKS_FILE
+            if (p / VOCABULARY_FILE).is_file():
+                vocabulary_path = p / VOCABULARY_FILE
         else:
             files = [p]
     records: list[Record] = []
     for f in files:
         records += load_records(f)
-    return Corpus(records, load_tasks(tasks_path), [str(f.name) for f in files])
+    return Corpus(records, load_tasks(tasks_path), [str(f.name) for f in files], load_vocabulary(vocabulary_path))
 
 
-def add_to_user_corpus(files: list[Path]) -> list[Record]:
+def add_to_user_corpus(files: list[Path], settings: Settings | None = None) -> list[Record]:
     """Validate catalog or seed files and store their records in the user corpus."""
+    settings = settings or load_settings()
     added: list[Record] = []
-    existing = {r.id for r in load_corpus().records}
+    existing = {r.id for r in load_corpus(settings=settings).records}
     for f in files:
         recs = load_records(f)
         if not recs:
@@ -162,7 +171,7 @@ def add_to_user_corpus(files: list[Path]) -> list[Record]:
         if not fresh:
             continue
         payload = {"records": [r.model_dump(exclude_none=True, exclude={"source"}) for r in fresh]}
-        target = user_dir() / "corpus" / f"{Path(f).stem}.yaml"
+        target = settings.user_dir / "corpus" / f"{Path(f).stem}.yaml"
         n = 1
         while target.exists():
             n += 1

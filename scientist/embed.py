@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .fileio import atomic_path
+
 __all__ = ["EMBEDDER_ID", "Embedder", "model_dir"]
 
 EMBEDDER_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -60,9 +62,9 @@ class Embedder:
 
     id = EMBEDDER_ID
 
-    def __init__(self, cache_dir: str | Path | None = None, backend: str | None = None) -> None:
+    def __init__(self, cache_dir: str | Path | None = None, backend: str = "auto") -> None:
         self._cache_dir = Path(cache_dir) if cache_dir is not None else None
-        self.backend = backend or os.environ.get("SCIENTIST_EMBED_BACKEND", "auto")
+        self.backend = backend
         self._st = None
         self._ort = None
         self._tok = None
@@ -74,9 +76,9 @@ class Embedder:
         if self._cache_dir is not None:
             base = self._cache_dir
         else:
-            from .paths import cache_dir
+            from .settings import load_settings
 
-            base = cache_dir()
+            base = load_settings().cache_dir
         return base / "onnx" / f"all-MiniLM-L6-v2-{_weights_digest()}.onnx"
 
     def optimized_dir(self) -> Path:
@@ -88,29 +90,21 @@ class Embedder:
 
     def _optimize(self, ort, source: Path, target: Path) -> bool:
         """Save onnxruntime's optimised graph of ``source`` into the folder ``target`` (atomic)."""
-        tmp = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
-            tmp.mkdir(parents=True, exist_ok=True)
-            opts = ort.SessionOptions()
-            opts.log_severity_level = 3
-            # "extended" fusions but no layout transforms, which would tie the file to this CPU's instructions
-            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
-            opts.optimized_model_filepath = str(tmp / "model.onnx")
-            opts.add_session_config_entry("session.optimized_model_external_initializers_file_name", "model.data")
-            opts.add_session_config_entry("session.optimized_model_external_initializers_min_size_in_bytes", "1024")
-            ort.InferenceSession(str(source), opts, providers=["CPUExecutionProvider"])
-            try:
-                os.replace(tmp, target)
-            except OSError:  # another process got there first
-                pass
+            with atomic_path(target, directory=True) as tmp:
+                opts = ort.SessionOptions()
+                opts.log_severity_level = 3
+                # "extended" fusions but no layout transforms, which would tie the file to this CPU's instructions
+                opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+                opts.optimized_model_filepath = str(tmp / "model.onnx")
+                opts.add_session_config_entry("session.optimized_model_external_initializers_file_name",
+                                              "model.data")
+                opts.add_session_config_entry("session.optimized_model_external_initializers_min_size_in_bytes",
+                                              "1024")
+                ort.InferenceSession(str(source), opts, providers=["CPUExecutionProvider"])
             return (target / "model.onnx").is_file()
         except Exception:  # noqa: BLE001 - the plain export still works
             return False
-        finally:
-            if tmp.exists():
-                import shutil
-
-                shutil.rmtree(tmp, ignore_errors=True)
 
     def _load_st(self):
         if self._st is None:
@@ -188,22 +182,15 @@ class Embedder:
         dyn = {n: {axes["b"]: "batch", axes["s"]: "tokens"}
                for n in ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")}
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            with warnings.catch_warnings():
+            with atomic_path(path) as tmp, warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 torch.onnx.export(Wrapper(bert), (ids, ids, torch.zeros_like(ids)), str(tmp),
                                   input_names=["input_ids", "attention_mask", "token_type_ids"],
                                   output_names=["last_hidden_state"], dynamic_axes=dyn, opset_version=17,
                                   dynamo=False)
-            os.replace(tmp, path)
             return path
         except Exception:  # noqa: BLE001 - no export only means the slower backend next time too
             self._export_failed = True
-            try:
-                path.with_suffix(f".{os.getpid()}.tmp").unlink(missing_ok=True)
-            except OSError:
-                pass
             return None
 
     # --------------------------------------------------------------- encode

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .corpus import Corpus, write_atomic
+from .corpus import Corpus
 from .embed import Embedder
+from .fileio import write_atomic
 
 __all__ = ["Hit", "Index"]
 
@@ -97,7 +98,7 @@ class Index:
         if show and len(texts) > 500:
             print(f"indexing {len(texts)} records...", file=sys.stderr)
         vecs = embedder.encode(texts, progress=show and sys.stderr.isatty())
-        rec_index = faiss.IndexFlatIP(384)
+        rec_index = faiss.IndexFlatIP(vecs.shape[1])
         if len(vecs):
             rec_index.add(vecs)
         owner, ttexts = [], []

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["ModelCard", "Record", "Task", "WorkflowStep", "safe_url", "slugify", "split_sentences"]
+__all__ = ["ModelCard", "Record", "Step", "Task", "safe_url", "slugify", "split_sentences"]
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
 
@@ -41,8 +41,8 @@ def slugify(text: str) -> str:
     return slug[:48] or "record"
 
 
-class WorkflowStep(BaseModel):
-    """One step of an input -> model -> output workflow."""
+class Step(BaseModel):
+    """One step of an input -> model -> output workflow (in a model card and in an answer)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -66,7 +66,7 @@ class ModelCard(BaseModel):
     trained_for: str = Field(description="What the published weights were trained to do.")
     input: str = Field(description="What goes into the model.")
     output: str = Field(description="What comes out.")
-    workflow: list[WorkflowStep] = Field(description="The steps from input to output, in order.")
+    workflow: list[Step] = Field(description="The steps from input to output, in order.")
     can: list[str] = Field(default_factory=list, description="What it can be expected to do.")
     cannot: list[str] = Field(default_factory=list, description="What it cannot be expected to do.")
 

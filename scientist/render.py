@@ -17,6 +17,14 @@ from .paths import data_path
 __all__ = ["Renderer"]
 
 
+def duration(seconds: float) -> str:
+    """``42 s`` or ``6 min 44 s``."""
+    seconds = float(seconds)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
+
+
 def _mermaid_label(text: str) -> str:
     return re.sub(r"[\"\[\]{}()<>|]", " ", text).strip()
 
@@ -40,9 +48,9 @@ class _BytecodeCache(FileSystemBytecodeCache):
 def _bytecode_cache(cache: Path | None):
     """Jinja's bytecode cache under ``cache/jinja`` (entries are keyed by the template's source)."""
     if cache is None:
-        from .paths import cache_dir
+        from .settings import load_settings
 
-        cache = cache_dir()
+        cache = load_settings().cache_dir
     folder = Path(cache) / "jinja"
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -70,6 +78,7 @@ class Renderer:
         )
         self.env.filters["pct"] = lambda x: f"{100 * float(x):.0f}%"
         self.env.filters["cos"] = lambda x: f"{float(x):.2f}"
+        self.env.filters["duration"] = duration
         self._phrases = None
         self._lock = threading.Lock()
 

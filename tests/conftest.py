@@ -28,9 +28,26 @@ def _isolated_dirs(cache_dir, tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def embedder():
+    """The real MiniLM embedder: for tests where the meaning of a question is the point."""
     from scientist.embed import Embedder
 
     return Embedder()
+
+
+@pytest.fixture(scope="session")
+def fake_embedder():
+    """A hash embedder: for tests of logic that must not depend on (or wait for) the real model."""
+    from .helpers import HashEmbedder
+
+    return HashEmbedder()
+
+
+@pytest.fixture(scope="session")
+def fake_sci(cache_dir, fake_embedder):
+    """A Scientist over the packaged corpus with the hash embedder."""
+    from scientist.core import Scientist
+
+    return Scientist(cache_dir=cache_dir, embedder=fake_embedder)
 
 
 @pytest.fixture(scope="session")

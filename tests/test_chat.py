@@ -1,4 +1,4 @@
-"""Use from chatbots: retriever, tool, agent turn, prompt, verify, schema, threads, README examples."""
+"""Use from chatbots: retriever, tool, agent turn, prompt, schema, threads, README examples."""
 
 from __future__ import annotations
 
@@ -60,34 +60,6 @@ def test_prompt_has_seed_shape_and_only_cleared_records(sci):
     assert "chosj95" not in empty
 
 
-def test_verify_flags_ungrounded_links_and_names(sci):
-    text = ("The task is image denoising. Input photo -> MIMO-UNet -> output photo. It is like DnCNN "
-            "(arXiv:1608.03981) and https://github.com/cszn/DnCNN; see https://github.com/chosj95/MIMO-UNet.")
-    v = sci.verify(text)
-    assert not v.grounded
-    assert v.foreign_urls == ["https://github.com/cszn/DnCNN"]
-    assert "DnCNN" in v.unknown_names and "arXiv:1608.03981" in v.unknown_names
-    assert v.cited_records == ["deblur-mimo-unet-realblur"]
-    assert v.parts == {"task": True, "workflow": True, "references": True}
-    ok = sci.verify(sci.ask("how does it reduce noise?").markdown)
-    assert ok.grounded, ok.summary()
-    assert sci.verify("Nothing here.").parts == {"task": False, "workflow": False, "references": False}
-
-
-def test_verify_cli_exit_codes(tmp_path):
-    from typer.testing import CliRunner
-
-    from scientist.cli import app
-
-    bad = tmp_path / "llm.txt"
-    bad.write_text("See https://example.org/paper.pdf for the denoising task.")
-    assert CliRunner().invoke(app, ["verify", str(bad)]).exit_code == 1
-    good = tmp_path / "ok.txt"
-    good.write_text("Task: image denoising. Input -> model -> output. Code: https://github.com/chosj95/MIMO-UNet")
-    result = CliRunner().invoke(app, ["verify", str(good)])
-    assert result.exit_code == 0, result.stdout
-
-
 def test_schema_is_versioned():
     snapshots = json.loads((DATA / "answer_schema.json").read_text())
     assert SCHEMA_VERSION in snapshots, "new schema version: add its snapshot to tests/data/answer_schema.json"
@@ -97,12 +69,12 @@ def test_schema_is_versioned():
         assert prop.get("description"), f"field {name} has no description"
 
 
-def test_concurrent_asks_match_serial(sci):
+def test_concurrent_asks_match_serial(fake_sci):
     questions = ["how does it reduce noise?", "What's a good sourdough recipe?",
                  "How can AI sharpen a blurry photo?", "How do annotation companies ensure label quality?"] * 2
-    serial = [sci.ask(q).model_dump_json() for q in questions]
+    serial = [fake_sci.ask(q).model_dump_json() for q in questions]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        parallel = list(pool.map(lambda q: sci.ask(q).model_dump_json(), questions))
+        parallel = list(pool.map(lambda q: fake_sci.ask(q).model_dump_json(), questions))
     assert parallel == serial
 
 

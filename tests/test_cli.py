@@ -15,6 +15,7 @@ from scientist.cli import app
 from scientist.restore import MIMOUNet
 
 from .conftest import DATA, FIXTURES
+from .helpers import write_malicious_pickle
 
 runner = CliRunner()
 
@@ -84,6 +85,7 @@ def test_eval_command():
     assert "task accuracy" in out and "refusal accuracy" in out and "reference precision" in out
 
 
+@pytest.mark.slow
 def test_restore_official_format_checkpoint_through_cli(tmp_path):
     weights = tmp_path / "MIMO-UNet.pkl"
     torch.manual_seed(0)
@@ -106,18 +108,8 @@ def test_restore_official_format_checkpoint_through_cli(tmp_path):
 
 
 def test_restore_refuses_unsafe_checkpoint(tmp_path):
-    import pickle
-
     marker = tmp_path / "ran"
-
-    class Evil:
-        def __reduce__(self):
-            import os
-
-            return (os.system, (f"touch {marker}",))
-
-    evil = tmp_path / "evil.pkl"
-    evil.write_bytes(pickle.dumps({"model": Evil()}))
+    evil = write_malicious_pickle(tmp_path / "evil.pkl", marker)
     photo = tmp_path / "p.png"
     Image.new("RGB", (16, 16)).save(photo)
     code, _, err = run("restore", photo, "--weights", evil)
@@ -125,6 +117,7 @@ def test_restore_refuses_unsafe_checkpoint(tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_ask_with_photo_adds_the_demo(tmp_path):
     photo = tmp_path / "IMG_2041.jpg"
     rng = np.random.default_rng(1)

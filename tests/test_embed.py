@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import yaml
 
 from scientist.embed import Embedder
@@ -10,6 +11,7 @@ from scientist.embed import Embedder
 from .conftest import DATA
 
 
+@pytest.mark.slow
 def test_onnx_matches_sentence_transformers(tmp_path, capfd):
     questions = [q["question"] for q in yaml.safe_load((DATA / "questions.yaml").read_text())]
     questions += [f"How does the AI fix photo problem number {i} without losing detail?" for i in range(20)]
@@ -30,6 +32,7 @@ def test_onnx_matches_sentence_transformers(tmp_path, capfd):
     assert np.allclose(again, fast[:5], atol=1e-6)
 
 
+@pytest.mark.slow
 def test_damaged_optimised_copy_falls_back_to_the_export(tmp_path):
     ref = Embedder(cache_dir=tmp_path, backend="torch")
     vec = ref.encode(["how does it reduce noise?"])

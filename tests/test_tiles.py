@@ -9,9 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scientist.restore import pipeline
+from scientist.restore import speed
+from scientist.restore.blend import restore_array
+from scientist.restore.mimo_unet import MIMOUNet
 from scientist.restore.photo import to_u8
-from scientist.restore.pipeline import PAD_MULTIPLE, plan_tiles, restore_array, tile_pixels_for
+from scientist.restore.tiles import DEFAULT_MEMORY_MB, DEFAULT_OVERLAP, plan_tiles, tile_pixels_for
 
 
 def _check_plan(plan, max_pixels=None):
@@ -44,10 +46,10 @@ def test_square_plans_cover_the_image(tile):
 
 
 def test_auto_plan_wastes_less_than_square_tiles():
-    budget = tile_pixels_for("MIMO-UNet")
+    budget = tile_pixels_for("MIMO-UNet", DEFAULT_MEMORY_MB)
     for h, w in ((720, 1280), (3000, 4000), (1080, 1920)):
         auto = plan_tiles(h, w, max_pixels=budget)
-        square = plan_tiles(h, w, tile=512, overlap=pipeline.OVERLAP)
+        square = plan_tiles(h, w, tile=512, overlap=DEFAULT_OVERLAP)
         assert auto.pixels <= square.pixels
         assert auto.pixels / (h * w) < 1.2, "more than 20% of the work lost to overlaps"
     small = plan_tiles(480, 590, max_pixels=budget)
@@ -57,14 +59,15 @@ def test_auto_plan_wastes_less_than_square_tiles():
 def test_tile_size_follows_the_memory_budget():
     assert tile_pixels_for("MIMO-UNet", memory_mb=100) < tile_pixels_for("MIMO-UNet", memory_mb=1000)
     with pytest.raises(Exception, match="multiple of"):
-        plan_tiles(100, 100, tile=100)
+        plan_tiles(100, 100, tile=102)
 
 
 class _Identity:
     name = "identity"
 
     def __call__(self, x):
-        assert x.shape[2] % PAD_MULTIPLE == 0 and x.shape[3] % PAD_MULTIPLE == 0
+        m = MIMOUNet.size_multiple
+        assert x.shape[2] % m == 0 and x.shape[3] % m == 0
         return x.copy()
 
 
@@ -87,14 +90,13 @@ def test_to_u8_rounds_like_numpy():
     assert to_u8(ref) is ref
 
 
-def test_measured_speed_is_remembered_and_a_damaged_file_ignored(tmp_path, monkeypatch):
-    monkeypatch.setenv("SCIENTIST_CACHE", str(tmp_path))
+def test_measured_speed_is_remembered_and_a_damaged_file_ignored(tmp_path):
     key = "MIMO-UNet|onnxruntime|cpu|2 threads"
-    assert pipeline._known_speed(key) is None
-    pipeline._remember_speed(key, 27.5)
-    assert pipeline._known_speed(key) == 27.5
+    assert speed.known_speed(tmp_path, key) is None
+    speed.remember_speed(tmp_path, key, 27.5)
+    assert speed.known_speed(tmp_path, key) == 27.5
     assert json.loads((tmp_path / "speed.json").read_text()) == {key: 27.5}
     (tmp_path / "speed.json").write_text("[not json")
-    assert pipeline._known_speed(key) is None
-    pipeline._remember_speed(key, 30.0)
-    assert pipeline._known_speed(key) == 30.0
+    assert speed.known_speed(tmp_path, key) is None
+    speed.remember_speed(tmp_path, key, 30.0)
+    assert speed.known_speed(tmp_path, key) == 30.0

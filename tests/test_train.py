@@ -13,6 +13,10 @@ from scientist.restore.mimo_unet import MIMOUNet
 from scientist.restore.train import TRAIN_PHOTOS, batches, load_training_photos, train
 from scientist.restore.weights import load_state_dict
 
+# end-to-end: training steps of the real network
+pytestmark = pytest.mark.slow
+
+
 
 @pytest.fixture()
 def photo_dir(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,8 @@ from safetensors.torch import save_file
 from scientist.errors import CheckpointError
 from scientist.restore import MIMOUNet, MIMOUNetPlus
 from scientist.restore.weights import load_model, load_state_dict, resolve_weights
+
+from .helpers import write_malicious_pickle
 
 
 def _official(tmp_path: Path, cls=MIMOUNet, name="MIMO-UNet.pkl") -> Path:
@@ -39,23 +40,12 @@ def test_safetensors_and_prefixed_bare_state_dicts_load(tmp_path):
     assert torch.equal(loaded.model.state_dict()["SCM1.conv.main.0.bias"], sd["SCM1.conv.main.0.bias"])
 
 
-class _Exploit:
-    def __reduce__(self):
-        import os
-
-        return (os.system, (f"touch {_Exploit.marker}",))
-
-
 def test_pickle_that_would_run_code_is_refused_and_never_runs(tmp_path):
     marker = tmp_path / "pwned"
-    _Exploit.marker = str(marker)
-    evil = tmp_path / "evil.pkl"
-    with open(evil, "wb") as fh:
-        pickle.dump({"model": _Exploit()}, fh)
+    evil = write_malicious_pickle(tmp_path / "evil.pkl", marker)
     with pytest.raises(CheckpointError, match="unsafe"):
         load_state_dict(evil)
-    evil_zip = tmp_path / "evil.pth"
-    torch.save({"model": _Exploit()}, evil_zip)
+    evil_zip = write_malicious_pickle(tmp_path / "evil.pth", marker, zipped=True)
     with pytest.raises(CheckpointError, match="unsafe"):
         load_state_dict(evil_zip)
     assert not marker.exists()
@@ -116,16 +106,14 @@ def test_bundled_weights_load():
 def test_fast_runners_leave_the_shared_model_alone():
     import numpy as np
 
-    from scientist.restore.fast import Runner, make_runner
-    from scientist.restore.mimo_unet import MIMOUNet
-    from scientist.restore.weights import load_model
+    from scientist.restore.runners import Runner, make_runner
 
     loaded = load_model()
     model = loaded.model
     conv = next(m for m in model.modules() if isinstance(m, torch.nn.Conv2d))
-    runner = make_runner(model, MIMOUNet.STAGES, torch.device("cpu"), "torch")
+    runner = make_runner(model, torch.device("cpu"), "torch")
     assert runner.model is not model
     assert conv.weight.is_contiguous() and next(model.parameters()).device.type == "cpu"
     assert load_model().model is model  # still the cached one, untouched
     x = np.random.default_rng(0).random((1, 3, 32, 32), dtype=np.float32)
-    assert np.abs(runner(x) - Runner(model, MIMOUNet.STAGES, torch.device("cpu"))(x)).max() < 1e-4
+    assert np.abs(runner(x) - Runner(model, torch.device("cpu"))(x)).max() < 1e-4

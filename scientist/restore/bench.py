@@ -15,8 +15,8 @@ import time
 
 import numpy as np
 
+from .blend import restore_array
 from .degrade import STRENGTHS, apply_gain, degrade
-from .pipeline import restore_array
 from .weights import load_model
 
 __all__ = ["eval_photos", "run_bench"]
@@ -74,14 +74,14 @@ def _bm3d(img: np.ndarray, sigma: float) -> np.ndarray:
     return np.asarray(bm3d.bm3d_rgb(img.astype(np.float64), sigma_psd=max(sigma, 1.0) / 255), np.float32)
 
 
-def run_bench(weights=None, size: int = 0, seed: int = 2021) -> dict:
+def run_bench(weights=None, size: int = 0, seed: int = 2021, settings=None) -> dict:
     """Run the benchmark; returns rows, per-method means and a Markdown table."""
     from skimage.restoration import estimate_sigma
 
     photos = eval_photos(size)
     if not photos:
         raise RuntimeError("no evaluation photos installed (needs scikit-learn and matplotlib)")
-    loaded = load_model(weights)
+    loaded = load_model(weights, settings)
     methods = ["degraded input", "brightness-corrected input", "OpenCV NLM", "BM3D", loaded.variant.name]
     have = {"OpenCV NLM": _has("cv2"), "BM3D": _has("bm3d")}
     rows = []

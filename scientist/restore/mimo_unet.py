@@ -148,7 +148,8 @@ class MIMOUNet(nn.Module):
     clamped.
     """
 
-    #: height and width of the input must be multiples of this
+    #: height and width of the input must be multiples of this (the network halves the image
+    #: twice with nearest-neighbour resizing); the tiler pads every tile to it
     size_multiple = 4
     #: residual blocks per encoder/decoder stage in the official configuration
     default_blocks = 8

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -11,6 +9,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import OutputError, PhotoError
+from ..fileio import atomic_path
 
 __all__ = ["MAX_PIXELS", "SUPPORTED", "read_photo", "to_u8", "write_png_atomic"]
 
@@ -118,22 +117,8 @@ def write_png_atomic(img: np.ndarray | Image.Image, path: Path) -> None:
     if not folder.is_dir():
         raise OutputError(f"{folder}: output folder does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}.", suffix=".png.part")
+        with atomic_path(path, mkdir=False) as tmp:
+            with open(tmp, "wb") as fh:
+                img.save(fh, format="PNG")
     except OSError as exc:
-        raise OutputError(f"{folder}: cannot write here ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            img.save(fh, format="PNG")
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc.__class__.__name__})") from None

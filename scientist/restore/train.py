@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from ..fileio import atomic_path, write_atomic
 from .degrade import apply_gain, degrade, sample_params
 from .mimo_unet import MIMOUNet, build
 
@@ -216,15 +217,13 @@ def train(
         return min(spent / budget, 1.0)
 
     def save() -> None:
-        tmp = state_path.with_suffix(".tmp")
-        torch.save({"model": net.state_dict(), "opt": opt.state_dict(), "step": step,
-                    "seconds": spent, "history": json.dumps(history)}, tmp)
-        tmp.replace(state_path)
+        with atomic_path(state_path) as tmp:
+            torch.save({"model": net.state_dict(), "opt": opt.state_dict(), "step": step,
+                        "seconds": spent, "history": json.dumps(history)}, tmp)
         half = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in net.state_dict().items()}
-        tmp = out.with_suffix(".tmp")
-        save_file(half, str(tmp), metadata={"variant": variant, "steps": str(step),
-                                             "train_seconds": f"{spent:.0f}"})
-        tmp.replace(out)
+        with atomic_path(out) as tmp:
+            save_file(half, str(tmp), metadata={"variant": variant, "steps": str(step),
+                                                 "train_seconds": f"{spent:.0f}"})
 
     net.train()
     t_last = time.perf_counter()
@@ -257,6 +256,6 @@ def train(
                "batch": batch, "patch": patch, "lr": lr, "threads": torch.get_num_threads(),
                "device": str(dev), "init": Path(init).name if init is not None else None,
                "history": history}
-    out.with_suffix(".train.json").write_text(json.dumps(summary, indent=1))
+    write_atomic(out.with_suffix(".train.json"), json.dumps(summary, indent=1).encode())
     return summary
 

@@ -1,7 +1,8 @@
 """Finding and loading MIMO-UNet weights, safely.
 
-Choice order: an explicit path, then ``$SCIENTIST_WEIGHTS``, then the weights
-bundled with the package.  Official ``.pkl``/``.pth`` checkpoints are read with
+Choice order: an explicit path, then the ``weights`` setting
+(``SCIENTIST_WEIGHTS``), then the weights bundled with the package.  Official
+``.pkl``/``.pth`` checkpoints are read with
 ``torch.load(weights_only=True)`` only -- a file that would need full
 unpickling is refused, never executed.  ``.safetensors`` files are read with
 the safetensors library.
@@ -9,7 +10,6 @@ the safetensors library.
 
 from __future__ import annotations
 
-import os
 import pickle
 import threading
 import zipfile
@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 
 from ..errors import CheckpointError
+from ..settings import Settings, load_settings
 from .mimo_unet import MIMOUNet, Variant, canonical_state_dict, detect_variant
 
 __all__ = ["BUNDLED", "LoadedModel", "bundled_weights", "load_model", "load_state_dict", "resolve_weights"]
@@ -30,13 +31,17 @@ def bundled_weights() -> Path:
     return Path(__file__).resolve().parent.parent / "weights" / BUNDLED
 
 
-def resolve_weights(weights: str | Path | None) -> tuple[Path, str]:
-    """The weights file to use and a label saying where the choice came from."""
+def resolve_weights(weights: str | Path | None, settings: Settings | None = None) -> tuple[Path, str]:
+    """The weights file to use and a label saying where the choice came from.
+
+    Choice order: ``weights``, then the ``weights`` setting (``SCIENTIST_WEIGHTS`` or a
+    settings file), then the bundled weights.
+    """
     if weights is not None and str(weights) != "":
         return Path(weights), f"weights file {Path(weights).name}"
-    env = os.environ.get("SCIENTIST_WEIGHTS")
-    if env:
-        return Path(env), f"weights from SCIENTIST_WEIGHTS ({Path(env).name})"
+    configured = (settings or load_settings()).weights
+    if configured is not None and str(configured) != "":
+        return Path(configured), f"weights from the settings ({Path(configured).name})"
     return bundled_weights(), "the bundled weights (trained by this project on synthetic low-light noise)"
 
 
@@ -135,9 +140,9 @@ _CACHE: dict[tuple, LoadedModel] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def load_model(weights: str | Path | None = None) -> LoadedModel:
+def load_model(weights: str | Path | None = None, settings: Settings | None = None) -> LoadedModel:
     """Build the right variant for a weights file and load it strictly (cached per file)."""
-    path, label = resolve_weights(weights)
+    path, label = resolve_weights(weights, settings)
     try:
         st = path.stat()
         key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
@@ -146,7 +151,7 @@ def load_model(weights: str | Path | None = None) -> LoadedModel:
     with _CACHE_LOCK:
         if key in _CACHE:
             return _CACHE[key]
-    if weights is None and not os.environ.get("SCIENTIST_WEIGHTS") and not path.exists():
+    if path == bundled_weights() and not path.exists():
         raise CheckpointError("the bundled weights are missing from this installation; pass --weights FILE")
     sd = load_state_dict(path)
     try:

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing as mp
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from scientist.corpus import load_corpus
 from scientist.index import Index
 
-from .helpers import assert_one_line_error, run_cli
-
-
-class HashEmbedder:
-    """A deterministic stand-in for the embedding model (no model load needed)."""
-
-    id = "test/hash-embedder"
-
-    def encode(self, texts, batch_size=64, progress=False):
-        out = np.zeros((len(texts), 384), np.float32)
-        for i, t in enumerate(texts):
-            seed = int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little")
-            v = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
-            out[i] = v / np.linalg.norm(v)
-        return out
+from ..helpers import HashEmbedder, assert_one_line_error, run_cli
 
 
 def test_corrupt_or_truncated_index_is_rebuilt(tmp_path):
@@ -59,6 +43,7 @@ def _build(cache: str, q) -> None:
     q.put(idx.records.ntotal)
 
 
+@pytest.mark.slow
 def test_two_processes_build_at_once(tmp_path):
     ctx = mp.get_context("spawn")
     q = ctx.Queue()

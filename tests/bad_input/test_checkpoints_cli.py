@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
-
 import pytest
 import torch
 from PIL import Image
@@ -11,16 +9,7 @@ from safetensors.torch import save_file
 
 from scientist.restore import MIMOUNet
 
-from .helpers import assert_one_line_error, run_cli
-
-
-class _Payload:
-    marker = ""
-
-    def __reduce__(self):
-        import os
-
-        return (os.system, (f"touch {_Payload.marker}",))
+from ..helpers import assert_one_line_error, run_cli, write_malicious_pickle
 
 
 def _missing(d):
@@ -41,9 +30,7 @@ def _truncated(d):
 
 
 def _evil(d):
-    path = d / "evil.pkl"
-    path.write_bytes(pickle.dumps({"model": _Payload()}))
-    return path
+    return write_malicious_pickle(d / "evil.pkl", d / "code-ran")
 
 
 def _other(d):
@@ -81,7 +68,6 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_checkpoints(tmp_path, case):
     make, match = CASES[case]
-    _Payload.marker = str(tmp_path / "code-ran")
     weights = make(tmp_path)
     photo = tmp_path / "p.png"
     Image.new("RGB", (16, 16), (50, 60, 70)).save(photo)

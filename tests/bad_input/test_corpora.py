@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from .helpers import assert_one_line_error, run_cli
+from ..helpers import assert_one_line_error, run_cli
 
 
 @pytest.mark.parametrize("name,content,match", [
@@ -57,6 +57,7 @@ def test_empty_corpus_refuses_honestly(tmp_path):
     assert "corpus is empty" in data["markdown"]
 
 
+@pytest.mark.slow
 def test_ten_thousand_record_catalog(tmp_path):
     words = ["denoising", "deblurring", "segmentation", "captioning", "speech", "translation", "detection"]
     rows = [{"name": f"Model {i}", "github": f"https://github.com/example/model-{i}",

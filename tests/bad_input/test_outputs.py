@@ -9,7 +9,7 @@ from PIL import Image
 from scientist.errors import OutputError
 from scientist.restore.photo import write_png_atomic
 
-from .helpers import assert_one_line_error, run_cli
+from ..helpers import assert_one_line_error, run_cli
 
 
 @pytest.fixture
@@ -59,12 +59,12 @@ def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
 
 
 def test_ctrl_c_during_restore_exits_130_without_outputs(photo, tmp_path, monkeypatch):
-    import scientist.restore.pipeline as pipeline
+    import scientist.restore.run as run
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "restore_array", interrupted)
+    monkeypatch.setattr(run, "restore_array", interrupted)
     code, _, lines = run_cli("restore", photo, inputs=[photo])
     assert code == 130 and "interrupted" in lines[-1]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["IMG_1.png"]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from .helpers import assert_one_line_error, run_cli
+from ..helpers import assert_one_line_error, run_cli
 
 
 def _png_header_only(path, w, h):

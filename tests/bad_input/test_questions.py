@@ -11,7 +11,7 @@ import pytest
 
 from scientist.guard import find_urls
 
-from .helpers import assert_one_line_error, run_cli
+from ..helpers import assert_one_line_error, run_cli
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\t\n", "\x00\x07\x1b"])

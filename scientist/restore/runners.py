@@ -1,11 +1,11 @@
-"""Fast inference back ends for MIMO-UNet on CPU.
+"""Back ends that run MIMO-UNet on one padded tile.
 
 The reference is the eager PyTorch module.  Two faster ways to run the very
 same graph (the model's stages, :meth:`MIMOUNet.run_stages`):
 
 - ``torch``: eager PyTorch in channels-last memory layout;
 - ``onnx``: the graph exported once to ONNX and run by onnxruntime.  The export
-  is cached, keyed by a hash of the weights, in the user cache folder.
+  is cached, keyed by a hash of the weights, in the cache folder.
 
 ``auto`` picks ``onnx`` on CPU when onnxruntime is installed, else ``torch``.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import os
 import threading
 import warnings
 from pathlib import Path
@@ -22,10 +21,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..errors import ScientistError
+from ..fileio import atomic_path
 from .mimo_unet import MIMOUNet
 
-__all__ = ["Runner", "make_runner", "weights_digest"]
+__all__ = ["BACKENDS", "OnnxRunner", "Runner", "make_runner", "weights_digest"]
 
+BACKENDS = ("auto", "onnx", "torch", "eager")
 _SESSIONS: dict[str, object] = {}
 _LOCK = threading.Lock()
 
@@ -39,11 +41,11 @@ def weights_digest(model: MIMOUNet) -> str:
 
 
 class Runner:
-    """Runs the network on one padded NCHW float32 tile; returns the full-scale output."""
+    """Runs the network on one padded NCHW float32 tile in PyTorch; returns the full-scale output."""
 
     name = "torch-eager"
 
-    def __init__(self, model: MIMOUNet, stages: tuple[str, ...], device: torch.device,
+    def __init__(self, model: MIMOUNet, device: torch.device, stages: tuple[str, ...] = MIMOUNet.STAGES,
                  channels_last: bool = False) -> None:
         on_device = next(model.parameters()).device == torch.device(device)
         if not on_device or channels_last:
@@ -67,6 +69,8 @@ class Runner:
 
 
 class OnnxRunner:
+    """Runs the exported graph in onnxruntime."""
+
     name = "onnxruntime"
 
     def __init__(self, session) -> None:
@@ -87,39 +91,34 @@ class _FullScale(torch.nn.Module):
 
 
 def _export(model: MIMOUNet, stages: tuple[str, ...], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     x = torch.rand(1, 3, 64, 64)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(_FullScale(model.eval(), stages), (x,), str(tmp), input_names=["image"],
-                              output_names=["restored"], opset_version=17, dynamo=False,
-                              dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "restored": {0: "n", 2: "h", 3: "w"}})
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_path(path) as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(_FullScale(model.eval(), stages), (x,), str(tmp), input_names=["image"],
+                          output_names=["restored"], opset_version=17, dynamo=False,
+                          dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "restored": {0: "n", 2: "h", 3: "w"}})
 
 
-def make_runner(model: MIMOUNet, stages: tuple[str, ...], device: torch.device, backend: str = "auto",
-                cache: Path | None = None):
-    """A callable running the network on padded tiles, by the chosen back end."""
+def make_runner(model: MIMOUNet, device: torch.device, backend: str = "auto", *,
+                stages: tuple[str, ...] = MIMOUNet.STAGES, cache: Path | None = None):
+    """A callable running the network on padded tiles, by the chosen back end.
+
+    ``cache``: where ONNX exports are kept (default: the settings' cache folder).
+    """
+    if backend not in BACKENDS:
+        raise ScientistError(f"unknown back end {backend!r} (use {', '.join(BACKENDS)})")
     if backend == "auto":
         import importlib.util
 
         backend = "onnx" if device.type == "cpu" and importlib.util.find_spec("onnxruntime") else "torch"
     if backend == "eager":
-        return Runner(model, stages, device)
+        return Runner(model, device, stages)
     if backend == "torch" or device.type != "cpu":
-        return Runner(model, stages, device, channels_last=device.type == "cpu")
-    if backend != "onnx":
-        from ..errors import ScientistError
-
-        raise ScientistError(f"unknown back end {backend!r} (use auto, onnx, torch or eager)")
+        return Runner(model, device, stages, channels_last=device.type == "cpu")
     if cache is None:
-        from ..paths import cache_dir
+        from ..settings import load_settings
 
-        cache = cache_dir()
+        cache = load_settings().cache_dir
     key = f"{weights_digest(model)}-{'-'.join(stages)}"
     path = cache / "onnx" / f"mimo-unet-{key}.onnx"
     with _LOCK:
@@ -140,5 +139,5 @@ def make_runner(model: MIMOUNet, stages: tuple[str, ...], device: torch.device, 
             except Exception as exc:  # noqa: BLE001 - fall back to PyTorch, never fail the restore
                 warnings.warn(f"onnxruntime could not run the model ({exc.__class__.__name__}); using PyTorch",
                               stacklevel=2)
-                return Runner(model, stages, device, channels_last=True)
+                return Runner(model, device, stages, channels_last=True)
     return OnnxRunner(session)

@@ -1,0 +1,27 @@
+"""Command line: ``scientist`` and ``ask``.  A thin layer over the library.
+
+Every :class:`~scientist.errors.ScientistError` becomes one line on stderr and
+exit code 2; anything else is an internal error (exit code 1).  ``--debug``
+shows the traceback.  This is done in one place, :meth:`ScientistGroup.invoke`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .app import app
+
+# importing the command modules registers their commands on the app
+from . import answers, photos  # noqa: E402,F401  isort: skip
+
+__all__ = ["app", "ask_main", "main"]
+
+
+def ask_main() -> None:
+    """Entry point of the ``ask`` console script: the same command as ``scientist ask``."""
+    app(args=["ask", *sys.argv[1:]], prog_name="")
+
+
+def main() -> None:
+    """Entry point of the ``scientist`` console script."""
+    app(prog_name="scientist")

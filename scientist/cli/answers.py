@@ -1,0 +1,157 @@
+"""Commands about questions and the corpus: ask, prompt, verify, schema, eval, corpus, settings."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .app import app, corpus_app, emit, settings_of
+from .options import CorpusOpt, DemoOptions, JsonOpt, with_demo_options
+
+
+class Format(str, Enum):
+    md = "md"
+    text = "text"
+
+
+@app.command("ask")
+@with_demo_options
+def ask_command(
+    ctx: typer.Context,
+    question: Annotated[Optional[str], typer.Argument(help="The question, in quotes.")] = None,
+    seed: Annotated[Optional[Path], typer.Option("--seed", help="Answer the question inside this seed document, from its records only.")] = None,
+    as_json: JsonOpt = False,
+    fmt: Annotated[Format, typer.Option("--format", help="md (default) or text.")] = Format.md,
+    corpus: CorpusOpt = None,
+    k: Annotated[Optional[int], typer.Option("--k", min=1, max=50, help="Records to retrieve (default: the `k` setting).")] = None,
+    photo: Annotated[Optional[Path], typer.Option("--photo", help="Also run the model on this photo (accepts every option of `restore`).")] = None,
+    demo: DemoOptions = None,
+) -> None:
+    """Answer a question in three parts: the task, the workflow, the supporting records."""
+    from ..core import Scientist
+    from ..errors import QuestionError
+
+    settings = settings_of(ctx)
+    if seed is not None:
+        if corpus is not None:
+            raise QuestionError("use either --seed or --corpus, not both")
+        sci, seed_q = Scientist.from_seed(seed, settings=settings, weights=demo.weights, device=demo.device)
+        q = question if question is not None else seed_q
+    else:
+        if question is None:
+            raise QuestionError("give a question (or --seed FILE)")
+        sci, q = Scientist(corpus, settings=settings, weights=demo.weights, device=demo.device), question
+    options: dict = {"k": k}
+    if photo is not None:
+        options.update(demo, progress=not as_json)
+    answer = sci.ask(q, photo=photo, **options)
+    if as_json:
+        emit(answer.model_dump_json(indent=2))
+    else:
+        emit(answer.markdown if fmt is Format.md else answer.text)
+
+
+@app.command("prompt")
+def prompt_command(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="The question.")],
+    corpus: CorpusOpt = None,
+) -> None:
+    """Print a grounded prompt (seed-document shape) for a chatbot's own LLM."""
+    from ..core import Scientist
+
+    emit(Scientist(corpus, settings=settings_of(ctx)).prompt(question))
+
+
+@app.command("verify")
+def verify_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A text file, e.g. an LLM's answer; - for stdin.")],
+    corpus: CorpusOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a text's links and model/paper names against the corpus; exit 1 when something is ungrounded."""
+    from ..core import Scientist
+    from ..errors import CorpusError
+
+    if str(file) == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = file.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CorpusError(f"{file}: cannot read ({exc.__class__.__name__})") from None
+    verdict = Scientist(corpus, settings=settings_of(ctx)).verify(text)
+    emit(verdict.model_dump_json(indent=2) if as_json else verdict.summary())
+    if not verdict.grounded:
+        raise typer.Exit(1)
+
+
+@app.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the answer."""
+    from ..answer import Answer
+
+    emit(json.dumps(Answer.model_json_schema(), indent=2))
+
+
+@app.command("eval")
+def eval_command(
+    ctx: typer.Context,
+    questions: Annotated[Path, typer.Argument(help="YAML list of {question, task, in_scope, references}.")],
+    corpus: CorpusOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Task accuracy, reference precision and refusal accuracy over a question set."""
+    from ..core import Scientist
+    from ..evaluate import evaluate, load_questions
+
+    report = evaluate(Scientist(corpus, settings=settings_of(ctx)), load_questions(questions))
+    emit(json.dumps(report.model_dump(), indent=1) if as_json else report.table())
+
+
+@app.command("settings")
+def settings_command(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Print the settings in force (defaults, settings file, SCIENTIST_* variables), with their meaning."""
+    from ..settings import ENV_PREFIX
+
+    settings = settings_of(ctx)
+    values = settings.model_dump(mode="json")
+    if as_json:
+        emit(json.dumps(values, indent=1))
+        return
+    for name, field in type(settings).model_fields.items():
+        emit(f"{name} = {json.dumps(values[name])}\n    {field.description} ({ENV_PREFIX}{name.upper()})")
+
+
+@corpus_app.command("list")
+def corpus_list(ctx: typer.Context, corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
+    """List the records of the corpus."""
+    from ..corpus import load_corpus
+
+    c = load_corpus(corpus, settings=settings_of(ctx))
+    if as_json:
+        emit(json.dumps([r.model_dump(exclude_none=True, exclude={"card"}) for r in c.records], indent=1))
+        return
+    for r in c.records:
+        emit(f"{r.id}\t{r.kind}\t{r.title}\t{'  '.join(r.links())}")
+    print(f"{len(c)} records", file=sys.stderr)
+
+
+@corpus_app.command("add")
+def corpus_add(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Seed documents or JSON/JSONL/YAML catalogs.")],
+) -> None:
+    """Add the records of catalogs or seed documents to your corpus."""
+    from ..corpus import add_to_user_corpus
+
+    added = add_to_user_corpus(list(files), settings=settings_of(ctx))
+    for r in added:
+        emit(f"added {r.id}\t{r.kind}\t{r.title}")
+    print(f"{len(added)} records added", file=sys.stderr)

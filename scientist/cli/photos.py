@@ -1,0 +1,73 @@
+"""Commands about photos and the model: restore, train, bench-restore."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .app import app, emit, settings_of
+from .options import DemoOptions, JsonOpt, WeightsOpt, with_demo_options
+
+
+@app.command("restore")
+@with_demo_options
+def restore_command(
+    ctx: typer.Context,
+    photo: Annotated[Path, typer.Argument(help="The photo to restore (never modified).")],
+    as_json: JsonOpt = False,
+    demo: DemoOptions = None,
+) -> None:
+    """Run MIMO-UNet on a photo; write the restored image and a comparison."""
+    from ..progress import ConsoleProgress
+    from ..render import Renderer
+    from ..restore.run import run_demo
+    from ..workflow import demo_workflow
+
+    settings = settings_of(ctx)
+    renderer = Renderer(cache=settings.cache_dir)
+    result = run_demo(photo, steps=demo_workflow(renderer=renderer).steps, settings=settings,
+                      progress=None if as_json else ConsoleProgress(renderer), **demo)
+    if as_json:
+        emit(result.model_dump_json(indent=2))
+    else:
+        emit(renderer.env.get_template("restore.txt.j2").render(d=result))
+
+
+@app.command("train")
+def train_command(
+    out: Annotated[Path, typer.Argument(help="Weights file to write (.safetensors).")],
+    minutes: Annotated[float, typer.Option(help="Training time budget.")] = 60.0,
+    steps: Annotated[Optional[int], typer.Option(help="Step budget (overrides minutes).")] = None,
+    batch: Annotated[int, typer.Option(help="Patches per step.")] = 4,
+    patch: Annotated[int, typer.Option(help="Side of the training patches (pixels).")] = 96,
+    variant: Annotated[str, typer.Option(help="MIMO-UNet or MIMO-UNet+.")] = "MIMO-UNet",
+    threads: Annotated[Optional[int], typer.Option(help="CPU threads for PyTorch.")] = None,
+    lr: Annotated[float, typer.Option(help="Peak learning rate (cosine schedule).")] = 5e-4,
+    save_every: Annotated[int, typer.Option(help="Validate and save every this many steps.")] = 25,
+    device: Annotated[str, typer.Option(help="Torch device to train on (cpu, cuda).")] = "cpu",
+    workers: Annotated[int, typer.Option(help="Processes making training batches (0 = in the main one).")] = 0,
+    init: Annotated[Optional[Path], typer.Option(help="Start from these weights instead of random ones.")] = None,
+    photos: Annotated[Optional[Path], typer.Option(help="Folder with the training photos (default: scikit-image's).")] = None,
+) -> None:
+    """Train MIMO-UNet on synthetic low-light degradations (resumes from OUT's state file)."""
+    from ..restore.train import train
+
+    train(out, variant=variant, minutes=minutes, max_steps=steps, batch=batch, patch=patch, threads=threads,
+          lr=lr, device=device, workers=workers, init=init, photos_dir=photos, save_every=save_every)
+
+
+@app.command("bench-restore")
+def bench_restore_command(
+    ctx: typer.Context,
+    weights: WeightsOpt = None,
+    size: Annotated[int, typer.Option(help="Crop the evaluation photos to this square size (0 = whole).")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """PSNR/SSIM of the bundled model against classical baselines on the evaluation photos."""
+    from ..restore.bench import run_bench
+
+    report = run_bench(weights=weights, size=size, settings=settings_of(ctx))
+    emit(json.dumps(report, indent=1) if as_json else report["table"])

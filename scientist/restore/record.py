@@ -1,0 +1,69 @@
+"""What a restoration reports: the run record, and the progress events sent while it runs.
+
+Kept free of torch and NumPy so that the answer schema can include a demo
+record without loading the network's dependencies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+__all__ = ["Demo", "ProgressEvent", "ProgressFn"]
+
+
+class Demo(BaseModel):
+    """What the demo ran on the user's photo."""
+
+    input: str = Field(description="Path of the user's photo (never modified).")
+    output: str = Field(description="Path of the restored image.")
+    comparison: str = Field(description="Path of the before/after comparison image.")
+    weights: str = Field(description="Which weights ran (bundled, a file, or an environment setting).")
+    variant: str = Field(description="MIMO-UNet or MIMO-UNet+.")
+    device: str = Field(description="cpu or cuda.")
+    backend: str = Field(description="What ran the network: onnxruntime, torch-channels-last or torch-eager.")
+    tiles: int = Field(description="Number of tiles the photo was cut into.")
+    size: list[int] = Field(description="Width and height of the restored image.")
+    seconds: float = Field(description="Wall time of the whole demo (reading, brightening, network, saving).")
+    model_seconds: float = Field(description="Wall time of the network alone.")
+    estimated_seconds: float = Field(
+        description="The network's time as estimated before it ran (from the speed measured on this machine)."
+    )
+    gain: float = Field(description="Linear-light brightness gain applied before the network (1 = none).")
+    noise_before: float = Field(description="Estimated noise standard deviation of the input (0-255 scale).")
+    noise_brightened: float = Field(
+        description="Estimated noise of the input after the brightness correction, i.e. what the network sees."
+    )
+    noise_after: float = Field(description="Estimated noise standard deviation of the output (0-255 scale).")
+    brightness_before: float = Field(description="Mean brightness of the input (0-255).")
+    brightness_after: float = Field(description="Mean brightness of the output (0-255).")
+    steps: list[str] = Field(description="Names of the workflow steps that ran, in order.")
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """Where a restoration stands.
+
+    ``kind`` is ``start`` (once, before the network runs), ``tile`` (after each tile)
+    or ``done`` (after the last); ``done``/``total`` count tiles; ``estimate`` is the
+    network's expected seconds, ``measured`` whether it comes from a speed measured on
+    this machine; ``long_run`` says the run is long enough for a progress display.
+    """
+
+    kind: str
+    done: int
+    total: int
+    width: int
+    height: int
+    backend: str
+    device: str
+    estimate: float
+    measured: bool
+    long_run: bool
+    elapsed: float = 0.0
+
+
+#: A callback that receives :class:`ProgressEvent`\ s.
+ProgressFn = Callable[[ProgressEvent], None]

@@ -1,0 +1,217 @@
+"""Photo -> restored photo: execute a workflow's steps on a photo.
+
+The steps come from the workflow the answer explains (the model card in the
+corpus, handed in by the caller); each names an operation (``op``) dispatched
+here, and the model stages are :attr:`MIMOUNet.STAGES`, run by name.  Called
+without steps, the operations run in their own order under their own names.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ..errors import PhotoError, ScientistError
+from ..settings import Settings, load_settings
+from .blend import restore_array
+from .compare import comparison_image, mean_brightness, noise_sigma
+from .degrade import apply_gain, auto_exposure_gain
+from .mimo_unet import MIMOUNet
+from .outputs import output_paths
+from .photo import read_photo, to_u8, write_png_atomic
+from .record import Demo, ProgressEvent, ProgressFn
+from .speed import known_speed, prior_seconds, probe_speed, remember_speed, speed_key
+from .tiles import TilePlan, plan_tiles, tile_pixels_for
+from .weights import LoadedModel, load_model
+
+__all__ = ["DEFAULT_STEPS", "KNOWN_OPS", "OpStep", "choose_device", "run_demo"]
+
+
+class StepLike(Protocol):
+    """What the demo needs of a workflow step: its name and the operation it runs."""
+
+    name: str
+    op: str | None
+
+
+@dataclass(frozen=True)
+class OpStep:
+    name: str
+    op: str
+
+
+#: Operations this module knows how to run, in their natural order.
+DEFAULT_STEPS = tuple(OpStep(op, op) for op in ("load", "expose", "pad", *MIMOUNet.STAGES, "save"))
+KNOWN_OPS = frozenset(s.op for s in DEFAULT_STEPS)
+
+
+def choose_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda":
+        if not torch.cuda.is_available():
+            raise ScientistError("--device cuda was requested but no CUDA device is available")
+        return torch.device("cuda")
+    if device == "cpu":
+        return torch.device("cpu")
+    raise ScientistError(f"unknown device {device!r} (use auto, cpu or cuda)")
+
+
+def _downscale(img: np.ndarray, max_side: int) -> np.ndarray:
+    h, w, _ = img.shape
+    if max(h, w) <= max_side:
+        return img
+    s = max_side / max(h, w)
+    im = Image.fromarray(to_u8(img)).resize((max(1, round(w * s)), max(1, round(h * s))), Image.Resampling.LANCZOS)
+    return np.asarray(im, np.float32) / 255
+
+
+def _check_steps(steps: Sequence[StepLike]) -> tuple[str, ...]:
+    unknown = [s.op for s in steps if s.op and s.op not in KNOWN_OPS]
+    if unknown:
+        raise ScientistError(f"the workflow names operations the demo cannot run: {', '.join(unknown)}")
+    stages = tuple(s.op for s in steps if s.op in MIMOUNet.STAGES)
+    if stages != MIMOUNet.STAGES:
+        raise ScientistError("the workflow does not run every MIMO-UNet stage in order")
+    return stages
+
+
+def run_demo(
+    photo: str | Path,
+    *,
+    steps: Sequence[StepLike] | None = None,
+    out: str | Path | None = None,
+    out_dir: str | Path | None = None,
+    weights: str | Path | None = None,
+    device: str | None = None,
+    backend: str | None = None,
+    max_side: int | None = None,
+    tile: int | None = None,
+    overwrite: bool = False,
+    progress: ProgressFn | None = None,
+    settings: Settings | None = None,
+) -> Demo:
+    """Execute the steps on a photo; write the restored image and a comparison.
+
+    ``device``, ``backend`` and the tiling budget default to the settings;
+    ``progress`` receives :class:`ProgressEvent`\\ s while the network runs.
+    """
+    settings = settings or load_settings()
+    photo = Path(photo)
+    steps = tuple(steps) if steps is not None else DEFAULT_STEPS
+    stages = _check_steps(steps)
+    if max_side is not None and max_side < 8:
+        raise ScientistError("--max-side must be at least 8")
+
+    if photo.is_file():  # refuse a bad output before the model loads; a bad photo fails in "load"
+        restored_path, compare_path = output_paths(photo, Path(out) if out else None,
+                                                   Path(out_dir) if out_dir else None, overwrite)
+    dev = choose_device(device or settings.device)
+    loaded = load_model(weights, settings)
+    ran: list[str] = []
+    img = before = None
+    plan = None
+    gain, noise_before, noise_brightened, brightness_before = 1.0, 0.0, 0.0, 0.0
+    run = None
+    t0 = time.perf_counter()
+    for step in steps:
+        if step.op == "load":
+            img, _info = read_photo(photo)
+            if max_side:
+                img = _downscale(img, max_side)
+            # the input is kept as 8 bits for the comparison: a quarter of a float copy
+            before = to_u8(img)
+            noise_before, brightness_before = noise_sigma(img), mean_brightness(img)
+        elif step.op == "expose":
+            gain = auto_exposure_gain(img)
+            if gain > 1.0:
+                img = apply_gain(img, gain)
+            noise_brightened = noise_sigma(img)
+        elif step.op == "pad":
+            plan = _plan_for(img, tile, loaded, settings)
+        elif step.op in MIMOUNet.STAGES:
+            if run is None:
+                plan = plan or _plan_for(img, tile, loaded, settings)
+                img, run = _run_model(loaded, img, stages, plan, dev, backend or settings.backend, progress,
+                                      settings.cache_dir)
+        elif step.op == "save":
+            write_png_atomic(img, restored_path)
+            write_png_atomic(comparison_image(before, img), compare_path)
+        if step.op:
+            ran.append(step.name)
+    seconds = time.perf_counter() - t0
+    if img is None or run is None:
+        raise ScientistError("the workflow did not load a photo and run the model")
+    return Demo(
+        input=str(photo), output=str(restored_path), comparison=str(compare_path),
+        weights=loaded.label, variant=loaded.variant.name, device=dev.type, backend=run.backend,
+        tiles=plan.count, size=[img.shape[1], img.shape[0]], seconds=round(seconds, 2),
+        model_seconds=round(run.seconds, 2), estimated_seconds=round(run.estimate, 1),
+        gain=round(gain, 3), noise_before=round(noise_before, 3), noise_after=round(noise_sigma(img), 3),
+        noise_brightened=round(noise_brightened, 3), brightness_before=round(brightness_before, 2),
+        brightness_after=round(mean_brightness(img), 2), steps=ran,
+    )
+
+
+def _plan_for(img: np.ndarray, tile: int | None, loaded: LoadedModel, settings: Settings) -> TilePlan:
+    return plan_tiles(img.shape[0], img.shape[1], tile, overlap=settings.tile_overlap,
+                      max_pixels=tile_pixels_for(loaded.variant.name, settings.work_memory_mb),
+                      multiple=loaded.variant.cls.size_multiple)
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    """How the network ran: back end, wall time, and the time that was estimated up front."""
+
+    backend: str
+    seconds: float
+    estimate: float
+
+
+def _run_model(loaded: LoadedModel, img: np.ndarray, stages: tuple[str, ...], plan: TilePlan,
+               dev: torch.device, backend: str, progress: ProgressFn | None,
+               cache: Path) -> tuple[np.ndarray, ModelRun]:
+    from .runners import make_runner
+
+    runner = make_runner(loaded.model, dev, backend, stages=stages, cache=cache)
+    variant = loaded.variant.name
+    work_mp = plan.pixels / 1e6
+    prior = prior_seconds(variant, work_mp, dev)
+    key = speed_key(variant, runner, dev)
+    rate = known_speed(cache, key)
+    measured = rate is not None
+    if rate is None and prior > 5 and dev.type == "cpu":
+        rate, measured = probe_speed(runner, img, plan.multiple), True
+    estimate = work_mp * rate if rate is not None else prior
+    long_run = max(prior, estimate) > 5
+    h, w, _ = img.shape
+    start = time.perf_counter()
+    done = 0
+
+    def event(kind: str) -> None:
+        if progress is not None:
+            progress(ProgressEvent(kind, done, plan.count, w, h, runner.name, dev.type, estimate, measured,
+                                   long_run, time.perf_counter() - start))
+
+    def tile_done() -> None:
+        nonlocal done
+        done += 1
+        event("tile")
+
+    event("start")
+    try:
+        out = restore_array(loaded.model, img, plan=plan, runner=runner, progress=tile_done)
+    except RuntimeError as exc:  # e.g. out of memory on a device
+        raise PhotoError(f"the model failed on this photo ({str(exc).splitlines()[0][:100]})") from None
+    seconds = time.perf_counter() - start
+    event("done")
+    if work_mp >= 0.2:  # small runs measure mostly overheads
+        remember_speed(cache, key, seconds / work_mp)
+    return out, ModelRun(runner.name, seconds, estimate)

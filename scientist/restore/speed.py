@@ -1,0 +1,66 @@
+"""How long the network will take: measured on this machine and remembered for the next estimate.
+
+The first long run on a machine times a 256 x 256 probe; every run of at least
+0.2 megapixels stores its measured speed (seconds per megapixel of tiles) in
+``speed.json`` in the cache folder, keyed by variant, back end, device and threads.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..fileio import write_atomic
+from .tiles import tile_input
+
+__all__ = ["SECONDS_PER_MP", "known_speed", "prior_seconds", "probe_speed", "remember_speed", "speed_key"]
+
+#: Prior CPU cost per megapixel of tiles, used only to decide whether to probe and show progress
+#: before the speed on this machine is known (2 cores, onnxruntime; see benchmarks/bench_mimo.py).
+SECONDS_PER_MP = {"MIMO-UNet": 28.0, "MIMO-UNet+": 66.0}
+SPEED_FILE = "speed.json"
+
+
+def prior_seconds(variant: str, work_mp: float, device: torch.device) -> float:
+    """A rough guess of the network's time before anything was measured."""
+    return work_mp * SECONDS_PER_MP.get(variant, 60.0) * (0.05 if device.type == "cuda" else 1)
+
+
+def speed_key(variant: str, runner, device: torch.device) -> str:
+    return f"{variant}|{runner.name}|{device.type}|{torch.get_num_threads()} threads"
+
+
+def _speeds(cache: Path) -> dict:
+    """The speeds remembered in the cache; an unreadable or damaged file counts as none."""
+    try:
+        data = json.loads((cache / SPEED_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def known_speed(cache: Path, key: str) -> float | None:
+    """Seconds per megapixel of tiles measured by earlier runs on this machine, if any."""
+    value = _speeds(cache).get(key)
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def remember_speed(cache: Path, key: str, seconds_per_mp: float) -> None:
+    data = _speeds(cache)
+    data[key] = round(seconds_per_mp, 3)
+    try:
+        write_atomic(cache / SPEED_FILE, json.dumps(data, indent=1, sort_keys=True).encode())
+    except OSError:
+        pass  # an estimate is a courtesy; never fail a restore over it
+
+
+def probe_speed(runner, img: np.ndarray, multiple: int) -> float:
+    """Seconds per megapixel on a 256 x 256 crop of the photo (also warms the back end up)."""
+    x = tile_input(img[:256, :256], multiple)
+    start = time.perf_counter()
+    runner(x)
+    return (time.perf_counter() - start) / (x.shape[2] * x.shape[3] / 1e6)

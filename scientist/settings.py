@@ -1,0 +1,152 @@
+"""Every tunable of the project in one place, and the one place environment variables are read.
+
+Values come, highest priority first, from arguments given in code, from
+``SCIENTIST_<NAME>`` environment variables (``SCIENTIST_CACHE``,
+``SCIENTIST_K``, ...), then from a settings file given with ``--config FILE``
+or ``SCIENTIST_CONFIG`` (TOML or YAML, keys named like the fields), and
+finally the defaults below.  ``scientist settings`` prints the values in force.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+    YamlConfigSettingsSource,
+)
+
+from .errors import ScientistError
+
+__all__ = ["ConfigError", "Settings", "load_settings"]
+
+ENV_PREFIX = "SCIENTIST_"
+_config_file: ContextVar[Path | None] = ContextVar("scientist_config_file", default=None)
+
+
+class ConfigError(ScientistError):
+    """A settings file or a ``SCIENTIST_*`` variable is missing or invalid."""
+
+
+class Settings(BaseSettings):
+    """The project's settings.  Construct with :func:`load_settings` to read a settings file."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=True)
+
+    # ------------------------------------------------------------ where things live
+    home: Path | None = Field(
+        default=None,
+        description="Folder of per-user data (records added with `scientist corpus add`). "
+                    "Default: the platform's user data folder.")
+    cache: Path | None = Field(
+        default=None,
+        description="Cache folder: embedding index, ONNX exports, compiled templates, remembered speeds. "
+                    "Default: the platform's user cache folder.")
+    weights: Path | None = Field(
+        default=None,
+        description="MIMO-UNet weights to use instead of the bundled ones (.pkl/.pth checkpoint or .safetensors).")
+
+    # ------------------------------------------------------------ answering
+    k: int = Field(default=5, ge=1, le=50, description="Records retrieved for each question.")
+    relevance_cutoff: float = Field(
+        default=0.20, description="Cosine a record must reach to support an answer.")
+    strong_match: float = Field(
+        default=0.45, description="Cosine at which a record supports an answer whatever its task.")
+    reference_floor: float = Field(
+        default=0.12, description="Records below this cosine are not shown as references at all.")
+    task_floor: float = Field(
+        default=0.45, description="Cosine a task must reach for the classification to count as clear.")
+    temperature: float = Field(
+        default=0.05, gt=0, description="Softmax temperature that turns task cosines into confidences.")
+    max_question_chars: int = Field(
+        default=2000, ge=10, description="Longest question (characters) that is embedded; the rest is ignored.")
+    embed_backend: Literal["auto", "onnx", "torch"] = Field(
+        default="auto",
+        description="What computes question embeddings: the ONNX export (auto, once exported) or "
+                    "sentence-transformers (torch).")
+
+    # ------------------------------------------------------------ the demo
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        default="auto", description="Where MIMO-UNet runs: auto (CUDA when available), cpu or cuda.")
+    backend: Literal["auto", "onnx", "torch", "eager"] = Field(
+        default="auto",
+        description="What runs MIMO-UNet on CPU: auto (onnxruntime when installed), onnx, torch "
+                    "(channels-last) or eager.")
+    work_memory_mb: int = Field(
+        default=768, ge=64,
+        description="Working memory the network may use for one tile (MiB); the tile size follows from it.")
+    tile_overlap: int = Field(
+        default=32, ge=0, le=256,
+        description="Overlap between neighbouring tiles (pixels), blended with linear ramps.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file.get()
+        if path is not None:
+            if path.suffix.lower() == ".toml":
+                sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+            else:
+                sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=path))
+        return tuple(sources)
+
+    # ------------------------------------------------------------ derived paths
+    @property
+    def user_dir(self) -> Path:
+        """Per-user data folder."""
+        if self.home is not None:
+            return self.home
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir("scientist", appauthor=False))
+
+    @property
+    def cache_dir(self) -> Path:
+        """Per-user cache folder."""
+        if self.cache is not None:
+            return self.cache
+        import platformdirs
+
+        return Path(platformdirs.user_cache_dir("scientist", appauthor=False))
+
+
+def load_settings(config: str | Path | None = None, **overrides) -> Settings:
+    """Settings from ``overrides``, the environment and a settings file, in that order.
+
+    ``config`` (else ``$SCIENTIST_CONFIG``) names a TOML or YAML file.  Raises
+    :class:`ConfigError` with one sentence when the file or a value is bad.
+    """
+    if config is None and os.environ.get(ENV_PREFIX + "CONFIG"):
+        config = os.environ[ENV_PREFIX + "CONFIG"]
+    path = Path(config) if config is not None else None
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such settings file")
+        if path.suffix.lower() not in (".toml", ".yaml", ".yml"):
+            raise ConfigError(f"{path.name}: a settings file must be .toml, .yaml or .yml")
+    token = _config_file.set(path)
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = ".".join(str(p) for p in err["loc"]) or "settings"
+        where = f" (from {path.name})" if path is not None else ""
+        raise ConfigError(f"invalid setting {name}{where}: {err['msg']}") from None
+    except (OSError, ValueError) as exc:  # an unreadable or malformed file
+        raise ConfigError(f"{path.name if path else 'settings'}: cannot read ({exc.__class__.__name__})") from None
+    finally:
+        _config_file.reset(token)

@@ -1,0 +1,56 @@
+"""Part 2 of an answer: the input -> model -> output workflow, and the steps the demo executes.
+
+A model record with a card in the corpus gives its own steps (each naming the
+operation the demo runs for it); a record without one gets a three-step
+workflow assembled from its task and its own description.  The demo runs the
+very steps an answer explains: :func:`demo_workflow` hands them to
+:func:`scientist.restore.run.run_demo`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .answer import Workflow
+from .corpus import Corpus, load_corpus
+from .errors import ScientistError
+from .records import Record, Step, Task
+from .render import Renderer
+
+__all__ = ["demo_record", "demo_workflow", "workflow_for"]
+
+
+def workflow_for(rec: Record | None, tasks: Sequence[Task], renderer: Renderer) -> Workflow | None:
+    """The workflow of a model record (its card when it has one); ``tasks`` are the record's tasks."""
+    if rec is None:
+        return None
+    if rec.card is not None:
+        c = rec.card
+        steps = [s.model_copy() for s in c.workflow]
+        wf_in, wf_out, grounded, can, cannot = c.input, c.output, True, c.can, c.cannot
+    else:
+        wf_in = tasks[0].input if tasks else "The data the model takes"
+        wf_out = tasks[0].output if tasks else "The model's prediction"
+        steps = [
+            Step(name="Input", detail=wf_in, stage="input"),
+            Step(name=rec.title, detail=renderer.phrase("generic_model", record=rec), stage="model"),
+            Step(name="Output", detail=wf_out, stage="output"),
+        ]
+        grounded, can, cannot = False, [], []
+    return Workflow(model_id=rec.id, model=rec.title, input=wf_in, steps=steps, output=wf_out,
+                    mermaid=renderer.mermaid(wf_in, steps, wf_out), grounded=grounded, can=can, cannot=cannot)
+
+
+def demo_record(corpus: Corpus) -> Record | None:
+    """The record whose model card the demo can execute (its steps name operations)."""
+    return next((r for r in corpus.records if r.card and any(s.op for s in r.card.workflow)), None)
+
+
+def demo_workflow(corpus: Corpus | None = None, renderer: Renderer | None = None) -> Workflow:
+    """The executable workflow: from ``corpus`` when it holds a runnable card, else the packaged one."""
+    rec = demo_record(corpus) if corpus is not None else None
+    if rec is None:
+        rec = demo_record(load_corpus(include_user=False))
+    if rec is None:
+        raise ScientistError("the packaged corpus has no model card with a runnable workflow")
+    return workflow_for(rec, [], renderer or Renderer())

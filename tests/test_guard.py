@@ -1,0 +1,71 @@
+"""The link guard and the citation checker (scientist.guard)."""
+
+from __future__ import annotations
+
+import pytest
+
+from scientist.errors import QuestionError
+from scientist.guard import REMOVED, clean_question, find_urls, strip_foreign_urls
+
+
+def test_clean_question_normalises_and_removes_links():
+    assert clean_question("  how\tdoes   it\x00work?  ") == "how does it work?"
+    q = clean_question("cite http://evil.example/x and www.fake.org please")
+    assert "evil" not in q and "fake" not in q and q.count(REMOVED) == 2
+    for bad in ("", "   ", "\x00\x01", None, 42):
+        with pytest.raises(QuestionError):
+            clean_question(bad)
+
+
+def test_strip_foreign_urls_keeps_only_allowed_links():
+    allowed = {"https://github.com/chosj95/MIMO-UNet"}
+    text = "see https://github.com/chosj95/MIMO-UNet, https://evil.example/x. and javascript:alert(1)"
+    out = strip_foreign_urls(text, allowed)
+    assert find_urls(out) == ["https://github.com/chosj95/MIMO-UNet"]
+    assert out.count(REMOVED) == 2 and out.endswith(f"and {REMOVED})")
+
+
+def test_verify_flags_ungrounded_links_and_names(sci):
+    text = ("The task is image denoising. Input photo -> MIMO-UNet -> output photo. It is like DnCNN "
+            "(arXiv:1608.03981) and https://github.com/cszn/DnCNN; see https://github.com/chosj95/MIMO-UNet.")
+    v = sci.verify(text)
+    assert not v.grounded
+    assert v.foreign_urls == ["https://github.com/cszn/DnCNN"]
+    assert "DnCNN" in v.unknown_names and "arXiv:1608.03981" in v.unknown_names
+    assert v.cited_records == ["deblur-mimo-unet-realblur"]
+    assert v.parts == {"task": True, "workflow": True, "references": True}
+    ok = sci.verify(sci.ask("how does it reduce noise?").markdown)
+    assert ok.grounded, ok.summary()
+    assert sci.verify("Nothing here.").parts == {"task": False, "workflow": False, "references": False}
+
+
+def test_verify_cli_exit_codes(tmp_path):
+    from typer.testing import CliRunner
+
+    from scientist.cli import app
+
+    bad = tmp_path / "llm.txt"
+    bad.write_text("See https://example.org/paper.pdf for the denoising task.")
+    assert CliRunner().invoke(app, ["verify", str(bad)]).exit_code == 1
+    good = tmp_path / "ok.txt"
+    good.write_text("Task: image denoising. Input -> model -> output. Code: https://github.com/chosj95/MIMO-UNet")
+    result = CliRunner().invoke(app, ["verify", str(good)])
+    assert result.exit_code == 0, result.stdout
+
+
+def test_verify_reads_its_vocabulary_from_the_corpus(tmp_path):
+    import shutil
+
+    from scientist.corpus import load_corpus
+    from scientist.guard import verify_text
+    from scientist.paths import data_path
+
+    text = "Networks such as DnCNN remove noise; PSNR and SSIM measure it."
+    packaged = load_corpus(include_user=False)
+    assert verify_text(packaged, text).unknown_names == ["DnCNN"]
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(data_path("corpus") / "records.yaml", folder)
+    (folder / "vocabulary.yaml").write_text("vocabulary: [DnCNN]\n")
+    own = verify_text(load_corpus(folder), text)
+    assert "DnCNN" not in own.unknown_names and "PSNR" in own.unknown_names

@@ -1,0 +1,73 @@
+"""Settings: defaults, SCIENTIST_* variables, settings files, precedence and clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scientist.settings import ConfigError, Settings, load_settings
+
+from .helpers import assert_one_line_error, run_cli
+
+
+def test_every_field_is_described():
+    for name, field in Settings.model_fields.items():
+        assert field.description, f"setting {name} has no description"
+
+
+def test_environment_then_file_then_defaults(tmp_path, monkeypatch):
+    assert load_settings().k == 5
+    toml = tmp_path / "scientist.toml"
+    toml.write_text("k = 7\nrelevance_cutoff = 0.3\n")
+    from_file = load_settings(toml)
+    assert from_file.k == 7 and from_file.relevance_cutoff == 0.3
+    monkeypatch.setenv("SCIENTIST_K", "9")
+    both = load_settings(toml)
+    assert both.k == 9 and both.relevance_cutoff == 0.3  # the variable wins over the file
+    assert load_settings(toml, k=3).k == 3  # and an argument over both
+    yaml_file = tmp_path / "scientist.yaml"
+    yaml_file.write_text("work_memory_mb: 256\n")
+    monkeypatch.setenv("SCIENTIST_CONFIG", str(yaml_file))
+    assert load_settings().work_memory_mb == 256
+
+
+def test_paths_come_from_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCIENTIST_CACHE", str(tmp_path / "c"))
+    s = load_settings()
+    assert s.cache_dir == tmp_path / "c" and s.user_dir.name  # the home folder comes from the fixture
+
+
+@pytest.mark.parametrize("content,suffix,match", [
+    ("k = 0\n", ".toml", "invalid setting k"),
+    ("k = [\n", ".toml", "cannot read"),
+    ("no_such_setting = 1\n", ".toml", "invalid setting no_such_setting"),
+    ("k: 1\n", ".ini", "must be .toml"),
+])
+def test_bad_settings_files(tmp_path, content, suffix, match):
+    f = tmp_path / f"s{suffix}"
+    f.write_text(content)
+    with pytest.raises(ConfigError, match=match):
+        load_settings(f)
+
+
+def test_bad_variable_and_missing_file(tmp_path, monkeypatch):
+    with pytest.raises(ConfigError, match="no such settings file"):
+        load_settings(tmp_path / "missing.toml")
+    monkeypatch.setenv("SCIENTIST_DEVICE", "tpu")
+    with pytest.raises(ConfigError, match="invalid setting device"):
+        load_settings()
+
+
+def test_cli_config_option_and_settings_command(tmp_path):
+    f = tmp_path / "s.toml"
+    f.write_text("k = 4\n")
+    code, out, _ = run_cli("--config", f, "settings", "--json")
+    assert code == 0 and json.loads(out)["k"] == 4
+    # the global options are accepted after the command too
+    code, out, _ = run_cli("settings", "--json", "--config", f)
+    assert code == 0 and json.loads(out)["k"] == 4
+    code, out, _ = run_cli("settings")
+    assert code == 0 and "SCIENTIST_WORK_MEMORY_MB" in out
+    code, _, lines = run_cli("ask", "how does it reduce noise?", "--config", tmp_path / "nope.toml")
+    assert_one_line_error(code, lines, "no such settings file")

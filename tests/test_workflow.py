@@ -1,0 +1,57 @@
+"""Part 2 of an answer (scientist.workflow): card workflows, assembled ones, and the demo's steps."""
+
+from __future__ import annotations
+
+import pytest
+
+from scientist.corpus import Corpus, load_corpus, load_tasks
+from scientist.errors import ScientistError
+from scientist.records import Record
+from scientist.render import Renderer
+from scientist.restore.mimo_unet import MIMOUNet
+from scientist.restore.run import KNOWN_OPS
+from scientist.workflow import demo_record, demo_workflow, workflow_for
+
+
+@pytest.fixture(scope="module")
+def renderer(tmp_path_factory):
+    return Renderer(cache=tmp_path_factory.mktemp("jinja"))
+
+
+def test_card_workflow_is_the_card(renderer):
+    rec = load_corpus(include_user=False).get("deblur-mimo-unet-realblur")
+    wf = workflow_for(rec, [], renderer)
+    assert wf.grounded and [s.name for s in wf.steps] == [s.name for s in rec.card.workflow]
+    assert wf.cannot == rec.card.cannot and wf.mermaid.startswith("flowchart LR")
+    # the card's operations are exactly what the demo can run, with every network stage in order
+    assert {s.op for s in wf.steps if s.op} <= KNOWN_OPS
+    assert tuple(s.op for s in wf.steps if s.op in MIMOUNet.STAGES) == MIMOUNet.STAGES
+
+
+def test_record_without_card_gets_an_assembled_workflow(renderer):
+    tasks = {t.id: t for t in load_tasks()}
+    rec = Record(id="swinir", kind="model", title="SwinIR", summary="A Swin Transformer that upscales images.")
+    wf = workflow_for(rec, [tasks["super-resolution"]], renderer)
+    assert not wf.grounded and len(wf.steps) == 3
+    assert [s.stage for s in wf.steps] == ["input", "model", "output"]
+    assert wf.input == tasks["super-resolution"].input and "upscales images" in wf.steps[1].detail
+    assert workflow_for(None, [], renderer) is None
+
+
+def test_demo_workflow_falls_back_to_the_packaged_card(renderer):
+    plain = Corpus([Record(id="x", kind="model", title="X")], load_tasks())
+    assert demo_record(plain) is None
+    wf = demo_workflow(plain, renderer)
+    assert wf.model_id == "deblur-mimo-unet-realblur" and any(s.op == "expose" for s in wf.steps)
+
+
+def test_demo_refuses_a_workflow_it_cannot_run(tmp_path):
+    from scientist.records import Step
+    from scientist.restore.run import run_demo
+
+    steps = [Step(name="Load", detail="", op="load"), Step(name="Teleport", detail="", op="teleport")]
+    with pytest.raises(ScientistError, match="cannot run: teleport"):
+        run_demo(tmp_path / "p.png", steps=steps)
+    partial = [Step(name="Load", detail="", op="load"), Step(name="Encode", detail="", op="encode")]
+    with pytest.raises(ScientistError, match="every MIMO-UNet stage"):
+        run_demo(tmp_path / "p.png", steps=partial)
