@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from .records import Step
@@ -11,6 +13,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Answer",
     "Demo",
+    "Evidence",
     "Reference",
     "Step",
     "TaskGuess",
@@ -19,7 +22,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 class TaskGuess(BaseModel):
@@ -47,15 +50,19 @@ class TaskResult(TaskGuess):
 class Workflow(BaseModel):
     """Input -> model -> output, as concrete steps."""
 
-    model_id: str | None = Field(description="Id of the record whose model card defines the workflow.")
-    model: str | None = Field(description="Name of the model.")
+    model_id: str | None = Field(description="Id of the record whose card (or description) gives the workflow.")
+    model: str | None = Field(description="Name of the model, or title of the paper.")
+    kind: Literal["model", "paper"] = Field(
+        default="model", description="model: how the model works; paper: how the paper's method works.")
     input: str = Field(description="What goes in.")
     steps: list[Step] = Field(description="The steps, in order.")
     output: str = Field(description="What comes out.")
     mermaid: str = Field(description="The same workflow as a Mermaid flowchart.")
     can: list[str] = Field(default_factory=list, description="What the model can be expected to do (model card).")
     cannot: list[str] = Field(default_factory=list, description="What it cannot be expected to do (model card).")
-    grounded: bool = Field(description="True when the steps come from a model card in the corpus.")
+    grounded: bool = Field(
+        description="True when the steps come from a card in the corpus; False when they are assembled from the "
+                    "record's task and its own sentences.")
 
 
 class Reference(BaseModel):
@@ -67,8 +74,19 @@ class Reference(BaseModel):
     url: str | None = Field(description="Paper link from the record.")
     github: str | None = Field(description="Code link from the record.")
     score: float = Field(description="Cosine similarity between the question and the record.")
-    relevance: str = Field(description="direct, related, loose or none.")
+    relevance: Literal["direct", "related", "loose", "none"] = Field(
+        description="direct: addresses the question's task; related: a neighbouring task or a strong match; "
+                    "loose: listed, not relied on; none: not relevant.")
+    supports: bool = Field(default=False, description="Whether the answer relies on this record (not merely lists it).")
     why: str = Field(description="One sentence on why the record is (or is only loosely) relevant.")
+
+
+class Evidence(BaseModel):
+    """A sentence quoted from a record: the short answer is made of these, never of invented text."""
+
+    record_id: str = Field(description="Id of the record the sentence is quoted from.")
+    sentence: str = Field(description="The sentence, exactly as the record gives it.")
+    score: float = Field(description="Cosine similarity between the question and the sentence.")
 
 
 class Answer(BaseModel):
@@ -79,6 +97,9 @@ class Answer(BaseModel):
     schema_version: str = Field(default=SCHEMA_VERSION, description="Version of this JSON schema.")
     question: str = Field(description="The question, with any links removed.")
     in_scope: bool = Field(description="False when no corpus record clears the relevance cutoff.")
+    evidence: list[Evidence] = Field(
+        default_factory=list,
+        description="The short answer: 2-4 sentences quoted from supporting records, chosen for the question.")
     task: TaskResult = Field(description="Part 1: the task.")
     workflow: Workflow | None = Field(description="Part 2: input -> model -> output (None when out of scope).")
     references: list[Reference] = Field(description="Part 3: supporting records, best first.")

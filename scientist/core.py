@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import judge
-from .answer import Answer, Reference, TaskResult
+from .answer import Answer, Evidence, Reference, TaskResult
 from .corpus import Corpus, load_corpus
 from .embed import Embedder
 from .guard import clean_question, strip_foreign_urls, verify_text
@@ -57,8 +57,9 @@ class Scientist:
         self._corpus: Corpus | None = corpus if isinstance(corpus, Corpus) else None
         self._index: Index | None = None
         self._lock = threading.RLock()
-        self._inferred: dict[str, list[str]] = {}
         self._positions: dict[str, int] | None = None
+        self._title_index: tuple[dict[str, list[int]], int] | None = None
+        self._cue_patterns: dict | None = None
 
     # ------------------------------------------------------------- loading
     @property
@@ -96,15 +97,47 @@ class Scientist:
     def embed_question(self, question: str) -> np.ndarray:
         return self.embedder.encode([question[: self.settings.max_question_chars]])[0]
 
-    def classify(self, qvec: np.ndarray) -> TaskResult:
-        """Zero-shot task classification against the taxonomy."""
-        return judge.classify(self.index.task_scores(qvec), self._label, self.settings)
+    def _score(self, q: str) -> tuple[np.ndarray, dict[str, float], np.ndarray, list[int]]:
+        """A clean question's vector, its task distribution, its cosine to every record and the records it names."""
+        index = self.index
+        qvec = self.embed_question(q)
+        named = judge.named_records(q, *self._titles())
+        named_tasks = [t for i in named for t in index.record_tasks[i]]
+        probs = judge.task_probabilities(index.tasks.classifier.probs(qvec, self.settings.knn_weight), named_tasks,
+                                         self._context_tasks(), self.settings, judge.cued_tasks(q, self._cues()))
+        return qvec, probs, index.cosines(qvec), named
+
+    def _cues(self) -> dict:
+        with self._lock:
+            if self._cue_patterns is None:
+                patterns = {t.id: judge.cue_pattern(t.cues) for t in self.corpus.tasks}
+                self._cue_patterns = {t: p for t, p in patterns.items() if p is not None}
+            return self._cue_patterns
+
+    def _context_tasks(self) -> set[str]:
+        return {t.id for t in self.corpus.tasks if t.family in self.corpus.context}
+
+    def _titles(self) -> tuple[dict[str, list[int]], int]:
+        with self._lock:
+            if self._title_index is None:
+                titles: dict[str, list[int]] = {}
+                for i, r in enumerate(self.corpus.records):
+                    for name in (r.title, *r.names):
+                        if len(name) >= 3:
+                            titles.setdefault(name, []).append(i)
+                self._title_index = (titles, max((len(t.split()) for t in titles), default=0))
+            return self._title_index
+
+    def classify(self, question: str) -> TaskResult:
+        """The question's task and its runner-up, with calibrated confidences."""
+        qvec, probs, _, _ = self._score(clean_question(question))
+        return judge.classify(probs, self.index.tasks.cosines(qvec), self._label, self.settings)
 
     def retrieve(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
-        """The nearest records and their cosine scores, best first."""
-        q = clean_question(question)
-        hits = self.index.search(self.embed_question(q), k or self.settings.k)
-        return [(self.corpus.get(h.record_id), h.score) for h in hits]
+        """The best records for a question and their cosine scores, in the order answers list them."""
+        _, probs, cosines, named = self._score(clean_question(question))
+        order = judge.rank(cosines, self.index.record_tasks, probs, self.settings, named)
+        return [(self.corpus.records[i], float(cosines[i])) for i in order[: k or self.settings.k]]
 
     def _label(self, task_id: str) -> str:
         task = self.corpus.task(task_id)
@@ -124,49 +157,39 @@ class Scientist:
             return self._positions[rec.id]
 
     def record_tasks(self, rec: Record) -> list[str]:
-        """The record's tasks; inferred from its sentences (and cached) when it declares none."""
-        if rec.tasks:
-            return rec.tasks
-        with self._lock:
-            cached = self._inferred.get(rec.id)
-        if cached is not None:
-            return cached
-        vectors = self.index.record_vectors(self._position(rec))
-        tasks = judge.infer_tasks([self.index.task_scores(v) for v in vectors], self.settings)
-        with self._lock:
-            self._inferred[rec.id] = tasks
-        return tasks
+        """The record's tasks: declared, named by its catalog category, or classified from its text."""
+        return self.index.record_tasks[self._position(rec)]
 
-    def _closest_sentence(self, rec: Record, qvec: np.ndarray) -> str:
-        """The summary sentence most similar to the question (from the index's vectors)."""
+    def _sentences(self, rec: Record, qvec: np.ndarray) -> list[tuple[str, float]]:
+        """The record's summary sentences with their cosine to the question, in the summary's order."""
         sentences = rec.segments() or split_sentences(rec.summary)
-        if not sentences:
-            return ""
         vecs = self.index.record_vectors(self._position(rec))
-        if len(vecs) != len(sentences):
-            return sentences[0]
-        return sentences[int(np.argmax(vecs @ qvec))]
+        if not sentences or len(vecs) != len(sentences):
+            return []
+        return list(zip(sentences, (vecs @ qvec).tolist(), strict=True))
 
     def _reference(self, rec: Record, score: float, task: TaskResult, qvec: np.ndarray) -> Reference:
         rtask_ids = self.record_tasks(rec)
         relevance = judge.relevance(score, rtask_ids, task, self._family, self.settings)
+        scored = self._sentences(rec, qvec) if relevance != "direct" else []
         why = self.renderer.phrase(
             "why", relevance=relevance, record=rec, score=score,
             task=self.corpus.task(task.id) if task.clear else None, record_tasks=self._tasks(rtask_ids),
-            quote=self._closest_sentence(rec, qvec) if relevance != "direct" else "",
+            quote=max(scored, key=lambda sv: sv[1])[0] if scored else "",
         )
-        return Reference(id=rec.id, kind=rec.kind, title=rec.title, url=rec.url, github=rec.github,
-                         score=round(score, 4), relevance=relevance, why=why)
+        ref = Reference(id=rec.id, kind=rec.kind, title=rec.title, url=rec.url, github=rec.github,
+                        score=round(score, 4), relevance=relevance, why=why)
+        return ref.model_copy(update={"supports": judge.supports(ref, task, self.settings)})
 
-    def _analyse(self, q: str, k: int | None) -> tuple[TaskResult, list[Reference], bool]:
-        """Embed, classify, retrieve and judge: the shared first half of every answer."""
+    def _analyse(self, q: str, k: int | None) -> tuple[np.ndarray, TaskResult, list[Reference], bool]:
+        """Embed, classify, rank and judge: the shared first half of every answer."""
         with self._lock:
             index = self.index
-        qvec = self.embed_question(q)
-        task = self.classify(qvec)
-        hits = index.search(qvec, k or self.settings.k)
-        refs = [self._reference(self.corpus.get(h.record_id), h.score, task, qvec) for h in hits]
-        return task, refs, judge.in_scope(task, refs, self.settings)
+        qvec, probs, cosines, named = self._score(q)
+        task = judge.classify(probs, index.tasks.cosines(qvec), self._label, self.settings)
+        order = judge.rank(cosines, index.record_tasks, probs, self.settings, named)[: k or self.settings.k]
+        refs = [self._reference(self.corpus.records[i], float(cosines[i]), task, qvec) for i in order]
+        return qvec, task, refs, judge.in_scope(task, refs, self.settings)
 
     # ----------------------------------------------------------------- ask
     def ask(self, question: str, photo: str | Path | None = None, **options) -> Answer:
@@ -175,21 +198,25 @@ class Scientist:
         Options: ``k`` (records to retrieve), and for the demo those of :meth:`demo`.
         """
         q = clean_question(question)
-        task, refs, in_scope = self._analyse(q, options.pop("k", None))
-        model_rec = None
-        if in_scope:
-            supporting = [r for r in refs if r.kind == "model" and judge.supports(r, task, self.settings)]
-            model_rec = self.corpus.get(supporting[0].id) if supporting else None
+        qvec, task, refs, in_scope = self._analyse(q, options.pop("k", None))
+        support = [r for r in refs if r.supports] if in_scope else []
+        # part 2 explains the best supporting model, else the best supporting paper's method
+        first = next((r for r in support if r.kind == "model"), support[0] if support else None)
+        wf_rec = self.corpus.get(first.id) if first is not None else None
+        model_rec = wf_rec if wf_rec is not None and wf_rec.kind == "model" else None
         if model_rec is not None:
             mtasks = self.record_tasks(model_rec)
             task = task.model_copy(update={"model_task": mtasks[0] if mtasks else None,
                                            "matches_model": task.id in mtasks if task.clear else None})
-        references = [r for r in refs if r.relevance != "none"] if in_scope else []
-        nearest = [] if in_scope else refs
-        workflow = workflow_for(model_rec, self._tasks(self.record_tasks(model_rec)) if model_rec else [],
-                                self.renderer)
-        answer = Answer(question=q, in_scope=in_scope, task=task, workflow=workflow, references=references,
-                        nearest=nearest, notes=self._notes(task, model_rec, in_scope))
+        workflow = workflow_for(wf_rec, self._tasks(self.record_tasks(wf_rec)) if wf_rec else [], self.renderer,
+                                [s for s, _ in self._sentences(wf_rec, qvec)] if wf_rec else [])
+        candidates = [(r.id, sentence, score) for r in support
+                      for sentence, score in self._sentences(self.corpus.get(r.id), qvec)]
+        evidence = [Evidence(record_id=i, sentence=s, score=round(c, 4))
+                    for i, s, c in judge.evidence(candidates, self.settings)]
+        answer = Answer(question=q, in_scope=in_scope, evidence=evidence, task=task, workflow=workflow,
+                        references=[r for r in refs if r.relevance != "none"] if in_scope else [],
+                        nearest=[] if in_scope else refs, notes=self._notes(task, model_rec, in_scope))
         if photo is not None:
             runnable = workflow if workflow is not None and any(s.op for s in workflow.steps) else None
             answer.demo = self.demo(photo, workflow=runnable, **options)
@@ -217,8 +244,9 @@ class Scientist:
         """Strip foreign links from every field, then render Markdown and text."""
         allowed = self.corpus.allowed_urls()
         answer = Answer.model_validate(_strip_strings(answer.model_dump(), allowed))
-        answer.markdown = strip_foreign_urls(self.renderer.answer(answer, "md"), allowed)
-        answer.text = strip_foreign_urls(self.renderer.answer(answer, "txt"), allowed)
+        titles = {e.record_id: self.corpus.get(e.record_id).title for e in answer.evidence}
+        answer.markdown = strip_foreign_urls(self.renderer.answer(answer, "md", titles), allowed)
+        answer.text = strip_foreign_urls(self.renderer.answer(answer, "txt", titles), allowed)
         return answer
 
     # ---------------------------------------------------------------- demo
@@ -243,10 +271,8 @@ class Scientist:
     # ------------------------------------------------------------ chatbots
     def supporting(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """Retrieved records that support an answer (empty when out of scope)."""
-        task, refs, in_scope = self._analyse(clean_question(question), k)
-        if not in_scope:
-            return []
-        return [(self.corpus.get(r.id), r.score) for r in refs if judge.supports(r, task, self.settings)]
+        _, _, refs, in_scope = self._analyse(clean_question(question), k)
+        return [(self.corpus.get(r.id), r.score) for r in refs if r.supports] if in_scope else []
 
     def prompt(self, question: str, k: int | None = None) -> str:
         """A seed-shaped prompt holding only the records that cleared the relevance cutoff."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +22,11 @@ __all__ = ["Corpus", "add_to_user_corpus", "load_corpus", "load_tasks", "load_vo
 
 _RECORD_SUFFIXES = {".yaml", ".yml", ".json", ".jsonl", ".ndjson", ".txt", ".md"}
 TASKS_FILE = "tasks.yaml"
+EXAMPLES_FILE = "task_examples.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
+CONTEXT_FILE = "context.yaml"
 #: Data files of a corpus folder that hold no records.
-NOT_RECORDS = {TASKS_FILE, VOCABULARY_FILE, "task_examples.yaml", "README.md"}
+NOT_RECORDS = {TASKS_FILE, EXAMPLES_FILE, VOCABULARY_FILE, CONTEXT_FILE, "README.md"}
 
 
 def _read_yaml(path: Path, what: str):
@@ -43,13 +46,39 @@ def load_vocabulary(path: Path | None = None) -> frozenset[str]:
     return frozenset(str(w) for w in words)
 
 
+def load_context(folder: Path) -> frozenset[str]:
+    """The task families a corpus folder's questions are usually about (``context.yaml``; none without one)."""
+    path = folder / CONTEXT_FILE
+    if not path.is_file():
+        return frozenset()
+    raw = _read_yaml(path, "context")
+    families = raw.get("context") if isinstance(raw, dict) else None
+    if not isinstance(families, list):
+        raise CorpusError(f"{path.name}: expected a list of task families under 'context'")
+    return frozenset(str(f) for f in families)
+
+
 def load_tasks(path: Path | None = None) -> list[Task]:
-    """The task taxonomy (the packaged one unless ``path`` is given)."""
+    """The task taxonomy (the packaged one unless ``path`` is given), with its classifier examples.
+
+    Examples and category codes come from ``task_examples.yaml`` beside the taxonomy,
+    else from the packaged file (for the task ids both share).
+    """
     path = path or data_path("corpus") / TASKS_FILE
+    raw = _read_yaml(path, "task taxonomy")
+    examples_path = path.parent / EXAMPLES_FILE
+    if not examples_path.is_file():
+        examples_path = data_path("corpus") / EXAMPLES_FILE
+    extra = _read_yaml(examples_path, "task examples") if examples_path.is_file() else {}
+    extra = extra.get("examples") if isinstance(extra, dict) else None
+    extra = extra if isinstance(extra, dict) else {}
     try:
-        raw = yamlio.safe_load(path.read_text("utf-8"))
-        tasks = [Task.model_validate(t) for t in raw["tasks"]]
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        tasks = []
+        for item in raw["tasks"]:
+            more = extra.get(item.get("id")) or {}
+            tasks.append(Task.model_validate({**item, "examples": more.get("questions") or [],
+                                              "categories": more.get("categories") or []}))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise CorpusError(f"{path.name}: cannot read the task taxonomy ({exc.__class__.__name__})") from None
     return tasks
 
@@ -62,6 +91,8 @@ class Corpus:
     tasks: list[Task]
     sources: list[str] = field(default_factory=list)
     vocabulary: frozenset[str] = field(default_factory=frozenset)
+    #: families of the tasks people usually ask this corpus about (see ``context.yaml``)
+    context: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         seen: dict[str, Record] = {}
@@ -75,6 +106,7 @@ class Corpus:
             unique.append(rec)
         self.records = unique
         self._by_id = seen
+        self._tasks_by_id = {t.id: t for t in self.tasks}
 
     def __len__(self) -> int:
         return len(self.records)
@@ -83,7 +115,15 @@ class Corpus:
         return self._by_id.get(record_id)
 
     def task(self, task_id: str) -> Task | None:
-        return next((t for t in self.tasks if t.id == task_id), None)
+        return self._tasks_by_id.get(task_id)
+
+    def category_tasks(self, category: str | None) -> list[str]:
+        """Task ids a catalog category names: tasks listing the code, or whose id, label or alias it is."""
+        if not category:
+            return []
+        key = _norm(category)
+        return [t.id for t in self.tasks
+                if key in {_norm(c) for c in [*t.categories, t.id, t.label, *t.aliases]}]
 
     def allowed_urls(self) -> set[str]:
         """Every link a record of this corpus carries: the only links an answer may show."""
@@ -114,7 +154,11 @@ class Corpus:
                     update["summary"] = match.summary
                 rec = rec.model_copy(update=update)
             enriched.append(rec)
-        return Corpus(enriched, self.tasks, self.sources, self.vocabulary)
+        return Corpus(enriched, self.tasks, self.sources, self.vocabulary, self.context)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def _files_in(folder: Path) -> list[Path]:
@@ -131,9 +175,11 @@ def load_corpus(path: str | Path | None = None, *, include_user: bool = True,
     if present).  With a file: the records of that one catalog or seed document.
     """
     tasks_path = vocabulary_path = None
+    context: frozenset[str] = frozenset()
     if path is None:
         folder = data_path("corpus")
         files = _files_in(folder)
+        context = load_context(folder)
         udir = (settings or load_settings()).user_dir / "corpus"
         if include_user and udir.is_dir():
             files += _files_in(udir)
@@ -147,12 +193,14 @@ def load_corpus(path: str | Path | None = None, *, include_user: bool = True,
                 tasks_path = p / TASKS_FILE
             if (p / VOCABULARY_FILE).is_file():
                 vocabulary_path = p / VOCABULARY_FILE
+            context = load_context(p)
         else:
             files = [p]
     records: list[Record] = []
     for f in files:
         records += load_records(f)
-    return Corpus(records, load_tasks(tasks_path), [str(f.name) for f in files], load_vocabulary(vocabulary_path))
+    return Corpus(records, load_tasks(tasks_path), [str(f.name) for f in files], load_vocabulary(vocabulary_path),
+                  context)
 
 
 def add_to_user_corpus(files: list[Path], settings: Settings | None = None) -> list[Record]:

@@ -1,204 +1,282 @@
-"""The retrieval index: record and task embeddings in FAISS, cached on disk.
+"""The retrieval index: record vectors in FAISS, the task classifier, each record's task; cached on disk.
 
-Vectors are unit-length and searched by inner product, so every score is a
-cosine similarity.  The cache is keyed by a hash of the corpus content and the
-embedder id; a changed corpus or embedder gets a fresh index, a corrupt one is
-rebuilt, and a file lock lets two processes build at the same time safely.
-Nothing is pickled: FAISS's own file format plus a JSON manifest.
+Vectors are unit-length and searched by inner product, so every record score is
+a cosine similarity.  Two caches, each keyed by a hash of what it depends on:
+
+- the *task space* (the classifier and the task texts' vectors) depends only on
+  the taxonomy and the embedder, so every corpus over the same taxonomy shares it;
+- the *record index* (record and sentence vectors, each record's tasks) depends
+  on the corpus too.
+
+A corrupt cache is detected by checksum and rebuilt, a file lock lets two
+processes build at the same time safely, and an unwritable cache folder means
+working from memory.  Nothing is pickled: FAISS's own format, ``.npy`` arrays
+and JSON manifests.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import sys
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
+from . import judge
 from .corpus import Corpus
 from .embed import Embedder
 from .fileio import write_atomic
+from .records import Task
+from .taskmodel import TaskClassifier
 
-__all__ = ["Hit", "Index"]
+__all__ = ["Index", "TaskSpace"]
 
-FORMAT_VERSION = 2
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A retrieved record and its cosine score."""
-
-    record_id: str
-    score: float
+FORMAT_VERSION = 4
+T = TypeVar("T")
 
 
+def _npy_bytes(arr: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=False)
+    return buf.getvalue()
+
+
+def _save_files(folder: Path, files: dict[str, bytes], manifest: dict) -> None:
+    """Write the files, then a manifest holding their checksums (written last: it marks completeness)."""
+    for name, data in files.items():
+        write_atomic(folder / name, data)
+    manifest = {**manifest, "sha256": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}}
+    write_atomic(folder / "manifest.json", json.dumps(manifest).encode())
+
+
+def _load_files(folder: Path, key: str) -> tuple[dict, dict[str, bytes]] | None:
+    """The manifest and files of a cache folder; ``None`` when missing, stale or corrupt."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        if manifest.get("key") != key or manifest.get("format") != FORMAT_VERSION:
+            return None
+        files = {name: (folder / name).read_bytes() for name in manifest["sha256"]}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if any(hashlib.sha256(data).hexdigest() != manifest["sha256"][n] for n, data in files.items()):
+        warnings.warn(f"the cached {folder.parent.name} is corrupt: rebuilding it", stacklevel=4)
+        return None
+    return manifest, files
+
+
+def _cached(cache: Path | None, kind: str, key: str, load: Callable[[Path], T | None],
+            build: Callable[[], T], save: Callable[[T, Path], None], quiet: bool = False) -> tuple[T, Path | None]:
+    """Load ``cache/kind/key``, or build it under a file lock and save it there.
+
+    An unwritable cache means building in memory, with a warning unless ``quiet``.
+    """
+    if cache is None:
+        return build(), None
+    folder = cache / kind / key
+    loaded = load(folder)
+    if loaded is not None:
+        return loaded, folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        from filelock import FileLock
+
+        lock = FileLock(str(cache / kind / f"{key}.lock"), timeout=600)
+        lock.acquire()
+    except OSError:
+        if not quiet:
+            warnings.warn(f"cache folder {cache} is not writable: the index is kept in memory only", stacklevel=3)
+        return build(), None
+    try:
+        loaded = load(folder)  # another process may have built it meanwhile
+        if loaded is not None:
+            return loaded, folder
+        built = build()
+        save(built, folder)
+        return built, folder
+    finally:
+        lock.release()
+
+
+# --------------------------------------------------------------------------
+# the task space: classifier + the tasks' own text vectors
+# --------------------------------------------------------------------------
+@dataclass
+class TaskSpace:
+    """The task classifier and the vectors of each task's own texts (label, aliases)."""
+
+    classifier: TaskClassifier
+    text_vecs: np.ndarray
+    text_owner: list[str]
+
+    @staticmethod
+    def cache_key(tasks: list[Task], embedder: Embedder) -> str:
+        h = hashlib.sha256(f"{FORMAT_VERSION}|{embedder.id}".encode())
+        for t in tasks:
+            h.update(t.model_dump_json().encode())
+        return h.hexdigest()[:24]
+
+    @classmethod
+    def open(cls, tasks: list[Task], embedder: Embedder, cache: Path | None) -> tuple[TaskSpace, Path | None]:
+        """The cached task space for ``tasks`` (built and cached if needed) and its folder."""
+        key = cls.cache_key(tasks, embedder)
+        return _cached(cache, "tasks", key, lambda f: cls._load(f, key), lambda: cls.build(tasks, embedder),
+                       lambda s, f: s._save(f, key))
+
+    @classmethod
+    def build(cls, tasks: list[Task], embedder: Embedder) -> TaskSpace:
+        owner, labels, training, own = [], [], [], []
+        for t in tasks:
+            own += range(len(training), len(training) + len(t.texts()))  # a task's own texts come first
+            owner += [t.id] * len(t.texts())
+            labels += [t.id] * len(t.training_texts())
+            training += t.training_texts()
+        vecs = embedder.encode(training)
+        return cls(TaskClassifier.train(vecs, labels), np.ascontiguousarray(vecs[own], np.float32), owner)
+
+    def _save(self, folder: Path, key: str) -> None:
+        c = self.classifier
+        files = {"weights.npy": _npy_bytes(c.weights), "bias.npy": _npy_bytes(c.bias),
+                 "examples.npy": _npy_bytes(c.examples), "labels.npy": _npy_bytes(c.labels),
+                 "texts.npy": _npy_bytes(self.text_vecs)}
+        _save_files(folder, files, {"format": FORMAT_VERSION, "key": key, "classes": self.classifier.classes,
+                                    "text_owner": self.text_owner})
+
+    @classmethod
+    def _load(cls, folder: Path, key: str) -> TaskSpace | None:
+        got = _load_files(folder, key)
+        if got is None:
+            return None
+        manifest, files = got
+        try:
+            arrays = {n: np.load(io.BytesIO(files[n]), allow_pickle=False)
+                      for n in ("weights.npy", "bias.npy", "examples.npy", "labels.npy", "texts.npy")}
+            classifier = TaskClassifier(manifest["classes"], arrays["weights.npy"], arrays["bias.npy"],
+                                        arrays["examples.npy"], arrays["labels.npy"])
+            if len(arrays["texts.npy"]) != len(manifest["text_owner"]):
+                return None
+        except (KeyError, ValueError, TypeError):
+            return None
+        return cls(classifier, arrays["texts.npy"], manifest["text_owner"])
+
+    def cosines(self, qvec: np.ndarray) -> dict[str, float]:
+        """Best cosine between the query and any of each task's own texts."""
+        best: dict[str, float] = {}
+        for owner, s in zip(self.text_owner, (self.text_vecs @ qvec.astype(np.float32)).tolist(), strict=True):
+            if s > best.get(owner, -2.0):
+                best[owner] = s
+        return best
+
+
+# --------------------------------------------------------------------------
+# the record index
+# --------------------------------------------------------------------------
 class Index:
-    """Record vectors (FAISS inner-product index) and task vectors."""
+    """Record vectors (FAISS inner-product index), summary-sentence vectors and each record's tasks."""
 
-    def __init__(self, corpus: Corpus, embedder: Embedder, record_index, task_vecs: np.ndarray,
-                 task_owner: list[str], key: str, path: Path | None, seg_vecs: np.ndarray,
-                 seg_spans: list[list[int]]) -> None:
+    def __init__(self, corpus: Corpus, tasks: TaskSpace, record_index, seg_vecs: np.ndarray,
+                 seg_spans: list[list[int]], record_tasks: list[list[str]], key: str,
+                 path: Path | None) -> None:
         self.corpus = corpus
+        self.tasks = tasks
+        self.records = record_index
         self.seg_vecs = seg_vecs
         self.seg_spans = seg_spans
-        self.embedder = embedder
-        self.records = record_index
-        self.task_vecs = task_vecs
-        self.task_owner = task_owner
+        self.record_tasks = record_tasks
         self.key = key
         self.path = path
+        n = record_index.ntotal
+        self.matrix = record_index.reconstruct_n(0, n) if n else np.zeros((0, seg_vecs.shape[1]), np.float32)
 
-    # ------------------------------------------------------------------ build
     @staticmethod
     def cache_key(corpus: Corpus, embedder: Embedder) -> str:
         h = hashlib.sha256(f"{FORMAT_VERSION}|{embedder.id}|{corpus.fingerprint()}".encode())
         return h.hexdigest()[:24]
 
     @classmethod
-    def open(cls, corpus: Corpus, embedder: Embedder, cache: Path | None,
-             progress: bool = False) -> Index:
+    def open(cls, corpus: Corpus, embedder: Embedder, cache: Path | None) -> Index:
         """Load the cached index for ``corpus``, building (and caching) it if needed."""
+        tasks, tasks_folder = TaskSpace.open(corpus.tasks, embedder, cache)
         key = cls.cache_key(corpus, embedder)
-        if cache is None:
-            return cls._build(corpus, embedder, key, None, progress)
-        folder = cache / "index" / key
-        loaded = cls._load(corpus, embedder, key, folder)
-        if loaded is not None:
-            return loaded
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            from filelock import FileLock
+        parts, folder = _cached(cache, "index", key, lambda f: cls._load(f, key, corpus),
+                                lambda: cls._build(corpus, embedder, tasks), lambda p, f: cls._save(p, f, key),
+                                quiet=cache is not None and tasks_folder is None)  # said once already
+        return cls(corpus, tasks, *parts, key, folder)
 
-            lock = FileLock(str(cache / "index" / f"{key}.lock"), timeout=600)
-            lock.acquire()
-        except OSError:
-            warnings.warn(f"cache folder {cache} is not writable: the index is kept in memory only",
-                          stacklevel=2)
-            return cls._build(corpus, embedder, key, None, progress)
-        try:
-            loaded = cls._load(corpus, embedder, key, folder)  # another process may have built it
-            if loaded is not None:
-                return loaded
-            index = cls._build(corpus, embedder, key, folder, progress)
-            index._save(folder)
-            return index
-        finally:
-            lock.release()
-
-    @classmethod
-    def _build(cls, corpus: Corpus, embedder: Embedder, key: str, path: Path | None,
-               progress: bool) -> Index:
+    @staticmethod
+    def _build(corpus: Corpus, embedder: Embedder, tasks: TaskSpace) -> tuple:
         import faiss
 
         texts = [r.embed_text() for r in corpus.records]
-        show = progress or len(texts) > 500
-        if show and len(texts) > 500:
+        if len(texts) > 500:
             print(f"indexing {len(texts)} records...", file=sys.stderr)
-        vecs = embedder.encode(texts, progress=show and sys.stderr.isatty())
+        vecs = embedder.encode(texts, progress=len(texts) > 500 and sys.stderr.isatty())
         rec_index = faiss.IndexFlatIP(vecs.shape[1])
         if len(vecs):
             rec_index.add(vecs)
-        owner, ttexts = [], []
-        for t in corpus.tasks:
-            for text in t.texts():
-                owner.append(t.id)
-                ttexts.append(text)
-        task_vecs = embedder.encode(ttexts)
         segs, spans = [], []
         for r in corpus.records:
             parts = r.segments()
             spans.append([len(segs), len(segs) + len(parts)])
             segs += parts
         seg_vecs = embedder.encode(segs)
-        return cls(corpus, embedder, rec_index, task_vecs, owner, key, path, seg_vecs, spans)
+        record_tasks = Index._record_tasks(corpus, tasks.classifier, vecs, seg_vecs, spans)
+        return rec_index, seg_vecs, spans, record_tasks
 
-    def _save(self, folder: Path) -> None:
+    @staticmethod
+    def _record_tasks(corpus: Corpus, classifier: TaskClassifier, vecs: np.ndarray, seg_vecs: np.ndarray,
+                      spans: list[list[int]]) -> list[list[str]]:
+        """Each record's tasks (see :func:`judge.record_tasks`), classifying its text and its sentences."""
+        classes = classifier.classes
+        whole = np.exp(classifier.log_probabilities(vecs)) if len(vecs) else np.zeros((0, len(classes)))
+        parts = np.exp(classifier.log_probabilities(seg_vecs)) if len(seg_vecs) else whole[:0]
+        out = []
+        for r, p, (a, b) in zip(corpus.records, whole, spans, strict=True):
+            views = [dict(zip(classes, v.tolist(), strict=True)) for v in (p, *parts[a:b])]
+            out.append(judge.record_tasks(r.tasks, corpus.category_tasks(r.category), views))
+        return out
+
+    @staticmethod
+    def _save(parts: tuple, folder: Path, key: str) -> None:
         import faiss
 
-        write_atomic(folder / "records.faiss", faiss.serialize_index(self.records).tobytes())
-        buf = _npy_bytes(self.task_vecs)
-        write_atomic(folder / "tasks.npy", buf)
-        seg_buf = _npy_bytes(self.seg_vecs)
-        write_atomic(folder / "segments.npy", seg_buf)
-        manifest = {
-            "format": FORMAT_VERSION,
-            "key": self.key,
-            "embedder": self.embedder.id,
-            "record_ids": [r.id for r in self.corpus.records],
-            "task_owner": self.task_owner,
-            "segment_spans": self.seg_spans,
-            "sha256": {
-                "segments.npy": hashlib.sha256(seg_buf).hexdigest(),
-                "records.faiss": hashlib.sha256((folder / "records.faiss").read_bytes()).hexdigest(),
-                "tasks.npy": hashlib.sha256(buf).hexdigest(),
-            },
-        }
-        write_atomic(folder / "manifest.json", json.dumps(manifest).encode())
-        self.path = folder
+        rec_index, seg_vecs, spans, record_tasks = parts
+        files = {"records.faiss": faiss.serialize_index(rec_index).tobytes(), "segments.npy": _npy_bytes(seg_vecs)}
+        _save_files(folder, files, {"format": FORMAT_VERSION, "key": key, "segment_spans": spans,
+                                    "record_tasks": record_tasks})
 
-    @classmethod
-    def _load(cls, corpus: Corpus, embedder: Embedder, key: str, folder: Path) -> Index | None:
-        """Load a cached index; ``None`` when it is missing, stale or corrupt."""
+    @staticmethod
+    def _load(folder: Path, key: str, corpus: Corpus) -> tuple | None:
         import faiss
 
-        try:
-            manifest = json.loads((folder / "manifest.json").read_text())
-            if manifest.get("key") != key or manifest["record_ids"] != [r.id for r in corpus.records]:
-                return None
-            raw = (folder / "records.faiss").read_bytes()
-            tasks_raw = (folder / "tasks.npy").read_bytes()
-            seg_raw = (folder / "segments.npy").read_bytes()
-            sums = manifest["sha256"]
-            if (hashlib.sha256(raw).hexdigest() != sums["records.faiss"]
-                    or hashlib.sha256(tasks_raw).hexdigest() != sums["tasks.npy"]
-                    or hashlib.sha256(seg_raw).hexdigest() != sums["segments.npy"]):
-                warnings.warn("the cached index is corrupt: rebuilding it", stacklevel=3)
-                return None
-            rec_index = faiss.deserialize_index(np.frombuffer(raw, dtype=np.uint8))
-            import io
-
-            task_vecs = np.load(io.BytesIO(tasks_raw), allow_pickle=False)
-            seg_vecs = np.load(io.BytesIO(seg_raw), allow_pickle=False)
-            spans = manifest["segment_spans"]
-            if (rec_index.ntotal != len(corpus.records) or len(task_vecs) != len(manifest["task_owner"])
-                    or len(spans) != len(corpus.records)):
-                return None
-        except (OSError, ValueError, KeyError, TypeError, RuntimeError):
+        got = _load_files(folder, key)
+        if got is None:
             return None
-        return cls(corpus, embedder, rec_index, task_vecs, manifest["task_owner"], key, folder, seg_vecs, spans)
+        manifest, files = got
+        try:
+            rec_index = faiss.deserialize_index(np.frombuffer(files["records.faiss"], dtype=np.uint8))
+            seg_vecs = np.load(io.BytesIO(files["segments.npy"]), allow_pickle=False)
+            spans, record_tasks = manifest["segment_spans"], manifest["record_tasks"]
+        except (KeyError, ValueError, TypeError, RuntimeError):
+            return None
+        n = len(corpus.records)
+        if rec_index.ntotal != n or len(spans) != n or len(record_tasks) != n:
+            return None
+        return rec_index, seg_vecs, spans, record_tasks
 
     # ----------------------------------------------------------------- query
-    def search(self, qvec: np.ndarray, k: int) -> list[Hit]:
-        """The ``k`` records nearest to a unit query vector, best first."""
-        n = min(k, self.records.ntotal)
-        if n <= 0:
-            return []
-        scores, ids = self.records.search(qvec.reshape(1, -1).astype(np.float32), n)
-        return [Hit(self.corpus.records[i].id, float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
+    def cosines(self, qvec: np.ndarray) -> np.ndarray:
+        """The cosine between a unit query vector and every record, in corpus order."""
+        return self.matrix @ qvec.astype(np.float32)
 
     def record_vectors(self, i: int) -> np.ndarray:
         """Vectors of record ``i``'s summary sentences, or its own vector when it has none."""
         a, b = self.seg_spans[i]
         if b > a:
             return self.seg_vecs[a:b]
-        return self.records.reconstruct(i)[None, :]
-
-    def task_scores(self, qvec: np.ndarray) -> dict[str, float]:
-        """Best cosine between the query and any text of each task."""
-        sims = self.task_vecs @ qvec.astype(np.float32)
-        best: dict[str, float] = {}
-        for owner, s in zip(self.task_owner, sims, strict=True):
-            if s > best.get(owner, -2.0):
-                best[owner] = float(s)
-        return best
-
-
-def _npy_bytes(arr: np.ndarray) -> bytes:
-    import io
-
-    buf = io.BytesIO()
-    np.save(buf, arr, allow_pickle=False)
-    return buf.getvalue()
+        return self.matrix[i][None, :]

@@ -48,12 +48,15 @@ _FIELD_NAMES = {
     "abstract": "summary",
     "description": "summary",
     "category": "category",
-    "detailedcategory": "category",
+    "detailedcategory": "detail",
+    "detail": "detail",
     "dataset": "dataset",
     "datasets": "dataset",
     "tasks": "tasks",
     "task": "tasks",
     "kind": "kind",
+    "names": "names",
+    "aliases": "names",
     "type": "kind",
     "card": "card",
 }
@@ -70,11 +73,14 @@ def _to_record(raw: dict, source: str, default_kind: str, where: str) -> Record 
         if target is None or value is None or target in data:
             continue
         data[target] = value
-    if isinstance(data.get("tasks"), str):
-        data["tasks"] = [t.strip() for t in data["tasks"].split(",") if t.strip()]
+    if "detail" in data and "category" not in data:  # a detailed category is the only category given
+        data["category"] = data.pop("detail")
+    for key in ("tasks", "names"):
+        if isinstance(data.get(key), str):
+            data[key] = [t.strip() for t in data[key].split(",") if t.strip()]
     if isinstance(data.get("dataset"), list):
         data["dataset"] = ", ".join(map(str, data["dataset"]))
-    for key in ("title", "summary", "category", "id"):
+    for key in ("title", "summary", "category", "detail", "id"):
         if key in data and not isinstance(data[key], str):
             data[key] = str(data[key])
     kind = str(data.get("kind") or default_kind).lower()

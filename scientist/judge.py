@@ -1,15 +1,17 @@
 """The decision rules of an answer, as pure functions of scores and settings.
 
-Everything here takes cosine similarities (or ranked scores) and the
-:class:`~scientist.settings.Settings` thresholds, and decides: which task a
-question is, how relevant a retrieved record is, whether it supports the
-answer, and whether the corpus can answer at all.  Nothing here embeds or
+Everything here takes scores (cosine similarities, the task classifier's
+probabilities) and the :class:`~scientist.settings.Settings` thresholds, and
+decides: which task a question is, which task a record is, the order of the
+records, how relevant each is, whether it supports the answer, and whether the
+corpus can answer at all.  Nothing here embeds or
 searches, so every rule can be tested with made-up scores.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -17,48 +19,131 @@ import numpy as np
 from .answer import Reference, TaskGuess, TaskResult
 from .settings import Settings
 
-__all__ = ["OUT_OF_DOMAIN", "Relevance", "classify", "in_scope", "infer_tasks", "relevance", "supports"]
+__all__ = [
+    "OUT_OF_DOMAIN",
+    "Relevance",
+    "classify",
+    "cue_pattern",
+    "cued_tasks",
+    "evidence",
+    "in_scope",
+    "named_records",
+    "rank",
+    "record_tasks",
+    "relevance",
+    "supports",
+    "task_probabilities",
+]
 
 Relevance = Literal["direct", "related", "loose", "none"]
 #: The taxonomy's task for everyday questions that no model record can answer.
 OUT_OF_DOMAIN = "out-of-domain"
 
 
-def classify(scores: Mapping[str, float], label: Callable[[str], str], settings: Settings) -> TaskResult:
-    """The best task, its runner-up and softmax confidences, from each task's best cosine.
+def classify(probs: Mapping[str, float], cosines: Mapping[str, float], label: Callable[[str], str],
+             settings: Settings) -> TaskResult:
+    """The most probable task and its runner-up, from the task classifier's probabilities.
 
-    ``label`` names a task id.  The classification is *clear* when the best cosine
-    reaches :attr:`Settings.task_floor`.
+    ``cosines`` (best cosine to each task's own texts) are reported beside the confidences;
+    the classification is *clear* when the top probability reaches
+    :attr:`Settings.task_confidence`.
     """
-    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-    z = np.array([s for _, s in ranked]) / settings.temperature
-    probs = np.exp(z - z.max())
-    probs /= probs.sum()
+    ranked = sorted(probs.items(), key=lambda kv: -kv[1])
 
     def guess(i: int) -> TaskGuess:
-        task_id, cosine = ranked[i]
-        return TaskGuess(id=task_id, label=label(task_id), confidence=round(float(probs[i]), 4),
-                         cosine=round(cosine, 4))
+        task_id, p = ranked[i]
+        return TaskGuess(id=task_id, label=label(task_id), confidence=round(float(p), 4),
+                         cosine=round(float(cosines.get(task_id, 0.0)), 4))
 
     top = guess(0)
     return TaskResult(**top.model_dump(), runner_up=guess(1) if len(ranked) > 1 else None,
-                      clear=ranked[0][1] >= settings.task_floor)
+                      clear=ranked[0][1] >= settings.task_confidence)
 
 
-def infer_tasks(sentence_scores: Sequence[Mapping[str, float]], settings: Settings) -> list[str]:
-    """The tasks a record without declared tasks addresses, from its sentences' task cosines.
+def cued_tasks(question: str, cues: Mapping[str, re.Pattern]) -> list[str]:
+    """Tasks a cue of which (a whole word or phrase, any case, hyphens or spaces alike) is in the question."""
+    text = question.lower().replace("-", " ")
+    return [task for task, pattern in cues.items() if pattern.search(text)]
 
-    Every task that some sentence matches clearly counts (a record may do several
-    things); with none clear, the single best match.
+
+def cue_pattern(cues: Sequence[str]) -> re.Pattern | None:
+    """One pattern matching any of a task's cues in a question prepared by :func:`cued_tasks`."""
+    words = [re.escape(c.lower().replace("-", " ")).replace(r"\ ", r"\s+") for c in cues if c.strip()]
+    return re.compile(r"(?<![\w])(?:" + "|".join(words) + r")(?![\w])") if words else None
+
+
+def task_probabilities(probs: Mapping[str, float], named_tasks: Sequence[str], context_tasks: Collection[str],
+                       settings: Settings, cued: Collection[str] = ()) -> dict[str, float]:
+    """The question's task distribution: the classifier's, in log-probability lifted by
+    :attr:`Settings.name_boost` for each task of a record the question names, by
+    :attr:`Settings.cue_boost` for each task it names outright (its cues) and by
+    :attr:`Settings.context_boost` for the tasks the corpus is usually asked about, then
+    sharpened or softened by :attr:`Settings.task_temperature` for calibration."""
+    ids = list(probs)
+    logits = np.log(np.maximum(np.array([probs[t] for t in ids], np.float64), 1e-12))
+    logits += settings.context_boost * np.array([t in context_tasks for t in ids], np.float64)
+    logits += settings.cue_boost * np.array([t in cued for t in ids], np.float64)
+    for t in set(named_tasks):
+        if t in probs:
+            logits[ids.index(t)] += settings.name_boost
+    logits /= settings.task_temperature
+    p = np.exp(logits - logits.max())
+    return dict(zip(ids, (p / p.sum()).tolist(), strict=True))
+
+
+def named_records(question: str, titles: Mapping[str, Sequence[int]], longest: int) -> list[int]:
+    """Positions of records whose exact title (case-sensitive, at least 3 characters) is a phrase of the
+    question.  ``titles`` maps each title to its records; ``longest`` is the most words in a title."""
+    words = [w.strip(".,;:!?()[]\"'“”‘’") for w in question.split()]
+    found: list[int] = []
+    for n in range(1, longest + 1):
+        for i in range(len(words) - n + 1):
+            for pos in titles.get(" ".join(words[i : i + n]), ()):
+                if pos not in found:
+                    found.append(pos)
+    return found
+
+
+def record_tasks(declared: Sequence[str], candidates: Sequence[str],
+                 views: Sequence[Mapping[str, float]], clear: float = 0.5) -> list[str]:
+    """A record's tasks.
+
+    Those it declares; else, of the tasks its catalog category names (``candidates``), the
+    one its text makes most probable; else every task that its whole text or one of its
+    sentences makes at least ``clear`` probable (a record may do several things), the whole
+    text's best first, or failing that the whole text's best.  ``views`` are task
+    distributions: the whole text's first, then each sentence's.  The out-of-domain class
+    is never a record's task.
     """
-    tasks: list[str] = []
-    best: tuple[float, str] = (-2.0, "")
-    for scores in sentence_scores:
-        task_id, score = max(scores.items(), key=lambda kv: kv[1])
-        best = max(best, (score, task_id))
-        if score >= settings.task_floor and task_id not in tasks and task_id != OUT_OF_DOMAIN:
-            tasks.append(task_id)
-    return tasks or ([best[1]] if best[1] else [])
+    if declared:
+        return list(declared)
+    if not views:
+        return []
+    whole = views[0]
+    pool = [t for t in (candidates or dict.fromkeys(t for v in views for t in v)) if t != OUT_OF_DOMAIN]
+    if not pool:
+        return []
+    if candidates:
+        return [max(pool, key=lambda t: sum(v.get(t, 0.0) for v in views))]
+    found: list[tuple[float, str]] = []
+    for view in views:
+        best = max(pool, key=lambda t: view.get(t, 0.0))
+        if view.get(best, 0.0) >= clear:
+            found.append((view[best] + (1.0 if view is whole else 0.0), best))
+    tasks = list(dict.fromkeys(t for _, t in sorted(found, reverse=True)))
+    return tasks or [max(pool, key=lambda t: whole.get(t, 0.0))]
+
+
+def rank(cosines: np.ndarray, tasks_of: Sequence[Sequence[str]], probs: Mapping[str, float],
+         settings: Settings, named: Sequence[int] = ()) -> np.ndarray:
+    """Record positions, best first: records the question names, then the rest by cosine plus
+    :attr:`Settings.task_prior` times the probability of the record's own task (so a record whose
+    task the question is about rises)."""
+    prior = np.array([max((probs.get(t, 0.0) for t in ts), default=0.0) for ts in tasks_of], np.float32)
+    score = cosines + settings.task_prior * prior
+    if len(named):
+        score[list(named)] += 10.0
+    return np.argsort(-score, kind="stable")
 
 
 def relevance(score: float, record_tasks: Sequence[str], task: TaskResult,
@@ -86,6 +171,24 @@ def supports(ref: Reference, task: TaskResult, settings: Settings) -> bool:
     """Whether a retrieved record is relied on (not merely listed) in an answer."""
     return ref.relevance in ("direct", "related") or (
         not task.clear and ref.score >= settings.relevance_cutoff)
+
+
+def evidence(candidates: Sequence[tuple[str, str, float]], settings: Settings) -> list[tuple[str, str, float]]:
+    """The short answer's sentences, from ``(record id, sentence, cosine)`` candidates in reading order.
+
+    The two best always (when there are two), then every other within 0.15 of the best, at most
+    :attr:`Settings.evidence_max` and no sentence twice; returned in the order they were given
+    (each record's own order), so the quotes read as the records wrote them.
+    """
+    ranked = sorted(range(len(candidates)), key=lambda i: -candidates[i][2])
+    best = candidates[ranked[0]][2] if ranked else 0.0
+    chosen: list[int] = []
+    for i in ranked:
+        if len(chosen) >= settings.evidence_max or (len(chosen) >= 2 and candidates[i][2] < best - 0.15):
+            break
+        if all(candidates[i][1] != candidates[j][1] for j in chosen):
+            chosen.append(i)
+    return [candidates[i] for i in sorted(chosen)]
 
 
 def in_scope(task: TaskResult, refs: Sequence[Reference], settings: Settings) -> bool:

@@ -58,12 +58,12 @@ class Step(BaseModel):
 
 
 class ModelCard(BaseModel):
-    """What a model does and how, in the project's own words."""
+    """What a model (or a paper's method) does and how, in the project's own words."""
 
     model_config = ConfigDict(extra="forbid")
 
-    architecture: str = Field(description="The network variant, e.g. 'MIMO-UNet+'.")
-    trained_for: str = Field(description="What the published weights were trained to do.")
+    architecture: str | None = Field(default=None, description="The network variant, e.g. 'MIMO-UNet+'.")
+    trained_for: str | None = Field(default=None, description="What the published weights were trained to do.")
     input: str = Field(description="What goes into the model.")
     output: str = Field(description="What comes out.")
     workflow: list[Step] = Field(description="The steps from input to output, in order.")
@@ -79,15 +79,19 @@ class Record(BaseModel):
     id: str = Field(description="Stable identifier, unique within a corpus.")
     kind: Literal["model", "paper"] = Field(description="A recommended model or a related paper.")
     title: str = Field(description="The model's name or the paper's title.")
+    names: list[str] = Field(
+        default_factory=list, description="Other names the model goes by (a question naming one is about it).")
     url: str | None = Field(default=None, description="Link to the paper (PDF, arXiv or publisher).")
     github: str | None = Field(default=None, description="Link to the code repository.")
     huggingface: str | None = Field(default=None, description="Link to a model hub page.")
     summary: str = Field(default="", description="Abstract or summary text.")
     tasks: list[str] = Field(default_factory=list, description="Task ids from the taxonomy.")
-    category: str | None = Field(default=None, description="Free-text category given by the source.")
+    category: str | None = Field(default=None, description="Category given by the source, e.g. a code like 'SISR'.")
+    detail: str | None = Field(default=None, description="The source's detailed category, in words.")
     dataset: str | None = Field(default=None, description="Training or evaluation data named by the source.")
     source: str = Field(default="", description="Where the record came from (file name).")
-    card: ModelCard | None = Field(default=None, description="A model card, for models that have one.")
+    card: ModelCard | None = Field(
+        default=None, description="A card in the project's words: a model's workflow or a paper's method.")
 
     @field_validator("url", "github", "huggingface", mode="before")
     @classmethod
@@ -122,9 +126,7 @@ class Record(BaseModel):
 
     def embed_text(self) -> str:
         """The text the retriever embeds for this record."""
-        parts = [self.title, self.summary]
-        if self.category:
-            parts.append(self.category)
+        parts = [self.title, self.summary, self.category, self.detail]
         if self.card:
             c = self.card
             parts += [c.trained_for, c.input, c.output, *c.can]
@@ -144,7 +146,17 @@ class Task(BaseModel):
     aliases: list[str] = Field(default_factory=list, description="Other ways people say it.")
     input: str = Field(default="The data the model takes", description="What a model for this task takes in.")
     output: str = Field(default="The model's prediction", description="What such a model produces.")
+    cues: list[str] = Field(
+        default_factory=list, description="Words or phrases that name the task outright (e.g. 'voice-to-text').")
+    categories: list[str] = Field(
+        default_factory=list, description="Catalog category codes that mean this task (e.g. 'SISR').")
+    examples: list[str] = Field(
+        default_factory=list, description="User-style questions about this task: the classifier's training data.")
 
     def texts(self) -> list[str]:
-        """Texts embedded to recognise the task zero-shot."""
+        """The task's own texts: its label with its description, and its aliases."""
         return [f"{self.label}: {self.description}", *self.aliases]
+
+    def training_texts(self) -> list[str]:
+        """Everything the task classifier learns this task from."""
+        return [*self.texts(), *self.examples]

@@ -90,19 +90,21 @@ class Renderer:
             macro = getattr(self._phrases, name)
         return " ".join(str(macro(**ctx)).split())
 
-    def answer(self, answer, fmt: str = "md") -> str:
+    def answer(self, answer, fmt: str = "md", titles: dict[str, str] | None = None) -> str:
+        """Render an :class:`~scientist.answer.Answer`; ``titles`` names the records its evidence quotes."""
         template = self.env.get_template(f"answer.{fmt}.j2")
-        return template.render(a=answer).strip() + "\n"
+        return template.render(a=answer, titles=titles or {}).strip() + "\n"
 
-    def mermaid(self, wf_input: str, steps, wf_output: str) -> str:
-        """A left-to-right flowchart with one subgraph per stage (input, model, output)."""
+    def mermaid(self, wf_input: str, steps, wf_output: str, kind: str = "model") -> str:
+        """A left-to-right flowchart with one subgraph per stage (input, model or method, output)."""
         lines = ["flowchart LR"]
         ids = []
         for stage in ("input", "model", "output"):
             members = [(i, s) for i, s in enumerate(steps, 1) if s.stage == stage]
             if not members:
                 continue
-            lines.append(f"    subgraph {stage}[{stage.capitalize()}]")
+            title = "Method" if stage == "model" and kind == "paper" else stage.capitalize()
+            lines.append(f"    subgraph {stage}[{title}]")
             for i, s in members:
                 lines.append(f'        s{i}["{_mermaid_label(s.name)}"]')
                 ids.append(f"s{i}")

@@ -61,10 +61,32 @@ class Settings(BaseSettings):
         default=0.45, description="Cosine at which a record supports an answer whatever its task.")
     reference_floor: float = Field(
         default=0.12, description="Records below this cosine are not shown as references at all.")
-    task_floor: float = Field(
-        default=0.45, description="Cosine a task must reach for the classification to count as clear.")
-    temperature: float = Field(
-        default=0.05, gt=0, description="Softmax temperature that turns task cosines into confidences.")
+    task_confidence: float = Field(
+        default=0.35, ge=0, le=1,
+        description="Probability the top task must reach for the classification to count as clear.")
+    knn_weight: float = Field(
+        default=0.5, ge=0,
+        description="Weight of the nearest example questions beside the logistic regression in classifying a task.")
+    task_temperature: float = Field(
+        default=0.5, gt=0,
+        description="Temperature applied to the task distribution so that its confidence is calibrated "
+                    "(below 1 sharpens, above 1 softens).")
+    name_boost: float = Field(
+        default=4.0, ge=0,
+        description="Log-probability added to the task of a record the question names by its exact title.")
+    cue_boost: float = Field(
+        default=3.0, ge=0,
+        description="Log-probability added to a task the question names outright by one of its cues.")
+    context_boost: float = Field(
+        default=2.0, ge=0,
+        description="Log-probability added to the tasks of the families a corpus is usually asked about "
+                    "(its context.yaml: photos for the packaged corpus).")
+    task_prior: float = Field(
+        default=0.5, ge=0,
+        description="Weight of the question's task in ranking records: cosine + task_prior x the "
+                    "probability of the record's own task.")
+    evidence_max: int = Field(
+        default=4, ge=1, le=8, description="Most sentences quoted from the records in an answer's short answer.")
     max_question_chars: int = Field(
         default=2000, ge=10, description="Longest question (characters) that is embedded; the rest is ignored.")
     embed_backend: Literal["auto", "onnx", "torch"] = Field(

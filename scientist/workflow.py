@@ -20,8 +20,10 @@ from .render import Renderer
 __all__ = ["demo_record", "demo_workflow", "workflow_for"]
 
 
-def workflow_for(rec: Record | None, tasks: Sequence[Task], renderer: Renderer) -> Workflow | None:
-    """The workflow of a model record (its card when it has one); ``tasks`` are the record's tasks."""
+def workflow_for(rec: Record | None, tasks: Sequence[Task], renderer: Renderer,
+                 sentences: Sequence[str] = ()) -> Workflow | None:
+    """The workflow of a record: its card when it has one, else one assembled from its task's input
+    and output (``tasks``: the record's tasks) and its own ``sentences`` (at most two are used)."""
     if rec is None:
         return None
     if rec.card is not None:
@@ -31,14 +33,16 @@ def workflow_for(rec: Record | None, tasks: Sequence[Task], renderer: Renderer) 
     else:
         wf_in = tasks[0].input if tasks else "The data the model takes"
         wf_out = tasks[0].output if tasks else "The model's prediction"
-        steps = [
-            Step(name="Input", detail=wf_in, stage="input"),
-            Step(name=rec.title, detail=renderer.phrase("generic_model", record=rec), stage="model"),
-            Step(name="Output", detail=wf_out, stage="output"),
-        ]
+        middle = [Step(name=renderer.phrase("assembled_step", record=rec, n=i, total=len(sentences[:2])),
+                       detail=sentence, stage="model") for i, sentence in enumerate(sentences[:2], 1)]
+        if not middle:
+            middle = [Step(name=rec.title, detail=renderer.phrase("generic_model", record=rec), stage="model")]
+        steps = [Step(name="Input", detail=wf_in, stage="input"), *middle,
+                 Step(name="Output", detail=wf_out, stage="output")]
         grounded, can, cannot = False, [], []
-    return Workflow(model_id=rec.id, model=rec.title, input=wf_in, steps=steps, output=wf_out,
-                    mermaid=renderer.mermaid(wf_in, steps, wf_out), grounded=grounded, can=can, cannot=cannot)
+    return Workflow(model_id=rec.id, model=rec.title, kind=rec.kind, input=wf_in, steps=steps, output=wf_out,
+                    mermaid=renderer.mermaid(wf_in, steps, wf_out, rec.kind), grounded=grounded, can=can,
+                    cannot=cannot)
 
 
 def demo_record(corpus: Corpus) -> Record | None:

@@ -105,13 +105,15 @@ def eval_command(
     ctx: typer.Context,
     questions: Annotated[Path, typer.Argument(help="YAML list of {question, task, in_scope, references}.")],
     corpus: CorpusOpt = None,
+    key: Annotated[Optional[Path], typer.Option("--key", help="YAML answer key: record id -> task id (default: the tool's own record tasks).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Task accuracy, reference precision and refusal accuracy over a question set."""
+    """Task accuracy, calibration, category@1, MRR, reference precision and refusal accuracy over a question set."""
     from ..core import Scientist
-    from ..evaluate import evaluate, load_questions
+    from ..evaluate import evaluate, load_key, load_questions
 
-    report = evaluate(Scientist(corpus, settings=settings_of(ctx)), load_questions(questions))
+    report = evaluate(Scientist(corpus, settings=settings_of(ctx)), load_questions(questions),
+                      load_key(key) if key is not None else None)
     emit(json.dumps(report.model_dump(), indent=1) if as_json else report.table())
 
 
