@@ -91,7 +91,7 @@ class Settings(BaseSettings):
         default="127.0.0.1",
         description="Address `scientist serve` listens on: this machine only, unless another address is "
                     "asked for (then with a warning).")
-    serve_port: int = Field(default=8000, ge=0, le=65535, description="Port `scientist serve` listens on.")
+    serve_port: int = Field(default=8000, ge=1, le=65535, description="Port `scientist serve` listens on.")
     upload_limit_mb: float = Field(
         default=50, gt=0,
         description="Largest request the web app accepts, a photo upload included (MiB); larger ones get HTTP 413.")

@@ -44,7 +44,7 @@ def _check_free(host: str, port: int) -> None:
 def serve_command(
     ctx: typer.Context,
     host: Annotated[Optional[str], typer.Option("--host", help="Address to listen on (default: the `serve_host` setting, 127.0.0.1: this machine only).")] = None,
-    port: Annotated[Optional[int], typer.Option("--port", min=0, max=65535, help="Port to listen on (default: the `serve_port` setting, 8000).")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port to listen on (default: the `serve_port` setting, 8000).")] = None,
     corpus: CorpusOpt = None,
 ) -> None:
     """Start the web app: ask, restore a photo and compare it with a slider, in the browser (API at /docs)."""

@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ..errors import BusyError, JobError, ScientistError, UnfinishedJobError
+from ..errors import BusyError, JobError, OutputError, ScientistError, UnfinishedJobError
 from ..restore.record import Demo, ProgressEvent, ProgressFn
 
 __all__ = ["FILES", "Crop", "Job", "JobProgress", "JobStatus", "Jobs", "RestoreFn", "safe_label", "sentence"]
@@ -142,8 +142,11 @@ class Jobs:
         self._cv = threading.Condition()
         self._worker: threading.Thread | None = None
         self._closed = False
-        self.root.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.root, 0o700)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            os.chmod(self.root, 0o700)
+        except OSError as exc:
+            raise OutputError(f"{self.root}: cannot make the web app's job folder ({exc.strerror or exc})") from None
         self.sweep()
 
     # ------------------------------------------------------------ jobs
