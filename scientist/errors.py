@@ -1,18 +1,22 @@
 """Typed errors.  Every error a user can cause is a :class:`ScientistError`.
 
 The command line turns these into one line on stderr and exit code 2; any
-other exception is an internal error (exit code 1).
+other exception is an internal error (exit code 1).  The web app turns them
+into an HTTP 4xx status with the same sentence.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "BusyError",
     "CheckpointError",
     "CorpusError",
+    "JobError",
     "OutputError",
     "PhotoError",
     "QuestionError",
     "ScientistError",
+    "UnfinishedJobError",
 ]
 
 
@@ -38,3 +42,15 @@ class CheckpointError(ScientistError):
 
 class OutputError(ScientistError):
     """An output path cannot be written safely."""
+
+
+class JobError(ScientistError):
+    """The web app has no such job (it never existed, or it has expired)."""
+
+
+class UnfinishedJobError(JobError):
+    """A web job's results were asked for before the job finished."""
+
+
+class BusyError(ScientistError):
+    """Too many photos are already waiting for the web app's restore."""

@@ -45,13 +45,13 @@ class _BytecodeCache(FileSystemBytecodeCache):
             pass
 
 
-def _bytecode_cache(cache: Path | None):
-    """Jinja's bytecode cache under ``cache/jinja`` (entries are keyed by the template's source)."""
+def _bytecode_cache(cache: Path | None, name: str = "jinja"):
+    """Jinja's bytecode cache under ``cache/<name>`` (entries are keyed by the template's source)."""
     if cache is None:
         from .settings import load_settings
 
         cache = load_settings().cache_dir
-    folder = Path(cache) / "jinja"
+    folder = Path(cache) / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -64,23 +64,41 @@ class Renderer:
 
     Compiled templates are cached in ``cache`` (default: the user cache folder),
     which saves a fresh process most of the cost of rendering its first answer.
+    Text and Markdown templates are rendered as they are; HTML templates
+    (:meth:`html`) in an environment of their own that escapes every value.
     """
 
     def __init__(self, folder=None, cache: Path | None = None) -> None:
-        self.env = jinja2.Environment(
-            bytecode_cache=_bytecode_cache(cache),
-            loader=jinja2.FileSystemLoader(str(folder or data_path("templates"))),
-            autoescape=False,
+        self._folder = str(folder or data_path("templates"))
+        self._cache = cache
+        self.env = self._environment(autoescape=False)
+        self._html_env: jinja2.Environment | None = None
+        self._phrases = None
+        self._lock = threading.Lock()
+
+    def _environment(self, autoescape: bool) -> jinja2.Environment:
+        # HTML templates compile differently (escaping), so their bytecode is kept apart
+        env = jinja2.Environment(
+            bytecode_cache=_bytecode_cache(self._cache, "jinja-html" if autoescape else "jinja"),
+            loader=jinja2.FileSystemLoader(self._folder),
+            autoescape=autoescape,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
             undefined=jinja2.StrictUndefined,
         )
-        self.env.filters["pct"] = lambda x: f"{100 * float(x):.0f}%"
-        self.env.filters["cos"] = lambda x: f"{float(x):.2f}"
-        self.env.filters["duration"] = duration
-        self._phrases = None
-        self._lock = threading.Lock()
+        env.filters["pct"] = lambda x: f"{100 * float(x):.0f}%"
+        env.filters["cos"] = lambda x: f"{float(x):.2f}"
+        env.filters["duration"] = duration
+        return env
+
+    def html(self, name: str, **ctx) -> str:
+        """Render an HTML template (every value escaped unless marked safe)."""
+        with self._lock:
+            if self._html_env is None:
+                self._html_env = self._environment(autoescape=True)
+            env = self._html_env
+        return env.get_template(name).render(**ctx)
 
     def phrase(self, name: str, **ctx) -> str:
         """Call a macro of ``phrases.j2`` and return its text on one line."""

@@ -108,6 +108,22 @@ class Settings(BaseSettings):
         default=32, ge=0, le=256,
         description="Overlap between neighbouring tiles (pixels), blended with linear ramps.")
 
+    # ------------------------------------------------------------ the web app (`scientist serve`)
+    serve_host: str = Field(
+        default="127.0.0.1",
+        description="Address `scientist serve` listens on: this machine only, unless another address is "
+                    "asked for (then with a warning).")
+    serve_port: int = Field(default=8000, ge=1, le=65535, description="Port `scientist serve` listens on.")
+    upload_limit_mb: float = Field(
+        default=50, gt=0,
+        description="Largest request the web app accepts, a photo upload included (MiB); larger ones get HTTP 413.")
+    job_retention_hours: float = Field(
+        default=24, gt=0,
+        description="How long the web app keeps a finished restore (photo and results) before deleting it (hours).")
+    max_waiting_jobs: int = Field(
+        default=20, ge=1,
+        description="Photos that may wait for the web app's one-at-a-time restore; more are refused (HTTP 429).")
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -1,0 +1,66 @@
+"""``scientist serve``: the web app on this machine."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import warnings
+from typing import Annotated, Optional
+
+import typer
+
+from .app import app, emit, settings_of
+from .options import CorpusOpt
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_free(host: str, port: int) -> None:
+    """Refuse, in one line, an address that cannot be listened on (before the model loads)."""
+    from ..errors import ScientistError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        raise ScientistError(f"cannot listen on {host}: no such address") from None
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(address)
+        except OSError as exc:
+            raise ScientistError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+
+
+@app.command("serve")
+def serve_command(
+    ctx: typer.Context,
+    host: Annotated[Optional[str], typer.Option("--host", help="Address to listen on (default: the `serve_host` setting, 127.0.0.1: this machine only).")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port to listen on (default: the `serve_port` setting, 8000).")] = None,
+    corpus: CorpusOpt = None,
+) -> None:
+    """Start the web app: ask, restore a photo and compare it with a slider, in the browser (API at /docs)."""
+    import uvicorn
+
+    from ..core import Scientist
+    from ..web.app import create_app
+
+    settings = settings_of(ctx)
+    host = host or settings.serve_host
+    port = settings.serve_port if port is None else port
+    if not is_loopback(host):
+        warnings.warn(f"listening on {host}, not only on this machine: anyone who can reach it can use the app "
+                      "and upload photos", stacklevel=1)
+    _check_free(host, port)
+    application = create_app(Scientist(corpus, settings=settings), warm=True)
+    shown = f"[{host}]" if ":" in host else host
+    emit(f"scientist: open http://{shown}:{port}/ (API documentation at /docs); Ctrl-C stops")
+    uvicorn.run(application, host=host, port=port, log_level="info")

@@ -1,0 +1,320 @@
+"""The web app: one page and a JSON API over the :class:`~scientist.core.Scientist` façade and the demo.
+
+Questions go to :meth:`Scientist.ask`; photos become restore jobs (:mod:`.jobs`) that run
+:meth:`Scientist.demo`, one at a time.  Everything the page needs is served from here
+(static files of this package, Swagger UI's files from its own package), so it works
+offline.  Typed errors become an HTTP 4xx with one sentence (:func:`_status`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from ..answer import Answer
+from ..errors import (
+    BusyError,
+    CheckpointError,
+    JobError,
+    OutputError,
+    PhotoError,
+    ScientistError,
+    UnfinishedJobError,
+)
+from ..settings import ConfigError, Settings, load_settings
+from .jobs import Job, Jobs, JobStatus, RestoreFn, sentence
+from .svg import workflow_svg
+
+__all__ = ["AskRequest", "BodyLimit", "ErrorMessage", "create_app"]
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+#: Response headers of every page of our own: nothing from elsewhere may load, nothing may frame it.
+PAGE_POLICY = ("default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; "
+               "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+_COPY_CHUNK = 1 << 20
+
+
+class AskRequest(BaseModel):
+    """A question for :meth:`Scientist.ask`."""
+
+    question: str = Field(description="The question, in any words.",
+                          examples=["How does it reduce noise so well without losing detail?"])
+    k: int | None = Field(default=None, ge=1, le=50, description="Records to retrieve (default: the `k` setting).")
+
+
+class ErrorMessage(BaseModel):
+    """What every error response holds."""
+
+    detail: str = Field(description="What went wrong, in one sentence.")
+
+
+class _TooLarge(HTTPException):
+    """Raised while a request body is read, once it passes the limit (answered by the 413 handler)."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413)
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes: at once when the declared length says so, else as they arrive.
+
+    Nothing is read past the limit, so an upload never fills the disk or memory first.
+    """
+
+    def __init__(self, app, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            response = JSONResponse({"detail": _too_large(self.limit)}, status_code=413,
+                                    headers={"Connection": "close"})
+            await response(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _too_large(limit: int) -> str:
+    return f"the upload is larger than the {limit / (1024 * 1024):.3g} MiB limit"
+
+
+def _status(exc: ScientistError) -> int:
+    """The HTTP status of a typed error: the client's mistakes are 4xx, the server's setup 500."""
+    for cls, code in ((UnfinishedJobError, 409), (JobError, 404), (BusyError, 429),
+                      (CheckpointError, 500), (OutputError, 500), (ConfigError, 500)):
+        if isinstance(exc, cls):
+            return code
+    return 400
+
+
+def _validation_sentence(exc: RequestValidationError) -> str:
+    errors = exc.errors()
+    if not errors:
+        return "the request is not valid"
+    err = errors[0]
+    name = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")) or "body"
+    if err.get("type") == "missing":
+        return f"the request has no {name}"
+    return f"{name}: {str(err.get('msg', 'is not valid')).splitlines()[0].lower()}"
+
+
+def _errors(*codes: int) -> dict:
+    return {code: {"model": ErrorMessage} for code in codes}
+
+
+def create_app(scientist=None, *, settings: Settings | None = None, restore: RestoreFn | None = None,
+               warm: bool = False) -> FastAPI:
+    """The app.  ``scientist``: a :class:`Scientist` (default: one over the default corpus);
+    ``restore``: what restores a photo (default: :meth:`Scientist.demo`); ``warm``: load the
+    index in the background at start-up, so the first question is answered sooner.
+    """
+    if scientist is None:
+        from ..core import Scientist
+
+        scientist = Scientist(settings=settings or load_settings())
+    sci = scientist
+    settings = settings or sci.settings
+    limit = int(settings.upload_limit_mb * 1024 * 1024)
+    if restore is None:
+        def restore(photo: Path, folder: Path, progress) -> object:
+            return sci.demo(photo, progress=progress, out_dir=folder)
+
+    jobs = Jobs(settings.cache_dir / "web-jobs", restore, retention=settings.job_retention_hours * 3600,
+                max_waiting=settings.max_waiting_jobs,
+                describe=lambda e: sci.renderer.phrase("restore_estimate", e=e))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        if warm:
+            threading.Thread(target=_warm_up, args=(sci,), name="scientist-warm-up", daemon=True).start()
+        yield
+        jobs.close()
+
+    app = FastAPI(
+        title="scientist", version=__version__, lifespan=lifespan,
+        docs_url=None, redoc_url=None,
+        description="Grounded answers about AI photo models from a restricted corpus, and the MIMO-UNet demo "
+                    "run on your photo. The page is at /.",
+    )
+    app.state.scientist, app.state.jobs = sci, jobs
+    app.add_middleware(BodyLimit, limit=limit)
+
+    # ------------------------------------------------------------ errors: one sentence, never a traceback
+    @app.exception_handler(ScientistError)
+    async def _scientist_error(_request: Request, exc: ScientistError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc).splitlines()[0] if str(exc) else "bad request"},
+                            status_code=_status(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else "bad request"
+        if exc.status_code == 413:
+            detail = _too_large(limit)
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _validation_sentence(exc)}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _internal(_request: Request, exc: Exception) -> JSONResponse:
+        log.error("internal error", exc_info=exc)
+        return JSONResponse({"detail": f"internal error ({exc.__class__.__name__}); the server's log has the "
+                                       "details"}, status_code=500)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if not request.url.path.startswith("/docs"):  # Swagger UI starts itself with an inline script
+            response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+        return response
+
+    # ------------------------------------------------------------ the page
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page() -> str:
+        from ..restore.photo import SUPPORTED
+
+        return sci.renderer.html("page.html.j2", limit_mb=settings.upload_limit_mb, limit_bytes=limit,
+                                 supported=SUPPORTED, records=len(sci.corpus))
+
+    @app.post("/ui/answer", response_class=HTMLResponse, include_in_schema=False)
+    def ui_answer(question: str = Form("")) -> str:
+        return _answer_html(sci, sci.ask(question))
+
+    @app.get("/ui/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
+    def ui_job(job_id: str) -> str:
+        return sci.renderer.html("job.html.j2", s=jobs.status(jobs.get(job_id)))
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    # ------------------------------------------------------------ the API
+    @app.post("/api/ask", response_model=Answer, tags=["questions"], responses=_errors(400, 413, 422))
+    def api_ask(body: AskRequest) -> Answer:
+        """Answer a question in three parts: the task, the workflow, the supporting records."""
+        return sci.ask(body.question, k=body.k)
+
+    @app.post("/api/restore", response_model=JobStatus, status_code=202, tags=["photos"],
+              responses=_errors(400, 413, 422, 429))
+    async def api_restore(photo: UploadFile = File(description="The photo (JPEG, PNG, WebP, TIFF, BMP, GIF).")
+                          ) -> JobStatus:
+        """Queue a photo for the MIMO-UNet demo; poll `GET /api/jobs/{id}` until it is done."""
+        job = jobs.new(photo.filename)
+        try:
+            await run_in_threadpool(_receive, photo, job)
+        except BaseException:
+            jobs.discard(job)
+            raise
+        jobs.submit(job)
+        return jobs.status(job)
+
+    @app.get("/api/jobs/{job_id}", response_model=JobStatus, tags=["photos"], responses=_errors(404))
+    def api_job(job_id: str) -> JobStatus:
+        """Where a restore job stands: its place in the queue, its progress, or its results."""
+        return jobs.status(jobs.get(job_id))
+
+    def _file(job_id: str, name: str) -> FileResponse:
+        job = jobs.get(job_id)
+        path = job.file(name)
+        return FileResponse(path, media_type="image/png", filename=f"{job.label}_{name}",
+                            content_disposition_type="inline", headers={"Cache-Control": "no-store"})
+
+    png = {200: {"content": {"image/png": {}}, "description": "A PNG image."}, **_errors(404, 409)}
+
+    @app.get("/api/jobs/{job_id}/restored.png", response_class=FileResponse, tags=["photos"], responses=png)
+    def api_restored(job_id: str) -> FileResponse:
+        """The restored image of a finished job."""
+        return _file(job_id, "restored.png")
+
+    @app.get("/api/jobs/{job_id}/compare.png", response_class=FileResponse, tags=["photos"], responses=png)
+    def api_compare(job_id: str) -> FileResponse:
+        """The before/after comparison (side by side, with two zoomed crops) of a finished job."""
+        return _file(job_id, "compare.png")
+
+    @app.get("/api/jobs/{job_id}/before.png", response_class=FileResponse, tags=["photos"], responses=png)
+    def api_before(job_id: str) -> FileResponse:
+        """The photo as the network read it (upright, 8-bit RGB)."""
+        return _file(job_id, "before.png")
+
+    # ------------------------------------------------------------ /docs, from files served here
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url, title="scientist API", oauth2_redirect_url="/docs/oauth2-redirect",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js", swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from elsewhere
+        )
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def docs_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    return app
+
+
+def _receive(upload: UploadFile, job: Job) -> None:
+    """Store the upload under the job's own name, check it by its content, and keep an 8-bit copy for the page."""
+    from ..fileio import atomic_path
+    from ..restore.photo import read_photo, write_png_atomic
+
+    with atomic_path(job.photo, mkdir=False) as tmp:
+        with open(tmp, "wb") as out:
+            upload.file.seek(0)
+            while chunk := upload.file.read(_COPY_CHUNK):
+                out.write(chunk)
+    if job.photo.stat().st_size == 0:
+        raise PhotoError("the uploaded file is empty")
+    try:
+        img, _info = read_photo(job.photo)
+        write_png_atomic(img, job.before)
+    except ScientistError as exc:
+        raise type(exc)(sentence(exc, job.folder)) from None
+
+
+def _answer_html(sci, answer: Answer) -> str:
+    diagram = ""
+    if answer.workflow is not None:
+        title = f"{answer.workflow.model}: " + " → ".join(s.name for s in answer.workflow.steps)
+        diagram = workflow_svg(answer.workflow.steps, title)
+    return sci.renderer.html("answer.html.j2", a=answer, diagram=diagram)
+
+
+def _warm_up(sci) -> None:
+    try:
+        sci.ask("How does it reduce noise?")
+    except Exception:  # noqa: BLE001 - the first real question will report it
+        log.debug("warm-up failed", exc_info=True)

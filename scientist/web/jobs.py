@@ -1,0 +1,316 @@
+"""Restore jobs of the web app: a private folder each, one restore at a time, old ones deleted.
+
+A job's folder is ``<cache>/web-jobs/<id>`` with a random 32-hex-digit id; the
+upload inside it is always called ``photo`` and the results have fixed names,
+so nothing a client sends ever becomes part of a path.  Jobs wait in one queue
+and a single worker thread restores them in turn; finished jobs (and folders
+left by an earlier server) are deleted after the retention time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+import shutil
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from ..errors import BusyError, JobError, OutputError, ScientistError, UnfinishedJobError
+from ..restore.record import Demo, ProgressEvent, ProgressFn
+
+__all__ = ["FILES", "Crop", "Job", "JobProgress", "JobStatus", "Jobs", "RestoreFn", "safe_label", "sentence"]
+
+log = logging.getLogger(__name__)
+
+#: A restoration: (photo, folder for the results, progress callback) -> the demo record.
+RestoreFn = Callable[[Path, Path, ProgressFn], Demo]
+
+_JOB_ID = re.compile(r"[0-9a-f]{32}")
+#: The files of a finished job a client may fetch, by their public names.
+FILES = ("before.png", "restored.png", "compare.png")
+
+
+class JobProgress(BaseModel):
+    """Where the network stands on a running job (from the restore's progress events)."""
+
+    done: int = Field(description="Tiles finished.")
+    total: int = Field(description="Tiles in all.")
+    elapsed: float = Field(description="Seconds since the network started.")
+    estimate: float = Field(description="The network's time as estimated before it started (seconds).")
+    measured: bool = Field(description="Whether the estimate comes from a speed measured on this machine.")
+    remaining: float = Field(description="Seconds still expected, from the tiles done so far (or the estimate).")
+    width: int = Field(description="Width of the photo (pixels).")
+    height: int = Field(description="Height of the photo (pixels).")
+    backend: str = Field(description="What runs the network.")
+    device: str = Field(description="cpu or cuda.")
+
+
+class Crop(BaseModel):
+    """A square of the photo worth a closer look (the comparison's zoomed crops)."""
+
+    name: str = Field(description="detail (the most detailed square) or flat/dark (the flattest, darkest one).")
+    x: int = Field(description="Left edge (pixels).")
+    y: int = Field(description="Top edge (pixels).")
+    size: int = Field(description="Side of the square (pixels).")
+
+
+class JobStatus(BaseModel):
+    """A restore job as the API reports it."""
+
+    id: str = Field(description="The job's id.")
+    state: Literal["queued", "running", "done", "failed"] = Field(description="Where the job stands.")
+    position: int | None = Field(
+        default=None, description="While queued: the place in the queue (1 = next to run).")
+    progress: JobProgress | None = Field(default=None, description="While running: the network's progress.")
+    message: str | None = Field(
+        default=None, description="The time estimate, in the words the command line prints.")
+    error: str | None = Field(default=None, description="When failed: what went wrong, in one sentence.")
+    demo: Demo | None = Field(
+        default=None,
+        description="When done: the demo record; its input, output and comparison are the URLs of the "
+                    "photo as read, the restored image and the comparison.")
+    crops: list[Crop] = Field(default_factory=list, description="When done: the two zoomed crops.")
+    label: str = Field(description="A name for downloads, made from the uploaded file's name.")
+
+
+def safe_label(filename: str | None) -> str:
+    """A download name from a client's file name: its stem, letters, digits, ``-`` and ``_`` only."""
+    stem = Path(str(filename or "").replace("\\", "/")).stem
+    label = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_")[:60]
+    return label or "photo"
+
+
+@dataclass
+class Job:
+    id: str
+    folder: Path
+    label: str = "photo"
+    created: float = field(default_factory=time.time)
+    state: str = "new"
+    event: ProgressEvent | None = None
+    demo: Demo | None = None
+    crops: list[Crop] = field(default_factory=list)
+    error: str | None = None
+    finished: float | None = None
+
+    @property
+    def photo(self) -> Path:
+        """The upload, under a name of our own."""
+        return self.folder / "photo"
+
+    @property
+    def before(self) -> Path:
+        """The photo as the network reads it (upright, 8-bit), for the page's slider."""
+        return self.folder / "before.png"
+
+    def file(self, name: str) -> Path:
+        """One of :data:`FILES` of a finished job."""
+        if name not in FILES:
+            raise JobError(f"a job has no file named {name[:40]!r}")
+        if name == "before.png" and self.before.is_file():
+            return self.before
+        if self.state != "done" or self.demo is None:
+            raise UnfinishedJobError("this job has not finished yet")
+        return Path(self.demo.output if name == "restored.png" else self.demo.comparison)
+
+
+class Jobs:
+    """The job folders, the queue and the one worker thread that restores photos in turn.
+
+    ``restore`` does the work; ``describe`` turns the first progress event into the
+    estimate sentence; ``retention`` (seconds) is how long finished jobs are kept.
+    """
+
+    def __init__(self, root: Path, restore: RestoreFn, *, retention: float, max_waiting: int,
+                 describe: Callable[[ProgressEvent], str] | None = None) -> None:
+        self.root = Path(root)
+        self.restore = restore
+        self.retention = retention
+        self.max_waiting = max_waiting
+        self.describe = describe
+        self._jobs: dict[str, Job] = {}
+        self._waiting: deque[str] = deque()
+        self._cv = threading.Condition()
+        self._worker: threading.Thread | None = None
+        self._closed = False
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            os.chmod(self.root, 0o700)
+        except OSError as exc:
+            raise OutputError(f"{self.root}: cannot make the web app's job folder ({exc.strerror or exc})") from None
+        self.sweep()
+
+    # ------------------------------------------------------------ jobs
+    def new(self, filename: str | None = None) -> Job:
+        """A job with a fresh private folder, not yet queued (see :meth:`submit`, :meth:`discard`)."""
+        with self._cv:
+            if self._closed:
+                raise BusyError("the server is shutting down")
+            if len(self._waiting) >= self.max_waiting:
+                raise BusyError(f"{len(self._waiting)} photos are already waiting; try again in a few minutes")
+        self.sweep()
+        job_id = secrets.token_hex(16)
+        folder = self.root / job_id
+        folder.mkdir(mode=0o700)
+        return Job(job_id, folder, label=safe_label(filename))
+
+    def discard(self, job: Job) -> None:
+        """Remove a job that was never submitted, and its folder."""
+        shutil.rmtree(job.folder, ignore_errors=True)
+
+    def submit(self, job: Job) -> None:
+        """Queue a job whose photo is in place; starts the worker on first use."""
+        with self._cv:
+            if self._closed:
+                raise BusyError("the server is shutting down")
+            job.state = "queued"
+            self._jobs[job.id] = job
+            self._waiting.append(job.id)
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, name="scientist-restore", daemon=True)
+                self._worker.start()
+            self._cv.notify_all()
+
+    def get(self, job_id: str) -> Job:
+        """The job with this id; :class:`JobError` for anything else (ids are never used as paths)."""
+        job = self._jobs.get(job_id) if _JOB_ID.fullmatch(job_id or "") else None
+        if job is None:
+            raise JobError("no such job (it may have expired)")
+        return job
+
+    def status(self, job: Job) -> JobStatus:
+        with self._cv:
+            state = job.state
+            position = self._waiting.index(job.id) + 1 if state == "queued" else None
+        event = job.event if state == "running" else None
+        progress = _progress(event) if event is not None else None
+        message = self.describe(event) if event is not None and self.describe is not None else None
+        demo = None
+        if state == "done" and job.demo is not None:
+            base = f"/api/jobs/{job.id}/"
+            demo = job.demo.model_copy(update={"input": base + "before.png", "output": base + "restored.png",
+                                               "comparison": base + "compare.png"})
+        return JobStatus(id=job.id, state=state, position=position, progress=progress, message=message,
+                         error=job.error, demo=demo, crops=job.crops if state == "done" else [], label=job.label)
+
+    # ------------------------------------------------------------ cleaning up
+    def sweep(self, now: float | None = None) -> None:
+        """Delete finished jobs older than the retention time, and stale folders nobody owns."""
+        now = time.time() if now is None else now
+        with self._cv:
+            old = [j for j in self._jobs.values() if j.finished is not None and now - j.finished > self.retention]
+            for j in old:
+                del self._jobs[j.id]
+            known = set(self._jobs)
+        for j in old:
+            shutil.rmtree(j.folder, ignore_errors=True)
+        try:
+            entries = list(self.root.iterdir())
+        except OSError:
+            return
+        for p in entries:
+            if p.name in known:
+                continue
+            try:
+                stale = now - p.stat().st_mtime > self.retention
+            except OSError:
+                continue
+            if stale:
+                if p.is_dir() and not p.is_symlink():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink(missing_ok=True)
+
+    def close(self, wait: float = 0.0) -> None:
+        """Stop taking jobs; the worker ends after its current restore (waited for up to ``wait`` s)."""
+        with self._cv:
+            self._closed = True
+            self._cv.notify_all()
+            worker = self._worker
+        if worker is not None and wait > 0:
+            worker.join(wait)
+
+    # ------------------------------------------------------------ the worker
+    def _work(self) -> None:
+        while True:
+            with self._cv:
+                while not self._waiting and not self._closed:
+                    if not self._cv.wait(timeout=60):
+                        break
+                if self._closed:
+                    return
+                if not self._waiting:
+                    job = None
+                else:
+                    job = self._jobs[self._waiting.popleft()]
+                    job.state = "running"
+            if job is None:
+                self.sweep()
+                continue
+            self._run(job)
+
+    def _run(self, job: Job) -> None:
+        def progress(event: ProgressEvent) -> None:
+            job.event = event
+
+        try:
+            demo = self.restore(job.photo, job.folder, progress)
+            crops = _crops(job.before, Path(demo.output))
+        except ScientistError as exc:
+            self._finish(job, "failed", error=sentence(exc, job.folder))
+        except Exception as exc:  # noqa: BLE001 - reported on the job, logged in full here
+            log.exception("restore job %s failed", job.id)
+            self._finish(job, "failed", error=f"internal error ({exc.__class__.__name__}); the server's log "
+                                              "has the details")
+        else:
+            self._finish(job, "done", demo=demo, crops=crops)
+        finally:
+            job.photo.unlink(missing_ok=True)  # the results and before.png are all the page needs
+
+    def _finish(self, job: Job, state: str, **fields) -> None:
+        with self._cv:
+            for k, v in fields.items():
+                setattr(job, k, v)
+            job.state = state
+            job.finished = time.time()
+
+
+def _progress(e: ProgressEvent) -> JobProgress:
+    if e.done > 0:
+        remaining = e.elapsed / e.done * (e.total - e.done)
+    else:
+        remaining = max(0.0, e.estimate - e.elapsed)
+    return JobProgress(done=e.done, total=e.total, elapsed=round(e.elapsed, 1), estimate=round(e.estimate, 1),
+                       measured=e.measured, remaining=round(remaining, 1), width=e.width, height=e.height,
+                       backend=e.backend, device=e.device)
+
+
+def _crops(before: Path, restored: Path) -> list[Crop]:
+    """The comparison's two zoomed squares, chosen the same way (:func:`crop_boxes`)."""
+    import numpy as np
+    from PIL import Image
+
+    from ..restore.compare import crop_boxes
+
+    with Image.open(before) as b, Image.open(restored) as a:
+        b_arr, a_arr = np.asarray(b.convert("RGB")), np.asarray(a.convert("RGB"))
+    return [Crop(name=name, x=x, y=y, size=s) for name, (y, x, s) in crop_boxes(b_arr, a_arr)]
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])(?:/[^\s/:'\"]+)+/?")
+
+
+def sentence(exc: BaseException, folder: Path) -> str:
+    """The error's first line as a client may see it: any server path cut down to its last part."""
+    text = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+    text = text.replace(str(folder) + os.sep, "")
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)

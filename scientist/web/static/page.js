@@ -1,0 +1,129 @@
+// The page's behaviour: send the question, upload the photo, follow its job, move the slider.
+// Every word shown comes from the server (the page's data-msg-* attributes and the HTML fragments).
+"use strict";
+
+(function () {
+  const app = document.getElementById("app");
+  const message = document.getElementById("message");
+  const answer = document.getElementById("answer");
+  const job = document.getElementById("job");
+  const askForm = document.getElementById("ask-form");
+  const askButton = document.getElementById("ask");
+  const photo = document.getElementById("photo");
+  const drop = document.getElementById("drop");
+  const limit = Number(app.dataset.limitBytes);
+  const POLL_MS = 700;
+
+  function say(text, isError) {
+    message.textContent = text || "";
+    message.hidden = !text;
+    message.classList.toggle("error", Boolean(isError));
+  }
+
+  // An error response holds {"detail": "one sentence"}.
+  async function failure(response) {
+    try {
+      const body = await response.json();
+      if (body && typeof body.detail === "string") return body.detail;
+    } catch (_) { /* not JSON */ }
+    return response.status + " " + response.statusText;
+  }
+
+  askForm.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    askButton.disabled = true;
+    say(app.dataset.msgAsking);
+    try {
+      const response = await fetch(askForm.action, {method: "POST", body: new URLSearchParams(new FormData(askForm))});
+      if (!response.ok) {
+        say(await failure(response), true);
+        return;
+      }
+      answer.innerHTML = await response.text();
+      say("");
+    } catch (_) {
+      say(app.dataset.msgOffline, true);
+    } finally {
+      askButton.disabled = false;
+    }
+  });
+
+  async function upload(file) {
+    if (!file) return;
+    if (file.size > limit) {
+      say(app.dataset.msgTooLarge, true);
+      return;
+    }
+    say(app.dataset.msgUploading);
+    job.innerHTML = "";
+    const body = new FormData();
+    body.append("photo", file, file.name);
+    try {
+      const response = await fetch("/api/restore", {method: "POST", body: body});
+      if (!response.ok) {
+        say(await failure(response), true);
+        return;
+      }
+      const status = await response.json();
+      say("");
+      follow(status.id);
+    } catch (_) {
+      say(app.dataset.msgOffline, true);
+    } finally {
+      photo.value = "";
+    }
+  }
+
+  // Fetch the job's fragment until it says done or failed.
+  async function follow(id) {
+    try {
+      const response = await fetch("/ui/jobs/" + encodeURIComponent(id));
+      if (!response.ok) {
+        say(await failure(response), true);
+        return;
+      }
+      job.innerHTML = await response.text();
+      const panel = job.firstElementChild;
+      const state = panel ? panel.dataset.state : "failed";
+      if (state === "queued" || state === "running") {
+        setTimeout(function () { follow(id); }, POLL_MS);
+      } else if (state === "done") {
+        fit(job.querySelector(".slider .frame"));
+      }
+    } catch (_) {
+      say(app.dataset.msgOffline, true);
+    }
+  }
+
+  // Keep the whole picture on screen: a tall photo gets a narrower frame.
+  function fit(frame) {
+    if (!frame) return;
+    const w = Number(frame.dataset.w), h = Number(frame.dataset.h);
+    if (w > 0 && h > 0) {
+      frame.style.maxWidth = Math.max(160, Math.round(window.innerHeight * 0.8 * w / h)) + "px";
+    }
+  }
+
+  photo.addEventListener("change", function () { upload(photo.files[0]); });
+  ["dragenter", "dragover"].forEach(function (name) {
+    drop.addEventListener(name, function (event) {
+      event.preventDefault();
+      drop.classList.add("over");
+    });
+  });
+  ["dragleave", "drop"].forEach(function (name) {
+    drop.addEventListener(name, function () { drop.classList.remove("over"); });
+  });
+  drop.addEventListener("drop", function (event) {
+    event.preventDefault();
+    if (event.dataTransfer && event.dataTransfer.files.length) upload(event.dataTransfer.files[0]);
+  });
+
+  // The slider: the range input lies over the picture; its value is where the line is.
+  document.addEventListener("input", function (event) {
+    const input = event.target;
+    if (input.matches && input.matches(".slider input[type=range]")) {
+      input.closest(".frame").style.setProperty("--pos", input.value + "%");
+    }
+  });
+})();

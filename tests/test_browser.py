@@ -1,0 +1,184 @@
+"""The page in a real browser: `scientist serve` started as a process, Debian's Chromium driven by Playwright.
+
+Asks the seed's question, checks the drawn diagram and the records' links, restores a small photo, drags
+the before/after slider and saves a screenshot (into the test's folder; also to $PAGE_SCREENSHOT when set,
+made small enough for the README).  Any request to somewhere other than the server fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from .conftest import FIXTURES
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+#: Flags for a closed network: no background connections, no updates, no sync.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(cache_dir, tmp_path_factory):
+    """`scientist serve` on a free loopback port; yields its address."""
+    folder = tmp_path_factory.mktemp("serve")
+    log_path = folder / "server.log"
+    port = _free_port()
+    env = {**os.environ, "SCIENTIST_CACHE": str(cache_dir), "SCIENTIST_HOME": str(folder / "home"),
+           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env.pop("SCIENTIST_CONFIG", None)
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "scientist", "serve", "--port", str(port)], env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"scientist serve exited with {proc.returncode}:\n{log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(base + "/", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.time() > deadline:
+                pytest.fail(f"scientist serve did not answer within 120 s:\n{log_path.read_text()}")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (.ci/run installs it with apt)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def dim_noisy_photo(path: Path) -> Path:
+    """A dark, grainy copy of scikit-image's cat photo (what a phone makes indoors), 300 px wide."""
+    from skimage import data
+
+    img = Image.fromarray(data.chelsea()).resize((300, 200), Image.Resampling.LANCZOS)
+    a = np.asarray(img, np.float32) / 255
+    rng = np.random.default_rng(7)
+    dark = np.clip((a ** 2.2 * 0.12) ** (1 / 2.2) + rng.normal(0, 0.035, a.shape), 0, 1)
+    Image.fromarray((dark * 255).round().astype(np.uint8)).save(path, quality=92)
+    return path
+
+
+def test_ask_restore_and_slide_in_the_browser(server, browser, sci, tmp_path):
+    from scientist.ingest import read_seed
+
+    question = read_seed(FIXTURES / "seed_default.txt").question
+    photo = dim_noisy_photo(tmp_path / "IMG_2041.jpg")
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    elsewhere, problems = [], []
+
+    def only_the_server(route) -> None:
+        if route.request.url.startswith(server + "/"):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_the_server)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+
+    page.goto(server + "/")
+    assert page.get_attribute("#question", "placeholder") == question
+
+    # the question: three parts, the diagram drawn on the page, the records' links
+    page.fill("#question", question)
+    page.click("#ask")
+    page.wait_for_selector(".answer svg.workflow", timeout=120_000)
+    assert page.locator(".answer .part").count() == 3
+    assert page.locator("svg.workflow .wf-step").count() == 8
+    assert page.locator("svg.workflow .wf-arrow").count() == 7
+    hrefs = page.eval_on_selector_all(".answer a", "links => links.map(a => a.href)")
+    assert "https://github.com/chosj95/MIMO-UNet" in hrefs
+    assert set(hrefs) <= sci.corpus.allowed_urls()
+    assert "Load the photo" in page.inner_text(".answer")
+
+    # the photo: progress, then the slider over the whole picture
+    page.set_input_files("#photo", str(photo))
+    page.wait_for_selector(".job[data-state=done] .slider .frame", timeout=300_000)
+    page.wait_for_function("() => [...document.querySelectorAll('.slider img, .crop image')]"
+                           ".every(i => i.tagName === 'image' || (i.complete && i.naturalWidth === 300))")
+    frame = page.locator(".slider .frame")
+    frame.scroll_into_view_if_needed()
+    box = frame.bounding_box()
+    assert box["width"] > 300, "the slider should show the photo larger than a thumbnail"
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.5, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.2, y, steps=8)
+    page.mouse.up()
+    value = float(page.input_value(".slider input[type=range]"))
+    assert 15 <= value <= 25, value
+    pos = frame.evaluate("f => getComputedStyle(f).getPropertyValue('--pos').trim()")
+    assert pos.endswith("%") and 15 <= float(pos[:-1]) <= 25
+    clip = page.eval_on_selector(".slider img.before", "i => getComputedStyle(i).clipPath")
+    assert clip.startswith("inset(")
+    assert page.locator(".crops .crop").count() == 4
+    assert "after the network" in page.inner_text(".figures")
+    for link in page.locator("a.download").all():
+        r = page.request.get(server + link.get_attribute("href"))
+        assert r.status == 200 and r.headers["content-type"] == "image/png"
+
+    shot = tmp_path / "page.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 0
+    if os.environ.get("PAGE_SCREENSHOT"):
+        bottom = page.evaluate("() => document.querySelector('.job').getBoundingClientRect().bottom + scrollY")
+        dest = Path(os.environ["PAGE_SCREENSHOT"])
+        save_small(shot, dest, bottom=round(bottom) + 16)
+        assert dest.stat().st_size < 150_000, "the README's screenshot should stay small"
+
+    # the API documentation works offline too
+    page.goto(server + "/docs")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=60_000)
+    assert page.locator(".swagger-ui .opblock").count() >= 6
+
+    assert elsewhere == [], f"the page asked for {elsewhere}"
+    assert problems == [], problems
+
+
+def save_small(shot: Path, dest: Path, bottom: int, width: int = 820, colours: int = 128) -> None:
+    """The top of the screenshot (down to ``bottom``), scaled to ``width`` and reduced to a palette."""
+    with Image.open(shot) as im:
+        im = im.convert("RGB").crop((0, 0, im.width, min(bottom, im.height)))
+        im = im.resize((width, round(im.height * width / im.width)), Image.Resampling.LANCZOS)
+        im = im.quantize(colours, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    im.save(dest, optimize=True)

@@ -1,0 +1,483 @@
+"""The web app (scientist serve) through FastAPI's TestClient: the page, the API, jobs, and every bad input."""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+import re
+import socket
+import stat
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from scientist.answer import Answer  # noqa: E402
+from scientist.restore.record import Demo, ProgressEvent  # noqa: E402
+from scientist.web.app import create_app  # noqa: E402
+from scientist.web.jobs import safe_label  # noqa: E402
+
+from .conftest import FIXTURES  # noqa: E402
+from .helpers import assert_one_line_error, photo_array, run_cli, to_u8  # noqa: E402
+
+SEED_QUESTION = ("I took some grainy indoor photos on an old phone, and the AI made them look bright and clean. "
+                 "How does it reduce noise so well without losing detail?")
+
+
+def jpeg(h=48, w=64, quality=90) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(to_u8(photo_array(h, w) * 0.3)).save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+class FakeRestore:
+    """Stands in for the network: reports progress like the demo, waits for ``go`` when held, writes PNGs."""
+
+    def __init__(self, hold: bool = False, fail: Exception | None = None) -> None:
+        self.go = threading.Event()
+        if not hold:
+            self.go.set()
+        self.started = threading.Event()
+        self.fail = fail
+
+    def __call__(self, photo: Path, folder: Path, progress) -> Demo:
+        from scientist.restore.photo import read_photo, write_png_atomic
+
+        img, _ = read_photo(photo)
+        h, w, _ = img.shape
+        progress(ProgressEvent("start", 0, 2, w, h, "fake", "cpu", 4.0, True, True))
+        self.started.set()
+        assert self.go.wait(30)
+        if self.fail is not None:
+            raise self.fail
+        progress(ProgressEvent("tile", 1, 2, w, h, "fake", "cpu", 4.0, True, True, 1.0))
+        out, compare = folder / "photo_restored.png", folder / "photo_compare.png"
+        write_png_atomic(np.clip(img * 2, 0, 1), out)
+        write_png_atomic(img, compare)
+        progress(ProgressEvent("done", 2, 2, w, h, "fake", "cpu", 4.0, True, True, 2.0))
+        return Demo(input=str(photo), output=str(out), comparison=str(compare), weights="fake weights",
+                    variant="MIMO-UNet", device="cpu", backend="fake", tiles=2, size=[w, h], seconds=2.0,
+                    model_seconds=1.5, estimated_seconds=4.0, gain=2.0, noise_before=3.0, noise_brightened=6.0,
+                    noise_after=1.0, brightness_before=40.0, brightness_after=80.0, steps=["load", "save"])
+
+
+@pytest.fixture
+def make_client(sci, tmp_path):
+    """A TestClient over the app, with the jobs (and their limits) in this test's own cache folder."""
+    clients = []
+
+    def make(restore=None, **overrides) -> TestClient:
+        settings = sci.settings.model_copy(update={"cache": tmp_path / "cache", **overrides})
+        client = TestClient(create_app(sci, settings=settings, restore=restore), raise_server_exceptions=False)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for c in clients:
+        c.__exit__(None, None, None)
+
+
+def jobs_of(client) -> object:
+    return client.app.state.jobs
+
+
+def wait_for(client, job_id: str, states=("done", "failed"), timeout=60.0) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        status = client.get(f"/api/jobs/{job_id}").json()
+        if status["state"] in states:
+            return status
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not reach {states}")
+
+
+def assert_one_sentence(response, status: int, match: str, tmp_path: Path | None = None) -> None:
+    assert response.status_code == status, (response.status_code, response.text)
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and "\n" not in detail and "Traceback" not in detail
+    assert match.lower() in detail.lower(), detail
+    if tmp_path is not None:
+        assert str(tmp_path) not in response.text, "a server path was shown to the client"
+
+
+def links(text: str, attr: str = "href") -> list[str]:
+    return [html.unescape(u) for u in re.findall(rf'\b{attr}="([^"]*)"', text)]
+
+
+# ------------------------------------------------------------------ the page and /docs, all served here
+def test_page_is_served_whole_from_the_app(make_client):
+    from scientist.ingest import read_seed
+
+    client = make_client()
+    r = client.get("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+    page = r.text
+    assert f'placeholder="{read_seed(FIXTURES / "seed_default.txt").question}"' in page
+    assert 'type="file"' in page and 'id="question"' in page
+    for url in links(page, "href") + links(page, "src") + links(page, "action"):
+        assert url.startswith("/") and not url.startswith("//"), f"the page loads {url} from elsewhere"
+        assert client.get(url).status_code in (200, 405), url
+    for name in ("page.js", "page.css", "icon.svg"):
+        assert client.get(f"/static/{name}").status_code == 200
+
+
+def test_docs_load_swagger_ui_from_this_server(make_client):
+    client = make_client()
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assets = links(docs.text, "src") + links(docs.text, "href")
+    assert "/docs-assets/swagger-ui-bundle.js" in assets and "/docs-assets/swagger-ui.css" in assets
+    for url in assets:
+        assert url.startswith("/docs-assets/"), url
+        assert client.get(url).status_code == 200, url
+    assert "validatorUrl" in docs.text  # Swagger UI's online validator badge stays off
+    spec = client.get("/openapi.json").json()
+    assert {"/api/ask", "/api/restore", "/api/jobs/{job_id}", "/api/jobs/{job_id}/restored.png"} <= set(spec["paths"])
+    assert {"Answer", "JobStatus", "Demo", "AskRequest", "ErrorMessage"} <= set(spec["components"]["schemas"])
+    assert client.get("/docs/oauth2-redirect").status_code == 200
+
+
+# ------------------------------------------------------------------ questions
+def test_ask_api_returns_the_typed_answer(make_client, sci):
+    r = make_client().post("/api/ask", json={"question": SEED_QUESTION})
+    assert r.status_code == 200
+    answer = Answer.model_validate(r.json())
+    assert answer.in_scope and answer.workflow is not None
+    assert any(ref.github == "https://github.com/chosj95/MIMO-UNet" for ref in answer.references)
+    assert answer.markdown.startswith("# I took some grainy")
+
+
+def test_answer_fragment_has_three_parts_a_drawn_diagram_and_only_corpus_links(make_client, sci):
+    r = make_client().post("/ui/answer", data={"question": SEED_QUESTION})
+    assert r.status_code == 200
+    page = r.text
+    assert page.count('class="part ') == 3
+    assert '<svg class="workflow"' in page and page.count('class="wf-step"') == 8
+    assert "Load the photo" in page and "Multi-output decoder" in page and "confidence" in page
+    assert "cosine" in page and "<script" not in page and "mermaid" not in page
+    hrefs = links(page)
+    assert "https://github.com/chosj95/MIMO-UNet" in hrefs
+    assert hrefs and set(hrefs) <= sci.corpus.allowed_urls()
+
+
+def test_out_of_scope_fragment_shows_the_refusal_and_the_nearest_records(make_client, sci):
+    page = make_client().post("/ui/answer", data={"question": "What's a good sourdough recipe?"}).text
+    assert "do not cover this question" in page and 'data-in-scope="false"' in page
+    assert page.count('class="ref ') == 3 and "cosine" in page
+    assert "<svg" not in page
+    assert set(links(page)) <= sci.corpus.allowed_urls()
+
+
+def test_markup_in_a_question_is_shown_as_text(make_client):
+    page = make_client().post("/ui/answer", data={"question": "<script>alert(1)</script><img src=x> noise?"}).text
+    assert "<script" not in page and "<img" not in page and "&lt;script&gt;" in page
+
+
+# ------------------------------------------------------------------ jobs
+def test_jobs_run_one_at_a_time_with_queue_position_and_progress(make_client, tmp_path):
+    fake = FakeRestore(hold=True)
+    client = make_client(restore=fake)
+    first = client.post("/api/restore", files={"photo": ("first.jpg", jpeg(), "image/jpeg")})
+    assert first.status_code == 202, first.text
+    a = first.json()["id"]
+    assert fake.started.wait(30)
+    second = client.post("/api/restore", files={"photo": ("second.jpg", jpeg(), "image/jpeg")}).json()
+    b = second["id"]
+    assert second["state"] == "queued" and second["position"] == 1
+    running = client.get(f"/api/jobs/{a}").json()
+    assert running["state"] == "running" and running["progress"]["total"] == 2
+    assert running["message"].startswith("Restoring 64x48") and "estimated 4 s" in running["message"]
+    assert "--max-side" not in running["message"]  # the command line's hint stays on the command line
+    assert "number 1 in the queue" in client.get(f"/ui/jobs/{b}").text
+    assert "Restoring 64x48" in client.get(f"/ui/jobs/{a}").text
+    assert_one_sentence(client.get(f"/api/jobs/{a}/restored.png"), 409, "not finished")
+    assert client.get(f"/api/jobs/{a}/before.png").status_code == 200  # the photo as read, shown while waiting
+    fake.go.set()
+    done_a, done_b = wait_for(client, a), wait_for(client, b)
+    assert done_a["state"] == done_b["state"] == "done"
+    assert done_a["demo"]["output"] == f"/api/jobs/{a}/restored.png"
+    assert done_a["demo"]["input"] == f"/api/jobs/{a}/before.png" and done_a["label"] == "first"
+    assert [c["name"] for c in done_a["crops"]] == ["detail", "flat/dark"]
+    for name in ("restored.png", "compare.png", "before.png"):
+        r = client.get(f"/api/jobs/{a}/{name}")
+        assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+        assert Image.open(io.BytesIO(r.content)).size == (64, 48)
+    panel = client.get(f"/ui/jobs/{a}").text
+    assert 'class="slider"' in panel and 'type="range"' in panel and panel.count('class="crop"') == 4
+    assert 'download="first_restored.png"' in panel and "3.00 in your photo" in panel
+
+
+def test_a_full_queue_is_refused_with_429(make_client):
+    fake = FakeRestore(hold=True)
+    client = make_client(restore=fake, max_waiting_jobs=1)
+    client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")})
+    assert fake.started.wait(30)
+    assert client.post("/api/restore", files={"photo": ("b.jpg", jpeg(), "image/jpeg")}).status_code == 202
+    r = client.post("/api/restore", files={"photo": ("c.jpg", jpeg(), "image/jpeg")})
+    assert_one_sentence(r, 429, "already waiting")
+    fake.go.set()
+
+
+def test_failed_restores_report_one_sentence(make_client, tmp_path):
+    from scientist.errors import PhotoError
+
+    client = make_client(restore=FakeRestore(fail=PhotoError(f"{tmp_path}/cache/x/photo: the model failed")))
+    job = client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    status = wait_for(client, job)
+    assert status["state"] == "failed" and status["error"].endswith("the model failed")
+    assert str(tmp_path) not in client.get(f"/api/jobs/{job}").text
+    assert "could not be restored" in client.get(f"/ui/jobs/{job}").text
+
+    broken = make_client(restore=FakeRestore(fail=RuntimeError("boom\nTraceback (most recent call last)")))
+    job = broken.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    status = wait_for(broken, job)
+    assert status["error"].startswith("internal error (RuntimeError)") and "Traceback" not in status["error"]
+
+
+def test_finished_jobs_and_stale_folders_are_cleaned_up(make_client, tmp_path):
+    client = make_client(restore=FakeRestore())
+    jobs = jobs_of(client)
+    root = tmp_path / "cache" / "web-jobs"
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+    job = client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    wait_for(client, job)
+    folder = root / job
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert not (folder / "photo").exists(), "the upload is kept after the restore"
+    stale, fresh = root / "left-by-an-earlier-server", root / "just-made"
+    stale.mkdir()
+    fresh.mkdir()
+    old = time.time() - jobs.retention - 60
+    os.utime(stale, (old, old))
+    jobs.sweep()
+    assert folder.is_dir() and fresh.is_dir() and not stale.exists()
+    jobs.sweep(now=time.time() + jobs.retention + 60)
+    assert not folder.exists()
+    assert_one_sentence(client.get(f"/api/jobs/{job}"), 404, "no such job")
+
+
+@pytest.mark.slow
+def test_restore_a_small_photo_with_the_real_network(make_client):
+    from scientist.workflow import demo_workflow
+
+    client = make_client()
+    r = client.post("/api/restore", files={"photo": ("IMG_2041.jpg", jpeg(60, 90), "image/jpeg")})
+    assert r.status_code == 202, r.text
+    status = wait_for(client, r.json()["id"], timeout=300)
+    assert status["state"] == "done", status
+    demo = Demo.model_validate(status["demo"])
+    assert demo.steps == [s.name for s in demo_workflow().steps]
+    assert demo.size == [90, 60] and demo.brightness_after > demo.brightness_before
+    for url in (demo.output, demo.comparison, demo.input):
+        png = client.get(url)
+        assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(client.get(demo.output).content)).size == (90, 60)
+    for crop in status["crops"]:
+        assert crop["x"] + crop["size"] <= 90 and crop["y"] + crop["size"] <= 60
+
+
+# ------------------------------------------------------------------ bad input: 4xx with one sentence
+@pytest.mark.parametrize("body,match", [
+    ({"question": ""}, "the question is empty"),
+    ({"question": " \t\n "}, "the question is empty"),
+    ({"question": "\x00\x01\x02"}, "the question is empty"),
+    ({}, "has no question"),
+    ({"question": 42}, "question"),
+    ({"question": "noise?", "k": 0}, "k"),
+])
+def test_bad_questions(make_client, body, match):
+    assert_one_sentence(make_client().post("/api/ask", json=body), 400 if "empty" in match else 422, match)
+
+
+def test_bad_question_bodies(make_client):
+    client = make_client()
+    assert_one_sentence(client.post("/api/ask", content=b"{not json", headers={"content-type": "application/json"}),
+                        422, "json")
+    assert_one_sentence(client.post("/ui/answer", data={"question": "   "}), 400, "the question is empty")
+    assert_one_sentence(client.post("/ui/answer"), 400, "the question is empty")
+
+
+def bomb_png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", 40000, 40000, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 100))
+            + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("name,data,status,match", [
+    ("IMG_2041.jpg", b"this is a text file, not a photo", 400, "not an image"),
+    ("IMG_2041.jpg", b"", 400, "empty"),
+    ("cut.jpg", jpeg(200, 200)[:600], 400, "damaged or truncated"),
+    ("bomb.png", bomb_png(), 400, "MP"),
+    ("photo.heic", b"\x00\x00\x00\x18ftypheic" + b"\x00" * 64, 400, "not an image"),
+])
+def test_bad_photos(make_client, tmp_path, name, data, status, match):
+    fake = FakeRestore()
+    client = make_client(restore=fake)
+    r = client.post("/api/restore", files={"photo": (name, data, "image/jpeg")})
+    assert_one_sentence(r, status, match, tmp_path)
+    assert not fake.started.is_set(), "a bad photo reached the restore"
+    root = tmp_path / "cache" / "web-jobs"
+    assert list(root.iterdir()) == [], "a refused upload left a folder behind"
+
+
+def test_uploads_over_the_limit_get_413(make_client, tmp_path):
+    client = make_client(restore=FakeRestore(), upload_limit_mb=0.01)  # 10 KiB
+    big = jpeg(400, 400, quality=95)
+    assert len(big) > 0.01 * 1024 * 1024
+    assert_one_sentence(client.post("/api/restore", files={"photo": ("big.jpg", big, "image/jpeg")}),
+                        413, "larger than the 0.01 MiB limit", tmp_path)
+    assert_one_sentence(client.post("/api/ask", json={"question": "noise " * 5000}), 413, "limit")
+
+    def chunks():  # no declared length: counted as it arrives
+        yield b"--x\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"big.jpg\"\r\n\r\n"
+        for _ in range(64):
+            yield b"\xff" * 1024
+
+    streamed = client.post("/api/restore", content=chunks(),
+                           headers={"content-type": "multipart/form-data; boundary=x"})
+    assert_one_sentence(streamed, 413, "limit", tmp_path)
+    assert list((tmp_path / "cache" / "web-jobs").iterdir()) == []
+    assert client.post("/api/restore", files={"photo": ("small.jpg", jpeg(), "image/jpeg")}).status_code == 202
+
+
+def test_requests_without_a_photo(make_client):
+    client = make_client(restore=FakeRestore())
+    assert_one_sentence(client.post("/api/restore"), 422, "has no photo")
+    assert_one_sentence(client.post("/api/restore", data={"photo": "not a file"}), 422, "photo")
+
+
+@pytest.mark.parametrize("path", [
+    "/api/jobs/0123456789abcdef0123456789abcdef",
+    "/api/jobs/nope",
+    "/api/jobs/..",
+    "/api/jobs/%2e%2e",
+    "/api/jobs/..%2F..%2F..%2Fetc%2Fpasswd",
+    "/api/jobs/%2Fetc%2Fpasswd/restored.png",
+    "/api/jobs/..%2Fweb-jobs/restored.png",
+    "/api/jobs/0123456789ABCDEF0123456789ABCDEF/restored.png",
+    "/ui/jobs/..%2F..%2Fsecret",
+    "/static/..%2Fapp.py",
+    "/static/%2E%2E/jobs.py",
+    "/docs-assets/..%2F__init__.py",
+])
+def test_unknown_and_path_like_ids_are_404(make_client, path):
+    r = make_client().get(path)
+    assert r.status_code == 404, (path, r.status_code, r.text[:200])
+    assert "\n" not in r.json()["detail"]
+
+
+def test_names_from_the_client_never_reach_the_disk(make_client, tmp_path):
+    client = make_client(restore=FakeRestore())
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for name in ("../../outside/evil.jpg", "/etc/passwd", "..\\..\\evil.jpg", "a/b/c.jpg", "\x00.jpg", "é 📷.jpg",
+                 "." * 300):
+        r = client.post("/api/restore", files={"photo": (name, jpeg(), "image/jpeg")})
+        assert r.status_code == 202, (name, r.text)
+        status = wait_for(client, r.json()["id"])
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,60}", status["label"]), status["label"]
+    assert list(outside.iterdir()) == []
+    root = tmp_path / "cache" / "web-jobs"
+    for p in (tmp_path / "cache").rglob("*"):
+        assert p == root or root in p.parents, f"{p} was written outside the job folders"
+    names = {p.name for p in root.rglob("*") if p.is_file()}
+    assert names <= {"before.png", "photo_restored.png", "photo_compare.png"}, names
+
+
+def test_safe_label():
+    assert safe_label("IMG 2041.JPG") == "IMG_2041"
+    assert safe_label("../../etc/passwd") == "passwd"
+    assert safe_label("C:\\Users\\me\\cat.png") == "cat"
+    assert safe_label(None) == safe_label("") == safe_label("...") == "photo"
+
+
+def test_internal_errors_are_one_sentence(make_client, monkeypatch):
+    client = make_client()
+    sci = client.app.state.scientist
+
+    def broken(*_a, **_k):
+        raise KeyError("secret internals")
+
+    monkeypatch.setattr(sci, "ask", broken)
+    assert_one_sentence(client.post("/api/ask", json={"question": "noise?"}), 500, "internal error (KeyError)")
+
+
+# ------------------------------------------------------------------ scientist serve
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_listens_on_this_machine_by_default(monkeypatch):
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
+    port = free_port()
+    monkeypatch.setenv("SCIENTIST_SERVE_PORT", str(port))
+    code, out, err = run_cli("serve")
+    assert code == 0, err
+    assert calls == [{"host": "127.0.0.1", "port": port, "log_level": "info"}]
+    assert f"http://127.0.0.1:{port}/" in out and not err
+
+
+def test_serve_warns_for_another_host(monkeypatch):
+    import uvicorn
+
+    from scientist.cli import serve_cmd
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
+    monkeypatch.setattr(serve_cmd, "_check_free", lambda host, port: None)  # tests bind to loopback only
+    code, _out, err = run_cli("serve", "--host", "0.0.0.0", "--port", "8123")
+    assert code == 0 and calls[0]["host"] == "0.0.0.0"
+    assert len(err) == 1 and err[0].startswith("warning: listening on 0.0.0.0")
+
+
+def test_serve_on_a_busy_port_is_one_line(monkeypatch):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        code, _out, err = run_cli("serve", "--port", port)
+    assert_one_line_error(code, err, f"cannot listen on 127.0.0.1:{port}")
+
+
+def test_serve_with_an_unusable_cache_is_one_line(tmp_path, monkeypatch):
+    import uvicorn
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("SCIENTIST_CACHE", str(blocker))
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: pytest.fail("the server started"))
+    code, _out, err = run_cli("serve", "--port", free_port())
+    assert_one_line_error(code, err, "cannot make the web app's job folder")
+
+
+def test_loopback_names():
+    from scientist.cli.serve_cmd import is_loopback
+
+    assert all(map(is_loopback, ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST"]))
+    assert not any(map(is_loopback, ["0.0.0.0", "::", "192.168.1.10", "example.org", ""]))
+
+
+def test_web_settings_are_listed():
+    code, out, _ = run_cli("settings")
+    for name in ("serve_host", "serve_port", "upload_limit_mb", "job_retention_hours", "max_waiting_jobs"):
+        assert f"{name} = " in out
