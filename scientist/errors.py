@@ -7,6 +7,7 @@ other exception is an internal error (exit code 1).
 from __future__ import annotations
 
 __all__ = [
+    "AccessError",
     "CheckpointError",
     "CorpusError",
     "OutputError",
@@ -38,3 +39,7 @@ class CheckpointError(ScientistError):
 
 class OutputError(ScientistError):
     """An output path cannot be written safely."""
+
+
+class AccessError(ScientistError):
+    """A path lies outside the folders a server was allowed to read."""
