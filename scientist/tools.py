@@ -81,7 +81,7 @@ def _restore_args(settings: Settings) -> type[BaseModel]:
                              description=f"Longest side in pixels the photo is scaled down to before the network "
                                          f"runs. The default, {settings.mcp_max_side}, is a quick preview; the "
                                          f"time grows with the pixel count (on a 2-core CPU about 10 s at 512 "
-                                         f"and 30 s at 1024).")),
+                                         f"and 30-45 s at 1024).")),
     )
 
 
