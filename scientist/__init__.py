@@ -13,6 +13,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from .errors import (
+    AccessError,
     CheckpointError,
     CorpusError,
     OutputError,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __version__ = "0.1.0"
 __all__ = [
+    "AccessError",
     "Answer",
     "CheckpointError",
     "CorpusError",

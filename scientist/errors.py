@@ -8,6 +8,7 @@ into an HTTP 4xx status with the same sentence.
 from __future__ import annotations
 
 __all__ = [
+    "AccessError",
     "BusyError",
     "CheckpointError",
     "CorpusError",
@@ -54,3 +55,5 @@ class UnfinishedJobError(JobError):
 
 class BusyError(ScientistError):
     """Too many photos are already waiting for the web app's restore."""
+class AccessError(ScientistError):
+    """A path lies outside the folders a server was allowed to read."""

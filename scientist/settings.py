@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -123,6 +123,35 @@ class Settings(BaseSettings):
     max_waiting_jobs: int = Field(
         default=20, ge=1,
         description="Photos that may wait for the web app's one-at-a-time restore; more are refused (HTTP 429).")
+    # ------------------------------------------------------------ chat apps (`scientist mcp`)
+    mcp_allow: list[Path] = Field(
+        default_factory=list,
+        description="Folders whose photos the MCP server's restore_photo may read (`--allow DIR` adds one). "
+                    "Empty: the folder the server was started in.")
+    mcp_out_dir: Path | None = Field(
+        default=None,
+        description="Folder where the MCP server's restore_photo writes the restored photo and the comparison "
+                    "(never over an existing file). Default: `restored` in the per-user data folder.")
+    mcp_max_side: int = Field(
+        default=512, ge=8,
+        description="Longest side (pixels) restore_photo scales a photo down to unless asked otherwise: "
+                    "a quick preview. 512 takes 8-12 s on 2 CPU cores (29 s on the very first run, which also "
+                    "exports the network to ONNX).")
+    mcp_max_side_limit: int = Field(
+        default=1024, ge=8,
+        description="Largest max_side restore_photo accepts, so that a call ends before a chat app gives up "
+                    "on it (about a minute). For full-size photos use `scientist restore`.")
+    mcp_preview_kb: int = Field(
+        default=512, ge=16, le=700,
+        description="Largest size (KiB) of the before/after preview image restore_photo returns; base64 in "
+                    "the message adds a third, which keeps it under 1 MB.")
+
+    @model_validator(mode="after")
+    def _preview_within_limit(self) -> Settings:
+        if self.mcp_max_side > self.mcp_max_side_limit:
+            raise ValueError(f"mcp_max_side ({self.mcp_max_side}) is above mcp_max_side_limit "
+                             f"({self.mcp_max_side_limit})")
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -181,9 +210,10 @@ def load_settings(config: str | Path | None = None, **overrides) -> Settings:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         err = exc.errors()[0]
-        name = ".".join(str(p) for p in err["loc"]) or "settings"
+        name = ".".join(str(p) for p in err["loc"])
+        what = f"invalid setting {name}" if name else "invalid settings"
         where = f" (from {path.name})" if path is not None else ""
-        raise ConfigError(f"invalid setting {name}{where}: {err['msg']}") from None
+        raise ConfigError(f"{what}{where}: {err['msg'].removeprefix('Value error, ')}") from None
     except (OSError, ValueError) as exc:  # an unreadable or malformed file
         raise ConfigError(f"{path.name if path else 'settings'}: cannot read ({exc.__class__.__name__})") from None
     finally:

@@ -97,3 +97,21 @@ def test_animated_gif_uses_first_frame(tmp_path):
     with pytest.warns(UserWarning, match="first"):
         arr, info = read_photo(path)
     assert arr.shape == (40, 56, 3) and info["frames"] == 3
+
+
+def test_preview_jpeg_fits_its_budget(tmp_path):
+    import io
+
+    from scientist.restore.compare import preview_jpeg
+
+    rng = np.random.default_rng(0)
+    noisy = tmp_path / "noisy.png"  # noise compresses badly: the budget forces lower quality, then a smaller size
+    Image.fromarray((rng.random((600, 900, 3)) * 255).astype(np.uint8)).save(noisy)
+    before = noisy.read_bytes()
+    for budget in (400_000, 60_000):
+        data = preview_jpeg(noisy, budget)
+        assert len(data) <= budget
+        assert Image.open(io.BytesIO(data)).format == "JPEG"
+    assert Image.open(io.BytesIO(preview_jpeg(noisy, 60_000))).size[0] < 900
+    assert Image.open(io.BytesIO(preview_jpeg(noisy, 10_000_000))).size == (900, 600)
+    assert noisy.read_bytes() == before

@@ -71,3 +71,11 @@ def test_cli_config_option_and_settings_command(tmp_path):
     assert code == 0 and "SCIENTIST_WORK_MEMORY_MB" in out
     code, _, lines = run_cli("ask", "how does it reduce noise?", "--config", tmp_path / "nope.toml")
     assert_one_line_error(code, lines, "no such settings file")
+
+
+def test_preview_size_must_stay_within_its_limit(monkeypatch):
+    monkeypatch.setenv("SCIENTIST_MCP_MAX_SIDE", "2000")
+    with pytest.raises(ConfigError, match=r"^invalid settings: mcp_max_side \(2000\) is above mcp_max_side_limit"):
+        load_settings()
+    monkeypatch.setenv("SCIENTIST_MCP_MAX_SIDE_LIMIT", "4096")
+    assert load_settings().mcp_max_side == 2000

@@ -12,7 +12,7 @@ import sys
 from .app import app
 
 # importing the command modules registers their commands on the app
-from . import answers, photos, serve_cmd  # noqa: E402,F401  isort: skip
+from . import answers, chat_cmds, photos, serve_cmd  # noqa: E402,F401  isort: skip
 
 __all__ = ["app", "ask_main", "main"]
 

@@ -8,13 +8,14 @@ Noise is a no-reference wavelet estimate (scikit-image); brightness a mean.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from .photo import to_u8
 
-__all__ = ["comparison_image", "crop_boxes", "mean_brightness", "noise_sigma"]
+__all__ = ["comparison_image", "crop_boxes", "mean_brightness", "noise_sigma", "preview_jpeg"]
 
 
 def _as_float(a: np.ndarray) -> np.ndarray:
@@ -102,3 +103,25 @@ def comparison_image(before: np.ndarray, after: np.ndarray) -> Image.Image:
             canvas.paste(crop, (px, top + label_h))
             draw.text((px + 4, top + 3), f"{name} {tag} (x{zoom / s:.1f})", fill=(230, 230, 230))
     return canvas
+
+
+def preview_jpeg(path: str | Path, max_bytes: int) -> bytes:
+    """A JPEG of the image at ``path`` no larger than ``max_bytes``: lower quality first, then smaller.
+
+    For sending a comparison where messages are limited in size (a chat app's tool result).
+    """
+    import io
+
+    with Image.open(path) as im:
+        im = im.convert("RGB")
+    quality = 85
+    while True:
+        buf = io.BytesIO()
+        im.save(buf, "JPEG", quality=quality, optimize=True)
+        if buf.tell() <= max_bytes or max(im.size) <= 16:
+            return buf.getvalue()
+        if quality > 60:
+            quality -= 10
+        else:
+            im = im.resize((max(1, round(im.width * 0.75)), max(1, round(im.height * 0.75))),
+                           Image.Resampling.LANCZOS)

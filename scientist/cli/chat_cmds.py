@@ -1,0 +1,54 @@
+"""Commands for chat apps: mcp (the MCP server over stdio) and tools (function schemas for LLM APIs)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .app import State, app, emit, settings_of
+from .options import CorpusOpt
+
+
+class ToolFormat(str, Enum):
+    openai = "openai"
+    anthropic = "anthropic"
+    json_schema = "json-schema"
+
+
+@app.command("mcp")
+def mcp_command(
+    ctx: typer.Context,
+    allow: Annotated[Optional[list[Path]], typer.Option("--allow", help="A folder restore_photo may read photos from; repeat for more (default: the `mcp_allow` setting, else the current folder).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Where restore_photo writes (default: the `mcp_out_dir` setting, else `restored` in the per-user data folder).")] = None,
+    max_side: Annotated[Optional[int], typer.Option("--max-side", min=8, help="Default longest side of restore_photo's previews (default: the `mcp_max_side` setting).")] = None,
+    corpus: CorpusOpt = None,
+) -> None:
+    """Serve the tools and the corpus to a chat app over stdio (Model Context Protocol); stdout carries only the protocol."""
+    from ..core import Scientist
+    from ..errors import ScientistError
+    from ..mcp_server import build_server, serve
+
+    settings = settings_of(ctx)
+    if max_side is not None:
+        if max_side > settings.mcp_max_side_limit:
+            raise ScientistError(f"--max-side {max_side} is above the mcp_max_side_limit setting "
+                                 f"({settings.mcp_max_side_limit})")
+        settings = settings.model_copy(update={"mcp_max_side": max_side})
+    state = ctx.find_object(State)
+    server = build_server(Scientist(corpus, settings=settings), allow=allow or (), out_dir=out_dir,
+                          log_level="DEBUG" if state is not None and state.debug else "WARNING")
+    serve(server)
+
+
+@app.command("tools")
+def tools_command(
+    ctx: typer.Context,
+    fmt: Annotated[ToolFormat, typer.Option("--format", help="openai (function tools), anthropic (tool definitions) or json-schema (as MCP lists them, with output schemas).")] = ToolFormat.openai,
+) -> None:
+    """Print the tool definitions for LLM APIs that take function schemas directly."""
+    from ..tools import format_tools
+
+    emit(format_tools(fmt.value, settings_of(ctx)))

@@ -1,0 +1,327 @@
+"""Chat apps plug in here: an MCP server with the tools of :mod:`.tools` and the corpus as resources.
+
+``scientist mcp`` serves it over stdio.  Each tool is a thin call into the
+:class:`~scientist.core.Scientist` façade (``ask``, ``prompt``, ``verify``, ``demo``);
+what is added here is protocol: results as text plus structured content, progress
+reports while a photo is restored, the folders a photo may come from, and every
+mistake turned into a tool error of one sentence while the server keeps serving.
+"""
+
+from __future__ import annotations
+
+import base64
+import inspect
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import anyio
+import anyio.to_thread
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError, UnexpectedToolError
+from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
+from pydantic import ValidationError
+
+from .core import Scientist
+from .errors import AccessError, OutputError, QuestionError, ScientistError
+from .restore.record import ProgressEvent
+from .tools import ToolDef, tool_definitions
+
+__all__ = ["Folders", "build_server", "serve"]
+
+logger = logging.getLogger(__name__)
+
+RECORD_URI = "scientist://records/{id}"
+TASKS_URI = "scientist://tasks"
+
+INSTRUCTIONS = (
+    "Answers questions about what an AI did to a photo from a restricted corpus of model and paper records, "
+    "and runs the real model on a photo. Call ask_scientist for an answer; cite only the links it gives. "
+    "restore_photo runs the model on a local photo the person names. The records are resources "
+    "(scientist://records/{id}); the task taxonomy is scientist://tasks."
+)
+
+
+class Folders:
+    """Where restore_photo may read photos (``allow``) and the one folder it writes to (``out``)."""
+
+    def __init__(self, allow: Sequence[str | Path], out: str | Path) -> None:
+        self.allow = [Path(a).expanduser().resolve() for a in allow] or [Path.cwd().resolve()]
+        for folder in self.allow:
+            if not folder.is_dir():
+                raise AccessError(f"{folder}: not a folder, so it cannot be allowed")
+        self.out = Path(out).expanduser().resolve()
+
+    def photo(self, path: str) -> Path:
+        """The photo's real path (links followed, relative to the working folder), if it is allowed."""
+        try:
+            real = Path(path).expanduser().resolve()
+        except (OSError, ValueError, RuntimeError):  # a NUL byte, a link loop, an unknown ~user
+            raise AccessError(f"{path!r} is not a usable path") from None
+        if not any(real.is_relative_to(folder) for folder in self.allow):
+            shown = ", ".join(str(f) for f in self.allow)
+            raise AccessError(f"{path} is outside the folders this server may read ({shown}); "
+                              f"start it with --allow FOLDER to add one")
+        return real
+
+    def output(self) -> Path:
+        """The output folder, created when missing."""
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{self.out}: cannot create the output folder ({exc.strerror})") from None
+        return self.out
+
+
+def _sentence(message: str) -> str:
+    """One line, starting with a capital when it starts with a word, ending with a full stop."""
+    text = " ".join(str(message).split())
+    first = text.split(" ", 1)[0]
+    if first.isalpha() and first.islower():
+        text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _error(message: str) -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text=_sentence(message))], is_error=True)
+
+
+def _text(text: str) -> TextContent:
+    return TextContent(type="text", text=text)
+
+
+class _Abandoned(Exception):
+    """The caller went away: stop the restore at the next tile."""
+
+
+class _RestoreProgress:
+    """One restore's progress: the demo's events arrive on its worker thread; reports leave from the event loop.
+
+    Progress runs from 0 to 100: up to 5 while the photo is read and the network loaded,
+    5-95 while the network runs (by tiles, and by time against the estimate within a tile),
+    95 while saving, 100 when done.  Reported values only ever increase.
+    """
+
+    def __init__(self, phrase: Callable[..., str], photo: str) -> None:
+        self.phrase = phrase
+        self.photo = photo
+        self.started = time.monotonic()
+        self.event: ProgressEvent | None = None
+        self.network_started = 0.0
+        self.abandoned = False
+        self.sent = -1.0
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if self.abandoned:
+            raise _Abandoned
+        if event.kind == "start":
+            self.network_started = time.monotonic()
+        self.event = event
+
+    def position(self) -> tuple[float, str]:
+        e, now = self.event, time.monotonic()
+        if e is None:
+            return min(4.9, (now - self.started) * 0.2), self.phrase("mcp_preparing", photo=self.photo)
+        if e.kind == "done":
+            return 95.0, self.phrase("mcp_saving")
+        by_time = (now - self.network_started) / e.estimate if e.estimate > 0 else 0.0
+        fraction = max(e.done / e.total, min(by_time, (e.done + 0.99) / e.total))
+        return 5 + 90 * fraction, self.phrase("mcp_restoring", e=e, elapsed=now - self.network_started)
+
+    async def report(self, ctx: Context, value: float | None = None, message: str | None = None) -> None:
+        if value is None:
+            value, message = self.position()
+        if value > self.sent + 0.05:
+            self.sent = value
+            await ctx.report_progress(round(value, 1), 100, message)
+
+
+class _Server(MCPServer):
+    """An MCPServer whose argument errors read as one sentence naming the argument."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Context | None = None):
+        names = [t.name for t in await self.list_tools()]
+        if name not in names:
+            raise ToolError(f"There is no tool named `{name}`; the tools are {', '.join(names)}.")
+        try:
+            return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError as exc:
+            logger.error("tool %s failed", name, exc_info=exc.__cause__ or exc)
+            raise ToolError(f"{name} failed unexpectedly; the server's log (stderr) has the details.") from None
+        except ToolError as exc:
+            cause = exc.__cause__
+            if not isinstance(cause, ValidationError):
+                raise
+            err = cause.errors()[0]
+            field = ".".join(str(p) for p in err["loc"]) or "arguments"
+            if err["type"] == "missing":
+                raise ToolError(f"The argument `{field}` is missing.") from None
+            raise ToolError(f"The argument `{field}` is invalid: {err['msg'][0].lower()}{err['msg'][1:]}.") from None
+
+
+def _tool_function(tool: ToolDef, impl: Callable[..., Awaitable[CallToolResult]]) -> Callable:
+    """A function whose signature is the tool's parameters (plus the request context), calling ``impl``."""
+
+    async def call(**kwargs):
+        ctx = kwargs.pop("ctx")
+        return await impl(ctx, **kwargs)
+
+    params = [*tool.parameters(), inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)]
+    result = Annotated[CallToolResult, tool.output] if tool.output is not None else CallToolResult
+    call.__signature__ = inspect.Signature(params, return_annotation=result)
+    call.__annotations__ = {p.name: p.annotation for p in params} | {"return": result}
+    call.__name__ = call.__qualname__ = tool.name
+    return call
+
+
+class _Tools:
+    """What each tool does: a call into the Scientist, its result put into MCP's shape."""
+
+    def __init__(self, sci: Scientist, folders: Folders) -> None:
+        self.sci = sci
+        self.folders = folders
+
+    async def _run(self, fn: Callable[[], CallToolResult]) -> CallToolResult:
+        def guarded() -> CallToolResult:
+            try:
+                return fn()
+            except ScientistError as exc:
+                return _error(str(exc))
+
+        return await anyio.to_thread.run_sync(guarded)
+
+    async def ask_scientist(self, ctx: Context, question: str) -> CallToolResult:
+        def run() -> CallToolResult:
+            answer = self.sci.ask(question)
+            return CallToolResult(content=[_text(answer.markdown)], structured_content=answer.model_dump(mode="json"))
+
+        return await self._run(run)
+
+    async def grounded_prompt(self, ctx: Context, question: str) -> CallToolResult:
+        return await self._run(lambda: CallToolResult(content=[_text(self.sci.prompt(question))]))
+
+    async def verify_answer(self, ctx: Context, text: str) -> CallToolResult:
+        def run() -> CallToolResult:
+            if not text.strip():
+                raise QuestionError("the text to check is empty")
+            verdict = self.sci.verify(text)
+            return CallToolResult(content=[_text(verdict.summary())],
+                                  structured_content=verdict.model_dump(mode="json"))
+
+        return await self._run(run)
+
+    async def restore_photo(self, ctx: Context, path: str, max_side: int) -> CallToolResult:
+        from .restore.compare import preview_jpeg
+
+        settings = self.sci.settings
+        try:
+            photo, out = self.folders.photo(path), self.folders.output()
+        except ScientistError as exc:
+            return _error(str(exc))
+        progress = _RestoreProgress(self.sci.renderer.phrase, photo.name)
+
+        def run() -> CallToolResult:
+            try:
+                demo = self.sci.demo(photo, progress=progress, out_dir=out, max_side=max_side, overwrite=False)
+                preview = preview_jpeg(demo.comparison, settings.mcp_preview_kb * 1024)
+            except ScientistError as exc:
+                return _error(str(exc))
+            summary = self.sci.renderer.env.get_template("restore.txt.j2").render(d=demo)
+            image = ImageContent(type="image", data=base64.b64encode(preview).decode("ascii"), mime_type="image/jpeg")
+            return CallToolResult(content=[_text(summary), image], structured_content=demo.model_dump(mode="json"))
+
+        result: CallToolResult | None = None
+
+        async def work() -> None:
+            nonlocal result
+            result = await anyio.to_thread.run_sync(run, abandon_on_cancel=True)
+            tg.cancel_scope.cancel()
+
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(work)
+                while True:
+                    await progress.report(ctx)
+                    await anyio.sleep(1.0)
+        finally:
+            progress.abandoned = result is None  # cancelled by the caller: stop at the next tile
+        if not result.is_error:
+            await progress.report(ctx, 100.0, self.sci.renderer.phrase("mcp_done"))
+        return result
+
+
+def build_server(
+    sci: Scientist | None = None,
+    *,
+    allow: Sequence[str | Path] = (),
+    out_dir: str | Path | None = None,
+    log_level: str = "WARNING",
+) -> MCPServer:
+    """The MCP server over ``sci`` (default: a :class:`Scientist` with the default corpus and settings).
+
+    ``allow``: folders restore_photo may read (default: the ``mcp_allow`` setting, else the
+    working folder); ``out_dir``: where it writes (default: the ``mcp_out_dir`` setting, else
+    ``restored`` in the per-user data folder).
+    """
+    from . import __version__
+
+    sci = sci or Scientist()
+    settings = sci.settings
+    folders = Folders([*settings.mcp_allow, *allow], out_dir or settings.mcp_out_dir or settings.user_dir / "restored")
+    server = _Server("scientist", title="Photo scientist", version=__version__, instructions=INSTRUCTIONS,
+                     log_level=log_level)
+    tools = _Tools(sci, folders)
+    for tool in tool_definitions(settings):
+        h = tool.hints()
+        server.add_tool(
+            _tool_function(tool, getattr(tools, tool.name)), name=tool.name, title=tool.title,
+            description=tool.description,
+            annotations=ToolAnnotations(title=h["title"], read_only_hint=h["readOnlyHint"],
+                                        destructive_hint=h.get("destructiveHint"),
+                                        idempotent_hint=h.get("idempotentHint"), open_world_hint=h["openWorldHint"]),
+        )
+    _add_resources(server, sci)
+    return server
+
+
+def _add_resources(server: MCPServer, sci: Scientist) -> None:
+    from mcp.server.mcpserver.resources import TextResource
+
+    corpus = sci.corpus
+
+    def record_json(rec) -> str:
+        return rec.model_dump_json(indent=1, exclude_none=True)
+
+    for rec in corpus.records:
+        server.add_resource(TextResource(
+            uri=RECORD_URI.replace("{id}", quote(rec.id, safe="")), name=rec.id, title=rec.title,
+            description=f"Corpus record ({rec.kind}): {rec.title}", mime_type="application/json",
+            text=record_json(rec)))
+
+    @server.resource(RECORD_URI, name="record", title="A corpus record", mime_type="application/json",
+                     description="A model or paper record of the corpus, by id: title, links, summary, tasks "
+                                 "and, for models with one, the model card.")
+    def record(id: str) -> str:  # noqa: A002 - the URI's own name
+        rec = corpus.get(id)
+        if rec is None:
+            raise ResourceNotFoundError(f"no record with id {id!r} in the corpus")
+        return record_json(rec)
+
+    @server.resource(TASKS_URI, name="tasks", title="Task taxonomy", mime_type="application/json",
+                     description="The tasks questions are classified into: id, label, family, description, "
+                                 "what goes in and what comes out.")
+    def tasks() -> str:
+        return json.dumps([t.model_dump(exclude_none=True) for t in corpus.tasks], indent=1, ensure_ascii=False)
+
+
+def serve(server: MCPServer) -> None:
+    """Serve over stdin/stdout until the client closes stdin.
+
+    While serving, the SDK points file descriptor 1 at stderr, so stray output of
+    other libraries (prints, progress bars, C code) cannot corrupt the protocol.
+    """
+    server.run("stdio")
