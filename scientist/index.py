@@ -37,8 +37,10 @@ from .taskmodel import TaskClassifier
 
 __all__ = ["Index", "TaskSpace"]
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 T = TypeVar("T")
+#: The classifier's arrays, each kept as ``<name>.npy`` in the task space's cache folder.
+_ARRAYS = ("weights", "bias", "examples", "labels")
 
 
 def _npy_bytes(arr: np.ndarray) -> bytes:
@@ -140,10 +142,8 @@ class TaskSpace:
         return cls(TaskClassifier.train(vecs, labels), np.ascontiguousarray(vecs[own], np.float32), owner)
 
     def _save(self, folder: Path, key: str) -> None:
-        c = self.classifier
-        files = {"weights.npy": _npy_bytes(c.weights), "bias.npy": _npy_bytes(c.bias),
-                 "examples.npy": _npy_bytes(c.examples), "labels.npy": _npy_bytes(c.labels),
-                 "texts.npy": _npy_bytes(self.text_vecs)}
+        files = {f"{name}.npy": _npy_bytes(getattr(self.classifier, name)) for name in _ARRAYS}
+        files["texts.npy"] = _npy_bytes(self.text_vecs)
         _save_files(folder, files, {"format": FORMAT_VERSION, "key": key, "classes": self.classifier.classes,
                                     "text_owner": self.text_owner})
 
@@ -154,15 +154,13 @@ class TaskSpace:
             return None
         manifest, files = got
         try:
-            arrays = {n: np.load(io.BytesIO(files[n]), allow_pickle=False)
-                      for n in ("weights.npy", "bias.npy", "examples.npy", "labels.npy", "texts.npy")}
-            classifier = TaskClassifier(manifest["classes"], arrays["weights.npy"], arrays["bias.npy"],
-                                        arrays["examples.npy"], arrays["labels.npy"])
-            if len(arrays["texts.npy"]) != len(manifest["text_owner"]):
+            arrays = {n: np.load(io.BytesIO(files[f"{n}.npy"]), allow_pickle=False) for n in (*_ARRAYS, "texts")}
+            classifier = TaskClassifier(manifest["classes"], **{n: arrays[n] for n in _ARRAYS})
+            if len(arrays["texts"]) != len(manifest["text_owner"]):
                 return None
         except (KeyError, ValueError, TypeError):
             return None
-        return cls(classifier, arrays["texts.npy"], manifest["text_owner"])
+        return cls(classifier, arrays["texts"], manifest["text_owner"])
 
     def cosines(self, qvec: np.ndarray) -> dict[str, float]:
         """Best cosine between the query and any of each task's own texts."""

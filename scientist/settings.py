@@ -65,10 +65,10 @@ class Settings(BaseSettings):
         default=0.35, ge=0, le=1,
         description="Probability the top task must reach for the classification to count as clear.")
     knn_weight: float = Field(
-        default=0.5, ge=0,
+        default=1.0, ge=0,
         description="Weight of the nearest example questions beside the logistic regression in classifying a task.")
     task_temperature: float = Field(
-        default=0.5, gt=0,
+        default=0.7, gt=0,
         description="Temperature applied to the task distribution so that its confidence is calibrated "
                     "(below 1 sharpens, above 1 softens).")
     name_boost: float = Field(

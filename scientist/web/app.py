@@ -309,8 +309,9 @@ def _answer_html(sci, answer: Answer) -> str:
     diagram = ""
     if answer.workflow is not None:
         title = f"{answer.workflow.model}: " + " → ".join(s.name for s in answer.workflow.steps)
-        diagram = workflow_svg(answer.workflow.steps, title)
-    return sci.renderer.html("answer.html.j2", a=answer, diagram=diagram)
+        diagram = workflow_svg(answer.workflow.steps, title, answer.workflow.kind)
+    titles = {e.record_id: sci.corpus.get(e.record_id).title for e in answer.evidence}
+    return sci.renderer.html("answer.html.j2", a=answer, diagram=diagram, titles=titles)
 
 
 def _warm_up(sci) -> None:

@@ -95,7 +95,7 @@ def _arrow(a: _Box, b: _Box) -> str:
     return f"M{a.middle[0]},{a.bottom} V{turn} H{b.middle[0]} V{b.y - 2}"
 
 
-def workflow_svg(steps: Sequence[Step], title: str = "") -> Markup:
+def workflow_svg(steps: Sequence[Step], title: str = "", kind: str = "model") -> Markup:
     """An SVG drawing of the steps, ready to be placed in an HTML page."""
     frames, boxes, width, height = _layout(steps)
     if not boxes:
@@ -113,7 +113,7 @@ def workflow_svg(steps: Sequence[Step], title: str = "") -> Markup:
                    f'<rect x="0.5" y="{top + 0.5}" width="{width - 1}" height="{h - 1}" rx="8" '
                    f'fill="{tint}" stroke="{border}" stroke-dasharray="4 3"/>'
                    f'<text x="{PAD}" y="{top + 15}" font-size="12" font-weight="bold" fill="{border}">'
-                   f"{escape(stage.capitalize())}</text></g>")
+                   f"{escape('Method' if stage == 'model' and kind == 'paper' else stage.capitalize())}</text></g>")
     for a, b in zip(boxes, boxes[1:], strict=False):
         out.append(f'<path class="wf-arrow" d="{_arrow(a, b)}" fill="none" stroke="#555" stroke-width="1.5" '
                    'marker-end="url(#wf-arrow)"/>')
