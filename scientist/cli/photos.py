@@ -64,10 +64,32 @@ def bench_restore_command(
     ctx: typer.Context,
     weights: WeightsOpt = None,
     size: Annotated[int, typer.Option(help="Crop the evaluation photos to this square size (0 = whole).")] = 0,
+    blind: Annotated[bool, typer.Option("--blind", help="Run the whole pipeline blind (its own brightness step) on the held-out photos against blind brightening + non-local means at its best strength.")] = False,
+    side: Annotated[int, typer.Option(help="With --blind: scale the photos down to this longest side.")] = 640,
     as_json: JsonOpt = False,
 ) -> None:
-    """PSNR/SSIM of the bundled model against classical baselines on the evaluation photos."""
-    from ..restore.bench import run_bench
+    """PSNR/SSIM of the bundled model against classical baselines on photos held out from training."""
+    if blind:
+        from ..restore.bench_blind import run_blind_bench
 
-    report = run_bench(weights=weights, size=size, settings=settings_of(ctx))
-    emit(json.dumps(report, indent=1) if as_json else report["table"])
+        report = run_blind_bench(weights=weights, side=side, settings=settings_of(ctx))
+    else:
+        from ..restore.bench import run_bench
+
+        report = run_bench(weights=weights, size=size, settings=settings_of(ctx))
+    emit(json.dumps({k: v for k, v in report.items() if k != "table"}, indent=1) if as_json else report["table"])
+
+
+@app.command("fit-exposure")
+def fit_exposure_command(
+    out: Annotated[Path, typer.Argument(help="Where to write the fitted constants (JSON); the bundled ones are scientist/weights/exposure.json.")],
+    samples: Annotated[int, typer.Option(help="Degraded training crops to fit on.")] = 1500,
+    seed: Annotated[int, typer.Option(help="Seed of the crops and degradations.")] = 7,
+    photos: Annotated[Optional[Path], typer.Option(help="Folder with the training photos (default: scikit-image's).")] = None,
+) -> None:
+    """Fit the brightness step's regression on synthetic degradations of the training photos."""
+    from ..restore.exposure import fit_exposure, save_exposure_model
+
+    model = fit_exposure(samples=samples, seed=seed, photos_dir=photos)
+    save_exposure_model(model, out)
+    emit(f"wrote {out}: intercept {model.intercept:.4f}, {len(model.coef)} coefficients, aim {model.aim}")

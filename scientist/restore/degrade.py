@@ -23,7 +23,7 @@ __all__ = [
     "linear_to_srgb",
     "sample_params",
     "apply_gain",
-    "auto_exposure_gain",
+    "mean_key_gain",
     "srgb_to_linear",
 ]
 
@@ -120,9 +120,8 @@ def degrade(clean: np.ndarray, params: DegradeParams, rng: np.random.Generator) 
     return (u8.astype(np.float32) / 255.0)
 
 
-#: Mean linear luminance that auto exposure aims for (a mid-grey scene key).
+#: Mean linear luminance the mean-key rule aims for (a mid-grey scene key), and its largest gain.
 TARGET_KEY = 0.18
-#: Auto exposure never darkens and brightens at most this much.
 MAX_GAIN = 12.0
 _LUMA = np.array([0.2126, 0.7152, 0.0722])
 
@@ -140,10 +139,11 @@ def apply_gain(img: np.ndarray, gain: float, rows: int = 256) -> np.ndarray:
     return out
 
 
-def auto_exposure_gain(img: np.ndarray) -> float:
-    """The linear-light gain that brings the mean luminance to :data:`TARGET_KEY`.
+def mean_key_gain(img: np.ndarray) -> float:
+    """The linear-light gain that brings the mean luminance to :data:`TARGET_KEY` (never below 1).
 
-    Computed on the whole photo; a photo that is already bright enough gets 1.
+    The demo's brightness step before :mod:`.exposure`; kept as the blind brightening of the
+    classical baseline in ``scientist bench-restore``.
     """
     step = max(1, int(np.sqrt(img.shape[0] * img.shape[1] / 1e6)))  # about a megapixel is plenty
     sample = img[::step, ::step].astype(np.float64)

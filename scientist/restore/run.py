@@ -22,7 +22,8 @@ from ..errors import PhotoError, ScientistError
 from ..settings import Settings, load_settings
 from .blend import restore_array
 from .compare import comparison_image, mean_brightness, noise_sigma
-from .degrade import apply_gain, auto_exposure_gain
+from .degrade import apply_gain
+from .exposure import estimate_gain
 from .mimo_unet import MIMOUNet
 from .outputs import output_paths
 from .photo import read_photo, to_u8, write_png_atomic
@@ -130,7 +131,7 @@ def run_demo(
             before = to_u8(img)
             noise_before, brightness_before = noise_sigma(img), mean_brightness(img)
         elif step.op == "expose":
-            gain = auto_exposure_gain(img)
+            gain = estimate_gain(img)
             if gain > 1.0:
                 img = apply_gain(img, gain)
             noise_brightened = noise_sigma(img)
