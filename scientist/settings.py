@@ -99,8 +99,12 @@ class Settings(BaseSettings):
         default="auto", description="Where MIMO-UNet runs: auto (CUDA when available), cpu or cuda.")
     backend: Literal["auto", "onnx", "torch", "eager"] = Field(
         default="auto",
-        description="What runs MIMO-UNet on CPU: auto (onnxruntime when installed), onnx, torch "
-                    "(channels-last) or eager.")
+        description="What runs MIMO-UNet on CPU: auto (onnxruntime when installed, PyTorch for bfloat16), onnx, "
+                    "torch (channels-last) or eager (the plain fp32 reference unless a precision is named).")
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = Field(
+        default="auto",
+        description="Number format of the network: auto (bfloat16 on CPUs with native bfloat16, else fp32; fp16 "
+                    "on CUDA), fp32, bf16, or fp16 (CUDA only).")
     work_memory_mb: int = Field(
         default=768, ge=64,
         description="Working memory the network may use for one tile (MiB); the tile size follows from it.")

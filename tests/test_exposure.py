@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scientist.restore.degrade import STRENGTHS, apply_gain, degrade, mean_key_gain
+from scientist.restore.degrade import STRENGTHS, degrade, mean_key_gain
 from scientist.restore.exposure import estimate_gain, exposure_stats, fit_exposure, load_exposure_model
 
 

@@ -44,7 +44,11 @@ def test_demo_odd_size_writes_outputs_and_keeps_input(tmp_path, card_steps):
     assert Image.open(demo.comparison).size[0] >= 517
     assert demo.gain > 1.0 and demo.brightness_after > demo.brightness_before
     assert demo.steps[0] == "Load the photo" and demo.steps[-1] == "Crop, clamp and save"
-    assert demo.backend in ("onnxruntime", "torch-channels-last", "torch-eager")
+    from scientist.restore.precision import cpu_bf16_native
+
+    # --precision auto: bfloat16 on a CPU that computes it natively, fp32 (onnxruntime) elsewhere
+    expected = ("bf16", "torch-bf16-channels-last") if cpu_bf16_native() else ("fp32", "onnxruntime")
+    assert (demo.precision, demo.backend) == expected
     assert 0 < demo.model_seconds <= demo.seconds and demo.estimated_seconds > 0
     # a second run never overwrites the first
     again = run_demo(photo, steps=card_steps)

@@ -46,7 +46,7 @@ def test_square_plans_cover_the_image(tile):
 
 
 def test_auto_plan_wastes_less_than_square_tiles():
-    budget = tile_pixels_for("MIMO-UNet", DEFAULT_MEMORY_MB)
+    budget = tile_pixels_for(DEFAULT_MEMORY_MB)
     for h, w in ((720, 1280), (3000, 4000), (1080, 1920)):
         auto = plan_tiles(h, w, max_pixels=budget)
         square = plan_tiles(h, w, tile=512, overlap=DEFAULT_OVERLAP)
@@ -57,7 +57,8 @@ def test_auto_plan_wastes_less_than_square_tiles():
 
 
 def test_tile_size_follows_the_memory_budget():
-    assert tile_pixels_for("MIMO-UNet", memory_mb=100) < tile_pixels_for("MIMO-UNet", memory_mb=1000)
+    assert tile_pixels_for(memory_mb=100) < tile_pixels_for(memory_mb=1000)
+    assert tile_pixels_for(768, "bf16") >= 2 * tile_pixels_for(768, "fp32")  # bfloat16 needs half the memory
     with pytest.raises(Exception, match="multiple of"):
         plan_tiles(100, 100, tile=102)
 

@@ -20,6 +20,7 @@ OutDirOpt = Annotated[Optional[Path], typer.Option("--out-dir", help="Folder for
 WeightsOpt = Annotated[Optional[Path], typer.Option("--weights", help="MIMO-UNet weights (.pkl/.pth official checkpoint or .safetensors). Default: the `weights` setting, then the bundled weights.")]
 DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or cuda (default: the `device` setting).")]
 BackendOpt = Annotated[Optional[str], typer.Option("--backend", help="auto (onnxruntime on CPU when installed), onnx, torch or eager (default: the `backend` setting).")]
+PrecisionOpt = Annotated[Optional[str], typer.Option("--precision", help="auto (bfloat16 on CPUs that compute it natively, else fp32; fp16 on CUDA), fp32, bf16 or fp16 (default: the `precision` setting).")]
 MaxSideOpt = Annotated[Optional[int], typer.Option("--max-side", help="Downscale so the longer side is at most this (quick preview).")]
 TileOpt = Annotated[Optional[int], typer.Option("--tile", help="Square tiles of this side in pixels (default: the fewest pixels under the working-memory budget).")]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace existing outputs.")]
@@ -27,7 +28,8 @@ OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace existin
 
 #: The demo's options, in the order help shows them: (name, annotation, default).
 _DEMO = (("out", OutOpt, None), ("out_dir", OutDirOpt, None), ("weights", WeightsOpt, None),
-         ("device", DeviceOpt, None), ("backend", BackendOpt, None), ("max_side", MaxSideOpt, None),
+         ("device", DeviceOpt, None), ("backend", BackendOpt, None), ("precision", PrecisionOpt, None),
+         ("max_side", MaxSideOpt, None),
          ("tile", TileOpt, None), ("overwrite", OverwriteOpt, False))
 _DEMO_PARAMS = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
                 for name, annotation, default in _DEMO]

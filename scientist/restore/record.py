@@ -23,7 +23,10 @@ class Demo(BaseModel):
     weights: str = Field(description="Which weights ran (bundled, a file, or an environment setting).")
     variant: str = Field(description="MIMO-UNet or MIMO-UNet+.")
     device: str = Field(description="cpu or cuda.")
-    backend: str = Field(description="What ran the network: onnxruntime, torch-channels-last or torch-eager.")
+    backend: str = Field(
+        description="What ran the network: onnxruntime, torch-channels-last, torch-eager, torch-bf16-channels-last "
+                    "(CPU bfloat16) or torch-fp16 / torch-bf16 (CUDA autocast).")
+    precision: str = Field(default="fp32", description="The number format the network ran in: fp32, bf16 or fp16.")
     tiles: int = Field(description="Number of tiles the photo was cut into.")
     size: list[int] = Field(description="Width and height of the restored image.")
     seconds: float = Field(description="Wall time of the whole demo (reading, brightening, network, saving).")

@@ -27,12 +27,13 @@ from .exposure import estimate_gain
 from .mimo_unet import MIMOUNet
 from .outputs import output_paths
 from .photo import read_photo, to_u8, write_png_atomic
+from .precision import choose_precision
 from .record import Demo, ProgressEvent, ProgressFn
 from .speed import known_speed, prior_seconds, probe_speed, remember_speed, speed_key
 from .tiles import TilePlan, plan_tiles, tile_pixels_for
 from .weights import LoadedModel, load_model
 
-__all__ = ["DEFAULT_STEPS", "KNOWN_OPS", "OpStep", "choose_device", "run_demo"]
+__all__ = ["DEFAULT_STEPS", "KNOWN_OPS", "OpStep", "choose_device", "memory_budget_mb", "run_demo"]
 
 
 class StepLike(Protocol):
@@ -93,6 +94,7 @@ def run_demo(
     weights: str | Path | None = None,
     device: str | None = None,
     backend: str | None = None,
+    precision: str | None = None,
     max_side: int | None = None,
     tile: int | None = None,
     overwrite: bool = False,
@@ -101,7 +103,7 @@ def run_demo(
 ) -> Demo:
     """Execute the steps on a photo; write the restored image and a comparison.
 
-    ``device``, ``backend`` and the tiling budget default to the settings;
+    ``device``, ``backend``, ``precision`` and the tiling budget default to the settings;
     ``progress`` receives :class:`ProgressEvent`\\ s while the network runs.
     """
     settings = settings or load_settings()
@@ -115,6 +117,10 @@ def run_demo(
         restored_path, compare_path = output_paths(photo, Path(out) if out else None,
                                                    Path(out_dir) if out_dir else None, overwrite)
     dev = choose_device(device or settings.device)
+    backend = backend or settings.backend
+    requested = precision or settings.precision
+    # the eager back end is the fp32 reference unless another precision is asked for by name
+    prec = "fp32" if backend == "eager" and requested == "auto" else choose_precision(requested, dev)
     loaded = load_model(weights, settings)
     ran: list[str] = []
     img = before = None
@@ -136,12 +142,11 @@ def run_demo(
                 img = apply_gain(img, gain)
             noise_brightened = noise_sigma(img)
         elif step.op == "pad":
-            plan = _plan_for(img, tile, loaded, settings)
+            plan = _plan_for(img, tile, loaded, settings, dev, prec)
         elif step.op in MIMOUNet.STAGES:
             if run is None:
-                plan = plan or _plan_for(img, tile, loaded, settings)
-                img, run = _run_model(loaded, img, stages, plan, dev, backend or settings.backend, progress,
-                                      settings.cache_dir)
+                plan = plan or _plan_for(img, tile, loaded, settings, dev, prec)
+                img, run = _run_model(loaded, img, stages, plan, dev, backend, prec, progress, settings.cache_dir)
         elif step.op == "save":
             write_png_atomic(img, restored_path)
             write_png_atomic(comparison_image(before, img), compare_path)
@@ -152,7 +157,7 @@ def run_demo(
         raise ScientistError("the workflow did not load a photo and run the model")
     return Demo(
         input=str(photo), output=str(restored_path), comparison=str(compare_path),
-        weights=loaded.label, variant=loaded.variant.name, device=dev.type, backend=run.backend,
+        weights=loaded.label, variant=loaded.variant.name, device=dev.type, backend=run.backend, precision=prec,
         tiles=plan.count, size=[img.shape[1], img.shape[0]], seconds=round(seconds, 2),
         model_seconds=round(run.seconds, 2), estimated_seconds=round(run.estimate, 1),
         gain=round(gain, 3), noise_before=round(noise_before, 3), noise_after=round(noise_sigma(img), 3),
@@ -161,9 +166,19 @@ def run_demo(
     )
 
 
-def _plan_for(img: np.ndarray, tile: int | None, loaded: LoadedModel, settings: Settings) -> TilePlan:
+def memory_budget_mb(device: torch.device, settings: Settings) -> float:
+    """Working memory for one tile: the setting on CPU; on CUDA, most of the device's free memory
+    (so a photo runs as one whole frame whenever it fits)."""
+    if device.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(device)
+        return max(settings.work_memory_mb, 0.8 * free / 2**20)
+    return settings.work_memory_mb
+
+
+def _plan_for(img: np.ndarray, tile: int | None, loaded: LoadedModel, settings: Settings, device: torch.device,
+              precision: str) -> TilePlan:
     return plan_tiles(img.shape[0], img.shape[1], tile, overlap=settings.tile_overlap,
-                      max_pixels=tile_pixels_for(loaded.variant.name, settings.work_memory_mb),
+                      max_pixels=tile_pixels_for(memory_budget_mb(device, settings), precision),
                       multiple=loaded.variant.cls.size_multiple)
 
 
@@ -177,14 +192,14 @@ class ModelRun:
 
 
 def _run_model(loaded: LoadedModel, img: np.ndarray, stages: tuple[str, ...], plan: TilePlan,
-               dev: torch.device, backend: str, progress: ProgressFn | None,
+               dev: torch.device, backend: str, precision: str, progress: ProgressFn | None,
                cache: Path) -> tuple[np.ndarray, ModelRun]:
     from .runners import make_runner
 
-    runner = make_runner(loaded.model, dev, backend, stages=stages, cache=cache)
+    runner = make_runner(loaded.model, dev, backend, stages=stages, cache=cache, precision=precision)
     variant = loaded.variant.name
     work_mp = plan.pixels / 1e6
-    prior = prior_seconds(variant, work_mp, dev)
+    prior = prior_seconds(variant, work_mp, dev, precision)
     key = speed_key(variant, runner, dev)
     rate = known_speed(cache, key)
     measured = rate is not None

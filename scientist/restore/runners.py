@@ -1,13 +1,15 @@
 """Back ends that run MIMO-UNet on one padded tile.
 
-The reference is the eager PyTorch module.  Two faster ways to run the very
-same graph (the model's stages, :meth:`MIMOUNet.run_stages`):
+The reference is the eager PyTorch module in float32.  Faster ways to run the
+very same graph (the model's stages, :meth:`MIMOUNet.run_stages`):
 
-- ``torch``: eager PyTorch in channels-last memory layout;
-- ``onnx``: the graph exported once to ONNX and run by onnxruntime.  The export
-  is cached, keyed by a hash of the weights, in the cache folder.
+- ``torch``: PyTorch in channels-last memory layout, in float32 or, with
+  ``precision="bf16"``, with bfloat16 weights and activations (CPUs with native
+  bfloat16, see :mod:`.precision`); on CUDA, float16/bfloat16 autocast;
+- ``onnx``: the float32 graph exported once to ONNX and run by onnxruntime.  The
+  export is cached, keyed by a hash of the weights, in the cache folder.
 
-``auto`` picks ``onnx`` on CPU when onnxruntime is installed, else ``torch``.
+``auto`` picks ``onnx`` on CPU in float32 when onnxruntime is installed, else ``torch``.
 """
 
 from __future__ import annotations
@@ -46,32 +48,44 @@ class Runner:
     name = "torch-eager"
 
     def __init__(self, model: MIMOUNet, device: torch.device, stages: tuple[str, ...] = MIMOUNet.STAGES,
-                 channels_last: bool = False) -> None:
+                 channels_last: bool = False, precision: str = "fp32") -> None:
         on_device = next(model.parameters()).device == torch.device(device)
-        if not on_device or channels_last:
-            # the loaded model is shared (cached per weights file): move or re-lay-out a copy
+        bf16_weights = precision == "bf16" and device.type == "cpu"
+        if not on_device or channels_last or bf16_weights:
+            # the loaded model is shared (cached per weights file): move, convert or re-lay-out a copy
             model = copy.deepcopy(model)
         self.model = model.to(device)
         self.stages = stages
         self.device = device
         self.channels_last = channels_last
+        self.precision = precision
+        # CPU bfloat16: the weights themselves (measured faster than autocast); CUDA: autocast
+        self.dtype = torch.bfloat16 if bf16_weights else torch.float32
+        lowp = {"fp16": torch.float16, "bf16": torch.bfloat16}
+        self.autocast = lowp.get(precision) if device.type == "cuda" else None
+        if bf16_weights:
+            self.model = self.model.to(torch.bfloat16)
         if channels_last:
-            self.name = "torch-channels-last"
             self.model = self.model.to(memory_format=torch.channels_last)
+        layout = "-channels-last" if channels_last else ""
+        self.name = f"torch-{precision}{layout}" if precision != "fp32" else (
+            "torch-channels-last" if channels_last else "torch-eager")
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        t = torch.from_numpy(x).to(self.device)
+        t = torch.from_numpy(x).to(self.device, self.dtype)
         if self.channels_last:
             t = t.contiguous(memory_format=torch.channels_last)
-        with torch.inference_mode():
+        with torch.inference_mode(), torch.autocast(self.device.type, dtype=self.autocast or torch.float32,
+                                                    enabled=self.autocast is not None):
             out = self.model.run_stages(t, self.stages)[-1]
         return out.float().cpu().contiguous().numpy()
 
 
 class OnnxRunner:
-    """Runs the exported graph in onnxruntime."""
+    """Runs the exported float32 graph in onnxruntime."""
 
     name = "onnxruntime"
+    precision = "fp32"
 
     def __init__(self, session) -> None:
         self.session = session
@@ -100,21 +114,25 @@ def _export(model: MIMOUNet, stages: tuple[str, ...], path: Path) -> None:
 
 
 def make_runner(model: MIMOUNet, device: torch.device, backend: str = "auto", *,
-                stages: tuple[str, ...] = MIMOUNet.STAGES, cache: Path | None = None):
-    """A callable running the network on padded tiles, by the chosen back end.
+                stages: tuple[str, ...] = MIMOUNet.STAGES, cache: Path | None = None, precision: str = "fp32"):
+    """A callable running the network on padded tiles, by the chosen back end and precision.
 
+    ``precision``: a resolved one (``fp32``, ``bf16``, ``fp16``; see :func:`.precision.choose_precision`).
     ``cache``: where ONNX exports are kept (default: the settings' cache folder).
     """
     if backend not in BACKENDS:
         raise ScientistError(f"unknown back end {backend!r} (use {', '.join(BACKENDS)})")
+    if precision != "fp32" and backend == "onnx":
+        raise ScientistError(f"the onnx back end runs in fp32 only; {precision} runs in PyTorch (--backend torch)")
     if backend == "auto":
         import importlib.util
 
-        backend = "onnx" if device.type == "cpu" and importlib.util.find_spec("onnxruntime") else "torch"
+        onnx = device.type == "cpu" and precision == "fp32" and importlib.util.find_spec("onnxruntime")
+        backend = "onnx" if onnx else "torch"
     if backend == "eager":
-        return Runner(model, device, stages)
+        return Runner(model, device, stages, precision=precision)
     if backend == "torch" or device.type != "cpu":
-        return Runner(model, device, stages, channels_last=device.type == "cpu")
+        return Runner(model, device, stages, channels_last=device.type == "cpu", precision=precision)
     if cache is None:
         from ..settings import load_settings
 

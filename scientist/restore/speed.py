@@ -20,17 +20,21 @@ from .tiles import tile_input
 __all__ = ["SECONDS_PER_MP", "known_speed", "prior_seconds", "probe_speed", "remember_speed", "speed_key"]
 
 #: Prior CPU cost per megapixel of tiles, used only to decide whether to probe and show progress
-#: before the speed on this machine is known (2 cores, onnxruntime; see benchmarks/bench_mimo.py).
+#: before the speed on this machine is known (2 cores, fp32 onnxruntime; see benchmarks/bench_mimo.py).
 SECONDS_PER_MP = {"MIMO-UNet": 28.0, "MIMO-UNet+": 66.0}
+#: The same cost relative to fp32, by precision (bfloat16 on a CPU that has it: measured 0.5-0.65).
+PRECISION_FACTOR = {"fp32": 1.0, "bf16": 0.6, "fp16": 1.0}
 SPEED_FILE = "speed.json"
 
 
-def prior_seconds(variant: str, work_mp: float, device: torch.device) -> float:
+def prior_seconds(variant: str, work_mp: float, device: torch.device, precision: str = "fp32") -> float:
     """A rough guess of the network's time before anything was measured."""
-    return work_mp * SECONDS_PER_MP.get(variant, 60.0) * (0.05 if device.type == "cuda" else 1)
+    factor = 0.05 if device.type == "cuda" else PRECISION_FACTOR.get(precision, 1.0)
+    return work_mp * SECONDS_PER_MP.get(variant, 60.0) * factor
 
 
 def speed_key(variant: str, runner, device: torch.device) -> str:
+    """The path a speed belongs to: variant, back end and precision (the runner's name), device, threads."""
     return f"{variant}|{runner.name}|{device.type}|{torch.get_num_threads()} threads"
 
 
@@ -59,8 +63,10 @@ def remember_speed(cache: Path, key: str, seconds_per_mp: float) -> None:
 
 
 def probe_speed(runner, img: np.ndarray, multiple: int) -> float:
-    """Seconds per megapixel on a 256 x 256 crop of the photo (also warms the back end up)."""
+    """Seconds per megapixel on a 256 x 256 crop of the photo, timed on a second run: the first warms
+    the back end up (oneDNN prepares its bfloat16 kernels on first use, which alone takes as long as a run)."""
     x = tile_input(img[:256, :256], multiple)
+    runner(x)
     start = time.perf_counter()
     runner(x)
     return (time.perf_counter() - start) / (x.shape[2] * x.shape[3] / 1e6)

@@ -22,9 +22,11 @@ from .mimo_unet import MIMOUNet
 __all__ = ["BYTES_PER_PIXEL", "DEFAULT_MEMORY_MB", "DEFAULT_OVERLAP", "TilePlan", "plan_tiles", "round_up",
            "tile_input", "tile_pixels_for"]
 
-#: Working memory per input pixel of one forward pass (bytes): measured 2,584 (MIMO-UNet) and
-#: 2,590 (MIMO-UNet+) with onnxruntime, 2,756 and 2,720 with PyTorch, at 512 px on CPU.
-BYTES_PER_PIXEL = {"MIMO-UNet": 2_800, "MIMO-UNet+": 2_800}
+#: Working memory per input pixel of one forward pass (bytes), by precision.  fp32: measured 2,584
+#: (MIMO-UNet) and 2,590 (MIMO-UNet+) with onnxruntime, 2,756 and 2,720 with PyTorch, at 512 px on CPU;
+#: bf16 with channels-last: 1,271-1,285 (MIMO-UNet, 512 and 1024 px) and 1,351 (MIMO-UNet+, 768 px).
+#: fp16 on CUDA is taken to be as small as bf16.
+BYTES_PER_PIXEL = {"fp32": 2_800, "bf16": 1_400, "fp16": 1_400}
 #: Defaults of the overlap (pixels) and of the working-memory budget (MiB), defined in the settings.
 #: Overlap measured on a heavy-noise crop: 32 px gives a mean difference to the untiled result
 #: of 0.37/255 against 0.32/255 for 64 px, at a third less overlap cost.
@@ -79,7 +81,7 @@ def plan_tiles(height: int, width: int, tile: int | None = None, overlap: int = 
     """Cut an image into overlapping tiles.
 
     ``tile``: square tiles of this side.  Otherwise the grid of rectangular tiles of at most
-    ``max_pixels`` each (default: what :data:`DEFAULT_MEMORY_MB` allows MIMO-UNet) that makes the network compute
+    ``max_pixels`` each (default: what :data:`DEFAULT_MEMORY_MB` allows in fp32) that makes the network compute
     the fewest pixels.  Tile sides are multiples of ``multiple``.
     """
     if tile is not None:
@@ -91,7 +93,7 @@ def plan_tiles(height: int, width: int, tile: int | None = None, overlap: int = 
         return TilePlan(height, width, tile, tile, overlap, _spread(height, tile, rows),
                         _spread(width, tile, cols), multiple)
     if max_pixels is None:
-        max_pixels = tile_pixels_for("MIMO-UNet", DEFAULT_MEMORY_MB)
+        max_pixels = tile_pixels_for(DEFAULT_MEMORY_MB)
     max_pixels = max(max_pixels, 128 * 128)
     best = None
     for rows in range(1, math.ceil(height / 64) + 1):
@@ -116,9 +118,10 @@ def plan_tiles(height: int, width: int, tile: int | None = None, overlap: int = 
     return best
 
 
-def tile_pixels_for(variant: str, memory_mb: float) -> int:
-    """Largest tile (in pixels) whose forward pass fits a working-memory budget of ``memory_mb`` MiB."""
-    return int(memory_mb * 2**20 // BYTES_PER_PIXEL.get(variant, max(BYTES_PER_PIXEL.values())))
+def tile_pixels_for(memory_mb: float, precision: str = "fp32") -> int:
+    """Largest tile (in pixels) whose forward pass in ``precision`` fits a working-memory budget of ``memory_mb``
+    MiB (both MIMO-UNet variants need about the same memory per pixel)."""
+    return int(memory_mb * 2**20 // BYTES_PER_PIXEL[precision])
 
 
 def tile_input(crop: np.ndarray, multiple: int = MIMOUNet.size_multiple) -> np.ndarray:

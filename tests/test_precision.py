@@ -1,0 +1,66 @@
+"""Reduced precision: which path a machine gets, and the accuracy contract against fp32 (runs on any CPU)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from scientist.errors import ScientistError
+from scientist.restore.blend import restore_array
+from scientist.restore.precision import choose_precision, cpu_bf16_native
+from scientist.restore.runners import make_runner
+from scientist.restore.tiles import BYTES_PER_PIXEL, plan_tiles, tile_pixels_for
+from scientist.restore.weights import load_model
+
+CPU, CUDA = torch.device("cpu"), torch.device("cuda")
+
+
+def test_choice_follows_the_hardware_and_refuses_fp16_on_cpu(monkeypatch):
+    import scientist.restore.precision as precision
+
+    assert choose_precision("fp32", CPU) == "fp32" and choose_precision("bf16", CPU) == "bf16"
+    monkeypatch.setattr(precision, "cpu_bf16_native", lambda: True)
+    assert choose_precision("auto", CPU) == "bf16"
+    monkeypatch.setattr(precision, "cpu_bf16_native", lambda: False)
+    assert choose_precision("auto", CPU) == "fp32"
+    assert choose_precision("auto", CUDA) == "fp16" and choose_precision("bf16", CUDA) == "bf16"
+    with pytest.raises(ScientistError, match="CUDA device only"):
+        choose_precision("fp16", CPU)
+    with pytest.raises(ScientistError, match="unknown precision"):
+        choose_precision("int8", CPU)
+    assert isinstance(cpu_bf16_native(), bool)
+
+
+def test_bf16_runs_in_pytorch_only_and_plans_bigger_tiles():
+    model = load_model().model
+    with pytest.raises(ScientistError, match="fp32 only"):
+        make_runner(model, CPU, "onnx", precision="bf16")
+    runner = make_runner(model, CPU, "auto", precision="bf16")
+    assert runner.name == "torch-bf16-channels-last" and runner.precision == "bf16"
+    assert next(runner.model.parameters()).dtype == torch.bfloat16
+    assert next(model.parameters()).dtype == torch.float32  # the shared model is left alone
+    assert BYTES_PER_PIXEL["bf16"] < BYTES_PER_PIXEL["fp32"]
+    assert plan_tiles(720, 1280, max_pixels=tile_pixels_for(768, "bf16")).count < \
+        plan_tiles(720, 1280, max_pixels=tile_pixels_for(768, "fp32")).count
+
+
+def test_bf16_output_is_within_2_of_255_of_fp32_on_a_real_photo():
+    """The accuracy contract: 8-bit outputs differ by at most 2/255 and PSNR between them is >= 50 dB."""
+    from sklearn.datasets import load_sample_image
+
+    from scientist.restore.degrade import STRENGTHS, apply_gain, degrade
+
+    clean = load_sample_image("flower.jpg")[150:278, 250:378].astype(np.float32) / 255
+    params = STRENGTHS["medium"]
+    img = apply_gain(degrade(clean, params, np.random.default_rng(0)), 0.9 / params.exposure)
+    model = load_model().model
+    plan = plan_tiles(*img.shape[:2])
+    outputs = {p: restore_array(model, img, plan=plan, runner=make_runner(model, CPU, "torch", precision=p))
+               for p in ("fp32", "bf16")}
+    u8 = {p: np.rint(o * 255).astype(np.int16) for p, o in outputs.items()}
+    diff = np.abs(u8["fp32"] - u8["bf16"])
+    mse = float(np.mean(((u8["fp32"] - u8["bf16"]) / 255.0) ** 2))
+    psnr = 10 * np.log10(1 / max(mse, 1e-12))
+    assert diff.max() <= 2, diff.max()
+    assert psnr >= 50, psnr
