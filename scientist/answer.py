@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 
 class TaskGuess(BaseModel):

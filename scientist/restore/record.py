@@ -40,6 +40,16 @@ class Demo(BaseModel):
     brightness_before: float = Field(description="Mean brightness of the input (0-255).")
     brightness_after: float = Field(description="Mean brightness of the output (0-255).")
     steps: list[str] = Field(description="Names of the workflow steps that ran, in order.")
+    strength: float = Field(
+        default=1.0,
+        description="Share of the network's output in the restored image; the rest is the brightened photo "
+                    "(1 = the network's output alone).")
+    format: str = Field(default="png", description="Format of the restored image: png, tiff or jpg.")
+    bit_depth: int = Field(default=8, description="Bits per channel of the restored image (8 or 16).")
+    metadata: list[str] = Field(
+        default_factory=list,
+        description="What the restored image carries over from the photo: exif (with Orientation 1 and no "
+                    "thumbnail) and icc (the photo's colour profile, unchanged).")
 
 
 @dataclass(frozen=True)
