@@ -268,6 +268,32 @@ class Scientist:
         return run_demo(photo, steps=workflow.steps, progress=progress or None, settings=self.settings,
                         **options)
 
+    def restore_many(self, paths, workflow=None, *, recursive: bool = False, progress=True, **options):
+        """Restore many photos, and the photos in folders; a generator of one record per photo.
+
+        ``paths``: photos and folders (with ``recursive``, their subfolders too).  Each
+        photo gets a :class:`~scientist.restore.record.BatchItem`: ``restored``,
+        ``skipped`` (its output exists already; ``overwrite=True`` redoes it) or
+        ``failed`` with the reason, and the next photo goes ahead.  Outputs go
+        beside each photo or under ``out_dir``, mirroring the folders.  Other
+        options are those of :meth:`demo`; ``progress``: ``True`` for a line per
+        photo and overall bars on stderr, ``False`` for none, or a callback.
+        """
+        from .restore.batch import restore_many
+
+        workflow = workflow or demo_workflow(self.corpus, self.renderer)
+        if progress is True:
+            from .progress import BatchProgress
+
+            progress = BatchProgress(self.renderer)
+        options.setdefault("weights", self.weights)
+        try:
+            yield from restore_many(paths, recursive=recursive, steps=workflow.steps, progress=progress or None,
+                                    settings=self.settings, **options)
+        finally:
+            if hasattr(progress, "close"):
+                progress.close()
+
     # ------------------------------------------------------------ chatbots
     def supporting(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """Retrieved records that support an answer (empty when out of scope)."""

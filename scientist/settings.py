@@ -111,6 +111,16 @@ class Settings(BaseSettings):
     tile_overlap: int = Field(
         default=32, ge=0, le=256,
         description="Overlap between neighbouring tiles (pixels), blended with linear ramps.")
+    strength: float = Field(
+        default=1.0, ge=0, le=1,
+        description="How much of the restoration to keep: the output is strength x restored + (1 - strength) "
+                    "x the brightened photo (1 = the network's output, 0 = brightening only).")
+    output_format: Literal["png", "tiff", "jpg"] = Field(
+        default="png",
+        description="Format of the restored image: png or tiff (16 bits per channel when the photo has 16), "
+                    "or jpg (8 bits). The comparison is always PNG.")
+    jpeg_quality: int = Field(
+        default=92, ge=1, le=100, description="JPEG quality of a restored image written as jpg (1-100).")
 
     # ------------------------------------------------------------ the web app (`scientist serve`)
     serve_host: str = Field(

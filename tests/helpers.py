@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 from pathlib import Path
@@ -91,3 +92,65 @@ def assert_one_line_error(code, lines, match, exit_code=2):
     assert len(errors) == 1, lines
     assert match.lower() in errors[0].lower(), errors[0]
     assert not any("Traceback" in ln for ln in lines)
+
+
+# ---------------------------------------------------------------- photos as people keep them
+DATE = "2023:07:14 18:42:05"
+
+
+def exif_bytes(orientation: int = 1, date: str = DATE) -> bytes:
+    """EXIF with a camera, the dates and an orientation, as Pillow writes it (with the JPEG prefix)."""
+    from PIL import ExifTags, Image
+
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "PhoneMaker"
+    exif[ExifTags.Base.Model] = "Phone 7"
+    exif[ExifTags.Base.DateTime] = date
+    exif[ExifTags.Base.Orientation] = orientation
+    sub = exif.get_ifd(ExifTags.IFD.Exif)
+    sub[ExifTags.Base.DateTimeOriginal] = date
+    return exif.tobytes()
+
+
+@functools.cache
+def rgb_profile() -> bytes:
+    """An RGB ICC profile (sRGB, made by Pillow's LittleCMS; made once, as its header holds the time)."""
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def exif_date(path) -> str | None:
+    """The DateTimeOriginal of an image file's EXIF (None when it has none)."""
+    from PIL import ExifTags, Image
+
+    with Image.open(path) as im:
+        return im.getexif().get_ifd(ExifTags.IFD.Exif).get(ExifTags.Base.DateTimeOriginal)
+
+
+def save_png16(path, rgb16: np.ndarray, exif: bytes | None = None, icc: bytes | None = None) -> Path:
+    """A 16-bit colour PNG (Pillow cannot write one; OpenCV can)."""
+    import cv2
+
+    kinds, data = [], []
+    if exif:
+        kinds.append(cv2.IMAGE_METADATA_EXIF)
+        data.append(np.frombuffer(exif.removeprefix(b"Exif\x00\x00"), np.uint8))
+    if icc:
+        kinds.append(cv2.IMAGE_METADATA_ICCP)
+        data.append(np.frombuffer(icc, np.uint8))
+    bgr = np.ascontiguousarray(rgb16[..., ::-1])
+    ok, buf = cv2.imencodeWithMetadata(".png", bgr, kinds, data) if kinds else cv2.imencode(".png", bgr)
+    assert ok
+    Path(path).write_bytes(buf.tobytes())
+    return Path(path)
+
+
+def save_heic(path, rgb8: np.ndarray, exif: bytes | None = None) -> Path:
+    """A HEIC as a phone would save it, made with pillow-heif."""
+    from PIL import Image
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    Image.fromarray(rgb8).save(path, format="HEIF", quality=90, **({"exif": exif} if exif else {}))
+    return Path(path)

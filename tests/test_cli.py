@@ -130,3 +130,13 @@ def test_ask_with_photo_adds_the_demo(tmp_path):
     assert Image.open(demo["output"]).size == (517, 333)
     wf = json.loads(out)["workflow"]
     assert demo["steps"] == [s["name"] for s in wf["steps"]]
+
+
+@pytest.mark.slow
+def test_ask_with_photo_takes_the_restore_options(tmp_path):
+    photo = tmp_path / "IMG_2042.jpg"
+    Image.fromarray((np.random.default_rng(2).random((48, 64, 3)) * 60).astype(np.uint8)).save(photo)
+    code, out, err = run("ask", "how does it reduce noise?", "--photo", photo, "--image-format", "jpg",
+                         "--quality", "85", "--strength", "0.5", "--format", "text")
+    assert code == 0, err
+    assert (tmp_path / "IMG_2042_restored.jpg").is_file() and "IMG_2042_restored.jpg" in out

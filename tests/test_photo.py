@@ -115,3 +115,112 @@ def test_preview_jpeg_fits_its_budget(tmp_path):
     assert Image.open(io.BytesIO(preview_jpeg(noisy, 60_000))).size[0] < 900
     assert Image.open(io.BytesIO(preview_jpeg(noisy, 10_000_000))).size == (900, 600)
     assert noisy.read_bytes() == before
+
+
+# ---------------------------------------------------------------- photos as people keep them
+from PIL import ExifTags  # noqa: E402
+
+from scientist.restore.photo import _orient, exif_for_output, write_image_atomic  # noqa: E402
+
+from .helpers import DATE, exif_bytes, exif_date, rgb_profile, save_heic, save_png16  # noqa: E402
+
+
+def _deep(h=30, w=50, seed=0):
+    """16-bit colour whose values are not multiples of 257 (so 8 bits could not hold them)."""
+    rng = np.random.default_rng(seed)
+    return (rng.integers(0, 65536, (h, w, 3)) | 1).astype(np.uint16)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_own_orientation_matches_pillow(tmp_path, orientation):
+    from PIL import ImageOps
+
+    path = tmp_path / "o.png"
+    Image.fromarray(_u8(_photo(5, 7))).save(path, exif=exif_bytes(orientation))
+    with Image.open(path) as im:
+        expected = np.asarray(ImageOps.exif_transpose(im))
+        stored = np.asarray(im.convert("RGB"))
+    assert np.array_equal(_orient(stored, orientation), expected)
+
+
+def test_16_bit_colour_png_keeps_16_bits_and_turns_upright(tmp_path):
+    deep = _deep()
+    path = save_png16(tmp_path / "scan.png", deep, exif=exif_bytes(6), icc=rgb_profile())
+    arr, info = read_photo(path)
+    assert info["bit_depth"] == 16 and arr.shape == (50, 30, 3)
+    assert np.array_equal(np.rint(arr * 65535).astype(np.uint16), np.rot90(deep, -1))
+    assert info["icc_profile"] == rgb_profile() and info["exif"]
+
+
+def test_heic_from_a_phone_is_read_upright_with_its_exif(tmp_path):
+    img = np.zeros((40, 60, 3), np.uint8)
+    img[:, :30] = 200  # left half bright
+    path = save_heic(tmp_path / "IMG_0420.HEIC", img, exif=exif_bytes(6))
+    arr, info = read_photo(path)
+    assert info["format"] == "HEIF" and arr.shape == (60, 40, 3)  # rotated a quarter turn clockwise
+    assert arr[:30].mean() > 0.6 and arr[30:].mean() < 0.1  # the bright half is now on top
+    e = Image.Exif()
+    e.load(info["exif"])
+    assert e.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.DateTimeOriginal] == DATE
+
+
+@pytest.mark.parametrize("suffix", [".dng", ".CR2", ".nef", ".arw", ".raf", ".orf", ".rw2", ".cr3"])
+def test_camera_raw_is_refused_with_what_to_do(tmp_path, suffix):
+    path = tmp_path / f"IMG_0001{suffix}"
+    path.write_bytes(b"II*\x00" + b"\x00" * 64)
+    with pytest.raises(PhotoError, match="camera RAW.*export a JPEG or a 16-bit TIFF"):
+        read_photo(path)
+
+
+@pytest.mark.parametrize("fmt,suffix", [("png", ".png"), ("tiff", ".tif"), ("jpg", ".jpg")])
+@pytest.mark.parametrize("bits", [8, 16])
+def test_written_images_keep_exif_profile_and_depth(tmp_path, fmt, suffix, bits):
+    import cv2
+
+    deep = _deep()
+    arr = deep.astype(np.float32) / 65535
+    exif = exif_for_output(exif_bytes(6), 50, 30)
+    out = tmp_path / f"out{suffix}"
+    write_image_atomic(arr, out, fmt=fmt, bit_depth=bits, quality=90, exif=exif, icc=rgb_profile())
+    with Image.open(out) as im:
+        assert im.size == (50, 30)
+        e = im.getexif()
+        assert e[ExifTags.Base.Orientation] == 1 and e[ExifTags.Base.Model] == "Phone 7"
+        assert im.info.get("icc_profile") == rgb_profile()
+    assert exif_date(out) == DATE
+    stored = cv2.imread(str(out), cv2.IMREAD_UNCHANGED)[..., ::-1]  # another decoder than the writer's
+    if fmt != "jpg" and bits == 16:
+        assert stored.dtype == np.uint16 and np.array_equal(stored, deep)
+        assert read_photo(out)[1]["bit_depth"] == 16
+    elif fmt != "jpg":
+        assert stored.dtype == np.uint8 and np.array_equal(stored, np.rint(arr * 255).astype(np.uint8))
+    else:
+        assert stored.dtype == np.uint8
+
+
+def test_output_exif_loses_orientation_and_thumbnail_keeps_the_rest():
+    import struct
+
+    # EXIF as cameras write it: IFD0 (orientation 8) linked to IFD1, the thumbnail's directory
+    thumb = b"\xff\xd8thumbnail\xff\xd9"
+    ifd0 = struct.pack("<H", 1) + struct.pack("<HHII", 0x0112, 3, 1, 8) + struct.pack("<I", 26)
+    ifd1 = (struct.pack("<H", 2) + struct.pack("<HHII", 0x0201, 4, 1, 56) + struct.pack("<HHII", 0x0202, 4, 1,
+                                                                                           len(thumb))
+            + struct.pack("<I", 0))
+    raw = b"II*\x00" + struct.pack("<I", 8) + ifd0 + ifd1 + thumb
+    src = Image.Exif()
+    src.load(raw)
+    assert src.get_ifd(ExifTags.IFD.IFD1)  # the input has a thumbnail
+    out = Image.Exif()
+    out.load(exif_for_output(raw, 10, 20))
+    assert out[ExifTags.Base.Orientation] == 1
+    assert not out.get_ifd(ExifTags.IFD.IFD1) and thumb not in exif_for_output(raw, 10, 20)
+
+
+def test_a_profile_for_another_colour_model_is_not_carried(tmp_path):
+    from PIL import ImageCms
+
+    lab = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()
+    path = tmp_path / "lab.png"
+    Image.fromarray(_u8(_photo())).save(path, icc_profile=lab)
+    assert read_photo(path)[1]["icc_profile"] is None

@@ -2,37 +2,79 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
+import typing
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.models import OptionInfo
 
-__all__ = ["CorpusOpt", "DemoOptions", "JsonOpt", "with_demo_options"]
+__all__ = ["CorpusOpt", "DemoOptions", "ImageFormat", "JsonOpt", "with_demo_options"]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of text.")]
 CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="Answer from this corpus (folder, catalog or seed) instead of the default.")]
 
 # ---------------------------------------------------------------- the demo (restore, ask --photo)
-OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Output PNG (default: <stem>_restored.png beside the photo).")]
-OutDirOpt = Annotated[Optional[Path], typer.Option("--out-dir", help="Folder for the restored image and the comparison (default: beside the photo).")]
+class ImageFormat(str, Enum):
+    png = "png"
+    tiff = "tiff"
+    jpg = "jpg"
+
+
+OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Output image, .png, .tif or .jpg (default: <stem>_restored.png beside the photo). One photo only.")]
+OutDirOpt = Annotated[Optional[Path], typer.Option("--out-dir", help="Folder for the restored images and the comparisons (default: beside each photo); folders are mirrored inside it.")]
 WeightsOpt = Annotated[Optional[Path], typer.Option("--weights", help="MIMO-UNet weights (.pkl/.pth official checkpoint or .safetensors). Default: the `weights` setting, then the bundled weights.")]
 DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or cuda (default: the `device` setting).")]
 BackendOpt = Annotated[Optional[str], typer.Option("--backend", help="auto (onnxruntime on CPU when installed), onnx, torch or eager (default: the `backend` setting).")]
 PrecisionOpt = Annotated[Optional[str], typer.Option("--precision", help="auto (bfloat16 on CPUs that compute it natively, else fp32; fp16 on CUDA), fp32, bf16 or fp16 (default: the `precision` setting).")]
 MaxSideOpt = Annotated[Optional[int], typer.Option("--max-side", help="Downscale so the longer side is at most this (quick preview).")]
 TileOpt = Annotated[Optional[int], typer.Option("--tile", help="Square tiles of this side in pixels (default: the fewest pixels under the working-memory budget).")]
-OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace existing outputs.")]
+OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace existing outputs (for many photos: restore again those already restored).")]
+StrengthOpt = Annotated[Optional[float], typer.Option("--strength", min=0.0, max=1.0, help="How much of the restoration to keep, 0-1: 1 = the network's output, lower blends in the brightened photo (default: the `strength` setting, 1).")]
+# `ask` has a --format of its own (md or text): there this one is only --image-format
+FormatOpt = Annotated[Optional[ImageFormat], typer.Option("--format", "--image-format", help="Restored image format: png, tiff (both 16-bit when the photo is) or jpg (default: the `output_format` setting, png).")]
+QualityOpt = Annotated[Optional[int], typer.Option("--quality", min=1, max=100, help="JPEG quality of a jpg output, 1-100 (default: the `jpeg_quality` setting, 92).")]
 
 
 #: The demo's options, in the order help shows them: (name, annotation, default).
-_DEMO = (("out", OutOpt, None), ("out_dir", OutDirOpt, None), ("weights", WeightsOpt, None),
+_DEMO = (("out", OutOpt, None), ("out_dir", OutDirOpt, None), ("image_format", FormatOpt, None),
+         ("quality", QualityOpt, None), ("strength", StrengthOpt, None), ("weights", WeightsOpt, None),
          ("device", DeviceOpt, None), ("backend", BackendOpt, None), ("precision", PrecisionOpt, None),
          ("max_side", MaxSideOpt, None),
          ("tile", TileOpt, None), ("overwrite", OverwriteOpt, False))
-_DEMO_PARAMS = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
-                for name, annotation, default in _DEMO]
+
+
+def _names(info: OptionInfo) -> list[str]:
+    """The option's command-line names (Typer keeps the first one as the default of an Annotated option)."""
+    first = [info.default] if isinstance(info.default, str) and info.default.startswith("-") else []
+    return first + list(info.param_decls or ())
+
+
+def _taken(params) -> set[str]:
+    taken = set()
+    for p in params:
+        for meta in typing.get_args(p.annotation)[1:]:
+            if isinstance(meta, OptionInfo):
+                taken.update(_names(meta))
+    return taken
+
+
+def _without(annotation, taken: set[str]):
+    """``annotation`` with the option names a command already uses for options of its own left out."""
+    kind, *metas = typing.get_args(annotation)
+    info = next(m for m in metas if isinstance(m, OptionInfo))
+    names = [n for n in _names(info) if n not in taken]
+    if names == _names(info):
+        return annotation
+    if not names:
+        raise TypeError(f"every name of {_names(info)} is taken by the command's own options")
+    info = copy.copy(info)
+    info.default, info.param_decls = names[0], tuple(names[1:])
+    return Annotated[kind, info]
 
 
 class DemoOptions(dict):
@@ -48,14 +90,24 @@ class DemoOptions(dict):
 
 
 def with_demo_options(command):
-    """Give a command every option of the demo; it receives them as one ``demo`` argument (:class:`DemoOptions`)."""
+    """Give a command every option of the demo; it receives them as one ``demo`` argument (:class:`DemoOptions`).
+
+    A name the command already gives an option of its own stays the command's
+    (``ask --format`` is the answer's); the demo's option keeps its other names.
+    """
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "demo"]
+    taken = _taken(own)
+    demo_params = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                     annotation=_without(annotation, taken))
+                   for name, annotation, default in _DEMO]
 
     @functools.wraps(command)
     def wrapper(**kwargs):
         given = {name: kwargs.pop(name) for name, _, _ in _DEMO}
-        return command(demo=DemoOptions({k: v for k, v in given.items() if v not in (None, False)}), **kwargs)
+        given = {k: v.value if isinstance(v, Enum) else v for k, v in given.items()
+                 if v is not None and v is not False}  # strength 0 is a value
+        return command(demo=DemoOptions(given), **kwargs)
 
-    wrapper.__signature__ = signature.replace(parameters=own + _DEMO_PARAMS)
+    wrapper.__signature__ = signature.replace(parameters=own + demo_params)
     return wrapper

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -16,24 +17,52 @@ from .options import DemoOptions, JsonOpt, WeightsOpt, with_demo_options
 @with_demo_options
 def restore_command(
     ctx: typer.Context,
-    photo: Annotated[Path, typer.Argument(help="The photo to restore (never modified).")],
+    photos: Annotated[list[Path], typer.Argument(help="Photos and folders to restore (never modified).")],
+    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Also restore the photos in the folders' subfolders.")] = False,
     as_json: JsonOpt = False,
     demo: DemoOptions = None,
 ) -> None:
-    """Run MIMO-UNet on a photo; write the restored image and a comparison."""
-    from ..progress import ConsoleProgress
+    """Run MIMO-UNet on photos or folders of photos; write each restored image and a comparison.
+
+    Many photos (or a folder) are restored one after the other into --out-dir, mirroring the
+    folders, or beside each photo; photos already restored are skipped, so a rerun resumes; a photo
+    that fails is reported at the end and the exit code is 1.
+    """
     from ..render import Renderer
-    from ..restore.run import run_demo
     from ..workflow import demo_workflow
 
     settings = settings_of(ctx)
     renderer = Renderer(cache=settings.cache_dir)
-    result = run_demo(photo, steps=demo_workflow(renderer=renderer).steps, settings=settings,
-                      progress=None if as_json else ConsoleProgress(renderer), **demo)
+    steps = demo_workflow(renderer=renderer).steps
+    if len(photos) == 1 and not photos[0].is_dir() and not recursive:
+        from ..progress import ConsoleProgress
+        from ..restore.run import run_demo
+
+        result = run_demo(photos[0], steps=steps, settings=settings,
+                          progress=None if as_json else ConsoleProgress(renderer), **demo)
+        emit(result.model_dump_json(indent=2) if as_json else
+             renderer.env.get_template("restore.txt.j2").render(d=result))
+        return
+    from ..progress import BatchProgress
+    from ..restore.batch import restore_many
+
+    progress = None if as_json else BatchProgress(renderer)
+    start = time.perf_counter()
+    items = []
+    try:
+        for item in restore_many(photos, recursive=recursive, steps=steps, settings=settings, progress=progress,
+                                 **demo):
+            items.append(item)
+    finally:
+        if progress is not None:
+            progress.close()
     if as_json:
-        emit(result.model_dump_json(indent=2))
+        emit(json.dumps([i.model_dump(mode="json") for i in items], indent=2))
     else:
-        emit(renderer.env.get_template("restore.txt.j2").render(d=result))
+        emit(renderer.env.get_template("restore_many.txt.j2").render(items=items,
+                                                                     seconds=time.perf_counter() - start))
+    if any(i.status == "failed" for i in items):
+        raise typer.Exit(1)
 
 
 @app.command("train")

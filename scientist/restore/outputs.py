@@ -6,8 +6,29 @@ import os
 from pathlib import Path
 
 from ..errors import OutputError
+from .photo import FORMATS, format_for_suffix
 
-__all__ = ["free_name", "output_paths"]
+__all__ = ["check_outputs", "free_name", "output_format", "output_paths"]
+
+_ALIASES = {"jpeg": "jpg", "tif": "tiff"}
+
+
+def output_format(out: Path | None, fmt: str | None, default: str = "png") -> str:
+    """The restored image's format: from ``out``'s name when given, else ``fmt``, else ``default``."""
+    fmt = _ALIASES.get(fmt.lower(), fmt.lower()) if fmt else None
+    if fmt is not None and fmt not in FORMATS:
+        raise OutputError(f"unknown output format {fmt!r} (use {', '.join(FORMATS)})")
+    if out is not None:
+        named = format_for_suffix(out)
+        if named is None:
+            raise OutputError(f"{Path(out).name}: the output must end in .png, .tif, .tiff, .jpg or .jpeg")
+        if fmt is not None and fmt != named:
+            raise OutputError(f"{Path(out).name}: the name says {named}, but the format asked for is {fmt}")
+        return named
+    fmt = fmt or _ALIASES.get(default, default)
+    if fmt not in FORMATS:
+        raise OutputError(f"unknown output format {fmt!r} (use {', '.join(FORMATS)})")
+    return fmt
 
 
 def free_name(folder: Path, name: str, overwrite: bool) -> Path:
@@ -23,16 +44,16 @@ def free_name(folder: Path, name: str, overwrite: bool) -> Path:
     raise OutputError(f"{folder}: too many earlier outputs named {name}")
 
 
-def output_paths(photo: Path, out: Path | None, out_dir: Path | None, overwrite: bool) -> tuple[Path, Path]:
+def output_paths(photo: Path, out: Path | None, out_dir: Path | None, overwrite: bool,
+                 suffix: str = ".png") -> tuple[Path, Path]:
     """The restored image's and the comparison's paths, checked before any work is done.
 
     ``out``: an explicit output (refused if it exists, unless ``overwrite``); otherwise
-    ``<stem>_restored.png`` and ``<stem>_compare.png`` in ``out_dir`` or beside the photo.
+    ``<stem>_restored<suffix>`` and ``<stem>_compare.png`` in ``out_dir`` or beside the photo,
+    numbered (``_restored-2``) when taken.
     """
     if out is not None:
         out = Path(out)
-        if out.suffix.lower() != ".png":
-            raise OutputError(f"{out.name}: the output must be a .png file")
         if out.exists():
             if out.resolve() == photo.resolve():
                 raise OutputError(f"{out}: the output would overwrite the input photo")
@@ -43,13 +64,18 @@ def output_paths(photo: Path, out: Path | None, out_dir: Path | None, overwrite:
         restored = out
     else:
         folder = Path(out_dir) if out_dir is not None else photo.parent
-        restored = free_name(folder, f"{photo.stem}_restored.png", overwrite)
+        restored = free_name(folder, f"{photo.stem}_restored{suffix}", overwrite)
         compare = free_name(folder, f"{photo.stem}_compare.png", overwrite)
-    if not folder.is_dir():
-        raise OutputError(f"{folder}: output folder does not exist")
-    if not os.access(folder, os.W_OK):
-        raise OutputError(f"{folder}: output folder is not writable")
+    check_outputs(photo, restored, compare)
+    return restored, compare
+
+
+def check_outputs(photo: Path, restored: Path, compare: Path) -> None:
+    """Refuse outputs in a missing or unwritable folder, or on the photo itself."""
     for p in (restored, compare):
+        if not p.parent.is_dir():
+            raise OutputError(f"{p.parent}: output folder does not exist")
+        if not os.access(p.parent, os.W_OK):
+            raise OutputError(f"{p.parent}: output folder is not writable")
         if p.exists() and p.resolve() == photo.resolve():
             raise OutputError(f"{p}: the output would overwrite the input photo")
-    return restored, compare

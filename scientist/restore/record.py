@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
-__all__ = ["Demo", "ProgressEvent", "ProgressFn"]
+__all__ = ["BatchItem", "Demo", "ProgressEvent", "ProgressFn"]
 
 
 class Demo(BaseModel):
@@ -43,6 +44,30 @@ class Demo(BaseModel):
     brightness_before: float = Field(description="Mean brightness of the input (0-255).")
     brightness_after: float = Field(description="Mean brightness of the output (0-255).")
     steps: list[str] = Field(description="Names of the workflow steps that ran, in order.")
+    strength: float = Field(
+        default=1.0,
+        description="Share of the network's output in the restored image; the rest is the brightened photo "
+                    "(1 = the network's output alone).")
+    format: str = Field(default="png", description="Format of the restored image: png, tiff or jpg.")
+    bit_depth: int = Field(default=8, description="Bits per channel of the restored image (8 or 16).")
+    metadata: list[str] = Field(
+        default_factory=list,
+        description="What the restored image carries over from the photo: exif (with Orientation 1 and no "
+                    "thumbnail) and icc (the photo's colour profile, unchanged).")
+
+
+class BatchItem(BaseModel):
+    """What happened to one photo of a folder or a list of photos."""
+
+    input: str = Field(description="Path of the photo (never modified).")
+    name: str = Field(description="The photo's path as shown: relative to the folder it was found in.")
+    status: Literal["restored", "skipped", "failed"] = Field(
+        description="restored; skipped (its output exists already, or a camera RAW file found in a folder); "
+                    "or failed (the reason says why; the other photos carry on).")
+    reason: str | None = Field(default=None, description="Why the photo was skipped or failed, in one sentence.")
+    output: str | None = Field(default=None, description="Path of the restored image (written, or found existing).")
+    comparison: str | None = Field(default=None, description="Path of the before/after comparison.")
+    demo: Demo | None = Field(default=None, description="The run's record when the photo was restored.")
 
 
 @dataclass(frozen=True)
@@ -53,19 +78,32 @@ class ProgressEvent:
     or ``done`` (after the last); ``done``/``total`` count tiles; ``estimate`` is the
     network's expected seconds, ``measured`` whether it comes from a speed measured on
     this machine; ``long_run`` says the run is long enough for a progress display.
+
+    Restoring many photos adds ``photo`` (one begins) and ``photo-end`` (it was
+    ``status`` restored, skipped or failed, for ``reason``) and marks every event with the photo's
+    ``name`` and its ``index`` (from 0) among ``count`` photos; ``work`` is the
+    megapixels this photo puts through the network and ``work_total`` those of
+    every photo to restore, so that an overall estimate can be made.
     """
 
     kind: str
-    done: int
-    total: int
-    width: int
-    height: int
-    backend: str
-    device: str
-    estimate: float
-    measured: bool
-    long_run: bool
+    done: int = 0
+    total: int = 0
+    width: int = 0
+    height: int = 0
+    backend: str = ""
+    device: str = ""
+    estimate: float = 0.0
+    measured: bool = False
+    long_run: bool = False
     elapsed: float = 0.0
+    name: str = ""
+    index: int = 0
+    count: int = 1
+    status: str = ""
+    reason: str = ""
+    work: float = 0.0
+    work_total: float = 0.0
 
 
 #: A callback that receives :class:`ProgressEvent`\ s.

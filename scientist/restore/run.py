@@ -9,6 +9,7 @@ without steps, the operations run in their own order under their own names.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +26,8 @@ from .compare import comparison_image, mean_brightness, noise_sigma
 from .degrade import apply_gain
 from .exposure import estimate_gain
 from .mimo_unet import MIMOUNet
-from .outputs import output_paths
-from .photo import read_photo, to_u8, write_png_atomic
+from .outputs import check_outputs, output_format, output_paths
+from .photo import FORMATS, exif_for_output, read_photo, to_u8, write_image_atomic
 from .precision import choose_precision
 from .record import Demo, ProgressEvent, ProgressFn
 from .speed import known_speed, prior_seconds, probe_speed, remember_speed, speed_key
@@ -67,12 +68,24 @@ def choose_device(device: str) -> torch.device:
 
 
 def _downscale(img: np.ndarray, max_side: int) -> np.ndarray:
+    """Lanczos downscaling of float RGB, channel by channel in floating point (16-bit photos stay 16-bit)."""
     h, w, _ = img.shape
     if max(h, w) <= max_side:
         return img
     s = max_side / max(h, w)
-    im = Image.fromarray(to_u8(img)).resize((max(1, round(w * s)), max(1, round(h * s))), Image.Resampling.LANCZOS)
-    return np.asarray(im, np.float32) / 255
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    channels = [np.asarray(Image.fromarray(np.ascontiguousarray(img[..., c], dtype=np.float32)).resize(
+        size, Image.Resampling.LANCZOS), np.float32) for c in range(3)]
+    return np.clip(np.stack(channels, axis=-1), 0, 1)
+
+
+def _blend(restored: np.ndarray, exposed: np.ndarray, strength: float, rows: int = 256) -> None:
+    """``restored`` becomes strength x restored + (1 - strength) x exposed, in place, band by band."""
+    for y in range(0, restored.shape[0], rows):
+        band = restored[y : y + rows]
+        band -= exposed[y : y + rows]
+        band *= np.float32(strength)
+        band += exposed[y : y + rows]
 
 
 def _check_steps(steps: Sequence[StepLike]) -> tuple[str, ...]:
@@ -98,13 +111,25 @@ def run_demo(
     max_side: int | None = None,
     tile: int | None = None,
     overwrite: bool = False,
+    strength: float | None = None,
+    image_format: str | None = None,
+    quality: int | None = None,
+    outputs: tuple[Path, Path] | None = None,
+    read: tuple[np.ndarray, dict] | None = None,
     progress: ProgressFn | None = None,
     settings: Settings | None = None,
 ) -> Demo:
     """Execute the steps on a photo; write the restored image and a comparison.
 
-    ``device``, ``backend``, ``precision`` and the tiling budget default to the settings;
+    ``device``, ``backend``, ``precision``, the tiling budget, ``strength``, ``image_format``
+    (png, tiff, jpg) and ``quality`` (JPEG's) default to the settings;
+    ``outputs``: the restored image's and the comparison's paths when the caller
+    has chosen them (many photos), else they follow ``out``/``out_dir``;
+    ``read``: the photo as :func:`~.photo.read_photo` returned it, when the caller
+    has read it already (then the load step uses it instead of reading again);
     ``progress`` receives :class:`ProgressEvent`\\ s while the network runs.
+    The restored image keeps the photo's EXIF (Orientation 1, no thumbnail), its
+    ICC profile and, in PNG and TIFF, its 16 bits per channel.
     """
     settings = settings or load_settings()
     photo = Path(photo)
@@ -112,10 +137,24 @@ def run_demo(
     stages = _check_steps(steps)
     if max_side is not None and max_side < 8:
         raise ScientistError("--max-side must be at least 8")
+    strength = settings.strength if strength is None else float(strength)
+    if not 0.0 <= strength <= 1.0:
+        raise ScientistError("--strength must be between 0 and 1")
+    fmt = output_format(Path(outputs[0]) if outputs else Path(out) if out else None, image_format,
+                        settings.output_format)
+    if quality is not None and not 1 <= quality <= 100:
+        raise ScientistError("--quality must be between 1 and 100")
+    if quality is not None and fmt != "jpg":
+        warnings.warn("--quality applies to JPEG output only", stacklevel=2)
+    quality = quality or settings.jpeg_quality
 
     if photo.is_file():  # refuse a bad output before the model loads; a bad photo fails in "load"
-        restored_path, compare_path = output_paths(photo, Path(out) if out else None,
-                                                   Path(out_dir) if out_dir else None, overwrite)
+        if outputs is not None:
+            restored_path, compare_path = Path(outputs[0]), Path(outputs[1])
+            check_outputs(photo, restored_path, compare_path)
+        else:
+            restored_path, compare_path = output_paths(photo, Path(out) if out else None,
+                                                       Path(out_dir) if out_dir else None, overwrite, FORMATS[fmt])
     dev = choose_device(device or settings.device)
     backend = backend or settings.backend
     requested = precision or settings.precision
@@ -123,14 +162,17 @@ def run_demo(
     prec = "fp32" if backend == "eager" and requested == "auto" else choose_precision(requested, dev)
     loaded = load_model(weights, settings)
     ran: list[str] = []
-    img = before = None
+    img = before = exposed = None
+    info: dict = {}
+    bit_depth, metadata = 8, []
     plan = None
     gain, noise_before, noise_brightened, brightness_before = 1.0, 0.0, 0.0, 0.0
     run = None
     t0 = time.perf_counter()
     for step in steps:
         if step.op == "load":
-            img, _info = read_photo(photo)
+            img, info = read if read is not None else read_photo(photo)
+            read = None
             if max_side:
                 img = _downscale(img, max_side)
             # the input is kept as 8 bits for the comparison: a quarter of a float copy
@@ -146,10 +188,13 @@ def run_demo(
         elif step.op in MIMOUNet.STAGES:
             if run is None:
                 plan = plan or _plan_for(img, tile, loaded, settings, dev, prec)
+                exposed = img if strength < 1.0 else None  # the network returns a new array
                 img, run = _run_model(loaded, img, stages, plan, dev, backend, prec, progress, settings.cache_dir)
         elif step.op == "save":
-            write_png_atomic(img, restored_path)
-            write_png_atomic(comparison_image(before, img), compare_path)
+            if exposed is not None:
+                _blend(img, exposed, strength)
+                exposed = None
+            bit_depth, metadata = _save(img, before, info, restored_path, compare_path, fmt, quality)
         if step.op:
             ran.append(step.name)
     seconds = time.perf_counter() - t0
@@ -162,8 +207,31 @@ def run_demo(
         model_seconds=round(run.seconds, 2), estimated_seconds=round(run.estimate, 1),
         gain=round(gain, 3), noise_before=round(noise_before, 3), noise_after=round(noise_sigma(img), 3),
         noise_brightened=round(noise_brightened, 3), brightness_before=round(brightness_before, 2),
-        brightness_after=round(mean_brightness(img), 2), steps=ran,
+        brightness_after=round(mean_brightness(img), 2), steps=ran, strength=strength, format=fmt,
+        bit_depth=bit_depth, metadata=metadata,
     )
+
+
+def _save(img: np.ndarray, before: np.ndarray, info: dict, restored: Path, compare: Path, fmt: str,
+          quality: int) -> tuple[int, list[str]]:
+    """Write the comparison, then the restored image with the photo's metadata; returns (bit depth, metadata kept).
+
+    The restored image is written last, so that its presence means both are complete;
+    if it cannot be written, the comparison written here is removed again.
+    """
+    h, w, _ = img.shape
+    exif = exif_for_output(info.get("exif"), w, h)
+    icc = info.get("icc_profile")
+    bit_depth = 16 if info.get("bit_depth") == 16 and fmt != "jpg" else 8
+    existed = compare.exists()
+    write_image_atomic(comparison_image(before, img), compare, icc=icc)
+    try:
+        write_image_atomic(img, restored, fmt=fmt, bit_depth=bit_depth, quality=quality, exif=exif, icc=icc)
+    except BaseException:
+        if not existed:
+            compare.unlink(missing_ok=True)
+        raise
+    return bit_depth, [name for name, data in (("exif", exif), ("icc", icc)) if data]
 
 
 def memory_budget_mb(device: torch.device, settings: Settings) -> float:

@@ -145,7 +145,8 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     limit = int(settings.upload_limit_mb * 1024 * 1024)
     if restore is None:
         def restore(photo: Path, folder: Path, progress) -> object:
-            return sci.demo(photo, progress=progress, out_dir=folder)
+            # the page shows and serves PNGs, whatever output format the settings choose
+            return sci.demo(photo, progress=progress, out_dir=folder, image_format="png")
 
     jobs = Jobs(settings.cache_dir / "web-jobs", restore, retention=settings.job_retention_hours * 3600,
                 max_waiting=settings.max_waiting_jobs,

@@ -28,12 +28,14 @@ def _jpeg(path, size=(120, 90)):
 
 BAD = {
     "missing": (lambda d: d / "nope.jpg", "no such file"),
-    "directory": (lambda d: d, "is a directory"),
+    "directory without photos": (lambda d: d, "no photos found"),
     "text named jpg": (lambda d: _write(d / "a.jpg", b"hello, not an image"), "not an image"),
     "zero bytes": (lambda d: _write(d / "z.jpg", b""), "empty"),
     "truncated jpeg": (lambda d: _truncated(d), "damaged or truncated"),
     "decompression bomb": (lambda d: _png_header_only(d / "bomb.png", 60000, 60000) or d / "bomb.png", "MP"),
-    "heic": (lambda d: _write(d / "IMG.HEIC", b"\x00\x00\x00\x18ftypheic" + b"\x00" * 64), "supported: JPEG, PNG"),
+    "heic without an image": (lambda d: _write(d / "IMG.HEIC", b"\x00\x00\x00\x18ftypheic" + b"\x00" * 64),
+                              "supported: JPEG, PNG, HEIC"),
+    "camera raw": (lambda d: _write(d / "IMG_0001.CR2", b"II*\x00\x10\x00\x00\x00CR\x02\x00"), "export a JPEG"),
 }
 
 

@@ -1,0 +1,287 @@
+"""Many photos at once: files and folders in, one result per photo, resumable.
+
+:func:`plan_batch` finds the photos (a folder's own, or its whole tree with
+``recursive``) and decides each one's outputs; :func:`restore_many` runs the
+demo on each in turn and yields a :class:`~.record.BatchItem` per photo.
+
+Outputs have fixed names per photo (``<stem>_restored.<ext>``,
+``<stem>_compare.png``), so that a second run finds them and skips those photos:
+beside each photo, or under ``out_dir`` mirroring the tree (a folder argument
+becomes ``out_dir/<its name>/...``, a file argument goes to ``out_dir`` itself).
+Two photos of one folder with the same stem (``IMG_1.jpg``, ``IMG_1.heic``) are
+told apart by their ending (``IMG_1_jpg_restored.png``).  Files this tool wrote
+are never taken as photos.  A photo that fails is reported and the others carry
+on; it leaves no file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..errors import PhotoError, ScientistError
+from ..settings import Settings, load_settings
+from .outputs import output_format
+from .photo import FORMATS, MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES, SUPPORTED, is_raw, read_photo
+from .record import BatchItem, ProgressEvent, ProgressFn
+
+__all__ = ["Planned", "is_output_name", "plan_batch", "restore_many"]
+
+_OUTPUT_STEM = re.compile(r"_(restored|compare)(-\d+)?$")
+
+
+def is_output_name(path: Path) -> bool:
+    """Whether a file's name is one this tool gives its outputs (``x_restored.png``, ``x_compare-2.png``)."""
+    return bool(_OUTPUT_STEM.search(path.stem))
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One photo of a batch and what will happen to it."""
+
+    source: Path
+    name: str
+    restored: Path | None = None
+    comparison: Path | None = None
+    skip: str | None = None  # why it is skipped without being read
+    fail: str | None = None  # why it fails without being read
+    work: float = 0.0  # megapixels it puts through the network
+
+
+@dataclass(frozen=True)
+class _Found:
+    source: Path
+    root: Path | None  # the folder argument it was found in (None: named itself)
+    explicit: bool
+
+
+def _walk(folder: Path, recursive: bool, exclude: Path | None) -> tuple[list[Path], int, bool]:
+    """The folder's candidate files (sorted), how many other files were passed over, and whether it has subfolders."""
+    found: list[Path] = []
+    ignored = 0
+    has_subfolders = False
+    for top, dirs, files in os.walk(folder):
+        here = Path(top)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and (exclude is None or (here / d).resolve() != exclude))
+        if not recursive:
+            has_subfolders = bool(dirs)
+            dirs[:] = []
+        for name in sorted(files):
+            p = here / name
+            suffix = p.suffix.lower()
+            if name.startswith(".") or is_output_name(p) or suffix not in PHOTO_SUFFIXES | RAW_SUFFIXES:
+                ignored += not name.startswith(".")
+                continue
+            found.append(p)
+    return found, ignored, has_subfolders
+
+
+def _find(paths: Sequence[str | Path], recursive: bool, out_dir: Path | None) -> tuple[list[_Found], int]:
+    exclude = out_dir.resolve() if out_dir is not None else None
+    found: list[_Found] = []
+    ignored = 0
+    empty: list[str] = []
+    for arg in map(Path, paths):
+        if arg.is_dir():
+            files, n, subfolders = _walk(arg, recursive, exclude)
+            ignored += n
+            found += [_Found(p, arg, False) for p in files]
+            if not files:
+                empty.append(f"{arg}" + (" (add --recursive for its subfolders)" if subfolders else ""))
+        else:
+            found.append(_Found(arg, None, True))
+    if not found:
+        others = (f"; the {ignored} other file{'s there are' if ignored != 1 else ' there is'} not "
+                  f"{'photos' if ignored != 1 else 'a photo'} this tool reads ({SUPPORTED})") if ignored else ""
+        raise PhotoError(f"no photos found in {', '.join(empty) or 'the paths given'}{others}")
+    seen: set[Path] = set()
+    unique = []
+    for f in found:
+        key = f.source.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique, ignored
+
+
+def _target_folder(f: _Found, out_dir: Path | None) -> Path:
+    if out_dir is None:
+        return f.source.parent
+    if f.root is None:
+        return out_dir
+    return out_dir / (f.root.resolve().name or "root") / f.source.parent.relative_to(f.root)
+
+
+def _shown(f: _Found) -> str:
+    if f.root is None:
+        return str(f.source)
+    return str(Path(f.root.resolve().name or "root") / f.source.relative_to(f.root))
+
+
+def _work(path: Path, max_side: int | None) -> float:
+    """Megapixels the photo will put through the network, from its header (0 when unreadable)."""
+    from PIL import Image
+
+    from .photo import _register_heif
+
+    try:
+        _register_heif()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                w, h = im.size
+    except Exception:  # noqa: BLE001 - the photo's own reading reports what is wrong with it
+        return 0.0
+    if w * h > MAX_PIXELS:
+        return 0.0
+    if max_side and max(w, h) > max_side:
+        s = max_side / max(w, h)
+        w, h = round(w * s), round(h * s)
+    return w * h / 1e6
+
+
+def plan_batch(paths: Sequence[str | Path], *, recursive: bool = False, out_dir: str | Path | None = None,
+               fmt: str = "png", overwrite: bool = False, max_side: int | None = None) -> tuple[list[Planned], int]:
+    """The photos under ``paths`` and their outputs; and how many other files were passed over.
+
+    Raises :class:`PhotoError` when there is no photo at all.
+    """
+    out_dir = Path(out_dir) if out_dir is not None else None
+    found, ignored = _find(paths, recursive, out_dir)
+    suffix = FORMATS[fmt]
+    by_stem: dict[tuple[Path, str], int] = defaultdict(int)
+    for f in found:
+        if f.explicit or not is_raw(f.source):
+            by_stem[(_target_folder(f, out_dir), f.source.stem.casefold())] += 1
+    planned: list[Planned] = []
+    taken: dict[Path, str] = {}
+    for f in found:
+        name = _shown(f)
+        if f.explicit and not f.source.is_file():
+            planned.append(Planned(f.source, name, fail=f"{f.source}: no such file"))
+            continue
+        if not f.explicit and is_raw(f.source):
+            planned.append(Planned(f.source, name, skip=(
+                "a camera RAW file: export a JPEG or a 16-bit TIFF from the camera app or a raw converter "
+                "and restore that")))
+            continue
+        folder = _target_folder(f, out_dir)
+        stem = f.source.stem
+        if by_stem[(folder, stem.casefold())] > 1:
+            stem = f"{stem}_{f.source.suffix.lstrip('.').lower()}"
+        restored, comparison = folder / f"{stem}_restored{suffix}", folder / f"{stem}_compare.png"
+        key = restored.resolve()
+        if key in taken:
+            planned.append(Planned(f.source, name, fail=(
+                f"its output {restored} would be the same as that of {taken[key]}; restore it on its own")))
+            continue
+        taken[key] = name
+        if restored.exists() and not overwrite:
+            planned.append(Planned(f.source, name, restored, comparison, skip=f"already restored: {restored}"))
+            continue
+        planned.append(Planned(f.source, name, restored, comparison, work=_work(f.source, max_side)))
+    return planned, ignored
+
+
+def restore_many(
+    paths: Sequence[str | Path],
+    *,
+    recursive: bool = False,
+    out_dir: str | Path | None = None,
+    overwrite: bool = False,
+    image_format: str | None = None,
+    max_side: int | None = None,
+    progress: ProgressFn | None = None,
+    settings: Settings | None = None,
+    **options,
+) -> Iterator[BatchItem]:
+    """Restore every photo under ``paths``; yield one :class:`BatchItem` per photo, in order.
+
+    Photos whose restored image exists already are skipped (``overwrite`` redoes
+    them), so an interrupted run resumes where it stopped.  A photo that fails
+    is yielded as ``failed`` with its reason and the next one goes ahead.
+    ``options`` are those of :func:`~.run.run_demo` (``steps``, ``weights``,
+    ``strength``, ``quality``, ...); ``progress`` receives the demo's
+    :class:`ProgressEvent`\\ s marked with the photo, plus ``photo`` and
+    ``photo-end`` events.  Raises :class:`PhotoError` when there is no photo.
+    """
+    settings = settings or load_settings()
+    if options.get("out") is not None:
+        raise PhotoError("--out names a single output; for several photos or a folder use --out-dir")
+    options.pop("out", None)
+    options.pop("out_dir", None)
+    fmt = output_format(None, image_format, settings.output_format)
+    planned, _ = plan_batch(paths, recursive=recursive, out_dir=out_dir, fmt=fmt, overwrite=overwrite,
+                            max_side=max_side)
+    count = len(planned)
+    work_total = sum(p.work for p in planned)
+
+    def tell(kind: str, i: int, p: Planned, **fields) -> None:
+        if progress is not None:
+            progress(ProgressEvent(kind, name=p.name, index=i, count=count, work=p.work, work_total=work_total,
+                                   **fields))
+
+    for i, p in enumerate(planned):
+        if p.skip or p.fail:
+            item = BatchItem(input=str(p.source), name=p.name, status="skipped" if p.skip else "failed",
+                             reason=p.skip or p.fail, output=str(p.restored) if p.restored else None,
+                             comparison=str(p.comparison) if p.skip and p.restored else None)
+        else:
+            tell("photo", i, p)
+            item = _restore_one(p, i, count, work_total, fmt, max_side, progress, settings, options)
+        tell("photo-end", i, p, status=item.status, reason=item.reason or "",
+             elapsed=item.demo.seconds if item.demo else 0.0)
+        yield item
+
+
+def _restore_one(p: Planned, index: int, count: int, work_total: float, fmt: str, max_side: int | None,
+                 progress: ProgressFn | None, settings: Settings, options: dict) -> BatchItem:
+    try:  # a photo that cannot be read fails here, before the network (and torch) is loaded
+        read = read_photo(p.source)
+    except ScientistError as exc:
+        return BatchItem(input=str(p.source), name=p.name, status="failed", reason=str(exc))
+    from .run import run_demo
+
+    def marked(event: ProgressEvent) -> None:
+        progress(replace(event, name=p.name, index=index, count=count, work=p.work, work_total=work_total))
+
+    created = _make_folders(p.restored.parent)
+    done = False
+    try:
+        demo = run_demo(p.source, outputs=(p.restored, p.comparison), image_format=fmt, max_side=max_side,
+                        read=read, progress=marked if progress is not None else None, settings=settings, **options)
+        done = True
+    except Exception as exc:  # noqa: BLE001 - one bad photo must not stop the others; it is reported
+        reason = str(exc) if isinstance(exc, ScientistError) else (
+            f"internal error: {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        return BatchItem(input=str(p.source), name=p.name, status="failed", reason=reason)
+    finally:
+        if not done:
+            _remove_empty(created)
+    return BatchItem(input=str(p.source), name=p.name, status="restored", output=demo.output,
+                     comparison=demo.comparison, demo=demo)
+
+
+def _make_folders(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; returns those created, deepest first."""
+    missing = []
+    f = folder
+    while not f.exists():
+        missing.append(f)
+        f = f.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for f in folders:
+        try:
+            f.rmdir()
+        except OSError:
+            break

@@ -1,0 +1,264 @@
+"""Photos as people keep them: folders of mixed formats, metadata kept, resumable runs, strength."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+from PIL import ExifTags, Image
+
+from .helpers import DATE, digest, exif_bytes, exif_date, rgb_profile, run_cli, save_heic, save_png16
+
+
+def _dim(h, w, seed):
+    """A dim, grainy photo, 8-bit RGB."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w]
+    base = np.stack([x / w, y / h, 0.5 + 0 * x], -1) * 0.25
+    return (np.clip(base + rng.normal(0, 0.03, (h, w, 3)), 0, 1) * 255).round().astype(np.uint8)
+
+
+def _dim16(h, w, seed):
+    rng = np.random.default_rng(seed)
+    return (_dim(h, w, seed).astype(np.uint16) * 257 + rng.integers(0, 200, (h, w, 3))).astype(np.uint16)
+
+
+def _folder_of_20(root):
+    """20 photos as a phone and a scanner leave them: JPEGs with EXIF and a profile, 16-bit PNGs, HEICs, one
+    8-bit PNG in a subfolder, and one damaged file.  Returns {kind: [paths]}."""
+    kinds = {"jpeg": [], "png16": [], "heic": [], "png": [], "broken": []}
+    (root / "2023").mkdir(parents=True)
+    for i in range(8):
+        p = root / f"IMG_{i:04d}.jpg"
+        Image.fromarray(_dim(64 + 4 * i, 96 - 2 * i, i)).save(p, quality=90, exif=exif_bytes(6 if i % 2 else 1),
+                                                              icc_profile=rgb_profile())
+        kinds["jpeg"].append(p)
+    for i in range(5):
+        kinds["png16"].append(save_png16(root / "2023" / f"scan_{i}.png", _dim16(72, 88, 10 + i),
+                                         exif=exif_bytes(), icc=rgb_profile()))
+    for i in range(5):
+        kinds["heic"].append(save_heic(root / f"IMG_{i + 100:04d}.HEIC", _dim(80, 64, 20 + i),
+                                       exif=exif_bytes(6)))
+    p = root / "2023" / "screenshot.png"
+    Image.fromarray(_dim(70, 90, 30)).save(p)
+    kinds["png"].append(p)
+    good = root / "whole.jpg"
+    Image.fromarray(_dim(200, 200, 40)).save(good, quality=90)
+    broken = root / "broken.jpg"
+    broken.write_bytes(good.read_bytes()[:700])  # the header is fine, the pixels are cut off
+    good.unlink()
+    kinds["broken"].append(broken)
+    return kinds
+
+
+def _outputs(root):
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def test_folder_of_20_mixed_photos_restores_in_one_command_and_resumes(tmp_path):
+    import cv2
+
+    photos = tmp_path / "Phone"
+    kinds = _folder_of_20(photos)
+    every = [p for ps in kinds.values() for p in ps]
+    assert len(every) == 20
+    out = tmp_path / "restored"
+
+    code, stdout, lines = run_cli("restore", photos, "--recursive", "--out-dir", out, inputs=every)
+    assert code == 1, lines  # one photo failed; the 19 others were restored
+    assert "19 restored, 0 skipped, 1 failed of 20 photos" in stdout
+    assert "broken.jpg: the image is damaged or truncated" in stdout
+    assert any("broken.jpg" in ln and "failed" in ln for ln in lines)  # reported as it happened too
+    mirror = out / "Phone"
+    restored = sorted(mirror.rglob("*_restored.png"))
+    assert len(restored) == 19 and len(list(mirror.rglob("*_compare.png"))) == 19
+    assert not list(mirror.rglob("broken*")) and not list(out.rglob(".*"))  # nothing partial, no temporaries
+
+    for p in kinds["jpeg"] + kinds["heic"]:  # EXIF kept, Orientation 1: the pixels are upright
+        result = mirror / f"{p.stem}_restored.png"
+        assert exif_date(result) == DATE, result
+        with Image.open(result) as im, Image.open(p) as src:
+            assert im.getexif()[ExifTags.Base.Orientation] == 1
+            upright = src.size[::-1] if p.suffix == ".jpg" and src.getexif().get(274) == 6 else src.size
+            assert im.size == upright
+    for p in kinds["jpeg"] + kinds["png16"]:  # the profile embedded unchanged
+        rel = p.relative_to(photos)
+        with Image.open(mirror / rel.parent / f"{p.stem}_restored.png") as im:
+            assert im.info.get("icc_profile") == rgb_profile()
+    for p in kinds["png16"]:  # 16 bits in, 16 bits out
+        deep = cv2.imread(str(mirror / "2023" / f"{p.stem}_restored.png"), cv2.IMREAD_UNCHANGED)
+        assert deep.dtype == np.uint16 and np.any(deep % 257)
+    assert (mirror / "2023" / "screenshot_restored.png").is_file()
+
+    before = digest(_outputs(out))
+    start = time.perf_counter()
+    code, stdout, lines = run_cli("restore", photos, "--recursive", "--out-dir", out, inputs=every)
+    seconds = time.perf_counter() - start
+    assert code == 1 and "0 restored, 19 skipped, 1 failed of 20 photos" in stdout
+    assert seconds < 5, seconds
+    assert digest(_outputs(out)) == before  # the earlier results are left as they are
+
+
+def test_same_stem_photos_beside_each_other_and_a_rerun(tmp_path):
+    Image.fromarray(_dim(40, 48, 1)).save(tmp_path / "IMG_1.jpg", quality=90)
+    save_heic(tmp_path / "IMG_1.heic", _dim(40, 48, 2))
+    Image.fromarray(_dim(40, 48, 3)).save(tmp_path / "IMG_2.png")
+    inputs = sorted(tmp_path.iterdir())
+    code, stdout, lines = run_cli("restore", *inputs, inputs=inputs)
+    assert code == 0, lines
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["IMG_1.heic", "IMG_1.jpg", "IMG_1_heic_compare.png", "IMG_1_heic_restored.png",
+                     "IMG_1_jpg_compare.png", "IMG_1_jpg_restored.png", "IMG_2.png", "IMG_2_compare.png",
+                     "IMG_2_restored.png"]
+    # the folder itself: outputs of this tool are never taken as photos, and all three are done already
+    code, stdout, lines = run_cli("restore", tmp_path, inputs=inputs)
+    assert code == 0 and "0 restored, 3 skipped, 0 failed of 3 photos" in stdout, stdout
+    code, stdout, lines = run_cli("restore", tmp_path, "--overwrite", "--json", inputs=inputs)
+    assert code == 0 and [i["status"] for i in json.loads(stdout)] == ["restored"] * 3
+
+
+def test_subfolders_only_with_recursive_and_raw_files_are_skipped(tmp_path):
+    (tmp_path / "trip" / "day1").mkdir(parents=True)
+    Image.fromarray(_dim(40, 48, 1)).save(tmp_path / "trip" / "day1" / "a.jpg")
+    (tmp_path / "trip" / "day1" / "a.dng").write_bytes(b"II*\x00" + b"\x00" * 32)
+    (tmp_path / "trip" / "notes.txt").write_text("not a photo")
+    code, _, lines = run_cli("restore", tmp_path / "trip", "--out-dir", tmp_path / "out")
+    assert code == 2 and "no photos found" in lines[-1] and "--recursive" in lines[-1]
+    code, stdout, lines = run_cli("restore", tmp_path / "trip", "-r", "--out-dir", tmp_path / "out", "--json")
+    assert code == 0, lines
+    items = {i["name"]: i for i in json.loads(stdout)}
+    assert items["trip/day1/a.jpg"]["status"] == "restored"
+    assert items["trip/day1/a.dng"]["status"] == "skipped" and "camera RAW" in items["trip/day1/a.dng"]["reason"]
+    assert (tmp_path / "out" / "trip" / "day1" / "a_restored.png").is_file()
+
+
+def test_out_names_one_output_only(tmp_path):
+    for n in (1, 2):
+        Image.fromarray(_dim(20, 24, n)).save(tmp_path / f"{n}.png")
+    code, _, lines = run_cli("restore", tmp_path / "1.png", tmp_path / "2.png", "--out", tmp_path / "x.png")
+    assert code == 2 and len(lines) == 1 and "--out-dir" in lines[0]
+
+
+def test_a_photo_that_fails_while_saving_leaves_nothing(tmp_path, monkeypatch):
+    import scientist.restore.run as run
+
+    real = run.write_image_atomic
+
+    def failing(img, path, **kwargs):
+        if path.name == "b_restored.png":
+            raise OSError("disk full")
+        return real(img, path, **kwargs)
+
+    monkeypatch.setattr(run, "write_image_atomic", failing)
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    Image.fromarray(_dim(20, 24, 1)).save(tmp_path / "in" / "a.png")
+    Image.fromarray(_dim(20, 24, 2)).save(tmp_path / "in" / "sub" / "b.png")
+    code, stdout, lines = run_cli("restore", tmp_path / "in", "-r", "--out-dir", tmp_path / "out")
+    assert code == 1 and "1 restored, 0 skipped, 1 failed" in stdout
+    assert "internal error: OSError: disk full" in stdout
+    assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*")) == [
+        "in", "in/a_compare.png", "in/a_restored.png"]  # no comparison and no folder left for b
+
+
+def test_library_restore_many_yields_records_and_progress(tmp_path, fake_sci):
+    Image.fromarray(_dim(30, 40, 1)).save(tmp_path / "a.png")
+    (tmp_path / "b.jpg").write_text("not a photo")
+    events = []
+    items = list(fake_sci.restore_many([tmp_path / "a.png", tmp_path / "b.jpg"], out_dir=tmp_path / "out",
+                                       progress=events.append, strength=0.5))
+    assert [i.status for i in items] == ["restored", "failed"]
+    assert items[0].demo.strength == 0.5 and items[0].output.endswith("a_restored.png")
+    assert "not an image" in items[1].reason
+    kinds = [(e.kind, e.index) for e in events if e.kind in ("photo", "start", "done", "photo-end")]
+    assert kinds == [("photo", 0), ("start", 0), ("done", 0), ("photo-end", 0), ("photo", 1), ("photo-end", 1)]
+    assert all(e.count == 2 and e.name for e in events)
+    assert events[0].work == pytest.approx(30 * 40 / 1e6) and events[0].work_total == events[0].work
+
+
+def test_batch_progress_on_a_terminal_shows_both_bars():
+    import io
+
+    from rich.console import Console
+
+    from scientist.progress import BatchProgress
+    from scientist.restore.record import ProgressEvent
+
+    out = io.StringIO()
+    bar = BatchProgress(console=Console(file=out, force_terminal=True, width=120))
+    common = {"count": 2, "work_total": 3.0}
+    bar(ProgressEvent("photo", name="a.jpg", index=0, work=1.0, **common))
+    bar(ProgressEvent("start", 0, 4, name="a.jpg", index=0, work=1.0, **common))
+    bar(ProgressEvent("tile", 2, 4, name="a.jpg", index=0, work=1.0, **common))
+    bar(ProgressEvent("photo-end", name="a.jpg", index=0, work=1.0, status="restored", elapsed=1.5, **common))
+    bar(ProgressEvent("photo", name="b.jpg", index=1, work=2.0, **common))
+    bar(ProgressEvent("photo-end", name="b.jpg", index=1, work=2.0, status="failed", reason="b.jpg: damaged",
+                      **common))
+    text = out.getvalue()
+    assert "all photos" in text and "2/4 tiles" in text and "1/2 photos" in text and "ETA" in text
+    assert "[1/2] a.jpg: restored in 1.5 s" in text and "[2/2] b.jpg: failed (b.jpg: damaged)" in text
+    assert bar._bar is None  # stopped after the last photo
+
+
+def test_strength_blends_the_restoration_with_the_brightened_photo(tmp_path):
+    from scientist.restore.degrade import apply_gain, auto_exposure_gain
+    from scientist.restore.photo import read_photo
+    from scientist.restore.run import run_demo
+
+    photo = tmp_path / "dim.png"
+    Image.fromarray(_dim(40, 56, 5)).save(photo)
+    results = {}
+    for s in (0.0, 0.5, 1.0):
+        demo = run_demo(photo, strength=s, out_dir=tmp_path)
+        assert demo.strength == s
+        results[s] = read_photo(demo.output)[0]
+    img, _ = read_photo(photo)
+    brightened = apply_gain(img, auto_exposure_gain(img))
+    assert np.abs(results[0.0] - brightened).max() <= 1 / 255
+    assert np.abs(results[0.5] - (results[0.0] + results[1.0]) / 2).max() <= 1.5 / 255
+    assert np.abs(results[1.0] - results[0.0]).mean() > 1 / 255  # the network did change something
+
+
+def test_output_formats_and_quality_through_the_cli(tmp_path):
+    photo = tmp_path / "IMG_7.jpg"
+    Image.fromarray(_dim(40, 56, 7)).save(photo, quality=90, exif=exif_bytes(), icc_profile=rgb_profile())
+    code, stdout, lines = run_cli("restore", photo, "--format", "jpg", "--quality", "80", "--json", inputs=[photo])
+    assert code == 0, lines
+    demo = json.loads(stdout)
+    assert demo["output"].endswith("IMG_7_restored.jpg") and demo["format"] == "jpg"
+    assert demo["metadata"] == ["exif", "icc"] and demo["bit_depth"] == 8
+    with Image.open(demo["output"]) as im:
+        assert im.format == "JPEG" and im.info.get("icc_profile") == rgb_profile()
+    assert exif_date(demo["output"]) == DATE
+    code, _, lines = run_cli("restore", photo, "--out", tmp_path / "x.tif", inputs=[photo])
+    assert code == 0, lines
+    with Image.open(tmp_path / "x.tif") as im:
+        assert im.format == "TIFF"
+    code, _, lines = run_cli("restore", photo, "--out", tmp_path / "y.tif", "--format", "png", inputs=[photo])
+    assert code == 2 and "the name says tiff" in lines[-1]
+    code, _, lines = run_cli("restore", photo, "--strength", "1.5", inputs=[photo])
+    assert code == 2
+
+
+def test_ask_takes_the_demo_options_and_keeps_its_own_format():
+    code, out, _ = run_cli("ask", "--help")
+    assert code == 0
+    assert "--image-format" in out and "--strength" in out and "--quality" in out and "md (default)" in out
+    code, out, _ = run_cli("restore", "--help")
+    assert "--format" in out and "--recursive" in out
+
+
+def test_readme_restore_many_example_runs(tmp_path, monkeypatch, capsys):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## Photos as people keep them", 1)[1].split("\n## ", 1)[0]
+    (example,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    (tmp_path / "Trip" / "day1").mkdir(parents=True)
+    Image.fromarray(_dim(24, 32, 1)).save(tmp_path / "Trip" / "day1" / "IMG_1.jpg")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example, "README restore_many example", "exec"), {})
+    assert capsys.readouterr().out.split() == ["restored", "Trip/day1/IMG_1.jpg",
+                                               "Restored/Trip/day1/IMG_1_restored.png"]
