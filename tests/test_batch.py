@@ -202,7 +202,8 @@ def test_batch_progress_on_a_terminal_shows_both_bars():
 
 
 def test_strength_blends_the_restoration_with_the_brightened_photo(tmp_path):
-    from scientist.restore.degrade import apply_gain, auto_exposure_gain
+    from scientist.restore.degrade import apply_gain
+    from scientist.restore.exposure import estimate_gain
     from scientist.restore.photo import read_photo
     from scientist.restore.run import run_demo
 
@@ -214,7 +215,7 @@ def test_strength_blends_the_restoration_with_the_brightened_photo(tmp_path):
         assert demo.strength == s
         results[s] = read_photo(demo.output)[0]
     img, _ = read_photo(photo)
-    brightened = apply_gain(img, auto_exposure_gain(img))
+    brightened = apply_gain(img, estimate_gain(img))
     assert np.abs(results[0.0] - brightened).max() <= 1 / 255
     assert np.abs(results[0.5] - (results[0.0] + results[1.0]) / 2).max() <= 1.5 / 255
     assert np.abs(results[1.0] - results[0.0]).mean() > 1 / 255  # the network did change something
