@@ -30,7 +30,7 @@ from scientist.restore.blend import restore_array
 from scientist.restore.mimo_unet import VARIANTS
 from scientist.restore.precision import cpu_bf16_native
 from scientist.restore.runners import Runner, make_runner
-from scientist.restore.tiles import DEFAULT_MEMORY_MB, plan_tiles, tile_pixels_for
+from scientist.restore.tiles import DEFAULT_MEMORY_MB, plan_tiles, tile_pixels
 from scientist.restore.weights import load_model
 
 
@@ -89,7 +89,7 @@ def main() -> None:
             }
             for precision, runner_key in (("fp32", "fp32: onnxruntime, whole frame"),
                                           ("bf16", "bf16: channels-last, whole frame")):
-                plan = plan_tiles(h, w, max_pixels=tile_pixels_for(DEFAULT_MEMORY_MB, precision))
+                plan = plan_tiles(h, w, max_pixels=tile_pixels(DEFAULT_MEMORY_MB, precision, "cpu"))
                 label = f"{precision}: the demo's plan, {plan.count} tiles of {plan.tile_h}x{plan.tile_w}"
                 paths[label] = (paths[runner_key][0], plan)
             outputs, times = {}, {label: [] for label in paths}

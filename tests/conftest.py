@@ -42,6 +42,15 @@ def fake_embedder():
     return HashEmbedder()
 
 
+@pytest.fixture
+def fake_cli_embedder(monkeypatch, fake_embedder):
+    """Make the CLI's Scientist use the hash embedder (for CLI tests of logic, not of meaning)."""
+    import scientist.core as core
+
+    monkeypatch.setattr(core, "Embedder", lambda *args, **kwargs: fake_embedder)
+    return fake_embedder
+
+
 @pytest.fixture(scope="session")
 def fake_sci(cache_dir, fake_embedder):
     """A Scientist over the packaged corpus with the hash embedder."""

@@ -64,6 +64,18 @@ def to_u8(a):
     return (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
 
 
+def strings_in(obj):
+    """Every string inside a JSON-like value (dicts and lists walked), e.g. to find every link in a result."""
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from strings_in(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from strings_in(v)
+
+
 def digest(paths) -> dict[str, str]:
     out = {}
     for p in paths:

@@ -11,26 +11,16 @@ from scientist.errors import QuestionError
 from scientist.guard import find_urls
 
 from .conftest import DATA, FIXTURES
+from .helpers import strings_in
 
 MIMO_PAPER = ("https://openaccess.thecvf.com/content/ICCV2021/papers/"
               "Cho_Rethinking_Coarse-To-Fine_Approach_in_Single_Image_Deblurring_ICCV_2021_paper.pdf")
 MIMO_CODE = "https://github.com/chosj95/MIMO-UNet"
 
 
-def _strings(obj):
-    if isinstance(obj, str):
-        yield obj
-    elif isinstance(obj, dict):
-        for v in obj.values():
-            yield from _strings(v)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from _strings(v)
-
-
 def _all_urls(answer) -> set[str]:
     """Every link in every string field of the answer (markdown and text included)."""
-    return {u for s in _strings(answer.model_dump()) for u in find_urls(s)}
+    return {u for s in strings_in(answer.model_dump()) for u in find_urls(s)}
 
 
 def test_seed_question_names_the_task_and_the_mismatch(seed_answer):

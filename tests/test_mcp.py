@@ -27,7 +27,7 @@ from scientist.ingest import read_seed
 from scientist.restore.record import Demo
 
 from .conftest import FIXTURES
-from .helpers import digest, run_cli, to_u8
+from .helpers import digest, run_cli, strings_in, to_u8
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 TOOLS = {"ask_scientist", "restore_photo", "grounded_prompt", "verify_answer"}
@@ -44,21 +44,10 @@ def _with_client(server, fn, **client_options):
     return anyio.run(main)
 
 
-def _strings(obj):
-    if isinstance(obj, str):
-        yield obj
-    elif isinstance(obj, dict):
-        for v in obj.values():
-            yield from _strings(v)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from _strings(v)
-
-
 def _urls(result) -> set[str]:
     """Every link anywhere in a tool result: its text blocks and its structured content."""
     texts = [c.text for c in result.content if c.type == "text"]
-    return {u for t in [*texts, *_strings(result.structured_content or {})] for u in find_urls(t)}
+    return {u for t in [*texts, *strings_in(result.structured_content or {})] for u in find_urls(t)}
 
 
 def _photo(path: Path, h=60, w=90, seed=0) -> Path:

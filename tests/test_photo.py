@@ -120,7 +120,8 @@ def test_preview_jpeg_fits_its_budget(tmp_path):
 # ---------------------------------------------------------------- photos as people keep them
 from PIL import ExifTags  # noqa: E402
 
-from scientist.restore.photo import _orient, exif_for_output, write_image_atomic  # noqa: E402
+from scientist.restore.photo import _orient  # noqa: E402
+from scientist.restore.save import exif_for_output, write_image_atomic  # noqa: E402
 
 from .helpers import DATE, exif_bytes, exif_date, rgb_profile, save_heic, save_png16  # noqa: E402
 
@@ -224,3 +225,22 @@ def test_a_profile_for_another_colour_model_is_not_carried(tmp_path):
     path = tmp_path / "lab.png"
     Image.fromarray(_u8(_photo())).save(path, icc_profile=lab)
     assert read_photo(path)[1]["icc_profile"] is None
+
+
+@pytest.mark.parametrize("dtype", ["float", "uint8"])
+def test_noise_estimate_agrees_with_scikit_image(dtype):
+    """The demo's noise figure is scikit-image's estimate_sigma, computed without importing it."""
+    from skimage.restoration import estimate_sigma
+
+    from scientist.restore.compare import noise_sigma
+
+    rng = np.random.default_rng(3)
+    img = np.clip(rng.random((300, 900, 3)) * 0.6 + rng.normal(0, 0.04, (300, 900, 3)), 0, 1).astype(np.float32)
+    img[:40] = 0.5  # a flat band: zero detail coefficients are left out by both
+    if dtype == "uint8":
+        img = (img * 255).round().astype(np.uint8)
+    as_float = img.astype(np.float32) / 255 if dtype == "uint8" else img
+    y0, x0 = 0, (900 - 768) // 2
+    expected = float(estimate_sigma(as_float[y0:, x0 : x0 + 768], channel_axis=-1, average_sigmas=True)) * 255
+    assert noise_sigma(img) == pytest.approx(expected, abs=1e-4)
+    assert noise_sigma(np.zeros((4, 4, 3), np.float32)) == 0.0

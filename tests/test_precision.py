@@ -10,7 +10,7 @@ from scientist.errors import ScientistError
 from scientist.restore.blend import restore_array
 from scientist.restore.precision import choose_precision, cpu_bf16_native
 from scientist.restore.runners import make_runner
-from scientist.restore.tiles import BYTES_PER_PIXEL, plan_tiles, tile_pixels_for
+from scientist.restore.tiles import BYTES_PER_PIXEL, CPU_MAX_TILE_PIXELS, plan_tiles, tile_pixels, tile_pixels_for
 from scientist.restore.weights import load_model
 
 CPU, CUDA = torch.device("cpu"), torch.device("cuda")
@@ -43,6 +43,16 @@ def test_bf16_runs_in_pytorch_only_and_plans_bigger_tiles():
     assert BYTES_PER_PIXEL["bf16"] < BYTES_PER_PIXEL["fp32"]
     assert plan_tiles(720, 1280, max_pixels=tile_pixels_for(768, "bf16")).count < \
         plan_tiles(720, 1280, max_pixels=tile_pixels_for(768, "fp32")).count
+
+
+def test_cpu_bf16_tiles_are_capped_where_larger_ones_run_slower_and_gpus_are_not():
+    cap = CPU_MAX_TILE_PIXELS["bf16"]
+    assert tile_pixels(768, "bf16", "cpu") == cap < tile_pixels_for(768, "bf16")
+    assert tile_pixels(768, "bf16", "cuda") == tile_pixels_for(768, "bf16")
+    assert tile_pixels(768, "fp32", "cpu") == tile_pixels_for(768, "fp32")  # memory is the limit there
+    assert tile_pixels(100, "bf16", "cpu") == tile_pixels_for(100, "bf16")  # and a small budget still rules
+    plan = plan_tiles(3000, 4000, max_pixels=tile_pixels(768, "bf16", "cpu"))
+    assert plan.tile_h * plan.tile_w <= cap
 
 
 def test_bf16_output_is_within_2_of_255_of_fp32_on_a_real_photo():

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scientist.restore import speed
 from scientist.restore.blend import restore_array
 from scientist.restore.mimo_unet import MIMOUNet
-from scientist.restore.photo import to_u8
+from scientist.restore.save import to_u8
 from scientist.restore.tiles import DEFAULT_MEMORY_MB, DEFAULT_OVERLAP, plan_tiles, tile_pixels_for
 
 

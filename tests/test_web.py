@@ -48,7 +48,8 @@ class FakeRestore:
         self.fail = fail
 
     def __call__(self, photo: Path, folder: Path, progress) -> Demo:
-        from scientist.restore.photo import read_photo, write_png_atomic
+        from scientist.restore.photo import read_photo
+        from scientist.restore.save import write_png_atomic
 
         img, _ = read_photo(photo)
         h, w, _ = img.shape

@@ -27,8 +27,9 @@ from pathlib import Path
 from ..errors import PhotoError, ScientistError
 from ..settings import Settings, load_settings
 from .outputs import output_format
-from .photo import FORMATS, MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES, SUPPORTED, is_raw, read_photo
+from .photo import MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES, SUPPORTED, is_raw, read_photo
 from .record import BatchItem, ProgressEvent, ProgressFn
+from .save import FORMATS
 
 __all__ = ["Planned", "is_output_name", "plan_batch", "restore_many"]
 

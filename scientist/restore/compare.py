@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .photo import to_u8
+from .save import to_u8
 
 __all__ = ["comparison_image", "crop_boxes", "mean_brightness", "noise_sigma", "preview_jpeg"]
 
@@ -22,20 +22,33 @@ def _as_float(a: np.ndarray) -> np.ndarray:
     return a.astype(np.float32) / 255 if a.dtype == np.uint8 else a
 
 
+#: The 75th percentile of the standard normal distribution: median(|x|) of N(0, sigma^2) noise is sigma times this.
+_NORMAL_Q75 = 0.6744897501960817
+
+
 def noise_sigma(img: np.ndarray) -> float:
-    """No-reference noise estimate (wavelet, scikit-image) on a central crop, 0-255 scale.
+    """No-reference noise estimate on a central crop, 0-255 scale: Donoho and Johnstone's robust median
+    estimator (median |diagonal detail coefficient| of a one-level db2 wavelet transform / 0.6745, zeros left
+    out), per channel and averaged, as scikit-image's ``estimate_sigma`` computes it.  Done here with
+    PyWavelets directly because importing ``skimage.restoration`` costs 0.4 s (it loads ``scipy.stats``)
+    in every ``scientist restore``; a test checks both agree.
 
     ``img``: float RGB in [0, 1] or 8-bit RGB.
     """
-    from skimage.restoration import estimate_sigma
+    import pywt
 
     h, w, _ = img.shape
     s = 768
     y0, x0 = max(0, (h - s) // 2), max(0, (w - s) // 2)
-    crop = _as_float(img[y0 : y0 + s, x0 : x0 + s])
+    crop = _as_float(img[y0 : y0 + s, x0 : x0 + s]).astype(np.float64)
     if min(crop.shape[:2]) < 8:
         return 0.0
-    return float(estimate_sigma(crop, channel_axis=-1, average_sigmas=True)) * 255
+    sigmas = []
+    for c in range(crop.shape[2]):
+        diagonal = pywt.dwtn(crop[..., c], "db2")["dd"]
+        diagonal = np.abs(diagonal[diagonal != 0])
+        sigmas.append(float(np.median(diagonal)) / _NORMAL_Q75 if diagonal.size else 0.0)
+    return float(np.mean(sigmas)) * 255
 
 
 def mean_brightness(img: np.ndarray) -> float:

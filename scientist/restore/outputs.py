@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from ..errors import OutputError
-from .photo import FORMATS, format_for_suffix
+from .save import FORMATS, format_for_suffix
 
 __all__ = ["check_outputs", "free_name", "output_format", "output_paths"]
 

@@ -27,11 +27,12 @@ from .degrade import apply_gain
 from .exposure import estimate_gain
 from .mimo_unet import MIMOUNet
 from .outputs import check_outputs, output_format, output_paths
-from .photo import FORMATS, exif_for_output, read_photo, to_u8, write_image_atomic
+from .photo import read_photo
 from .precision import choose_precision
 from .record import Demo, ProgressEvent, ProgressFn
+from .save import FORMATS, exif_for_output, to_u8, write_image_atomic
 from .speed import known_speed, prior_seconds, probe_speed, remember_speed, speed_key
-from .tiles import TilePlan, plan_tiles, tile_pixels_for
+from .tiles import TilePlan, plan_tiles, tile_pixels
 from .weights import LoadedModel, load_model
 
 __all__ = ["DEFAULT_STEPS", "KNOWN_OPS", "OpStep", "choose_device", "memory_budget_mb", "run_demo"]
@@ -246,7 +247,7 @@ def memory_budget_mb(device: torch.device, settings: Settings) -> float:
 def _plan_for(img: np.ndarray, tile: int | None, loaded: LoadedModel, settings: Settings, device: torch.device,
               precision: str) -> TilePlan:
     return plan_tiles(img.shape[0], img.shape[1], tile, overlap=settings.tile_overlap,
-                      max_pixels=tile_pixels_for(memory_budget_mb(device, settings), precision),
+                      max_pixels=tile_pixels(memory_budget_mb(device, settings), precision, device.type),
                       multiple=loaded.variant.cls.size_multiple)
 
 

@@ -19,14 +19,18 @@ from ..errors import ScientistError
 from ..settings import Settings
 from .mimo_unet import MIMOUNet
 
-__all__ = ["BYTES_PER_PIXEL", "DEFAULT_MEMORY_MB", "DEFAULT_OVERLAP", "TilePlan", "plan_tiles", "round_up",
-           "tile_input", "tile_pixels_for"]
+__all__ = ["BYTES_PER_PIXEL", "CPU_MAX_TILE_PIXELS", "DEFAULT_MEMORY_MB", "DEFAULT_OVERLAP", "TilePlan",
+           "plan_tiles", "round_up", "tile_input", "tile_pixels", "tile_pixels_for"]
 
 #: Working memory per input pixel of one forward pass (bytes), by precision.  fp32: measured 2,584
 #: (MIMO-UNet) and 2,590 (MIMO-UNet+) with onnxruntime, 2,756 and 2,720 with PyTorch, at 512 px on CPU;
 #: bf16 with channels-last: 1,271-1,285 (MIMO-UNet, 512 and 1024 px) and 1,351 (MIMO-UNet+, 768 px).
 #: fp16 on CUDA is taken to be as small as bf16.
 BYTES_PER_PIXEL = {"fp32": 2_800, "bf16": 1_400, "fp16": 1_400}
+#: Largest tile (pixels) worth running on a CPU, by precision, whatever memory allows.  bfloat16 on an AMD EPYC
+#: (Zen 4, 2 cores) ran 5.1-5.4 s/MP up to 720x656 (472k px) but 6.0-6.4 s/MP at 768x704 and 776x696
+#: (540k px; the activations no longer fit the caches), so a few more tiles cost less than the overlap they add.
+CPU_MAX_TILE_PIXELS = {"bf16": 480_000}
 #: Defaults of the overlap (pixels) and of the working-memory budget (MiB), defined in the settings.
 #: Overlap measured on a heavy-noise crop: 32 px gives a mean difference to the untiled result
 #: of 0.37/255 against 0.32/255 for 64 px, at a third less overlap cost.
@@ -122,6 +126,15 @@ def tile_pixels_for(memory_mb: float, precision: str = "fp32") -> int:
     """Largest tile (in pixels) whose forward pass in ``precision`` fits a working-memory budget of ``memory_mb``
     MiB (both MIMO-UNet variants need about the same memory per pixel)."""
     return int(memory_mb * 2**20 // BYTES_PER_PIXEL[precision])
+
+
+def tile_pixels(memory_mb: float, precision: str, device_type: str) -> int:
+    """Largest tile (pixels) to plan: what the memory budget allows, capped on CPUs where larger tiles
+    run slower per pixel (:data:`CPU_MAX_TILE_PIXELS`)."""
+    most = tile_pixels_for(memory_mb, precision)
+    if device_type == "cpu":
+        most = min(most, CPU_MAX_TILE_PIXELS.get(precision, most))
+    return most
 
 
 def tile_input(crop: np.ndarray, multiple: int = MIMOUNet.size_multiple) -> np.ndarray:

@@ -290,7 +290,8 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
 def _receive(upload: UploadFile, job: Job) -> None:
     """Store the upload under the job's own name, check it by its content, and keep an 8-bit copy for the page."""
     from ..fileio import atomic_path
-    from ..restore.photo import read_photo, write_png_atomic
+    from ..restore.photo import read_photo
+    from ..restore.save import write_png_atomic
 
     with atomic_path(job.photo, mkdir=False) as tmp:
         with open(tmp, "wb") as out:

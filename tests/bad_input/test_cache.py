@@ -68,12 +68,12 @@ def test_unwritable_cache_works_and_says_so_once(tmp_path):
     assert sum("not writable" in str(w.message) for w in caught) == 1
 
 
-def test_cli_with_unwritable_cache(tmp_path, monkeypatch):
+def test_cli_with_unwritable_cache(tmp_path, monkeypatch, fake_cli_embedder):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     monkeypatch.setenv("SCIENTIST_CACHE", str(blocker / "cache"))
     code, out, lines = run_cli("ask", "how does it reduce noise?")
-    assert code == 0 and "## 1. The task" in out
+    assert code == 0 and out.startswith("# how does it reduce noise?")  # an answer (the hash embedder's)
     assert sum("not writable" in ln for ln in lines) == 1
 
 

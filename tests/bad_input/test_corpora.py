@@ -26,7 +26,7 @@ def test_malformed_catalogs(tmp_path, name, content, match):
     assert_one_line_error(code, lines, match)
 
 
-def test_unsafe_links_are_never_rendered(tmp_path):
+def test_unsafe_links_are_never_rendered(tmp_path, fake_cli_embedder):
     path = tmp_path / "c.json"
     record = {"name": "DenoiseNet", "github": "javascript:alert(1)", "paper": "file:///etc/passwd",
               "summary": "A network that removes noise from photos."}

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from scientist.errors import OutputError
-from scientist.restore.photo import write_png_atomic
+from scientist.restore.save import write_png_atomic
 
 from ..helpers import assert_one_line_error, run_cli
 
