@@ -95,3 +95,25 @@ def test_usage_errors_exit_2():
     assert code == 2
     code, _, _ = run_cli("no-such-command")
     assert code == 2
+
+
+def test_large_catalogs_embed_sentences_when_first_quoted(tmp_path, monkeypatch):
+    """Above SENTENCES_AT_BUILD_MAX records the build skips sentence vectors; quoting gets the same ones later."""
+    import numpy as np
+
+    import scientist.index as index_module
+
+    corpus = load_corpus(include_user=False)
+    embedder = HashEmbedder()
+    eager = Index.open(corpus, embedder, tmp_path / "eager")
+    monkeypatch.setattr(index_module, "SENTENCES_AT_BUILD_MAX", 1)
+    lazy = Index.open(corpus, embedder, tmp_path / "lazy")
+    assert eager.sentences_built and not lazy.sentences_built and len(lazy.seg_vecs) == 0
+    quoted = [i for i, r in enumerate(corpus.records) if r.segments()]
+    assert quoted, "the packaged corpus has records with several sentences"
+    for i in quoted:
+        assert np.allclose(lazy.record_vectors(i), eager.record_vectors(i))
+        assert lazy.record_vectors(i) is lazy.record_vectors(i)  # embedded once, then kept
+    reopened = Index.open(corpus, embedder, tmp_path / "lazy")  # from the cache: still lazy, still answers
+    assert not reopened.sentences_built and np.allclose(reopened.record_vectors(quoted[0]),
+                                                        eager.record_vectors(quoted[0]))
