@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import base64
 import inspect
+import io
 import json
 import logging
+import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -323,5 +325,15 @@ def serve(server: MCPServer) -> None:
 
     While serving, the SDK points file descriptor 1 at stderr, so stray output of
     other libraries (prints, progress bars, C code) cannot corrupt the protocol.
+    Python's ``sys.stdout`` is made unbuffered for that time: a print would otherwise
+    wait in its buffer (when stdout is a pipe and PYTHONUNBUFFERED is not set) and be
+    flushed at exit, after the SDK has pointed descriptor 1 back at the client.
     """
-    server.run("stdio")
+    original = sys.stdout
+    original.flush()
+    sys.stdout = io.TextIOWrapper(io.FileIO(original.fileno(), "w", closefd=False), encoding=original.encoding,
+                                  errors=original.errors, write_through=True)
+    try:
+        server.run("stdio")
+    finally:
+        sys.stdout = original
