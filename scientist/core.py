@@ -128,15 +128,11 @@ class Scientist:
                 self._title_index = (titles, max((len(t.split()) for t in titles), default=0))
             return self._title_index
 
-    def classify(self, question: str) -> TaskResult:
-        """The question's task and its runner-up, with calibrated confidences."""
-        qvec, probs, _, _ = self._score(clean_question(question))
-        return judge.classify(probs, self.index.tasks.cosines(qvec), self._label, self.settings)
-
     def retrieve(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """The best records for a question and their cosine scores, in the order answers list them."""
         _, probs, cosines, named = self._score(clean_question(question))
-        order = judge.rank(cosines, self.index.record_tasks, probs, self.settings, named)
+        index = self.index
+        order = judge.rank(cosines, index.record_tasks, probs, self.settings, named, index.task_matrix)
         return [(self.corpus.records[i], float(cosines[i])) for i in order[: k or self.settings.k]]
 
     def _label(self, task_id: str) -> str:
@@ -187,7 +183,8 @@ class Scientist:
             index = self.index
         qvec, probs, cosines, named = self._score(q)
         task = judge.classify(probs, index.tasks.cosines(qvec), self._label, self.settings)
-        order = judge.rank(cosines, index.record_tasks, probs, self.settings, named)[: k or self.settings.k]
+        order = judge.rank(cosines, index.record_tasks, probs, self.settings, named,
+                           index.task_matrix)[: k or self.settings.k]
         refs = [self._reference(self.corpus.records[i], float(cosines[i]), task, qvec) for i in order]
         return qvec, task, refs, judge.in_scope(task, refs, self.settings)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +12,7 @@ import yaml
 from . import yamlio
 from .errors import CorpusError
 from .fileio import write_atomic
-from .ingest import load_records, parse_catalog
+from .ingest import _norm, load_records, parse_catalog
 from .paths import data_path
 from .records import Record, Task
 from .settings import Settings, load_settings
@@ -107,6 +106,11 @@ class Corpus:
         self.records = unique
         self._by_id = seen
         self._tasks_by_id = {t.id: t for t in self.tasks}
+        #: normalised code, id, label or alias -> the tasks it names, in taxonomy order
+        self._tasks_by_name: dict[str, list[str]] = {}
+        for t in self.tasks:
+            for name in dict.fromkeys(_norm(c) for c in [*t.categories, t.id, t.label, *t.aliases]):
+                self._tasks_by_name.setdefault(name, []).append(t.id)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -121,9 +125,7 @@ class Corpus:
         """Task ids a catalog category names: tasks listing the code, or whose id, label or alias it is."""
         if not category:
             return []
-        key = _norm(category)
-        return [t.id for t in self.tasks
-                if key in {_norm(c) for c in [*t.categories, t.id, t.label, *t.aliases]}]
+        return list(self._tasks_by_name.get(_norm(category), ()))
 
     def allowed_urls(self) -> set[str]:
         """Every link a record of this corpus carries: the only links an answer may show."""
@@ -155,10 +157,6 @@ class Corpus:
                 rec = rec.model_copy(update=update)
             enriched.append(rec)
         return Corpus(enriched, self.tasks, self.sources, self.vocabulary, self.context)
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def _files_in(folder: Path) -> list[Path]:

@@ -18,7 +18,15 @@ __all__ = [
     "QuestionError",
     "ScientistError",
     "UnfinishedJobError",
+    "first_line",
 ]
+
+
+def first_line(exc: BaseException, limit: int = 160) -> str:
+    """The first line of an exception's message (its class name when it has none), at most ``limit`` characters:
+    what a one-line error says about a library's failure."""
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else exc.__class__.__name__)[:limit]
 
 
 class ScientistError(Exception):

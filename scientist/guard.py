@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from .errors import QuestionError
+from .ingest import _norm
 
 if TYPE_CHECKING:  # pragma: no cover
     from .corpus import Corpus
@@ -95,10 +96,6 @@ _NAME_RE = re.compile(
     r"|[A-Z][A-Za-z0-9]*(?:-[A-Z0-9][A-Za-z0-9]*)+|[A-Z]{3,}\d*)\b"
 )
 _ARXIV_RE = re.compile(r"\b(?:arXiv:\s*)?(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I)
-
-
-def _norm(s: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", s.lower())
 
 
 def verify_text(corpus: Corpus, text: str) -> Verdict:

@@ -19,6 +19,7 @@ and JSON manifests.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -201,6 +202,11 @@ class Index:
         self.embedder: Embedder | None = None
         self._lazy: dict[int, np.ndarray] = {}
         self._lazy_lock = threading.Lock()
+
+    @functools.cached_property
+    def task_matrix(self) -> tuple[list[str], np.ndarray]:
+        """:func:`judge.task_matrix` of :attr:`record_tasks`, for :func:`judge.rank`."""
+        return judge.task_matrix(self.record_tasks)
 
     @staticmethod
     def cache_key(corpus: Corpus, embedder: Embedder) -> str:

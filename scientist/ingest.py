@@ -62,14 +62,15 @@ _FIELD_NAMES = {
 }
 
 
-def _norm_key(key: object) -> str:
-    return re.sub(r"[^a-z0-9]", "", str(key).lower())
+def _norm(text: object) -> str:
+    """Lower-case letters and digits only: how names, keys and codes are compared."""
+    return re.sub(r"[^a-z0-9]", "", str(text).lower())
 
 
 def _to_record(raw: dict, source: str, default_kind: str, where: str) -> Record | None:
     data: dict = {}
     for key, value in raw.items():
-        target = _FIELD_NAMES.get(_norm_key(key))
+        target = _FIELD_NAMES.get(_norm(key))
         if target is None or value is None or target in data:
             continue
         data[target] = value
@@ -242,7 +243,7 @@ def _records_from(items: object, source: str) -> list[Record]:
     if isinstance(items, dict):
         known = {"records": "model", "models": "model", "recommended": "model",
                  "recommendedaimodels": "model", "papers": "paper", "relatedpapers": "paper"}
-        matched = [(known[_norm_key(k)], v) for k, v in items.items() if _norm_key(k) in known]
+        matched = [(known[_norm(k)], v) for k, v in items.items() if _norm(k) in known]
         groups = matched if matched else [("model", [items])]
     elif isinstance(items, list):
         groups = [("model", items)]

@@ -32,6 +32,7 @@ __all__ = [
     "record_tasks",
     "relevance",
     "supports",
+    "task_matrix",
     "task_probabilities",
 ]
 
@@ -134,12 +135,26 @@ def record_tasks(declared: Sequence[str], candidates: Sequence[str],
     return tasks or [max(pool, key=lambda t: whole.get(t, 0.0))]
 
 
+def task_matrix(tasks_of: Sequence[Sequence[str]]) -> tuple[list[str], np.ndarray]:
+    """The tasks that ``tasks_of`` (each record's tasks) names, and a records x tasks 0/1 matrix of
+    which record has which: :func:`rank`'s ``matrix``, built once for a fixed set of records."""
+    ids = list(dict.fromkeys(t for ts in tasks_of for t in ts))
+    column = {t: j for j, t in enumerate(ids)}
+    matrix = np.zeros((len(tasks_of), len(ids)), np.float64)
+    for i, ts in enumerate(tasks_of):
+        matrix[i, [column[t] for t in ts]] = 1.0
+    return ids, matrix
+
+
 def rank(cosines: np.ndarray, tasks_of: Sequence[Sequence[str]], probs: Mapping[str, float],
-         settings: Settings, named: Sequence[int] = ()) -> np.ndarray:
+         settings: Settings, named: Sequence[int] = (),
+         matrix: tuple[Sequence[str], np.ndarray] | None = None) -> np.ndarray:
     """Record positions, best first: records the question names, then the rest by cosine plus
     :attr:`Settings.task_prior` times the probability of the record's own task (so a record whose
-    task the question is about rises)."""
-    prior = np.array([max((probs.get(t, 0.0) for t in ts), default=0.0) for ts in tasks_of], np.float32)
+    task the question is about rises).  ``matrix``: :func:`task_matrix` of ``tasks_of``, if at hand."""
+    ids, has = matrix if matrix is not None else task_matrix(tasks_of)
+    p = np.array([probs.get(t, 0.0) for t in ids], np.float64)
+    prior = (has * p).max(axis=1, initial=0.0).astype(np.float32)
     score = cosines + settings.task_prior * prior
     if len(named):
         score[list(named)] += 10.0

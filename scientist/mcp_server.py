@@ -278,13 +278,9 @@ def build_server(
                      log_level=log_level)
     tools = _Tools(sci, folders)
     for tool in tool_definitions(settings):
-        h = tool.hints()
         server.add_tool(
             _tool_function(tool, getattr(tools, tool.name)), name=tool.name, title=tool.title,
-            description=tool.description,
-            annotations=ToolAnnotations(title=h["title"], read_only_hint=h["readOnlyHint"],
-                                        destructive_hint=h.get("destructiveHint"),
-                                        idempotent_hint=h.get("idempotentHint"), open_world_hint=h["openWorldHint"]),
+            description=tool.description, annotations=ToolAnnotations.model_validate(tool.hints()),
         )
     _add_resources(server, sci)
     return server

@@ -72,16 +72,17 @@ class _Text(BaseModel):
 
 
 def _restore_args(settings: Settings) -> type[BaseModel]:
+    from .restore.photo import SUPPORTED  # NumPy and Pillow: loaded when the tools are defined, not on import
+
     return create_model(
         "restore_photo",
-        path=(str, Field(description="Path of a photo on this computer (JPEG, PNG, WebP, TIFF, BMP or GIF), "
-                                     "inside a folder the server may read; a relative path starts in the "
-                                     "server's working folder.")),
+        path=(str, Field(description=f"Path of a photo on this computer ({SUPPORTED}), inside a folder the "
+                                     "server may read; a relative path starts in the server's working folder.")),
         max_side=(int, Field(default=settings.mcp_max_side, ge=8, le=settings.mcp_max_side_limit,
                              description=f"Longest side in pixels the photo is scaled down to before the network "
                                          f"runs. The default, {settings.mcp_max_side}, is a quick preview; the "
-                                         f"time grows with the pixel count (on a 2-core CPU about 10 s at 512 "
-                                         f"and 30-45 s at 1024).")),
+                                         f"time grows with the pixel count and depends on the machine (see the "
+                                         f"mcp_max_side setting).")),
     )
 
 

@@ -33,7 +33,7 @@ def workflow_for(rec: Record | None, tasks: Sequence[Task], renderer: Renderer,
     else:
         wf_in = tasks[0].input if tasks else "The data the model takes"
         wf_out = tasks[0].output if tasks else "The model's prediction"
-        middle = [Step(name=renderer.phrase("assembled_step", record=rec, n=i, total=len(sentences[:2])),
+        middle = [Step(name=renderer.phrase("assembled_step", n=i),
                        detail=sentence, stage="model") for i, sentence in enumerate(sentences[:2], 1)]
         if not middle:
             middle = [Step(name=rec.title, detail=renderer.phrase("generic_model", record=rec), stage="model")]

@@ -103,6 +103,19 @@ def test_duplicate_ids_keep_the_first():
     assert [r.title for r in corpus.records] == ["A"]
 
 
+def test_category_tasks_match_codes_ids_labels_and_aliases_in_taxonomy_order():
+    tasks = load_tasks()
+    corpus = Corpus([], tasks)
+    for t in tasks:
+        for name in (*t.categories, t.id, t.label.upper(), *t.aliases):
+            expected = [u.id for u in tasks if any(
+                "".join(ch for ch in x.lower() if ch.isascii() and ch.isalnum()) ==
+                "".join(ch for ch in name.lower() if ch.isascii() and ch.isalnum())
+                for x in (*u.categories, u.id, u.label, *u.aliases))]
+            assert corpus.category_tasks(name) == expected
+    assert corpus.category_tasks(None) == corpus.category_tasks("") == corpus.category_tasks("no such code") == []
+
+
 def test_seed_without_question_and_binary_files(tmp_path):
     with pytest.raises(CorpusError, match="no question"):
         parse_seed("### Recommended AI Models:\nModel: X\n")

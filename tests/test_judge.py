@@ -62,6 +62,20 @@ def test_rank_lifts_records_of_the_question_task():
     assert judge.rank(cosines, tasks_of, {"denoising": 0.1, "segmentation": 0.1}, S).tolist() == [0, 1, 2]
 
 
+def test_rank_with_a_precomputed_task_matrix_orders_alike():
+    rng = np.random.default_rng(0)
+    ids = ["denoising", "deblurring", "segmentation", "out-of-domain"]
+    tasks_of = [list(rng.choice(ids, rng.integers(0, 3), replace=False)) for _ in range(200)]
+    cosines = rng.random(200).astype(np.float32)
+    probs = dict(zip(ids[:3], rng.dirichlet(np.ones(3)).tolist(), strict=True))
+    matrix = judge.task_matrix(tasks_of)
+    assert matrix[1].shape == (200, len(matrix[0]))
+    for named in ((), [7, 3]):
+        assert judge.rank(cosines, tasks_of, probs, S, named, matrix).tolist() == \
+            judge.rank(cosines, tasks_of, probs, S, named).tolist()
+    assert judge.rank(np.zeros(0, np.float32), [], probs, S).tolist() == []
+
+
 @pytest.mark.parametrize("score,record_tasks,task,expected", [
     (0.05, ["denoising"], _task(), "none"),                          # below the floor: not shown
     (0.13, ["denoising"], _task(), "direct"),                        # the very task, even at a low cosine

@@ -328,6 +328,14 @@ def test_tools_command_prints_the_same_definitions(fmt, server):
         assert descriptions[name] == listed[name].description
 
 
+def test_tools_command_offers_every_format():
+    # the CLI keeps its own enum so that `scientist --help` need not import the tool schemas
+    from scientist.cli.chat_cmds import ToolFormat
+    from scientist.tools import FORMATS
+
+    assert [f.value for f in ToolFormat] == list(FORMATS)
+
+
 # ------------------------------------------------------------------ stdio: a real process
 _STRAY_OUTPUT = """
 import os, sys

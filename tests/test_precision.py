@@ -22,6 +22,9 @@ def test_choice_follows_the_hardware_and_refuses_fp16_on_cpu(monkeypatch):
     assert choose_precision("fp32", CPU) == "fp32" and choose_precision("bf16", CPU) == "bf16"
     monkeypatch.setattr(precision, "cpu_bf16_native", lambda: True)
     assert choose_precision("auto", CPU) == "bf16"
+    # the onnx back end runs fp32 only and eager is the fp32 reference: auto picks fp32 for them
+    assert choose_precision("auto", CPU, "onnx") == "fp32" and choose_precision("auto", CPU, "eager") == "fp32"
+    assert choose_precision("auto", CPU, "torch") == "bf16" and choose_precision("bf16", CPU, "eager") == "bf16"
     monkeypatch.setattr(precision, "cpu_bf16_native", lambda: False)
     assert choose_precision("auto", CPU) == "fp32"
     assert choose_precision("auto", CUDA) == "fp16" and choose_precision("bf16", CUDA) == "bf16"

@@ -13,6 +13,8 @@ from .options import CorpusOpt
 
 
 class ToolFormat(str, Enum):
+    """``tools.FORMATS`` (a test keeps them equal); not imported from there, which would slow every command's start."""
+
     openai = "openai"
     anthropic = "anthropic"
     json_schema = "json-schema"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -33,29 +34,23 @@ def restore_command(
 
     settings = settings_of(ctx)
     renderer = Renderer(cache=settings.cache_dir)
-    steps = demo_workflow(renderer=renderer).steps
+    workflow = demo_workflow(renderer=renderer)  # the packaged card's workflow: restoring needs no corpus
     if len(photos) == 1 and not photos[0].is_dir() and not recursive:
         from ..progress import ConsoleProgress
         from ..restore.run import run_demo
 
-        result = run_demo(photos[0], steps=steps, settings=settings,
+        result = run_demo(photos[0], steps=workflow.steps, settings=settings,
                           progress=None if as_json else ConsoleProgress(renderer), **demo)
         emit(result.model_dump_json(indent=2) if as_json else
              renderer.env.get_template("restore.txt.j2").render(d=result))
         return
-    from ..progress import BatchProgress
-    from ..restore.batch import restore_many
+    from ..core import Scientist
 
-    progress = None if as_json else BatchProgress(renderer)
     start = time.perf_counter()
-    items = []
-    try:
-        for item in restore_many(photos, recursive=recursive, steps=steps, settings=settings, progress=progress,
-                                 **demo):
-            items.append(item)
-    finally:
-        if progress is not None:
-            progress.close()
+    # closing: the progress bars end (in restore_many's finally) even when Ctrl-C lands between photos
+    with closing(Scientist(settings=settings).restore_many(photos, workflow, recursive=recursive,
+                                                           progress=not as_json, **demo)) as run:
+        items = list(run)
     if as_json:
         emit(json.dumps([i.model_dump(mode="json") for i in items], indent=2))
     else:

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..errors import PhotoError, ScientistError
+from ..errors import PhotoError, ScientistError, first_line
 from ..settings import Settings, load_settings
 from .outputs import output_format
 from .photo import MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES, SUPPORTED, is_raw, read_photo
@@ -83,7 +83,7 @@ def _walk(folder: Path, recursive: bool, exclude: Path | None) -> tuple[list[Pat
     return found, ignored, has_subfolders
 
 
-def _find(paths: Sequence[str | Path], recursive: bool, out_dir: Path | None) -> tuple[list[_Found], int]:
+def _find(paths: Sequence[str | Path], recursive: bool, out_dir: Path | None) -> list[_Found]:
     exclude = out_dir.resolve() if out_dir is not None else None
     found: list[_Found] = []
     ignored = 0
@@ -108,7 +108,7 @@ def _find(paths: Sequence[str | Path], recursive: bool, out_dir: Path | None) ->
         if key not in seen:
             seen.add(key)
             unique.append(f)
-    return unique, ignored
+    return unique
 
 
 def _target_folder(f: _Found, out_dir: Path | None) -> Path:
@@ -148,13 +148,13 @@ def _work(path: Path, max_side: int | None) -> float:
 
 
 def plan_batch(paths: Sequence[str | Path], *, recursive: bool = False, out_dir: str | Path | None = None,
-               fmt: str = "png", overwrite: bool = False, max_side: int | None = None) -> tuple[list[Planned], int]:
-    """The photos under ``paths`` and their outputs; and how many other files were passed over.
+               fmt: str = "png", overwrite: bool = False, max_side: int | None = None) -> list[Planned]:
+    """The photos under ``paths`` and their outputs (other files are passed over).
 
     Raises :class:`PhotoError` when there is no photo at all.
     """
     out_dir = Path(out_dir) if out_dir is not None else None
-    found, ignored = _find(paths, recursive, out_dir)
+    found = _find(paths, recursive, out_dir)
     suffix = FORMATS[fmt]
     by_stem: dict[tuple[Path, str], int] = defaultdict(int)
     for f in found:
@@ -187,7 +187,7 @@ def plan_batch(paths: Sequence[str | Path], *, recursive: bool = False, out_dir:
             planned.append(Planned(f.source, name, restored, comparison, skip=f"already restored: {restored}"))
             continue
         planned.append(Planned(f.source, name, restored, comparison, work=_work(f.source, max_side)))
-    return planned, ignored
+    return planned
 
 
 def restore_many(
@@ -218,7 +218,7 @@ def restore_many(
     options.pop("out", None)
     options.pop("out_dir", None)
     fmt = output_format(None, image_format, settings.output_format)
-    planned, _ = plan_batch(paths, recursive=recursive, out_dir=out_dir, fmt=fmt, overwrite=overwrite,
+    planned = plan_batch(paths, recursive=recursive, out_dir=out_dir, fmt=fmt, overwrite=overwrite,
                             max_side=max_side)
     count = len(planned)
     work_total = sum(p.work for p in planned)
@@ -260,7 +260,7 @@ def _restore_one(p: Planned, index: int, count: int, work_total: float, fmt: str
         done = True
     except Exception as exc:  # noqa: BLE001 - one bad photo must not stop the others; it is reported
         reason = str(exc) if isinstance(exc, ScientistError) else (
-            f"internal error: {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            f"internal error: {exc.__class__.__name__}: {first_line(exc) if str(exc).strip() else ''}")
         return BatchItem(input=str(p.source), name=p.name, status="failed", reason=reason)
     finally:
         if not done:

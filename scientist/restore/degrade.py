@@ -123,7 +123,7 @@ def degrade(clean: np.ndarray, params: DegradeParams, rng: np.random.Generator) 
 #: Mean linear luminance the mean-key rule aims for (a mid-grey scene key), and its largest gain.
 TARGET_KEY = 0.18
 MAX_GAIN = 12.0
-_LUMA = np.array([0.2126, 0.7152, 0.0722])
+LUMA = np.array([0.2126, 0.7152, 0.0722])
 
 
 def apply_gain(img: np.ndarray, gain: float, rows: int = 256) -> np.ndarray:
@@ -147,5 +147,16 @@ def mean_key_gain(img: np.ndarray) -> float:
     """
     step = max(1, int(np.sqrt(img.shape[0] * img.shape[1] / 1e6)))  # about a megapixel is plenty
     sample = img[::step, ::step].astype(np.float64)
-    mean = float((srgb_to_linear(sample) @ _LUMA).mean())
+    mean = float((srgb_to_linear(sample) @ LUMA).mean())
     return float(np.clip(TARGET_KEY / max(mean, 1e-4), 1.0, MAX_GAIN))
+
+
+def downscale_8bit(img: np.ndarray, side: int) -> np.ndarray:
+    """Float RGB scaled down (Lanczos, through 8 bits) so its longer side is at most ``side``: how the
+    benchmark and exposure-fit photos are prepared."""
+    h, w, _ = img.shape
+    if max(h, w) <= side:
+        return img
+    s = side / max(h, w)
+    im = Image.fromarray((np.clip(img, 0, 1) * 255).round().astype(np.uint8))
+    return np.asarray(im.resize((round(w * s), round(h * s)), Image.Resampling.LANCZOS), np.float32) / 255

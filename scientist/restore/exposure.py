@@ -23,11 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .degrade import srgb_to_linear
+from .degrade import LUMA, downscale_8bit, srgb_to_linear
 
 __all__ = ["ExposureModel", "estimate_gain", "exposure_stats", "fit_exposure", "load_exposure_model"]
 
-_LUMA = np.array([0.2126, 0.7152, 0.0722])
 #: Every statistic is floored here (linear light), so logarithms stay finite on black photos.
 FLOOR = 1e-4
 #: The statistics are taken on a subsample of at most this side (plain striding), blurred by this sigma (px).
@@ -46,8 +45,8 @@ def exposure_stats(img: np.ndarray) -> dict[str, float]:
     step = max(1, math.ceil(max(h, w) / SAMPLE_SIDE))
     lin = srgb_to_linear(img[::step, ::step].astype(np.float64))
     blur = np.stack([gaussian_filter(lin[..., c], BLUR_SIGMA) for c in range(3)], -1)
-    yb, mx = blur @ _LUMA, blur.max(-1)
-    stats = {"mean": float((lin @ _LUMA).mean()), "gmean": float(np.exp(np.log(np.maximum(yb, FLOOR)).mean()))}
+    yb, mx = blur @ LUMA, blur.max(-1)
+    stats = {"mean": float((lin @ LUMA).mean()), "gmean": float(np.exp(np.log(np.maximum(yb, FLOOR)).mean()))}
     for q in (50, 90, 99.5):
         stats[f"Y{q}"] = float(np.percentile(yb, q))
     for q in (90, 98, 99.5, 99.9):
@@ -116,19 +115,11 @@ def fit_exposure(samples: int = 1500, seed: int = 7, aim: float = 0.9, photos_di
                  alpha: float = 1.0) -> ExposureModel:
     """Fit the regression on ``samples`` synthetic degradations of the training photos (never the evaluation
     photos): the target is the log of the reference highlight level before darkening."""
-    from PIL import Image
     from sklearn.linear_model import Ridge
 
     from .train import TRAIN_PHOTOS, load_training_photos
 
-    photos = []
-    for p in load_training_photos(photos_dir):
-        h, w, _ = p.shape
-        if max(h, w) > SAMPLE_SIDE:
-            s = SAMPLE_SIDE / max(h, w)
-            im = Image.fromarray((np.clip(p, 0, 1) * 255).round().astype(np.uint8))
-            p = np.asarray(im.resize((round(w * s), round(h * s)), Image.Resampling.LANCZOS), np.float32) / 255
-        photos.append(p)
+    photos = [downscale_8bit(p, SAMPLE_SIDE) for p in load_training_photos(photos_dir)]
     rng = np.random.default_rng(seed)
     keys = ["mean", "gmean", "Y50", "Y90", "M98", "M99.9", "Y99.5", "M90"]
     x, y = [], []

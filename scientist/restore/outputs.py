@@ -10,14 +10,14 @@ from .save import FORMATS, format_for_suffix
 
 __all__ = ["check_outputs", "free_name", "output_format", "output_paths"]
 
-_ALIASES = {"jpeg": "jpg", "tif": "tiff"}
-
-
 def output_format(out: Path | None, fmt: str | None, default: str = "png") -> str:
-    """The restored image's format: from ``out``'s name when given, else ``fmt``, else ``default``."""
-    fmt = _ALIASES.get(fmt.lower(), fmt.lower()) if fmt else None
-    if fmt is not None and fmt not in FORMATS:
-        raise OutputError(f"unknown output format {fmt!r} (use {', '.join(FORMATS)})")
+    """The restored image's format: from ``out``'s name when given, else ``fmt`` (``jpeg`` and ``tif`` are read
+    as the file endings they are), else ``default`` (one of :data:`~.save.FORMATS`, as the settings ensure)."""
+    if fmt:
+        named = format_for_suffix(f"image.{fmt.lower()}")
+        if named is None:
+            raise OutputError(f"unknown output format {fmt.lower()!r} (use {', '.join(FORMATS)})")
+        fmt = named
     if out is not None:
         named = format_for_suffix(out)
         if named is None:
@@ -25,10 +25,7 @@ def output_format(out: Path | None, fmt: str | None, default: str = "png") -> st
         if fmt is not None and fmt != named:
             raise OutputError(f"{Path(out).name}: the name says {named}, but the format asked for is {fmt}")
         return named
-    fmt = fmt or _ALIASES.get(default, default)
-    if fmt not in FORMATS:
-        raise OutputError(f"unknown output format {fmt!r} (use {', '.join(FORMATS)})")
-    return fmt
+    return fmt or default
 
 
 def free_name(folder: Path, name: str, overwrite: bool) -> Path:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from ..errors import PhotoError
+from ..errors import PhotoError, first_line
 
 __all__ = ["MAX_PIXELS", "PHOTO_SUFFIXES", "RAW_SUFFIXES", "SUPPORTED", "is_raw", "read_photo"]
 
@@ -108,7 +108,7 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
             "(a possible decompression bomb)"
         ) from None
     except (OSError, SyntaxError, ValueError, RuntimeError) as exc:
-        raise PhotoError(f"{p.name}: the image is damaged or truncated ({_first_line(exc)})") from None
+        raise PhotoError(f"{p.name}: the image is damaged or truncated ({first_line(exc, 80)})") from None
     if arr.shape[0] < 1 or arr.shape[1] < 1:
         raise PhotoError(f"{p.name}: the image has no pixels")
     info["size"] = [arr.shape[1], arr.shape[0]]
@@ -125,10 +125,6 @@ def _exif_of(im: Image.Image, name: str) -> tuple[bytes | None, int]:
         warnings.warn(f"{name}: its EXIF is unreadable and is not copied ({exc.__class__.__name__})", stacklevel=3)
         return None, 1
 
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return (text.splitlines()[0] if text else exc.__class__.__name__)[:80]
 
 
 def _rgb_profile(icc: bytes | None) -> bytes | None:

@@ -36,8 +36,9 @@ def cpu_bf16_native() -> bool:
     return hardware and onednn
 
 
-def choose_precision(precision: str, device: torch.device) -> str:
-    """The precision a run will use: ``precision`` itself, or for ``auto`` the fastest the device offers."""
+def choose_precision(precision: str, device: torch.device, backend: str = "auto") -> str:
+    """The precision a run will use: ``precision`` itself, or for ``auto`` the fastest the device offers
+    with ``backend`` (on a CPU the ``onnx`` back end runs fp32 only, and ``eager`` is the fp32 reference)."""
     if precision not in PRECISIONS:
         raise ScientistError(f"unknown precision {precision!r} (use {', '.join(PRECISIONS)})")
     if device.type == "cuda":
@@ -45,5 +46,5 @@ def choose_precision(precision: str, device: torch.device) -> str:
     if precision == "fp16":
         raise ScientistError("fp16 runs on a CUDA device only; on this CPU use --precision bf16 or fp32")
     if precision == "auto":
-        return "bf16" if cpu_bf16_native() else "fp32"
+        return "bf16" if backend in ("auto", "torch") and cpu_bf16_native() else "fp32"
     return precision

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..errors import PhotoError, ScientistError
+from ..errors import PhotoError, ScientistError, first_line
 from ..settings import Settings, load_settings
 from .blend import restore_array
 from .compare import comparison_image, mean_brightness, noise_sigma
@@ -158,9 +158,7 @@ def run_demo(
                                                        Path(out_dir) if out_dir else None, overwrite, FORMATS[fmt])
     dev = choose_device(device or settings.device)
     backend = backend or settings.backend
-    requested = precision or settings.precision
-    # the eager back end is the fp32 reference unless another precision is asked for by name
-    prec = "fp32" if backend == "eager" and requested == "auto" else choose_precision(requested, dev)
+    prec = choose_precision(precision or settings.precision, dev, backend)
     loaded = load_model(weights, settings)
     ran: list[str] = []
     img = before = exposed = None
@@ -183,7 +181,7 @@ def run_demo(
             gain = estimate_gain(img)
             if gain > 1.0:
                 img = apply_gain(img, gain)
-            noise_brightened = noise_sigma(img)
+            noise_brightened = noise_sigma(img) if gain > 1.0 else noise_before
         elif step.op == "pad":
             plan = _plan_for(img, tile, loaded, settings, dev, prec)
         elif step.op in MIMOUNet.STAGES:
@@ -225,6 +223,8 @@ def _save(img: np.ndarray, before: np.ndarray, info: dict, restored: Path, compa
     icc = info.get("icc_profile")
     bit_depth = 16 if info.get("bit_depth") == 16 and fmt != "jpg" else 8
     existed = compare.exists()
+    if bit_depth == 8:  # one 8-bit copy serves the comparison and the output
+        img = to_u8(img)
     write_image_atomic(comparison_image(before, img), compare, icc=icc)
     try:
         write_image_atomic(img, restored, fmt=fmt, bit_depth=bit_depth, quality=quality, exif=exif, icc=icc)
@@ -294,7 +294,7 @@ def _run_model(loaded: LoadedModel, img: np.ndarray, stages: tuple[str, ...], pl
     try:
         out = restore_array(loaded.model, img, plan=plan, runner=runner, progress=tile_done)
     except RuntimeError as exc:  # e.g. out of memory on a device
-        raise PhotoError(f"the model failed on this photo ({str(exc).splitlines()[0][:100]})") from None
+        raise PhotoError(f"the model failed on this photo ({first_line(exc, 100)})") from None
     seconds = time.perf_counter() - start
     event("done")
     if work_mp >= 0.2:  # small runs measure mostly overheads

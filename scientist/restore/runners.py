@@ -18,6 +18,7 @@ import copy
 import hashlib
 import threading
 import warnings
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -32,14 +33,23 @@ __all__ = ["BACKENDS", "OnnxRunner", "Runner", "make_runner", "weights_digest"]
 BACKENDS = ("auto", "onnx", "torch", "eager")
 _SESSIONS: dict[str, object] = {}
 _LOCK = threading.Lock()
+_DIGESTS: weakref.WeakKeyDictionary[MIMOUNet, str] = weakref.WeakKeyDictionary()
 
 
 def weights_digest(model: MIMOUNet) -> str:
-    h = hashlib.sha256()
-    for k, v in model.state_dict().items():
-        h.update(k.encode())
-        h.update(v.detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()[:20]
+    """A hash of the model's weights (names the ONNX export); worked out once per model object, since loaded
+    models are shared and never changed in place (a batch of photos asks for it once per photo)."""
+    with _LOCK:
+        digest = _DIGESTS.get(model)
+    if digest is None:
+        h = hashlib.sha256()
+        for k, v in model.state_dict().items():
+            h.update(k.encode())
+            h.update(v.detach().cpu().contiguous().numpy().tobytes())
+        digest = h.hexdigest()[:20]
+        with _LOCK:
+            _DIGESTS[model] = digest
+    return digest
 
 
 class Runner:

@@ -23,7 +23,7 @@ __all__ = ["SECONDS_PER_MP", "known_speed", "prior_seconds", "probe_speed", "rem
 #: before the speed on this machine is known (2 cores, fp32 onnxruntime; see benchmarks/bench_mimo.py).
 SECONDS_PER_MP = {"MIMO-UNet": 28.0, "MIMO-UNet+": 66.0}
 #: The same cost relative to fp32, by precision (bfloat16 on a CPU that has it: measured 0.5-0.65).
-PRECISION_FACTOR = {"fp32": 1.0, "bf16": 0.6, "fp16": 1.0}
+PRECISION_FACTOR = {"bf16": 0.6}
 SPEED_FILE = "speed.json"
 
 

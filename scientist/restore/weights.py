@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from ..errors import CheckpointError
+from ..errors import CheckpointError, first_line
 from ..settings import Settings, load_settings
 from .mimo_unet import MIMOUNet, Variant, canonical_state_dict, detect_variant
 
@@ -61,7 +61,7 @@ def load_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
         try:
             obj = load_file(str(p), device="cpu")
         except (SafetensorError, OSError, ValueError) as exc:
-            raise CheckpointError(f"{p.name}: not a readable safetensors file ({_first_line(exc)})") from None
+            raise CheckpointError(f"{p.name}: not a readable safetensors file ({first_line(exc)})") from None
     else:
         try:
             obj = torch.load(str(p), map_location="cpu", weights_only=True)
@@ -75,7 +75,7 @@ def load_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
             ) from None
         except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile, AttributeError,
                 ImportError, TypeError, KeyError, IndexError) as exc:
-            raise CheckpointError(f"{p.name}: not a readable PyTorch checkpoint ({_first_line(exc)})") from None
+            raise CheckpointError(f"{p.name}: not a readable PyTorch checkpoint ({first_line(exc)})") from None
     try:
         return canonical_state_dict(obj)
     except ValueError as exc:
@@ -119,11 +119,6 @@ def _foreign_globals(path: Path) -> list[str] | None:
         except Exception:  # noqa: BLE001 - pickletools raises assorted errors on garbage
             return found or None
     return found or ["unknown objects"]
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else exc.__class__.__name__)[:160]
 
 
 @dataclass

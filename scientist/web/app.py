@@ -34,7 +34,7 @@ from ..errors import (
     UnfinishedJobError,
 )
 from ..settings import ConfigError, Settings, load_settings
-from .jobs import Job, Jobs, JobStatus, RestoreFn, sentence
+from .jobs import Job, Jobs, JobStatus, RestoreFn, internal_error, sentence
 from .svg import workflow_svg
 
 __all__ = ["AskRequest", "BodyLimit", "ErrorMessage", "create_app"]
@@ -143,6 +143,8 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     sci = scientist
     settings = settings or sci.settings
     limit = int(settings.upload_limit_mb * 1024 * 1024)
+    from ..restore.photo import SUPPORTED  # NumPy and Pillow: loaded when an app is made, not on import
+
     if restore is None:
         def restore(photo: Path, folder: Path, progress) -> object:
             # the page shows and serves PNGs, whatever output format the settings choose
@@ -188,8 +190,7 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     @app.exception_handler(Exception)
     async def _internal(_request: Request, exc: Exception) -> JSONResponse:
         log.error("internal error", exc_info=exc)
-        return JSONResponse({"detail": f"internal error ({exc.__class__.__name__}); the server's log has the "
-                                       "details"}, status_code=500)
+        return JSONResponse({"detail": internal_error(exc)}, status_code=500)
 
     @app.middleware("http")
     async def _headers(request: Request, call_next):
@@ -203,8 +204,6 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     # ------------------------------------------------------------ the page
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> str:
-        from ..restore.photo import SUPPORTED
-
         return sci.renderer.html("page.html.j2", limit_mb=settings.upload_limit_mb, limit_bytes=limit,
                                  supported=SUPPORTED, records=len(sci.corpus))
 
@@ -226,7 +225,7 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
 
     @app.post("/api/restore", response_model=JobStatus, status_code=202, tags=["photos"],
               responses=_errors(400, 413, 422, 429))
-    async def api_restore(photo: UploadFile = File(description="The photo (JPEG, PNG, WebP, TIFF, BMP, GIF).")
+    async def api_restore(photo: UploadFile = File(description=f"The photo ({SUPPORTED}).")
                           ) -> JobStatus:
         """Queue a photo for the MIMO-UNet demo; poll `GET /api/jobs/{id}` until it is done."""
         job = jobs.new(photo.filename)

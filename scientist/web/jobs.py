@@ -27,7 +27,8 @@ from pydantic import BaseModel, Field
 from ..errors import BusyError, JobError, OutputError, ScientistError, UnfinishedJobError
 from ..restore.record import Demo, ProgressEvent, ProgressFn
 
-__all__ = ["FILES", "Crop", "Job", "JobProgress", "JobStatus", "Jobs", "RestoreFn", "safe_label", "sentence"]
+__all__ = ["FILES", "Crop", "Job", "JobProgress", "JobStatus", "Jobs", "RestoreFn", "internal_error",
+           "safe_label", "sentence"]
 
 log = logging.getLogger(__name__)
 
@@ -269,8 +270,7 @@ class Jobs:
             self._finish(job, "failed", error=sentence(exc, job.folder))
         except Exception as exc:  # noqa: BLE001 - reported on the job, logged in full here
             log.exception("restore job %s failed", job.id)
-            self._finish(job, "failed", error=f"internal error ({exc.__class__.__name__}); the server's log "
-                                              "has the details")
+            self._finish(job, "failed", error=internal_error(exc))
         else:
             self._finish(job, "done", demo=demo, crops=crops)
         finally:
@@ -307,6 +307,11 @@ def _crops(before: Path, restored: Path) -> list[Crop]:
 
 
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])(?:/[^\s/:'\"]+)+/?")
+
+
+def internal_error(exc: BaseException) -> str:
+    """What a client is told of an unexpected failure: its kind only (the details go to the server's log)."""
+    return f"internal error ({exc.__class__.__name__}); the server's log has the details"
 
 
 def sentence(exc: BaseException, folder: Path) -> str:
