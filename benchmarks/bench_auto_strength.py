@@ -1,0 +1,135 @@
+"""Could the blend strength be chosen automatically?  A measurement, not a feature.
+
+At light noise the bundled network smooths detail, so blending its output back towards the
+brightened input (``--strength`` below 1) can raise PSNR a lot, while at heavier noise full
+strength is best.  This script asks whether statistics a restore can compute blind (the input's
+noise figure, the detail energy of input and output at two wavelet scales, how far the network
+moved the level) predict the best strength well enough to use by default.
+
+Cases: the blind benchmark's photos (:mod:`scientist.restore.bench_blind`) and the 20 training
+photos at 320 px, each at the benchmark's three strengths.  For every case the PSNR of the blend
+is computed at strengths 0, 0.1 ... 1 (the baseline is strength 1, today's default).  A ridge
+regression from the statistics to the best strength is fitted on the training and tuned photos
+and scored leave-one-photo-out; it is then fitted on all of them and scored on the held-out photos.
+
+    python benchmarks/bench_auto_strength.py [--side 640]
+
+Prints, per group, the mean and worst PSNR change against strength 1 (dB), the number of cases
+that lose or gain more than 0.5 dB, and the ceiling: the best strength chosen with the clean photo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+STRENGTH_GRID = np.linspace(0.0, 1.0, 11)
+
+
+def _psnr(clean: np.ndarray, img: np.ndarray) -> float:
+    return float(10 * np.log10(1 / np.mean((np.clip(img, 0, 1) - clean) ** 2)))
+
+
+def _statistics(inp: np.ndarray, out: np.ndarray) -> list[float]:
+    """What a restore knows blind: noise figure, detail energy of input and output, level change."""
+    import pywt
+
+    from scientist.restore.compare import noise_sigma
+
+    ci = pywt.wavedec2(inp.mean(-1), "db1", level=2)
+    co = pywt.wavedec2(out.mean(-1), "db1", level=2)
+    sigma = max(float(np.median(np.abs(ci[-1][2]))) / 0.6745, 1e-6)
+
+    def energy(bands) -> float:
+        return float(np.mean([np.mean(b ** 2) for b in bands[:2]]))
+
+    return [np.log(sigma * 255), np.log(energy(ci[-1]) / sigma ** 2), np.log(energy(ci[-2]) / sigma ** 2),
+            np.log(energy(co[-1]) / max(energy(ci[-1]), 1e-12)), np.log(energy(co[-2]) / max(energy(ci[-2]), 1e-12)),
+            np.log(noise_sigma(out) + 1e-3), abs(float(out.mean() - inp.mean())) * 255,
+            float(np.std(out - inp)) * 255]
+
+
+def _cases(side: int) -> list[dict]:
+    import torch
+
+    from scientist.restore.bench_blind import HELD_OUT, held_out_photos
+    from scientist.restore.blend import restore_array
+    from scientist.restore.degrade import STRENGTHS, apply_gain, degrade, downscale_8bit
+    from scientist.restore.exposure import estimate_gain
+    from scientist.restore.runners import make_runner
+    from scientist.restore.tiles import plan_tiles
+    from scientist.restore.train import load_training_photos
+    from scientist.restore.weights import load_model
+
+    loaded = load_model(None, None)
+    runner = make_runner(loaded.model, torch.device("cpu"), "auto", cache=None)
+    photos = [(name, HELD_OUT[name], img) for name, img in held_out_photos(side).items()]
+    photos += [(f"train{i}", "training", downscale_8bit(p, side // 2)) for i, p in enumerate(load_training_photos())]
+    cases = []
+    rng = np.random.default_rng(2021)
+    for name, role, clean in photos:
+        for strength, params in STRENGTHS.items():
+            bad = degrade(clean, params, rng)
+            inp = apply_gain(bad, estimate_gain(bad))
+            out = restore_array(loaded.model, inp, plan=plan_tiles(*inp.shape[:2]), runner=runner)
+            psnrs = [_psnr(clean, a * out + (1 - a) * inp) for a in STRENGTH_GRID]
+            cases.append({"photo": name, "role": role, "strength": strength, "x": _statistics(inp, out),
+                          "psnr": psnrs})
+    return cases
+
+
+def _model():
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), Ridge(1.0))
+
+
+def _change(model, cases: list[dict]) -> np.ndarray:
+    """PSNR at the predicted strength minus PSNR at strength 1, per case."""
+    pred = np.clip(model.predict(np.array([c["x"] for c in cases])), 0, 1)
+    idx = np.rint(pred * (len(STRENGTH_GRID) - 1)).astype(int)
+    return np.array([c["psnr"][i] - c["psnr"][-1] for c, i in zip(cases, idx, strict=True)])
+
+
+def _best(cases: list[dict]) -> np.ndarray:
+    return np.array([float(STRENGTH_GRID[int(np.argmax(c["psnr"]))]) for c in cases])
+
+
+def _line(label: str, change: np.ndarray, ceiling: np.ndarray) -> str:
+    return (f"{label:42} n={len(change):3}  mean {change.mean():+.2f} dB  worst {change.min():+.2f} dB  "
+            f"lose>0.5: {(change < -0.5).sum():2}  gain>0.5: {(change > 0.5).sum():2}  "
+            f"(ceiling: mean {ceiling.mean():+.2f} dB)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--side", type=int, default=640, help="longest side of the benchmark photos (training: half)")
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    cases = _cases(args.side)
+    fit = [c for c in cases if c["role"] != "held out"]
+    held = [c for c in cases if c["role"] == "held out"]
+    ceiling = {id(c): max(c["psnr"]) - c["psnr"][-1] for c in cases}
+    cv = np.zeros(len(fit))
+    for photo in sorted({c["photo"] for c in fit}):
+        rest = [c for c in fit if c["photo"] != photo]
+        mine = [i for i, c in enumerate(fit) if c["photo"] == photo]
+        model = _model().fit(np.array([c["x"] for c in rest]), _best(rest))
+        cv[mine] = _change(model, [fit[i] for i in mine])
+    model = _model().fit(np.array([c["x"] for c in fit]), _best(fit))
+    on_held = _change(model, held)
+    print(f"{len(cases)} cases ({len(fit)} training/tuned, {len(held)} held out) in {time.perf_counter() - t0:.0f} s")
+    print("PSNR change against the baseline (strength 1 everywhere):")
+    print(_line("training+tuned, leave one photo out", cv, np.array([ceiling[id(c)] for c in fit])))
+    print(_line("held out, fitted on training+tuned", on_held, np.array([ceiling[id(c)] for c in held])))
+    for c, d in zip(held, on_held, strict=True):
+        best = STRENGTH_GRID[int(np.argmax(c["psnr"]))]
+        print(f"  {c['photo']:18} {c['strength']:6} {d:+.2f} dB (best strength {best:.1f})")
+
+
+if __name__ == "__main__":
+    main()
