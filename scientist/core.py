@@ -103,8 +103,11 @@ class Scientist:
         qvec = self.embed_question(q)
         named = judge.named_records(q, *self._titles())
         named_tasks = [t for i in named for t in index.record_tasks[i]]
-        probs = judge.task_probabilities(index.tasks.classifier.probs(qvec, self.settings.knn_weight), named_tasks,
-                                         self._context_tasks(), self.settings, judge.cued_tasks(q, self._cues()))
+        settings = self.settings
+        probs = index.tasks.classifier.probs(qvec, settings.knn_weight, q[: settings.max_question_chars],
+                                             settings.lexical_weight)
+        probs = judge.task_probabilities(probs, named_tasks, self._context_tasks(), settings,
+                                         judge.cued_tasks(q, self._cues()))
         return qvec, probs, index.cosines(qvec), named
 
     def _cues(self) -> dict:

@@ -38,16 +38,17 @@ from .corpus import Corpus
 from .embed import Embedder
 from .fileio import write_atomic
 from .records import Task
-from .taskmodel import TaskClassifier
+from .taskmodel import LexicalModel, TaskClassifier
 
 __all__ = ["Index", "TaskSpace"]
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 #: Largest catalog whose summary sentences are embedded when the index is built (see the module docstring).
 SENTENCES_AT_BUILD_MAX = 2000
 T = TypeVar("T")
 #: The classifier's arrays, each kept as ``<name>.npy`` in the task space's cache folder.
 _ARRAYS = ("weights", "bias", "examples", "labels")
+_LEXICAL_ARRAYS = ("idf", "weights", "bias")
 
 
 def _npy_bytes(arr: np.ndarray) -> bytes:
@@ -146,13 +147,18 @@ class TaskSpace:
             labels += [t.id] * len(t.training_texts())
             training += t.training_texts()
         vecs = embedder.encode(training)
-        return cls(TaskClassifier.train(vecs, labels), np.ascontiguousarray(vecs[own], np.float32), owner)
+        return cls(TaskClassifier.train(vecs, labels, texts=training), np.ascontiguousarray(vecs[own], np.float32),
+                   owner)
 
     def _save(self, folder: Path, key: str) -> None:
         files = {f"{name}.npy": _npy_bytes(getattr(self.classifier, name)) for name in _ARRAYS}
         files["texts.npy"] = _npy_bytes(self.text_vecs)
+        lexical = self.classifier.lexical
+        if lexical is not None:
+            files.update({f"lexical_{name}.npy": _npy_bytes(getattr(lexical, name)) for name in _LEXICAL_ARRAYS})
         _save_files(folder, files, {"format": FORMAT_VERSION, "key": key, "classes": self.classifier.classes,
-                                    "text_owner": self.text_owner})
+                                    "text_owner": self.text_owner,
+                                    "lexical_vocabulary": None if lexical is None else lexical.vocabulary})
 
     @classmethod
     def _load(cls, folder: Path, key: str) -> TaskSpace | None:
@@ -162,7 +168,13 @@ class TaskSpace:
         manifest, files = got
         try:
             arrays = {n: np.load(io.BytesIO(files[f"{n}.npy"]), allow_pickle=False) for n in (*_ARRAYS, "texts")}
-            classifier = TaskClassifier(manifest["classes"], **{n: arrays[n] for n in _ARRAYS})
+            lexical = None
+            if manifest.get("lexical_vocabulary") is not None:
+                lexical = LexicalModel(manifest["lexical_vocabulary"], **{
+                    n: np.load(io.BytesIO(files[f"lexical_{n}.npy"]), allow_pickle=False) for n in _LEXICAL_ARRAYS})
+                if lexical.weights.shape[1] != len(lexical.vocabulary):
+                    return None
+            classifier = TaskClassifier(manifest["classes"], **{n: arrays[n] for n in _ARRAYS}, lexical=lexical)
             if len(arrays["texts"]) != len(manifest["text_owner"]):
                 return None
         except (KeyError, ValueError, TypeError):

@@ -67,8 +67,12 @@ class Settings(BaseSettings):
     knn_weight: float = Field(
         default=1.0, ge=0,
         description="Weight of the nearest example questions beside the logistic regression in classifying a task.")
+    lexical_weight: float = Field(
+        default=1.0, ge=0,
+        description="Weight of the regression over the question's letter n-grams beside the embedding views "
+                    "in classifying a task.")
     task_temperature: float = Field(
-        default=0.7, gt=0,
+        default=1.3, gt=0,
         description="Temperature applied to the task distribution so that its confidence is calibrated "
                     "(below 1 sharpens, above 1 softens).")
     name_boost: float = Field(
