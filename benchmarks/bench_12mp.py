@@ -22,19 +22,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 
 def make_photo(path: Path, w: int = 4000, h: int = 3000) -> None:
-    from PIL import Image
-    from sklearn.datasets import load_sample_image
+    from photos import save_degraded
 
-    from scientist.restore.degrade import DegradeParams, degrade
+    from scientist.restore.degrade import DegradeParams
 
-    clean = Image.fromarray(load_sample_image("china.jpg")).resize((w, h), Image.Resampling.BICUBIC)
-    bad = degrade(np.asarray(clean, np.float32) / 255, DegradeParams(0.2, 2e-3, 4e-3, 0.0, 0.0, 101),
-                  np.random.default_rng(0))
-    Image.fromarray((bad * 255).round().astype(np.uint8)).save(path, quality=90)
+    save_degraded(path, w, h, DegradeParams(0.2, 2e-3, 4e-3, 0.0, 0.0, 101), 90)
 
 
 def run_one(photo: Path, work: Path, precision: str, weights: str | None) -> None:

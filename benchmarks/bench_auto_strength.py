@@ -6,11 +6,12 @@ strength is best.  This script asks whether statistics a restore can compute bli
 noise figure, the detail energy of input and output at two wavelet scales, how far the network
 moved the level) predict the best strength well enough to use by default.
 
-Cases: the blind benchmark's photos (:mod:`scientist.restore.bench_blind`) and the 20 training
-photos at 320 px, each at the benchmark's three strengths.  For every case the PSNR of the blend
-is computed at strengths 0, 0.1 ... 1 (the baseline is strength 1, today's default).  A ridge
-regression from the statistics to the best strength is fitted on the training and tuned photos
-and scored leave-one-photo-out; it is then fitted on all of them and scored on the held-out photos.
+Cases: the blind benchmark's own cases (:func:`scientist.restore.bench_blind.blind_cases`: its
+photos, strengths and noise draws) and the 20 training photos at half the size, each at the three
+strengths.  For every case the PSNR of the blend is computed at strengths 0, 0.1 ... 1 (the
+baseline is strength 1, today's default).  A ridge regression from the statistics to the best
+strength is fitted on the training and tuned photos and scored leave-one-photo-out; it is then
+fitted on all of them and scored on the held-out photos.
 
     python benchmarks/bench_auto_strength.py [--side 640]
 
@@ -25,22 +26,19 @@ import time
 
 import numpy as np
 
+from scientist.restore.bench_blind import _psnr, blind_cases
+from scientist.restore.compare import noise_sigma
+
 STRENGTH_GRID = np.linspace(0.0, 1.0, 11)
-
-
-def _psnr(clean: np.ndarray, img: np.ndarray) -> float:
-    return float(10 * np.log10(1 / np.mean((np.clip(img, 0, 1) - clean) ** 2)))
 
 
 def _statistics(inp: np.ndarray, out: np.ndarray) -> list[float]:
     """What a restore knows blind: noise figure, detail energy of input and output, level change."""
     import pywt
 
-    from scientist.restore.compare import noise_sigma
-
     ci = pywt.wavedec2(inp.mean(-1), "db1", level=2)
     co = pywt.wavedec2(out.mean(-1), "db1", level=2)
-    sigma = max(float(np.median(np.abs(ci[-1][2]))) / 0.6745, 1e-6)
+    sigma = max(noise_sigma(inp) / 255, 1e-6)
 
     def energy(bands) -> float:
         return float(np.mean([np.mean(b ** 2) for b in bands[:2]]))
@@ -51,32 +49,37 @@ def _statistics(inp: np.ndarray, out: np.ndarray) -> list[float]:
             float(np.std(out - inp)) * 255]
 
 
+def _training_cases(side: int, seed: int = 7):
+    """The 20 training photos at the three strengths, in :func:`blind_cases`' form."""
+    from scientist.restore.degrade import STRENGTHS, degrade, downscale_8bit
+    from scientist.restore.train import load_training_photos
+
+    for p_i, photo in enumerate(load_training_photos()):
+        clean = downscale_8bit(photo, side)
+        for s_i, (strength, params) in enumerate(STRENGTHS.items()):
+            bad = degrade(clean, params, np.random.default_rng(seed + 10 * p_i + s_i))
+            yield f"train{p_i}", "training", strength, params, clean, bad
+
+
 def _cases(side: int) -> list[dict]:
+    import itertools
+
     import torch
 
-    from scientist.restore.bench_blind import HELD_OUT, held_out_photos
     from scientist.restore.blend import restore_array
-    from scientist.restore.degrade import STRENGTHS, apply_gain, degrade, downscale_8bit
+    from scientist.restore.degrade import apply_gain
     from scientist.restore.exposure import estimate_gain
     from scientist.restore.runners import make_runner
-    from scientist.restore.tiles import plan_tiles
-    from scientist.restore.train import load_training_photos
     from scientist.restore.weights import load_model
 
     loaded = load_model(None, None)
     runner = make_runner(loaded.model, torch.device("cpu"), "auto", cache=None)
-    photos = [(name, HELD_OUT[name], img) for name, img in held_out_photos(side).items()]
-    photos += [(f"train{i}", "training", downscale_8bit(p, side // 2)) for i, p in enumerate(load_training_photos())]
     cases = []
-    rng = np.random.default_rng(2021)
-    for name, role, clean in photos:
-        for strength, params in STRENGTHS.items():
-            bad = degrade(clean, params, rng)
-            inp = apply_gain(bad, estimate_gain(bad))
-            out = restore_array(loaded.model, inp, plan=plan_tiles(*inp.shape[:2]), runner=runner)
-            psnrs = [_psnr(clean, a * out + (1 - a) * inp) for a in STRENGTH_GRID]
-            cases.append({"photo": name, "role": role, "strength": strength, "x": _statistics(inp, out),
-                          "psnr": psnrs})
+    for name, role, strength, _params, clean, bad in itertools.chain(blind_cases(side), _training_cases(side // 2)):
+        inp = apply_gain(bad, estimate_gain(bad))
+        out = restore_array(loaded.model, inp, runner=runner)
+        psnrs = [_psnr(clean, a * out + (1 - a) * inp) for a in STRENGTH_GRID]
+        cases.append({"photo": name, "role": role, "strength": strength, "x": _statistics(inp, out), "psnr": psnrs})
     return cases
 
 

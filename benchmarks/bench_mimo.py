@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from photos import china
 
 from scientist.restore.blend import restore_array
 from scientist.restore.mimo_unet import VARIANTS
@@ -32,14 +33,6 @@ from scientist.restore.precision import cpu_bf16_native
 from scientist.restore.runners import Runner, make_runner
 from scientist.restore.tiles import DEFAULT_MEMORY_MB, plan_tiles, tile_pixels
 from scientist.restore.weights import load_model
-
-
-def photo(w: int = 1280, h: int = 720) -> np.ndarray:
-    from PIL import Image
-    from sklearn.datasets import load_sample_image
-
-    img = Image.fromarray(load_sample_image("china.jpg")).resize((w, h), Image.Resampling.BICUBIC)
-    return np.asarray(img, np.float32) / 255
 
 
 def cpu_name() -> str:
@@ -72,7 +65,7 @@ def main() -> None:
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS))
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
-    img = photo()
+    img = china(1280, 720)
     h, w, _ = img.shape
     mp = h * w / 1e6
     x = np.ascontiguousarray(img.transpose(2, 0, 1)[None])

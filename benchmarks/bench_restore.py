@@ -45,15 +45,11 @@ Image.fromarray((out[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
 
 
 def make_photo(path: Path) -> None:
-    import numpy as np
-    from PIL import Image
-    from sklearn.datasets import load_sample_image
+    from photos import save_degraded
 
-    from scientist.restore.degrade import STRENGTHS, degrade
+    from scientist.restore.degrade import STRENGTHS
 
-    clean = Image.fromarray(load_sample_image("china.jpg")).resize((1280, 720), Image.Resampling.BICUBIC)
-    bad = degrade(np.asarray(clean, np.float32) / 255, STRENGTHS["medium"], np.random.default_rng(0))
-    Image.fromarray((bad * 255).round().astype(np.uint8)).save(path, quality=92)
+    save_degraded(path, 1280, 720, STRENGTHS["medium"], 92)
 
 
 def timed(cmd: list[str], env: dict) -> tuple[float, str]:

@@ -94,18 +94,14 @@ class Scientist:
         return cls(own, **kwargs), seed.question
 
     # --------------------------------------------------------------- parts
-    def embed_question(self, question: str) -> np.ndarray:
-        return self.embedder.encode([question[: self.settings.max_question_chars]])[0]
-
     def _score(self, q: str) -> tuple[np.ndarray, dict[str, float], np.ndarray, list[int]]:
         """A clean question's vector, its task distribution, its cosine to every record and the records it names."""
-        index = self.index
-        qvec = self.embed_question(q)
+        index, settings = self.index, self.settings
+        read = q[: settings.max_question_chars]  # what the classifier reads of it
+        qvec = self.embedder.encode([read])[0]
         named = judge.named_records(q, *self._titles())
         named_tasks = [t for i in named for t in index.record_tasks[i]]
-        settings = self.settings
-        probs = index.tasks.classifier.probs(qvec, settings.knn_weight, q[: settings.max_question_chars],
-                                             settings.lexical_weight)
+        probs = index.tasks.classifier.probs(qvec, settings.knn_weight, read, settings.lexical_weight)
         probs = judge.task_probabilities(probs, named_tasks, self._context_tasks(), settings,
                                          judge.cued_tasks(q, self._cues()))
         return qvec, probs, index.cosines(qvec), named
@@ -244,10 +240,14 @@ class Scientist:
         """Strip foreign links from every field, then render Markdown and text."""
         allowed = self.corpus.allowed_urls()
         answer = Answer.model_validate(_strip_strings(answer.model_dump(), allowed))
-        titles = {e.record_id: self.corpus.get(e.record_id).title for e in answer.evidence}
+        titles = self.evidence_titles(answer)
         answer.markdown = strip_foreign_urls(self.renderer.answer(answer, "md", titles), allowed)
         answer.text = strip_foreign_urls(self.renderer.answer(answer, "txt", titles), allowed)
         return answer
+
+    def evidence_titles(self, answer: Answer) -> dict[str, str]:
+        """Record id -> title of the records the answer's short answer quotes (the templates name them)."""
+        return {e.record_id: self.corpus.get(e.record_id).title for e in answer.evidence}
 
     # ---------------------------------------------------------------- demo
     def demo(self, photo: str | Path, workflow=None, *, progress=True, **options):

@@ -42,6 +42,8 @@ ONNX_BATCH = 8
 #: 600 texts in 6.3 s (batches of 16), within cosine 0.99997 of the fp32 vectors.  Used to build indexes.
 BULK_MIN = 1000
 BULK_BATCH = 16
+#: Batch of sentence-transformers in float32 (a CPU without native bfloat16, or the torch back end).
+ST_BATCH = 64
 
 
 def model_dir() -> Path:
@@ -207,7 +209,7 @@ class Embedder:
             return None
 
     # --------------------------------------------------------------- encode
-    def encode(self, texts: list[str], batch_size: int | None = None, progress: bool = False) -> np.ndarray:
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Embed texts; returns an ``(n, 384)`` float32 array of unit vectors.
 
         Many texts at once (an index being built, :data:`BULK_MIN` or more) on a CPU with native
@@ -219,14 +221,14 @@ class Embedder:
         texts = list(texts)
         with self._lock:
             if self.backend == "auto" and len(texts) >= BULK_MIN and _cpu_bf16_native():
-                vecs = self._encode_st(texts, batch_size or BULK_BATCH, progress, bf16=True)
+                vecs = self._encode_st(texts, BULK_BATCH, progress, bf16=True)
             else:
                 use_onnx = self.backend != "torch" and self._load_onnx()
                 if not use_onnx and self.backend == "onnx":
                     raise RuntimeError("the ONNX embedder is not available (no export in the cache)")
                 if use_onnx:
-                    return self._encode_onnx(texts, batch_size or ONNX_BATCH)
-                vecs = self._encode_st(texts, batch_size or 64, progress)
+                    return self._encode_onnx(texts, ONNX_BATCH)
+                vecs = self._encode_st(texts, ST_BATCH, progress)
             if self.backend == "auto" and not self._export_failed and not self.onnx_path().is_file():
                 self.export_onnx()
         return np.ascontiguousarray(vecs, dtype=np.float32)

@@ -38,7 +38,7 @@ from .corpus import Corpus
 from .embed import Embedder
 from .fileio import write_atomic
 from .records import Task
-from .taskmodel import LexicalModel, TaskClassifier
+from .taskmodel import TRAINING, TaskClassifier
 
 __all__ = ["Index", "TaskSpace"]
 
@@ -46,15 +46,16 @@ FORMAT_VERSION = 6
 #: Largest catalog whose summary sentences are embedded when the index is built (see the module docstring).
 SENTENCES_AT_BUILD_MAX = 2000
 T = TypeVar("T")
-#: The classifier's arrays, each kept as ``<name>.npy`` in the task space's cache folder.
-_ARRAYS = ("weights", "bias", "examples", "labels")
-_LEXICAL_ARRAYS = ("idf", "weights", "bias")
 
 
 def _npy_bytes(arr: np.ndarray) -> bytes:
     buf = io.BytesIO()
     np.save(buf, arr, allow_pickle=False)
     return buf.getvalue()
+
+
+def _npy_array(data: bytes) -> np.ndarray:
+    return np.load(io.BytesIO(data), allow_pickle=False)
 
 
 def _save_files(folder: Path, files: dict[str, bytes], manifest: dict) -> None:
@@ -126,7 +127,7 @@ class TaskSpace:
 
     @staticmethod
     def cache_key(tasks: list[Task], embedder: Embedder) -> str:
-        h = hashlib.sha256(f"{FORMAT_VERSION}|{embedder.id}".encode())
+        h = hashlib.sha256(f"{FORMAT_VERSION}|{embedder.id}|{TRAINING}".encode())
         for t in tasks:
             h.update(t.model_dump_json().encode())
         return h.hexdigest()[:24]
@@ -147,15 +148,13 @@ class TaskSpace:
             labels += [t.id] * len(t.training_texts())
             training += t.training_texts()
         vecs = embedder.encode(training)
-        return cls(TaskClassifier.train(vecs, labels, texts=training), np.ascontiguousarray(vecs[own], np.float32),
+        return cls(TaskClassifier.train(vecs, labels, training), np.ascontiguousarray(vecs[own], np.float32),
                    owner)
 
     def _save(self, folder: Path, key: str) -> None:
-        files = {f"{name}.npy": _npy_bytes(getattr(self.classifier, name)) for name in _ARRAYS}
+        files = {f"{name}.npy": _npy_bytes(arr) for name, arr in self.classifier.arrays().items()}
         files["texts.npy"] = _npy_bytes(self.text_vecs)
         lexical = self.classifier.lexical
-        if lexical is not None:
-            files.update({f"lexical_{name}.npy": _npy_bytes(getattr(lexical, name)) for name in _LEXICAL_ARRAYS})
         _save_files(folder, files, {"format": FORMAT_VERSION, "key": key, "classes": self.classifier.classes,
                                     "text_owner": self.text_owner,
                                     "lexical_vocabulary": None if lexical is None else lexical.vocabulary})
@@ -167,14 +166,8 @@ class TaskSpace:
             return None
         manifest, files = got
         try:
-            arrays = {n: np.load(io.BytesIO(files[f"{n}.npy"]), allow_pickle=False) for n in (*_ARRAYS, "texts")}
-            lexical = None
-            if manifest.get("lexical_vocabulary") is not None:
-                lexical = LexicalModel(manifest["lexical_vocabulary"], **{
-                    n: np.load(io.BytesIO(files[f"lexical_{n}.npy"]), allow_pickle=False) for n in _LEXICAL_ARRAYS})
-                if lexical.weights.shape[1] != len(lexical.vocabulary):
-                    return None
-            classifier = TaskClassifier(manifest["classes"], **{n: arrays[n] for n in _ARRAYS}, lexical=lexical)
+            arrays = {name.removesuffix(".npy"): _npy_array(data) for name, data in files.items()}
+            classifier = TaskClassifier.from_arrays(manifest["classes"], arrays, manifest["lexical_vocabulary"])
             if len(arrays["texts"]) != len(manifest["text_owner"]):
                 return None
         except (KeyError, ValueError, TypeError):
@@ -193,12 +186,17 @@ class TaskSpace:
 # --------------------------------------------------------------------------
 # the record index
 # --------------------------------------------------------------------------
+def _sentences_at_build(corpus: Corpus) -> bool:
+    """Whether the records' summary sentences are embedded when the index is built (else on first use)."""
+    return len(corpus.records) <= SENTENCES_AT_BUILD_MAX
+
+
 class Index:
     """Record vectors (FAISS inner-product index), summary-sentence vectors and each record's tasks."""
 
     def __init__(self, corpus: Corpus, tasks: TaskSpace, record_index, seg_vecs: np.ndarray,
                  seg_spans: list[list[int]], record_tasks: list[list[str]], key: str,
-                 path: Path | None) -> None:
+                 path: Path | None, embedder: Embedder) -> None:
         self.corpus = corpus
         self.tasks = tasks
         self.records = record_index
@@ -210,8 +208,8 @@ class Index:
         n = record_index.ntotal
         self.matrix = record_index.reconstruct_n(0, n) if n else np.zeros((0, seg_vecs.shape[1]), np.float32)
         #: sentences embedded at build time; otherwise on first use, through ``embedder``
-        self.sentences_built = len(corpus.records) <= SENTENCES_AT_BUILD_MAX
-        self.embedder: Embedder | None = None
+        self.sentences_built = _sentences_at_build(corpus)
+        self.embedder = embedder
         self._lazy: dict[int, np.ndarray] = {}
         self._lazy_lock = threading.Lock()
 
@@ -233,9 +231,7 @@ class Index:
         parts, folder = _cached(cache, "index", key, lambda f: cls._load(f, key, corpus),
                                 lambda: cls._build(corpus, embedder, tasks), lambda p, f: cls._save(p, f, key),
                                 quiet=cache is not None and tasks_folder is None)  # said once already
-        index = cls(corpus, tasks, *parts, key, folder)
-        index.embedder = embedder
-        return index
+        return cls(corpus, tasks, *parts, key, folder, embedder)
 
     @staticmethod
     def _build(corpus: Corpus, embedder: Embedder, tasks: TaskSpace) -> tuple:
@@ -249,7 +245,7 @@ class Index:
         if len(vecs):
             rec_index.add(vecs)
         segs, spans = [], []
-        eager = len(corpus.records) <= SENTENCES_AT_BUILD_MAX
+        eager = _sentences_at_build(corpus)
         for r in corpus.records:
             parts = r.segments() if eager else []
             spans.append([len(segs), len(segs) + len(parts)])
@@ -261,7 +257,10 @@ class Index:
     @staticmethod
     def _record_tasks(corpus: Corpus, classifier: TaskClassifier, vecs: np.ndarray, seg_vecs: np.ndarray,
                       spans: list[list[int]]) -> list[list[str]]:
-        """Each record's tasks (see :func:`judge.record_tasks`), classifying its text and its sentences."""
+        """Each record's tasks (see :func:`judge.record_tasks`), classifying its text and its sentences.
+
+        By their vectors only: the letter n-gram view was fitted to questions, and whether its words
+        help on a record's description has not been measured."""
         classes = classifier.classes
         whole = np.exp(classifier.log_probabilities(vecs)) if len(vecs) else np.zeros((0, len(classes)))
         parts = np.exp(classifier.log_probabilities(seg_vecs)) if len(seg_vecs) else whole[:0]
@@ -290,7 +289,7 @@ class Index:
         manifest, files = got
         try:
             rec_index = faiss.deserialize_index(np.frombuffer(files["records.faiss"], dtype=np.uint8))
-            seg_vecs = np.load(io.BytesIO(files["segments.npy"]), allow_pickle=False)
+            seg_vecs = _npy_array(files["segments.npy"])
             spans, record_tasks = manifest["segment_spans"], manifest["record_tasks"]
         except (KeyError, ValueError, TypeError, RuntimeError):
             return None
@@ -309,7 +308,7 @@ class Index:
         a, b = self.seg_spans[i]
         if b > a:
             return self.seg_vecs[a:b]
-        if not self.sentences_built and self.embedder is not None:
+        if not self.sentences_built:
             segments = self.corpus.records[i].segments()
             if segments:
                 with self._lazy_lock:

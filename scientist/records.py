@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["ModelCard", "Record", "Step", "Task", "safe_url", "slugify", "split_sentences"]
+__all__ = ["ModelCard", "Record", "Step", "Task", "safe_url", "slugify", "split_sentences", "stage_name"]
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
 
@@ -55,6 +55,11 @@ class Step(BaseModel):
     stage: Literal["input", "model", "output"] = Field(
         default="model", description="Which part of input -> model -> output the step belongs to."
     )
+
+
+def stage_name(stage: str, kind: str = "model") -> str:
+    """What a stage is called in an answer: a paper's middle stage is its ``method``, a model's its ``model``."""
+    return "method" if stage == "model" and kind == "paper" else stage
 
 
 class ModelCard(BaseModel):

@@ -13,6 +13,7 @@ import jinja2
 from jinja2.bccache import FileSystemBytecodeCache
 
 from .paths import data_path
+from .records import stage_name
 
 __all__ = ["Renderer"]
 
@@ -90,6 +91,7 @@ class Renderer:
         env.filters["pct"] = lambda x: f"{100 * float(x):.0f}%"
         env.filters["cos"] = lambda x: f"{float(x):.2f}"
         env.filters["duration"] = duration
+        env.globals["stage_name"] = stage_name
         return env
 
     def html(self, name: str, **ctx) -> str:
@@ -121,7 +123,7 @@ class Renderer:
             members = [(i, s) for i, s in enumerate(steps, 1) if s.stage == stage]
             if not members:
                 continue
-            title = "Method" if stage == "model" and kind == "paper" else stage.capitalize()
+            title = stage_name(stage, kind).capitalize()
             lines.append(f"    subgraph {stage}[{title}]")
             for i, s in members:
                 lines.append(f'        s{i}["{_mermaid_label(s.name)}"]')

@@ -35,6 +35,10 @@ NEIGHBOUR_TEMPERATURE = 0.05
 NGRAMS = (3, 5)
 MIN_TEXTS = 2
 LEXICAL_C = 10.0
+#: Inverse strength of the embedding regression.
+EMBEDDING_C = 3.0
+#: Everything above that shapes a trained classifier (a cached one is rebuilt when it changes).
+TRAINING = (EMBEDDING_C, NGRAMS, MIN_TEXTS, LEXICAL_C)
 
 
 def letter_ngrams(text: str) -> Counter:
@@ -61,6 +65,21 @@ def _softmax_form(fit) -> tuple[np.ndarray, np.ndarray]:
     return coef.astype(np.float32), intercept.astype(np.float32)
 
 
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    m = z.max(axis=1, keepdims=True)
+    return z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+
+
+def _tfidf(index: dict[str, int], idf: np.ndarray, counts: Counter) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, unit-length TF-IDF values) of the n-grams of ``counts`` that ``index`` knows."""
+    pairs = [(index[g], k) for g, k in counts.items() if g in index]
+    if not pairs:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    idx = np.array([i for i, _ in pairs], np.int64)
+    val = (1 + np.log(np.array([k for _, k in pairs], np.float32))) * idf[idx]
+    return idx, val / np.linalg.norm(val)
+
+
 @dataclass
 class LexicalModel:
     """Multinomial logistic regression over TF-IDF weighted letter n-grams (sublinear counts, smoothed
@@ -70,44 +89,35 @@ class LexicalModel:
     idf: np.ndarray  # (V,)
     weights: np.ndarray  # (classes, V)
     bias: np.ndarray  # (classes,)
-    _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    _index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._index = {g: i for i, g in enumerate(self.vocabulary)}
 
     @classmethod
-    def train(cls, texts: Sequence[str], labels: Sequence[str], classes: Sequence[str],
-              c: float = LEXICAL_C) -> LexicalModel:
-        counts = [letter_ngrams(t) for t in texts]
-        df = Counter(g for cnt in counts for g in cnt)
-        vocabulary = sorted(g for g, k in df.items() if k >= MIN_TEXTS)
-        idf = np.log((1 + len(texts)) / (1 + np.array([df[g] for g in vocabulary], np.float64))) + 1
-        model = cls(vocabulary, idf.astype(np.float32), np.zeros((len(classes), len(vocabulary)), np.float32),
-                    np.zeros(len(classes), np.float32))
+    def train(cls, texts: Sequence[str], labels: Sequence[str]) -> LexicalModel:
+        """Fitted on ``texts``; its classes are the sorted set of ``labels``."""
         from scipy.sparse import csr_matrix
         from sklearn.linear_model import LogisticRegression
 
+        counts = [letter_ngrams(t) for t in texts]
+        df = Counter(g for cnt in counts for g in cnt)
+        vocabulary = sorted(g for g, k in df.items() if k >= MIN_TEXTS)
+        index = {g: i for i, g in enumerate(vocabulary)}
+        idf = np.log((1 + len(texts)) / (1 + np.array([df[g] for g in vocabulary], np.float64))) + 1
+        idf = idf.astype(np.float32)
         rows, cols, vals = [], [], []
         for r, cnt in enumerate(counts):
-            idx, val = model._features(cnt)
+            idx, val = _tfidf(index, idf, cnt)
             rows += [r] * len(idx)
             cols += idx.tolist()
             vals += val.tolist()
         x = csr_matrix((vals, (rows, cols)), shape=(len(texts), len(vocabulary)), dtype=np.float64)
-        fit = LogisticRegression(C=c, solver="newton-cg", max_iter=5000).fit(x, list(labels))
-        weights, bias = _softmax_form(fit)
-        order = [list(fit.classes_).index(k) for k in classes]
-        model.weights, model.bias = weights[order], bias[order]
-        return model
+        fit = LogisticRegression(C=LEXICAL_C, solver="newton-cg", max_iter=5000).fit(x, list(labels))
+        return cls(vocabulary, idf, *_softmax_form(fit))
 
     def _features(self, counts: Counter) -> tuple[np.ndarray, np.ndarray]:
-        """(indices, unit-length TF-IDF values) of the known n-grams among ``counts``."""
-        pairs = [(self._index[g], k) for g, k in counts.items() if g in self._index]
-        if not pairs:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        idx = np.array([i for i, _ in pairs], np.int64)
-        val = (1 + np.log(np.array([k for _, k in pairs], np.float32))) * self.idf[idx]
-        return idx, val / np.linalg.norm(val)
+        return _tfidf(self._index, self.idf, counts)
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         """``(n, classes)`` unnormalised log-probabilities."""
@@ -132,11 +142,9 @@ class TaskClassifier:
     lexical: LexicalModel | None = None
 
     @classmethod
-    def train(cls, vectors: np.ndarray, labels: Sequence[str], c: float = 3.0,
-              texts: Sequence[str] | None = None) -> TaskClassifier:
-        """Multinomial logistic regression (L2, inverse strength ``c``) on unit vectors; the vectors
-        are kept for the neighbours.  With ``texts`` (the texts of ``vectors``), the letter n-gram
-        regression is trained on them too."""
+    def train(cls, vectors: np.ndarray, labels: Sequence[str], texts: Sequence[str]) -> TaskClassifier:
+        """Multinomial logistic regression (L2, :data:`EMBEDDING_C`) on unit vectors, the vectors kept
+        for the neighbours, and the letter n-gram regression on ``texts`` (the texts of ``vectors``)."""
         classes = sorted(set(labels))
         index = np.array([classes.index(x) for x in labels], np.int32)
         if len(classes) < 2:
@@ -144,19 +152,32 @@ class TaskClassifier:
                        np.zeros(len(classes), np.float32), vectors.astype(np.float32), index)
         from sklearn.linear_model import LogisticRegression
 
-        model = LogisticRegression(C=c, max_iter=5000).fit(vectors, list(labels))
+        model = LogisticRegression(C=EMBEDDING_C, max_iter=5000).fit(vectors, list(labels))
         assert [str(x) for x in model.classes_] == classes
-        lexical = LexicalModel.train(texts, labels, classes) if texts is not None else None
-        return cls(classes, *_softmax_form(model), vectors.astype(np.float32), index, lexical)
+        return cls(classes, *_softmax_form(model), vectors.astype(np.float32), index, LexicalModel.train(texts, labels))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The classifier as named arrays (for the cache); :meth:`from_arrays` puts it back together."""
+        out = {"weights": self.weights, "bias": self.bias, "examples": self.examples, "labels": self.labels}
+        if self.lexical is not None:
+            out |= {"lexical_idf": self.lexical.idf, "lexical_weights": self.lexical.weights,
+                    "lexical_bias": self.lexical.bias}
+        return out
+
+    @classmethod
+    def from_arrays(cls, classes: list[str], arrays: dict[str, np.ndarray],
+                    vocabulary: list[str] | None) -> TaskClassifier:
+        lexical = None if vocabulary is None else LexicalModel(
+            vocabulary, arrays["lexical_idf"], arrays["lexical_weights"], arrays["lexical_bias"])
+        return cls(classes, arrays["weights"], arrays["bias"], arrays["examples"], arrays["labels"], lexical)
 
     def log_probabilities(self, vectors: np.ndarray, knn_weight: float = 1.0, texts: Sequence[str] | None = None,
                           lexical_weight: float = 1.0) -> np.ndarray:
         """``(n, classes)`` log-probabilities for ``(n, dim)`` unit vectors; ``texts`` (the texts of the
         vectors) add the letter n-gram view, weighted by ``lexical_weight``."""
+        # each view's own normalisation is a constant per row, which the final log-softmax removes
         q = np.atleast_2d(np.asarray(vectors, np.float32))
         z = q @ self.weights.T + self.bias
-        z = z - z.max(axis=1, keepdims=True)
-        z = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
         if knn_weight and len(self.examples):
             sims = q @ self.examples.T
             k = min(NEIGHBOURS, sims.shape[1])
@@ -165,13 +186,10 @@ class TaskClassifier:
             weight = np.exp((near - near.max(axis=1, keepdims=True)) / NEIGHBOUR_TEMPERATURE)
             votes = np.full((len(q), len(self.classes)), 1e-3)
             np.add.at(votes, (np.repeat(np.arange(len(q)), k), self.labels[top].ravel()), weight.ravel())
-            z = z + knn_weight * np.log(votes / votes.sum(axis=1, keepdims=True))
+            z = z + knn_weight * np.log(votes)
         if lexical_weight and texts is not None and self.lexical is not None:
-            lz = self.lexical.logits(texts)
-            lz = lz - lz.max(axis=1, keepdims=True)
-            z = z + lexical_weight * (lz - np.log(np.exp(lz).sum(axis=1, keepdims=True)))
-        m = z.max(axis=1, keepdims=True)
-        return z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+            z = z + lexical_weight * self.lexical.logits(texts)
+        return _log_softmax(z)
 
     def probs(self, vector: np.ndarray, knn_weight: float = 1.0, text: str | None = None,
               lexical_weight: float = 1.0) -> dict[str, float]:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from scientist.restore.save import to_u8  # noqa: F401 - the tests' 8-bit conversion is the library's
+
 
 class HashEmbedder:
     """A deterministic stand-in for the embedding model: a random unit vector per text (no model load).
@@ -19,7 +21,7 @@ class HashEmbedder:
     id = "test/hash-embedder"
     dim = 384
 
-    def encode(self, texts, batch_size=64, progress=False):
+    def encode(self, texts, progress=False):
         out = np.zeros((len(texts), self.dim), np.float32)
         for i, t in enumerate(texts):
             seed = int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little")
@@ -58,10 +60,6 @@ def photo_array(h=40, w=56, seed=0) -> np.ndarray:
     y, x = np.mgrid[0:h, 0:w]
     base = np.stack([x / w, y / h, 0.5 + 0.0 * x], -1)
     return np.clip(base * 0.6 + rng.normal(0, 0.05, (h, w, 3)), 0, 1)
-
-
-def to_u8(a):
-    return (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
 
 
 def strings_in(obj):

@@ -9,15 +9,23 @@ import numpy as np
 import pytest
 from PIL import ExifTags, Image
 
-from .helpers import DATE, digest, exif_bytes, exif_date, rgb_profile, run_cli, save_heic, save_png16
+from .helpers import (
+    DATE,
+    digest,
+    exif_bytes,
+    exif_date,
+    photo_array,
+    rgb_profile,
+    run_cli,
+    save_heic,
+    save_png16,
+    to_u8,
+)
 
 
 def _dim(h, w, seed):
     """A dim, grainy photo, 8-bit RGB."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:h, 0:w]
-    base = np.stack([x / w, y / h, 0.5 + 0 * x], -1) * 0.25
-    return (np.clip(base + rng.normal(0, 0.03, (h, w, 3)), 0, 1) * 255).round().astype(np.uint8)
+    return to_u8(photo_array(h, w, seed) * 0.4)
 
 
 def _dim16(h, w, seed):
@@ -242,7 +250,7 @@ def test_output_formats_and_quality_through_the_cli(tmp_path):
     assert code == 2
 
 
-def test_ask_takes_the_demo_options_and_keeps_its_own_format():
+def test_ask_and_restore_list_the_demo_options_in_their_help():
     code, out, _ = run_cli("ask", "--help")
     assert code == 0
     assert "--image-format" in out and "--strength" in out and "--quality" in out and "md (default)" in out
@@ -263,3 +271,16 @@ def test_readme_restore_many_example_runs(tmp_path, monkeypatch, capsys):
     exec(compile(example, "README restore_many example", "exec"), {})
     assert capsys.readouterr().out.split() == ["restored", "Trip/day1/IMG_1.jpg",
                                                "Restored/Trip/day1/IMG_1_restored.png"]
+
+
+def test_a_failed_photo_is_named_once(tmp_path):
+    """Reasons carry no name of their own: the summary and the progress line put it in front, once."""
+    Image.fromarray(_dim(20, 24, 1)).save(tmp_path / "good.png")
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    code, stdout, lines = run_cli("restore", tmp_path / "good.png", tmp_path / "broken.jpg", tmp_path / "gone.jpg")
+    assert code == 1 and "1 restored, 0 skipped, 2 failed" in stdout
+    failed = stdout.split("Failed:", 1)[1].strip().splitlines()
+    assert len(failed) == 2 and all(line.count("broken.jpg") + line.count("gone.jpg") == 1 for line in failed)
+    assert any(line.strip().endswith("gone.jpg: no such file") for line in failed)
+    progress = [line for line in lines if "failed (" in line]
+    assert len(progress) == 2 and all(line.count("broken.jpg") + line.count("gone.jpg") == 1 for line in progress)

@@ -51,6 +51,12 @@ def test_gain_recovers_darkening_and_leaves_bright_photos_alone():
 
 @pytest.mark.slow
 def test_fitting_reproduces_a_model_from_training_photos_only():
+    from scientist.restore.train import EVAL_PHOTOS, TRAIN_PHOTOS
+
+    assert not {e.split(":")[-1] for e in EVAL_PHOTOS} & set(TRAIN_PHOTOS)  # what it may read
     model = fit_exposure(samples=60, seed=3)
     assert set(model.coef) == set(load_exposure_model().coef) and np.isfinite(model.intercept)
     assert model.fitted_on["samples"] == 60
+    # a small refit does the bundled model's job: it undoes a darkening by roughly the right gain
+    dark = degrade(_scene(True), STRENGTHS["medium"], np.random.default_rng(0))  # 4x darker
+    assert 2.0 < estimate_gain(dark, model) < 6.0 and estimate_gain(_scene(True), model) == 1.0

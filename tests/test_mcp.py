@@ -15,7 +15,6 @@ from pathlib import Path
 
 import anyio
 import jsonschema
-import numpy as np
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
@@ -27,7 +26,7 @@ from scientist.ingest import read_seed
 from scientist.restore.record import Demo
 
 from .conftest import FIXTURES
-from .helpers import digest, run_cli, strings_in, to_u8
+from .helpers import digest, photo_array, run_cli, strings_in, to_u8
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 TOOLS = {"ask_scientist", "restore_photo", "grounded_prompt", "verify_answer"}
@@ -51,10 +50,7 @@ def _urls(result) -> set[str]:
 
 
 def _photo(path: Path, h=60, w=90, seed=0) -> Path:
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:h, 0:w]
-    img = np.stack([x / w, y / h, 0.5 + 0 * x], -1) * 0.3 + rng.normal(0, 0.04, (h, w, 3))
-    Image.fromarray(to_u8(img)).save(path, quality=90)
+    Image.fromarray(to_u8(photo_array(h, w, seed) * 0.5)).save(path, quality=90)
     return path
 
 

@@ -28,6 +28,8 @@ def test_choice_follows_the_hardware_and_refuses_fp16_on_cpu(monkeypatch):
     monkeypatch.setattr(precision, "cpu_bf16_native", lambda: False)
     assert choose_precision("auto", CPU) == "fp32"
     assert choose_precision("auto", CUDA) == "fp16" and choose_precision("bf16", CUDA) == "bf16"
+    # on CUDA too: the onnx back end (PyTorch there) and the eager reference stay fp32 unless asked
+    assert choose_precision("auto", CUDA, "onnx") == "fp32" == choose_precision("auto", CUDA, "eager")
     with pytest.raises(ScientistError, match="CUDA device only"):
         choose_precision("fp16", CPU)
     with pytest.raises(ScientistError, match="unknown precision"):
@@ -44,6 +46,9 @@ def test_bf16_runs_in_pytorch_only_and_plans_bigger_tiles():
     assert next(runner.model.parameters()).dtype == torch.bfloat16
     assert next(model.parameters()).dtype == torch.float32  # the shared model is left alone
     assert BYTES_PER_PIXEL["bf16"] < BYTES_PER_PIXEL["fp32"]
+    # the converted copy is made once per model, not once per photo of a batch
+    assert make_runner(model, CPU, "auto", precision="bf16") is runner
+    assert make_runner(model, CPU, "torch", precision="fp32") is not runner
     assert plan_tiles(720, 1280, max_pixels=tile_pixels_for(768, "bf16")).count < \
         plan_tiles(720, 1280, max_pixels=tile_pixels_for(768, "fp32")).count
 

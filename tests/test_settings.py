@@ -79,3 +79,17 @@ def test_preview_size_must_stay_within_its_limit(monkeypatch):
         load_settings()
     monkeypatch.setenv("SCIENTIST_MCP_MAX_SIDE_LIMIT", "4096")
     assert load_settings().mcp_max_side == 2000
+
+
+def test_choices_written_out_for_start_up_speed_match_their_sources():
+    """Settings and the CLI spell out formats and precisions (importing their modules would load torch or
+    Pillow at start-up); they must stay what those modules accept."""
+    import typing
+
+    from scientist.cli.options import ImageFormat
+    from scientist.restore.precision import PRECISIONS
+    from scientist.restore.save import FORMATS
+
+    fields = Settings.model_fields
+    assert typing.get_args(fields["output_format"].annotation) == tuple(FORMATS) == tuple(f.value for f in ImageFormat)
+    assert typing.get_args(fields["precision"].annotation) == PRECISIONS

@@ -30,7 +30,7 @@ def test_lexical_features_are_scikit_learns_tfidf():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     labels = ["sound", "sound", "photo", "photo", "other", "other", "sound", "photo"]
-    model = LexicalModel.train(TEXTS, labels, ["other", "photo", "sound"])
+    model = LexicalModel.train(TEXTS, labels)
     ref = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2).fit(TEXTS)
     assert model.vocabulary == sorted(ref.vocabulary_)
     query = "is the hiss on a cassette like grain in a photo?"
@@ -58,10 +58,12 @@ def test_letter_ngrams_classify_what_the_vectors_cannot():
 
 
 @pytest.mark.parametrize("cached", [False, True])
-def test_the_lexical_view_is_cached_with_the_task_space(tmp_path, cached):
+def test_the_lexical_view_is_cached_with_the_task_space(tmp_path, monkeypatch, cached):
     tasks = load_corpus(include_user=False).tasks
     built, folder = TaskSpace.open(tasks, HashEmbedder(), tmp_path)
     assert folder is not None and built.classifier.lexical is not None
+    if cached:  # the reopening must come from the cache
+        monkeypatch.setattr(TaskSpace, "build", classmethod(lambda *_a: pytest.fail("built again")))
     again, _ = TaskSpace.open(tasks, HashEmbedder(), tmp_path if cached else None)
     assert again.classifier.lexical.vocabulary == built.classifier.lexical.vocabulary
     question = "My grainy night photos came out clean: how?"

@@ -49,7 +49,7 @@ class FakeRestore:
 
     def __call__(self, photo: Path, folder: Path, progress) -> Demo:
         from scientist.restore.photo import read_photo
-        from scientist.restore.save import write_png_atomic
+        from scientist.restore.save import write_image_atomic
 
         img, _ = read_photo(photo)
         h, w, _ = img.shape
@@ -60,8 +60,8 @@ class FakeRestore:
             raise self.fail
         progress(ProgressEvent("tile", 1, 2, w, h, "fake", "cpu", 4.0, True, True, 1.0))
         out, compare = folder / "photo_restored.png", folder / "photo_compare.png"
-        write_png_atomic(np.clip(img * 2, 0, 1), out)
-        write_png_atomic(img, compare)
+        write_image_atomic(np.clip(img * 2, 0, 1), out)
+        write_image_atomic(img, compare)
         progress(ProgressEvent("done", 2, 2, w, h, "fake", "cpu", 4.0, True, True, 2.0))
         return Demo(input=str(photo), output=str(out), comparison=str(compare), weights="fake weights",
                     variant="MIMO-UNet", device="cpu", backend="fake", tiles=2, size=[w, h], seconds=2.0,

@@ -20,7 +20,7 @@ class Format(str, Enum):
 
 
 @app.command("ask")
-@with_demo_options
+@with_demo_options(format_flag=False)
 def ask_command(
     ctx: typer.Context,
     question: Annotated[Optional[str], typer.Argument(help="The question, in quotes.")] = None,

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 import inspect
-import typing
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from typer.models import OptionInfo
 
 __all__ = ["CorpusOpt", "DemoOptions", "ImageFormat", "JsonOpt", "with_demo_options"]
 
@@ -35,8 +32,10 @@ MaxSideOpt = Annotated[Optional[int], typer.Option("--max-side", help="Downscale
 TileOpt = Annotated[Optional[int], typer.Option("--tile", help="Square tiles of this side in pixels (default: the fewest pixels under the working-memory budget).")]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace existing outputs (for many photos: restore again those already restored).")]
 StrengthOpt = Annotated[Optional[float], typer.Option("--strength", min=0.0, max=1.0, help="How much of the restoration to keep, 0-1: 1 = the network's output, lower blends in the brightened photo (default: the `strength` setting, 1).")]
-# `ask` has a --format of its own (md or text): there this one is only --image-format
-FormatOpt = Annotated[Optional[ImageFormat], typer.Option("--format", "--image-format", help="Restored image format: png, tiff (both 16-bit when the photo is) or jpg (default: the `output_format` setting, png).")]
+_FORMAT_HELP = "Restored image format: png, tiff (both 16-bit when the photo is) or jpg (default: the `output_format` setting, png)."
+FormatOpt = Annotated[Optional[ImageFormat], typer.Option("--format", "--image-format", help=_FORMAT_HELP)]
+# `ask` has a --format of its own (md or text): there the demo's is only --image-format
+ImageFormatOpt = Annotated[Optional[ImageFormat], typer.Option("--image-format", help=_FORMAT_HELP)]
 QualityOpt = Annotated[Optional[int], typer.Option("--quality", min=1, max=100, help="JPEG quality of a jpg output, 1-100 (default: the `jpeg_quality` setting, 92).")]
 
 
@@ -46,35 +45,6 @@ _DEMO = (("out", OutOpt, None), ("out_dir", OutDirOpt, None), ("image_format", F
          ("device", DeviceOpt, None), ("backend", BackendOpt, None), ("precision", PrecisionOpt, None),
          ("max_side", MaxSideOpt, None),
          ("tile", TileOpt, None), ("overwrite", OverwriteOpt, False))
-
-
-def _names(info: OptionInfo) -> list[str]:
-    """The option's command-line names (Typer keeps the first one as the default of an Annotated option)."""
-    first = [info.default] if isinstance(info.default, str) and info.default.startswith("-") else []
-    return first + list(info.param_decls or ())
-
-
-def _taken(params) -> set[str]:
-    taken = set()
-    for p in params:
-        for meta in typing.get_args(p.annotation)[1:]:
-            if isinstance(meta, OptionInfo):
-                taken.update(_names(meta))
-    return taken
-
-
-def _without(annotation, taken: set[str]):
-    """``annotation`` with the option names a command already uses for options of its own left out."""
-    kind, *metas = typing.get_args(annotation)
-    info = next(m for m in metas if isinstance(m, OptionInfo))
-    names = [n for n in _names(info) if n not in taken]
-    if names == _names(info):
-        return annotation
-    if not names:
-        raise TypeError(f"every name of {_names(info)} is taken by the command's own options")
-    info = copy.copy(info)
-    info.default, info.param_decls = names[0], tuple(names[1:])
-    return Annotated[kind, info]
 
 
 class DemoOptions(dict):
@@ -89,17 +59,18 @@ class DemoOptions(dict):
         return self.get("device")
 
 
-def with_demo_options(command):
+def with_demo_options(command=None, *, format_flag: bool = True):
     """Give a command every option of the demo; it receives them as one ``demo`` argument (:class:`DemoOptions`).
 
-    A name the command already gives an option of its own stays the command's
-    (``ask --format`` is the answer's); the demo's option keeps its other names.
+    ``format_flag=False`` for a command with a ``--format`` of its own (``ask``): the demo's is then
+    ``--image-format`` only.
     """
+    if command is None:
+        return functools.partial(with_demo_options, format_flag=format_flag)
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "demo"]
-    taken = _taken(own)
-    demo_params = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
-                                     annotation=_without(annotation, taken))
+    demo_params = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=(
+                       ImageFormatOpt if annotation is FormatOpt and not format_flag else annotation))
                    for name, annotation, default in _DEMO]
 
     @functools.wraps(command)

@@ -165,7 +165,7 @@ def plan_batch(paths: Sequence[str | Path], *, recursive: bool = False, out_dir:
     for f in found:
         name = _shown(f)
         if f.explicit and not f.source.is_file():
-            planned.append(Planned(f.source, name, fail=f"{f.source}: no such file"))
+            planned.append(Planned(f.source, name, fail="no such file"))
             continue
         if not f.explicit and is_raw(f.source):
             planned.append(Planned(f.source, name, skip=(
@@ -216,7 +216,6 @@ def restore_many(
     if options.get("out") is not None:
         raise PhotoError("--out names a single output; for several photos or a folder use --out-dir")
     options.pop("out", None)
-    options.pop("out_dir", None)
     fmt = output_format(None, image_format, settings.output_format)
     planned = plan_batch(paths, recursive=recursive, out_dir=out_dir, fmt=fmt, overwrite=overwrite,
                             max_side=max_side)
@@ -229,10 +228,12 @@ def restore_many(
                                    **fields))
 
     for i, p in enumerate(planned):
-        if p.skip or p.fail:
-            item = BatchItem(input=str(p.source), name=p.name, status="skipped" if p.skip else "failed",
-                             reason=p.skip or p.fail, output=str(p.restored) if p.restored else None,
-                             comparison=str(p.comparison) if p.skip and p.restored else None)
+        if p.fail:
+            item = _failed(p, p.fail)
+        elif p.skip:
+            item = BatchItem(input=str(p.source), name=p.name, status="skipped", reason=p.skip,
+                             output=str(p.restored) if p.restored else None,
+                             comparison=str(p.comparison) if p.restored else None)
         else:
             tell("photo", i, p)
             item = _restore_one(p, i, count, work_total, fmt, max_side, progress, settings, options)
@@ -246,7 +247,7 @@ def _restore_one(p: Planned, index: int, count: int, work_total: float, fmt: str
     try:  # a photo that cannot be read fails here, before the network (and torch) is loaded
         read = read_photo(p.source)
     except ScientistError as exc:
-        return BatchItem(input=str(p.source), name=p.name, status="failed", reason=str(exc))
+        return _failed(p, str(exc))
     from .run import run_demo
 
     def marked(event: ProgressEvent) -> None:
@@ -261,12 +262,19 @@ def _restore_one(p: Planned, index: int, count: int, work_total: float, fmt: str
     except Exception as exc:  # noqa: BLE001 - one bad photo must not stop the others; it is reported
         reason = str(exc) if isinstance(exc, ScientistError) else (
             f"internal error: {exc.__class__.__name__}: {first_line(exc) if str(exc).strip() else ''}")
-        return BatchItem(input=str(p.source), name=p.name, status="failed", reason=reason)
+        return _failed(p, reason)
     finally:
         if not done:
             _remove_empty(created)
     return BatchItem(input=str(p.source), name=p.name, status="restored", output=demo.output,
                      comparison=demo.comparison, demo=demo)
+
+
+def _failed(p: Planned, reason: str) -> BatchItem:
+    """A photo that failed, with its reason stripped of the photo's own name (whoever shows it adds the name)."""
+    for prefix in (f"{p.source}: ", f"{p.source.name}: "):
+        reason = reason.removeprefix(prefix)
+    return BatchItem(input=str(p.source), name=p.name, status="failed", reason=reason)
 
 
 def _make_folders(folder: Path) -> list[Path]:

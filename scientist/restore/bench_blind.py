@@ -22,7 +22,7 @@ from .bench import _nlm, eval_photos
 from .degrade import STRENGTHS, apply_gain, degrade, downscale_8bit, mean_key_gain
 from .exposure import estimate_gain
 
-__all__ = ["HELD_OUT", "held_out_photos", "run_blind_bench"]
+__all__ = ["HELD_OUT", "blind_cases", "held_out_photos", "run_blind_bench"]
 
 #: Photo -> role: "tuned" photos chose the brightness step's design (aim, statistics); "held out" ones only report.
 HELD_OUT = {"china.jpg": "tuned", "flower.jpg": "tuned", "cell": "tuned", "grace_hopper.jpg": "held out",
@@ -56,6 +56,15 @@ def held_out_photos(side: int = 640) -> dict[str, np.ndarray]:
     return {k: downscale_8bit(v.astype(np.float32), side) for k, v in photos.items() if k in HELD_OUT}
 
 
+def blind_cases(side: int = 640, seed: int = 2021):
+    """``(photo, role, strength, params, clean, degraded)`` for every photo of :data:`HELD_OUT` and every
+    strength, each degraded with its own seeded draw (so any benchmark sees the same cases)."""
+    for p_i, (name, clean) in enumerate(held_out_photos(side).items()):
+        for s_i, (strength, params) in enumerate(STRENGTHS.items()):
+            bad = degrade(clean, params, np.random.default_rng(seed + 10 * p_i + s_i))
+            yield name, HELD_OUT[name], strength, params, clean, bad
+
+
 def _psnr(clean: np.ndarray, img: np.ndarray) -> float:
     from skimage.metrics import peak_signal_noise_ratio
 
@@ -74,34 +83,30 @@ def run_blind_bench(weights=None, side: int = 640, seed: int = 2021, settings=No
 
     from .blend import restore_array
     from .runners import make_runner
-    from .tiles import plan_tiles
     from .weights import load_model
 
     loaded = load_model(weights, settings)
     runner = make_runner(loaded.model, torch.device("cpu"), "auto",
                          cache=settings.cache_dir if settings is not None else None)
+    def network(img: np.ndarray) -> np.ndarray:
+        return restore_array(loaded.model, img, runner=runner)
+
     rows = []
-    for p_i, (name, clean) in enumerate(held_out_photos(side).items()):
+    for name, role, strength, params, clean, bad in blind_cases(side, seed):
         original = float(clean.mean(dtype=np.float64) * 255)
-        for s_i, (strength, params) in enumerate(STRENGTHS.items()):
-            bad = degrade(clean, params, np.random.default_rng(seed + 10 * p_i + s_i))
-            old_bright = apply_gain(bad, mean_key_gain(bad))
-            base_psnr, h = _nlm_best(old_bright, clean)
-
-            def network(img: np.ndarray) -> np.ndarray:
-                return restore_array(loaded.model, img, plan=plan_tiles(*img.shape[:2]), runner=runner)
-
-            gain = estimate_gain(bad)
-            ours = network(apply_gain(bad, gain))
-            old_psnr = _psnr(clean, network(old_bright))
-            level = float(ours.mean(dtype=np.float64) * 255)
-            ours_psnr = _psnr(clean, ours)
-            rows.append({"photo": name, "role": HELD_OUT[name], "strength": strength, "gain": round(gain, 2),
-                         "exact_gain": round(1 / params.exposure, 2), "baseline_psnr": round(base_psnr, 2),
-                         "baseline_h": h, "psnr": round(ours_psnr, 2), "margin": round(ours_psnr - base_psnr, 2),
-                         "old_step_psnr": round(old_psnr, 2), "old_step_margin": round(old_psnr - base_psnr, 2),
-                         "level": round(level, 1), "original_level": round(original, 1),
-                         "level_error": round(level / original - 1, 3)})
+        old_bright = apply_gain(bad, mean_key_gain(bad))
+        base_psnr, h = _nlm_best(old_bright, clean)
+        gain = estimate_gain(bad)
+        ours = network(apply_gain(bad, gain))
+        old_psnr = _psnr(clean, network(old_bright))
+        level = float(ours.mean(dtype=np.float64) * 255)
+        ours_psnr = _psnr(clean, ours)
+        rows.append({"photo": name, "role": role, "strength": strength, "gain": round(gain, 2),
+                     "exact_gain": round(1 / params.exposure, 2), "baseline_psnr": round(base_psnr, 2),
+                     "baseline_h": h, "psnr": round(ours_psnr, 2), "margin": round(ours_psnr - base_psnr, 2),
+                     "old_step_psnr": round(old_psnr, 2), "old_step_margin": round(old_psnr - base_psnr, 2),
+                     "level": round(level, 1), "original_level": round(original, 1),
+                     "level_error": round(level / original - 1, 3)})
     for r in rows:
         r["ok"] = r["margin"] >= MARGIN_DB and abs(r["level_error"]) <= LEVEL_TOLERANCE
     summary = {"cases": len(rows), "passed": sum(r["ok"] for r in rows),

@@ -96,8 +96,7 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
                 else:
                     im.load()
                     im = ImageOps.exif_transpose(im) or im
-                    arr = _to_rgb(im)
-                    info["bit_depth"] = 16 if im.mode.startswith("I;16") or im.mode == "I" and _is_16(im) else 8
+                    arr, info["bit_depth"] = _to_rgb(im)
     except PhotoError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -146,11 +145,6 @@ def _deep_colour(im: Image.Image) -> bool:
     return im.format in ("PNG", "TIFF") and im.mode in ("RGB", "RGBA") and ";16" in _rawmode(im)
 
 
-def _is_16(im: Image.Image) -> bool:
-    lo, hi = im.getextrema()
-    return hi > 255
-
-
 def _read_deep(p: Path) -> np.ndarray:
     """A 16-bit colour PNG or TIFF as float RGB, decoded by OpenCV (which keeps the 16 bits)."""
     import cv2
@@ -185,18 +179,19 @@ def _orient(a: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(op(a)) if op else a
 
 
-def _to_rgb(im: Image.Image) -> np.ndarray:
+def _to_rgb(im: Image.Image) -> tuple[np.ndarray, int]:
+    """The decoded image as float RGB in [0, 1], and its bits per channel (16 for 16-bit grey, else 8)."""
     mode = im.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         a = np.asarray(im, dtype=np.float64)
-        top = 65535.0 if a.max() > 255 or mode.startswith("I;16") else 255.0
-        g = np.clip(a / top, 0, 1).astype(np.float32)
-        return np.repeat(g[..., None], 3, axis=-1)
+        bits = 16 if mode.startswith("I;16") or a.max() > 255 else 8
+        g = np.clip(a / (65535.0 if bits == 16 else 255.0), 0, 1).astype(np.float32)
+        return np.repeat(g[..., None], 3, axis=-1), bits
     if mode == "F":
         g = np.clip(np.asarray(im, dtype=np.float32), 0, 1)
-        return np.repeat(g[..., None], 3, axis=-1)
+        return np.repeat(g[..., None], 3, axis=-1), 8
     if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in im.info):
         im = im.convert("RGBA").convert("RGB")
     elif mode != "RGB":
         im = im.convert("RGB")
-    return np.asarray(im, dtype=np.float32) / 255.0
+    return np.asarray(im, dtype=np.float32) / 255.0, 8

@@ -38,13 +38,15 @@ def cpu_bf16_native() -> bool:
 
 def choose_precision(precision: str, device: torch.device, backend: str = "auto") -> str:
     """The precision a run will use: ``precision`` itself, or for ``auto`` the fastest the device offers
-    with ``backend`` (on a CPU the ``onnx`` back end runs fp32 only, and ``eager`` is the fp32 reference)."""
+    with ``backend`` (the ``onnx`` back end runs fp32 only, and ``eager`` is the fp32 reference, on any device)."""
     if precision not in PRECISIONS:
         raise ScientistError(f"unknown precision {precision!r} (use {', '.join(PRECISIONS)})")
-    if device.type == "cuda":
-        return "fp16" if precision == "auto" else precision
-    if precision == "fp16":
+    if precision == "fp16" and device.type != "cuda":
         raise ScientistError("fp16 runs on a CUDA device only; on this CPU use --precision bf16 or fp32")
-    if precision == "auto":
-        return "bf16" if backend in ("auto", "torch") and cpu_bf16_native() else "fp32"
-    return precision
+    if precision != "auto":
+        return precision
+    if backend in ("onnx", "eager"):
+        return "fp32"
+    if device.type == "cuda":
+        return "fp16"
+    return "bf16" if cpu_bf16_native() else "fp32"

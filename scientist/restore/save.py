@@ -19,8 +19,7 @@ from PIL import ExifTags, Image
 from ..errors import OutputError
 from ..fileio import atomic_path
 
-__all__ = ["FORMATS", "exif_for_output", "format_for_suffix", "to_u8", "to_u16", "write_image_atomic",
-           "write_png_atomic"]
+__all__ = ["FORMATS", "exif_for_output", "format_for_suffix", "to_u8", "to_u16", "write_image_atomic"]
 
 #: Output formats: name -> file ending.
 FORMATS = {"png": ".png", "tiff": ".tif", "jpg": ".jpg"}
@@ -127,11 +126,6 @@ def write_image_atomic(img: np.ndarray | Image.Image, path: Path, *, fmt: str = 
                     pil.save(fh, **_pillow_options(fmt, quality, exif, icc))
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror or exc.__class__.__name__})") from None
-
-
-def write_png_atomic(img: np.ndarray | Image.Image, path: Path) -> None:
-    """Write an 8-bit PNG through a temporary file in the same folder, then rename it into place."""
-    write_image_atomic(img, path)
 
 
 def _pillow_options(fmt: str, quality: int, exif: bytes | None, icc: bytes | None) -> dict:

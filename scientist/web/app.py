@@ -290,7 +290,7 @@ def _receive(upload: UploadFile, job: Job) -> None:
     """Store the upload under the job's own name, check it by its content, and keep an 8-bit copy for the page."""
     from ..fileio import atomic_path
     from ..restore.photo import read_photo
-    from ..restore.save import write_png_atomic
+    from ..restore.save import write_image_atomic
 
     with atomic_path(job.photo, mkdir=False) as tmp:
         with open(tmp, "wb") as out:
@@ -301,7 +301,7 @@ def _receive(upload: UploadFile, job: Job) -> None:
         raise PhotoError("the uploaded file is empty")
     try:
         img, _info = read_photo(job.photo)
-        write_png_atomic(img, job.before)
+        write_image_atomic(img, job.before)
     except ScientistError as exc:
         raise type(exc)(sentence(exc, job.folder)) from None
 
@@ -311,8 +311,7 @@ def _answer_html(sci, answer: Answer) -> str:
     if answer.workflow is not None:
         title = f"{answer.workflow.model}: " + " → ".join(s.name for s in answer.workflow.steps)
         diagram = workflow_svg(answer.workflow.steps, title, answer.workflow.kind)
-    titles = {e.record_id: sci.corpus.get(e.record_id).title for e in answer.evidence}
-    return sci.renderer.html("answer.html.j2", a=answer, diagram=diagram, titles=titles)
+    return sci.renderer.html("answer.html.j2", a=answer, diagram=diagram, titles=sci.evidence_titles(answer))
 
 
 def _warm_up(sci) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from ..records import Step
+from ..records import Step, stage_name
 
 __all__ = ["PER_ROW", "workflow_svg"]
 
@@ -113,7 +113,7 @@ def workflow_svg(steps: Sequence[Step], title: str = "", kind: str = "model") ->
                    f'<rect x="0.5" y="{top + 0.5}" width="{width - 1}" height="{h - 1}" rx="8" '
                    f'fill="{tint}" stroke="{border}" stroke-dasharray="4 3"/>'
                    f'<text x="{PAD}" y="{top + 15}" font-size="12" font-weight="bold" fill="{border}">'
-                   f"{escape('Method' if stage == 'model' and kind == 'paper' else stage.capitalize())}</text></g>")
+                   f"{escape(stage_name(stage, kind).capitalize())}</text></g>")
     for a, b in zip(boxes, boxes[1:], strict=False):
         out.append(f'<path class="wf-arrow" d="{_arrow(a, b)}" fill="none" stroke="#555" stroke-width="1.5" '
                    'marker-end="url(#wf-arrow)"/>')

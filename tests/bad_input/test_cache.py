@@ -97,6 +97,10 @@ def test_usage_errors_exit_2():
     assert code == 2
 
 
+def _never(*_args, **_kwargs):
+    raise AssertionError("built again instead of read from the cache")
+
+
 def test_large_catalogs_embed_sentences_when_first_quoted(tmp_path, monkeypatch):
     """Above SENTENCES_AT_BUILD_MAX records the build skips sentence vectors; quoting gets the same ones later."""
     import numpy as np
@@ -114,6 +118,7 @@ def test_large_catalogs_embed_sentences_when_first_quoted(tmp_path, monkeypatch)
     for i in quoted:
         assert np.allclose(lazy.record_vectors(i), eager.record_vectors(i))
         assert lazy.record_vectors(i) is lazy.record_vectors(i)  # embedded once, then kept
+    monkeypatch.setattr(Index, "_build", _never)  # the reopening must come from the cache
     reopened = Index.open(corpus, embedder, tmp_path / "lazy")  # from the cache: still lazy, still answers
     assert not reopened.sentences_built and np.allclose(reopened.record_vectors(quoted[0]),
                                                         eager.record_vectors(quoted[0]))

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from scientist.errors import OutputError
-from scientist.restore.save import write_png_atomic
+from scientist.restore.save import write_image_atomic
 
 from ..helpers import assert_one_line_error, run_cli
 
@@ -54,7 +54,7 @@ def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Image.Image, "save", boom)
     with pytest.raises(KeyboardInterrupt):
-        write_png_atomic(np.zeros((4, 4, 3), np.float32), target)
+        write_image_atomic(np.zeros((4, 4, 3), np.float32), target)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -72,4 +72,4 @@ def test_ctrl_c_during_restore_exits_130_without_outputs(photo, tmp_path, monkey
 
 def test_write_into_missing_folder_raises_typed_error(tmp_path):
     with pytest.raises(OutputError):
-        write_png_atomic(np.zeros((2, 2, 3), np.float32), tmp_path / "missing" / "x.png")
+        write_image_atomic(np.zeros((2, 2, 3), np.float32), tmp_path / "missing" / "x.png")
