@@ -5,8 +5,9 @@ a cosine similarity.  Two caches, each keyed by a hash of what it depends on:
 
 - the *task space* (the classifier and the task texts' vectors) depends only on
   the taxonomy and the embedder, so every corpus over the same taxonomy shares it;
-- the *record index* (record and sentence vectors, each record's tasks) depends
-  on the corpus too.  Catalogs of more than :data:`SENTENCES_AT_BUILD_MAX` records
+- the *record index* (record and sentence vectors, each record's tasks, the
+  records' BM25 term matrix of :mod:`scientist.terms`) depends on the corpus too.
+  Catalogs of more than :data:`SENTENCES_AT_BUILD_MAX` records
   keep only record vectors: a record's sentences are embedded when an answer first
   quotes it (they would double the build: a 10,000-record catalog took 231 s with
   them and ~120 s without on 2 cores), and its task comes from its whole text.
@@ -39,10 +40,11 @@ from .embed import Embedder
 from .fileio import write_atomic
 from .records import Task
 from .taskmodel import TRAINING, TaskClassifier
+from .terms import RecordTerms
 
 __all__ = ["Index", "TaskSpace"]
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 #: Largest catalog whose summary sentences are embedded when the index is built (see the module docstring).
 SENTENCES_AT_BUILD_MAX = 2000
 T = TypeVar("T")
@@ -192,10 +194,11 @@ def _sentences_at_build(corpus: Corpus) -> bool:
 
 
 class Index:
-    """Record vectors (FAISS inner-product index), summary-sentence vectors and each record's tasks."""
+    """Record vectors (FAISS inner-product index), summary-sentence vectors, each record's tasks and the
+    records' BM25 term matrix."""
 
     def __init__(self, corpus: Corpus, tasks: TaskSpace, record_index, seg_vecs: np.ndarray,
-                 seg_spans: list[list[int]], record_tasks: list[list[str]], key: str,
+                 seg_spans: list[list[int]], record_tasks: list[list[str]], terms: RecordTerms, key: str,
                  path: Path | None, embedder: Embedder) -> None:
         self.corpus = corpus
         self.tasks = tasks
@@ -203,6 +206,7 @@ class Index:
         self.seg_vecs = seg_vecs
         self.seg_spans = seg_spans
         self.record_tasks = record_tasks
+        self.terms = terms
         self.key = key
         self.path = path
         n = record_index.ntotal
@@ -252,7 +256,7 @@ class Index:
             segs += parts
         seg_vecs = embedder.encode(segs)
         record_tasks = Index._record_tasks(corpus, tasks.classifier, vecs, seg_vecs, spans)
-        return rec_index, seg_vecs, spans, record_tasks
+        return rec_index, seg_vecs, spans, record_tasks, RecordTerms.build(texts)
 
     @staticmethod
     def _record_tasks(corpus: Corpus, classifier: TaskClassifier, vecs: np.ndarray, seg_vecs: np.ndarray,
@@ -274,10 +278,11 @@ class Index:
     def _save(parts: tuple, folder: Path, key: str) -> None:
         import faiss
 
-        rec_index, seg_vecs, spans, record_tasks = parts
+        rec_index, seg_vecs, spans, record_tasks, terms = parts
         files = {"records.faiss": faiss.serialize_index(rec_index).tobytes(), "segments.npy": _npy_bytes(seg_vecs)}
+        files |= {f"{name}.npy": _npy_bytes(arr) for name, arr in terms.arrays().items()}
         _save_files(folder, files, {"format": FORMAT_VERSION, "key": key, "segment_spans": spans,
-                                    "record_tasks": record_tasks})
+                                    "record_tasks": record_tasks, "terms_vocabulary": terms.vocabulary})
 
     @staticmethod
     def _load(folder: Path, key: str, corpus: Corpus) -> tuple | None:
@@ -291,12 +296,15 @@ class Index:
             rec_index = faiss.deserialize_index(np.frombuffer(files["records.faiss"], dtype=np.uint8))
             seg_vecs = _npy_array(files["segments.npy"])
             spans, record_tasks = manifest["segment_spans"], manifest["record_tasks"]
+            n = len(corpus.records)
+            terms = RecordTerms.from_arrays(manifest["terms_vocabulary"], {
+                name: _npy_array(files[f"{name}.npy"]) for name in ("terms_data", "terms_indices", "terms_indptr")}, n)
         except (KeyError, ValueError, TypeError, RuntimeError):
             return None
-        n = len(corpus.records)
-        if rec_index.ntotal != n or len(spans) != n or len(record_tasks) != n:
+        if (rec_index.ntotal != n or len(spans) != n or len(record_tasks) != n
+                or len(terms.indptr) != len(terms.vocabulary) + 1):
             return None
-        return rec_index, seg_vecs, spans, record_tasks
+        return rec_index, seg_vecs, spans, record_tasks, terms
 
     # ----------------------------------------------------------------- query
     def cosines(self, qvec: np.ndarray) -> np.ndarray:

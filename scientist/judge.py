@@ -74,14 +74,19 @@ def cue_pattern(cues: Sequence[str]) -> re.Pattern | None:
 
 
 def task_probabilities(probs: Mapping[str, float], named_tasks: Sequence[str], context_tasks: Collection[str],
-                       settings: Settings, cued: Collection[str] = ()) -> dict[str, float]:
+                       settings: Settings, cued: Collection[str] = (),
+                       term_evidence: Mapping[str, float] | None = None) -> dict[str, float]:
     """The question's task distribution: the classifier's, in log-probability lifted by
     :attr:`Settings.name_boost` for each task of a record the question names, by
-    :attr:`Settings.cue_boost` for each task it names outright (its cues) and by
-    :attr:`Settings.context_boost` for the tasks the corpus is usually asked about, then
-    sharpened or softened by :attr:`Settings.task_temperature` for calibration."""
+    :attr:`Settings.cue_boost` for each task it names outright (its cues), by
+    :attr:`Settings.term_weight` times each task's word-match evidence
+    (:func:`terms.record_task_evidence`) and by :attr:`Settings.context_boost` for the tasks
+    the corpus is usually asked about, then sharpened or softened by
+    :attr:`Settings.task_temperature` for calibration."""
     ids = list(probs)
     logits = np.log(np.maximum(np.array([probs[t] for t in ids], np.float64), 1e-12))
+    if term_evidence:
+        logits += settings.term_weight * np.array([term_evidence.get(t, 0.0) for t in ids], np.float64)
     logits += settings.context_boost * np.array([t in context_tasks for t in ids], np.float64)
     logits += settings.cue_boost * np.array([t in cued for t in ids], np.float64)
     for t in set(named_tasks):

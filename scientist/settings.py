@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     cue_boost: float = Field(
         default=3.0, ge=0,
         description="Log-probability added to a task the question names outright by one of its cues.")
+    term_weight: float = Field(
+        default=1.0, ge=0,
+        description="Log-probability added to a task per unit of BM25 score by which its best-matching "
+                    "record stands out from the corpus's median record (rare words shared with a record).")
     context_boost: float = Field(
         default=2.0, ge=0,
         description="Log-probability added to the tasks of the families a corpus is usually asked about "

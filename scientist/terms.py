@@ -1,0 +1,94 @@
+"""Word matches between a question and the records: BM25 over each record's text.
+
+A sentence embedding reads a question's gist; it blurs the rare words that tie a
+question to one record ("co-attention", "Objaverse", "SimOTA", "superpixels").
+BM25 weighs exactly those.  Its scores serve as one more view of the question's
+task: a record that matches the question far better than the typical record
+lends its own task weight (:func:`record_task_evidence`).
+
+The index is built with ``bm25s`` (its tokenizer, English stop words, BM25 weights)
+and kept as the three arrays of its sparse term x record score matrix plus the
+vocabulary.  Scoring a question only sums columns of that matrix, so it is done
+here with NumPy: importing ``bm25s`` (and through it ``scipy.sparse``) costs about
+0.13 s, which a cold ``ask`` does not need to pay.  ``tests/test_terms.py``
+proves the scores equal ``bm25s``'s own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["RecordTerms", "record_task_evidence"]
+
+#: bm25s's default tokenizer: lower-cased runs of two or more word characters.
+TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+@dataclass
+class RecordTerms:
+    """BM25 scores of ``vocabulary`` terms per record, as a compressed sparse column matrix."""
+
+    vocabulary: list[str]
+    data: np.ndarray  # (nnz,) float32 scores
+    indices: np.ndarray  # (nnz,) record of each score
+    indptr: np.ndarray  # (len(vocabulary) + 1,) where each term's column starts
+    n_records: int
+    _ids: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._ids = {t: i for i, t in enumerate(self.vocabulary)}
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> RecordTerms:
+        """BM25 (bm25s's defaults: k1 1.5, b 0.75, Lucene IDF) over ``texts``, English stop words removed."""
+        if not texts:
+            return cls([], np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int64), 0)
+        import bm25s
+
+        tokens = bm25s.tokenize(list(texts), stopwords="en", show_progress=False)
+        model = bm25s.BM25()
+        model.index(tokens, show_progress=False)
+        s = model.scores
+        columns = len(s["indptr"]) - 1  # bm25s's vocabulary ends with "" (the empty text's token), no column
+        vocabulary = [t for t, i in sorted(model.vocab_dict.items(), key=lambda kv: kv[1]) if i < columns]
+        assert len(vocabulary) == columns and "" not in vocabulary
+        return cls(vocabulary, np.asarray(s["data"], np.float32), np.asarray(s["indices"], np.int32),
+                   np.asarray(s["indptr"], np.int64), int(s["num_docs"]))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The matrix as named arrays (for the cache); the vocabulary goes in the manifest."""
+        return {"terms_data": self.data, "terms_indices": self.indices, "terms_indptr": self.indptr}
+
+    @classmethod
+    def from_arrays(cls, vocabulary: list[str], arrays: dict[str, np.ndarray], n_records: int) -> RecordTerms:
+        return cls(vocabulary, arrays["terms_data"], arrays["terms_indices"], arrays["terms_indptr"], n_records)
+
+    def scores(self, question: str) -> np.ndarray:
+        """``(n_records,)`` BM25 score of each record for the question, each distinct word counted once (a
+        question that repeats a word must not multiply its weight)."""
+        out = np.zeros(self.n_records, np.float32)
+        for word in dict.fromkeys(TOKEN.findall(question.lower())):
+            i = self._ids.get(word)
+            if i is not None:
+                a, b = self.indptr[i], self.indptr[i + 1]
+                out[self.indices[a:b]] += self.data[a:b]
+        return out
+
+
+def record_task_evidence(scores: np.ndarray, task_ids: Sequence[str], has: np.ndarray) -> dict[str, float]:
+    """How far the best-matching record of each task stands out from the typical record.
+
+    ``scores``: each record's BM25 score; ``task_ids`` and ``has``: :func:`judge.task_matrix` of the
+    records' tasks.  A task's evidence is ``max(0, best score among its records - median score)``: in a
+    catalog most records share no rare word with a question and the median is about zero, while in a
+    corpus of two or three records the median is itself a matching record, so a weak match lends little.
+    """
+    if not len(scores) or not len(task_ids):
+        return {}
+    stand = np.maximum(scores - np.median(scores), 0.0)
+    best = (has * stand[:, None]).max(axis=0)
+    return {t: float(v) for t, v in zip(task_ids, best.tolist(), strict=True) if v > 0}
