@@ -22,7 +22,6 @@ from .index import Index
 from .records import Record, Task, split_sentences
 from .render import Renderer
 from .settings import Settings, load_settings
-from .terms import record_task_evidence
 from .workflow import demo_workflow, workflow_for
 
 __all__ = ["Scientist"]
@@ -103,7 +102,7 @@ class Scientist:
         named = judge.named_records(q, *self._titles())
         named_tasks = [t for i in named for t in index.record_tasks[i]]
         probs = index.tasks.classifier.probs(qvec, settings.knn_weight, read, settings.lexical_weight)
-        evidence = record_task_evidence(index.terms.scores(read), *index.task_matrix) if settings.term_weight else None
+        evidence = judge.term_evidence(index.terms.scores(read), index.task_matrix) if settings.term_weight else None
         probs = judge.task_probabilities(probs, named_tasks, self._context_tasks(), settings,
                                          judge.cued_tasks(q, self._cues()), evidence)
         return qvec, probs, index.cosines(qvec), named

@@ -34,6 +34,7 @@ __all__ = [
     "supports",
     "task_matrix",
     "task_probabilities",
+    "term_evidence",
 ]
 
 Relevance = Literal["direct", "related", "loose", "none"]
@@ -80,7 +81,7 @@ def task_probabilities(probs: Mapping[str, float], named_tasks: Sequence[str], c
     :attr:`Settings.name_boost` for each task of a record the question names, by
     :attr:`Settings.cue_boost` for each task it names outright (its cues), by
     :attr:`Settings.term_weight` times each task's word-match evidence
-    (:func:`terms.record_task_evidence`) and by :attr:`Settings.context_boost` for the tasks
+    (:func:`term_evidence`) and by :attr:`Settings.context_boost` for the tasks
     the corpus is usually asked about, then sharpened or softened by
     :attr:`Settings.task_temperature` for calibration."""
     ids = list(probs)
@@ -149,6 +150,22 @@ def task_matrix(tasks_of: Sequence[Sequence[str]]) -> tuple[list[str], np.ndarra
     for i, ts in enumerate(tasks_of):
         matrix[i, [column[t] for t in ts]] = 1.0
     return ids, matrix
+
+
+def term_evidence(scores: np.ndarray, matrix: tuple[Sequence[str], np.ndarray]) -> dict[str, float]:
+    """How far the best-matching record of each task stands out from the typical record, by BM25 score.
+
+    ``scores``: each record's score (:meth:`terms.RecordTerms.scores`); ``matrix``: :func:`task_matrix` of
+    the records' tasks.  A task's evidence is ``max(0, best score among its records - median score)``: in a
+    catalog most records share no rare word with a question and the median is about zero, while in a
+    corpus of two or three records the median is itself a matching record, so a weak match lends little.
+    """
+    ids, has = matrix
+    if not len(scores) or not len(ids):
+        return {}
+    stand = np.maximum(scores - np.median(scores), 0.0)
+    best = (has * stand[:, None]).max(axis=0)
+    return {t: float(v) for t, v in zip(ids, best.tolist(), strict=True) if v > 0}
 
 
 def rank(cosines: np.ndarray, tasks_of: Sequence[Sequence[str]], probs: Mapping[str, float],

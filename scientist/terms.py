@@ -4,7 +4,7 @@ A sentence embedding reads a question's gist; it blurs the rare words that tie a
 question to one record ("co-attention", "Objaverse", "SimOTA", "superpixels").
 BM25 weighs exactly those.  Its scores serve as one more view of the question's
 task: a record that matches the question far better than the typical record
-lends its own task weight (:func:`record_task_evidence`).
+lends its own task weight (:func:`scientist.judge.term_evidence`).
 
 The index is built with ``bm25s`` (its tokenizer, English stop words, BM25 weights)
 and kept as the three arrays of its sparse term x record score matrix plus the
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["RecordTerms", "record_task_evidence"]
+__all__ = ["RecordTerms"]
 
 #: bm25s's default tokenizer: lower-cased runs of two or more word characters.
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
@@ -78,17 +78,3 @@ class RecordTerms:
                 out[self.indices[a:b]] += self.data[a:b]
         return out
 
-
-def record_task_evidence(scores: np.ndarray, task_ids: Sequence[str], has: np.ndarray) -> dict[str, float]:
-    """How far the best-matching record of each task stands out from the typical record.
-
-    ``scores``: each record's BM25 score; ``task_ids`` and ``has``: :func:`judge.task_matrix` of the
-    records' tasks.  A task's evidence is ``max(0, best score among its records - median score)``: in a
-    catalog most records share no rare word with a question and the median is about zero, while in a
-    corpus of two or three records the median is itself a matching record, so a weak match lends little.
-    """
-    if not len(scores) or not len(task_ids):
-        return {}
-    stand = np.maximum(scores - np.median(scores), 0.0)
-    best = (has * stand[:, None]).max(axis=0)
-    return {t: float(v) for t, v in zip(task_ids, best.tolist(), strict=True) if v > 0}

@@ -10,9 +10,9 @@ import pytest
 from scientist.core import Scientist
 from scientist.corpus import load_corpus
 from scientist.index import Index
-from scientist.judge import task_matrix
+from scientist.judge import task_matrix, term_evidence
 from scientist.settings import Settings
-from scientist.terms import RecordTerms, record_task_evidence
+from scientist.terms import RecordTerms
 
 from .helpers import HashEmbedder
 
@@ -44,11 +44,11 @@ def test_a_record_that_stands_out_lends_its_task():
     tasks_of = [["object-detection"], ["visual-question-answering"], ["style-transfer"], ["denoising"]]
     ids, has = task_matrix(tasks_of)
     terms = RecordTerms.build(TEXTS)
-    rare = record_task_evidence(terms.scores("what is SimOTA label assignment?"), ids, has)
+    rare = term_evidence(terms.scores("what is SimOTA label assignment?"), (ids, has))
     assert list(rare) == ["object-detection"] and rare["object-detection"] > 0.3
     # a word every record shares lends nothing: the median record matches as well as the best
-    assert record_task_evidence(np.full(4, 2.5, np.float32), ids, has) == {}
-    assert record_task_evidence(np.zeros(0, np.float32), [], np.zeros((0, 0))) == {}
+    assert term_evidence(np.full(4, 2.5, np.float32), (ids, has)) == {}
+    assert term_evidence(np.zeros(0, np.float32), ([], np.zeros((0, 0)))) == {}
 
 
 def test_empty_corpus_scores_nothing():
