@@ -9,12 +9,13 @@ finally the defaults below.  ``scientist settings`` prints the values in force.
 
 from __future__ import annotations
 
+import math
 import os
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -29,6 +30,20 @@ __all__ = ["ConfigError", "Settings", "load_settings"]
 
 ENV_PREFIX = "SCIENTIST_"
 _config_file: ContextVar[Path | None] = ContextVar("scientist_config_file", default=None)
+
+
+def parse_strength(value) -> float | str:
+    """``"auto"`` or a number in [0, 1] (which may come as text, from a command line or a variable); raises
+    ``ValueError`` otherwise."""
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not 0.0 <= number <= 1.0:
+        raise ValueError("must be auto or a number between 0 and 1")
+    return number
 
 
 class ConfigError(ScientistError):
@@ -119,10 +134,11 @@ class Settings(BaseSettings):
     tile_overlap: int = Field(
         default=32, ge=0, le=256,
         description="Overlap between neighbouring tiles (pixels), blended with linear ramps.")
-    strength: float = Field(
-        default=1.0, ge=0, le=1,
-        description="How much of the restoration to keep: the output is strength x restored + (1 - strength) "
-                    "x the brightened photo (1 = the network's output, 0 = brightening only).")
+    strength: Literal["auto"] | float = Field(
+        default="auto",
+        description="How much of the network's fine-scale change to keep, 0-1 (0 = brightening only), or auto: "
+                    "chosen from the photo, so a clean photo gets little and a noisy one all of it. The photo's "
+                    "coarse tones are kept either way.")
     output_format: Literal["png", "tiff", "jpg"] = Field(
         default="png",
         description="Format of the restored image: png or tiff (16 bits per channel when the photo has 16), "
@@ -167,6 +183,11 @@ class Settings(BaseSettings):
         default=512, ge=16, le=700,
         description="Largest size (KiB) of the before/after preview image restore_photo returns; base64 in "
                     "the message adds a third, which keeps it under 1 MB.")
+
+    @field_validator("strength", mode="before")
+    @classmethod
+    def _auto_or_share(cls, value):
+        return parse_strength(value)
 
     @model_validator(mode="after")
     def _preview_within_limit(self) -> Settings:

@@ -21,6 +21,7 @@ from PIL import Image
 
 from ..errors import PhotoError, ScientistError, first_line
 from ..settings import Settings, load_settings
+from .amount import amount_fields, check_strength, restore_amount
 from .blend import restore_array
 from .compare import comparison_image, mean_brightness, noise_sigma
 from .degrade import apply_gain
@@ -80,15 +81,6 @@ def _downscale(img: np.ndarray, max_side: int) -> np.ndarray:
     return np.clip(np.stack(channels, axis=-1), 0, 1)
 
 
-def _blend(restored: np.ndarray, exposed: np.ndarray, strength: float, rows: int = 256) -> None:
-    """``restored`` becomes strength x restored + (1 - strength) x exposed, in place, band by band."""
-    for y in range(0, restored.shape[0], rows):
-        band = restored[y : y + rows]
-        band -= exposed[y : y + rows]
-        band *= np.float32(strength)
-        band += exposed[y : y + rows]
-
-
 def _check_steps(steps: Sequence[StepLike]) -> tuple[str, ...]:
     unknown = [s.op for s in steps if s.op and s.op not in KNOWN_OPS]
     if unknown:
@@ -112,7 +104,7 @@ def run_demo(
     max_side: int | None = None,
     tile: int | None = None,
     overwrite: bool = False,
-    strength: float | None = None,
+    strength: float | str | None = None,
     image_format: str | None = None,
     quality: int | None = None,
     outputs: tuple[Path, Path] | None = None,
@@ -138,9 +130,7 @@ def run_demo(
     stages = _check_steps(steps)
     if max_side is not None and max_side < 8:
         raise ScientistError("--max-side must be at least 8")
-    strength = settings.strength if strength is None else float(strength)
-    if not 0.0 <= strength <= 1.0:
-        raise ScientistError("--strength must be between 0 and 1")
+    strength = check_strength(settings.strength if strength is None else strength)
     fmt = output_format(Path(outputs[0]) if outputs else Path(out) if out else None, image_format,
                         settings.output_format)
     if quality is not None and not 1 <= quality <= 100:
@@ -166,7 +156,7 @@ def run_demo(
     bit_depth, metadata = 8, []
     plan = None
     gain, noise_before, noise_brightened, brightness_before = 1.0, 0.0, 0.0, 0.0
-    run = None
+    run = amount = None
     t0 = time.perf_counter()
     for step in steps:
         if step.op == "load":
@@ -187,11 +177,11 @@ def run_demo(
         elif step.op in MIMOUNet.STAGES:
             if run is None:
                 plan = plan or _plan_for(img, tile, loaded, settings, dev, prec)
-                exposed = img if strength < 1.0 else None  # the network returns a new array
+                exposed = img  # the network returns a new array; how much of its change to keep is decided at save
                 img, run = _run_model(loaded, img, stages, plan, dev, backend, prec, progress, settings.cache_dir)
         elif step.op == "save":
             if exposed is not None:
-                _blend(img, exposed, strength)
+                amount = restore_amount(img, exposed, strength, noise_brightened, gain)
                 exposed = None
             bit_depth, metadata = _save(img, before, info, restored_path, compare_path, fmt, quality)
         if step.op:
@@ -206,8 +196,8 @@ def run_demo(
         model_seconds=round(run.seconds, 2), estimated_seconds=round(run.estimate, 1),
         gain=round(gain, 3), noise_before=round(noise_before, 3), noise_after=round(noise_sigma(img), 3),
         noise_brightened=round(noise_brightened, 3), brightness_before=round(brightness_before, 2),
-        brightness_after=round(mean_brightness(img), 2), steps=ran, strength=strength, format=fmt,
-        bit_depth=bit_depth, metadata=metadata,
+        brightness_after=round(mean_brightness(img), 2), steps=ran, format=fmt,
+        bit_depth=bit_depth, metadata=metadata, **amount_fields(amount, strength),
     )
 
 
