@@ -4,12 +4,13 @@ The restored image is ``brightened + strength x fine(change) + tones x coarse(ch
 ``change`` is the network's output minus the brightened photo, split by a Gaussian
 (:mod:`scientist.restore.amount`).  This script asks which strength each photo should get, and
 whether a rule over what a restore knows blind (the noise figure of the brightened photo, the rms
-of the network's fine change, the photo's own fine detail, the brightening gain) can choose it.
+of the network's fine change, each as a share of the photo's own fine detail, and the brightening gain) can
+choose it.
 
 Cases: every photo of a natural-photo folder (``--natural``, split by
 :mod:`scientist.restore.photosets`) in the blind benchmark's conditions (light, medium and heavy
 noise with JPEG, light and heavy noise lossless, the clean photo) and one seeded draw from each of
-the named distributions light and grainy; each goes through the shipped brightness
+the named distributions light, grainy and faint; each goes through the shipped brightness
 step and network (precision auto), and the PSNR against the clean photo is recorded at strengths
 0, 0.05 ... 1.  The rule (a logistic function of the logs of the figures; clean photos' PSNR capped at
 45 dB so that they do not outweigh the rest) is fitted on the fitting part only: scored by 4-fold
@@ -38,9 +39,9 @@ from scientist.restore.bench_blind import CONDITIONS, _psnr
 
 GRID = np.linspace(0.0, 1.0, 21)
 #: The rule's inputs (see :func:`scientist.restore.amount.features`).
-NAMES = ("log_noise", "log_removed", "log_detail", "log_gain")
+NAMES = ("noise_share", "removed_share", "log_gain")
 #: Named distributions each photo also gets one draw from.
-DRAWS = ("light", "grainy")
+DRAWS = ("light", "grainy", "faint")
 #: Clean photos' PSNR is capped here while fitting (so that they do not outweigh the rest), and every PSNR at
 #: 100 dB (the clean photo left as it is has none).
 CLEAN_CAP, PSNR_CAP, FOLDS = 45.0, 100.0, 4
@@ -53,9 +54,11 @@ def _conditions(i: int) -> dict:
     return {**CONDITIONS, **{f"draw-{d}": DISTRIBUTIONS[d].sample(rng) for d in DRAWS}}
 
 
-def measure_cases(photos: dict[str, np.ndarray], weights, sigma: float, tones: float, log=print) -> list[dict]:
+def measure_cases(photos: dict[str, np.ndarray], weights, sigma: float, tones: float, log=print,
+                  share: tuple[int, int] = (0, 1)) -> list[dict]:
     """Every photo in every condition through the shipped brightness step and network: the figures and the PSNR
-    curve over :data:`GRID`."""
+    curve over :data:`GRID`.  ``share`` (k, n): only every n-th photo from the k-th (to split the work between
+    processes; the draws stay those of the whole set)."""
     import torch
 
     from scientist.restore.blend import restore_array
@@ -71,6 +74,8 @@ def measure_cases(photos: dict[str, np.ndarray], weights, sigma: float, tones: f
     runner = make_runner(loaded.model, cpu, "auto", precision=choose_precision("auto", cpu))
     cases, t0 = [], time.perf_counter()
     for i, (name, clean) in enumerate(sorted(photos.items())):
+        if i % share[1] != share[0]:
+            continue
         for j, (cond, params) in enumerate(_conditions(i).items()):
             bad = degrade(clean, params, np.random.default_rng(2021 + 10 * i + j))
             gain = estimate_gain(bad)

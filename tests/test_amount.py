@@ -92,8 +92,7 @@ def test_the_blend_keeps_the_photos_tones_and_is_done_in_bands():
 
 def test_the_shipped_rule_is_data_and_keeps_the_photos_tones():
     rule = load_amount_rule()
-    assert rule.tones == 0.0 and rule.sigma > 0 and set(rule.weights) == {
-        "log_noise", "log_removed", "log_detail", "log_gain"}
+    assert rule.tones == 0.0 and rule.sigma > 0 and set(rule.weights) == {"noise_share", "removed_share", "log_gain"}
     assert rule.weights["log_gain"] > 0  # the darker the photo was, the more of the network's change it gets
 
 

@@ -109,6 +109,7 @@ def bench_restore_command(
     side: Annotated[int, typer.Option(help="With --blind: scale the photos down to this longest side.")] = 640,
     natural: Annotated[Optional[Path], typer.Option(help="With --blind: a folder of natural photos whose held-out part (never fitted or trained on) joins the benchmark.")] = None,
     condition: Annotated[Optional[list[str]], typer.Option(help="With --blind: run only this condition (repeatable): light, medium, heavy, light-png, heavy-png, clean.")] = None,
+    role: Annotated[Optional[list[str]], typer.Option(help="With --blind: run only the photos of this role (repeatable): natural, held out, tuned.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """PSNR/SSIM of the bundled model against classical baselines on photos held out from training."""
@@ -122,7 +123,8 @@ def bench_restore_command(
                   f"{r['told_margin']:+.2f}), gain {r['gain']:.2f}, strength {r['strength']:.2f}", file=sys.stderr)
 
         report = run_blind_bench(weights=weights, side=side, settings=settings_of(ctx), natural=natural,
-                                 conditions=tuple(condition) if condition else None, progress=progress)
+                                 conditions=tuple(condition) if condition else None,
+                                 roles=tuple(role) if role else None, progress=progress)
     else:
         from ..restore.bench import run_bench
 

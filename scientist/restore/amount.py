@@ -11,8 +11,8 @@ by a Gaussian of ``sigma`` px:
 
 With ``strength = auto`` (the default) the strength is chosen from the photo, by a logistic
 rule over what a restore measures blind: the noise figure of the brightened photo
-(:func:`.compare.noise_sigma`), how much the network would take away at fine scales (the rms of
-``fine(change)``), the fine detail the photo itself holds, and the brightening gain.  A clean
+(:func:`.compare.noise_sigma`) and how much the network would take away at fine scales (the rms of
+``fine(change)``), each as a share of the fine detail the photo itself holds, and the brightening gain.  A clean
 photo gets little of the network's change, a noisy one all of it.  The rule's constants are
 fitted and validated photo-wise by ``benchmarks/bench_auto_strength.py`` on photos the
 brightness step and the network were not tested on, and ship as ``scientist/weights/amount.json``.
@@ -54,7 +54,7 @@ class AmountRule:
     def strength(self, feats: dict[str, float]) -> float:
         z = self.bias + sum(w * feats[k] for k, w in self.weights.items())
         s = 1 / (1 + math.exp(-max(-60.0, min(60.0, z))))
-        return float(round(s / self.step) * self.step) if self.step else float(s)
+        return round(round(s / self.step) * self.step, 4) if self.step else float(s)
 
 
 @dataclass(frozen=True)
@@ -133,9 +133,12 @@ def measure(exposed: np.ndarray, restored: np.ndarray, sigma: float) -> dict[str
 
 
 def features(noise: float, removed: float, detail: float, gain: float) -> dict[str, float]:
-    """What the rule reads: logs of the figures (floored at 0.1 on the 0-255 scale) and of the gain."""
-    return {"log_noise": math.log(max(noise, 0.1)), "log_removed": math.log(max(removed, 0.1)),
-            "log_detail": math.log(max(detail, 0.1)), "log_gain": math.log(max(gain, 1.0))}
+    """What the rule reads, all free of the photo's own contrast: the noise figure and what the network would take
+    away, each as a share of the photo's fine detail (logs; figures floored at 0.1 on the 0-255 scale), and the
+    log of the gain."""
+    detail = max(detail, 0.1)
+    return {"noise_share": math.log(max(noise, 0.1) / detail), "removed_share": math.log(max(removed, 0.1) / detail),
+            "log_gain": math.log(max(gain, 1.0))}
 
 
 def decide(exposed: np.ndarray, restored: np.ndarray, setting: float | str, noise: float, gain: float,

@@ -124,9 +124,10 @@ def _shipped(bad: np.ndarray, folder: Path, weights, settings):
 
 def run_blind_bench(weights=None, side: int = 640, seed: int = 2021, settings=None,
                     natural: str | Path | None = None, conditions: tuple[str, ...] | None = None,
-                    progress=None) -> dict:
+                    roles: tuple[str, ...] | None = None, progress=None) -> dict:
     """Run the blind comparison; returns the rows, a summary and a Markdown table.  ``conditions``: names of
-    :data:`CONDITIONS` to run (all by default); ``progress`` is called with each finished row."""
+    :data:`CONDITIONS` to run, ``roles``: the roles of the photos to run (all by default); ``progress`` is called
+    with each finished row."""
     from ..settings import load_settings
 
     settings = settings or load_settings()
@@ -134,7 +135,7 @@ def run_blind_bench(weights=None, side: int = 640, seed: int = 2021, settings=No
     rows = []
     with tempfile.TemporaryDirectory(prefix="scientist-bench-") as tmp:
         for name, role, cond, params, clean, bad in blind_cases(side, seed, natural, CONDITIONS):
-            if cond not in chosen:
+            if cond not in chosen or (roles is not None and role not in roles):
                 continue
             original = float(clean.mean(dtype=np.float64) * 255)
             blind_psnr, blind_h = _nlm_best(apply_gain(bad, mean_key_gain(bad)), clean)
