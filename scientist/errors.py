@@ -11,8 +11,10 @@ __all__ = [
     "AccessError",
     "BusyError",
     "CheckpointError",
+    "ClusterError",
     "CorpusError",
     "JobError",
+    "OptionError",
     "OutputError",
     "PhotoError",
     "QuestionError",
@@ -53,6 +55,14 @@ class OutputError(ScientistError):
     """An output path cannot be written safely."""
 
 
+class OptionError(ScientistError, ValueError):
+    """A restore was given an option it does not have, or a value out of range."""
+
+
+class ClusterError(ScientistError):
+    """A Ray cluster cannot be used: Ray is not installed, or the cluster cannot be reached or has no room."""
+
+
 class JobError(ScientistError):
     """The web app has no such job (it never existed, or it has expired)."""
 
@@ -63,5 +73,7 @@ class UnfinishedJobError(JobError):
 
 class BusyError(ScientistError):
     """Too many photos are already waiting for the web app's restore."""
+
+
 class AccessError(ScientistError):
     """A path lies outside the folders a server was allowed to read."""

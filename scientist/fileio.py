@@ -3,7 +3,9 @@
 Everything the project writes -- restored photos, caches, exports, weights, the
 user's corpus -- goes to a temporary name in the destination folder first and
 is renamed into place when complete.  An interrupted write leaves no file (or
-folder) under the final name.
+folder) under the final name.  A name about to be written can be held
+(:func:`hold_name`), so that writers running at the same time -- threads, processes,
+machines sharing the folder -- never choose the same one.
 """
 
 from __future__ import annotations
@@ -15,7 +17,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "write_atomic"]
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: names are held by creating their lock file exclusively
+    fcntl = None
+
+__all__ = ["NameHold", "atomic_path", "hold_name", "write_atomic"]
 
 
 def _umask() -> int:
@@ -66,3 +73,55 @@ def write_atomic(path: str | Path, data: bytes, *, mkdir: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename."""
     with atomic_path(path, mkdir=mkdir) as tmp:
         tmp.write_bytes(data)
+
+
+class NameHold:
+    """A name held for a file about to be written: an exclusive lock on the hidden ``.<name>.lock`` beside it.
+
+    The system releases the lock if the process dies, so a crash never keeps a name taken.
+    """
+
+    def __init__(self, lock: Path, fd: int) -> None:
+        self.lock, self._fd = lock, fd
+
+    def release(self) -> None:
+        """Give the name up (the lock file is removed while still locked, then unlocked)."""
+        if self._fd is None:
+            return
+        self.lock.unlink(missing_ok=True)
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> NameHold:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def hold_name(path: str | Path) -> NameHold | None:
+    """Hold ``path``'s name for a write about to happen, or None when another writer holds it now.
+
+    Whether a file exists under the name is the caller's question (ask it after holding the name).
+    Raises :class:`OSError` when the folder cannot be written.
+    """
+    path = Path(path)
+    lock = path.with_name(f".{path.name}.lock")
+    while True:
+        if fcntl is None:  # pragma: no cover
+            try:
+                return NameHold(lock, os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                return None
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        try:  # the holder before us may have removed the file between our open and our lock: open it anew
+            if os.fstat(fd).st_ino == os.stat(lock).st_ino:
+                return NameHold(lock, fd)
+        except FileNotFoundError:
+            pass
+        os.close(fd)

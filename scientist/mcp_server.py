@@ -29,11 +29,11 @@ from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import ValidationError
 
 from .core import Scientist
-from .errors import AccessError, OutputError, QuestionError, ScientistError
+from .errors import QuestionError, ScientistError
 from .restore.record import ProgressEvent
-from .tools import ToolDef, tool_definitions
+from .tools import Folders, ToolDef, folders_for, restore_allowed, tool_definitions
 
-__all__ = ["Folders", "build_server", "serve"]
+__all__ = ["Folders", "build_server", "serve"]  # Folders: defined in tools.py, where the policy lives
 
 logger = logging.getLogger(__name__)
 
@@ -46,37 +46,6 @@ INSTRUCTIONS = (
     "restore_photo runs the model on a local photo the person names. The records are resources "
     "(scientist://records/{id}); the task taxonomy is scientist://tasks."
 )
-
-
-class Folders:
-    """Where restore_photo may read photos (``allow``) and the one folder it writes to (``out``)."""
-
-    def __init__(self, allow: Sequence[str | Path], out: str | Path) -> None:
-        self.allow = [Path(a).expanduser().resolve() for a in allow] or [Path.cwd().resolve()]
-        for folder in self.allow:
-            if not folder.is_dir():
-                raise AccessError(f"{folder}: not a folder, so it cannot be allowed")
-        self.out = Path(out).expanduser().resolve()
-
-    def photo(self, path: str) -> Path:
-        """The photo's real path (links followed, relative to the working folder), if it is allowed."""
-        try:
-            real = Path(path).expanduser().resolve()
-        except (OSError, ValueError, RuntimeError):  # a NUL byte, a link loop, an unknown ~user
-            raise AccessError(f"{path!r} is not a usable path") from None
-        if not any(real.is_relative_to(folder) for folder in self.allow):
-            shown = ", ".join(str(f) for f in self.allow)
-            raise AccessError(f"{path} is outside the folders this server may read ({shown}); "
-                              f"start it with --allow FOLDER to add one")
-        return real
-
-    def output(self) -> Path:
-        """The output folder, created when missing."""
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"{self.out}: cannot create the output folder ({exc.strerror})") from None
-        return self.out
 
 
 def _sentence(message: str) -> str:
@@ -221,14 +190,14 @@ class _Tools:
 
         settings = self.sci.settings
         try:
-            photo, out = self.folders.photo(path), self.folders.output()
+            self.folders.photo(path)  # refused before anything starts
         except ScientistError as exc:
             return _error(str(exc))
-        progress = _RestoreProgress(self.sci.renderer.phrase, photo.name)
+        progress = _RestoreProgress(self.sci.renderer.phrase, Path(path).name)
 
         def run() -> CallToolResult:
             try:
-                demo = self.sci.demo(photo, progress=progress, out_dir=out, max_side=max_side, overwrite=False)
+                demo = restore_allowed(self.sci, self.folders, path, max_side, progress)
                 preview = preview_jpeg(demo.comparison, settings.mcp_preview_kb * 1024)
             except ScientistError as exc:
                 return _error(str(exc))
@@ -273,7 +242,7 @@ def build_server(
 
     sci = sci or Scientist()
     settings = sci.settings
-    folders = Folders([*settings.mcp_allow, *allow], out_dir or settings.mcp_out_dir or settings.user_dir / "restored")
+    folders = folders_for(settings, allow, out_dir)
     server = _Server("scientist", title="Photo scientist", version=__version__, instructions=INSTRUCTIONS,
                      log_level=log_level)
     tools = _Tools(sci, folders)

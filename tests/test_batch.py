@@ -150,16 +150,16 @@ def test_out_names_one_output_only(tmp_path):
 
 
 def test_a_photo_that_fails_while_saving_leaves_nothing(tmp_path, monkeypatch):
-    import scientist.restore.run as run
+    import scientist.restore.stages as stages
 
-    real = run.write_image_atomic
+    real = stages.write_image_atomic
 
     def failing(img, path, **kwargs):
         if path.name == "b_restored.png":
             raise OSError("disk full")
         return real(img, path, **kwargs)
 
-    monkeypatch.setattr(run, "write_image_atomic", failing)
+    monkeypatch.setattr(stages, "write_image_atomic", failing)
     (tmp_path / "in" / "sub").mkdir(parents=True)
     Image.fromarray(_dim(20, 24, 1)).save(tmp_path / "in" / "a.png")
     Image.fromarray(_dim(20, 24, 2)).save(tmp_path / "in" / "sub" / "b.png")

@@ -46,10 +46,7 @@ def ask_command(
         if question is None:
             raise QuestionError("give a question (or --seed FILE)")
         sci, q = Scientist(corpus, settings=settings, weights=demo.weights, device=demo.device), question
-    options: dict = {"k": k}
-    if photo is not None:
-        options.update(demo, progress=not as_json)
-    answer = sci.ask(q, photo=photo, **options)
+    answer = sci.ask(q, photo=photo, k=k, progress=not as_json, options=demo.options())
     if as_json:
         emit(answer.model_dump_json(indent=2))
     else:

@@ -33,14 +33,15 @@ def restore_command(
     from ..workflow import demo_workflow
 
     settings = settings_of(ctx)
+    options = demo.options()
     renderer = Renderer(cache=settings.cache_dir)
     workflow = demo_workflow(renderer=renderer)  # the packaged card's workflow: restoring needs no corpus
     if len(photos) == 1 and not photos[0].is_dir() and not recursive:
         from ..progress import ConsoleProgress
-        from ..restore.run import run_demo
+        from ..restore.run import restore_photo
 
-        result = run_demo(photos[0], steps=workflow.steps, settings=settings,
-                          progress=None if as_json else ConsoleProgress(renderer), **demo)
+        result = restore_photo(photos[0], options, steps=workflow.steps, settings=settings,
+                               progress=None if as_json else ConsoleProgress(renderer))
         emit(result.model_dump_json(indent=2) if as_json else
              renderer.env.get_template("restore.txt.j2").render(d=result))
         return
@@ -48,8 +49,8 @@ def restore_command(
 
     start = time.perf_counter()
     # closing: the progress bars end (in restore_many's finally) even when Ctrl-C lands between photos
-    with closing(Scientist(settings=settings).restore_many(photos, workflow, recursive=recursive,
-                                                           progress=not as_json, **demo)) as run:
+    with closing(Scientist(settings=settings).restore_many(photos, workflow, recursive=recursive, options=options,
+                                                           progress=not as_json)) as run:
         items = list(run)
     if as_json:
         emit(json.dumps([i.model_dump(mode="json") for i in items], indent=2))

@@ -25,9 +25,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..answer import Answer
 from ..errors import (
+    AccessError,
     BusyError,
     CheckpointError,
+    ClusterError,
     JobError,
+    OptionError,
     OutputError,
     PhotoError,
     ScientistError,
@@ -106,13 +109,16 @@ def _too_large(limit: int) -> str:
     return f"the upload is larger than the {limit / (1024 * 1024):.3g} MiB limit"
 
 
+#: Typed errors and their HTTP status, most specific first; any other typed error is a 400.  Each is a 4xx with
+#: one sentence: a request that cannot succeed as the server is set up (its weights, settings, files) is
+#: unprocessable (422) or conflicts with what is on disk (409), and is never a 500 with a trace.
+STATUS = ((UnfinishedJobError, 409), (JobError, 404), (BusyError, 429), (AccessError, 403), (OutputError, 409),
+          (CheckpointError, 422), (ConfigError, 422), (OptionError, 422), (ClusterError, 422))
+
+
 def _status(exc: ScientistError) -> int:
-    """The HTTP status of a typed error: the client's mistakes are 4xx, the server's setup 500."""
-    for cls, code in ((UnfinishedJobError, 409), (JobError, 404), (BusyError, 429),
-                      (CheckpointError, 500), (OutputError, 500), (ConfigError, 500)):
-        if isinstance(exc, cls):
-            return code
-    return 400
+    """The HTTP status of a typed error (:data:`STATUS`)."""
+    return next((code for cls, code in STATUS if isinstance(exc, cls)), 400)
 
 
 def _validation_sentence(exc: RequestValidationError) -> str:
@@ -146,9 +152,13 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     from ..restore.photo import SUPPORTED  # NumPy and Pillow: loaded when an app is made, not on import
 
     if restore is None:
-        def restore(photo: Path, folder: Path, progress) -> object:
-            # the page shows and serves PNGs, whatever output format the settings choose
-            return sci.demo(photo, progress=progress, out_dir=folder, image_format="png")
+        from ..restore.options import RestoreOptions
+
+        # the page shows and serves PNGs, whatever output format the settings choose
+        options = RestoreOptions(image_format="png")
+
+        def restore(photo, folder: Path, progress) -> object:
+            return sci.demo(photo, progress=progress, options=options.but(out_dir=folder))
 
     jobs = Jobs(settings.cache_dir / "web-jobs", restore, retention=settings.job_retention_hours * 3600,
                 max_waiting=settings.max_waiting_jobs,
@@ -289,8 +299,8 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
 def _receive(upload: UploadFile, job: Job) -> None:
     """Store the upload under the job's own name, check it by its content, and keep an 8-bit copy for the page."""
     from ..fileio import atomic_path
-    from ..restore.photo import read_photo
     from ..restore.save import write_image_atomic
+    from ..restore.stages import Photo
 
     with atomic_path(job.photo, mkdir=False) as tmp:
         with open(tmp, "wb") as out:
@@ -300,10 +310,11 @@ def _receive(upload: UploadFile, job: Job) -> None:
     if job.photo.stat().st_size == 0:
         raise PhotoError("the uploaded file is empty")
     try:
-        img, _info = read_photo(job.photo)
-        write_image_atomic(img, job.before)
+        photo = Photo.read(job.photo)
+        write_image_atomic(photo.pixels, job.before)
     except ScientistError as exc:
         raise type(exc)(sentence(exc, job.folder)) from None
+    job.read = photo.compact()  # decoded once: the restore starts from it
 
 
 def _answer_html(sci, answer: Answer) -> str:

@@ -32,7 +32,8 @@ __all__ = ["FILES", "Crop", "Job", "JobProgress", "JobStatus", "Jobs", "RestoreF
 
 log = logging.getLogger(__name__)
 
-#: A restoration: (photo, folder for the results, progress callback) -> the demo record.
+#: A restoration: (the photo, folder for the results, progress callback) -> the demo record.  The photo is the
+#: upload as it was read when it arrived (a :class:`~scientist.restore.stages.Photo`, a path-like object).
 RestoreFn = Callable[[Path, Path, ProgressFn], Demo]
 
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
@@ -102,6 +103,7 @@ class Job:
     crops: list[Crop] = field(default_factory=list)
     error: str | None = None
     finished: float | None = None
+    read: object | None = None  # the upload as read on arrival (a restore.stages.Photo), until it is restored
 
     @property
     def photo(self) -> Path:
@@ -263,8 +265,10 @@ class Jobs:
         def progress(event: ProgressEvent) -> None:
             job.event = event
 
+        photo, job.read = job.read or job.photo, None
         try:
-            demo = self.restore(job.photo, job.folder, progress)
+            demo = self.restore(photo, job.folder, progress)
+            del photo
             crops = _crops(job.before, Path(demo.output))
         except ScientistError as exc:
             self._finish(job, "failed", error=sentence(exc, job.folder))
