@@ -146,9 +146,10 @@ class Settings(BaseSettings):
     # ------------------------------------------------------------ many photos (`scientist restore FOLDER`)
     batch_threads: int = Field(
         default=0, ge=0, le=64,
-        description="Photos a process works on at once: while the network runs on one, others are read, "
-                    "brightened and written (the network itself runs one photo at a time). 0: 1 on a CPU (on 2 "
-                    "cores a second photo measured no faster), the CPU count (at most 8) beside a GPU.")
+        description="Photos a process works on at once, so that reading, brightening and writing overlap the "
+                    "network. On a CPU their networks run side by side, each with its share of the cores and of "
+                    "the working memory; beside a GPU they take turns on it. 0: one per core on a CPU (at most 4), "
+                    "the CPU count (at most 8) beside a GPU.")
     cluster_cpus_per_worker: float = Field(
         default=1.0, gt=0,
         description="CPUs each Ray worker of `scientist restore --cluster` asks for (its PyTorch threads) on a "

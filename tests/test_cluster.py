@@ -15,6 +15,7 @@ from PIL import Image
 
 from scientist.errors import ClusterError
 from scientist.restore.batch import restore_many
+from scientist.restore.executor import torch_threads
 from scientist.settings import load_settings
 
 from .helpers import DATE, digest, exif_bytes, exif_date, photo_array, rgb_profile, run_cli, save_png16, to_u8
@@ -85,7 +86,7 @@ def test_workers_follow_the_clusters_resources():
 def ray_cluster():
     """A local Ray instance with 2 CPUs for this module's tests (its workers start on first use)."""
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
     yield ray
     ray.shutdown()
 
@@ -95,7 +96,8 @@ def test_a_folder_restores_on_the_cluster_as_it_does_here_and_resumes(ray_cluste
     album = tmp_path / "Album"
     inputs = _album(album)
     before = digest(inputs)
-    here = list(restore_many([album], recursive=True, out_dir=tmp_path / "here"))
+    with torch_threads(1):  # as a worker with one CPU runs it
+        here = list(restore_many([album], recursive=True, out_dir=tmp_path / "here"))
     events = []
     there = list(restore_many([album], recursive=True, out_dir=tmp_path / "there", cluster="auto",
                               progress=events.append))
@@ -156,7 +158,8 @@ def test_a_worker_killed_mid_batch_is_replaced_and_a_photo_that_kills_two_is_rep
     assert names == ["a_small_compare.png", "a_small_restored.png", "b_killed_once_compare.png",
                      "b_killed_once_restored.png", "c_small_compare.png", "c_small_restored.png"], names
     # the photo restored on its second worker is the photo restored here
-    here = list(restore_many([src / "b_killed_once.png"], out_dir=tmp_path / "here", tile=64))
+    with torch_threads(1):  # as a worker with one CPU runs it
+        here = list(restore_many([src / "b_killed_once.png"], out_dir=tmp_path / "here", tile=64))
     assert Path(here[0].output).read_bytes() == (out / "b_killed_once_restored.png").read_bytes()
 
 

@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from scientist.errors import OptionError, OutputError, ScientistError
+from scientist.restore.executor import torch_threads
 from scientist.restore.options import RestoreOptions
 from scientist.settings import ConfigError, load_settings
 
@@ -236,6 +237,31 @@ def test_speeds_remembered_at_once_are_all_kept(tmp_path):
 
 
 # ---------------------------------------------------------------- one process, several photos at once
+def test_on_a_cpu_photos_run_their_networks_side_by_side(tmp_path, monkeypatch):
+    """Two photos in flight on a CPU: both networks run at once, each on its share of PyTorch's threads."""
+    import torch
+
+    import scientist.restore.blend as blend
+    from scientist.restore.batch import restore_many
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(2):
+        _dim(src / f"p{i}.png", seed=i)
+    both_in = threading.Barrier(2, timeout=60)
+    threads_seen = []
+    real = blend.restore_array
+
+    def together(*args, **kwargs):
+        threads_seen.append(torch.get_num_threads())
+        both_in.wait()  # the second photo's network starts while the first one's runs
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(blend, "restore_array", together)
+    before = torch.get_num_threads()
+    items = list(restore_many([src], out_dir=tmp_path / "out", threads=2, device="cpu"))
+    assert [i.status for i in items] == ["restored", "restored"]
+    assert threads_seen == [max(1, before // 2)] * 2 and torch.get_num_threads() == before
 def test_threads_give_the_same_files_and_order_as_one_at_a_time(tmp_path, fake_sci):
     from scientist.restore.batch import restore_many
 
@@ -248,7 +274,8 @@ def test_threads_give_the_same_files_and_order_as_one_at_a_time(tmp_path, fake_s
     for threads in (1, 3):
         events = []
         out = tmp_path / f"out{threads}"
-        items = list(restore_many([src], out_dir=out, threads=threads, progress=events.append))
+        with torch_threads(1):  # side by side, each network runs on one thread: compare like with like
+            items = list(restore_many([src], out_dir=out, threads=threads, progress=events.append))
         runs[threads] = (items, {p.relative_to(out): p.read_bytes() for p in out.rglob("*.png")})
         for i, item in enumerate(items):  # each photo: photo, its network events, then photo-end last
             mine = [e.kind for e in events if e.index == i]

@@ -168,7 +168,7 @@ def _connect(ray, address: str) -> bool:
             try:
                 ray.init(address="auto", **common)  # a cluster started on this machine (`ray start --head`)
             except ConnectionError:
-                ray.init(include_dashboard=False, **common)  # none: a local one, for this batch
+                ray.init(address="local", include_dashboard=False, **common)  # none: a local one, for this batch
     except Exception as exc:  # noqa: BLE001 - Ray raises assorted errors for an unreachable cluster
         raise ClusterError(f"cannot use the Ray cluster at {address} ({first_line(exc, 120)})") from None
     return True

@@ -4,18 +4,24 @@ Both compose the same stages through :func:`.batch.restore_planned` with one
 :class:`~.stages.Restorer` for the whole batch (the model loaded and warmed up once,
 when the first photo that can be read needs it).
 
-With ``threads`` above 1, that many photos are in flight at once: while the network
-runs on one (photos take turns on it, one at a time), the others are read and
-brightened, or their results encoded and written.  The pool is the bounded queue:
-no more than ``threads`` photos are held in memory, and the results come back in
-the plan's order (finished ones wait for those before them, which hold no pixels).
-That keeps a GPU busy, where reading and writing take longer than the network; on
-a CPU with few cores the network already uses every core, so one photo at a time is
-the default there (``batch_threads``).
+With ``threads`` above 1, that many photos are in flight at once, and the pool is the
+bounded queue: no more than ``threads`` photos are held in memory, and the results come
+back in the plan's order (finished ones wait for those before them, which hold no pixels).
+
+- Beside a GPU, photos take turns on the network, one at a time, while the others are
+  read and brightened or their results encoded and written: reading and writing take
+  longer than the network there, so they are what keeps the GPU waiting.
+- On a CPU, the photos in flight also run their networks side by side, each with its
+  share of PyTorch's threads (cores / photos) and of the working-memory budget: one
+  thread per photo on 2 cores.  Several small networks keep the cores busier than one
+  network split across them (a network on its own leaves them idle in its
+  single-threaded parts and at every synchronisation), and the reading and writing of
+  one photo overlap the networks of the others (``BENCHMARKS.md``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections import deque
@@ -26,11 +32,14 @@ from .batch import BatchJob, Planned, restore_planned, settled
 from .record import BatchItem, ProgressEvent, ProgressFn
 from .stages import Restorer
 
-__all__ = ["LazyRestorer", "Stopped", "batch_threads", "restore_here"]
+__all__ = ["LazyRestorer", "Stopped", "batch_threads", "restore_here", "torch_threads"]
 
 #: Threads beside a GPU when the setting leaves it to us: reading, brightening, noise figures, the comparison
 #: and PNG writing take far longer than the network there, and most of them release the GIL.
 GPU_THREADS_MAX = 8
+#: Photos at once on a CPU when the setting leaves it to us: one per core, at most this many (each holds its
+#: photo's arrays; the networks share the working-memory budget).
+CPU_THREADS_MAX = 4
 
 
 class Stopped(BaseException):  # noqa: N818 - not an error: the batch was asked to stop
@@ -54,29 +63,53 @@ class LazyRestorer:
             return self._restorer
 
 
-def batch_threads(job: BatchJob, threads: int | None = None) -> int:
-    """Photos to work on at once: ``threads``, else the ``batch_threads`` setting, else 1 on a CPU and the CPU
-    count (at most :data:`GPU_THREADS_MAX`) beside a GPU."""
-    if threads:
-        return max(1, threads)
-    if job.settings.batch_threads:
-        return job.settings.batch_threads
+def batch_threads(job: BatchJob, threads: int | None = None) -> tuple[int, bool]:
+    """Photos to work on at once -- ``threads``, else the ``batch_threads`` setting, else one per core (at most
+    :data:`CPU_THREADS_MAX`) on a CPU and the CPU count (at most :data:`GPU_THREADS_MAX`) beside a GPU -- and
+    whether the network runs on a CPU (then they run their networks side by side)."""
+    import torch
+
     from .stages import choose_device
 
-    if choose_device(job.options.device or job.settings.device).type == "cuda":
-        return max(1, min(os.cpu_count() or 1, GPU_THREADS_MAX))
-    return 1
+    cpu = choose_device(job.options.device or job.settings.device).type == "cpu"
+    if threads or job.settings.batch_threads:
+        return max(1, threads or job.settings.batch_threads), cpu
+    if cpu:
+        return max(1, min(torch.get_num_threads(), CPU_THREADS_MAX)), cpu
+    return max(1, min(os.cpu_count() or 1, GPU_THREADS_MAX)), cpu
+
+
+@contextlib.contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """PyTorch's threads set to ``n`` for a while (its thread count is the process's).  oneDNN splits bfloat16
+    work by thread count, which moves a few pixels by 1/255: compare results made with the same count."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def restore_here(planned: list[Planned], job: BatchJob, progress: ProgressFn | None,
                  threads: int | None = None, restorer: Callable[[], Restorer] | None = None) -> Iterator[BatchItem]:
     """Restore the planned photos in this process; yields one item per photo, in order."""
+    n, cpu = batch_threads(job, threads) if any(settled(p) is None for p in planned) else (1, False)
+    side_by_side = n > 1 and cpu and restorer is None
     if restorer is None:
         from .run import check_steps
 
         stages = check_steps(job.steps).stages
-        restorer = LazyRestorer(lambda: Restorer.for_options(job.options, job.settings, stages=stages))
-    n = batch_threads(job, threads) if any(settled(p) is None for p in planned) else 1
+        slots = n if side_by_side else 1
+        restorer = LazyRestorer(lambda: Restorer.for_options(job.options, job.settings, stages=stages, slots=slots))
+    if side_by_side:
+        import torch
+
+        with torch_threads(max(1, torch.get_num_threads() // n)):
+            yield from _pooled(planned, job, progress, n, restorer)
+        return
     if n == 1:
         for i, p in enumerate(planned):
             item = settled(p)

@@ -265,12 +265,14 @@ class Restorer:
     :func:`~.precision.choose_precision` decide on the machine it runs on), the runner built once.
 
     Long-lived: a batch, a web server or a cluster worker keeps one and restores photo after photo
-    with it.  Thread-safe: photos prepared in several threads take turns on the network (one at a time).
+    with it.  Thread-safe: photos prepared in several threads take turns on the network, ``slots`` at a time
+    (1 on a GPU; on a CPU a batch may run one network per core group, each planning its tiles within its share
+    of the working-memory budget).
     """
 
     def __init__(self, settings: Settings, *, weights: str | Path | None = None, device: str | None = None,
                  backend: str | None = None, precision: str | None = None, tile: int | None = None,
-                 stages: tuple[str, ...] | None = None, gpu_share: float = 1.0) -> None:
+                 stages: tuple[str, ...] | None = None, gpu_share: float = 1.0, slots: int = 1) -> None:
         from .mimo_unet import MIMOUNet
         from .precision import choose_precision
         from .weights import load_model
@@ -286,14 +288,16 @@ class Restorer:
         self._runner = None
         self._rate: float | None = None  # seconds per megapixel of tiles, once known
         self._warm = False
-        self._lock = threading.Lock()
+        self.slots = max(1, slots)
+        self._turns = threading.BoundedSemaphore(self.slots)  # networks running at once
+        self._lock = threading.Lock()  # building the runner, warming up
 
     @classmethod
     def for_options(cls, options, settings: Settings, stages: tuple[str, ...] | None = None,
-                    gpu_share: float = 1.0) -> Restorer:
+                    gpu_share: float = 1.0, slots: int = 1) -> Restorer:
         """A restorer for a :class:`~.options.RestoreOptions` (its weights, device, back end, precision, tile)."""
         return cls(settings, weights=options.weights, device=options.device, backend=options.backend,
-                   precision=options.precision, tile=options.tile, stages=stages, gpu_share=gpu_share)
+                   precision=options.precision, tile=options.tile, stages=stages, gpu_share=gpu_share, slots=slots)
 
     @property
     def runner(self):
@@ -301,26 +305,29 @@ class Restorer:
         if self._runner is None:
             from .runners import make_runner
 
-            self._runner = make_runner(self.loaded.model, self.device, self.backend_choice, stages=self.stages,
-                                       cache=self.settings.cache_dir, precision=self.precision)
+            with self._lock:
+                if self._runner is None:
+                    self._runner = make_runner(self.loaded.model, self.device, self.backend_choice,
+                                               stages=self.stages, cache=self.settings.cache_dir,
+                                               precision=self.precision)
         return self._runner
 
     def plan(self, img: np.ndarray) -> TilePlan:
         """The tiles of an image, under the working-memory budget of this device and precision."""
         from .tiles import plan_tiles, tile_pixels
 
+        budget = memory_budget_mb(self.device, self.settings, self.gpu_share) / self.slots
         return plan_tiles(img.shape[0], img.shape[1], self.tile, overlap=self.settings.tile_overlap,
-                          max_pixels=tile_pixels(memory_budget_mb(self.device, self.settings, self.gpu_share),
-                                                 self.precision, self.device.type),
+                          max_pixels=tile_pixels(budget, self.precision, self.device.type),
                           multiple=self.loaded.variant.cls.size_multiple)
 
     def warm_up(self) -> None:
         """Build the runner and, on a GPU, run it once (CUDA context, kernels), so that a batch pays for it once
         instead of on its first photo.  (On a CPU a first run of one tile shape prepares nothing for the next.)"""
+        runner = self.runner
         with self._lock:
             if self._warm:
                 return
-            runner = self.runner
             if self.device.type == "cuda":
                 import torch
 
@@ -331,7 +338,7 @@ class Restorer:
     def restore(self, exposed: Exposed, progress: ProgressFn | None = None, *, keep_input: bool = False) -> Restored:
         """The network's stages (pyramid, encode, fuse, decode) on the photo, tile by tile, blended back with
         linear ramps.  ``keep_input``: keep the brightened photo in the record (for a blend by strength)."""
-        with self._lock:
+        with self._turns:
             start = time.perf_counter()
             plan = self.plan(exposed.img)
             out, seconds, estimate, backend = self._run(exposed.img, plan, progress)
