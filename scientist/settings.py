@@ -150,6 +150,11 @@ class Settings(BaseSettings):
                     "network. On a CPU their networks run side by side, each with its share of the cores and of "
                     "the working memory; beside a GPU they take turns on it. 0: one per core on a CPU (at most 4), "
                     "the CPU count (at most 8) beside a GPU.")
+    batch_memory_mb: int = Field(
+        default=0, ge=0,
+        description="Memory the photos a process works on at once may take together, estimated from their pixels "
+                    "(MiB): fewer are worked on at once when the largest would not fit (a 12 MP photo on a CPU "
+                    "runs alone). 0: 2048 on a CPU, 8192 beside a GPU.")
     cluster_cpus_per_worker: float = Field(
         default=1.0, gt=0,
         description="CPUs each Ray worker of `scientist restore --cluster` asks for (its PyTorch threads) on a "

@@ -311,3 +311,16 @@ def test_stopping_a_threaded_batch_leaves_nothing_half_done(tmp_path):
     restored = {f.removesuffix("_restored.png") for f in files if f.endswith("_restored.png")}
     compared = {f.removesuffix("_compare.png") for f in files if f.endswith("_compare.png")}
     assert restored <= compared and len(restored) < 6  # whole photos only, and it did stop
+
+
+def test_photos_in_flight_are_capped_by_memory():
+    """Side by side only while the largest photo's estimated memory fits: 12 MP photos on a CPU run one at a time
+    (two side by side peaked at 2.20 GB against 1.47 GB alone), 720p ones two at a time."""
+    from scientist.restore.executor import fit_in_memory, in_flight_mb
+
+    settings = load_settings()
+    assert fit_in_memory(2, 12.0, True, settings) == 1
+    assert fit_in_memory(2, 0.92, True, settings) == 2 and fit_in_memory(4, 0.92, True, settings) == 4
+    assert fit_in_memory(8, 12.0, False, settings) == 8  # beside a GPU the tiles are on the device
+    assert 1400 < in_flight_mb(1, 12.0, True, settings) < 1800 and 2000 < in_flight_mb(2, 12.0, True, settings) < 2500
+    assert fit_in_memory(4, 0.92, True, settings.updated(batch_memory_mb=1100)) == 2

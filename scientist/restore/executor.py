@@ -5,8 +5,10 @@ Both compose the same stages through :func:`.batch.restore_planned` with one
 when the first photo that can be read needs it).
 
 With ``threads`` above 1, that many photos are in flight at once, and the pool is the
-bounded queue: no more than ``threads`` photos are held in memory, and the results come
-back in the plan's order (finished ones wait for those before them, which hold no pixels).
+bounded queue: no more than ``threads`` photos are held in memory -- fewer when the
+largest photo's estimated memory (:func:`in_flight_mb`) would pass ``batch_memory_mb``
+-- and the results come back in the plan's order (finished ones wait for those before
+them, which hold no pixels).
 
 - Beside a GPU, photos take turns on the network, one at a time, while the others are
   read and brightened or their results encoded and written: reading and writing take
@@ -32,7 +34,8 @@ from .batch import BatchJob, Planned, restore_planned, settled
 from .record import BatchItem, ProgressEvent, ProgressFn
 from .stages import Restorer
 
-__all__ = ["LazyRestorer", "Stopped", "batch_threads", "restore_here", "torch_threads"]
+__all__ = ["LazyRestorer", "Stopped", "batch_threads", "fit_in_memory", "in_flight_mb", "restore_here",
+           "torch_threads"]
 
 #: Threads beside a GPU when the setting leaves it to us: reading, brightening, noise figures, the comparison
 #: and PNG writing take far longer than the network there, and most of them release the GIL.
@@ -40,6 +43,14 @@ GPU_THREADS_MAX = 8
 #: Photos at once on a CPU when the setting leaves it to us: one per core, at most this many (each holds its
 #: photo's arrays; the networks share the working-memory budget).
 CPU_THREADS_MAX = 4
+#: Memory a photo in flight holds beyond its network's tiles, per pixel, and the process's own (PyTorch, the
+#: weights, the runner), in MiB: from the peaks of two 12 MP photos restored one at a time (1.47 GB, tiles of
+#: 480,000 px) and side by side (2.20 GB, tiles of 274,000 px) on a CPU in bfloat16, 1,400 bytes a tile pixel.
+IN_FLIGHT_BYTES_PER_PIXEL = 56
+PROCESS_MB = 200
+#: The memory cap when the ``batch_memory_mb`` setting leaves it to us (MiB): on a CPU, what one 12 MP photo's
+#: restore was held to; beside a GPU (whose tiles live on the device) enough for eight 12 MP photos in flight.
+BATCH_MEMORY_MB = {"cpu": 2048, "cuda": 8192}
 
 
 class Stopped(BaseException):  # noqa: N818 - not an error: the batch was asked to stop
@@ -93,10 +104,33 @@ def torch_threads(n: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+def in_flight_mb(n: int, megapixels: float, cpu: bool, settings) -> float:
+    """Estimated memory of the process with ``n`` photos of ``megapixels`` in flight (MiB): each photo's arrays
+    and, on a CPU, its network's tiles (the working-memory budget shared by ``n``; fp32's bytes per pixel, the
+    larger)."""
+    from .tiles import BYTES_PER_PIXEL
+
+    pixels = megapixels * 1e6
+    tiles = min(settings.work_memory_mb / n, pixels * BYTES_PER_PIXEL["fp32"] / 2**20) if cpu else 0.0
+    return PROCESS_MB + n * (pixels * IN_FLIGHT_BYTES_PER_PIXEL / 2**20 + tiles)
+
+
+def fit_in_memory(n: int, megapixels: float, cpu: bool, settings) -> int:
+    """The most photos at once, up to ``n``, whose estimated memory stays within ``batch_memory_mb`` (at least 1:
+    a photo larger than the cap runs alone)."""
+    cap = settings.batch_memory_mb or BATCH_MEMORY_MB["cpu" if cpu else "cuda"]
+    while n > 1 and in_flight_mb(n, megapixels, cpu, settings) > cap:
+        n -= 1
+    return n
+
+
 def restore_here(planned: list[Planned], job: BatchJob, progress: ProgressFn | None,
                  threads: int | None = None, restorer: Callable[[], Restorer] | None = None) -> Iterator[BatchItem]:
     """Restore the planned photos in this process; yields one item per photo, in order."""
-    n, cpu = batch_threads(job, threads) if any(settled(p) is None for p in planned) else (1, False)
+    todo = [p for p in planned if settled(p) is None]
+    n, cpu = batch_threads(job, threads) if todo else (1, False)
+    if n > 1:  # memory capped: as many at once as the largest photo allows
+        n = fit_in_memory(n, max(p.work for p in todo), cpu, job.settings)
     side_by_side = n > 1 and cpu and restorer is None
     if restorer is None:
         from .run import check_steps
