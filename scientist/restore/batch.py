@@ -246,8 +246,8 @@ def _restore_one(p: Planned, index: int, count: int, work_total: float, fmt: str
                  progress: ProgressFn | None, settings: Settings, options: dict) -> BatchItem:
     try:  # a photo that cannot be read fails here, before the network (and torch) is loaded
         read = read_photo(p.source)
-    except ScientistError as exc:
-        return _failed(p, str(exc))
+    except Exception as exc:  # noqa: BLE001 - one bad photo must not stop the others; it is reported
+        return _failed(p, _reason(exc))
     from .run import run_demo
 
     def marked(event: ProgressEvent) -> None:
@@ -260,14 +260,17 @@ def _restore_one(p: Planned, index: int, count: int, work_total: float, fmt: str
                         read=read, progress=marked if progress is not None else None, settings=settings, **options)
         done = True
     except Exception as exc:  # noqa: BLE001 - one bad photo must not stop the others; it is reported
-        reason = str(exc) if isinstance(exc, ScientistError) else (
-            f"internal error: {exc.__class__.__name__}: {first_line(exc) if str(exc).strip() else ''}")
-        return _failed(p, reason)
+        return _failed(p, _reason(exc))
     finally:
         if not done:
             _remove_empty(created)
     return BatchItem(input=str(p.source), name=p.name, status="restored", output=demo.output,
                      comparison=demo.comparison, demo=demo)
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, ScientistError) else (
+        f"internal error: {exc.__class__.__name__}: {first_line(exc) if str(exc).strip() else ''}")
 
 
 def _failed(p: Planned, reason: str) -> BatchItem:
