@@ -78,18 +78,20 @@ def _links(text: str, allowed: Collection[str]) -> Iterator[tuple[int, int, str]
     if not _may_hold_link(text):
         return
     longer = allowed.longer if isinstance(allowed, AllowedLinks) else AllowedLinks(allowed).longer
-    pos = 0
-    while (m := _URL_RE.search(text, pos)) is not None:
+    taken = 0  # where the last link taken whole ends: matches inside it are part of it
+    for m in _URL_RE.finditer(text):
         start, token = m.start(), m.group(0)
-        whole = next((u for u in longer.get(token, ()) if text.startswith(u, start)), None)
-        if whole is not None:
-            yield start, start + len(whole), whole
-            pos = start + len(whole)
+        if start < taken:
             continue
+        if longer and token in longer:
+            whole = next((u for u in longer[token] if text.startswith(u, start)), None)
+            if whole is not None:
+                taken = start + len(whole)
+                yield start, taken, whole
+                continue
         core = token if token in allowed else token.rstrip(".,;:!?")
         if _is_link(core):
             yield start, start + len(core), core
-        pos = m.end()
 
 
 def find_urls(text: str, allowed: Collection[str] = ()) -> list[str]:
@@ -105,6 +107,8 @@ def strip_foreign_urls(text: str, allowed: Collection[str]) -> str:
         if link not in allowed:
             out += [text[pos:start], REMOVED]
             pos = end
+    if not out:
+        return text
     out.append(text[pos:])
     return "".join(out)
 
