@@ -109,6 +109,10 @@ class Scientist:
                                          judge.cued_tasks(q, self._cues()), evidence)
         return qvec, probs, index.cosines(qvec), named
 
+    def _clean(self, question: object) -> str:
+        """The question as it is read: its first ``max_question_chars`` characters, normalised, links removed."""
+        return clean_question(question, self.settings.max_question_chars)
+
     def _cues(self) -> dict:
         with self._lock:
             if self._cue_patterns is None:
@@ -132,7 +136,7 @@ class Scientist:
 
     def retrieve(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """The best records for a question and their cosine scores, in the order answers list them."""
-        _, probs, cosines, named = self._score(clean_question(question))
+        _, probs, cosines, named = self._score(self._clean(question))
         index = self.index
         order = judge.rank(cosines, index.record_tasks, probs, self.settings, named, index.task_matrix)
         return [(self.corpus.records[i], float(cosines[i])) for i in order[: k or self.settings.k]]
@@ -202,7 +206,7 @@ class Scientist:
         restore = RestoreOptions.of(options, **restore_options)
         if k is not None:
             k = self._checked("k", k)
-        q = clean_question(question)
+        q = self._clean(question)
         qvec, task, refs, in_scope = self._analyse(q, k)
         support = [r for r in refs if r.supports] if in_scope else []
         # part 2 explains the best supporting model, else the best supporting paper's method
@@ -257,7 +261,7 @@ class Scientist:
         allowed = self.corpus.allowed_urls()
         answer = Answer.model_validate(_strip_strings(answer.model_dump(), allowed))
         titles = self.evidence_titles(answer)
-        answer.markdown = strip_foreign_urls(self.renderer.answer(answer, "md", titles), allowed)
+        answer.markdown = strip_foreign_urls(self.renderer.answer(answer, "md", titles), allowed.markdown)
         answer.text = strip_foreign_urls(self.renderer.answer(answer, "txt", titles), allowed)
         return answer
 
@@ -325,12 +329,12 @@ class Scientist:
     # ------------------------------------------------------------ chatbots
     def supporting(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """Retrieved records that support an answer (empty when out of scope)."""
-        _, _, refs, in_scope = self._analyse(clean_question(question), k)
+        _, _, refs, in_scope = self._analyse(self._clean(question), k)
         return [(self.corpus.get(r.id), r.score) for r in refs if r.supports] if in_scope else []
 
     def prompt(self, question: str, k: int | None = None) -> str:
         """A seed-shaped prompt holding only the records that cleared the relevance cutoff."""
-        q = clean_question(question)
+        q = self._clean(question)
         recs = [r for r, _ in self.supporting(q, k)]
         text = self.renderer.env.get_template("prompt.j2").render(
             question=q, models=[r for r in recs if r.kind == "model"],

@@ -7,6 +7,8 @@ into an HTTP 4xx status with the same sentence.
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "AccessError",
     "BusyError",
@@ -21,6 +23,7 @@ __all__ = [
     "ScientistError",
     "UnfinishedJobError",
     "first_line",
+    "shown",
 ]
 
 
@@ -29,6 +32,19 @@ def first_line(exc: BaseException, limit: int = 160) -> str:
     what a one-line error says about a library's failure."""
     text = str(exc).strip()
     return (text.splitlines()[0] if text else exc.__class__.__name__)[:limit]
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(text: object, limit: int = 120) -> str:
+    """A path or other user text as an error message shows it: control characters (escape sequences
+    included) become ``?`` and a long one is cut in the middle, so that a message stays one readable line."""
+    text = _CONTROL.sub("?", str(text))
+    if len(text) > limit:
+        keep = (limit - 1) // 2
+        text = f"{text[:keep]}…{text[-keep:]}"
+    return text
 
 
 class ScientistError(Exception):

@@ -10,8 +10,10 @@ machines sharing the folder -- never choose the same one.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +24,10 @@ try:
 except ImportError:  # pragma: no cover - Windows: names are held by creating their lock file exclusively
     fcntl = None
 
-__all__ = ["NameHold", "atomic_path", "hold_name", "write_atomic"]
+__all__ = ["MAX_INPUT_MB", "NameHold", "atomic_path", "hold_name", "os_reason", "read_input", "write_atomic"]
+
+#: Largest corpus, catalog, seed or text file read (MiB): ten times a 10,000-record catalog with long summaries.
+MAX_INPUT_MB = 64
 
 
 def _umask() -> int:
@@ -125,3 +130,44 @@ def hold_name(path: str | Path) -> NameHold | None:
         except FileNotFoundError:
             pass
         os.close(fd)
+def read_input(path: str | Path, error: type[Exception], limit_mb: float = MAX_INPUT_MB) -> bytes:
+    """The bytes of a file the user named, raising ``error`` with one sentence for anything but a readable
+    regular file of at most ``limit_mb`` MiB: a FIFO, a device (``/dev/zero``) or a socket is refused
+    before it is read (a link is followed first), so nothing here waits for a writer or reads forever."""
+    from .errors import shown
+
+    p = Path(path)
+    limit = int(limit_mb * 1024 * 1024)
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; the descriptor's own status is checked
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise error(f"{shown(p)}: no such file") from None
+    except IsADirectoryError:
+        raise error(f"{shown(p)}: is a directory, expected a file") from None
+    except OSError as exc:
+        raise error(f"{shown(p)}: cannot read ({os_reason(exc)})") from None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise error(f"{shown(p)}: is a directory, expected a file")
+        if not stat.S_ISREG(st.st_mode):
+            raise error(f"{shown(p)}: not a regular file (a pipe, device or socket), so it is not read")
+        if st.st_size > limit:
+            raise error(f"{shown(p)}: {st.st_size / 2**20:.0f} MiB, more than the {limit_mb:g} MiB this tool reads")
+        if hasattr(os, "O_NONBLOCK"):
+            os.set_blocking(fd, True)
+        try:
+            data = f.read(limit + 1)
+        except OSError as exc:
+            raise error(f"{shown(p)}: cannot read ({os_reason(exc)})") from None
+    if len(data) > limit:  # it grew while being read
+        raise error(f"{shown(p)}: more than the {limit_mb:g} MiB this tool reads")
+    return data
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be used, in a few words (for a one-line error)."""
+    if exc.errno == errno.ENAMETOOLONG:
+        return "the file name is too long"
+    return exc.strerror or exc.__class__.__name__

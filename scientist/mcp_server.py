@@ -15,8 +15,10 @@ import io
 import json
 import logging
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -149,12 +151,56 @@ def _tool_function(tool: ToolDef, impl: Callable[..., Awaitable[CallToolResult]]
     return call
 
 
+class _WarmUp:
+    """The corpus index, loaded (on a first start, built) in the background as the server starts, with a
+    line on stderr when it starts and when it is ready: a first question would otherwise wait for it, longer
+    than a chat app waits.  A question asked meanwhile waits for it, reporting progress."""
+
+    def __init__(self, sci: Scientist) -> None:
+        self.sci = sci
+        self.done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="scientist-warm-up", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        phrase, start = self.sci.renderer.phrase, time.monotonic()
+        try:
+            _stderr(phrase("mcp_warming", records=len(self.sci.corpus)))
+            self.sci.ask("How does it reduce noise?")  # the index, the classifier and the question encoder
+            _stderr(phrase("mcp_ready", seconds=time.monotonic() - start))
+        except Exception as exc:  # noqa: BLE001 - the first question reports it as a tool error
+            logger.warning("could not prepare the index at start: %s", exc)
+        finally:
+            self.done.set()
+
+    async def wait(self, ctx: Context) -> None:
+        """Until the warm-up is over, with a progress report every second (which keeps a chat app waiting)."""
+        start = time.monotonic()
+        while self._thread is not None and not self.done.is_set():
+            await ctx.report_progress(round(time.monotonic() - start, 1), None, self.sci.renderer.phrase(
+                "mcp_warming", records=len(self.sci.corpus)))
+            await anyio.to_thread.run_sync(self.done.wait, 1.0)
+
+
+def _stderr(line: str) -> None:
+    print(f"scientist: {line}", file=sys.stderr, flush=True)
+
+
 class _Tools:
     """What each tool does: a call into the Scientist, its result put into MCP's shape."""
 
-    def __init__(self, sci: Scientist, folders: Folders) -> None:
+    def __init__(self, sci: Scientist, folders: Folders, warm_up: _WarmUp | None = None) -> None:
         self.sci = sci
         self.folders = folders
+        self.warm_up = warm_up
+
+    async def _ready(self, ctx: Context) -> None:
+        if self.warm_up is not None:
+            await self.warm_up.wait(ctx)
 
     async def _run(self, fn: Callable[[], CallToolResult]) -> CallToolResult:
         def guarded() -> CallToolResult:
@@ -170,9 +216,11 @@ class _Tools:
             answer = self.sci.ask(question)
             return CallToolResult(content=[_text(answer.markdown)], structured_content=answer.model_dump(mode="json"))
 
+        await self._ready(ctx)
         return await self._run(run)
 
     async def grounded_prompt(self, ctx: Context, question: str) -> CallToolResult:
+        await self._ready(ctx)
         return await self._run(lambda: CallToolResult(content=[_text(self.sci.prompt(question))]))
 
     async def verify_answer(self, ctx: Context, text: str) -> CallToolResult:
@@ -231,21 +279,32 @@ def build_server(
     allow: Sequence[str | Path] = (),
     out_dir: str | Path | None = None,
     log_level: str = "WARNING",
+    warm: bool = False,
 ) -> MCPServer:
     """The MCP server over ``sci`` (default: a :class:`Scientist` with the default corpus and settings).
 
     ``allow``: folders restore_photo may read (default: the ``mcp_allow`` setting, else the
     working folder); ``out_dir``: where it writes (default: the ``mcp_out_dir`` setting, else
-    ``restored`` in the per-user data folder).
+    ``restored`` in the per-user data folder); ``warm``: load or build the index in the background
+    as soon as the server runs, with progress on stderr.
     """
     from . import __version__
 
     sci = sci or Scientist()
     settings = sci.settings
     folders = folders_for(settings, allow, out_dir)
+    warm_up = _WarmUp(sci) if warm else None
+
+    @asynccontextmanager
+    async def lifespan(_server: MCPServer):
+        # started here, once the transport has taken stdout, so that nothing the warm-up prints reaches it
+        if warm_up is not None:
+            warm_up.start()
+        yield {}
+
     server = _Server("scientist", title="Photo scientist", version=__version__, instructions=INSTRUCTIONS,
-                     log_level=log_level)
-    tools = _Tools(sci, folders)
+                     log_level=log_level, lifespan=lifespan)
+    tools = _Tools(sci, folders, warm_up)
     for tool in tool_definitions(settings):
         server.add_tool(
             _tool_function(tool, getattr(tools, tool.name)), name=tool.name, title=tool.title,

@@ -189,6 +189,20 @@ class Settings(BaseSettings):
     max_waiting_jobs: int = Field(
         default=20, ge=1,
         description="Photos that may wait for the web app's one-at-a-time restore; more are refused (HTTP 429).")
+    serve_memory_mb: int = Field(
+        default=3072, ge=256,
+        description="Memory the web app gives photos at once (MiB): uploads being checked and the restore in "
+                    "progress share it, each taking what its size needs; a photo that needs more on its own is "
+                    "refused (use `scientist restore` for it), others wait their turn.")
+    serve_request_timeout: float = Field(
+        default=10.0, gt=0,
+        description="Seconds a client may take to send a request's headers, and may leave its body without new "
+                    "bytes, before the web app closes the connection (HTTP 408).")
+    serve_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names the web app answers to besides the address it listens on (and, on loopback, "
+                    "localhost): a name of this machine on the network, or a proxy's. Requests naming another "
+                    "host are refused (HTTP 421), which keeps web pages of other sites out.")
     # ------------------------------------------------------------ chat apps (`scientist mcp`)
     mcp_allow: list[Path] = Field(
         default_factory=list,

@@ -20,7 +20,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, create_model
 
 from .answer import Answer
-from .errors import AccessError, OutputError
+from .errors import AccessError, OutputError, PhotoError, shown
+from .fileio import os_reason
 from .guard import Verdict
 from .restore.record import Demo, ProgressFn
 from .settings import Settings, load_settings
@@ -93,11 +94,17 @@ class Folders:
         try:
             real = Path(path).expanduser().resolve()
         except (OSError, ValueError, RuntimeError):  # a NUL byte, a link loop, an unknown ~user
-            raise AccessError(f"{path!r} is not a usable path") from None
+            raise AccessError(f"{shown(repr(path))} is not a usable path") from None
         if not any(real.is_relative_to(folder) for folder in self.allow):
-            shown = ", ".join(str(f) for f in self.allow)
-            raise AccessError(f"{path} is outside the folders this server may read ({shown}); "
+            folders = ", ".join(shown(f) for f in self.allow)
+            raise AccessError(f"{shown(path)} is outside the folders this server may read ({folders}); "
                               f"start it with --allow FOLDER to add one")
+        try:
+            real.stat()
+        except FileNotFoundError:
+            pass  # the photo's reading says so, in its own words
+        except OSError as exc:  # a name too long, a link loop, no permission
+            raise PhotoError(f"{shown(path)}: cannot read ({os_reason(exc)})") from None
         return real
 
     def output(self) -> Path:

@@ -69,14 +69,15 @@ class FakeRestore:
                     noise_after=1.0, brightness_before=40.0, brightness_after=80.0, steps=["load", "save"])
 
 
-@pytest.fixture
-def make_client(sci, tmp_path):
-    """A TestClient over the app, with the jobs (and their limits) in this test's own cache folder."""
+def client_maker(scientist, tmp_path):
+    """make(restore=None, **settings) -> a TestClient over the app, with the jobs (and their limits) in this
+    test's own cache folder; yields ``make``, then closes every client made."""
     clients = []
 
     def make(restore=None, **overrides) -> TestClient:
-        settings = sci.settings.model_copy(update={"cache": tmp_path / "cache", **overrides})
-        client = TestClient(create_app(sci, settings=settings, restore=restore), raise_server_exceptions=False)
+        settings = scientist.settings.model_copy(update={"cache": tmp_path / "cache", **overrides})
+        client = TestClient(create_app(scientist, settings=settings, restore=restore), raise_server_exceptions=False,
+                            base_url="http://127.0.0.1:8000")  # the server's own name, as a browser sends it
         client.__enter__()
         clients.append(client)
         return client
@@ -84,6 +85,12 @@ def make_client(sci, tmp_path):
     yield make
     for c in clients:
         c.__exit__(None, None, None)
+
+
+@pytest.fixture
+def make_client(sci, tmp_path):
+    """A TestClient over the app, with the jobs (and their limits) in this test's own cache folder."""
+    yield from client_maker(sci, tmp_path)
 
 
 def jobs_of(client) -> object:
@@ -269,12 +276,12 @@ def test_finished_jobs_and_stale_folders_are_cleaned_up(make_client, tmp_path):
 
 @pytest.mark.slow
 def test_restore_a_small_photo_with_the_real_network(make_client, monkeypatch):
-    import scientist.restore.stages as stages
+    import scientist.restore.photo as photo
     from scientist.workflow import demo_workflow
 
     reads = []
-    real = stages.read_photo
-    monkeypatch.setattr(stages, "read_photo", lambda path: reads.append(path) or real(path))
+    real = photo.read_photo
+    monkeypatch.setattr(photo, "read_photo", lambda path: reads.append(path) or real(path))
     client = make_client()
     r = client.post("/api/restore", files={"photo": ("IMG_2041.jpg", jpeg(60, 90), "image/jpeg")})
     assert r.status_code == 202, r.text
@@ -452,16 +459,17 @@ def test_a_typed_error_is_a_4xx_with_its_sentence(make_client, monkeypatch, name
 
 
 def test_the_upload_is_decoded_once(make_client, monkeypatch):
+    import scientist.restore.photo as photo
     import scientist.restore.stages as stages
 
     reads = []
-    real = stages.read_photo
+    real = photo.read_photo
 
     def counted(path):
         reads.append(path)
         return real(path)
 
-    monkeypatch.setattr(stages, "read_photo", counted)
+    monkeypatch.setattr(photo, "read_photo", counted)
     seen = []
     fake = FakeRestore()
 
@@ -503,7 +511,8 @@ def test_serve_listens_on_this_machine_by_default(monkeypatch):
     monkeypatch.setenv("SCIENTIST_SERVE_PORT", str(port))
     code, out, err = run_cli("serve")
     assert code == 0, err
-    assert calls == [{"host": "127.0.0.1", "port": port, "log_level": "info"}]
+    assert [{k: c[k] for k in ("host", "port", "log_level")} for c in calls] == [
+        {"host": "127.0.0.1", "port": port, "log_level": "info"}]
     assert f"http://127.0.0.1:{port}/" in out and not err
 
 

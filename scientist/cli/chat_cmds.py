@@ -41,7 +41,7 @@ def mcp_command(
         settings = settings.updated(mcp_max_side=max_side)
     state = ctx.find_object(State)
     server = build_server(Scientist(corpus, settings=settings), allow=allow or (), out_dir=out_dir,
-                          log_level="DEBUG" if state is not None and state.debug else "WARNING")
+                          log_level="DEBUG" if state is not None and state.debug else "WARNING", warm=True)
     serve(server)
 
 

@@ -294,8 +294,8 @@ def _restore_read(p: Planned, index: int, job: BatchJob, restorer, progress: Pro
 
     try:  # a photo that cannot be read fails here, before the network (and torch) is loaded
         photo = Photo.read(p.source)
-    except ScientistError as exc:
-        return _failed(p, str(exc))
+    except Exception as exc:  # noqa: BLE001 - one bad photo must not stop the others; it is reported
+        return _failed(p, _reason(exc))
     from .outputs import hold_targets
     from .run import restore_photo
 
@@ -317,14 +317,19 @@ def _restore_read(p: Planned, index: int, job: BatchJob, restorer, progress: Pro
                                  settings=job.settings, restorer=restorer, targets=targets)
         done = True
     except Exception as exc:  # noqa: BLE001 - one bad photo must not stop the others; it is reported
-        reason = str(exc) if isinstance(exc, ScientistError) else (
-            f"internal error: {exc.__class__.__name__}: {first_line(exc) if str(exc).strip() else ''}")
-        return _failed(p, reason)
+        return _failed(p, _reason(exc))
     finally:
         if not done:
             _remove_empty(created)
     return BatchItem(input=str(p.source), name=p.name, status="restored", output=demo.output,
                      comparison=demo.comparison, demo=demo)
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, ScientistError) else (
+        f"internal error: {exc.__class__.__name__}: {first_line(exc) if str(exc).strip() else ''}")
+
+
 def _failed(p: Planned, reason: str) -> BatchItem:
     """A photo that failed, with its reason stripped of the photo's own name (whoever shows it adds the name)."""
     for prefix in (f"{p.source}: ", f"{p.source.name}: "):

@@ -27,10 +27,10 @@ from PIL import Image
 
 from ..errors import PhotoError, ScientistError, first_line
 from ..settings import Settings
+from . import photo as photos
 from .compare import comparison_image, mean_brightness, noise_sigma
 from .degrade import apply_gain
 from .exposure import estimate_gain
-from .photo import read_photo
 from .record import Demo, ProgressEvent, ProgressFn
 from .save import exif_for_output, to_u8, write_image_atomic
 
@@ -62,7 +62,7 @@ class Photo:
     def read(cls, path: str | Path) -> Photo:
         """Read a photo; raises :class:`PhotoError` with one sentence."""
         start = time.perf_counter()
-        pixels, info = read_photo(path)
+        pixels, info = photos.read_photo(path)  # looked up when called: one place to stand in for the reader
         return cls(Path(path), pixels, info, time.perf_counter() - start)
 
     def compact(self) -> Photo:
