@@ -56,36 +56,30 @@ def _conditions(i: int) -> dict:
 
 def measure_cases(photos: dict[str, np.ndarray], weights, sigma: float, tones: float, log=print,
                   share: tuple[int, int] = (0, 1)) -> list[dict]:
-    """Every photo in every condition through the shipped brightness step and network: the figures and the PSNR
-    curve over :data:`GRID`.  ``share`` (k, n): only every n-th photo from the k-th (to split the work between
-    processes; the draws stay those of the whole set)."""
-    import torch
+    """Every photo in every condition through the shipped stages (the brightness step, then the network with the
+    precision, back end and tiles a restore picks here): the figures and the PSNR curve over :data:`GRID`.
+    ``share`` (k, n): only every n-th photo from the k-th (to split the work between processes; the draws stay
+    those of the whole set)."""
+    from pathlib import Path
 
-    from scientist.restore.blend import restore_array
-    from scientist.restore.compare import noise_sigma
-    from scientist.restore.degrade import apply_gain, degrade
-    from scientist.restore.exposure import estimate_gain
-    from scientist.restore.precision import choose_precision
-    from scientist.restore.runners import make_runner
-    from scientist.restore.weights import load_model
+    from scientist.restore.degrade import degrade
+    from scientist.restore.stages import Photo, Restorer, expose, load
+    from scientist.settings import load_settings
 
-    loaded = load_model(weights)
-    cpu = torch.device("cpu")
-    runner = make_runner(loaded.model, cpu, "auto", precision=choose_precision("auto", cpu))
+    restorer = Restorer(load_settings(), weights=weights)
     cases, t0 = [], time.perf_counter()
     for i, (name, clean) in enumerate(sorted(photos.items())):
         if i % share[1] != share[0]:
             continue
         for j, (cond, params) in enumerate(_conditions(i).items()):
             bad = degrade(clean, params, np.random.default_rng(2021 + 10 * i + j))
-            gain = estimate_gain(bad)
-            exposed = apply_gain(bad, gain) if gain > 1 else bad
-            out = restore_array(loaded.model, exposed, runner=runner)
-            change = out - exposed
+            exposed = expose(load(Photo(Path(name), bad, {})))
+            out = restorer.restore(exposed).img
+            change = out - exposed.img
             coarse = _lowpass(change, sigma)
             fine = change - coarse
-            base = exposed + tones * coarse
-            figures = {"noise": noise_sigma(exposed), **measure(exposed, out, sigma), "gain": gain}
+            base = exposed.img + tones * coarse
+            figures = {"noise": exposed.noise_brightened, **measure(exposed.img, out, sigma), "gain": exposed.gain}
             cases.append({"photo": name, "condition": cond, **figures,
                           "curve": [min(_psnr(clean, base + b * fine), PSNR_CAP) for b in GRID]})
         log(f"{i + 1}/{len(photos)} photos, {time.perf_counter() - t0:.0f} s")

@@ -17,11 +17,13 @@ from . import judge
 from .answer import Answer, Evidence, Reference, TaskResult
 from .corpus import Corpus, load_corpus
 from .embed import Embedder
+from .errors import OptionError
 from .guard import clean_question, strip_foreign_urls, verify_text
 from .index import Index
 from .records import Record, Task, split_sentences
 from .render import Renderer
-from .settings import Settings, load_settings
+from .restore.options import RestoreOptions
+from .settings import ConfigError, Settings, load_settings
 from .workflow import demo_workflow, workflow_for
 
 __all__ = ["Scientist"]
@@ -48,7 +50,7 @@ class Scientist:
     ) -> None:
         settings = settings or load_settings()
         overrides = {"cache": Path(cache_dir) if cache_dir is not None else None, "device": device}
-        self.settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+        self.settings = settings.updated(**{k: v for k, v in overrides.items() if v is not None})
         self.weights = weights
         cache = self.settings.cache_dir
         self.embedder = embedder or Embedder(cache_dir=cache, backend=self.settings.embed_backend)
@@ -107,6 +109,10 @@ class Scientist:
                                          judge.cued_tasks(q, self._cues()), evidence)
         return qvec, probs, index.cosines(qvec), named
 
+    def _clean(self, question: object) -> str:
+        """The question as it is read: its first ``max_question_chars`` characters, normalised, links removed."""
+        return clean_question(question, self.settings.max_question_chars)
+
     def _cues(self) -> dict:
         with self._lock:
             if self._cue_patterns is None:
@@ -130,7 +136,7 @@ class Scientist:
 
     def retrieve(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """The best records for a question and their cosine scores, in the order answers list them."""
-        _, probs, cosines, named = self._score(clean_question(question))
+        _, probs, cosines, named = self._score(self._clean(question))
         index = self.index
         order = judge.rank(cosines, index.record_tasks, probs, self.settings, named, index.task_matrix)
         return [(self.corpus.records[i], float(cosines[i])) for i in order[: k or self.settings.k]]
@@ -189,13 +195,19 @@ class Scientist:
         return qvec, task, refs, judge.in_scope(task, refs, self.settings)
 
     # ----------------------------------------------------------------- ask
-    def ask(self, question: str, photo: str | Path | None = None, **options) -> Answer:
+    def ask(self, question: str, photo: str | Path | None = None, *, k: int | None = None, progress=True,
+            options: RestoreOptions | None = None, **restore_options) -> Answer:
         """Answer a question; with ``photo``, also run the demo on it.
 
-        Options: ``k`` (records to retrieve), and for the demo those of :meth:`demo`.
+        ``k``: records to retrieve (default: the ``k`` setting); for the demo, ``options`` (a
+        :class:`RestoreOptions`) or its fields as keywords, and ``progress``, as :meth:`demo` takes them.
+        Options are checked whether or not a photo is given: an unknown one is an :class:`OptionError`.
         """
-        q = clean_question(question)
-        qvec, task, refs, in_scope = self._analyse(q, options.pop("k", None))
+        restore = RestoreOptions.of(options, **restore_options)
+        if k is not None:
+            k = self._checked("k", k)
+        q = self._clean(question)
+        qvec, task, refs, in_scope = self._analyse(q, k)
         support = [r for r in refs if r.supports] if in_scope else []
         # part 2 explains the best supporting model, else the best supporting paper's method
         first = next((r for r in support if r.kind == "model"), support[0] if support else None)
@@ -216,8 +228,15 @@ class Scientist:
                         nearest=[] if in_scope else refs, notes=self._notes(task, model_rec, in_scope))
         if photo is not None:
             runnable = workflow if workflow is not None and any(s.op for s in workflow.steps) else None
-            answer.demo = self.demo(photo, workflow=runnable, **options)
+            answer.demo = self.demo(photo, workflow=runnable, options=restore, progress=progress)
         return self._render(answer)
+
+    def _checked(self, name: str, value):
+        """An argument that overrides a setting, checked as the setting is (raises :class:`OptionError`)."""
+        try:
+            return getattr(self.settings.updated(**{name: value}), name)
+        except ConfigError as exc:
+            raise OptionError(str(exc).replace("invalid setting ", "invalid argument ", 1)) from None
 
     async def aask(self, question: str, photo: str | Path | None = None, **options) -> Answer:
         """:meth:`ask` for async callers (runs in a worker thread)."""
@@ -242,7 +261,7 @@ class Scientist:
         allowed = self.corpus.allowed_urls()
         answer = Answer.model_validate(_strip_strings(answer.model_dump(), allowed))
         titles = self.evidence_titles(answer)
-        answer.markdown = strip_foreign_urls(self.renderer.answer(answer, "md", titles), allowed)
+        answer.markdown = strip_foreign_urls(self.renderer.answer(answer, "md", titles), allowed.markdown)
         answer.text = strip_foreign_urls(self.renderer.answer(answer, "txt", titles), allowed)
         return answer
 
@@ -251,59 +270,71 @@ class Scientist:
         return {e.record_id: self.corpus.get(e.record_id).title for e in answer.evidence}
 
     # ---------------------------------------------------------------- demo
-    def demo(self, photo: str | Path, workflow=None, *, progress=True, **options):
-        """Run the MIMO-UNet demo on a photo, executing ``workflow`` (default: the model card's).
+    def demo(self, photo, workflow=None, *, options: RestoreOptions | None = None, progress=True, **legacy):
+        """Restore a photo with MIMO-UNet, executing ``workflow`` (default: the model card's): the one entry
+        point of every front end (command line, web app, MCP server, LangChain tool).
 
-        Options are those of :func:`scientist.restore.run.run_demo` (``out_dir``, ``max_side``,
-        ``tile``, ``backend``, ``overwrite``, ...); ``progress``: ``True`` for a bar on stderr,
-        ``False`` for none, or a callback receiving progress events.
+        ``photo``: a path, or a :class:`~scientist.restore.stages.Photo` already read;
+        ``options``: a :class:`RestoreOptions` (``out_dir``, ``max_side``, ``strength``, ...), or its
+        fields as keywords, validated either way; ``progress``: ``True`` for a bar on stderr, ``False``
+        for none, or a callback receiving progress events.
         """
-        from .restore.run import run_demo
+        from .restore.run import restore_photo
 
+        options = self._options(options, legacy)
         workflow = workflow or demo_workflow(self.corpus, self.renderer)
         if progress is True:
             from .progress import ConsoleProgress
 
             progress = ConsoleProgress(self.renderer)
-        options.setdefault("weights", self.weights)
-        return run_demo(photo, steps=workflow.steps, progress=progress or None, settings=self.settings,
-                        **options)
+        return restore_photo(photo, options, steps=workflow.steps, progress=progress or None,
+                             settings=self.settings)
 
-    def restore_many(self, paths, workflow=None, *, recursive: bool = False, progress=True, **options):
+    def restore_many(self, paths, workflow=None, *, recursive: bool = False, progress=True,
+                     options: RestoreOptions | None = None, cluster: str | None = None, **legacy):
         """Restore many photos, and the photos in folders; a generator of one record per photo.
 
         ``paths``: photos and folders (with ``recursive``, their subfolders too).  Each
         photo gets a :class:`~scientist.restore.record.BatchItem`: ``restored``,
         ``skipped`` (its output exists already; ``overwrite=True`` redoes it) or
         ``failed`` with the reason, and the next photo goes ahead.  Outputs go
-        beside each photo or under ``out_dir``, mirroring the folders.  Other
-        options are those of :meth:`demo`; ``progress``: ``True`` for a line per
-        photo and overall bars on stderr, ``False`` for none, or a callback.
+        beside each photo or under ``out_dir``, mirroring the folders.  Options are
+        those of :meth:`demo`; ``progress``: ``True`` for a line per photo and overall
+        bars on stderr, ``False`` for none, or a callback.  ``cluster``: restore on a Ray
+        cluster instead (``ray://host:port``, or ``auto``; needs ``scientist[cluster]``),
+        whose workers must see the photos' and the outputs' paths.
         """
         from .restore.batch import restore_many
 
+        options = self._options(options, legacy)
         workflow = workflow or demo_workflow(self.corpus, self.renderer)
         if progress is True:
             from .progress import BatchProgress
 
             progress = BatchProgress(self.renderer)
-        options.setdefault("weights", self.weights)
         try:
-            yield from restore_many(paths, recursive=recursive, steps=workflow.steps, progress=progress or None,
-                                    settings=self.settings, **options)
+            yield from restore_many(paths, recursive=recursive, options=options, steps=workflow.steps,
+                                    progress=progress or None, settings=self.settings, cluster=cluster)
         finally:
             if hasattr(progress, "close"):
                 progress.close()
 
+    def _options(self, options: RestoreOptions | None, legacy: dict) -> RestoreOptions:
+        """Validated restore options, with this Scientist's weights unless they name others."""
+        options = RestoreOptions.of(options, **legacy)
+        if options.weights is None and self.weights is not None:
+            options = options.but(weights=self.weights)
+        return options
+
     # ------------------------------------------------------------ chatbots
     def supporting(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """Retrieved records that support an answer (empty when out of scope)."""
-        _, _, refs, in_scope = self._analyse(clean_question(question), k)
+        _, _, refs, in_scope = self._analyse(self._clean(question), k)
         return [(self.corpus.get(r.id), r.score) for r in refs if r.supports] if in_scope else []
 
     def prompt(self, question: str, k: int | None = None) -> str:
         """A seed-shaped prompt holding only the records that cleared the relevance cutoff."""
-        q = clean_question(question)
+        q = self._clean(question)
         recs = [r for r, _ in self.supporting(q, k)]
         text = self.renderer.env.get_template("prompt.j2").render(
             question=q, models=[r for r in recs if r.kind == "model"],
@@ -320,11 +351,17 @@ class Scientist:
 
         return make_retriever(self, k=k)
 
-    def as_tool(self, name: str = "scientist"):
-        """A LangChain ``BaseTool``: Markdown answer as content, the structured answer as artifact."""
-        from .chat import make_tool
+    def as_tool(self, name: str = "scientist", *, allow=(), out_dir=None):
+        """A LangChain ``BaseTool``: Markdown answer as content, the structured answer as artifact.
 
-        return make_tool(self, name=name)
+        Its optional photo is read only inside the folders ``scientist mcp`` allows (the ``mcp_allow``
+        setting plus ``allow``; default: the working folder) and written to ``out_dir`` (default: the
+        ``mcp_out_dir`` setting), by the same rules as the MCP server's restore_photo.
+        """
+        from .chat import make_tool
+        from .tools import folders_for
+
+        return make_tool(self, name=name, folders=folders_for(self.settings, allow, out_dir))
 
 
 def _strip_strings(obj, allowed: set[str]):

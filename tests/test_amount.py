@@ -7,17 +7,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from scientist.errors import ScientistError
 from scientist.restore.amount import (
     Decision,
     _lowpass,
     apply_amount,
-    check_strength,
     decide,
     load_amount_rule,
 )
 from scientist.restore.compare import noise_sigma
 from scientist.restore.degrade import apply_gain, degrade
+from scientist.settings import load_settings
 
 
 def _textured(seed: int = 0, h: int = 200, w: int = 260) -> np.ndarray:
@@ -35,11 +34,16 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def test_strength_is_auto_or_a_share():
-    assert check_strength("auto") == "auto" and check_strength(" AUTO ") == "auto"
-    assert check_strength(0.3) == 0.3 and check_strength("0.75") == 0.75 and check_strength(1) == 1.0
-    for bad in (1.5, -0.1, "strong", None, float("nan")):
-        with pytest.raises(ScientistError, match="auto or a number between 0 and 1"):
-            check_strength(bad)
+    from scientist.errors import OptionError
+    from scientist.restore.options import RestoreOptions
+
+    assert RestoreOptions.of(strength="auto").strength == "auto"
+    assert RestoreOptions.of(strength=" AUTO ").strength == "auto"
+    assert RestoreOptions.of(strength=0.3).strength == 0.3 and RestoreOptions.of(strength="0.75").strength == 0.75
+    assert load_settings().strength == "auto"
+    for bad in (1.5, -0.1, "strong", float("nan")):
+        with pytest.raises(OptionError, match="auto or a number between 0 and 1"):
+            RestoreOptions.of(strength=bad)
 
 
 def test_a_clean_photo_the_network_leaves_alone_gets_little_and_comes_back_as_it_is():

@@ -28,10 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ScientistError
-from ..settings import parse_strength
-
-__all__ = ["AmountRule", "Decision", "amount_fields", "apply_amount", "check_strength", "decide", "load_amount_rule",
+__all__ = ["AmountRule", "Decision", "amount_fields", "apply_amount", "decide", "load_amount_rule",
            "measure", "restore_amount"]
 
 #: The statistics are measured on the central crop of at most this side (as the noise figure is).
@@ -69,14 +66,6 @@ class Decision:
     detail: float  # rms of the brightened photo's own fine detail
     tones: float
     sigma: float
-
-
-def check_strength(value: float | str) -> float | str:
-    """``"auto"`` or a number in [0, 1] (a number may come as text, from the command line or a variable)."""
-    try:
-        return parse_strength(value)
-    except ValueError:
-        raise ScientistError("--strength must be auto or a number between 0 and 1") from None
 
 
 def amount_fields(decision: Decision | None, setting: float | str) -> dict:

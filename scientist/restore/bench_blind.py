@@ -152,7 +152,7 @@ def run_blind_bench(weights=None, side: int = 640, seed: int = 2021, settings=No
                          "margin": round(psnr - blind_psnr, 2), "told_margin": round(psnr - told_psnr, 2),
                          "level": round(level, 1), "original_level": round(original, 1),
                          "level_error": round(level / original - 1, 3), "weights": demo.weights,
-                         "precision": demo.precision})
+                         "precision": demo.precision, "backend": demo.backend})
             if progress is not None:
                 progress(rows[-1])
     summary = summarize(rows)
