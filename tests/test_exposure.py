@@ -11,6 +11,7 @@ import pytest
 from scientist.restore.degrade import STRENGTHS, degrade, linear_to_srgb, mean_key_gain, srgb_to_linear
 from scientist.restore.exposure import (
     FEATURES,
+    QUIET,
     estimate_gain,
     exposure_stats,
     fit_exposure,
@@ -53,9 +54,23 @@ def _night(seed: int = 1) -> np.ndarray:
     return np.clip(img, 0, 1)
 
 
+def _graded(h: int = 240, w: int = 320) -> np.ndarray:
+    """The layout of :func:`_scene` with soft shading and no grain: a clean photo with nothing to call noise."""
+    y, x = np.mgrid[0:h, 0:w] / np.array([h, w])[:, None, None]
+    img = np.stack([0.55 + 0.2 * x, 0.5 + 0.1 * y, 0.4 + 0.1 * x], -1)
+    img[y < 0.3] = np.array([0.75, 0.85, 0.97])
+    img[: int(0.12 * h), int(0.6 * w) :] = 0.98
+    ground = y > 0.75
+    img[ground] = np.stack([0.25 + 0.1 * x, 0.22 + 0.05 * y, 0.12 + 0.0 * x], -1)[ground]
+    img[int(0.4 * h) : int(0.55 * h), int(0.2 * w) : int(0.3 * w)] = np.array([0.15, 0.12, 0.1])
+    img = img * (1 + 0.08 * np.sin(x[..., None] * 40) * np.sin(y[..., None] * 25))
+    return np.clip(np.round(img * 255) / 255, 0, 1).astype(np.float32)
+
+
 def test_bundled_constants_load_and_are_the_documented_design():
     model = load_exposure_model()
     assert model.aim == 1.0 and model.leave == (1.3, 1.7) and (model.min_gain, model.max_gain) == (1.0, 12.0)
+    assert (model.quiet["threshold"], model.quiet["extreme"]) == QUIET and len(model.quiet["coef"]) == 5
     assert set(model.coef) == set(term_names()) and set(model.center) == set(FEATURES)
     fitted = model.fitted_on
     natural = [p for p in fitted["photos"] if p[0].isdigit()]
@@ -67,7 +82,8 @@ def test_bundled_constants_load_and_are_the_documented_design():
 
 def test_statistics_are_floored_and_ordered():
     stats = exposure_stats(np.zeros((40, 60, 3), np.float32))
-    assert min(v for k, v in stats.items() if k != "plateau") == 1e-4
+    assert min(v for k, v in stats.items() if k in FEATURES and k != "plateau") == 1e-4
+    assert stats["sigma"] == stats["noise"] == 0.0 and stats["block"] == 1.0
     s = exposure_stats(_scene())
     assert s["M90"] <= s["M98"] <= s["M99.5"] <= s["M99.9"] and s["Y50"] <= s["Y90"] <= s["Y99.5"]
     assert 0.2 < s["plateau"] < 0.4  # the sky and the cloud are the brightest, and flat
@@ -80,6 +96,28 @@ def test_well_exposed_and_night_photos_pass_nearly_as_they_are():
     assert estimate_gain(_scene(seed=3)[::-1]) <= 1.15
     night = _night()
     assert estimate_gain(night) <= 1.15 < 2.5 < mean_key_gain(night)  # the mean alone would brighten it
+
+
+@pytest.mark.parametrize("exposure", [0.5, 0.35])
+def test_a_clean_low_key_photo_keeps_its_level_and_the_same_scene_darkened_with_noise_is_brightened(exposure):
+    model = load_exposure_model()
+    low_key = _darken(_graded(), exposure)  # a dark scene as it was taken: no noise
+    stats = exposure_stats(low_key)
+    assert model.raw_gain(stats) > 1.7  # the regression alone takes it for a darkened photo
+    assert model.quiet_chance(stats) > 0.9 and estimate_gain(low_key) <= 1.15
+    params = replace(STRENGTHS["light"], exposure=exposure, jpeg=101)  # the same scene under-exposed: photon noise
+    noisy = degrade(_graded(), params, np.random.default_rng(5))
+    assert model.quiet_chance(exposure_stats(noisy)) < 0.5 and estimate_gain(noisy) > 1.7
+    jpeg = degrade(_graded(), replace(params, shot=0.0, read=0.0, jpeg=75), np.random.default_rng(5))
+    assert exposure_stats(jpeg)["block"] > 1.1 > exposure_stats(low_key)["block"]  # its 8x8 blocks show
+
+
+def test_without_the_quiet_test_the_regression_decides_alone():
+    model = load_exposure_model()
+    stats = exposure_stats(_darken(_graded(), 0.35))
+    alone = replace(model, quiet={}).gain(stats)
+    assert alone == pytest.approx(model.soften(model.raw_gain(stats))) and alone > 1.7
+    assert replace(model, quiet={**model.quiet, "extreme": 1.5}).gain(stats) > 1.7  # extreme: brightened anyway
 
 
 @pytest.mark.parametrize("exposure", [0.45, 0.25, 0.12])

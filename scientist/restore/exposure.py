@@ -16,8 +16,15 @@ Photos that look about right are left alone: a predicted gain below
 ``leave[0]`` is not applied at all, and between ``leave[0]`` and ``leave[1]``
 only part of it is (a ramp in log gain), so a well-exposed photo or a night
 scene with lit windows is not brightened by the small errors of the
-regression (on the fitting photos, left as they were, the largest gain that comes through is 1.05).  The
-constants ship as ``scientist/weights/exposure.json``.
+regression (on the fitting photos, left as they were, the largest gain that comes through is 1.05).
+
+A low-key photo taken as it is and the same scene under-exposed can have the same histogram, but not the same
+noise: under-exposure leaves photon noise at a low signal, a clean photo little noise for its darkness.  So a
+second, logistic model (the *quiet-photo test*, fitted on the same samples) reads the photo's noise, that noise
+relative to its level and how much its 8x8 blocks show (a JPEG smooths noise away, so low noise counts as evidence
+only where the file was not compressed hard), and a photo it takes for one nothing was done to (chance above
+``QUIET[0]``) keeps gain 1 unless the regression asks for ``QUIET[1]`` or more.  The constants ship as
+``scientist/weights/exposure.json``.
 """
 
 from __future__ import annotations
@@ -49,6 +56,10 @@ PLATEAU = 0.93
 #: out (photo-wise cross-validation on the fitting photos: median level error 2.97 % without, 3.00 % with).
 FEATURES = ("mean", "gmean", "Y50", "Y90", "Y99.5", "M90", "M98", "M99.9", "plateau")
 PLATEAU_FLOOR = 0.005
+#: The quiet-photo test reads the photo's noise (``sigma``, 0-1 sRGB) and that relative to its mean level
+#: (``noise``), each as the log of it plus ``NOISE_FLOOR``, and how much its 8x8 blocks show (``block``, a JPEG
+#: smooths noise away, so low noise is evidence of a clean photo only in a file that was not compressed hard).
+NOISE_FLOOR = 0.002
 
 
 def _noise_reduced(img: np.ndarray) -> np.ndarray:
@@ -80,7 +91,36 @@ def exposure_stats(img: np.ndarray) -> dict[str, float]:
         stats[f"M{q}"] = float(np.percentile(mx, q))
     stats = {k: max(v, FLOOR) for k, v in stats.items()}
     stats["plateau"] = float((mx >= PLATEAU * stats["M99.9"]).mean())
+    stats.update(_noise(img))
     return stats
+
+
+def _noise(img: np.ndarray) -> dict[str, float]:
+    """``sigma``: the photo's noise (0-1 sRGB, :func:`.compare.noise_sigma` on its central crop); ``noise``: that
+    over its mean sRGB level."""
+    from .compare import noise_sigma
+
+    sigma = noise_sigma(img) / 255
+    return {"sigma": sigma, "noise": sigma / max(float(img.mean(dtype=np.float64)), FLOOR), "block": _blockiness(img)}
+
+
+def _blockiness(img: np.ndarray) -> float:
+    """How much larger the steps between neighbouring pixels are on one 8-px grid than on average (1 for a photo
+    never JPEG-compressed, more for one whose 8x8 blocks show): per offset the mean step with every step capped at
+    the 90th percentile of all (so that a few strong edges on the grid do not count), the largest offset over their
+    mean, across and down, on a central crop."""
+    h, w, _ = img.shape
+    y0, x0 = max(0, (h - 512) // 2), max(0, (w - 512) // 2)
+    y = img[y0 : y0 + 512, x0 : x0 + 512].astype(np.float64) @ LUMA
+    out = 1.0
+    for d in (np.abs(np.diff(y, axis=1)), np.abs(np.diff(y, axis=0)).T):
+        if d.shape[1] < 16:
+            continue
+        d = np.minimum(d, np.percentile(d, 90))
+        per = np.array([d[:, k::8].mean() for k in range(8)])
+        if per.mean() > 1e-6:
+            out = max(out, float(per.max() / per.mean()))
+    return out
 
 
 def model_features(stats: dict[str, float]) -> np.ndarray:
@@ -107,6 +147,14 @@ def term_names() -> list[str]:
     return list(FEATURES) + [f"{FEATURES[i]}*{FEATURES[j]}" for i in range(n) for j in range(i, n)]
 
 
+def quiet_features(stats: dict[str, float]) -> np.ndarray:
+    """The quiet-photo test's inputs: log noise relative to the level, log noise, log blockiness, and the
+    products of the first two with the third."""
+    rel, sigma = (math.log(stats[k] + NOISE_FLOOR) for k in ("noise", "sigma"))
+    block = math.log(stats["block"])
+    return np.array([rel, sigma, block, rel * block, sigma * block])
+
+
 @dataclass(frozen=True)
 class ExposureModel:
     """``log_white = intercept + sum(coef[t] * term t of the standardised features)``; the gain is
@@ -121,6 +169,7 @@ class ExposureModel:
     min_gain: float = 1.0
     max_gain: float = 12.0
     fitted_on: dict = field(default_factory=dict)
+    quiet: dict = field(default_factory=dict)
 
     def raw_gain(self, stats: dict[str, float]) -> float:
         """The regression's gain, before :attr:`leave` and the clipping."""
@@ -131,7 +180,22 @@ class ExposureModel:
         return self.aim * math.exp(log_white) / stats[REFERENCE]
 
     def gain(self, stats: dict[str, float]) -> float:
-        return self.soften(self.raw_gain(stats))
+        raw = self.raw_gain(stats)
+        if self.is_quiet(stats) and raw < self.quiet["extreme"]:
+            return float(np.clip(1.0, self.min_gain, self.max_gain))
+        return self.soften(raw)
+
+    def quiet_chance(self, stats: dict[str, float]) -> float:
+        """How likely the photo is one nothing was done to (no darkening, no noise), from its noise and
+        blockiness: the logistic model in :attr:`quiet` (0 when the model has none)."""
+        if not self.quiet:
+            return 0.0
+        t = self.quiet["intercept"] + float(quiet_features(stats) @ np.array(self.quiet["coef"]))
+        return 1.0 / (1.0 + math.exp(-t))
+
+    def is_quiet(self, stats: dict[str, float]) -> bool:
+        """Whether the quiet-photo test takes the photo for one nothing was done to."""
+        return bool(self.quiet) and self.quiet_chance(stats) > self.quiet["threshold"]
 
     def soften(self, g: float) -> float:
         """Leave photos that look about right alone: no gain below ``leave[0]``, the full gain from ``leave[1]``,
@@ -167,15 +231,22 @@ def estimate_gain(img: np.ndarray, model: ExposureModel | None = None) -> float:
     return (model or load_exposure_model()).gain(exposure_stats(img))
 
 
+#: The quiet-photo test: a photo more likely than this to be one nothing was done to keeps gain 1 unless the
+#: regression asks for at least the second figure (photo-wise cross-validation on the fitting photos,
+#: ``benchmarks/cv_exposure.py``: it took the largest gain on clean photos from 2.85 to 1.46 and left the level error
+#: of the darkened ones as it was).
+QUIET = (0.5, 4.0)
 #: The degradations the brightness step is fitted on: dark phone photos, dim rooms and photos left as they are.
 FIT_MIX = "lowlight:0.4,light:0.4,clean:0.2"
 
 
-def _training_sample(photos: list[np.ndarray], rng: np.random.Generator, mix) -> tuple[dict[str, float], float]:
-    """One degraded crop of a fitting photo: its statistics and the exposure it was darkened by."""
+def _training_sample(photos: dict[str, np.ndarray], rng: np.random.Generator, mix
+                     ) -> tuple[str, dict[str, float], float]:
+    """One degraded crop of a fitting photo: the photo's name, its statistics and the exposure it was darkened by."""
     from .degrade import degrade, draw_from_mix
 
-    p = photos[int(rng.integers(len(photos)))]
+    name = list(photos)[int(rng.integers(len(photos)))]
+    p = photos[name]
     h, w, _ = p.shape
     if rng.random() >= 0.4:  # 60 %: a crop covering 40-100 % of each side
         ch = max(64, int(h * rng.uniform(0.4, 1.0)))
@@ -185,7 +256,7 @@ def _training_sample(photos: list[np.ndarray], rng: np.random.Generator, mix) ->
     if rng.random() < 0.5:  # colour casts the network also sees in training
         p = p[..., rng.permutation(3)]
     _name, params = draw_from_mix(mix, rng)
-    return exposure_stats(degrade(p, params, rng)), params.exposure
+    return name, exposure_stats(degrade(p, params, rng)), params.exposure
 
 
 def fitting_photos(photos_dir: Path | None = None, natural: Path | None = None) -> dict[str, np.ndarray]:
@@ -201,37 +272,57 @@ def fitting_photos(photos_dir: Path | None = None, natural: Path | None = None) 
     return {k: downscale_8bit(v, 512) for k, v in photos.items()}
 
 
+def draw_samples(photos: dict[str, np.ndarray], samples: int = 3000, seed: int = 7, mix: str = FIT_MIX
+                 ) -> list[tuple[str, dict[str, float], float]]:
+    """``samples`` synthetic degradations (drawn from ``mix``) of ``photos``: (photo name, statistics, exposure)."""
+    from .degrade import parse_mix
+
+    parts = parse_mix(mix)
+    rng = np.random.default_rng(seed)
+    return [_training_sample(photos, rng, parts) for _ in range(samples)]
+
+
+def fit_samples(samples: list[tuple[str, dict[str, float], float]], alpha: float = 3.0,
+                leave: tuple[float, float] = (1.3, 1.7), fitted_on: dict | None = None,
+                quiet: tuple[float, float] | None = QUIET) -> ExposureModel:
+    """The ridge regression fitted on :func:`draw_samples`' output (the target is the log of the reference
+    highlight level before darkening), and the quiet-photo test (a logistic regression telling the samples left
+    as they were from the rest; ``quiet`` = its (threshold, extreme), or None for no test)."""
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    xa = np.array([model_features(stats) for _, stats, _ in samples])
+    y = np.array([math.log(stats[REFERENCE] / exposure) for _, stats, exposure in samples])
+    center, scale = xa.mean(0), np.maximum(xa.std(0), 1e-6)
+    model = Ridge(alpha=alpha).fit(_terms((xa - center) / scale), y)
+    test = {}
+    if quiet is not None:
+        left = np.array([exposure >= 1.0 for _, _, exposure in samples])
+        logit = LogisticRegression(C=1.0).fit(np.array([quiet_features(s) for _, s, _ in samples]), left)
+        test = {"coef": [float(c) for c in logit.coef_[0]], "intercept": float(logit.intercept_[0]),
+                "threshold": quiet[0], "extreme": quiet[1]}
+    return ExposureModel(
+        float(model.intercept_), {t: float(c) for t, c in zip(term_names(), model.coef_, strict=True)},
+        center={k: float(v) for k, v in zip(FEATURES, center, strict=True)},
+        scale={k: float(v) for k, v in zip(FEATURES, scale, strict=True)}, leave=tuple(leave),
+        fitted_on=fitted_on or {}, quiet=test)
+
+
 def fit_exposure(samples: int = 3000, seed: int = 7, photos_dir: Path | None = None, natural: Path | None = None,
                  alpha: float = 3.0, mix: str = FIT_MIX, leave: tuple[float, float] = (1.3, 1.7),
                  photos: dict[str, np.ndarray] | None = None) -> ExposureModel:
     """Fit the regression on ``samples`` synthetic degradations (drawn from ``mix``) of the fitting photos
-    (never the held-out ones): the target is the log of the reference highlight level before darkening."""
-    from sklearn.linear_model import Ridge
-
+    (never the held-out ones)."""
     from .degrade import format_mix, parse_mix
 
     photos = photos if photos is not None else fitting_photos(photos_dir, natural)
-    parts = parse_mix(mix)
-    rng = np.random.default_rng(seed)
-    x, y = [], []
-    for stats, exposure in (_training_sample(list(photos.values()), rng, parts) for _ in range(samples)):
-        x.append(model_features(stats))
-        y.append(math.log(stats[REFERENCE] / exposure))
-    xa = np.array(x)
-    center, scale = xa.mean(0), np.maximum(xa.std(0), 1e-6)
-    model = Ridge(alpha=alpha).fit(_terms((xa - center) / scale), np.array(y))
-    names = sorted(photos)
     held = []
     if natural is not None:
         from .photosets import split_folder
 
         held = split_folder(natural)[1]
-    return ExposureModel(
-        float(model.intercept_), {t: float(c) for t, c in zip(term_names(), model.coef_, strict=True)},
-        center={k: float(v) for k, v in zip(FEATURES, center, strict=True)},
-        scale={k: float(v) for k, v in zip(FEATURES, scale, strict=True)}, leave=tuple(leave),
-        fitted_on={"photos": names, "held_out": held, "samples": samples, "seed": seed, "alpha": alpha,
-                   "mix": format_mix(parts)})
+    return fit_samples(draw_samples(photos, samples, seed, mix), alpha, leave,
+                       {"photos": sorted(photos), "held_out": held, "samples": samples, "seed": seed,
+                        "alpha": alpha, "mix": format_mix(parse_mix(mix))})
 
 
 def save_exposure_model(model: ExposureModel, path: Path) -> None:

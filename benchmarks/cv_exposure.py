@@ -1,0 +1,110 @@
+"""The brightness step's statistics, compared by photo-wise cross-validation on the fitting photos only.
+
+One pool of synthetic degradations (``scientist fit-exposure``'s: 3,000 crops, seed 7, its mix) of the
+fitting photos (scikit-image's 20 and the fitting part of ``--natural``) is drawn once; the photos are dealt
+into ``--folds`` groups, and for each group the step is fitted on the samples of the other photos, once without
+and once with the quiet-photo test (:data:`scientist.restore.exposure.QUIET`), then scored on the natural photos
+of the group, which it did not see:
+
+- each photo in the blind benchmark's lossless conditions (light-png, heavy-png, clean; seeded per photo):
+  the level error is the mean sRGB level after the gain (in linear light, clipped) over the original's, minus 1
+  (the brightness part of ``bench-restore --blind``'s level error, without the network);
+- the largest gain through the step on the clean photos;
+- the pool's own samples of those photos: the error of the gain times the exposure, in the mix the step is fitted
+  on.
+
+The held-out natural photos are never loaded.
+
+    python benchmarks/cv_exposure.py --natural ../shared/photos/natural [--folds 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from scientist.restore.degrade import LOSSLESS, degrade, linear_to_srgb, srgb_to_linear
+from scientist.restore.exposure import QUIET, draw_samples, exposure_stats, fit_samples, fitting_photos
+
+
+def _level_error(clean: np.ndarray, degraded: np.ndarray, gain: float) -> float:
+    out = linear_to_srgb(np.clip(srgb_to_linear(degraded.astype(np.float64)) * gain, 0, 1))
+    return float(out.mean() / clean.astype(np.float64).mean() - 1)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--natural", required=True)
+    ap.add_argument("--folds", type=int, default=4)
+    ap.add_argument("--samples", type=int, default=3000)
+    ap.add_argument("--pool", help="keep the drawn samples in this file and reuse them when it exists")
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    photos = fitting_photos(natural=args.natural)
+    names = sorted(photos)
+    cache = Path(args.pool) if args.pool else None
+    if cache is not None and cache.exists():
+        pool = pickle.loads(cache.read_bytes())
+    else:
+        pool = draw_samples(photos, args.samples, 7)
+        if cache is not None:
+            cache.write_bytes(pickle.dumps(pool))
+    print(f"{len(names)} fitting photos, {len(pool)} samples drawn in {time.perf_counter() - t0:.0f} s")
+    natural = [n for n in names if n[0].isdigit()]
+    order = np.random.default_rng(0).permutation(len(names))
+    fold_of = {names[i]: k % args.folds for k, i in enumerate(order)}
+
+    # The conditions of each natural photo, degraded once (seeded by its name) and measured once.
+    cases = {}
+    for n in natural:
+        for cond, params in LOSSLESS.items():
+            rng = np.random.default_rng(zlib.crc32(f"{n}/{cond}".encode()))
+            img = degrade(photos[n], params, rng)
+            cases[n, cond] = (img, exposure_stats(img), params.exposure)
+
+    variants = {"old (regression alone)": None, f"new (quiet-photo test {QUIET})": QUIET}
+    results = {v: {"level": [], "clean_gain": [], "pool": [], "rows": []} for v in variants}
+    for fold in range(args.folds):
+        train = [s for s in pool if fold_of[s[0]] != fold]
+        for v, quiet in variants.items():
+            model = fit_samples(train, quiet=quiet)
+            r = results[v]
+            for n in (n for n in natural if fold_of[n] == fold):
+                for cond in LOSSLESS:
+                    img, stats, exposure = cases[n, cond]
+                    g = model.gain(stats)
+                    if cond == "clean":
+                        r["clean_gain"].append((g, n))
+                    else:
+                        r["level"].append(abs(_level_error(photos[n], img, g)))
+                    r["rows"].append((n, cond, g, 1 / exposure))
+            for _name, stats, exposure in (s for s in pool if fold_of[s[0]] == fold and s[0] in natural):
+                r["pool"].append(abs(model.gain(stats) * exposure - 1))
+
+    print(f"\n{args.folds}-fold photo-wise CV on {len(natural)} natural fitting photos "
+          f"(conditions {', '.join(LOSSLESS)}; pool: the fit mix)")
+    print("| statistics | level error median | p90 | max | clean: largest gain (photo) | clean gains > 1.15 |"
+          " pool gain error median | p90 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for v, r in results.items():
+        lv, pg = np.array(r["level"]), np.array(r["pool"])
+        cg = max(r["clean_gain"])
+        n_over = sum(g > 1.15 for g, _ in r["clean_gain"])
+        print(f"| {v} | {np.median(lv):.1%} | {np.percentile(lv, 90):.1%} | {lv.max():.1%} | {cg[0]:.2f} ({cg[1]}) | "
+              f"{n_over} of {len(r['clean_gain'])} | {np.median(pg):.1%} | {np.percentile(pg, 90):.1%} |")
+    print("\nworst cases (photo, condition, gain old / new, exact):")
+    old, new = (results[v]["rows"] for v in variants)
+    worst = sorted(range(len(old)), key=lambda i: -max(abs(np.log(r[i][2] / r[i][3])) for r in (old, new)))[:12]
+    for i in worst:
+        print(f"  {old[i][0]} {old[i][1]}: {old[i][2]:.2f} / {new[i][2]:.2f} (exact {old[i][3]:.2f})")
+    print(f"\n{time.perf_counter() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
