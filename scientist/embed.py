@@ -38,9 +38,13 @@ DIM = 384
 #: Batch size of the ONNX path (texts of similar length batched together).  600 record texts (~450
 #: characters) on 2 cores of an AMD EPYC (Zen 4): 9.1 s in batches of 4, 9.4 s of 8, 10.7 s of 16, 12.1 s of 64.
 ONNX_BATCH = 8
-#: From this many texts on, CPUs with native bfloat16 embed in PyTorch under bfloat16 autocast: the same
-#: 600 texts in 6.3 s (batches of 16), within cosine 0.99997 of the fp32 vectors.  Used to build indexes.
+#: From this many texts on, when they are long (records' summaries: :data:`BULK_MIN_CHARS` on average), CPUs
+#: with native bfloat16 embed in PyTorch under bfloat16 autocast: the same 600 texts in 6.3 s (batches of 16),
+#: within cosine 0.99997 of the fp32 vectors.  Short texts (the classifier's ~4,000 example questions) go
+#: through ONNX: 800 of them took 12 s there against 55-143 s in bfloat16 and 27-34 s in fp32 PyTorch
+#: (2 busy cores of an AMD EPYC Zen 5, the three paths alternately).
 BULK_MIN = 1000
+BULK_MIN_CHARS = 300
 BULK_BATCH = 16
 #: Batch of sentence-transformers in float32 (a CPU without native bfloat16, or the torch back end).
 ST_BATCH = 64
@@ -212,17 +216,22 @@ class Embedder:
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Embed texts; returns an ``(n, 384)`` float32 array of unit vectors.
 
-        Many texts at once (an index being built, :data:`BULK_MIN` or more) on a CPU with native
-        bfloat16 go through sentence-transformers under bfloat16 autocast (:data:`BULK_BATCH`); questions
-        and small batches through the ONNX export (:data:`ONNX_BATCH`).
+        Many long texts at once (an index being built: :data:`BULK_MIN` or more, :data:`BULK_MIN_CHARS` on
+        average) on a CPU with native bfloat16 go through sentence-transformers under bfloat16 autocast
+        (:data:`BULK_BATCH`); questions, short texts and small batches through the ONNX export
+        (:data:`ONNX_BATCH`), exported first when many texts are to be embedded.
         """
         if not texts:
             return np.zeros((0, DIM), np.float32)
         texts = list(texts)
         with self._lock:
-            if self.backend == "auto" and len(texts) >= BULK_MIN and _cpu_bf16_native():
+            long = sum(map(len, texts)) >= BULK_MIN_CHARS * len(texts)
+            if self.backend == "auto" and len(texts) >= BULK_MIN and long and _cpu_bf16_native():
                 vecs = self._encode_st(texts, BULK_BATCH, progress, bf16=True)
             else:
+                if (self.backend == "auto" and len(texts) >= BULK_MIN and not self._export_failed
+                        and not self.onnx_path().is_file()):
+                    self.export_onnx()  # many short texts: export first, then embed them all through ONNX
                 use_onnx = self.backend != "torch" and self._load_onnx()
                 if not use_onnx and self.backend == "onnx":
                     raise RuntimeError("the ONNX embedder is not available (no export in the cache)")

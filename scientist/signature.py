@@ -1,0 +1,259 @@
+"""The question's signature: what the person gave the AI, what it did, and what came back.
+
+People describe what happened ("I brushed over my ex and the app filled in the beach
+behind him"), and the nouns they use (a face, a night sky, neon) often belong to
+another task than the operation they describe.  This module reads the operation:
+
+- :func:`read` finds, in a text, every phrasing of ``corpus/tasks.yaml``'s
+  ``phrasings`` (what is given, what is done, what comes back), marks those the text
+  negates ("it didn't brighten it", "forget the enlarging") and weighs those in the
+  final ask (the last question, after any "but") above those told on the way;
+- :class:`SignatureView` turns a reading into a logit per task: agreement of the
+  operation, of what was given and of what came back with the task's declared
+  ``signature``, minus what was negated, and minus a task's *subjects* (a face for
+  face restoration) when an operation was read and it is not that task's: a subject
+  counts for its task only when the operation agrees.
+
+No phrase lives here: the phrasings are data.  The grammar of reading them (how a
+phrasing is written, which words negate, which open a question) is below.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from .views import FitData, Queries, StaticView
+
+if TYPE_CHECKING:
+    from .records import Task
+
+__all__ = ["Reading", "SignatureView", "ask_start", "compile_phrasings", "normalise", "read"]
+
+SLOTS = ("gives", "does", "gets")
+#: How much a slot's agreement counts, an operation in the final ask against one told on the way (records
+#: have no ask: everything counts as asked), a negated operation, and a subject whose operation disagrees.
+SLOT_WEIGHT = {"gives": 0.3, "does": 1.0, "gets": 0.4}
+ASKED, TOLD = 1.0, 0.5
+NEGATED = 1.0
+SUBJECT = 1.0
+PARAMS = f"{SLOT_WEIGHT},{ASKED},{TOLD},{NEGATED},{SUBJECT}"
+
+#: Words that undo the operation that follows them within :data:`NEGATION_REACH` words of one clause.
+NEGATIONS = ("not", "no", "never", "without", "nothing", "neither", "nor", "forget", "ignore", "except",
+             "never mind", "apart from", "besides", "other than", "rather than", "instead of", "not asking about")
+NEGATION_REACH = 4
+#: Words that open a question: the final ask is the last sentence that ends with "?" or starts with one.
+QUESTION_WORDS = ("how", "why", "what", "which", "where", "when", "who", "is", "are", "can", "could", "does",
+                  "do", "did", "was", "will", "would", "explain", "tell")
+
+_QUOTE = re.compile(r"""(?<!\w)'[^'\n]{2,120}?'(?!\w)|"[^"\n]{2,200}?"|“[^”\n]{2,200}?”|‘[^’\n]{2,120}?’""")
+QUOTED = "quotedtext"
+_TIMES = r"(?:\d+(?:\.\d+)?\s?(?:x|×)(?![a-z])|(?:two|three|four|five|six|eight|ten|\d+)\s+times)"
+_SEP = r"[^\w.!?;]+"
+_GAP = rf"(?:{_SEP}[\w']+){{0,3}}"
+
+
+def normalise(text: str) -> str:
+    """Lower case; curly quotes straight; "n't" as " not"; hyphens as spaces; quoted texts as one word
+    (:data:`QUOTED`), so that a prompt's own words are never read as an operation."""
+    t = _QUOTE.sub(f" {QUOTED} ", text)
+    t = t.lower().replace("’", "'").replace("‘", "'")
+    t = re.sub(r"n't\b", " not", t)
+    return re.sub(r"[-–—/]", " ", t)
+
+
+def _token(token: str) -> str:
+    if token == "QUOTE":
+        return QUOTED
+    if token == "TIMES":
+        return _TIMES
+    alts = []
+    for alt in token.split("|"):
+        word = re.escape(alt.rstrip("*").replace("_", " ")).replace(r"\ ", _SEP)
+        alts.append(word + (r"\w*" if alt.endswith("*") else ""))
+    return "(?:" + "|".join(alts) + ")"
+
+
+def _phrase(phrasing: str) -> str:
+    out, gap = "", False
+    for token in phrasing.split():
+        if token == "~":
+            gap = True
+            continue
+        piece = _token(token)
+        out = piece if not out else out + (_GAP if gap else "") + _SEP + piece
+        gap = False
+    return out
+
+
+@lru_cache(maxsize=1024)
+def compile_phrasings(phrasings: str) -> re.Pattern | None:
+    """One pattern for ";"-separated phrasings (their grammar: see ``corpus/tasks.yaml``)."""
+    parts = [_phrase(p) for p in phrasings.split(";") if p.strip()]
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)") if parts else None
+
+
+def ask_start(text: str) -> int:
+    """Where the final ask starts: the last sentence ending with "?" or opening with a question word (else
+    the last sentence), from after its last "but"."""
+    sentences = [(m.start(), m.group()) for m in re.finditer(r"[^.!?]+[.!?]*", text) if m.group().strip()]
+    if not sentences:
+        return 0
+    start, sentence = sentences[-1]
+    for s, body in reversed(sentences):
+        first = body.split()[0] if body.split() else ""
+        if body.rstrip().endswith("?") or first in QUESTION_WORDS:
+            start, sentence = s, body
+            break
+    cut = 0
+    for word in (" but ", " however "):
+        at = sentence.rfind(word)
+        if at >= 0:
+            cut = max(cut, at + len(word))
+    return start + cut
+
+
+_CLAUSE_END = re.compile(r"[,.;:!?]")
+
+
+def _negated(text: str, at: int) -> bool:
+    before = _CLAUSE_END.split(text[:at])[-1].split()[-NEGATION_REACH - 2:]
+    joined = " " + " ".join(before) + " "
+    near = " " + " ".join(before[-NEGATION_REACH:]) + " "
+    return any(f" {n} " in (near if " " not in n else joined) for n in NEGATIONS)
+
+
+@dataclass
+class Reading:
+    """What a text says was given, done and got back (name -> weight), and the operations it negates."""
+
+    gives: dict[str, float] = field(default_factory=dict)
+    does: dict[str, float] = field(default_factory=dict)
+    gets: dict[str, float] = field(default_factory=dict)
+    negated: set[str] = field(default_factory=set)
+    #: ``(slot, name)`` -> the words that read as it (the weightiest occurrence)
+    words: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def slot(self, name: str) -> dict[str, float]:
+        return getattr(self, name)
+
+
+def read(text: str, phrasings: dict[str, dict[str, str]], asked: bool = True) -> Reading:
+    """The signature of ``text``: each phrasing name found, weighted :data:`ASKED` in the final ask and
+    :data:`TOLD` elsewhere (everything :data:`ASKED` when ``asked`` is false: a record's text); an operation
+    found only negated goes to ``negated``."""
+    t = normalise(text)
+    start = ask_start(t) if asked else 0
+    out = Reading()
+    for slot in SLOTS:
+        found = out.slot(slot)
+        for name, ph in phrasings.get(slot, {}).items():
+            pattern = compile_phrasings(ph)
+            if pattern is None:
+                continue
+            for m in pattern.finditer(t):
+                if _negated(t, m.start()):
+                    if slot == "does":
+                        out.negated.add(name)
+                    continue
+                w = ASKED if (m.start() >= start or not asked) else TOLD
+                if w > found.get(name, 0.0):
+                    found[name] = w
+                    out.words[slot, name] = m.group().replace(QUOTED, "'…'")
+    out.negated -= set(out.does)
+    return out
+
+
+class SignatureView(StaticView):
+    """Agreement of a text's signature (:func:`read`) with each task's declared one."""
+
+    name: ClassVar[str] = "signature"
+    weight: ClassVar[str] = "signature_weight"
+    rule: ClassVar[bool] = True
+    records: ClassVar[bool] = True
+    scope: ClassVar[str] = "tasks"
+    PARAMS: ClassVar[str] = PARAMS
+
+    def __init__(self, classes: list[str], tasks: Sequence[Task]) -> None:
+        self.classes = classes
+        by_id = {t.id: t.signature for t in tasks if t.signature is not None}
+        self.signatures = [by_id.get(c) for c in classes]
+        self.phrasings: dict[str, dict[str, str]] = {s: {} for s in SLOTS}
+        for sig in by_id.values():
+            for slot, names in sig.phrasings.items():
+                self.phrasings.setdefault(slot, {}).update(names)
+        self.subjects = [compile_phrasings(s.subjects) if s is not None and s.subjects else None
+                         for s in self.signatures]
+
+    @classmethod
+    def fit(cls, data: FitData) -> SignatureView | None:
+        view = cls(data.classes, data.tasks)
+        return view if any(s is not None for s in view.signatures) else None
+
+    def scores(self, text: str, asked: bool = True) -> np.ndarray:
+        """One text's logit per class."""
+        r = read(text, self.phrasings, asked)
+        norm = normalise(text) if r.does else ""
+        out = np.zeros(len(self.classes))
+        for i, sig in enumerate(self.signatures):
+            if sig is None:
+                continue
+            agree = {slot: _best(r.slot(slot), getattr(sig, slot)) for slot in SLOTS}
+            z = sum(SLOT_WEIGHT[slot] * agree[slot] for slot in SLOTS)
+            z -= NEGATED * sum(1 for op in sig.does if op in r.negated)
+            if r.does and not agree["does"] and self.subjects[i] is not None and self.subjects[i].search(norm):
+                z -= SUBJECT
+            out[i] = z
+        return out
+
+    def logits(self, q: Queries) -> np.ndarray | None:
+        rows = np.array([self.scores(t, asked=not q.records) for t in q.texts])
+        return rows if rows.any() else None
+
+    def operation_tasks(self, text: str) -> set[str]:
+        """The tasks whose operation the text tells of (not negated)."""
+        r = read(text, self.phrasings)
+        return {c for c, sig in zip(self.classes, self.signatures, strict=True)
+                if sig is not None and any(op in r.does for op in sig.does)}
+
+    def final_ask(self, text: str) -> str | None:
+        """The text's final ask (the last question, from after its last "but") when the text tells of the
+        operations of two tasks or more and has more than one sentence: which one the person asks about is
+        settled by the ask (:class:`scientist.views.AskView`)."""
+        if len(self.operation_tasks(text)) < 2:
+            return None
+        start = ask_start(text.lower())
+        return text[start:].strip() if start > 0 else None
+
+    def explain(self, text: str, task_ids: Sequence[str]) -> dict[str, str]:
+        """For each of ``task_ids``, the words of ``text`` that read as its operation (else as what it
+        gives back, else as what it takes), when some do."""
+        r = read(text, self.phrasings)
+        out = {}
+        for task_id in task_ids:
+            sig = self.signatures[self.classes.index(task_id)] if task_id in self.classes else None
+            if sig is None:
+                continue
+            for slot in ("does", "gets", "gives"):
+                hits = sorted((-r.slot(slot)[n], r.words[slot, n]) for n in getattr(sig, slot) if n in r.slot(slot))
+                if hits:
+                    out[task_id] = hits[0][1]
+                    break
+        return out
+
+
+def _best(found: dict[str, float], names: Iterable[str]) -> float:
+    """The best-agreeing of a task's alternatives; ``a+b`` agrees only when both were found, and then by
+    their sum (it says more than either alone)."""
+    best = 0.0
+    for name in names:
+        parts = name.split("+")
+        if all(p in found for p in parts):
+            best = max(best, sum(found[p] for p in parts))
+    return best
