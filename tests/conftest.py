@@ -44,19 +44,26 @@ def fake_embedder():
 
 @pytest.fixture
 def fake_cli_embedder(monkeypatch, fake_embedder):
-    """Make the CLI's Scientist use the hash embedder (for CLI tests of logic, not of meaning)."""
+    """Make the CLI's Scientist use the hash embedder and the tiny taxonomy (for CLI tests of logic, not of
+    meaning: its classifier trains in a fraction of a second)."""
     import scientist.core as core
+    import scientist.corpus as corpus
+
+    from .helpers import tiny_tasks
 
     monkeypatch.setattr(core, "Embedder", lambda *args, **kwargs: fake_embedder)
+    monkeypatch.setattr(corpus, "load_tasks", lambda path=None: tiny_tasks())
     return fake_embedder
 
 
 @pytest.fixture(scope="session")
 def fake_sci(cache_dir, fake_embedder):
-    """A Scientist over the packaged corpus with the hash embedder."""
+    """A Scientist over the packaged records and the tiny taxonomy with the hash embedder (logic, not meaning)."""
     from scientist.core import Scientist
 
-    return Scientist(cache_dir=cache_dir, embedder=fake_embedder)
+    from .helpers import tiny_corpus
+
+    return Scientist(tiny_corpus(), cache_dir=cache_dir, embedder=fake_embedder)
 
 
 @pytest.fixture(scope="session")
