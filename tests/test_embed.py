@@ -57,6 +57,9 @@ def test_bulk_bfloat16_path_matches_the_query_path(tmp_path, monkeypatch):
     onnx_vecs = fp32.encode(texts)
     monkeypatch.setattr(embed, "BULK_MIN", 8)
     monkeypatch.setattr(embed, "_cpu_bf16_native", lambda: True)  # bf16 runs everywhere (emulated: slowly)
+    short = Embedder(cache_dir=tmp_path)
+    assert np.allclose(short.encode(texts), onnx_vecs, atol=1e-5) and short._st is None  # short texts: ONNX
+    monkeypatch.setattr(embed, "BULK_MIN_CHARS", 40)
     bulk = Embedder(cache_dir=tmp_path)
     vecs = bulk.encode(texts)
     assert bulk._st is not None and vecs.dtype == np.float32 and vecs.shape == (len(texts), 384)
