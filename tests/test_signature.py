@@ -116,3 +116,19 @@ def test_every_signature_name_has_phrasings_and_every_phrasing_compiles():
             for entry in getattr(t.signature, slot):
                 for name in entry.split("+"):
                     assert compile_phrasings(t.signature.phrasings[slot][name]) is not None, (t.id, slot, name)
+
+
+def test_an_ask_that_points_by_order_takes_that_operation(view):
+    told = "Colourising grandma's wedding photo was step two; step one was the face enhancer. "
+    assert top(view, told + "Can you explain step one?") == ["face-restoration"]  # the words beside "step one"
+    assert top(view, told + "Can you explain step two?") == ["colorization"]
+    plain = "The app removed the grain and then enlarged my photo 4x. "
+    assert top(view, plain + "How does the first step work?") == ["denoising"]  # no such words told: by order
+    assert top(view, plain + "How does the latter work?") == ["super-resolution"]
+
+
+def test_setting_an_operation_aside_negates_it(view):
+    r = read("I use an enlarger and a grain remover on scanned film. Setting aside the enlarging, what does the "
+             "grain remover learn?", view.phrasings)
+    assert r.does == {"remove-noise": 1.0, "enlarge": 0.5}  # the enlarging set aside in the ask is not asked
+    assert "brighten" in read("Setting aside the brightening, how does it work?", view.phrasings).negated
