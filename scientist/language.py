@@ -74,11 +74,14 @@ def detect(text: str) -> Language:
     scripts, words = _table()
     english = Language("en", words["en"][0], True)
     body = _QUOTED.sub(" ", text)
-    letters = [s for s in (_script(ch) for ch in body if ch.isalpha()) if s is not None]
-    if not letters:
-        return english
-    counts = {s: letters.count(s) for s in set(letters)}
-    top = max(counts, key=counts.get)
+    if body.isascii():  # Latin letters only: no script to tell, only words
+        top, counts, letters = "latin", {}, [1]
+    else:
+        letters = [s for s in (_script(ch) for ch in body if ch.isalpha()) if s is not None]
+        if not letters:
+            return english
+        counts = {s: letters.count(s) for s in set(letters)}
+        top = max(counts, key=counts.get)
     if top != "latin" and counts[top] >= SCRIPT_SHARE * len(letters):
         if top == "han" and counts.get("kana"):
             top = "kana"  # Japanese mixes Han characters with kana

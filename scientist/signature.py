@@ -225,6 +225,7 @@ class SignatureView(StaticView):
 
     def __init__(self, classes: list[str], tasks: Sequence[Task]) -> None:
         self.classes = classes
+        self._readings: dict[tuple[str, bool], Reading] = {}  # the last few texts read (an answer reads one thrice)
         by_id = {t.id: t.signature for t in tasks if t.signature is not None}
         self.signatures = [by_id.get(c) for c in classes]
         self.phrasings: dict[str, dict[str, str]] = {s: {} for s in SLOTS}
@@ -239,9 +240,20 @@ class SignatureView(StaticView):
         view = cls(data.classes, data.tasks)
         return view if any(s is not None for s in view.signatures) else None
 
+    def read(self, text: str, asked: bool = True) -> Reading:
+        """:func:`read` with this view's phrasings, remembered for the last few texts."""
+        key = (text, asked)
+        reading = self._readings.get(key)
+        if reading is None:
+            reading = read(text, self.phrasings, asked)
+            if len(self._readings) >= 16:
+                self._readings.clear()
+            self._readings[key] = reading
+        return reading
+
     def scores(self, text: str, asked: bool = True) -> np.ndarray:
         """One text's logit per class."""
-        r = read(text, self.phrasings, asked)
+        r = self.read(text, asked)
         norm = normalise(text) if r.does else ""
         out = np.zeros(len(self.classes))
         for i, sig in enumerate(self.signatures):
@@ -261,7 +273,7 @@ class SignatureView(StaticView):
 
     def operation_tasks(self, text: str) -> set[str]:
         """The tasks whose operation the text tells of (not negated)."""
-        r = read(text, self.phrasings)
+        r = self.read(text)
         return {c for c, sig in zip(self.classes, self.signatures, strict=True)
                 if sig is not None and any(op in r.does for op in sig.does)}
 
@@ -277,7 +289,7 @@ class SignatureView(StaticView):
     def explain(self, text: str, task_ids: Sequence[str]) -> dict[str, str]:
         """For each of ``task_ids``, the words of ``text`` that read as its operation (else as what it
         gives back, else as what it takes), when some do."""
-        r = read(text, self.phrasings)
+        r = self.read(text)
         out = {}
         for task_id in task_ids:
             sig = self.signatures[self.classes.index(task_id)] if task_id in self.classes else None

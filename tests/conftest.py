@@ -51,8 +51,9 @@ def fake_cli_embedder(monkeypatch, fake_embedder):
 
     from .helpers import tiny_tasks
 
+    tiny = tiny_tasks()  # made before load_tasks is replaced: it is made from the real one
     monkeypatch.setattr(core, "Embedder", lambda *args, **kwargs: fake_embedder)
-    monkeypatch.setattr(corpus, "load_tasks", lambda path=None: tiny_tasks())
+    monkeypatch.setattr(corpus, "load_tasks", lambda path=None: list(tiny))
     return fake_embedder
 
 

@@ -50,8 +50,8 @@ def test_every_english_question_of_the_project_reads_as_english():
 
 
 def test_a_question_in_another_language_gets_no_task(fake_cli_embedder):
-    code, out, _ = run_cli("ask", "사진 노이즈를 어떻게 줄이나요?", "--json")
-    assert code == 0
+    code, out, lines = run_cli("ask", "사진 노이즈를 어떻게 줄이나요?", "--json")
+    assert code == 0, lines
     data = json.loads(out)
     assert data["task"] is None and data["in_scope"] is False and data["references"] == []
     assert data["language"] == {"code": "ko", "name": "Korean", "english": False}
