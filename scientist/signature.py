@@ -112,6 +112,36 @@ def compile_phrasings(phrasings: str) -> re.Pattern | None:
     return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)") if parts else None
 
 
+@lru_cache(maxsize=1024)
+def _first_words(phrasings: str) -> tuple[frozenset[str], tuple[str, ...]] | None:
+    """The words (and word beginnings, for ``word*``) any of the phrasings must start with; None when one
+    starts with QUOTE or TIMES."""
+    words, starts = set(), []
+    for p in phrasings.split(";"):
+        tokens = [t for t in p.split() if not re.fullmatch(r"~\d*", t)]
+        if not tokens:
+            continue
+        if tokens[0] in ("QUOTE", "TIMES"):
+            return None
+        for alt in tokens[0].split("|"):
+            first = alt.split("_")[0]
+            if first.endswith("*"):
+                starts.append(first[:-1])
+            else:
+                words.add(first)
+    return frozenset(words), tuple(starts)
+
+
+def _may_match(phrasings: str, words: frozenset[str]) -> bool:
+    """Whether a text with these words could hold one of the phrasings (so that a cold process compiles only
+    the patterns a question may need: compiling them all costs tens of milliseconds)."""
+    first = _first_words(phrasings)
+    if first is None:
+        return True
+    exact, starts = first
+    return bool(exact & words) or any(w.startswith(starts) for w in words) if starts else bool(exact & words)
+
+
 def ask_start(text: str) -> int:
     """Where the final ask starts: the last sentence ending with "?" or opening with a question word (else
     the last sentence), from after its last "but"."""
@@ -164,10 +194,13 @@ def read(text: str, phrasings: dict[str, dict[str, str]], asked: bool = True) ->
     ("how does step one work?", "the latter") makes that operation the asked one (:func:`_pointed`)."""
     t = normalise(text)
     start = ask_start(t) if asked else 0
+    words = frozenset(re.findall(r"\w+", t))
     found: list[tuple[str, str, int, str]] = []  # (slot, name, where, words) of every unnegated phrasing
     negated: set[str] = set()
     for slot in SLOTS:
         for name, ph in phrasings.get(slot, {}).items():
+            if not _may_match(ph, words):
+                continue
             pattern = compile_phrasings(ph)
             if pattern is None:
                 continue
@@ -232,8 +265,6 @@ class SignatureView(StaticView):
         for sig in by_id.values():
             for slot, names in sig.phrasings.items():
                 self.phrasings.setdefault(slot, {}).update(names)
-        self.subjects = [compile_phrasings(s.subjects) if s is not None and s.subjects else None
-                         for s in self.signatures]
 
     @classmethod
     def fit(cls, data: FitData) -> SignatureView | None:
@@ -255,6 +286,7 @@ class SignatureView(StaticView):
         """One text's logit per class."""
         r = self.read(text, asked)
         norm = normalise(text) if r.does else ""
+        words = frozenset(re.findall(r"\w+", norm))
         out = np.zeros(len(self.classes))
         for i, sig in enumerate(self.signatures):
             if sig is None:
@@ -262,7 +294,9 @@ class SignatureView(StaticView):
             agree = {slot: _best(r.slot(slot), getattr(sig, slot)) for slot in SLOTS}
             z = sum(SLOT_WEIGHT[slot] * agree[slot] for slot in SLOTS)
             z -= NEGATED * sum(1 for op in sig.does if op in r.negated)
-            if r.does and not agree["does"] and self.subjects[i] is not None and self.subjects[i].search(norm):
+            subjects = sig.subjects
+            if (r.does and not agree["does"] and subjects and _may_match(subjects, words)
+                    and compile_phrasings(subjects).search(norm)):
                 z -= SUBJECT
             out[i] = z
         return out

@@ -132,3 +132,18 @@ def test_setting_an_operation_aside_negates_it(view):
              "grain remover learn?", view.phrasings)
     assert r.does == {"remove-noise": 1.0, "enlarge": 0.5}  # the enlarging set aside in the ask is not asked
     assert "brighten" in read("Setting aside the brightening, how does it work?", view.phrasings).negated
+
+
+def test_skipping_phrasings_a_text_cannot_hold_changes_nothing(view, monkeypatch):
+    """A cold process compiles only the patterns a question's words may need; the reading is the same."""
+    import yaml
+
+    import scientist.signature as signature
+
+    from .conftest import DATA
+
+    texts = [q["question"] for q in yaml.safe_load((DATA / "narrative-dev.yaml").read_text())[::4]]
+    quick = [view.scores(t) for t in texts]
+    monkeypatch.setattr(signature, "_may_match", lambda phrasings, words: True)
+    slow = SignatureView.fit(FitData(load_tasks(), view.classes))
+    assert all(np.array_equal(a, slow.scores(t)) for a, t in zip(quick, texts, strict=True))
