@@ -99,11 +99,12 @@ class Scientist:
         """A clean question's vector, its task distribution, its cosine to every record and the records it names."""
         index, settings = self.index, self.settings
         read = q[: settings.max_question_chars]  # what the classifier reads of it
-        qvec = self.embedder.encode([read])[0]
-        named = named_records(q, *self._titles())
         signature = index.view("signature")
         ask = signature.final_ask(read) if signature is not None and settings.ask_weight else None
-        asks = [(ask, self.embedder.encode([ask])[0]) if ask else None]
+        vecs = self.embedder.encode([read, ask] if ask else [read])  # one batch: the ask costs little more
+        qvec = vecs[0]
+        named = named_records(q, *self._titles())
+        asks = [(ask, vecs[1]) if ask else None]
         probs = index.classify(Queries([read], qvec[None, :], named=[named], asks=asks), settings)[0]
         return qvec, probs, index.cosines(qvec), named
 

@@ -150,6 +150,8 @@ class Embedder:
         if not path.is_file():
             return False
         try:
+            # a question is tokenized alone or with its ask: threads would only wait their turn on busy cores
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             import onnxruntime as ort
             from tokenizers import Tokenizer
 

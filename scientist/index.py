@@ -41,7 +41,7 @@ from .fileio import write_atomic
 from .records import Task
 from .settings import Settings, load_settings
 from .signature import SignatureView
-from .taskmodel import EmbeddingView, LetterView, NeighbourView
+from .taskmodel import EmbeddingView, LetterView, NeighbourView, dot_rows
 from .terms import TermView
 from .views import AskView, ContextView, CorpusData, CueView, FitData, NameView, Queries, combine
 
@@ -390,7 +390,7 @@ class Index:
     # ----------------------------------------------------------------- query
     def cosines(self, qvec: np.ndarray) -> np.ndarray:
         """The cosine between a unit query vector and every record, in corpus order."""
-        return self.matrix @ qvec.astype(np.float32)
+        return dot_rows(qvec.astype(np.float32)[None, :], self.matrix)[0]
 
     def record_vectors(self, i: int) -> np.ndarray:
         """Vectors of record ``i``'s summary sentences, or its own vector when it has none."""

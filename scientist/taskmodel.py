@@ -29,7 +29,7 @@ import numpy as np
 
 from .views import ArrayView, FitData, Queries
 
-__all__ = ["EmbeddingView", "LetterView", "NeighbourView", "letter_ngrams"]
+__all__ = ["EmbeddingView", "LetterView", "NeighbourView", "dot_rows", "letter_ngrams"]
 
 #: Neighbours consulted, and the temperature that weights them by cosine (measured on the dev half).
 NEIGHBOURS = 20
@@ -56,6 +56,13 @@ def letter_ngrams(text: str) -> Counter:
                 break
             counts.update(w[i : i + n] for i in range(len(w) - n + 1))
     return counts
+
+
+def dot_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b.T``; for a few rows (a question) without BLAS threads, which on busy cores wait their turn:
+    one question against the ~4,000 examples took 12 ms through BLAS and 0.4 ms through einsum on 2 busy
+    cores."""
+    return np.einsum("ij,kj->ik", a, b) if len(a) <= 8 else a @ b.T
 
 
 def _softmax_form(fit) -> tuple[np.ndarray, np.ndarray]:
@@ -140,7 +147,7 @@ class NeighbourView(ArrayView):
         if not len(self.examples):
             return None
         vecs = np.atleast_2d(np.asarray(q.vectors, np.float32))
-        sims = vecs @ self.examples.T
+        sims = dot_rows(vecs, self.examples)
         k = min(NEIGHBOURS, sims.shape[1])
         top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         near = np.take_along_axis(sims, top, axis=1)
