@@ -43,6 +43,7 @@ from .settings import Settings, load_settings
 from .signature import SignatureView
 from .taskmodel import EmbeddingView, LetterView, NeighbourView, dot_rows
 from .terms import TermView
+from .vectors import example_vectors
 from .views import AskView, ContextView, CorpusData, CueView, FitData, NameView, Queries, combine
 
 __all__ = ["VIEWS", "Index", "TaskSpace"]
@@ -198,7 +199,7 @@ class TaskSpace:
             owner += [t.id] * len(t.texts())
             labels += [t.id] * len(t.training_texts())
             training += t.training_texts()
-        vecs = embedder.encode(training)
+        vecs = example_vectors(training, embedder)
         data = FitData(tasks, sorted(set(labels)), training, labels, vecs)
         views = _bound([v for v in (kind.fit(data) for kind in _views("tasks")) if v is not None])
         return cls(data.classes, views, np.ascontiguousarray(vecs[own], np.float32), owner)
