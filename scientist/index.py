@@ -1,12 +1,18 @@
-"""The retrieval index: record vectors in FAISS, the task classifier, each record's task; cached on disk.
+"""The retrieval index: record vectors in FAISS, the task classifier's views, each record's task; cached on disk.
 
 Vectors are unit-length and searched by inner product, so every record score is
 a cosine similarity.  Two caches, each keyed by a hash of what it depends on:
 
-- the *task space* (the classifier and the task texts' vectors) depends only on
-  the taxonomy and the embedder, so every corpus over the same taxonomy shares it;
-- the *record index* (record and sentence vectors, each record's tasks, the
-  records' BM25 term matrix of :mod:`scientist.terms`) depends on the corpus too.
+- the *task space* (the task-space views of :data:`VIEWS` and the task texts'
+  vectors) depends only on the taxonomy's training texts and the embedder, so every
+  corpus over the same taxonomy shares it;
+- the *record index* (record and sentence vectors, each record's tasks, the corpus
+  views such as the records' BM25 term matrix of :mod:`scientist.terms`) depends on
+  the corpus, and on the weights of the views that classify records, too.
+
+Each view's arrays are kept as ``<view>.<array>.npy`` beside a manifest holding
+each view's JSON meta: the cache knows views only through their protocol
+(:mod:`scientist.views`).
   Catalogs of more than :data:`SENTENCES_AT_BUILD_MAX` records
   keep only record vectors: a record's sentences are embedded when an answer first
   quotes it (they would double the build: a 10,000-record catalog took 231 s with
