@@ -163,6 +163,8 @@ def ask_start(text: str) -> int:
 
 
 _CLAUSE_END = re.compile(r"[,.;:!?]")
+#: Where the telling of one step ends and the next begins.
+_STEP_END = re.compile(r"[,.;:!?]|\b(?:and then|then|after that|afterwards|and later|before that|and also)\b")
 
 
 def _negated(text: str, at: int) -> bool:
@@ -182,6 +184,8 @@ class Reading:
     negated: set[str] = field(default_factory=set)
     #: ``(slot, name)`` -> the words that read as it (the weightiest occurrence)
     words: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: the clause that tells of the operation an ask points at by its order, when it does
+    pointed: str | None = None
 
     def slot(self, name: str) -> dict[str, float]:
         return getattr(self, name)
@@ -219,6 +223,11 @@ def read(text: str, phrasings: dict[str, dict[str, str]], asked: bool = True) ->
             out.slot(slot)[name] = w
             out.words[slot, name] = words
     out.negated = negated - set(out.does)
+    if pointed is not None:
+        cuts = [(m.start(), m.end()) for m in _STEP_END.finditer(t)]
+        a = max((e for s, e in cuts if e <= pointed[2]), default=0)
+        b = min((s for s, e in cuts if s >= pointed[2]), default=len(t))
+        out.pointed = t[a:b].strip().replace(QUOTED, "'…'")
     return out
 
 
@@ -314,9 +323,13 @@ class SignatureView(StaticView):
     def final_ask(self, text: str) -> str | None:
         """The text's final ask (the last question, from after its last "but") when the text tells of the
         operations of two tasks or more and has more than one sentence: which one the person asks about is
-        settled by the ask (:class:`scientist.views.AskView`)."""
+        settled by the ask (:class:`scientist.views.AskView`).  An ask that points at an operation by its order
+        gives the clause that told of it instead."""
         if len(self.operation_tasks(text)) < 2:
             return None
+        pointed = self.read(text).pointed
+        if pointed:  # "how does the first step work?": the clause that told of that step says more
+            return pointed
         start = ask_start(text.lower())
         return text[start:].strip() if start > 0 else None
 

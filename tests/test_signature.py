@@ -147,3 +147,11 @@ def test_skipping_phrasings_a_text_cannot_hold_changes_nothing(view, monkeypatch
     monkeypatch.setattr(signature, "_may_match", lambda phrasings, words: True)
     slow = SignatureView.fit(FitData(load_tasks(), view.classes))
     assert all(np.array_equal(a, slow.scores(t)) for a, t in zip(quick, texts, strict=True))
+
+
+def test_the_final_ask_read_alone_is_the_pointed_step_when_the_ask_points_by_order(view):
+    story = "I generated a picture of a teapot from text and the app then turned the picture into a 3D object. "
+    assert view.final_ask(story + "How does the first step work?").startswith("i generated a picture")
+    assert view.final_ask(story + "How does the second step work?") == "turned the picture into a 3d object"
+    assert view.final_ask(story + "How does the 3D part work?") == "How does the 3D part work?"
+    assert view.final_ask("How does it reduce noise?") is None  # one operation: nothing to settle
