@@ -63,21 +63,16 @@ def _training_cases(side: int, seed: int = 7):
 
 def _cases(side: int) -> list[dict]:
     import itertools
+    from pathlib import Path
 
-    import torch
+    from scientist.restore.stages import Photo, Restorer, expose, load
+    from scientist.settings import load_settings
 
-    from scientist.restore.blend import restore_array
-    from scientist.restore.degrade import apply_gain
-    from scientist.restore.exposure import estimate_gain
-    from scientist.restore.runners import make_runner
-    from scientist.restore.weights import load_model
-
-    loaded = load_model(None, None)
-    runner = make_runner(loaded.model, torch.device("cpu"), "auto", cache=None)
+    restorer = Restorer(load_settings())  # the shipped stages: precision, back end and tiles as a restore picks
     cases = []
     for name, role, strength, _params, clean, bad in itertools.chain(blind_cases(side), _training_cases(side // 2)):
-        inp = apply_gain(bad, estimate_gain(bad))
-        out = restore_array(loaded.model, inp, runner=runner)
+        exposed = expose(load(Photo(Path(name), bad, {})))
+        inp, out = exposed.img, restorer.restore(exposed).img
         psnrs = [_psnr(clean, a * out + (1 - a) * inp) for a in STRENGTH_GRID]
         cases.append({"photo": name, "role": role, "strength": strength, "x": _statistics(inp, out), "psnr": psnrs})
     return cases

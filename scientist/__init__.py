@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 from .errors import (
     AccessError,
     CheckpointError,
+    ClusterError,
     CorpusError,
+    OptionError,
     OutputError,
     PhotoError,
     QuestionError,
@@ -25,6 +27,7 @@ from .errors import (
 if TYPE_CHECKING:  # pragma: no cover
     from .answer import Answer
     from .core import Scientist
+    from .restore.options import RestoreOptions
     from .settings import Settings, load_settings
 
 __version__ = "0.1.0"
@@ -32,10 +35,13 @@ __all__ = [
     "AccessError",
     "Answer",
     "CheckpointError",
+    "ClusterError",
     "CorpusError",
+    "OptionError",
     "OutputError",
     "PhotoError",
     "QuestionError",
+    "RestoreOptions",
     "Scientist",
     "ScientistError",
     "Settings",
@@ -56,6 +62,10 @@ def __getattr__(name: str):
         from .answer import Answer
 
         return Answer
+    if name == "RestoreOptions":
+        from .restore.options import RestoreOptions
+
+        return RestoreOptions
     if name in ("Settings", "load_settings"):
         from . import settings
 

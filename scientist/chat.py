@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict
 
 __all__ = ["Asker", "make_retriever", "make_tool"]
 
@@ -46,25 +46,36 @@ def make_retriever(scientist: Asker, k: int = 4):
     return CorpusRetriever(scientist=scientist, k=k)
 
 
-class _ToolArgs(BaseModel):
-    question: str = Field(description="The user's question about how an AI model processed their photo.")
-    photo: str | None = Field(default=None, description="Optional path of a photo to run the model on.")
+def make_tool(scientist: Asker, name: str = "scientist", folders=None):
+    """A ``BaseTool`` returning the Markdown answer, with the structured answer as its artifact.
 
-
-def make_tool(scientist: Asker, name: str = "scientist"):
-    """A ``BaseTool`` returning the Markdown answer, with the structured answer as its artifact."""
+    Its parameters and description come from the tool definitions (:func:`~.tools.answer_tool`: the question
+    of ask_scientist, and optionally a photo as restore_photo takes it); a photo is read only inside
+    ``folders`` (a :class:`~.tools.Folders`; default: the ``mcp_allow`` and ``mcp_out_dir`` settings, as
+    ``scientist mcp`` uses them) and restored by the same call as the MCP server's restore_photo.
+    """
     from langchain_core.tools import StructuredTool
 
-    def run(question: str, photo: str | None = None) -> tuple[str, dict]:
-        answer = scientist.ask(question, photo=photo, progress=False) if photo else scientist.ask(question)
+    from .tools import answer_tool, folders_for, restore_allowed
+
+    settings = getattr(scientist, "settings", None)
+    definition = answer_tool(settings)
+    allowed = folders
+
+    def run(question: str, photo: str | None = None, max_side: int = definition.args.model_fields["max_side"].default
+            ) -> tuple[str, dict]:
+        nonlocal allowed
+        if photo:
+            allowed = allowed or folders_for(settings)
+            answer = restore_allowed(scientist, allowed, photo, max_side, question=question)
+        else:
+            answer = scientist.ask(question)
         return answer.markdown, answer.model_dump(mode="json")
 
     return StructuredTool.from_function(
         func=run,
         name=name,
-        description=("Explains, from a fixed corpus of model and paper records only, which task an AI photo "
-                     "tool performed and how the model works, citing only the corpus's links. "
-                     "Optionally runs the model on a photo."),
-        args_schema=_ToolArgs,
+        description=definition.description,
+        args_schema=definition.args,
         response_format="content_and_artifact",
     )

@@ -17,12 +17,14 @@ from . import judge
 from .answer import Answer, Evidence, LanguageInfo, Reference, TaskResult
 from .corpus import Corpus, load_corpus
 from .embed import Embedder
+from .errors import OptionError
 from .guard import clean_question, strip_foreign_urls, verify_text
 from .index import Index
 from .language import detect as detect_language
 from .records import Record, Task, split_sentences
 from .render import Renderer
-from .settings import Settings, load_settings
+from .restore.options import RestoreOptions
+from .settings import ConfigError, Settings, load_settings
 from .views import Queries, named_records
 from .workflow import demo_workflow, workflow_for
 
@@ -50,7 +52,7 @@ class Scientist:
     ) -> None:
         settings = settings or load_settings()
         overrides = {"cache": Path(cache_dir) if cache_dir is not None else None, "device": device}
-        self.settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+        self.settings = settings.updated(**{k: v for k, v in overrides.items() if v is not None})
         self.weights = weights
         cache = self.settings.cache_dir
         self.embedder = embedder or Embedder(cache_dir=cache, backend=self.settings.embed_backend)
@@ -108,6 +110,10 @@ class Scientist:
         probs = index.classify(Queries([read], qvec[None, :], named=[named], asks=asks), settings)[0]
         return qvec, probs, index.cosines(qvec), named
 
+    def _clean(self, question: object) -> str:
+        """The question as it is read: its first ``max_question_chars`` characters, normalised, links removed."""
+        return clean_question(question, self.settings.max_question_chars)
+
     def _titles(self) -> tuple[dict[str, list[int]], int]:
         with self._lock:
             if self._title_index is None:
@@ -126,7 +132,7 @@ class Scientist:
     def retrieve(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """The best records for a question and their cosine scores, in the order answers list them (none for
         a question the tool does not read)."""
-        q = clean_question(question)
+        q = self._clean(question)
         if not self._reads(q):
             return []
         _, probs, cosines, named = self._score(q)
@@ -191,22 +197,29 @@ class Scientist:
         return qvec, task, refs, judge.in_scope(task, refs, self.settings)
 
     # ----------------------------------------------------------------- ask
-    def ask(self, question: str, photo: str | Path | None = None, **options) -> Answer:
+    def ask(self, question: str, photo: str | Path | None = None, *, k: int | None = None, progress=True,
+            options: RestoreOptions | None = None, **restore_options) -> Answer:
         """Answer a question; with ``photo``, also run the demo on it.
 
-        Options: ``k`` (records to retrieve), and for the demo those of :meth:`demo`.  A question not in
-        English, or a corpus without records, gets an answer that says so, with no task guessed.
+        ``k``: records to retrieve (default: the ``k`` setting); for the demo, ``options`` (a
+        :class:`RestoreOptions`) or its fields as keywords, and ``progress``, as :meth:`demo` takes them.
+        Options are checked whether or not a photo is given: an unknown one is an :class:`OptionError`.
+        A question not in English, or a corpus without records, gets an answer that says so, with no task
+        guessed.
         """
-        q = clean_question(question)
+        restore = RestoreOptions.of(options, **restore_options)
+        if k is not None:
+            k = self._checked("k", k)
+        q = self._clean(question)
         language = detect_language(q)
         if not language.english or not len(self.corpus):
             answer = self._unread(q, language)
         else:
-            answer = self._answer(q, options.pop("k", None))
+            answer = self._answer(q, k)
         if photo is not None:
             workflow = answer.workflow
             runnable = workflow if workflow is not None and any(s.op for s in workflow.steps) else None
-            answer.demo = self.demo(photo, workflow=runnable, **options)
+            answer.demo = self.demo(photo, workflow=runnable, options=restore, progress=progress)
         return self._render(answer)
 
     def _unread(self, q: str, language) -> Answer:
@@ -243,6 +256,13 @@ class Scientist:
                       references=[r for r in refs if r.relevance != "none"] if in_scope else [],
                       nearest=[] if in_scope else refs, notes=self._notes(q, task, model_rec, in_scope))
 
+    def _checked(self, name: str, value):
+        """An argument that overrides a setting, checked as the setting is (raises :class:`OptionError`)."""
+        try:
+            return getattr(self.settings.updated(**{name: value}), name)
+        except ConfigError as exc:
+            raise OptionError(str(exc).replace("invalid setting ", "invalid argument ", 1)) from None
+
     async def aask(self, question: str, photo: str | Path | None = None, **options) -> Answer:
         """:meth:`ask` for async callers (runs in a worker thread)."""
         import asyncio
@@ -272,7 +292,7 @@ class Scientist:
         allowed = self.corpus.allowed_urls()
         answer = Answer.model_validate(_strip_strings(answer.model_dump(), allowed))
         titles = self.evidence_titles(answer)
-        answer.markdown = strip_foreign_urls(self.renderer.answer(answer, "md", titles), allowed)
+        answer.markdown = strip_foreign_urls(self.renderer.answer(answer, "md", titles), allowed.markdown)
         answer.text = strip_foreign_urls(self.renderer.answer(answer, "txt", titles), allowed)
         return answer
 
@@ -281,54 +301,66 @@ class Scientist:
         return {e.record_id: self.corpus.get(e.record_id).title for e in answer.evidence}
 
     # ---------------------------------------------------------------- demo
-    def demo(self, photo: str | Path, workflow=None, *, progress=True, **options):
-        """Run the MIMO-UNet demo on a photo, executing ``workflow`` (default: the model card's).
+    def demo(self, photo, workflow=None, *, options: RestoreOptions | None = None, progress=True, **legacy):
+        """Restore a photo with MIMO-UNet, executing ``workflow`` (default: the model card's): the one entry
+        point of every front end (command line, web app, MCP server, LangChain tool).
 
-        Options are those of :func:`scientist.restore.run.run_demo` (``out_dir``, ``max_side``,
-        ``tile``, ``backend``, ``overwrite``, ...); ``progress``: ``True`` for a bar on stderr,
-        ``False`` for none, or a callback receiving progress events.
+        ``photo``: a path, or a :class:`~scientist.restore.stages.Photo` already read;
+        ``options``: a :class:`RestoreOptions` (``out_dir``, ``max_side``, ``strength``, ...), or its
+        fields as keywords, validated either way; ``progress``: ``True`` for a bar on stderr, ``False``
+        for none, or a callback receiving progress events.
         """
-        from .restore.run import run_demo
+        from .restore.run import restore_photo
 
+        options = self._options(options, legacy)
         workflow = workflow or demo_workflow(self.corpus, self.renderer)
         if progress is True:
             from .progress import ConsoleProgress
 
             progress = ConsoleProgress(self.renderer)
-        options.setdefault("weights", self.weights)
-        return run_demo(photo, steps=workflow.steps, progress=progress or None, settings=self.settings,
-                        **options)
+        return restore_photo(photo, options, steps=workflow.steps, progress=progress or None,
+                             settings=self.settings)
 
-    def restore_many(self, paths, workflow=None, *, recursive: bool = False, progress=True, **options):
+    def restore_many(self, paths, workflow=None, *, recursive: bool = False, progress=True,
+                     options: RestoreOptions | None = None, cluster: str | None = None, **legacy):
         """Restore many photos, and the photos in folders; a generator of one record per photo.
 
         ``paths``: photos and folders (with ``recursive``, their subfolders too).  Each
         photo gets a :class:`~scientist.restore.record.BatchItem`: ``restored``,
         ``skipped`` (its output exists already; ``overwrite=True`` redoes it) or
         ``failed`` with the reason, and the next photo goes ahead.  Outputs go
-        beside each photo or under ``out_dir``, mirroring the folders.  Other
-        options are those of :meth:`demo`; ``progress``: ``True`` for a line per
-        photo and overall bars on stderr, ``False`` for none, or a callback.
+        beside each photo or under ``out_dir``, mirroring the folders.  Options are
+        those of :meth:`demo`; ``progress``: ``True`` for a line per photo and overall
+        bars on stderr, ``False`` for none, or a callback.  ``cluster``: restore on a Ray
+        cluster instead (``ray://host:port``, or ``auto``; needs ``scientist[cluster]``),
+        whose workers must see the photos' and the outputs' paths.
         """
         from .restore.batch import restore_many
 
+        options = self._options(options, legacy)
         workflow = workflow or demo_workflow(self.corpus, self.renderer)
         if progress is True:
             from .progress import BatchProgress
 
             progress = BatchProgress(self.renderer)
-        options.setdefault("weights", self.weights)
         try:
-            yield from restore_many(paths, recursive=recursive, steps=workflow.steps, progress=progress or None,
-                                    settings=self.settings, **options)
+            yield from restore_many(paths, recursive=recursive, options=options, steps=workflow.steps,
+                                    progress=progress or None, settings=self.settings, cluster=cluster)
         finally:
             if hasattr(progress, "close"):
                 progress.close()
 
+    def _options(self, options: RestoreOptions | None, legacy: dict) -> RestoreOptions:
+        """Validated restore options, with this Scientist's weights unless they name others."""
+        options = RestoreOptions.of(options, **legacy)
+        if options.weights is None and self.weights is not None:
+            options = options.but(weights=self.weights)
+        return options
+
     # ------------------------------------------------------------ chatbots
     def supporting(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """Retrieved records that support an answer (empty when out of scope)."""
-        q = clean_question(question)
+        q = self._clean(question)
         if not self._reads(q):
             return []
         _, _, refs, in_scope = self._analyse(q, k)
@@ -336,7 +368,7 @@ class Scientist:
 
     def prompt(self, question: str, k: int | None = None) -> str:
         """A seed-shaped prompt holding only the records that cleared the relevance cutoff."""
-        q = clean_question(question)
+        q = self._clean(question)
         recs = [r for r, _ in self.supporting(q, k)]
         text = self.renderer.env.get_template("prompt.j2").render(
             question=q, models=[r for r in recs if r.kind == "model"],
@@ -353,11 +385,17 @@ class Scientist:
 
         return make_retriever(self, k=k)
 
-    def as_tool(self, name: str = "scientist"):
-        """A LangChain ``BaseTool``: Markdown answer as content, the structured answer as artifact."""
-        from .chat import make_tool
+    def as_tool(self, name: str = "scientist", *, allow=(), out_dir=None):
+        """A LangChain ``BaseTool``: Markdown answer as content, the structured answer as artifact.
 
-        return make_tool(self, name=name)
+        Its optional photo is read only inside the folders ``scientist mcp`` allows (the ``mcp_allow``
+        setting plus ``allow``; default: the working folder) and written to ``out_dir`` (default: the
+        ``mcp_out_dir`` setting), by the same rules as the MCP server's restore_photo.
+        """
+        from .chat import make_tool
+        from .tools import folders_for
+
+        return make_tool(self, name=name, folders=folders_for(self.settings, allow, out_dir))
 
 
 def _strip_strings(obj, allowed: set[str]):

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from . import yamlio
-from .errors import CorpusError
-from .fileio import write_atomic
-from .ingest import _norm, load_records, parse_catalog
+from .errors import CorpusError, shown
+from .fileio import os_reason, write_atomic
+from .ingest import _norm, load_records, parse_catalog, read_text
 from .paths import data_path
 from .records import Record, Task
 from .settings import Settings, load_settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .guard import AllowedLinks
 
 __all__ = ["Corpus", "add_to_user_corpus", "load_corpus", "load_tasks", "load_vocabulary"]
 
@@ -30,9 +35,10 @@ NOT_RECORDS = {TASKS_FILE, EXAMPLES_FILE, VOCABULARY_FILE, CONTEXT_FILE, LANGUAG
 
 
 def _read_yaml(path: Path, what: str):
+    text = read_text(path)
     try:
-        return yamlio.safe_load(path.read_text("utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        return yamlio.safe_load(text)
+    except (yaml.YAMLError, RecursionError) as exc:
         raise CorpusError(f"{path.name}: cannot read the {what} ({exc.__class__.__name__})") from None
 
 
@@ -121,6 +127,7 @@ class Corpus:
             unique.append(rec)
         self.records = unique
         self._by_id = seen
+        self._allowed = None
         self._tasks_by_id = {t.id: t for t in self.tasks}
         #: normalised code, id, label or alias -> the tasks it names, in taxonomy order
         self._tasks_by_name: dict[str, list[str]] = {}
@@ -143,9 +150,13 @@ class Corpus:
             return []
         return list(self._tasks_by_name.get(_norm(category), ()))
 
-    def allowed_urls(self) -> set[str]:
+    def allowed_urls(self) -> AllowedLinks:
         """Every link a record of this corpus carries: the only links an answer may show."""
-        return {u for r in self.records for u in r.links()}
+        if self._allowed is None:
+            from .guard import AllowedLinks
+
+            self._allowed = AllowedLinks(u for r in self.records for u in r.links())
+        return self._allowed
 
     def fingerprint(self) -> str:
         """A hash of the content that the index depends on."""
@@ -199,9 +210,13 @@ def load_corpus(path: str | Path | None = None, *, include_user: bool = True,
             files += _files_in(udir)
     else:
         p = Path(path)
-        if not p.exists():
-            raise CorpusError(f"{p}: no such corpus file or folder")
-        if p.is_dir():
+        try:
+            is_dir = stat.S_ISDIR(p.stat().st_mode)
+        except FileNotFoundError:
+            raise CorpusError(f"{shown(p)}: no such corpus file or folder") from None
+        except OSError as exc:
+            raise CorpusError(f"{shown(p)}: cannot read ({os_reason(exc)})") from None
+        if is_dir:
             files = _files_in(p)
             if (p / TASKS_FILE).is_file():
                 tasks_path = p / TASKS_FILE

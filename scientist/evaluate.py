@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from . import yamlio
 from .errors import CorpusError
+from .ingest import read_text
 
 __all__ = ["EvalItem", "EvalReport", "Figures", "evaluate", "expected_calibration_error", "load_key",
            "load_questions"]
@@ -153,11 +154,10 @@ class EvalReport(Figures):
 
 def _read_yaml(path: str | Path):
     p = Path(path)
+    text = read_text(p)
     try:
-        return yamlio.safe_load(p.read_text("utf-8"))
-    except OSError as exc:
-        raise CorpusError(f"{p}: cannot read ({exc.strerror})") from None
-    except yamlio.YAMLError:
+        return yamlio.safe_load(text)
+    except (yamlio.YAMLError, RecursionError):
         raise CorpusError(f"{p.name}: invalid YAML") from None
 
 

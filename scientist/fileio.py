@@ -3,19 +3,31 @@
 Everything the project writes -- restored photos, caches, exports, weights, the
 user's corpus -- goes to a temporary name in the destination folder first and
 is renamed into place when complete.  An interrupted write leaves no file (or
-folder) under the final name.
+folder) under the final name.  A name about to be written can be held
+(:func:`hold_name`), so that writers running at the same time -- threads, processes,
+machines sharing the folder -- never choose the same one.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "write_atomic"]
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: names are held by creating their lock file exclusively
+    fcntl = None
+
+__all__ = ["MAX_INPUT_MB", "NameHold", "atomic_path", "hold_name", "os_reason", "read_input", "write_atomic"]
+
+#: Largest corpus, catalog, seed or text file read (MiB): ten times a 10,000-record catalog with long summaries.
+MAX_INPUT_MB = 64
 
 
 def _umask() -> int:
@@ -66,3 +78,96 @@ def write_atomic(path: str | Path, data: bytes, *, mkdir: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename."""
     with atomic_path(path, mkdir=mkdir) as tmp:
         tmp.write_bytes(data)
+
+
+class NameHold:
+    """A name held for a file about to be written: an exclusive lock on the hidden ``.<name>.lock`` beside it.
+
+    The system releases the lock if the process dies, so a crash never keeps a name taken.
+    """
+
+    def __init__(self, lock: Path, fd: int) -> None:
+        self.lock, self._fd = lock, fd
+
+    def release(self) -> None:
+        """Give the name up (the lock file is removed while still locked, then unlocked)."""
+        if self._fd is None:
+            return
+        self.lock.unlink(missing_ok=True)
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> NameHold:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def hold_name(path: str | Path) -> NameHold | None:
+    """Hold ``path``'s name for a write about to happen, or None when another writer holds it now.
+
+    Whether a file exists under the name is the caller's question (ask it after holding the name).
+    Raises :class:`OSError` when the folder cannot be written.
+    """
+    path = Path(path)
+    lock = path.with_name(f".{path.name}.lock")
+    while True:
+        if fcntl is None:  # pragma: no cover
+            try:
+                return NameHold(lock, os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                return None
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        try:  # the holder before us may have removed the file between our open and our lock: open it anew
+            if os.fstat(fd).st_ino == os.stat(lock).st_ino:
+                return NameHold(lock, fd)
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+def read_input(path: str | Path, error: type[Exception], limit_mb: float = MAX_INPUT_MB) -> bytes:
+    """The bytes of a file the user named, raising ``error`` with one sentence for anything but a readable
+    regular file of at most ``limit_mb`` MiB: a FIFO, a device (``/dev/zero``) or a socket is refused
+    before it is read (a link is followed first), so nothing here waits for a writer or reads forever."""
+    from .errors import shown
+
+    p = Path(path)
+    limit = int(limit_mb * 1024 * 1024)
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; the descriptor's own status is checked
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise error(f"{shown(p)}: no such file") from None
+    except IsADirectoryError:
+        raise error(f"{shown(p)}: is a directory, expected a file") from None
+    except OSError as exc:
+        raise error(f"{shown(p)}: cannot read ({os_reason(exc)})") from None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise error(f"{shown(p)}: is a directory, expected a file")
+        if not stat.S_ISREG(st.st_mode):
+            raise error(f"{shown(p)}: not a regular file (a pipe, device or socket), so it is not read")
+        if st.st_size > limit:
+            raise error(f"{shown(p)}: {st.st_size / 2**20:.0f} MiB, more than the {limit_mb:g} MiB this tool reads")
+        if hasattr(os, "O_NONBLOCK"):
+            os.set_blocking(fd, True)
+        try:
+            data = f.read(limit + 1)
+        except OSError as exc:
+            raise error(f"{shown(p)}: cannot read ({os_reason(exc)})") from None
+    if len(data) > limit:  # it grew while being read
+        raise error(f"{shown(p)}: more than the {limit_mb:g} MiB this tool reads")
+    return data
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be used, in a few words (for a one-line error)."""
+    if exc.errno == errno.ENAMETOOLONG:
+        return "the file name is too long"
+    return exc.strerror or exc.__class__.__name__

@@ -8,60 +8,125 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from .errors import QuestionError
 from .ingest import _norm
+from .records import markdown_url
 
 if TYPE_CHECKING:  # pragma: no cover
     from .corpus import Corpus
 
-__all__ = ["REMOVED", "Verdict", "clean_question", "find_urls", "strip_foreign_urls", "verify_text"]
+__all__ = ["REMOVED", "AllowedLinks", "Verdict", "clean_question", "find_urls", "markdown_url", "strip_foreign_urls",
+           "verify_text"]
 
-# Anything that looks like a link: a scheme followed by non-space characters, or a bare www. host.
-_URL_RE = re.compile(r"(?:\b[a-z][a-z0-9+.-]{1,15}:(?://)?[^\s<>\"'`)\]]+|\bwww\.[^\s<>\"'`)\]]+)", re.I)
-_SCHEMES = ("http:", "https:", "ftp:", "file:", "javascript:", "data:", "vbscript:", "mailto:", "www.")
+# Anything that looks like a link: a scheme followed by non-space characters, a bare www. host, or a
+# scheme-relative //host (a browser resolves it against the page's own scheme, and reads \\ as //).
+# Each alternative is one bounded prefix and then a run of one character class: scanning stays linear.
+_URL_RE = re.compile(
+    r"(?:\b[a-z][a-z0-9+.-]{1,15}:(?://)?[^\s<>\"'`)\]]+|\bwww\.[^\s<>\"'`)\]]+"
+    r"|(?<![\w:/\\])[/\\]{2,}[a-z0-9][^\s<>\"'`)\]]*)", re.I)
+_SCHEMES = ("http:", "https:", "ftp:", "file:", "javascript:", "data:", "vbscript:", "mailto:", "www.", "/", "\\")
 REMOVED = "[link removed]"
-_URL_IN_QUESTION = re.compile(r"\S*(?:[a-z][a-z0-9+.-]{1,15}:/{0,2}|www\.)\S+", re.I)
+# A word of a question that holds a link anywhere in it (the whole word goes).  Searched word by word, each
+# try bounded by the scheme's 16 characters, so cleaning is linear in the question's length.
+_LINK_IN_WORD = re.compile(r"[a-z][a-z0-9+.-]{1,15}:/{0,2}\S|www\.\S|[/\\]{2}[a-z0-9]", re.I)
+_WORD = re.compile(r"\S+")
 
 
-def find_urls(text: str) -> list[str]:
-    """Every link-like token in ``text`` (trailing punctuation trimmed)."""
-    out = []
-    for m in _URL_RE.finditer(text or ""):
-        tok = m.group(0).rstrip(".,;:!?")
-        if tok.lower().startswith(_SCHEMES):
-            out.append(tok)
-    return out
+def _may_hold_link(text: str) -> bool:
+    """Whether ``text`` has what every link needs (a colon, ``www.``, or two slashes of either kind): a scan at
+    C speed that spares the patterns most texts."""
+    return any(mark in text for mark in (":", "//", "\\\\", "/\\", "\\/")) or "www." in text.lower()
 
 
-def strip_foreign_urls(text: str, allowed: set[str]) -> str:
+class AllowedLinks(frozenset):
+    """The links an answer may show (every link a corpus record carries), with what matching them needs.
+
+    The link pattern stops at characters such as ``)``; a record's link holding one is still matched whole
+    (:attr:`longer`), and Markdown shows it percent-encoded (:func:`markdown_url`, :attr:`markdown`).
+    """
+
+    @functools.cached_property
+    def longer(self) -> dict[str, tuple[str, ...]]:
+        """What the pattern finds at the start of an allowed link it would cut short -> those links, longest first."""
+        out: dict[str, list[str]] = {}
+        for u in self:
+            m = _URL_RE.match(u)
+            if m is not None and m.group(0) != u:
+                out.setdefault(m.group(0), []).append(u)
+        return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in out.items()}
+
+    @functools.cached_property
+    def markdown(self) -> AllowedLinks:
+        """These links and their Markdown forms."""
+        return AllowedLinks(self | {markdown_url(u) for u in self})
+
+
+def _is_link(token: str) -> bool:
+    return token.lower().startswith(_SCHEMES)
+
+
+def _links(text: str, allowed: Collection[str]) -> Iterator[tuple[int, int, str]]:
+    """(start, end, link) of every link-like token; an allowed link the pattern would cut short is taken whole."""
+    if not _may_hold_link(text):
+        return
+    longer = allowed.longer if isinstance(allowed, AllowedLinks) else AllowedLinks(allowed).longer
+    taken = 0  # where the last link taken whole ends: matches inside it are part of it
+    for m in _URL_RE.finditer(text):
+        start, token = m.start(), m.group(0)
+        if start < taken:
+            continue
+        if longer and token in longer:
+            whole = next((u for u in longer[token] if text.startswith(u, start)), None)
+            if whole is not None:
+                taken = start + len(whole)
+                yield start, taken, whole
+                continue
+        core = token if token in allowed else token.rstrip(".,;:!?")
+        if _is_link(core):
+            yield start, start + len(core), core
+
+
+def find_urls(text: str, allowed: Collection[str] = ()) -> list[str]:
+    """Every link-like token in ``text`` (trailing punctuation trimmed; links in ``allowed`` found whole)."""
+    return [link for _, _, link in _links(text or "", allowed)]
+
+
+def strip_foreign_urls(text: str, allowed: Collection[str]) -> str:
     """Replace every link not in ``allowed`` with a marker."""
+    text = text or ""
+    out, pos = [], 0
+    for start, end, link in _links(text, allowed):
+        if link not in allowed:
+            out += [text[pos:start], REMOVED]
+            pos = end
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
 
-    def repl(m: re.Match) -> str:
-        tok = m.group(0)
-        core = tok.rstrip(".,;:!?")
-        if not core.lower().startswith(_SCHEMES) or core in allowed:
-            return tok
-        return REMOVED + tok[len(core):]
 
-    return _URL_RE.sub(repl, text or "")
-
-
-def clean_question(question: object) -> str:
+def clean_question(question: object, limit: int | None = None) -> str:
     """Normalise a question (NFC, printable characters, single spaces) and remove its links.
 
+    ``limit``: the most characters read (the rest is ignored before anything else is done).
     Raises :class:`QuestionError` when nothing is left.
     """
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
-    text = unicodedata.normalize("NFC", question)
-    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
-    text = _URL_IN_QUESTION.sub(REMOVED, text)
+    text = unicodedata.normalize("NFC", question[:limit] if limit else question)
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+    if _may_hold_link(text):
+        text = _WORD.sub(lambda m: REMOVED if _may_hold_link(m.group(0)) and _LINK_IN_WORD.search(m.group(0))
+                         else m.group(0), text)
     text = " ".join(text.split())
     if not text:
         raise QuestionError("the question is empty")
@@ -90,9 +155,10 @@ class Verdict(BaseModel):
 
 
 # Words that look like model names: CamelCase, letters+digits, or hyphenated capitals (DnCNN, SwinIR,
-# Real-ESRGAN, GPT-4, U-Net, BM3D).
+# Real-ESRGAN, GPT-4, U-Net, BM3D).  Written so that no two repetitions can trade characters (each
+# repeated class is followed by one it excludes), which keeps matching linear in the word's length.
 _NAME_RE = re.compile(
-    r"\b(?:[A-Z][a-z]+(?:[A-Z][A-Za-z]*)+|[A-Z]{2,}[a-z]+[A-Za-z]*|[A-Za-z]*[A-Z][A-Za-z]*\d[A-Za-z0-9]*"
+    r"\b(?:[A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z]{2,}[a-z][A-Za-z]*|(?=[a-z]*[A-Z])[A-Za-z]+\d[A-Za-z0-9]*"
     r"|[A-Z][A-Za-z0-9]*(?:-[A-Z0-9][A-Za-z0-9]*)+|[A-Z]{3,}\d*)\b"
 )
 _ARXIV_RE = re.compile(r"\b(?:arXiv:\s*)?(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I)
@@ -104,31 +170,32 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
     Words of the corpus's vocabulary (``vocabulary.yaml``) are not taken for names.
     """
     allowed = corpus.allowed_urls()
-    urls = find_urls(text)
-    foreign = sorted({u for u in urls if u not in allowed})
+    spans = list(_links(text, allowed))
+    urls = {link for _, _, link in spans}
+    foreign = sorted(urls - allowed)
     cited = [r.id for r in corpus.records if any(u in urls for u in r.links())]
     haystack = _norm(" ".join(
         [r.title + " " + r.summary + " " + r.id + " " + (r.card.model_dump_json() if r.card else "")
          for r in corpus.records] + [t.label for t in corpus.tasks]))
-    text_wo_urls = text
-    for u in urls:
-        text_wo_urls = text_wo_urls.replace(u, " ")
+    pieces, pos = [], 0
+    for start, end, _ in spans:
+        pieces += [text[pos:start], " "]
+        pos = end
+    text_wo_urls = "".join(pieces) + text[pos:]
+    names = dict.fromkeys(m.group(0) for m in _NAME_RE.finditer(text_wo_urls))
+    titles = [(r.id, _norm(r.title)) for r in corpus.records]
     unknown: list[str] = []
-    for m in _NAME_RE.finditer(text_wo_urls):
-        name = m.group(0)
-        if name in corpus.vocabulary or len(_norm(name)) < 3:
+    for name in names:
+        key = _norm(name)
+        if name in corpus.vocabulary or len(key) < 3:
             continue
-        if _norm(name) in haystack:
-            for r in corpus.records:
-                if _norm(name) in _norm(r.title) and r.id not in cited:
-                    cited.append(r.id)
+        if key in haystack:
+            cited += [rid for rid, title in titles if key in title and rid not in cited]
             continue
-        if name not in unknown:
-            unknown.append(name)
+        unknown.append(name)
     corpus_arxiv = {m.group(1) for u in allowed for m in _ARXIV_RE.finditer(u)}
-    for m in _ARXIV_RE.finditer(text_wo_urls):
-        if m.group(1) not in corpus_arxiv and f"arXiv:{m.group(1)}" not in unknown:
-            unknown.append(f"arXiv:{m.group(1)}")
+    unknown += dict.fromkeys(f"arXiv:{m.group(1)}" for m in _ARXIV_RE.finditer(text_wo_urls)
+                             if m.group(1) not in corpus_arxiv)
     low = text.lower()
     task_words = {t.label.lower() for t in corpus.tasks} | {t.id.replace("-", " ") for t in corpus.tasks}
     parts = {

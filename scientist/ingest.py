@@ -18,10 +18,16 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from . import yamlio
-from .errors import CorpusError
+from .errors import CorpusError, shown
+from .fileio import read_input
 from .records import Record, slugify
 
-__all__ = ["Seed", "load_records", "parse_catalog", "parse_seed", "read_seed"]
+__all__ = ["MAX_FIELD_CHARS", "Seed", "load_records", "parse_catalog", "parse_seed", "read_seed", "read_text"]
+
+#: Longest text a catalog field may hold (characters): fifty times a long abstract.  Longer is refused, not cut.
+MAX_FIELD_CHARS = 100_000
+#: Most entries of a list field (names, tasks, datasets) of one record.
+MAX_FIELD_ITEMS = 1_000
 
 # normalised source key -> Record field
 _FIELD_NAMES = {
@@ -67,12 +73,26 @@ def _norm(text: object) -> str:
     return re.sub(r"[^a-z0-9]", "", str(text).lower())
 
 
+def _check_size(value: object, key: str, where: str) -> None:
+    """Refuse a field too long to be a record's (a field is never cut: a cut summary would be quoted as whole)."""
+    if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+        raise CorpusError(f"{where}: its {key} field holds {len(value):,} characters, more than the "
+                          f"{MAX_FIELD_CHARS:,} a field may hold")
+    if isinstance(value, (list, dict)):
+        if len(value) > MAX_FIELD_ITEMS:
+            raise CorpusError(f"{where}: its {key} field holds {len(value):,} entries, more than the "
+                              f"{MAX_FIELD_ITEMS:,} a field may hold")
+        for item in value.values() if isinstance(value, dict) else value:
+            _check_size(item, key, where)
+
+
 def _to_record(raw: dict, source: str, default_kind: str, where: str) -> Record | None:
     data: dict = {}
     for key, value in raw.items():
         target = _FIELD_NAMES.get(_norm(key))
         if target is None or value is None or target in data:
             continue
+        _check_size(value, target, where)
         data[target] = value
     if "detail" in data and "category" not in data:  # a detailed category is the only category given
         data["category"] = data.pop("detail")
@@ -193,25 +213,20 @@ def _seed_question(lines: list[str]) -> str:
 def read_seed(path: str | Path) -> Seed:
     """Read and parse a seed document from disk."""
     p = Path(path)
-    return parse_seed(_read_text(p), source=p.name)
+    return parse_seed(read_text(p), source=p.name)
 
 
 # --------------------------------------------------------------------------
 # catalogs
 # --------------------------------------------------------------------------
-def _read_text(p: Path) -> str:
-    if not p.exists():
-        raise CorpusError(f"{p}: no such file")
-    if p.is_dir():
-        raise CorpusError(f"{p}: is a directory, expected a file")
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise CorpusError(f"{p}: cannot read ({exc.strerror})") from None
+def read_text(path: str | Path) -> str:
+    """A catalog, seed or other text file the user named, as text: a regular file of at most
+    :data:`~scientist.fileio.MAX_INPUT_MB` MiB, in UTF-8 (else a :class:`CorpusError` of one sentence)."""
+    data = read_input(path, CorpusError)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CorpusError(f"{p}: not UTF-8 text") from None
+        raise CorpusError(f"{shown(path)}: not UTF-8 text") from None
 
 
 def parse_catalog(text: str, fmt: str, source: str = "catalog") -> list[Record]:
@@ -228,14 +243,18 @@ def parse_catalog(text: str, fmt: str, source: str = "catalog") -> list[Record]:
         elif fmt == "json":
             items = json.loads(text)
         else:
-            items = yamlio.safe_load(text)
+            items = yamlio.safe_load(text, aliases=False)
+        return _records_from(items, source)
     except json.JSONDecodeError as exc:
         raise CorpusError(f"{source}: invalid JSON at line {exc.lineno} ({exc.msg})") from None
+    except yamlio.AliasError as exc:
+        raise CorpusError(f"{source}: {exc}") from None
     except yamlio.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise CorpusError(f"{source}: invalid YAML{where}") from None
-    return _records_from(items, source)
+    except RecursionError:
+        raise CorpusError(f"{source}: nested too deeply to be a catalog") from None
 
 
 def _records_from(items: object, source: str) -> list[Record]:
@@ -270,7 +289,7 @@ _FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".yaml": "ya
 def load_records(path: str | Path) -> list[Record]:
     """Records from one file: a catalog (by extension) or a seed document (``.txt``/``.md``)."""
     p = Path(path)
-    text = _read_text(p)
+    text = read_text(p)
     fmt = _FORMATS.get(p.suffix.lower())
     if fmt:
         return parse_catalog(text, fmt, source=p.name)

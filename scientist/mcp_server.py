@@ -15,8 +15,10 @@ import io
 import json
 import logging
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -29,11 +31,11 @@ from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import ValidationError
 
 from .core import Scientist
-from .errors import AccessError, OutputError, QuestionError, ScientistError
+from .errors import QuestionError, ScientistError
 from .restore.record import ProgressEvent
-from .tools import ToolDef, tool_definitions
+from .tools import Folders, ToolDef, folders_for, restore_allowed, tool_definitions
 
-__all__ = ["Folders", "build_server", "serve"]
+__all__ = ["Folders", "build_server", "serve"]  # Folders: defined in tools.py, where the policy lives
 
 logger = logging.getLogger(__name__)
 
@@ -46,37 +48,6 @@ INSTRUCTIONS = (
     "restore_photo runs the model on a local photo the person names. The records are resources "
     "(scientist://records/{id}); the task taxonomy is scientist://tasks."
 )
-
-
-class Folders:
-    """Where restore_photo may read photos (``allow``) and the one folder it writes to (``out``)."""
-
-    def __init__(self, allow: Sequence[str | Path], out: str | Path) -> None:
-        self.allow = [Path(a).expanduser().resolve() for a in allow] or [Path.cwd().resolve()]
-        for folder in self.allow:
-            if not folder.is_dir():
-                raise AccessError(f"{folder}: not a folder, so it cannot be allowed")
-        self.out = Path(out).expanduser().resolve()
-
-    def photo(self, path: str) -> Path:
-        """The photo's real path (links followed, relative to the working folder), if it is allowed."""
-        try:
-            real = Path(path).expanduser().resolve()
-        except (OSError, ValueError, RuntimeError):  # a NUL byte, a link loop, an unknown ~user
-            raise AccessError(f"{path!r} is not a usable path") from None
-        if not any(real.is_relative_to(folder) for folder in self.allow):
-            shown = ", ".join(str(f) for f in self.allow)
-            raise AccessError(f"{path} is outside the folders this server may read ({shown}); "
-                              f"start it with --allow FOLDER to add one")
-        return real
-
-    def output(self) -> Path:
-        """The output folder, created when missing."""
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"{self.out}: cannot create the output folder ({exc.strerror})") from None
-        return self.out
 
 
 def _sentence(message: str) -> str:
@@ -180,12 +151,56 @@ def _tool_function(tool: ToolDef, impl: Callable[..., Awaitable[CallToolResult]]
     return call
 
 
+class _WarmUp:
+    """The corpus index, loaded (on a first start, built) in the background as the server starts, with a
+    line on stderr when it starts and when it is ready: a first question would otherwise wait for it, longer
+    than a chat app waits.  A question asked meanwhile waits for it, reporting progress."""
+
+    def __init__(self, sci: Scientist) -> None:
+        self.sci = sci
+        self.done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="scientist-warm-up", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        phrase, start = self.sci.renderer.phrase, time.monotonic()
+        try:
+            _stderr(phrase("mcp_warming", records=len(self.sci.corpus)))
+            self.sci.ask("How does it reduce noise?")  # the index, the classifier and the question encoder
+            _stderr(phrase("mcp_ready", seconds=time.monotonic() - start))
+        except Exception as exc:  # noqa: BLE001 - the first question reports it as a tool error
+            logger.warning("could not prepare the index at start: %s", exc)
+        finally:
+            self.done.set()
+
+    async def wait(self, ctx: Context) -> None:
+        """Until the warm-up is over, with a progress report every second (which keeps a chat app waiting)."""
+        start = time.monotonic()
+        while self._thread is not None and not self.done.is_set():
+            await ctx.report_progress(round(time.monotonic() - start, 1), None, self.sci.renderer.phrase(
+                "mcp_warming", records=len(self.sci.corpus)))
+            await anyio.to_thread.run_sync(self.done.wait, 1.0)
+
+
+def _stderr(line: str) -> None:
+    print(f"scientist: {line}", file=sys.stderr, flush=True)
+
+
 class _Tools:
     """What each tool does: a call into the Scientist, its result put into MCP's shape."""
 
-    def __init__(self, sci: Scientist, folders: Folders) -> None:
+    def __init__(self, sci: Scientist, folders: Folders, warm_up: _WarmUp | None = None) -> None:
         self.sci = sci
         self.folders = folders
+        self.warm_up = warm_up
+
+    async def _ready(self, ctx: Context) -> None:
+        if self.warm_up is not None:
+            await self.warm_up.wait(ctx)
 
     async def _run(self, fn: Callable[[], CallToolResult]) -> CallToolResult:
         def guarded() -> CallToolResult:
@@ -201,9 +216,11 @@ class _Tools:
             answer = self.sci.ask(question)
             return CallToolResult(content=[_text(answer.markdown)], structured_content=answer.model_dump(mode="json"))
 
+        await self._ready(ctx)
         return await self._run(run)
 
     async def grounded_prompt(self, ctx: Context, question: str) -> CallToolResult:
+        await self._ready(ctx)
         return await self._run(lambda: CallToolResult(content=[_text(self.sci.prompt(question))]))
 
     async def verify_answer(self, ctx: Context, text: str) -> CallToolResult:
@@ -221,14 +238,14 @@ class _Tools:
 
         settings = self.sci.settings
         try:
-            photo, out = self.folders.photo(path), self.folders.output()
+            self.folders.photo(path)  # refused before anything starts
         except ScientistError as exc:
             return _error(str(exc))
-        progress = _RestoreProgress(self.sci.renderer.phrase, photo.name)
+        progress = _RestoreProgress(self.sci.renderer.phrase, Path(path).name)
 
         def run() -> CallToolResult:
             try:
-                demo = self.sci.demo(photo, progress=progress, out_dir=out, max_side=max_side, overwrite=False)
+                demo = restore_allowed(self.sci, self.folders, path, max_side, progress)
                 preview = preview_jpeg(demo.comparison, settings.mcp_preview_kb * 1024)
             except ScientistError as exc:
                 return _error(str(exc))
@@ -262,21 +279,32 @@ def build_server(
     allow: Sequence[str | Path] = (),
     out_dir: str | Path | None = None,
     log_level: str = "WARNING",
+    warm: bool = False,
 ) -> MCPServer:
     """The MCP server over ``sci`` (default: a :class:`Scientist` with the default corpus and settings).
 
     ``allow``: folders restore_photo may read (default: the ``mcp_allow`` setting, else the
     working folder); ``out_dir``: where it writes (default: the ``mcp_out_dir`` setting, else
-    ``restored`` in the per-user data folder).
+    ``restored`` in the per-user data folder); ``warm``: load or build the index in the background
+    as soon as the server runs, with progress on stderr.
     """
     from . import __version__
 
     sci = sci or Scientist()
     settings = sci.settings
-    folders = Folders([*settings.mcp_allow, *allow], out_dir or settings.mcp_out_dir or settings.user_dir / "restored")
+    folders = folders_for(settings, allow, out_dir)
+    warm_up = _WarmUp(sci) if warm else None
+
+    @asynccontextmanager
+    async def lifespan(_server: MCPServer):
+        # started here, once the transport has taken stdout, so that nothing the warm-up prints reaches it
+        if warm_up is not None:
+            warm_up.start()
+        yield {}
+
     server = _Server("scientist", title="Photo scientist", version=__version__, instructions=INSTRUCTIONS,
-                     log_level=log_level)
-    tools = _Tools(sci, folders)
+                     log_level=log_level, lifespan=lifespan)
+    tools = _Tools(sci, folders, warm_up)
     for tool in tool_definitions(settings):
         server.add_tool(
             _tool_function(tool, getattr(tools, tool.name)), name=tool.name, title=tool.title,

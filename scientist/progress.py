@@ -59,6 +59,8 @@ class BatchProgress:
         self._overall = self._current = None
         self._finished = 0  # photos done, whatever became of them
         self._base = 0.0  # megapixels of the photos done
+        self._active: dict[int, float] = {}  # megapixels done so far of each photo under way (several at once
+        # when photos are restored in threads or on a cluster)
 
     def _start_bar(self, event: ProgressEvent) -> None:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -82,6 +84,7 @@ class BatchProgress:
 
             self._console = Console(stderr=True)
         if event.kind == "photo":
+            self._active[event.index] = 0.0
             if self._bar is None and self._console.is_terminal and event.work_total > 0:
                 self._start_bar(event)
             if self._bar is not None:
@@ -89,19 +92,21 @@ class BatchProgress:
                                  visible=True)
         elif event.kind in ("start", "tile", "done"):
             if self._bar is not None and event.total:
-                share = event.done / event.total
-                self._bar.update(self._current, total=event.total, completed=event.done,
+                self._active[event.index] = event.work * event.done / event.total
+                self._bar.update(self._current, description=event.name, total=event.total, completed=event.done,
                                  count=self.renderer.phrase("batch_tiles", done=event.done, total=event.total))
-                self._bar.update(self._overall, completed=self._base + event.work * share, refresh=True)
+                self._bar.update(self._overall, completed=self._base + sum(self._active.values()), refresh=True)
         elif event.kind == "photo-end":
+            self._active.pop(event.index, None)
             self._finished += 1
             self._base += event.work
             if event.status != "skipped":
                 self._console.print(self.renderer.phrase("batch_line", e=event, n=self._finished), markup=False,
                                     highlight=False, soft_wrap=True)
             if self._bar is not None:
-                self._bar.update(self._overall, completed=self._base, count=self._photos(event), refresh=True)
-                self._bar.update(self._current, visible=False)
+                self._bar.update(self._overall, completed=self._base + sum(self._active.values()),
+                                 count=self._photos(event), refresh=True)
+                self._bar.update(self._current, visible=bool(self._active))
                 if self._finished >= event.count:
                     self.close()
 

@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["ModelCard", "Record", "Step", "Task", "TaskSignature", "safe_url", "slugify", "split_sentences",
-           "stage_name"]
+__all__ = ["ModelCard", "Record", "Step", "Task", "TaskSignature", "markdown_url", "plain_text", "safe_url",
+           "slugify", "split_sentences", "stage_name"]
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
 
@@ -18,7 +18,16 @@ def split_sentences(text: str, min_chars: int = 20) -> list[str]:
     """Sentences of a summary (those of at least ``min_chars`` characters)."""
     return [s.strip() for s in _SENTENCE_RE.split(text or "") if len(s.strip()) >= min_chars]
 
-_URL_RE = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
+# no spaces, quotes, angle brackets or control characters (NUL, ESC, C1): such a "link" is no link to show
+_URL_RE = re.compile(r"^https?://[^\s<>\"'`\x00-\x1f\x7f-\x9f]+$", re.IGNORECASE)
+#: Control characters (C0 but tab and newline, DEL, C1): removed from record texts, so that no escape
+#: sequence of a catalog reaches a terminal and no NUL reaches a file or a page.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain_text(text: str) -> str:
+    """``text`` without control characters (each becomes a space); tabs and newlines stay."""
+    return _CONTROL.sub(" ", text)
 
 
 def safe_url(value: str | None, field: str = "url") -> str | None:
@@ -29,9 +38,18 @@ def safe_url(value: str | None, field: str = "url") -> str | None:
     if not value:
         return None
     if not _URL_RE.match(value):
-        warnings.warn(f"dropped {field} {value[:60]!r}: only http(s) links are kept", stacklevel=3)
+        why = "it holds control characters" if _CONTROL.search(value) else "only http(s) links are kept"
+        warnings.warn(f"dropped {field} {value[:60]!r}: {why}", stacklevel=3)
         return None
     return value
+
+
+_MARKDOWN_URL = str.maketrans({"(": "%28", ")": "%29", "[": "%5B", "]": "%5D"})
+
+
+def markdown_url(url: str) -> str:
+    """A link as Markdown shows it: the characters that would end a Markdown link target percent-encoded."""
+    return url.translate(_MARKDOWN_URL)
 
 
 def slugify(text: str) -> str:
@@ -40,6 +58,15 @@ def slugify(text: str) -> str:
     while len(slug) > 48 and "-" in slug:
         slug = slug.rsplit("-", 1)[0]
     return slug[:48] or "record"
+
+
+def _plain_texts(cls, v):
+    """A validator for every field: texts (and lists of texts) lose their control characters."""
+    if isinstance(v, str):
+        return plain_text(v)
+    if isinstance(v, list):
+        return [plain_text(x) if isinstance(x, str) else x for x in v]
+    return v
 
 
 class Step(BaseModel):
@@ -56,6 +83,8 @@ class Step(BaseModel):
     stage: Literal["input", "model", "output"] = Field(
         default="model", description="Which part of input -> model -> output the step belongs to."
     )
+
+    _plain = field_validator("*", mode="after")(_plain_texts)
 
 
 def stage_name(stage: str, kind: str = "model") -> str:
@@ -75,6 +104,8 @@ class ModelCard(BaseModel):
     workflow: list[Step] = Field(description="The steps from input to output, in order.")
     can: list[str] = Field(default_factory=list, description="What it can be expected to do.")
     cannot: list[str] = Field(default_factory=list, description="What it cannot be expected to do.")
+
+    _plain = field_validator("*", mode="after")(_plain_texts)
 
 
 class Record(BaseModel):
@@ -104,10 +135,12 @@ class Record(BaseModel):
     def _only_http(cls, v, info):
         return safe_url(v, info.field_name)
 
+    _plain = field_validator("*", mode="after")(_plain_texts)
+
     @field_validator("title")
     @classmethod
     def _title_not_empty(cls, v: str) -> str:
-        v = " ".join(str(v).split())
+        v = " ".join(plain_text(str(v)).split())
         if not v:
             raise ValueError("a record needs a name or title")
         return v

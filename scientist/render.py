@@ -13,7 +13,7 @@ import jinja2
 from jinja2.bccache import FileSystemBytecodeCache
 
 from .paths import data_path
-from .records import stage_name
+from .records import markdown_url, stage_name
 
 __all__ = ["Renderer"]
 
@@ -28,6 +28,18 @@ def duration(seconds: float) -> str:
 
 def _mermaid_label(text: str) -> str:
     return re.sub(r"[\"\[\]{}()<>|]", " ", text).strip()
+
+
+_HTTP_URL = re.compile(r"https?://\S+\Z", re.I)
+
+
+def markdown_value(value: object) -> object:
+    """What ``{{ value }}`` shows in a Markdown template: raw HTML cannot begin (``<`` is written ``&lt;``,
+    which a Markdown renderer shows as ``<``) and a link is shown with ``()[]`` percent-encoded, so that its
+    whole target stays one link.  Record texts and questions are anybody's: a renderer must not run them."""
+    if isinstance(value, str):
+        return markdown_url(value) if _HTTP_URL.match(value) else value.replace("<", "&lt;")
+    return value
 
 
 class _BytecodeCache(FileSystemBytecodeCache):
@@ -74,15 +86,18 @@ class Renderer:
         self._cache = cache
         self.env = self._environment(autoescape=False)
         self._html_env: jinja2.Environment | None = None
+        self._md_env: jinja2.Environment | None = None
         self._phrases = None
         self._lock = threading.Lock()
 
-    def _environment(self, autoescape: bool) -> jinja2.Environment:
-        # HTML templates compile differently (escaping), so their bytecode is kept apart
+    def _environment(self, autoescape: bool, markdown: bool = False) -> jinja2.Environment:
+        # HTML and Markdown templates compile differently (escaping), so their bytecode is kept apart
+        name = "jinja-html" if autoescape else "jinja-md" if markdown else "jinja"
         env = jinja2.Environment(
-            bytecode_cache=_bytecode_cache(self._cache, "jinja-html" if autoescape else "jinja"),
+            bytecode_cache=_bytecode_cache(self._cache, name),
             loader=jinja2.FileSystemLoader(self._folder),
             autoescape=autoescape,
+            finalize=markdown_value if markdown else None,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
@@ -102,6 +117,14 @@ class Renderer:
             env = self._html_env
         return env.get_template(name).render(**ctx)
 
+    def markdown(self, name: str, **ctx) -> str:
+        """Render a Markdown template, every value through :func:`markdown_value`."""
+        with self._lock:
+            if self._md_env is None:
+                self._md_env = self._environment(autoescape=False, markdown=True)
+            env = self._md_env
+        return env.get_template(name).render(**ctx)
+
     def phrase(self, name: str, **ctx) -> str:
         """Call a macro of ``phrases.j2`` and return its text on one line."""
         with self._lock:
@@ -112,8 +135,9 @@ class Renderer:
 
     def answer(self, answer, fmt: str = "md", titles: dict[str, str] | None = None) -> str:
         """Render an :class:`~scientist.answer.Answer`; ``titles`` names the records its evidence quotes."""
-        template = self.env.get_template(f"answer.{fmt}.j2")
-        return template.render(a=answer, titles=titles or {}).strip() + "\n"
+        if fmt == "md":
+            return self.markdown("answer.md.j2", a=answer, titles=titles or {}).strip() + "\n"
+        return self.env.get_template(f"answer.{fmt}.j2").render(a=answer, titles=titles or {}).strip() + "\n"
 
     def mermaid(self, wf_input: str, steps, wf_output: str, kind: str = "model") -> str:
         """A left-to-right flowchart with one subgraph per stage (input, model or method, output)."""

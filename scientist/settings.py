@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import (
@@ -25,10 +25,23 @@ from pydantic_settings import (
 
 from .errors import ScientistError
 
-__all__ = ["ConfigError", "Settings", "load_settings"]
+__all__ = ["Backend", "ConfigError", "Device", "ImageFormat", "Precision", "Settings", "Strength", "load_settings"]
 
 ENV_PREFIX = "SCIENTIST_"
 _config_file: ContextVar[Path | None] = ContextVar("scientist_config_file", default=None)
+
+# The demo's choices, spelled once: the settings and a restore's options (``restore.options.RestoreOptions``)
+# both take these types.
+#: Where MIMO-UNet runs.
+Device = Literal["auto", "cpu", "cuda"]
+#: What runs it on a CPU.
+Backend = Literal["auto", "onnx", "torch", "eager"]
+#: Its number format.
+Precision = Literal["auto", "fp32", "bf16", "fp16"]
+#: Format of the restored image.
+ImageFormat = Literal["png", "tiff", "jpg"]
+#: How much of the network's output the restored image keeps (the rest is the brightened photo).
+Strength = Annotated[float, Field(ge=0, le=1)]
 
 
 class ConfigError(ScientistError):
@@ -128,13 +141,13 @@ class Settings(BaseSettings):
                     "sentence-transformers (torch).")
 
     # ------------------------------------------------------------ the demo
-    device: Literal["auto", "cpu", "cuda"] = Field(
+    device: Device = Field(
         default="auto", description="Where MIMO-UNet runs: auto (CUDA when available), cpu or cuda.")
-    backend: Literal["auto", "onnx", "torch", "eager"] = Field(
+    backend: Backend = Field(
         default="auto",
         description="What runs MIMO-UNet on CPU: auto (onnxruntime when installed, PyTorch for bfloat16), onnx, "
                     "torch (channels-last) or eager (the plain fp32 reference unless a precision is named).")
-    precision: Literal["auto", "fp32", "bf16", "fp16"] = Field(
+    precision: Precision = Field(
         default="auto",
         description="Number format of the network: auto (bfloat16 on CPUs with native bfloat16, else fp32; fp16 "
                     "on CUDA), fp32, bf16, or fp16 (CUDA only).")
@@ -144,16 +157,47 @@ class Settings(BaseSettings):
     tile_overlap: int = Field(
         default=32, ge=0, le=256,
         description="Overlap between neighbouring tiles (pixels), blended with linear ramps.")
-    strength: float = Field(
-        default=1.0, ge=0, le=1,
+    strength: Strength = Field(
+        default=1.0,
         description="How much of the restoration to keep: the output is strength x restored + (1 - strength) "
                     "x the brightened photo (1 = the network's output, 0 = brightening only).")
-    output_format: Literal["png", "tiff", "jpg"] = Field(
+    output_format: ImageFormat = Field(
         default="png",
         description="Format of the restored image: png or tiff (16 bits per channel when the photo has 16), "
                     "or jpg (8 bits). The comparison is always PNG.")
     jpeg_quality: int = Field(
         default=92, ge=1, le=100, description="JPEG quality of a restored image written as jpg (1-100).")
+
+    # ------------------------------------------------------------ many photos (`scientist restore FOLDER`)
+    batch_threads: int = Field(
+        default=0, ge=0, le=64,
+        description="Photos a process works on at once, so that reading, brightening and writing overlap the "
+                    "network. On a CPU their networks run side by side, each with its share of the cores and of "
+                    "the working memory; beside a GPU they take turns on it. 0: one per core on a CPU (at most 4), "
+                    "the CPU count (at most 8) beside a GPU.")
+    batch_memory_mb: int = Field(
+        default=0, ge=0,
+        description="Memory the photos a process works on at once may take together, estimated from their pixels "
+                    "(MiB): fewer are worked on at once when the largest would not fit (a 12 MP photo on a CPU "
+                    "runs alone). 0: 2048 on a CPU, 8192 beside a GPU.")
+    cluster_cpus_per_worker: float = Field(
+        default=1.0, gt=0,
+        description="CPUs each Ray worker of `scientist restore --cluster` asks for (its PyTorch threads) on a "
+                    "cluster without GPUs; one worker per this many CPUs.")
+    cluster_gpus_per_worker: float = Field(
+        default=1.0, gt=0, le=1,
+        description="GPUs each Ray worker asks for on a cluster with GPUs (0.5: two workers share a GPU).")
+    cluster_cpus_per_gpu_worker: float = Field(
+        default=4.0, gt=0,
+        description="CPUs each GPU worker asks for: its threads read, brighten and write photos while the GPU "
+                    "runs the network.")
+    cluster_workers: int = Field(
+        default=0, ge=0,
+        description="Most Ray workers to start (0: as many as the cluster's CPUs or GPUs allow).")
+    cluster_stop_seconds: float = Field(
+        default=30.0, ge=0,
+        description="After Ctrl-C, how long the cluster's workers may take to finish the tile they are on "
+                    "before they are stopped (seconds).")
 
     # ------------------------------------------------------------ the web app (`scientist serve`)
     serve_host: str = Field(
@@ -170,6 +214,20 @@ class Settings(BaseSettings):
     max_waiting_jobs: int = Field(
         default=20, ge=1,
         description="Photos that may wait for the web app's one-at-a-time restore; more are refused (HTTP 429).")
+    serve_memory_mb: int = Field(
+        default=3072, ge=256,
+        description="Memory the web app gives photos at once (MiB): uploads being checked and the restore in "
+                    "progress share it, each taking what its size needs; a photo that needs more on its own is "
+                    "refused (use `scientist restore` for it), others wait their turn.")
+    serve_request_timeout: float = Field(
+        default=10.0, gt=0,
+        description="Seconds a client may take to send a request's headers, and may leave its body without new "
+                    "bytes, before the web app closes the connection (HTTP 408).")
+    serve_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names the web app answers to besides the address it listens on (and, on loopback, "
+                    "localhost): a name of this machine on the network, or a proxy's. Requests naming another "
+                    "host are refused (HTTP 421), which keeps web pages of other sites out.")
     # ------------------------------------------------------------ chat apps (`scientist mcp`)
     mcp_allow: list[Path] = Field(
         default_factory=list,
@@ -199,6 +257,18 @@ class Settings(BaseSettings):
             raise ValueError(f"mcp_max_side ({self.mcp_max_side}) is above mcp_max_side_limit "
                              f"({self.mcp_max_side_limit})")
         return self
+
+    def updated(self, **changes: Any) -> Settings:
+        """A copy with ``changes``, validated like every other value (``model_copy(update=...)`` is not: it would
+        take ``device="gpu"`` or ``k=0``).  Raises :class:`ConfigError`."""
+        unknown = [k for k in changes if k not in type(self).model_fields]
+        if unknown:
+            raise ConfigError(f"unknown setting {unknown[0]}")
+        values = {name: getattr(self, name) for name in type(self).model_fields} | changes
+        try:
+            return type(self).model_validate(values)
+        except ValidationError as exc:
+            raise _config_error(exc, None) from None
 
     @classmethod
     def settings_customise_sources(
@@ -256,12 +326,16 @@ def load_settings(config: str | Path | None = None, **overrides) -> Settings:
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        name = ".".join(str(p) for p in err["loc"])
-        what = f"invalid setting {name}" if name else "invalid settings"
-        where = f" (from {path.name})" if path is not None else ""
-        raise ConfigError(f"{what}{where}: {err['msg'].removeprefix('Value error, ')}") from None
+        raise _config_error(exc, path) from None
     except (OSError, ValueError) as exc:  # an unreadable or malformed file
         raise ConfigError(f"{path.name if path else 'settings'}: cannot read ({exc.__class__.__name__})") from None
     finally:
         _config_file.reset(token)
+
+
+def _config_error(exc: ValidationError, path: Path | None) -> ConfigError:
+    err = exc.errors()[0]
+    name = ".".join(str(p) for p in err["loc"])
+    what = f"invalid setting {name}" if name else "invalid settings"
+    where = f" (from {path.name})" if path is not None else ""
+    return ConfigError(f"{what}{where}: {err['msg'].removeprefix('Value error, ')}")

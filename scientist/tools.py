@@ -1,25 +1,33 @@
-"""The tools a chatbot can call, defined once: names, descriptions, parameters, results, hints.
+"""The tools a chatbot can call, defined once: names, descriptions, parameters, results, hints, and the one
+policy for the photos they may read.
 
-The MCP server (:mod:`.mcp_server`) serves these definitions and ``scientist tools``
-prints them for LLM APIs that take function schemas directly (OpenAI's format is
-made by langchain-core's converter).  Nothing here runs a tool.
+The MCP server (:mod:`.mcp_server`) serves these definitions, the LangChain tool
+(:mod:`.chat`) is built from them, and ``scientist tools`` prints them for LLM APIs that
+take function schemas directly (OpenAI's format is made by langchain-core's converter).
+A photo named by a chatbot is read only inside the allowed folders (:class:`Folders`)
+and restored by :func:`restore_allowed`, whichever of them asked.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, create_model
 
 from .answer import Answer
+from .errors import AccessError, OutputError, PhotoError, shown
+from .fileio import os_reason
 from .guard import Verdict
-from .restore.record import Demo
+from .restore.record import Demo, ProgressFn
 from .settings import Settings, load_settings
 
-__all__ = ["FORMATS", "ToolDef", "format_tools", "tool_definitions"]
+__all__ = ["FORMATS", "Folders", "ToolDef", "answer_tool", "folders_for", "format_tools", "restore_allowed",
+           "tool_definitions"]
 
 #: The formats ``scientist tools`` prints.
 FORMATS = ("openai", "anthropic", "json-schema")
@@ -69,6 +77,62 @@ class _Question(BaseModel):
 
 class _Text(BaseModel):
     text: str = Field(description="The text to check, for example an answer drafted from grounded_prompt.")
+
+
+class Folders:
+    """Where a chatbot's photo may be read from (``allow``) and the one folder its restore writes to (``out``)."""
+
+    def __init__(self, allow: Sequence[str | Path], out: str | Path) -> None:
+        self.allow = [Path(a).expanduser().resolve() for a in allow] or [Path.cwd().resolve()]
+        for folder in self.allow:
+            if not folder.is_dir():
+                raise AccessError(f"{folder}: not a folder, so it cannot be allowed")
+        self.out = Path(out).expanduser().resolve()
+
+    def photo(self, path: str) -> Path:
+        """The photo's real path (links followed, relative to the working folder), if it is allowed."""
+        try:
+            real = Path(path).expanduser().resolve()
+        except (OSError, ValueError, RuntimeError):  # a NUL byte, a link loop, an unknown ~user
+            raise AccessError(f"{shown(repr(path))} is not a usable path") from None
+        if not any(real.is_relative_to(folder) for folder in self.allow):
+            folders = ", ".join(shown(f) for f in self.allow)
+            raise AccessError(f"{shown(path)} is outside the folders this server may read ({folders}); "
+                              f"start it with --allow FOLDER to add one")
+        try:
+            real.stat()
+        except FileNotFoundError:
+            pass  # the photo's reading says so, in its own words
+        except OSError as exc:  # a name too long, a link loop, no permission
+            raise PhotoError(f"{shown(path)}: cannot read ({os_reason(exc)})") from None
+        return real
+
+    def output(self) -> Path:
+        """The output folder, created when missing."""
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{self.out}: cannot create the output folder ({exc.strerror})") from None
+        return self.out
+
+
+def folders_for(settings: Settings, allow: Sequence[str | Path] = (), out_dir: str | Path | None = None) -> Folders:
+    """The folders of the settings (``mcp_allow``, ``mcp_out_dir``) plus ``allow``; ``out_dir`` instead of theirs."""
+    return Folders([*settings.mcp_allow, *allow], out_dir or settings.mcp_out_dir or settings.user_dir / "restored")
+
+
+def restore_allowed(scientist, folders: Folders, path: str, max_side: int, progress: ProgressFn | None = None,
+                    question: str | None = None):
+    """restore_photo as every chatbot front end runs it: the path checked against ``folders``, the outputs in
+    their output folder (never over a file), the photo scaled down to ``max_side``.  With ``question``, the
+    answer to it with the demo run on the photo (an ``Answer``); else the demo record."""
+    from .restore.options import RestoreOptions
+
+    photo, out = folders.photo(path), folders.output()
+    options = RestoreOptions(out_dir=out, max_side=max_side, overwrite=False)
+    if question is not None:
+        return scientist.ask(question, photo=photo, progress=progress or False, options=options)
+    return scientist.demo(photo, progress=progress or False, options=options)
 
 
 def _restore_args(settings: Settings) -> type[BaseModel]:
@@ -134,6 +198,22 @@ def tool_definitions(settings: Settings | None = None) -> list[ToolDef]:
             args=_Text, output=Verdict, read_only=True, idempotent=True,
         ),
     ]
+
+
+def answer_tool(settings: Settings | None = None) -> ToolDef:
+    """ask_scientist with an optional photo, as the LangChain tool offers it: the question of ask_scientist, the
+    path and max_side of restore_photo (made from their definitions, with their rules)."""
+    ask, restore = tool_definitions(settings)[:2]
+    path, max_side = restore.args.model_fields["path"], restore.args.model_fields["max_side"]
+    args = create_model(
+        "scientist",
+        question=(str, ask.args.model_fields["question"]),
+        photo=(str | None, Field(default=None, description=f"Optional. {path.description}")),
+        max_side=(int, max_side),
+    )
+    return ToolDef(name="scientist", title=ask.title,
+                   description=f"{ask.description} With a photo: {restore.description}",
+                   args=args, output=Answer, read_only=False, idempotent=False)
 
 
 def _openai(tool: ToolDef) -> dict[str, Any]:

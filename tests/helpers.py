@@ -186,3 +186,50 @@ def save_heic(path, rgb8: np.ndarray, exif: bytes | None = None) -> Path:
     register_heif_opener()
     Image.fromarray(rgb8).save(path, format="HEIF", quality=90, **({"exif": exif} if exif else {}))
     return Path(path)
+
+
+# ---------------------------------------------------------------- hostile files
+def many_page_tiff(path, pages: int) -> Path:
+    """A TIFF of ``pages`` one-pixel grey pages (114 bytes each), written directly: Pillow takes minutes."""
+    import struct
+
+    entries = [(256, 3, 1), (257, 3, 1), (258, 3, 8), (259, 3, 1), (262, 3, 1), (273, 4, 8), (277, 3, 1),
+               (278, 3, 1), (279, 4, 1)]  # width, height, bits, no compression, grey, strip at byte 8, ...
+    size = 2 + 12 * len(entries) + 4
+    out = bytearray(b"II*\x00" + struct.pack("<I", 10) + b"\x80\x00")  # header, first IFD at 10, the pixel
+    for i in range(pages):
+        out += struct.pack("<H", len(entries))
+        for tag, kind, value in entries:
+            out += struct.pack("<HHI", tag, kind, 1) + struct.pack("<I" if kind == 4 else "<HH", *(
+                (value,) if kind == 4 else (value, 0)))
+        out += struct.pack("<I", 10 + size * (i + 1) if i + 1 < pages else 0)
+    Path(path).write_bytes(bytes(out))
+    return Path(path)
+
+
+def gif_cut_in_second_frame(path) -> Path:
+    """A two-frame GIF cut short inside its second frame's image data."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    frames = [Image.new("P", (4, 4), i) for i in range(2)]
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:])
+    data = buf.getvalue()
+    Path(path).write_bytes(data[: len(data) - 4])  # the trailer and the end of the last frame's data go
+    return Path(path)
+
+
+def jpeg_declaring(w: int, h: int) -> bytes:
+    """A JPEG of a few hundred bytes whose header declares ``w`` x ``h`` pixels (a decoder fills in grey)."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (90, 90, 90)).save(buf, "JPEG", quality=50)
+    data = bytearray(buf.getvalue())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = h.to_bytes(2, "big") + w.to_bytes(2, "big")
+    return bytes(data)

@@ -103,3 +103,36 @@ def test_readme_chatbot_examples_run(index, capsys):
     assert len(examples) == 3
     exec(compile(examples[index], f"README example {index + 1}", "exec"), {})
     assert capsys.readouterr().out.strip()
+
+
+def test_the_tools_photo_goes_through_the_folders_policy_of_the_mcp_server(fake_sci, tmp_path):
+    """One tool definition, one policy: the LangChain tool takes restore_photo's parameters and reads a photo
+    only inside the allowed folders, as the MCP server does."""
+    from PIL import Image
+
+    from scientist.errors import AccessError
+    from scientist.tools import tool_definitions
+
+    from .helpers import photo_array, to_u8
+
+    photos, elsewhere, out = tmp_path / "photos", tmp_path / "elsewhere", tmp_path / "out"
+    photos.mkdir()
+    elsewhere.mkdir()
+    inside, outside = photos / "IMG_1.png", elsewhere / "IMG_2.png"
+    for p in (inside, outside):
+        Image.fromarray(to_u8(photo_array(30, 40) * 0.4)).save(p)
+    (photos / "link.png").symlink_to(outside)
+    tool = fake_sci.as_tool(allow=[photos], out_dir=out)
+    restore = {t.name: t for t in tool_definitions(fake_sci.settings)}["restore_photo"]
+    schema = tool.args_schema.model_json_schema()["properties"]
+    assert schema["max_side"] == restore.input_schema()["properties"]["max_side"]
+    assert restore.input_schema()["properties"]["path"]["description"] in schema["photo"]["description"]
+    for path in (outside, photos / "link.png", photos / ".." / "elsewhere" / "IMG_2.png"):
+        with pytest.raises(AccessError, match="outside the folders"):
+            tool.invoke({"question": "how does it reduce noise?", "photo": str(path)})
+    assert not out.exists()
+    call = {"type": "tool_call", "id": "c1", "name": tool.name,
+            "args": {"question": "how does it reduce noise?", "photo": str(inside), "max_side": 24}}
+    answer = Answer.model_validate(tool.invoke(call).artifact)
+    assert answer.demo is not None and Path(answer.demo.output).parent == out.resolve()
+    assert answer.demo.size == [24, 18]

@@ -50,8 +50,9 @@ class FakeRestore:
     def __call__(self, photo: Path, folder: Path, progress) -> Demo:
         from scientist.restore.photo import read_photo
         from scientist.restore.save import write_image_atomic
+        from scientist.restore.stages import Photo
 
-        img, _ = read_photo(photo)
+        img = photo.rgb() if isinstance(photo, Photo) else read_photo(photo)[0]  # as the real restore: read once
         h, w, _ = img.shape
         progress(ProgressEvent("start", 0, 2, w, h, "fake", "cpu", 4.0, True, True))
         self.started.set()
@@ -69,14 +70,15 @@ class FakeRestore:
                     noise_after=1.0, brightness_before=40.0, brightness_after=80.0, steps=["load", "save"])
 
 
-@pytest.fixture
-def make_client(sci, tmp_path):
-    """A TestClient over the app, with the jobs (and their limits) in this test's own cache folder."""
+def client_maker(scientist, tmp_path):
+    """make(restore=None, **settings) -> a TestClient over the app, with the jobs (and their limits) in this
+    test's own cache folder; yields ``make``, then closes every client made."""
     clients = []
 
     def make(restore=None, **overrides) -> TestClient:
-        settings = sci.settings.model_copy(update={"cache": tmp_path / "cache", **overrides})
-        client = TestClient(create_app(sci, settings=settings, restore=restore), raise_server_exceptions=False)
+        settings = scientist.settings.model_copy(update={"cache": tmp_path / "cache", **overrides})
+        client = TestClient(create_app(scientist, settings=settings, restore=restore), raise_server_exceptions=False,
+                            base_url="http://127.0.0.1:8000")  # the server's own name, as a browser sends it
         client.__enter__()
         clients.append(client)
         return client
@@ -84,6 +86,12 @@ def make_client(sci, tmp_path):
     yield make
     for c in clients:
         c.__exit__(None, None, None)
+
+
+@pytest.fixture
+def make_client(sci, tmp_path):
+    """A TestClient over the app, with the jobs (and their limits) in this test's own cache folder."""
+    yield from client_maker(sci, tmp_path)
 
 
 def jobs_of(client) -> object:
@@ -268,14 +276,19 @@ def test_finished_jobs_and_stale_folders_are_cleaned_up(make_client, tmp_path):
 
 
 @pytest.mark.slow
-def test_restore_a_small_photo_with_the_real_network(make_client):
+def test_restore_a_small_photo_with_the_real_network(make_client, monkeypatch):
+    import scientist.restore.photo as photo
     from scientist.workflow import demo_workflow
 
+    reads = []
+    real = photo.read_photo
+    monkeypatch.setattr(photo, "read_photo", lambda path: reads.append(path) or real(path))
     client = make_client()
     r = client.post("/api/restore", files={"photo": ("IMG_2041.jpg", jpeg(60, 90), "image/jpeg")})
     assert r.status_code == 202, r.text
     status = wait_for(client, r.json()["id"], timeout=300)
     assert status["state"] == "done", status
+    assert len(reads) == 1  # decoded when it arrived, not again for the restore
     demo = Demo.model_validate(status["demo"])
     assert demo.steps == [s.name for s in demo_workflow().steps]
     assert demo.size == [90, 60] and demo.brightness_after > demo.brightness_before
@@ -408,6 +421,70 @@ def test_safe_label():
     assert safe_label(None) == safe_label("") == safe_label("...") == "photo"
 
 
+#: Each typed error and the status the web app answers it with: written out here, apart from the app's own table.
+ERROR_STATUS = {"ScientistError": 400, "QuestionError": 400, "CorpusError": 400, "PhotoError": 400,
+                "AccessError": 403, "JobError": 404, "UnfinishedJobError": 409, "OutputError": 409,
+                "CheckpointError": 422, "ConfigError": 422, "OptionError": 422, "ClusterError": 422, "BusyError": 429}
+
+
+def _typed_errors() -> dict[str, type]:
+    import scientist.settings  # noqa: F401 - ConfigError lives there
+    from scientist.errors import ScientistError
+
+    found, todo = {}, [ScientistError]
+    while todo:
+        cls = todo.pop()
+        if cls.__module__.startswith("scientist."):
+            found[cls.__name__] = cls
+        todo += cls.__subclasses__()
+    return found
+
+
+def test_every_typed_error_has_its_status_here():
+    assert set(_typed_errors()) == set(ERROR_STATUS), "a new typed error: give it its status in ERROR_STATUS"
+
+
+@pytest.mark.parametrize("name", sorted(ERROR_STATUS))
+def test_a_typed_error_is_a_4xx_with_its_sentence(make_client, monkeypatch, name):
+    client = make_client()
+    sci = client.app.state.scientist
+    error = _typed_errors()[name]
+
+    def failing(*_a, **_k):
+        raise error(f"/srv/scientist/weights.pth: {name} happened")
+
+    monkeypatch.setattr(sci, "ask", failing)
+    response = client.post("/api/ask", json={"question": "noise?"})
+    assert_one_sentence(response, ERROR_STATUS[name], f"{name} happened")
+    assert 400 <= response.status_code < 500
+
+
+def test_the_upload_is_decoded_once(make_client, monkeypatch):
+    import scientist.restore.photo as photo
+    import scientist.restore.stages as stages
+
+    reads = []
+    real = photo.read_photo
+
+    def counted(path):
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(photo, "read_photo", counted)
+    seen = []
+    fake = FakeRestore()
+
+    def restore(photo, folder, progress):
+        seen.append(photo)
+        return fake(photo, folder, progress)
+
+    client = make_client(restore=restore)
+    job = client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    assert wait_for(client, job)["state"] == "done"
+    assert len(reads) == 1  # when it arrived; the restore was handed the photo as read
+    assert isinstance(seen[0], stages.Photo) and seen[0].pixels.shape == (48, 64, 3)
+
+
 def test_internal_errors_are_one_sentence(make_client, monkeypatch):
     client = make_client()
     sci = client.app.state.scientist
@@ -435,7 +512,8 @@ def test_serve_listens_on_this_machine_by_default(monkeypatch):
     monkeypatch.setenv("SCIENTIST_SERVE_PORT", str(port))
     code, out, err = run_cli("serve")
     assert code == 0, err
-    assert calls == [{"host": "127.0.0.1", "port": port, "log_level": "info"}]
+    assert [{k: c[k] for k in ("host", "port", "log_level")} for c in calls] == [
+        {"host": "127.0.0.1", "port": port, "log_level": "info"}]
     assert f"http://127.0.0.1:{port}/" in out and not err
 
 

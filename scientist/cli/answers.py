@@ -46,10 +46,7 @@ def ask_command(
         if question is None:
             raise QuestionError("give a question (or --seed FILE)")
         sci, q = Scientist(corpus, settings=settings, weights=demo.weights, device=demo.device), question
-    options: dict = {"k": k}
-    if photo is not None:
-        options.update(demo, progress=not as_json)
-    answer = sci.ask(q, photo=photo, **options)
+    answer = sci.ask(q, photo=photo, k=k, progress=not as_json, options=demo.options())
     if as_json:
         emit(answer.model_dump_json(indent=2))
     else:
@@ -78,14 +75,16 @@ def verify_command(
     """Check a text's links and model/paper names against the corpus; exit 1 when something is ungrounded."""
     from ..core import Scientist
     from ..errors import CorpusError
+    from ..fileio import MAX_INPUT_MB
+    from ..ingest import read_text
 
     if str(file) == "-":
-        text = sys.stdin.read()
+        limit = MAX_INPUT_MB * 2**20
+        text = sys.stdin.read(limit + 1)
+        if len(text) > limit:
+            raise CorpusError(f"the text on stdin is longer than the {MAX_INPUT_MB} MiB this tool reads")
     else:
-        try:
-            text = file.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CorpusError(f"{file}: cannot read ({exc.__class__.__name__})") from None
+        text = read_text(file)
     verdict = Scientist(corpus, settings=settings_of(ctx)).verify(text)
     emit(verdict.model_dump_json(indent=2) if as_json else verdict.summary())
     if not verdict.grounded:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import re
 import sys
 import traceback
 import warnings
@@ -12,9 +14,9 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
-from ..errors import ScientistError
+from ..errors import ScientistError, shown
 
-__all__ = ["app", "corpus_app", "emit", "settings_of"]
+__all__ = ["app", "corpus_app", "emit", "settings_of", "terminal_safe"]
 
 #: Options of the whole program: accepted before or after the command's own arguments.
 GLOBAL_FLAGS = {"--debug": 0, "--config": 1}
@@ -34,8 +36,22 @@ class State:
         return self._settings
 
 
+#: What a terminal would act on rather than show: escape sequences (CSI, and the start of the others) and
+#: other control characters but tab and newline.  Titles, summaries and file names come from anybody.
+_TERMINAL_CODES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` without terminal escape sequences and control characters (tabs and newlines stay)."""
+    return _TERMINAL_CODES.sub("", text)
+
+
+def _error_line(text: str) -> None:
+    print(terminal_safe(text), file=sys.stderr)
+
+
 def _warn_line(message, category, filename, lineno, file=None, line=None) -> None:
-    print(f"warning: {message}", file=sys.stderr)
+    _error_line(f"warning: {message}")
 
 
 def _move_global_options(args: list[str]) -> list[str]:
@@ -71,22 +87,31 @@ class ScientistGroup(TyperGroup):
             raise
         except ScientistError as exc:
             _traceback_if_debug(ctx)
-            print(f"error: {exc}", file=sys.stderr)
+            _error_line(f"error: {exc}")
             raise typer.Exit(2) from None
         except BrokenPipeError:  # the reader went away (`| head`): stop quietly, like other tools
             import os
 
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(0) from None
+        except OSError as exc:
+            if exc.errno != errno.ENAMETOOLONG:
+                raise _internal(ctx, exc) from None
+            _traceback_if_debug(ctx)  # a name too long is always a name the user gave
+            _error_line(f"error: {shown(exc.filename or '')}: the file name is too long")
+            raise typer.Exit(2) from None
         except KeyboardInterrupt:
             print("interrupted: nothing was left half-written", file=sys.stderr)
             raise typer.Exit(130) from None
         except Exception as exc:  # noqa: BLE001 - the one place internal errors are reported
-            _traceback_if_debug(ctx)
-            msg = str(exc).splitlines()[0] if str(exc) else ""
-            print(f"internal error: {exc.__class__.__name__}: {msg} (run with --debug for details)",
-                  file=sys.stderr)
-            raise typer.Exit(1) from None
+            raise _internal(ctx, exc) from None
+
+
+def _internal(ctx: typer.Context, exc: BaseException) -> typer.Exit:
+    _traceback_if_debug(ctx)
+    msg = str(exc).splitlines()[0] if str(exc) else ""
+    _error_line(f"internal error: {exc.__class__.__name__}: {msg} (run with --debug for details)")
+    return typer.Exit(1)
 
 
 def _traceback_if_debug(ctx: typer.Context) -> None:
@@ -118,5 +143,6 @@ def settings_of(ctx: typer.Context):
 
 
 def emit(text: str) -> None:
+    text = terminal_safe(text)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()

@@ -38,10 +38,10 @@ def mcp_command(
         if max_side > settings.mcp_max_side_limit:
             raise ScientistError(f"--max-side {max_side} is above the mcp_max_side_limit setting "
                                  f"({settings.mcp_max_side_limit})")
-        settings = settings.model_copy(update={"mcp_max_side": max_side})
+        settings = settings.updated(mcp_max_side=max_side)
     state = ctx.find_object(State)
     server = build_server(Scientist(corpus, settings=settings), allow=allow or (), out_dir=out_dir,
-                          log_level="DEBUG" if state is not None and state.debug else "WARNING")
+                          log_level="DEBUG" if state is not None and state.debug else "WARNING", warm=True)
     serve(server)
 
 

@@ -48,7 +48,13 @@ _DEMO = (("out", OutOpt, None), ("out_dir", OutDirOpt, None), ("image_format", F
 
 
 class DemoOptions(dict):
-    """The demo's options as keyword arguments of :func:`~scientist.restore.run.run_demo` (unset ones left out)."""
+    """The demo's options given on the command line (unset ones left out)."""
+
+    def options(self):
+        """As the validated record every restore takes (:class:`~scientist.restore.options.RestoreOptions`)."""
+        from ..restore.options import RestoreOptions
+
+        return RestoreOptions.of(self)
 
     @property
     def weights(self) -> Path | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 import time
 from contextlib import closing
 from pathlib import Path
@@ -20,6 +22,7 @@ def restore_command(
     ctx: typer.Context,
     photos: Annotated[list[Path], typer.Argument(help="Photos and folders to restore (never modified).")],
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Also restore the photos in the folders' subfolders.")] = False,
+    cluster: Annotated[Optional[str], typer.Option("--cluster", help="Restore on a Ray cluster: ray://HOST:PORT, or auto (RAY_ADDRESS, a cluster started on this machine, else a local one). Its workers must see the photos' and the outputs' paths. Needs pip install 'scientist[cluster]'.")] = None,
     as_json: JsonOpt = False,
     demo: DemoOptions = None,
 ) -> None:
@@ -33,23 +36,30 @@ def restore_command(
     from ..workflow import demo_workflow
 
     settings = settings_of(ctx)
+    options = demo.options()
+    if cluster is not None:
+        from ..restore.cluster import import_ray
+
+        import_ray()  # without Ray, say how to install it before anything else happens
     renderer = Renderer(cache=settings.cache_dir)
     workflow = demo_workflow(renderer=renderer)  # the packaged card's workflow: restoring needs no corpus
-    if len(photos) == 1 and not photos[0].is_dir() and not recursive:
+    if len(photos) == 1 and not photos[0].is_dir() and not recursive and cluster is None:
         from ..progress import ConsoleProgress
-        from ..restore.run import run_demo
+        from ..restore.run import restore_photo
 
-        result = run_demo(photos[0], steps=workflow.steps, settings=settings,
-                          progress=None if as_json else ConsoleProgress(renderer), **demo)
+        result = restore_photo(photos[0], options, steps=workflow.steps, settings=settings,
+                               progress=None if as_json else ConsoleProgress(renderer))
         emit(result.model_dump_json(indent=2) if as_json else
              renderer.env.get_template("restore.txt.j2").render(d=result))
         return
     from ..core import Scientist
 
     start = time.perf_counter()
-    # closing: the progress bars end (in restore_many's finally) even when Ctrl-C lands between photos
-    with closing(Scientist(settings=settings).restore_many(photos, workflow, recursive=recursive,
-                                                           progress=not as_json, **demo)) as run:
+    # closing: the progress bars end (in restore_many's finally) even when Ctrl-C lands between photos;
+    # on a cluster, what Ray prints (a lost worker, say) goes to stderr: stdout is for the results
+    quiet = contextlib.redirect_stdout(sys.stderr) if cluster is not None else contextlib.nullcontext()
+    with closing(Scientist(settings=settings).restore_many(photos, workflow, recursive=recursive, options=options,
+                                                           progress=not as_json, cluster=cluster)) as run, quiet:
         items = list(run)
     if as_json:
         emit(json.dumps([i.model_dump(mode="json") for i in items], indent=2))

@@ -48,10 +48,9 @@ def serve_command(
     corpus: CorpusOpt = None,
 ) -> None:
     """Start the web app: ask, restore a photo and compare it with a slider, in the browser (API at /docs)."""
-    import uvicorn
-
     from ..core import Scientist
     from ..web.app import create_app
+    from ..web.server import serve
 
     settings = settings_of(ctx)
     host = host or settings.serve_host
@@ -60,7 +59,7 @@ def serve_command(
         warnings.warn(f"listening on {host}, not only on this machine: anyone who can reach it can use the app "
                       "and upload photos", stacklevel=1)
     _check_free(host, port)
-    application = create_app(Scientist(corpus, settings=settings), warm=True)
+    application = create_app(Scientist(corpus, settings=settings), warm=True, host=host)
     shown = f"[{host}]" if ":" in host else host
     emit(f"scientist: open http://{shown}:{port}/ (API documentation at /docs); Ctrl-C stops")
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    serve(application, host, port, request_timeout=settings.serve_request_timeout)

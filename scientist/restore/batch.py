@@ -1,8 +1,11 @@
 """Many photos at once: files and folders in, one result per photo, resumable.
 
 :func:`plan_batch` finds the photos (a folder's own, or its whole tree with
-``recursive``) and decides each one's outputs; :func:`restore_many` runs the
-demo on each in turn and yields a :class:`~.record.BatchItem` per photo.
+``recursive``) and decides each one's outputs; :func:`restore_many` hands the plan
+to an executor -- this process (:mod:`.executor`: one photo after another, or
+several in threads beside one network) or a Ray cluster (:mod:`.cluster`) -- which
+runs :func:`restore_planned` on each photo and yields a :class:`~.record.BatchItem`
+per photo, in the plan's order.
 
 Outputs have fixed names per photo (``<stem>_restored.<ext>``,
 ``<stem>_compare.png``), so that a second run finds them and skips those photos:
@@ -26,12 +29,13 @@ from pathlib import Path
 
 from ..errors import PhotoError, ScientistError, first_line
 from ..settings import Settings, load_settings
+from .options import RestoreOptions
 from .outputs import output_format
-from .photo import MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES, SUPPORTED, is_raw, read_photo
+from .photo import MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES, SUPPORTED, is_raw
 from .record import BatchItem, ProgressEvent, ProgressFn
 from .save import FORMATS
 
-__all__ = ["Planned", "is_output_name", "plan_batch", "restore_many"]
+__all__ = ["BatchJob", "Planned", "is_output_name", "plan_batch", "restore_many", "restore_planned", "settled"]
 
 _OUTPUT_STEM = re.compile(r"_(restored|compare)(-\d+)?$")
 
@@ -190,84 +194,140 @@ def plan_batch(paths: Sequence[str | Path], *, recursive: bool = False, out_dir:
     return planned
 
 
+@dataclass(frozen=True)
+class BatchJob:
+    """What every photo of a batch shares: the options, the settings, the workflow's steps, the output format,
+    and the batch's size (for the progress events)."""
+
+    options: RestoreOptions
+    settings: Settings
+    steps: tuple | None
+    fmt: str
+    count: int
+    work_total: float
+
+    def event(self, kind: str, index: int, p: Planned, **fields) -> ProgressEvent:
+        return ProgressEvent(kind, name=p.name, index=index, count=self.count, work=p.work,
+                             work_total=self.work_total, **fields)
+
+    def finished(self, index: int, p: Planned, item: BatchItem) -> ProgressEvent:
+        """The ``photo-end`` event of a photo."""
+        return self.event("photo-end", index, p, status=item.status, reason=item.reason or "",
+                          elapsed=item.demo.seconds if item.demo else 0.0)
+
+
 def restore_many(
     paths: Sequence[str | Path],
     *,
     recursive: bool = False,
-    out_dir: str | Path | None = None,
-    overwrite: bool = False,
-    image_format: str | None = None,
-    max_side: int | None = None,
+    options: RestoreOptions | None = None,
+    steps: Sequence | None = None,
     progress: ProgressFn | None = None,
     settings: Settings | None = None,
-    **options,
+    cluster: str | None = None,
+    threads: int | None = None,
+    **legacy,
 ) -> Iterator[BatchItem]:
     """Restore every photo under ``paths``; yield one :class:`BatchItem` per photo, in order.
 
     Photos whose restored image exists already are skipped (``overwrite`` redoes
     them), so an interrupted run resumes where it stopped.  A photo that fails
     is yielded as ``failed`` with its reason and the next one goes ahead.
-    ``options`` are those of :func:`~.run.run_demo` (``steps``, ``weights``,
-    ``strength``, ``quality``, ...); ``progress`` receives the demo's
-    :class:`ProgressEvent`\\ s marked with the photo, plus ``photo`` and
-    ``photo-end`` events.  Raises :class:`PhotoError` when there is no photo.
+    ``options``: a :class:`RestoreOptions` (or its fields as keywords: ``out_dir``,
+    ``strength``, ``weights``, ...); ``steps``: the workflow to execute; ``progress``
+    receives the demo's :class:`ProgressEvent`\\ s marked with the photo, plus ``photo`` and
+    ``photo-end`` events.  ``cluster``: a Ray cluster's address (``ray://host:port``, or
+    ``auto``) to restore on instead of this process (:mod:`.cluster`); ``threads``: photos
+    this process works on at once (default: the ``batch_threads`` setting).
+    Raises :class:`PhotoError` when there is no photo.
     """
     settings = settings or load_settings()
-    if options.get("out") is not None:
+    options = RestoreOptions.of(options, **legacy)
+    if options.out is not None:
         raise PhotoError("--out names a single output; for several photos or a folder use --out-dir")
-    options.pop("out", None)
-    fmt = output_format(None, image_format, settings.output_format)
-    planned = plan_batch(paths, recursive=recursive, out_dir=out_dir, fmt=fmt, overwrite=overwrite,
-                            max_side=max_side)
-    count = len(planned)
-    work_total = sum(p.work for p in planned)
+    from .run import check_steps
 
-    def tell(kind: str, i: int, p: Planned, **fields) -> None:
-        if progress is not None:
-            progress(ProgressEvent(kind, name=p.name, index=i, count=count, work=p.work, work_total=work_total,
-                                   **fields))
+    check_steps(steps)
+    fmt = output_format(None, options.image_format, settings.output_format)
+    planned = plan_batch(paths, recursive=recursive, out_dir=options.out_dir, fmt=fmt, overwrite=options.overwrite,
+                         max_side=options.max_side)
+    job = BatchJob(options, settings, tuple(steps) if steps is not None else None, fmt, len(planned),
+                   sum(p.work for p in planned))
+    if cluster:
+        from .cluster import restore_on_cluster
 
-    for i, p in enumerate(planned):
-        if p.fail:
-            item = _failed(p, p.fail)
-        elif p.skip:
-            item = BatchItem(input=str(p.source), name=p.name, status="skipped", reason=p.skip,
-                             output=str(p.restored) if p.restored else None,
-                             comparison=str(p.comparison) if p.restored else None)
-        else:
-            tell("photo", i, p)
-            item = _restore_one(p, i, count, work_total, fmt, max_side, progress, settings, options)
-        tell("photo-end", i, p, status=item.status, reason=item.reason or "",
-             elapsed=item.demo.seconds if item.demo else 0.0)
-        yield item
+        yield from restore_on_cluster(planned, job, cluster, progress)
+    else:
+        from .executor import restore_here
+
+        yield from restore_here(planned, job, progress, threads)
 
 
-def _restore_one(p: Planned, index: int, count: int, work_total: float, fmt: str, max_side: int | None,
-                 progress: ProgressFn | None, settings: Settings, options: dict) -> BatchItem:
+def settled(p: Planned) -> BatchItem | None:
+    """The item of a photo decided by planning alone (skipped, or failed before being read); None otherwise."""
+    if p.fail:
+        return _failed(p, p.fail)
+    if p.skip:
+        return BatchItem(input=str(p.source), name=p.name, status="skipped", reason=p.skip,
+                         output=str(p.restored) if p.restored else None,
+                         comparison=str(p.comparison) if p.restored else None)
+    return None
+
+
+def restore_planned(p: Planned, index: int, job: BatchJob, restorer, progress: ProgressFn | None) -> BatchItem:
+    """Restore one planned photo of a batch through the stages, reporting ``photo`` and ``photo-end``: what every
+    executor runs for each photo.  ``restorer``: the batch's :class:`~.stages.Restorer`, or a function that
+    makes it when first needed (so that a photo that cannot be read fails before the network is loaded).
+
+    A failure becomes a ``failed`` item; only a ``BaseException`` (Ctrl-C, a stop) goes through.
+    """
+    if progress is not None:
+        progress(job.event("photo", index, p))
+    item = _restore_read(p, index, job, restorer, progress)
+    if progress is not None:
+        progress(job.finished(index, p, item))
+    return item
+
+
+def _restore_read(p: Planned, index: int, job: BatchJob, restorer, progress: ProgressFn | None) -> BatchItem:
+    from .stages import Photo
+
     try:  # a photo that cannot be read fails here, before the network (and torch) is loaded
-        read = read_photo(p.source)
-    except ScientistError as exc:
-        return _failed(p, str(exc))
-    from .run import run_demo
+        photo = Photo.read(p.source)
+    except Exception as exc:  # noqa: BLE001 - one bad photo must not stop the others; it is reported
+        return _failed(p, _reason(exc))
+    from .outputs import hold_targets
+    from .run import restore_photo
 
     def marked(event: ProgressEvent) -> None:
-        progress(replace(event, name=p.name, index=index, count=count, work=p.work, work_total=work_total))
+        progress(replace(event, name=p.name, index=index, count=job.count, work=p.work, work_total=job.work_total))
 
     created = _make_folders(p.restored.parent)
     done = False
     try:
-        demo = run_demo(p.source, outputs=(p.restored, p.comparison), image_format=fmt, max_side=max_side,
-                        read=read, progress=marked if progress is not None else None, settings=settings, **options)
+        targets = hold_targets(p.restored, p.comparison)
+        if targets is None:
+            return BatchItem(input=str(p.source), name=p.name, status="skipped",
+                             reason=f"another run is restoring it: {p.restored}")
+        with targets:
+            if p.restored.exists() and not job.options.overwrite:  # finished by another run since planning
+                done = True
+                return settled(replace(p, skip=f"already restored: {p.restored}"))
+            demo = restore_photo(photo, job.options, steps=job.steps, progress=marked if progress else None,
+                                 settings=job.settings, restorer=restorer, targets=targets)
         done = True
     except Exception as exc:  # noqa: BLE001 - one bad photo must not stop the others; it is reported
-        reason = str(exc) if isinstance(exc, ScientistError) else (
-            f"internal error: {exc.__class__.__name__}: {first_line(exc) if str(exc).strip() else ''}")
-        return _failed(p, reason)
+        return _failed(p, _reason(exc))
     finally:
         if not done:
             _remove_empty(created)
     return BatchItem(input=str(p.source), name=p.name, status="restored", output=demo.output,
                      comparison=demo.comparison, demo=demo)
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, ScientistError) else (
+        f"internal error: {exc.__class__.__name__}: {first_line(exc) if str(exc).strip() else ''}")
 
 
 def _failed(p: Planned, reason: str) -> BatchItem:

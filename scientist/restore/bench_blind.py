@@ -4,7 +4,8 @@ Photos held out from training (never in ``train.TRAIN_PHOTOS``, neither for the
 network nor for the brightness regression) are darkened and degraded with the
 benchmark's three strengths.  Two pipelines see only the degraded photo:
 
-- **ours:** the demo's brightness step (:func:`.exposure.estimate_gain`) and MIMO-UNet;
+- **ours:** the demo's own stages: its brightness step (:func:`.exposure.estimate_gain`) and MIMO-UNet as a
+  restore runs it here (precision, back end, tiles);
 - **baseline:** the old mean-to-mid-grey brightening and OpenCV non-local means at the
   strength that scores best against the clean photo (its best case; 13 strengths tried).
 
@@ -20,7 +21,6 @@ import numpy as np
 
 from .bench import _nlm, eval_photos
 from .degrade import STRENGTHS, apply_gain, degrade, downscale_8bit, mean_key_gain
-from .exposure import estimate_gain
 
 __all__ = ["HELD_OUT", "blind_cases", "held_out_photos", "run_blind_bench"]
 
@@ -78,27 +78,30 @@ def _nlm_best(img: np.ndarray, clean: np.ndarray) -> tuple[float, int]:
 
 
 def run_blind_bench(weights=None, side: int = 640, seed: int = 2021, settings=None) -> dict:
-    """Run the blind comparison; returns the rows, a summary and a Markdown table."""
-    import torch
+    """Run the blind comparison; returns the rows, a summary and a Markdown table.
 
-    from .blend import restore_array
-    from .runners import make_runner
-    from .weights import load_model
+    Ours runs through the shipped stages (:mod:`.stages`): the brightness step, then the network with the
+    precision, back end and tiles a restore picks on this machine.
+    """
+    from pathlib import Path
 
-    loaded = load_model(weights, settings)
-    runner = make_runner(loaded.model, torch.device("cpu"), "auto",
-                         cache=settings.cache_dir if settings is not None else None)
-    def network(img: np.ndarray) -> np.ndarray:
-        return restore_array(loaded.model, img, runner=runner)
+    from ..settings import load_settings
+    from .stages import Photo, Restorer, expose, load
+
+    restorer = Restorer(settings or load_settings(), weights=weights)
+
+    def pipeline(img: np.ndarray, name: str, brighten: bool = True) -> tuple[np.ndarray, float]:
+        """The restored image and the gain the brightness step chose (``brighten=False``: the photo as given)."""
+        exposed = expose(load(Photo(Path(name), img, {})), brighten=brighten)
+        return restorer.restore(exposed).img, exposed.gain
 
     rows = []
     for name, role, strength, params, clean, bad in blind_cases(side, seed):
         original = float(clean.mean(dtype=np.float64) * 255)
         old_bright = apply_gain(bad, mean_key_gain(bad))
         base_psnr, h = _nlm_best(old_bright, clean)
-        gain = estimate_gain(bad)
-        ours = network(apply_gain(bad, gain))
-        old_psnr = _psnr(clean, network(old_bright))
+        ours, gain = pipeline(bad, name)
+        old_psnr = _psnr(clean, pipeline(old_bright, name, brighten=False)[0])
         level = float(ours.mean(dtype=np.float64) * 255)
         ours_psnr = _psnr(clean, ours)
         rows.append({"photo": name, "role": role, "strength": strength, "gain": round(gain, 2),
@@ -113,7 +116,8 @@ def run_blind_bench(weights=None, side: int = 640, seed: int = 2021, settings=No
                "old_step_min_margin": min(r["old_step_margin"] for r in rows),
                "min_margin": min(r["margin"] for r in rows), "mean_margin": round(float(np.mean(
                    [r["margin"] for r in rows])), 2), "worst_level_error": max(abs(r["level_error"]) for r in rows)}
-    return {"weights": loaded.label, "rows": rows, "summary": summary, "table": _table(rows, summary)}
+    return {"weights": restorer.loaded.label, "precision": restorer.precision, "backend": restorer.runner.name,
+            "rows": rows, "summary": summary, "table": _table(rows, summary)}
 
 
 def _table(rows: list[dict], summary: dict) -> str:

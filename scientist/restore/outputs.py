@@ -6,9 +6,11 @@ import os
 from pathlib import Path
 
 from ..errors import OutputError
+from ..fileio import NameHold, hold_name
 from .save import FORMATS, format_for_suffix
 
-__all__ = ["check_outputs", "free_name", "output_format", "output_paths"]
+__all__ = ["Targets", "check_outputs", "hold_targets", "output_format", "reserve_outputs"]
+
 
 def output_format(out: Path | None, fmt: str | None, default: str = "png") -> str:
     """The restored image's format: from ``out``'s name when given, else ``fmt`` (``jpeg`` and ``tif`` are read
@@ -28,43 +30,104 @@ def output_format(out: Path | None, fmt: str | None, default: str = "png") -> st
     return fmt or default
 
 
-def free_name(folder: Path, name: str, overwrite: bool) -> Path:
-    """``folder/name``, or a numbered variant (``name-2``...) when that exists and ``overwrite`` is off."""
-    path = folder / name
-    if overwrite or not path.exists():
-        return path
-    stem, suffix = path.stem, path.suffix
-    for n in range(2, 10_000):
-        cand = folder / f"{stem}-{n}{suffix}"
-        if not cand.exists():
-            return cand
+class Targets:
+    """Where one restore writes: the restored image and the comparison, their names held until :meth:`release`
+    (:func:`~scientist.fileio.hold_name`), so that restores running at the same time never pick the same names."""
+
+    def __init__(self, restored: Path, comparison: Path, holds: list[NameHold]) -> None:
+        self.restored, self.comparison, self._holds = restored, comparison, holds
+
+    def release(self) -> None:
+        for h in self._holds:
+            h.release()
+        self._holds = []
+
+    def __enter__(self) -> Targets:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def _hold(path: Path) -> NameHold | None:
+    try:
+        return hold_name(path)
+    except OSError as exc:
+        raise OutputError(f"{path.parent}: cannot write there ({exc.strerror or exc.__class__.__name__})") from None
+
+
+def _hold_free(folder: Path, name: str, overwrite: bool) -> tuple[Path, NameHold]:
+    """``folder/name``, or the first numbered variant (``name-2``...) that does not exist and nobody holds; held.
+    ``overwrite`` takes ``name`` itself even when it exists (unless another restore holds it right now)."""
+    first = folder / name
+    for n in range(1, 10_000):
+        path = first if n == 1 else folder / f"{first.stem}-{n}{first.suffix}"
+        replace = overwrite and n == 1
+        if not replace and path.exists():
+            continue
+        held = _hold(path)
+        if held is None:
+            continue
+        if not replace and path.exists():  # written by someone who released it a moment ago
+            held.release()
+            continue
+        return path, held
     raise OutputError(f"{folder}: too many earlier outputs named {name}")
 
 
-def output_paths(photo: Path, out: Path | None, out_dir: Path | None, overwrite: bool,
-                 suffix: str = ".png") -> tuple[Path, Path]:
-    """The restored image's and the comparison's paths, checked before any work is done.
+def reserve_outputs(photo: Path, out: Path | None, out_dir: Path | None, overwrite: bool,
+                    suffix: str = ".png") -> Targets:
+    """One photo's outputs, checked and held before any work is done.
 
-    ``out``: an explicit output (refused if it exists, unless ``overwrite``); otherwise
-    ``<stem>_restored<suffix>`` and ``<stem>_compare.png`` in ``out_dir`` or beside the photo,
-    numbered (``_restored-2``) when taken.
+    ``out``: an explicit output (refused if it exists, unless ``overwrite``, or while another restore writes
+    it); otherwise ``<stem>_restored<suffix>`` and ``<stem>_compare.png`` in ``out_dir`` or beside the
+    photo, numbered (``_restored-2``) when taken -- by a file, or by a restore running at the same time.
     """
-    if out is not None:
-        out = Path(out)
-        if out.exists():
-            if out.resolve() == photo.resolve():
-                raise OutputError(f"{out}: the output would overwrite the input photo")
-            if not overwrite:
+    holds: list[NameHold] = []
+    try:
+        if out is not None:
+            out = Path(out)
+            if out.exists():
+                if out.resolve() == photo.resolve():
+                    raise OutputError(f"{out}: the output would overwrite the input photo")
+                if not overwrite:
+                    raise OutputError(f"{out}: already exists (pass --overwrite to replace it)")
+            folder = out.parent if str(out.parent) else Path(".")
+            compare_name = f"{out.stem.removesuffix('_restored')}_compare.png"
+            check_outputs(photo, out, folder / compare_name)
+            held = _hold(out)
+            if held is None:
+                raise OutputError(f"{out}: another restore is writing it right now")
+            holds.append(held)
+            if out.exists() and not overwrite:
                 raise OutputError(f"{out}: already exists (pass --overwrite to replace it)")
-        folder = out.parent if str(out.parent) else Path(".")
-        compare = free_name(folder, f"{out.stem.removesuffix('_restored')}_compare.png", overwrite)
-        restored = out
-    else:
-        folder = Path(out_dir) if out_dir is not None else photo.parent
-        restored = free_name(folder, f"{photo.stem}_restored{suffix}", overwrite)
-        compare = free_name(folder, f"{photo.stem}_compare.png", overwrite)
-    check_outputs(photo, restored, compare)
-    return restored, compare
+            restored = out
+        else:
+            folder = Path(out_dir) if out_dir is not None else photo.parent
+            check_outputs(photo, folder / f"{photo.stem}_restored{suffix}", folder / f"{photo.stem}_compare.png")
+            restored, held = _hold_free(folder, f"{photo.stem}_restored{suffix}", overwrite)
+            holds.append(held)
+            compare_name = f"{photo.stem}_compare.png"
+        compare, held = _hold_free(folder, compare_name, overwrite)
+        holds.append(held)
+        check_outputs(photo, restored, compare)
+    except BaseException:
+        for h in holds:
+            h.release()
+        raise
+    return Targets(restored, compare, holds)
+
+
+def hold_targets(restored: Path, comparison: Path) -> Targets | None:
+    """Fixed names (many photos), held; None when another restore holds one of them right now."""
+    first = _hold(restored)
+    if first is None:
+        return None
+    second = _hold(comparison)
+    if second is None:
+        first.release()
+        return None
+    return Targets(restored, comparison, [first, second])
 
 
 def check_outputs(photo: Path, restored: Path, compare: Path) -> None:

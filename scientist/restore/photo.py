@@ -8,18 +8,28 @@ pixels).  Camera RAW files are refused with what to do instead.
 
 from __future__ import annotations
 
+import stat
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from ..errors import PhotoError, first_line
+from ..errors import PhotoError, first_line, shown
+from ..fileio import os_reason
+from .memory import available_bytes, decode_bytes
 
-__all__ = ["MAX_PIXELS", "PHOTO_SUFFIXES", "RAW_SUFFIXES", "SUPPORTED", "is_raw", "read_photo"]
+__all__ = ["FORMATS", "MAX_PIXELS", "PHOTO_SUFFIXES", "RAW_SUFFIXES", "SUPPORTED", "is_raw", "photo_size",
+           "read_photo"]
 
 #: Formats read here; the list shown to users when a file is not one of them.
 SUPPORTED = "JPEG, PNG, HEIC/HEIF, WebP, TIFF, BMP, GIF"
+#: The same formats as Pillow's openers name them (JPEG's also opens the MPO JPEGs of cameras that store a
+#: second picture).  Only these are opened, whatever a file is called: no other decoder (EPS through
+#: Ghostscript, JPEG 2000, TGA, ...) ever sees a photo.
+FORMATS = ("JPEG", "PNG", "HEIF", "WEBP", "TIFF", "BMP", "GIF")
 #: File name endings taken as photos when a folder is searched.
 PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".heic", ".heif", ".hif", ".webp", ".tif", ".tiff",
                             ".bmp", ".gif"})
@@ -54,64 +64,112 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
     ``info`` holds ``format``, ``mode``, ``size``, ``bit_depth`` (16 when the file
     has 16 bits per channel, else 8), ``exif`` (the photo's EXIF as bytes, or
     None), ``icc_profile`` (its RGB ICC profile, or None) and, for animations,
-    ``frames``.  Raises :class:`PhotoError` with one clear sentence for anything unusable.
+    ``animated`` (only the first frame is read).  Only the formats of :data:`SUPPORTED`
+    are opened, and only a regular file; a photo is refused before decoding when its
+    declared size is over :data:`MAX_PIXELS` or needs more memory than the machine has
+    free.  Raises :class:`PhotoError` with one clear sentence for anything unusable,
+    whatever the decoder met in the file.
     """
     p = Path(path)
-    if not p.exists():
-        raise PhotoError(f"{p}: no such file")
-    if p.is_dir():
-        raise PhotoError(f"{p}: is a directory, not a photo")
-    if is_raw(p):
-        raise PhotoError(
-            f"{p.name}: a camera RAW file, which this tool does not develop; export a JPEG or a 16-bit TIFF from "
-            "the camera app or a raw converter (darktable, RawTherapee, Lightroom) and restore that"
-        )
-    if p.stat().st_size == 0:
-        raise PhotoError(f"{p}: the file is empty")
-    _register_heif()
+    _check_file(p)
     info: dict = {"path": str(p)}
-    try:
-        with warnings.catch_warnings():
-            # our own limit (MAX_PIXELS) is checked below; Pillow's warning would only repeat it
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(p) as im:
-                w, h = im.size
-                if w * h > MAX_PIXELS:
-                    raise PhotoError(
-                        f"{p.name}: declares {w}x{h} pixels ({w * h / 1e6:.0f} MP), more than the "
-                        f"{MAX_PIXELS / 1e6:.0f} MP this tool accepts"
-                    )
-                info["format"] = im.format
-                info["mode"] = im.mode
-                frames = getattr(im, "n_frames", 1)
-                if frames > 1:
-                    info["frames"] = frames
-                    warnings.warn(f"{p.name} has {frames} frames: only the first is restored", stacklevel=2)
-                    im.seek(0)
-                info["exif"], orientation = _exif_of(im, p.name)
-                info["icc_profile"] = _rgb_profile(im.info.get("icc_profile"))
-                if _deep_colour(im):
-                    arr = _orient(_read_deep(p), orientation)
-                    info["bit_depth"] = 16
-                else:
-                    im.load()
-                    im = ImageOps.exif_transpose(im) or im
-                    arr, info["bit_depth"] = _to_rgb(im)
-    except PhotoError:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        if isinstance(exc, UnidentifiedImageError):
-            raise PhotoError(f"{p.name}: not an image this tool can read (supported: {SUPPORTED})") from None
-        raise PhotoError(
-            f"{p.name}: declares more pixels than the {MAX_PIXELS / 1e6:.0f} MP this tool accepts "
-            "(a possible decompression bomb)"
-        ) from None
-    except (OSError, SyntaxError, ValueError, RuntimeError) as exc:
-        raise PhotoError(f"{p.name}: the image is damaged or truncated ({first_line(exc, 80)})") from None
+    with _opened(p) as im:
+        w, h = im.size
+        info["format"] = im.format
+        info["mode"] = im.mode
+        deep = _deep_colour(im)  # before anything loads the pixels (and so empties im.tile)
+        _check_memory(p.name, w, h, deep)
+        if getattr(im, "is_animated", False):  # whether a second frame exists, never how many
+            info["animated"] = True
+            warnings.warn(f"{p.name} has several frames: only the first is restored", stacklevel=2)
+        info["exif"], orientation = _exif_of(im, p.name)
+        info["icc_profile"] = _rgb_profile(im.info.get("icc_profile"))
+        if not deep:
+            im.load()
+            ImageOps.exif_transpose(im, in_place=True)  # no upright copy beside it
+            arr, info["bit_depth"] = _to_rgb(im)
+    if deep:  # Pillow's copy is closed by now: OpenCV decodes the 16 bits
+        with _failures(p):
+            arr = _orient(_read_deep(p), orientation)
+        info["bit_depth"] = 16
     if arr.shape[0] < 1 or arr.shape[1] < 1:
         raise PhotoError(f"{p.name}: the image has no pixels")
     info["size"] = [arr.shape[1], arr.shape[0]]
     return arr, info
+
+
+@contextmanager
+def _failures(p: Path) -> Iterator[None]:
+    """Whatever a decoder raises in the block becomes a :class:`PhotoError` of one sentence."""
+    try:
+        yield
+    except PhotoError:
+        raise
+    except UnidentifiedImageError:
+        raise PhotoError(f"{p.name}: not an image this tool can read (supported: {SUPPORTED})") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoError(
+            f"{p.name}: declares more pixels than the {MAX_PIXELS / 1e6:.0f} MP this tool accepts "
+            "(a possible decompression bomb)"
+        ) from None
+    except MemoryError:
+        raise PhotoError(f"{p.name}: too large to decode in the memory this machine has free") from None
+    except Exception as exc:  # noqa: BLE001 - whatever a decoder meets in a damaged file, it is a bad photo
+        raise PhotoError(f"{p.name}: the image is damaged or truncated ({first_line(exc, 80)})") from None
+
+
+@contextmanager
+def _opened(p: Path) -> Iterator[Image.Image]:
+    """Pillow's image of a photo, opened only as one of :data:`FORMATS` and refused above :data:`MAX_PIXELS`;
+    failures in the block are :class:`PhotoError`\\ s (:func:`_failures`)."""
+    _register_heif()
+    with _failures(p), warnings.catch_warnings():
+        # our own limit (MAX_PIXELS) is checked here; Pillow's warning would only repeat it
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(p, formats=FORMATS) as im:
+            w, h = im.size
+            if w * h > MAX_PIXELS:
+                raise PhotoError(f"{p.name}: declares {w}x{h} pixels ({w * h / 1e6:.0f} MP), more than the "
+                                 f"{MAX_PIXELS / 1e6:.0f} MP this tool accepts")
+            yield im
+
+
+def _check_file(p: Path) -> None:
+    """Refuse, in one sentence, anything but a non-empty regular file that is not a camera RAW file."""
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise PhotoError(f"{shown(p)}: no such file") from None
+    except OSError as exc:
+        raise PhotoError(f"{shown(p)}: cannot read ({os_reason(exc)})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise PhotoError(f"{shown(p)}: is a directory, not a photo")
+    if is_raw(p):
+        raise PhotoError(
+            f"{shown(p.name)}: a camera RAW file, which this tool does not develop; export a JPEG or a 16-bit TIFF "
+            "from the camera app or a raw converter (darktable, RawTherapee, Lightroom) and restore that"
+        )
+    if not stat.S_ISREG(st.st_mode):
+        raise PhotoError(f"{shown(p)}: not a regular file (a pipe, device or socket), so it is not read")
+    if st.st_size == 0:
+        raise PhotoError(f"{shown(p)}: the file is empty")
+
+
+def photo_size(path: str | Path) -> tuple[int, int, bool]:
+    """A photo's declared width and height, and whether it has 16-bit colour, from its header alone
+    (the checks of :func:`read_photo` that need no decoding; :class:`PhotoError` when they fail)."""
+    p = Path(path)
+    _check_file(p)
+    with _opened(p) as im:
+        return (*im.size, _deep_colour(im))
+
+
+def _check_memory(name: str, w: int, h: int, deep: bool) -> None:
+    """Refuse a photo whose decoding would need more memory than the machine has free."""
+    need, free = decode_bytes(w, h, deep), available_bytes()
+    if free is not None and need > free:
+        raise PhotoError(f"{name}: decoding its {w}x{h} pixels needs about {need / 2**30:.1f} GB of memory and "
+                         f"{free / 2**30:.1f} GB are free")
 
 
 def _exif_of(im: Image.Image, name: str) -> tuple[bytes | None, int]:
@@ -194,4 +252,15 @@ def _to_rgb(im: Image.Image) -> tuple[np.ndarray, int]:
         im = im.convert("RGBA").convert("RGB")
     elif mode != "RGB":
         im = im.convert("RGB")
-    return np.asarray(im, dtype=np.float32) / 255.0, 8
+    return _float_rgb(im), 8
+
+
+def _float_rgb(im: Image.Image, rows: int = 256) -> np.ndarray:
+    """An RGB image as float32 in [0, 1], converted band by band: the only full-size copy is the result."""
+    w, h = im.size
+    out = np.empty((h, w, 3), np.float32)
+    for y in range(0, h, rows):
+        band = out[y : y + rows]
+        np.divide(np.asarray(im.crop((0, y, w, y + band.shape[0]))), np.float32(255), out=band,
+                    casting="unsafe")
+    return out

@@ -83,7 +83,8 @@ class ProgressEvent:
     ``status`` restored, skipped or failed, for ``reason``) and marks every event with the photo's
     ``name`` and its ``index`` (from 0) among ``count`` photos; ``work`` is the
     megapixels this photo puts through the network and ``work_total`` those of
-    every photo to restore, so that an overall estimate can be made.
+    every photo to restore, so that an overall estimate can be made.  On a cluster,
+    ``worker`` names the worker restoring the photo (``host:pid``).
     """
 
     kind: str
@@ -104,6 +105,7 @@ class ProgressEvent:
     reason: str = ""
     work: float = 0.0
     work_total: float = 0.0
+    worker: str = ""
 
 
 #: A callback that receives :class:`ProgressEvent`\ s.

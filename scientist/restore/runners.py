@@ -165,6 +165,7 @@ def make_runner(model: MIMOUNet, device: torch.device, backend: str = "auto", *,
         cache = load_settings().cache_dir
     key = f"{weights_digest(model)}-{'-'.join(stages)}"
     path = cache / "onnx" / f"mimo-unet-{key}.onnx"
+    failure = None
     with _LOCK:
         session = _SESSIONS.get(str(path))
         if session is None:
@@ -181,7 +182,9 @@ def make_runner(model: MIMOUNet, device: torch.device, backend: str = "auto", *,
                 session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
                 _SESSIONS[str(path)] = session
             except Exception as exc:  # noqa: BLE001 - fall back to PyTorch, never fail the restore
-                warnings.warn(f"onnxruntime could not run the model ({exc.__class__.__name__}); using PyTorch",
-                              stacklevel=2)
-                return _torch_runner(model, device, stages, True, "fp32")
+                failure = exc
+    if failure is not None:  # outside the lock: the PyTorch runner takes it too
+        warnings.warn(f"onnxruntime could not run the model ({failure.__class__.__name__}); using PyTorch",
+                      stacklevel=2)
+        return _torch_runner(model, device, stages, True, "fp32")
     return OnnxRunner(session)

@@ -8,6 +8,7 @@ The first long run on a machine times a 256 x 256 probe; every run of at least
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -25,6 +26,7 @@ SECONDS_PER_MP = {"MIMO-UNet": 28.0, "MIMO-UNet+": 66.0}
 #: The same cost relative to fp32, by precision (bfloat16 on a CPU that has it: measured 0.5-0.65).
 PRECISION_FACTOR = {"bf16": 0.6}
 SPEED_FILE = "speed.json"
+_THREADS = threading.Lock()
 
 
 def prior_seconds(variant: str, work_mp: float, device: torch.device, precision: str = "fp32") -> float:
@@ -54,11 +56,17 @@ def known_speed(cache: Path, key: str) -> float | None:
 
 
 def remember_speed(cache: Path, key: str, seconds_per_mp: float) -> None:
-    data = _speeds(cache)
-    data[key] = round(seconds_per_mp, 3)
+    """Store a measured speed.  The file is read, changed and written under a lock (threads of this process and
+    other processes sharing the cache, such as a cluster's workers), so that no speed overwrites another."""
+    from filelock import FileLock, Timeout
+
     try:
-        write_atomic(cache / SPEED_FILE, json.dumps(data, indent=1, sort_keys=True).encode())
-    except OSError:
+        cache.mkdir(parents=True, exist_ok=True)
+        with _THREADS, FileLock(str(cache / f"{SPEED_FILE}.lock"), timeout=10):
+            data = _speeds(cache)
+            data[key] = round(seconds_per_mp, 3)
+            write_atomic(cache / SPEED_FILE, json.dumps(data, indent=1, sort_keys=True).encode())
+    except (OSError, Timeout):
         pass  # an estimate is a courtesy; never fail a restore over it
 
 

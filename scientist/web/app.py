@@ -25,16 +25,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..answer import Answer
 from ..errors import (
+    AccessError,
     BusyError,
     CheckpointError,
+    ClusterError,
     JobError,
+    OptionError,
     OutputError,
     PhotoError,
     ScientistError,
     UnfinishedJobError,
 )
 from ..settings import ConfigError, Settings, load_settings
-from .jobs import Job, Jobs, JobStatus, RestoreFn, internal_error, sentence
+from .jobs import Job, Jobs, JobStatus, MemoryBudget, RestoreFn, internal_error, sentence
+from .server import OriginGuard, own_hosts
 from .svg import workflow_svg
 
 __all__ = ["AskRequest", "BodyLimit", "ErrorMessage", "create_app"]
@@ -46,6 +50,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 PAGE_POLICY = ("default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; "
                "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 _COPY_CHUNK = 1 << 20
+#: Longest an upload waits for memory held by other photos before it is answered 429 (seconds).
+BUSY_WAIT = 60.0
 
 
 class AskRequest(BaseModel):
@@ -106,13 +112,16 @@ def _too_large(limit: int) -> str:
     return f"the upload is larger than the {limit / (1024 * 1024):.3g} MiB limit"
 
 
+#: Typed errors and their HTTP status, most specific first; any other typed error is a 400.  Each is a 4xx with
+#: one sentence: a request that cannot succeed as the server is set up (its weights, settings, files) is
+#: unprocessable (422) or conflicts with what is on disk (409), and is never a 500 with a trace.
+STATUS = ((UnfinishedJobError, 409), (JobError, 404), (BusyError, 429), (AccessError, 403), (OutputError, 409),
+          (CheckpointError, 422), (ConfigError, 422), (OptionError, 422), (ClusterError, 422))
+
+
 def _status(exc: ScientistError) -> int:
-    """The HTTP status of a typed error: the client's mistakes are 4xx, the server's setup 500."""
-    for cls, code in ((UnfinishedJobError, 409), (JobError, 404), (BusyError, 429),
-                      (CheckpointError, 500), (OutputError, 500), (ConfigError, 500)):
-        if isinstance(exc, cls):
-            return code
-    return 400
+    """The HTTP status of a typed error (:data:`STATUS`)."""
+    return next((code for cls, code in STATUS if isinstance(exc, cls)), 400)
 
 
 def _validation_sentence(exc: RequestValidationError) -> str:
@@ -131,10 +140,11 @@ def _errors(*codes: int) -> dict:
 
 
 def create_app(scientist=None, *, settings: Settings | None = None, restore: RestoreFn | None = None,
-               warm: bool = False) -> FastAPI:
+               warm: bool = False, host: str | None = None) -> FastAPI:
     """The app.  ``scientist``: a :class:`Scientist` (default: one over the default corpus);
     ``restore``: what restores a photo (default: :meth:`Scientist.demo`); ``warm``: load the
-    index in the background at start-up, so the first question is answered sooner.
+    index in the background at start-up, so the first question is answered sooner; ``host``: the
+    address the server listens on (default: the ``serve_host`` setting), whose names alone it answers to.
     """
     if scientist is None:
         from ..core import Scientist
@@ -146,13 +156,18 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     from ..restore.photo import SUPPORTED  # NumPy and Pillow: loaded when an app is made, not on import
 
     if restore is None:
-        def restore(photo: Path, folder: Path, progress) -> object:
-            # the page shows and serves PNGs, whatever output format the settings choose
-            return sci.demo(photo, progress=progress, out_dir=folder, image_format="png")
+        from ..restore.options import RestoreOptions
 
+        # the page shows and serves PNGs, whatever output format the settings choose
+        options = RestoreOptions(image_format="png")
+
+        def restore(photo, folder: Path, progress) -> object:
+            return sci.demo(photo, progress=progress, options=options.but(out_dir=folder))
+
+    budget = MemoryBudget(settings.serve_memory_mb * 2**20)
     jobs = Jobs(settings.cache_dir / "web-jobs", restore, retention=settings.job_retention_hours * 3600,
                 max_waiting=settings.max_waiting_jobs,
-                describe=lambda e: sci.renderer.phrase("restore_estimate", e=e))
+                describe=lambda e: sci.renderer.phrase("restore_estimate", e=e), budget=budget)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -169,6 +184,8 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     )
     app.state.scientist, app.state.jobs = sci, jobs
     app.add_middleware(BodyLimit, limit=limit)
+    names, any_ip = own_hosts(host or settings.serve_host, settings.serve_allowed_hosts)
+    app.add_middleware(OriginGuard, hosts=names, any_ip=any_ip)  # outermost: refused before anything is read
 
     # ------------------------------------------------------------ errors: one sentence, never a traceback
     @app.exception_handler(ScientistError)
@@ -230,11 +247,11 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         """Queue a photo for the MIMO-UNet demo; poll `GET /api/jobs/{id}` until it is done."""
         job = jobs.new(photo.filename)
         try:
-            await run_in_threadpool(_receive, photo, job)
+            await run_in_threadpool(_receive, photo, job, budget, settings)
+            jobs.submit(job)  # the queue may have filled while the photo was checked
         except BaseException:
             jobs.discard(job)
             raise
-        jobs.submit(job)
         return jobs.status(job)
 
     @app.get("/api/jobs/{job_id}", response_model=JobStatus, tags=["photos"], responses=_errors(404))
@@ -286,11 +303,18 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     return app
 
 
-def _receive(upload: UploadFile, job: Job) -> None:
-    """Store the upload under the job's own name, check it by its content, and keep an 8-bit copy for the page."""
+def _receive(upload: UploadFile, job: Job, budget: MemoryBudget, settings: Settings) -> None:
+    """Store the upload under the job's own name, check it by its content, and keep an 8-bit copy for the page.
+
+    The photo's declared size says, before anything is decoded, how much memory checking it and
+    restoring it will take: a photo that needs more than the budget on its own is refused, and the
+    check waits (up to :data:`BUSY_WAIT` seconds) while other photos hold the budget.
+    """
     from ..fileio import atomic_path
-    from ..restore.photo import read_photo
+    from ..restore.memory import decode_bytes, restore_bytes
+    from ..restore.photo import photo_size
     from ..restore.save import write_image_atomic
+    from ..restore.stages import Photo
 
     with atomic_path(job.photo, mkdir=False) as tmp:
         with open(tmp, "wb") as out:
@@ -300,10 +324,24 @@ def _receive(upload: UploadFile, job: Job) -> None:
     if job.photo.stat().st_size == 0:
         raise PhotoError("the uploaded file is empty")
     try:
-        img, _info = read_photo(job.photo)
-        write_image_atomic(img, job.before)
+        w, h, deep = photo_size(job.photo)
+        check = decode_bytes(w, h, deep) + 3 * w * h  # and its 8-bit copy, before.png
+        job.memory = restore_bytes(w, h, settings.work_memory_mb)
+        if not budget.fits(max(check, job.memory)):
+            raise PhotoError(
+                f"the photo's {w}x{h} pixels need about {max(check, job.memory) / 2**30:.1f} GB of memory to restore, "
+                f"more than the {budget.total / 2**30:.1f} GB this server gives photos (serve_memory_mb); "
+                "restore it with `scientist restore` instead")
+        with budget.reserve(check, wait=BUSY_WAIT):
+            photo = Photo.read(job.photo)
+            write_image_atomic(photo.pixels, job.before)
+            kept = photo.compact()
+            del photo
     except ScientistError as exc:
         raise type(exc)(sentence(exc, job.folder)) from None
+    # decoded once: the restore starts from the photo as read, kept as 8 bits while it waits (a quarter of its
+    # float pixels); a photo with more bits is read again when its turn comes
+    job.read = kept if kept.pixels.dtype.itemsize == 1 else None
 
 
 def _answer_html(sci, answer: Answer) -> str:

@@ -17,7 +17,8 @@ import shutil
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -27,12 +28,13 @@ from pydantic import BaseModel, Field
 from ..errors import BusyError, JobError, OutputError, ScientistError, UnfinishedJobError
 from ..restore.record import Demo, ProgressEvent, ProgressFn
 
-__all__ = ["FILES", "Crop", "Job", "JobProgress", "JobStatus", "Jobs", "RestoreFn", "internal_error",
-           "safe_label", "sentence"]
+__all__ = ["FILES", "Crop", "Job", "JobProgress", "JobStatus", "Jobs", "MemoryBudget", "RestoreFn",
+           "internal_error", "safe_label", "sentence"]
 
 log = logging.getLogger(__name__)
 
-#: A restoration: (photo, folder for the results, progress callback) -> the demo record.
+#: A restoration: (the photo, folder for the results, progress callback) -> the demo record.  The photo is the
+#: upload as it was read when it arrived (a :class:`~scientist.restore.stages.Photo`, a path-like object).
 RestoreFn = Callable[[Path, Path, ProgressFn], Demo]
 
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
@@ -102,6 +104,8 @@ class Job:
     crops: list[Crop] = field(default_factory=list)
     error: str | None = None
     finished: float | None = None
+    memory: int = 0  # bytes its restore needs (known once the upload is checked)
+    read: object | None = None  # the upload as read on arrival (a restore.stages.Photo), until it is restored
 
     @property
     def photo(self) -> Path:
@@ -124,20 +128,60 @@ class Job:
         return Path(self.demo.output if name == "restored.png" else self.demo.comparison)
 
 
+class MemoryBudget:
+    """Memory that photos share (bytes): checking an upload and restoring a photo each take what
+    their size needs for as long as they run; one that does not fit waits its turn, first come first
+    served.  Nothing may ask for more than :attr:`total` (check :meth:`fits` first)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.used = 0
+        self._cv = threading.Condition()
+        self._turns: deque[object] = deque()
+
+    def fits(self, amount: int) -> bool:
+        return amount <= self.total
+
+    @contextmanager
+    def reserve(self, amount: int, wait: float | None = None) -> Iterator[None]:
+        """Hold ``amount`` bytes for the block, waiting up to ``wait`` seconds (None: as long as it takes)
+        for others to give theirs back; :class:`BusyError` when the wait runs out."""
+        amount = min(amount, self.total)
+        turn = object()
+        with self._cv:
+            self._turns.append(turn)
+            got = self._cv.wait_for(lambda: self._turns[0] is turn and self.used + amount <= self.total, wait)
+            self._turns.remove(turn)
+            if got:
+                self.used += amount
+            self._cv.notify_all()
+        if not got:
+            raise BusyError("the server is busy with other photos; try again in a minute")
+        try:
+            yield
+        finally:
+            with self._cv:
+                self.used -= amount
+                self._cv.notify_all()
+
+
 class Jobs:
     """The job folders, the queue and the one worker thread that restores photos in turn.
 
     ``restore`` does the work; ``describe`` turns the first progress event into the
-    estimate sentence; ``retention`` (seconds) is how long finished jobs are kept.
+    estimate sentence; ``retention`` (seconds) is how long finished jobs are kept;
+    ``budget``, the memory restores share with the checking of uploads (a job's restore
+    holds :attr:`Job.memory` of it).
     """
 
     def __init__(self, root: Path, restore: RestoreFn, *, retention: float, max_waiting: int,
-                 describe: Callable[[ProgressEvent], str] | None = None) -> None:
+                 describe: Callable[[ProgressEvent], str] | None = None, budget: MemoryBudget | None = None) -> None:
         self.root = Path(root)
         self.restore = restore
         self.retention = retention
         self.max_waiting = max_waiting
         self.describe = describe
+        self.budget = budget
         self._jobs: dict[str, Job] = {}
         self._waiting: deque[str] = deque()
         self._cv = threading.Condition()
@@ -152,12 +196,12 @@ class Jobs:
 
     # ------------------------------------------------------------ jobs
     def new(self, filename: str | None = None) -> Job:
-        """A job with a fresh private folder, not yet queued (see :meth:`submit`, :meth:`discard`)."""
+        """A job with a fresh private folder, not yet queued (see :meth:`submit`, :meth:`discard`).
+
+        The queue is checked here, before an upload is read, and again at :meth:`submit`.
+        """
         with self._cv:
-            if self._closed:
-                raise BusyError("the server is shutting down")
-            if len(self._waiting) >= self.max_waiting:
-                raise BusyError(f"{len(self._waiting)} photos are already waiting; try again in a few minutes")
+            self._check_open()
         self.sweep()
         job_id = secrets.token_hex(16)
         folder = self.root / job_id
@@ -171,8 +215,7 @@ class Jobs:
     def submit(self, job: Job) -> None:
         """Queue a job whose photo is in place; starts the worker on first use."""
         with self._cv:
-            if self._closed:
-                raise BusyError("the server is shutting down")
+            self._check_open()
             job.state = "queued"
             self._jobs[job.id] = job
             self._waiting.append(job.id)
@@ -180,6 +223,13 @@ class Jobs:
                 self._worker = threading.Thread(target=self._work, name="scientist-restore", daemon=True)
                 self._worker.start()
             self._cv.notify_all()
+
+    def _check_open(self) -> None:
+        """Refuse a job while the server shuts down or ``max_waiting`` photos wait already (hold ``_cv``)."""
+        if self._closed:
+            raise BusyError("the server is shutting down")
+        if len(self._waiting) >= self.max_waiting:
+            raise BusyError(f"{len(self._waiting)} photos are already waiting; try again in a few minutes")
 
     def get(self, job_id: str) -> Job:
         """The job with this id; :class:`JobError` for anything else (ids are never used as paths)."""
@@ -263,8 +313,11 @@ class Jobs:
         def progress(event: ProgressEvent) -> None:
             job.event = event
 
+        photo, job.read = job.read or job.photo, None
         try:
-            demo = self.restore(job.photo, job.folder, progress)
+            with self.budget.reserve(job.memory) if self.budget is not None else nullcontext():
+                demo = self.restore(photo, job.folder, progress)
+            del photo
             crops = _crops(job.before, Path(demo.output))
         except ScientistError as exc:
             self._finish(job, "failed", error=sentence(exc, job.folder))

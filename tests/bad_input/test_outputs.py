@@ -60,15 +60,15 @@ def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
 
 
 def test_ctrl_c_during_restore_exits_130_without_outputs(photo, tmp_path, monkeypatch):
-    import scientist.restore.run as run
+    import scientist.restore.blend as blend
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(run, "restore_array", interrupted)
+    monkeypatch.setattr(blend, "restore_array", interrupted)
     code, _, lines = run_cli("restore", photo, inputs=[photo])
     assert code == 130 and "interrupted" in lines[-1]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["IMG_1.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["IMG_1.png"]  # no outputs, no held names left
 
 
 def test_write_into_missing_folder_raises_typed_error(tmp_path):

@@ -1,0 +1,102 @@
+"""What a restore may be asked to do: one validated record instead of keyword arguments passed down the layers.
+
+Every front end (the command line for one photo and for many, the web app, the MCP
+server, the LangChain tool, :meth:`Scientist.ask` with a photo) builds a
+:class:`RestoreOptions` and hands it to the one entry point, :func:`.run.restore_photo`
+(many photos: :func:`.batch.restore_many`).  An option the restore does not have is an
+error, and so is a value out of range: ``strenght=0.5`` is refused, with the name it was
+probably meant to be.  Unset options (``None``) fall back to the settings.
+
+Light on purpose (pydantic only): an answer without a photo validates its options too.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..errors import OptionError
+from ..settings import Backend, Device, ImageFormat, Precision, Settings, Strength
+
+__all__ = ["FORMAT_NAMES", "RestoreOptions"]
+
+#: Names a restored image's format may be given by (the file endings they are) -> the format.
+FORMAT_NAMES = {"png": "png", "tiff": "tiff", "tif": "tiff", "jpg": "jpg", "jpeg": "jpg"}
+
+
+class RestoreOptions(BaseModel):
+    """How to restore a photo; ``None`` means "as the settings say"."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    out: Path | None = Field(
+        default=None, description="The restored image's path (one photo only); its ending names the format.")
+    out_dir: Path | None = Field(
+        default=None, description="Folder for the restored image and the comparison (default: beside the photo; "
+                                  "many photos: the folders are mirrored inside it).")
+    weights: Path | None = Field(default=None, description="MIMO-UNet weights (default: the `weights` setting, "
+                                                           "then the bundled weights).")
+    device: Device | None = Field(default=None, description="auto, cpu or cuda.")
+    backend: Backend | None = Field(default=None, description="auto, onnx, torch or eager (CPU).")
+    precision: Precision | None = Field(default=None, description="auto, fp32, bf16 or fp16 (CUDA).")
+    max_side: int | None = Field(default=None, ge=8, description="Scale the photo down so its longer side is at "
+                                                                 "most this (pixels) first.")
+    tile: int | None = Field(default=None, ge=64, description="Square tiles of this side (pixels).")
+    overwrite: bool = Field(default=False, description="Replace existing outputs (many photos: restore again).")
+    strength: Strength | None = Field(default=None, description="Share of the network's output in the restored "
+                                                                "image, 0-1.")
+    image_format: ImageFormat | None = Field(default=None, description="png, tiff or jpg (jpeg and tif are "
+                                                                       "read as the endings they are).")
+    quality: int | None = Field(default=None, ge=1, le=100, description="JPEG quality, 1-100.")
+
+    @field_validator("image_format", mode="before")
+    @classmethod
+    def _format_name(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return FORMAT_NAMES.get(value.lower().lstrip("."), value)
+        return getattr(value, "value", value)  # an Enum of the command line
+
+    @classmethod
+    def of(cls, options: RestoreOptions | Mapping[str, Any] | None = None, **more: Any) -> RestoreOptions:
+        """``options`` (a record or a mapping) with ``more`` on top, validated; raises :class:`OptionError`."""
+        if isinstance(options, RestoreOptions):
+            return options.but(**more) if more else options
+        values = {**(options or {}), **more}
+        unknown = [k for k in values if k not in cls.model_fields]
+        if unknown:
+            raise OptionError(_unknown(unknown[0]))
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise OptionError(_invalid(exc)) from None
+
+    def but(self, **changes: Any) -> RestoreOptions:
+        """A copy with ``changes``, validated."""
+        return type(self).of({**self.model_dump(exclude_unset=True), **changes})
+
+    def given(self) -> dict[str, Any]:
+        """The options that were set, as keyword arguments."""
+        return self.model_dump(exclude_unset=True)
+
+    # ------------------------------------------------------------ values in force
+    def strength_in(self, settings: Settings) -> float:
+        return settings.strength if self.strength is None else self.strength
+
+    def quality_in(self, settings: Settings) -> int:
+        return settings.jpeg_quality if self.quality is None else self.quality
+
+
+def _unknown(name: str) -> str:
+    close = difflib.get_close_matches(name, list(RestoreOptions.model_fields), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else f" (the options are {', '.join(RestoreOptions.model_fields)})"
+    return f"a restore has no option {name!r}{hint}"
+
+
+def _invalid(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    name = ".".join(str(p) for p in err["loc"]) or "options"
+    return f"invalid restore option {name}: {err['msg'].removeprefix('Value error, ')}"

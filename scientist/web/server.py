@@ -1,0 +1,174 @@
+"""Serving the web app: which host names it answers to, which sites may post to it, and how long a
+client may take to send a request.
+
+- :class:`OriginGuard` answers only requests addressed to the server's own names (so a web page
+  whose domain an attacker points at 127.0.0.1, "DNS rebinding", is refused) and refuses requests
+  that change something (POST, ...) sent by a page of another site (a browser names that site in
+  ``Origin``): no other page may post photos or questions to it;
+- :class:`TimedH11Protocol` closes a connection whose request headers are not complete within the
+  timeout, or whose body stops arriving for that long, so that a few stalled sockets cannot hold
+  the server (uvicorn's own timeout only runs between requests);
+- :func:`serve` runs the app with both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import socket
+from collections.abc import Iterable
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+__all__ = ["OriginGuard", "TimedH11Protocol", "own_hosts", "serve"]
+
+#: What this machine is called on loopback.
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _ip(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(name)
+    except ValueError:
+        return None
+
+
+def own_hosts(bind: str, extra: Iterable[str] = ()) -> tuple[frozenset[str], bool]:
+    """The host names a server listening on ``bind`` answers to (lower-case, with ``extra``), and whether
+    it answers to any IP address too.
+
+    On loopback: this machine's loopback names.  On a wildcard address (``0.0.0.0``, ``::``): any
+    IP address, the loopback names and the machine's own name.  On one address or name: that one.
+    A name that someone's DNS could point here is only accepted when listed in ``extra`` (the
+    ``serve_allowed_hosts`` setting); an IP address in ``Host`` cannot come from such a name.
+    """
+    bind = bind.strip("[]").lower()
+    names = {bind, *(h.strip().strip("[]").lower().rstrip(".") for h in extra)}
+    ip = _ip(bind)
+    wildcard = ip is not None and ip.is_unspecified
+    if bind == "localhost" or (ip is not None and ip.is_loopback):
+        names |= LOOPBACK_NAMES
+    elif wildcard:
+        names |= LOOPBACK_NAMES | {socket.gethostname().lower(), socket.getfqdn().lower()}
+    return frozenset(names), wildcard
+
+
+def _host_name(host: str) -> str:
+    """The name part of a ``Host`` header (``[::1]:8000`` -> ``::1``), lower-case."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class OriginGuard:
+    """ASGI middleware: requests must name one of ``hosts`` in ``Host``; requests other than GET, HEAD
+    and OPTIONS must come from the server's own pages (an ``Origin``, if sent, equal to the server's
+    own; a ``Sec-Fetch-Site``, if sent, same-origin or none).  ``any_ip``: also accept any IP
+    address as the host (a server on a wildcard address).  Refusals are a 4xx with one sentence."""
+
+    def __init__(self, app, hosts: Iterable[str], any_ip: bool = False) -> None:
+        self.app, self.hosts, self.any_ip = app, frozenset(hosts), any_ip
+
+    def _host_ok(self, host: str) -> bool:
+        name = _host_name(host).rstrip(".")
+        return name in self.hosts or (self.any_ip and _ip(name) is not None)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        wanted = (b"host", b"origin", b"sec-fetch-site")
+        headers = {k.decode(): v.decode("latin-1") for k, v in scope.get("headers") or () if k in wanted}
+        host = headers.get("host")
+        refusal = None
+        if host is not None and not self._host_ok(host):
+            refusal = 421, "this server does not answer to that host name"
+        elif scope.get("method", "GET") not in _SAFE_METHODS:
+            origin = headers.get("origin")
+            own = f"{scope.get('scheme', 'http')}://{host}".lower() if host is not None else None
+            if origin is not None and origin.lower() != own:
+                refusal = 403, "requests from pages of other sites are refused"
+            elif origin is None and headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+                refusal = 403, "requests from pages of other sites are refused"
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        status, detail = refusal
+        body = json.dumps({"detail": detail}).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class TimedH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with a request timeout (:attr:`request_timeout` seconds; see
+    :meth:`with_timeout`): a connection whose request headers are not all in by then, or whose body has
+    sent nothing for that long, gets 408 and is closed.  While the app works on a whole request nothing is timed."""
+
+    request_timeout: float = 10.0
+
+    @classmethod
+    def with_timeout(cls, seconds: float) -> type[TimedH11Protocol]:
+        """This protocol with another timeout (uvicorn takes the class and makes one per connection)."""
+        return type(cls.__name__, (cls,), {"request_timeout": float(seconds)})
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        self._arm(fresh=True)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._arm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm(fresh=True)  # the next request's headers are timed from here
+
+    def connection_lost(self, exc) -> None:
+        self._cancel()
+        super().connection_lost(exc)
+
+    def _cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _arm(self, fresh: bool = False) -> None:
+        """Time what the client owes: the headers from the moment they are due (bytes trickling in do not
+        extend it), the body from its last bytes; nothing while the app has the whole request."""
+        state = self.conn.their_state
+        if self.transport.is_closing() or state not in (h11.IDLE, h11.SEND_BODY):
+            self._cancel()
+        elif state is h11.SEND_BODY or fresh or self._timer is None:
+            self._cancel()
+            self._timer = self.loop.call_later(self.request_timeout, self._expired)
+
+    def _expired(self) -> None:
+        self._timer = None
+        if self.transport.is_closing():
+            return
+        if self.conn.their_state is h11.SEND_BODY and self.flow.read_paused:
+            self._arm()  # the app is behind in reading the body, not the client in sending it
+            return
+        if self.cycle is None or not self.cycle.response_started:
+            body = b'{"detail": "the request took too long to arrive"}'
+            self.transport.write(b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
+                                 b"connection: close\r\ncontent-length: " + str(len(body)).encode() + b"\r\n\r\n"
+                                 + body)
+        self.transport.close()
+
+
+def serve(app, host: str, port: int, *, request_timeout: float, log_level: str = "info") -> None:
+    """Run ``app`` with uvicorn on ``host``:``port``, its requests timed by :class:`TimedH11Protocol`."""
+    import uvicorn
+
+    uvicorn.run(app, host=host, port=port, log_level=log_level, http=TimedH11Protocol.with_timeout(request_timeout))

@@ -1,0 +1,326 @@
+"""The restore pipeline as stages: validated options, the checked workflow, the executors, and the races fixed on
+the way (held output names, the ONNX fallback, the speed file)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from scientist.errors import OptionError, OutputError, ScientistError
+from scientist.restore.executor import torch_threads
+from scientist.restore.options import RestoreOptions
+from scientist.settings import ConfigError, load_settings
+
+from .helpers import digest, photo_array, to_u8
+
+
+def _dim(path: Path, h=40, w=56, seed=0) -> Path:
+    Image.fromarray(to_u8(photo_array(h, w, seed) * 0.4)).save(path)
+    return path
+
+
+# ---------------------------------------------------------------- options, validated once
+def test_unknown_options_and_bad_values_are_refused_with_a_clear_sentence(fake_sci):
+    with pytest.raises(OptionError, match=r"no option 'strenght' \(did you mean 'strength'\?\)"):
+        fake_sci.ask("how does it reduce noise?", strenght=0.5)
+    with pytest.raises(OptionError, match="invalid restore option strength"):
+        fake_sci.ask("how does it reduce noise?", strength=1.5)
+    with pytest.raises(OptionError, match="invalid argument k"):
+        fake_sci.ask("how does it reduce noise?", k=0)
+    with pytest.raises(OptionError, match="no option 'colour'"):
+        list(fake_sci.restore_many(["nowhere"], colour="red"))
+    with pytest.raises(OptionError, match="invalid restore option device"):
+        RestoreOptions.of(device="gpu")
+    with pytest.raises(OptionError, match="invalid restore option max_side"):
+        RestoreOptions.of(max_side=4)
+    assert RestoreOptions.of(image_format="JPEG").image_format == "jpg"
+    assert RestoreOptions.of({"strength": 0.5}, quality=80).given() == {"strength": 0.5, "quality": 80}
+
+
+def test_settings_overrides_are_validated(fake_embedder, tmp_path):
+    from scientist.core import Scientist
+
+    settings = load_settings()
+    for bad in ({"device": "gpu"}, {"k": 0}, {"strength": 2}, {"no_such": 1}):
+        with pytest.raises(ConfigError):
+            settings.updated(**bad)
+    assert settings.updated(k=7).k == 7 and settings.k == 5
+    with pytest.raises(ConfigError, match="invalid setting device"):
+        Scientist(device="gpu", embedder=fake_embedder)
+
+
+def test_options_take_the_strengths_the_settings_take():
+    """The blend strength's type is spelled once (settings.Strength): whatever the setting accepts, a
+    restore's option accepts, and nothing else."""
+    settings = load_settings()
+    for value in (-0.1, 0, 0.35, 1, 1.01, "auto", "half"):
+        try:
+            settings.updated(strength=value)
+            as_setting = True
+        except ConfigError:
+            as_setting = False
+        try:
+            RestoreOptions.of(strength=value)
+            as_option = True
+        except OptionError:
+            as_option = False
+        assert as_setting == as_option, value
+
+
+# ---------------------------------------------------------------- the workflow, checked against the stages
+@pytest.mark.parametrize("ops,match", [
+    (["load", "expose", "save", "pyramid", "encode", "fuse", "decode"], "out of order"),
+    (["load", "load", "pyramid", "encode", "fuse", "decode", "save"], "out of order or repeated"),
+    (["load", "pyramid", "encode", "fuse", "decode"], "no save step"),
+    (["expose", "pyramid", "encode", "fuse", "decode", "save"], "no load step"),
+])
+def test_a_workflow_must_compose_the_stages(ops, match):
+    from scientist.restore.run import OpStep, check_steps
+
+    with pytest.raises(ScientistError, match=match):
+        check_steps([OpStep(op, op) for op in ops])
+
+
+def test_a_workflow_may_leave_out_brightening_and_explanation_steps():
+    from scientist.restore.run import OpStep, check_steps
+    from scientist.workflow import demo_workflow
+
+    card = check_steps(demo_workflow().steps)
+    assert card.brighten and card.names[0] == "Load the photo" and len(card.names) == 8
+    plain = check_steps([OpStep("Read", "load"), OpStep("Why", None), *(OpStep(s, s) for s in
+                         ("pyramid", "encode", "fuse", "decode")), OpStep("Write", "save")])
+    assert not plain.brighten and plain.names == ("Read", "pyramid", "encode", "fuse", "decode", "Write")
+
+
+def test_stages_compose_to_what_the_entry_point_writes(tmp_path):
+    """load -> expose -> Restorer.restore -> save by hand gives the entry point's very file."""
+    from scientist.restore.outputs import reserve_outputs
+    from scientist.restore.run import restore_photo
+    from scientist.restore.stages import Photo, Restorer, expose, load, save
+
+    photo = _dim(tmp_path / "a.png")
+    settings = load_settings()
+    (tmp_path / "x").mkdir()
+    demo = restore_photo(photo, RestoreOptions(out_dir=tmp_path / "x"), settings=settings)
+    read = Photo.read(photo)
+    exposed = expose(load(read))
+    assert exposed.gain > 1 and exposed.img.shape == (40, 56, 3) and exposed.before.dtype == np.uint8
+    restored = Restorer(settings).restore(exposed)
+    assert restored.base is None and restored.tiles == 1 and restored.img is not exposed.img
+    with reserve_outputs(photo, None, tmp_path, False) as targets:
+        saved = save(restored, targets, strength=1.0, fmt="png", quality=92)
+    assert Path(demo.output).read_bytes() == saved.output.read_bytes()
+    assert saved.demo(["a"]).noise_after == demo.noise_after
+
+
+# ---------------------------------------------------------------- output names held, never shared
+def test_two_concurrent_restores_of_photos_with_the_same_name_get_their_own_outputs(tmp_path, monkeypatch):
+    import scientist.restore.stages as stages
+    from scientist.restore.run import run_demo
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    photos = [_dim(tmp_path / "a" / "IMG_1.png", seed=1), _dim(tmp_path / "b" / "IMG_1.png", seed=2)]
+    out = tmp_path / "out"
+    out.mkdir()
+    both_chose = threading.Barrier(2, timeout=60)
+    real_save = stages.save
+
+    def save_when_both_have_chosen(*args, **kwargs):
+        both_chose.wait()  # both restores hold their names before either writes
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(stages, "save", save_when_both_have_chosen)
+    monkeypatch.setattr("scientist.restore.run.save", save_when_both_have_chosen)
+    demos: dict[int, object] = {}
+
+    def restore(i: int) -> None:
+        demos[i] = run_demo(photos[i], out_dir=out)
+
+    threads = [threading.Thread(target=restore, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    outputs = {demos[i].output for i in range(2)}
+    assert {Path(o).name for o in outputs} == {"IMG_1_restored.png", "IMG_1_restored-2.png"}
+    assert len({demos[i].comparison for i in range(2)}) == 2
+    for i in range(2):  # each output is its own photo's restoration
+        restored = np.asarray(Image.open(demos[i].output), np.float32)
+        other = np.asarray(Image.open(demos[1 - i].output), np.float32)
+        assert np.abs(restored - other).mean() > 1
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["IMG_1_restored.png", "IMG_1_restored-2.png", "IMG_1_compare.png", "IMG_1_compare-2.png"])
+
+
+def test_a_name_held_by_another_process_is_not_taken(tmp_path):
+    """While another process holds a name, a restore picks the next one (or refuses an explicit --out)."""
+    from scientist.restore.outputs import reserve_outputs
+
+    photo = _dim(tmp_path / "IMG_1.png")
+    hold = ("import sys, time\nfrom scientist.fileio import hold_name\n"
+            "h = hold_name(sys.argv[1]); print('held', flush=True); time.sleep(120)")
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(tmp_path / "IMG_1_restored.png")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with reserve_outputs(photo, None, None, False) as targets:
+            assert (targets.restored.name, targets.comparison.name) == ("IMG_1_restored-2.png", "IMG_1_compare.png")
+        with pytest.raises(OutputError, match="another restore is writing it"):
+            reserve_outputs(photo, tmp_path / "IMG_1_restored.png", None, True)
+    finally:
+        holder.kill()
+        holder.wait()
+    # the holder died without releasing: the system dropped its lock, so the name is free again
+    from scientist.fileio import hold_name
+
+    again = hold_name(tmp_path / "IMG_1_restored.png")
+    assert again is not None
+    again.release()
+    assert not any(p.name.endswith(".lock") for p in tmp_path.iterdir())
+
+
+# ---------------------------------------------------------------- the ONNX fallback and the speed file
+def test_a_failed_onnx_export_falls_back_to_pytorch_and_finishes(tmp_path):
+    import torch
+
+    from scientist.restore.runners import OnnxRunner, make_runner
+    from scientist.restore.weights import load_model
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("the cache cannot be made under a file")
+    model = load_model().model
+    result: dict = {}
+
+    def build() -> None:
+        with pytest.warns(UserWarning, match="onnxruntime could not run the model"):
+            result["runner"] = make_runner(model, torch.device("cpu"), "onnx", cache=blocker / "cache")
+
+    t = threading.Thread(target=build, daemon=True)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), "the fallback hung"
+    runner = result["runner"]
+    assert not isinstance(runner, OnnxRunner) and runner.name == "torch-channels-last"
+    assert runner(np.zeros((1, 3, 16, 16), np.float32)).shape == (1, 3, 16, 16)
+
+
+def _remember(args) -> None:
+    from scientist.restore.speed import remember_speed
+
+    cache, worker = args
+    for i in range(15):
+        remember_speed(Path(cache), f"{worker}-{i}", 1.0 + i)
+
+
+def test_speeds_remembered_at_once_are_all_kept(tmp_path):
+    import multiprocessing
+
+    from scientist.restore.speed import SPEED_FILE
+
+    methods = multiprocessing.get_all_start_methods()
+    with multiprocessing.get_context("fork" if "fork" in methods else "spawn").Pool(3) as pool:
+        pool.map(_remember, [(str(tmp_path), f"p{w}") for w in range(3)])
+    threads = [threading.Thread(target=_remember, args=((str(tmp_path), f"t{w}"),)) for w in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(json.loads((tmp_path / SPEED_FILE).read_text())) == 6 * 15
+
+
+# ---------------------------------------------------------------- one process, several photos at once
+def test_on_a_cpu_photos_run_their_networks_side_by_side(tmp_path, monkeypatch):
+    """Two photos in flight on a CPU: both networks run at once, each on its share of PyTorch's threads."""
+    import torch
+
+    import scientist.restore.blend as blend
+    from scientist.restore.batch import restore_many
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(2):
+        _dim(src / f"p{i}.png", seed=i)
+    both_in = threading.Barrier(2, timeout=60)
+    threads_seen = []
+    real = blend.restore_array
+
+    def together(*args, **kwargs):
+        threads_seen.append(torch.get_num_threads())
+        both_in.wait()  # the second photo's network starts while the first one's runs
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(blend, "restore_array", together)
+    before = torch.get_num_threads()
+    items = list(restore_many([src], out_dir=tmp_path / "out", threads=2, device="cpu"))
+    assert [i.status for i in items] == ["restored", "restored"]
+    assert threads_seen == [max(1, before // 2)] * 2 and torch.get_num_threads() == before
+def test_threads_give_the_same_files_and_order_as_one_at_a_time(tmp_path, fake_sci):
+    from scientist.restore.batch import restore_many
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(4):
+        _dim(src / f"p{i}.png", 32 + 8 * i, 48, seed=i)
+    (src / "broken.jpg").write_text("not a photo")
+    runs = {}
+    for threads in (1, 3):
+        events = []
+        out = tmp_path / f"out{threads}"
+        with torch_threads(1):  # side by side, each network runs on one thread: compare like with like
+            items = list(restore_many([src], out_dir=out, threads=threads, progress=events.append))
+        runs[threads] = (items, {p.relative_to(out): p.read_bytes() for p in out.rglob("*.png")})
+        for i, item in enumerate(items):  # each photo: photo, its network events, then photo-end last
+            mine = [e.kind for e in events if e.index == i]
+            assert mine[-1] == "photo-end" and mine[0] == ("photo" if item.status != "skipped" else "photo-end")
+    one, three = runs[1], runs[3]
+    assert [(i.name, i.status, i.reason) for i in one[0]] == [(i.name, i.status, i.reason) for i in three[0]]
+    assert [i.status for i in one[0]] == ["failed"] + ["restored"] * 4
+    assert one[1] == three[1] and len(one[1]) == 8
+    assert not list((tmp_path / "out3").rglob(".*"))  # no held names or temporaries left
+
+
+def test_stopping_a_threaded_batch_leaves_nothing_half_done(tmp_path):
+    from scientist.restore.batch import restore_many
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(6):
+        _dim(src / f"p{i}.png", 64, 64, seed=i)
+    before = digest(src.iterdir())
+    seen = []
+
+    def interrupt(event):
+        seen.append(event.kind)
+        if event.kind == "tile" and len(seen) > 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        list(restore_many([src], out_dir=tmp_path / "out", threads=2, tile=64, progress=interrupt))
+    assert digest(src.iterdir()) == before
+    out = tmp_path / "out" / "in"
+    files = sorted(p.name for p in out.iterdir()) if out.exists() else []
+    assert not [f for f in files if f.startswith(".")], files  # no temporaries, no held names
+    restored = {f.removesuffix("_restored.png") for f in files if f.endswith("_restored.png")}
+    compared = {f.removesuffix("_compare.png") for f in files if f.endswith("_compare.png")}
+    assert restored <= compared and len(restored) < 6  # whole photos only, and it did stop
+
+
+def test_photos_in_flight_are_capped_by_memory():
+    """Side by side only while the largest photo's estimated memory fits: 12 MP photos on a CPU run one at a time
+    (two side by side peaked at 2.20 GB against 1.47 GB alone), 720p ones two at a time."""
+    from scientist.restore.executor import fit_in_memory, in_flight_mb
+
+    settings = load_settings()
+    assert fit_in_memory(2, 12.0, True, settings) == 1
+    assert fit_in_memory(2, 0.92, True, settings) == 2 and fit_in_memory(4, 0.92, True, settings) == 4
+    assert fit_in_memory(8, 12.0, False, settings) == 8  # beside a GPU the tiles are on the device
+    assert 1400 < in_flight_mb(1, 12.0, True, settings) < 1800 and 2000 < in_flight_mb(2, 12.0, True, settings) < 2500
+    assert fit_in_memory(4, 0.92, True, settings.updated(batch_memory_mb=1100)) == 2

@@ -1,0 +1,285 @@
+"""The web app against hostile clients: other sites' pages, other host names, photos sized to exhaust
+memory, a full queue raced, and connections that stall (a real server on 127.0.0.1, raw sockets)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+
+pytest.importorskip("fastapi")
+
+from .helpers import jpeg_declaring  # noqa: E402
+from .test_web import FakeRestore, assert_one_sentence, client_maker, jpeg, wait_for  # noqa: E402
+
+OWN = "http://127.0.0.1:8000"
+
+
+@pytest.fixture
+def make_client(fake_sci, tmp_path):
+    """test_web's clients over the hash-embedder Scientist: nothing here depends on what answers mean."""
+    yield from client_maker(fake_sci, tmp_path)
+
+
+# ------------------------------------------------------------------ 8. host names and other sites' pages
+def test_other_host_names_are_refused(make_client):
+    client = make_client(restore=FakeRestore())
+    assert client.get("/").status_code == 200
+    for host in ("evil.example", "evil.example:8000", "127.0.0.1.evil.example", "localhost.evil.example"):
+        assert_one_sentence(client.get("/", headers={"Host": host}), 421, "does not answer to that host name")
+        r = client.post("/api/ask", json={"question": "noise?"}, headers={"Host": host})
+        assert_one_sentence(r, 421, "host name")
+    for host in ("localhost:8000", "[::1]:8000", "127.0.0.1"):
+        assert client.get("/", headers={"Host": host}).status_code == 200, host
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "http://evil.example"},
+    {"Origin": "http://127.0.0.1:9999"},  # another port is another site
+    {"Origin": "null"},  # a sandboxed frame, a file:// page
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site"},
+])
+def test_posts_from_other_sites_are_refused(make_client, headers):
+    fake = FakeRestore()
+    client = make_client(restore=fake)
+    for r in (client.post("/api/ask", json={"question": "how does it reduce noise?"}, headers=headers),
+              client.post("/ui/answer", data={"question": "how does it reduce noise?"}, headers=headers),
+              client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}, headers=headers)):
+        assert_one_sentence(r, 403, "requests from pages of other sites are refused")
+    assert not fake.started.is_set()
+    assert client.get("/api/jobs/0123456789abcdef0123456789abcdef", headers=headers).status_code == 404
+
+
+def test_the_servers_own_pages_and_docs_still_post(make_client):
+    client = make_client(restore=FakeRestore())
+    for headers in ({"Origin": OWN, "Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"}, {}):
+        r = client.post("/api/ask", json={"question": "how does it reduce noise?"}, headers=headers)
+        assert r.status_code == 200, (headers, r.text)
+    r = client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}, headers={"Origin": OWN})
+    assert r.status_code == 202
+    assert client.get("/docs").status_code == 200
+
+
+def test_host_names_of_a_server_on_every_address():
+    from scientist.web.server import own_hosts
+
+    names, any_ip = own_hosts("127.0.0.1")
+    assert {"127.0.0.1", "localhost", "::1"} <= names and not any_ip
+    names, any_ip = own_hosts("0.0.0.0", ["photos.home.arpa"])
+    assert any_ip and "localhost" in names and "photos.home.arpa" in names
+    names, any_ip = own_hosts("192.168.1.20")
+    assert names == {"192.168.1.20"} and not any_ip
+
+
+def test_a_server_on_every_address_answers_ip_addresses_and_its_listed_names(make_client):
+    client = make_client(restore=FakeRestore(), serve_host="0.0.0.0", serve_allowed_hosts=["photos.home.arpa"])
+    for host in ("192.168.1.20:8000", "[fe80::1]:8000", "photos.home.arpa:8000", "localhost:8000"):
+        assert client.get("/", headers={"Host": host}).status_code == 200, host
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 421
+
+
+# ------------------------------------------------------------------ 5. photos sized to exhaust memory
+def test_a_photo_too_large_for_the_memory_budget_is_refused_before_decoding(make_client, tmp_path, monkeypatch):
+    from PIL import ImageFile
+
+    fake = FakeRestore()
+    client = make_client(restore=fake)
+    data = jpeg_declaring(10_900, 10_900)
+    assert len(data) < 1000
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("the photo was decoded"))
+    start = time.perf_counter()
+    r = client.post("/api/restore", files={"photo": ("huge.jpg", data, "image/jpeg")})
+    assert_one_sentence(r, 400, "pixels need about", tmp_path)
+    assert "serve_memory_mb" in r.json()["detail"] and time.perf_counter() - start < 2
+    assert not fake.started.is_set() and list((tmp_path / "cache" / "web-jobs").iterdir()) == []
+
+
+def test_uploads_are_checked_within_the_memory_budget(make_client, monkeypatch):
+    """Four uploads at once, each needing most of the budget to be checked: one is decoded at a time."""
+    import scientist.restore.memory as memory
+    import scientist.restore.photo as photo
+
+    inside, most = [], [0]
+    real = photo.read_photo
+
+    def counting(path):
+        if threading.current_thread().name == "scientist-restore":  # the fake restore reads it again
+            return real(path)
+        inside.append(path)
+        most[0] = max(most[0], len(inside))
+        time.sleep(0.2)
+        try:
+            return real(path)
+        finally:
+            inside.remove(path)
+
+    monkeypatch.setattr(photo, "read_photo", counting)
+    monkeypatch.setattr(memory, "decode_bytes", lambda w, h, deep=False: 200 * 2**20)
+    monkeypatch.setattr(memory, "restore_bytes", lambda w, h, work: 2**20)
+    client = make_client(restore=FakeRestore(), serve_memory_mb=256)
+    codes = _at_once(client, 4)
+    assert codes == [202] * 4 and most[0] == 1
+
+
+def test_the_queue_cap_holds_when_uploads_race(make_client, monkeypatch):
+    """With one place in the queue, four uploads checked at the same time: one is queued, three get 429."""
+    import scientist.restore.photo as photo
+
+    real = photo.read_photo
+    monkeypatch.setattr(photo, "read_photo", lambda path: time.sleep(0.3) or real(path))
+    fake = FakeRestore(hold=True)
+    client = make_client(restore=fake, max_waiting_jobs=1)
+    client.post("/api/restore", files={"photo": ("first.jpg", jpeg(), "image/jpeg")})
+    assert fake.started.wait(30)  # the first one runs; the queue is empty
+    codes = _at_once(client, 4)
+    assert sorted(codes) == [202, 429, 429, 429], codes
+    assert len(client.app.state.jobs._waiting) == 1
+    fake.go.set()
+
+
+def _at_once(client, n: int) -> list[int]:
+    codes: list[int] = []
+    go = threading.Barrier(n)
+
+    def upload(i: int) -> None:
+        go.wait()
+        r = client.post("/api/restore", files={"photo": (f"{i}.jpg", jpeg(), "image/jpeg")})
+        codes.append(r.status_code)
+
+    threads = [threading.Thread(target=upload, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return codes
+
+
+def test_memory_budget_turns_and_refusals():
+    from scientist.errors import BusyError
+    from scientist.web.jobs import MemoryBudget
+
+    budget = MemoryBudget(100)
+    assert budget.fits(100) and not budget.fits(101)
+    order = []
+    with budget.reserve(70):
+        def later(name: str, amount: int) -> None:
+            with budget.reserve(amount):
+                order.append(name)
+
+        a = threading.Thread(target=later, args=("big", 60))
+        a.start()
+        time.sleep(0.05)
+        b = threading.Thread(target=later, args=("small", 10))  # would fit, but waits its turn behind "big"
+        b.start()
+        time.sleep(0.1)
+        assert order == [] and budget.used == 70
+        with pytest.raises(BusyError, match="busy"):
+            with budget.reserve(50, wait=0.05):
+                pass
+    a.join(5)
+    b.join(5)
+    assert order == ["big", "small"] and budget.used == 0
+
+
+def test_a_restore_holds_its_share_of_the_budget(make_client):
+    fake = FakeRestore(hold=True)
+    client = make_client(restore=fake)
+    job = client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    assert fake.started.wait(30)
+    jobs = client.app.state.jobs
+    assert jobs.budget.used == jobs.get(job).memory > 0
+    fake.go.set()
+    wait_for(client, job)
+    assert jobs.budget.used == 0
+
+
+# ------------------------------------------------------------------ 12. stalled requests, on a real socket
+@pytest.fixture
+def live_server(fake_sci, tmp_path):
+    """The app under uvicorn with the project's protocol (a 0.5 s request timeout), on 127.0.0.1."""
+    import uvicorn
+
+    from scientist.web.app import create_app
+    from scientist.web.server import TimedH11Protocol
+
+    settings = fake_sci.settings.model_copy(update={"cache": tmp_path / "cache"})
+    app = create_app(fake_sci, settings=settings, restore=FakeRestore())
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(app, http=TimedH11Protocol.with_timeout(0.5), log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started and time.time() < deadline:
+        time.sleep(0.02)
+    yield sock.getsockname()[1]
+    server.should_exit = True
+    thread.join(10)
+
+
+def _exchange(port: int, *parts: bytes, pause: float = 0.0, wait: float = 5.0) -> tuple[bytes, float]:
+    """Send ``parts`` (``pause`` s apart), then read until the server closes; (reply, seconds until closed)."""
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.settimeout(wait)
+        start = time.perf_counter()
+        for part in parts:
+            try:
+                s.sendall(part)
+            except (BrokenPipeError, ConnectionResetError):  # closed by the server while sending
+                break
+            time.sleep(pause)
+        reply = b""
+        try:
+            while chunk := s.recv(65536):
+                reply += chunk
+        except (TimeoutError, ConnectionResetError):
+            reply += b"<still open>"
+        return reply, time.perf_counter() - start
+
+
+def test_stalled_requests_are_closed(live_server):
+    headers_cut, seconds = _exchange(live_server, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    assert headers_cut.startswith(b"HTTP/1.1 408") and b"took too long" in headers_cut and seconds < 3
+    body_cut, seconds = _exchange(live_server, b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                  b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"que")
+    assert body_cut.startswith(b"HTTP/1.1 408") and seconds < 3
+    idle, seconds = _exchange(live_server)
+    assert idle.startswith(b"HTTP/1.1 408") and seconds < 3
+
+
+def test_headers_sent_a_byte_at_a_time_do_not_keep_a_connection(live_server):
+    trickle = [bytes([c]) for c in b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 40]
+    reply, seconds = _exchange(live_server, *trickle, pause=0.05)
+    assert b"408" in reply.split(b"\r\n", 1)[0] or reply == b"", reply[:80]
+    assert seconds < 3.5  # 0.5 s allowed for the headers; sending them all would take 2.7 s
+
+
+def test_a_request_that_arrives_is_answered(live_server):
+    reply, _ = _exchange(live_server, b"GET /static/page.css HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 200")
+    body = b'{"question": ""}'
+    reply, _ = _exchange(live_server, b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                         b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body),
+                         body[:5], body[5:], pause=0.2)  # a body in pieces, each within the timeout
+    assert reply.startswith(b"HTTP/1.1 400") and b"the question is empty" in reply
+
+
+def test_serve_runs_the_timed_protocol(monkeypatch):
+    import uvicorn
+
+    from scientist.web.server import TimedH11Protocol
+
+    from .helpers import run_cli
+    from .test_web import free_port
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
+    monkeypatch.setenv("SCIENTIST_SERVE_REQUEST_TIMEOUT", "7")
+    code, _out, err = run_cli("serve", "--port", free_port())
+    assert code == 0, err
+    protocol = calls[0]["http"]
+    assert issubclass(protocol, TimedH11Protocol) and protocol.request_timeout == 7.0
