@@ -12,6 +12,10 @@ DATA = Path(__file__).parent / "data"
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# Tests hold tiny tensors and matrices: one PyTorch/OpenBLAS thread each (set before either is loaded; the CLI's
+# subprocesses inherit it).  On cores shared with other work a second thread waits at every step for a partner
+# that is not running: the MIMO-UNet+ parity test took 12-14 s on two threads against 2.4 s on one.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture(scope="session")
