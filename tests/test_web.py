@@ -52,7 +52,7 @@ class FakeRestore:
         from scientist.restore.save import write_image_atomic
         from scientist.restore.stages import Photo
 
-        img = photo.pixels if isinstance(photo, Photo) else read_photo(photo)[0]  # the web app hands it over read
+        img = photo.rgb() if isinstance(photo, Photo) else read_photo(photo)[0]  # as the real restore: read once
         h, w, _ = img.shape
         progress(ProgressEvent("start", 0, 2, w, h, "fake", "cpu", 4.0, True, True))
         self.started.set()
