@@ -104,3 +104,14 @@ def test_reported_held_out_set(cache_dir, embedder):
     report = evaluate(sci, load_questions(CATALOG / "heldout4.yaml"), load_key(CATALOG / "key.yaml"))
     assert report.task_accuracy >= 0.90 and report.category_at_1 >= 0.88 and report.mrr >= 0.90
     assert report.calibration_error <= 0.05 and report.confident_wrong <= 0.03
+
+
+@pytest.mark.slow
+def test_reported_blind_narrative_set(cache_dir, embedder):
+    """Regression guard on the blind narrative set (measured once, then committed): the issue's targets."""
+    from scientist.core import Scientist
+
+    sci = Scientist(CATALOG / "catalog.yaml", cache_dir=cache_dir, embedder=embedder)
+    report = evaluate(sci, load_questions(CATALOG / "blind5.yaml"), load_key(CATALOG / "key.yaml"))
+    assert report.task_accuracy >= 0.90 and report.top2_accuracy >= 0.97
+    assert report.calibration_error <= 0.05 and report.confident_wrong <= 0.03
