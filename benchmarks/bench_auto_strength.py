@@ -1,132 +1,199 @@
-"""Could the blend strength be chosen automatically?  A measurement, not a feature.
+"""Choosing the strength from the photo: fit the rule of ``scientist/restore/amount.py`` and validate it photo-wise.
 
-At light noise the bundled network smooths detail, so blending its output back towards the
-brightened input (``--strength`` below 1) can raise PSNR a lot, while at heavier noise full
-strength is best.  This script asks whether statistics a restore can compute blind (the input's
-noise figure, the detail energy of input and output at two wavelet scales, how far the network
-moved the level) predict the best strength well enough to use by default.
+The restored image is ``brightened + strength x fine(change) + tones x coarse(change)``, where
+``change`` is the network's output minus the brightened photo, split by a Gaussian
+(:mod:`scientist.restore.amount`).  This script asks which strength each photo should get, and
+whether a rule over what a restore knows blind (the noise figure of the brightened photo, the rms
+of the network's fine change, each as a share of the photo's own fine detail, and the brightening gain) can
+choose it.
 
-Cases: the blind benchmark's own cases (:func:`scientist.restore.bench_blind.blind_cases`: its
-photos, strengths and noise draws) and the 20 training photos at half the size, each at the three
-strengths.  For every case the PSNR of the blend is computed at strengths 0, 0.1 ... 1 (the
-baseline is strength 1, today's default).  A ridge regression from the statistics to the best
-strength is fitted on the training and tuned photos and scored leave-one-photo-out; it is then
-fitted on all of them and scored on the held-out photos.
+Cases: every photo of a natural-photo folder (``--natural``, split by
+:mod:`scientist.restore.photosets`) in the blind benchmark's conditions (light, medium and heavy
+noise with JPEG, light and heavy noise lossless, the clean photo) and one seeded draw from each of
+the named distributions light, grainy and faint; each goes through the shipped brightness
+step and network (precision auto), and the PSNR against the clean photo is recorded at strengths
+0, 0.05 ... 1.  The rule (a logistic function of the logs of the figures; clean photos' PSNR capped at
+45 dB so that they do not outweigh the rest) is fitted on the fitting part only: scored by 4-fold
+photo-wise cross-validation there, then fitted on all of it and scored on the held-out photos.
+Baselines: strength 1 everywhere, and the best strength known from the clean photo (the ceiling).
 
-    python benchmarks/bench_auto_strength.py [--side 640]
+    python benchmarks/bench_auto_strength.py --natural ../shared/photos/natural [--weights W]
+        [--write scientist/weights/amount.json] [--cases FILE.pkl]
 
-Prints, per group, the mean and worst PSNR change against strength 1 (dB), the number of cases
-that lose or gain more than 0.5 dB, and the ceiling: the best strength chosen with the clean photo.
+``--cases`` keeps the measured cases in a file (the network runs take most of the time) and reuses
+them when the file exists.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import pickle
 import time
+from pathlib import Path
 
 import numpy as np
 
-from scientist.restore.bench_blind import _psnr, blind_cases
-from scientist.restore.compare import noise_sigma
+from scientist.restore.amount import AmountRule, _lowpass, features, load_amount_rule, measure, save_amount_rule
+from scientist.restore.bench_blind import CONDITIONS, _psnr
 
-STRENGTH_GRID = np.linspace(0.0, 1.0, 11)
-
-
-def _statistics(inp: np.ndarray, out: np.ndarray) -> list[float]:
-    """What a restore knows blind: noise figure, detail energy of input and output, level change."""
-    import pywt
-
-    ci = pywt.wavedec2(inp.mean(-1), "db1", level=2)
-    co = pywt.wavedec2(out.mean(-1), "db1", level=2)
-    sigma = max(noise_sigma(inp) / 255, 1e-6)
-
-    def energy(bands) -> float:
-        return float(np.mean([np.mean(b ** 2) for b in bands[:2]]))
-
-    return [np.log(sigma * 255), np.log(energy(ci[-1]) / sigma ** 2), np.log(energy(ci[-2]) / sigma ** 2),
-            np.log(energy(co[-1]) / max(energy(ci[-1]), 1e-12)), np.log(energy(co[-2]) / max(energy(ci[-2]), 1e-12)),
-            np.log(noise_sigma(out) + 1e-3), abs(float(out.mean() - inp.mean())) * 255,
-            float(np.std(out - inp)) * 255]
+GRID = np.linspace(0.0, 1.0, 21)
+#: The rule's inputs (see :func:`scientist.restore.amount.features`).
+NAMES = ("noise_share", "removed_share", "log_gain")
+#: Named distributions each photo also gets one draw from.
+DRAWS = ("light", "grainy", "faint")
+#: Clean photos' PSNR is capped here while fitting (so that they do not outweigh the rest), and every PSNR at
+#: 100 dB (the clean photo left as it is has none).
+CLEAN_CAP, PSNR_CAP, FOLDS = 45.0, 100.0, 4
 
 
-def _training_cases(side: int, seed: int = 7):
-    """The 20 training photos at the three strengths, in :func:`blind_cases`' form."""
-    from scientist.restore.degrade import STRENGTHS, degrade, downscale_8bit
-    from scientist.restore.train import load_training_photos
+def _conditions(i: int) -> dict:
+    from scientist.restore.degrade import DISTRIBUTIONS
 
-    for p_i, photo in enumerate(load_training_photos()):
-        clean = downscale_8bit(photo, side)
-        for s_i, (strength, params) in enumerate(STRENGTHS.items()):
-            bad = degrade(clean, params, np.random.default_rng(seed + 10 * p_i + s_i))
-            yield f"train{p_i}", "training", strength, params, clean, bad
+    rng = np.random.default_rng(500 + i)
+    return {**CONDITIONS, **{f"draw-{d}": DISTRIBUTIONS[d].sample(rng) for d in DRAWS}}
 
 
-def _cases(side: int) -> list[dict]:
-    import itertools
+def measure_cases(photos: dict[str, np.ndarray], weights, sigma: float, tones: float, log=print,
+                  share: tuple[int, int] = (0, 1)) -> list[dict]:
+    """Every photo in every condition through the shipped stages (the brightness step, then the network with the
+    precision, back end and tiles a restore picks here): the figures and the PSNR curve over :data:`GRID`.
+    ``share`` (k, n): only every n-th photo from the k-th (to split the work between processes; the draws stay
+    those of the whole set)."""
     from pathlib import Path
 
+    from scientist.restore.degrade import degrade
     from scientist.restore.stages import Photo, Restorer, expose, load
     from scientist.settings import load_settings
 
-    restorer = Restorer(load_settings())  # the shipped stages: precision, back end and tiles as a restore picks
-    cases = []
-    for name, role, strength, _params, clean, bad in itertools.chain(blind_cases(side), _training_cases(side // 2)):
-        exposed = expose(load(Photo(Path(name), bad, {})))
-        inp, out = exposed.img, restorer.restore(exposed).img
-        psnrs = [_psnr(clean, a * out + (1 - a) * inp) for a in STRENGTH_GRID]
-        cases.append({"photo": name, "role": role, "strength": strength, "x": _statistics(inp, out), "psnr": psnrs})
+    restorer = Restorer(load_settings(), weights=weights)
+    cases, t0 = [], time.perf_counter()
+    for i, (name, clean) in enumerate(sorted(photos.items())):
+        if i % share[1] != share[0]:
+            continue
+        for j, (cond, params) in enumerate(_conditions(i).items()):
+            bad = degrade(clean, params, np.random.default_rng(2021 + 10 * i + j))
+            exposed = expose(load(Photo(Path(name), bad, {})))
+            out = restorer.restore(exposed).img
+            change = out - exposed.img
+            coarse = _lowpass(change, sigma)
+            fine = change - coarse
+            base = exposed.img + tones * coarse
+            figures = {"noise": exposed.noise_brightened, **measure(exposed.img, out, sigma), "gain": exposed.gain}
+            cases.append({"photo": name, "condition": cond, **figures,
+                          "curve": [min(_psnr(clean, base + b * fine), PSNR_CAP) for b in GRID]})
+        log(f"{i + 1}/{len(photos)} photos, {time.perf_counter() - t0:.0f} s")
     return cases
 
 
-def _model():
-    from sklearn.linear_model import Ridge
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    return make_pipeline(StandardScaler(), Ridge(1.0))
+def _x(cases: list[dict]) -> np.ndarray:
+    return np.array([[features(c["noise"], c["removed"], c["detail"], c["gain"])[n] for n in NAMES] for c in cases])
 
 
-def _change(model, cases: list[dict]) -> np.ndarray:
-    """PSNR at the predicted strength minus PSNR at strength 1, per case."""
-    pred = np.clip(model.predict(np.array([c["x"] for c in cases])), 0, 1)
-    idx = np.rint(pred * (len(STRENGTH_GRID) - 1)).astype(int)
-    return np.array([c["psnr"][i] - c["psnr"][-1] for c, i in zip(cases, idx, strict=True)])
+def _strength(theta: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-np.clip(theta[0] + x @ theta[1:], -60, 60)))
 
 
-def _best(cases: list[dict]) -> np.ndarray:
-    return np.array([float(STRENGTH_GRID[int(np.argmax(c["psnr"]))]) for c in cases])
+def _psnr_at(cases: list[dict], s: np.ndarray, cap: float = math.inf) -> np.ndarray:
+    return np.array([np.interp(si, GRID, np.minimum(c["curve"], cap)) for c, si in zip(cases, s, strict=True)])
 
 
-def _line(label: str, change: np.ndarray, ceiling: np.ndarray) -> str:
-    return (f"{label:42} n={len(change):3}  mean {change.mean():+.2f} dB  worst {change.min():+.2f} dB  "
-            f"lose>0.5: {(change < -0.5).sum():2}  gain>0.5: {(change > 0.5).sum():2}  "
-            f"(ceiling: mean {ceiling.mean():+.2f} dB)")
+def fit_theta(cases: list[dict], starts: int = 6) -> np.ndarray:
+    """The rule's bias and weights that maximise the mean PSNR (clean photos capped) over ``cases``."""
+    from scipy.optimize import minimize
+
+    x = _x(cases)
+    caps = [CLEAN_CAP if c["condition"] == "clean" else math.inf for c in cases]
+    curves = [np.minimum(c["curve"], cap) for c, cap in zip(cases, caps, strict=True)]
+
+    def loss(theta: np.ndarray) -> float:
+        s = _strength(theta, x)
+        return -float(np.mean([np.interp(si, GRID, c) for si, c in zip(s, curves, strict=True)])) \
+            + 1e-3 * float(theta[1:] @ theta[1:])
+
+    rng = np.random.default_rng(0)
+    best = None
+    for _ in range(starts):
+        res = minimize(loss, rng.normal(0, 1, len(NAMES) + 1), method="Nelder-Mead",
+                       options={"maxiter": 4000, "xatol": 1e-4, "fatol": 1e-6})
+        if best is None or res.fun < best.fun:
+            best = res
+    return best.x
+
+
+def cross_validate(cases: list[dict]) -> np.ndarray:
+    """Each case's strength from a rule fitted without its photo (4 folds of photos)."""
+    photos = sorted({c["photo"] for c in cases})
+    fold = {p: k % FOLDS for k, p in enumerate(np.random.default_rng(1).permutation(photos))}
+    s = np.zeros(len(cases))
+    for k in range(FOLDS):
+        train = [c for c in cases if fold[c["photo"]] != k]
+        test = [i for i, c in enumerate(cases) if fold[c["photo"]] == k]
+        s[test] = _strength(fit_theta(train), _x([cases[i] for i in test]))
+    return s
+
+
+def report(label: str, cases: list[dict], s: np.ndarray) -> None:
+    """Per condition: mean PSNR at the rule's strength, at strength 1 and at the best strength, the mean strength;
+    then the change against strength 1 over the noisy cases and the clean photos' PSNR."""
+    print(f"\n{label} ({len({c['photo'] for c in cases})} photos, {len(cases)} cases)")
+    print(f"{'condition':15} {'rule':>7} {'s=1':>7} {'ceiling':>8} {'strength':>9}")
+    rule = _psnr_at(cases, s)
+    for cond in dict.fromkeys(c["condition"] for c in cases):
+        idx = [i for i, c in enumerate(cases) if c["condition"] == cond]
+        one = np.mean([cases[i]["curve"][-1] for i in idx])
+        best = np.mean([max(cases[i]["curve"]) for i in idx])
+        print(f"{cond:15} {rule[idx].mean():7.2f} {one:7.2f} {best:8.2f} {s[idx].mean():9.2f}")
+    noisy = [i for i, c in enumerate(cases) if c["condition"] != "clean"]
+    change = rule[noisy] - np.array([cases[i]["curve"][-1] for i in noisy])
+    ceiling = np.array([max(cases[i]["curve"]) for i in noisy]) - rule[noisy]
+    clean = [rule[i] for i, c in enumerate(cases) if c["condition"] == "clean"]
+    print(f"noisy cases against strength 1: mean {change.mean():+.2f} dB, worst {change.min():+.2f} dB, "
+          f"{(change < -0.5).sum()} lose > 0.5 dB; below the ceiling by {ceiling.mean():.2f} dB on average")
+    if clean:
+        print(f"clean photos: mean {np.mean(clean):.2f} dB, worst {np.min(clean):.2f} dB "
+              f"(strength 1: mean {np.mean([c['curve'][-1] for c in cases if c['condition'] == 'clean']):.2f})")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--side", type=int, default=640, help="longest side of the benchmark photos (training: half)")
+    ap.add_argument("--natural", type=Path, required=True, help="folder of natural photos (split by photosets)")
+    ap.add_argument("--weights", type=Path, default=None, help="weights to run (default: the bundled ones)")
+    ap.add_argument("--cases", type=Path, default=None, help="keep the measured cases here and reuse them")
+    ap.add_argument("--write", type=Path, default=None, help="write the rule fitted on the fitting part here")
     args = ap.parse_args()
+    from scientist.restore.photosets import load_natural
+
+    shipped = load_amount_rule()
     t0 = time.perf_counter()
-    cases = _cases(args.side)
-    fit = [c for c in cases if c["role"] != "held out"]
-    held = [c for c in cases if c["role"] == "held out"]
-    ceiling = {id(c): max(c["psnr"]) - c["psnr"][-1] for c in cases}
-    cv = np.zeros(len(fit))
-    for photo in sorted({c["photo"] for c in fit}):
-        rest = [c for c in fit if c["photo"] != photo]
-        mine = [i for i, c in enumerate(fit) if c["photo"] == photo]
-        model = _model().fit(np.array([c["x"] for c in rest]), _best(rest))
-        cv[mine] = _change(model, [fit[i] for i in mine])
-    model = _model().fit(np.array([c["x"] for c in fit]), _best(fit))
-    on_held = _change(model, held)
-    print(f"{len(cases)} cases ({len(fit)} training/tuned, {len(held)} held out) in {time.perf_counter() - t0:.0f} s")
-    print("PSNR change against the baseline (strength 1 everywhere):")
-    print(_line("training+tuned, leave one photo out", cv, np.array([ceiling[id(c)] for c in fit])))
-    print(_line("held out, fitted on training+tuned", on_held, np.array([ceiling[id(c)] for c in held])))
-    for c, d in zip(held, on_held, strict=True):
-        best = STRENGTH_GRID[int(np.argmax(c["psnr"]))]
-        print(f"  {c['photo']:18} {c['strength']:6} {d:+.2f} dB (best strength {best:.1f})")
+    if args.cases is not None and args.cases.is_file():
+        parts = pickle.loads(args.cases.read_bytes())
+    else:
+        parts = {part: measure_cases(load_natural(args.natural, part), args.weights, shipped.sigma, shipped.tones)
+                 for part in ("fit", "held-out")}
+        if args.cases is not None:
+            args.cases.write_bytes(pickle.dumps(parts))
+    fit, held = parts["fit"], parts["held-out"]
+    for c in fit + held:
+        c["curve"] = list(np.minimum(c["curve"], PSNR_CAP))
+    print(f"cases measured or read in {time.perf_counter() - t0:.0f} s; sigma {shipped.sigma}, tones {shipped.tones}")
+    report("fitting photos, leave a fold of photos out", fit, cross_validate(fit))
+    theta = fit_theta(fit)
+    report("held-out photos, rule fitted on the fitting photos", held, _strength(theta, _x(held)))
+    if shipped.weights.keys() == set(NAMES):
+        x = _x(held)
+        s = np.array([shipped.strength(dict(zip(NAMES, row, strict=True))) for row in x])
+        report("held-out photos, the rule as shipped", held, s)
+    print("\nfitted:", {"bias": round(float(theta[0]), 4),
+                        **{n: round(float(w), 4) for n, w in zip(NAMES, theta[1:], strict=True)}})
+    if args.write is not None:
+        rule = AmountRule(sigma=shipped.sigma, tones=shipped.tones, bias=float(theta[0]),
+                          weights={n: float(w) for n, w in zip(NAMES, theta[1:], strict=True)},
+                          step=shipped.step,
+                          fitted_on={"photos": sorted({c["photo"] for c in fit}), "cases": len(fit),
+                                     "conditions": sorted({c["condition"] for c in fit}), "clean_cap": CLEAN_CAP})
+        save_amount_rule(rule, args.write)
+        print(f"wrote {args.write}")
 
 
 if __name__ == "__main__":

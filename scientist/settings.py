@@ -9,12 +9,13 @@ finally the defaults below.  ``scientist settings`` prints the values in force.
 
 from __future__ import annotations
 
+import math
 import os
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -40,8 +41,25 @@ Backend = Literal["auto", "onnx", "torch", "eager"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
 #: Format of the restored image.
 ImageFormat = Literal["png", "tiff", "jpg"]
-#: How much of the network's output the restored image keeps (the rest is the brightened photo).
-Strength = Annotated[float, Field(ge=0, le=1)]
+
+
+def parse_strength(value) -> float | str:
+    """``"auto"`` or a number in [0, 1] (which may come as text, from a command line or a variable); raises
+    ``ValueError`` otherwise."""
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not 0.0 <= number <= 1.0:
+        raise ValueError("must be auto or a number between 0 and 1")
+    return number
+
+
+#: How much of the network's fine-scale change the restored image keeps: auto (chosen from the photo,
+#: :mod:`.restore.amount`) or a share, 0-1 (0 = the brightened photo alone).
+Strength = Annotated[Literal["auto"] | float, BeforeValidator(parse_strength)]
 
 
 class ConfigError(ScientistError):
@@ -158,9 +176,11 @@ class Settings(BaseSettings):
         default=32, ge=0, le=256,
         description="Overlap between neighbouring tiles (pixels), blended with linear ramps.")
     strength: Strength = Field(
-        default=1.0,
-        description="How much of the restoration to keep: the output is strength x restored + (1 - strength) "
-                    "x the brightened photo (1 = the network's output, 0 = brightening only).")
+        default="auto",
+        description="How much of the network's fine-scale change to keep, 0-1 (0 = brightening only), or auto: "
+                    "chosen from the photo (its noise, what the network would take away, its detail and its gain), "
+                    "so a noisy photo gets all of it and a clean one less. The photo's coarse tones are kept either "
+                    "way.")
     output_format: ImageFormat = Field(
         default="png",
         description="Format of the restored image: png or tiff (16 bits per channel when the photo has 16), "

@@ -90,6 +90,24 @@ def test_decompression_bomb_is_refused(tmp_path):
         read_photo(path)
 
 
+def test_a_16_bit_png_of_only_ihdr_idat_and_iend_stays_16_bits(tmp_path):
+    # no eXIf or other chunk: looking for EXIF must not load the image before its bit depth is known
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    deep = (np.random.default_rng(5).integers(0, 65536, (6, 5, 3)) | 1).astype(np.uint16)
+    rows = b"".join(b"\x00" + row.astype(">u2").tobytes() for row in deep)
+    path = tmp_path / "bare16.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 5, 6, 16, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    arr, info = read_photo(path)
+    assert info["bit_depth"] == 16 and info["exif"] is None
+    assert np.array_equal(np.rint(arr * 65535).astype(np.uint16), deep)
+
+
 def test_animated_gif_uses_first_frame(tmp_path):
     frames = [Image.fromarray(_u8(_photo(seed=i))).convert("P") for i in range(3)]
     path = tmp_path / "anim.gif"

@@ -112,12 +112,13 @@ def test_stages_compose_to_what_the_entry_point_writes(tmp_path):
     read = Photo.read(photo)
     exposed = expose(load(read))
     assert exposed.gain > 1 and exposed.img.shape == (40, 56, 3) and exposed.before.dtype == np.uint8
-    restored = Restorer(settings).restore(exposed)
-    assert restored.base is None and restored.tiles == 1 and restored.img is not exposed.img
+    restored = Restorer(settings).restore(exposed, keep_input=True)  # the save step decides the amount beside it
+    assert restored.base is exposed.img and restored.tiles == 1 and restored.img is not exposed.img
     with reserve_outputs(photo, None, tmp_path, False) as targets:
-        saved = save(restored, targets, strength=1.0, fmt="png", quality=92)
+        saved = save(restored, targets, strength=settings.strength, fmt="png", quality=92)
     assert Path(demo.output).read_bytes() == saved.output.read_bytes()
-    assert saved.demo(["a"]).noise_after == demo.noise_after
+    mine = saved.demo(["a"])
+    assert mine.noise_after == demo.noise_after and mine.strength == demo.strength and mine.strength_auto
 
 
 # ---------------------------------------------------------------- output names held, never shared

@@ -31,7 +31,7 @@ PrecisionOpt = Annotated[Optional[str], typer.Option("--precision", help="auto (
 MaxSideOpt = Annotated[Optional[int], typer.Option("--max-side", help="Downscale so the longer side is at most this (quick preview).")]
 TileOpt = Annotated[Optional[int], typer.Option("--tile", help="Square tiles of this side in pixels (default: the fewest pixels under the working-memory budget).")]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace existing outputs (for many photos: restore again those already restored).")]
-StrengthOpt = Annotated[Optional[float], typer.Option("--strength", min=0.0, max=1.0, help="How much of the restoration to keep, 0-1: 1 = the network's output, lower blends in the brightened photo (default: the `strength` setting, 1).")]
+StrengthOpt = Annotated[Optional[str], typer.Option("--strength", help="How much of the network's fine-scale change to keep: auto (chosen from the photo: all of it for a noisy photo, less for a clean one) or 0-1 (0 = brightening only) (default: the `strength` setting, auto).")]
 _FORMAT_HELP = "Restored image format: png, tiff (both 16-bit when the photo is) or jpg (default: the `output_format` setting, png)."
 FormatOpt = Annotated[Optional[ImageFormat], typer.Option("--format", "--image-format", help=_FORMAT_HELP)]
 # `ask` has a --format of its own (md or text): there the demo's is only --image-format

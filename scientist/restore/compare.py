@@ -15,7 +15,7 @@ from PIL import Image
 
 from .save import to_u8
 
-__all__ = ["comparison_image", "crop_boxes", "mean_brightness", "noise_sigma", "preview_jpeg"]
+__all__ = ["comparison_image", "comparison_layout", "crop_boxes", "mean_brightness", "noise_sigma", "preview_jpeg"]
 
 
 def _as_float(a: np.ndarray) -> np.ndarray:
@@ -85,35 +85,55 @@ def crop_boxes(before: np.ndarray, after: np.ndarray) -> list[tuple[str, tuple[i
     return [("detail", (best_detail[1], best_detail[2], size)), ("flat/dark", (best_flat[1], best_flat[2], size))]
 
 
+#: The comparison's geometry: the before/after pair's longer side (before growing to the row's width), the
+#: smallest side of a zoomed crop, the gap between pictures, the label band, and the tallest the pair may grow to.
+PREVIEW_SIDE, ZOOM, GAP, LABEL_H, MAX_PAIR_HEIGHT = 640, 256, 6, 18, 800
+BACKGROUND = (32, 32, 32)
+
+
+def comparison_layout(h: int, w: int) -> tuple[int, int, int, int]:
+    """(pair width, pair height, zoom, canvas width) for an ``h`` x ``w`` photo: both rows span the canvas.
+
+    The before/after pair is at most :data:`PREVIEW_SIDE` on its longer side; when that leaves it narrower than
+    the four zoomed crops, it grows to their width (up to :data:`MAX_PAIR_HEIGHT` tall, so only a very tall, thin
+    photo stays narrower); when the pair is the wider row, the crops grow to its width instead.
+    """
+    scale = min(1.0, PREVIEW_SIDE / max(h, w))
+    crops = 4 * ZOOM + 3 * GAP
+    if 2 * w * scale + GAP < crops:
+        scale = max(scale, min((crops - GAP) // 2 / w, MAX_PAIR_HEIGHT / h))
+    pw, ph = max(1, round(w * scale)), max(1, round(h * scale))
+    width = max(2 * pw + GAP, crops)
+    return pw, ph, (width - 3 * GAP) // 4, width
+
+
 def comparison_image(before: np.ndarray, after: np.ndarray) -> Image.Image:
-    """Side-by-side before/after plus two zoomed crops, labelled (float or 8-bit RGB input)."""
+    """Side-by-side before/after plus two zoomed crops, labelled (float or 8-bit RGB input); both rows span the
+    picture's width (:func:`comparison_layout`)."""
     from PIL import ImageDraw
 
     def pil(a: np.ndarray) -> Image.Image:
         return Image.fromarray(to_u8(a))
 
     h, w, _ = before.shape
-    scale = min(1.0, 640 / max(h, w))
-    pw, ph = max(1, round(w * scale)), max(1, round(h * scale))
+    pw, ph, zoom, width = comparison_layout(h, w)
     b_small = pil(before).resize((pw, ph), Image.Resampling.LANCZOS)
     a_small = pil(after).resize((pw, ph), Image.Resampling.LANCZOS)
-    zoom = 256
     boxes = crop_boxes(before, after)
-    label_h, gap = 18, 6
-    width = max(2 * pw + gap, 4 * zoom + 3 * gap)
-    height = label_h + ph + gap + label_h + zoom
-    canvas = Image.new("RGB", (width, height), (32, 32, 32))
+    height = LABEL_H + ph + GAP + LABEL_H + zoom
+    canvas = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(canvas)
-    draw.text((4, 3), "before", fill=(230, 230, 230))
-    draw.text((pw + gap + 4, 3), "after", fill=(230, 230, 230))
-    canvas.paste(b_small, (0, label_h))
-    canvas.paste(a_small, (pw + gap, label_h))
-    top = label_h + ph + gap
+    x0 = (width - (2 * pw + GAP)) // 2  # centred when a very tall photo leaves the pair narrower
+    draw.text((x0 + 4, 3), "before", fill=(230, 230, 230))
+    draw.text((x0 + pw + GAP + 4, 3), "after", fill=(230, 230, 230))
+    canvas.paste(b_small, (x0, LABEL_H))
+    canvas.paste(a_small, (x0 + pw + GAP, LABEL_H))
+    top = LABEL_H + ph + GAP
     for i, (name, (y, x, s)) in enumerate(boxes):
         for j, (tag, arr) in enumerate((("before", before), ("after", after))):
             crop = pil(arr[y : y + s, x : x + s]).resize((zoom, zoom), Image.Resampling.NEAREST)
-            px = (2 * i + j) * (zoom + gap)
-            canvas.paste(crop, (px, top + label_h))
+            px = (2 * i + j) * (zoom + GAP)
+            canvas.paste(crop, (px, top + LABEL_H))
             draw.text((px + 4, top + 3), f"{name} {tag} (x{zoom / s:.1f})", fill=(230, 230, 230))
     return canvas
 

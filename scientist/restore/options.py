@@ -47,8 +47,9 @@ class RestoreOptions(BaseModel):
                                                                  "most this (pixels) first.")
     tile: int | None = Field(default=None, ge=64, description="Square tiles of this side (pixels).")
     overwrite: bool = Field(default=False, description="Replace existing outputs (many photos: restore again).")
-    strength: Strength | None = Field(default=None, description="Share of the network's output in the restored "
-                                                                "image, 0-1.")
+    strength: Strength | None = Field(default=None, description="Share of the network's fine-scale change kept "
+                                                                "in the restored image, 0-1, or auto (chosen from "
+                                                                "the photo).")
     image_format: ImageFormat | None = Field(default=None, description="png, tiff or jpg (jpeg and tif are "
                                                                        "read as the endings they are).")
     quality: int | None = Field(default=None, ge=1, le=100, description="JPEG quality, 1-100.")
@@ -83,7 +84,7 @@ class RestoreOptions(BaseModel):
         return self.model_dump(exclude_unset=True)
 
     # ------------------------------------------------------------ values in force
-    def strength_in(self, settings: Settings) -> float:
+    def strength_in(self, settings: Settings) -> float | str:
         return settings.strength if self.strength is None else self.strength
 
     def quality_in(self, settings: Settings) -> int:

@@ -46,8 +46,15 @@ class Demo(BaseModel):
     steps: list[str] = Field(description="Names of the workflow steps that ran, in order.")
     strength: float = Field(
         default=1.0,
-        description="Share of the network's output in the restored image; the rest is the brightened photo "
-                    "(1 = the network's output alone).")
+        description="Share of the network's fine-scale change (the noise and fine detail it removes) kept in the "
+                    "restored image; the photo's own coarse tones are kept (0 = the brightened photo).")
+    strength_auto: bool = Field(
+        default=False,
+        description="Whether the strength was chosen from the photo (the `auto` setting) rather than given.")
+    noise_removed: float = Field(
+        default=0.0,
+        description="How much the network would take away at fine scales (rms, 0-255): with noise_brightened, "
+                    "what an automatic strength rests on.")
     format: str = Field(default="png", description="Format of the restored image: png, tiff or jpg.")
     bit_depth: int = Field(default=8, description="Bits per channel of the restored image (8 or 16).")
     metadata: list[str] = Field(

@@ -125,7 +125,8 @@ def restore_photo(
             network = Restorer.for_options(options, settings, stages=plan.stages)
         else:
             network = restorer if isinstance(restorer, Restorer) else restorer()
-        restored = network.restore(exposed, progress, keep_input=strength < 1.0)
+        # the brightened photo stays beside the network's output: the save step decides how much of the change to keep
+        restored = network.restore(exposed, progress, keep_input=True)
         del exposed
         saved = save(restored, targets, strength=strength, fmt=fmt, quality=options.quality_in(settings))
     finally:

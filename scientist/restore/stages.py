@@ -28,6 +28,7 @@ from PIL import Image
 from ..errors import PhotoError, ScientistError, first_line
 from ..settings import Settings
 from . import photo as photos
+from .amount import amount_fields, restore_amount
 from .compare import comparison_image, mean_brightness, noise_sigma
 from .degrade import apply_gain
 from .exposure import estimate_gain
@@ -40,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .outputs import Targets
     from .tiles import TilePlan
 
-__all__ = ["Exposed", "Loaded", "Photo", "Restored", "Restorer", "Saved", "blend", "choose_device", "expose",
+__all__ = ["Exposed", "Loaded", "Photo", "Restored", "Restorer", "Saved", "choose_device", "expose",
            "load", "memory_budget_mb", "save"]
 
 
@@ -105,7 +106,8 @@ class Exposed(Loaded):
 
 @dataclass(frozen=True, eq=False, kw_only=True)
 class Restored(Exposed):
-    """After the network: ``img`` is its output; ``base`` the brightened photo, kept only for a blend."""
+    """After the network: ``img`` is its output; ``base`` the brightened photo, kept for the save step, which
+    decides how much of the network's change to keep (:mod:`.amount`)."""
 
     base: np.ndarray | None = None
     tiles: int = 0
@@ -125,6 +127,8 @@ class Saved(Restored):
     output: Path
     comparison: Path
     strength: float = 1.0
+    strength_auto: bool = False
+    noise_removed: float = 0.0
     format: str = "png"
     bit_depth: int = 8
     metadata: tuple[str, ...] = ()
@@ -141,7 +145,8 @@ class Saved(Restored):
             estimated_seconds=round(self.estimated_seconds, 1), gain=round(self.gain, 3),
             noise_before=round(self.noise_before, 3), noise_after=round(self.noise_after, 3),
             noise_brightened=round(self.noise_brightened, 3), brightness_before=round(self.brightness_before, 2),
-            brightness_after=round(self.brightness_after, 2), steps=steps, strength=self.strength, format=self.format,
+            brightness_after=round(self.brightness_after, 2), steps=steps, strength=self.strength,
+            strength_auto=self.strength_auto, noise_removed=self.noise_removed, format=self.format,
             bit_depth=self.bit_depth, metadata=list(self.metadata))
 
 
@@ -191,26 +196,20 @@ def expose(loaded: Loaded, *, brighten: bool = True) -> Exposed:
                   seconds=loaded.seconds + time.perf_counter() - start)
 
 
-def blend(restored: np.ndarray, base: np.ndarray, strength: float, rows: int = 256) -> None:
-    """``restored`` becomes strength x restored + (1 - strength) x base, in place, band by band."""
-    for y in range(0, restored.shape[0], rows):
-        band = restored[y : y + rows]
-        band -= base[y : y + rows]
-        band *= np.float32(strength)
-        band += base[y : y + rows]
-
-
-def save(restored: Restored, targets: Targets, *, strength: float, fmt: str, quality: int) -> Saved:
-    """The ``save`` step: blend by ``strength`` (in place), then write the comparison and the restored image with
-    the photo's metadata (EXIF with Orientation 1 and no thumbnail, the ICC profile, 16 bits in PNG and TIFF).
+def save(restored: Restored, targets: Targets, *, strength: float | str, fmt: str, quality: int) -> Saved:
+    """The ``save`` step: keep the brightened photo's coarse tones and ``strength`` of the network's fine change
+    (``"auto"``: chosen from the photo; :func:`.amount.restore_amount`, in place), then write the comparison and
+    the restored image with the photo's metadata (EXIF with Orientation 1 and no thumbnail, the ICC profile, 16
+    bits in PNG and TIFF).  Without ``restored.base`` (not kept) the network's output is written as it is.
 
     The restored image is written last, so that its presence means both are complete; if it cannot be
     written, the comparison written here is removed again.
     """
     start = time.perf_counter()
     img = restored.img
-    if restored.base is not None and strength < 1.0:
-        blend(img, restored.base, strength)
+    decision = None
+    if restored.base is not None:
+        decision = restore_amount(img, restored.base, strength, restored.noise_brightened, restored.gain)
     h, w, _ = img.shape
     info = restored.info
     exif = exif_for_output(info.get("exif"), w, h)
@@ -229,7 +228,7 @@ def save(restored: Restored, targets: Targets, *, strength: float, fmt: str, qua
     del pixels
     metadata = tuple(name for name, data in (("exif", exif), ("icc", icc)) if data)
     return _carry(restored, Saved, base=None, output=targets.restored, comparison=targets.comparison,
-                  strength=strength, format=fmt, bit_depth=bit_depth, metadata=metadata,
+                  **amount_fields(decision, strength), format=fmt, bit_depth=bit_depth, metadata=metadata,
                   noise_after=noise_sigma(img), brightness_after=mean_brightness(img),
                   seconds=restored.seconds + time.perf_counter() - start)
 
@@ -337,7 +336,7 @@ class Restorer:
 
     def restore(self, exposed: Exposed, progress: ProgressFn | None = None, *, keep_input: bool = False) -> Restored:
         """The network's stages (pyramid, encode, fuse, decode) on the photo, tile by tile, blended back with
-        linear ramps.  ``keep_input``: keep the brightened photo in the record (for a blend by strength)."""
+        linear ramps.  ``keep_input``: keep the brightened photo in the record (for the save step's amount)."""
         with self._turns:
             start = time.perf_counter()
             plan = self.plan(exposed.img)

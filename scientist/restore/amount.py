@@ -1,0 +1,172 @@
+"""How much of the network's change a photo gets: restore only as much as the photo needs.
+
+The network's output differs from the brightened photo in two ways: at fine scales it
+removes noise (and, on a photo with little noise, fine detail and grain), and at coarse
+scales it re-tones the photo (the exposure and colour corrections it learned).  The restored
+image keeps the photo's own coarse tones (``tones`` of the network's coarse change, 0 as
+shipped: the brightness step has set the level) and ``strength`` of its fine change, split
+by a Gaussian of ``sigma`` px:
+
+    restored = brightened + strength x fine(change) + tones x coarse(change)
+
+With ``strength = auto`` (the default) the strength is chosen from the photo, by a logistic
+rule over what a restore measures blind: the noise figure of the brightened photo
+(:func:`.compare.noise_sigma`) and how much the network would take away at fine scales (the rms of
+``fine(change)``), each as a share of the fine detail the photo itself holds, and the brightening gain.  A clean
+photo gets little of the network's change, a noisy one all of it.  The rule's constants are
+fitted and validated photo-wise by ``benchmarks/bench_auto_strength.py`` on photos the
+brightness step and the network were not tested on, and ship as ``scientist/weights/amount.json``.
+A number given as the strength is used as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["AmountRule", "Decision", "amount_fields", "apply_amount", "decide", "load_amount_rule",
+           "measure", "restore_amount"]
+
+#: The statistics are measured on the central crop of at most this side (as the noise figure is).
+CROP = 768
+
+
+@dataclass(frozen=True)
+class AmountRule:
+    """``strength = 1 / (1 + exp(-(bias + sum(weights[k] * feature k))))`` over :func:`features`, clipped to
+    ``[0, 1]`` and rounded to ``step``; ``sigma`` (px) splits fine from coarse; ``tones`` is the share of the
+    network's coarse change that is kept."""
+
+    sigma: float
+    tones: float
+    bias: float
+    weights: dict[str, float]
+    step: float = 0.05
+    fitted_on: dict = field(default_factory=dict)
+
+    def strength(self, feats: dict[str, float]) -> float:
+        z = self.bias + sum(w * feats[k] for k, w in self.weights.items())
+        s = 1 / (1 + math.exp(-max(-60.0, min(60.0, z))))
+        return round(round(s / self.step) * self.step, 4) if self.step else float(s)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What was decided for one photo: the strength, whether it was chosen from the photo (``auto``), and the
+    figures it rested on (0-255 scale)."""
+
+    strength: float
+    auto: bool
+    noise: float  # noise figure of the brightened photo
+    removed: float  # rms of what the network would take away at fine scales
+    detail: float  # rms of the brightened photo's own fine detail
+    tones: float
+    sigma: float
+
+
+def amount_fields(decision: Decision | None, setting: float | str) -> dict:
+    """The demo record's fields for what was decided."""
+    if decision is None:
+        return {"strength": 1.0 if setting == "auto" else float(setting), "strength_auto": setting == "auto"}
+    return {"strength": decision.strength, "strength_auto": decision.auto, "noise_removed": decision.removed}
+
+
+def _bundled() -> Path:
+    return Path(__file__).resolve().parent.parent / "weights" / "amount.json"
+
+
+_RULE: AmountRule | None = None
+
+
+def load_amount_rule(path: str | Path | None = None) -> AmountRule:
+    """The rule's constants (the bundled ones unless ``path``)."""
+    global _RULE
+    if path is None and _RULE is not None:
+        return _RULE
+    rule = AmountRule(**json.loads(Path(path or _bundled()).read_text("utf-8")))
+    if path is None:
+        _RULE = rule
+    return rule
+
+
+def save_amount_rule(rule: AmountRule, path: Path) -> None:
+    from ..fileio import write_atomic
+
+    write_atomic(path, (json.dumps(asdict(rule), indent=1) + "\n").encode())
+
+
+def _lowpass(a: np.ndarray, sigma: float) -> np.ndarray:
+    from scipy.ndimage import gaussian_filter
+
+    return np.stack([gaussian_filter(a[..., c], sigma, mode="reflect") for c in range(a.shape[-1])], -1)
+
+
+def _crop(a: np.ndarray) -> np.ndarray:
+    h, w, _ = a.shape
+    y0, x0 = max(0, (h - CROP) // 2), max(0, (w - CROP) // 2)
+    return a[y0 : y0 + CROP, x0 : x0 + CROP].astype(np.float32)
+
+
+def measure(exposed: np.ndarray, restored: np.ndarray, sigma: float) -> dict[str, float]:
+    """``removed`` (rms of the network's fine change) and ``detail`` (rms of the brightened photo's own fine
+    detail), 0-255, on the central crop."""
+    x, o = _crop(exposed), _crop(restored)
+    change = o - x
+    fine = change - _lowpass(change, sigma)
+    own = x - _lowpass(x, sigma)
+    return {"removed": float(np.sqrt(np.mean(fine**2))) * 255, "detail": float(np.sqrt(np.mean(own**2))) * 255}
+
+
+def features(noise: float, removed: float, detail: float, gain: float) -> dict[str, float]:
+    """What the rule reads, all free of the photo's own contrast: the noise figure and what the network would take
+    away, each as a share of the photo's fine detail (logs; figures floored at 0.1 on the 0-255 scale), and the
+    log of the gain."""
+    detail = max(detail, 0.1)
+    return {"noise_share": math.log(max(noise, 0.1) / detail), "removed_share": math.log(max(removed, 0.1) / detail),
+            "log_gain": math.log(max(gain, 1.0))}
+
+
+def decide(exposed: np.ndarray, restored: np.ndarray, setting: float | str, noise: float, gain: float,
+           rule: AmountRule | None = None) -> Decision:
+    """The strength for this photo: ``setting`` when it is a number, else chosen by the rule from the figures."""
+    rule = rule or load_amount_rule()
+    m = measure(exposed, restored, rule.sigma)
+    auto = setting == "auto"
+    strength = rule.strength(features(noise, m["removed"], m["detail"], gain)) if auto else float(setting)
+    return Decision(strength, auto, round(noise, 3), round(m["removed"], 3), round(m["detail"], 3), rule.tones,
+                    rule.sigma)
+
+
+def apply_amount(restored: np.ndarray, exposed: np.ndarray, decision: Decision, rows: int = 256) -> None:
+    """``restored`` becomes ``exposed + strength x fine(change) + tones x coarse(change)`` (clipped to [0, 1]), in
+    place, band by band: beside the two images it needs one band and a few rows of memory."""
+    sigma, s, t = decision.sigma, np.float32(decision.strength), np.float32(decision.tones)
+    if s == 1 and t == 1:
+        return
+    h = restored.shape[0]
+    margin = int(math.ceil(4 * sigma)) + 1  # scipy's Gaussian reaches 4 sigma
+    above = restored[:0].copy()  # the change in the rows just above the current band (already overwritten there)
+    for y in range(0, h, rows):
+        y1 = min(h, y + rows)
+        band = restored[y:y1]
+        band -= exposed[y:y1]  # the change, in place
+        below = restored[y1 : min(h, y1 + margin)] - exposed[y1 : min(h, y1 + margin)]
+        window = np.concatenate([above[max(0, len(above) - (y - max(0, y - margin))):], band, below])
+        coarse = _lowpass(window, sigma)[len(window) - len(below) - len(band) : len(window) - len(below)]
+        above = band[max(0, len(band) - margin):].copy()
+        band *= s
+        band += (t - s) * coarse
+        band += exposed[y:y1]
+        np.clip(band, 0, 1, out=band)
+
+
+def restore_amount(restored: np.ndarray, exposed: np.ndarray, setting: float | str, noise: float,
+                   gain: float) -> Decision:
+    """Decide the strength for this photo and apply it to ``restored`` in place (the pipeline's one call)."""
+    decision = decide(exposed, restored, setting, noise, gain)
+    apply_amount(restored, exposed, decision)
+    return decision

@@ -1,0 +1,118 @@
+"""How much of the network's change a photo gets (scientist.restore.amount): little for a clean photo, all of it
+for a noisy one, and the photo's own tones kept."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from scientist.restore.amount import (
+    Decision,
+    _lowpass,
+    apply_amount,
+    decide,
+    load_amount_rule,
+)
+from scientist.restore.compare import noise_sigma
+from scientist.restore.degrade import apply_gain, degrade
+from scientist.settings import load_settings
+
+
+def _textured(seed: int = 0, h: int = 200, w: int = 260) -> np.ndarray:
+    """A clean photo with shading, edges and fine texture (as grass or fabric has)."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w] / float(max(h, w))
+    base = np.stack([0.45 + 0.3 * x, 0.4 + 0.2 * y, 0.3 + 0.2 * x * y], -1)
+    base[h // 3 : h // 2] *= 0.6  # an edge
+    texture = _lowpass(rng.normal(0, 0.06, (h, w, 1)).repeat(3, -1), 0.8)
+    return np.clip(np.round((base + texture) * 255) / 255, 0, 1).astype(np.float32)
+
+
+def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+    return float(10 * np.log10(1 / max(np.mean((a.astype(np.float64) - b) ** 2), 1e-12)))
+
+
+def test_strength_is_auto_or_a_share():
+    from scientist.errors import OptionError
+    from scientist.restore.options import RestoreOptions
+
+    assert RestoreOptions.of(strength="auto").strength == "auto"
+    assert RestoreOptions.of(strength=" AUTO ").strength == "auto"
+    assert RestoreOptions.of(strength=0.3).strength == 0.3 and RestoreOptions.of(strength="0.75").strength == 0.75
+    assert load_settings().strength == "auto"
+    for bad in (1.5, -0.1, "strong", float("nan")):
+        with pytest.raises(OptionError, match="auto or a number between 0 and 1"):
+            RestoreOptions.of(strength=bad)
+
+
+def test_a_clean_photo_the_network_leaves_alone_gets_little_and_comes_back_as_it_is():
+    photo = _textured()
+    rule = load_amount_rule()
+    decision = decide(photo, photo.copy(), "auto", noise_sigma(photo), gain=1.0, rule=rule)
+    assert decision.auto and decision.strength <= 0.5 and decision.removed == 0
+    out = photo.copy()
+    apply_amount(out, photo, decision)
+    assert _psnr(out, photo) >= 60
+    # the more the network would take away, the more of its change the rule lets through
+    smoothed = _lowpass(photo, 1.2)
+    assert decide(photo, smoothed, "auto", noise_sigma(photo), gain=1.0, rule=rule).strength > decision.strength
+
+
+def test_a_noisy_dark_photo_gets_all_of_it():
+    clean = _textured(1)
+    from scientist.restore.degrade import DegradeParams
+
+    dark = degrade(clean, DegradeParams(0.12, 4e-3, 6e-3, 0.0, 0.0, 101), np.random.default_rng(2))
+    exposed = apply_gain(dark, 1 / 0.12)
+    decision = decide(exposed, clean, "auto", noise_sigma(exposed), gain=1 / 0.12)  # a perfect denoiser
+    assert decision.strength >= 0.9 and decision.removed > 5
+    out = clean.copy()
+    apply_amount(out, exposed, decision)
+    assert _psnr(out, clean) > _psnr(exposed, clean) + 8
+
+
+def test_a_given_number_is_used_as_it_is():
+    photo = _textured(3)
+    decision = decide(photo, _lowpass(photo, 1.0), 0.6, noise_sigma(photo), gain=1.0)
+    assert decision.strength == 0.6 and not decision.auto
+
+
+def test_the_blend_keeps_the_photos_tones_and_is_done_in_bands():
+    rng = np.random.default_rng(4)
+    exposed = rng.random((530, 90, 3)).astype(np.float32)
+    restored = np.clip(rng.random((530, 90, 3)) * 0.5 + 0.3, 0, 1).astype(np.float32)
+    for strength, tones in ((0.4, 0.0), (0.8, 0.3), (0.0, 0.0)):
+        d = Decision(strength, True, 1.0, 1.0, 1.0, tones, 3.0)
+        change = restored - exposed
+        coarse = _lowpass(change, 3.0)
+        expected = np.clip(exposed + strength * (change - coarse) + tones * coarse, 0, 1)
+        out = restored.copy()
+        apply_amount(out, exposed, d, rows=64)  # bands of 64 rows: the same as all at once
+        assert np.abs(out - expected).max() < 1e-5
+    # a network that only re-tones the photo (a level shift, no fine change) changes nothing
+    photo = _textured(5)
+    out = np.clip(photo * 1.2, 0, 1)
+    apply_amount(out, photo, Decision(1.0, False, 0, 0, 0, load_amount_rule().tones, 3.0))
+    assert np.abs(out - photo).mean() < 2 / 255
+
+
+def test_the_shipped_rule_is_data_and_keeps_the_photos_tones():
+    rule = load_amount_rule()
+    assert rule.tones == 0.0 and rule.sigma > 0 and set(rule.weights) == {"noise_share", "removed_share", "log_gain"}
+    # the noisier the photo, the more the network would take away and the darker it was, the more of the change
+    assert all(w > 0 for w in rule.weights.values())
+
+
+def test_the_demo_says_what_it_decided(tmp_path):
+    from scientist.restore.run import run_demo
+
+    photo = tmp_path / "clean.png"
+    Image.fromarray((_textured(6, 64, 80) * 255).round().astype(np.uint8)).save(photo)
+    demo = run_demo(photo, out_dir=tmp_path)
+    assert demo.strength_auto and 0.0 <= demo.strength <= 1.0 and demo.noise_removed > 0
+    with Image.open(demo.output) as im:
+        out = np.asarray(im.convert("RGB"), np.float32) / 255
+    assert _psnr(out, _textured(6, 64, 80)) >= 35
+    fixed = run_demo(photo, out_dir=tmp_path, strength=0.5)
+    assert fixed.strength == 0.5 and not fixed.strength_auto
