@@ -14,6 +14,7 @@ __all__ = [
     "Answer",
     "Demo",
     "Evidence",
+    "LanguageInfo",
     "Reference",
     "Step",
     "TaskGuess",
@@ -22,7 +23,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.6"
+SCHEMA_VERSION = "1.7"
 
 
 class TaskGuess(BaseModel):
@@ -39,12 +40,24 @@ class TaskResult(TaskGuess):
 
     runner_up: TaskGuess | None = Field(default=None, description="The second most likely task.")
     clear: bool = Field(description="False when no task matched the question well enough to be sure.")
+    both: bool = Field(
+        default=False,
+        description="True when the question could be about either this task or its runner-up (neither is "
+                    "clearly ahead): the answer then covers both, and its notes say why.")
     model_task: str | None = Field(
         default=None, description="Task id the recommended model was built for, when known."
     )
     matches_model: bool | None = Field(
         default=None, description="Whether the question's task is the recommended model's own task."
     )
+
+
+class LanguageInfo(BaseModel):
+    """The language a question was read as."""
+
+    code: str = Field(description="ISO 639-1 code of the language, e.g. 'en', 'ko'.")
+    name: str = Field(description="The language's name in English.")
+    english: bool = Field(description="Whether the question is in English, the language the tool reads.")
 
 
 class Workflow(BaseModel):
@@ -100,7 +113,12 @@ class Answer(BaseModel):
     evidence: list[Evidence] = Field(
         default_factory=list,
         description="The short answer: 2-4 sentences quoted from supporting records, chosen for the question.")
-    task: TaskResult = Field(description="Part 1: the task.")
+    language: LanguageInfo = Field(
+        default_factory=lambda: LanguageInfo(code="en", name="English", english=True),
+        description="The language the question was read as; a question not in English is not classified.")
+    task: TaskResult | None = Field(
+        description="Part 1: the task (None when no task was read: the question is not in English, or the "
+                    "corpus is empty).")
     workflow: Workflow | None = Field(description="Part 2: input -> model -> output (None when out of scope).")
     references: list[Reference] = Field(description="Part 3: supporting records, best first.")
     nearest: list[Reference] = Field(

@@ -14,16 +14,18 @@ from pathlib import Path
 import numpy as np
 
 from . import judge
-from .answer import Answer, Evidence, Reference, TaskResult
+from .answer import Answer, Evidence, LanguageInfo, Reference, TaskResult
 from .corpus import Corpus, load_corpus
 from .embed import Embedder
 from .errors import OptionError
 from .guard import clean_question, strip_foreign_urls, verify_text
 from .index import Index
+from .language import detect as detect_language
 from .records import Record, Task, split_sentences
 from .render import Renderer
 from .restore.options import RestoreOptions
 from .settings import ConfigError, Settings, load_settings
+from .views import Queries, named_records
 from .workflow import demo_workflow, workflow_for
 
 __all__ = ["Scientist"]
@@ -61,7 +63,6 @@ class Scientist:
         self._lock = threading.RLock()
         self._positions: dict[str, int] | None = None
         self._title_index: tuple[dict[str, list[int]], int] | None = None
-        self._cue_patterns: dict | None = None
 
     # ------------------------------------------------------------- loading
     @property
@@ -75,7 +76,7 @@ class Scientist:
     def index(self) -> Index:
         with self._lock:
             if self._index is None:
-                self._index = Index.open(self.corpus, self.embedder, self.settings.cache_dir)
+                self._index = Index.open(self.corpus, self.embedder, self.settings.cache_dir, self.settings)
             return self._index
 
     @classmethod
@@ -100,28 +101,18 @@ class Scientist:
         """A clean question's vector, its task distribution, its cosine to every record and the records it names."""
         index, settings = self.index, self.settings
         read = q[: settings.max_question_chars]  # what the classifier reads of it
-        qvec = self.embedder.encode([read])[0]
-        named = judge.named_records(q, *self._titles())
-        named_tasks = [t for i in named for t in index.record_tasks[i]]
-        probs = index.tasks.classifier.probs(qvec, settings.knn_weight, read, settings.lexical_weight)
-        evidence = judge.term_evidence(index.terms.scores(read), index.task_matrix) if settings.term_weight else None
-        probs = judge.task_probabilities(probs, named_tasks, self._context_tasks(), settings,
-                                         judge.cued_tasks(q, self._cues()), evidence)
+        signature = index.view("signature")
+        ask = signature.final_ask(read) if signature is not None and settings.ask_weight else None
+        vecs = self.embedder.encode([read, ask] if ask else [read])  # one batch: the ask costs little more
+        qvec = vecs[0]
+        named = named_records(q, *self._titles())
+        asks = [(ask, vecs[1]) if ask else None]
+        probs = index.classify(Queries([read], qvec[None, :], named=[named], asks=asks), settings)[0]
         return qvec, probs, index.cosines(qvec), named
 
     def _clean(self, question: object) -> str:
         """The question as it is read: its first ``max_question_chars`` characters, normalised, links removed."""
         return clean_question(question, self.settings.max_question_chars)
-
-    def _cues(self) -> dict:
-        with self._lock:
-            if self._cue_patterns is None:
-                patterns = {t.id: judge.cue_pattern(t.cues) for t in self.corpus.tasks}
-                self._cue_patterns = {t: p for t, p in patterns.items() if p is not None}
-            return self._cue_patterns
-
-    def _context_tasks(self) -> set[str]:
-        return {t.id for t in self.corpus.tasks if t.family in self.corpus.context}
 
     def _titles(self) -> tuple[dict[str, list[int]], int]:
         with self._lock:
@@ -134,9 +125,17 @@ class Scientist:
                 self._title_index = (titles, max((len(t.split()) for t in titles), default=0))
             return self._title_index
 
+    def _reads(self, q: str) -> bool:
+        """Whether the question is one the tool reads (English) over a corpus with records."""
+        return bool(len(self.corpus)) and detect_language(q).english
+
     def retrieve(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
-        """The best records for a question and their cosine scores, in the order answers list them."""
-        _, probs, cosines, named = self._score(self._clean(question))
+        """The best records for a question and their cosine scores, in the order answers list them (none for
+        a question the tool does not read)."""
+        q = self._clean(question)
+        if not self._reads(q):
+            return []
+        _, probs, cosines, named = self._score(q)
         index = self.index
         order = judge.rank(cosines, index.record_tasks, probs, self.settings, named, index.task_matrix)
         return [(self.corpus.records[i], float(cosines[i])) for i in order[: k or self.settings.k]]
@@ -174,10 +173,12 @@ class Scientist:
         rtask_ids = self.record_tasks(rec)
         relevance = judge.relevance(score, rtask_ids, task, self._family, self.settings)
         scored = self._sentences(rec, qvec) if relevance != "direct" else []
+        matched = next((t for t in judge.task_ids(task) if t in rtask_ids), None)
         why = self.renderer.phrase(
             "why", relevance=relevance, record=rec, score=score,
             task=self.corpus.task(task.id) if task.clear else None, record_tasks=self._tasks(rtask_ids),
             quote=max(scored, key=lambda sv: sv[1])[0] if scored else "",
+            matched=self.corpus.task(matched) if matched else None, both=task.both,
         )
         ref = Reference(id=rec.id, kind=rec.kind, title=rec.title, url=rec.url, github=rec.github,
                         score=round(score, 4), relevance=relevance, why=why)
@@ -189,8 +190,9 @@ class Scientist:
             index = self.index
         qvec, probs, cosines, named = self._score(q)
         task = judge.classify(probs, index.tasks.cosines(qvec), self._label, self.settings)
-        order = judge.rank(cosines, index.record_tasks, probs, self.settings, named,
-                           index.task_matrix)[: k or self.settings.k]
+        order = judge.rank(cosines, index.record_tasks, probs, self.settings, named, index.task_matrix)
+        order = judge.cover(order, index.record_tasks, judge.task_ids(task) if task.both else [],
+                            k or self.settings.k)
         refs = [self._reference(self.corpus.records[i], float(cosines[i]), task, qvec) for i in order]
         return qvec, task, refs, judge.in_scope(task, refs, self.settings)
 
@@ -202,15 +204,40 @@ class Scientist:
         ``k``: records to retrieve (default: the ``k`` setting); for the demo, ``options`` (a
         :class:`RestoreOptions`) or its fields as keywords, and ``progress``, as :meth:`demo` takes them.
         Options are checked whether or not a photo is given: an unknown one is an :class:`OptionError`.
+        A question not in English, or a corpus without records, gets an answer that says so, with no task
+        guessed.
         """
         restore = RestoreOptions.of(options, **restore_options)
         if k is not None:
             k = self._checked("k", k)
         q = self._clean(question)
+        language = detect_language(q)
+        if not language.english or not len(self.corpus):
+            answer = self._unread(q, language)
+        else:
+            answer = self._answer(q, k)
+        if photo is not None:
+            workflow = answer.workflow
+            runnable = workflow if workflow is not None and any(s.op for s in workflow.steps) else None
+            answer.demo = self.demo(photo, workflow=runnable, options=restore, progress=progress)
+        return self._render(answer)
+
+    def _unread(self, q: str, language) -> Answer:
+        """The answer to a question the tool does not read (another language) or cannot answer from anything
+        (an empty corpus): no task is guessed, and the task space is not even built."""
+        info = LanguageInfo(code=language.code, name=language.name, english=language.english)
+        note = (self.renderer.phrase("note_language", language=info) if not language.english
+                else self.renderer.phrase("note_out_of_scope", n=0, task=None))
+        return Answer(question=q, in_scope=False, language=info, task=None, workflow=None, references=[],
+                      notes=[note])
+
+    def _answer(self, q: str, k: int | None) -> Answer:
         qvec, task, refs, in_scope = self._analyse(q, k)
         support = [r for r in refs if r.supports] if in_scope else []
-        # part 2 explains the best supporting model, else the best supporting paper's method
-        first = next((r for r in support if r.kind == "model"), support[0] if support else None)
+        # part 2 explains the best supporting model of the (first) task, else the best supporting model,
+        # else the best supporting paper's method
+        own = [r for r in support if task.id in self.record_tasks(self.corpus.get(r.id))]
+        first = next((r for r in [*own, *support] if r.kind == "model"), (own or support or [None])[0])
         wf_rec = self.corpus.get(first.id) if first is not None else None
         model_rec = wf_rec if wf_rec is not None and wf_rec.kind == "model" else None
         if model_rec is not None:
@@ -221,15 +248,13 @@ class Scientist:
                                 [s for s, _ in self._sentences(wf_rec, qvec)] if wf_rec else [])
         candidates = [(r.id, sentence, score) for r in support
                       for sentence, score in self._sentences(self.corpus.get(r.id), qvec)]
+        groups = [{r.id for r in support if t in self.record_tasks(self.corpus.get(r.id))}
+                  for t in judge.task_ids(task)] if task.both else []
         evidence = [Evidence(record_id=i, sentence=s, score=round(c, 4))
-                    for i, s, c in judge.evidence(candidates, self.settings)]
-        answer = Answer(question=q, in_scope=in_scope, evidence=evidence, task=task, workflow=workflow,
-                        references=[r for r in refs if r.relevance != "none"] if in_scope else [],
-                        nearest=[] if in_scope else refs, notes=self._notes(task, model_rec, in_scope))
-        if photo is not None:
-            runnable = workflow if workflow is not None and any(s.op for s in workflow.steps) else None
-            answer.demo = self.demo(photo, workflow=runnable, options=restore, progress=progress)
-        return self._render(answer)
+                    for i, s, c in judge.evidence(candidates, self.settings, groups)]
+        return Answer(question=q, in_scope=in_scope, evidence=evidence, task=task, workflow=workflow,
+                      references=[r for r in refs if r.relevance != "none"] if in_scope else [],
+                      nearest=[] if in_scope else refs, notes=self._notes(q, task, model_rec, in_scope))
 
     def _checked(self, name: str, value):
         """An argument that overrides a setting, checked as the setting is (raises :class:`OptionError`)."""
@@ -244,11 +269,17 @@ class Scientist:
 
         return await asyncio.to_thread(self.ask, question, photo, **options)
 
-    def _notes(self, task: TaskResult, model_rec: Record | None, in_scope: bool) -> list[str]:
+    def _notes(self, q: str, task: TaskResult, model_rec: Record | None, in_scope: bool) -> list[str]:
         notes = []
         qtask = self.corpus.task(task.id)
         if not task.clear:
             notes.append(self.renderer.phrase("note_unclear", task=task))
+        if task.both and task.runner_up is not None:
+            signature = self.index.view("signature")
+            words = signature.explain(q, [task.id, task.runner_up.id]) if signature is not None else {}
+            if len(set(words.values())) < 2:
+                words = {}
+            notes.append(self.renderer.phrase("note_two_tasks", task=task, second=task.runner_up, words=words))
         if model_rec is not None and task.matches_model is False and task.clear:
             mtask = self.corpus.task(task.model_task) if task.model_task else None
             notes.append(self.renderer.phrase("note_mismatch", task=qtask, model=model_rec, model_task=mtask))
@@ -329,7 +360,10 @@ class Scientist:
     # ------------------------------------------------------------ chatbots
     def supporting(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """Retrieved records that support an answer (empty when out of scope)."""
-        _, _, refs, in_scope = self._analyse(self._clean(question), k)
+        q = self._clean(question)
+        if not self._reads(q):
+            return []
+        _, _, refs, in_scope = self._analyse(q, k)
         return [(self.corpus.get(r.id), r.score) for r in refs if r.supports] if in_scope else []
 
     def prompt(self, question: str, k: int | None = None) -> str:

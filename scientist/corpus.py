@@ -29,8 +29,9 @@ TASKS_FILE = "tasks.yaml"
 EXAMPLES_FILE = "task_examples.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
 CONTEXT_FILE = "context.yaml"
+LANGUAGES_FILE = "languages.yaml"
 #: Data files of a corpus folder that hold no records.
-NOT_RECORDS = {TASKS_FILE, EXAMPLES_FILE, VOCABULARY_FILE, CONTEXT_FILE, "README.md"}
+NOT_RECORDS = {TASKS_FILE, EXAMPLES_FILE, VOCABULARY_FILE, CONTEXT_FILE, LANGUAGES_FILE, "README.md"}
 
 
 def _read_yaml(path: Path, what: str):
@@ -78,14 +79,29 @@ def load_tasks(path: Path | None = None) -> list[Task]:
     extra = extra.get("examples") if isinstance(extra, dict) else None
     extra = extra if isinstance(extra, dict) else {}
     try:
+        phrasings = raw.get("phrasings") or {}
         tasks = []
         for item in raw["tasks"]:
             more = extra.get(item.get("id")) or {}
-            tasks.append(Task.model_validate({**item, "examples": more.get("questions") or [],
-                                              "categories": more.get("categories") or []}))
+            item = {**item, "examples": more.get("questions") or [], "categories": more.get("categories") or []}
+            if item.get("signature"):
+                item["signature"] = _with_phrasings(item["signature"], phrasings)
+            tasks.append(Task.model_validate(item))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise CorpusError(f"{path.name}: cannot read the task taxonomy ({exc.__class__.__name__})") from None
     return tasks
+
+
+def _with_phrasings(signature: dict, phrasings: dict) -> dict:
+    """A task's ``signature`` with the phrasings of the names it uses (a name without phrasings is an error)."""
+    own = {}
+    for slot in ("gives", "does", "gets"):
+        for entry in signature.get(slot) or []:
+            for name in str(entry).split("+"):  # "photo+prompt": both given
+                if name not in (phrasings.get(slot) or {}):
+                    raise ValueError(f"no phrasings for {slot} {name!r}")
+                own.setdefault(slot, {})[name] = str(phrasings[slot][name])
+    return {**signature, "phrasings": own}
 
 
 @dataclass

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -38,10 +39,21 @@ DIM = 384
 #: Batch size of the ONNX path (texts of similar length batched together).  600 record texts (~450
 #: characters) on 2 cores of an AMD EPYC (Zen 4): 9.1 s in batches of 4, 9.4 s of 8, 10.7 s of 16, 12.1 s of 64.
 ONNX_BATCH = 8
-#: From this many texts on, CPUs with native bfloat16 embed in PyTorch under bfloat16 autocast: the same
-#: 600 texts in 6.3 s (batches of 16), within cosine 0.99997 of the fp32 vectors.  Used to build indexes.
+#: From this many texts on, when they are long (records' summaries: :data:`BULK_MIN_CHARS` on average), CPUs
+#: with native bfloat16 embed in PyTorch under bfloat16 autocast: the same 600 texts in 6.3 s (batches of 16),
+#: within cosine 0.99997 of the fp32 vectors.  Short texts (the classifier's ~4,000 example questions) go
+#: through ONNX: 800 of them took 12 s there against 55-143 s in bfloat16 and 27-34 s in fp32 PyTorch
+#: (2 busy cores of an AMD EPYC Zen 5, the three paths alternately).
 BULK_MIN = 1000
+BULK_MIN_CHARS = 300
 BULK_BATCH = 16
+#: The bulk path embeds its texts in chunks of this many (shortest first) and times each one, on one thread or
+#: on all: when another program holds a core, a PyTorch thread waits at every step for its partner that is not
+#: running, and two threads took 53 ms a record text against 7 ms on one (2 cores of an AMD EPYC Zen 5, the
+#: other core busy); on idle cores two threads are faster (3.9 ms against 6.9 ms).  The faster count is kept,
+#: and the other is tried again every :data:`BULK_PROBE_EVERY` chunks, since the load changes.
+BULK_CHUNK = 128
+BULK_PROBE_EVERY = 8
 #: Batch of sentence-transformers in float32 (a CPU without native bfloat16, or the torch back end).
 ST_BATCH = 64
 
@@ -65,6 +77,28 @@ def _cpu_bf16_native() -> bool:
 def _weights_digest() -> str:
     st = (model_dir() / "model.safetensors").stat()
     return hashlib.sha256(f"{EMBEDDER_ID}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
+
+
+class ThreadPace:
+    """Which thread count embeds fastest now: all ``most`` threads or one, judged by the latest time per character
+    of each.  The first two chunks try both; then the faster is used, and the other is tried again every
+    :data:`BULK_PROBE_EVERY` chunks."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.pace: dict[int, float] = {}  # threads -> seconds per character, latest
+
+    def choose(self, n: int) -> int:
+        if self.most <= 1:
+            return 1
+        if n < 2:
+            return (self.most, 1)[n]
+        best = min(self.pace, key=self.pace.get)
+        other = 1 if best == self.most else self.most
+        return other if n % BULK_PROBE_EVERY == 0 else best
+
+    def record(self, threads: int, seconds_per_char: float) -> None:
+        self.pace[threads] = seconds_per_char
 
 
 class Embedder:
@@ -146,6 +180,8 @@ class Embedder:
         if not path.is_file():
             return False
         try:
+            # a question is tokenized alone or with its ask: threads would only wait their turn on busy cores
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
@@ -212,17 +248,22 @@ class Embedder:
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Embed texts; returns an ``(n, 384)`` float32 array of unit vectors.
 
-        Many texts at once (an index being built, :data:`BULK_MIN` or more) on a CPU with native
-        bfloat16 go through sentence-transformers under bfloat16 autocast (:data:`BULK_BATCH`); questions
-        and small batches through the ONNX export (:data:`ONNX_BATCH`).
+        Many long texts at once (an index being built: :data:`BULK_MIN` or more, :data:`BULK_MIN_CHARS` on
+        average) on a CPU with native bfloat16 go through sentence-transformers under bfloat16 autocast
+        (:data:`BULK_BATCH`); questions, short texts and small batches through the ONNX export
+        (:data:`ONNX_BATCH`), exported first when many texts are to be embedded.
         """
         if not texts:
             return np.zeros((0, DIM), np.float32)
         texts = list(texts)
         with self._lock:
-            if self.backend == "auto" and len(texts) >= BULK_MIN and _cpu_bf16_native():
+            long = sum(map(len, texts)) >= BULK_MIN_CHARS * len(texts)
+            if self.backend == "auto" and len(texts) >= BULK_MIN and long and _cpu_bf16_native():
                 vecs = self._encode_st(texts, BULK_BATCH, progress, bf16=True)
             else:
+                if (self.backend == "auto" and len(texts) >= BULK_MIN and not self._export_failed
+                        and not self.onnx_path().is_file()):
+                    self.export_onnx()  # many short texts: export first, then embed them all through ONNX
                 use_onnx = self.backend != "torch" and self._load_onnx()
                 if not use_onnx and self.backend == "onnx":
                     raise RuntimeError("the ONNX embedder is not available (no export in the cache)")
@@ -238,9 +279,43 @@ class Embedder:
 
         st = self._load_st()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            if bf16:
+                return self._encode_bulk(st, texts, batch_size, progress)
             vecs = st.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
                              show_progress_bar=progress)
         return np.asarray(vecs, dtype=np.float32)
+
+    def _encode_bulk(self, st, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
+        """Many texts through sentence-transformers in chunks (shortest first), each on the thread count that
+        embedded fastest so far: :data:`BULK_CHUNK`."""
+        import torch
+
+        most = torch.get_num_threads()
+        out = np.zeros((len(texts), DIM), np.float32)
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        chunks = [order[i : i + BULK_CHUNK] for i in range(0, len(texts), BULK_CHUNK)]
+        pace = ThreadPace(most)
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(texts), desc="embedding", unit="text")
+        try:
+            for n, idx in enumerate(chunks):
+                part = [texts[i] for i in idx]
+                threads = pace.choose(n)
+                torch.set_num_threads(threads)
+                start = time.perf_counter()
+                out[idx] = st.encode(part, batch_size=batch_size, normalize_embeddings=True,
+                                     convert_to_numpy=True, show_progress_bar=False)
+                pace.record(threads, (time.perf_counter() - start) / max(sum(map(len, part)), 1))
+                if bar is not None:
+                    bar.update(len(part))
+        finally:
+            torch.set_num_threads(most)
+            if bar is not None:
+                bar.close()
+        return out
 
     def _encode_onnx(self, texts: list[str], batch_size: int) -> np.ndarray:
         out = np.zeros((len(texts), DIM), np.float32)

@@ -1,15 +1,18 @@
 """Evaluate answers over a question set: the task, the records, the refusals, and how honest the confidence is.
 
-A question set is YAML: a list of items ``{question, task, in_scope, references}``
+A question set is YAML: a list of items ``{question, task, in_scope, references, also, kind}``
 where ``task`` is a task id (or a list of acceptable ids), ``in_scope`` says
-whether the corpus should answer it, and ``references`` lists the record ids a
-careful answer would cite.  An optional *key* (YAML ``record id -> task id``)
-says what task each record of the corpus is for; without one, the tool's own
-idea of each record's task is used.
+whether the corpus should answer it, ``references`` lists the record ids a
+careful answer would cite, ``also`` (on questions that tell of two operations)
+names the other operation's task, and ``kind`` groups questions (``plain``,
+``mixed``, ``subject``...) for figures per kind.  Only ``question`` is required.
+An optional *key* (YAML ``record id -> task id``) says what task each record of
+the corpus is for; without one, the tool's own idea of each record's task is used.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -18,7 +21,11 @@ from . import yamlio
 from .errors import CorpusError
 from .ingest import read_text
 
-__all__ = ["EvalItem", "EvalReport", "evaluate", "expected_calibration_error", "load_key", "load_questions"]
+__all__ = ["EvalItem", "EvalReport", "Figures", "evaluate", "expected_calibration_error", "load_key",
+           "load_questions"]
+
+#: Confidence at or above which a wrong task counts as a confident mistake.
+CONFIDENT = 0.9
 
 
 class EvalItem(BaseModel):
@@ -28,8 +35,11 @@ class EvalItem(BaseModel):
     task: list[str] | None = Field(default=None, description="Acceptable task ids.")
     in_scope: bool = Field(default=True, description="Whether the corpus should answer it.")
     references: list[str] | None = Field(default=None, description="Record ids a careful answer cites.")
+    also: list[str] | None = Field(
+        default=None, description="The other task a question telling of two operations mentions (informative).")
+    kind: str | None = Field(default=None, description="A group for figures per kind (plain, mixed, subject...).")
 
-    @field_validator("task", mode="before")
+    @field_validator("task", "also", mode="before")
     @classmethod
     def _listify(cls, v):
         return [v] if isinstance(v, str) else v
@@ -40,9 +50,15 @@ class EvalRow(BaseModel):
 
     question: str = Field(description="The question.")
     expected_task: list[str] | None = Field(description="Acceptable task ids.")
-    task: str = Field(description="The task the tool chose.")
+    kind: str | None = Field(default=None, description="The question's kind, if the set gives one.")
+    task: str | None = Field(description="The task the tool chose (None when it did not read the question).")
     confidence: float = Field(description="The tool's confidence in that task.")
+    runner_up: str | None = Field(default=None, description="The tool's second task.")
+    both: bool = Field(default=False, description="Whether the answer named and answered two tasks.")
     task_ok: bool | None = Field(description="Whether the task is acceptable (None when none is expected).")
+    top2_ok: bool | None = Field(default=None, description="Whether the task or the runner-up is acceptable.")
+    also_second: bool | None = Field(
+        default=None, description="For a question with `also`: whether the runner-up is that task.")
     expected_in_scope: bool = Field(description="Whether the corpus should answer.")
     in_scope: bool = Field(description="Whether the tool answered.")
     cited: list[str] = Field(description="Records the answer relies on.")
@@ -51,41 +67,88 @@ class EvalRow(BaseModel):
     rank: int | None = Field(description="Rank (1 = first) of the first record of an expected task.")
 
 
-class EvalReport(BaseModel):
-    """Aggregate metrics and the per-question rows."""
+class Figures(BaseModel):
+    """The task and ranking figures of a group of questions."""
 
-    n: int = Field(description="Questions evaluated.")
-    task_accuracy: float = Field(description="Share of questions with an expected task classified correctly.")
+    n: int = Field(description="Questions with an expected task.")
+    task_accuracy: float = Field(description="Share classified to an expected task.")
+    top2_accuracy: float = Field(description="Share whose task or runner-up is an expected task.")
     calibration_error: float = Field(
         description="Expected calibration error of the task confidence (10 equal-width bins): the mean gap "
                     "between stated confidence and accuracy, weighted by questions.")
-    category_at_1: float = Field(description="Share of questions whose first record is for an expected task.")
+    confident_wrong: float = Field(description=f"Share answered with a wrong task at confidence >= {CONFIDENT}.")
+    two_tasks: float = Field(description="Share of answers that named two tasks.")
+    two_tasks_top1: float | None = Field(description="Task accuracy among those (None when there are none).")
+    two_tasks_top2: float | None = Field(description="Top-2 accuracy among those.")
+    also_second: float | None = Field(
+        description="Among questions with `also`: share whose runner-up is that task (None when there are none).")
+    category_at_1: float = Field(description="Share whose first record is for an expected task.")
     mrr: float = Field(description="Mean reciprocal rank of the first record for an expected task.")
+
+    @classmethod
+    def of(cls, rows: Sequence[EvalRow]) -> Figures:
+        judged = [r for r in rows if r.task_ok is not None]
+        n = len(judged)
+
+        def share(items, test) -> float:
+            return sum(1 for r in items if test(r)) / len(items) if items else 0.0
+
+        both = [r for r in judged if r.both]
+        also = [r for r in judged if r.also_second is not None]
+        return cls(
+            n=n, task_accuracy=share(judged, lambda r: r.task_ok), top2_accuracy=share(judged, lambda r: r.top2_ok),
+            calibration_error=expected_calibration_error([r.confidence for r in judged],
+                                                         [bool(r.task_ok) for r in judged]),
+            confident_wrong=share(judged, lambda r: not r.task_ok and r.confidence >= CONFIDENT),
+            two_tasks=share(judged, lambda r: r.both),
+            two_tasks_top1=share(both, lambda r: r.task_ok) if both else None,
+            two_tasks_top2=share(both, lambda r: r.top2_ok) if both else None,
+            also_second=share(also, lambda r: r.also_second) if also else None,
+            category_at_1=share(judged, lambda r: r.rank == 1),
+            mrr=sum(1 / r.rank for r in judged if r.rank) / n if n else 0.0)
+
+    def lines(self, indent: str = "") -> list[str]:
+        def f(x: float | None) -> str:
+            return "-" if x is None else f"{x:.3f}"
+
+        return [
+            f"{indent}task accuracy:        {f(self.task_accuracy)}",
+            f"{indent}top-2 accuracy:       {f(self.top2_accuracy)}",
+            f"{indent}calibration error:    {f(self.calibration_error)} (ECE, 10 bins)",
+            f"{indent}wrong at >= {CONFIDENT}:      {f(self.confident_wrong)}",
+            f"{indent}two tasks named:      {f(self.two_tasks)} (top-1 {f(self.two_tasks_top1)}, "
+            f"top-2 {f(self.two_tasks_top2)} among them)",
+            *([f"{indent}runner-up = also:     {f(self.also_second)}"] if self.also_second is not None else []),
+            f"{indent}category@1:           {f(self.category_at_1)}",
+            f"{indent}MRR:                  {f(self.mrr)}",
+        ]
+
+
+class EvalReport(Figures):
+    """The figures over all questions, the same figures per kind of question, and the per-question rows."""
+
+    questions: int = Field(description="Questions evaluated (with an expected task or not).")
     reference_precision: float = Field(
         description="Mean share of cited records that were expected, over answered questions with expected references."
     )
     refusal_accuracy: float = Field(description="Share of questions whose in_scope matched the expectation.")
+    by_kind: dict[str, Figures] = Field(default_factory=dict, description="The same figures per kind of question.")
     rows: list[EvalRow] = Field(description="One row per question.")
 
     def table(self) -> str:
         lines = [f"{'task':<4} {'conf':>5} {'rank':>4} {'scope':<5} {'prec':>5}  question"]
         for r in self.rows:
-            t = "-" if r.task_ok is None else ("ok" if r.task_ok else "MISS")
+            t = "-" if r.task_ok is None else ("ok" if r.task_ok else ("2nd" if r.top2_ok else "MISS"))
             s = "ok" if r.in_scope == r.expected_in_scope else "MISS"
             p = "-" if r.precision is None else f"{r.precision:.2f}"
             rank = "-" if r.rank is None else str(r.rank)
-            miss = "" if r.task_ok is not False else f"  (got {r.task})"
+            miss = "" if r.task_ok is not False else f"  (got {r.task}, then {r.runner_up})"
             lines.append(f"{t:<4} {r.confidence:5.2f} {rank:>4} {s:<5} {p:>5}  {r.question[:70]}{miss}")
-        lines += [
-            "",
-            f"questions:            {self.n}",
-            f"task accuracy:        {self.task_accuracy:.3f}",
-            f"calibration error:    {self.calibration_error:.3f} (ECE, 10 bins)",
-            f"category@1:           {self.category_at_1:.3f}",
-            f"MRR:                  {self.mrr:.3f}",
-            f"reference precision:  {self.reference_precision:.3f}",
-            f"refusal accuracy:     {self.refusal_accuracy:.3f}",
-        ]
+        lines += ["", f"questions:            {self.questions}", *self.lines(),
+                  f"reference precision:  {self.reference_precision:.3f}",
+                  f"refusal accuracy:     {self.refusal_accuracy:.3f}"]
+        for kind, figures in self.by_kind.items():
+            lines += ["", f"{kind} ({figures.n} questions):", *figures.lines("  ")]
         return "\n".join(lines)
 
 
@@ -138,31 +201,33 @@ def evaluate(scientist, items: list[EvalItem], key: dict[str, str] | None = None
     every = len(scientist.corpus)
     for item in items:
         a = scientist.ask(item.question)
+        t = a.task
         cited = [r.id for r in a.references if r.supports]
-        task_ok = None if item.task is None else a.task.id in item.task
+        task_ok = top2_ok = None
+        if item.task is not None:
+            task_ok = t is not None and t.id in item.task
+            top2_ok = task_ok or (t is not None and t.runner_up is not None and t.runner_up.id in item.task)
         precision = None
         if a.in_scope and item.references is not None and cited:
             precision = sum(c in item.references for c in cited) / len(cited)
-        ranking = [rec for rec, _ in scientist.retrieve(item.question, every)] if item.task else []
+        ranking = [rec for rec, _ in scientist.retrieve(item.question, every)] if item.task and t else []
         rank = None
         for i, rec in enumerate(ranking, 1):
             tasks = [key[rec.id]] if key and rec.id in key else scientist.record_tasks(rec)
-            if any(t in item.task for t in tasks):
+            if any(x in item.task for x in tasks):
                 rank = i
                 break
-        rows.append(EvalRow(question=item.question, expected_task=item.task, task=a.task.id,
-                            confidence=a.task.confidence, task_ok=task_ok, expected_in_scope=item.in_scope,
-                            in_scope=a.in_scope, cited=cited, precision=precision,
-                            top_record=ranking[0].id if ranking else None, rank=rank))
-    judged = [r for r in rows if r.task_ok is not None]
+        runner_up = t.runner_up.id if t is not None and t.runner_up is not None else None
+        rows.append(EvalRow(
+            question=item.question, kind=item.kind, expected_task=item.task, task=t.id if t else None,
+            confidence=t.confidence if t else 0.0, runner_up=runner_up, both=bool(t and t.both), task_ok=task_ok,
+            top2_ok=top2_ok, also_second=None if not item.also else runner_up in item.also,
+            expected_in_scope=item.in_scope, in_scope=a.in_scope, cited=cited, precision=precision,
+            top_record=ranking[0].id if ranking else None, rank=rank))
+    kinds = list(dict.fromkeys(r.kind for r in rows if r.kind))
     precs = [r.precision for r in rows if r.precision is not None]
     return EvalReport(
-        n=len(rows),
-        task_accuracy=sum(r.task_ok for r in judged) / len(judged) if judged else 0.0,
-        calibration_error=expected_calibration_error([r.confidence for r in judged], [r.task_ok for r in judged]),
-        category_at_1=sum(r.rank == 1 for r in judged) / len(judged) if judged else 0.0,
-        mrr=sum(1 / r.rank for r in judged if r.rank) / len(judged) if judged else 0.0,
+        **Figures.of(rows).model_dump(), questions=len(rows),
         reference_precision=sum(precs) / len(precs) if precs else 0.0,
         refusal_accuracy=sum(r.in_scope == r.expected_in_scope for r in rows) / len(rows),
-        rows=rows,
-    )
+        by_kind={k: Figures.of([r for r in rows if r.kind == k]) for k in kinds}, rows=rows)

@@ -1,12 +1,18 @@
-"""The retrieval index: record vectors in FAISS, the task classifier, each record's task; cached on disk.
+"""The retrieval index: record vectors in FAISS, the task classifier's views, each record's task; cached on disk.
 
 Vectors are unit-length and searched by inner product, so every record score is
 a cosine similarity.  Two caches, each keyed by a hash of what it depends on:
 
-- the *task space* (the classifier and the task texts' vectors) depends only on
-  the taxonomy and the embedder, so every corpus over the same taxonomy shares it;
-- the *record index* (record and sentence vectors, each record's tasks, the
-  records' BM25 term matrix of :mod:`scientist.terms`) depends on the corpus too.
+- the *task space* (the task-space views of :data:`VIEWS` and the task texts'
+  vectors) depends only on the taxonomy's training texts and the embedder, so every
+  corpus over the same taxonomy shares it;
+- the *record index* (record and sentence vectors, each record's tasks, the corpus
+  views such as the records' BM25 term matrix of :mod:`scientist.terms`) depends on
+  the corpus, and on the weights of the views that classify records, too.
+
+Each view's arrays are kept as ``<view>.<array>.npy`` beside a manifest holding
+each view's JSON meta: the cache knows views only through their protocol
+(:mod:`scientist.views`).
   Catalogs of more than :data:`SENTENCES_AT_BUILD_MAX` records
   keep only record vectors: a record's sentences are embedded when an answer first
   quotes it (they would double the build: a 10,000-record catalog took 231 s with
@@ -39,15 +45,32 @@ from .corpus import Corpus
 from .embed import Embedder
 from .fileio import write_atomic
 from .records import Task
-from .taskmodel import TRAINING, TaskClassifier
-from .terms import RecordTerms
+from .settings import Settings, load_settings
+from .signature import SignatureView
+from .taskmodel import EmbeddingView, LetterView, NeighbourView, dot_rows
+from .terms import TermView
+from .vectors import example_vectors
+from .views import AskView, ContextView, CorpusData, CueView, FitData, NameView, Queries, combine
 
-__all__ = ["Index", "TaskSpace"]
+__all__ = ["VIEWS", "Index", "TaskSpace"]
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
+#: Every view of the task classifier, registered once: task-space views (fitted or built in this order
+#: when the task space is built), then corpus views (built with a corpus's index).  See :mod:`scientist.views`.
+VIEWS: tuple[type, ...] = (EmbeddingView, NeighbourView, LetterView, SignatureView, CueView, AskView,
+                           TermView, NameView, ContextView)
 #: Largest catalog whose summary sentences are embedded when the index is built (see the module docstring).
 SENTENCES_AT_BUILD_MAX = 2000
 T = TypeVar("T")
+
+
+def _views(scope: str) -> list[type]:
+    return [v for v in VIEWS if v.scope == scope]
+
+
+def view_params() -> str:
+    """What shapes every view (a cache is rebuilt when it changes)."""
+    return "|".join(f"{v.name}:{v.PARAMS}" for v in VIEWS)
 
 
 def _npy_bytes(arr: np.ndarray) -> bytes:
@@ -117,28 +140,61 @@ def _cached(cache: Path | None, kind: str, key: str, load: Callable[[Path], T | 
 
 
 # --------------------------------------------------------------------------
-# the task space: classifier + the tasks' own text vectors
+# views in the cache
+# --------------------------------------------------------------------------
+def _view_files(views: list) -> tuple[dict[str, bytes], dict[str, dict]]:
+    """Every view's arrays as ``<view>.<array>.npy`` files, and each view's JSON meta by name."""
+    files = {f"{v.name}.{name}.npy": _npy_bytes(arr) for v in views for name, arr in v.arrays().items()}
+    return files, {v.name: v.meta() for v in views}
+
+
+def _bound(views: list) -> list:
+    """Views that read other views (``bind``) get them."""
+    for v in views:
+        if hasattr(v, "bind"):
+            v.bind(views)
+    return views
+
+
+def _load_views(kinds: list[type], data, files: dict[str, bytes], metas: dict[str, dict]) -> list:
+    """The views named in ``metas``, put back from their files (:meth:`load`), in registry order."""
+    views = []
+    for kind in kinds:
+        if kind.name not in metas:
+            continue
+        prefix = f"{kind.name}."
+        arrays = {n[len(prefix):].removesuffix(".npy"): _npy_array(d) for n, d in files.items() if n.startswith(prefix)}
+        views.append(kind.load(data, arrays, metas[kind.name]))
+    return views
+
+
+# --------------------------------------------------------------------------
+# the task space: the task-space views + the tasks' own text vectors
 # --------------------------------------------------------------------------
 @dataclass
 class TaskSpace:
-    """The task classifier and the vectors of each task's own texts (label, aliases)."""
+    """The task-space views of the classifier (:data:`VIEWS` of scope ``tasks``) over ``classes``, and the
+    vectors of each task's own texts (label, aliases)."""
 
-    classifier: TaskClassifier
+    classes: list[str]
+    views: list
     text_vecs: np.ndarray
     text_owner: list[str]
 
     @staticmethod
     def cache_key(tasks: list[Task], embedder: Embedder) -> str:
-        h = hashlib.sha256(f"{FORMAT_VERSION}|{embedder.id}|{TRAINING}".encode())
+        """What the fitted views learn from: each task's id and training texts (views built from the
+        taxonomy's other data, such as its cues and signatures, are rebuilt when loaded)."""
+        h = hashlib.sha256(f"{FORMAT_VERSION}|{embedder.id}|{view_params()}".encode())
         for t in tasks:
-            h.update(t.model_dump_json().encode())
+            h.update(json.dumps([t.id, t.training_texts()]).encode())
         return h.hexdigest()[:24]
 
     @classmethod
     def open(cls, tasks: list[Task], embedder: Embedder, cache: Path | None) -> tuple[TaskSpace, Path | None]:
         """The cached task space for ``tasks`` (built and cached if needed) and its folder."""
         key = cls.cache_key(tasks, embedder)
-        return _cached(cache, "tasks", key, lambda f: cls._load(f, key), lambda: cls.build(tasks, embedder),
+        return _cached(cache, "tasks", key, lambda f: cls._load(f, key, tasks), lambda: cls.build(tasks, embedder),
                        lambda s, f: s._save(f, key))
 
     @classmethod
@@ -149,32 +205,32 @@ class TaskSpace:
             owner += [t.id] * len(t.texts())
             labels += [t.id] * len(t.training_texts())
             training += t.training_texts()
-        vecs = embedder.encode(training)
-        return cls(TaskClassifier.train(vecs, labels, training), np.ascontiguousarray(vecs[own], np.float32),
-                   owner)
+        vecs = example_vectors(training, embedder)
+        data = FitData(tasks, sorted(set(labels)), training, labels, vecs)
+        views = _bound([v for v in (kind.fit(data) for kind in _views("tasks")) if v is not None])
+        return cls(data.classes, views, np.ascontiguousarray(vecs[own], np.float32), owner)
 
     def _save(self, folder: Path, key: str) -> None:
-        files = {f"{name}.npy": _npy_bytes(arr) for name, arr in self.classifier.arrays().items()}
+        files, metas = _view_files(self.views)
         files["texts.npy"] = _npy_bytes(self.text_vecs)
-        lexical = self.classifier.lexical
-        _save_files(folder, files, {"format": FORMAT_VERSION, "key": key, "classes": self.classifier.classes,
-                                    "text_owner": self.text_owner,
-                                    "lexical_vocabulary": None if lexical is None else lexical.vocabulary})
+        _save_files(folder, files, {"format": FORMAT_VERSION, "key": key, "classes": self.classes,
+                                    "text_owner": self.text_owner, "views": metas})
 
     @classmethod
-    def _load(cls, folder: Path, key: str) -> TaskSpace | None:
+    def _load(cls, folder: Path, key: str, tasks: list[Task]) -> TaskSpace | None:
         got = _load_files(folder, key)
         if got is None:
             return None
         manifest, files = got
         try:
-            arrays = {name.removesuffix(".npy"): _npy_array(data) for name, data in files.items()}
-            classifier = TaskClassifier.from_arrays(manifest["classes"], arrays, manifest["lexical_vocabulary"])
-            if len(arrays["texts"]) != len(manifest["text_owner"]):
+            classes = manifest["classes"]
+            views = _bound(_load_views(_views("tasks"), FitData(tasks, classes), files, manifest["views"]))
+            texts = _npy_array(files["texts.npy"])
+            if len(texts) != len(manifest["text_owner"]):
                 return None
         except (KeyError, ValueError, TypeError):
             return None
-        return cls(classifier, arrays["texts"], manifest["text_owner"])
+        return cls(classes, views, texts, manifest["text_owner"])
 
     def cosines(self, qvec: np.ndarray) -> dict[str, float]:
         """Best cosine between the query and any of each task's own texts."""
@@ -188,6 +244,19 @@ class TaskSpace:
 # --------------------------------------------------------------------------
 # the record index
 # --------------------------------------------------------------------------
+def _distributions(classes: list[str], views: list, q: Queries, settings: Settings) -> list[dict[str, float]]:
+    if not len(q):
+        return []
+    p = np.exp(combine(views, q, settings, len(classes)))
+    return [dict(zip(classes, row.tolist(), strict=True)) for row in p]
+
+
+def _corpus_data(corpus: Corpus, tasks: TaskSpace, texts: list[str] | None,
+                 record_tasks: list[list[str]]) -> CorpusData:
+    context = [t.id for t in corpus.tasks if t.family in corpus.context]
+    return CorpusData(corpus.records, texts if texts is not None else [], record_tasks, tasks.classes, context)
+
+
 def _sentences_at_build(corpus: Corpus) -> bool:
     """Whether the records' summary sentences are embedded when the index is built (else on first use)."""
     return len(corpus.records) <= SENTENCES_AT_BUILD_MAX
@@ -195,10 +264,10 @@ def _sentences_at_build(corpus: Corpus) -> bool:
 
 class Index:
     """Record vectors (FAISS inner-product index), summary-sentence vectors, each record's tasks and the
-    records' BM25 term matrix."""
+    corpus views of the classifier (:data:`VIEWS` of scope ``corpus``: the records' BM25 term matrix, ...)."""
 
     def __init__(self, corpus: Corpus, tasks: TaskSpace, record_index, seg_vecs: np.ndarray,
-                 seg_spans: list[list[int]], record_tasks: list[list[str]], terms: RecordTerms, key: str,
+                 seg_spans: list[list[int]], record_tasks: list[list[str]], views: list, key: str,
                  path: Path | None, embedder: Embedder) -> None:
         self.corpus = corpus
         self.tasks = tasks
@@ -206,7 +275,7 @@ class Index:
         self.seg_vecs = seg_vecs
         self.seg_spans = seg_spans
         self.record_tasks = record_tasks
-        self.terms = terms
+        self.views = views
         self.key = key
         self.path = path
         n = record_index.ntotal
@@ -222,23 +291,36 @@ class Index:
         """:func:`judge.task_matrix` of :attr:`record_tasks`, for :func:`judge.rank`."""
         return judge.task_matrix(self.record_tasks)
 
+    def view(self, name: str):
+        """The view called ``name`` (task-space or corpus), or ``None``."""
+        return next((v for v in (*self.tasks.views, *self.views) if v.name == name), None)
+
+    def classify(self, q: Queries, settings: Settings) -> list[dict[str, float]]:
+        """Each text's task distribution: every view, weighed by :func:`views.combine`."""
+        return _distributions(self.tasks.classes, [*self.tasks.views, *self.views], q, settings)
+
     @staticmethod
-    def cache_key(corpus: Corpus, embedder: Embedder) -> str:
-        h = hashlib.sha256(f"{FORMAT_VERSION}|{SENTENCES_AT_BUILD_MAX}|{embedder.id}|{corpus.fingerprint()}".encode())
+    def cache_key(corpus: Corpus, embedder: Embedder, settings: Settings) -> str:
+        reading = "|".join(f"{v.name}={getattr(settings, v.weight)}" for v in VIEWS if v.records)
+        h = hashlib.sha256(f"{FORMAT_VERSION}|{SENTENCES_AT_BUILD_MAX}|{embedder.id}|{corpus.fingerprint()}|"
+                           f"{reading}|{settings.task_temperature}|{settings.rule_cap}|{view_params()}".encode())
         return h.hexdigest()[:24]
 
     @classmethod
-    def open(cls, corpus: Corpus, embedder: Embedder, cache: Path | None) -> Index:
-        """Load the cached index for ``corpus``, building (and caching) it if needed."""
+    def open(cls, corpus: Corpus, embedder: Embedder, cache: Path | None, settings: Settings | None = None) -> Index:
+        """Load the cached index for ``corpus``, building (and caching) it if needed.  ``settings`` (default:
+        :func:`load_settings`) weigh the views that classify the records."""
+        settings = settings or load_settings()
         tasks, tasks_folder = TaskSpace.open(corpus.tasks, embedder, cache)
-        key = cls.cache_key(corpus, embedder)
-        parts, folder = _cached(cache, "index", key, lambda f: cls._load(f, key, corpus),
-                                lambda: cls._build(corpus, embedder, tasks), lambda p, f: cls._save(p, f, key),
+        key = cls.cache_key(corpus, embedder, settings)
+        parts, folder = _cached(cache, "index", key, lambda f: cls._load(f, key, corpus, tasks),
+                                lambda: cls._build(corpus, embedder, tasks, settings),
+                                lambda p, f: cls._save(p, f, key),
                                 quiet=cache is not None and tasks_folder is None)  # said once already
         return cls(corpus, tasks, *parts, key, folder, embedder)
 
     @staticmethod
-    def _build(corpus: Corpus, embedder: Embedder, tasks: TaskSpace) -> tuple:
+    def _build(corpus: Corpus, embedder: Embedder, tasks: TaskSpace, settings: Settings) -> tuple:
         import faiss
 
         texts = [r.embed_text() for r in corpus.records]
@@ -255,61 +337,67 @@ class Index:
             spans.append([len(segs), len(segs) + len(parts)])
             segs += parts
         seg_vecs = embedder.encode(segs)
-        record_tasks = Index._record_tasks(corpus, tasks.classifier, vecs, seg_vecs, spans)
-        return rec_index, seg_vecs, spans, record_tasks, RecordTerms.build(texts)
+        record_tasks = Index._record_tasks(corpus, tasks, Queries(texts, vecs, records=True),
+                                           Queries(segs, seg_vecs, records=True), spans, settings)
+        data = _corpus_data(corpus, tasks, texts, record_tasks)
+        views = [kind.fit(data) for kind in _views("corpus")]
+        return rec_index, seg_vecs, spans, record_tasks, views
 
     @staticmethod
-    def _record_tasks(corpus: Corpus, classifier: TaskClassifier, vecs: np.ndarray, seg_vecs: np.ndarray,
-                      spans: list[list[int]]) -> list[list[str]]:
-        """Each record's tasks (see :func:`judge.record_tasks`), classifying its text and its sentences.
-
-        By their vectors only: the letter n-gram view was fitted to questions, and whether its words
-        help on a record's description has not been measured."""
-        classes = classifier.classes
-        whole = np.exp(classifier.log_probabilities(vecs)) if len(vecs) else np.zeros((0, len(classes)))
-        parts = np.exp(classifier.log_probabilities(seg_vecs)) if len(seg_vecs) else whole[:0]
+    def _record_tasks(corpus: Corpus, tasks: TaskSpace, whole: Queries, parts: Queries, spans: list[list[int]],
+                      settings: Settings) -> list[list[str]]:
+        """Each record's tasks (see :func:`judge.record_tasks`), classifying its text and its sentences with
+        the views that read records, weighed as for questions; a record whose declared tasks or whose one
+        candidate from its category settle it is not classified."""
+        candidates = [corpus.category_tasks(r.category) for r in corpus.records]
+        need = [i for i, (r, c) in enumerate(zip(corpus.records, candidates, strict=True))
+                if not r.tasks and len(c) != 1]
+        whole_p = dict(zip(need, _distributions(tasks.classes, tasks.views, whole.subset(need), settings),
+                           strict=True))
+        rows = [j for i in need for j in range(*spans[i])]
+        parts_p = dict(zip(rows, _distributions(tasks.classes, tasks.views, parts.subset(rows), settings),
+                           strict=True))
         out = []
-        for r, p, (a, b) in zip(corpus.records, whole, spans, strict=True):
-            views = [dict(zip(classes, v.tolist(), strict=True)) for v in (p, *parts[a:b])]
-            out.append(judge.record_tasks(r.tasks, corpus.category_tasks(r.category), views))
+        for i, (r, c) in enumerate(zip(corpus.records, candidates, strict=True)):
+            views = [whole_p[i], *(parts_p[j] for j in range(*spans[i]))] if i in whole_p else []
+            out.append(judge.record_tasks(r.tasks, c, views) if views or r.tasks else list(c))
         return out
 
     @staticmethod
     def _save(parts: tuple, folder: Path, key: str) -> None:
         import faiss
 
-        rec_index, seg_vecs, spans, record_tasks, terms = parts
-        files = {"records.faiss": faiss.serialize_index(rec_index).tobytes(), "segments.npy": _npy_bytes(seg_vecs)}
-        files |= {f"{name}.npy": _npy_bytes(arr) for name, arr in terms.arrays().items()}
+        rec_index, seg_vecs, spans, record_tasks, views = parts
+        files, metas = _view_files(views)
+        files |= {"records.faiss": faiss.serialize_index(rec_index).tobytes(), "segments.npy": _npy_bytes(seg_vecs)}
         _save_files(folder, files, {"format": FORMAT_VERSION, "key": key, "segment_spans": spans,
-                                    "record_tasks": record_tasks, "terms_vocabulary": terms.vocabulary})
+                                    "record_tasks": record_tasks, "views": metas})
 
     @staticmethod
-    def _load(folder: Path, key: str, corpus: Corpus) -> tuple | None:
+    def _load(folder: Path, key: str, corpus: Corpus, tasks: TaskSpace) -> tuple | None:
         import faiss
 
         got = _load_files(folder, key)
         if got is None:
             return None
         manifest, files = got
+        n = len(corpus.records)
         try:
             rec_index = faiss.deserialize_index(np.frombuffer(files["records.faiss"], dtype=np.uint8))
             seg_vecs = _npy_array(files["segments.npy"])
             spans, record_tasks = manifest["segment_spans"], manifest["record_tasks"]
-            n = len(corpus.records)
-            terms = RecordTerms.from_arrays(manifest["terms_vocabulary"], {
-                name: _npy_array(files[f"{name}.npy"]) for name in ("terms_data", "terms_indices", "terms_indptr")}, n)
+            if rec_index.ntotal != n or len(spans) != n or len(record_tasks) != n:
+                return None
+            data = _corpus_data(corpus, tasks, None, record_tasks)
+            views = _load_views(_views("corpus"), data, files, manifest["views"])
         except (KeyError, ValueError, TypeError, RuntimeError):
             return None
-        if (rec_index.ntotal != n or len(spans) != n or len(record_tasks) != n
-                or len(terms.indptr) != len(terms.vocabulary) + 1):
-            return None
-        return rec_index, seg_vecs, spans, record_tasks, terms
+        return rec_index, seg_vecs, spans, record_tasks, views
 
     # ----------------------------------------------------------------- query
     def cosines(self, qvec: np.ndarray) -> np.ndarray:
         """The cosine between a unit query vector and every record, in corpus order."""
-        return self.matrix @ qvec.astype(np.float32)
+        return dot_rows(qvec.astype(np.float32)[None, :], self.matrix)[0]
 
     def record_vectors(self, i: int) -> np.ndarray:
         """Vectors of record ``i``'s summary sentences, or its own vector when it has none."""

@@ -1,8 +1,9 @@
 """The decision rules of an answer, as pure functions of scores and settings.
 
 Everything here takes scores (cosine similarities, the task classifier's
-probabilities) and the :class:`~scientist.settings.Settings` thresholds, and
-decides: which task a question is, which task a record is, the order of the
+probabilities, :mod:`scientist.views` combines them) and the
+:class:`~scientist.settings.Settings` thresholds, and decides: which task a
+question is (and whether a second one fits as well), which task a record is, the order of the
 records, how relevant each is, whether it supports the answer, and whether the
 corpus can answer at all.  Nothing here embeds or
 searches, so every rule can be tested with made-up scores.
@@ -10,7 +11,7 @@ searches, so every rule can be tested with made-up scores.
 
 from __future__ import annotations
 
-import re
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Literal
 
@@ -23,17 +24,16 @@ __all__ = [
     "OUT_OF_DOMAIN",
     "Relevance",
     "classify",
-    "cue_pattern",
-    "cued_tasks",
+    "cover",
     "evidence",
     "in_scope",
-    "named_records",
     "rank",
     "record_tasks",
     "relevance",
     "supports",
+    "task_ids",
     "task_matrix",
-    "task_probabilities",
+    "two_tasks",
     "term_evidence",
 ]
 
@@ -48,7 +48,8 @@ def classify(probs: Mapping[str, float], cosines: Mapping[str, float], label: Ca
 
     ``cosines`` (best cosine to each task's own texts) are reported beside the confidences;
     the classification is *clear* when the top probability reaches
-    :attr:`Settings.task_confidence`.
+    :attr:`Settings.task_confidence`, and names *both* tasks when :func:`two_tasks` says the top
+    one is not clearly ahead of the runner-up.
     """
     ranked = sorted(probs.items(), key=lambda kv: -kv[1])
 
@@ -58,57 +59,28 @@ def classify(probs: Mapping[str, float], cosines: Mapping[str, float], label: Ca
                          cosine=round(float(cosines.get(task_id, 0.0)), 4))
 
     top = guess(0)
-    return TaskResult(**top.model_dump(), runner_up=guess(1) if len(ranked) > 1 else None,
-                      clear=ranked[0][1] >= settings.task_confidence)
+    runner_up = guess(1) if len(ranked) > 1 else None
+    both = runner_up is not None and two_tasks(ranked[0], ranked[1], settings)
+    return TaskResult(**top.model_dump(), runner_up=runner_up, clear=ranked[0][1] >= settings.task_confidence,
+                      both=both)
 
 
-def cued_tasks(question: str, cues: Mapping[str, re.Pattern]) -> list[str]:
-    """Tasks a cue of which (a whole word or phrase, any case, hyphens or spaces alike) is in the question."""
-    text = question.lower().replace("-", " ")
-    return [task for task, pattern in cues.items() if pattern.search(text)]
+def two_tasks(top: tuple[str, float], second: tuple[str, float], settings: Settings) -> bool:
+    """Whether a question could be about either of its two most probable tasks: the top one is below
+    :attr:`Settings.two_tasks_below`, or less than :attr:`Settings.two_tasks_ratio` times the runner-up.
+    Never with the out-of-domain class, and never when the runner-up is below
+    :attr:`Settings.two_tasks_floor` (a spread-out distribution is unclear, not two-sided)."""
+    (t1, p1), (t2, p2) = top, second
+    if OUT_OF_DOMAIN in (t1, t2) or p2 < settings.two_tasks_floor:
+        return False
+    return p1 < settings.two_tasks_below or p1 < settings.two_tasks_ratio * p2
 
 
-def cue_pattern(cues: Sequence[str]) -> re.Pattern | None:
-    """One pattern matching any of a task's cues in a question prepared by :func:`cued_tasks`."""
-    words = [re.escape(c.lower().replace("-", " ")).replace(r"\ ", r"\s+") for c in cues if c.strip()]
-    return re.compile(r"(?<![\w])(?:" + "|".join(words) + r")(?![\w])") if words else None
-
-
-def task_probabilities(probs: Mapping[str, float], named_tasks: Sequence[str], context_tasks: Collection[str],
-                       settings: Settings, cued: Collection[str] = (),
-                       term_evidence: Mapping[str, float] | None = None) -> dict[str, float]:
-    """The question's task distribution: the classifier's, in log-probability lifted by
-    :attr:`Settings.name_boost` for each task of a record the question names, by
-    :attr:`Settings.cue_boost` for each task it names outright (its cues), by
-    :attr:`Settings.term_weight` times each task's word-match evidence
-    (:func:`term_evidence`) and by :attr:`Settings.context_boost` for the tasks
-    the corpus is usually asked about, then sharpened or softened by
-    :attr:`Settings.task_temperature` for calibration."""
-    ids = list(probs)
-    logits = np.log(np.maximum(np.array([probs[t] for t in ids], np.float64), 1e-12))
-    if term_evidence:
-        logits += settings.term_weight * np.array([term_evidence.get(t, 0.0) for t in ids], np.float64)
-    logits += settings.context_boost * np.array([t in context_tasks for t in ids], np.float64)
-    logits += settings.cue_boost * np.array([t in cued for t in ids], np.float64)
-    for t in set(named_tasks):
-        if t in probs:
-            logits[ids.index(t)] += settings.name_boost
-    logits /= settings.task_temperature
-    p = np.exp(logits - logits.max())
-    return dict(zip(ids, (p / p.sum()).tolist(), strict=True))
-
-
-def named_records(question: str, titles: Mapping[str, Sequence[int]], longest: int) -> list[int]:
-    """Positions of records whose exact title (case-sensitive, at least 3 characters) is a phrase of the
-    question.  ``titles`` maps each title to its records; ``longest`` is the most words in a title."""
-    words = [w.strip(".,;:!?()[]\"'“”‘’") for w in question.split()]
-    found: list[int] = []
-    for n in range(1, longest + 1):
-        for i in range(len(words) - n + 1):
-            for pos in titles.get(" ".join(words[i : i + n]), ()):
-                if pos not in found:
-                    found.append(pos)
-    return found
+def task_ids(task: TaskResult | None) -> list[str]:
+    """The tasks an answer is about: the task, and its runner-up when both are answered."""
+    if task is None:
+        return []
+    return [task.id, task.runner_up.id] if task.both and task.runner_up is not None else [task.id]
 
 
 def record_tasks(declared: Sequence[str], candidates: Sequence[str],
@@ -183,23 +155,42 @@ def rank(cosines: np.ndarray, tasks_of: Sequence[Sequence[str]], probs: Mapping[
     return np.argsort(-score, kind="stable")
 
 
+def cover(order: Sequence[int], tasks_of: Sequence[Sequence[str]], wanted: Sequence[str], k: int) -> list[int]:
+    """The first ``k`` of ``order``, except that each task of ``wanted`` that a record further down has
+    gets its best such record in, in place of the last record no wanted task needs."""
+    top = list(order[:k])
+    for task in wanted:
+        if any(task in tasks_of[i] for i in top):
+            continue
+        extra = next((i for i in order[k:] if task in tasks_of[i]), None)
+        if extra is None:
+            continue
+        needed = {i for t in wanted for i in top if t in tasks_of[i]
+                  and sum(t in tasks_of[j] for j in top) == 1}
+        spare = [i for i in reversed(top) if i not in needed]
+        if spare:
+            top[top.index(spare[0])] = extra
+    return top
+
+
 def relevance(score: float, record_tasks: Sequence[str], task: TaskResult,
               family: Callable[[str], str | None], settings: Settings) -> Relevance:
     """direct, related, loose or none -- from the record's tasks and its cosine.
 
-    direct: the record addresses the (clear) task of the question; related: it
-    addresses a task of the same family, or scores a strong match, above the
-    relevance cutoff; loose: listed but not relied on; none: below the floor.
+    direct: the record addresses the (clear) task of the question (either, when the answer is
+    about two tasks); related: it addresses a task of the same family, or scores a strong
+    match, above the relevance cutoff; loose: listed but not relied on; none: below the floor.
     ``family`` maps a task id to its family.
     """
     if score < settings.reference_floor:
         return "none"
-    if task.clear and task.id in record_tasks:
+    wanted = task_ids(task)
+    if task.clear and any(t in record_tasks for t in wanted):
         return "direct"
     if score < settings.relevance_cutoff or not task.clear:
         return "loose"
     families = {family(t) for t in record_tasks} - {None}
-    if family(task.id) in families or score >= settings.strong_match:
+    if any(family(t) in families for t in wanted) or score >= settings.strong_match:
         return "related"
     return "loose"
 
@@ -210,12 +201,15 @@ def supports(ref: Reference, task: TaskResult, settings: Settings) -> bool:
         not task.clear and ref.score >= settings.relevance_cutoff)
 
 
-def evidence(candidates: Sequence[tuple[str, str, float]], settings: Settings) -> list[tuple[str, str, float]]:
+def evidence(candidates: Sequence[tuple[str, str, float]], settings: Settings,
+             groups: Sequence[Collection[str]] = ()) -> list[tuple[str, str, float]]:
     """The short answer's sentences, from ``(record id, sentence, cosine)`` candidates in reading order.
 
     The two best always (when there are two), then every other within 0.15 of the best, at most
-    :attr:`Settings.evidence_max` and no sentence twice; returned in the order they were given
-    (each record's own order), so the quotes read as the records wrote them.
+    :attr:`Settings.evidence_max` and no sentence twice; each of ``groups`` (sets of record ids: the
+    records of each task an answer is about) that has candidates gets its best one in, in place of the
+    weakest chosen sentence of a group already represented.  Returned in the order they were given (each
+    record's own order), so the quotes read as the records wrote them.
     """
     ranked = sorted(range(len(candidates)), key=lambda i: -candidates[i][2])
     best = candidates[ranked[0]][2] if ranked else 0.0
@@ -225,6 +219,23 @@ def evidence(candidates: Sequence[tuple[str, str, float]], settings: Settings) -
             break
         if all(candidates[i][1] != candidates[j][1] for j in chosen):
             chosen.append(i)
+    def group_of(i: int) -> int | None:
+        return next((g for g, ids in enumerate(groups) if candidates[i][0] in ids), None)
+
+    for g in range(len(groups)):
+        if any(group_of(j) == g for j in chosen):
+            continue
+        mine = next((i for i in ranked if group_of(i) == g
+                     and all(candidates[i][1] != candidates[j][1] for j in chosen)), None)
+        if mine is None:
+            continue
+        if len(chosen) >= settings.evidence_max:
+            count = Counter(group_of(j) for j in chosen)
+            spare = [j for j in chosen if group_of(j) is None or count[group_of(j)] > 1]
+            if not spare:
+                continue
+            chosen.remove(min(spare, key=lambda j: candidates[j][2]))
+        chosen.append(mine)
     return [candidates[i] for i in sorted(chosen)]
 
 

@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["ModelCard", "Record", "Step", "Task", "markdown_url", "plain_text", "safe_url", "slugify",
-           "split_sentences", "stage_name"]
+__all__ = ["ModelCard", "Record", "Step", "Task", "TaskSignature", "markdown_url", "plain_text", "safe_url",
+           "slugify", "split_sentences", "stage_name"]
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
 
@@ -173,6 +173,20 @@ class Record(BaseModel):
         return "\n".join(p for p in parts if p)
 
 
+class TaskSignature(BaseModel):
+    """What a task's questions say was given, done and got back (see ``phrasings`` in ``corpus/tasks.yaml``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gives: list[str] = Field(default_factory=list, description="What the person gives the AI (phrasing names).")
+    does: list[str] = Field(default_factory=list, description="The operations the AI performs (phrasing names).")
+    gets: list[str] = Field(default_factory=list, description="What comes back (phrasing names).")
+    subjects: str = Field(
+        default="", description="Phrasings of subjects that pull towards the task whatever was done (a face).")
+    phrasings: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="slot (gives, does, gets) -> name -> its phrasings, for the names used.")
+
+
 class Task(BaseModel):
     """A task of the taxonomy."""
 
@@ -191,6 +205,8 @@ class Task(BaseModel):
         default_factory=list, description="Catalog category codes that mean this task (e.g. 'SISR').")
     examples: list[str] = Field(
         default_factory=list, description="User-style questions about this task: the classifier's training data.")
+    signature: TaskSignature | None = Field(
+        default=None, description="What its questions say was given, done and got back.")
 
     def texts(self) -> list[str]:
         """The task's own texts: its label with its description, and its aliases."""

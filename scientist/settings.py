@@ -95,6 +95,18 @@ class Settings(BaseSettings):
     task_confidence: float = Field(
         default=0.35, ge=0, le=1,
         description="Probability the top task must reach for the classification to count as clear.")
+    embedding_weight: float = Field(
+        default=1.0, ge=0,
+        description="Weight of the logistic regression over the question's embedding in classifying a task.")
+    two_tasks_below: float = Field(
+        default=0.6, ge=0, le=1,
+        description="An answer covers the runner-up task too when the top task's probability is below this...")
+    two_tasks_ratio: float = Field(
+        default=3.0, ge=1,
+        description="... or less than this many times the runner-up's.")
+    two_tasks_floor: float = Field(
+        default=0.15, ge=0, le=1,
+        description="Least probability of the runner-up for an answer to cover it as a second task.")
     knn_weight: float = Field(
         default=1.0, ge=0,
         description="Weight of the nearest example questions beside the logistic regression in classifying a task.")
@@ -103,7 +115,7 @@ class Settings(BaseSettings):
         description="Weight of the regression over the question's letter n-grams beside the embedding views "
                     "in classifying a task.")
     task_temperature: float = Field(
-        default=1.3, gt=0,
+        default=1.7, gt=0,
         description="Temperature applied to the task distribution so that its confidence is calibrated "
                     "(below 1 sharpens, above 1 softens).")
     name_boost: float = Field(
@@ -116,6 +128,19 @@ class Settings(BaseSettings):
         default=1.0, ge=0,
         description="Log-probability added to a task per unit of BM25 score by which its best-matching "
                     "record stands out from the corpus's median record (rare words shared with a record).")
+    ask_weight: float = Field(
+        default=0.3, ge=0,
+        description="Weight of the classifier read again on the final ask alone, for a question that tells of "
+                    "two operations (the ask says which one is meant).")
+    signature_weight: float = Field(
+        default=3.0, ge=0,
+        description="Weight of the question's signature (what was given, what was done, what came back, read "
+                    "from the phrasings in corpus/tasks.yaml) in classifying a task.")
+    rule_cap: float = Field(
+        default=4.0, gt=0,
+        description="Most log-probability the rules (cues, named records, the corpus context, the signature) may "
+                    "add to or take from a task together, before the temperature: rules alone cannot make a task "
+                    "near-certain.")
     context_boost: float = Field(
         default=2.0, ge=0,
         description="Log-probability added to the tasks of the families a corpus is usually asked about "

@@ -3,8 +3,8 @@
 A sentence embedding reads a question's gist; it blurs the rare words that tie a
 question to one record ("co-attention", "Objaverse", "SimOTA", "superpixels").
 BM25 weighs exactly those.  Its scores serve as one more view of the question's
-task: a record that matches the question far better than the typical record
-lends its own task weight (:func:`scientist.judge.term_evidence`).
+task (:class:`TermView`): a record that matches the question far better than the
+typical record lends its own task weight (:func:`scientist.judge.term_evidence`).
 
 The index is built with ``bm25s`` (its tokenizer, English stop words, BM25 weights)
 and kept as the three arrays of its sparse term x record score matrix plus the
@@ -19,10 +19,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
-__all__ = ["RecordTerms"]
+from .judge import task_matrix, term_evidence
+from .views import CorpusData, Queries
+
+__all__ = ["RecordTerms", "TermView"]
 
 #: bm25s's default tokenizer: lower-cased runs of two or more word characters.
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
@@ -78,3 +82,44 @@ class RecordTerms:
                 out[self.indices[a:b]] += self.data[a:b]
         return out
 
+
+
+class TermView:
+    """The records' word matches: each task gets how far its best-matching record's BM25 score stands above
+    the median record's (:func:`scientist.judge.term_evidence`)."""
+
+    name: ClassVar[str] = "terms"
+    weight: ClassVar[str] = "term_weight"
+    rule: ClassVar[bool] = False
+    records: ClassVar[bool] = False
+    scope: ClassVar[str] = "corpus"
+    PARAMS: ClassVar[str] = "bm25s"
+
+    def __init__(self, terms: RecordTerms, classes: list[str], record_tasks: list[list[str]]) -> None:
+        self.terms = terms
+        self.classes = classes
+        self.matrix = task_matrix(record_tasks)
+
+    @classmethod
+    def fit(cls, data: CorpusData) -> TermView:
+        return cls(RecordTerms.build(data.texts), data.classes, data.record_tasks)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return self.terms.arrays()
+
+    def meta(self) -> dict:
+        return {"vocabulary": self.terms.vocabulary}
+
+    @classmethod
+    def load(cls, data: CorpusData, arrays: dict[str, np.ndarray], meta: dict) -> TermView:
+        terms = RecordTerms.from_arrays(meta["vocabulary"], arrays, len(data.records))
+        if len(terms.indptr) != len(terms.vocabulary) + 1:
+            raise ValueError("the term matrix does not match its vocabulary")
+        return cls(terms, data.classes, data.record_tasks)
+
+    def logits(self, q: Queries) -> np.ndarray | None:
+        rows = []
+        for text in q.texts:
+            evidence = term_evidence(self.terms.scores(text), self.matrix)
+            rows.append(np.array([evidence.get(c, 0.0) for c in self.classes], np.float64))
+        return np.array(rows) if any(r.any() for r in rows) else None

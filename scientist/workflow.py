@@ -9,6 +9,7 @@ very steps an answer explains: :func:`demo_workflow` hands them to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .answer import Workflow
@@ -17,7 +18,35 @@ from .errors import ScientistError
 from .records import Record, Step, Task
 from .render import Renderer
 
-__all__ = ["demo_record", "demo_workflow", "workflow_for"]
+__all__ = ["demo_record", "demo_workflow", "gist", "workflow_for"]
+
+#: Most words of a step's name when it is taken from the record's own sentence.
+GIST_WORDS = 8
+_SUBJECT = re.compile(r"^(?:it|this model|the model|this network|the network|this method|the method)\s+", re.I)
+_CLAUSE = re.compile(r"[,;:(]|\s(?:that|which|so|and then|because|while|whereas)\s")
+
+
+def gist(sentence: str, title: str) -> tuple[str, bool]:
+    """A short name for a step that a record's sentence describes: the sentence's first clause, without
+    the record's own name as its subject, at most :data:`GIST_WORDS` words; and whether it was cut short.
+    "DnCNN is a plain deep CNN with batch normalisation that predicts..." -> ("A plain deep CNN with batch
+    normalisation", False)."""
+    text = sentence.strip().rstrip(".")
+    for name in (title, title.split()[0] if title.split() else ""):
+        if name and text.lower().startswith(name.lower() + " "):
+            text = text[len(name):].lstrip()
+            break
+    text = _SUBJECT.sub("", text)
+    text = re.sub(r"^(?:is|are|was)\s+", "", text)
+    clause = _CLAUSE.split(text, maxsplit=1)[0].strip()
+    words = clause.split()
+    cut = len(words) > GIST_WORDS or clause != text
+    words = words[:GIST_WORDS]
+    while len(words) > 2 and words[-1].lower() in ("a", "an", "the", "of", "to", "and", "or", "with", "for", "in",
+                                                   "on", "by", "from", "at", "as"):
+        words.pop()
+    name = " ".join(words)
+    return (name[:1].upper() + name[1:], cut) if name else (title, False)
 
 
 def workflow_for(rec: Record | None, tasks: Sequence[Task], renderer: Renderer,
@@ -33,8 +62,9 @@ def workflow_for(rec: Record | None, tasks: Sequence[Task], renderer: Renderer,
     else:
         wf_in = tasks[0].input if tasks else "The data the model takes"
         wf_out = tasks[0].output if tasks else "The model's prediction"
-        middle = [Step(name=renderer.phrase("assembled_step", n=i),
-                       detail=sentence, stage="model") for i, sentence in enumerate(sentences[:2], 1)]
+        middle = [Step(name=renderer.phrase("assembled_step", **dict(zip(("gist", "cut"), gist(sentence, rec.title),
+                                                                          strict=True))),
+                       detail=sentence, stage="model") for sentence in sentences[:2]]
         if not middle:
             middle = [Step(name=rec.title, detail=renderer.phrase("generic_model", record=rec), stage="model")]
         steps = [Step(name="Input", detail=wf_in, stage="input"), *middle,

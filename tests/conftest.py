@@ -12,6 +12,10 @@ DATA = Path(__file__).parent / "data"
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# Tests hold tiny tensors and matrices: one PyTorch/OpenBLAS thread each (set before either is loaded; the CLI's
+# subprocesses inherit it).  On cores shared with other work a second thread waits at every step for a partner
+# that is not running: the MIMO-UNet+ parity test took 12-14 s on two threads against 2.4 s on one.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture(scope="session")
@@ -44,19 +48,27 @@ def fake_embedder():
 
 @pytest.fixture
 def fake_cli_embedder(monkeypatch, fake_embedder):
-    """Make the CLI's Scientist use the hash embedder (for CLI tests of logic, not of meaning)."""
+    """Make the CLI's Scientist use the hash embedder and the tiny taxonomy (for CLI tests of logic, not of
+    meaning: its classifier trains in a fraction of a second)."""
     import scientist.core as core
+    import scientist.corpus as corpus
 
+    from .helpers import tiny_tasks
+
+    tiny = tiny_tasks()  # made before load_tasks is replaced: it is made from the real one
     monkeypatch.setattr(core, "Embedder", lambda *args, **kwargs: fake_embedder)
+    monkeypatch.setattr(corpus, "load_tasks", lambda path=None: list(tiny))
     return fake_embedder
 
 
 @pytest.fixture(scope="session")
 def fake_sci(cache_dir, fake_embedder):
-    """A Scientist over the packaged corpus with the hash embedder."""
+    """A Scientist over the packaged records and the tiny taxonomy with the hash embedder (logic, not meaning)."""
     from scientist.core import Scientist
 
-    return Scientist(cache_dir=cache_dir, embedder=fake_embedder)
+    from .helpers import tiny_corpus
+
+    return Scientist(tiny_corpus(), cache_dir=cache_dir, embedder=fake_embedder)
 
 
 @pytest.fixture(scope="session")

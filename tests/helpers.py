@@ -30,6 +30,28 @@ class HashEmbedder:
         return out
 
 
+@functools.cache
+def _tiny_tasks() -> tuple:
+    from scientist.corpus import load_tasks
+
+    return tuple(t.model_copy(update={"examples": t.examples[:2]}) for t in load_tasks())
+
+
+def tiny_tasks() -> list:
+    """The packaged taxonomy with two classifier examples per task: for tests of plumbing (caches, files,
+    rendering), whose classifier need not be good, only quick to train."""
+    return list(_tiny_tasks())
+
+
+def tiny_corpus(records=None):
+    """The packaged records (or ``records``) over :func:`tiny_tasks`, with the packaged context."""
+    from scientist.corpus import Corpus, load_corpus
+
+    packaged = load_corpus(include_user=False)
+    return Corpus(packaged.records if records is None else records, tiny_tasks(), packaged.sources,
+                  packaged.vocabulary, packaged.context)
+
+
 class CodeRunner:
     """Unpickling this runs a shell command: what a malicious checkpoint would do."""
 

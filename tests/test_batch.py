@@ -65,6 +65,7 @@ def _outputs(root):
     return sorted(p for p in root.rglob("*") if p.is_file())
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_folder_of_20_mixed_photos_restores_in_one_command_and_resumes(tmp_path):
     import cv2
 
@@ -109,6 +110,7 @@ def test_folder_of_20_mixed_photos_restores_in_one_command_and_resumes(tmp_path)
     assert digest(_outputs(out)) == before  # the earlier results are left as they are
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_same_stem_photos_beside_each_other_and_a_rerun(tmp_path):
     Image.fromarray(_dim(40, 48, 1)).save(tmp_path / "IMG_1.jpg", quality=90)
     save_heic(tmp_path / "IMG_1.heic", _dim(40, 48, 2))
@@ -127,6 +129,7 @@ def test_same_stem_photos_beside_each_other_and_a_rerun(tmp_path):
     assert code == 0 and [i["status"] for i in json.loads(stdout)] == ["restored"] * 3
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_subfolders_only_with_recursive_and_raw_files_are_skipped(tmp_path):
     (tmp_path / "trip" / "day1").mkdir(parents=True)
     Image.fromarray(_dim(40, 48, 1)).save(tmp_path / "trip" / "day1" / "a.jpg")
@@ -149,6 +152,7 @@ def test_out_names_one_output_only(tmp_path):
     assert code == 2 and len(lines) == 1 and "--out-dir" in lines[0]
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_a_photo_that_fails_while_saving_leaves_nothing(tmp_path, monkeypatch):
     import scientist.restore.stages as stages
 
@@ -170,6 +174,7 @@ def test_a_photo_that_fails_while_saving_leaves_nothing(tmp_path, monkeypatch):
         "in", "in/a_compare.png", "in/a_restored.png"]  # no comparison and no folder left for b
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_library_restore_many_yields_records_and_progress(tmp_path, fake_sci):
     Image.fromarray(_dim(30, 40, 1)).save(tmp_path / "a.png")
     (tmp_path / "b.jpg").write_text("not a photo")
@@ -210,6 +215,7 @@ def test_batch_progress_on_a_terminal_shows_both_bars():
     assert bar._bar is None  # stopped after the last photo
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_strength_blends_the_restoration_with_the_brightened_photo(tmp_path):
     from scientist.restore.degrade import apply_gain
     from scientist.restore.exposure import estimate_gain
@@ -230,6 +236,7 @@ def test_strength_blends_the_restoration_with_the_brightened_photo(tmp_path):
     assert np.abs(results[1.0] - results[0.0]).mean() > 1 / 255  # the network did change something
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_output_formats_and_quality_through_the_cli(tmp_path):
     photo = tmp_path / "IMG_7.jpg"
     Image.fromarray(_dim(40, 56, 7)).save(photo, quality=90, exif=exif_bytes(), icc_profile=rgb_profile())
@@ -259,6 +266,7 @@ def test_ask_and_restore_list_the_demo_options_in_their_help():
     assert "--format" in out and "--recursive" in out
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_readme_restore_many_example_runs(tmp_path, monkeypatch, capsys):
     import re
     from pathlib import Path
@@ -274,6 +282,7 @@ def test_readme_restore_many_example_runs(tmp_path, monkeypatch, capsys):
                                                "Restored/Trip/day1/IMG_1_restored.png"]
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_a_failed_photo_is_named_once(tmp_path):
     """Reasons carry no name of their own: the summary and the progress line put it in front, once."""
     Image.fromarray(_dim(20, 24, 1)).save(tmp_path / "good.png")

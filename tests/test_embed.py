@@ -57,9 +57,28 @@ def test_bulk_bfloat16_path_matches_the_query_path(tmp_path, monkeypatch):
     onnx_vecs = fp32.encode(texts)
     monkeypatch.setattr(embed, "BULK_MIN", 8)
     monkeypatch.setattr(embed, "_cpu_bf16_native", lambda: True)  # bf16 runs everywhere (emulated: slowly)
+    short = Embedder(cache_dir=tmp_path)
+    assert np.allclose(short.encode(texts), onnx_vecs, atol=1e-5) and short._st is None  # short texts: ONNX
+    monkeypatch.setattr(embed, "BULK_MIN_CHARS", 40)
+    monkeypatch.setattr(embed, "BULK_CHUNK", 5)  # five chunks, shortest first, on one thread and on all
+    monkeypatch.setattr(embed, "BULK_PROBE_EVERY", 3)
     bulk = Embedder(cache_dir=tmp_path)
     vecs = bulk.encode(texts)
     assert bulk._st is not None and vecs.dtype == np.float32 and vecs.shape == (len(texts), 384)
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1, atol=1e-3)
     assert float((vecs * onnx_vecs).sum(axis=1).min()) >= 0.999
     assert bulk.encode(texts[:3]).shape == (3, 384) and bulk._ort is not None  # small batches: the ONNX path
+
+
+def test_the_bulk_path_keeps_the_faster_thread_count_and_tries_the_other_again():
+    from scientist.embed import BULK_PROBE_EVERY, ThreadPace
+
+    pace = ThreadPace(2)
+    assert [pace.choose(0), pace.choose(1)] == [2, 1]  # both are tried first
+    pace.record(2, 5e-5)
+    pace.record(1, 1e-5)  # another program holds a core: one thread is faster
+    chosen = [pace.choose(n) for n in range(2, 2 + 2 * BULK_PROBE_EVERY)]
+    assert chosen.count(2) == 2 and chosen[BULK_PROBE_EVERY - 2] == 2  # all threads tried again now and then
+    pace.record(2, 0.5e-5)  # the core is free again
+    assert pace.choose(BULK_PROBE_EVERY + 1) == 2
+    assert ThreadPace(1).choose(0) == ThreadPace(1).choose(5) == 1

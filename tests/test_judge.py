@@ -118,34 +118,38 @@ def test_evidence_keeps_the_best_sentences_in_reading_order():
     assert judge.evidence([], S) == []
 
 
-def test_cues_name_a_task_whichever_way_round():
-    cues = {"speech-recognition": judge.cue_pattern(["voice-to-text", "transcribe"]),
-            "text-to-speech": judge.cue_pattern(["text-to-speech", "read aloud"])}
-    assert judge.cued_tasks("Why do voice-to-text tools mishear me?", cues) == ["speech-recognition"]
-    assert judge.cued_tasks("voice to text, please", cues) == ["speech-recognition"]
-    assert judge.cued_tasks("Can it READ ALOUD my essay?", cues) == ["text-to-speech"]
-    assert judge.cued_tasks("transcribed by hand", cues) == []  # whole words only
-    assert judge.cue_pattern([]) is None
+def test_two_tasks_when_the_top_is_not_clearly_ahead():
+    s = S.model_copy(update={"two_tasks_below": 0.6, "two_tasks_ratio": 3.0, "two_tasks_floor": 0.15})
+    assert judge.two_tasks(("super-resolution", 0.55), ("denoising", 0.30), s)           # below 0.6
+    assert judge.two_tasks(("super-resolution", 0.70), ("denoising", 0.25), s)           # under 3x the runner-up
+    assert not judge.two_tasks(("super-resolution", 0.80), ("denoising", 0.20), s)       # clearly ahead
+    assert not judge.two_tasks(("super-resolution", 0.40), ("denoising", 0.10), s)       # runner-up too weak
+    assert not judge.two_tasks(("out-of-domain", 0.50), ("denoising", 0.45), s)          # never with out of domain
+    result = judge.classify({"super-resolution": 0.5, "denoising": 0.4, "deblurring": 0.1}, {}, str, s)
+    assert result.both and judge.task_ids(result) == ["super-resolution", "denoising"]
+    assert judge.task_ids(judge.classify({"denoising": 0.9, "deblurring": 0.1}, {}, str, s)) == ["denoising"]
+    assert judge.task_ids(None) == []
 
 
-def test_task_probabilities_lift_named_cued_and_context_tasks():
-    probs = {"denoising": 0.3, "audio-denoising": 0.6, "segmentation": 0.1}
-    flat = S.model_copy(update={"task_temperature": 1.0, "context_boost": 0.0, "cue_boost": 0.0, "name_boost": 0.0})
-    assert judge.task_probabilities(probs, [], [], flat) == pytest.approx(probs)
-    context = judge.task_probabilities(probs, [], ["denoising", "segmentation"],
-                                       flat.model_copy(update={"context_boost": 2.0}))
-    assert context["denoising"] > context["audio-denoising"]
-    named = judge.task_probabilities(probs, ["segmentation"], [], flat.model_copy(update={"name_boost": 4.0}))
-    assert max(named, key=named.get) == "segmentation"
-    cued = judge.task_probabilities(probs, [], [], flat.model_copy(update={"cue_boost": 3.0}), ["segmentation"])
-    assert max(cued, key=cued.get) == "segmentation"
-    sharp = judge.task_probabilities(probs, [], [], flat.model_copy(update={"task_temperature": 0.5}))
-    assert sharp["audio-denoising"] > probs["audio-denoising"] and sum(sharp.values()) == pytest.approx(1.0)
+def test_a_record_of_either_task_is_direct_when_both_are_answered():
+    both = _task(confidence=0.5).model_copy(update={
+        "both": True, "runner_up": _task("segmentation", confidence=0.4)})
+    assert judge.relevance(0.2, ["segmentation"], both, FAMILIES.get, S) == "direct"
+    assert judge.relevance(0.2, ["segmentation"], _task(), FAMILIES.get, S) == "loose"
 
 
-def test_named_records_match_exact_titles_and_names():
-    titles = {"DnCNN": [0], "Stable Diffusion": [1], "CLIP": [2]}
-    assert judge.named_records("What's the idea behind DnCNN?", titles, 2) == [0]
-    assert judge.named_records("How does Stable Diffusion draw?", titles, 2) == [1]
-    assert judge.named_records("I cut a clip from the video", titles, 2) == []  # case matters
-    assert judge.named_records("dncnn", titles, 2) == []
+def test_the_references_cover_both_tasks():
+    tasks_of = [["denoising"], ["denoising"], ["denoising"], ["segmentation"], ["deblurring"]]
+    assert judge.cover([0, 1, 2, 3, 4], tasks_of, [], 3) == [0, 1, 2]
+    assert judge.cover([0, 1, 2, 3, 4], tasks_of, ["denoising", "segmentation"], 3) == [0, 1, 3]
+    assert judge.cover([3, 0, 1, 2], tasks_of, ["denoising", "segmentation"], 2) == [3, 0]
+    assert judge.cover([0, 1], tasks_of, ["denoising", "deblurring"], 2) == [0, 1]  # none further down
+
+
+def test_evidence_quotes_each_task_of_a_two_task_answer():
+    cands = [("a", "one", 0.60), ("a", "two", 0.58), ("a", "three", 0.55), ("a", "four", 0.52), ("b", "five", 0.30)]
+    s = S.model_copy(update={"evidence_max": 4})
+    assert [c[1] for c in judge.evidence(cands, s)] == ["one", "two", "three", "four"]
+    both = judge.evidence(cands, s, groups=[{"a"}, {"b"}])
+    assert [c[1] for c in both] == ["one", "two", "three", "five"]  # the weakest of a's gives way to b's best
+    assert judge.evidence(cands, s, groups=[{"a"}, {"c"}]) == judge.evidence(cands, s)  # c has nothing to quote

@@ -75,7 +75,10 @@ def eager_sci(cache_dir, fake_embedder):
     from scientist.core import Scientist
     from scientist.settings import load_settings
 
-    return Scientist(cache_dir=cache_dir, embedder=fake_embedder, settings=load_settings(backend="eager"))
+    from .helpers import tiny_corpus
+
+    return Scientist(tiny_corpus(), cache_dir=cache_dir, embedder=fake_embedder,
+                     settings=load_settings(backend="eager"))
 
 
 # ------------------------------------------------------------------ listing
@@ -163,6 +166,7 @@ def test_grounded_prompt_and_verify_answer(server, fake_sci):
     assert _urls(verdict) <= fake_sci.corpus.allowed_urls() | {foreign}
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_restore_photo_returns_the_record_a_preview_and_progress(eager_sci, folders):
     from scientist.mcp_server import build_server
 

@@ -34,7 +34,16 @@ def test_choice_follows_the_hardware_and_refuses_fp16_on_cpu(monkeypatch):
         choose_precision("fp16", CPU)
     with pytest.raises(ScientistError, match="unknown precision"):
         choose_precision("int8", CPU)
-    assert isinstance(cpu_bf16_native(), bool)
+
+
+@pytest.mark.parametrize("caps,onednn,native", [
+    ({"avx512_bf16": True}, True, True), ({"amx_bf16": True}, True, True),
+    ({"avx512_bf16": False, "amx_bf16": False}, True, False), ({"avx512_bf16": True}, False, False)])
+def test_native_bf16_needs_the_cpu_and_onednn(monkeypatch, caps, onednn, native):
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: caps)
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: onednn)
+    monkeypatch.setattr(torch.backends.mkldnn, "is_available", lambda: True)
+    assert cpu_bf16_native() is native
 
 
 def test_bf16_runs_in_pytorch_only_and_plans_bigger_tiles():
@@ -63,6 +72,7 @@ def test_cpu_bf16_tiles_are_capped_where_larger_ones_run_slower_and_gpus_are_not
     assert plan.tile_h * plan.tile_w <= cap
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_bf16_output_is_within_2_of_255_of_fp32_on_a_real_photo():
     """The accuracy contract: 8-bit outputs differ by at most 2/255 and PSNR between them is >= 50 dB."""
     from sklearn.datasets import load_sample_image

@@ -1,4 +1,5 @@
-"""The demo run on small photos (scientist.restore.run): outputs, progress, tiles."""
+"""The demo run on small photos (scientist.restore.run): outputs, progress, tiles.  Every test but the one that
+is refused before the network loads runs the bundled weights, so is marked slow."""
 
 from __future__ import annotations
 
@@ -13,10 +14,6 @@ from scientist.errors import OutputError
 from .helpers import photo_array as _photo
 from .helpers import to_u8 as _u8
 
-# end-to-end: the bundled weights run on photos
-pytestmark = pytest.mark.slow
-
-
 
 def _sha(p):
     return hashlib.sha256(p.read_bytes()).hexdigest()
@@ -30,6 +27,7 @@ def card_steps():
     return demo_workflow().steps
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_demo_odd_size_writes_outputs_and_keeps_input(tmp_path, card_steps):
     from scientist.restore.run import run_demo
 
@@ -55,6 +53,7 @@ def test_demo_odd_size_writes_outputs_and_keeps_input(tmp_path, card_steps):
     assert again.output != demo.output and again.output.endswith("_restored-2.png")
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_progress_shows_an_estimate_measured_on_this_machine(tmp_path, monkeypatch, capsys):
     from scientist.progress import ConsoleProgress
     from scientist.restore import speed
@@ -95,6 +94,7 @@ def test_output_equal_to_input_and_existing_output_are_refused(tmp_path):
     assert taken.read_bytes() == b"keep me"
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_tiles_match_whole_image_within_2_of_255():
     from scientist.restore.blend import restore_array
     from scientist.restore.tiles import plan_tiles
@@ -109,6 +109,7 @@ def test_tiles_match_whole_image_within_2_of_255():
     assert np.abs(whole - tiled).max() <= 2 / 255
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_tiny_one_pixel_photo(tmp_path):
     from scientist.restore.run import run_demo
 

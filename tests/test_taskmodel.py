@@ -1,4 +1,5 @@
-"""The task classifier's letter n-gram view: its features, its training and its place in the cache."""
+"""The task classifier's learned views: the letter n-gram features, their training, and the views' place in
+the task-space cache."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from scientist.corpus import load_corpus
 from scientist.index import TaskSpace
-from scientist.taskmodel import LexicalModel, TaskClassifier, letter_ngrams
+from scientist.settings import Settings
+from scientist.taskmodel import EmbeddingView, LetterView, NeighbourView, letter_ngrams
+from scientist.views import FitData, Queries, combine
 
-from .helpers import HashEmbedder
+from .helpers import HashEmbedder, tiny_tasks
 
 TEXTS = ["Remove the hiss from my cassette tape", "the  tape HISS is gone, a cassette again!",
          "Grainy photo at night: remove the grain", "my photo grain looks like sand", "an ox", "a b c",
@@ -30,7 +32,7 @@ def test_lexical_features_are_scikit_learns_tfidf():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     labels = ["sound", "sound", "photo", "photo", "other", "other", "sound", "photo"]
-    model = LexicalModel.train(TEXTS, labels)
+    model = LetterView.train(TEXTS, labels)
     ref = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2).fit(TEXTS)
     assert model.vocabulary == sorted(ref.vocabulary_)
     query = "is the hiss on a cassette like grain in a photo?"
@@ -43,32 +45,47 @@ def test_lexical_features_are_scikit_learns_tfidf():
     np.testing.assert_array_equal(model.logits(["zzzzzz"])[0], model.bias)
 
 
+def _fit(texts, labels):
+    vecs = HashEmbedder().encode(texts)
+    data = FitData([], sorted(set(labels)), texts, labels, vecs)
+    return data.classes, [EmbeddingView.fit(data), NeighbourView.fit(data), LetterView.fit(data)]
+
+
+def _probs(classes, views, question, settings):
+    q = Queries([question], HashEmbedder().encode([question]))
+    return dict(zip(classes, np.exp(combine(views, q, settings, len(classes)))[0].tolist(), strict=True))
+
+
 def test_letter_ngrams_classify_what_the_vectors_cannot():
     """With meaningless (hash) vectors, only the words can tell a new question's task."""
     texts = [f"{w} {x}" for w in ("hiss", "cassette", "tape", "crackle") for x in ("remove", "on my recording")]
     texts += [f"{w} {x}" for w in ("grain", "photo", "speckle", "picture") for x in ("remove", "in my shot")]
-    labels = ["audio"] * 8 + ["image"] * 8
-    clf = TaskClassifier.train(HashEmbedder().encode(texts), labels, texts=texts)
+    classes, views = _fit(texts, ["audio"] * 8 + ["image"] * 8)
     question = "how does it take the hiss off an old cassette?"
-    qvec = HashEmbedder().encode([question])[0]
-    with_words = clf.probs(qvec, text=question)
+    plain = Settings(task_temperature=1.0)
+    with_words = _probs(classes, views, question, plain)
     assert with_words["audio"] > 0.8
-    assert clf.probs(qvec, text=question, lexical_weight=0.0)["audio"] < with_words["audio"]
-    assert clf.probs(qvec) == clf.probs(qvec, text=question, lexical_weight=0.0)  # no text: the vectors alone
+    without = _probs(classes, views, question, plain.model_copy(update={"lexical_weight": 0.0}))
+    assert without["audio"] < with_words["audio"]
+    # the letter view does not read records' texts
+    rec = Queries([question], HashEmbedder().encode([question]), records=True)
+    assert np.allclose(combine(views, rec, plain, 2), np.log(list(without.values())))
 
 
 @pytest.mark.parametrize("cached", [False, True])
-def test_the_lexical_view_is_cached_with_the_task_space(tmp_path, monkeypatch, cached):
-    tasks = load_corpus(include_user=False).tasks
+def test_the_views_are_cached_with_the_task_space(tmp_path, monkeypatch, cached):
+    tasks = tiny_tasks()
     built, folder = TaskSpace.open(tasks, HashEmbedder(), tmp_path)
-    assert folder is not None and built.classifier.lexical is not None
+    assert folder is not None
+    names = [v.name for v in built.views]
+    assert names[:3] == ["embedding", "neighbours", "letters"] and "signature" in names and "cues" in names
     if cached:  # the reopening must come from the cache
         monkeypatch.setattr(TaskSpace, "build", classmethod(lambda *_a: pytest.fail("built again")))
     again, _ = TaskSpace.open(tasks, HashEmbedder(), tmp_path if cached else None)
-    assert again.classifier.lexical.vocabulary == built.classifier.lexical.vocabulary
+    assert [v.name for v in again.views] == names
+    letters = [v for v in again.views if v.name == "letters"][0]
+    assert letters.vocabulary == [v for v in built.views if v.name == "letters"][0].vocabulary
     question = "My grainy night photos came out clean: how?"
-    qvec = HashEmbedder().encode([question])[0]
-    a, b = built.classifier.probs(qvec, text=question), again.classifier.probs(qvec, text=question)
-    assert max(a, key=a.get) == max(b, key=b.get) == "denoising"
-    if cached:
-        assert a == pytest.approx(b, abs=1e-6)
+    a = _probs(built.classes, built.views, question, Settings())
+    b = _probs(again.classes, again.views, question, Settings())
+    assert a == pytest.approx(b, abs=1e-6)  # cached, or trained again the same way

@@ -8,13 +8,12 @@ import numpy as np
 import pytest
 
 from scientist.core import Scientist
-from scientist.corpus import load_corpus
 from scientist.index import Index
 from scientist.judge import task_matrix, term_evidence
 from scientist.settings import Settings
 from scientist.terms import RecordTerms
 
-from .helpers import HashEmbedder
+from .helpers import HashEmbedder, tiny_corpus
 
 TEXTS = ["A detector that assigns training targets with SimOTA, anchor-free, for real-time boxes.",
          "Modular co-attention lets the words of a question and the regions of a photo attend to each other.",
@@ -57,13 +56,13 @@ def test_empty_corpus_scores_nothing():
 
 
 def test_terms_are_cached_with_the_index(tmp_path, monkeypatch):
-    corpus = load_corpus(include_user=False)
-    built = Index.open(corpus, HashEmbedder(), tmp_path)
+    corpus = tiny_corpus()
+    built = Index.open(corpus, HashEmbedder(), tmp_path).view("terms").terms
     monkeypatch.setattr(Index, "_build", lambda *_a: pytest.fail("built again instead of read from the cache"))
-    again = Index.open(corpus, HashEmbedder(), tmp_path)
-    assert again.terms.vocabulary == built.terms.vocabulary and again.terms.n_records == len(corpus)
+    again = Index.open(corpus, HashEmbedder(), tmp_path).view("terms").terms
+    assert again.vocabulary == built.vocabulary and again.n_records == len(corpus)
     q = "How does a multi-scale network remove motion blur?"
-    assert np.array_equal(again.terms.scores(q), built.terms.scores(q)) and again.terms.scores(q).max() > 0
+    assert np.array_equal(again.scores(q), built.scores(q)) and again.scores(q).max() > 0
 
 
 def test_a_question_sharing_a_rare_word_with_a_record_leans_to_its_task(tmp_path):
@@ -74,11 +73,14 @@ def test_a_question_sharing_a_rare_word_with_a_record_leans_to_its_task(tmp_path
     path = tmp_path / "catalog.json"
     path.write_text(json.dumps(records))
     question = "What does SimOTA change in training?"
-    on = Scientist(path, cache_dir=tmp_path / "cache", embedder=HashEmbedder(), settings=Settings(term_weight=4.0))
-    off = Scientist(path, cache_dir=tmp_path / "cache", embedder=HashEmbedder(),
+    from scientist.ingest import load_records
+
+    corpus = tiny_corpus(load_records(path))
+    on = Scientist(corpus, cache_dir=tmp_path / "cache", embedder=HashEmbedder(), settings=Settings(term_weight=4.0))
+    off = Scientist(corpus, cache_dir=tmp_path / "cache", embedder=HashEmbedder(),
                     settings=Settings(term_weight=0.0))
     assert on.index.record_tasks[0] == ["object-detection"]
     p_on, p_off = on._score(question)[1], off._score(question)[1]
-    assert p_on["object-detection"] > 5 * p_off["object-detection"]
+    assert max(p_on, key=p_on.get) == "object-detection" and p_on["object-detection"] > 3 * p_off["object-detection"]
     others = [t for t in p_on if t != "object-detection"]
     assert all(p_on[t] <= p_off[t] + 1e-9 for t in others)

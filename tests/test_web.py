@@ -50,8 +50,9 @@ class FakeRestore:
     def __call__(self, photo: Path, folder: Path, progress) -> Demo:
         from scientist.restore.photo import read_photo
         from scientist.restore.save import write_image_atomic
+        from scientist.restore.stages import Photo
 
-        img, _ = read_photo(photo)
+        img = photo.rgb() if isinstance(photo, Photo) else read_photo(photo)[0]  # as the real restore: read once
         h, w, _ = img.shape
         progress(ProgressEvent("start", 0, 2, w, h, "fake", "cpu", 4.0, True, True))
         self.started.set()

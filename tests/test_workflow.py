@@ -55,3 +55,18 @@ def test_demo_refuses_a_workflow_it_cannot_run(tmp_path):
     partial = [Step(name="Load", detail="", op="load"), Step(name="Encode", detail="", op="encode")]
     with pytest.raises(ScientistError, match="every MIMO-UNet stage"):
         run_demo(tmp_path / "p.png", steps=partial)
+
+
+def test_assembled_steps_are_named_by_what_their_sentence_says(renderer):
+    from scientist.workflow import gist
+
+    tasks = {t.id: t for t in load_tasks()}
+    rec = Record(id="dncnn", kind="model", title="DnCNN", summary="")
+    sentences = ["DnCNN is a plain deep CNN with batch normalisation that predicts the noise in an image.",
+                 "A blind variant handles a range of Gaussian noise levels, and one model also deblocks."]
+    wf = workflow_for(rec, [tasks["denoising"]], renderer, sentences)
+    assert [s.name for s in wf.steps[1:3]] == ["A plain deep CNN with batch normalisation…",
+                                              "A blind variant handles a range of Gaussian…"]
+    assert "What it does" not in wf.mermaid and "A plain deep CNN" in wf.mermaid
+    assert gist("It is trained on pairs.", "X") == ("Trained on pairs", False)
+    assert gist("FFDNet takes a noise map.", "FFDNet") == ("Takes a noise map", False)

@@ -102,12 +102,13 @@ def schema_command() -> None:
 @app.command("eval")
 def eval_command(
     ctx: typer.Context,
-    questions: Annotated[Path, typer.Argument(help="YAML list of {question, task, in_scope, references}.")],
+    questions: Annotated[Path, typer.Argument(help="YAML list of {question, task, in_scope, references, also, kind}; only question is required.")],
     corpus: CorpusOpt = None,
     key: Annotated[Optional[Path], typer.Option("--key", help="YAML answer key: record id -> task id (default: the tool's own record tasks).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Task accuracy, calibration, category@1, MRR, reference precision and refusal accuracy over a question set."""
+    """Task and top-2 accuracy, calibration, confident mistakes, two-task answers, category@1, MRR, reference
+    precision and refusal accuracy over a question set, overall and per kind of question."""
     from ..core import Scientist
     from ..evaluate import evaluate, load_key, load_questions
 

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from scientist.corpus import load_corpus
 from scientist.index import Index
 
-from ..helpers import HashEmbedder, assert_one_line_error, run_cli
+from ..helpers import HashEmbedder, assert_one_line_error, run_cli, tiny_corpus
 
 
 def test_corrupt_or_truncated_index_is_rebuilt(tmp_path):
-    corpus = load_corpus(include_user=False)
+    corpus = tiny_corpus()
     first = Index.open(corpus, HashEmbedder(), tmp_path)
     faiss_file = first.path / "records.faiss"
     faiss_file.write_bytes(faiss_file.read_bytes()[:40])
@@ -28,7 +27,7 @@ def test_corrupt_or_truncated_index_is_rebuilt(tmp_path):
 
 
 def test_changed_corpus_gets_a_new_index(tmp_path):
-    corpus = load_corpus(include_user=False)
+    corpus = tiny_corpus()
     a = Index.open(corpus, HashEmbedder(), tmp_path)
     from scientist.corpus import Corpus
 
@@ -38,7 +37,7 @@ def test_changed_corpus_gets_a_new_index(tmp_path):
 
 
 def _build(cache: str, q) -> None:
-    corpus = load_corpus(include_user=False)
+    corpus = tiny_corpus()
     idx = Index.open(corpus, HashEmbedder(), Path(cache))
     q.put(idx.records.ntotal)
 
@@ -60,7 +59,7 @@ def test_two_processes_build_at_once(tmp_path):
 def test_unwritable_cache_works_and_says_so_once(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("a file where the cache folder should be")
-    corpus = load_corpus(include_user=False)
+    corpus = tiny_corpus()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         idx = Index.open(corpus, HashEmbedder(), blocker / "cache")
@@ -107,7 +106,7 @@ def test_large_catalogs_embed_sentences_when_first_quoted(tmp_path, monkeypatch)
 
     import scientist.index as index_module
 
-    corpus = load_corpus(include_user=False)
+    corpus = tiny_corpus()
     embedder = HashEmbedder()
     eager = Index.open(corpus, embedder, tmp_path / "eager")
     monkeypatch.setattr(index_module, "SENTENCES_AT_BUILD_MAX", 1)

@@ -31,6 +31,7 @@ def test_output_folder_missing_or_unwritable(photo, tmp_path):
     assert code == 2 and len([ln for ln in lines if not ln.startswith("warning")]) == 1
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_existing_outputs_are_kept(photo, tmp_path):
     (tmp_path / "IMG_1_restored.png").write_bytes(b"earlier result")
     code, out, lines = run_cli("restore", photo, inputs=[photo])

@@ -66,6 +66,7 @@ def test_bad_photos(tmp_path, case):
 
 @pytest.mark.parametrize("mode,name", [("RGBA", "a.png"), ("P", "p.png"), ("L", "g.png"), ("CMYK", "c.jpg"),
                                        ("I;16", "deep.png")])
+@pytest.mark.slow  # runs the bundled network
 def test_odd_modes_restore(tmp_path, mode, name):
     rng = np.random.default_rng(1)
     if mode == "I;16":
@@ -79,6 +80,7 @@ def test_odd_modes_restore(tmp_path, mode, name):
     assert Image.open(tmp_path / f"{path.stem}_restored.png").size == (48, 40)
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_one_pixel_and_extreme_aspect(tmp_path):
     tiny = tmp_path / "dot.png"
     Image.new("RGB", (1, 1), (40, 40, 40)).save(tiny)
@@ -92,6 +94,7 @@ def test_one_pixel_and_extreme_aspect(tmp_path):
     assert Image.open(tmp_path / "strip_restored.png").size == (20000, 2)
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_animated_gif_warns_and_uses_first_frame(tmp_path):
     frames = [Image.new("RGB", (32, 24), (i * 60, 20, 20)).convert("P") for i in range(3)]
     gif = tmp_path / "anim.gif"
@@ -101,6 +104,7 @@ def test_animated_gif_warns_and_uses_first_frame(tmp_path):
     assert any("first" in ln for ln in lines if ln.startswith("warning:"))
 
 
+@pytest.mark.slow  # runs the bundled network
 def test_exif_rotated_output_is_upright(tmp_path):
     im = Image.fromarray(np.zeros((30, 50, 3), np.uint8))
     exif = Image.Exif()

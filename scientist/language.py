@@ -1,0 +1,99 @@
+"""Which language a question is written in: the tool reads English, and says so when a question is not.
+
+Two signs are enough for a start, both kept as data in ``corpus/languages.yaml``:
+the script of the question's letters (Hangul is Korean, kana Japanese, Han
+characters Chinese, Cyrillic Russian, ...), and, for languages written in Latin
+letters, their most common short words ("le", "der", "cómo", ...) against
+English's.  Quoted text is left out (an English question may quote a French
+prompt), and so are capitalised words (names); a question with too few words to
+tell is read as English.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import yamlio
+from .paths import data_path
+
+__all__ = ["LANGUAGES_FILE", "Language", "detect"]
+
+LANGUAGES_FILE = "languages.yaml"  # also in corpus.NOT_RECORDS
+#: Unicode ranges of the scripts ``corpus/languages.yaml`` names.
+SCRIPT_RANGES = {
+    "hangul": ((0x1100, 0x11FF), (0x3130, 0x318F), (0xAC00, 0xD7A3)),
+    "kana": ((0x3040, 0x30FF), (0x31F0, 0x31FF)),
+    "han": ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)),
+    "cyrillic": ((0x0400, 0x04FF), (0x0500, 0x052F)),
+    "arabic": ((0x0600, 0x06FF), (0x0750, 0x077F), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)),
+    "hebrew": ((0x0590, 0x05FF),),
+    "greek": ((0x0370, 0x03FF),),
+    "devanagari": ((0x0900, 0x097F),),
+    "thai": ((0x0E00, 0x0E7F),),
+}
+#: Share of a question's letters a script must hold for the question to be in its language.
+SCRIPT_SHARE = 0.5
+#: Fewest common words of another language, and how many more than English's, for a Latin-script question
+#: to be read as that language.
+MIN_WORDS, MARGIN = 2, 1
+
+_QUOTED = re.compile("|".join([r"(?<!\w)'[^'\n]{2,200}?'(?!\w)", r'"[^"\n]{2,200}?"', r"“[^”\n]{2,200}?”",
+                                 r"‘[^’\n]{2,200}?’", r"«[^»\n]{2,200}?»", r"„[^“”\n]{2,200}?[“”]"]))
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+@dataclass(frozen=True)
+class Language:
+    """A question's language: ISO 639-1 ``code``, English ``name``, and whether the tool reads it."""
+
+    code: str
+    name: str
+    english: bool
+
+
+@lru_cache(maxsize=1)
+def _table() -> tuple[dict, dict[str, tuple[str, frozenset[str]]]]:
+    raw = yamlio.safe_load((data_path("corpus") / LANGUAGES_FILE).read_text("utf-8"))
+    words = {code: (name, frozenset(str(text).split())) for code, (name, text) in raw["words"].items()}
+    return raw["scripts"], words
+
+
+def _script(ch: str) -> str | None:
+    cp = ord(ch)
+    for script, ranges in SCRIPT_RANGES.items():
+        if any(lo <= cp <= hi for lo, hi in ranges):
+            return script
+    return "latin" if ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN") else None
+
+
+def detect(text: str) -> Language:
+    """The language of ``text`` (English when it cannot tell)."""
+    scripts, words = _table()
+    english = Language("en", words["en"][0], True)
+    body = _QUOTED.sub(" ", text)
+    if body.isascii():  # Latin letters only: no script to tell, only words
+        top, counts, letters = "latin", {}, [1]
+    else:
+        letters = [s for s in (_script(ch) for ch in body if ch.isalpha()) if s is not None]
+        if not letters:
+            return english
+        counts = {s: letters.count(s) for s in set(letters)}
+        top = max(counts, key=counts.get)
+    if top != "latin" and counts[top] >= SCRIPT_SHARE * len(letters):
+        if top == "han" and counts.get("kana"):
+            top = "kana"  # Japanese mixes Han characters with kana
+        code, name = scripts.get(top, ["und", "an unknown language"])
+        return Language(code, name, False)
+    tokens = []
+    for sentence in re.split(r"(?<=[.!?¿¡])\s+|^[¿¡]", body):
+        for i, w in enumerate(_WORD.findall(sentence)):
+            if i == 0 or not w[0].isupper():  # capitalised words inside a sentence are names
+                tokens.append(w.lower())
+    score = {code: sum(t in vocab for t in tokens) for code, (_, vocab) in words.items()}
+    best = max((c for c in score if c != "en"), key=lambda c: score[c], default=None)
+    if best is not None and score[best] >= MIN_WORDS and score[best] >= score["en"] + MARGIN:
+        return Language(best, words[best][0], False)
+    return english

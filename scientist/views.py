@@ -1,0 +1,302 @@
+"""The task classifier: views of a question, and the one combiner that weighs them.
+
+A *view* reads a question (or a record's text) its own way and gives every task a
+logit.  Each view is one class behind a small protocol (:class:`View`): its
+``name``, the :class:`~scientist.settings.Settings` field holding its ``weight``,
+whether it is a hand-written ``rule`` and whether it also reads ``records``, and
+``logits`` for a batch of texts; views fitted to data add ``arrays``/``meta`` for
+the cache and ``load`` to put them back.  :data:`scientist.index.VIEWS` registers them, once.
+
+:func:`combine` is the only place weights and the temperature are applied, to
+questions and records alike::
+
+    log p(task) = log_softmax( (sum_v weight_v * logits_v  [the rules' sum capped]) / task_temperature )
+
+Two scopes: *task-space* views depend only on the taxonomy and the embedder (built
+and cached by :class:`scientist.index.TaskSpace`, shared by every corpus); *corpus*
+views depend on a corpus's records (built and cached by :class:`scientist.index.Index`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .records import Record, Task
+    from .settings import Settings
+
+__all__ = ["ArrayView", "AskView", "ContextView", "CorpusData", "CueView", "FitData", "NameView", "Queries",
+           "StaticView", "View", "cap_rules", "combine", "cue_pattern", "cue_strengths", "cued_tasks", "log_softmax",
+           "named_records"]
+
+
+@dataclass
+class Queries:
+    """A batch of texts the views read: questions, or records' texts (``records``)."""
+
+    texts: list[str]
+    vectors: np.ndarray  # (n, dim) unit embeddings of ``texts``
+    #: positions of the records each question names (questions only)
+    named: list[list[int]] = field(default_factory=list)
+    records: bool = False
+    #: each question's final ask with its vector, when it tells of two operations (see :class:`AskView`)
+    asks: list[tuple[str, np.ndarray] | None] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def subset(self, rows: Sequence[int]) -> Queries:
+        """These queries' ``rows``, in that order."""
+        pick = list(rows)
+        return Queries([self.texts[i] for i in pick], self.vectors[pick] if len(pick) else self.vectors[:0],
+                       [self.named[i] for i in pick] if self.named else [], self.records,
+                       [self.asks[i] for i in pick] if self.asks else [])
+
+
+@dataclass
+class FitData:
+    """What task-space views are fitted on: the taxonomy and its training texts with their labels and vectors.
+    ``texts``, ``labels`` and ``vectors`` are empty when a view is only loaded."""
+
+    tasks: list[Task]
+    classes: list[str]
+    texts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    vectors: np.ndarray | None = None
+
+
+@dataclass
+class CorpusData:
+    """What corpus views are built on: the records, their texts and their tasks, over ``classes``."""
+
+    records: list[Record]
+    texts: list[str]
+    record_tasks: list[list[str]]
+    classes: list[str]
+    context_tasks: Collection[str] = ()
+
+
+class View(Protocol):
+    """One way of reading a question.  ``logits`` returns ``(n, classes)`` or ``None`` when it has nothing
+    to say about these texts (then it adds nothing)."""
+
+    name: ClassVar[str]
+    weight: ClassVar[str]
+    rule: ClassVar[bool]
+    records: ClassVar[bool]
+    scope: ClassVar[Literal["tasks", "corpus"]]
+
+    def logits(self, q: Queries) -> np.ndarray | None: ...
+
+
+class StaticView:
+    """A view with nothing to cache: it is rebuilt from the taxonomy or the corpus when loaded."""
+
+    PARAMS: ClassVar[str] = ""
+
+    @classmethod
+    def fit(cls, data):
+        raise NotImplementedError
+
+    @classmethod
+    def load(cls, data, arrays: dict[str, np.ndarray], meta: dict):
+        return cls.fit(data)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def meta(self) -> dict:
+        return {}
+
+
+class ArrayView:
+    """A view kept in the cache as the arrays named in ``ARRAYS`` (its fields of the same names); ``extra``
+    gives the rest of its constructor's arguments from the fit data and its JSON meta."""
+
+    ARRAYS: ClassVar[tuple[str, ...]] = ()
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in self.ARRAYS}
+
+    def meta(self) -> dict:
+        return {}
+
+    @classmethod
+    def extra(cls, data, meta: dict) -> dict:
+        return {}
+
+    @classmethod
+    def load(cls, data, arrays: dict[str, np.ndarray], meta: dict):
+        return cls(**{name: arrays[name] for name in cls.ARRAYS}, **cls.extra(data, meta))
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    m = z.max(axis=-1, keepdims=True)
+    return z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+
+
+def combine(views: Sequence[View], q: Queries, settings: Settings, n_classes: int) -> np.ndarray:
+    """``(n, classes)`` log-probabilities: every view's logits times its weight, the rules' sum capped at
+    :attr:`Settings.rule_cap` either way per task from the median task (:func:`cap_rules`: rules alone cannot
+    make a task near-certain), divided by :attr:`Settings.task_temperature`.  Records are read only by views
+    that read records."""
+    learned = np.zeros((len(q), n_classes))
+    rules = np.zeros((len(q), n_classes))
+    for view in views:
+        if q.records and not view.records:
+            continue
+        w = float(getattr(settings, view.weight))
+        if not w:
+            continue
+        z = view.logits(q)
+        if z is not None:
+            (rules if view.rule else learned)[...] += w * z
+    return log_softmax((learned + cap_rules(rules, settings.rule_cap)) / settings.task_temperature)
+
+
+def cap_rules(rules: np.ndarray, cap: float) -> np.ndarray:
+    """The rules' lifts taken from their median task (a lift every task shares moves nothing) and clipped
+    to ``cap`` either way."""
+    return np.clip(rules - np.median(rules, axis=-1, keepdims=True), -cap, cap)
+
+
+def _indicator(classes: Sequence[str], tasks: Collection[str], n: int) -> np.ndarray | None:
+    hot = np.array([c in tasks for c in classes], np.float64)
+    return np.tile(hot, (n, 1)) if hot.any() else None
+
+
+# --------------------------------------------------------------------------------------------- rules
+def cue_pattern(cues: Sequence[str]) -> re.Pattern | None:
+    """One pattern matching any of a task's cues in a text prepared by :func:`cued_tasks`."""
+    words = [re.escape(c.lower().replace("-", " ")).replace(r"\ ", r"\s+") for c in cues if c.strip()]
+    return re.compile(r"(?<![\w])(?:" + "|".join(words) + r")(?![\w])") if words else None
+
+
+def cued_tasks(text: str, cues: dict[str, re.Pattern]) -> list[str]:
+    """Tasks a cue of which (a whole word or phrase, any case, hyphens or spaces alike) is in the text."""
+    return list(cue_strengths(text, cues))
+
+
+def cue_strengths(text: str, cues: dict[str, re.Pattern]) -> dict[str, float]:
+    """Each cued task's strength: 1 for a cue in the final ask (:func:`signature.ask_start`), else
+    :data:`signature.TOLD` (a question telling of two operations asks about the one in its ask)."""
+    from .signature import ASKED, TOLD, ask_start
+
+    text = text.lower().replace("-", " ")
+    start = ask_start(text)
+    out: dict[str, float] = {}
+    for task, pattern in cues.items():
+        hits = [m.start() for m in pattern.finditer(text)]
+        if hits:
+            out[task] = ASKED if max(hits) >= start else TOLD
+    return out
+
+
+class CueView(StaticView):
+    """Words that name a task outright (``cues`` in ``corpus/tasks.yaml``): 1 for each task cued."""
+
+    name, weight, rule, records, scope = "cues", "cue_boost", True, False, "tasks"
+
+    def __init__(self, classes: list[str], tasks: Sequence[Task]) -> None:
+        self.classes = classes
+        patterns = {t.id: cue_pattern(t.cues) for t in tasks}
+        self.patterns = {t: p for t, p in patterns.items() if p is not None}
+
+    @classmethod
+    def fit(cls, data: FitData) -> CueView:
+        return cls(data.classes, data.tasks)
+
+    def logits(self, q: Queries) -> np.ndarray | None:
+        rows = [np.array([cued.get(c, 0.0) for c in self.classes], np.float64)
+                for cued in (cue_strengths(t, self.patterns) for t in q.texts)]
+        return np.array(rows) if any(r.any() for r in rows) else None
+
+
+class AskView(StaticView):
+    """The learned views (embedding, neighbours, letters) read again on the question's final ask alone, for a
+    question that tells of two operations ("I enlarged it and removed the grain; how does the grain go?"):
+    the ask says which one is meant.  Silent on other questions (``Queries.asks`` holds None for them)."""
+
+    name, weight, rule, records, scope = "ask", "ask_weight", False, False, "tasks"
+    READS = ("embedding", "neighbours", "letters")
+
+    def __init__(self, classes: list[str]) -> None:
+        self.classes = classes
+        self.learned: list = []
+
+    @classmethod
+    def fit(cls, data: FitData) -> AskView:
+        return cls(data.classes)
+
+    def bind(self, views: Sequence) -> None:
+        """Called with every task-space view once they are built or loaded."""
+        self.learned = [v for v in views if v.name in self.READS]
+
+    def logits(self, q: Queries) -> np.ndarray | None:
+        if not any(q.asks) or not self.learned:
+            return None
+        out = np.zeros((len(q), len(self.classes)))
+        for i, ask in enumerate(q.asks):
+            if ask is not None:
+                text, vector = ask
+                one = Queries([text], np.atleast_2d(vector))
+                out[i] = sum(np.asarray(v.logits(one), np.float64)[0] for v in self.learned)
+        return out
+
+
+def named_records(question: str, titles: dict[str, list[int]], longest: int) -> list[int]:
+    """Positions of records whose exact title (case-sensitive, at least 3 characters) is a phrase of the
+    question.  ``titles`` maps each title to its records; ``longest`` is the most words in a title."""
+    words = [w.strip(".,;:!?()[]\"'“”‘’") for w in question.split()]
+    found: list[int] = []
+    for n in range(1, longest + 1):
+        for i in range(len(words) - n + 1):
+            for pos in titles.get(" ".join(words[i : i + n]), ()):
+                if pos not in found:
+                    found.append(pos)
+    return found
+
+
+class NameView(StaticView):
+    """A record the question names by its exact title or one of its ``names``: 1 for each of its tasks."""
+
+    name, weight, rule, records, scope = "names", "name_boost", True, False, "corpus"
+
+    def __init__(self, classes: list[str], record_tasks: list[list[str]]) -> None:
+        self.classes = classes
+        self.record_tasks = record_tasks
+
+    @classmethod
+    def fit(cls, data: CorpusData) -> NameView:
+        return cls(data.classes, data.record_tasks)
+
+    def logits(self, q: Queries) -> np.ndarray | None:
+        if not any(q.named):
+            return None
+        rows = []
+        for named in q.named:
+            tasks = {t for i in named for t in self.record_tasks[i]}
+            rows.append(np.array([c in tasks for c in self.classes], np.float64))
+        return np.array(rows)
+
+
+class ContextView(StaticView):
+    """The tasks a corpus is usually asked about (``context.yaml``: photos for the packaged corpus): 1 each."""
+
+    name, weight, rule, records, scope = "context", "context_boost", True, False, "corpus"
+
+    def __init__(self, classes: list[str], tasks: Collection[str]) -> None:
+        self.classes = classes
+        self.tasks = set(tasks)
+
+    @classmethod
+    def fit(cls, data: CorpusData) -> ContextView:
+        return cls(data.classes, data.context_tasks)
+
+    def logits(self, q: Queries) -> np.ndarray | None:
+        return _indicator(self.classes, self.tasks, len(q))
