@@ -23,8 +23,7 @@ from .records import markdown_url
 if TYPE_CHECKING:  # pragma: no cover
     from .corpus import Corpus
 
-__all__ = ["REMOVED", "AllowedLinks", "Verdict", "clean_question", "find_urls", "markdown_url", "strip_foreign_urls",
-           "verify_text"]
+__all__ = ["REMOVED", "AllowedLinks", "Verdict", "clean_question", "find_urls", "strip_foreign_urls", "verify_text"]
 
 # Anything that looks like a link: a scheme followed by non-space characters, a bare www. host, or a
 # scheme-relative //host (a browser resolves it against the page's own scheme, and reads \\ as //).

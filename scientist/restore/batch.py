@@ -31,7 +31,7 @@ from ..errors import PhotoError, ScientistError, first_line
 from ..settings import Settings, load_settings
 from .options import RestoreOptions
 from .outputs import output_format
-from .photo import MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES, SUPPORTED, is_raw
+from .photo import PHOTO_SUFFIXES, RAW_SUFFIXES, SUPPORTED, is_raw
 from .record import BatchItem, ProgressEvent, ProgressFn
 from .save import FORMATS
 
@@ -131,19 +131,13 @@ def _shown(f: _Found) -> str:
 
 def _work(path: Path, max_side: int | None) -> float:
     """Megapixels the photo will put through the network, from its header (0 when unreadable)."""
-    from PIL import Image
-
-    from .photo import _register_heif
+    from .photo import photo_size
 
     try:
-        _register_heif()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with Image.open(path) as im:
-                w, h = im.size
+            w, h, _deep = photo_size(path)
     except Exception:  # noqa: BLE001 - the photo's own reading reports what is wrong with it
-        return 0.0
-    if w * h > MAX_PIXELS:
         return 0.0
     if max_side and max(w, h) > max_side:
         s = max_side / max(w, h)

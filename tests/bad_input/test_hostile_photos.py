@@ -176,3 +176,23 @@ def test_photos_that_are_not_regular_files_or_have_names_too_long(tmp_path):
         with pytest.raises(PhotoError, match=match) as err:
             read_photo(path)
         assert len(str(err.value)) < 300
+
+
+def test_a_pipe_named_like_a_photo_in_a_folder_does_not_hold_up_the_plan(tmp_path):
+    import os
+    import threading
+
+    from scientist.restore.batch import plan_batch
+
+    Image.fromarray(to_u8(photo_array(30, 40))).save(tmp_path / "a.png")
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    result: list = []
+    planner = threading.Thread(target=lambda: result.append(plan_batch([tmp_path])), daemon=True)
+    planner.start()
+    planner.join(20)
+    if planner.is_alive():  # opened as a photo: a writer lets it go before the test fails
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("planning waited for a writer on a pipe")
+    works = {p.source.name: p.work for p in result[0]}
+    assert works == {"a.png": pytest.approx(30 * 40 / 1e6), "pipe.jpg": 0.0}
