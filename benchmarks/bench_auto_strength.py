@@ -60,8 +60,6 @@ def measure_cases(photos: dict[str, np.ndarray], weights, sigma: float, tones: f
     precision, back end and tiles a restore picks here): the figures and the PSNR curve over :data:`GRID`.
     ``share`` (k, n): only every n-th photo from the k-th (to split the work between processes; the draws stay
     those of the whole set)."""
-    from pathlib import Path
-
     from scientist.restore.degrade import degrade
     from scientist.restore.stages import Photo, Restorer, expose, load
     from scientist.settings import load_settings

@@ -25,11 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
+from scientist.restore.degrade import LUMA
+
 SIGMA, BLOCK = 1.5, 16
 
 
 def _luma(img: np.ndarray) -> np.ndarray:
-    return img.astype(np.float64) @ np.array([0.2126, 0.7152, 0.0722])
+    return img.astype(np.float64) @ LUMA
 
 
 def _block_energy(a: np.ndarray) -> np.ndarray:

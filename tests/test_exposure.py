@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -149,3 +150,24 @@ def test_fitting_reproduces_a_model_from_training_photos_only():
     assert model.fitted_on["samples"] == 150 and model.fitted_on["held_out"] == []
     dark = degrade(_scene(), STRENGTHS["medium"], np.random.default_rng(0))  # 4x darker
     assert 2.0 < estimate_gain(dark, model) < 7.0 and estimate_gain(_scene(), model) <= 1.15
+
+
+def test_the_pipeline_measures_each_images_noise_once(monkeypatch):
+    """load measures the photo's noise; expose reuses it for the quiet-photo test and measures only the brightened
+    image, and the gain is the one the photo's own measurement gives."""
+    import scientist.restore.compare as compare
+    import scientist.restore.stages as stages
+
+    dark = degrade(_scene(seed=2), replace(STRENGTHS["light"], exposure=0.25, jpeg=101), np.random.default_rng(4))
+    measured = []
+
+    def counting(img):
+        measured.append(img.shape)
+        return real(img)
+
+    real = compare.noise_sigma
+    monkeypatch.setattr(compare, "noise_sigma", counting)
+    monkeypatch.setattr(stages, "noise_sigma", counting)
+    exposed = stages.expose(stages.load(stages.Photo(Path("dark.png"), dark, {})))
+    assert len(measured) == 2  # the photo, then the brightened photo
+    assert exposed.gain > 1.0 and exposed.gain == estimate_gain(dark)

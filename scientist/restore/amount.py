@@ -21,12 +21,13 @@ A number given as the strength is used as it is.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from .constants import load_constants, save_constants
 
 __all__ = ["AmountRule", "Decision", "amount_fields", "apply_amount", "decide", "load_amount_rule",
            "measure", "restore_amount"]
@@ -75,28 +76,13 @@ def amount_fields(decision: Decision | None, setting: float | str) -> dict:
     return {"strength": decision.strength, "strength_auto": decision.auto, "noise_removed": decision.removed}
 
 
-def _bundled() -> Path:
-    return Path(__file__).resolve().parent.parent / "weights" / "amount.json"
-
-
-_RULE: AmountRule | None = None
-
-
 def load_amount_rule(path: str | Path | None = None) -> AmountRule:
     """The rule's constants (the bundled ones unless ``path``)."""
-    global _RULE
-    if path is None and _RULE is not None:
-        return _RULE
-    rule = AmountRule(**json.loads(Path(path or _bundled()).read_text("utf-8")))
-    if path is None:
-        _RULE = rule
-    return rule
+    return load_constants(lambda data: AmountRule(**data), "amount.json", path)
 
 
 def save_amount_rule(rule: AmountRule, path: Path) -> None:
-    from ..fileio import write_atomic
-
-    write_atomic(path, (json.dumps(asdict(rule), indent=1) + "\n").encode())
+    save_constants(asdict(rule), path)
 
 
 def _lowpass(a: np.ndarray, sigma: float) -> np.ndarray:

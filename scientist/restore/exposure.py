@@ -29,13 +29,13 @@ only where the file was not compressed hard), and a photo it takes for one nothi
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .constants import load_constants, save_constants
 from .degrade import LUMA, downscale_8bit, srgb_to_linear
 
 __all__ = ["ExposureModel", "estimate_gain", "exposure_stats", "fit_exposure", "load_exposure_model",
@@ -77,11 +77,12 @@ def _noise_reduced(img: np.ndarray) -> np.ndarray:
     return np.stack([gaussian_filter(lin[..., c], BLUR_SIGMA) for c in range(3)], -1)
 
 
-def exposure_stats(img: np.ndarray) -> dict[str, float]:
+def exposure_stats(img: np.ndarray, noise: float | None = None) -> dict[str, float]:
     """Statistics of an sRGB float photo in linear light, on its noise-reduced copy: ``mean`` (luminance),
     ``gmean`` (geometric mean of luminance), ``Y50``/``Y90``/``Y99.5`` (its percentiles), ``M90``...``M99.9``
     (percentiles of the brightest channel) and ``plateau`` (the share of pixels whose brightest channel is within
-    ``PLATEAU`` of the 99.9th percentile)."""
+    ``PLATEAU`` of the 99.9th percentile); then the quiet-photo test's (:func:`_noise`).  ``noise``: the photo's
+    :func:`.compare.noise_sigma` when the caller has it already (0-255)."""
     blur = _noise_reduced(img)
     yb, mx = blur @ LUMA, blur.max(-1)
     stats = {"mean": float(yb.mean()), "gmean": float(np.exp(np.log(np.maximum(yb, FLOOR)).mean()))}
@@ -91,16 +92,18 @@ def exposure_stats(img: np.ndarray) -> dict[str, float]:
         stats[f"M{q}"] = float(np.percentile(mx, q))
     stats = {k: max(v, FLOOR) for k, v in stats.items()}
     stats["plateau"] = float((mx >= PLATEAU * stats["M99.9"]).mean())
-    stats.update(_noise(img))
+    stats.update(_noise(img, noise))
     return stats
 
 
-def _noise(img: np.ndarray) -> dict[str, float]:
-    """``sigma``: the photo's noise (0-1 sRGB, :func:`.compare.noise_sigma` on its central crop); ``noise``: that
-    over its mean sRGB level."""
-    from .compare import noise_sigma
+def _noise(img: np.ndarray, noise: float | None = None) -> dict[str, float]:
+    """``sigma``: the photo's noise (0-1 sRGB, :func:`.compare.noise_sigma` on its central crop, or ``noise`` / 255
+    when given); ``noise``: that over its mean sRGB level; ``block``: :func:`_blockiness`."""
+    if noise is None:
+        from .compare import noise_sigma
 
-    sigma = noise_sigma(img) / 255
+        noise = noise_sigma(img)
+    sigma = noise / 255
     return {"sigma": sigma, "noise": sigma / max(float(img.mean(dtype=np.float64)), FLOOR), "block": _blockiness(img)}
 
 
@@ -206,29 +209,19 @@ class ExposureModel:
         return float(np.clip(math.exp(lg * share), self.min_gain, self.max_gain))
 
 
-def _bundled() -> Path:
-    return Path(__file__).resolve().parent.parent / "weights" / "exposure.json"
-
-
-_MODEL: ExposureModel | None = None
+def _model(data: dict) -> ExposureModel:
+    return ExposureModel(**(data | {"leave": tuple(data["leave"])}))
 
 
 def load_exposure_model(path: str | Path | None = None) -> ExposureModel:
     """The fitted constants (the bundled ones unless ``path``)."""
-    global _MODEL
-    if path is None and _MODEL is not None:
-        return _MODEL
-    data = json.loads(Path(path or _bundled()).read_text("utf-8"))
-    data["leave"] = tuple(data["leave"])
-    model = ExposureModel(**data)
-    if path is None:
-        _MODEL = model
-    return model
+    return load_constants(_model, "exposure.json", path)
 
 
-def estimate_gain(img: np.ndarray, model: ExposureModel | None = None) -> float:
-    """The linear-light gain for an sRGB float photo (1 for a photo that is bright enough)."""
-    return (model or load_exposure_model()).gain(exposure_stats(img))
+def estimate_gain(img: np.ndarray, model: ExposureModel | None = None, noise: float | None = None) -> float:
+    """The linear-light gain for an sRGB float photo (1 for a photo that is bright enough); ``noise``: its
+    :func:`.compare.noise_sigma` when already measured (the pipeline's ``load`` step has)."""
+    return (model or load_exposure_model()).gain(exposure_stats(img, noise))
 
 
 #: The quiet-photo test: a photo more likely than this to be one nothing was done to keeps gain 1 unless the
@@ -326,8 +319,4 @@ def fit_exposure(samples: int = 3000, seed: int = 7, photos_dir: Path | None = N
 
 
 def save_exposure_model(model: ExposureModel, path: Path) -> None:
-    from ..fileio import write_atomic
-
-    data = asdict(model)
-    data["leave"] = list(model.leave)
-    write_atomic(path, (json.dumps(data, indent=1) + "\n").encode())
+    save_constants(asdict(model), path)  # the tuple ``leave`` is written as a list

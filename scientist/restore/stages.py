@@ -188,7 +188,7 @@ def expose(loaded: Loaded, *, brighten: bool = True) -> Exposed:
     start = time.perf_counter()
     img, gain = loaded.img, 1.0
     if brighten:
-        gain = estimate_gain(img)
+        gain = estimate_gain(img, noise=loaded.noise_before)  # the load step measured its noise
         if gain > 1.0:
             img = apply_gain(img, gain)
     noise = noise_sigma(img) if gain > 1.0 else loaded.noise_before

@@ -20,6 +20,7 @@ import torch
 
 from ..errors import CheckpointError, first_line
 from ..settings import Settings, load_settings
+from .constants import bundled
 from .mimo_unet import MIMOUNet, Variant, canonical_state_dict, detect_variant
 
 __all__ = ["BUNDLED", "LoadedModel", "bundled_weights", "load_model", "load_state_dict", "resolve_weights"]
@@ -28,7 +29,7 @@ BUNDLED = "mimo-unet-lowlight.safetensors"
 
 
 def bundled_weights() -> Path:
-    return Path(__file__).resolve().parent.parent / "weights" / BUNDLED
+    return bundled(BUNDLED)
 
 
 def resolve_weights(weights: str | Path | None, settings: Settings | None = None) -> tuple[Path, str]:
