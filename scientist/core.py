@@ -20,6 +20,7 @@ from .embed import Embedder
 from .errors import OptionError
 from .guard import clean_question, strip_foreign_urls, verify_text
 from .index import Index
+from .language import Language
 from .language import detect as detect_language
 from .records import Record, Task, split_sentences
 from .render import Renderer
@@ -125,15 +126,15 @@ class Scientist:
                 self._title_index = (titles, max((len(t.split()) for t in titles), default=0))
             return self._title_index
 
-    def _reads(self, q: str) -> bool:
-        """Whether the question is one the tool reads (English) over a corpus with records."""
-        return bool(len(self.corpus)) and detect_language(q).english
+    def _reads(self, language: Language) -> bool:
+        """Whether a question in ``language`` is one the tool reads (English) over a corpus with records."""
+        return language.english and bool(len(self.corpus))
 
     def retrieve(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """The best records for a question and their cosine scores, in the order answers list them (none for
         a question the tool does not read)."""
         q = self._clean(question)
-        if not self._reads(q):
+        if not self._reads(detect_language(q)):
             return []
         _, probs, cosines, named = self._score(q)
         index = self.index
@@ -212,17 +213,14 @@ class Scientist:
             k = self._checked("k", k)
         q = self._clean(question)
         language = detect_language(q)
-        if not language.english or not len(self.corpus):
-            answer = self._unread(q, language)
-        else:
-            answer = self._answer(q, k)
+        answer = self._answer(q, k) if self._reads(language) else self._unread(q, language)
         if photo is not None:
             workflow = answer.workflow
             runnable = workflow if workflow is not None and any(s.op for s in workflow.steps) else None
             answer.demo = self.demo(photo, workflow=runnable, options=restore, progress=progress)
         return self._render(answer)
 
-    def _unread(self, q: str, language) -> Answer:
+    def _unread(self, q: str, language: Language) -> Answer:
         """The answer to a question the tool does not read (another language) or cannot answer from anything
         (an empty corpus): no task is guessed, and the task space is not even built."""
         info = LanguageInfo(code=language.code, name=language.name, english=language.english)
@@ -361,7 +359,7 @@ class Scientist:
     def supporting(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """Retrieved records that support an answer (empty when out of scope)."""
         q = self._clean(question)
-        if not self._reads(q):
+        if not self._reads(detect_language(q)):
             return []
         _, _, refs, in_scope = self._analyse(q, k)
         return [(self.corpus.get(r.id), r.score) for r in refs if r.supports] if in_scope else []

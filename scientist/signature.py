@@ -186,6 +186,9 @@ class Reading:
     words: dict[tuple[str, str], str] = field(default_factory=dict)
     #: the clause that tells of the operation an ask points at by its order, when it does
     pointed: str | None = None
+    #: the text as it was read (:func:`normalise`) and its words, for the subjects' check of :class:`SignatureView`
+    text: str = ""
+    tokens: frozenset[str] = frozenset()
 
     def slot(self, name: str) -> dict[str, float]:
         return getattr(self, name)
@@ -216,12 +219,12 @@ def read(text: str, phrasings: dict[str, dict[str, str]], asked: bool = True) ->
                 found.append((slot, name, m.start(), m.group().replace(QUOTED, "'…'")))
     ops = [f for f in found if f[0] == "does"]
     pointed = _pointed(t, start, ops) if asked and not any(f[2] >= start for f in ops) else None
-    out = Reading()
-    for slot, name, where, words in found:
+    out = Reading(text=t, tokens=words)
+    for slot, name, where, said in found:
         w = ASKED if (not asked or where >= start or (slot, name, where) == pointed) else TOLD
         if w > out.slot(slot).get(name, 0.0):
             out.slot(slot)[name] = w
-            out.words[slot, name] = words
+            out.words[slot, name] = said
     out.negated = negated - set(out.does)
     if pointed is not None:
         cuts = [(m.start(), m.end()) for m in _STEP_END.finditer(t)]
@@ -258,11 +261,7 @@ def _pointed(text: str, start: int, ops: list[tuple[str, str, int, str]]) -> tup
 class SignatureView(StaticView):
     """Agreement of a text's signature (:func:`read`) with each task's declared one."""
 
-    name: ClassVar[str] = "signature"
-    weight: ClassVar[str] = "signature_weight"
-    rule: ClassVar[bool] = True
-    records: ClassVar[bool] = True
-    scope: ClassVar[str] = "tasks"
+    name, weight, rule, records = "signature", "signature_weight", True, True
     PARAMS: ClassVar[str] = PARAMS
 
     def __init__(self, classes: list[str], tasks: Sequence[Task]) -> None:
@@ -294,8 +293,6 @@ class SignatureView(StaticView):
     def scores(self, text: str, asked: bool = True) -> np.ndarray:
         """One text's logit per class."""
         r = self.read(text, asked)
-        norm = normalise(text) if r.does else ""
-        words = frozenset(re.findall(r"\w+", norm))
         out = np.zeros(len(self.classes))
         for i, sig in enumerate(self.signatures):
             if sig is None:
@@ -304,8 +301,8 @@ class SignatureView(StaticView):
             z = sum(SLOT_WEIGHT[slot] * agree[slot] for slot in SLOTS)
             z -= NEGATED * sum(1 for op in sig.does if op in r.negated)
             subjects = sig.subjects
-            if (r.does and not agree["does"] and subjects and _may_match(subjects, words)
-                    and compile_phrasings(subjects).search(norm)):
+            if (r.does and not agree["does"] and subjects and _may_match(subjects, r.tokens)
+                    and compile_phrasings(subjects).search(r.text)):
                 z -= SUBJECT
             out[i] = z
         return out

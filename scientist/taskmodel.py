@@ -88,11 +88,7 @@ def _tfidf(index: dict[str, int], idf: np.ndarray, counts: Counter) -> tuple[np.
 class EmbeddingView(ArrayView):
     """Multinomial logistic regression (L2, :data:`EMBEDDING_C`) over the MiniLM embedding."""
 
-    name: ClassVar[str] = "embedding"
-    weight: ClassVar[str] = "embedding_weight"
-    rule: ClassVar[bool] = False
-    records: ClassVar[bool] = True
-    scope: ClassVar[str] = "tasks"
+    name, weight, records = "embedding", "embedding_weight", True
     PARAMS: ClassVar[str] = f"C={EMBEDDING_C},newton-cg"
     ARRAYS: ClassVar[tuple[str, ...]] = ("weights", "bias")
 
@@ -122,11 +118,7 @@ class NeighbourView(ArrayView):
     """The :data:`NEIGHBOURS` example questions nearest the text, each voting for its task by
     ``exp(cosine / NEIGHBOUR_TEMPERATURE)``: logits are the log of the votes."""
 
-    name: ClassVar[str] = "neighbours"
-    weight: ClassVar[str] = "knn_weight"
-    rule: ClassVar[bool] = False
-    records: ClassVar[bool] = True
-    scope: ClassVar[str] = "tasks"
+    name, weight, records = "neighbours", "knn_weight", True
     PARAMS: ClassVar[str] = f"{NEIGHBOURS},{NEIGHBOUR_TEMPERATURE}"
     ARRAYS: ClassVar[tuple[str, ...]] = ("examples", "labels")
 
@@ -162,11 +154,7 @@ class LetterView(ArrayView):
     """Multinomial logistic regression over TF-IDF weighted letter n-grams (sublinear counts, smoothed
     IDF, unit length): it reads the words an embedding blurs."""
 
-    name: ClassVar[str] = "letters"
-    weight: ClassVar[str] = "lexical_weight"
-    rule: ClassVar[bool] = False
-    records: ClassVar[bool] = False  # fitted to questions; whether it helps on records' texts is unmeasured
-    scope: ClassVar[str] = "tasks"
+    name, weight = "letters", "lexical_weight"  # records: no (fitted to questions; unmeasured on records' texts)
     PARAMS: ClassVar[str] = f"{NGRAMS},{MIN_TEXTS},{LEXICAL_C}"
     ARRAYS: ClassVar[tuple[str, ...]] = ("idf", "weights", "bias")
 
@@ -218,11 +206,10 @@ class LetterView(ArrayView):
     def _features(self, counts: Counter) -> tuple[np.ndarray, np.ndarray]:
         return _tfidf(self._index, self.idf, counts)
 
-    def logits(self, q: Queries | Sequence[str]) -> np.ndarray:
+    def logits(self, q: Queries) -> np.ndarray:
         """``(n, classes)`` unnormalised log-probabilities of the texts."""
-        texts = q.texts if isinstance(q, Queries) else q
-        out = np.tile(self.bias, (len(texts), 1))
-        for r, text in enumerate(texts):
+        out = np.tile(self.bias, (len(q), 1))
+        for r, text in enumerate(q.texts):
             idx, val = self._features(letter_ngrams(text))
             if len(idx):
                 out[r] += self.weights[:, idx] @ val

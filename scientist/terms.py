@@ -24,7 +24,7 @@ from typing import ClassVar
 import numpy as np
 
 from .judge import task_matrix, term_evidence
-from .views import CorpusData, Queries
+from .views import BaseView, CorpusData, Queries
 
 __all__ = ["RecordTerms", "TermView"]
 
@@ -84,15 +84,11 @@ class RecordTerms:
 
 
 
-class TermView:
+class TermView(BaseView):
     """The records' word matches: each task gets how far its best-matching record's BM25 score stands above
     the median record's (:func:`scientist.judge.term_evidence`)."""
 
-    name: ClassVar[str] = "terms"
-    weight: ClassVar[str] = "term_weight"
-    rule: ClassVar[bool] = False
-    records: ClassVar[bool] = False
-    scope: ClassVar[str] = "corpus"
+    name, weight, scope = "terms", "term_weight", "corpus"
     PARAMS: ClassVar[str] = "bm25s"
 
     def __init__(self, terms: RecordTerms, classes: list[str], record_tasks: list[list[str]]) -> None:

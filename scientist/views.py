@@ -4,8 +4,9 @@ A *view* reads a question (or a record's text) its own way and gives every task 
 logit.  Each view is one class behind a small protocol (:class:`View`): its
 ``name``, the :class:`~scientist.settings.Settings` field holding its ``weight``,
 whether it is a hand-written ``rule`` and whether it also reads ``records``, and
-``logits`` for a batch of texts; views fitted to data add ``arrays``/``meta`` for
-the cache and ``load`` to put them back.  :data:`scientist.index.VIEWS` registers them, once.
+``logits`` for a batch of texts (:class:`BaseView` gives the usual declarations as
+defaults); views fitted to data add ``arrays``/``meta`` for the cache and ``load``
+to put them back.  :data:`scientist.index.VIEWS` registers them, once.
 
 :func:`combine` is the only place weights and the temperature are applied, to
 questions and records alike::
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from .records import Record, Task
     from .settings import Settings
 
-__all__ = ["ArrayView", "AskView", "ContextView", "CorpusData", "CueView", "FitData", "NameView", "Queries",
+__all__ = ["ArrayView", "AskView", "BaseView", "ContextView", "CorpusData", "CueView", "FitData", "NameView", "Queries",
            "StaticView", "View", "cap_rules", "combine", "cue_pattern", "cue_strengths", "cued_tasks", "log_softmax",
            "named_records"]
 
@@ -94,10 +95,22 @@ class View(Protocol):
     def logits(self, q: Queries) -> np.ndarray | None: ...
 
 
-class StaticView:
-    """A view with nothing to cache: it is rebuilt from the taxonomy or the corpus when loaded."""
+class BaseView:
+    """The :class:`View` declarations' defaults, so that a view declares only its ``name``, its ``weight`` and
+    what differs: a learned (not rule) task-space view that does not read records, with no constant that
+    shapes its cache (``PARAMS``) and no JSON meta."""
 
+    rule: ClassVar[bool] = False
+    records: ClassVar[bool] = False
+    scope: ClassVar[Literal["tasks", "corpus"]] = "tasks"
     PARAMS: ClassVar[str] = ""
+
+    def meta(self) -> dict:
+        return {}
+
+
+class StaticView(BaseView):
+    """A view with nothing to cache: it is rebuilt from the taxonomy or the corpus when loaded."""
 
     @classmethod
     def fit(cls, data):
@@ -110,11 +123,8 @@ class StaticView:
     def arrays(self) -> dict[str, np.ndarray]:
         return {}
 
-    def meta(self) -> dict:
-        return {}
 
-
-class ArrayView:
+class ArrayView(BaseView):
     """A view kept in the cache as the arrays named in ``ARRAYS`` (its fields of the same names); ``extra``
     gives the rest of its constructor's arguments from the fit data and its JSON meta."""
 
@@ -122,9 +132,6 @@ class ArrayView:
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {name: getattr(self, name) for name in self.ARRAYS}
-
-    def meta(self) -> dict:
-        return {}
 
     @classmethod
     def extra(cls, data, meta: dict) -> dict:
@@ -200,7 +207,7 @@ def cue_strengths(text: str, cues: dict[str, re.Pattern]) -> dict[str, float]:
 class CueView(StaticView):
     """Words that name a task outright (``cues`` in ``corpus/tasks.yaml``): 1 for each task cued."""
 
-    name, weight, rule, records, scope = "cues", "cue_boost", True, False, "tasks"
+    name, weight, rule = "cues", "cue_boost", True
 
     def __init__(self, classes: list[str], tasks: Sequence[Task]) -> None:
         self.classes = classes
@@ -222,7 +229,7 @@ class AskView(StaticView):
     question that tells of two operations ("I enlarged it and removed the grain; how does the grain go?"):
     the ask says which one is meant.  Silent on other questions (``Queries.asks`` holds None for them)."""
 
-    name, weight, rule, records, scope = "ask", "ask_weight", False, False, "tasks"
+    name, weight = "ask", "ask_weight"
     READS = ("embedding", "neighbours", "letters")
 
     def __init__(self, classes: list[str]) -> None:
@@ -265,7 +272,7 @@ def named_records(question: str, titles: dict[str, list[int]], longest: int) -> 
 class NameView(StaticView):
     """A record the question names by its exact title or one of its ``names``: 1 for each of its tasks."""
 
-    name, weight, rule, records, scope = "names", "name_boost", True, False, "corpus"
+    name, weight, rule, scope = "names", "name_boost", True, "corpus"
 
     def __init__(self, classes: list[str], record_tasks: list[list[str]]) -> None:
         self.classes = classes
@@ -288,7 +295,7 @@ class NameView(StaticView):
 class ContextView(StaticView):
     """The tasks a corpus is usually asked about (``context.yaml``: photos for the packaged corpus): 1 each."""
 
-    name, weight, rule, records, scope = "context", "context_boost", True, False, "corpus"
+    name, weight, rule, scope = "context", "context_boost", True, "corpus"
 
     def __init__(self, classes: list[str], tasks: Collection[str]) -> None:
         self.classes = classes

@@ -42,7 +42,7 @@ def test_lexical_features_are_scikit_learns_tfidf():
     got[idx] = val
     np.testing.assert_allclose(got, want, atol=1e-6)
     # nothing known: the bias alone, no division by zero
-    np.testing.assert_array_equal(model.logits(["zzzzzz"])[0], model.bias)
+    np.testing.assert_array_equal(model.logits(Queries(["zzzzzz"], np.zeros((1, 1), np.float32)))[0], model.bias)
 
 
 def _fit(texts, labels):
