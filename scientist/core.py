@@ -31,6 +31,9 @@ from .workflow import demo_workflow, workflow_for
 
 __all__ = ["Scientist"]
 
+#: What :meth:`Scientist.warm_up` asks (the seed question, shortened).
+WARM_UP_QUESTION = "How does it reduce noise?"
+
 
 class Scientist:
     """Answers questions from a restricted corpus.  Construct once, reuse; thread-safe.
@@ -219,6 +222,11 @@ class Scientist:
             runnable = workflow if workflow is not None and any(s.op for s in workflow.steps) else None
             answer.demo = self.demo(photo, workflow=runnable, options=restore, progress=progress)
         return self._render(answer)
+
+    def warm_up(self) -> None:
+        """Load and build what the first question needs (corpus, index, task classifier, question encoder) by
+        answering a fixed question, so that a server's first real question does not wait for them."""
+        self.ask(WARM_UP_QUESTION)
 
     def _unread(self, q: str, language: Language) -> Answer:
         """The answer to a question the tool does not read (another language) or cannot answer from anything

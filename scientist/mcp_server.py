@@ -170,7 +170,7 @@ class _WarmUp:
         phrase, start = self.sci.renderer.phrase, time.monotonic()
         try:
             _stderr(phrase("mcp_warming", records=len(self.sci.corpus)))
-            self.sci.ask("How does it reduce noise?")  # the index, the classifier and the question encoder
+            self.sci.warm_up()
             _stderr(phrase("mcp_ready", seconds=time.monotonic() - start))
         except Exception as exc:  # noqa: BLE001 - the first question reports it as a tool error
             logger.warning("could not prepare the index at start: %s", exc)

@@ -354,6 +354,6 @@ def _answer_html(sci, answer: Answer) -> str:
 
 def _warm_up(sci) -> None:
     try:
-        sci.ask("How does it reduce noise?")
+        sci.warm_up()
     except Exception:  # noqa: BLE001 - the first real question will report it
         log.debug("warm-up failed", exc_info=True)
