@@ -2,9 +2,10 @@
 
 One pool of synthetic degradations (``scientist fit-exposure``'s: 3,000 crops, seed 7, its mix) of the
 fitting photos (scikit-image's 20 and the fitting part of ``--natural``) is drawn once; the photos are dealt
-into ``--folds`` groups, and for each group the step is fitted on the samples of the other photos, once without
-and once with the quiet-photo test (:data:`scientist.restore.exposure.QUIET`), then scored on the natural photos
-of the group, which it did not see:
+into ``--folds`` groups, and for each group the step is fitted on the samples of the other photos: the regression
+alone, with the quiet-photo test (:data:`scientist.restore.exposure.QUIET`), and with the white test as well
+(:data:`scientist.restore.exposure.WHITE_SHARE`, as shipped), then scored on the natural photos of the group,
+which it did not see:
 
 - each photo in the blind benchmark's lossless conditions (light-png, heavy-png, clean; seeded per photo):
   the level error is the mean sRGB level after the gain (in linear light, clipped) over the original's, minus 1
@@ -12,6 +13,10 @@ of the group, which it did not see:
 - the largest gain through the step on the clean photos;
 - the pool's own samples of those photos: the error of the gain times the exposure, in the mix the step is fitted
   on.
+
+Then the white test's margin on the whole pool: the largest share of pixels at white among the samples darkened
+to 0.7 or less of their light (a darkening scales white down, so there should be none), and how many samples
+of each exposure band it stops.
 
 The held-out natural photos are never loaded.
 
@@ -29,7 +34,14 @@ from pathlib import Path
 import numpy as np
 
 from scientist.restore.degrade import LOSSLESS, degrade, linear_to_srgb, srgb_to_linear
-from scientist.restore.exposure import QUIET, draw_samples, exposure_stats, fit_samples, fitting_photos
+from scientist.restore.exposure import (
+    QUIET,
+    WHITE_SHARE,
+    draw_samples,
+    exposure_stats,
+    fit_samples,
+    fitting_photos,
+)
 
 
 def _level_error(clean: np.ndarray, degraded: np.ndarray, gain: float) -> float:
@@ -68,12 +80,14 @@ def main() -> None:
             img = degrade(photos[n], params, rng)
             cases[n, cond] = (img, exposure_stats(img), params.exposure)
 
-    variants = {"old (regression alone)": None, f"new (quiet-photo test {QUIET})": QUIET}
+    variants = {"regression alone": {"quiet": None, "white_share": None},
+                f"+ quiet-photo test {QUIET}": {"quiet": QUIET, "white_share": None},
+                f"+ white test {WHITE_SHARE:.2%} (shipped)": {"quiet": QUIET, "white_share": WHITE_SHARE}}
     results = {v: {"level": [], "clean_gain": [], "pool": [], "rows": []} for v in variants}
     for fold in range(args.folds):
         train = [s for s in pool if fold_of[s[0]] != fold]
-        for v, quiet in variants.items():
-            model = fit_samples(train, quiet=quiet)
+        for v, tests in variants.items():
+            model = fit_samples(train, **tests)
             r = results[v]
             for n in (n for n in natural if fold_of[n] == fold):
                 for cond in LOSSLESS:
@@ -98,11 +112,19 @@ def main() -> None:
         n_over = sum(g > 1.15 for g, _ in r["clean_gain"])
         print(f"| {v} | {np.median(lv):.1%} | {np.percentile(lv, 90):.1%} | {lv.max():.1%} | {cg[0]:.2f} ({cg[1]}) | "
               f"{n_over} of {len(r['clean_gain'])} | {np.median(pg):.1%} | {np.percentile(pg, 90):.1%} |")
-    print("\nworst cases (photo, condition, gain old / new, exact):")
-    old, new = (results[v]["rows"] for v in variants)
+    print("\nworst cases (photo, condition, gain: regression alone / as shipped, exact):")
+    old, new = (results[v]["rows"] for v in list(variants)[::2])
     worst = sorted(range(len(old)), key=lambda i: -max(abs(np.log(r[i][2] / r[i][3])) for r in (old, new)))[:12]
     for i in worst:
         print(f"  {old[i][0]} {old[i][1]}: {old[i][2]:.2f} / {new[i][2]:.2f} (exact {old[i][3]:.2f})")
+    exposures = np.array([e for _, _, e in pool])
+    shares = np.array([s.get("white", 0.0) for _, s, _ in pool])
+    dark = exposures <= 0.7
+    print(f"\nwhite test (threshold {WHITE_SHARE:.2%} of the pixels at white): largest share among the {dark.sum()} "
+          f"samples darkened to <= 0.7 of their light: {shares[dark].max():.4%}")
+    for lo, hi in ((0.0, 0.7), (0.7, 0.87), (0.87, 1.01)):
+        band = (exposures > lo) & (exposures <= hi) if lo else exposures <= hi
+        print(f"  exposure {lo:.2f}-{min(hi, 1.0):.2f}: stopped {(shares[band] >= WHITE_SHARE).sum()} of {band.sum()}")
     print(f"\n{time.perf_counter() - t0:.0f} s")
 
 

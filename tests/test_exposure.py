@@ -13,6 +13,10 @@ from scientist.restore.degrade import STRENGTHS, degrade, linear_to_srgb, mean_k
 from scientist.restore.exposure import (
     FEATURES,
     QUIET,
+    REASONS,
+    WHITE_LEVEL,
+    WHITE_SHARE,
+    decide_gain,
     estimate_gain,
     exposure_stats,
     fit_exposure,
@@ -72,6 +76,7 @@ def test_bundled_constants_load_and_are_the_documented_design():
     model = load_exposure_model()
     assert model.aim == 1.0 and model.leave == (1.3, 1.7) and (model.min_gain, model.max_gain) == (1.0, 12.0)
     assert (model.quiet["threshold"], model.quiet["extreme"]) == QUIET and len(model.quiet["coef"]) == 5
+    assert model.white_share == WHITE_SHARE
     assert set(model.coef) == set(term_names()) and set(model.center) == set(FEATURES)
     fitted = model.fitted_on
     natural = [p for p in fitted["photos"] if p[0].isdigit()]
@@ -111,6 +116,45 @@ def test_a_clean_low_key_photo_keeps_its_level_and_the_same_scene_darkened_with_
     assert model.quiet_chance(exposure_stats(noisy)) < 0.5 and estimate_gain(noisy) > 1.7
     jpeg = degrade(_graded(), replace(params, shot=0.0, read=0.0, jpeg=75), np.random.default_rng(5))
     assert exposure_stats(jpeg)["block"] > 1.1 > exposure_stats(low_key)["block"]  # its 8x8 blocks show
+
+
+def _starry(seed: int = 5, stars: int = 40, colour=(1.0, 1.0, 1.0)) -> np.ndarray:
+    """A night sky with photon noise (too noisy for the quiet-photo test) and ``stars`` single pixels of
+    ``colour`` (white)."""
+    params = replace(STRENGTHS["light"], exposure=0.3, jpeg=101)
+    img = degrade(_graded(), params, np.random.default_rng(seed))
+    rng = np.random.default_rng(seed + 1)
+    ys, xs = rng.integers(0, img.shape[0], stars), rng.integers(0, img.shape[1], stars)
+    img[ys, xs] = colour
+    return img
+
+
+def test_a_photo_whose_brightest_pixels_reach_white_was_not_darkened_and_keeps_its_level():
+    model = load_exposure_model()
+    sky = _starry()
+    stats = exposure_stats(sky)
+    assert stats["white"] == pytest.approx(40 / (240 * 320), rel=0.05) and stats["white"] >= WHITE_SHARE
+    assert model.quiet_chance(stats) < 0.5 and model.soften(model.raw_gain(stats)) > 1.7  # without the test: x2+
+    assert decide_gain(sky) == (1.0, "reaches-white")
+    # the same sky with a few stars only (below the threshold), or none: brightened as a darkened photo
+    assert decide_gain(_starry(stars=10))[1] == "brightened" and decide_gain(_starry(stars=0))[0] > 1.7
+    assert exposure_stats(_starry(stars=0))["white"] == 0.0
+    # white means the brightest channel at WHITE_LEVEL or above: a saturated red star counts, a grey one does not
+    red, grey = _starry(colour=(1.0, 0.1, 0.1)), _starry(colour=(WHITE_LEVEL - 0.02,) * 3)
+    assert decide_gain(red)[1] == "reaches-white" and decide_gain(grey)[1] == "brightened"
+    # a model without the test decides as before
+    assert replace(model, white_share=None).decide(stats)[1] == "brightened"
+
+
+def test_every_decision_is_named_in_the_record():
+    from typing import get_args
+
+    from scientist.restore.record import Demo
+
+    assert get_args(Demo.model_fields["brightness"].annotation) == REASONS
+    model = load_exposure_model()
+    assert model.decide(exposure_stats(_scene()))[1] in ("bright-enough", "untouched", "reaches-white")
+    assert model.decide(exposure_stats(_darken(_graded(), 0.35)))[1] == "untouched"
 
 
 def test_without_the_quiet_test_the_regression_decides_alone():
@@ -170,4 +214,4 @@ def test_the_pipeline_measures_each_images_noise_once(monkeypatch):
     monkeypatch.setattr(stages, "noise_sigma", counting)
     exposed = stages.expose(stages.load(stages.Photo(Path("dark.png"), dark, {})))
     assert len(measured) == 2  # the photo, then the brightened photo
-    assert exposed.gain > 1.0 and exposed.gain == estimate_gain(dark)
+    assert exposed.gain > 1.0 and exposed.gain == estimate_gain(dark) and exposed.brightness == "brightened"

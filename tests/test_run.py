@@ -40,7 +40,7 @@ def test_demo_odd_size_writes_outputs_and_keeps_input(tmp_path, card_steps):
     assert out.size == (517, 333) and demo.size == [517, 333]
     assert demo.output.endswith("IMG_2041_restored.png")
     assert Image.open(demo.comparison).size[0] >= 517
-    assert demo.gain > 1.0 and demo.brightness_after > demo.brightness_before
+    assert demo.gain > 1.0 and demo.brightness == "brightened" and demo.brightness_after > demo.brightness_before
     assert demo.steps[0] == "Load the photo" and demo.steps[-1] == "Crop, clamp and save"
     from scientist.restore.precision import cpu_bf16_native
 

@@ -23,8 +23,16 @@ noise: under-exposure leaves photon noise at a low signal, a clean photo little 
 second, logistic model (the *quiet-photo test*, fitted on the same samples) reads the photo's noise, that noise
 relative to its level and how much its 8x8 blocks show (a JPEG smooths noise away, so low noise counts as evidence
 only where the file was not compressed hard), and a photo it takes for one nothing was done to (chance above
-``QUIET[0]``) keeps gain 1 unless the regression asks for ``QUIET[1]`` or more.  The constants ship as
-``scientist/weights/exposure.json``.
+``QUIET[0]``) keeps gain 1 unless the regression asks for ``QUIET[1]`` or more.
+
+A darkening scales white down with everything else, so a photo whose brightest pixels still reach white
+(``WHITE_LEVEL`` in the brightest channel, on at least ``white_share`` of its pixels: stars, street lamps, lit
+windows, a sky) was exposed for its highlights: the *white test* keeps its gain at 1, as any gain would burn
+those highlights.  Among the 3,000 degraded crops of the fitting photos the step is fitted on, the 2,213
+darkened to 0.7 or less of their light have at most 0.0072 % of their pixels there; the threshold is 0.05 %
+(``benchmarks/cv_exposure.py`` prints the figures).  The constants ship as ``scientist/weights/exposure.json``.
+
+:meth:`ExposureModel.decide` says which of these decided (:data:`REASONS`); the run's record carries it.
 """
 
 from __future__ import annotations
@@ -38,8 +46,8 @@ import numpy as np
 from .constants import load_constants, save_constants
 from .degrade import LUMA, downscale_8bit, srgb_to_linear
 
-__all__ = ["ExposureModel", "estimate_gain", "exposure_stats", "fit_exposure", "load_exposure_model",
-           "model_features"]
+__all__ = ["REASONS", "ExposureModel", "decide_gain", "estimate_gain", "exposure_stats", "fit_exposure",
+           "load_exposure_model", "model_features"]
 
 #: Every statistic is floored here (linear light), so logarithms stay finite on black photos.
 FLOOR = 1e-4
@@ -60,6 +68,13 @@ PLATEAU_FLOOR = 0.005
 #: (``noise``), each as the log of it plus ``NOISE_FLOOR``, and how much its 8x8 blocks show (``block``, a JPEG
 #: smooths noise away, so low noise is evidence of a clean photo only in a file that was not compressed hard).
 NOISE_FLOOR = 0.002
+#: A pixel reaches white when its brightest channel is at least this (sRGB, 0-1), on the photo as given (not the
+#: noise-reduced copy: a star or a lamp is a few pixels wide).
+WHITE_LEVEL = 0.98
+#: What decided the gain (:meth:`ExposureModel.decide`): ``brightened`` (the regression's gain, in full or
+#: softened), ``bright-enough`` (it asked for less than ``leave[0]``), ``untouched`` (the quiet-photo test),
+#: ``reaches-white`` (the white test), ``not-asked`` (a workflow without the step).
+REASONS = ("brightened", "bright-enough", "untouched", "reaches-white", "not-asked")
 
 
 def _noise_reduced(img: np.ndarray) -> np.ndarray:
@@ -81,8 +96,9 @@ def exposure_stats(img: np.ndarray, noise: float | None = None) -> dict[str, flo
     """Statistics of an sRGB float photo in linear light, on its noise-reduced copy: ``mean`` (luminance),
     ``gmean`` (geometric mean of luminance), ``Y50``/``Y90``/``Y99.5`` (its percentiles), ``M90``...``M99.9``
     (percentiles of the brightest channel) and ``plateau`` (the share of pixels whose brightest channel is within
-    ``PLATEAU`` of the 99.9th percentile); then the quiet-photo test's (:func:`_noise`).  ``noise``: the photo's
-    :func:`.compare.noise_sigma` when the caller has it already (0-255)."""
+    ``PLATEAU`` of the 99.9th percentile); ``white`` (the share of the photo's own pixels whose brightest channel
+    reaches ``WHITE_LEVEL``, on the same stride sample the copy starts from); then the quiet-photo test's
+    (:func:`_noise`).  ``noise``: the photo's :func:`.compare.noise_sigma` when the caller has it already (0-255)."""
     blur = _noise_reduced(img)
     yb, mx = blur @ LUMA, blur.max(-1)
     stats = {"mean": float(yb.mean()), "gmean": float(np.exp(np.log(np.maximum(yb, FLOOR)).mean()))}
@@ -92,8 +108,18 @@ def exposure_stats(img: np.ndarray, noise: float | None = None) -> dict[str, flo
         stats[f"M{q}"] = float(np.percentile(mx, q))
     stats = {k: max(v, FLOOR) for k, v in stats.items()}
     stats["plateau"] = float((mx >= PLATEAU * stats["M99.9"]).mean())
+    stats["white"] = _white_share(img)
     stats.update(_noise(img, noise))
     return stats
+
+
+def _white_share(img: np.ndarray) -> float:
+    """The share of pixels whose brightest channel reaches ``WHITE_LEVEL``, on the stride sample of
+    :func:`_noise_reduced` (every pixel of a photo up to ``BLOCK * SAMPLE_SIDE`` px)."""
+    h, w, _ = img.shape
+    step = max(1, math.ceil(max(h, w) / (BLOCK * SAMPLE_SIDE)))
+    sample = img[::step, ::step]
+    return float((sample.max(-1) >= WHITE_LEVEL).mean()) if sample.size else 0.0
 
 
 def _noise(img: np.ndarray, noise: float | None = None) -> dict[str, float]:
@@ -173,6 +199,7 @@ class ExposureModel:
     max_gain: float = 12.0
     fitted_on: dict = field(default_factory=dict)
     quiet: dict = field(default_factory=dict)
+    white_share: float | None = None
 
     def raw_gain(self, stats: dict[str, float]) -> float:
         """The regression's gain, before :attr:`leave` and the clipping."""
@@ -183,10 +210,23 @@ class ExposureModel:
         return self.aim * math.exp(log_white) / stats[REFERENCE]
 
     def gain(self, stats: dict[str, float]) -> float:
+        return self.decide(stats)[0]
+
+    def decide(self, stats: dict[str, float]) -> tuple[float, str]:
+        """The gain and what decided it (one of :data:`REASONS`): the white test first, then the quiet-photo
+        test, then the regression's gain through :meth:`soften`."""
+        if self.reaches_white(stats):
+            return float(np.clip(1.0, self.min_gain, self.max_gain)), "reaches-white"
         raw = self.raw_gain(stats)
         if self.is_quiet(stats) and raw < self.quiet["extreme"]:
-            return float(np.clip(1.0, self.min_gain, self.max_gain))
-        return self.soften(raw)
+            return float(np.clip(1.0, self.min_gain, self.max_gain)), "untouched"
+        g = self.soften(raw)
+        return g, ("brightened" if g > 1.0 else "bright-enough")
+
+    def reaches_white(self, stats: dict[str, float]) -> bool:
+        """Whether the white test takes the photo for one exposed for its highlights (none when the model has
+        no ``white_share``)."""
+        return self.white_share is not None and stats.get("white", 0.0) >= self.white_share
 
     def quiet_chance(self, stats: dict[str, float]) -> float:
         """How likely the photo is one nothing was done to (no darkening, no noise), from its noise and
@@ -221,7 +261,13 @@ def load_exposure_model(path: str | Path | None = None) -> ExposureModel:
 def estimate_gain(img: np.ndarray, model: ExposureModel | None = None, noise: float | None = None) -> float:
     """The linear-light gain for an sRGB float photo (1 for a photo that is bright enough); ``noise``: its
     :func:`.compare.noise_sigma` when already measured (the pipeline's ``load`` step has)."""
-    return (model or load_exposure_model()).gain(exposure_stats(img, noise))
+    return decide_gain(img, model, noise)[0]
+
+
+def decide_gain(img: np.ndarray, model: ExposureModel | None = None, noise: float | None = None
+                ) -> tuple[float, str]:
+    """:func:`estimate_gain` and what decided it (one of :data:`REASONS`)."""
+    return (model or load_exposure_model()).decide(exposure_stats(img, noise))
 
 
 #: The quiet-photo test: a photo more likely than this to be one nothing was done to keeps gain 1 unless the
@@ -229,6 +275,9 @@ def estimate_gain(img: np.ndarray, model: ExposureModel | None = None, noise: fl
 #: ``benchmarks/cv_exposure.py``: it took the largest gain on clean photos from 2.85 to 1.46 and left the level error
 #: of the darkened ones as it was).
 QUIET = (0.5, 4.0)
+#: The white test: a photo with at least this share of its pixels at ``WHITE_LEVEL`` keeps gain 1 (among the fitting
+#: samples darkened to 0.7 or less of their light the largest share is 0.0072 %, ``benchmarks/cv_exposure.py``).
+WHITE_SHARE = 0.0005
 #: The degradations the brightness step is fitted on: dark phone photos, dim rooms and photos left as they are.
 FIT_MIX = "lowlight:0.4,light:0.4,clean:0.2"
 
@@ -277,10 +326,12 @@ def draw_samples(photos: dict[str, np.ndarray], samples: int = 3000, seed: int =
 
 def fit_samples(samples: list[tuple[str, dict[str, float], float]], alpha: float = 3.0,
                 leave: tuple[float, float] = (1.3, 1.7), fitted_on: dict | None = None,
-                quiet: tuple[float, float] | None = QUIET) -> ExposureModel:
+                quiet: tuple[float, float] | None = QUIET, white_share: float | None = WHITE_SHARE
+                ) -> ExposureModel:
     """The ridge regression fitted on :func:`draw_samples`' output (the target is the log of the reference
     highlight level before darkening), and the quiet-photo test (a logistic regression telling the samples left
-    as they were from the rest; ``quiet`` = its (threshold, extreme), or None for no test)."""
+    as they were from the rest; ``quiet`` = its (threshold, extreme), or None for no test); ``white_share``: the
+    white test's threshold (None for no test)."""
     from sklearn.linear_model import LogisticRegression, Ridge
 
     xa = np.array([model_features(stats) for _, stats, _ in samples])
@@ -297,7 +348,7 @@ def fit_samples(samples: list[tuple[str, dict[str, float], float]], alpha: float
         float(model.intercept_), {t: float(c) for t, c in zip(term_names(), model.coef_, strict=True)},
         center={k: float(v) for k, v in zip(FEATURES, center, strict=True)},
         scale={k: float(v) for k, v in zip(FEATURES, scale, strict=True)}, leave=tuple(leave),
-        fitted_on=fitted_on or {}, quiet=test)
+        fitted_on=fitted_on or {}, quiet=test, white_share=white_share)
 
 
 def fit_exposure(samples: int = 3000, seed: int = 7, photos_dir: Path | None = None, natural: Path | None = None,

@@ -31,7 +31,7 @@ from . import photo as photos
 from .amount import amount_fields, restore_amount
 from .compare import comparison_image, mean_brightness, noise_sigma
 from .degrade import apply_gain
-from .exposure import estimate_gain
+from .exposure import decide_gain
 from .record import Demo, ProgressEvent, ProgressFn
 from .save import exif_for_output, to_u8, write_image_atomic
 
@@ -101,6 +101,7 @@ class Exposed(Loaded):
     """After the brightness correction: ``img`` is what the network sees."""
 
     gain: float = 1.0
+    brightness: str = "not-asked"  # what decided the gain (:data:`.exposure.REASONS`)
     noise_brightened: float = 0.0
 
 
@@ -142,7 +143,7 @@ class Saved(Restored):
             input=str(self.source), output=str(self.output), comparison=str(self.comparison), weights=self.weights,
             variant=self.variant, device=self.device, backend=self.backend, precision=self.precision,
             tiles=self.tiles, size=[w, h], seconds=round(self.seconds, 2), model_seconds=round(self.model_seconds, 2),
-            estimated_seconds=round(self.estimated_seconds, 1), gain=round(self.gain, 3),
+            estimated_seconds=round(self.estimated_seconds, 1), gain=round(self.gain, 3), brightness=self.brightness,
             noise_before=round(self.noise_before, 3), noise_after=round(self.noise_after, 3),
             noise_brightened=round(self.noise_brightened, 3), brightness_before=round(self.brightness_before, 2),
             brightness_after=round(self.brightness_after, 2), steps=steps, strength=self.strength,
@@ -184,15 +185,15 @@ def load(photo: Photo | str | Path, max_side: int | None = None) -> Loaded:
 
 def expose(loaded: Loaded, *, brighten: bool = True) -> Exposed:
     """The ``expose`` step: brightness correction in linear light, the gain predicted from the photo
-    (:func:`~.exposure.estimate_gain`).  ``brighten=False`` (a workflow without the step) passes it on as it is."""
+    (:func:`~.exposure.decide_gain`).  ``brighten=False`` (a workflow without the step) passes it on as it is."""
     start = time.perf_counter()
-    img, gain = loaded.img, 1.0
+    img, gain, reason = loaded.img, 1.0, "not-asked"
     if brighten:
-        gain = estimate_gain(img, noise=loaded.noise_before)  # the load step measured its noise
+        gain, reason = decide_gain(img, noise=loaded.noise_before)  # the load step measured its noise
         if gain > 1.0:
             img = apply_gain(img, gain)
     noise = noise_sigma(img) if gain > 1.0 else loaded.noise_before
-    return _carry(loaded, Exposed, img=img, gain=gain, noise_brightened=noise,
+    return _carry(loaded, Exposed, img=img, gain=gain, brightness=reason, noise_brightened=noise,
                   seconds=loaded.seconds + time.perf_counter() - start)
 
 
