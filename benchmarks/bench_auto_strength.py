@@ -18,10 +18,12 @@ photo-wise cross-validation there, then fitted on all of it and scored on the he
 Baselines: strength 1 everywhere, and the best strength known from the clean photo (the ceiling).
 
     python benchmarks/bench_auto_strength.py --natural ../shared/photos/natural [--weights W]
-        [--write scientist/weights/amount.json] [--cases FILE.pkl]
+        [--write scientist/weights/amount.json] [--cases FILE.pkl] [--fit-only] [--jobs 2]
 
 ``--cases`` keeps the measured cases in a file (the network runs take most of the time) and reuses
-them when the file exists.
+them when the file exists.  ``--fit-only`` measures and reports the fitting photos only (the held-out ones are
+never loaded: for choosing between weights or rules without looking at them); ``--jobs`` splits the photos
+between processes, each running PyTorch on one thread.
 """
 
 from __future__ import annotations
@@ -82,6 +84,27 @@ def measure_cases(photos: dict[str, np.ndarray], weights, sigma: float, tones: f
                           "curve": [min(_psnr(clean, base + b * fine), PSNR_CAP) for b in GRID]})
         log(f"{i + 1}/{len(photos)} photos, {time.perf_counter() - t0:.0f} s")
     return cases
+
+
+def _measure_share(args: tuple) -> list[dict]:
+    """One process's share of :func:`measure_cases` (PyTorch on one thread)."""
+    import torch
+
+    torch.set_num_threads(1)
+    photos, weights, sigma, tones, share = args
+    return measure_cases(photos, weights, sigma, tones, share=share)
+
+
+def measure_parallel(photos: dict[str, np.ndarray], weights, sigma: float, tones: float, jobs: int) -> list[dict]:
+    """:func:`measure_cases` split between ``jobs`` processes; the cases in the order one process gives them."""
+    if jobs <= 1:
+        return measure_cases(photos, weights, sigma, tones)
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(jobs) as pool:
+        shares = list(pool.map(_measure_share, [(photos, weights, sigma, tones, (k, jobs)) for k in range(jobs)]))
+    order = {name: i for i, name in enumerate(sorted(photos))}
+    return sorted((c for part in shares for c in part), key=lambda c: order[c["photo"]])
 
 
 def _x(cases: list[dict]) -> np.ndarray:
@@ -159,6 +182,8 @@ def main() -> None:
     ap.add_argument("--weights", type=Path, default=None, help="weights to run (default: the bundled ones)")
     ap.add_argument("--cases", type=Path, default=None, help="keep the measured cases here and reuse them")
     ap.add_argument("--write", type=Path, default=None, help="write the rule fitted on the fitting part here")
+    ap.add_argument("--fit-only", action="store_true", help="measure and report the fitting photos only")
+    ap.add_argument("--jobs", type=int, default=1, help="processes to measure the photos in")
     args = ap.parse_args()
     from scientist.restore.photosets import load_natural
 
@@ -167,18 +192,23 @@ def main() -> None:
     if args.cases is not None and args.cases.is_file():
         parts = pickle.loads(args.cases.read_bytes())
     else:
-        parts = {part: measure_cases(load_natural(args.natural, part), args.weights, shipped.sigma, shipped.tones)
-                 for part in ("fit", "held-out")}
+        parts = {part: measure_parallel(load_natural(args.natural, part), args.weights, shipped.sigma,
+                                        shipped.tones, args.jobs)
+                 for part in (("fit",) if args.fit_only else ("fit", "held-out"))}
         if args.cases is not None:
             args.cases.write_bytes(pickle.dumps(parts))
-    fit, held = parts["fit"], parts["held-out"]
+    fit, held = parts["fit"], parts.get("held-out", [])
     for c in fit + held:
         c["curve"] = list(np.minimum(c["curve"], PSNR_CAP))
     print(f"cases measured or read in {time.perf_counter() - t0:.0f} s; sigma {shipped.sigma}, tones {shipped.tones}")
+    if shipped.weights.keys() == set(NAMES):
+        s = np.array([shipped.strength(dict(zip(NAMES, row, strict=True))) for row in _x(fit)])
+        report("fitting photos, the rule as shipped", fit, s)
     report("fitting photos, leave a fold of photos out", fit, cross_validate(fit))
     theta = fit_theta(fit)
-    report("held-out photos, rule fitted on the fitting photos", held, _strength(theta, _x(held)))
-    if shipped.weights.keys() == set(NAMES):
+    if held:
+        report("held-out photos, rule fitted on the fitting photos", held, _strength(theta, _x(held)))
+    if held and shipped.weights.keys() == set(NAMES):
         x = _x(held)
         s = np.array([shipped.strength(dict(zip(NAMES, row, strict=True))) for row in x])
         report("held-out photos, the rule as shipped", held, s)

@@ -43,23 +43,39 @@ Precision = Literal["auto", "fp32", "bf16", "fp16"]
 ImageFormat = Literal["png", "tiff", "jpg"]
 
 
-def parse_strength(value) -> float | str:
-    """``"auto"`` or a number in [0, 1] (which may come as text, from a command line or a variable); raises
-    ``ValueError`` otherwise."""
+def _auto_or_number(value, lo: float, hi: float, expected: str) -> float | str:
+    """``"auto"`` or a number in [lo, hi] (which may come as text, from a command line or a variable); raises
+    ``ValueError`` saying ``expected`` otherwise."""
     if isinstance(value, str) and value.strip().lower() == "auto":
         return "auto"
     try:
         number = float(value)
     except (TypeError, ValueError):
         number = math.nan
-    if not 0.0 <= number <= 1.0:
-        raise ValueError("must be auto or a number between 0 and 1")
+    if not lo <= number <= hi:
+        raise ValueError(f"must be auto or {expected}")
     return number
+
+
+def parse_strength(value) -> float | str:
+    """``"auto"`` or a number in [0, 1]; raises ``ValueError`` otherwise."""
+    return _auto_or_number(value, 0.0, 1.0, "a number between 0 and 1")
 
 
 #: How much of the network's fine-scale change the restored image keeps: auto (chosen from the photo,
 #: :mod:`.restore.amount`) or a share, 0-1 (0 = the brightened photo alone).
 Strength = Annotated[Literal["auto"] | float, BeforeValidator(parse_strength)]
+#: The brightness step's gain: the range a given gain may take (linear light; 1 = the photo's own level).
+GAIN_RANGE = (1.0, 12.0)
+
+
+def parse_gain(value) -> float | str:
+    """``"auto"`` or a number in :data:`GAIN_RANGE`; raises ``ValueError`` otherwise."""
+    return _auto_or_number(value, *GAIN_RANGE, f"a number from {GAIN_RANGE[0]:g} to {GAIN_RANGE[1]:g}")
+
+
+#: The brightness step's gain: auto (predicted from the photo, :mod:`.restore.exposure`) or a given one.
+Gain = Annotated[Literal["auto"] | float, BeforeValidator(parse_gain)]
 
 
 class ConfigError(ScientistError):

@@ -46,6 +46,17 @@ def test_strength_is_auto_or_a_share():
             RestoreOptions.of(strength=bad)
 
 
+def test_gain_is_auto_or_a_number_from_1_to_12():
+    from scientist.errors import OptionError
+    from scientist.restore.options import RestoreOptions
+
+    assert RestoreOptions.of().gain_in() == "auto" and RestoreOptions.of(gain=" Auto").gain == "auto"
+    assert RestoreOptions.of(gain=1).gain == 1.0 and RestoreOptions.of(gain="2.5").gain == 2.5
+    for bad in (0.5, 12.5, "bright", float("nan")):
+        with pytest.raises(OptionError, match="invalid restore option gain: must be auto or a number from 1 to 12"):
+            RestoreOptions.of(gain=bad)
+
+
 def test_a_clean_photo_the_network_leaves_alone_gets_little_and_comes_back_as_it_is():
     photo = _textured()
     rule = load_amount_rule()
@@ -116,3 +127,6 @@ def test_the_demo_says_what_it_decided(tmp_path):
     assert _psnr(out, _textured(6, 64, 80)) >= 35
     fixed = run_demo(photo, out_dir=tmp_path, strength=0.5)
     assert fixed.strength == 0.5 and not fixed.strength_auto
+    assert demo.brightness in ("bright-enough", "untouched", "reaches-white") and demo.gain == 1.0
+    given = run_demo(photo, out_dir=tmp_path, gain=1.5, overwrite=True)  # the person says how much
+    assert (given.gain, given.brightness) == (1.5, "given") and given.brightness_after > demo.brightness_after

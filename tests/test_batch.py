@@ -256,12 +256,17 @@ def test_output_formats_and_quality_through_the_cli(tmp_path):
     assert code == 2 and "the name says tiff" in lines[-1]
     code, _, lines = run_cli("restore", photo, "--strength", "1.5", inputs=[photo])
     assert code == 2
+    code, _, lines = run_cli("restore", photo, "--gain", "0.5", inputs=[photo])
+    assert code == 2 and "gain: must be auto or a number from 1 to 12" in lines[-1]
+    code, out, lines = run_cli("restore", photo, "--gain", "1", "--out", tmp_path / "as-is.png", inputs=[photo])
+    assert code == 0 and "gain x1.00 (given)" in out, (out, lines)
 
 
 def test_ask_and_restore_list_the_demo_options_in_their_help():
     code, out, _ = run_cli("ask", "--help")
     assert code == 0
     assert "--image-format" in out and "--strength" in out and "--quality" in out and "md (default)" in out
+    assert "--gain" in out
     code, out, _ = run_cli("restore", "--help")
     assert "--format" in out and "--recursive" in out
 

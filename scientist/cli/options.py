@@ -32,6 +32,7 @@ MaxSideOpt = Annotated[Optional[int], typer.Option("--max-side", help="Downscale
 TileOpt = Annotated[Optional[int], typer.Option("--tile", help="Square tiles of this side in pixels (default: the fewest pixels under the working-memory budget).")]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace existing outputs (for many photos: restore again those already restored).")]
 StrengthOpt = Annotated[Optional[str], typer.Option("--strength", help="How much of the network's fine-scale change to keep: auto (chosen from the photo: all of it for a noisy photo, less for a clean one) or 0-1 (0 = brightening only) (default: the `strength` setting, auto).")]
+GainOpt = Annotated[Optional[str], typer.Option("--gain", help="Brightness gain before the network, in linear light: auto (predicted from the photo; a photo that looks bright enough, or a dark scene taken as it was, keeps its level) or a number from 1 to 12 (1 keeps the photo's level) (default: auto).")]
 _FORMAT_HELP = "Restored image format: png, tiff (both 16-bit when the photo is) or jpg (default: the `output_format` setting, png)."
 FormatOpt = Annotated[Optional[ImageFormat], typer.Option("--format", "--image-format", help=_FORMAT_HELP)]
 # `ask` has a --format of its own (md or text): there the demo's is only --image-format
@@ -41,7 +42,8 @@ QualityOpt = Annotated[Optional[int], typer.Option("--quality", min=1, max=100, 
 
 #: The demo's options, in the order help shows them: (name, annotation, default).
 _DEMO = (("out", OutOpt, None), ("out_dir", OutDirOpt, None), ("image_format", FormatOpt, None),
-         ("quality", QualityOpt, None), ("strength", StrengthOpt, None), ("weights", WeightsOpt, None),
+         ("quality", QualityOpt, None), ("strength", StrengthOpt, None), ("gain", GainOpt, None),
+         ("weights", WeightsOpt, None),
          ("device", DeviceOpt, None), ("backend", BackendOpt, None), ("precision", PrecisionOpt, None),
          ("max_side", MaxSideOpt, None),
          ("tile", TileOpt, None), ("overwrite", OverwriteOpt, False))

@@ -73,8 +73,9 @@ NOISE_FLOOR = 0.002
 WHITE_LEVEL = 0.98
 #: What decided the gain (:meth:`ExposureModel.decide`): ``brightened`` (the regression's gain, in full or
 #: softened), ``bright-enough`` (it asked for less than ``leave[0]``), ``untouched`` (the quiet-photo test),
-#: ``reaches-white`` (the white test), ``not-asked`` (a workflow without the step).
-REASONS = ("brightened", "bright-enough", "untouched", "reaches-white", "not-asked")
+#: ``reaches-white`` (the white test); and outside this module ``given`` (the gain was given:
+#: ``RestoreOptions.gain``) and ``not-asked`` (a workflow without the step).
+REASONS = ("brightened", "bright-enough", "untouched", "reaches-white", "given", "not-asked")
 
 
 def _noise_reduced(img: np.ndarray) -> np.ndarray:

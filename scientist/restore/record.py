@@ -36,12 +36,13 @@ class Demo(BaseModel):
         description="The network's time as estimated before it ran (from the speed measured on this machine)."
     )
     gain: float = Field(description="Linear-light brightness gain applied before the network (1 = none).")
-    brightness: Literal["brightened", "bright-enough", "untouched", "reaches-white", "not-asked"] = Field(
+    brightness: Literal["brightened", "bright-enough", "untouched", "reaches-white", "given", "not-asked"] = Field(
         default="not-asked",
         description="What decided the gain: brightened (the photo looked darkened; the gain predicted from its "
                     "statistics); bright-enough (the predicted gain was too small to apply); untouched (little noise "
                     "for its darkness: a dark scene taken as it is); reaches-white (its brightest pixels reach white, "
-                    "so it was not darkened and a gain would burn them); not-asked (a workflow without the step).")
+                    "so it was not darkened and a gain would burn them); given (the gain was given: the `gain` "
+                    "option); not-asked (a workflow without the step).")
     noise_before: float = Field(description="Estimated noise standard deviation of the input (0-255 scale).")
     noise_brightened: float = Field(
         description="Estimated noise of the input after the brightness correction, i.e. what the network sees."

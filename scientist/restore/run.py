@@ -119,7 +119,7 @@ def restore_photo(
         loaded = load(photo, options.max_side)  # a bad photo fails here, before the model is loaded
         if targets is None:
             targets = reserve_outputs(source, options.out, options.out_dir, options.overwrite, FORMATS[fmt])
-        exposed = expose(loaded, brighten=plan.brighten)
+        exposed = expose(loaded, brighten=plan.brighten, gain=options.gain_in())
         del loaded
         if restorer is None:
             network = Restorer.for_options(options, settings, stages=plan.stages)

@@ -183,15 +183,20 @@ def load(photo: Photo | str | Path, max_side: int | None = None) -> Loaded:
                   brightness_before=mean_brightness(img), seconds=photo.seconds + time.perf_counter() - start)
 
 
-def expose(loaded: Loaded, *, brighten: bool = True) -> Exposed:
+def expose(loaded: Loaded, *, brighten: bool = True, gain: float | str = "auto") -> Exposed:
     """The ``expose`` step: brightness correction in linear light, the gain predicted from the photo
-    (:func:`~.exposure.decide_gain`).  ``brighten=False`` (a workflow without the step) passes it on as it is."""
+    (:func:`~.exposure.decide_gain`) or ``gain`` when it is a number.  ``brighten=False`` (a workflow without the
+    step) passes it on as it is."""
     start = time.perf_counter()
-    img, gain, reason = loaded.img, 1.0, "not-asked"
-    if brighten:
+    img, reason = loaded.img, "not-asked"
+    if not brighten:
+        gain = 1.0
+    elif gain != "auto":
+        gain, reason = float(gain), "given"
+    else:
         gain, reason = decide_gain(img, noise=loaded.noise_before)  # the load step measured its noise
-        if gain > 1.0:
-            img = apply_gain(img, gain)
+    if gain > 1.0:
+        img = apply_gain(img, gain)
     noise = noise_sigma(img) if gain > 1.0 else loaded.noise_before
     return _carry(loaded, Exposed, img=img, gain=gain, brightness=reason, noise_brightened=noise,
                   seconds=loaded.seconds + time.perf_counter() - start)
