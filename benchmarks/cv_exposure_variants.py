@@ -187,10 +187,11 @@ def main() -> None:
           "faint: largest gain, > 1.15 | pool gain error median / p90 | light samples median | "
           "clean samples > 1.15 | grainy/faint samples > +15 % |")
     print("|---|---|---|---|---|---|---|---|---|")
+    shipped_raw = ""
     for name, make in VARIANTS.items():
         err = {"light": [], "heavy": []}
         gains = {"clean": [], "faint": []}
-        pool_err, light_err, clean_over, grain_over = [], [], [], []
+        pool_err, light_err, clean_over, grain_over, raw_clean = [], [], [], [], {}
         for fold in range(args.folds):
             model = make().fit([s for s in pool if fold_of[s[0]] != fold])
             for n in (n for n in natural if fold_of[n] == fold):
@@ -199,6 +200,8 @@ def main() -> None:
                     g = model.gain(stats)
                     if cond in gains:
                         gains[cond].append(g)
+                        if cond == "clean" and isinstance(model, Shipped):
+                            raw_clean[n] = model.m.raw_gain(stats)
                     else:
                         out = linear_to_srgb(np.clip(linear[n] * e * g, 0, 1)).mean() / level[n] - 1
                         err[cond[:5]].append(abs(float(out)))
@@ -223,6 +226,11 @@ def main() -> None:
         cells += [f"{np.median(pool_err):.1%} / {np.percentile(pool_err, 90):.1%}", f"{np.median(light_err):.1%}",
                   f"{np.mean(clean_over):.1%}", f"{np.mean(grain_over):.1%}"]
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+        if raw_clean and name == "shipped":
+            order = sorted(raw_clean, key=raw_clean.get)
+            shipped_raw = ", ".join(f"{n} {raw_clean[n]:.2f}" for n in order[:3] + order[-3:])
+    print(f"\nthe shipped regression's own gain on the undarkened photos (before the tests and the ramp): "
+          f"lowest and highest three: {shipped_raw}")
     print(f"\n{time.perf_counter() - t0:.0f} s")
 
 
