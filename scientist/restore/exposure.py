@@ -120,7 +120,11 @@ def _white_share(img: np.ndarray) -> float:
     h, w, _ = img.shape
     step = max(1, math.ceil(max(h, w) / (BLOCK * SAMPLE_SIDE)))
     sample = img[::step, ::step]
-    return float((sample.max(-1) >= WHITE_LEVEL).mean()) if sample.size else 0.0
+    if not sample.size:
+        return 0.0
+    # channel by channel: on a strided view this is several times faster than a maximum over the last axis
+    white = (sample[..., 0] >= WHITE_LEVEL) | (sample[..., 1] >= WHITE_LEVEL) | (sample[..., 2] >= WHITE_LEVEL)
+    return float(white.mean())
 
 
 def _noise(img: np.ndarray, noise: float | None = None) -> dict[str, float]:
