@@ -145,7 +145,7 @@ def run_blind_bench(weights=None, side: int = 640, seed: int = 2021, settings=No
             psnr = _psnr(clean, ours)
             level = float(ours.mean(dtype=np.float64) * 255)
             rows.append({"photo": name, "role": role, "condition": cond, "gain": demo.gain,
-                         "exact_gain": round(exact, 2), "strength": demo.strength,
+                         "brightness": demo.brightness, "exact_gain": round(exact, 2), "strength": demo.strength,
                          "noise": demo.noise_brightened, "psnr": round(psnr, 2),
                          "blind_psnr": round(blind_psnr, 2), "blind_h": blind_h,
                          "told_psnr": round(told_psnr, 2), "told_h": told_h,
@@ -209,11 +209,12 @@ def _table(rows: list[dict], summary: dict) -> str:
     lines = ["The pipeline as shipped (run_demo, default settings) against blind brightening + OpenCV NLM at its best "
              "strength (blind) and the exact gain + NLM at its best strength (told); PSNR in dB against the clean "
              "photo; levels 0-255", "",
-             "| photo | role | condition | gain (exact) | strength | ours PSNR | blind PSNR (h) | margin | "
-             "told PSNR (h) | margin | level (original) |",
+             "| photo | role | condition | gain (exact; what decided) | strength | ours PSNR | blind PSNR (h) | "
+             "margin | told PSNR (h) | margin | level (original) |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['photo']} | {r['role']} | {r['condition']} | {r['gain']:.2f} ({r['exact_gain']:.2f}) | "
+        lines.append(f"| {r['photo']} | {r['role']} | {r['condition']} | "
+                     f"{r['gain']:.2f} ({r['exact_gain']:.2f}; {r['brightness']}) | "
                      f"{r['strength']:.2f} | {r['psnr']:.2f} | {r['blind_psnr']:.2f} ({r['blind_h']}) | "
                      f"{r['margin']:+.2f} | {r['told_psnr']:.2f} ({r['told_h']}) | {r['told_margin']:+.2f} | "
                      f"{r['level']:.0f} ({r['original_level']:.0f}, {100 * r['level_error']:+.0f}%) |")
