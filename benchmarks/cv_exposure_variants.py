@@ -35,14 +35,16 @@ import argparse
 import math
 import time
 import zlib
+from dataclasses import replace
 
 import numpy as np
 
-from scientist.restore.degrade import DegradeParams, degrade, draw_from_mix, linear_to_srgb, parse_mix, srgb_to_linear
+from scientist.restore.degrade import LOSSLESS, DegradeParams, degrade, linear_to_srgb, srgb_to_linear
 from scientist.restore.exposure import (
     QUIET,
     REFERENCE,
     _terms,
+    draw_samples,
     exposure_stats,
     fit_samples,
     fitting_photos,
@@ -52,32 +54,12 @@ from scientist.restore.exposure import (
 
 MIX = "lowlight:0.3,light:0.35,faint:0.1,grainy:0.1,clean:0.15"
 FIT_ON = ("lowlight", "light", "clean")  # the distributions the shipped step is fitted on
-LIGHT, HEAVY = (8e-4, 1.5e-3), (4e-3, 6e-3)  # shot, read of light-png and heavy-png
-
-
-def draw_pool(photos: dict[str, np.ndarray], samples: int, seed: int = 11) -> list[tuple[str, str, dict, float]]:
-    """(photo, distribution, statistics, exposure) of ``samples`` degraded crops, drawn as ``fit-exposure`` does."""
-    rng = np.random.default_rng(seed)
-    names, mix = list(photos), parse_mix(MIX)
-    out = []
-    for _ in range(samples):
-        name = names[int(rng.integers(len(names)))]
-        p = photos[name]
-        h, w, _ = p.shape
-        if rng.random() >= 0.4:
-            ch, cw = max(64, int(h * rng.uniform(0.4, 1.0))), max(64, int(w * rng.uniform(0.4, 1.0)))
-            y, x = rng.integers(0, h - ch + 1), rng.integers(0, w - cw + 1)
-            p = p[y : y + ch, x : x + cw]
-        if rng.random() < 0.5:
-            p = p[..., rng.permutation(3)]
-        dist, params = draw_from_mix(mix, rng)
-        out.append((name, dist, exposure_stats(degrade(p, params, rng)), params.exposure))
-    return out
+LIGHT, HEAVY = LOSSLESS["light-png"], LOSSLESS["heavy-png"]
 
 
 def conditions() -> dict[str, DegradeParams]:
-    out = {f"light{e}": DegradeParams(e, *LIGHT, 0.0, 0.0, 101) for e in (0.25, 0.4, 0.6)}
-    out |= {f"heavy{e}": DegradeParams(e, *HEAVY, 0.0, 0.0, 101) for e in (0.08, 0.12, 0.2)}
+    out = {f"light{e}": replace(LIGHT, exposure=e) for e in (0.25, 0.4, 0.6)}
+    out |= {f"heavy{e}": replace(HEAVY, exposure=e) for e in (0.08, 0.12, 0.2)}
     out["clean"] = DegradeParams(1.0, 0.0, 0.0, 0.0, 0.0, 101)
     out["faint"] = DegradeParams(1.0, 5e-5, 2e-4, 0.0, 0.0, 101)
     return out
@@ -166,7 +148,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     photos = fitting_photos(natural=args.natural)
-    pool = draw_pool(photos, args.samples)
+    pool = draw_samples(photos, args.samples, seed=11, mix=MIX, distributions=True)
     natural = sorted(n for n in photos if n[0].isdigit())
     linear = {n: srgb_to_linear(photos[n].astype(np.float64)) for n in natural}
     level = {n: float(photos[n].astype(np.float64).mean()) for n in natural}

@@ -15,6 +15,7 @@ from . import yamlio
 from .errors import CorpusError, shown
 from .fileio import os_reason, write_atomic
 from .ingest import _norm, load_records, parse_catalog, read_text
+from .language import LANGUAGES_FILE
 from .paths import data_path
 from .records import Record, Task
 from .settings import Settings, load_settings
@@ -29,7 +30,6 @@ TASKS_FILE = "tasks.yaml"
 EXAMPLES_FILE = "task_examples.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
 CONTEXT_FILE = "context.yaml"
-LANGUAGES_FILE = "languages.yaml"
 #: Data files of a corpus folder that hold no records.
 NOT_RECORDS = {TASKS_FILE, EXAMPLES_FILE, VOCABULARY_FILE, CONTEXT_FILE, LANGUAGES_FILE, "README.md"}
 

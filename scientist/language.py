@@ -21,7 +21,8 @@ from .paths import data_path
 
 __all__ = ["LANGUAGES_FILE", "Language", "detect"]
 
-LANGUAGES_FILE = "languages.yaml"  # also in corpus.NOT_RECORDS
+#: The data file of the signs (not a record file: ``corpus.NOT_RECORDS`` leaves it out).
+LANGUAGES_FILE = "languages.yaml"
 #: Unicode ranges of the scripts ``corpus/languages.yaml`` names.
 SCRIPT_RANGES = {
     "hangul": ((0x1100, 0x11FF), (0x3130, 0x318F), (0xAC00, 0xD7A3)),

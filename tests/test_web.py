@@ -551,7 +551,7 @@ def test_serve_with_an_unusable_cache_is_one_line(tmp_path, monkeypatch):
 
 
 def test_loopback_names():
-    from scientist.cli.serve_cmd import is_loopback
+    from scientist.web.server import is_loopback
 
     assert all(map(is_loopback, ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST"]))
     assert not any(map(is_loopback, ["0.0.0.0", "::", "192.168.1.10", "example.org", ""]))

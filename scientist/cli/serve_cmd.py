@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import warnings
 from typing import Annotated, Optional
@@ -11,16 +10,6 @@ import typer
 
 from .app import app, emit, settings_of
 from .options import CorpusOpt
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names this machine only (127.0.0.0/8, ::1, localhost)."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _check_free(host: str, port: int) -> None:
@@ -50,7 +39,7 @@ def serve_command(
     """Start the web app: ask, restore a photo and compare it with a slider, in the browser (API at /docs)."""
     from ..core import Scientist
     from ..web.app import create_app
-    from ..web.server import serve
+    from ..web.server import is_loopback, serve
 
     settings = settings_of(ctx)
     host = host or settings.serve_host

@@ -70,9 +70,11 @@ class Decision:
 
 
 def amount_fields(decision: Decision | None, setting: float | str) -> dict:
-    """The demo record's fields for what was decided."""
+    """The demo record's fields for what was decided; without a decision (the brightened photo was not kept, so the
+    network's output was written as it is) all of the change was kept and nothing was chosen, whatever the
+    setting."""
     if decision is None:
-        return {"strength": 1.0 if setting == "auto" else float(setting), "strength_auto": setting == "auto"}
+        return {"strength": 1.0, "strength_auto": False}
     return {"strength": decision.strength, "strength_auto": decision.auto, "noise_removed": decision.removed}
 
 

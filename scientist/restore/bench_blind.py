@@ -83,13 +83,16 @@ def _role(name: str) -> str:
 
 
 def blind_cases(side: int = 640, seed: int = 2021, natural: str | Path | None = None,
-                conditions: dict | None = None):
-    """``(photo, role, condition, params, clean, degraded)`` for every photo and condition, each degraded with its
-    own seeded draw (so any benchmark sees the same cases); ``conditions`` defaults to :data:`STRENGTHS`, the
-    three the earlier benchmarks used."""
+                conditions: dict | None = None, wanted=lambda role, cond: True):
+    """``(photo, role, condition, params, clean, degraded)`` for every photo and condition that ``wanted(role,
+    condition)``, each degraded with its own seeded draw (seeded by its place among all of them, so any benchmark
+    and any selection see the same cases); ``conditions`` defaults to :data:`STRENGTHS`, the three the earlier
+    benchmarks used."""
     conditions = STRENGTHS if conditions is None else conditions
     for p_i, (name, clean) in enumerate(held_out_photos(side, natural).items()):
         for s_i, (cond, params) in enumerate(conditions.items()):
+            if not wanted(_role(name), cond):
+                continue
             bad = degrade(clean, params, np.random.default_rng(seed + 10 * p_i + s_i))
             yield name, _role(name), cond, params, clean, bad
 
@@ -134,9 +137,10 @@ def run_blind_bench(weights=None, side: int = 640, seed: int = 2021, settings=No
     chosen = {k: v for k, v in CONDITIONS.items() if conditions is None or k in conditions}
     rows = []
     with tempfile.TemporaryDirectory(prefix="scientist-bench-") as tmp:
-        for name, role, cond, params, clean, bad in blind_cases(side, seed, natural, CONDITIONS):
-            if cond not in chosen or (roles is not None and role not in roles):
-                continue
+        def wanted(role: str, cond: str) -> bool:
+            return cond in chosen and (roles is None or role in roles)
+
+        for name, role, cond, params, clean, bad in blind_cases(side, seed, natural, CONDITIONS, wanted):
             original = float(clean.mean(dtype=np.float64) * 255)
             blind_psnr, blind_h = _nlm_best(apply_gain(bad, mean_key_gain(bad)), clean)
             exact = 1 / params.exposure

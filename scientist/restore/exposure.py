@@ -40,11 +40,13 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 
 from .constants import load_constants, save_constants
 from .degrade import LUMA, downscale_8bit, srgb_to_linear
+from .record import Brightness
 
 __all__ = ["REASONS", "ExposureModel", "decide_gain", "estimate_gain", "exposure_stats", "fit_exposure",
            "load_exposure_model", "model_features"]
@@ -71,20 +73,25 @@ NOISE_FLOOR = 0.002
 #: A pixel reaches white when its brightest channel is at least this (sRGB, 0-1), on the photo as given (not the
 #: noise-reduced copy: a star or a lamp is a few pixels wide).
 WHITE_LEVEL = 0.98
-#: What decided the gain (:meth:`ExposureModel.decide`): ``brightened`` (the regression's gain, in full or
-#: softened), ``bright-enough`` (it asked for less than ``leave[0]``), ``untouched`` (the quiet-photo test),
-#: ``reaches-white`` (the white test); and outside this module ``given`` (the gain was given:
-#: ``RestoreOptions.gain``) and ``not-asked`` (a workflow without the step).
-REASONS = ("brightened", "bright-enough", "untouched", "reaches-white", "given", "not-asked")
+#: What may decide the gain (the record's :data:`.record.Brightness`): :meth:`ExposureModel.decide` gives the
+#: first four; ``given`` and ``not-asked`` come from the expose step.
+REASONS = get_args(Brightness)
 
 
-def _noise_reduced(img: np.ndarray) -> np.ndarray:
-    """The photo in linear light at most ``SAMPLE_SIDE`` px, block-averaged and blurred (float64)."""
-    from scipy.ndimage import gaussian_filter
-
+def _stride_sample(img: np.ndarray) -> np.ndarray:
+    """The photo sampled with a stride to at most ``BLOCK * SAMPLE_SIDE`` px (a view; every pixel of a smaller
+    photo)."""
     h, w, _ = img.shape
     step = max(1, math.ceil(max(h, w) / (BLOCK * SAMPLE_SIDE)))
-    lin = srgb_to_linear(img[::step, ::step].astype(np.float64))
+    return img[::step, ::step]
+
+
+def _noise_reduced(sample: np.ndarray) -> np.ndarray:
+    """The :func:`_stride_sample` in linear light at most ``SAMPLE_SIDE`` px, block-averaged and blurred
+    (float64)."""
+    from scipy.ndimage import gaussian_filter
+
+    lin = srgb_to_linear(sample.astype(np.float64))
     f = max(1, math.ceil(max(lin.shape[:2]) / SAMPLE_SIDE))
     if f > 1:
         hh, ww = lin.shape[0] // f * f, lin.shape[1] // f * f
@@ -93,14 +100,16 @@ def _noise_reduced(img: np.ndarray) -> np.ndarray:
     return np.stack([gaussian_filter(lin[..., c], BLUR_SIGMA) for c in range(3)], -1)
 
 
-def exposure_stats(img: np.ndarray, noise: float | None = None) -> dict[str, float]:
+def exposure_stats(img: np.ndarray, noise: float | None = None, level: float | None = None) -> dict[str, float]:
     """Statistics of an sRGB float photo in linear light, on its noise-reduced copy: ``mean`` (luminance),
     ``gmean`` (geometric mean of luminance), ``Y50``/``Y90``/``Y99.5`` (its percentiles), ``M90``...``M99.9``
     (percentiles of the brightest channel) and ``plateau`` (the share of pixels whose brightest channel is within
     ``PLATEAU`` of the 99.9th percentile); ``white`` (the share of the photo's own pixels whose brightest channel
     reaches ``WHITE_LEVEL``, on the same stride sample the copy starts from); then the quiet-photo test's
-    (:func:`_noise`).  ``noise``: the photo's :func:`.compare.noise_sigma` when the caller has it already (0-255)."""
-    blur = _noise_reduced(img)
+    (:func:`_noise`).  ``noise``: the photo's :func:`.compare.noise_sigma` (0-255) and ``level`` its mean (0-1),
+    when the caller has them already."""
+    sample = _stride_sample(img)
+    blur = _noise_reduced(sample)
     yb, mx = blur @ LUMA, blur.max(-1)
     stats = {"mean": float(yb.mean()), "gmean": float(np.exp(np.log(np.maximum(yb, FLOOR)).mean()))}
     for q in (50, 90, 99.5):
@@ -109,17 +118,13 @@ def exposure_stats(img: np.ndarray, noise: float | None = None) -> dict[str, flo
         stats[f"M{q}"] = float(np.percentile(mx, q))
     stats = {k: max(v, FLOOR) for k, v in stats.items()}
     stats["plateau"] = float((mx >= PLATEAU * stats["M99.9"]).mean())
-    stats["white"] = _white_share(img)
-    stats.update(_noise(img, noise))
+    stats["white"] = _white_share(sample)
+    stats.update(_noise(img, noise, level))
     return stats
 
 
-def _white_share(img: np.ndarray) -> float:
-    """The share of pixels whose brightest channel reaches ``WHITE_LEVEL``, on the stride sample of
-    :func:`_noise_reduced` (every pixel of a photo up to ``BLOCK * SAMPLE_SIDE`` px)."""
-    h, w, _ = img.shape
-    step = max(1, math.ceil(max(h, w) / (BLOCK * SAMPLE_SIDE)))
-    sample = img[::step, ::step]
+def _white_share(sample: np.ndarray) -> float:
+    """The share of the :func:`_stride_sample`'s pixels whose brightest channel reaches ``WHITE_LEVEL``."""
     if not sample.size:
         return 0.0
     # channel by channel: on a strided view this is several times faster than a maximum over the last axis
@@ -127,15 +132,18 @@ def _white_share(img: np.ndarray) -> float:
     return float(white.mean())
 
 
-def _noise(img: np.ndarray, noise: float | None = None) -> dict[str, float]:
+def _noise(img: np.ndarray, noise: float | None = None, level: float | None = None) -> dict[str, float]:
     """``sigma``: the photo's noise (0-1 sRGB, :func:`.compare.noise_sigma` on its central crop, or ``noise`` / 255
-    when given); ``noise``: that over its mean sRGB level; ``block``: :func:`_blockiness`."""
+    when given); ``noise``: that over its mean sRGB level (``level``, 0-1, when given); ``block``:
+    :func:`_blockiness`."""
     if noise is None:
         from .compare import noise_sigma
 
         noise = noise_sigma(img)
+    if level is None:
+        level = float(img.mean(dtype=np.float64))
     sigma = noise / 255
-    return {"sigma": sigma, "noise": sigma / max(float(img.mean(dtype=np.float64)), FLOOR), "block": _blockiness(img)}
+    return {"sigma": sigma, "noise": sigma / max(level, FLOOR), "block": _blockiness(img)}
 
 
 def _blockiness(img: np.ndarray) -> float:
@@ -269,10 +277,11 @@ def estimate_gain(img: np.ndarray, model: ExposureModel | None = None, noise: fl
     return decide_gain(img, model, noise)[0]
 
 
-def decide_gain(img: np.ndarray, model: ExposureModel | None = None, noise: float | None = None
-                ) -> tuple[float, str]:
-    """:func:`estimate_gain` and what decided it (one of :data:`REASONS`)."""
-    return (model or load_exposure_model()).decide(exposure_stats(img, noise))
+def decide_gain(img: np.ndarray, model: ExposureModel | None = None, noise: float | None = None,
+                level: float | None = None) -> tuple[float, str]:
+    """:func:`estimate_gain` and what decided it (one of :data:`REASONS`); ``level``: the photo's mean (0-1) when
+    already measured."""
+    return (model or load_exposure_model()).decide(exposure_stats(img, noise, level))
 
 
 #: The quiet-photo test: a photo more likely than this to be one nothing was done to keeps gain 1 unless the
@@ -288,8 +297,9 @@ FIT_MIX = "lowlight:0.4,light:0.4,clean:0.2"
 
 
 def _training_sample(photos: dict[str, np.ndarray], rng: np.random.Generator, mix
-                     ) -> tuple[str, dict[str, float], float]:
-    """One degraded crop of a fitting photo: the photo's name, its statistics and the exposure it was darkened by."""
+                     ) -> tuple[str, str, dict[str, float], float]:
+    """One degraded crop of a fitting photo: the photo's name, the distribution drawn, its statistics and the
+    exposure it was darkened by."""
     from .degrade import degrade, draw_from_mix
 
     name = list(photos)[int(rng.integers(len(photos)))]
@@ -302,8 +312,8 @@ def _training_sample(photos: dict[str, np.ndarray], rng: np.random.Generator, mi
         p = p[y : y + ch, x : x + cw]
     if rng.random() < 0.5:  # colour casts the network also sees in training
         p = p[..., rng.permutation(3)]
-    _name, params = draw_from_mix(mix, rng)
-    return name, exposure_stats(degrade(p, params, rng)), params.exposure
+    dist, params = draw_from_mix(mix, rng)
+    return name, dist, exposure_stats(degrade(p, params, rng)), params.exposure
 
 
 def fitting_photos(photos_dir: Path | None = None, natural: Path | None = None) -> dict[str, np.ndarray]:
@@ -319,14 +329,16 @@ def fitting_photos(photos_dir: Path | None = None, natural: Path | None = None) 
     return {k: downscale_8bit(v, 512) for k, v in photos.items()}
 
 
-def draw_samples(photos: dict[str, np.ndarray], samples: int = 3000, seed: int = 7, mix: str = FIT_MIX
-                 ) -> list[tuple[str, dict[str, float], float]]:
-    """``samples`` synthetic degradations (drawn from ``mix``) of ``photos``: (photo name, statistics, exposure)."""
+def draw_samples(photos: dict[str, np.ndarray], samples: int = 3000, seed: int = 7, mix: str = FIT_MIX,
+                 distributions: bool = False) -> list[tuple]:
+    """``samples`` synthetic degradations (drawn from ``mix``) of ``photos``: (photo name, statistics, exposure),
+    or with ``distributions`` (photo name, distribution, statistics, exposure)."""
     from .degrade import parse_mix
 
     parts = parse_mix(mix)
     rng = np.random.default_rng(seed)
-    return [_training_sample(photos, rng, parts) for _ in range(samples)]
+    drawn = [_training_sample(photos, rng, parts) for _ in range(samples)]
+    return drawn if distributions else [(name, stats, e) for name, _dist, stats, e in drawn]
 
 
 def fit_samples(samples: list[tuple[str, dict[str, float], float]], alpha: float = 3.0,

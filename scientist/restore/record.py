@@ -12,7 +12,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-__all__ = ["BatchItem", "Demo", "ProgressEvent", "ProgressFn"]
+__all__ = ["BatchItem", "Brightness", "Demo", "ProgressEvent", "ProgressFn"]
+
+#: What decided the brightness step's gain: ``brightened`` (the photo looked darkened: the gain predicted from its
+#: statistics), ``bright-enough`` (the predicted gain was too small to apply), ``untouched`` (the quiet-photo test:
+#: little noise for its darkness), ``reaches-white`` (the white test), ``given`` (the ``gain`` option) or
+#: ``not-asked`` (a workflow without the step).
+Brightness = Literal["brightened", "bright-enough", "untouched", "reaches-white", "given", "not-asked"]
 
 
 class Demo(BaseModel):
@@ -36,7 +42,7 @@ class Demo(BaseModel):
         description="The network's time as estimated before it ran (from the speed measured on this machine)."
     )
     gain: float = Field(description="Linear-light brightness gain applied before the network (1 = none).")
-    brightness: Literal["brightened", "bright-enough", "untouched", "reaches-white", "given", "not-asked"] = Field(
+    brightness: Brightness = Field(
         default="not-asked",
         description="What decided the gain: brightened (the photo looked darkened; the gain predicted from its "
                     "statistics); bright-enough (the predicted gain was too small to apply); untouched (little noise "

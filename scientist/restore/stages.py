@@ -32,7 +32,7 @@ from .amount import amount_fields, restore_amount
 from .compare import comparison_image, mean_brightness, noise_sigma
 from .degrade import apply_gain
 from .exposure import decide_gain
-from .record import Demo, ProgressEvent, ProgressFn
+from .record import Brightness, Demo, ProgressEvent, ProgressFn
 from .save import exif_for_output, to_u8, write_image_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -101,7 +101,7 @@ class Exposed(Loaded):
     """After the brightness correction: ``img`` is what the network sees."""
 
     gain: float = 1.0
-    brightness: str = "not-asked"  # what decided the gain (:data:`.exposure.REASONS`)
+    brightness: Brightness = "not-asked"  # what decided the gain
     noise_brightened: float = 0.0
 
 
@@ -194,7 +194,8 @@ def expose(loaded: Loaded, *, brighten: bool = True, gain: float | str = "auto")
     elif gain != "auto":
         gain, reason = float(gain), "given"
     else:
-        gain, reason = decide_gain(img, noise=loaded.noise_before)  # the load step measured its noise
+        # the load step measured its noise and its mean level
+        gain, reason = decide_gain(img, noise=loaded.noise_before, level=loaded.brightness_before / 255)
     if gain > 1.0:
         img = apply_gain(img, gain)
     noise = noise_sigma(img) if gain > 1.0 else loaded.noise_before

@@ -333,10 +333,8 @@ def _receive(upload: UploadFile, job: Job, budget: MemoryBudget, settings: Setti
                 f"more than the {budget.total / 2**30:.1f} GB this server gives photos (serve_memory_mb); "
                 "restore it with `scientist restore` instead")
         with budget.reserve(check, wait=BUSY_WAIT):
-            photo = Photo.read(job.photo)
-            write_image_atomic(photo.pixels, job.before)
-            kept = photo.compact()
-            del photo
+            kept = Photo.read(job.photo).compact()  # 8 bits when that loses nothing: before.png is written from it
+            write_image_atomic(kept.pixels, job.before)
     except ScientistError as exc:
         raise type(exc)(sentence(exc, job.folder)) from None
     # decoded once: the restore starts from the photo as read, kept as 8 bits while it waits (a quarter of its

@@ -18,7 +18,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -175,7 +175,7 @@ class Jobs:
     """
 
     def __init__(self, root: Path, restore: RestoreFn, *, retention: float, max_waiting: int,
-                 describe: Callable[[ProgressEvent], str] | None = None, budget: MemoryBudget | None = None) -> None:
+                 budget: MemoryBudget, describe: Callable[[ProgressEvent], str] | None = None) -> None:
         self.root = Path(root)
         self.restore = restore
         self.retention = retention
@@ -315,7 +315,7 @@ class Jobs:
 
         photo, job.read = job.read or job.photo, None
         try:
-            with self.budget.reserve(job.memory) if self.budget is not None else nullcontext():
+            with self.budget.reserve(job.memory):
                 demo = self.restore(photo, job.folder, progress)
             del photo
             crops = _crops(job.before, Path(demo.output))

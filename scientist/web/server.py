@@ -29,6 +29,12 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (127.0.0.0/8, ::1, localhost)."""
+    ip = _ip(host.strip("[]"))
+    return host.lower() == "localhost" or (ip is not None and ip.is_loopback)
+
+
 def _ip(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(name)
@@ -49,7 +55,7 @@ def own_hosts(bind: str, extra: Iterable[str] = ()) -> tuple[frozenset[str], boo
     names = {bind, *(h.strip().strip("[]").lower().rstrip(".") for h in extra)}
     ip = _ip(bind)
     wildcard = ip is not None and ip.is_unspecified
-    if bind == "localhost" or (ip is not None and ip.is_loopback):
+    if is_loopback(bind):
         names |= LOOPBACK_NAMES
     elif wildcard:
         names |= LOOPBACK_NAMES | {socket.gethostname().lower(), socket.getfqdn().lower()}
