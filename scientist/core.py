@@ -20,7 +20,6 @@ from .embed import Embedder
 from .errors import OptionError
 from .guard import clean_question, strip_foreign_urls, verify_text
 from .index import Index
-from .language import Language
 from .language import detect as detect_language
 from .records import Record, Task, split_sentences
 from .render import Renderer
@@ -129,7 +128,7 @@ class Scientist:
                 self._title_index = (titles, max((len(t.split()) for t in titles), default=0))
             return self._title_index
 
-    def _reads(self, language: Language) -> bool:
+    def _reads(self, language: LanguageInfo) -> bool:
         """Whether a question in ``language`` is one the tool reads (English) over a corpus with records."""
         return language.english and bool(len(self.corpus))
 
@@ -228,13 +227,12 @@ class Scientist:
         answering a fixed question, so that a server's first real question does not wait for them."""
         self.ask(WARM_UP_QUESTION)
 
-    def _unread(self, q: str, language: Language) -> Answer:
+    def _unread(self, q: str, language: LanguageInfo) -> Answer:
         """The answer to a question the tool does not read (another language) or cannot answer from anything
         (an empty corpus): no task is guessed, and the task space is not even built."""
-        info = LanguageInfo(code=language.code, name=language.name, english=language.english)
-        note = (self.renderer.phrase("note_language", language=info) if not language.english
+        note = (self.renderer.phrase("note_language", language=language) if not language.english
                 else self.renderer.phrase("note_out_of_scope", n=0, task=None))
-        return Answer(question=q, in_scope=False, language=info, task=None, workflow=None, references=[],
+        return Answer(question=q, in_scope=False, language=language, task=None, workflow=None, references=[],
                       notes=[note])
 
     def _answer(self, q: str, k: int | None) -> Answer:

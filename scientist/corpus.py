@@ -23,7 +23,7 @@ from .settings import Settings, load_settings
 if TYPE_CHECKING:  # pragma: no cover
     from .guard import AllowedLinks
 
-__all__ = ["Corpus", "add_to_user_corpus", "load_corpus", "load_tasks", "load_vocabulary"]
+__all__ = ["Corpus", "add_to_user_corpus", "load_corpus", "load_tasks", "load_vocabulary", "read_yaml"]
 
 _RECORD_SUFFIXES = {".yaml", ".yml", ".json", ".jsonl", ".ndjson", ".txt", ".md"}
 TASKS_FILE = "tasks.yaml"
@@ -34,7 +34,10 @@ CONTEXT_FILE = "context.yaml"
 NOT_RECORDS = {TASKS_FILE, EXAMPLES_FILE, VOCABULARY_FILE, CONTEXT_FILE, LANGUAGES_FILE, "README.md"}
 
 
-def _read_yaml(path: Path, what: str):
+def read_yaml(path: str | Path, what: str):
+    """One YAML file of plain data; a file that cannot be parsed is a :class:`CorpusError` naming ``what`` it
+    should have been."""
+    path = Path(path)
     text = read_text(path)
     try:
         return yamlio.safe_load(text)
@@ -45,7 +48,7 @@ def _read_yaml(path: Path, what: str):
 def load_vocabulary(path: Path | None = None) -> frozenset[str]:
     """Words the citation checker accepts without a record (the packaged list unless ``path``)."""
     path = path or data_path("corpus") / VOCABULARY_FILE
-    raw = _read_yaml(path, "vocabulary")
+    raw = read_yaml(path, "vocabulary")
     words = raw.get("vocabulary") if isinstance(raw, dict) else None
     if not isinstance(words, list):
         raise CorpusError(f"{path.name}: expected a list under 'vocabulary'")
@@ -57,7 +60,7 @@ def load_context(folder: Path) -> frozenset[str]:
     path = folder / CONTEXT_FILE
     if not path.is_file():
         return frozenset()
-    raw = _read_yaml(path, "context")
+    raw = read_yaml(path, "context")
     families = raw.get("context") if isinstance(raw, dict) else None
     if not isinstance(families, list):
         raise CorpusError(f"{path.name}: expected a list of task families under 'context'")
@@ -71,11 +74,11 @@ def load_tasks(path: Path | None = None) -> list[Task]:
     else from the packaged file (for the task ids both share).
     """
     path = path or data_path("corpus") / TASKS_FILE
-    raw = _read_yaml(path, "task taxonomy")
+    raw = read_yaml(path, "task taxonomy")
     examples_path = path.parent / EXAMPLES_FILE
     if not examples_path.is_file():
         examples_path = data_path("corpus") / EXAMPLES_FILE
-    extra = _read_yaml(examples_path, "task examples") if examples_path.is_file() else {}
+    extra = read_yaml(examples_path, "task examples") if examples_path.is_file() else {}
     extra = extra.get("examples") if isinstance(extra, dict) else None
     extra = extra if isinstance(extra, dict) else {}
     try:

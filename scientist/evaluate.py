@@ -17,9 +17,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from . import yamlio
+from .corpus import read_yaml
 from .errors import CorpusError
-from .ingest import read_text
 
 __all__ = ["EvalItem", "EvalReport", "Figures", "evaluate", "expected_calibration_error", "load_key",
            "load_questions"]
@@ -152,17 +151,8 @@ class EvalReport(Figures):
         return "\n".join(lines)
 
 
-def _read_yaml(path: str | Path):
-    p = Path(path)
-    text = read_text(p)
-    try:
-        return yamlio.safe_load(text)
-    except (yamlio.YAMLError, RecursionError):
-        raise CorpusError(f"{p.name}: invalid YAML") from None
-
-
 def load_questions(path: str | Path) -> list[EvalItem]:
-    raw = _read_yaml(path)
+    raw = read_yaml(path, "question set")
     if isinstance(raw, dict):
         raw = raw.get("questions")
     if not isinstance(raw, list) or not raw:
@@ -175,7 +165,7 @@ def load_questions(path: str | Path) -> list[EvalItem]:
 
 def load_key(path: str | Path) -> dict[str, str]:
     """An answer key: ``record id -> task id``."""
-    raw = _read_yaml(path)
+    raw = read_yaml(path, "answer key")
     if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
         raise CorpusError(f"{Path(path).name}: expected a mapping of record ids to task ids")
     return {str(k): v for k, v in raw.items()}

@@ -24,7 +24,8 @@ try:
 except ImportError:  # pragma: no cover - Windows: names are held by creating their lock file exclusively
     fcntl = None
 
-__all__ = ["MAX_INPUT_MB", "NameHold", "atomic_path", "hold_name", "os_reason", "read_input", "write_atomic"]
+__all__ = ["MAX_INPUT_MB", "NOT_REGULAR", "NameHold", "atomic_path", "hold_name", "os_reason", "read_input",
+           "write_atomic"]
 
 #: Largest corpus, catalog, seed or text file read (MiB): ten times a 10,000-record catalog with long summaries.
 MAX_INPUT_MB = 64
@@ -130,6 +131,10 @@ def hold_name(path: str | Path) -> NameHold | None:
         except FileNotFoundError:
             pass
         os.close(fd)
+#: What is said of a path that names a FIFO, a device or a socket where a file was expected.
+NOT_REGULAR = "not a regular file (a pipe, device or socket), so it is not read"
+
+
 def read_input(path: str | Path, error: type[Exception], limit_mb: float = MAX_INPUT_MB) -> bytes:
     """The bytes of a file the user named, raising ``error`` with one sentence for anything but a readable
     regular file of at most ``limit_mb`` MiB: a FIFO, a device (``/dev/zero``) or a socket is refused
@@ -152,7 +157,7 @@ def read_input(path: str | Path, error: type[Exception], limit_mb: float = MAX_I
         if stat.S_ISDIR(st.st_mode):
             raise error(f"{shown(p)}: is a directory, expected a file")
         if not stat.S_ISREG(st.st_mode):
-            raise error(f"{shown(p)}: not a regular file (a pipe, device or socket), so it is not read")
+            raise error(f"{shown(p)}: {NOT_REGULAR}")
         if st.st_size > limit:
             raise error(f"{shown(p)}: {st.st_size / 2**20:.0f} MiB, more than the {limit_mb:g} MiB this tool reads")
         if hasattr(os, "O_NONBLOCK"):

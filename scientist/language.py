@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 
 from . import yamlio
+from .answer import LanguageInfo
 from .paths import data_path
 
-__all__ = ["LANGUAGES_FILE", "Language", "detect"]
+__all__ = ["LANGUAGES_FILE", "detect"]
 
 #: The data file of the signs (not a record file: ``corpus.NOT_RECORDS`` leaves it out).
 LANGUAGES_FILE = "languages.yaml"
@@ -46,15 +46,6 @@ _QUOTED = re.compile("|".join([r"(?<!\w)'[^'\n]{2,200}?'(?!\w)", r'"[^"\n]{2,200
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
-@dataclass(frozen=True)
-class Language:
-    """A question's language: ISO 639-1 ``code``, English ``name``, and whether the tool reads it."""
-
-    code: str
-    name: str
-    english: bool
-
-
 @lru_cache(maxsize=1)
 def _table() -> tuple[dict, dict[str, tuple[str, frozenset[str]]]]:
     raw = yamlio.safe_load((data_path("corpus") / LANGUAGES_FILE).read_text("utf-8"))
@@ -70,10 +61,10 @@ def _script(ch: str) -> str | None:
     return "latin" if ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN") else None
 
 
-def detect(text: str) -> Language:
+def detect(text: str) -> LanguageInfo:
     """The language of ``text`` (English when it cannot tell)."""
     scripts, words = _table()
-    english = Language("en", words["en"][0], True)
+    english = LanguageInfo(code="en", name=words["en"][0], english=True)
     body = _QUOTED.sub(" ", text)
     if body.isascii():  # Latin letters only: no script to tell, only words
         top, counts, letters = "latin", {}, [1]
@@ -87,7 +78,7 @@ def detect(text: str) -> Language:
         if top == "han" and counts.get("kana"):
             top = "kana"  # Japanese mixes Han characters with kana
         code, name = scripts.get(top, ["und", "an unknown language"])
-        return Language(code, name, False)
+        return LanguageInfo(code=code, name=name, english=False)
     tokens = []
     for sentence in re.split(r"(?<=[.!?¿¡])\s+|^[¿¡]", body):
         for i, w in enumerate(_WORD.findall(sentence)):
@@ -96,5 +87,5 @@ def detect(text: str) -> Language:
     score = {code: sum(t in vocab for t in tokens) for code, (_, vocab) in words.items()}
     best = max((c for c in score if c != "en"), key=lambda c: score[c], default=None)
     if best is not None and score[best] >= MIN_WORDS and score[best] >= score["en"] + MARGIN:
-        return Language(best, words[best][0], False)
+        return LanguageInfo(code=best, name=words[best][0], english=False)
     return english

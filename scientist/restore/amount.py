@@ -32,10 +32,6 @@ from .constants import load_constants, save_constants
 __all__ = ["AmountRule", "Decision", "amount_fields", "apply_amount", "decide", "load_amount_rule",
            "measure", "restore_amount"]
 
-#: The statistics are measured on the central crop of at most this side (as the noise figure is).
-CROP = 768
-
-
 @dataclass(frozen=True)
 class AmountRule:
     """``strength = 1 / (1 + exp(-(bias + sum(weights[k] * feature k))))`` over :func:`features`, clipped to
@@ -94,9 +90,10 @@ def _lowpass(a: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def _crop(a: np.ndarray) -> np.ndarray:
-    h, w, _ = a.shape
-    y0, x0 = max(0, (h - CROP) // 2), max(0, (w - CROP) // 2)
-    return a[y0 : y0 + CROP, x0 : x0 + CROP].astype(np.float32)
+    """The central crop the noise figure is also measured on (:func:`.compare.central_crop`), float32."""
+    from .compare import central_crop
+
+    return central_crop(a).astype(np.float32)
 
 
 def measure(exposed: np.ndarray, restored: np.ndarray, sigma: float) -> dict[str, float]:

@@ -15,11 +15,24 @@ from PIL import Image
 
 from .save import to_u8
 
-__all__ = ["comparison_image", "comparison_layout", "crop_boxes", "mean_brightness", "noise_sigma", "preview_jpeg"]
+__all__ = ["central_crop", "comparison_image", "comparison_layout", "crop_boxes", "mean_brightness", "noise_sigma",
+           "preview_jpeg"]
 
 
 def _as_float(a: np.ndarray) -> np.ndarray:
     return a.astype(np.float32) / 255 if a.dtype == np.uint8 else a
+
+
+#: Figures read from a photo (its noise, what a restore would take away) are measured on a central crop of at most
+#: this side, so that they cost the same on any size of photo.
+MEASURE_SIDE = 768
+
+
+def central_crop(img: np.ndarray, side: int = MEASURE_SIDE) -> np.ndarray:
+    """The central ``side`` x ``side`` part of ``img`` (a view; all of a smaller side)."""
+    h, w = img.shape[:2]
+    y0, x0 = max(0, (h - side) // 2), max(0, (w - side) // 2)
+    return img[y0 : y0 + side, x0 : x0 + side]
 
 
 #: The 75th percentile of the standard normal distribution: median(|x|) of N(0, sigma^2) noise is sigma times this.
@@ -37,10 +50,7 @@ def noise_sigma(img: np.ndarray) -> float:
     """
     import pywt
 
-    h, w, _ = img.shape
-    s = 768
-    y0, x0 = max(0, (h - s) // 2), max(0, (w - s) // 2)
-    crop = _as_float(img[y0 : y0 + s, x0 : x0 + s]).astype(np.float64)
+    crop = _as_float(central_crop(img)).astype(np.float64)
     if min(crop.shape[:2]) < 8:
         return 0.0
     sigmas = []

@@ -151,9 +151,9 @@ def _blockiness(img: np.ndarray) -> float:
     never JPEG-compressed, more for one whose 8x8 blocks show): per offset the mean step with every step capped at
     the 90th percentile of all (so that a few strong edges on the grid do not count), the largest offset over their
     mean, across and down, on a central crop."""
-    h, w, _ = img.shape
-    y0, x0 = max(0, (h - 512) // 2), max(0, (w - 512) // 2)
-    y = img[y0 : y0 + 512, x0 : x0 + 512].astype(np.float64) @ LUMA
+    from .compare import central_crop
+
+    y = central_crop(img, 512).astype(np.float64) @ LUMA
     out = 1.0
     for d in (np.abs(np.diff(y, axis=1)), np.abs(np.diff(y, axis=0)).T):
         if d.shape[1] < 16:
@@ -319,14 +319,9 @@ def _training_sample(photos: dict[str, np.ndarray], rng: np.random.Generator, mi
 def fitting_photos(photos_dir: Path | None = None, natural: Path | None = None) -> dict[str, np.ndarray]:
     """The photos the step is fitted on, by name: scikit-image's training photos and the fitting part of a
     natural-photo folder, each at most 512 px."""
-    from .train import TRAIN_PHOTOS, load_training_photos
+    from .train import named_photos
 
-    photos = dict(zip(TRAIN_PHOTOS, load_training_photos(photos_dir), strict=False))
-    if natural is not None:
-        from .photosets import load_natural
-
-        photos.update(load_natural(natural, "fit"))
-    return {k: downscale_8bit(v, 512) for k, v in photos.items()}
+    return {k: downscale_8bit(v, 512) for k, v in named_photos(photos_dir, natural).items()}
 
 
 def draw_samples(photos: dict[str, np.ndarray], samples: int = 3000, seed: int = 7, mix: str = FIT_MIX,

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from ..errors import PhotoError, first_line, shown
-from ..fileio import os_reason
+from ..fileio import NOT_REGULAR, os_reason
 from .memory import available_bytes, decode_bytes
 
 __all__ = ["FORMATS", "MAX_PIXELS", "PHOTO_SUFFIXES", "RAW_SUFFIXES", "SUPPORTED", "is_raw", "photo_size",
@@ -150,7 +150,7 @@ def _check_file(p: Path) -> None:
             "from the camera app or a raw converter (darktable, RawTherapee, Lightroom) and restore that"
         )
     if not stat.S_ISREG(st.st_mode):
-        raise PhotoError(f"{shown(p)}: not a regular file (a pipe, device or socket), so it is not read")
+        raise PhotoError(f"{shown(p)}: {NOT_REGULAR}")
     if st.st_size == 0:
         raise PhotoError(f"{shown(p)}: the file is empty")
 

@@ -89,15 +89,20 @@ def _patch(photo: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray
     return np.ascontiguousarray(p, dtype=np.float32)
 
 
-def load_photos(root: Path | None = None, natural: Path | None = None) -> list[np.ndarray]:
-    """The training photos (:func:`load_training_photos`) plus, with ``natural``, the fitting part of that
-    folder of natural photos."""
-    photos = load_training_photos(root)
+def named_photos(root: Path | None = None, natural: Path | None = None) -> dict[str, np.ndarray]:
+    """The training photos (:func:`load_training_photos`) by name plus, with ``natural``, the fitting part of that
+    folder of natural photos (never its held-out part)."""
+    photos = dict(zip(TRAIN_PHOTOS, load_training_photos(root), strict=False))
     if natural is not None:
         from .photosets import load_natural
 
-        photos += list(load_natural(natural, "fit").values())
+        photos.update(load_natural(natural, "fit"))
     return photos
+
+
+def load_photos(root: Path | None = None, natural: Path | None = None) -> list[np.ndarray]:
+    """:func:`named_photos` without their names, in the same order."""
+    return list(named_photos(root, natural).values())
 
 
 def batches(
