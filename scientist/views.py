@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 __all__ = ["ArrayView", "AskView", "BaseView", "ContextView", "CorpusData", "CueView", "FitData", "NameView", "Queries",
-           "StaticView", "View", "cap_rules", "combine", "cue_pattern", "cue_strengths", "cued_tasks", "log_softmax",
+           "StaticView", "View", "cap_rules", "combine", "cue_pattern", "cue_strengths", "log_softmax",
            "named_records"]
 
 
@@ -179,14 +179,10 @@ def _indicator(classes: Sequence[str], tasks: Collection[str], n: int) -> np.nda
 
 # --------------------------------------------------------------------------------------------- rules
 def cue_pattern(cues: Sequence[str]) -> re.Pattern | None:
-    """One pattern matching any of a task's cues in a text prepared by :func:`cued_tasks`."""
+    """One pattern matching any of a task's cues in a text prepared by :func:`cue_strengths`
+    (a whole word or phrase, any case, hyphens or spaces alike)."""
     words = [re.escape(c.lower().replace("-", " ")).replace(r"\ ", r"\s+") for c in cues if c.strip()]
     return re.compile(r"(?<![\w])(?:" + "|".join(words) + r")(?![\w])") if words else None
-
-
-def cued_tasks(text: str, cues: dict[str, re.Pattern]) -> list[str]:
-    """Tasks a cue of which (a whole word or phrase, any case, hyphens or spaces alike) is in the text."""
-    return list(cue_strengths(text, cues))
 
 
 def cue_strengths(text: str, cues: dict[str, re.Pattern]) -> dict[str, float]:

@@ -15,7 +15,7 @@ from scientist.views import (
     Queries,
     combine,
     cue_pattern,
-    cued_tasks,
+    cue_strengths,
     named_records,
 )
 
@@ -101,10 +101,10 @@ def test_records_are_read_only_by_views_that_read_records():
 def test_cues_name_a_task_whichever_way_round():
     cues = {"speech-recognition": cue_pattern(["voice-to-text", "transcribe"]),
             "text-to-speech": cue_pattern(["text-to-speech", "read aloud"])}
-    assert cued_tasks("Why do voice-to-text tools mishear me?", cues) == ["speech-recognition"]
-    assert cued_tasks("voice to text, please", cues) == ["speech-recognition"]
-    assert cued_tasks("Can it READ ALOUD my essay?", cues) == ["text-to-speech"]
-    assert cued_tasks("transcribed by hand", cues) == []  # whole words only
+    assert list(cue_strengths("Why do voice-to-text tools mishear me?", cues)) == ["speech-recognition"]
+    assert list(cue_strengths("voice to text, please", cues)) == ["speech-recognition"]
+    assert list(cue_strengths("Can it READ ALOUD my essay?", cues)) == ["text-to-speech"]
+    assert list(cue_strengths("transcribed by hand", cues)) == []  # whole words only
     assert cue_pattern([]) is None
 
 
