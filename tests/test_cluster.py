@@ -171,14 +171,20 @@ def test_ctrl_c_stops_the_cluster_cleanly(ray_cluster, tmp_path):
         _photo(src / f"p{i}.png", 256, 256, seed=i)
     before = digest(src.iterdir())
 
+    stopped, told_after = [], []
+
     def interrupt(event):
-        if event.kind == "tile" and event.done == 2:
+        if stopped:
+            told_after.append(event.kind)
+        elif event.kind == "tile" and event.done == 2:
+            stopped.append(event)
             raise KeyboardInterrupt
 
     start = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         list(restore_many([src], out_dir=tmp_path / "out", tile=64, cluster="auto", progress=interrupt))
     assert time.monotonic() - start < 120
+    assert told_after == []  # while the workers finish their tiles, the caller hears nothing more
     assert digest(src.iterdir()) == before
     out = tmp_path / "out"
     left = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) if out.exists() else []
@@ -189,6 +195,31 @@ def test_ctrl_c_stops_the_cluster_cleanly(ray_cluster, tmp_path):
     # the cluster is still usable, and the batch resumes where it stopped
     items = list(restore_many([src], out_dir=out, tile=64, cluster="auto"))
     assert sorted(i.status for i in items) == sorted(["skipped"] * len(restored) + ["restored"] * (4 - len(restored)))
+
+
+@pytest.mark.slow
+def test_a_stop_with_no_grace_leaves_nothing_behind(ray_cluster, tmp_path):
+    """Workers ended mid-photo (no time to finish their tile, as after a second Ctrl-C): what they held is
+    cleaned up, and the caller hears of no progress after the stop."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(3):
+        _photo(src / f"p{i}.png", 256, 256, seed=i)
+    settings = load_settings().model_copy(update={"cluster_stop_seconds": 0.0})
+    told_after = []
+
+    def interrupt(event):
+        if told_after or (event.kind == "tile" and event.done == 2):
+            told_after.append(event.kind)
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        list(restore_many([src], out_dir=tmp_path / "out", tile=64, cluster="auto", progress=interrupt,
+                          settings=settings))
+    assert told_after == ["tile"]  # the interrupting event only
+    out = tmp_path / "out"
+    left = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) if out.exists() else []
+    assert not [f for f in left if Path(f).name.startswith(".")], left  # no temporaries, no held names
 
 
 @pytest.mark.slow

@@ -41,6 +41,9 @@ __all__ = ["INSTALL", "ClusterPlan", "import_ray", "plan_workers", "restore_on_c
 INSTALL = "pip install 'scientist[cluster]'"
 #: How often the driver looks up from waiting (seconds): how soon Ctrl-C is noticed.
 _POLL = 0.5
+#: After its workers are ended mid-photo, how long the driver waits for their processes to end so that it can
+#: remove what they left (temporary files, lock files; seconds).
+_CLEAN_WAIT = 5.0
 
 
 def import_ray():
@@ -287,7 +290,8 @@ class _Driver:
         if isinstance(value, ProgressEvent):
             if value.kind == "photo":
                 self.started.add(gen)
-            self._tell(value)
+            if not self.stopping:  # once stopping, the caller hears of no more progress
+                self._tell(value)
             return
         self.started.discard(gen)
         del self.running[gen]
@@ -332,22 +336,42 @@ class _Driver:
         except KeyboardInterrupt:  # a second Ctrl-C: stop now
             pass
         finally:
+            cut = sorted({i for i, _ in self.running.values()})  # photos whose workers are ended mid-photo
             for s in self.slots:
                 with contextlib.suppress(Exception):
                     self.ray.kill(s.actor)
+            self._clean_after(cut)
+
+    def _clean_after(self, indices: list[int], wait: float = _CLEAN_WAIT) -> None:
+        """Remove what the ended workers left of ``indices``' outputs, waiting up to ``wait`` seconds for their
+        processes to end (a name an ended worker held is free only then)."""
+        deadline = time.monotonic() + wait
+        pending = indices
+        while pending:
+            pending = [i for i in pending if not _remove_partial(self.planned[i])]
+            if not pending or time.monotonic() >= deadline:
+                return
+            time.sleep(_POLL)
 
 
-def _remove_partial(p: Planned) -> None:
+def _remove_partial(p: Planned) -> bool:
     """What a dead worker left beside the photo's outputs: temporary files (the final names are never
-    half-written) and the lock files of the names it held (the system released the locks themselves)."""
+    half-written) and the lock files of the names it held (the system released the locks themselves).
+    False when a name is still held (its worker has not ended yet): then nothing of that name is touched."""
     from ..fileio import hold_name
 
+    done = True
     for target in (p.restored, p.comparison):
         if target is None:
             continue
+        try:
+            held = hold_name(target)  # None: someone alive holds it; leave it
+        except OSError:
+            continue
+        if held is None:
+            done = False
+            continue
         for tmp in target.parent.glob(f".{target.name}.*.part"):
             tmp.unlink(missing_ok=True)
-        with contextlib.suppress(OSError):
-            held = hold_name(target)  # None: someone alive holds it; leave it
-            if held is not None:
-                held.release()
+        held.release()
+    return done
