@@ -47,3 +47,40 @@ def test_the_table_says_what_decided_each_gain():
     assert "| p0 | natural | light-png | 2.50 (2.50; brightened) |" in table
     assert "| p1 | natural | clean | 1.00 (1.00; reaches-white) |" in table
     assert "heavy yes, light yes, worst yes, level yes, clean yes" in table
+
+
+def test_the_told_margin_where_the_level_came_out_right_is_told_apart():
+    rows = _rows(light_told=(4.0, -6.0), level=(0.01, 0.09))  # the second light case missed its level by 9 %
+    s = summarize(rows)["natural"]
+    assert s["told_light_mean"] == -1.0
+    assert s["told_light_level_ok"] == {"mean": 4.0, "cases": 1, "lowest": 4.0}
+    assert s["told_heavy_level_ok"]["cases"] == 1  # heavy p1 is 9 % off too
+    assert "where the level came out within 3% of the original's, the margin over the told baseline is heavy " \
+           "+3.00 dB (1 cases, lowest +3.00); light +4.00 dB (1 cases, lowest +4.00)" in _table(rows, summarize(rows))
+
+
+def test_the_fitting_part_of_a_natural_folder_gets_its_own_role(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from scientist.restore.bench_blind import NATURAL_PARTS, blind_cases
+    from scientist.restore.photosets import split_folder
+
+    for i in range(6):
+        Image.fromarray(np.full((24, 32, 3), 40 * i, np.uint8)).save(tmp_path / f"{i}.png")
+    fit, held = split_folder(tmp_path)
+
+    def naturals(part):
+        return {(name, role) for name, role, *_ in blind_cases(64, natural=tmp_path, part=part,
+                                                              wanted=lambda role, cond: role.startswith("natural"))}
+
+    assert naturals("held-out") == {(n, "natural") for n in held}
+    assert naturals("fit") == {(n, "natural-fitted") for n in fit}
+    assert set(NATURAL_PARTS) == {"held-out", "fit"}
+
+
+def test_the_command_lines_parts_are_the_benchmarks():
+    from scientist.cli.photos import NaturalPart
+    from scientist.restore.bench_blind import NATURAL_PARTS
+
+    assert {p.value for p in NaturalPart} == set(NATURAL_PARTS)

@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from contextlib import closing
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -110,6 +111,11 @@ def train_command(
           natural=natural, mix=mix, precision=precision)
 
 
+class NaturalPart(str, Enum):
+    held_out = "held-out"
+    fit = "fit"
+
+
 @app.command("bench-restore")
 def bench_restore_command(
     ctx: typer.Context,
@@ -119,7 +125,8 @@ def bench_restore_command(
     side: Annotated[int, typer.Option(help="With --blind: scale the photos down to this longest side.")] = 640,
     natural: Annotated[Optional[Path], typer.Option(help="With --blind: a folder of natural photos whose held-out part (never fitted or trained on) joins the benchmark.")] = None,
     condition: Annotated[Optional[list[str]], typer.Option(help="With --blind: run only this condition (repeatable): light, medium, heavy, light-png, heavy-png, clean.")] = None,
-    role: Annotated[Optional[list[str]], typer.Option(help="With --blind: run only the photos of this role (repeatable): natural, held out, tuned.")] = None,
+    role: Annotated[Optional[list[str]], typer.Option(help="With --blind: run only the photos of this role (repeatable): natural, held out, tuned (natural-fitted with --natural-part fit).")] = None,
+    natural_part: Annotated[NaturalPart, typer.Option(help="With --blind and --natural: the natural photos' part that joins: held-out (the benchmark), or fit (the photos the brightness step was fitted and the network trained on, role natural-fitted: to tell their errors apart, never for the targets).")] = NaturalPart.held_out,
     as_json: JsonOpt = False,
 ) -> None:
     """PSNR/SSIM of the bundled model against classical baselines on photos held out from training."""
@@ -134,7 +141,7 @@ def bench_restore_command(
 
         report = run_blind_bench(weights=weights, side=side, settings=settings_of(ctx), natural=natural,
                                  conditions=tuple(condition) if condition else None,
-                                 roles=tuple(role) if role else None, progress=progress)
+                                 roles=tuple(role) if role else None, progress=progress, part=natural_part.value)
     else:
         from ..restore.bench import run_bench
 

@@ -28,13 +28,19 @@ import numpy as np
 from .bench import _nlm, eval_photos
 from .degrade import LOSSLESS, STRENGTHS, apply_gain, degrade, downscale_8bit, mean_key_gain
 
-__all__ = ["CONDITIONS", "HELD_OUT", "TARGETS", "blind_cases", "held_out_photos", "run_blind_bench"]
+__all__ = ["CONDITIONS", "HELD_OUT", "NATURAL_PARTS", "TARGETS", "blind_cases", "held_out_photos", "run_blind_bench"]
 
 #: Photo -> role: "tuned" photos chose the old brightness step's design; "held out" ones only report.
 HELD_OUT = {"china.jpg": "tuned", "flower.jpg": "tuned", "cell": "tuned", "grace_hopper.jpg": "held out",
             "faces": "held out", "mri": "held out", "relief": "held out"}
-#: The role of the held-out natural photos.
-NATURAL_ROLE = "natural"
+#: The role of the held-out natural photos, and of the fitting ones (the brightness step was fitted and the network
+#: trained on them: for telling the step's errors from the network's, never for the targets).
+NATURAL_ROLE, FITTED_ROLE = "natural", "natural-fitted"
+#: Natural photos' part -> their role.
+NATURAL_PARTS = {"held-out": NATURAL_ROLE, "fit": FITTED_ROLE}
+#: A noisy case whose level is within this of the original's counts as brightened right (a diagnosis: how the
+#: network fares against the told baseline where the brightness step did not miss).
+LEVEL_OK = 0.03
 #: Every condition a photo is restored in: the old three strengths first (so their seeds stay as they were).
 CONDITIONS = {**STRENGTHS, **LOSSLESS}
 #: Which conditions count as heavy and light noise for the targets.
@@ -51,9 +57,11 @@ def _grey(a: np.ndarray) -> np.ndarray:
     return np.repeat(np.clip(a, 0, 1).astype(np.float32)[..., None], 3, -1)
 
 
-def held_out_photos(side: int = 640, natural: str | Path | None = None) -> dict[str, np.ndarray]:
+def held_out_photos(side: int = 640, natural: str | Path | None = None, part: str = "held-out"
+                    ) -> dict[str, np.ndarray]:
     """The photos installed with scikit-learn, matplotlib and scikit-image, then (with ``natural``) the held-out
-    part of that folder of natural photos, each at most ``side`` px."""
+    part of that folder of natural photos (or ``part`` "fit", the photos fitted and trained on), each at most
+    ``side`` px."""
     import skimage.data
     from matplotlib import cbook, cm
     from matplotlib.colors import LightSource
@@ -74,27 +82,25 @@ def held_out_photos(side: int = 640, natural: str | Path | None = None) -> dict[
     if natural is not None:
         from .photosets import load_natural
 
-        photos.update(load_natural(natural, "held-out"))
+        photos.update(load_natural(natural, part))
     return {k: downscale_8bit(v.astype(np.float32), side) for k, v in photos.items()}
 
 
-def _role(name: str) -> str:
-    return HELD_OUT.get(name, NATURAL_ROLE)
-
-
 def blind_cases(side: int = 640, seed: int = 2021, natural: str | Path | None = None,
-                conditions: dict | None = None, wanted=lambda role, cond: True):
+                conditions: dict | None = None, wanted=lambda role, cond: True, part: str = "held-out"):
     """``(photo, role, condition, params, clean, degraded)`` for every photo and condition that ``wanted(role,
     condition)``, each degraded with its own seeded draw (seeded by its place among all of them, so any benchmark
     and any selection see the same cases); ``conditions`` defaults to :data:`STRENGTHS`, the three the earlier
-    benchmarks used."""
+    benchmarks used; ``part``: which part of ``natural`` (:data:`NATURAL_PARTS`)."""
     conditions = STRENGTHS if conditions is None else conditions
-    for p_i, (name, clean) in enumerate(held_out_photos(side, natural).items()):
+    natural_role = NATURAL_PARTS[part]
+    for p_i, (name, clean) in enumerate(held_out_photos(side, natural, part).items()):
+        role = HELD_OUT.get(name, natural_role)
         for s_i, (cond, params) in enumerate(conditions.items()):
-            if not wanted(_role(name), cond):
+            if not wanted(role, cond):
                 continue
             bad = degrade(clean, params, np.random.default_rng(seed + 10 * p_i + s_i))
-            yield name, _role(name), cond, params, clean, bad
+            yield name, role, cond, params, clean, bad
 
 
 def _psnr(clean: np.ndarray, img: np.ndarray) -> float:
@@ -127,10 +133,11 @@ def _shipped(bad: np.ndarray, folder: Path, weights, settings):
 
 def run_blind_bench(weights=None, side: int = 640, seed: int = 2021, settings=None,
                     natural: str | Path | None = None, conditions: tuple[str, ...] | None = None,
-                    roles: tuple[str, ...] | None = None, progress=None) -> dict:
+                    roles: tuple[str, ...] | None = None, progress=None, part: str = "held-out") -> dict:
     """Run the blind comparison; returns the rows, a summary and a Markdown table.  ``conditions``: names of
     :data:`CONDITIONS` to run, ``roles``: the roles of the photos to run (all by default); ``progress`` is called
-    with each finished row."""
+    with each finished row; ``part``: which part of ``natural`` joins (:data:`NATURAL_PARTS`; "fit" only to
+    diagnose)."""
     from ..settings import load_settings
 
     settings = settings or load_settings()
@@ -140,7 +147,7 @@ def run_blind_bench(weights=None, side: int = 640, seed: int = 2021, settings=No
         def wanted(role: str, cond: str) -> bool:
             return cond in chosen and (roles is None or role in roles)
 
-        for name, role, cond, params, clean, bad in blind_cases(side, seed, natural, CONDITIONS, wanted):
+        for name, role, cond, params, clean, bad in blind_cases(side, seed, natural, CONDITIONS, wanted, part):
             original = float(clean.mean(dtype=np.float64) * 255)
             blind_psnr, blind_h = _nlm_best(apply_gain(bad, mean_key_gain(bad)), clean)
             exact = 1 / params.exposure
@@ -181,6 +188,11 @@ def summarize(rows: list[dict]) -> dict:
             named = [r[key] for r in noisy if r["condition"] in HEAVY + LIGHT]
             if named:
                 s[f"{base}_worst"] = min(named)
+            for group, conds in (("heavy", HEAVY), ("light", LIGHT)):
+                right = [r[key] for r in noisy if r["condition"] in conds and abs(r["level_error"]) <= LEVEL_OK]
+                if key == "told_margin" and right:  # a diagnosis, not a target
+                    s[f"told_{group}_level_ok"] = {"mean": round(float(np.mean(right)), 2), "cases": len(right),
+                                                   "lowest": min(right)}
             medium = [r[key] for r in noisy if r["condition"] == "medium"]
             if medium:
                 s[f"{base}_medium_mean"] = round(float(np.mean(medium)), 2)
@@ -231,6 +243,12 @@ def _table(rows: list[dict], summary: dict) -> str:
                      f"{_pair(s, 'blind_light_mean', 'told_light_mean')} | {_pair(s, 'blind_worst', 'told_worst')} | "
                      f"{_pair(s, 'level_median', 'level_max', '{:.1%}')} | "
                      f"{_pair(s, 'clean_mean', 'clean_min', '{:.2f}')} | {met} |")
+    for role, s in summary.items():
+        right = [f"{g} {s[k]['mean']:+.2f} dB ({s[k]['cases']} cases, lowest {s[k]['lowest']:+.2f})"
+                 for g in ("heavy", "light") if (k := f"told_{g}_level_ok") in s]
+        if right:
+            lines += ["", f"{role}: where the level came out within {LEVEL_OK:.0%} of the original's, the margin over "
+                          f"the told baseline is {'; '.join(right)}."]
     t = TARGETS
     lines += ["", f"Targets: heavy >= +{t['heavy_margin']:.1f} dB and light >= +{t['light_margin']:.1f} dB mean over "
               f"each baseline, no heavy or light case below {t['worst_margin']:+.1f} dB, level error median <= "
