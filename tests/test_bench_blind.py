@@ -59,20 +59,22 @@ def test_the_told_margin_where_the_level_came_out_right_is_told_apart():
            "+3.00 dB (1 cases, lowest +3.00); light +4.00 dB (1 cases, lowest +4.00)" in _table(rows, summarize(rows))
 
 
-def test_the_fitting_part_of_a_natural_folder_gets_its_own_role(tmp_path):
+def test_the_fitting_part_of_a_natural_folder_gets_its_own_role(tmp_path, monkeypatch):
     import numpy as np
     from PIL import Image
 
+    import scientist.restore.bench_blind as bench
     from scientist.restore.bench_blind import NATURAL_PARTS, blind_cases
     from scientist.restore.photosets import split_folder
+
+    monkeypatch.setattr(bench, "installed_photos", dict)  # only the natural folder's photos (no matplotlib needed)
 
     for i in range(6):
         Image.fromarray(np.full((24, 32, 3), 40 * i, np.uint8)).save(tmp_path / f"{i}.png")
     fit, held = split_folder(tmp_path)
 
     def naturals(part):
-        return {(name, role) for name, role, *_ in blind_cases(64, natural=tmp_path, part=part,
-                                                              wanted=lambda role, cond: role.startswith("natural"))}
+        return {(name, role) for name, role, *_ in blind_cases(64, natural=tmp_path, part=part)}
 
     assert naturals("held-out") == {(n, "natural") for n in held}
     assert naturals("fit") == {(n, "natural-fitted") for n in fit}

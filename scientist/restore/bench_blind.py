@@ -28,7 +28,8 @@ import numpy as np
 from .bench import _nlm, eval_photos
 from .degrade import LOSSLESS, STRENGTHS, apply_gain, degrade, downscale_8bit, mean_key_gain
 
-__all__ = ["CONDITIONS", "HELD_OUT", "NATURAL_PARTS", "TARGETS", "blind_cases", "held_out_photos", "run_blind_bench"]
+__all__ = ["CONDITIONS", "HELD_OUT", "NATURAL_PARTS", "TARGETS", "blind_cases", "held_out_photos", "installed_photos",
+           "run_blind_bench"]
 
 #: Photo -> role: "tuned" photos chose the old brightness step's design; "held out" ones only report.
 HELD_OUT = {"china.jpg": "tuned", "flower.jpg": "tuned", "cell": "tuned", "grace_hopper.jpg": "held out",
@@ -57,11 +58,8 @@ def _grey(a: np.ndarray) -> np.ndarray:
     return np.repeat(np.clip(a, 0, 1).astype(np.float32)[..., None], 3, -1)
 
 
-def held_out_photos(side: int = 640, natural: str | Path | None = None, part: str = "held-out"
-                    ) -> dict[str, np.ndarray]:
-    """The photos installed with scikit-learn, matplotlib and scikit-image, then (with ``natural``) the held-out
-    part of that folder of natural photos (or ``part`` "fit", the photos fitted and trained on), each at most
-    ``side`` px."""
+def installed_photos() -> dict[str, np.ndarray]:
+    """The benchmark's photos installed with scikit-learn, matplotlib and scikit-image (:data:`HELD_OUT`)."""
     import skimage.data
     from matplotlib import cbook, cm
     from matplotlib.colors import LightSource
@@ -78,7 +76,14 @@ def held_out_photos(side: int = 640, natural: str | Path | None = None, part: st
     relief = LightSource(azdeg=315, altdeg=45).shade(dem["elevation"], cmap=cm.gist_earth, vert_exag=0.05,
                                                      blend_mode="overlay", dx=float(dem["dx"]), dy=float(dem["dy"]))
     photos["relief"] = (np.round(relief[..., :3] * 255) / 255).astype(np.float32)
-    photos = {k: v for k, v in photos.items() if k in HELD_OUT}
+    return {k: v for k, v in photos.items() if k in HELD_OUT}
+
+
+def held_out_photos(side: int = 640, natural: str | Path | None = None, part: str = "held-out"
+                    ) -> dict[str, np.ndarray]:
+    """:func:`installed_photos`, then (with ``natural``) the held-out part of that folder of natural photos (or
+    ``part`` "fit", the photos fitted and trained on), each at most ``side`` px."""
+    photos = installed_photos()
     if natural is not None:
         from .photosets import load_natural
 
