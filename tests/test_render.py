@@ -42,3 +42,19 @@ def test_cache_path_that_is_a_file_is_skipped(tmp_path):
     r = Renderer(cache=blocker)
     assert r.env.bytecode_cache is None
     assert r.phrase("note_out_of_scope", n=3, task=None)
+
+
+def test_each_brightness_decision_is_said_and_a_guess_says_how_to_undo_it(tmp_path):
+    from types import SimpleNamespace
+    from typing import get_args
+
+    from scientist.restore.record import Brightness
+
+    r = Renderer(cache=tmp_path)
+    said = {b: r.phrase("brightness", d=SimpleNamespace(gain=2.0 if b == "brightened" else 1.0, brightness=b))
+            for b in get_args(Brightness)}
+    assert len(set(said.values())) == len(said)  # each reason has its own words
+    assert said["brightened"].startswith("×2.00 in linear light: the photo looked darkened")
+    assert "cannot tell a scene meant to be dark from a darkened one" in said["brightened"]
+    assert "a gain of 1 keeps the photo's own level (the gain option" in said["brightened"]
+    assert "would burn them" in said["reaches-white"] and "gain" not in said["reaches-white"].split(":", 1)[1]
