@@ -65,7 +65,8 @@ def parse_strength(value) -> float | str:
 #: How much of the network's fine-scale change the restored image keeps: auto (chosen from the photo,
 #: :mod:`.restore.amount`) or a share, 0-1 (0 = the brightened photo alone).
 Strength = Annotated[Literal["auto"] | float, BeforeValidator(parse_strength)]
-#: The brightness step's gain: the range a given gain may take (linear light; 1 = the photo's own level).
+#: The brightness step's gain range (linear light; 1 = the photo's own level): a given gain's, and the fitted
+#: model's unless its constants say otherwise.
 GAIN_RANGE = (1.0, 12.0)
 
 

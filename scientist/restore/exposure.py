@@ -44,6 +44,7 @@ from typing import get_args
 
 import numpy as np
 
+from ..settings import GAIN_RANGE
 from .constants import load_constants, save_constants
 from .degrade import LUMA, downscale_8bit, srgb_to_linear
 from .record import Brightness
@@ -208,8 +209,8 @@ class ExposureModel:
     scale: dict[str, float]
     aim: float = 1.0
     leave: tuple[float, float] = (1.3, 1.7)
-    min_gain: float = 1.0
-    max_gain: float = 12.0
+    min_gain: float = GAIN_RANGE[0]  # the range a given gain may take too
+    max_gain: float = GAIN_RANGE[1]
     fitted_on: dict = field(default_factory=dict)
     quiet: dict = field(default_factory=dict)
     white_share: float | None = None
