@@ -561,3 +561,13 @@ def test_web_settings_are_listed():
     code, out, _ = run_cli("settings")
     for name in ("serve_host", "serve_port", "upload_limit_mb", "job_retention_hours", "max_waiting_jobs"):
         assert f"{name} = " in out
+
+
+def test_the_app_imports_without_uvicorn():
+    """Only serving needs uvicorn: another ASGI server can run the app."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['uvicorn'] = None; import scientist.web.app as a; "
+            "assert callable(a.create_app)")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

@@ -203,7 +203,7 @@ def live_server(fake_sci, tmp_path):
     import uvicorn
 
     from scientist.web.app import create_app
-    from scientist.web.server import TimedH11Protocol
+    from scientist.web.timed import TimedH11Protocol
 
     settings = fake_sci.settings.model_copy(update={"cache": tmp_path / "cache"})
     app = create_app(fake_sci, settings=settings, restore=FakeRestore())
@@ -271,7 +271,7 @@ def test_a_request_that_arrives_is_answered(live_server):
 def test_serve_runs_the_timed_protocol(monkeypatch):
     import uvicorn
 
-    from scientist.web.server import TimedH11Protocol
+    from scientist.web.timed import TimedH11Protocol
 
     from .helpers import run_cli
     from .test_web import free_port

@@ -5,24 +5,23 @@ client may take to send a request.
   whose domain an attacker points at 127.0.0.1, "DNS rebinding", is refused) and refuses requests
   that change something (POST, ...) sent by a page of another site (a browser names that site in
   ``Origin``): no other page may post photos or questions to it;
-- :class:`TimedH11Protocol` closes a connection whose request headers are not complete within the
+- :class:`.timed.TimedH11Protocol` closes a connection whose request headers are not complete within the
   timeout, or whose body stops arriving for that long, so that a few stalled sockets cannot hold
   the server (uvicorn's own timeout only runs between requests);
 - :func:`serve` runs the app with both.
+
+The app imports this module for its guard; uvicorn is imported only to serve (another ASGI server can run
+the app).
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import json
 import socket
 from collections.abc import Iterable
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
-
-__all__ = ["OriginGuard", "TimedH11Protocol", "own_hosts", "serve"]
+__all__ = ["OriginGuard", "is_loopback", "own_hosts", "serve"]
 
 #: What this machine is called on loopback.
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -111,70 +110,10 @@ class OriginGuard:
         await send({"type": "http.response.body", "body": body})
 
 
-class TimedH11Protocol(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol with a request timeout (:attr:`request_timeout` seconds; see
-    :meth:`with_timeout`): a connection whose request headers are not all in by then, or whose body has
-    sent nothing for that long, gets 408 and is closed.  While the app works on a whole request nothing is timed."""
-
-    request_timeout: float = 10.0
-
-    @classmethod
-    def with_timeout(cls, seconds: float) -> type[TimedH11Protocol]:
-        """This protocol with another timeout (uvicorn takes the class and makes one per connection)."""
-        return type(cls.__name__, (cls,), {"request_timeout": float(seconds)})
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._timer: asyncio.TimerHandle | None = None
-
-    def connection_made(self, transport) -> None:
-        super().connection_made(transport)
-        self._arm(fresh=True)
-
-    def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        self._arm()
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        self._arm(fresh=True)  # the next request's headers are timed from here
-
-    def connection_lost(self, exc) -> None:
-        self._cancel()
-        super().connection_lost(exc)
-
-    def _cancel(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _arm(self, fresh: bool = False) -> None:
-        """Time what the client owes: the headers from the moment they are due (bytes trickling in do not
-        extend it), the body from its last bytes; nothing while the app has the whole request."""
-        state = self.conn.their_state
-        if self.transport.is_closing() or state not in (h11.IDLE, h11.SEND_BODY):
-            self._cancel()
-        elif state is h11.SEND_BODY or fresh or self._timer is None:
-            self._cancel()
-            self._timer = self.loop.call_later(self.request_timeout, self._expired)
-
-    def _expired(self) -> None:
-        self._timer = None
-        if self.transport.is_closing():
-            return
-        if self.conn.their_state is h11.SEND_BODY and self.flow.read_paused:
-            self._arm()  # the app is behind in reading the body, not the client in sending it
-            return
-        if self.cycle is None or not self.cycle.response_started:
-            body = b'{"detail": "the request took too long to arrive"}'
-            self.transport.write(b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
-                                 b"connection: close\r\ncontent-length: " + str(len(body)).encode() + b"\r\n\r\n"
-                                 + body)
-        self.transport.close()
-
-
 def serve(app, host: str, port: int, *, request_timeout: float, log_level: str = "info") -> None:
-    """Run ``app`` with uvicorn on ``host``:``port``, its requests timed by :class:`TimedH11Protocol`."""
+    """Run ``app`` with uvicorn on ``host``:``port``, its requests timed by :class:`.timed.TimedH11Protocol`."""
     import uvicorn
+
+    from .timed import TimedH11Protocol
 
     uvicorn.run(app, host=host, port=port, log_level=log_level, http=TimedH11Protocol.with_timeout(request_timeout))
