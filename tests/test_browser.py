@@ -130,7 +130,8 @@ def test_ask_restore_and_slide_in_the_browser(server, browser, sci, tmp_path):
     assert set(hrefs) <= sci.corpus.allowed_urls()
     assert "Load the photo" in page.inner_text(".answer")
 
-    # the photo: progress, then the slider over the whole picture
+    # the photo, its own level kept: progress, then the slider over the whole picture
+    page.select_option("#gain", "1")
     page.set_input_files("#photo", str(photo))
     page.wait_for_selector(".job[data-state=done] .slider .frame", timeout=300_000)
     page.wait_for_function("() => [...document.querySelectorAll('.slider img, .crop image')]"
@@ -152,6 +153,7 @@ def test_ask_restore_and_slide_in_the_browser(server, browser, sci, tmp_path):
     assert clip.startswith("inset(")
     assert page.locator(".crops .crop").count() == 4
     assert "after the network" in page.inner_text(".figures")
+    assert "×1.00 in linear light: as given" in page.inner_text(".job")
     for link in page.locator("a.download").all():
         r = page.request.get(server + link.get_attribute("href"))
         assert r.status == 200 and r.headers["content-type"] == "image/png"

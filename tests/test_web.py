@@ -46,12 +46,14 @@ class FakeRestore:
             self.go.set()
         self.started = threading.Event()
         self.fail = fail
+        self.gains = []  # the gain each restore was asked for
 
-    def __call__(self, photo: Path, folder: Path, progress) -> Demo:
+    def __call__(self, photo: Path, folder: Path, progress, gain="auto") -> Demo:
         from scientist.restore.photo import read_photo
         from scientist.restore.save import write_image_atomic
         from scientist.restore.stages import Photo
 
+        self.gains.append(gain)
         img = photo.rgb() if isinstance(photo, Photo) else read_photo(photo)[0]  # as the real restore: read once
         h, w, _ = img.shape
         progress(ProgressEvent("start", 0, 2, w, h, "fake", "cpu", 4.0, True, True))
@@ -296,6 +298,10 @@ def test_restore_a_small_photo_with_the_real_network(make_client, monkeypatch):
         png = client.get(url)
         assert png.status_code == 200 and png.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(client.get(demo.output).content)).size == (90, 60)
+    # the person keeps the photo's own level: the gain asked for is the one used, and the record says so
+    r = client.post("/api/restore", files={"photo": ("IMG_2041.jpg", jpeg(60, 90), "image/jpeg")}, data={"gain": "1"})
+    kept = Demo.model_validate(wait_for(client, r.json()["id"], timeout=300)["demo"])
+    assert (kept.gain, kept.brightness) == (1.0, "given") and demo.gain > 1.0
     for crop in status["crops"]:
         assert crop["x"] + crop["size"] <= 90 and crop["y"] + crop["size"] <= 60
 
@@ -348,6 +354,22 @@ def test_bad_photos(make_client, tmp_path, name, data, status, match):
     assert not fake.started.is_set(), "a bad photo reached the restore"
     root = tmp_path / "cache" / "web-jobs"
     assert list(root.iterdir()) == [], "a refused upload left a folder behind"
+
+
+def test_the_brightness_gain_comes_with_the_upload(make_client):
+    fake = FakeRestore()
+    client = make_client(restore=fake)
+    for data in ({}, {"gain": "auto"}, {"gain": "1"}, {"gain": "2.5"}):
+        r = client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}, data=data)
+        assert r.status_code == 202, r.text
+        assert wait_for(client, r.json()["id"])["state"] == "done"
+    assert fake.gains == ["auto", "auto", 1.0, 2.5]
+    for bad in ("0.5", "13", "bright"):
+        r = client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}, data={"gain": bad})
+        assert_one_sentence(r, 422, "invalid restore option gain: must be auto or a number from 1 to 12")
+    assert len(fake.gains) == 4  # a refused gain starts no job
+    page = client.get("/").text
+    assert '<select id="gain" name="gain">' in page and '<option value="1">keep my photo' in page
 
 
 def test_uploads_over_the_limit_get_413(make_client, tmp_path):
@@ -474,9 +496,9 @@ def test_the_upload_is_decoded_once(make_client, monkeypatch):
     seen = []
     fake = FakeRestore()
 
-    def restore(photo, folder, progress):
+    def restore(photo, folder, progress, gain):
         seen.append(photo)
-        return fake(photo, folder, progress)
+        return fake(photo, folder, progress, gain)
 
     client = make_client(restore=restore)
     job = client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]

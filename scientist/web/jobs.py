@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 
 #: A restoration: (the photo, folder for the results, progress callback) -> the demo record.  The photo is the
 #: upload as it was read when it arrived (a :class:`~scientist.restore.stages.Photo`, a path-like object).
-RestoreFn = Callable[[Path, Path, ProgressFn], Demo]
+#: (the photo, the job's folder, progress, the brightness gain: "auto" or a number) -> the demo record.
+RestoreFn = Callable[[Path, Path, ProgressFn, "float | str"], Demo]
 
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
 #: The files of a finished job a client may fetch, by their public names.
@@ -106,6 +107,7 @@ class Job:
     finished: float | None = None
     memory: int = 0  # bytes its restore needs (known once the upload is checked)
     read: object | None = None  # the upload as read on arrival (a restore.stages.Photo), until it is restored
+    gain: float | str = "auto"  # the brightness gain asked for with the upload
 
     @property
     def photo(self) -> Path:
@@ -316,7 +318,7 @@ class Jobs:
         photo, job.read = job.read or job.photo, None
         try:
             with self.budget.reserve(job.memory):
-                demo = self.restore(photo, job.folder, progress)
+                demo = self.restore(photo, job.folder, progress, job.gain)
             del photo
             crops = _crops(job.before, Path(demo.output))
         except ScientistError as exc:

@@ -58,6 +58,7 @@
     job.innerHTML = "";
     const body = new FormData();
     body.append("photo", file, file.name);
+    body.append("gain", document.getElementById("gain").value);
     try {
       const response = await fetch("/api/restore", {method: "POST", body: body});
       if (!response.ok) {
