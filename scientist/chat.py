@@ -62,12 +62,12 @@ def make_tool(scientist: Asker, name: str = "scientist", folders=None):
     definition = answer_tool(settings)
     allowed = folders
 
-    def run(question: str, photo: str | None = None, max_side: int = definition.args.model_fields["max_side"].default
-            ) -> tuple[str, dict]:
+    def run(question: str, photo: str | None = None, max_side: int = definition.args.model_fields["max_side"].default,
+            gain: float | str = "auto") -> tuple[str, dict]:
         nonlocal allowed
         if photo:
             allowed = allowed or folders_for(settings)
-            answer = restore_allowed(scientist, allowed, photo, max_side, question=question)
+            answer = restore_allowed(scientist, allowed, photo, max_side, question=question, gain=gain)
         else:
             answer = scientist.ask(question)
         return answer.markdown, answer.model_dump(mode="json")

@@ -233,7 +233,8 @@ class _Tools:
 
         return await self._run(run)
 
-    async def restore_photo(self, ctx: Context, path: str, max_side: int) -> CallToolResult:
+    async def restore_photo(self, ctx: Context, path: str, max_side: int, gain: float | str = "auto"
+                            ) -> CallToolResult:
         from .restore.compare import preview_jpeg
 
         settings = self.sci.settings
@@ -245,7 +246,7 @@ class _Tools:
 
         def run() -> CallToolResult:
             try:
-                demo = restore_allowed(self.sci, self.folders, path, max_side, progress)
+                demo = restore_allowed(self.sci, self.folders, path, max_side, progress, gain=gain)
                 preview = preview_jpeg(demo.comparison, settings.mcp_preview_kb * 1024)
             except ScientistError as exc:
                 return _error(str(exc))

@@ -24,7 +24,7 @@ from .errors import AccessError, OutputError, PhotoError, shown
 from .fileio import os_reason
 from .guard import Verdict
 from .restore.record import Demo, ProgressFn
-from .settings import Settings, load_settings
+from .settings import GAIN_RANGE, Gain, Settings, load_settings
 
 __all__ = ["FORMATS", "Folders", "ToolDef", "answer_tool", "folders_for", "format_tools", "restore_allowed",
            "tool_definitions"]
@@ -122,17 +122,25 @@ def folders_for(settings: Settings, allow: Sequence[str | Path] = (), out_dir: s
 
 
 def restore_allowed(scientist, folders: Folders, path: str, max_side: int, progress: ProgressFn | None = None,
-                    question: str | None = None):
+                    question: str | None = None, gain: float | str = "auto"):
     """restore_photo as every chatbot front end runs it: the path checked against ``folders``, the outputs in
-    their output folder (never over a file), the photo scaled down to ``max_side``.  With ``question``, the
-    answer to it with the demo run on the photo (an ``Answer``); else the demo record."""
+    their output folder (never over a file), the photo scaled down to ``max_side``, brightened by ``gain`` ("auto":
+    predicted from the photo).  With ``question``, the answer to it with the demo run on the photo (an
+    ``Answer``); else the demo record."""
     from .restore.options import RestoreOptions
 
     photo, out = folders.photo(path), folders.output()
-    options = RestoreOptions(out_dir=out, max_side=max_side, overwrite=False)
+    options = RestoreOptions.of(out_dir=out, max_side=max_side, overwrite=False, gain=gain)
     if question is not None:
         return scientist.ask(question, photo=photo, progress=progress or False, options=options)
     return scientist.demo(photo, progress=progress or False, options=options)
+
+
+#: restore_photo's ``gain``, as a chatbot reads it.
+GAIN_DESCRIPTION = (f"Brightening before the network, in linear light: \"auto\" (the default) predicts it from the "
+                    f"photo, a guess that cannot tell a scene meant to be dark from a darkened one; a number from "
+                    f"{GAIN_RANGE[0]:g} to {GAIN_RANGE[1]:g} is used as given, and 1 keeps the photo's own level "
+                    f"(for a photo the person says is meant to be dark, or that came out too bright).")
 
 
 def _restore_args(settings: Settings) -> type[BaseModel]:
@@ -147,6 +155,7 @@ def _restore_args(settings: Settings) -> type[BaseModel]:
                                          f"runs. The default, {settings.mcp_max_side}, is a quick preview; the "
                                          f"time grows with the pixel count and depends on the machine (see the "
                                          f"mcp_max_side setting).")),
+        gain=(Gain, Field(default="auto", description=GAIN_DESCRIPTION)),
     )
 
 
@@ -202,14 +211,16 @@ def tool_definitions(settings: Settings | None = None) -> list[ToolDef]:
 
 def answer_tool(settings: Settings | None = None) -> ToolDef:
     """ask_scientist with an optional photo, as the LangChain tool offers it: the question of ask_scientist, the
-    path and max_side of restore_photo (made from their definitions, with their rules)."""
+    path, max_side and gain of restore_photo (made from their definitions, with their rules)."""
     ask, restore = tool_definitions(settings)[:2]
-    path, max_side = restore.args.model_fields["path"], restore.args.model_fields["max_side"]
+    fields = restore.args.model_fields
+    path, max_side, gain = fields["path"], fields["max_side"], fields["gain"]
     args = create_model(
         "scientist",
         question=(str, ask.args.model_fields["question"]),
         photo=(str | None, Field(default=None, description=f"Optional. {path.description}")),
         max_side=(int, max_side),
+        gain=(Gain, gain),
     )
     return ToolDef(name="scientist", title=ask.title,
                    description=f"{ask.description} With a photo: {restore.description}",

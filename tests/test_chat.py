@@ -126,6 +126,7 @@ def test_the_tools_photo_goes_through_the_folders_policy_of_the_mcp_server(fake_
     restore = {t.name: t for t in tool_definitions(fake_sci.settings)}["restore_photo"]
     schema = tool.args_schema.model_json_schema()["properties"]
     assert schema["max_side"] == restore.input_schema()["properties"]["max_side"]
+    assert schema["gain"] == restore.input_schema()["properties"]["gain"]
     assert restore.input_schema()["properties"]["path"]["description"] in schema["photo"]["description"]
     for path in (outside, photos / "link.png", photos / ".." / "elsewhere" / "IMG_2.png"):
         with pytest.raises(AccessError, match="outside the folders"):
@@ -136,3 +137,5 @@ def test_the_tools_photo_goes_through_the_folders_policy_of_the_mcp_server(fake_
     answer = Answer.model_validate(tool.invoke(call).artifact)
     assert answer.demo is not None and Path(answer.demo.output).parent == out.resolve()
     assert answer.demo.size == [24, 18]
+    kept = Answer.model_validate(tool.invoke({**call, "id": "c2", "args": {**call["args"], "gain": 1}}).artifact)
+    assert (kept.demo.gain, kept.demo.brightness) == (1.0, "given")

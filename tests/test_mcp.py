@@ -183,7 +183,7 @@ def test_restore_photo_returns_the_record_a_preview_and_progress(eager_sci, fold
         tools = {t.name: t for t in (await client.list_tools()).tools}
         first = await client.call_tool("restore_photo", {"path": str(photo), "max_side": 48},
                                        progress_callback=on_progress)
-        second = await client.call_tool("restore_photo", {"path": str(photo), "max_side": 48})
+        second = await client.call_tool("restore_photo", {"path": str(photo), "max_side": 48, "gain": 1})
         return tools, first, second
 
     tools, first, second = _with_client(server, fn)
@@ -205,6 +205,8 @@ def test_restore_photo_returns_the_record_a_preview_and_progress(eager_sci, fold
     # the input is untouched and nothing is overwritten
     assert digest([photo]) == before
     again = Demo.model_validate(second.structured_content)
+    assert (again.gain, again.brightness) == (1.0, "given") and demo.brightness != "given"  # the gain asked for
+    assert "gain" in tools["restore_photo"].input_schema["properties"]
     assert again.output.endswith("IMG_2041_restored-2.png") and again.comparison.endswith("IMG_2041_compare-2.png")
     assert sorted(p.name for p in out.iterdir()) == sorted(
         Path(p).name for p in (demo.output, demo.comparison, again.output, again.comparison))
@@ -229,6 +231,8 @@ def _bad_cases(photos: Path, elsewhere: Path) -> list[tuple[str, dict, str]]:
         ("restore_photo", {"path": "IMG\x00.jpg"}, "is not a usable path"),
         ("restore_photo", {"path": str(photos / "notes.jpg"), "max_side": 4}, "`max_side` is invalid"),
         ("restore_photo", {"path": str(photos / "notes.jpg"), "max_side": 10**6}, "`max_side` is invalid"),
+        ("restore_photo", {"path": str(photos / "notes.jpg"), "gain": 13}, "`gain` is invalid"),
+        ("restore_photo", {"path": str(photos / "notes.jpg"), "gain": "bright"}, "`gain` is invalid"),
         ("restore_photo", {}, "The argument `path` is missing."),
         ("ask_scientist", {"question": ["not", "text"]}, "The argument `question` is invalid"),
         ("no_such_tool", {}, "There is no tool named `no_such_tool`"),
