@@ -63,7 +63,7 @@ def make_tool(scientist: Asker, name: str = "scientist", folders=None):
     allowed = folders
 
     def run(question: str, photo: str | None = None, max_side: int = definition.args.model_fields["max_side"].default,
-            gain: float | str = "auto") -> tuple[str, dict]:
+            gain: float | str = definition.args.model_fields["gain"].default) -> tuple[str, dict]:
         nonlocal allowed
         if photo:
             allowed = allowed or folders_for(settings)

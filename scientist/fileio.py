@@ -131,6 +131,8 @@ def hold_name(path: str | Path) -> NameHold | None:
         except FileNotFoundError:
             pass
         os.close(fd)
+
+
 #: What is said of a path that names a FIFO, a device or a socket where a file was expected.
 NOT_REGULAR = "not a regular file (a pipe, device or socket), so it is not read"
 

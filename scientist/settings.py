@@ -77,6 +77,10 @@ def parse_gain(value) -> float | str:
 
 #: The brightness step's gain: auto (predicted from the photo, :mod:`.restore.exposure`) or a given one.
 Gain = Annotated[Literal["auto"] | float, BeforeValidator(parse_gain)]
+#: What a gain means, for every place that takes one (the restore options, the web form, the chatbot tools).
+GAIN_HELP = (f"Brightening before the network, in linear light: auto (the default) predicts it from the photo, a "
+             f"guess that cannot tell a scene meant to be dark from a darkened one; a number from {GAIN_RANGE[0]:g} to "
+             f"{GAIN_RANGE[1]:g} is used as given, and 1 keeps the photo's own level.")
 
 
 class ConfigError(ScientistError):

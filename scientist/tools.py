@@ -24,7 +24,7 @@ from .errors import AccessError, OutputError, PhotoError, shown
 from .fileio import os_reason
 from .guard import Verdict
 from .restore.record import Demo, ProgressFn
-from .settings import GAIN_RANGE, Gain, Settings, load_settings
+from .settings import GAIN_HELP, Gain, Settings, load_settings
 
 __all__ = ["FORMATS", "Folders", "ToolDef", "answer_tool", "folders_for", "format_tools", "restore_allowed",
            "tool_definitions"]
@@ -136,13 +136,6 @@ def restore_allowed(scientist, folders: Folders, path: str, max_side: int, progr
     return scientist.demo(photo, progress=progress or False, options=options)
 
 
-#: restore_photo's ``gain``, as a chatbot reads it.
-GAIN_DESCRIPTION = (f"Brightening before the network, in linear light: \"auto\" (the default) predicts it from the "
-                    f"photo, a guess that cannot tell a scene meant to be dark from a darkened one; a number from "
-                    f"{GAIN_RANGE[0]:g} to {GAIN_RANGE[1]:g} is used as given, and 1 keeps the photo's own level "
-                    f"(for a photo the person says is meant to be dark, or that came out too bright).")
-
-
 def _restore_args(settings: Settings) -> type[BaseModel]:
     from .restore.photo import SUPPORTED  # NumPy and Pillow: loaded when the tools are defined, not on import
 
@@ -155,7 +148,7 @@ def _restore_args(settings: Settings) -> type[BaseModel]:
                                          f"runs. The default, {settings.mcp_max_side}, is a quick preview; the "
                                          f"time grows with the pixel count and depends on the machine (see the "
                                          f"mcp_max_side setting).")),
-        gain=(Gain, Field(default="auto", description=GAIN_DESCRIPTION)),
+        gain=(Gain, Field(default="auto", description=GAIN_HELP)),
     )
 
 

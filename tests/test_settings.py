@@ -93,3 +93,15 @@ def test_choices_written_out_for_start_up_speed_match_their_sources():
     fields = Settings.model_fields
     assert typing.get_args(fields["output_format"].annotation) == tuple(FORMATS) == tuple(f.value for f in ImageFormat)
     assert typing.get_args(fields["precision"].annotation) == PRECISIONS
+
+
+def test_the_gain_range_is_said_as_it_is_checked():
+    """The command line's --gain help is spelled out; it is kept in step with the range the settings check."""
+    from scientist.cli.options import GainOpt
+    from scientist.settings import GAIN_HELP, GAIN_RANGE, parse_gain
+
+    said = f"{GAIN_RANGE[0]:g} to {GAIN_RANGE[1]:g}"
+    assert said in GainOpt.__metadata__[0].help and said in GAIN_HELP
+    assert parse_gain(GAIN_RANGE[1]) == GAIN_RANGE[1]
+    with pytest.raises(ValueError, match=said):
+        parse_gain(GAIN_RANGE[1] + 0.5)

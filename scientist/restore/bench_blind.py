@@ -28,7 +28,7 @@ import numpy as np
 from .bench import _nlm, eval_photos
 from .degrade import LOSSLESS, STRENGTHS, apply_gain, degrade, downscale_8bit, mean_key_gain
 
-__all__ = ["CONDITIONS", "HELD_OUT", "NATURAL_PARTS", "TARGETS", "blind_cases", "held_out_photos", "installed_photos",
+__all__ = ["CONDITIONS", "HELD_OUT", "NATURAL_PARTS", "TARGETS", "benchmark_photos", "blind_cases", "installed_photos",
            "run_blind_bench"]
 
 #: Photo -> role: "tuned" photos chose the old brightness step's design; "held out" ones only report.
@@ -79,8 +79,8 @@ def installed_photos() -> dict[str, np.ndarray]:
     return {k: v for k, v in photos.items() if k in HELD_OUT}
 
 
-def held_out_photos(side: int = 640, natural: str | Path | None = None, part: str = "held-out"
-                    ) -> dict[str, np.ndarray]:
+def benchmark_photos(side: int = 640, natural: str | Path | None = None, part: str = "held-out"
+                     ) -> dict[str, np.ndarray]:
     """:func:`installed_photos`, then (with ``natural``) the held-out part of that folder of natural photos (or
     ``part`` "fit", the photos fitted and trained on), each at most ``side`` px."""
     photos = installed_photos()
@@ -99,7 +99,7 @@ def blind_cases(side: int = 640, seed: int = 2021, natural: str | Path | None = 
     benchmarks used; ``part``: which part of ``natural`` (:data:`NATURAL_PARTS`)."""
     conditions = STRENGTHS if conditions is None else conditions
     natural_role = NATURAL_PARTS[part]
-    for p_i, (name, clean) in enumerate(held_out_photos(side, natural, part).items()):
+    for p_i, (name, clean) in enumerate(benchmark_photos(side, natural, part).items()):
         role = HELD_OUT.get(name, natural_role)
         for s_i, (cond, params) in enumerate(conditions.items()):
             if not wanted(role, cond):
@@ -193,14 +193,14 @@ def summarize(rows: list[dict]) -> dict:
             named = [r[key] for r in noisy if r["condition"] in HEAVY + LIGHT]
             if named:
                 s[f"{base}_worst"] = min(named)
-            for group, conds in (("heavy", HEAVY), ("light", LIGHT)):
-                right = [r[key] for r in noisy if r["condition"] in conds and abs(r["level_error"]) <= LEVEL_OK]
-                if key == "told_margin" and right:  # a diagnosis, not a target
-                    s[f"told_{group}_level_ok"] = {"mean": round(float(np.mean(right)), 2), "cases": len(right),
-                                                   "lowest": min(right)}
             medium = [r[key] for r in noisy if r["condition"] == "medium"]
             if medium:
                 s[f"{base}_medium_mean"] = round(float(np.mean(medium)), 2)
+        for group, conds in (("heavy", HEAVY), ("light", LIGHT)):  # a diagnosis, not a target
+            right = [r["told_margin"] for r in noisy if r["condition"] in conds and abs(r["level_error"]) <= LEVEL_OK]
+            if right:
+                s[f"told_{group}_level_ok"] = {"mean": round(float(np.mean(right)), 2), "cases": len(right),
+                                               "lowest": min(right)}
         if noisy:
             errs = np.abs([r["level_error"] for r in noisy])
             s["level_median"], s["level_max"] = round(float(np.median(errs)), 3), round(float(errs.max()), 3)

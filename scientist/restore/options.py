@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import OptionError
-from ..settings import Backend, Device, Gain, ImageFormat, Precision, Settings, Strength
+from ..settings import GAIN_HELP, Backend, Device, Gain, ImageFormat, Precision, Settings, Strength
 
 __all__ = ["FORMAT_NAMES", "RestoreOptions"]
 
@@ -50,9 +50,7 @@ class RestoreOptions(BaseModel):
     strength: Strength | None = Field(default=None, description="Share of the network's fine-scale change kept "
                                                                 "in the restored image, 0-1, or auto (chosen from "
                                                                 "the photo).")
-    gain: Gain | None = Field(default=None, description="Brightness gain before the network, in linear light: auto "
-                                                        "(predicted from the photo; the default) or 1-12 (1 keeps "
-                                                        "the photo's level).")
+    gain: Gain | None = Field(default=None, description=GAIN_HELP)
     image_format: ImageFormat | None = Field(default=None, description="png, tiff or jpg (jpeg and tif are "
                                                                        "read as the endings they are).")
     quality: int | None = Field(default=None, ge=1, le=100, description="JPEG quality, 1-100.")

@@ -36,7 +36,7 @@ from ..errors import (
     ScientistError,
     UnfinishedJobError,
 )
-from ..settings import GAIN_RANGE, ConfigError, Settings, load_settings
+from ..settings import GAIN_HELP, ConfigError, Settings, load_settings
 from .jobs import Job, Jobs, JobStatus, MemoryBudget, RestoreFn, internal_error, sentence
 from .server import OriginGuard, own_hosts
 from .svg import workflow_svg
@@ -115,10 +115,6 @@ def _too_large(limit: int) -> str:
 #: Typed errors and their HTTP status, most specific first; any other typed error is a 400.  Each is a 4xx with
 #: one sentence: a request that cannot succeed as the server is set up (its weights, settings, files) is
 #: unprocessable (422) or conflicts with what is on disk (409), and is never a 500 with a trace.
-#: What the restore endpoint's ``gain`` field means.
-GAIN_HELP = ("The brightness gain in linear light: auto (predicted from the photo, a guess that cannot tell a scene "
-             f"meant to be dark from a darkened one) or a number from {GAIN_RANGE[0]:g} to {GAIN_RANGE[1]:g}; 1 keeps "
-             "the photo's own level.")
 STATUS = ((UnfinishedJobError, 409), (JobError, 404), (BusyError, 429), (AccessError, 403), (OutputError, 409),
           (CheckpointError, 422), (ConfigError, 422), (OptionError, 422), (ClusterError, 422))
 
@@ -157,11 +153,10 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     sci = scientist
     settings = settings or sci.settings
     limit = int(settings.upload_limit_mb * 1024 * 1024)
+    from ..restore.options import RestoreOptions
     from ..restore.photo import SUPPORTED  # NumPy and Pillow: loaded when an app is made, not on import
 
     if restore is None:
-        from ..restore.options import RestoreOptions
-
         # the page shows and serves PNGs, whatever output format the settings choose
         options = RestoreOptions(image_format="png")
 
@@ -249,8 +244,6 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     async def api_restore(photo: UploadFile = File(description=f"The photo ({SUPPORTED})."),
                           gain: str = Form("auto", description=GAIN_HELP)) -> JobStatus:
         """Queue a photo for the MIMO-UNet demo; poll `GET /api/jobs/{id}` until it is done."""
-        from ..restore.options import RestoreOptions
-
         asked = RestoreOptions.of({"gain": gain}).gain  # a bad value is one sentence (422) before any upload is kept
         job = jobs.new(photo.filename)
         job.gain = asked

@@ -33,9 +33,9 @@ __all__ = ["FILES", "Crop", "Job", "JobProgress", "JobStatus", "Jobs", "MemoryBu
 
 log = logging.getLogger(__name__)
 
-#: A restoration: (the photo, folder for the results, progress callback) -> the demo record.  The photo is the
-#: upload as it was read when it arrived (a :class:`~scientist.restore.stages.Photo`, a path-like object).
-#: (the photo, the job's folder, progress, the brightness gain: "auto" or a number) -> the demo record.
+#: A restoration: (the photo, folder for the results, progress callback, the brightness gain: "auto" or a number)
+#: -> the demo record.  The photo is the upload as it was read when it arrived (a
+#: :class:`~scientist.restore.stages.Photo`, a path-like object).
 RestoreFn = Callable[[Path, Path, ProgressFn, "float | str"], Demo]
 
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
