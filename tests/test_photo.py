@@ -108,6 +108,16 @@ def test_a_16_bit_png_of_only_ihdr_idat_and_iend_stays_16_bits(tmp_path):
     assert np.array_equal(np.rint(arr * 65535).astype(np.uint16), deep)
 
 
+def test_a_floating_point_grey_tiff_is_restored_at_16_bits(tmp_path):
+    # 8 bits would merge shades a 32-bit float TIFF tells apart
+    grey = np.linspace(0.2, 0.2 + 40 / 65535, 41 * 3, dtype=np.float32).reshape(3, 41)
+    path = tmp_path / "float.tif"
+    Image.fromarray(grey, mode="F").save(path)
+    arr, info = read_photo(path)
+    assert info["bit_depth"] == 16 and arr.shape == (3, 41, 3)
+    assert len(np.unique(np.rint(arr[..., 0] * 65535))) == 41
+
+
 def test_animated_gif_uses_first_frame(tmp_path):
     frames = [Image.fromarray(_u8(_photo(seed=i))).convert("P") for i in range(3)]
     path = tmp_path / "anim.gif"

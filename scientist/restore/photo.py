@@ -62,7 +62,7 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
 
     Converts greyscale, palette, RGBA (alpha dropped), CMYK and 16-bit images.
     ``info`` holds ``format``, ``mode``, ``size``, ``bit_depth`` (16 when the file
-    has 16 bits per channel, else 8), ``exif`` (the photo's EXIF as bytes, or
+    has 16 bits per channel or floating-point grey, else 8), ``exif`` (the photo's EXIF as bytes, or
     None), ``icc_profile`` (its RGB ICC profile, or None) and, for animations,
     ``animated`` (only the first frame is read).  Only the formats of :data:`SUPPORTED`
     are opened, and only a regular file; a photo is refused before decoding when its
@@ -238,7 +238,8 @@ def _orient(a: np.ndarray, orientation: int) -> np.ndarray:
 
 
 def _to_rgb(im: Image.Image) -> tuple[np.ndarray, int]:
-    """The decoded image as float RGB in [0, 1], and its bits per channel (16 for 16-bit grey, else 8)."""
+    """The decoded image as float RGB in [0, 1], and its bits per channel: 16 for 16-bit grey and for floating-point
+    grey (a 32-bit TIFF, whose shades 8 bits would merge), else 8."""
     mode = im.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         a = np.asarray(im, dtype=np.float64)
@@ -247,7 +248,7 @@ def _to_rgb(im: Image.Image) -> tuple[np.ndarray, int]:
         return np.repeat(g[..., None], 3, axis=-1), bits
     if mode == "F":
         g = np.clip(np.asarray(im, dtype=np.float32), 0, 1)
-        return np.repeat(g[..., None], 3, axis=-1), 8
+        return np.repeat(g[..., None], 3, axis=-1), 16
     if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in im.info):
         im = im.convert("RGBA").convert("RGB")
     elif mode != "RGB":
