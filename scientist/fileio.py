@@ -154,12 +154,11 @@ def read_input(path: str | Path, error: type[Exception], limit_mb: float = MAX_I
         raise error(f"{shown(p)}: is a directory, expected a file") from None
     except OSError as exc:
         raise error(f"{shown(p)}: cannot read ({os_reason(exc)})") from None
+    st = os.fstat(fd)  # before a file object is made: Python's refuses a folder with an error of its own
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise error(f"{shown(p)}: " + ("is a directory, expected a file" if stat.S_ISDIR(st.st_mode) else NOT_REGULAR))
     with os.fdopen(fd, "rb") as f:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise error(f"{shown(p)}: is a directory, expected a file")
-        if not stat.S_ISREG(st.st_mode):
-            raise error(f"{shown(p)}: {NOT_REGULAR}")
         if st.st_size > limit:
             raise error(f"{shown(p)}: {st.st_size / 2**20:.0f} MiB, more than the {limit_mb:g} MiB this tool reads")
         if hasattr(os, "O_NONBLOCK"):

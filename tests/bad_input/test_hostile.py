@@ -285,6 +285,20 @@ def test_deep_nesting_is_a_user_error(tmp_path):
 
 
 @pytest.mark.parametrize("command", [
+    ("ask", "--seed", "{folder}"),
+    ("verify", "{folder}"),
+    ("eval", "{folder}"),
+    ("corpus", "add", "{folder}"),
+])
+def test_a_folder_where_a_file_is_expected_is_a_user_error(tmp_path, command):
+    # a folder opens for reading on Linux; only making a file object of it failed (an internal error before)
+    folder = tmp_path / "Trip"
+    folder.mkdir()
+    code, _out, lines = run_cli(*(a.format(folder=folder) for a in command))
+    assert_one_line_error(code, lines, "is a directory")
+
+
+@pytest.mark.parametrize("command", [
     ("ask", "noise?", "--corpus", "{name}"),
     ("ask", "--seed", "{name}"),
     ("verify", "{name}"),
