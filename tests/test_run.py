@@ -95,6 +95,17 @@ def test_output_equal_to_input_and_existing_output_are_refused(tmp_path):
 
 
 @pytest.mark.slow  # runs the bundled network
+def test_a_missing_out_dir_is_made_for_one_photo_as_for_many(tmp_path):
+    from scientist.restore.run import run_demo
+
+    photo = tmp_path / "a.png"
+    Image.fromarray(_u8(_photo(12, 16))).save(photo)
+    demo = run_demo(photo, out_dir=tmp_path / "new" / "sub")
+    assert sorted(p.name for p in (tmp_path / "new" / "sub").iterdir()) == ["a_compare.png", "a_restored.png"]
+    assert demo.output == str(tmp_path / "new" / "sub" / "a_restored.png")
+
+
+@pytest.mark.slow  # runs the bundled network
 def test_tiles_match_whole_image_within_2_of_255():
     from scientist.restore.blend import restore_array
     from scientist.restore.tiles import plan_tiles

@@ -30,7 +30,7 @@ from pathlib import Path
 from ..errors import PhotoError, ScientistError, first_line
 from ..settings import Settings, load_settings
 from .options import RestoreOptions
-from .outputs import output_format
+from .outputs import check_out_dir, make_folders, output_format, remove_empty
 from .photo import PHOTO_SUFFIXES, RAW_SUFFIXES, SUPPORTED, is_raw
 from .record import BatchItem, ProgressEvent, ProgressFn
 from .save import FORMATS
@@ -149,9 +149,12 @@ def plan_batch(paths: Sequence[str | Path], *, recursive: bool = False, out_dir:
                fmt: str = "png", overwrite: bool = False, max_side: int | None = None) -> list[Planned]:
     """The photos under ``paths`` and their outputs (other files are passed over).
 
-    Raises :class:`PhotoError` when there is no photo at all.
+    Raises :class:`PhotoError` when there is no photo at all, :class:`~scientist.errors.OutputError` when
+    ``out_dir`` cannot be a folder (a file is there).
     """
     out_dir = Path(out_dir) if out_dir is not None else None
+    if out_dir is not None:
+        check_out_dir(out_dir)  # made when the first photo is written; a file there is refused before any work
     found = _find(paths, recursive, out_dir)
     suffix = FORMATS[fmt]
     by_stem: dict[tuple[Path, str], int] = defaultdict(int)
@@ -296,9 +299,9 @@ def _restore_read(p: Planned, index: int, job: BatchJob, restorer, progress: Pro
     def marked(event: ProgressEvent) -> None:
         progress(replace(event, name=p.name, index=index, count=job.count, work=p.work, work_total=job.work_total))
 
-    created = _make_folders(p.restored.parent)
-    done = False
+    done, created = False, []
     try:
+        created = make_folders(p.restored.parent)
         targets = hold_targets(p.restored, p.comparison)
         if targets is None:
             return BatchItem(input=str(p.source), name=p.name, status="skipped",
@@ -314,7 +317,7 @@ def _restore_read(p: Planned, index: int, job: BatchJob, restorer, progress: Pro
         return _failed(p, _reason(exc))
     finally:
         if not done:
-            _remove_empty(created)
+            remove_empty(created)
     return BatchItem(input=str(p.source), name=p.name, status="restored", output=demo.output,
                      comparison=demo.comparison, demo=demo)
 
@@ -331,20 +334,3 @@ def _failed(p: Planned, reason: str) -> BatchItem:
     return BatchItem(input=str(p.source), name=p.name, status="failed", reason=reason)
 
 
-def _make_folders(folder: Path) -> list[Path]:
-    """Create ``folder`` and its missing parents; returns those created, deepest first."""
-    missing = []
-    f = folder
-    while not f.exists():
-        missing.append(f)
-        f = f.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    return missing
-
-
-def _remove_empty(folders: list[Path]) -> None:
-    for f in folders:
-        try:
-            f.rmdir()
-        except OSError:
-            break

@@ -6,10 +6,11 @@ import os
 from pathlib import Path
 
 from ..errors import OutputError
-from ..fileio import NameHold, hold_name
+from ..fileio import NameHold, hold_name, os_reason
 from .save import FORMATS, format_for_suffix
 
-__all__ = ["Targets", "check_outputs", "hold_targets", "output_format", "reserve_outputs"]
+__all__ = ["Targets", "check_out_dir", "check_outputs", "hold_targets", "make_folders", "output_format",
+           "remove_empty", "reserve_outputs"]
 
 
 def output_format(out: Path | None, fmt: str | None, default: str = "png") -> str:
@@ -134,8 +135,49 @@ def check_outputs(photo: Path, restored: Path, compare: Path) -> None:
     """Refuse outputs in a missing or unwritable folder, or on the photo itself."""
     for p in (restored, compare):
         if not p.parent.is_dir():
-            raise OutputError(f"{p.parent}: output folder does not exist")
+            why = "not a folder" if p.parent.exists() else "output folder does not exist"
+            raise OutputError(f"{p.parent}: {why}")
         if not os.access(p.parent, os.W_OK):
             raise OutputError(f"{p.parent}: output folder is not writable")
         if p.exists() and p.resolve() == photo.resolve():
             raise OutputError(f"{p}: the output would overwrite the input photo")
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse an output folder (``--out-dir``) that cannot be one: it, or the nearest of its parents that exists,
+    is a file, or that parent cannot be written in.  A missing folder is fine: :func:`make_folders` makes it."""
+    f = Path(out_dir)
+    while not f.exists() and f != f.parent:
+        if f.is_symlink():  # a link to nothing
+            raise OutputError(f"{f}: a link to a missing folder")
+        f = f.parent
+    if not f.is_dir():
+        raise OutputError(f"{f}: not a folder")
+    if f != Path(out_dir) and not os.access(f, os.W_OK):
+        raise OutputError(f"{f}: output folder is not writable")
+
+
+def make_folders(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents (an output folder, as the person named it or mirroring a
+    tree); returns those created, deepest first, for :func:`remove_empty` when nothing is written in them."""
+    check_out_dir(folder)
+    missing = []
+    f = Path(folder)
+    while not f.exists():
+        missing.append(f)
+        f = f.parent
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        remove_empty(missing)
+        raise OutputError(f"{folder}: cannot create the output folder ({os_reason(exc)})") from None
+    return missing
+
+
+def remove_empty(folders: list[Path]) -> None:
+    """Remove folders :func:`make_folders` created, deepest first, stopping at the first that is not empty."""
+    for f in folders:
+        try:
+            f.rmdir()
+        except OSError:
+            break

@@ -21,7 +21,7 @@ from ..errors import ScientistError
 from ..settings import Settings, load_settings
 from .mimo_unet import MIMOUNet
 from .options import RestoreOptions
-from .outputs import Targets, check_outputs, hold_targets, output_format, reserve_outputs
+from .outputs import Targets, check_outputs, hold_targets, make_folders, output_format, remove_empty, reserve_outputs
 from .record import Demo, ProgressFn
 from .save import FORMATS
 from .stages import Photo, Restorer, choose_device, expose, load, memory_budget_mb, save
@@ -113,9 +113,13 @@ def restore_photo(
         warnings.warn("--quality applies to JPEG output only", stacklevel=2)
     strength = options.strength_in(settings)
     own = targets is None
-    if own and (isinstance(photo, Photo) or source.is_file()):  # a bad output is refused before any work
-        targets = reserve_outputs(source, options.out, options.out_dir, options.overwrite, FORMATS[fmt])
+    created: list[Path] = []  # output folders made for this photo, removed again if nothing is written
+    done = False
     try:
+        if own and options.out is None and options.out_dir is not None:
+            created = make_folders(Path(options.out_dir))
+        if own and (isinstance(photo, Photo) or source.is_file()):  # a bad output is refused before any work
+            targets = reserve_outputs(source, options.out, options.out_dir, options.overwrite, FORMATS[fmt])
         loaded = load(photo, options.max_side)  # a bad photo fails here, before the model is loaded
         if targets is None:
             targets = reserve_outputs(source, options.out, options.out_dir, options.overwrite, FORMATS[fmt])
@@ -129,9 +133,12 @@ def restore_photo(
         restored = network.restore(exposed, progress, keep_input=True)
         del exposed
         saved = save(restored, targets, strength=strength, fmt=fmt, quality=options.quality_in(settings))
+        done = True
     finally:
         if own and targets is not None:
             targets.release()
+        if not done:
+            remove_empty(created)
     return saved.demo(list(plan.names))
 
 

@@ -196,3 +196,32 @@ def test_a_pipe_named_like_a_photo_in_a_folder_does_not_hold_up_the_plan(tmp_pat
         pytest.fail("planning waited for a writer on a pipe")
     works = {p.source.name: p.work for p in result[0]}
     assert works == {"a.png": pytest.approx(30 * 40 / 1e6), "pipe.jpg": 0.0}
+
+
+# ------------------------------------------------------------------ an output folder that cannot be one
+@pytest.mark.parametrize("how", ["one photo", "two photos", "a folder", "under a file"])
+def test_an_out_dir_that_is_a_file_is_one_line_and_touches_nothing(tmp_path, how):
+    # a batch's folder was made with mkdir, whose FileExistsError / NotADirectoryError was an internal error
+    album = tmp_path / "album"
+    album.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.fromarray(to_u8(photo_array(12, 16))).save(album / name)
+    taken = tmp_path / "taken.png"
+    taken.write_bytes(b"keep me")
+    args = {"one photo": [album / "a.png", "--out-dir", taken],
+            "two photos": [album / "a.png", album / "b.png", "--out-dir", album / "a.png"],
+            "a folder": [album, "-r", "--out-dir", taken],
+            "under a file": [album / "a.png", "--out-dir", taken / "sub"]}[how]
+    before = {p: p.read_bytes() for p in (taken, album / "a.png", album / "b.png")}
+    code, _out, lines = run_cli("restore", *args)
+    assert_one_line_error(code, lines, "not a folder")
+    assert {p: p.read_bytes() for p in before} == before
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.png", "album", "b.png", "taken.png"]
+
+
+def test_a_missing_out_dir_is_not_left_behind_when_the_photo_fails(tmp_path):
+    bad = tmp_path / "bad.png"
+    bad.write_text("not a photo")
+    code, _out, lines = run_cli("restore", bad, "--out-dir", tmp_path / "new" / "sub")
+    assert_one_line_error(code, lines, "not an image")
+    assert not (tmp_path / "new").exists()
