@@ -96,16 +96,8 @@ def train_command(
     precision: Annotated[str, typer.Option(help="fp32, or bf16 (autocast; about 2.5x faster on CPUs with native bfloat16).")] = "fp32",
 ) -> None:
     """Train MIMO-UNet on synthetic degradations of photos (resumes from OUT's state file)."""
-    from ..errors import ScientistError
-    from ..restore.degrade import parse_mix
     from ..restore.train import train
 
-    try:
-        parse_mix(mix)
-    except ValueError as exc:
-        raise ScientistError(f"--mix: {exc}") from None
-    if precision not in ("fp32", "bf16"):
-        raise ScientistError("--precision must be fp32 or bf16")
     train(out, variant=variant, minutes=minutes, max_steps=steps, batch=batch, patch=patch, threads=threads,
           lr=lr, device=device, workers=workers, init=init, photos_dir=photos, save_every=save_every,
           natural=natural, mix=mix, precision=precision)

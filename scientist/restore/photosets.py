@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import PhotoError
+
 __all__ = ["HELD_OUT_COUNT", "SPLIT_SEED", "load_natural", "split_folder", "split_names"]
 
 #: The seed of the shuffle and the number of photos it holds out.
@@ -39,10 +41,10 @@ def split_folder(root: str | Path) -> tuple[list[str], list[str]]:
     """(fit, held out): the names of a natural-photo folder's photos, split by :func:`split_names`."""
     root = Path(root)
     if not root.is_dir():
-        raise FileNotFoundError(f"{root}: no such folder of natural photos")
+        raise PhotoError(f"{root}: no such folder of natural photos")
     names = [p.name for p in root.iterdir() if p.suffix.lower() in SUFFIXES and not p.name.startswith(".")]
     if not names:
-        raise FileNotFoundError(f"{root}: no photos in this folder")
+        raise PhotoError(f"{root}: no photos in this folder")
     return split_names(names)
 
 

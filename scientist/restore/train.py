@@ -30,9 +30,11 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from ..errors import OptionError, OutputError, PhotoError
 from ..fileio import atomic_path, write_atomic
 from .degrade import DEFAULT_MIX, DISTRIBUTIONS, apply_gain, degrade, draw_from_mix, format_mix, parse_mix
-from .mimo_unet import MIMOUNet, build
+from .mimo_unet import VARIANTS, MIMOUNet, build
+from .outputs import make_folders
 
 __all__ = ["EVAL_PHOTOS", "TRAIN_PHOTOS", "load_training_photos", "multiscale_loss", "train"]
 
@@ -67,7 +69,7 @@ def load_training_photos(root: Path | None = None) -> list[np.ndarray]:
         img = img.convert("RGB")
         photos.append(np.asarray(img, dtype=np.float32) / 255.0)
     if not photos:
-        raise RuntimeError(f"no training photos found in {root}")
+        raise PhotoError(f"{root}: no training photos found (the folder must hold copies of scikit-image's)")
     return photos
 
 
@@ -168,6 +170,43 @@ def _psnr(a: torch.Tensor, b: torch.Tensor) -> float:
     return 10 * math.log10(1 / max(mse, 1e-12))
 
 
+def check_training(*, variant: str, minutes: float, max_steps: int | None, batch: int, patch: int, lr: float,
+                   threads: int | None, save_every: int, device: str, workers: int, mix: str, precision: str) -> str:
+    """Refuse a training run's settings that could not work, before anything is loaded or written
+    (:class:`~scientist.errors.OptionError`, one sentence naming the option); returns the mix in its canonical
+    spelling."""
+    def bad(name: str, why: str) -> OptionError:
+        return OptionError(f"--{name}: {why}")
+
+    if variant not in VARIANTS:
+        raise bad("variant", f"unknown network {variant!r} (use {' or '.join(VARIANTS)})")
+    step = MIMOUNet.size_multiple
+    checks = (
+        ("minutes", max_steps is not None or minutes > 0, "must be more than 0"),
+        ("steps", max_steps is None or max_steps >= 1, "must be at least 1"),
+        ("batch", batch >= 1, "must be at least 1"),
+        ("patch", patch >= 2 * step and patch % step == 0, f"must be a multiple of {step} from {2 * step}"),
+        ("lr", lr > 0 and math.isfinite(lr), "must be a number more than 0"),
+        ("threads", threads is None or threads >= 1, "must be at least 1"),
+        ("save-every", save_every >= 1, "must be at least 1"),
+        ("workers", workers >= 0, "must be 0 or more"),
+        ("precision", precision in ("fp32", "bf16"), "must be fp32 or bf16"),
+    )
+    for name, ok, why in checks:
+        if not ok:
+            raise bad(name, why)
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, ValueError):
+        raise bad("device", f"unknown device {device!r} (cpu, or cuda where PyTorch was built with it)") from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise bad("device", "no CUDA device here (PyTorch on this machine has none); train with --device cpu")
+    try:
+        return format_mix(parse_mix(mix))
+    except ValueError as exc:
+        raise bad("mix", str(exc)) from None
+
+
 def train(
     out: Path,
     *,
@@ -206,14 +245,18 @@ def train(
     """
     from safetensors.torch import save_file
 
-    mix = format_mix(parse_mix(mix))  # fail early on a bad mix
-    if precision not in ("fp32", "bf16"):
-        raise ValueError(f"precision must be fp32 or bf16, not {precision!r}")
+    mix = check_training(variant=variant, minutes=minutes, max_steps=max_steps, batch=batch, patch=patch, lr=lr,
+                         threads=threads, save_every=save_every, device=device, workers=workers, mix=mix,
+                         precision=precision)
     if threads:
         torch.set_num_threads(threads)
     torch.manual_seed(seed)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() != ".safetensors":
+        raise OutputError(f"{out.name}: the weights file must end in .safetensors")
+    if out.is_dir():
+        raise OutputError(f"{out}: a folder, not a weights file")
+    make_folders(out.parent)
     state_path = out.with_suffix(".state.pt")
     net = model if model is not None else build(variant)
     if init is not None and not (resume and state_path.is_file()):
