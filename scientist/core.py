@@ -336,7 +336,7 @@ class Scientist:
         beside each photo or under ``out_dir``, mirroring the folders.  Options are
         those of :meth:`demo`; ``progress``: ``True`` for a line per photo and overall
         bars on stderr, ``False`` for none, or a callback.  ``cluster``: restore on a Ray
-        cluster instead (``ray://host:port``, or ``auto``; needs ``scientist[cluster]``),
+        cluster instead (``ray://host:port``, or ``auto``; needs the project's ``cluster`` extra),
         whose workers must see the photos' and the outputs' paths.
         """
         from .restore.batch import restore_many

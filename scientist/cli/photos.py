@@ -28,7 +28,7 @@ def restore_command(
     ctx: typer.Context,
     photos: Annotated[list[Path], typer.Argument(help="Photos and folders to restore (never modified).")],
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Also restore the photos in the folders' subfolders.")] = False,
-    cluster: Annotated[Optional[str], typer.Option("--cluster", help="Restore on a Ray cluster: ray://HOST:PORT, or auto (RAY_ADDRESS, a cluster started on this machine, else a local one). Its workers must see the photos' and the outputs' paths. Needs pip install 'scientist[cluster]'.")] = None,
+    cluster: Annotated[Optional[str], typer.Option("--cluster", help="Restore on a Ray cluster: ray://HOST:PORT, or auto (RAY_ADDRESS, a cluster started on this machine, else a local one). Its workers must see the photos' and the outputs' paths. Needs the project's cluster extra (Ray).")] = None,
     as_json: JsonOpt = False,
     demo: DemoOptions = None,
 ) -> None:

@@ -16,7 +16,7 @@ failed and the batch goes on.  Photos that were only waiting in a dead worker's 
 handed on without counting.  Ctrl-C asks the workers to stop at their next tile, waits up to
 ``cluster_stop_seconds`` for them, then stops them; nothing half-written remains.
 
-Ray is an optional extra (``pip install 'scientist[cluster]'``), imported only here.
+Ray is an optional extra (``pip install '.[cluster]'`` in the project's folder), imported only here.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from .record import ProgressEvent, ProgressFn
 
 __all__ = ["INSTALL", "ClusterPlan", "import_ray", "plan_workers", "restore_on_cluster"]
 
-INSTALL = "pip install 'scientist[cluster]'"
+INSTALL = "pip install '.[cluster]' in this project's folder"
 #: How often the driver looks up from waiting (seconds): how soon Ctrl-C is noticed.
 _POLL = 0.5
 #: After its workers are ended mid-photo, how long the driver waits for their processes to end so that it can
