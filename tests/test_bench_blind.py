@@ -3,6 +3,8 @@ the restoration issue are judged per role from the per-photo figures, and the ta
 
 from __future__ import annotations
 
+import pytest
+
 from scientist.restore.bench_blind import TARGETS, _table, summarize
 
 
@@ -86,3 +88,16 @@ def test_the_command_lines_parts_are_the_benchmarks():
     from scientist.restore.bench_blind import NATURAL_PARTS
 
     assert {p.value for p in NaturalPart} == set(NATURAL_PARTS)
+
+
+@pytest.mark.parametrize("blind", [True, False])
+def test_bench_restore_without_the_bench_extra_says_what_to_install(monkeypatch, blind):
+    import importlib.util
+
+    from .helpers import assert_one_line_error, run_cli
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    code, _out, lines = run_cli("bench-restore", *(["--blind"] if blind else []))
+    assert_one_line_error(code, lines, "bench-restore needs matplotlib")
+    assert "pip install '.[bench]'" in lines[-1]

@@ -53,7 +53,8 @@ def test_without_ray_the_cluster_option_says_how_to_install_it(tmp_path, monkeyp
     photo = _photo(tmp_path / "a.png")
     code, out, lines = run_cli("restore", photo, "--cluster", "auto", inputs=[photo])
     assert code == 2 and out == "" and len(lines) == 1, lines
-    assert lines[0] == "error: --cluster needs Ray, which is not installed here: pip install '.[cluster]' in this project's folder"
+    assert lines[0] == ("error: --cluster needs Ray, which is not installed here: "
+                        "pip install '.[cluster]' in this project's folder")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
 
 
