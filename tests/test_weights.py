@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -43,8 +44,10 @@ def test_safetensors_and_prefixed_bare_state_dicts_load(tmp_path):
 def test_pickle_that_would_run_code_is_refused_and_never_runs(tmp_path):
     marker = tmp_path / "pwned"
     evil = write_malicious_pickle(tmp_path / "evil.pkl", marker)
-    with pytest.raises(CheckpointError, match="unsafe"):
+    with pytest.raises(CheckpointError, match="unsafe"), warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
         load_state_dict(evil)
+    assert not seen, [str(w.message) for w in seen]  # the refusal is the one line the person sees
     evil_zip = write_malicious_pickle(tmp_path / "evil.pth", marker, zipped=True)
     with pytest.raises(CheckpointError, match="unsafe"):
         load_state_dict(evil_zip)

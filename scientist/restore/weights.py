@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pickle
 import threading
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,7 +66,9 @@ def load_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
             raise CheckpointError(f"{p.name}: not a readable safetensors file ({first_line(exc)})") from None
     else:
         try:
-            obj = torch.load(str(p), map_location="cpu", weights_only=True)
+            with warnings.catch_warnings():  # torch's note on the pickle protocol would only precede our sentence
+                warnings.filterwarnings("ignore", message="Detected pickle protocol")
+                obj = torch.load(str(p), map_location="cpu", weights_only=True)
         except pickle.UnpicklingError:
             foreign = _foreign_globals(p)
             if foreign is None:
