@@ -15,7 +15,7 @@ from scientist.cli import app
 from scientist.restore import MIMOUNet
 
 from .conftest import DATA, FIXTURES
-from .helpers import write_malicious_pickle
+from .helpers import assert_one_line_error, run_cli, write_malicious_pickle
 
 runner = CliRunner()
 
@@ -140,3 +140,22 @@ def test_ask_with_photo_takes_the_restore_options(tmp_path):
                          "--quality", "85", "--strength", "0.5", "--format", "text")
     assert code == 0, err
     assert (tmp_path / "IMG_2042_restored.jpg").is_file() and "IMG_2042_restored.jpg" in out
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["restore", "a.png", "--quality", "0"], "Invalid value for '--quality'"),
+    (["restore", "a.png", "--format", "gif"], "Invalid value for '--format'"),
+    (["restore"], "Missing argument 'photos'"),
+    (["restore", "a.png", "--bogus"], "No such option: --bogus"),
+    (["serve", "--port", "99999"], "Invalid value for '--port'"),
+    (["ask", "noise?", "--k", "0"], "Invalid value for '--k'"),
+])
+def test_a_mistake_on_the_command_line_is_one_line_naming_the_help(args, says):
+    code, _out, lines = run_cli(*args)
+    assert_one_line_error(code, lines, says)
+    assert "--help')" in lines[0]
+
+
+def test_a_group_without_a_command_still_shows_its_help():
+    code, out, _lines = run_cli("corpus")
+    assert code == 2 and "Usage:" in out and "list" in out

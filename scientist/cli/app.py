@@ -73,6 +73,23 @@ def _move_global_options(args: list[str]) -> list[str]:
     return front + rest
 
 
+def _click_module():
+    """The click that parses the command line: vendored inside typer since 0.23, the click package before."""
+    import typer.core
+
+    vendored = getattr(typer.core, "_click", None)
+    if vendored is not None:
+        return vendored
+    import click
+
+    return click
+
+
+_USAGE_ERRORS = _click_module().exceptions.UsageError
+#: A command given without arguments shows its help (``no_args_is_help``); that is not a mistake to report.
+_SHOW_HELP = getattr(_click_module().exceptions, "NoArgsIsHelpError", ())
+
+
 class ScientistGroup(TyperGroup):
     """Global options anywhere on the line, and every error mapped to its exit code."""
 
@@ -83,6 +100,12 @@ class ScientistGroup(TyperGroup):
         warnings.showwarning = _warn_line
         try:
             return super().invoke(ctx)
+        except _USAGE_ERRORS as exc:  # a mistake on the command line: one line too, naming where help is
+            if isinstance(exc, _SHOW_HELP):
+                raise
+            where = f" (see '{exc.ctx.command_path} --help')" if getattr(exc, "ctx", None) else ""
+            _error_line(f"error: {exc.format_message()}{where}")
+            raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except ScientistError as exc:
