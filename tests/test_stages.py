@@ -153,12 +153,40 @@ def test_two_concurrent_restores_of_photos_with_the_same_name_get_their_own_outp
     outputs = {demos[i].output for i in range(2)}
     assert {Path(o).name for o in outputs} == {"IMG_1_restored.png", "IMG_1_restored-2.png"}
     assert len({demos[i].comparison for i in range(2)}) == 2
+    for i in range(2):  # each restored image beside the comparison of the same number
+        assert Path(demos[i].comparison).name == Path(demos[i].output).name.replace("_restored", "_compare")
     for i in range(2):  # each output is its own photo's restoration
         restored = np.asarray(Image.open(demos[i].output), np.float32)
         other = np.asarray(Image.open(demos[1 - i].output), np.float32)
         assert np.abs(restored - other).mean() > 1
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["IMG_1_restored.png", "IMG_1_restored-2.png", "IMG_1_compare.png", "IMG_1_compare-2.png"])
+
+
+def test_a_restored_image_and_its_comparison_are_numbered_together(tmp_path):
+    # a comparison left by an earlier run in another format once made dark_restored.jpg beside dark_compare-2.png
+    from scientist.restore.outputs import reserve_outputs
+
+    photo = _dim(tmp_path / "IMG_1.png")
+    (tmp_path / "IMG_1_compare.png").write_bytes(b"earlier")
+    with reserve_outputs(photo, None, None, False, ".jpg") as targets:
+        assert (targets.restored.name, targets.comparison.name) == ("IMG_1_restored-2.jpg", "IMG_1_compare-2.png")
+    (tmp_path / "IMG_1_restored-3.jpg").write_bytes(b"earlier")
+    (tmp_path / "IMG_1_restored-2.jpg").write_bytes(b"earlier")
+    with reserve_outputs(photo, None, None, False, ".jpg") as targets:
+        assert (targets.restored.name, targets.comparison.name) == ("IMG_1_restored-4.jpg", "IMG_1_compare-4.png")
+    assert (tmp_path / "IMG_1_compare.png").read_bytes() == b"earlier"
+
+
+def test_a_batch_keeps_a_comparison_left_by_a_run_in_another_format(tmp_path):
+    from scientist.restore.batch import plan_batch
+
+    photo = _dim(tmp_path / "IMG_1.png")
+    (tmp_path / "IMG_1_compare.png").write_bytes(b"earlier")
+    [planned] = plan_batch([photo], fmt="jpg")
+    assert planned.skip and "its comparison is there already" in planned.skip and "--overwrite" in planned.skip
+    [planned] = plan_batch([photo], fmt="jpg", overwrite=True)
+    assert not planned.skip and planned.restored.name == "IMG_1_restored.jpg"
 
 
 def test_a_name_held_by_another_process_is_not_taken(tmp_path):
@@ -173,7 +201,8 @@ def test_a_name_held_by_another_process_is_not_taken(tmp_path):
     try:
         assert holder.stdout.readline().strip() == "held"
         with reserve_outputs(photo, None, None, False) as targets:
-            assert (targets.restored.name, targets.comparison.name) == ("IMG_1_restored-2.png", "IMG_1_compare.png")
+            # one number for both names, so that they keep matching
+            assert (targets.restored.name, targets.comparison.name) == ("IMG_1_restored-2.png", "IMG_1_compare-2.png")
         with pytest.raises(OutputError, match="another restore is writing it"):
             reserve_outputs(photo, tmp_path / "IMG_1_restored.png", None, True)
     finally:

@@ -57,23 +57,32 @@ def _hold(path: Path) -> NameHold | None:
         raise OutputError(f"{path.parent}: cannot write there ({exc.strerror or exc.__class__.__name__})") from None
 
 
-def _hold_free(folder: Path, name: str, overwrite: bool) -> tuple[Path, NameHold]:
-    """``folder/name``, or the first numbered variant (``name-2``...) that does not exist and nobody holds; held.
-    ``overwrite`` takes ``name`` itself even when it exists (unless another restore holds it right now)."""
-    first = folder / name
+def _hold_free(folder: Path, names: tuple[str, ...], overwrite: bool) -> list[tuple[Path, NameHold]]:
+    """``folder/name`` for each of ``names``, or the first numbered variant (``name-2``...) under which none exists
+    and nobody holds any -- one number for all, so a restored image and its comparison keep matching names; held.
+    ``overwrite`` takes the names themselves even when they exist (unless another restore holds one right now)."""
     for n in range(1, 10_000):
-        path = first if n == 1 else folder / f"{first.stem}-{n}{first.suffix}"
+        paths = [folder / (m if n == 1 else f"{Path(m).stem}-{n}{Path(m).suffix}") for m in names]
         replace = overwrite and n == 1
-        if not replace and path.exists():
+        if not replace and any(p.exists() for p in paths):
             continue
-        held = _hold(path)
-        if held is None:
-            continue
-        if not replace and path.exists():  # written by someone who released it a moment ago
-            held.release()
-            continue
-        return path, held
-    raise OutputError(f"{folder}: too many earlier outputs named {name}")
+        holds: list[NameHold] = []
+        try:
+            for p in paths:
+                held = _hold(p)
+                if held is None:
+                    break
+                holds.append(held)
+        except BaseException:
+            for h in holds:
+                h.release()
+            raise
+        # all held, and none written by someone who released it a moment ago
+        if len(holds) == len(paths) and (replace or not any(p.exists() for p in paths)):
+            return list(zip(paths, holds, strict=True))
+        for h in holds:
+            h.release()
+    raise OutputError(f"{folder}: too many earlier outputs named {names[0]}")
 
 
 def reserve_outputs(photo: Path, out: Path | None, out_dir: Path | None, overwrite: bool,
@@ -82,7 +91,8 @@ def reserve_outputs(photo: Path, out: Path | None, out_dir: Path | None, overwri
 
     ``out``: an explicit output (refused if it exists, unless ``overwrite``, or while another restore writes
     it); otherwise ``<stem>_restored<suffix>`` and ``<stem>_compare.png`` in ``out_dir`` or beside the
-    photo, numbered (``_restored-2``) when taken -- by a file, or by a restore running at the same time.
+    photo, numbered together (``_restored-2`` and ``_compare-2``) when either is taken -- by a file, or by a
+    restore running at the same time.
     """
     holds: list[NameHold] = []
     try:
@@ -102,15 +112,15 @@ def reserve_outputs(photo: Path, out: Path | None, out_dir: Path | None, overwri
             holds.append(held)
             if out.exists() and not overwrite:
                 raise OutputError(f"{out}: already exists (pass --overwrite to replace it)")
+            [(compare, held)] = _hold_free(folder, (compare_name,), overwrite)
+            holds.append(held)
             restored = out
         else:
             folder = Path(out_dir) if out_dir is not None else photo.parent
-            check_outputs(photo, folder / f"{photo.stem}_restored{suffix}", folder / f"{photo.stem}_compare.png")
-            restored, held = _hold_free(folder, f"{photo.stem}_restored{suffix}", overwrite)
-            holds.append(held)
-            compare_name = f"{photo.stem}_compare.png"
-        compare, held = _hold_free(folder, compare_name, overwrite)
-        holds.append(held)
+            names = (f"{photo.stem}_restored{suffix}", f"{photo.stem}_compare.png")
+            check_outputs(photo, folder / names[0], folder / names[1])
+            (restored, held), (compare, held_compare) = _hold_free(folder, names, overwrite)
+            holds += [held, held_compare]
         check_outputs(photo, restored, compare)
     except BaseException:
         for h in holds:
