@@ -244,10 +244,16 @@ def add_to_user_corpus(files: list[Path], settings: Settings | None = None) -> l
         recs = load_records(f)
         if not recs:
             raise CorpusError(f"{f}: holds no records")
-        fresh = [r for r in recs if r.id not in existing]
+        fresh: list[Record] = []
+        ids: set[str] = set()
         for r in recs:
             if r.id in existing:
                 warnings.warn(f"{r.id}: already in the corpus, not added again", stacklevel=2)
+            elif r.id in ids:
+                warnings.warn(f"{r.id}: more than once in {Path(f).name}: the first kept", stacklevel=2)
+            else:
+                fresh.append(r)
+                ids.add(r.id)
         if not fresh:
             continue
         payload = {"records": [r.model_dump(exclude_none=True, exclude={"source"}) for r in fresh]}

@@ -79,6 +79,19 @@ def test_corpus_add_and_list(tmp_path):
     assert any(r["github"] == "https://github.com/megvii-research/NAFNet" for r in data["references"])
 
 
+def test_corpus_add_keeps_the_first_of_an_id_repeated_in_one_file(tmp_path):
+    # both copies were stored, and every later command warned about the id
+    cat = tmp_path / "twice.json"
+    record = {"name": "NAFNet", "github": "https://github.com/megvii-research/NAFNet",
+              "summary": "A simple baseline network for image denoising and deblurring."}
+    cat.write_text(json.dumps([record, record | {"summary": "Another text for the same network."}]))
+    code, out, err = run("corpus", "add", cat)
+    assert code == 0 and out.count("added nafnet") == 1
+    assert "more than once in twice.json: the first kept" in err and "1 records added" in err
+    code, out, err = run("corpus", "list")
+    assert code == 0 and out.count("nafnet") == 1 and "duplicate" not in err
+
+
 def test_eval_command():
     code, out, _ = run("eval", DATA / "questions.yaml")
     assert code == 0
