@@ -118,6 +118,21 @@ def test_a_floating_point_grey_tiff_is_restored_at_16_bits(tmp_path):
     assert len(np.unique(np.rint(arr[..., 0] * 65535))) == 41
 
 
+def test_a_tiff_without_exif_has_none_and_one_with_exif_keeps_only_its_exif(tmp_path):
+    # Pillow's getexif of a TIFF holds the file's layout tags (sizes, strips), so every TIFF seemed to have EXIF
+    plain = tmp_path / "plain.tif"
+    Image.fromarray(_u8(_photo(12, 10))).save(plain)
+    assert read_photo(plain)[1]["exif"] is None
+    dated = tmp_path / "dated.tif"
+    im = Image.fromarray(_u8(_photo(12, 10)))
+    exif = im.getexif()
+    exif[0x0132] = "2023:07:14 18:42:05"
+    im.save(dated, exif=exif)
+    kept = Image.Exif()
+    kept.load(read_photo(dated)[1]["exif"])
+    assert dict(kept) == {0x0132: "2023:07:14 18:42:05"}
+
+
 def test_animated_gif_uses_first_frame(tmp_path):
     frames = [Image.fromarray(_u8(_photo(seed=i))).convert("P") for i in range(3)]
     path = tmp_path / "anim.gif"

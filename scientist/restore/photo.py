@@ -172,10 +172,20 @@ def _check_memory(name: str, w: int, h: int, deep: bool) -> None:
                          f"{free / 2**30:.1f} GB are free")
 
 
+#: Tags of a TIFF's first directory that describe how that file stores its pixels (sizes, strips, tiles,
+#: compression, sample layout, its colour table and ICC profile), not the photo: Pillow's ``getexif`` of a TIFF
+#: holds them beside its EXIF, and none of them is true of the output.
+TIFF_LAYOUT_TAGS = frozenset({254, 255, 256, 257, 258, 259, 262, 266, 273, 277, 278, 279, 284, 317, 320, 322, 323,
+                              324, 325, 338, 339, 347, 34675})
+
+
 def _exif_of(im: Image.Image, name: str) -> tuple[bytes | None, int]:
     """The photo's EXIF (bytes, or None) and its orientation; a broken EXIF block is left behind."""
     try:
         exif = im.getexif()
+        if im.format == "TIFF":
+            for tag in TIFF_LAYOUT_TAGS & set(exif):
+                del exif[tag]
         orientation = exif.get(ExifTags.Base.Orientation, 1)
         return (exif.tobytes() if len(exif) else None), orientation if orientation in range(1, 9) else 1
     except Exception as exc:  # noqa: BLE001 - the pixels are still worth restoring
