@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -368,7 +369,11 @@ def load_settings(config: str | Path | None = None, **overrides) -> Settings:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         raise _config_error(exc, path) from None
-    except (OSError, ValueError) as exc:  # an unreadable or malformed file
+    except (OSError, ValueError) as exc:  # an unreadable or malformed file, or a variable that is not a JSON list
+        field = re.search(r'field "(\w+)" from source "EnvSettingsSource"', str(exc))
+        if field:
+            raise ConfigError(f"{ENV_PREFIX}{field[1].upper()}: cannot be read; a list is given as JSON, "
+                              "e.g. '[\"a\", \"b\"]'") from None
         raise ConfigError(f"{path.name if path else 'settings'}: cannot read ({exc.__class__.__name__})") from None
     finally:
         _config_file.reset(token)

@@ -98,7 +98,7 @@ class Folders:
         if not any(real.is_relative_to(folder) for folder in self.allow):
             folders = ", ".join(shown(f) for f in self.allow)
             raise AccessError(f"{shown(path)} is outside the folders this server may read ({folders}); "
-                              f"start it with --allow FOLDER to add one")
+                              f"allow another with --allow FOLDER (scientist mcp) or allow=[FOLDER] (as_tool)")
         try:
             real.stat()
         except FileNotFoundError:

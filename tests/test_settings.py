@@ -59,6 +59,15 @@ def test_bad_variable_and_missing_file(tmp_path, monkeypatch):
         load_settings()
 
 
+@pytest.mark.parametrize("name", ["SCIENTIST_MCP_ALLOW", "SCIENTIST_SERVE_ALLOWED_HOSTS"])
+def test_a_list_variable_that_is_not_json_names_itself(monkeypatch, name):
+    monkeypatch.setenv(name, "/tmp")  # "settings: cannot read (SettingsError)" before
+    with pytest.raises(ConfigError, match=f"{name}: cannot be read; a list is given as JSON"):
+        load_settings()
+    code, _out, lines = run_cli("settings")
+    assert_one_line_error(code, lines, name)
+
+
 def test_cli_config_option_and_settings_command(tmp_path):
     f = tmp_path / "s.toml"
     f.write_text("k = 4\n")
