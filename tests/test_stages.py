@@ -178,17 +178,6 @@ def test_a_restored_image_and_its_comparison_are_numbered_together(tmp_path):
     assert (tmp_path / "IMG_1_compare.png").read_bytes() == b"earlier"
 
 
-def test_a_batch_keeps_a_comparison_left_by_a_run_in_another_format(tmp_path):
-    from scientist.restore.batch import plan_batch
-
-    photo = _dim(tmp_path / "IMG_1.png")
-    (tmp_path / "IMG_1_compare.png").write_bytes(b"earlier")
-    [planned] = plan_batch([photo], fmt="jpg")
-    assert planned.skip and "its comparison is there already" in planned.skip and "--overwrite" in planned.skip
-    [planned] = plan_batch([photo], fmt="jpg", overwrite=True)
-    assert not planned.skip and planned.restored.name == "IMG_1_restored.jpg"
-
-
 def test_a_name_held_by_another_process_is_not_taken(tmp_path):
     """While another process holds a name, a restore picks the next one (or refuses an explicit --out)."""
     from scientist.restore.outputs import reserve_outputs

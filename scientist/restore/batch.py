@@ -187,10 +187,6 @@ def plan_batch(paths: Sequence[str | Path], *, recursive: bool = False, out_dir:
         if restored.exists() and not overwrite:
             planned.append(Planned(f.source, name, restored, comparison, skip=f"already restored: {restored}"))
             continue
-        if comparison.exists() and not overwrite:  # restored before in another format: its comparison is kept
-            planned.append(Planned(f.source, name, restored, comparison, skip=(
-                f"its comparison is there already: {comparison} (--overwrite replaces it)")))
-            continue
         planned.append(Planned(f.source, name, restored, comparison, work=_work(f.source, max_side)))
     return planned
 
