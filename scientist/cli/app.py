@@ -85,9 +85,10 @@ def _click_module():
     return click
 
 
-_USAGE_ERRORS = _click_module().exceptions.UsageError
+_CLICK_ERRORS = _click_module().exceptions
+_USAGE_ERRORS = _CLICK_ERRORS.UsageError
 #: A command given without arguments shows its help (``no_args_is_help``); that is not a mistake to report.
-_SHOW_HELP = getattr(_click_module().exceptions, "NoArgsIsHelpError", ())
+_SHOW_HELP = getattr(_CLICK_ERRORS, "NoArgsIsHelpError", ())
 
 
 class ScientistGroup(TyperGroup):

@@ -15,11 +15,15 @@ import time
 
 import numpy as np
 
+from ..errors import ScientistError
 from .blend import restore_array
 from .degrade import STRENGTHS, apply_gain, degrade
 from .weights import load_model
 
-__all__ = ["eval_photos", "run_bench"]
+__all__ = ["BENCH_INSTALL", "eval_photos", "run_bench"]
+
+#: Where the benchmarks' optional packages come from (the photos of scikit-learn and matplotlib, BM3D).
+BENCH_INSTALL = "they come with the project's bench extra: pip install '.[bench]' in this project's folder"
 
 
 def eval_photos(size: int = 0) -> dict[str, np.ndarray]:
@@ -80,7 +84,7 @@ def run_bench(weights=None, size: int = 0, seed: int = 2021, settings=None) -> d
 
     photos = eval_photos(size)
     if not photos:
-        raise RuntimeError("no evaluation photos installed (needs scikit-learn and matplotlib)")
+        raise ScientistError(f"bench-restore needs scikit-learn or matplotlib for its photos; {BENCH_INSTALL}")
     loaded = load_model(weights, settings)
     methods = ["degraded input", "brightness-corrected input", "OpenCV NLM", "BM3D", loaded.variant.name]
     have = {"OpenCV NLM": _has("cv2"), "BM3D": _has("bm3d")}

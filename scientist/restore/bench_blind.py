@@ -25,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .bench import _nlm, eval_photos
+from ..errors import ScientistError
+from .bench import BENCH_INSTALL, _nlm, eval_photos
 from .degrade import LOSSLESS, STRENGTHS, apply_gain, degrade, downscale_8bit, mean_key_gain
 
 __all__ = ["CONDITIONS", "HELD_OUT", "NATURAL_PARTS", "TARGETS", "benchmark_photos", "blind_cases", "installed_photos",
@@ -61,8 +62,13 @@ def _grey(a: np.ndarray) -> np.ndarray:
 def installed_photos() -> dict[str, np.ndarray]:
     """The benchmark's photos installed with scikit-learn, matplotlib and scikit-image (:data:`HELD_OUT`)."""
     import skimage.data
-    from matplotlib import cbook, cm
-    from matplotlib.colors import LightSource
+
+    try:
+        from matplotlib import cbook, cm
+        from matplotlib.colors import LightSource
+    except ImportError:
+        raise ScientistError(
+            f"bench-restore needs matplotlib for the blind benchmark's photos; {BENCH_INSTALL}") from None
 
     photos = dict(eval_photos())
     photos["cell"] = _grey(skimage.data.cell() / 255.0)  # a dark microscopy scene with no near-white

@@ -153,29 +153,28 @@ def check_outputs(photo: Path, restored: Path, compare: Path) -> None:
             raise OutputError(f"{p}: the output would overwrite the input photo")
 
 
-def check_out_dir(out_dir: Path) -> None:
+def check_out_dir(out_dir: Path) -> list[Path]:
     """Refuse an output folder (``--out-dir``) that cannot be one: it, or the nearest of its parents that exists,
-    is a file, or that parent cannot be written in.  A missing folder is fine: :func:`make_folders` makes it."""
+    is a file, or that parent cannot be written in.  A missing folder is fine: :func:`make_folders` makes it.
+    Returns the folders that are missing, deepest first."""
+    missing: list[Path] = []
     f = Path(out_dir)
     while not f.exists() and f != f.parent:
         if f.is_symlink():  # a link to nothing
             raise OutputError(f"{f}: a link to a missing folder")
+        missing.append(f)
         f = f.parent
     if not f.is_dir():
         raise OutputError(f"{f}: not a folder")
-    if f != Path(out_dir) and not os.access(f, os.W_OK):
+    if missing and not os.access(f, os.W_OK):
         raise OutputError(f"{f}: output folder is not writable")
+    return missing
 
 
 def make_folders(folder: Path) -> list[Path]:
     """Create ``folder`` and its missing parents (an output folder, as the person named it or mirroring a
     tree); returns those created, deepest first, for :func:`remove_empty` when nothing is written in them."""
-    check_out_dir(folder)
-    missing = []
-    f = Path(folder)
-    while not f.exists():
-        missing.append(f)
-        f = f.parent
+    missing = check_out_dir(folder)
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
