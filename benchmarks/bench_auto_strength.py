@@ -1,11 +1,11 @@
 """Choosing the strength from the photo: fit the rule of ``scientist/restore/amount.py`` and validate it photo-wise.
 
-The restored image is ``brightened + strength x fine(change) + tones x coarse(change)``, where
-``change`` is the network's output minus the brightened photo, split by a Gaussian
-(:mod:`scientist.restore.amount`).  This script asks which strength each photo should get, and
-whether a rule over what a restore knows blind (the noise figure of the brightened photo, the rms
-of the network's fine change, each as a share of the photo's own fine detail, and the brightening gain) can
-choose it.
+The restored image is ``brightened + strength x fine(change) + tones x coarse(change)``, where ``change`` is the
+network's output minus the brightened photo, split by a Gaussian and summed in a domain (a power of linear
+light, or the sRGB values; :mod:`scientist.restore.amount`).  This script asks which strength each photo should
+get, and whether a rule over what a restore knows blind (the noise figure of the brightened photo, the rms of
+the network's fine change, each as a share of the photo's own fine detail, and the brightening gain) can choose
+it.
 
 Cases: every photo of a natural-photo folder (``--natural``, split by
 :mod:`scientist.restore.photosets`) in the blind benchmark's conditions (light, medium and heavy
@@ -17,8 +17,14 @@ step and network (precision auto), and the PSNR against the clean photo is recor
 photo-wise cross-validation there, then fitted on all of it and scored on the held-out photos.
 Baselines: strength 1 everywhere, and the best strength known from the clean photo (the ceiling).
 
+Each case's curve is measured in every domain of ``--domains`` from the same network run; each domain gets its
+rule by the same cross-validation (with the level error of the lossless noisy conditions at the rule's strength:
+the mean level over the clean photo's), and ``--write`` writes the rule fitted in ``--domain`` (default: the
+shipped rule's).
+
     python benchmarks/bench_auto_strength.py --natural ../shared/photos/natural [--weights W]
         [--write scientist/weights/amount.json] [--cases FILE.pkl] [--fit-only] [--jobs 2]
+        [--domains srgb,0.6,0.65,0.7] [--domain 0.65]
 
 ``--cases`` keeps the measured cases in a file (the network runs take most of the time) and reuses
 them when the file exists.  ``--fit-only`` measures and reports the fitting photos only (the held-out ones are
@@ -36,7 +42,16 @@ from pathlib import Path
 
 import numpy as np
 
-from scientist.restore.amount import AmountRule, _lowpass, features, load_amount_rule, measure, save_amount_rule
+from scientist.restore.amount import (
+    AmountRule,
+    _lowpass,
+    features,
+    from_domain,
+    load_amount_rule,
+    measure,
+    save_amount_rule,
+    to_domain,
+)
 from scientist.restore.bench_blind import CONDITIONS, _psnr
 
 GRID = np.linspace(0.0, 1.0, 21)
@@ -56,10 +71,15 @@ def _conditions(i: int) -> dict:
     return {**CONDITIONS, **{f"draw-{d}": DISTRIBUTIONS[d].sample(rng) for d in DRAWS}}
 
 
-def measure_cases(photos: dict[str, np.ndarray], weights, sigma: float, tones: float, log=print,
-                  share: tuple[int, int] = (0, 1)) -> list[dict]:
+def _domain(name: str) -> float | None:
+    return None if name == "srgb" else float(name)
+
+
+def measure_cases(photos: dict[str, np.ndarray], weights, sigma: float, tones: float, domains: tuple[str, ...],
+                  log=print, share: tuple[int, int] = (0, 1)) -> list[dict]:
     """Every photo in every condition through the shipped stages (the brightness step, then the network with the
-    precision, back end and tiles a restore picks here): the figures and the PSNR curve over :data:`GRID`.
+    precision, back end and tiles a restore picks here): the figures and the PSNR curve over :data:`GRID` in each
+    of ``domains`` ("srgb" or a power of linear light).
     ``share`` (k, n): only every n-th photo from the k-th (to split the work between processes; the draws stay
     those of the whole set)."""
     from scientist.restore.degrade import degrade
@@ -75,13 +95,19 @@ def measure_cases(photos: dict[str, np.ndarray], weights, sigma: float, tones: f
             bad = degrade(clean, params, np.random.default_rng(2021 + 10 * i + j))
             exposed = expose(load(Photo(Path(name), bad, {})))
             out = restorer.restore(exposed).img
-            change = out - exposed.img
-            coarse = _lowpass(change, sigma)
-            fine = change - coarse
-            base = exposed.img + tones * coarse
+            curves, levels = {}, {}
+            level = float(clean.mean(dtype=np.float64))
+            for d in domains:
+                x = to_domain(exposed.img, _domain(d))
+                change = to_domain(out, _domain(d)) - x
+                coarse = _lowpass(change, sigma)
+                fine = change - coarse
+                base = x + tones * coarse
+                results = [from_domain(base + b * fine, _domain(d)) for b in GRID]
+                curves[d] = [min(_psnr(clean, r), PSNR_CAP) for r in results]
+                levels[d] = [float(r.mean(dtype=np.float64)) / level - 1 for r in results]
             figures = {"noise": exposed.noise_brightened, **measure(exposed.img, out, sigma), "gain": exposed.gain}
-            cases.append({"photo": name, "condition": cond, **figures,
-                          "curve": [min(_psnr(clean, base + b * fine), PSNR_CAP) for b in GRID]})
+            cases.append({"photo": name, "condition": cond, **figures, "curves": curves, "levels": levels})
         log(f"{i + 1}/{len(photos)} photos, {time.perf_counter() - t0:.0f} s")
     return cases
 
@@ -91,18 +117,20 @@ def _measure_share(args: tuple) -> list[dict]:
     import torch
 
     torch.set_num_threads(1)
-    photos, weights, sigma, tones, share = args
-    return measure_cases(photos, weights, sigma, tones, share=share)
+    photos, weights, sigma, tones, domains, share = args
+    return measure_cases(photos, weights, sigma, tones, domains, share=share)
 
 
-def measure_parallel(photos: dict[str, np.ndarray], weights, sigma: float, tones: float, jobs: int) -> list[dict]:
+def measure_parallel(photos: dict[str, np.ndarray], weights, sigma: float, tones: float, domains: tuple[str, ...],
+                     jobs: int) -> list[dict]:
     """:func:`measure_cases` split between ``jobs`` processes; the cases in the order one process gives them."""
     if jobs <= 1:
-        return measure_cases(photos, weights, sigma, tones)
+        return measure_cases(photos, weights, sigma, tones, domains)
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(jobs) as pool:
-        shares = list(pool.map(_measure_share, [(photos, weights, sigma, tones, (k, jobs)) for k in range(jobs)]))
+        shares = list(pool.map(_measure_share, [(photos, weights, sigma, tones, domains, (k, jobs))
+                                                for k in range(jobs)]))
     order = {name: i for i, name in enumerate(sorted(photos))}
     return sorted((c for part in shares for c in part), key=lambda c: order[c["photo"]])
 
@@ -174,6 +202,13 @@ def report(label: str, cases: list[dict], s: np.ndarray) -> None:
     if clean:
         print(f"clean photos: mean {np.mean(clean):.2f} dB, worst {np.min(clean):.2f} dB "
               f"(strength 1: mean {np.mean([c['curve'][-1] for c in cases if c['condition'] == 'clean']):.2f})")
+    if all("level" in c for c in cases):
+        for cond in ("light-png", "heavy-png"):
+            idx = [i for i, c in enumerate(cases) if c["condition"] == cond]
+            if idx:
+                lv = np.array([np.interp(s[i], GRID, cases[i]["level"]) for i in idx])
+                print(f"{cond} level error (the mean level over the clean photo's): median {np.median(lv):+.1%}, "
+                      f"|median| {np.median(np.abs(lv)):.1%}, max |error| {np.abs(lv).max():.1%}")
 
 
 def main() -> None:
@@ -184,40 +219,52 @@ def main() -> None:
     ap.add_argument("--write", type=Path, default=None, help="write the rule fitted on the fitting part here")
     ap.add_argument("--fit-only", action="store_true", help="measure and report the fitting photos only")
     ap.add_argument("--jobs", type=int, default=1, help="processes to measure the photos in")
+    ap.add_argument("--domains", default=None,
+                    help="comma-separated domains to measure and compare: srgb or powers of linear light "
+                         "(default: srgb and the shipped rule's)")
+    ap.add_argument("--domain", default=None, help="the domain whose rule is reported last and written "
+                                                   "(default: the shipped rule's)")
     args = ap.parse_args()
     from scientist.restore.photosets import load_natural
 
     shipped = load_amount_rule()
+    shipped_domain = "srgb" if shipped.domain is None else f"{shipped.domain:g}"
+    chosen = args.domain or shipped_domain
+    domains = tuple(dict.fromkeys((args.domains or f"srgb,{shipped_domain}").split(",") + [chosen]))
     t0 = time.perf_counter()
     if args.cases is not None and args.cases.is_file():
         parts = pickle.loads(args.cases.read_bytes())
     else:
         parts = {part: measure_parallel(load_natural(args.natural, part), args.weights, shipped.sigma,
-                                        shipped.tones, args.jobs)
+                                        shipped.tones, domains, args.jobs)
                  for part in (("fit",) if args.fit_only else ("fit", "held-out"))}
         if args.cases is not None:
             args.cases.write_bytes(pickle.dumps(parts))
     fit, held = parts["fit"], parts.get("held-out", [])
-    for c in fit + held:
-        c["curve"] = list(np.minimum(c["curve"], PSNR_CAP))
     print(f"cases measured or read in {time.perf_counter() - t0:.0f} s; sigma {shipped.sigma}, tones {shipped.tones}")
-    if shipped.weights.keys() == set(NAMES):
-        s = np.array([shipped.strength(dict(zip(NAMES, row, strict=True))) for row in _x(fit)])
-        report("fitting photos, the rule as shipped", fit, s)
-    report("fitting photos, leave a fold of photos out", fit, cross_validate(fit))
+    for d in [d for d in domains if d != chosen] + [chosen]:
+        for c in fit + held:
+            c["curve"] = list(np.minimum(c["curves"][d], PSNR_CAP))
+            if "levels" in c:
+                c["level"] = c["levels"][d]
+        print(f"\n=== domain {d}")
+        if d == shipped_domain and shipped.weights.keys() == set(NAMES):
+            s = np.array([shipped.strength(dict(zip(NAMES, row, strict=True))) for row in _x(fit)])
+            report("fitting photos, the rule as shipped", fit, s)
+        report("fitting photos, leave a fold of photos out", fit, cross_validate(fit))
     theta = fit_theta(fit)
     if held:
         report("held-out photos, rule fitted on the fitting photos", held, _strength(theta, _x(held)))
-    if held and shipped.weights.keys() == set(NAMES):
+    if held and chosen == shipped_domain and shipped.weights.keys() == set(NAMES):
         x = _x(held)
         s = np.array([shipped.strength(dict(zip(NAMES, row, strict=True))) for row in x])
         report("held-out photos, the rule as shipped", held, s)
-    print("\nfitted:", {"bias": round(float(theta[0]), 4),
-                        **{n: round(float(w), 4) for n, w in zip(NAMES, theta[1:], strict=True)}})
+    print(f"\nfitted (domain {chosen}):", {"bias": round(float(theta[0]), 4),
+                                         **{n: round(float(w), 4) for n, w in zip(NAMES, theta[1:], strict=True)}})
     if args.write is not None:
         rule = AmountRule(sigma=shipped.sigma, tones=shipped.tones, bias=float(theta[0]),
                           weights={n: float(w) for n, w in zip(NAMES, theta[1:], strict=True)},
-                          step=shipped.step,
+                          step=shipped.step, domain=_domain(chosen),
                           fitted_on={"photos": sorted({c["photo"] for c in fit}), "cases": len(fit),
                                      "conditions": sorted({c["condition"] for c in fit}), "clean_cap": CLEAN_CAP})
         save_amount_rule(rule, args.write)
