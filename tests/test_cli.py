@@ -162,6 +162,8 @@ def test_ask_with_photo_takes_the_restore_options(tmp_path):
     (["restore", "a.png", "--bogus"], "No such option: --bogus"),
     (["serve", "--port", "99999"], "Invalid value for '--port'"),
     (["ask", "noise?", "--k", "0"], "Invalid value for '--k'"),
+    (["--bogus", "restore", "a.png"], "No such option: --bogus"),  # before the command: the group's own options
+    (["--debug"], "Missing command"),
 ])
 def test_a_mistake_on_the_command_line_is_one_line_naming_the_help(args, says):
     code, _out, lines = run_cli(*args)

@@ -95,18 +95,17 @@ class ScientistGroup(TyperGroup):
     """Global options anywhere on the line, and every error mapped to its exit code."""
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, _move_global_options(list(args)))
+        try:
+            return super().parse_args(ctx, _move_global_options(list(args)))
+        except _USAGE_ERRORS as exc:  # a mistake in the options before the command
+            raise _usage_exit(exc) from None
 
     def invoke(self, ctx: typer.Context):
         warnings.showwarning = _warn_line
         try:
             return super().invoke(ctx)
         except _USAGE_ERRORS as exc:  # a mistake on the command line: one line too, naming where help is
-            if isinstance(exc, _SHOW_HELP):
-                raise
-            where = f" (see '{exc.ctx.command_path} --help')" if getattr(exc, "ctx", None) else ""
-            _error_line(f"error: {exc.format_message()}{where}")
-            raise typer.Exit(2) from None
+            raise _usage_exit(exc) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except ScientistError as exc:
@@ -129,6 +128,16 @@ class ScientistGroup(TyperGroup):
             raise typer.Exit(130) from None
         except Exception as exc:  # noqa: BLE001 - the one place internal errors are reported
             raise _internal(ctx, exc) from None
+
+
+def _usage_exit(exc: Exception) -> Exception:
+    """A usage error as one line on stderr and exit code 2, naming where help is; a command given without
+    arguments (``no_args_is_help``) is passed on to show its help."""
+    if isinstance(exc, _SHOW_HELP):
+        return exc
+    where = f" (see '{exc.ctx.command_path} --help')" if getattr(exc, "ctx", None) else ""
+    _error_line(f"error: {exc.format_message()}{where}")
+    return typer.Exit(2)
 
 
 def _internal(ctx: typer.Context, exc: BaseException) -> typer.Exit:
