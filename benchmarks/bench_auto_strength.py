@@ -45,8 +45,8 @@ import numpy as np
 from scientist.restore.amount import (
     AmountRule,
     _lowpass,
+    compose,
     features,
-    from_domain,
     load_amount_rule,
     measure,
     save_amount_rule,
@@ -97,13 +97,11 @@ def measure_cases(photos: dict[str, np.ndarray], weights, sigma: float, tones: f
             out = restorer.restore(exposed).img
             curves, levels = {}, {}
             level = float(clean.mean(dtype=np.float64))
-            for d in domains:
+            for d in domains:  # the pipeline's own blend (amount.compose) at each strength
                 x = to_domain(exposed.img, _domain(d))
                 change = to_domain(out, _domain(d)) - x
                 coarse = _lowpass(change, sigma)
-                fine = change - coarse
-                base = x + tones * coarse
-                results = [from_domain(base + b * fine, _domain(d)) for b in GRID]
+                results = [compose(x, change.copy(), coarse, b, tones, _domain(d)) for b in GRID]
                 curves[d] = [min(_psnr(clean, r), PSNR_CAP) for r in results]
                 levels[d] = [float(r.mean(dtype=np.float64)) / level - 1 for r in results]
             figures = {"noise": exposed.noise_brightened, **measure(exposed.img, out, sigma), "gain": exposed.gain}
@@ -202,13 +200,12 @@ def report(label: str, cases: list[dict], s: np.ndarray) -> None:
     if clean:
         print(f"clean photos: mean {np.mean(clean):.2f} dB, worst {np.min(clean):.2f} dB "
               f"(strength 1: mean {np.mean([c['curve'][-1] for c in cases if c['condition'] == 'clean']):.2f})")
-    if all("level" in c for c in cases):
-        for cond in ("light-png", "heavy-png"):
-            idx = [i for i, c in enumerate(cases) if c["condition"] == cond]
-            if idx:
-                lv = np.array([np.interp(s[i], GRID, cases[i]["level"]) for i in idx])
-                print(f"{cond} level error (the mean level over the clean photo's): median {np.median(lv):+.1%}, "
-                      f"|median| {np.median(np.abs(lv)):.1%}, max |error| {np.abs(lv).max():.1%}")
+    for cond in ("light-png", "heavy-png"):
+        idx = [i for i, c in enumerate(cases) if c["condition"] == cond]
+        if idx:
+            lv = np.array([np.interp(s[i], GRID, cases[i]["level"]) for i in idx])
+            print(f"{cond} level error (the mean level over the clean photo's): median {np.median(lv):+.1%}, "
+                  f"|median| {np.median(np.abs(lv)):.1%}, max |error| {np.abs(lv).max():.1%}")
 
 
 def main() -> None:
@@ -245,8 +242,7 @@ def main() -> None:
     for d in [d for d in domains if d != chosen] + [chosen]:
         for c in fit + held:
             c["curve"] = list(np.minimum(c["curves"][d], PSNR_CAP))
-            if "levels" in c:
-                c["level"] = c["levels"][d]
+            c["level"] = c["levels"][d]
         print(f"\n=== domain {d}")
         if d == shipped_domain and shipped.weights.keys() == set(NAMES):
             s = np.array([shipped.strength(dict(zip(NAMES, row, strict=True))) for row in _x(fit)])

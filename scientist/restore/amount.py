@@ -37,8 +37,8 @@ import numpy as np
 
 from .constants import load_constants, save_constants
 
-__all__ = ["AmountRule", "Decision", "amount_fields", "apply_amount", "decide", "from_domain", "load_amount_rule",
-           "measure", "restore_amount", "to_domain"]
+__all__ = ["AmountRule", "Decision", "amount_fields", "apply_amount", "compose", "decide", "from_domain",
+           "load_amount_rule", "measure", "restore_amount", "to_domain"]
 
 @dataclass(frozen=True)
 class AmountRule:
@@ -162,11 +162,23 @@ def from_domain(a: np.ndarray, domain: float | None) -> np.ndarray:
     return np.clip(out, 0, 1, out=out)
 
 
+def compose(base: np.ndarray, change: np.ndarray, coarse: np.ndarray, strength: float, tones: float,
+            domain: float | None) -> np.ndarray:
+    """The restored pixels from the brightened photo (``base``), the network's change and its coarse part, all in
+    ``domain``: ``base + strength x fine(change) + tones x coarse(change)``, back in sRGB values, clipped.  ``change``
+    is used as scratch."""
+    change -= coarse  # the fine change
+    change *= np.float32(strength)
+    change += np.float32(tones) * coarse
+    change += base
+    return from_domain(change, domain)
+
+
 def apply_amount(restored: np.ndarray, exposed: np.ndarray, decision: Decision, rows: int = 256) -> None:
     """``restored`` becomes ``exposed + strength x fine(change) + tones x coarse(change)``, summed in the decision's
     domain (:func:`to_domain`) and clipped to [0, 1], in place, band by band: beside the two images it needs a few
     bands' worth of memory."""
-    sigma, s, t, dom = decision.sigma, np.float32(decision.strength), np.float32(decision.tones), decision.domain
+    sigma, s, t, dom = decision.sigma, decision.strength, decision.tones, decision.domain
     if s == 1 and t == 1:
         return
     h = restored.shape[0]
@@ -181,10 +193,7 @@ def apply_amount(restored: np.ndarray, exposed: np.ndarray, decision: Decision, 
         window = np.concatenate([above[max(0, len(above) - (y - max(0, y - margin))):], band, below])
         coarse = _lowpass(window, sigma)[len(window) - len(below) - len(band) : len(window) - len(below)]
         above = band[max(0, len(band) - margin):].copy()
-        band *= s
-        band += (t - s) * coarse
-        band += base
-        restored[y:y1] = from_domain(band, dom)
+        restored[y:y1] = compose(base, band, coarse, s, t, dom)
 
 
 def restore_amount(restored: np.ndarray, exposed: np.ndarray, setting: float | str, noise: float,
