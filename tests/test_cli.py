@@ -149,7 +149,7 @@ def test_ask_with_photo_adds_the_demo(tmp_path):
 def test_ask_with_photo_takes_the_restore_options(tmp_path):
     photo = tmp_path / "IMG_2042.jpg"
     Image.fromarray((np.random.default_rng(2).random((48, 64, 3)) * 60).astype(np.uint8)).save(photo)
-    code, out, err = run("ask", "how does it reduce noise?", "--photo", photo, "--image-format", "jpg",
+    code, out, err = run("ask", "how does it reduce noise?", photo, "--image-format", "jpg",  # the photo after it
                          "--quality", "85", "--strength", "0.5", "--format", "text")
     assert code == 0, err
     assert (tmp_path / "IMG_2042_restored.jpg").is_file() and "IMG_2042_restored.jpg" in out
@@ -174,3 +174,29 @@ def test_a_mistake_on_the_command_line_is_one_line_naming_the_help(args, says):
 def test_a_group_without_a_command_still_shows_its_help():
     code, out, _lines = run_cli("corpus")
     assert code == 2 and "Usage:" in out and "list" in out
+
+
+def test_an_unquoted_question_is_the_same_question(cache_dir):
+    code, out, _ = run("ask", "how", "does", "it", "reduce", "noise?", "--json")
+    code_q, out_q, _ = run("ask", "how does it reduce noise?", "--json")
+    assert code == code_q == 0
+    words, quoted = json.loads(out), json.loads(out_q)
+    assert words["question"] == "how does it reduce noise?" and words["task"] == quoted["task"]
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["ask", "how does it reduce noise?", "missing.jpg"], "missing.jpg: no such file"),  # taken as the photo
+    (["ask", "how", "does", "it", "reduce", "noise?", "missing.HEIC"], "missing.HEIC: no such file"),
+    (["ask", "--seed", FIXTURES / "seed_default.txt", "missing.png"], "missing.png: no such file"),
+    (["ask", "missing.jpg"], "give a question before the photo"),
+    (["ask", "how does it reduce noise?", "a.jpg", "--photo", "b.jpg"], "give one photo"),
+])
+def test_a_photo_named_after_the_question_is_the_photo(args, says):
+    code, _out, lines = run_cli(*args)
+    assert_one_line_error(code, lines, says)
+
+
+def test_a_quoted_question_ending_in_a_file_name_stays_a_question(cache_dir):
+    code, out, err = run("ask", "why is the noise gone from photo.png", "--json")
+    assert code == 0, err
+    assert json.loads(out)["question"] == "why is the noise gone from photo.png" and json.loads(out)["demo"] is None

@@ -23,7 +23,7 @@ class Format(str, Enum):
 @with_demo_options(format_flag=False)
 def ask_command(
     ctx: typer.Context,
-    question: Annotated[Optional[str], typer.Argument(help="The question, in quotes.")] = None,
+    question: Annotated[Optional[list[str]], typer.Argument(metavar="QUESTION [PHOTO]", show_default=False, help="The question (quotes are optional), then optionally a photo file to run the model on, as --photo does.")] = None,
     seed: Annotated[Optional[Path], typer.Option("--seed", help="Answer the question inside this seed document, from its records only.")] = None,
     as_json: JsonOpt = False,
     fmt: Annotated[Format, typer.Option("--format", help="md (default) or text.")] = Format.md,
@@ -37,6 +37,7 @@ def ask_command(
     from ..errors import QuestionError
 
     settings = settings_of(ctx)
+    question, photo = _question_and_photo(question, photo, seed is not None)
     if seed is not None:
         if corpus is not None:
             raise QuestionError("use either --seed or --corpus, not both")
@@ -51,6 +52,28 @@ def ask_command(
         emit(answer.model_dump_json(indent=2))
     else:
         emit(answer.markdown if fmt is Format.md else answer.text)
+
+
+def _question_and_photo(words: list[str] | None, photo: Path | None, has_seed: bool) -> tuple[str | None, Path | None]:
+    """The question from its words (a shell passes an unquoted question as several), and the photo: the last word
+    when it is named like a photo (its ending; with a space in it, only when the file is there), after a question
+    or ``--seed``; ``--photo`` may give it instead, not as well."""
+    from ..errors import QuestionError
+    from ..restore.photo import PHOTO_SUFFIXES, RAW_SUFFIXES
+
+    def names_a_photo(word: str) -> bool:  # a quoted question may end in "photo.png" too: it has spaces
+        return (Path(word).suffix.lower() in PHOTO_SUFFIXES | RAW_SUFFIXES
+                and (not any(c.isspace() for c in word) or Path(word).is_file()))
+
+    words = list(words or [])
+    if words and names_a_photo(words[-1]):
+        if len(words) == 1 and not has_seed:
+            raise QuestionError(f"give a question before the photo: ask \"how does it reduce noise?\" {words[0]}")
+        if photo is not None:
+            raise QuestionError(f"give one photo: {words[-1]} and --photo {photo} are two (ask runs the model on one; "
+                                "`scientist restore` takes many)")
+        photo = Path(words.pop())
+    return (" ".join(words) if words else None), photo
 
 
 @app.command("prompt")
