@@ -263,7 +263,7 @@ def test_output_formats_and_quality_through_the_cli(tmp_path):
     code, _, lines = run_cli("restore", photo, "--gain", "0.5", inputs=[photo])
     assert code == 2 and "gain: must be auto or a number from 1 to 12" in lines[-1]
     code, out, lines = run_cli("restore", photo, "--gain", "1", "--out", tmp_path / "as-is.png", inputs=[photo])
-    assert code == 0 and "gain x1.00 (given)" in out, (out, lines)
+    assert code == 0 and "brightness: ×1.00 in linear light: as given" in out, (out, lines)
 
 
 def test_ask_and_restore_list_the_demo_options_in_their_help():

@@ -193,7 +193,7 @@ def test_restore_photo_returns_the_record_a_preview_and_progress(eager_sci, fold
     assert demo.size == [48, 32] and demo.backend == "torch-eager"
     assert Path(demo.output).parent == out.resolve() and Path(demo.comparison).parent == out.resolve()
     text, image = first.content
-    assert demo.output in text.text and "noise sigma" in text.text
+    assert demo.output in text.text and "restored (0-255 scale)" in text.text and "brightness: ×" in text.text
     assert image.type == "image" and image.mime_type == "image/jpeg" and len(image.data) < 1_000_000
     preview = Image.open(io.BytesIO(base64.b64decode(image.data)))
     assert preview.format == "JPEG" and preview.size == Image.open(demo.comparison).size
