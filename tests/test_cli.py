@@ -190,6 +190,9 @@ def test_an_unquoted_question_is_the_same_question(cache_dir):
     (["ask", "--seed", FIXTURES / "seed_default.txt", "missing.png"], "missing.png: no such file"),
     (["ask", "missing.jpg"], "give a question before the photo"),
     (["ask", "how does it reduce noise?", "a.jpg", "--photo", "b.jpg"], "give one photo"),
+    (["ask", "how does it reduce noise?", "a.jpg", "b.png"], "give one photo: a.jpg and b.png are two"),
+    (["ask", "how does it reduce noise?", "--strength", "0.5", "--out", "x.png"], "--out, --strength: these options"),
+    (["ask", "--seed", FIXTURES / "seed_default.txt", "--gain", "1"], "--gain: this option is for the photo"),
 ])
 def test_a_photo_named_after_the_question_is_the_photo(args, says):
     code, _out, lines = run_cli(*args)
@@ -200,3 +203,12 @@ def test_a_quoted_question_ending_in_a_file_name_stays_a_question(cache_dir):
     code, out, err = run("ask", "why is the noise gone from photo.png", "--json")
     assert code == 0, err
     assert json.loads(out)["question"] == "why is the noise gone from photo.png" and json.loads(out)["demo"] is None
+
+
+def test_a_folder_or_a_file_without_a_photo_ending_after_the_question(tmp_path):
+    code, _out, lines = run_cli("ask", "how does it reduce noise?", f"{tmp_path}/")
+    assert_one_line_error(code, lines, "is a folder: ask runs the model on one photo")
+    scan = tmp_path / "IMG_0001"  # a file that is there, named as a path: the photo (here not an image)
+    scan.write_bytes(b"not an image")
+    code, _out, lines = run_cli("ask", "how does it reduce noise?", scan, inputs=[scan])
+    assert_one_line_error(code, lines, "IMG_0001")

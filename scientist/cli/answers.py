@@ -38,6 +38,13 @@ def ask_command(
 
     settings = settings_of(ctx)
     question, photo = _question_and_photo(question, photo, seed is not None)
+    if photo is None and demo:
+        from ..errors import OptionError
+
+        names = ", ".join("--image-format" if k == "image_format" else "--" + k.replace("_", "-") for k in demo)
+        raise OptionError(f"{names}: {'this option is' if len(demo) == 1 else 'these options are'} for the photo "
+                            "the model runs on; give one (ask \"how does it reduce noise?\" IMG.jpg) or leave "
+                            f"{'it' if len(demo) == 1 else 'them'} out")
     if seed is not None:
         if corpus is not None:
             raise QuestionError("use either --seed or --corpus, not both")
@@ -56,24 +63,49 @@ def ask_command(
 
 def _question_and_photo(words: list[str] | None, photo: Path | None, has_seed: bool) -> tuple[str | None, Path | None]:
     """The question from its words (a shell passes an unquoted question as several), and the photo: the last word
-    when it is named like a photo (its ending; with a space in it, only when the file is there), after a question
-    or ``--seed``; ``--photo`` may give it instead, not as well."""
+    when it names one (see :func:`_names_a_photo`), after a question or ``--seed``; ``--photo`` may give it
+    instead, not as well.  A folder or a second photo there is a mistake, said in one line."""
     from ..errors import QuestionError
-    from ..restore.photo import PHOTO_SUFFIXES, RAW_SUFFIXES
-
-    def names_a_photo(word: str) -> bool:  # a quoted question may end in "photo.png" too: it has spaces
-        return (Path(word).suffix.lower() in PHOTO_SUFFIXES | RAW_SUFFIXES
-                and (not any(c.isspace() for c in word) or Path(word).is_file()))
 
     words = list(words or [])
-    if words and names_a_photo(words[-1]):
-        if len(words) == 1 and not has_seed:
-            raise QuestionError(f"give a question before the photo: ask \"how does it reduce noise?\" {words[0]}")
-        if photo is not None:
-            raise QuestionError(f"give one photo: {words[-1]} and --photo {photo} are two (ask runs the model on one; "
-                                "`scientist restore` takes many)")
-        photo = Path(words.pop())
+    if words and _names_a_folder(words[-1]):
+        raise QuestionError(f"{words[-1]} is a folder: ask runs the model on one photo (`scientist restore "
+                            f"{words[-1]}` restores a folder's photos)")
+    if not words or not _names_a_photo(words[-1]):
+        return (" ".join(words) if words else None), photo
+    if len(words) == 1 and not has_seed:
+        raise QuestionError(f"give a question before the photo: ask \"how does it reduce noise?\" {words[0]}")
+    if photo is not None:
+        raise QuestionError(f"give one photo: {words[-1]} and --photo {photo} are two (ask runs the model on one; "
+                            "`scientist restore` takes many)")
+    photo = Path(words.pop())
+    if len(words) > 1 and _names_a_photo(words[-1]):
+        raise QuestionError(f"give one photo: {words[-1]} and {photo} are two (ask runs the model on one; "
+                            "`scientist restore` takes many)")
     return (" ".join(words) if words else None), photo
+
+
+def _names_a_photo(word: str) -> bool:
+    """Whether a word of the command line names a photo: it ends like one (with a space in it only when the file is
+    there, as a quoted question may end in "photo.png" too), or it is a file that is there and has an ending or a
+    folder in its name (so that a question's last word is not taken for a file of that name)."""
+    from ..restore.photo import PHOTO_SUFFIXES, RAW_SUFFIXES
+
+    path = Path(word)
+    if path.suffix.lower() in PHOTO_SUFFIXES | RAW_SUFFIXES:
+        return not any(c.isspace() for c in word) or path.is_file()
+    return bool(path.suffix or _has_folder(word)) and path.is_file()
+
+
+def _names_a_folder(word: str) -> bool:
+    """Whether a word names a folder that is there and is written as a path (``Trip/``, ``~/Pictures``)."""
+    return _has_folder(word) and Path(word).is_dir()
+
+
+def _has_folder(word: str) -> bool:
+    import os
+
+    return os.sep in word or (os.altsep is not None and os.altsep in word)
 
 
 @app.command("prompt")
