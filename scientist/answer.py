@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.8"
+SCHEMA_VERSION = "1.9"
 
 
 class TaskGuess(BaseModel):
@@ -43,12 +43,19 @@ class TaskResult(TaskGuess):
     both: bool = Field(
         default=False,
         description="True when the question could be about either this task or its runner-up (neither is "
-                    "clearly ahead): the answer then covers both, and its notes say why.")
+                    "clearly ahead): the answer then looks for records of both, and its notes say why and which "
+                    "of the two the records cover (``covered``).")
+    covered: list[str] = Field(
+        default_factory=list,
+        description="Ids of the question's tasks (this one, and the runner-up when ``both``) that a supporting "
+                    "record addresses; empty when none does or the question is out of scope.")
     model_task: str | None = Field(
         default=None, description="Task id the recommended model was built for, when known."
     )
     matches_model: bool | None = Field(
-        default=None, description="Whether the question's task is the recommended model's own task."
+        default=None, description="Whether the recommended model was built for the question's task (and, when "
+                                  "``both``, for the runner-up too, unless records of its own support the answer); "
+                                  "None when the task is not clear or no model is recommended."
     )
 
 

@@ -173,18 +173,19 @@ class Scientist:
         return list(zip(sentences, (vecs @ qvec).tolist(), strict=True))
 
     def _reference(self, rec: Record, score: float, task: TaskResult, qvec: np.ndarray) -> Reference:
+        shown = round(score, 4)  # as the reference keeps it, so that its reason prints the same figure
         rtask_ids = self.record_tasks(rec)
         relevance = judge.relevance(score, rtask_ids, task, self._family, self.settings)
         scored = self._sentences(rec, qvec) if relevance != "direct" else []
         matched = next((t for t in judge.task_ids(task) if t in rtask_ids), None)
         why = self.renderer.phrase(
-            "why", relevance=relevance, record=rec, score=score,
+            "why", relevance=relevance, record=rec, score=shown,
             task=self.corpus.task(task.id) if task.clear else None, record_tasks=self._tasks(rtask_ids),
             quote=max(scored, key=lambda sv: sv[1])[0] if scored else "",
             matched=self.corpus.task(matched) if matched else None, both=task.both,
         )
         ref = Reference(id=rec.id, kind=rec.kind, title=rec.title, url=rec.url, github=rec.github,
-                        score=round(score, 4), relevance=relevance, why=why)
+                        score=shown, relevance=relevance, why=why)
         return ref.model_copy(update={"supports": judge.supports(ref, task, self.settings)})
 
     def _analyse(self, q: str, k: int | None) -> tuple[np.ndarray, TaskResult, list[Reference], bool]:
@@ -244,11 +245,17 @@ class Scientist:
         first = next((r for r in [*own, *support] if r.kind == "model"), (own or support or [None])[0])
         wf_rec = self.corpus.get(first.id) if first is not None else None
         model_rec = wf_rec if wf_rec is not None and wf_rec.kind == "model" else None
+        asked = judge.task_ids(task) if task.both else [task.id]
+        covered = [t for t in asked if any(t in self.record_tasks(self.corpus.get(r.id)) for r in support)]
+        task = task.model_copy(update={"covered": covered})
         if model_rec is not None:
             mtasks = self.record_tasks(model_rec)
             task = task.model_copy(update={"model_task": mtasks[0] if mtasks else None,
-                                           "matches_model": task.id in mtasks if task.clear else None})
-        workflow = workflow_for(wf_rec, self._tasks(self.record_tasks(wf_rec)) if wf_rec else [], self.renderer,
+                                           "matches_model": not _unmatched(task, mtasks) if task.clear else None})
+        # the record's tasks, those the question asks about first: an assembled workflow reads the first one's
+        # input and output
+        wf_tasks = sorted(self.record_tasks(wf_rec), key=lambda t: t not in asked) if wf_rec else []
+        workflow = workflow_for(wf_rec, self._tasks(wf_tasks), self.renderer,
                                 [s for s, _ in self._sentences(wf_rec, qvec)] if wf_rec else [])
         candidates = [(r.id, sentence, score) for r in support
                       for sentence, score in self._sentences(self.corpus.get(r.id), qvec)]
@@ -258,7 +265,7 @@ class Scientist:
                     for i, s, c in judge.evidence(candidates, self.settings, groups)]
         return Answer(question=q, in_scope=in_scope, evidence=evidence, task=task, workflow=workflow,
                       references=[r for r in refs if r.relevance != "none"] if in_scope else [],
-                      nearest=[] if in_scope else refs, notes=self._notes(q, task, model_rec, in_scope))
+                      nearest=[] if in_scope else refs, notes=self._notes(q, task, model_rec, wf_rec, in_scope))
 
     def _checked(self, name: str, value):
         """An argument that overrides a setting, checked as the setting is (raises :class:`OptionError`)."""
@@ -273,20 +280,29 @@ class Scientist:
 
         return await asyncio.to_thread(self.ask, question, photo, **options)
 
-    def _notes(self, q: str, task: TaskResult, model_rec: Record | None, in_scope: bool) -> list[str]:
+    def _notes(self, q: str, task: TaskResult, model_rec: Record | None, wf_rec: Record | None,
+               in_scope: bool) -> list[str]:
         notes = []
         qtask = self.corpus.task(task.id)
         if not task.clear:
-            notes.append(self.renderer.phrase("note_unclear", task=task))
+            notes.append(self.renderer.phrase("note_unclear", task=task, in_scope=in_scope))
         if task.both and task.runner_up is not None:
             signature = self.index.view("signature")
             words = signature.explain(q, [task.id, task.runner_up.id]) if signature is not None else {}
             if len(set(words.values())) < 2:
                 words = {}
-            notes.append(self.renderer.phrase("note_two_tasks", task=task, second=task.runner_up, words=words))
+            # part 2 explains the first of the two tasks its record addresses, else a record of neither
+            explains = next((t for t in judge.task_ids(task) if wf_rec is not None
+                             and t in self.record_tasks(wf_rec)), None)
+            notes.append(self.renderer.phrase(
+                "note_two_tasks", task=task, second=task.runner_up, words=words, in_scope=in_scope,
+                covered=[self.corpus.task(t) for t in task.covered], workflow=wf_rec,
+                explains=self.corpus.task(explains) if explains else None))
         if model_rec is not None and task.matches_model is False and task.clear:
+            unmatched = [self.corpus.task(t) for t in _unmatched(task, self.record_tasks(model_rec))]
             mtask = self.corpus.task(task.model_task) if task.model_task else None
-            notes.append(self.renderer.phrase("note_mismatch", task=qtask, model=model_rec, model_task=mtask))
+            notes.append(self.renderer.phrase("note_mismatch", task=unmatched[0], model=model_rec, model_task=mtask,
+                                              tasks=unmatched, also=unmatched[0].id != task.id))
         if not in_scope:
             notes.append(self.renderer.phrase("note_out_of_scope", n=len(self.corpus), task=qtask))
         return notes
@@ -410,3 +426,10 @@ def _strip_strings(obj, allowed: set[str]):
     if isinstance(obj, list):
         return [_strip_strings(v, allowed) for v in obj]
     return obj
+
+
+def _unmatched(task: TaskResult, model_tasks: list[str]) -> list[str]:
+    """The question's tasks the recommended model was not built for: its task, and when the answer is about two,
+    the runner-up unless records of its own support the answer (part 3 then points to them)."""
+    asked = judge.task_ids(task) if task.both else [task.id]
+    return [t for t in asked if t not in model_tasks and (t == task.id or t not in task.covered)]

@@ -18,6 +18,17 @@ from .records import markdown_url, stage_name
 __all__ = ["Renderer"]
 
 
+def percent(x: float) -> str:
+    """A classifier's probability as a whole percentage, never printed as certain: "over 99%", "under 1%" (the
+    templates use it for confidences only)."""
+    x = float(x)
+    if x >= 0.995:
+        return "over 99%"
+    if x < 0.005:
+        return "under 1%"
+    return f"{100 * x:.0f}%"
+
+
 def duration(seconds: float) -> str:
     """``42 s`` or ``6 min 44 s``."""
     seconds = float(seconds)
@@ -103,7 +114,7 @@ class Renderer:
             keep_trailing_newline=True,
             undefined=jinja2.StrictUndefined,
         )
-        env.filters["pct"] = lambda x: f"{100 * float(x):.0f}%"
+        env.filters["pct"] = percent
         env.filters["cos"] = lambda x: f"{float(x):.2f}"
         env.filters["duration"] = duration
         env.globals["stage_name"] = stage_name

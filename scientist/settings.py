@@ -109,7 +109,8 @@ class Settings(BaseSettings):
     # ------------------------------------------------------------ answering
     k: int = Field(default=5, ge=1, le=50, description="Records retrieved for each question.")
     relevance_cutoff: float = Field(
-        default=0.20, description="Cosine a record must reach to support an answer.")
+        default=0.20, description="Cosine a record of another task must reach to support an answer (one that "
+                                  "addresses the question's task supports it from reference_floor up).")
     strong_match: float = Field(
         default=0.45, description="Cosine at which a record supports an answer whatever its task.")
     reference_floor: float = Field(

@@ -62,3 +62,47 @@ def test_a_two_task_answer_says_so_everywhere(tmp_path, fake_embedder):
                        settings=loose.model_copy(update={"two_tasks_below": 0.0, "two_tasks_ratio": 1.0}))
     plain = strict.ask(question)
     assert not plain.task.both and "could be about either" not in plain.markdown
+
+
+def test_a_two_task_answer_says_which_task_no_record_covers(tmp_path, fake_embedder):
+    """Records of one of the two tasks only: the notes say the other has none, part 1 does not claim both, part 2
+    does not point to records that are not there, and the model's mismatch with the other task is said (its card's
+    limits follow, as for a one-task mismatch, when it has a card: matches_model is False)."""
+    from scientist.core import Scientist
+
+    from .helpers import tiny_corpus, tiny_tasks
+
+    loose = Settings(two_tasks_below=1.0, two_tasks_ratio=100.0, two_tasks_floor=0.0, task_confidence=0.0,
+                     reference_floor=-1.0, relevance_cutoff=-1.0, k=3)
+    question = "I enlarged my grainy photo and it came out clean. How does the enlarging work?"
+    every = [Record(id=t.id, kind="model", title=f"Model for {t.label}", tasks=[t.id],
+                    summary=f"This model does {t.label.lower()} on photos. It was trained on many examples.")
+             for t in tiny_tasks() if t.id != "out-of-domain"]
+    first = Scientist(tiny_corpus(every), cache_dir=tmp_path / "all", embedder=fake_embedder,
+                      settings=loose).ask(question).task.id
+    records = [r for r in every if r.id == first] + [
+        Record(id="study", kind="paper", title="A study", tasks=["out-of-domain"],
+               summary="A study of something else entirely. It has two sentences.")]
+    sci = Scientist(tiny_corpus(records), cache_dir=tmp_path / "one", embedder=fake_embedder, settings=loose)
+    a = sci.ask(question)
+    assert a.task.both and a.in_scope and a.task.id == first
+    other = a.task.runner_up
+    assert a.task.covered == [first] and a.task.matches_model is False
+    label, other_label = a.task.label.lower(), other.label.lower()
+    assert any(f"The records cover {label} only: none of them is about {other_label}; part 2 explains {label}."
+               in n for n in a.notes), a.notes
+    assert any(n.startswith(f"The question is also about {other_label}, but the recommended model, Model for")
+               for n in a.notes), a.notes
+    for text in (a.markdown, a.text):
+        assert "covers both" not in text and "cover both" not in text and "could also be about" not in text
+
+
+def test_an_out_of_scope_two_task_answer_claims_no_records(renderer):
+    tasks = {t.id: t for t in load_tasks()}
+    note = renderer.phrase("note_two_tasks", task=tasks["denoising"].model_copy(update={"confidence": 0.6}),
+                           second=tasks["super-resolution"].model_copy(update={"confidence": 0.4}),
+                           words={}, in_scope=False, covered=[], workflow=None, explains=None)
+    assert note.endswith("neither is clearly ahead of the other.")
+    unclear = renderer.phrase("note_unclear", task=tasks["denoising"].model_copy(update={"cosine": 0.19}),
+                              in_scope=False)
+    assert "below" not in unclear and "languages" not in unclear

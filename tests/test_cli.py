@@ -143,6 +143,9 @@ def test_ask_with_photo_adds_the_demo(tmp_path):
     assert Image.open(demo["output"]).size == (517, 333)
     wf = json.loads(out)["workflow"]
     assert demo["steps"] == [s["name"] for s in wf["steps"]]
+    # the bundled weights are the smaller variant of the architecture part 2 describes, trained on noise
+    assert "they were trained to remove noise. The architecture is the one part 2 describes, as MIMO-UNet, its " \
+           "smaller variant" in json.loads(out)["markdown"]
 
 
 @pytest.mark.slow

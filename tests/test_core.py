@@ -128,6 +128,9 @@ def test_second_seed_for_another_task(cache_dir, embedder):
     assert a.in_scope
     assert a.task.id == "super-resolution"
     assert a.workflow.model == "SwinIR-RealSR" and not a.workflow.grounded
+    # SwinIR's record is first about denoising; part 2 reads the task the question asks about
+    sr = s.corpus.task("super-resolution")
+    assert (a.workflow.input, a.workflow.output) == (sr.input, sr.output)
     ids = [r.id for r in a.references]
     assert ids[0] in ("swinir-realsr", "real-esrgan-training-real-world-blind-super")
     assert "https://github.com/JingyunLiang/SwinIR" in a.markdown

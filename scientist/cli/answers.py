@@ -93,13 +93,21 @@ def _names_a_photo(word: str) -> bool:
 
     path = Path(word)
     if path.suffix.lower() in PHOTO_SUFFIXES | RAW_SUFFIXES:
-        return not any(c.isspace() for c in word) or path.is_file()
-    return bool(path.suffix or _has_folder(word)) and path.is_file()
+        return not any(c.isspace() for c in word) or _is(path, "file")
+    return bool(path.suffix or _has_folder(word)) and _is(path, "file")
 
 
 def _names_a_folder(word: str) -> bool:
     """Whether a word names a folder that is there and is written as a path (``Trip/``, ``~/Pictures``)."""
-    return _has_folder(word) and Path(word).is_dir()
+    return _has_folder(word) and _is(Path(word), "dir")
+
+
+def _is(path: Path, kind: str) -> bool:
+    """``path.is_file()`` / ``is_dir()``, False where the words cannot be a name (too long, a NUL in them)."""
+    try:
+        return path.is_file() if kind == "file" else path.is_dir()
+    except (OSError, ValueError):
+        return False
 
 
 def _has_folder(word: str) -> bool:
