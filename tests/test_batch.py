@@ -303,3 +303,31 @@ def test_a_failed_photo_is_named_once(tmp_path):
     assert any(line.strip().endswith("gone.jpg: no such file") for line in failed)
     progress = [line for line in lines if "failed (" in line]
     assert len(progress) == 2 and all(line.count("broken.jpg") + line.count("gone.jpg") == 1 for line in progress)
+
+
+def test_one_path_is_one_photo_and_what_is_not_paths_is_refused(tmp_path, monkeypatch, fake_sci):
+    """A single str or path names one photo (as demo takes one), never the characters of its name, of which '.'
+    would be the working folder; anything that is not paths is an OptionError, from restore_many when called."""
+    from pathlib import Path
+
+    from scientist.errors import OptionError
+    from scientist.restore.batch import plan_batch
+
+    Image.fromarray(_dim(20, 24, 1)).save(tmp_path / "other.png")
+    monkeypatch.chdir(tmp_path)
+    for one in ("holiday.jpg", Path("holiday.jpg")):
+        assert [(p.name, p.fail) for p in plan_batch(one)] == [("holiday.jpg", "no such file")]
+    [item] = fake_sci.restore_many("holiday.jpg", progress=False)
+    assert (item.name, item.status, item.reason) == ("holiday.jpg", "failed", "no such file")
+    assert [p.name for p in plan_batch(iter(["other.png"]))] == ["other.png"]  # any iterable of paths
+    for bad, said in ((5, "a path or a list of paths, not int"), (None, "not None"), (b"holiday.jpg", "not bytes"),
+                      (["other.png", 5], r"each photo or folder to restore must be a path \(a str or os.PathLike\), "
+                                         "not int")):
+        with pytest.raises(OptionError, match=said):
+            plan_batch(bad)
+        with pytest.raises(OptionError, match=said):
+            fake_sci.restore_many(bad)  # raised by the call itself, before any photo is looked for
+    for one_photo in (lambda: fake_sci.ask("how does it reduce noise?", photo=5), lambda: fake_sci.demo(5)):
+        with pytest.raises(OptionError, match=r"^the photo must be a path \(a str or os.PathLike\), not int$"):
+            one_photo()  # a TypeError from deep inside once
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.png"]  # nothing was restored or held

@@ -23,13 +23,13 @@ import os
 import re
 import warnings
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import PhotoError, ScientistError, first_line
 from ..settings import Settings, load_settings
-from .options import RestoreOptions
+from .options import RestoreOptions, as_paths
 from .outputs import check_out_dir, make_folders, output_format, remove_empty
 from .photo import PHOTO_SUFFIXES, RAW_SUFFIXES, SUPPORTED, is_raw
 from .record import BatchItem, ProgressEvent, ProgressFn
@@ -87,12 +87,12 @@ def _walk(folder: Path, recursive: bool, exclude: Path | None) -> tuple[list[Pat
     return found, ignored, has_subfolders
 
 
-def _find(paths: Sequence[str | Path], recursive: bool, out_dir: Path | None) -> list[_Found]:
+def _find(paths: list[Path], recursive: bool, out_dir: Path | None) -> list[_Found]:
     exclude = out_dir.resolve() if out_dir is not None else None
     found: list[_Found] = []
     ignored = 0
     empty: list[str] = []
-    for arg in map(Path, paths):
+    for arg in paths:
         if arg.is_dir():
             files, n, subfolders = _walk(arg, recursive, exclude)
             ignored += n
@@ -145,13 +145,16 @@ def _work(path: Path, max_side: int | None) -> float:
     return w * h / 1e6
 
 
-def plan_batch(paths: Sequence[str | Path], *, recursive: bool = False, out_dir: str | Path | None = None,
-               fmt: str = "png", overwrite: bool = False, max_side: int | None = None) -> list[Planned]:
-    """The photos under ``paths`` and their outputs (other files are passed over).
+def plan_batch(paths: str | os.PathLike | Iterable[str | os.PathLike], *, recursive: bool = False,
+               out_dir: str | Path | None = None, fmt: str = "png", overwrite: bool = False,
+               max_side: int | None = None) -> list[Planned]:
+    """The photos under ``paths`` (one path, or an iterable of them) and their outputs (other files are passed over).
 
-    Raises :class:`PhotoError` when there is no photo at all, :class:`~scientist.errors.OutputError` when
-    ``out_dir`` cannot be a folder (a file is there).
+    Raises :class:`~scientist.errors.OptionError` when ``paths`` is not a path or paths, :class:`PhotoError`
+    when there is no photo at all, :class:`~scientist.errors.OutputError` when ``out_dir`` cannot be a folder
+    (a file is there).
     """
+    paths = as_paths(paths)
     out_dir = Path(out_dir) if out_dir is not None else None
     if out_dir is not None:
         check_out_dir(out_dir)  # made when the first photo is written; a file there is refused before any work
@@ -214,7 +217,7 @@ class BatchJob:
 
 
 def restore_many(
-    paths: Sequence[str | Path],
+    paths: str | os.PathLike | Iterable[str | os.PathLike],
     *,
     recursive: bool = False,
     options: RestoreOptions | None = None,
@@ -225,7 +228,8 @@ def restore_many(
     threads: int | None = None,
     **legacy,
 ) -> Iterator[BatchItem]:
-    """Restore every photo under ``paths``; yield one :class:`BatchItem` per photo, in order.
+    """Restore every photo under ``paths`` (one path, or an iterable of them); yield one :class:`BatchItem` per
+    photo, in order.
 
     Photos whose restored image exists already are skipped (``overwrite`` redoes
     them), so an interrupted run resumes where it stopped.  A photo that fails

@@ -13,7 +13,8 @@ Light on purpose (pydantic only): an answer without a photo validates its option
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..errors import OptionError
 from ..settings import GAIN_HELP, Backend, Device, Gain, ImageFormat, Precision, Settings, Strength
 
-__all__ = ["FORMAT_NAMES", "RestoreOptions"]
+__all__ = ["FORMAT_NAMES", "RestoreOptions", "as_path", "as_paths"]
 
 #: Names a restored image's format may be given by (the file endings they are) -> the format.
 FORMAT_NAMES = {"png": "png", "tiff": "tiff", "tif": "tiff", "jpg": "jpg", "jpeg": "jpg"}
@@ -105,3 +106,27 @@ def _invalid(exc: ValidationError) -> str:
     err = exc.errors()[0]
     name = ".".join(str(p) for p in err["loc"]) or "options"
     return f"invalid restore option {name}: {err['msg'].removeprefix('Value error, ')}"
+
+
+def as_path(value: Any, what: str = "the photo") -> Path:
+    """``value`` as a path, when it is one (a ``str`` or an ``os.PathLike`` such as a read
+    :class:`~.stages.Photo`); raises :class:`OptionError` naming ``what`` otherwise."""
+    if isinstance(value, str | os.PathLike):
+        path = os.fspath(value)
+        if isinstance(path, str):
+            return Path(path)
+    raise OptionError(f"{what} must be a path (a str or os.PathLike), not {_kind(value)}")
+
+
+def as_paths(value: Any) -> list[Path]:
+    """The photos and folders a batch is given: one path, or an iterable of paths (a single path is never taken
+    for the characters of its name); raises :class:`OptionError` for anything else."""
+    if isinstance(value, str | os.PathLike):
+        return [as_path(value, "the photos to restore")]
+    if isinstance(value, bytes | bytearray) or not isinstance(value, Iterable):
+        raise OptionError(f"the photos to restore must be a path or a list of paths, not {_kind(value)}")
+    return [as_path(v, "each photo or folder to restore") for v in value]
+
+
+def _kind(value: Any) -> str:
+    return "None" if value is None else type(value).__name__
