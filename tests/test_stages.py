@@ -44,6 +44,23 @@ def test_unknown_options_and_bad_values_are_refused_with_a_clear_sentence(fake_s
     assert RestoreOptions.of({"strength": 0.5}, quality=80).given() == {"strength": 0.5, "quality": 80}
 
 
+def test_options_made_directly_raise_the_typed_error_too():
+    """RestoreOptions(...) as well as RestoreOptions.of(...): an OptionError of one sentence (still a ValueError,
+    as pydantic's ValidationError was), never pydantic's report with its links."""
+    cases = [({"strenght": 1}, r"^a restore has no option 'strenght' \(did you mean 'strength'\?\)$"),
+             ({"strength": 2}, r"^invalid restore option strength: must be auto or a number between 0 and 1$"),
+             ({"max_side": 4}, r"^invalid restore option max_side: must be a whole number, 8 or more$"),
+             ({"quality": "best"}, r"^invalid restore option quality: must be a whole number from 1 to 100$"),
+             ({"device": "gpu"}, r"^invalid restore option device: must be 'auto', 'cpu' or 'cuda'$")]
+    for values, said in cases:
+        with pytest.raises(OptionError, match=said) as info:
+            RestoreOptions(**values)
+        assert isinstance(info.value, ValueError)
+        with pytest.raises(OptionError, match=said):
+            RestoreOptions.of(values)
+    assert RestoreOptions(strength=0.5, image_format="JPEG").given() == {"strength": 0.5, "image_format": "jpg"}
+
+
 def test_settings_overrides_are_validated(fake_embedder, tmp_path):
     from scientist.core import Scientist
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..errors import OptionError
+from ..errors import OptionError, value_problem
 from ..settings import GAIN_HELP, Backend, Device, Gain, ImageFormat, Precision, Settings, Strength
 
 __all__ = ["FORMAT_NAMES", "RestoreOptions", "as_path", "as_paths"]
@@ -56,6 +56,17 @@ class RestoreOptions(BaseModel):
                                                                        "read as the endings they are).")
     quality: int | None = Field(default=None, ge=1, le=100, description="JPEG quality, 1-100.")
 
+    def __init__(self, **values: Any) -> None:
+        """Validated as :meth:`of` does it: an unknown option or a bad value is an :class:`OptionError` (a
+        ``ValueError``) of one sentence, the unknown name with the one it was probably meant to be."""
+        unknown = [k for k in values if k not in type(self).model_fields]
+        if unknown:
+            raise OptionError(_unknown(unknown[0]))
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise OptionError(_invalid(exc)) from None
+
     @field_validator("image_format", mode="before")
     @classmethod
     def _format_name(cls, value: Any) -> Any:
@@ -68,14 +79,7 @@ class RestoreOptions(BaseModel):
         """``options`` (a record or a mapping) with ``more`` on top, validated; raises :class:`OptionError`."""
         if isinstance(options, RestoreOptions):
             return options.but(**more) if more else options
-        values = {**(options or {}), **more}
-        unknown = [k for k in values if k not in cls.model_fields]
-        if unknown:
-            raise OptionError(_unknown(unknown[0]))
-        try:
-            return cls.model_validate(values)
-        except ValidationError as exc:
-            raise OptionError(_invalid(exc)) from None
+        return cls(**{**(options or {}), **more})
 
     def but(self, **changes: Any) -> RestoreOptions:
         """A copy with ``changes``, validated."""
@@ -105,7 +109,7 @@ def _unknown(name: str) -> str:
 def _invalid(exc: ValidationError) -> str:
     err = exc.errors()[0]
     name = ".".join(str(p) for p in err["loc"]) or "options"
-    return f"invalid restore option {name}: {err['msg'].removeprefix('Value error, ')}"
+    return f"invalid restore option {name}: {value_problem(err, RestoreOptions)}"
 
 
 def as_path(value: Any, what: str = "the photo") -> Path:
