@@ -248,6 +248,44 @@ def test_a_failed_onnx_export_falls_back_to_pytorch_and_finishes(tmp_path):
     assert runner(np.zeros((1, 3, 16, 16), np.float32)).shape == (1, 3, 16, 16)
 
 
+def test_a_damaged_cached_onnx_export_is_exported_again_once(tmp_path, monkeypatch):
+    """A cut-short export in the cache is replaced by a fresh one (not fallen back from on every run); only when
+    the fresh one does not load either is PyTorch used, with the warning, and not exported again for every photo."""
+    import warnings
+
+    import torch
+
+    import scientist.restore.runners as runners
+    from scientist.restore.weights import load_model
+
+    cpu, model = torch.device("cpu"), load_model().model
+    monkeypatch.setattr(runners, "_SESSIONS", {})  # as a new process: nothing loaded, nothing failed yet
+    monkeypatch.setattr(runners, "_FAILED", {}, raising=False)
+    first = runners.make_runner(model, cpu, "onnx", cache=tmp_path)
+    [export] = (tmp_path / "onnx").iterdir()
+    whole = export.read_bytes()
+    export.write_bytes(whole[: len(whole) // 3])  # cut short
+    monkeypatch.setattr(runners, "_SESSIONS", {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "using PyTorch"
+        again = runners.make_runner(model, cpu, "onnx", cache=tmp_path)
+    assert isinstance(again, runners.OnnxRunner) and again is not first
+    assert [p.name for p in (tmp_path / "onnx").iterdir()] == [export.name]  # in its place, nothing else left
+    assert export.read_bytes() == whole
+    x = np.random.default_rng(0).random((1, 3, 32, 32), dtype=np.float32)
+    assert np.allclose(again(x), first(x), atol=1e-5)
+
+    exports = []
+    monkeypatch.setattr(runners, "_export", lambda m, s, path: exports.append(path.write_bytes(b"not a model")))
+    monkeypatch.setattr(runners, "_SESSIONS", {})
+    export.write_bytes(b"damaged")
+    for _ in range(3):  # three photos of a batch
+        with pytest.warns(UserWarning, match="onnxruntime could not run the model"):
+            runner = runners.make_runner(model, cpu, "onnx", cache=tmp_path)
+        assert runner.name == "torch-channels-last"
+    assert len(exports) == 1
+
+
 def _remember(args) -> None:
     from scientist.restore.speed import remember_speed
 
