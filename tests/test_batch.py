@@ -331,3 +331,23 @@ def test_one_path_is_one_photo_and_what_is_not_paths_is_refused(tmp_path, monkey
         with pytest.raises(OptionError, match=r"^the photo must be a path \(a str or os.PathLike\), not int$"):
             one_photo()  # a TypeError from deep inside once
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.png"]  # nothing was restored or held
+
+
+def test_photos_shown_alike_are_shown_as_given(tmp_path, monkeypatch):
+    """a/trip and b/trip both hold IMG_1.jpg: each is shown as reached from the command line, so the clash of
+    their outputs under one --out-dir tells them apart (both read trip/IMG_1.jpg once)."""
+    from scientist.restore.batch import plan_batch, settled
+
+    for side in ("a", "b"):
+        (tmp_path / side / "trip").mkdir(parents=True)
+        Image.fromarray(_dim(20, 24, 1)).save(tmp_path / side / "trip" / "IMG_1.jpg")
+    Image.fromarray(_dim(20, 24, 2)).save(tmp_path / "a" / "trip" / "IMG_2.jpg")
+    monkeypatch.chdir(tmp_path)
+    first, other, second = plan_batch(["a/trip", "b/trip"], out_dir="R")
+    assert (first.name, first.fail) == ("a/trip/IMG_1.jpg", None)
+    assert other.name == "trip/IMG_2.jpg"  # shown alike by nothing else: as before
+    item = settled(second)
+    assert (item.name, item.status) == ("b/trip/IMG_1.jpg", "failed")
+    assert item.reason == ("its output R/trip/IMG_1_jpg_restored.png would be the same as that of a/trip/IMG_1.jpg; "
+                           "restore it on its own")
+    assert [p.name for p in plan_batch(["a/trip"], out_dir="R")] == ["trip/IMG_1.jpg", "trip/IMG_2.jpg"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -129,6 +129,15 @@ def _shown(f: _Found) -> str:
     return str(Path(f.root.resolve().name or "root") / f.source.relative_to(f.root))
 
 
+def _names(found: list[_Found]) -> list[str]:
+    """How each photo is shown: relative to the folder it was found in, named by the folder's own name
+    (``trip/IMG_1.jpg``); photos that would be shown alike (``a/trip`` and ``b/trip`` both hold ``IMG_1.jpg``)
+    as they were reached from the command line (``a/trip/IMG_1.jpg``, ``b/trip/IMG_1.jpg``)."""
+    names = [_shown(f) for f in found]
+    alike = {n for n, count in Counter(names).items() if count > 1}
+    return [str(f.source) if n in alike else n for f, n in zip(found, names, strict=True)]
+
+
 def _work(path: Path, max_side: int | None) -> float:
     """Megapixels the photo will put through the network, from its header (0 when unreadable)."""
     from .photo import photo_size
@@ -166,8 +175,7 @@ def plan_batch(paths: str | os.PathLike | Iterable[str | os.PathLike], *, recurs
             by_stem[(_target_folder(f, out_dir), f.source.stem.casefold())] += 1
     planned: list[Planned] = []
     taken: dict[Path, str] = {}
-    for f in found:
-        name = _shown(f)
+    for f, name in zip(found, _names(found), strict=True):
         if f.explicit and not f.source.is_file():
             planned.append(Planned(f.source, name, fail="no such file"))
             continue
