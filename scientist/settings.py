@@ -219,6 +219,11 @@ class Settings(BaseSettings):
         description="Memory the photos a process works on at once may take together, estimated from their pixels "
                     "(MiB): fewer are worked on at once when the largest would not fit (a 12 MP photo on a CPU "
                     "runs alone). 0: 2048 on a CPU, 8192 beside a GPU.")
+    subfolder_scan_limit: int = Field(
+        default=20_000, ge=0,
+        description="Most entries (files and folders) of the folders' subfolders `scientist restore FOLDER` looks "
+                    "through after a run without --recursive, to say how many photos there it passed over "
+                    "(a large tree is not walked in full: past the limit it says \"at least\"). 0: never look.")
     cluster_cpus_per_worker: float = Field(
         default=1.0, gt=0,
         description="CPUs each Ray worker of `scientist restore --cluster` asks for (its PyTorch threads) on a "

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,7 +35,8 @@ from .photo import PHOTO_SUFFIXES, RAW_SUFFIXES, SUPPORTED, is_raw
 from .record import BatchItem, ProgressEvent, ProgressFn
 from .save import FORMATS
 
-__all__ = ["BatchJob", "Planned", "is_output_name", "plan_batch", "restore_many", "restore_planned", "settled"]
+__all__ = ["BatchJob", "PassedOver", "Planned", "is_output_name", "passed_over", "plan_batch", "restore_many",
+           "restore_planned", "settled"]
 
 _OUTPUT_STEM = re.compile(r"_(restored|compare)(-\d+)?$")
 
@@ -85,6 +86,54 @@ def _walk(folder: Path, recursive: bool, exclude: Path | None) -> tuple[list[Pat
                 continue
             found.append(p)
     return found, ignored, has_subfolders
+
+
+@dataclass(frozen=True)
+class PassedOver:
+    """Photos in the subfolders of a batch's folders, which a run without ``recursive`` passes over: how many were
+    found, and whether every entry was looked at (else there are at least that many)."""
+
+    photos: int
+    complete: bool
+
+
+def passed_over(paths: str | os.PathLike | Iterable[str | os.PathLike], *, limit: int,
+                out_dir: str | Path | None = None) -> PassedOver:
+    """The photos in the subfolders of the folders among ``paths`` (not those folders' own photos), counted as
+    :func:`plan_batch` with ``recursive`` would find them (hidden entries, outputs of this tool, camera RAW files
+    and ``out_dir`` left out), looking at no more than ``limit`` entries of the subfolders in all (the
+    ``subfolder_scan_limit`` setting): a huge tree is not walked for a hint.  Links to folders are not followed."""
+    exclude = Path(out_dir).resolve() if out_dir is not None else None
+    folders = deque(Path(e.path) for arg in as_paths(paths) if arg.is_dir() for e in _entries(arg)
+                    if _subfolder(e, exclude))
+    photos = seen = 0
+    while folders:
+        for entry in _entries(folders.popleft()):
+            seen += 1
+            if seen > limit:
+                return PassedOver(photos, False)
+            if _subfolder(entry, exclude):
+                folders.append(Path(entry.path))
+            elif not entry.name.startswith(".") and Path(entry.name).suffix.lower() in PHOTO_SUFFIXES \
+                    and not is_output_name(Path(entry.name)) and entry.is_file():
+                photos += 1
+    return PassedOver(photos, True)
+
+
+def _entries(folder: Path) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as it:
+            return list(it)
+    except OSError:  # unreadable: nothing to count there
+        return []
+
+
+def _subfolder(entry: os.DirEntry, exclude: Path | None) -> bool:
+    try:
+        return (not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False)
+                and (exclude is None or Path(entry.path).resolve() != exclude))
+    except OSError:
+        return False
 
 
 def _find(paths: list[Path], recursive: bool, out_dir: Path | None) -> list[_Found]:
