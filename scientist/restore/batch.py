@@ -120,12 +120,14 @@ def passed_over(paths: str | os.PathLike | Iterable[str | os.PathLike], *, limit
     return PassedOver(photos, True)
 
 
-def _entries(folder: Path) -> list[os.DirEntry]:
+def _entries(folder: Path) -> Iterator[os.DirEntry]:
+    """A folder's entries as they are read (a folder of a million files is not listed whole to look at a few);
+    none when it cannot be read."""
     try:
         with os.scandir(folder) as it:
-            return list(it)
+            yield from it
     except OSError:  # unreadable: nothing to count there
-        return []
+        return
 
 
 def _subfolder(entry: os.DirEntry, exclude: Path | None) -> bool:
