@@ -295,11 +295,15 @@ def _remember(args) -> None:
 
 
 def test_speeds_remembered_at_once_are_all_kept(tmp_path):
+    import gc
     import multiprocessing
 
     from scientist.restore.speed import SPEED_FILE
 
     methods = multiprocessing.get_all_start_methods()
+    # onnxruntime sessions of earlier tests that wait in reference cycles would otherwise be collected in a forked
+    # child, whose copy of their thread pool has no threads: their destructor waits for those threads forever
+    gc.collect()
     with multiprocessing.get_context("fork" if "fork" in methods else "spawn").Pool(3) as pool:
         pool.map(_remember, [(str(tmp_path), f"p{w}") for w in range(3)])
     threads = [threading.Thread(target=_remember, args=((str(tmp_path), f"t{w}"),)) for w in range(3)]
