@@ -395,8 +395,12 @@ def _read_settings_file(path: Path) -> dict[str, Any]:
     if toml:
         try:
             import tomllib
-        except ImportError:  # Python 3.10: the library tomllib came from
-            import tomli as tomllib
+        except ImportError:  # Python 3.10: the library tomllib came from, when installed
+            try:
+                import tomli as tomllib
+            except ImportError:
+                raise ConfigError(f"{name}: reading TOML needs Python 3.11 or the tomli package; a YAML settings "
+                                  "file is read anywhere") from None
         try:
             values = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
