@@ -23,7 +23,7 @@ from .index import Index
 from .language import detect as detect_language
 from .records import Record, Task, split_sentences
 from .render import Renderer
-from .restore.options import RestoreOptions
+from .restore.options import RestoreOptions, as_path
 from .settings import ConfigError, Settings, load_settings
 from .views import Queries, named_records
 from .workflow import demo_workflow, workflow_for
@@ -207,11 +207,14 @@ class Scientist:
 
         ``k``: records to retrieve (default: the ``k`` setting); for the demo, ``options`` (a
         :class:`RestoreOptions`) or its fields as keywords, and ``progress``, as :meth:`demo` takes them.
-        Options are checked whether or not a photo is given: an unknown one is an :class:`OptionError`.
+        Options are checked whether or not a photo is given: an unknown one is an :class:`OptionError`, and
+        so is a ``photo`` that is not a path, before the question is answered.
         A question not in English, or a corpus without records, gets an answer that says so, with no task
         guessed.
         """
         restore = RestoreOptions.of(options, **restore_options)
+        if photo is not None:
+            as_path(photo)
         if k is not None:
             k = self._checked("k", k)
         q = self._clean(question)
@@ -345,7 +348,8 @@ class Scientist:
                      options: RestoreOptions | None = None, cluster: str | None = None, **legacy):
         """Restore many photos, and the photos in folders; a generator of one record per photo.
 
-        ``paths``: photos and folders (with ``recursive``, their subfolders too).  Each
+        ``paths``: photos and folders (one path, or an iterable of paths; with ``recursive``, the
+        folders' subfolders too).  Each
         photo gets a :class:`~scientist.restore.record.BatchItem`: ``restored``,
         ``skipped`` (its output exists already; ``overwrite=True`` redoes it) or
         ``failed`` with the reason, and the next photo goes ahead.  Outputs go
@@ -353,12 +357,20 @@ class Scientist:
         those of :meth:`demo`; ``progress``: ``True`` for a line per photo and overall
         bars on stderr, ``False`` for none, or a callback.  ``cluster``: restore on a Ray
         cluster instead (``ray://host:port``, or ``auto``; needs the project's ``cluster`` extra),
-        whose workers must see the photos' and the outputs' paths.
+        whose workers must see the photos' and the outputs' paths.  The paths and options are checked
+        when it is called (an :class:`OptionError`), before any photo is looked for.
         """
-        from .restore.batch import restore_many
+        from .restore.options import as_paths
 
+        paths = as_paths(paths)
         options = self._options(options, legacy)
         workflow = workflow or demo_workflow(self.corpus, self.renderer)
+        return self._restore_many(paths, workflow, recursive, progress, options, cluster)
+
+    def _restore_many(self, paths, workflow, recursive: bool, progress, options: RestoreOptions,
+                      cluster: str | None):
+        from .restore.batch import restore_many
+
         if progress is True:
             from .progress import BatchProgress
 

@@ -8,6 +8,9 @@ into an HTTP 4xx status with the same sentence.
 from __future__ import annotations
 
 import re
+import typing
+from collections.abc import Mapping
+from typing import Any
 
 __all__ = [
     "AccessError",
@@ -24,6 +27,7 @@ __all__ = [
     "UnfinishedJobError",
     "first_line",
     "shown",
+    "value_problem",
 ]
 
 
@@ -45,6 +49,62 @@ def shown(text: object, limit: int = 120) -> str:
         keep = (limit - 1) // 2
         text = f"{text[:keep]}…{text[-keep:]}"
     return text
+
+
+#: The start of a validation message (pydantic's), and how a sentence about the value says it.
+_SAID = ((re.compile(r"^Value error, "), ""), (re.compile(r"^Input should be "), "must be "),
+         (re.compile(r"^Input is not a valid path.*"), "must be a path"),
+         (re.compile(r"^Field required$"), "is missing"),
+         (re.compile(r"^Extra inputs are not permitted$"), "is not one of the names taken"))
+#: What a validation message calls a kind of value (with what may follow it), and its name in a sentence.
+_KINDS = ((re.compile(r"a valid integer(, (unable|got) .*)?$"), "a whole number"),
+          (re.compile(r"a valid number(, (unable|got) .*)?$"), "a number"),
+          (re.compile(r"a valid boolean(, (unable|got) .*)?$"), "true or false"),
+          (re.compile(r"a valid string$"), "text"), (re.compile(r"a valid list$"), "a list"),
+          (re.compile(r"a valid dictionary or object to extract fields from$"), "a mapping of names to values"))
+#: A number's bounds: the constraint's name, how a validation message says it, how a sentence does.
+_BOUNDS = (("ge", "greater than or equal to", "{} or more"), ("gt", "greater than", "more than {}"),
+           ("le", "less than or equal to", "{} or less"), ("lt", "less than", "less than {}"))
+
+
+def value_problem(error: Mapping[str, Any], model: type | None = None) -> str:
+    """What is wrong with a value, as the end of a sentence about it ("must be a whole number from 1 to 50"), from
+    one of a validation error's entries (pydantic's ``ValidationError.errors()``) and the model it validated.
+
+    A number out of its range, or not a number, is said with the whole range of its field; other messages are
+    put in plain words (``Input should be ...`` becomes ``must be ...``), never more than their first line."""
+    loc = tuple(error.get("loc") or ())
+    field = getattr(model, "model_fields", {}).get(loc[0]) if len(loc) == 1 and isinstance(loc[0], str) else None
+    expected = _number_range(field) if field is not None else None
+    if expected and str(error.get("type", "")).startswith(("int_", "float_", "greater_than", "less_than")):
+        return f"must be {expected}"
+    text = first_line(Exception(error.get("msg") or "is not valid"), 300)
+    for pattern, said in _SAID:
+        if pattern.search(text):
+            text = pattern.sub(said, text, count=1)
+            break
+    else:
+        text = text[:1].lower() + text[1:]
+    for pattern, said in _KINDS:
+        text = pattern.sub(said, text)
+    for _key, words, said in _BOUNDS:
+        text = re.sub(rf"{words} (\S+)$", lambda m, said=said: said.format(m[1]), text)
+    return text
+
+
+def _number_range(field: Any) -> str | None:
+    """A number field's values in words ("a whole number from 1 to 50", "a whole number, 8 or more"); None for
+    fields of other kinds."""
+    types = set(typing.get_args(field.annotation)) or {field.annotation}
+    if not types <= {int, float, type(None)} or not types & {int, float}:
+        return None
+    kind = "a whole number" if float not in types else "a number"
+    bounds = {key: getattr(m, key) for m in field.metadata for key, _, _ in _BOUNDS
+              if getattr(m, key, None) is not None}
+    if "ge" in bounds and "le" in bounds:
+        return f"{kind} from {bounds['ge']:g} to {bounds['le']:g}"
+    said = [text.format(f"{bounds[key]:g}") for key, _, text in _BOUNDS if key in bounds]
+    return f"{kind}, {' and '.join(said)}" if said else kind
 
 
 class ScientistError(Exception):

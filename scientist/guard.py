@@ -166,8 +166,12 @@ _ARXIV_RE = re.compile(r"\b(?:arXiv:\s*)?(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I)
 def verify_text(corpus: Corpus, text: str) -> Verdict:
     """Check a free text (say, an LLM's answer) against the corpus.
 
-    Words of the corpus's vocabulary (``vocabulary.yaml``) are not taken for names.
+    Words of the corpus's vocabulary (``vocabulary.yaml``) are not taken for names.  A ``text`` that is not a
+    string is a :class:`QuestionError`.
     """
+    if not isinstance(text, str):
+        kind = "None" if text is None else type(text).__name__
+        raise QuestionError(f"the text to check must be a string, not {kind}")
     allowed = corpus.allowed_urls()
     spans = list(_links(text, allowed))
     urls = {link for _, _, link in spans}

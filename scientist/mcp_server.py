@@ -33,7 +33,7 @@ from pydantic import ValidationError
 from .core import Scientist
 from .errors import QuestionError, ScientistError
 from .restore.record import ProgressEvent
-from .tools import Folders, ToolDef, folders_for, restore_allowed, tool_definitions
+from .tools import Folders, ToolDef, argument_problem, folders_for, restore_allowed, tool_definitions
 
 __all__ = ["Folders", "build_server", "serve"]  # Folders: defined in tools.py, where the policy lives
 
@@ -114,7 +114,10 @@ class _RestoreProgress:
 
 
 class _Server(MCPServer):
-    """An MCPServer whose argument errors read as one sentence naming the argument."""
+    """An MCPServer whose argument errors read as one sentence naming the argument (what it must be, by the
+    tool's definition in ``definitions``)."""
+
+    definitions: dict[str, ToolDef] = {}
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Context | None = None):
         names = [t.name for t in await self.list_tools()]
@@ -129,11 +132,8 @@ class _Server(MCPServer):
             cause = exc.__cause__
             if not isinstance(cause, ValidationError):
                 raise
-            err = cause.errors()[0]
-            field = ".".join(str(p) for p in err["loc"]) or "arguments"
-            if err["type"] == "missing":
-                raise ToolError(f"The argument `{field}` is missing.") from None
-            raise ToolError(f"The argument `{field}` is invalid: {err['msg'][0].lower()}{err['msg'][1:]}.") from None
+            tool = self.definitions.get(name)
+            raise ToolError(_sentence(argument_problem(cause, tool.args if tool else None))) from None
 
 
 def _tool_function(tool: ToolDef, impl: Callable[..., Awaitable[CallToolResult]]) -> Callable:
@@ -306,7 +306,8 @@ def build_server(
     server = _Server("scientist", title="Photo scientist", version=__version__, instructions=INSTRUCTIONS,
                      log_level=log_level, lifespan=lifespan)
     tools = _Tools(sci, folders, warm_up)
-    for tool in tool_definitions(settings):
+    server.definitions = {tool.name: tool for tool in tool_definitions(settings)}
+    for tool in server.definitions.values():
         server.add_tool(
             _tool_function(tool, getattr(tools, tool.name)), name=tool.name, title=tool.title,
             description=tool.description, annotations=ToolAnnotations.model_validate(tool.hints()),

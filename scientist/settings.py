@@ -9,28 +9,25 @@ finally the defaults below.  ``scientist settings`` prints the values in force.
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
+from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-    YamlConfigSettingsSource,
-)
+from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
-from .errors import ScientistError
+from .errors import ScientistError, first_line, shown, value_problem
 
 __all__ = ["Backend", "ConfigError", "Device", "ImageFormat", "Precision", "Settings", "Strength", "load_settings"]
 
 ENV_PREFIX = "SCIENTIST_"
-_config_file: ContextVar[Path | None] = ContextVar("scientist_config_file", default=None)
+#: The values of the settings file being loaded (read by :func:`load_settings`, taken by the settings' sources).
+_config_file: ContextVar[dict[str, Any] | None] = ContextVar("scientist_config_file", default=None)
 
 # The demo's choices, spelled once: the settings and a restore's options (``restore.options.RestoreOptions``)
 # both take these types.
@@ -223,6 +220,11 @@ class Settings(BaseSettings):
         description="Memory the photos a process works on at once may take together, estimated from their pixels "
                     "(MiB): fewer are worked on at once when the largest would not fit (a 12 MP photo on a CPU "
                     "runs alone). 0: 2048 on a CPU, 8192 beside a GPU.")
+    subfolder_scan_limit: int = Field(
+        default=20_000, ge=0,
+        description="Most entries (files and folders) of the folders' subfolders `scientist restore FOLDER` looks "
+                    "through after a run without --recursive, to say how many photos there it passed over "
+                    "(a large tree is not walked in full: past the limit it says \"at least\"). 0: never look.")
     cluster_cpus_per_worker: float = Field(
         default=1.0, gt=0,
         description="CPUs each Ray worker of `scientist restore --cluster` asks for (its PyTorch threads) on a "
@@ -311,7 +313,7 @@ class Settings(BaseSettings):
         try:
             return type(self).model_validate(values)
         except ValidationError as exc:
-            raise _config_error(exc, None) from None
+            raise _config_error(exc, None, values) from None
 
     @classmethod
     def settings_customise_sources(
@@ -323,12 +325,9 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        path = _config_file.get()
-        if path is not None:
-            if path.suffix.lower() == ".toml":
-                sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
-            else:
-                sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=path))
+        values = _config_file.get()
+        if values is not None:
+            sources.append(InitSettingsSource(settings_cls, init_kwargs=values))
         return tuple(sources)
 
     # ------------------------------------------------------------ derived paths
@@ -355,34 +354,94 @@ def load_settings(config: str | Path | None = None, **overrides) -> Settings:
     """Settings from ``overrides``, the environment and a settings file, in that order.
 
     ``config`` (else ``$SCIENTIST_CONFIG``) names a TOML or YAML file.  Raises
-    :class:`ConfigError` with one sentence when the file or a value is bad.
+    :class:`ConfigError` with one sentence when the file or a value is bad: the variable
+    (``SCIENTIST_K``) or the file that gave a bad value is named, with what the value must be,
+    and a file that cannot be parsed with the line and column where its parser stopped.
     """
     if config is None and os.environ.get(ENV_PREFIX + "CONFIG"):
         config = os.environ[ENV_PREFIX + "CONFIG"]
     path = Path(config) if config is not None else None
-    if path is not None:
-        if not path.is_file():
-            raise ConfigError(f"{path}: no such settings file")
-        if path.suffix.lower() not in (".toml", ".yaml", ".yml"):
-            raise ConfigError(f"{path.name}: a settings file must be .toml, .yaml or .yml")
-    token = _config_file.set(path)
+    values = _read_settings_file(path) if path is not None else None
+    given = {k: v for k, v in overrides.items() if v is not None}
+    token = _config_file.set(values)
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        return Settings(**given)
     except ValidationError as exc:
-        raise _config_error(exc, path) from None
-    except (OSError, ValueError) as exc:  # an unreadable or malformed file, or a variable that is not a JSON list
+        raise _config_error(exc, path.name if path is not None else None, given) from None
+    except (OSError, ValueError) as exc:  # a variable that is not a JSON list
         field = re.search(r'field "(\w+)" from source "EnvSettingsSource"', str(exc))
         if field:
             raise ConfigError(f"{ENV_PREFIX}{field[1].upper()}: cannot be read; a list is given as JSON, "
                               "e.g. '[\"a\", \"b\"]'") from None
-        raise ConfigError(f"{path.name if path else 'settings'}: cannot read ({exc.__class__.__name__})") from None
+        raise ConfigError(f"the settings cannot be read ({exc.__class__.__name__})") from None
     finally:
         _config_file.reset(token)
 
 
-def _config_error(exc: ValidationError, path: Path | None) -> ConfigError:
+def _read_settings_file(path: Path) -> dict[str, Any]:
+    """The names and values of a TOML or YAML settings file; :class:`ConfigError` with one sentence when it
+    cannot be read or parsed (with the line and column where the parser stopped)."""
+    from .fileio import read_input
+
+    if not path.is_file():
+        raise ConfigError(f"{shown(path)}: no such settings file")
+    toml = path.suffix.lower() == ".toml"
+    if not toml and path.suffix.lower() not in (".yaml", ".yml"):
+        raise ConfigError(f"{shown(path.name)}: a settings file must be .toml, .yaml or .yml")
+    name = shown(path.name)
+    try:
+        text = read_input(path, ConfigError).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{name}: not UTF-8 text") from None
+    if toml:
+        try:
+            import tomllib
+        except ImportError:  # Python 3.10: the library tomllib came from, when installed
+            try:
+                import tomli as tomllib
+            except ImportError:
+                raise ConfigError(f"{name}: reading TOML needs Python 3.11 or the tomli package; a YAML settings "
+                                  "file is read anywhere") from None
+        try:
+            values = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            # its message ends with where it stopped: "Invalid value (at line 1, column 5)"
+            said = re.fullmatch(r"(.*?)\s*\(at (line \d+, column \d+|end of document)\)", first_line(exc))
+            what, where = (said[1], said[2]) if said else (first_line(exc), None)
+            raise ConfigError(f"{name}: invalid TOML{f' at {where}' if where else ''} "
+                              f"({what[:1].lower()}{what[1:]})") from None
+    else:
+        from . import yamlio
+
+        try:
+            values = yamlio.safe_load(text)
+        except yamlio.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or first_line(exc)
+            raise ConfigError(f"{name}: invalid YAML{where} ({problem})") from None
+        values = {} if values is None else values
+    if not isinstance(values, dict):
+        raise ConfigError(f"{name}: a settings file holds names with their values (such as k = 7 in TOML or "
+                          f"k: 7 in YAML), not {'a list' if isinstance(values, list) else 'a single value'}")
+    return values
+
+
+def _config_error(exc: ValidationError, file: str | None, given: Mapping[str, Any]) -> ConfigError:
+    """A settings value that does not validate, in one sentence naming where it came from: the
+    ``SCIENTIST_*`` variable (with its value), the settings file, or the code (``given``)."""
     err = exc.errors()[0]
+    if not err["loc"]:  # a rule across settings
+        return ConfigError(f"invalid settings: {value_problem(err)}")
     name = ".".join(str(p) for p in err["loc"])
-    what = f"invalid setting {name}" if name else "invalid settings"
-    where = f" (from {path.name})" if path is not None else ""
-    return ConfigError(f"{what}{where}: {err['msg'].removeprefix('Value error, ')}")
+    problem = value_problem(err, Settings)
+    if err["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(str(err["loc"][0]), list(Settings.model_fields), n=1)
+        problem = "there is no such setting" + (f" (did you mean {close[0]}?)" if close else
+                                                " (`scientist settings` lists them)")
+    variable = f"{ENV_PREFIX}{str(err['loc'][0]).upper()}"
+    value = next((v for k, v in os.environ.items() if k.upper() == variable), None)
+    if err["loc"][0] not in given and value is not None:  # the environment overrides the file
+        return ConfigError(f"{variable} {problem}, not {shown(repr(value), 60)}")
+    where = f" (from {file})" if file else ""
+    return ConfigError(f"invalid setting {name}{where}: {problem}")

@@ -17,17 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, ValidationError, create_model
 
 from .answer import Answer
-from .errors import AccessError, OutputError, PhotoError, shown
+from .errors import AccessError, OptionError, OutputError, PhotoError, shown, value_problem
 from .fileio import os_reason
 from .guard import Verdict
 from .restore.record import Demo, ProgressFn
 from .settings import GAIN_HELP, Gain, Settings, load_settings
 
-__all__ = ["FORMATS", "Folders", "ToolDef", "answer_tool", "folders_for", "format_tools", "restore_allowed",
-           "tool_definitions"]
+__all__ = ["FORMATS", "Folders", "ToolArgs", "ToolDef", "answer_tool", "argument_problem", "folders_for",
+           "format_tools", "restore_allowed", "tool_definitions"]
 
 #: The formats ``scientist tools`` prints.
 FORMATS = ("openai", "anthropic", "json-schema")
@@ -70,12 +70,37 @@ class ToolDef:
         return params
 
 
-class _Question(BaseModel):
+class ToolArgs(BaseModel):
+    """A tool's parameters.  Arguments that do not fit them are an :class:`~scientist.errors.OptionError` (a
+    ``ValueError``) of one sentence naming the argument, as the MCP server says it (:func:`argument_problem`),
+    instead of pydantic's report: whoever validates a call with :meth:`model_validate` (LangChain) gets that."""
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> ToolArgs:
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as exc:
+            raise OptionError(argument_problem(exc, cls)) from None
+
+
+def argument_problem(exc: ValidationError, args: type[BaseModel] | None = None) -> str:
+    """A tool call's first bad argument in one sentence: missing, or what it must be (by ``args``, the tool's
+    parameters, when known: a number is said with its whole range)."""
+    err = exc.errors()[0]
+    name = ".".join(str(p) for p in err["loc"]) or "arguments"
+    if err["type"] == "missing":
+        return f"the argument `{name}` is missing"
+    problem = value_problem(err, args)
+    return f"the argument `{name}` {problem}" if problem.startswith(("must ", "is ")) else \
+        f"the argument `{name}` is invalid: {problem}"
+
+
+class _Question(ToolArgs):
     question: str = Field(description="The person's question about what an AI did to their photo, in their words "
                                       "(for example: how did it remove the grain without losing detail?).")
 
 
-class _Text(BaseModel):
+class _Text(ToolArgs):
     text: str = Field(description="The text to check, for example an answer drafted from grounded_prompt.")
 
 
@@ -140,7 +165,7 @@ def _restore_args(settings: Settings) -> type[BaseModel]:
     from .restore.photo import SUPPORTED  # NumPy and Pillow: loaded when the tools are defined, not on import
 
     return create_model(
-        "restore_photo",
+        "restore_photo", __base__=ToolArgs,
         path=(str, Field(description=f"Path of a photo on this computer ({SUPPORTED}), inside a folder the "
                                      "server may read; a relative path starts in the server's working folder.")),
         max_side=(int, Field(default=settings.mcp_max_side, ge=8, le=settings.mcp_max_side_limit,
@@ -209,7 +234,7 @@ def answer_tool(settings: Settings | None = None) -> ToolDef:
     fields = restore.args.model_fields
     path, max_side, gain = fields["path"], fields["max_side"], fields["gain"]
     args = create_model(
-        "scientist",
+        "scientist", __base__=ToolArgs,
         question=(str, ask.args.model_fields["question"]),
         photo=(str | None, Field(default=None, description=f"Optional. {path.description}")),
         max_side=(int, max_side),

@@ -303,3 +303,90 @@ def test_a_failed_photo_is_named_once(tmp_path):
     assert any(line.strip().endswith("gone.jpg: no such file") for line in failed)
     progress = [line for line in lines if "failed (" in line]
     assert len(progress) == 2 and all(line.count("broken.jpg") + line.count("gone.jpg") == 1 for line in progress)
+
+
+def test_one_path_is_one_photo_and_what_is_not_paths_is_refused(tmp_path, monkeypatch, fake_sci):
+    """A single str or path names one photo (as demo takes one), never the characters of its name, of which '.'
+    would be the working folder; anything that is not paths is an OptionError, from restore_many when called."""
+    from pathlib import Path
+
+    from scientist.errors import OptionError
+    from scientist.restore.batch import plan_batch
+
+    Image.fromarray(_dim(20, 24, 1)).save(tmp_path / "other.png")
+    monkeypatch.chdir(tmp_path)
+    for one in ("holiday.jpg", Path("holiday.jpg")):
+        assert [(p.name, p.fail) for p in plan_batch(one)] == [("holiday.jpg", "no such file")]
+    [item] = fake_sci.restore_many("holiday.jpg", progress=False)
+    assert (item.name, item.status, item.reason) == ("holiday.jpg", "failed", "no such file")
+    assert [p.name for p in plan_batch(iter(["other.png"]))] == ["other.png"]  # any iterable of paths
+    for bad, said in ((5, "a path or a list of paths, not int"), (None, "not None"), (b"holiday.jpg", "not bytes"),
+                      (["other.png", 5], r"each photo or folder to restore must be a path \(a str or os.PathLike\), "
+                                         "not int")):
+        with pytest.raises(OptionError, match=said):
+            plan_batch(bad)
+        with pytest.raises(OptionError, match=said):
+            fake_sci.restore_many(bad)  # raised by the call itself, before any photo is looked for
+    for one_photo in (lambda: fake_sci.ask("how does it reduce noise?", photo=5), lambda: fake_sci.demo(5)):
+        with pytest.raises(OptionError, match=r"^the photo must be a path \(a str or os.PathLike\), not int$"):
+            one_photo()  # a TypeError from deep inside once
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.png"]  # nothing was restored or held
+
+
+def test_photos_shown_alike_are_shown_as_given(tmp_path, monkeypatch):
+    """a/trip and b/trip both hold IMG_1.jpg: each is shown as reached from the command line, so the clash of
+    their outputs under one --out-dir tells them apart (both read trip/IMG_1.jpg once)."""
+    from scientist.restore.batch import plan_batch, settled
+
+    for side in ("a", "b"):
+        (tmp_path / side / "trip").mkdir(parents=True)
+        Image.fromarray(_dim(20, 24, 1)).save(tmp_path / side / "trip" / "IMG_1.jpg")
+    Image.fromarray(_dim(20, 24, 2)).save(tmp_path / "a" / "trip" / "IMG_2.jpg")
+    monkeypatch.chdir(tmp_path)
+    first, other, second = plan_batch(["a/trip", "b/trip"], out_dir="R")
+    assert (first.name, first.fail) == ("a/trip/IMG_1.jpg", None)
+    assert other.name == "trip/IMG_2.jpg"  # shown alike by nothing else: as before
+    item = settled(second)
+    assert (item.name, item.status) == ("b/trip/IMG_1.jpg", "failed")
+    assert item.reason == ("its output R/trip/IMG_1_jpg_restored.png would be the same as that of a/trip/IMG_1.jpg; "
+                           "restore it on its own")
+    assert [p.name for p in plan_batch(["a/trip"], out_dir="R")] == ["trip/IMG_1.jpg", "trip/IMG_2.jpg"]
+
+
+def test_photos_passed_over_in_subfolders_are_said_once_after_the_run(tmp_path):
+    """A folder restored without --recursive whose subfolders hold photos: the summary says how many were passed
+    over, once, from a look bounded by the subfolder_scan_limit setting."""
+    from scientist.restore.batch import PassedOver, passed_over
+
+    trip = tmp_path / "Trip"
+    for sub in ("day1/deeper", "day2", ".hidden"):
+        (trip / sub).mkdir(parents=True)
+    (trip / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")  # the top's one photo: fails unread
+    for name in ("day1/a.jpg", "day1/deeper/b.png", "day2/c.jpg", "day2/c_restored.png", ".hidden/d.jpg"):
+        Image.fromarray(_dim(16, 16, 1)).save(trip / name)
+    (trip / "day2" / "notes.txt").write_text("not a photo")
+    (trip / "day2" / "e.dng").write_bytes(b"II*\x00" + b"\x00" * 32)
+    code, stdout, lines = run_cli("restore", trip, "--out-dir", tmp_path / "out")
+    assert code == 1 and "0 restored, 0 skipped, 1 failed of 1 photo" in stdout, lines
+    said = "3 more photos in subfolders were not restored; pass --recursive (-r) to restore them too."
+    assert stdout.count("in subfolders") == 1 and said in stdout
+    # the count: hidden folders, this tool's outputs, RAW files and other files left out, as --recursive does
+    assert passed_over(trip, limit=1000) == PassedOver(3, True)
+    assert passed_over([trip], out_dir=trip / "day1", limit=1000) == PassedOver(1, True)  # nor the output folder
+    assert passed_over([trip / "broken.jpg"], limit=1000) == PassedOver(0, True)  # a file has no subfolders
+    bounded = passed_over([trip], limit=2)  # day1 and day2 hold 6 entries: it stops at 2
+    assert not bounded.complete and bounded.photos <= 2
+    # one photo passed over; nothing said with --recursive, nor when the look is turned off
+    broken = tmp_path / "Broken"
+    (broken / "sub").mkdir(parents=True)
+    for name in ("top.jpg", "sub/below.jpg"):
+        (broken / name).write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    code, stdout, _ = run_cli("restore", broken)
+    assert code == 1 and "1 more photo in subfolders was not restored; pass --recursive (-r) to restore it too." \
+        in stdout
+    code, stdout, _ = run_cli("restore", broken, "-r")
+    assert code == 1 and "0 restored, 0 skipped, 2 failed of 2 photos" in stdout and "in subfolders" not in stdout
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SCIENTIST_SUBFOLDER_SCAN_LIMIT", "0")
+        code, stdout, _ = run_cli("restore", broken)
+    assert code == 1 and "0 restored, 0 skipped, 1 failed of 1 photo" in stdout and "in subfolders" not in stdout

@@ -139,3 +139,23 @@ def test_the_tools_photo_goes_through_the_folders_policy_of_the_mcp_server(fake_
     assert answer.demo.size == [24, 18]
     kept = Answer.model_validate(tool.invoke({**call, "id": "c2", "args": {**call["args"], "gain": 1}}).artifact)
     assert (kept.demo.gain, kept.demo.brightness) == (1.0, "given")
+
+
+def test_the_tools_arguments_are_checked_with_typed_one_sentence_errors(fake_sci, tmp_path):
+    """A call the tool's parameters refuse is an OptionError naming the argument (as the MCP server says it), not
+    pydantic's report over several lines with its links; an empty question is a QuestionError, as before."""
+    from scientist.errors import OptionError, QuestionError
+
+    tool = fake_sci.as_tool(allow=[tmp_path], out_dir=tmp_path / "out")
+    cases = [({"question": "how?", "photo": str(tmp_path / "a.png"), "max_side": 3},
+              "the argument `max_side` must be a whole number from 8 to 1024"),
+             ({"question": "how?", "gain": "bright"}, "the argument `gain` must be auto or a number from 1 to 12"),
+             ({"photo": "a.png"}, "the argument `question` is missing"),
+             ({"question": ["not", "text"]}, "the argument `question` must be text")]
+    for args, said in cases:
+        with pytest.raises(OptionError) as info:
+            tool.invoke(args)
+        assert str(info.value) == said and isinstance(info.value, ValueError)
+    with pytest.raises(QuestionError, match="the question is empty"):
+        tool.invoke({"question": " "})
+    assert not (tmp_path / "out").exists()

@@ -39,6 +39,13 @@ def test_verify_flags_ungrounded_links_and_names(sci):
     assert sci.verify("Nothing here.").parts == {"task": False, "workflow": False, "references": False}
 
 
+def test_verify_takes_text_only(fake_sci):
+    for text, kind in ((None, "None"), (5, "int"), (b"bytes", "bytes")):
+        with pytest.raises(QuestionError, match=f"^the text to check must be a string, not {kind}$"):
+            fake_sci.verify(text)  # a TypeError from deep inside once
+    assert fake_sci.verify("").grounded
+
+
 def test_verify_cli_exit_codes(tmp_path):
     from typer.testing import CliRunner
 

@@ -229,12 +229,13 @@ def _bad_cases(photos: Path, elsewhere: Path) -> list[tuple[str, dict, str]]:
         ("restore_photo", {"path": str(photos / "link.jpg")}, "outside the folders this server may read"),
         ("restore_photo", {"path": str(photos / ".." / "elsewhere" / "secret.jpg")}, "outside the folders"),
         ("restore_photo", {"path": "IMG\x00.jpg"}, "is not a usable path"),
-        ("restore_photo", {"path": str(photos / "notes.jpg"), "max_side": 4}, "`max_side` is invalid"),
-        ("restore_photo", {"path": str(photos / "notes.jpg"), "max_side": 10**6}, "`max_side` is invalid"),
-        ("restore_photo", {"path": str(photos / "notes.jpg"), "gain": 13}, "`gain` is invalid"),
-        ("restore_photo", {"path": str(photos / "notes.jpg"), "gain": "bright"}, "`gain` is invalid"),
+        ("restore_photo", {"path": str(photos / "notes.jpg"), "max_side": 4},
+         "The argument `max_side` must be a whole number from 8 to 1024."),
+        ("restore_photo", {"path": str(photos / "notes.jpg"), "max_side": 10**6}, "`max_side` must be a whole number"),
+        ("restore_photo", {"path": str(photos / "notes.jpg"), "gain": 13}, "`gain` must be auto or a number from 1"),
+        ("restore_photo", {"path": str(photos / "notes.jpg"), "gain": "bright"}, "`gain` must be auto or a number"),
         ("restore_photo", {}, "The argument `path` is missing."),
-        ("ask_scientist", {"question": ["not", "text"]}, "The argument `question` is invalid"),
+        ("ask_scientist", {"question": ["not", "text"]}, "The argument `question` must be text."),
         ("no_such_tool", {}, "There is no tool named `no_such_tool`"),
     ]
 

@@ -40,7 +40,7 @@ def test_paths_come_from_settings(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("content,suffix,match", [
     ("k = 0\n", ".toml", "invalid setting k"),
-    ("k = [\n", ".toml", "cannot read"),
+    ("k = [\n", ".toml", "s.toml: invalid TOML at end of document"),
     ("no_such_setting = 1\n", ".toml", "invalid setting no_such_setting"),
     ("k: 1\n", ".ini", "must be .toml"),
 ])
@@ -55,7 +55,7 @@ def test_bad_variable_and_missing_file(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="no such settings file"):
         load_settings(tmp_path / "missing.toml")
     monkeypatch.setenv("SCIENTIST_DEVICE", "tpu")
-    with pytest.raises(ConfigError, match="invalid setting device"):
+    with pytest.raises(ConfigError, match="^SCIENTIST_DEVICE must be 'auto', 'cpu' or 'cuda', not 'tpu'$"):
         load_settings()
 
 
@@ -114,3 +114,53 @@ def test_the_gain_range_is_said_as_it_is_checked():
     assert parse_gain(GAIN_RANGE[1]) == GAIN_RANGE[1]
     with pytest.raises(ValueError, match=said):
         parse_gain(GAIN_RANGE[1] + 0.5)
+
+
+@pytest.mark.parametrize("name,value,said", [
+    ("SCIENTIST_K", "abc", "SCIENTIST_K must be a whole number from 1 to 50, not 'abc'"),
+    ("SCIENTIST_K", "0", "SCIENTIST_K must be a whole number from 1 to 50, not '0'"),
+    ("SCIENTIST_TASK_CONFIDENCE", "high", "SCIENTIST_TASK_CONFIDENCE must be a number from 0 to 1, not 'high'"),
+    ("SCIENTIST_MCP_MAX_SIDE", "4", "SCIENTIST_MCP_MAX_SIDE must be a whole number, 8 or more, not '4'"),
+    ("SCIENTIST_STRENGTH", "2", "SCIENTIST_STRENGTH must be auto or a number between 0 and 1, not '2'"),
+])
+def test_a_bad_variable_is_named_with_what_it_must_be(tmp_path, monkeypatch, name, value, said):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert str(info.value) == said
+    code, _out, lines = run_cli("settings")
+    assert_one_line_error(code, lines, said)
+    # the variable is what is read (it overrides the file), so the variable is what is named
+    toml = tmp_path / "s.toml"
+    toml.write_text(f"{name.removeprefix('SCIENTIST_').lower()} = 1\n")
+    with pytest.raises(ConfigError, match=f"^{name} must be"):
+        load_settings(toml)
+    monkeypatch.delenv(name)
+    toml.write_text(f"{name.removeprefix('SCIENTIST_').lower()} = {value!r}\n".replace("'", '"'))
+    with pytest.raises(ConfigError, match=f"^invalid setting {name.removeprefix('SCIENTIST_').lower()} "
+                                          r"\(from s.toml\): must be"):
+        load_settings(toml)
+
+
+@pytest.mark.parametrize("content,suffix,said", [
+    ("k = \n", ".toml", "s.toml: invalid TOML at line 1, column 5 (invalid value)"),
+    ("k = 7\nk = 8\n", ".toml", "s.toml: invalid TOML at line 2, column 6 (cannot overwrite a value)"),
+    ("k: [\n", ".yaml", "s.yaml: invalid YAML at line 2, column 1 ("),
+    ("k: 7\n  strength: 1\n", ".yml", "s.yml: invalid YAML at line 2, column 11 ("),
+    ("- 1\n- 2\n", ".yaml", "s.yaml: a settings file holds names with their values (such as k = 7 in TOML or k: 7 "
+                            "in YAML), not a list"),  # an internal error (TypeError) once
+    ("just words\n", ".yaml", "s.yaml: a settings file holds names with their values"),
+    (b"k = \xff\n", ".toml", "s.toml: not UTF-8 text"),
+    ("kk = 3\n", ".toml", "invalid setting kk (from s.toml): there is no such setting (did you mean k?)"),
+])
+def test_a_bad_settings_file_says_where_its_parser_stopped(tmp_path, content, suffix, said):
+    f = tmp_path / f"s{suffix}"
+    if isinstance(content, bytes):
+        f.write_bytes(content)
+    else:
+        f.write_text(content)
+    with pytest.raises(ConfigError) as info:
+        load_settings(f)
+    assert str(info.value).startswith(said), str(info.value)
+    code, _out, lines = run_cli("--config", f, "settings")
+    assert_one_line_error(code, lines, said)

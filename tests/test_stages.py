@@ -44,6 +44,23 @@ def test_unknown_options_and_bad_values_are_refused_with_a_clear_sentence(fake_s
     assert RestoreOptions.of({"strength": 0.5}, quality=80).given() == {"strength": 0.5, "quality": 80}
 
 
+def test_options_made_directly_raise_the_typed_error_too():
+    """RestoreOptions(...) as well as RestoreOptions.of(...): an OptionError of one sentence (still a ValueError,
+    as pydantic's ValidationError was), never pydantic's report with its links."""
+    cases = [({"strenght": 1}, r"^a restore has no option 'strenght' \(did you mean 'strength'\?\)$"),
+             ({"strength": 2}, r"^invalid restore option strength: must be auto or a number between 0 and 1$"),
+             ({"max_side": 4}, r"^invalid restore option max_side: must be a whole number, 8 or more$"),
+             ({"quality": "best"}, r"^invalid restore option quality: must be a whole number from 1 to 100$"),
+             ({"device": "gpu"}, r"^invalid restore option device: must be 'auto', 'cpu' or 'cuda'$")]
+    for values, said in cases:
+        with pytest.raises(OptionError, match=said) as info:
+            RestoreOptions(**values)
+        assert isinstance(info.value, ValueError)
+        with pytest.raises(OptionError, match=said):
+            RestoreOptions.of(values)
+    assert RestoreOptions(strength=0.5, image_format="JPEG").given() == {"strength": 0.5, "image_format": "jpg"}
+
+
 def test_settings_overrides_are_validated(fake_embedder, tmp_path):
     from scientist.core import Scientist
 
@@ -231,6 +248,44 @@ def test_a_failed_onnx_export_falls_back_to_pytorch_and_finishes(tmp_path):
     assert runner(np.zeros((1, 3, 16, 16), np.float32)).shape == (1, 3, 16, 16)
 
 
+def test_a_damaged_cached_onnx_export_is_exported_again_once(tmp_path, monkeypatch):
+    """A cut-short export in the cache is replaced by a fresh one (not fallen back from on every run); only when
+    the fresh one does not load either is PyTorch used, with the warning, and not exported again for every photo."""
+    import warnings
+
+    import torch
+
+    import scientist.restore.runners as runners
+    from scientist.restore.weights import load_model
+
+    cpu, model = torch.device("cpu"), load_model().model
+    monkeypatch.setattr(runners, "_SESSIONS", {})  # as a new process: nothing loaded, nothing failed yet
+    monkeypatch.setattr(runners, "_FAILED", {}, raising=False)
+    first = runners.make_runner(model, cpu, "onnx", cache=tmp_path)
+    [export] = (tmp_path / "onnx").iterdir()
+    whole = export.read_bytes()
+    export.write_bytes(whole[: len(whole) // 3])  # cut short
+    monkeypatch.setattr(runners, "_SESSIONS", {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "using PyTorch"
+        again = runners.make_runner(model, cpu, "onnx", cache=tmp_path)
+    assert isinstance(again, runners.OnnxRunner) and again is not first
+    assert [p.name for p in (tmp_path / "onnx").iterdir()] == [export.name]  # in its place, nothing else left
+    assert export.read_bytes() == whole
+    x = np.random.default_rng(0).random((1, 3, 32, 32), dtype=np.float32)
+    assert np.allclose(again(x), first(x), atol=1e-5)
+
+    exports = []
+    monkeypatch.setattr(runners, "_export", lambda m, s, path: exports.append(path.write_bytes(b"not a model")))
+    monkeypatch.setattr(runners, "_SESSIONS", {})
+    export.write_bytes(b"damaged")
+    for _ in range(3):  # three photos of a batch
+        with pytest.warns(UserWarning, match="onnxruntime could not run the model"):
+            runner = runners.make_runner(model, cpu, "onnx", cache=tmp_path)
+        assert runner.name == "torch-channels-last"
+    assert len(exports) == 1
+
+
 def _remember(args) -> None:
     from scientist.restore.speed import remember_speed
 
@@ -240,11 +295,15 @@ def _remember(args) -> None:
 
 
 def test_speeds_remembered_at_once_are_all_kept(tmp_path):
+    import gc
     import multiprocessing
 
     from scientist.restore.speed import SPEED_FILE
 
     methods = multiprocessing.get_all_start_methods()
+    # onnxruntime sessions of earlier tests that wait in reference cycles would otherwise be collected in a forked
+    # child, whose copy of their thread pool has no threads: their destructor waits for those threads forever
+    gc.collect()
     with multiprocessing.get_context("fork" if "fork" in methods else "spawn").Pool(3) as pool:
         pool.map(_remember, [(str(tmp_path), f"p{w}") for w in range(3)])
     threads = [threading.Thread(target=_remember, args=((str(tmp_path), f"t{w}"),)) for w in range(3)]

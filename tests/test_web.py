@@ -312,8 +312,8 @@ def test_restore_a_small_photo_with_the_real_network(make_client, monkeypatch):
     ({"question": " \t\n "}, "the question is empty"),
     ({"question": "\x00\x01\x02"}, "the question is empty"),
     ({}, "has no question"),
-    ({"question": 42}, "question"),
-    ({"question": "noise?", "k": 0}, "k"),
+    ({"question": 42}, "question must be text"),
+    ({"question": "noise?", "k": 0}, "k must be 1 or more"),
 ])
 def test_bad_questions(make_client, body, match):
     assert_one_sentence(make_client().post("/api/ask", json=body), 400 if "empty" in match else 422, match)
@@ -321,8 +321,20 @@ def test_bad_questions(make_client, body, match):
 
 def test_bad_question_bodies(make_client):
     client = make_client()
-    assert_one_sentence(client.post("/api/ask", content=b"{not json", headers={"content-type": "application/json"}),
-                        422, "json")
+    as_json = {"content-type": "application/json"}
+    for body in (b"{not json", b"not json", b"{", b"\xff\xfe"):  # "0: json decode error" once
+        response = client.post("/api/ask", content=body, headers=as_json)
+        assert_one_sentence(response, 422, "the request body is not valid JSON")
+        assert response.json()["detail"] == "the request body is not valid JSON"
+    for body in (b'"how does it reduce noise?"', b"[1]", b"null"):
+        assert_one_sentence(client.post("/api/ask", content=body, headers=as_json), 422,
+                            "the request body must be a JSON object")
+    as_text = {"content-type": "text/plain"}
+    assert_one_sentence(client.post("/api/ask", content=b'{"question": "noise?"}', headers=as_text), 422,
+                        "the request body must be JSON, sent with Content-Type: application/json")
+    assert_one_sentence(client.post("/api/ask", json={"question": "noise?", "k": "five"}), 422,
+                        "k must be a whole number")
+    assert_one_sentence(client.post("/api/ask", json={"question": 5}), 422, "question must be text")
     assert_one_sentence(client.post("/ui/answer", data={"question": "   "}), 400, "the question is empty")
     assert_one_sentence(client.post("/ui/answer"), 400, "the question is empty")
 

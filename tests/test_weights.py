@@ -120,3 +120,23 @@ def test_fast_runners_leave_the_shared_model_alone():
     assert load_model().model is model  # still the cached one, untouched
     x = np.random.default_rng(0).random((1, 3, 32, 32), dtype=np.float32)
     assert np.abs(runner(x) - Runner(model, torch.device("cpu"))(x)).max() < 1e-4
+
+
+@pytest.mark.parametrize("data", [
+    b"hello world",  # the unpickler's KeyError: 101
+    b"M\x01",  # struct.error: unpack requires a buffer of 2 bytes (an internal error once)
+    b"e",  # IndexError: pop from empty list
+    b"\x80\x02",  # EOFError, whose message is empty
+])
+def test_bad_data_is_one_sentence_saying_what_the_file_is_not(tmp_path, data):
+    path = tmp_path / "weights.pth"
+    path.write_bytes(data)
+    with pytest.raises(CheckpointError) as info:
+        load_state_dict(path)
+    assert str(info.value) == ("weights.pth: not a readable PyTorch checkpoint; its data is damaged, cut short or "
+                               "of another kind")
+    st = tmp_path / "weights.safetensors"
+    st.write_bytes(data)
+    with pytest.raises(CheckpointError, match=r"^weights.safetensors: not a readable safetensors file; its data is "
+                                              r"damaged, cut short or of another kind$"):
+        load_state_dict(st)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import errno
 import re
+import signal
 import sys
+import threading
 import traceback
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Optional
@@ -102,6 +106,10 @@ class ScientistGroup(TyperGroup):
 
     def invoke(self, ctx: typer.Context):
         warnings.showwarning = _warn_line
+        with _terminate_as_interrupt():
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
         except _USAGE_ERRORS as exc:  # a mistake on the command line: one line too, naming where help is
@@ -123,11 +131,38 @@ class ScientistGroup(TyperGroup):
             _traceback_if_debug(ctx)  # a name too long is always a name the user gave
             _error_line(f"error: {shown(exc.filename or '')}: the file name is too long")
             raise typer.Exit(2) from None
-        except KeyboardInterrupt:
-            print("interrupted: nothing was left half-written", file=sys.stderr)
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated): the clean-up has run on the way here
+            terminated = isinstance(exc, Terminated)
+            print(f"{'terminated' if terminated else 'interrupted'}: nothing was left half-written", file=sys.stderr)
+            raise typer.Exit(128 + (signal.SIGTERM if terminated else signal.SIGINT)) from None
         except Exception as exc:  # noqa: BLE001 - the one place internal errors are reported
             raise _internal(ctx, exc) from None
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a service manager stopping the command), raised in the main thread as Ctrl-C is, so that
+    the same clean-up runs on the way out: names held for outputs are given up and their ``.lock`` files removed,
+    temporary files deleted.  The command then exits with 143 (128 + SIGTERM), as Ctrl-C exits with 130."""
+
+
+def _terminated(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM during the clean-up ends the process at once
+    raise Terminated
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM raises :class:`Terminated` (Python's default lets the system end the process
+    on the spot, leaving held names and temporaries behind); the handler before is put back afterwards.  Only the
+    main thread can take signals; elsewhere (a command run from a thread) nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def _usage_exit(exc: Exception) -> Exception:

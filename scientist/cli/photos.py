@@ -70,8 +70,13 @@ def restore_command(
     if as_json:
         emit(json.dumps([i.model_dump(mode="json") for i in items], indent=2))
     else:
-        emit(renderer.env.get_template("restore_many.txt.j2").render(items=items,
-                                                                     seconds=time.perf_counter() - start))
+        seconds = time.perf_counter() - start
+        more = None
+        if not recursive and settings.subfolder_scan_limit:  # photos the run passed over, said once (a bounded look)
+            from ..restore.batch import passed_over
+
+            more = passed_over(photos, out_dir=options.out_dir, limit=settings.subfolder_scan_limit)
+        emit(renderer.env.get_template("restore_many.txt.j2").render(items=items, seconds=seconds, more=more))
     if any(i.status == "failed" for i in items):
         raise typer.Exit(1)
 

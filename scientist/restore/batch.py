@@ -22,20 +22,21 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import PhotoError, ScientistError, first_line
 from ..settings import Settings, load_settings
-from .options import RestoreOptions
+from .options import RestoreOptions, as_paths
 from .outputs import check_out_dir, make_folders, output_format, remove_empty
 from .photo import PHOTO_SUFFIXES, RAW_SUFFIXES, SUPPORTED, is_raw
 from .record import BatchItem, ProgressEvent, ProgressFn
 from .save import FORMATS
 
-__all__ = ["BatchJob", "Planned", "is_output_name", "plan_batch", "restore_many", "restore_planned", "settled"]
+__all__ = ["BatchJob", "PassedOver", "Planned", "is_output_name", "passed_over", "plan_batch", "restore_many",
+           "restore_planned", "settled"]
 
 _OUTPUT_STEM = re.compile(r"_(restored|compare)(-\d+)?$")
 
@@ -87,12 +88,62 @@ def _walk(folder: Path, recursive: bool, exclude: Path | None) -> tuple[list[Pat
     return found, ignored, has_subfolders
 
 
-def _find(paths: Sequence[str | Path], recursive: bool, out_dir: Path | None) -> list[_Found]:
+@dataclass(frozen=True)
+class PassedOver:
+    """Photos in the subfolders of a batch's folders, which a run without ``recursive`` passes over: how many were
+    found, and whether every entry was looked at (else there are at least that many)."""
+
+    photos: int
+    complete: bool
+
+
+def passed_over(paths: str | os.PathLike | Iterable[str | os.PathLike], *, limit: int,
+                out_dir: str | Path | None = None) -> PassedOver:
+    """The photos in the subfolders of the folders among ``paths`` (not those folders' own photos), counted as
+    :func:`plan_batch` with ``recursive`` would find them (hidden entries, outputs of this tool, camera RAW files
+    and ``out_dir`` left out), looking at no more than ``limit`` entries of the subfolders in all (the
+    ``subfolder_scan_limit`` setting): a huge tree is not walked for a hint.  Links to folders are not followed."""
+    exclude = Path(out_dir).resolve() if out_dir is not None else None
+    folders = deque(Path(e.path) for arg in as_paths(paths) if arg.is_dir() for e in _entries(arg)
+                    if _subfolder(e, exclude))
+    photos = seen = 0
+    while folders:
+        for entry in _entries(folders.popleft()):
+            seen += 1
+            if seen > limit:
+                return PassedOver(photos, False)
+            if _subfolder(entry, exclude):
+                folders.append(Path(entry.path))
+            elif not entry.name.startswith(".") and Path(entry.name).suffix.lower() in PHOTO_SUFFIXES \
+                    and not is_output_name(Path(entry.name)) and entry.is_file():
+                photos += 1
+    return PassedOver(photos, True)
+
+
+def _entries(folder: Path) -> Iterator[os.DirEntry]:
+    """A folder's entries as they are read (a folder of a million files is not listed whole to look at a few);
+    none when it cannot be read."""
+    try:
+        with os.scandir(folder) as it:
+            yield from it
+    except OSError:  # unreadable: nothing to count there
+        return
+
+
+def _subfolder(entry: os.DirEntry, exclude: Path | None) -> bool:
+    try:
+        return (not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False)
+                and (exclude is None or Path(entry.path).resolve() != exclude))
+    except OSError:
+        return False
+
+
+def _find(paths: list[Path], recursive: bool, out_dir: Path | None) -> list[_Found]:
     exclude = out_dir.resolve() if out_dir is not None else None
     found: list[_Found] = []
     ignored = 0
     empty: list[str] = []
-    for arg in map(Path, paths):
+    for arg in paths:
         if arg.is_dir():
             files, n, subfolders = _walk(arg, recursive, exclude)
             ignored += n
@@ -129,6 +180,15 @@ def _shown(f: _Found) -> str:
     return str(Path(f.root.resolve().name or "root") / f.source.relative_to(f.root))
 
 
+def _names(found: list[_Found]) -> list[str]:
+    """How each photo is shown: relative to the folder it was found in, named by the folder's own name
+    (``trip/IMG_1.jpg``); photos that would be shown alike (``a/trip`` and ``b/trip`` both hold ``IMG_1.jpg``)
+    as they were reached from the command line (``a/trip/IMG_1.jpg``, ``b/trip/IMG_1.jpg``)."""
+    names = [_shown(f) for f in found]
+    alike = {n for n, count in Counter(names).items() if count > 1}
+    return [str(f.source) if n in alike else n for f, n in zip(found, names, strict=True)]
+
+
 def _work(path: Path, max_side: int | None) -> float:
     """Megapixels the photo will put through the network, from its header (0 when unreadable)."""
     from .photo import photo_size
@@ -145,13 +205,16 @@ def _work(path: Path, max_side: int | None) -> float:
     return w * h / 1e6
 
 
-def plan_batch(paths: Sequence[str | Path], *, recursive: bool = False, out_dir: str | Path | None = None,
-               fmt: str = "png", overwrite: bool = False, max_side: int | None = None) -> list[Planned]:
-    """The photos under ``paths`` and their outputs (other files are passed over).
+def plan_batch(paths: str | os.PathLike | Iterable[str | os.PathLike], *, recursive: bool = False,
+               out_dir: str | Path | None = None, fmt: str = "png", overwrite: bool = False,
+               max_side: int | None = None) -> list[Planned]:
+    """The photos under ``paths`` (one path, or an iterable of them) and their outputs (other files are passed over).
 
-    Raises :class:`PhotoError` when there is no photo at all, :class:`~scientist.errors.OutputError` when
-    ``out_dir`` cannot be a folder (a file is there).
+    Raises :class:`~scientist.errors.OptionError` when ``paths`` is not a path or paths, :class:`PhotoError`
+    when there is no photo at all, :class:`~scientist.errors.OutputError` when ``out_dir`` cannot be a folder
+    (a file is there).
     """
+    paths = as_paths(paths)
     out_dir = Path(out_dir) if out_dir is not None else None
     if out_dir is not None:
         check_out_dir(out_dir)  # made when the first photo is written; a file there is refused before any work
@@ -163,8 +226,7 @@ def plan_batch(paths: Sequence[str | Path], *, recursive: bool = False, out_dir:
             by_stem[(_target_folder(f, out_dir), f.source.stem.casefold())] += 1
     planned: list[Planned] = []
     taken: dict[Path, str] = {}
-    for f in found:
-        name = _shown(f)
+    for f, name in zip(found, _names(found), strict=True):
         if f.explicit and not f.source.is_file():
             planned.append(Planned(f.source, name, fail="no such file"))
             continue
@@ -214,7 +276,7 @@ class BatchJob:
 
 
 def restore_many(
-    paths: Sequence[str | Path],
+    paths: str | os.PathLike | Iterable[str | os.PathLike],
     *,
     recursive: bool = False,
     options: RestoreOptions | None = None,
@@ -225,7 +287,8 @@ def restore_many(
     threads: int | None = None,
     **legacy,
 ) -> Iterator[BatchItem]:
-    """Restore every photo under ``paths``; yield one :class:`BatchItem` per photo, in order.
+    """Restore every photo under ``paths`` (one path, or an iterable of them); yield one :class:`BatchItem` per
+    photo, in order.
 
     Photos whose restored image exists already are skipped (``overwrite`` redoes
     them), so an interrupted run resumes where it stopped.  A photo that fails

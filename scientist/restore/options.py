@@ -13,16 +13,17 @@ Light on purpose (pydantic only): an answer without a photo validates its option
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..errors import OptionError
+from ..errors import OptionError, value_problem
 from ..settings import GAIN_HELP, Backend, Device, Gain, ImageFormat, Precision, Settings, Strength
 
-__all__ = ["FORMAT_NAMES", "RestoreOptions"]
+__all__ = ["FORMAT_NAMES", "RestoreOptions", "as_path", "as_paths"]
 
 #: Names a restored image's format may be given by (the file endings they are) -> the format.
 FORMAT_NAMES = {"png": "png", "tiff": "tiff", "tif": "tiff", "jpg": "jpg", "jpeg": "jpg"}
@@ -55,6 +56,17 @@ class RestoreOptions(BaseModel):
                                                                        "read as the endings they are).")
     quality: int | None = Field(default=None, ge=1, le=100, description="JPEG quality, 1-100.")
 
+    def __init__(self, **values: Any) -> None:
+        """Validated as :meth:`of` does it: an unknown option or a bad value is an :class:`OptionError` (a
+        ``ValueError``) of one sentence, the unknown name with the one it was probably meant to be."""
+        unknown = [k for k in values if k not in type(self).model_fields]
+        if unknown:
+            raise OptionError(_unknown(unknown[0]))
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise OptionError(_invalid(exc)) from None
+
     @field_validator("image_format", mode="before")
     @classmethod
     def _format_name(cls, value: Any) -> Any:
@@ -67,14 +79,7 @@ class RestoreOptions(BaseModel):
         """``options`` (a record or a mapping) with ``more`` on top, validated; raises :class:`OptionError`."""
         if isinstance(options, RestoreOptions):
             return options.but(**more) if more else options
-        values = {**(options or {}), **more}
-        unknown = [k for k in values if k not in cls.model_fields]
-        if unknown:
-            raise OptionError(_unknown(unknown[0]))
-        try:
-            return cls.model_validate(values)
-        except ValidationError as exc:
-            raise OptionError(_invalid(exc)) from None
+        return cls(**{**(options or {}), **more})
 
     def but(self, **changes: Any) -> RestoreOptions:
         """A copy with ``changes``, validated."""
@@ -104,4 +109,28 @@ def _unknown(name: str) -> str:
 def _invalid(exc: ValidationError) -> str:
     err = exc.errors()[0]
     name = ".".join(str(p) for p in err["loc"]) or "options"
-    return f"invalid restore option {name}: {err['msg'].removeprefix('Value error, ')}"
+    return f"invalid restore option {name}: {value_problem(err, RestoreOptions)}"
+
+
+def as_path(value: Any, what: str = "the photo") -> Path:
+    """``value`` as a path, when it is one (a ``str`` or an ``os.PathLike`` such as a read
+    :class:`~.stages.Photo`); raises :class:`OptionError` naming ``what`` otherwise."""
+    if isinstance(value, str | os.PathLike):
+        path = os.fspath(value)
+        if isinstance(path, str):
+            return Path(path)
+    raise OptionError(f"{what} must be a path (a str or os.PathLike), not {_kind(value)}")
+
+
+def as_paths(value: Any) -> list[Path]:
+    """The photos and folders a batch is given: one path, or an iterable of paths (a single path is never taken
+    for the characters of its name); raises :class:`OptionError` for anything else."""
+    if isinstance(value, str | os.PathLike):
+        return [as_path(value, "the photos to restore")]
+    if isinstance(value, bytes | bytearray) or not isinstance(value, Iterable):
+        raise OptionError(f"the photos to restore must be a path or a list of paths, not {_kind(value)}")
+    return [as_path(v, "each photo or folder to restore") for v in value]
+
+
+def _kind(value: Any) -> str:
+    return "None" if value is None else type(value).__name__

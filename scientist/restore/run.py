@@ -20,7 +20,7 @@ from typing import Protocol
 from ..errors import ScientistError
 from ..settings import Settings, load_settings
 from .mimo_unet import MIMOUNet
-from .options import RestoreOptions
+from .options import RestoreOptions, as_path
 from .outputs import Targets, check_outputs, hold_targets, make_folders, output_format, remove_empty, reserve_outputs
 from .record import Demo, ProgressFn
 from .save import FORMATS
@@ -95,7 +95,8 @@ def restore_photo(
 ) -> Demo:
     """Restore one photo: write the restored image and a comparison; the one entry point of every front end.
 
-    ``photo``: a path, or a :class:`~.stages.Photo` already read (then it is not read again).
+    ``photo``: a path, or a :class:`~.stages.Photo` already read (then it is not read again); anything else is
+    an :class:`~scientist.errors.OptionError`.
     ``options``: what to do (:class:`RestoreOptions`; unset ones follow the settings).
     ``steps``: the workflow to execute (default: the pipeline's own operations).
     ``restorer``: a long-lived :class:`Restorer` (or a function making one when first needed) to reuse;
@@ -106,7 +107,7 @@ def restore_photo(
     settings = settings or load_settings()
     options = RestoreOptions.of(options)
     plan = check_steps(steps)
-    source = Path(photo)
+    source = as_path(photo)
     fmt = output_format(targets.restored if targets is not None else options.out, options.image_format,
                         settings.output_format)
     if options.quality is not None and fmt != "jpg":
@@ -161,12 +162,13 @@ def run_demo(
     ``read``: the photo as :func:`~.photo.read_photo` returned it, when already read.
     """
     options = RestoreOptions.of(options, **legacy)
+    source = as_path(photo)
     if read is not None:
-        photo = Photo(Path(photo), read[0], read[1])
+        photo = Photo(source, read[0], read[1])
     if outputs is None:
         return restore_photo(photo, options, steps=steps, progress=progress, settings=settings)
     restored, comparison = Path(outputs[0]), Path(outputs[1])
-    check_outputs(Path(photo), restored, comparison)
+    check_outputs(source, restored, comparison)
     targets = hold_targets(restored, comparison)
     if targets is None:
         raise ScientistError(f"{restored}: another restore is writing it right now")

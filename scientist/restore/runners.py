@@ -7,7 +7,8 @@ very same graph (the model's stages, :meth:`MIMOUNet.run_stages`):
   ``precision="bf16"``, with bfloat16 weights and activations (CPUs with native
   bfloat16, see :mod:`.precision`); on CUDA, float16/bfloat16 autocast;
 - ``onnx``: the float32 graph exported once to ONNX and run by onnxruntime.  The
-  export is cached, keyed by a hash of the weights, in the cache folder.
+  export is cached, keyed by a hash of the weights, in the cache folder; a cached
+  export that does not load is exported again, once, before PyTorch is fallen back on.
 
 ``auto`` picks ``onnx`` on CPU in float32 when onnxruntime is installed, else ``torch``.
 """
@@ -32,6 +33,8 @@ __all__ = ["BACKENDS", "OnnxRunner", "Runner", "make_runner", "weights_digest"]
 
 BACKENDS = ("auto", "onnx", "torch", "eager")
 _SESSIONS: dict[str, object] = {}
+#: Exports that could not be made or loaded in this process, and why (their runners are PyTorch's).
+_FAILED: dict[str, Exception] = {}
 _LOCK = threading.Lock()
 _DIGESTS: weakref.WeakKeyDictionary[MIMOUNet, str] = weakref.WeakKeyDictionary()
 
@@ -139,6 +142,34 @@ def _export(model: MIMOUNet, stages: tuple[str, ...], path: Path) -> None:
                           dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "restored": {0: "n", 2: "h", 3: "w"}})
 
 
+def _open(path: Path):
+    """An onnxruntime session over the export at ``path``."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    # memory patterns pre-plan one big block per input shape: with the arena alone,
+    # peak memory at 512 px tiles measured 0.64 GB instead of 1.2 GB, at the same speed
+    opts.enable_mem_pattern = False
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
+def _session(model: MIMOUNet, stages: tuple[str, ...], path: Path):
+    """A session over the cached export, exported first when there is none.  A cached export that does not load
+    (truncated, damaged, or one this onnxruntime cannot read) is removed and exported again, once (atomically, as
+    every export: nobody ever loads half of one); only when the fresh export does not load either does the error
+    go through."""
+    import onnxruntime  # noqa: F401 - without it there is nothing to export for: fail before exporting
+
+    if path.is_file():
+        try:
+            return _open(path)
+        except Exception:  # noqa: BLE001 - whatever the loader makes of a bad file: export it anew
+            path.unlink(missing_ok=True)
+    _export(model, stages, path)
+    return _open(path)
+
+
 def make_runner(model: MIMOUNet, device: torch.device, backend: str = "auto", *,
                 stages: tuple[str, ...] = MIMOUNet.STAGES, cache: Path | None = None, precision: str = "fp32"):
     """A callable running the network on padded tiles, by the chosen back end and precision.
@@ -165,24 +196,15 @@ def make_runner(model: MIMOUNet, device: torch.device, backend: str = "auto", *,
         cache = load_settings().cache_dir
     key = f"{weights_digest(model)}-{'-'.join(stages)}"
     path = cache / "onnx" / f"mimo-unet-{key}.onnx"
-    failure = None
     with _LOCK:
         session = _SESSIONS.get(str(path))
-        if session is None:
+        failure = _FAILED.get(str(path))  # tried in this process already: not again for every photo of a batch
+        if session is None and failure is None:
             try:
-                if not path.is_file():
-                    _export(model, stages, path)
-                import onnxruntime as ort
-
-                opts = ort.SessionOptions()
-                opts.log_severity_level = 3
-                # memory patterns pre-plan one big block per input shape: with the arena alone,
-                # peak memory at 512 px tiles measured 0.64 GB instead of 1.2 GB, at the same speed
-                opts.enable_mem_pattern = False
-                session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+                session = _session(model, stages, path)
                 _SESSIONS[str(path)] = session
             except Exception as exc:  # noqa: BLE001 - fall back to PyTorch, never fail the restore
-                failure = exc
+                failure = _FAILED[str(path)] = exc
     if failure is not None:  # outside the lock: the PyTorch runner takes it too
         warnings.warn(f"onnxruntime could not run the model ({failure.__class__.__name__}); using PyTorch",
                       stacklevel=2)

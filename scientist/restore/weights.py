@@ -19,7 +19,8 @@ from pathlib import Path
 
 import torch
 
-from ..errors import CheckpointError, first_line
+from ..errors import CheckpointError
+from ..fileio import os_reason
 from ..settings import Settings, load_settings
 from .constants import bundled
 from .mimo_unet import MIMOUNet, Variant, canonical_state_dict, detect_variant
@@ -27,6 +28,8 @@ from .mimo_unet import MIMOUNet, Variant, canonical_state_dict, detect_variant
 __all__ = ["BUNDLED", "LoadedModel", "bundled_weights", "load_model", "load_state_dict", "resolve_weights"]
 
 BUNDLED = "mimo-unet-lowlight.safetensors"
+#: Why a weights file that is not a checkpoint was refused, whatever its reader raised.
+NOT_READABLE = "its data is damaged, cut short or of another kind"
 
 
 def bundled_weights() -> Path:
@@ -57,29 +60,36 @@ def load_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     if p.stat().st_size == 0:
         raise CheckpointError(f"{p}: the weights file is empty")
     if p.suffix.lower() == ".safetensors":
-        from safetensors import SafetensorError
         from safetensors.torch import load_file
 
         try:
             obj = load_file(str(p), device="cpu")
-        except (SafetensorError, OSError, ValueError) as exc:
-            raise CheckpointError(f"{p.name}: not a readable safetensors file ({first_line(exc)})") from None
+        except OSError as exc:
+            raise CheckpointError(f"{p.name}: cannot read ({os_reason(exc)})") from None
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever the reader makes of bad data, the file is not one
+            raise CheckpointError(f"{p.name}: not a readable safetensors file; {NOT_READABLE}") from exc
     else:
         try:
             with warnings.catch_warnings():  # torch's note on the pickle protocol would only precede our sentence
                 warnings.filterwarnings("ignore", message="Detected pickle protocol")
                 obj = torch.load(str(p), map_location="cpu", weights_only=True)
-        except pickle.UnpicklingError:
+        except pickle.UnpicklingError as exc:
             foreign = _foreign_globals(p)
             if foreign is None:
-                raise CheckpointError(f"{p.name}: not a readable PyTorch checkpoint (garbled data)") from None
+                raise CheckpointError(f"{p.name}: not a readable PyTorch checkpoint; {NOT_READABLE}") from exc
             raise CheckpointError(
                 f"{p.name}: refused: the checkpoint names Python objects ({', '.join(foreign[:3])}) that would "
                 "need unsafe unpickling (only plain tensors are loaded)"
             ) from None
-        except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile, AttributeError,
-                ImportError, TypeError, KeyError, IndexError) as exc:
-            raise CheckpointError(f"{p.name}: not a readable PyTorch checkpoint ({first_line(exc)})") from None
+        except OSError as exc:
+            raise CheckpointError(f"{p.name}: cannot read ({os_reason(exc)})") from None
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the unpickler's errors on bad data are of any kind and say nothing
+            # to a person (KeyError: 105, "pop from empty list", struct.error): the file is simply not a checkpoint
+            raise CheckpointError(f"{p.name}: not a readable PyTorch checkpoint; {NOT_READABLE}") from exc
     try:
         return canonical_state_dict(obj)
     except ValueError as exc:

@@ -35,6 +35,7 @@ from ..errors import (
     PhotoError,
     ScientistError,
     UnfinishedJobError,
+    value_problem,
 )
 from ..settings import GAIN_HELP, ConfigError, Settings, load_settings
 from .jobs import Job, Jobs, JobStatus, MemoryBudget, RestoreFn, internal_error, sentence
@@ -124,15 +125,24 @@ def _status(exc: ScientistError) -> int:
     return next((code for cls, code in STATUS if isinstance(exc, cls)), 400)
 
 
-def _validation_sentence(exc: RequestValidationError) -> str:
+def _validation_sentence(exc: RequestValidationError, content_type: str = "") -> str:
+    """A request the API's models refuse, in one sentence: a body that is not JSON, or not a JSON object, is said
+    as such (never the parser's "0: json decode error"); a field by its name and what it must be."""
     errors = exc.errors()
     if not errors:
         return "the request is not valid"
     err = errors[0]
-    name = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")) or "body"
+    loc = tuple(err.get("loc", ()))
+    if err.get("type") == "json_invalid":
+        return "the request body is not valid JSON"
+    name = ".".join(str(p) for p in loc if p not in ("body", "query", "path", "form")) or "body"
     if err.get("type") == "missing":
         return f"the request has no {name}"
-    return f"{name}: {str(err.get('msg', 'is not valid')).splitlines()[0].lower()}"
+    if loc == ("body",):  # the body as a whole: not an object, or not sent as JSON at all
+        if content_type.split(";", 1)[0].strip().lower() != "application/json":
+            return "the request body must be JSON, sent with Content-Type: application/json"
+        return "the request body must be a JSON object of the request's fields (see /docs)"
+    return f"{name} {value_problem(err)}"
 
 
 def _errors(*codes: int) -> dict:
@@ -200,8 +210,9 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": _validation_sentence(exc)}, status_code=422)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _validation_sentence(exc, request.headers.get("content-type", ""))},
+                            status_code=422)
 
     @app.exception_handler(Exception)
     async def _internal(_request: Request, exc: Exception) -> JSONResponse:

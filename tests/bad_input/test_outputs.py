@@ -71,6 +71,66 @@ def test_ctrl_c_during_restore_exits_130_without_outputs(photo, tmp_path, monkey
     assert sorted(p.name for p in tmp_path.iterdir()) == ["IMG_1.png"]  # no outputs, no held names left
 
 
+#: `scientist restore PHOTO` in a process of its own, whose network holds the outputs' names until a signal comes.
+_HELD_RESTORE = """
+import pathlib, sys, time
+import scientist.restore.blend as blend
+photo, started = sys.argv[1], pathlib.Path(sys.argv[2])
+
+def held(*args, **kwargs):
+    started.write_text("the network is running")
+    time.sleep(60)
+
+blend.restore_array = held
+from scientist.cli import main
+sys.argv = ["scientist", "restore", photo]
+main()
+"""
+
+
+def test_sigterm_during_restore_exits_143_and_leaves_nothing(tmp_path):
+    """kill -TERM cleans up as Ctrl-C does: the names held for the outputs are given up (their hidden .lock files
+    were left behind once), nothing else is written, and the exit code is 143."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    photo = folder / "IMG_1.png"
+    Image.fromarray((np.random.default_rng(0).random((24, 32, 3)) * 255).astype(np.uint8)).save(photo)
+    started = tmp_path / "started"
+    proc = subprocess.Popen([sys.executable, "-c", _HELD_RESTORE, str(photo), str(started)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert started.exists(), proc.communicate(timeout=30)[1] if proc.poll() is not None else "no start in 60 s"
+        held = [".IMG_1_compare.png.lock", ".IMG_1_restored.png.lock", "IMG_1.png"]
+        assert sorted(p.name for p in folder.iterdir()) == held  # the outputs' names are held while it runs
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143, err
+    assert err.strip().splitlines()[-1] == "terminated: nothing was left half-written"
+    assert sorted(p.name for p in folder.iterdir()) == ["IMG_1.png"]
+
+
+def test_sigterm_is_taken_only_while_a_command_runs():
+    """The handler is put in place for the command and the one before is put back after (the test process's own
+    here), so that a program running the CLI in-process keeps its own SIGTERM handling."""
+    import signal
+
+    before = signal.getsignal(signal.SIGTERM)
+    code, _, _ = run_cli("settings")
+    assert code == 0 and signal.getsignal(signal.SIGTERM) is before
+
+
 def test_write_into_missing_folder_raises_typed_error(tmp_path):
     with pytest.raises(OutputError):
         write_image_atomic(np.zeros((2, 2, 3), np.float32), tmp_path / "missing" / "x.png")
