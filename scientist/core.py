@@ -220,6 +220,9 @@ class Scientist:
         q = self._clean(question)
         language = detect_language(q)
         answer = self._answer(q, k) if self._reads(language) else self._unread(q, language)
+        limit = self.settings.max_question_chars
+        if len(question) > limit:  # a str: _clean refused anything else
+            answer.notes.append(self.renderer.phrase("note_cut", limit=limit, length=len(question)))
         if photo is not None:
             workflow = answer.workflow
             runnable = workflow if workflow is not None and any(s.op for s in workflow.steps) else None

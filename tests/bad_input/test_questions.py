@@ -28,6 +28,8 @@ def test_huge_question_is_answered():
     data = json.loads(out)
     assert data["task"]["id"] == "denoising"
     assert len(data["markdown"].splitlines()[0]) < 400  # the heading shows the start of the question only
+    cut = f"Only the question's first 2,000 characters were read (it has {len(question):,})"
+    assert any(n.startswith(cut) for n in data["notes"]) and cut in data["markdown"]
 
 
 def test_control_characters_are_ignored():
