@@ -82,7 +82,7 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
         if getattr(im, "is_animated", False):  # whether a second frame exists, never how many
             info["animated"] = True
             warnings.warn(f"{p.name} has several frames: only the first is restored", stacklevel=2)
-        info["exif"], orientation = _exif_of(im, p.name)
+        info["exif"], orientation, exif_problem = _exif_of(im, p.name)
         info["icc_profile"] = _rgb_profile(im.info.get("icc_profile"))
         if not deep:
             im.load()
@@ -94,6 +94,8 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
         info["bit_depth"] = 16
     if arr.shape[0] < 1 or arr.shape[1] < 1:
         raise PhotoError(f"{p.name}: the image has no pixels")
+    if exif_problem:  # said only once the pixels are read: a file cut short is refused for that, not warned of
+        warnings.warn(exif_problem, stacklevel=2)
     info["size"] = [arr.shape[1], arr.shape[0]]
     return arr, info
 
@@ -179,18 +181,18 @@ TIFF_LAYOUT_TAGS = frozenset({254, 255, 256, 257, 258, 259, 262, 266, 273, 277, 
                               324, 325, 338, 339, 347, 34675})
 
 
-def _exif_of(im: Image.Image, name: str) -> tuple[bytes | None, int]:
-    """The photo's EXIF (bytes, or None) and its orientation; a broken EXIF block is left behind."""
+def _exif_of(im: Image.Image, name: str) -> tuple[bytes | None, int, str | None]:
+    """The photo's EXIF (bytes, or None), its orientation, and what to warn of when a broken EXIF block is left
+    behind (None when nothing was)."""
     try:
         exif = im.getexif()
         if im.format == "TIFF":
             for tag in TIFF_LAYOUT_TAGS & set(exif):
                 del exif[tag]
         orientation = exif.get(ExifTags.Base.Orientation, 1)
-        return (exif.tobytes() if len(exif) else None), orientation if orientation in range(1, 9) else 1
+        return (exif.tobytes() if len(exif) else None), orientation if orientation in range(1, 9) else 1, None
     except Exception as exc:  # noqa: BLE001 - the pixels are still worth restoring
-        warnings.warn(f"{name}: its EXIF is unreadable and is not copied ({exc.__class__.__name__})", stacklevel=3)
-        return None, 1
+        return None, 1, f"{name}: its EXIF is unreadable and is not copied ({exc.__class__.__name__})"
 
 
 

@@ -225,3 +225,19 @@ def test_a_missing_out_dir_is_not_left_behind_when_the_photo_fails(tmp_path):
     code, _out, lines = run_cli("restore", bad, "--out-dir", tmp_path / "new" / "sub")
     assert_one_line_error(code, lines, "not an image")
     assert not (tmp_path / "new").exists()
+
+
+def test_a_png_cut_short_is_refused_without_a_warning_about_its_exif(tmp_path):
+    """A PNG's EXIF may follow its pixels, so looking for it reads a file cut short to its end: that is the
+    photo's fault, said once as the refusal, not first as a warning that its EXIF is unreadable."""
+    import warnings
+
+    whole = tmp_path / "whole.png"
+    Image.fromarray(to_u8(photo_array(64, 64))).save(whole)
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(PhotoError, match="cut.png: the image is damaged or truncated"):
+            read_photo(cut)
+    assert not [w for w in caught if "EXIF" in str(w.message)], [str(w.message) for w in caught]
