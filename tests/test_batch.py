@@ -271,8 +271,12 @@ def test_ask_and_restore_list_the_demo_options_in_their_help():
     assert code == 0
     assert "--image-format" in out and "--strength" in out and "--quality" in out and "md (default)" in out
     assert "--gain" in out
+    def flat(text):  # the help's boxes wrap their text between borders
+        return " ".join(text.replace("│", " ").replace("|", " ").split())
+
+    assert "restored image and its comparison" in flat(out) and "mirrored" not in out  # ask takes one photo
     code, out, _ = run_cli("restore", "--help")
-    assert "--format" in out and "--recursive" in out
+    assert "--format" in out and "--recursive" in out and "folders are mirrored" in flat(out)
 
 
 @pytest.mark.slow  # runs the bundled network

@@ -24,6 +24,8 @@ class ImageFormat(str, Enum):
 
 OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Output image, .png, .tif or .jpg (default: <stem>_restored.png beside the photo). One photo only.")]
 OutDirOpt = Annotated[Optional[Path], typer.Option("--out-dir", help="Folder for the restored images and the comparisons (default: beside each photo); folders are mirrored inside it.")]
+#: ``ask``'s, which takes one photo.
+OneOutDirOpt = Annotated[Optional[Path], typer.Option("--out-dir", help="Folder for the restored image and its comparison (default: beside the photo).")]
 WeightsOpt = Annotated[Optional[Path], typer.Option("--weights", help="MIMO-UNet weights (.pkl/.pth official checkpoint or .safetensors). Default: the `weights` setting, then the bundled weights.")]
 DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or cuda (default: the `device` setting).")]
 BackendOpt = Annotated[Optional[str], typer.Option("--backend", help="auto (onnxruntime on CPU when installed), onnx, torch or eager (default: the `backend` setting).")]
@@ -70,15 +72,15 @@ class DemoOptions(dict):
 def with_demo_options(command=None, *, format_flag: bool = True):
     """Give a command every option of the demo; it receives them as one ``demo`` argument (:class:`DemoOptions`).
 
-    ``format_flag=False`` for a command with a ``--format`` of its own (``ask``): the demo's is then
-    ``--image-format`` only.
+    ``format_flag=False`` for a command with a ``--format`` of its own (``ask``, which takes one photo): the
+    demo's is then ``--image-format`` only, and ``--out-dir`` is described for one photo.
     """
     if command is None:
         return functools.partial(with_demo_options, format_flag=format_flag)
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "demo"]
     demo_params = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=(
-                       ImageFormatOpt if annotation is FormatOpt and not format_flag else annotation))
+                       _for_one_photo(annotation) if not format_flag else annotation))
                    for name, annotation, default in _DEMO]
 
     @functools.wraps(command)
@@ -90,3 +92,8 @@ def with_demo_options(command=None, *, format_flag: bool = True):
 
     wrapper.__signature__ = signature.replace(parameters=own + demo_params)
     return wrapper
+
+
+def _for_one_photo(annotation):
+    """``ask``'s version of a demo option: ``--image-format`` for ``--format``, ``--out-dir`` for one photo."""
+    return {FormatOpt: ImageFormatOpt, OutDirOpt: OneOutDirOpt}.get(annotation, annotation)

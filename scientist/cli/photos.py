@@ -34,9 +34,7 @@ def restore_command(
 ) -> None:
     """Run MIMO-UNet on photos or folders of photos; write each restored image and a comparison.
 
-    Many photos (or a folder) are restored one after the other into --out-dir, mirroring the
-    folders, or beside each photo; photos already restored are skipped, so a rerun resumes; a photo
-    that fails is reported at the end and the exit code is 1.
+    Many photos (or a folder) are restored one after the other into --out-dir, mirroring the folders, or beside each photo; photos already restored are skipped, so a rerun resumes; a photo that fails is reported at the end and the exit code is 1.
     """
     from ..render import Renderer
     from ..workflow import demo_workflow
