@@ -374,6 +374,10 @@ def test_photos_passed_over_in_subfolders_are_said_once_after_the_run(tmp_path):
     assert code == 1 and "0 restored, 0 skipped, 1 failed of 1 photo" in stdout, lines
     said = "3 more photos in subfolders were not restored; pass --recursive (-r) to restore them too."
     assert stdout.count("in subfolders") == 1 and said in stdout
+    # with --json, stdout holds the JSON alone and the hint is a note on stderr
+    code, stdout, lines = run_cli("restore", trip, "--out-dir", tmp_path / "out", "--json")
+    assert code == 1 and [i["status"] for i in json.loads(stdout)] == ["failed"]
+    assert f"note: {said}" in lines, lines
     # the count: hidden folders, this tool's outputs, RAW files and other files left out, as --recursive does
     assert passed_over(trip, limit=1000) == PassedOver(3, True)
     assert passed_over([trip], out_dir=trip / "day1", limit=1000) == PassedOver(1, True)  # nor the output folder

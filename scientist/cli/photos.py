@@ -65,15 +65,17 @@ def restore_command(
     with closing(Scientist(settings=settings).restore_many(photos, workflow, recursive=recursive, options=options,
                                                            progress=not as_json, cluster=cluster)) as run, quiet:
         items = list(run)
-    if as_json:
-        emit(json.dumps([i.model_dump(mode="json") for i in items], indent=2))
-    else:
-        seconds = time.perf_counter() - start
-        more = None
-        if not recursive and settings.subfolder_scan_limit:  # photos the run passed over, said once (a bounded look)
-            from ..restore.batch import passed_over
+    seconds = time.perf_counter() - start
+    more = None
+    if not recursive and settings.subfolder_scan_limit:  # photos the run passed over, said once (a bounded look)
+        from ..restore.batch import passed_over
 
-            more = passed_over(photos, out_dir=options.out_dir, limit=settings.subfolder_scan_limit)
+        more = passed_over(photos, out_dir=options.out_dir, limit=settings.subfolder_scan_limit)
+    if as_json:  # stdout holds the JSON alone; the hint goes where warnings go
+        emit(json.dumps([i.model_dump(mode="json") for i in items], indent=2))
+        if more is not None and more.photos:
+            print(f"note: {renderer.phrase('passed_over', more=more)}", file=sys.stderr)
+    else:
         emit(renderer.env.get_template("restore_many.txt.j2").render(items=items, seconds=seconds, more=more))
     if any(i.status == "failed" for i in items):
         raise typer.Exit(1)
