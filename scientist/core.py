@@ -251,7 +251,7 @@ class Scientist:
         first = next((r for r in [*own, *support] if r.kind == "model"), (own or support or [None])[0])
         wf_rec = self.corpus.get(first.id) if first is not None else None
         model_rec = wf_rec if wf_rec is not None and wf_rec.kind == "model" else None
-        asked = judge.task_ids(task) if task.both else [task.id]
+        asked = judge.task_ids(task)
         covered = [t for t in asked if any(t in self.record_tasks(self.corpus.get(r.id)) for r in support)]
         task = task.model_copy(update={"covered": covered})
         if model_rec is not None:
@@ -307,8 +307,8 @@ class Scientist:
         if model_rec is not None and task.matches_model is False and task.clear:
             unmatched = [self.corpus.task(t) for t in _unmatched(task, self.record_tasks(model_rec))]
             mtask = self.corpus.task(task.model_task) if task.model_task else None
-            notes.append(self.renderer.phrase("note_mismatch", task=unmatched[0], model=model_rec, model_task=mtask,
-                                              tasks=unmatched, also=unmatched[0].id != task.id))
+            notes.append(self.renderer.phrase("note_mismatch", tasks=unmatched, model=model_rec, model_task=mtask,
+                                              also=unmatched[0].id != task.id))
         if not in_scope:
             notes.append(self.renderer.phrase("note_out_of_scope", n=len(self.corpus), task=qtask))
         return notes
@@ -446,5 +446,4 @@ def _strip_strings(obj, allowed: set[str]):
 def _unmatched(task: TaskResult, model_tasks: list[str]) -> list[str]:
     """The question's tasks the recommended model was not built for: its task, and when the answer is about two,
     the runner-up unless records of its own support the answer (part 3 then points to them)."""
-    asked = judge.task_ids(task) if task.both else [task.id]
-    return [t for t in asked if t not in model_tasks and (t == task.id or t not in task.covered)]
+    return [t for t in judge.task_ids(task) if t not in model_tasks and (t == task.id or t not in task.covered)]

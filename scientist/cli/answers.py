@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -41,7 +42,8 @@ def ask_command(
     if photo is None and demo:
         from ..errors import OptionError
 
-        names = ", ".join("--image-format" if k == "image_format" else "--" + k.replace("_", "-") for k in demo)
+        flags = {p.name: p.opts[0] for p in ctx.command.params}
+        names = ", ".join(flags[k] for k in demo)
         raise OptionError(f"{names}: {'this option is' if len(demo) == 1 else 'these options are'} for the photo "
                             "the model runs on; give one (ask \"how does it reduce noise?\" IMG.jpg) or leave "
                             f"{'it' if len(demo) == 1 else 'them'} out")
@@ -68,51 +70,46 @@ def _question_and_photo(words: list[str] | None, photo: Path | None, has_seed: b
     from ..errors import QuestionError
 
     words = list(words or [])
-    if words and _names_a_folder(words[-1]):
+    if words and _has_folder(words[-1]) and _quietly(Path(words[-1]).is_dir):
         raise QuestionError(f"{words[-1]} is a folder: ask runs the model on one photo (`scientist restore "
                             f"{words[-1]}` restores a folder's photos)")
     if not words or not _names_a_photo(words[-1]):
         return (" ".join(words) if words else None), photo
     if len(words) == 1 and not has_seed:
         raise QuestionError(f"give a question before the photo: ask \"how does it reduce noise?\" {words[0]}")
-    if photo is not None:
-        raise QuestionError(f"give one photo: {words[-1]} and --photo {photo} are two (ask runs the model on one; "
+    last = words.pop()
+    other = f"--photo {photo}" if photo is not None else words[-1] if len(words) > 1 and _names_a_photo(words[-1]) \
+        else None
+    if other is not None:
+        raise QuestionError(f"give one photo: {other} and {last} are two (ask runs the model on one; "
                             "`scientist restore` takes many)")
-    photo = Path(words.pop())
-    if len(words) > 1 and _names_a_photo(words[-1]):
-        raise QuestionError(f"give one photo: {words[-1]} and {photo} are two (ask runs the model on one; "
-                            "`scientist restore` takes many)")
-    return (" ".join(words) if words else None), photo
+    return (" ".join(words) if words else None), Path(last)
 
 
 def _names_a_photo(word: str) -> bool:
     """Whether a word of the command line names a photo: it ends like one (with a space in it only when the file is
     there, as a quoted question may end in "photo.png" too), or it is a file that is there and has an ending or a
     folder in its name (so that a question's last word is not taken for a file of that name)."""
+    path = Path(word)
+    if not path.suffix:  # most questions' last word: nothing to import or look up
+        return _has_folder(word) and _quietly(path.is_file)
     from ..restore.photo import PHOTO_SUFFIXES, RAW_SUFFIXES
 
-    path = Path(word)
     if path.suffix.lower() in PHOTO_SUFFIXES | RAW_SUFFIXES:
-        return not any(c.isspace() for c in word) or _is(path, "file")
-    return bool(path.suffix or _has_folder(word)) and _is(path, "file")
+        return not any(c.isspace() for c in word) or _quietly(path.is_file)
+    return _quietly(path.is_file)
 
 
-def _names_a_folder(word: str) -> bool:
-    """Whether a word names a folder that is there and is written as a path (``Trip/``, ``~/Pictures``)."""
-    return _has_folder(word) and _is(Path(word), "dir")
-
-
-def _is(path: Path, kind: str) -> bool:
-    """``path.is_file()`` / ``is_dir()``, False where the words cannot be a name (too long, a NUL in them)."""
+def _quietly(check) -> bool:
+    """``path.is_file`` / ``path.is_dir`` called, False where the words cannot be a name (too long, a NUL in
+    them)."""
     try:
-        return path.is_file() if kind == "file" else path.is_dir()
+        return check()
     except (OSError, ValueError):
         return False
 
 
 def _has_folder(word: str) -> bool:
-    import os
-
     return os.sep in word or (os.altsep is not None and os.altsep in word)
 
 
