@@ -12,6 +12,7 @@ from .restore.record import Demo
 __all__ = [
     "SCHEMA_VERSION",
     "Answer",
+    "Correction",
     "Demo",
     "Evidence",
     "LanguageInfo",
@@ -23,7 +24,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.9"
+SCHEMA_VERSION = "1.10"
 
 
 class TaskGuess(BaseModel):
@@ -109,6 +110,13 @@ class Evidence(BaseModel):
     score: float = Field(description="Cosine similarity between the question and the sentence.")
 
 
+class Correction(BaseModel):
+    """A misspelt word of the question and the word it was read as."""
+
+    written: str = Field(description="The word as the question writes it.")
+    read_as: str = Field(description="The word of the taxonomy's and records' vocabulary it was read as.")
+
+
 class Answer(BaseModel):
     """A grounded three-part answer."""
 
@@ -116,6 +124,12 @@ class Answer(BaseModel):
 
     schema_version: str = Field(default=SCHEMA_VERSION, description="Version of this JSON schema.")
     question: str = Field(description="The question, with any links removed.")
+    read_as: str | None = Field(
+        default=None,
+        description="The question as it was classified and matched to records, when misspelt words were read as "
+                    "others (see `corrections`); None when it was read as written.")
+    corrections: list[Correction] = Field(
+        default_factory=list, description="The misspelt words read as others, in the question's order.")
     in_scope: bool = Field(description="False when no corpus record clears the relevance cutoff.")
     evidence: list[Evidence] = Field(
         default_factory=list,

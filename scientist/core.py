@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import judge
-from .answer import Answer, Evidence, LanguageInfo, Reference, TaskResult
+from .answer import Answer, Correction, Evidence, LanguageInfo, Reference, TaskResult
 from .corpus import Corpus, load_corpus
 from .embed import Embedder
 from .errors import OptionError
@@ -25,6 +25,7 @@ from .records import Record, Task, split_sentences
 from .render import Renderer
 from .restore.options import RestoreOptions, as_path
 from .settings import ConfigError, Settings, load_settings
+from .spelling import Speller
 from .views import Queries, named_records
 from .workflow import demo_workflow, workflow_for
 
@@ -66,6 +67,7 @@ class Scientist:
         self._lock = threading.RLock()
         self._positions: dict[str, int] | None = None
         self._title_index: tuple[dict[str, list[int]], int] | None = None
+        self._speller: Speller | None = None
 
     # ------------------------------------------------------------- loading
     @property
@@ -117,6 +119,26 @@ class Scientist:
         """The question as it is read: its first ``max_question_chars`` characters, normalised, links removed."""
         return clean_question(question, self.settings.max_question_chars)
 
+    def _read(self, question: object) -> tuple[str, LanguageInfo, str, list[tuple[str, str]]]:
+        """The clean question, its language, the question as it is classified (its misspelt words read as the
+        vocabulary's when the ``spelling`` setting says so and the tool reads it) and those words' pairs."""
+        q = self._clean(question)
+        language = detect_language(q)
+        if not (self.settings.spelling and self._reads(language)):
+            return q, language, q, []
+        read, fixes = self._spelling().correct(q)
+        return q, language, read, fixes
+
+    def _spelling(self) -> Speller:
+        with self._lock:
+            if self._speller is None:
+                corpus = self.corpus
+                texts = [text for t in corpus.tasks
+                         for text in (t.label, t.description, *t.aliases, *t.cues, *t.examples)]
+                texts += [name for r in corpus.records for name in (r.title, *r.names)]
+                self._speller = Speller(texts, corpus.vocabulary)
+            return self._speller
+
     def _titles(self) -> tuple[dict[str, list[int]], int]:
         with self._lock:
             if self._title_index is None:
@@ -135,10 +157,10 @@ class Scientist:
     def retrieve(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """The best records for a question and their cosine scores, in the order answers list them (none for
         a question the tool does not read)."""
-        q = self._clean(question)
-        if not self._reads(detect_language(q)):
+        _, language, read, _ = self._read(question)
+        if not self._reads(language):
             return []
-        _, probs, cosines, named = self._score(q)
+        _, probs, cosines, named = self._score(read)
         index = self.index
         order = judge.rank(cosines, index.record_tasks, probs, self.settings, named, index.task_matrix)
         return [(self.corpus.records[i], float(cosines[i])) for i in order[: k or self.settings.k]]
@@ -217,9 +239,12 @@ class Scientist:
             as_path(photo)
         if k is not None:
             k = self._checked("k", k)
-        q = self._clean(question)
-        language = detect_language(q)
-        answer = self._answer(q, k) if self._reads(language) else self._unread(q, language)
+        q, language, read, fixes = self._read(question)
+        answer = self._answer(read, k) if self._reads(language) else self._unread(q, language)
+        if fixes:
+            answer.question, answer.read_as = q, read
+            answer.corrections = [Correction(written=w, read_as=r) for w, r in fixes]
+            answer.notes.insert(0, self.renderer.phrase("note_spelling", fixes=fixes))
         limit = self.settings.max_question_chars
         if len(question) > limit:  # a str: _clean refused anything else
             answer.notes.append(self.renderer.phrase("note_cut", limit=limit, length=len(question)))
@@ -395,10 +420,10 @@ class Scientist:
     # ------------------------------------------------------------ chatbots
     def supporting(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """Retrieved records that support an answer (empty when out of scope)."""
-        q = self._clean(question)
-        if not self._reads(detect_language(q)):
+        _, language, read, _ = self._read(question)
+        if not self._reads(language):
             return []
-        _, _, refs, in_scope = self._analyse(q, k)
+        _, _, refs, in_scope = self._analyse(read, k)
         return [(self.corpus.get(r.id), r.score) for r in refs if r.supports] if in_scope else []
 
     def prompt(self, question: str, k: int | None = None) -> str:

@@ -174,6 +174,10 @@ class Settings(BaseSettings):
         default=4, ge=1, le=8, description="Most sentences quoted from the records in an answer's short answer.")
     max_question_chars: int = Field(
         default=2000, ge=10, description="Longest question (characters) that is embedded; the rest is ignored.")
+    spelling: bool = Field(
+        default=True,
+        description="Read a misspelt word of a question as the word of the taxonomy's and records' vocabulary "
+                    "one edit away from it (the answer says which words were read so).")
     embed_backend: Literal["auto", "onnx", "torch"] = Field(
         default="auto",
         description="What computes question embeddings: the ONNX export (auto, once exported) or "
