@@ -13,6 +13,7 @@ import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
@@ -204,7 +205,8 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         if warm:
             threading.Thread(target=_warm_up, args=(sci,), name="scientist-warm-up", daemon=True).start()
         yield
-        jobs.close()
+        # the restore under way stops at its next tile: the process must not end while the network runs
+        await anyio.to_thread.run_sync(jobs.close, settings.serve_stop_seconds)
 
     app = FastAPI(
         title="scientist", version=__version__, lifespan=lifespan,
