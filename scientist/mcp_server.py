@@ -41,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 RECORD_URI = "scientist://records/{id}"
 TASKS_URI = "scientist://tasks"
+#: What scientist://tasks gives of each task: what a chatbot needs to name it, not the classifier's data (its
+#: example questions and phrasings, about 500 KB for the packaged taxonomy).
+TASK_FIELDS = ("id", "label", "family", "description", "aliases", "input", "output")
 
 INSTRUCTIONS = (
     "Answers questions about what an AI did to a photo from a restricted corpus of model and paper records, "
@@ -341,9 +344,10 @@ def _add_resources(server: MCPServer, sci: Scientist) -> None:
 
     @server.resource(TASKS_URI, name="tasks", title="Task taxonomy", mime_type="application/json",
                      description="The tasks questions are classified into: id, label, family, description, "
-                                 "what goes in and what comes out.")
+                                 "other names (aliases), what goes in and what comes out.")
     def tasks() -> str:
-        return json.dumps([t.model_dump(exclude_none=True) for t in corpus.tasks], indent=1, ensure_ascii=False)
+        return json.dumps([t.model_dump(include=set(TASK_FIELDS), exclude_none=True) for t in corpus.tasks],
+                          indent=1, ensure_ascii=False)
 
 
 def serve(server: MCPServer) -> None:

@@ -122,6 +122,29 @@ def test_records_and_taxonomy_are_resources(server, fake_sci):
     assert "denoising" in {t["id"] for t in json.loads(tasks.contents[0].text)}
 
 
+def test_the_taxonomy_resource_holds_what_it_describes(cache_dir, fake_embedder):
+    """A chat app may put a resource in the model's context: scientist://tasks gives each task's name, description,
+    other names, input and output, as its description says, not the classifier's example questions (500 KB)."""
+    from scientist.core import Scientist
+    from scientist.corpus import load_corpus, load_tasks
+    from scientist.mcp_server import build_server
+
+    server = build_server(Scientist(load_corpus(include_user=False), cache_dir=cache_dir, embedder=fake_embedder))
+
+    async def fn(client):
+        described = next(r for r in (await client.list_resources()).resources if str(r.uri) == "scientist://tasks")
+        return described, await client.read_resource("scientist://tasks")
+
+    described, tasks = _with_client(server, fn)
+    text = tasks.contents[0].text
+    listed = json.loads(text)
+    assert len(listed) == len(load_tasks()) > 30
+    assert all(set(t) <= {"id", "label", "family", "description", "aliases", "input", "output"} for t in listed)
+    assert all({"id", "label", "description", "input", "output"} <= set(t) for t in listed)
+    assert "aliases" in described.description and "examples" not in text
+    assert len(text.encode()) < 40_000, len(text.encode())
+
+
 # ------------------------------------------------------------------ the tools
 def test_seed_question_gets_a_schema_valid_answer_with_corpus_links_only(sci, tmp_path):
     from scientist.mcp_server import build_server
