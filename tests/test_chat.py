@@ -141,6 +141,21 @@ def test_the_tools_photo_goes_through_the_folders_policy_of_the_mcp_server(fake_
     assert (kept.demo.gain, kept.demo.brightness) == (1.0, "given")
 
 
+def test_the_tools_description_says_what_it_returns_and_has_no_server(fake_sci, tmp_path):
+    """The description is what a model reads: the LangChain tool returns the answer in Markdown (the demo's record in
+    its last part), not restore_photo's preview image, and it runs in the program that made it, not in a server."""
+    from scientist.tools import tool_definitions
+
+    tool = fake_sci.as_tool(allow=[tmp_path], out_dir=tmp_path / "out")
+    schema = tool.args_schema.model_json_schema()["properties"]
+    for text in (tool.description, schema["photo"]["description"]):
+        assert "server" not in text and "preview" not in text, text
+    assert "Given a photo as well, it also runs the real MIMO-UNet network" in tool.description
+    assert "allowed folders" in tool.description
+    restore = {t.name: t for t in tool_definitions(fake_sci.settings)}["restore_photo"]
+    assert "a preview of the comparison" in restore.description and "allowed folders" in restore.description
+
+
 def test_the_tools_arguments_are_checked_with_typed_one_sentence_errors(fake_sci, tmp_path):
     """A call the tool's parameters refuse is an OptionError naming the argument (as the MCP server says it), not
     pydantic's report over several lines with its links; an empty question is a QuestionError, as before."""
