@@ -116,6 +116,8 @@ class Folders:
 
     def photo(self, path: str) -> Path:
         """The photo's real path (links followed, relative to the working folder), if it is allowed."""
+        if not str(path).strip():  # else the working folder itself: "is a directory"
+            raise OptionError("the argument `path` is empty; give the path of a photo")
         try:
             real = Path(path).expanduser().resolve()
         except (OSError, ValueError, RuntimeError):  # a NUL byte, a link loop, an unknown ~user

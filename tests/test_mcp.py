@@ -252,6 +252,7 @@ def _bad_cases(photos: Path, elsewhere: Path) -> list[tuple[str, dict, str]]:
         ("restore_photo", {"path": str(photos / "link.jpg")}, "outside the folders this server may read"),
         ("restore_photo", {"path": str(photos / ".." / "elsewhere" / "secret.jpg")}, "outside the folders"),
         ("restore_photo", {"path": "IMG\x00.jpg"}, "is not a usable path"),
+        ("restore_photo", {"path": " "}, "The argument `path` is empty; give the path of a photo."),
         ("restore_photo", {"path": str(photos / "notes.jpg"), "max_side": 4},
          "The argument `max_side` must be a whole number from 8 to 1024."),
         ("restore_photo", {"path": str(photos / "notes.jpg"), "max_side": 10**6}, "`max_side` must be a whole number"),
