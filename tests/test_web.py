@@ -10,6 +10,7 @@ import socket
 import stat
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -277,6 +278,49 @@ def test_finished_jobs_and_stale_folders_are_cleaned_up(make_client, tmp_path):
     assert_one_sentence(client.get(f"/api/jobs/{job}"), 404, "no such job")
 
 
+@contextmanager
+def live_app(scientist, tmp_path, restore):
+    """The app under uvicorn on 127.0.0.1, its jobs in this test's cache: (its URL, the server, its thread); the
+    server is stopped on the way out unless the test has stopped it."""
+    import uvicorn
+
+    settings = scientist.settings.model_copy(update={"cache": tmp_path / "cache"})
+    app = create_app(scientist, settings=settings, restore=restore)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        deadline = time.time() + 30
+        while not server.started and time.time() < deadline:
+            time.sleep(0.02)
+        try:
+            yield f"http://127.0.0.1:{sock.getsockname()[1]}", server, thread
+        finally:
+            server.should_exit = True
+            thread.join(30)
+
+
+def test_a_failed_jobs_results_are_404_not_too_early(fake_sci, tmp_path):
+    """A client asking a failed job for its restored image was told 409 "this job has not finished yet", as though
+    waiting would help."""
+    import httpx
+
+    from scientist.errors import PhotoError
+
+    with live_app(fake_sci, tmp_path, FakeRestore(fail=PhotoError("the model failed"))) as (base, _server, _thread):
+        job = httpx.post(f"{base}/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]
+        deadline = time.time() + 30
+        while (status := httpx.get(f"{base}/api/jobs/{job}").json())["state"] != "failed":
+            assert time.time() < deadline, status
+            time.sleep(0.05)
+        for name in ("restored.png", "compare.png"):
+            r = httpx.get(f"{base}/api/jobs/{job}/{name}")
+            assert (r.status_code, r.json()) == (404, {"detail": f"this job failed, so it has no {name} (its status "
+                                                                 "says why)"})
+        assert httpx.get(f"{base}/api/jobs/{job}/before.png").status_code == 200  # the photo as read is still there
+
+
 class EndlessRestore:
     """Stands in for a long restore: reports a tile every 20 ms for a minute, unless its progress stops it."""
 
@@ -300,20 +344,9 @@ def test_stopping_the_server_stops_the_restore_and_deletes_the_waiting_photos(fa
     stops at its next tile (the process must not end while the network runs: PyTorch aborts it), and the photos
     that no later server can restore are deleted."""
     import httpx
-    import uvicorn
 
     restore = EndlessRestore()
-    settings = fake_sci.settings.model_copy(update={"cache": tmp_path / "cache"})
-    app = create_app(fake_sci, settings=settings, restore=restore)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.time() + 30
-        while not server.started and time.time() < deadline:
-            time.sleep(0.02)
-        base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    with live_app(fake_sci, tmp_path, restore) as (base, server, thread):
         ids = [httpx.post(f"{base}/api/restore", files={"photo": (f"{i}.jpg", jpeg(), "image/jpeg")},
                           timeout=30).json()["id"] for i in range(3)]
         assert restore.started.wait(30)

@@ -126,6 +126,8 @@ class Job:
             raise JobError(f"a job has no file named {name[:40]!r}")
         if name == "before.png" and self.before.is_file():
             return self.before
+        if self.state == "failed":
+            raise JobError(f"this job failed, so it has no {name} (its status says why)")
         if self.state != "done" or self.demo is None:
             raise UnfinishedJobError("this job has not finished yet")
         return Path(self.demo.output if name == "restored.png" else self.demo.comparison)
