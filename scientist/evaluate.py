@@ -127,8 +127,9 @@ class EvalReport(Figures):
     """The figures over all questions, the same figures per kind of question, and the per-question rows."""
 
     questions: int = Field(description="Questions evaluated (with an expected task or not).")
-    reference_precision: float = Field(
-        description="Mean share of cited records that were expected, over answered questions with expected references."
+    reference_precision: float | None = Field(
+        description="Mean share of cited records that were expected, over answered questions with expected references "
+                    "(None when there are none: the set gives no references, or no such question was answered)."
     )
     refusal_accuracy: float = Field(description="Share of questions whose in_scope matched the expectation.")
     by_kind: dict[str, Figures] = Field(default_factory=dict, description="The same figures per kind of question.")
@@ -143,8 +144,9 @@ class EvalReport(Figures):
             rank = "-" if r.rank is None else str(r.rank)
             miss = "" if r.task_ok is not False else f"  (got {r.task}, then {r.runner_up})"
             lines.append(f"{t:<4} {r.confidence:5.2f} {rank:>4} {s:<5} {p:>5}  {r.question[:70]}{miss}")
+        precision = "-" if self.reference_precision is None else f"{self.reference_precision:.3f}"
         lines += ["", f"questions:            {self.questions}", *self.lines(),
-                  f"reference precision:  {self.reference_precision:.3f}",
+                  f"reference precision:  {precision}",
                   f"refusal accuracy:     {self.refusal_accuracy:.3f}"]
         for kind, figures in self.by_kind.items():
             lines += ["", f"{kind} ({figures.n} questions):", *figures.lines("  ")]
@@ -218,6 +220,6 @@ def evaluate(scientist, items: list[EvalItem], key: dict[str, str] | None = None
     precs = [r.precision for r in rows if r.precision is not None]
     return EvalReport(
         **Figures.of(rows).model_dump(), questions=len(rows),
-        reference_precision=sum(precs) / len(precs) if precs else 0.0,
+        reference_precision=sum(precs) / len(precs) if precs else None,
         refusal_accuracy=sum(r.in_scope == r.expected_in_scope for r in rows) / len(rows),
         by_kind={k: Figures.of([r for r in rows if r.kind == k]) for k in kinds}, rows=rows)

@@ -81,8 +81,9 @@ GAIN_HELP = (f"Brightening before the network, in linear light: auto (the defaul
              f"{GAIN_RANGE[1]:g} is used as given, and 1 keeps the photo's own level.")
 
 
-class ConfigError(ScientistError):
-    """A settings file or a ``SCIENTIST_*`` variable is missing or invalid."""
+class ConfigError(ScientistError, ValueError):
+    """A settings file or a ``SCIENTIST_*`` variable is missing or invalid, or a value given in code
+    (:meth:`Settings.updated`) is; a ``ValueError`` too, as :class:`~.errors.OptionError` is."""
 
 
 class Settings(BaseSettings):

@@ -93,6 +93,8 @@ def test_blind_format_figures_overall_and_per_kind(tmp_path):
     assert report.by_kind["mixed"].two_tasks == 1.0
     text = report.table()
     assert "top-2 accuracy" in text and "wrong at >= 0.9" in text and "subject (2 questions)" in text
+    # the set gives no references: no precision is measured, and none is shown as if every reference were wrong
+    assert report.reference_precision is None and "reference precision:  -\n" in text
 
 
 @pytest.mark.slow

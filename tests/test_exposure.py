@@ -16,11 +16,14 @@ from scientist.restore.exposure import (
     REASONS,
     WHITE_LEVEL,
     WHITE_SHARE,
+    ExposureModel,
+    _noise_slope,
     decide_gain,
     estimate_gain,
     exposure_stats,
     fit_exposure,
     load_exposure_model,
+    quiet_features,
     term_names,
 )
 from scientist.restore.photosets import HELD_OUT_COUNT, split_names
@@ -75,7 +78,7 @@ def _graded(h: int = 240, w: int = 320) -> np.ndarray:
 def test_bundled_constants_load_and_are_the_documented_design():
     model = load_exposure_model()
     assert model.aim == 1.0 and model.leave == (1.3, 1.7) and (model.min_gain, model.max_gain) == (1.0, 12.0)
-    assert (model.quiet["threshold"], model.quiet["extreme"]) == QUIET and len(model.quiet["coef"]) == 5
+    assert (model.quiet["threshold"], model.quiet["extreme"]) == QUIET and len(model.quiet["coef"]) == 7
     assert model.white_share == WHITE_SHARE
     assert set(model.coef) == set(term_names()) and set(model.center) == set(FEATURES)
     fitted = model.fitted_on
@@ -215,3 +218,34 @@ def test_the_pipeline_measures_each_images_noise_once(monkeypatch):
     exposed = stages.expose(stages.load(stages.Photo(Path("dark.png"), dark, {})))
     assert len(measured) == 2  # the photo, then the brightened photo
     assert exposed.gain > 1.0 and exposed.gain == estimate_gain(dark) and exposed.brightness == "brightened"
+
+
+def _log_ramp(h: int = 256, w: int = 512) -> np.ndarray:
+    """Grey levels from 0.01 to 0.95 (sRGB) in equal steps of log level across, the same down."""
+    row = np.exp(np.linspace(math.log(0.01), math.log(0.95), w))
+    return np.repeat(np.repeat(row[None, :, None], h, 0), 3, 2)
+
+
+def test_noise_added_in_the_dark_falls_with_the_level_and_a_photos_own_grain_grows_with_it():
+    rng = np.random.default_rng(3)
+    ramp = _log_ramp()
+    lin = srgb_to_linear(ramp)
+
+    def added(shot: float, read: float) -> np.ndarray:  # photon and read noise in linear light, then sRGB
+        sigma = np.sqrt(shot * lin + read**2)
+        return linear_to_srgb(np.clip(lin + rng.normal(0, 1, lin.shape) * sigma, 0, 1))
+
+    light, read_only = added(8e-4, 1.5e-3), added(1e-4, 3e-3)
+    grain = np.clip(ramp * (1 + 0.03 * rng.normal(0, 1, ramp.shape)), 0, 1)  # grows with the light
+    assert _noise_slope(read_only) < -0.3 < _noise_slope(light) < 0.0 < 0.5 < _noise_slope(grain)
+    assert abs(_noise_slope(ramp)) < 1e-6  # nothing to measure in any band
+    assert _noise_slope(np.full((64, 64, 3), 0.5)) == 0.0  # one level band: no slope
+    assert exposure_stats(light)["slope"] == _noise_slope(light)
+
+
+def test_constants_fitted_before_the_slope_still_read_their_five_coefficients():
+    stats = exposure_stats(_scene())
+    old = replace(load_exposure_model(), quiet={"coef": [0.5, -0.2, 1.0, 0.1, -0.3], "intercept": 0.4,
+                                                 "threshold": 0.5, "extreme": 4.0})
+    t = 0.4 + float(quiet_features(stats)[:5] @ np.array([0.5, -0.2, 1.0, 0.1, -0.3]))
+    assert isinstance(old, ExposureModel) and old.quiet_chance(stats) == pytest.approx(1 / (1 + math.exp(-t)))

@@ -90,6 +90,16 @@ def test_preview_size_must_stay_within_its_limit(monkeypatch):
     assert load_settings().mcp_max_side == 2000
 
 
+def test_a_bad_value_given_in_code_is_a_value_error():
+    """A ConfigError is also a ValueError (as an OptionError is): code that catches ValueError around a
+    settings change catches a bad value, and it still says which setting and what it must be."""
+    with pytest.raises(ValueError, match="^invalid setting device: must be 'auto', 'cpu' or 'cuda'$") as info:
+        load_settings().updated(device="gpu")
+    assert isinstance(info.value, ConfigError)
+    with pytest.raises(ValueError, match="^unknown setting no_such$"):
+        load_settings().updated(no_such=1)
+
+
 def test_choices_written_out_for_start_up_speed_match_their_sources():
     """Settings and the CLI spell out formats and precisions (importing their modules would load torch or
     Pillow at start-up); they must stay what those modules accept."""

@@ -30,7 +30,7 @@ def ask_command(
     fmt: Annotated[Format, typer.Option("--format", help="md (default) or text.")] = Format.md,
     corpus: CorpusOpt = None,
     k: Annotated[Optional[int], typer.Option("--k", min=1, max=50, help="Records to retrieve (default: the `k` setting).")] = None,
-    photo: Annotated[Optional[Path], typer.Option("--photo", help="Also run the model on this photo (accepts every option of `restore`).")] = None,
+    photo: Annotated[Optional[Path], typer.Option("--photo", help="Also run the model on this photo (with the options `restore` takes for one photo; its --format is --image-format).")] = None,
     demo: DemoOptions = None,
 ) -> None:
     """Answer a question in three parts: the task, the workflow, the supporting records."""

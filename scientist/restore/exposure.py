@@ -21,9 +21,11 @@ regression (on the fitting photos, left as they were, the largest gain that come
 A low-key photo taken as it is and the same scene under-exposed can have the same histogram, but not the same
 noise: under-exposure leaves photon noise at a low signal, a clean photo little noise for its darkness.  So a
 second, logistic model (the *quiet-photo test*, fitted on the same samples) reads the photo's noise, that noise
-relative to its level and how much its 8x8 blocks show (a JPEG smooths noise away, so low noise counts as evidence
-only where the file was not compressed hard), and a photo it takes for one nothing was done to (chance above
-``QUIET[0]``) keeps gain 1 unless the regression asks for ``QUIET[1]`` or more.
+relative to its level, how much its 8x8 blocks show (a JPEG smooths noise away, so low noise counts as evidence
+only where the file was not compressed hard) and how its fine variation changes with the level (noise added in
+the dark and encoded in sRGB is strongest in the shadows; a photo's own texture and grain grow with the light),
+and a photo it takes for one nothing was done to (chance above ``QUIET[0]``) keeps gain 1 unless the regression
+asks for ``QUIET[1]`` or more.
 
 A darkening scales white down with everything else, so a photo whose brightest pixels still reach white
 (``WHITE_LEVEL`` in the brightest channel, on at least ``white_share`` of its pixels: stars, street lamps, lit
@@ -68,9 +70,14 @@ PLATEAU = 0.93
 FEATURES = ("mean", "gmean", "Y50", "Y90", "Y99.5", "M90", "M98", "M99.9", "plateau")
 PLATEAU_FLOOR = 0.005
 #: The quiet-photo test reads the photo's noise (``sigma``, 0-1 sRGB) and that relative to its mean level
-#: (``noise``), each as the log of it plus ``NOISE_FLOOR``, and how much its 8x8 blocks show (``block``, a JPEG
-#: smooths noise away, so low noise is evidence of a clean photo only in a file that was not compressed hard).
+#: (``noise``), each as the log of it plus ``NOISE_FLOOR``, how much its 8x8 blocks show (``block``, a JPEG
+#: smooths noise away, so low noise is evidence of a clean photo only in a file that was not compressed hard), and
+#: the slope of its fine variation against the level (``slope``).
 NOISE_FLOOR = 0.002
+#: The noise's slope against the level (:func:`_noise_slope`): level bands from ``SLOPE_BINS[0]`` to
+#: ``SLOPE_BINS[1]`` (sRGB, 0-1) in ``SLOPE_BINS[2]`` equal steps of log level; a band counts with at least
+#: ``SLOPE_MIN_BLOCKS`` 8x8 blocks, and stands for the ``SLOPE_QUANTILE``-th percentile of their fine variation.
+SLOPE_BINS, SLOPE_MIN_BLOCKS, SLOPE_QUANTILE = (0.01, 0.95, 8), 12, 10
 #: A pixel reaches white when its brightest channel is at least this (sRGB, 0-1), on the photo as given (not the
 #: noise-reduced copy: a star or a lamp is a few pixels wide).
 WHITE_LEVEL = 0.98
@@ -136,7 +143,7 @@ def _white_share(sample: np.ndarray) -> float:
 def _noise(img: np.ndarray, noise: float | None = None, level: float | None = None) -> dict[str, float]:
     """``sigma``: the photo's noise (0-1 sRGB, :func:`.compare.noise_sigma` on its central crop, or ``noise`` / 255
     when given); ``noise``: that over its mean sRGB level (``level``, 0-1, when given); ``block``:
-    :func:`_blockiness`."""
+    :func:`_blockiness`; ``slope``: :func:`_noise_slope`."""
     if noise is None:
         from .compare import noise_sigma
 
@@ -144,7 +151,39 @@ def _noise(img: np.ndarray, noise: float | None = None, level: float | None = No
     if level is None:
         level = float(img.mean(dtype=np.float64))
     sigma = noise / 255
-    return {"sigma": sigma, "noise": sigma / max(level, FLOOR), "block": _blockiness(img)}
+    return {"sigma": sigma, "noise": sigma / max(level, FLOOR), "block": _blockiness(img),
+            "slope": _noise_slope(img)}
+
+
+def _noise_slope(img: np.ndarray) -> float:
+    """How the photo's fine variation changes with its level: the slope of its log against the log of the level,
+    on a central crop.  Each 8x8 block gets the RMS of a 2x2 diagonal difference (fine detail, little of the
+    scene's shading) and its mean; in each of ``SLOPE_BINS`` level bands holding at least ``SLOPE_MIN_BLOCKS``
+    blocks the ``SLOPE_QUANTILE``-th percentile of that RMS stands for the band (its flattest blocks), and the
+    slope is fitted through the bands by least squares (0 when fewer than two bands).  Noise added in linear light
+    and then encoded in sRGB is largest in the shadows (negative or flat); a photo's own texture and grain grow
+    with the light (positive)."""
+    from .compare import central_crop
+
+    c = central_crop(img, 512).astype(np.float64)
+    h, w = c.shape[0] // 8 * 8, c.shape[1] // 8 * 8
+    if h < 8 or w < 8:
+        return 0.0
+    c = c[:h, :w]
+    d = (c[0::2, 0::2] - c[0::2, 1::2] - c[1::2, 0::2] + c[1::2, 1::2]) / 2
+    rms = np.sqrt((d * d).reshape(h // 8, 4, w // 8, 4, 3).mean(axis=(1, 3, 4))).ravel()
+    level = c.reshape(h // 8, 8, w // 8, 8, 3).mean(axis=(1, 3, 4)).ravel()
+    lo, hi, n = SLOPE_BINS
+    edges = np.geomspace(lo, hi, n + 1)
+    xs, ys = [], []
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        band = rms[(level >= a) & (level < b)]
+        if band.size >= SLOPE_MIN_BLOCKS:
+            xs.append(0.5 * math.log(a * b))
+            ys.append(math.log(float(np.percentile(band, SLOPE_QUANTILE)) + 1e-4))
+    if len(xs) < 2:
+        return 0.0
+    return float(np.polyfit(xs, ys, 1)[0])
 
 
 def _blockiness(img: np.ndarray) -> float:
@@ -191,11 +230,12 @@ def term_names() -> list[str]:
 
 
 def quiet_features(stats: dict[str, float]) -> np.ndarray:
-    """The quiet-photo test's inputs: log noise relative to the level, log noise, log blockiness, and the
-    products of the first two with the third."""
+    """The quiet-photo test's inputs: log noise relative to the level, log noise, log blockiness, the products
+    of the first two with the third, then the noise's slope against the level (:func:`_noise_slope`) and its
+    product with the log blockiness."""
     rel, sigma = (math.log(stats[k] + NOISE_FLOOR) for k in ("noise", "sigma"))
-    block = math.log(stats["block"])
-    return np.array([rel, sigma, block, rel * block, sigma * block])
+    block, slope = math.log(stats["block"]), stats["slope"]
+    return np.array([rel, sigma, block, rel * block, sigma * block, slope, slope * block])
 
 
 @dataclass(frozen=True)
@@ -247,7 +287,9 @@ class ExposureModel:
         blockiness: the logistic model in :attr:`quiet` (0 when the model has none)."""
         if not self.quiet:
             return 0.0
-        t = self.quiet["intercept"] + float(quiet_features(stats) @ np.array(self.quiet["coef"]))
+        coef = np.array(self.quiet["coef"])
+        # constants fitted before the slope was read hold the first five coefficients only
+        t = self.quiet["intercept"] + float(quiet_features(stats)[: coef.size] @ coef)
         return 1.0 / (1.0 + math.exp(-t))
 
     def is_quiet(self, stats: dict[str, float]) -> bool:
