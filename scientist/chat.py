@@ -11,7 +11,9 @@ from typing import Any, Protocol
 
 from pydantic import ConfigDict
 
-__all__ = ["Asker", "make_retriever", "make_tool"]
+from .errors import ScientistError
+
+__all__ = ["Asker", "make_retriever", "make_tool", "tool_error"]
 
 
 class Asker(Protocol):
@@ -46,13 +48,33 @@ def make_retriever(scientist: Asker, k: int = 4):
     return CorpusRetriever(scientist=scientist, k=k)
 
 
+_TOOL_ERRORS: dict[type, type] = {}
+
+
+def tool_error(exc: ScientistError) -> ScientistError:
+    """``exc`` as an error of its own type that is also LangChain's ``ToolException``: a caller catches it as
+    before (``OptionError``, ``PhotoError``, ...), and a tool whose ``handle_tool_error`` is set hands its sentence
+    to the model as an error ``ToolMessage`` instead, as the MCP server returns a tool error, so that an agent
+    carries on (LangChain handles only ``ToolException`` so)."""
+    from langchain_core.tools import ToolException
+
+    kind = type(exc)
+    if isinstance(exc, ToolException):
+        return exc
+    if kind not in _TOOL_ERRORS:
+        _TOOL_ERRORS[kind] = type(kind.__name__, (kind, ToolException), {"__module__": kind.__module__,
+                                                                         "__doc__": kind.__doc__})
+    return _TOOL_ERRORS[kind](*exc.args)
+
+
 def make_tool(scientist: Asker, name: str = "scientist", folders=None):
     """A ``BaseTool`` returning the Markdown answer, with the structured answer as its artifact.
 
     Its parameters and description come from the tool definitions (:func:`~.tools.answer_tool`: the question
     of ask_scientist, and optionally a photo as restore_photo takes it); a photo is read only inside
     ``folders`` (a :class:`~.tools.Folders`; default: the ``mcp_allow`` and ``mcp_out_dir`` settings, as
-    ``scientist mcp`` uses them) and restored by the same call as the MCP server's restore_photo.
+    ``scientist mcp`` uses them) and restored by the same call as the MCP server's restore_photo.  Its errors,
+    a refused argument included, come as :func:`tool_error` makes them.
     """
     from langchain_core.tools import StructuredTool
 
@@ -62,20 +84,33 @@ def make_tool(scientist: Asker, name: str = "scientist", folders=None):
     definition = answer_tool(settings)
     allowed = folders
 
+    class Args(definition.args):  # the same parameters and schema; a refused argument is a tool_error
+        model_config = ConfigDict(title=definition.name)
+
+        @classmethod
+        def model_validate(cls, obj: Any, **kwargs: Any):
+            try:
+                return super().model_validate(obj, **kwargs)
+            except ScientistError as exc:
+                raise tool_error(exc) from None
+
     def run(question: str, photo: str | None = None, max_side: int = definition.args.model_fields["max_side"].default,
             gain: float | str = definition.args.model_fields["gain"].default) -> tuple[str, dict]:
         nonlocal allowed
-        if photo:
-            allowed = allowed or folders_for(settings)
-            answer = restore_allowed(scientist, allowed, photo, max_side, question=question, gain=gain)
-        else:
-            answer = scientist.ask(question)
+        try:
+            if photo:
+                allowed = allowed or folders_for(settings)
+                answer = restore_allowed(scientist, allowed, photo, max_side, question=question, gain=gain)
+            else:
+                answer = scientist.ask(question)
+        except ScientistError as exc:
+            raise tool_error(exc) from None
         return answer.markdown, answer.model_dump(mode="json")
 
     return StructuredTool.from_function(
         func=run,
         name=name,
         description=definition.description,
-        args_schema=definition.args,
+        args_schema=Args,
         response_format="content_and_artifact",
     )

@@ -14,6 +14,7 @@ import inspect
 import io
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -24,6 +25,8 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import anyio
+import anyio.from_thread
+import anyio.lowlevel
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError, UnexpectedToolError
@@ -41,6 +44,9 @@ logger = logging.getLogger(__name__)
 
 RECORD_URI = "scientist://records/{id}"
 TASKS_URI = "scientist://tasks"
+#: What scientist://tasks gives of each task: what a chatbot needs to name it, not the classifier's data (its
+#: example questions and phrasings, about 500 KB for the packaged taxonomy).
+TASK_FIELDS = ("id", "label", "family", "description", "aliases", "input", "output")
 
 INSTRUCTIONS = (
     "Answers questions about what an AI did to a photo from a restricted corpus of model and paper records, "
@@ -113,11 +119,58 @@ class _RestoreProgress:
             await ctx.report_progress(round(value, 1), 100, message)
 
 
+class _StdinLines:
+    """The client's messages, line by line, read from ``fd`` on a daemon thread, for the SDK's stdio transport.
+
+    The SDK reads stdin on one of anyio's worker threads, which can be neither cancelled nor left behind while
+    the read waits: with the client keeping stdin open, Ctrl-C waited for ever for the next message, and after
+    SIGTERM the process could not exit (Python waits for its threads).  A daemon thread's read holds up neither;
+    it reads the descriptor itself (``os.read``), so that no file object's lock is held when the process ends.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    async def __aiter__(self):
+        send, receive = anyio.create_memory_object_stream[str](1)
+        token = anyio.lowlevel.current_token()
+
+        def pump() -> None:
+            pending = b""
+            try:
+                while chunk := os.read(self.fd, 1 << 16):
+                    *lines, pending = (pending + chunk).split(b"\n")
+                    for line in lines:
+                        anyio.from_thread.run(send.send, line.decode("utf-8", errors="replace"), token=token)
+                if pending:
+                    anyio.from_thread.run(send.send, pending.decode("utf-8", errors="replace"), token=token)
+            except Exception:  # noqa: BLE001 - the server has stopped (its event loop is gone), or stdin broke
+                pass
+            finally:
+                try:
+                    anyio.from_thread.run_sync(send.close, token=token)
+                except Exception:  # noqa: BLE001, S110 - the event loop is gone: nobody reads any more
+                    pass
+
+        threading.Thread(target=pump, name="scientist-mcp-stdin", daemon=True).start()
+        async with receive:
+            async for line in receive:
+                yield line
+
+
 class _Server(MCPServer):
     """An MCPServer whose argument errors read as one sentence naming the argument (what it must be, by the
-    tool's definition in ``definitions``)."""
+    tool's definition in ``definitions``), and whose stdio transport reads stdin on a daemon thread
+    (:class:`_StdinLines`), so that Ctrl-C and SIGTERM stop it while a client keeps stdin open."""
 
     definitions: dict[str, ToolDef] = {}
+
+    async def run_stdio_async(self) -> None:
+        from mcp.server.stdio import stdio_server
+
+        async with stdio_server(stdin=_StdinLines(sys.stdin.fileno())) as (read_stream, write_stream):
+            server = self._lowlevel_server
+            await server.run(read_stream, write_stream, server.create_initialization_options())
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Context | None = None):
         names = [t.name for t in await self.list_tools()]
@@ -341,9 +394,10 @@ def _add_resources(server: MCPServer, sci: Scientist) -> None:
 
     @server.resource(TASKS_URI, name="tasks", title="Task taxonomy", mime_type="application/json",
                      description="The tasks questions are classified into: id, label, family, description, "
-                                 "what goes in and what comes out.")
+                                 "other names (aliases), what goes in and what comes out.")
     def tasks() -> str:
-        return json.dumps([t.model_dump(exclude_none=True) for t in corpus.tasks], indent=1, ensure_ascii=False)
+        return json.dumps([t.model_dump(include=set(TASK_FIELDS), exclude_none=True) for t in corpus.tasks],
+                          indent=1, ensure_ascii=False)
 
 
 def serve(server: MCPServer) -> None:

@@ -269,6 +269,10 @@ class Settings(BaseSettings):
         description="Memory the web app gives photos at once (MiB): uploads being checked and the restore in "
                     "progress share it, each taking what its size needs; a photo that needs more on its own is "
                     "refused (use `scientist restore` for it), others wait their turn.")
+    serve_stop_seconds: float = Field(
+        default=30.0, ge=0,
+        description="When `scientist serve` stops (Ctrl-C), how long it waits for the photo it is restoring to "
+                    "stop at its next tile (seconds); photos still waiting are deleted.")
     serve_request_timeout: float = Field(
         default=10.0, gt=0,
         description="Seconds a client may take to send a request's headers, and may leave its body without new "

@@ -116,6 +116,8 @@ class Folders:
 
     def photo(self, path: str) -> Path:
         """The photo's real path (links followed, relative to the working folder), if it is allowed."""
+        if not str(path).strip():  # else the working folder itself: "is a directory"
+            raise OptionError("the argument `path` is empty; give the path of a photo")
         try:
             real = Path(path).expanduser().resolve()
         except (OSError, ValueError, RuntimeError):  # a NUL byte, a link loop, an unknown ~user
@@ -161,13 +163,22 @@ def restore_allowed(scientist, folders: Folders, path: str, max_side: int, progr
     return scientist.demo(photo, progress=progress or False, options=options)
 
 
+#: What restoring a photo does and its limits, in restore_photo's description and the LangChain tool's.
+_RESTORE_RUNS = ("the real MIMO-UNet network on a photo on this computer, executing the workflow that ask_scientist "
+                 "explains (brighten, then the network's stages, then save)")
+_RESTORE_LIMITS = ("The photo is scaled down to max_side first; the original is never changed and no existing file is "
+                   "overwritten. Only photos inside the allowed folders can be read (set up with the tool; a path "
+                   "outside them is refused with an error that names them).")
+
+
 def _restore_args(settings: Settings) -> type[BaseModel]:
     from .restore.photo import SUPPORTED  # NumPy and Pillow: loaded when the tools are defined, not on import
 
     return create_model(
         "restore_photo", __base__=ToolArgs,
-        path=(str, Field(description=f"Path of a photo on this computer ({SUPPORTED}), inside a folder the "
-                                     "server may read; a relative path starts in the server's working folder.")),
+        path=(str, Field(description=f"Path of a photo on this computer ({SUPPORTED}), inside an allowed "
+                                     "folder; a relative path starts in the working folder of the program that "
+                                     "runs the tool.")),
         max_side=(int, Field(default=settings.mcp_max_side, ge=8, le=settings.mcp_max_side_limit,
                              description=f"Longest side in pixels the photo is scaled down to before the network "
                                          f"runs. The default, {settings.mcp_max_side}, is a quick preview; the "
@@ -197,12 +208,9 @@ def tool_definitions(settings: Settings | None = None) -> list[ToolDef]:
             name="restore_photo",
             title="Restore a photo with MIMO-UNet",
             description=(
-                "Runs the real MIMO-UNet network on a photo on this computer, executing the workflow that "
-                "ask_scientist explains (brighten, then the network's stages, then save). Returns where the "
-                "restored photo and a before/after comparison were written, the time taken, the noise before "
-                "and after, and a preview of the comparison. The photo is scaled down to max_side first; the "
-                "original is never changed and no existing file is overwritten. Only photos inside the folders "
-                "the server was started with can be read."),
+                f"Runs {_RESTORE_RUNS}. Returns where the restored photo and a before/after comparison were "
+                f"written, the time taken, the noise before and after, and a preview of the comparison. "
+                f"{_RESTORE_LIMITS}"),
             args=_restore_args(settings), output=Demo, read_only=False, idempotent=False,
         ),
         ToolDef(
@@ -241,7 +249,9 @@ def answer_tool(settings: Settings | None = None) -> ToolDef:
         gain=(Gain, gain),
     )
     return ToolDef(name="scientist", title=ask.title,
-                   description=f"{ask.description} With a photo: {restore.description}",
+                   description=f"{ask.description} Given a photo as well, it also runs {_RESTORE_RUNS}, and the "
+                               f"answer ends with where the restored photo and a before/after comparison were "
+                               f"written, the time taken and the noise before and after. {_RESTORE_LIMITS}",
                    args=args, output=Answer, read_only=False, idempotent=False)
 
 

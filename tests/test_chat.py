@@ -141,6 +141,50 @@ def test_the_tools_photo_goes_through_the_folders_policy_of_the_mcp_server(fake_
     assert (kept.demo.gain, kept.demo.brightness) == (1.0, "given")
 
 
+def test_an_agent_can_have_the_tools_errors_back_as_error_messages(fake_sci, tmp_path):
+    """LangChain turns only a ToolException into an error ToolMessage (with ``handle_tool_error``): the tool's typed
+    errors were not ones, so a photo that is not a photo ended the agent's turn with an exception instead of telling
+    the model, as the MCP server does. They are both now: callers catch the typed error as before."""
+    from langchain_core.tools import ToolException
+
+    from scientist.errors import AccessError, OptionError, PhotoError, QuestionError
+
+    (tmp_path / "notes.jpg").write_text("not a photo")
+    tool = fake_sci.as_tool(allow=[tmp_path / "."], out_dir=tmp_path / "out")
+    cases = [({"question": ""}, QuestionError, "the question is empty"),
+             ({"question": "how?", "photo": str(tmp_path / "notes.jpg")}, PhotoError, "not an image"),
+             ({"question": "how?", "photo": "/etc/hostname"}, AccessError, "outside the folders"),
+             ({"question": "how?", "max_side": 3}, OptionError, "the argument `max_side` must be a whole number"),
+             ({}, OptionError, "the argument `question` is missing")]
+    for i, (args, kind, said) in enumerate(cases):
+        call = {"type": "tool_call", "id": f"c{i}", "name": tool.name, "args": args}
+        tool.handle_tool_error = False
+        with pytest.raises(kind, match=said) as info:
+            tool.invoke(call)
+        assert isinstance(info.value, ToolException)
+        tool.handle_tool_error = True
+        message = tool.invoke(call)
+        assert (message.status, message.tool_call_id) == ("error", f"c{i}") and said in message.content, message
+    tool.handle_tool_error = True
+    ok = tool.invoke({"type": "tool_call", "id": "ok", "name": tool.name, "args": {"question": "how does it denoise?"}})
+    assert ok.status == "success" and ok.artifact["question"] == "how does it denoise?"
+
+
+def test_the_tools_description_says_what_it_returns_and_has_no_server(fake_sci, tmp_path):
+    """The description is what a model reads: the LangChain tool returns the answer in Markdown (the demo's record in
+    its last part), not restore_photo's preview image, and it runs in the program that made it, not in a server."""
+    from scientist.tools import tool_definitions
+
+    tool = fake_sci.as_tool(allow=[tmp_path], out_dir=tmp_path / "out")
+    schema = tool.args_schema.model_json_schema()["properties"]
+    for text in (tool.description, schema["photo"]["description"]):
+        assert "server" not in text and "preview" not in text, text
+    assert "Given a photo as well, it also runs the real MIMO-UNet network" in tool.description
+    assert "allowed folders" in tool.description
+    restore = {t.name: t for t in tool_definitions(fake_sci.settings)}["restore_photo"]
+    assert "a preview of the comparison" in restore.description and "allowed folders" in restore.description
+
+
 def test_the_tools_arguments_are_checked_with_typed_one_sentence_errors(fake_sci, tmp_path):
     """A call the tool's parameters refuse is an OptionError naming the argument (as the MCP server says it), not
     pydantic's report over several lines with its links; an empty question is a QuestionError, as before."""

@@ -122,6 +122,29 @@ def test_records_and_taxonomy_are_resources(server, fake_sci):
     assert "denoising" in {t["id"] for t in json.loads(tasks.contents[0].text)}
 
 
+def test_the_taxonomy_resource_holds_what_it_describes(cache_dir, fake_embedder):
+    """A chat app may put a resource in the model's context: scientist://tasks gives each task's name, description,
+    other names, input and output, as its description says, not the classifier's example questions (500 KB)."""
+    from scientist.core import Scientist
+    from scientist.corpus import load_corpus, load_tasks
+    from scientist.mcp_server import build_server
+
+    server = build_server(Scientist(load_corpus(include_user=False), cache_dir=cache_dir, embedder=fake_embedder))
+
+    async def fn(client):
+        described = next(r for r in (await client.list_resources()).resources if str(r.uri) == "scientist://tasks")
+        return described, await client.read_resource("scientist://tasks")
+
+    described, tasks = _with_client(server, fn)
+    text = tasks.contents[0].text
+    listed = json.loads(text)
+    assert len(listed) == len(load_tasks()) > 30
+    assert all(set(t) <= {"id", "label", "family", "description", "aliases", "input", "output"} for t in listed)
+    assert all({"id", "label", "description", "input", "output"} <= set(t) for t in listed)
+    assert "aliases" in described.description and "examples" not in text
+    assert len(text.encode()) < 40_000, len(text.encode())
+
+
 # ------------------------------------------------------------------ the tools
 def test_seed_question_gets_a_schema_valid_answer_with_corpus_links_only(sci, tmp_path):
     from scientist.mcp_server import build_server
@@ -229,6 +252,7 @@ def _bad_cases(photos: Path, elsewhere: Path) -> list[tuple[str, dict, str]]:
         ("restore_photo", {"path": str(photos / "link.jpg")}, "outside the folders this server may read"),
         ("restore_photo", {"path": str(photos / ".." / "elsewhere" / "secret.jpg")}, "outside the folders"),
         ("restore_photo", {"path": "IMG\x00.jpg"}, "is not a usable path"),
+        ("restore_photo", {"path": " "}, "The argument `path` is empty; give the path of a photo."),
         ("restore_photo", {"path": str(photos / "notes.jpg"), "max_side": 4},
          "The argument `max_side` must be a whole number from 8 to 1024."),
         ("restore_photo", {"path": str(photos / "notes.jpg"), "max_side": 10**6}, "`max_side` must be a whole number"),
@@ -408,6 +432,68 @@ def test_stdio_server_writes_only_protocol_messages_on_stdout(sci, cache_dir, tm
     for line in stdout:  # every line on stdout is one protocol message
         jsonrpc_message_adapter.validate_json(line)
     assert "stray print from a library" in stderr and "stray bytes written to file descriptor 1" in stderr
+
+
+def _start_stdio_server(cache_dir: Path, tmp_path: Path, **env: str):
+    """``scientist mcp`` in a process of its own, initialized; (the process, the queue of its stdout lines)."""
+    proc = subprocess.Popen([sys.executable, "-m", "scientist", "mcp", "--allow", str(tmp_path), "--out-dir",
+                             str(tmp_path / "out")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=_server_env(cache_dir, tmp_path) | env, cwd=tmp_path)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout] and lines.put(None), daemon=True).start()
+    proc.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}}})
+                     .encode() + b"\n{\"jsonrpc\": \"2.0\", \"method\": \"notifications/initialized\"}\n")
+    proc.stdin.flush()
+    assert json.loads(lines.get(timeout=120))["id"] == 1
+    return proc, lines
+
+
+def _stopped(proc, sig) -> tuple[int | str, str]:
+    """Send ``sig`` with stdin still open, as a chat app or a terminal's Ctrl-C does: (exit code or "hung", stderr)."""
+    proc.send_signal(sig)
+    try:
+        code = proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        code = "hung"
+        proc.kill()
+        proc.wait()
+    return code, proc.stderr.read().decode()
+
+
+@pytest.mark.parametrize(("sig", "code", "said"), [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])
+def test_the_stdio_server_stops_on_a_signal_while_the_client_keeps_stdin_open(sci, cache_dir, tmp_path, sig, code,
+                                                                              said):
+    """The SDK read stdin on a thread that neither Ctrl-C nor SIGTERM could end: with stdin open, Ctrl-C hung for
+    ever, and after SIGTERM the process said "terminated" but could not exit."""
+    import signal
+
+    sci.ask("warm the cache: index and embedding export")
+    proc, _lines = _start_stdio_server(cache_dir, tmp_path)
+    got, err = _stopped(proc, getattr(signal, sig))
+    assert got == code, err[-500:]
+    assert err.strip().splitlines()[-1] == f"{said}: nothing was left half-written"
+
+
+@pytest.mark.slow
+def test_sigterm_during_a_restore_stops_it_and_leaves_nothing_behind(sci, cache_dir, tmp_path):
+    import signal
+
+    sci.ask("warm the cache: index and embedding export")
+    Image.fromarray(to_u8(photo_array(900, 1200) * 0.3)).save(tmp_path / "IMG_1.jpg", quality=90)
+    proc, lines = _start_stdio_server(cache_dir, tmp_path, SCIENTIST_WORK_MEMORY_MB="64")  # many tiles
+    proc.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+        "name": "restore_photo", "arguments": {"path": "IMG_1.jpg", "max_side": 1024},
+        "_meta": {"progressToken": "p"}}}).encode() + b"\n")
+    proc.stdin.flush()
+    while True:  # until the network runs
+        message = json.loads(lines.get(timeout=120))
+        assert message.get("id") != 2, message
+        if message.get("params", {}).get("progress", 0) > 5:
+            break
+    got, err = _stopped(proc, signal.SIGTERM)
+    assert got == 143, err[-500:]
+    assert list((tmp_path / "out").iterdir()) == []  # no restored image, no temporary file, no held name
 
 
 def _readme_mcp_section() -> str:

@@ -10,6 +10,7 @@ import socket
 import stat
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -275,6 +276,128 @@ def test_finished_jobs_and_stale_folders_are_cleaned_up(make_client, tmp_path):
     jobs.sweep(now=time.time() + jobs.retention + 60)
     assert not folder.exists()
     assert_one_sentence(client.get(f"/api/jobs/{job}"), 404, "no such job")
+
+
+@contextmanager
+def live_app(scientist, tmp_path, restore):
+    """The app under uvicorn on 127.0.0.1, its jobs in this test's cache: (its URL, the server, its thread); the
+    server is stopped on the way out unless the test has stopped it."""
+    import uvicorn
+
+    settings = scientist.settings.model_copy(update={"cache": tmp_path / "cache"})
+    app = create_app(scientist, settings=settings, restore=restore)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        deadline = time.time() + 30
+        while not server.started and time.time() < deadline:
+            time.sleep(0.02)
+        try:
+            yield f"http://127.0.0.1:{sock.getsockname()[1]}", server, thread
+        finally:
+            server.should_exit = True
+            thread.join(30)
+
+
+def test_a_failed_jobs_results_are_404_not_too_early(fake_sci, tmp_path):
+    """A client asking a failed job for its restored image was told 409 "this job has not finished yet", as though
+    waiting would help."""
+    import httpx
+
+    from scientist.errors import PhotoError
+
+    with live_app(fake_sci, tmp_path, FakeRestore(fail=PhotoError("the model failed"))) as (base, _server, _thread):
+        job = httpx.post(f"{base}/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]
+        deadline = time.time() + 30
+        while (status := httpx.get(f"{base}/api/jobs/{job}").json())["state"] != "failed":
+            assert time.time() < deadline, status
+            time.sleep(0.05)
+        for name in ("restored.png", "compare.png"):
+            r = httpx.get(f"{base}/api/jobs/{job}/{name}")
+            assert (r.status_code, r.json()) == (404, {"detail": f"this job failed, so it has no {name} (its status "
+                                                                 "says why)"})
+        assert httpx.get(f"{base}/api/jobs/{job}/before.png").status_code == 200  # the photo as read is still there
+
+
+class EndlessRestore:
+    """Stands in for a long restore: reports a tile every 20 ms for a minute, unless its progress stops it."""
+
+    def __init__(self) -> None:
+        self.started, self.stopped_by = threading.Event(), []
+
+    def __call__(self, photo, folder, progress, gain="auto") -> Demo:
+        self.started.set()
+        try:
+            for done in range(3000):
+                progress(ProgressEvent("tile", done, 3000, 64, 48, "fake", "cpu", 60.0, True, True, done * 0.02))
+                time.sleep(0.02)
+        except Exception as exc:
+            self.stopped_by.append(exc)
+            raise
+        raise AssertionError("the restore was not stopped")
+
+
+def test_stopping_the_server_stops_the_restore_and_deletes_the_waiting_photos(fake_sci, tmp_path):
+    """A real server on 127.0.0.1, stopped as Ctrl-C stops it, while one photo is restored and two wait: the restore
+    stops at its next tile (the process must not end while the network runs: PyTorch aborts it), and the photos
+    that no later server can restore are deleted."""
+    import httpx
+
+    restore = EndlessRestore()
+    with live_app(fake_sci, tmp_path, restore) as (base, server, thread):
+        ids = [httpx.post(f"{base}/api/restore", files={"photo": (f"{i}.jpg", jpeg(), "image/jpeg")},
+                          timeout=30).json()["id"] for i in range(3)]
+        assert restore.started.wait(30)
+        root = tmp_path / "cache" / "web-jobs"
+        assert sorted(p.name for p in root.iterdir()) == sorted(ids)
+        start = time.perf_counter()
+        server.should_exit = True
+        thread.join(30)
+    assert not thread.is_alive() and time.perf_counter() - start < 5
+    assert len(restore.stopped_by) == 1, "the restore under way was not stopped"
+    assert list(root.iterdir()) == [], "uploads were left behind"
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_real_restore_ends_the_server_cleanly(tmp_path):
+    """``scientist serve`` as a person runs it, with the real network restoring a photo when Ctrl-C comes: it exits
+    (not aborted by PyTorch: "terminate called without an active exception", exit code 134), leaving no upload,
+    no half-written file and no held name behind."""
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, "SCIENTIST_CACHE": str(tmp_path / "cache"), "SCIENTIST_HOME": str(tmp_path / "home"),
+           "SCIENTIST_WORK_MEMORY_MB": "64"}  # small tiles: many progress reports
+    server = subprocess.Popen([sys.executable, "-m", "scientist", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base, deadline = f"http://127.0.0.1:{port}", time.time() + 120
+        while True:
+            assert server.poll() is None and time.time() < deadline, server.stderr.read()[-500:]
+            try:
+                httpx.get(f"{base}/static/page.css", timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        ids = [httpx.post(f"{base}/api/restore", files={"photo": (f"{i}.jpg", jpeg(600, 800), "image/jpeg")},
+                          timeout=60).json()["id"] for i in range(2)]
+        while httpx.get(f"{base}/api/jobs/{ids[0]}", timeout=30).json()["progress"] is None:
+            assert time.time() < deadline, "the restore did not start"
+            time.sleep(0.1)
+        server.send_signal(signal.SIGINT)
+        _out, err = server.communicate(timeout=120)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert server.returncode == 0 and "terminate called" not in err, (server.returncode, err[-500:])
+    assert list((tmp_path / "cache" / "web-jobs").iterdir()) == []
 
 
 @pytest.mark.slow

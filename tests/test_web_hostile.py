@@ -268,6 +268,28 @@ def test_a_request_that_arrives_is_answered(live_server):
     assert reply.startswith(b"HTTP/1.1 400") and b"the question is empty" in reply
 
 
+@pytest.mark.parametrize(("path", "content", "content_type", "status", "match"), [
+    ("/api/ask", b'{"question": "\xff\xfe"}', "application/json", 422, "the request body is not valid JSON"),
+    ("/api/ask", b"[" * 50_000 + b"]" * 50_000, "application/json", 422, "the request body is JSON nested too deeply"),
+    ("/api/restore", b"garbage", "multipart/form-data; boundary=XyZ", 400,
+     "the request body is not a readable multipart/form-data upload (invalid multipart data)"),
+    ("/api/restore", b"--XyZ\r\n", "multipart/form-data", 400,
+     "the request body is not a readable multipart/form-data upload (missing boundary in multipart)"),
+    ("/api/restore", b'--XyZ\r\nContent-Disposition: form-data; name="photo"\r\n\r\nIMG_2041.jpg\r\n--XyZ--\r\n',
+     "multipart/form-data; boundary=XyZ", 422,  # what curl -F photo=IMG.jpg (without @) sends
+     "photo must be a file, sent as a file part of a multipart/form-data upload (curl -F photo=@FILE)"),
+])
+def test_bodies_the_framework_cannot_read_are_one_sentence_of_ours(live_server, path, content, content_type, status,
+                                                                    match):
+    """A client on a real socket never sees the parser's words ("There was an error parsing the body", "Invalid
+    multipart data.", "Expected UploadFile, received: <class 'str'>")."""
+    import httpx
+
+    r = httpx.post(f"http://127.0.0.1:{live_server}{path}", content=content, headers={"Content-Type": content_type},
+                   timeout=30)
+    assert r.status_code == status and r.json() == {"detail": match}, (r.status_code, r.text)
+
+
 def test_serve_runs_the_timed_protocol(monkeypatch):
     import uvicorn
 

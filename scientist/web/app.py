@@ -13,6 +13,7 @@ import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
@@ -138,11 +139,32 @@ def _validation_sentence(exc: RequestValidationError, content_type: str = "") ->
     name = ".".join(str(p) for p in loc if p not in ("body", "query", "path", "form")) or "body"
     if err.get("type") == "missing":
         return f"the request has no {name}"
+    if "UploadFile" in str(err.get("msg", "")):  # a text field where a file was wanted (curl -F photo=IMG.jpg)
+        return f"{name} must be a file, sent as a file part of a multipart/form-data upload (curl -F {name}=@FILE)"
     if loc == ("body",):  # the body as a whole: not an object, or not sent as JSON at all
         if content_type.split(";", 1)[0].strip().lower() != "application/json":
             return "the request body must be JSON, sent with Content-Type: application/json"
         return "the request body must be a JSON object of the request's fields (see /docs)"
     return f"{name} {value_problem(err)}"
+
+
+def _unreadable_body(exc: StarletteHTTPException, content_type: str) -> tuple[int, str] | None:
+    """A request body the framework could not parse, as a status and one sentence of ours (never the parser's
+    "There was an error parsing the body" or "Invalid multipart data."); None for other errors."""
+    from starlette.formparsers import MultiPartException
+
+    if exc.status_code != 400:
+        return None
+    if isinstance(exc.__context__, MultiPartException):
+        reason = exc.__context__.message.rstrip(".")
+        return 400, f"the request body is not a readable multipart/form-data upload ({reason[:1].lower()}{reason[1:]})"
+    if exc.__cause__ is None or isinstance(exc.__cause__, StarletteHTTPException):
+        return None
+    if content_type.split(";", 1)[0].strip().lower() in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        return 400, "the request body is not a readable form"
+    if isinstance(exc.__cause__, RecursionError):
+        return 422, "the request body is JSON nested too deeply"
+    return 422, "the request body is not valid JSON"  # e.g. not UTF-8
 
 
 def _errors(*codes: int) -> dict:
@@ -183,7 +205,8 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         if warm:
             threading.Thread(target=_warm_up, args=(sci,), name="scientist-warm-up", daemon=True).start()
         yield
-        jobs.close()
+        # the restore under way stops at its next tile: the process must not end while the network runs
+        await anyio.to_thread.run_sync(jobs.close, settings.serve_stop_seconds)
 
     app = FastAPI(
         title="scientist", version=__version__, lifespan=lifespan,
@@ -203,11 +226,14 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
                             status_code=_status(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else "bad request"
-        if exc.status_code == 413:
+        status = exc.status_code
+        if status == 413:
             detail = _too_large(limit)
-        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+        elif unreadable := _unreadable_body(exc, request.headers.get("content-type", "")):
+            status, detail = unreadable
+        return JSONResponse({"detail": detail}, status_code=status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

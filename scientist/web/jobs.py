@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 RestoreFn = Callable[[Path, Path, ProgressFn, "float | str"], Demo]
 
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
+_STOPPED = "the server stopped before this photo was restored"
 #: The files of a finished job a client may fetch, by their public names.
 FILES = ("before.png", "restored.png", "compare.png")
 
@@ -125,6 +126,8 @@ class Job:
             raise JobError(f"a job has no file named {name[:40]!r}")
         if name == "before.png" and self.before.is_file():
             return self.before
+        if self.state == "failed":
+            raise JobError(f"this job failed, so it has no {name} (its status says why)")
         if self.state != "done" or self.demo is None:
             raise UnfinishedJobError("this job has not finished yet")
         return Path(self.demo.output if name == "restored.png" else self.demo.comparison)
@@ -165,6 +168,10 @@ class MemoryBudget:
             with self._cv:
                 self.used -= amount
                 self._cv.notify_all()
+
+
+class _Stopped(Exception):
+    """Raised from a restore's progress once the server shuts down: the restore stops at its next tile."""
 
 
 class Jobs:
@@ -284,13 +291,22 @@ class Jobs:
                     p.unlink(missing_ok=True)
 
     def close(self, wait: float = 0.0) -> None:
-        """Stop taking jobs; the worker ends after its current restore (waited for up to ``wait`` s)."""
+        """Stop taking jobs and stop the restore under way at its next tile (waited for up to ``wait`` s, so that
+        the process does not end while the network runs); the photos that were never restored are deleted, as
+        no later server can restore them."""
         with self._cv:
             self._closed = True
             self._cv.notify_all()
             worker = self._worker
         if worker is not None and wait > 0:
             worker.join(wait)
+        with self._cv:
+            unfinished = [j for j in self._jobs.values() if j.state == "queued" or j.error == _STOPPED]
+            for j in unfinished:
+                del self._jobs[j.id]
+            self._waiting.clear()
+        for j in unfinished:
+            shutil.rmtree(j.folder, ignore_errors=True)
 
     # ------------------------------------------------------------ the worker
     def _work(self) -> None:
@@ -313,6 +329,8 @@ class Jobs:
 
     def _run(self, job: Job) -> None:
         def progress(event: ProgressEvent) -> None:
+            if self._closed:
+                raise _Stopped
             job.event = event
 
         photo, job.read = job.read or job.photo, None
@@ -321,6 +339,8 @@ class Jobs:
                 demo = self.restore(photo, job.folder, progress, job.gain)
             del photo
             crops = _crops(job.before, Path(demo.output))
+        except _Stopped:
+            self._finish(job, "failed", error=_STOPPED)
         except ScientistError as exc:
             self._finish(job, "failed", error=sentence(exc, job.folder))
         except Exception as exc:  # noqa: BLE001 - reported on the job, logged in full here
