@@ -14,7 +14,6 @@ editing the examples::
 from __future__ import annotations
 
 import hashlib
-import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -83,5 +82,14 @@ def write_example_vectors(path: Path | None = None, embedder=None) -> Path:
     return path
 
 
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m scientist.vectors",
+                                 description="Embed the packaged classifier examples and write their vectors.")
+    ap.add_argument("out", nargs="?", type=Path, help=f"where to write them (default: corpus/{VECTORS_FILE})")
+    print(write_example_vectors(ap.parse_args(argv).out))
+
+
 if __name__ == "__main__":
-    print(write_example_vectors(Path(sys.argv[1]) if len(sys.argv) > 1 else None))
+    main()

@@ -160,7 +160,7 @@ def test_ask_with_photo_takes_the_restore_options(tmp_path):
 
 @pytest.mark.parametrize(("args", "says"), [
     (["restore", "a.png", "--quality", "0"], "Invalid value for '--quality'"),
-    (["restore", "a.png", "--format", "gif"], "Invalid value for '--format'"),
+    (["restore", "a.png", "--format", "gif"], "Invalid value for '--format' / '--image-format': 'gif' is not one of"),
     (["restore"], "Missing argument 'photos'"),
     (["restore", "a.png", "--bogus"], "No such option: --bogus"),
     (["serve", "--port", "99999"], "Invalid value for '--port'"),

@@ -53,3 +53,13 @@ def test_the_stored_vectors_are_the_embedders(embedder):
     stored = example_vectors(texts, embedder)
     fresh = embedder.encode(texts)
     assert float((stored * fresh).sum(axis=1).min()) >= 0.999
+
+
+def test_help_is_help_not_a_file_to_write(tmp_path, monkeypatch, capsys):
+    from scientist.vectors import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        main(["--help"])
+    assert stop.value.code == 0 and "where to write them" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []

@@ -171,7 +171,8 @@ def _usage_exit(exc: Exception) -> Exception:
     if isinstance(exc, _SHOW_HELP):
         return exc
     where = f" (see '{exc.ctx.command_path} --help')" if getattr(exc, "ctx", None) else ""
-    _error_line(f"error: {exc.format_message()}{where}")
+    # typer checks choices through pydantic, whose messages start "Value error, "
+    _error_line(f"error: {exc.format_message().replace(': Value error, ', ': ')}{where}")
     return typer.Exit(2)
 
 
