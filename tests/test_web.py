@@ -437,6 +437,8 @@ def test_restore_a_small_photo_with_the_real_network(make_client, monkeypatch):
     ({}, "has no question"),
     ({"question": 42}, "question must be text"),
     ({"question": "noise?", "k": 0}, "k must be 1 or more"),
+    ({"question": "noise?", "k": True}, "k must be a whole number"),
+    ({"question": "noise?", "k": "5"}, "k must be a whole number"),
 ])
 def test_bad_questions(make_client, body, match):
     assert_one_sentence(make_client().post("/api/ask", json=body), 400 if "empty" in match else 422, match)

@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -58,6 +58,8 @@ BUSY_WAIT = 60.0
 
 class AskRequest(BaseModel):
     """A question for :meth:`Scientist.ask`."""
+
+    model_config = ConfigDict(strict=True)  # "k": true is not 1, nor "k": "5" five
 
     question: str = Field(description="The question, in any words.",
                           examples=["How does it reduce noise so well without losing detail?"])
