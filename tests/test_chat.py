@@ -58,6 +58,8 @@ def test_prompt_has_seed_shape_and_only_cleared_records(sci):
     assert "Histopathology" not in prompt
     empty = sci.prompt("What's a good sourdough recipe?")
     assert "(none of the provided models is relevant" in empty
+    assert "Based on the following" not in empty and "None of the provided models and papers is relevant" in empty
+    assert parse_seed(empty).records == []  # still the seed's shape
     assert "chosj95" not in empty
 
 
