@@ -91,6 +91,10 @@ def _save_files(folder: Path, files: dict[str, bytes], manifest: dict) -> None:
     write_atomic(folder / "manifest.json", json.dumps(manifest).encode())
 
 
+#: Cache folders this process has already said are corrupt.
+_SAID_CORRUPT: set[Path] = set()
+
+
 def _load_files(folder: Path, key: str) -> tuple[dict, dict[str, bytes]] | None:
     """The manifest and files of a cache folder; ``None`` when missing, stale or corrupt."""
     try:
@@ -101,7 +105,9 @@ def _load_files(folder: Path, key: str) -> tuple[dict, dict[str, bytes]] | None:
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     if any(hashlib.sha256(data).hexdigest() != manifest["sha256"][n] for n, data in files.items()):
-        warnings.warn(f"the cached {folder.parent.name} is corrupt: rebuilding it", stacklevel=4)
+        if folder not in _SAID_CORRUPT:  # read again under the lock before the rebuild: said once
+            _SAID_CORRUPT.add(folder)
+            warnings.warn(f"the cached {folder.parent.name} is corrupt: rebuilding it", stacklevel=4)
         return None
     return manifest, files
 
@@ -134,6 +140,7 @@ def _cached(cache: Path | None, kind: str, key: str, load: Callable[[Path], T | 
             return loaded, folder
         built = build()
         save(built, folder)
+        _SAID_CORRUPT.discard(folder)  # whole again: a later corruption is said again
         return built, folder
     finally:
         lock.release()

@@ -18,9 +18,14 @@ def test_corrupt_or_truncated_index_is_rebuilt(tmp_path):
     first = Index.open(corpus, HashEmbedder(), tmp_path)
     faiss_file = first.path / "records.faiss"
     faiss_file.write_bytes(faiss_file.read_bytes()[:40])
-    with pytest.warns(UserWarning, match="corrupt"):
+    with pytest.warns(UserWarning, match="corrupt") as said:
         again = Index.open(corpus, HashEmbedder(), tmp_path)
     assert again.records.ntotal == len(corpus)
+    assert len([w for w in said if "corrupt" in str(w.message)]) == 1  # read twice (before and under the lock)
+    faiss_file.write_bytes(faiss_file.read_bytes()[:40])  # corrupt again after the rebuild: said again
+    with pytest.warns(UserWarning, match="corrupt") as said:
+        assert Index.open(corpus, HashEmbedder(), tmp_path).records.ntotal == len(corpus)
+    assert len([w for w in said if "corrupt" in str(w.message)]) == 1
     (again.path / "manifest.json").write_text("{not json")
     third = Index.open(corpus, HashEmbedder(), tmp_path)
     assert third.records.ntotal == len(corpus)
