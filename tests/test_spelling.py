@@ -44,6 +44,15 @@ def test_words_that_are_not_misspelt_or_not_clearly_so_are_left(speller, text):
     assert speller.correct(text) == (text, [])
 
 
+def test_a_word_too_long_for_any_vocabulary_is_not_looked_at(speller):
+    import time
+
+    word = "nosie" * 400  # a 2,000-letter word: its one-edit neighbours alone would be some 190 MB
+    started = time.perf_counter()
+    assert speller.correct(f"how {word}?") == (f"how {word}?", [])
+    assert time.perf_counter() - started < 0.05
+
+
 def test_a_correction_must_be_a_word_the_vocabulary_uses_twice():
     assert Speller(["the noise"]).correct("the nosie") == ("the nosie", [])
     assert Speller(["the noise", "noise"]).correct("the nosie") == ("the noise", [("nosie", "noise")])
