@@ -76,7 +76,7 @@ class Speller:
         counts: Counter[str] = Counter()
         for text in texts:
             counts.update(w.lower() for w in _WORD.findall(text))
-        counts.update(w.lower() for w in words for w in _WORD.findall(w))
+        counts.update(part.lower() for word in words for part in _WORD.findall(word))
         self.counts = counts
 
     def _known(self, word: str) -> bool:
@@ -94,8 +94,9 @@ class Speller:
 
     def correct(self, text: str) -> tuple[str, list[tuple[str, str]]]:
         """``text`` with its misspelt words replaced, and the (as written, read as) pairs, in order of
-        appearance (a word written several times is listed once)."""
+        appearance (a word written several times is listed once, as first written)."""
         fixes: dict[str, str] = {}
+        first: dict[str, str] = {}  # each misspelt word as first written
 
         def fix(m: re.Match) -> str:
             written = m.group(0)
@@ -104,6 +105,7 @@ class Speller:
             if not MIN_LETTERS <= len(word) <= MAX_LETTERS or "'" in word or not plain or self._known(word):
                 return written
             if word not in fixes:
+                first[word] = written
                 edits = _swaps(word)
                 if len(word) >= ANY_EDIT:  # other edits only before a word's last two letters: its ending is
                     edits |= {w for w in _one_edit(word) if w[-2:] == word[-2:]}  # grammar, not a typo
@@ -115,5 +117,5 @@ class Speller:
             return read.capitalize() if written[0].isupper() else read
 
         out = _WORD.sub(fix, text)
-        pairs = [(w, r) for w, r in fixes.items() if r]
+        pairs = [(first[w], r) for w, r in fixes.items() if r]
         return out, pairs

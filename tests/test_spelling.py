@@ -22,7 +22,7 @@ def speller() -> Speller:
 @pytest.mark.parametrize(("text", "read", "fixes"), [
     ("teh ai remvoe the nosie", "the ai remove the noise", [("teh", "the"), ("remvoe", "remove"),
                                                            ("nosie", "noise")]),
-    ("Teh photo", "The photo", [("teh", "the")]),  # a capital that starts a word is kept
+    ("Teh photo", "The photo", [("Teh", "the")]),  # a capital that starts a word is kept
     ("how does upscalling work", "how does upscaling work", [("upscalling", "upscaling")]),  # a letter too many
     ("nosie, nosie and nosie", "noise, noise and noise", [("nosie", "noise")]),  # listed once
 ])
