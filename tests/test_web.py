@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import html.parser
 import io
 import os
 import re
@@ -506,7 +507,39 @@ def test_the_brightness_gain_comes_with_the_upload(make_client):
         assert_one_sentence(r, 422, "invalid restore option gain: must be auto or a number from 1 to 12")
     assert len(fake.gains) == 4  # a refused gain starts no job
     page = client.get("/").text
-    assert '<select id="gain" name="gain">' in page and '<option value="1">keep my photo' in page
+    assert '<select id="gain" name="gain"' in page and '<option value="1">keep my photo' in page
+
+
+class _Controls(html.parser.HTMLParser):
+    """The form controls of a page (in document order) and the ids its labels name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls, self.labelled, self.images = [], set(), []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "label" and a.get("for"):
+            self.labelled.add(a["for"])
+        if tag in ("input", "select", "textarea", "progress", "meter"):
+            self.controls.append((tag, a))
+        if tag == "img":
+            self.images.append(a)
+
+
+def controls_of(text: str) -> _Controls:
+    parser = _Controls()
+    parser.feed(text)
+    return parser
+
+
+def test_every_control_of_the_page_has_a_label_and_the_brightness_comes_before_the_photo(make_client):
+    page = controls_of(make_client().get("/").text)
+    for tag, a in page.controls:
+        assert a.get("id") in page.labelled or a.get("aria-label") or a.get("aria-labelledby"), (tag, a)
+    ids = [a.get("id") for _, a in page.controls]
+    # the photo is restored as soon as it is chosen: the brightness must be chosen first, in reading and tab order
+    assert ids.index("gain") < ids.index("photo"), ids
 
 
 def test_uploads_over_the_limit_get_413(make_client, tmp_path):
