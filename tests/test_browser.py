@@ -102,16 +102,7 @@ def test_ask_restore_and_slide_in_the_browser(server, browser, sci, tmp_path):
     question = read_seed(FIXTURES / "seed_default.txt").question
     photo = dim_noisy_photo(tmp_path / "IMG_2041.jpg")
     page = browser.new_page(viewport={"width": 1400, "height": 900})
-    elsewhere, problems = [], []
-
-    def only_the_server(route) -> None:
-        if route.request.url.startswith(server + "/"):
-            route.continue_()
-        else:
-            elsewhere.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", only_the_server)
+    elsewhere, problems = _only_the_server(page, server), []
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
 
@@ -184,3 +175,48 @@ def save_small(shot: Path, dest: Path, bottom: int, width: int = 820, colours: i
         im = im.quantize(colours, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     dest.parent.mkdir(parents=True, exist_ok=True)
     im.save(dest, optimize=True)
+
+
+def _only_the_server(page, server: str) -> list[str]:
+    """Refuse every request to anywhere but the server; the list of those refused."""
+    elsewhere: list[str] = []
+
+    def route(r) -> None:
+        if r.request.url.startswith(server + "/"):
+            r.continue_()
+        else:
+            elsewhere.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    return elsewhere
+
+
+def _wider_than_the_screen(page) -> list[str]:
+    """Elements that reach past the right edge of the viewport (pictures inside an SVG are clipped by it)."""
+    return page.evaluate("""() => {
+      const width = document.documentElement.clientWidth, out = [];
+      for (const e of document.querySelectorAll('body *')) {
+        if (e.closest('svg') && e.tagName !== 'svg') continue;
+        const r = e.getBoundingClientRect();
+        if (r.width && r.right > width + 0.5) out.push(e.tagName + ' ' + (e.innerText || '').slice(0, 40));
+      }
+      return out;
+    }""")
+
+
+def test_a_phone_screen_shows_everything_without_scrolling_sideways(server, browser, tmp_path):
+    photo = dim_noisy_photo(tmp_path / "IMG_2041.jpg")
+    page = browser.new_page(viewport={"width": 375, "height": 740})
+    elsewhere = _only_the_server(page, server)
+    page.goto(server + "/")
+    assert _wider_than_the_screen(page) == []
+    page.fill("#question", "How does MIMO-UNet remove the noise from my photo?")
+    page.click("#ask")
+    page.wait_for_selector(".answer .part-refs", timeout=120_000)
+    page.set_input_files("#photo", str(photo))
+    page.wait_for_selector(".job[data-state=done] .figures", timeout=300_000)
+    assert _wider_than_the_screen(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert elsewhere == []
+    page.close()
