@@ -211,12 +211,32 @@ def test_a_phone_screen_shows_everything_without_scrolling_sideways(server, brow
     elsewhere = _only_the_server(page, server)
     page.goto(server + "/")
     assert _wider_than_the_screen(page) == []
+    # on a phone the answer, the job and errors arrive below the fold: each is brought into view
     page.fill("#question", "How does MIMO-UNet remove the noise from my photo?")
     page.click("#ask")
     page.wait_for_selector(".answer .part-refs", timeout=120_000)
+    assert _in_view(page, "#answer")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.set_input_files("#photo", str(tmp_path / _text_file(tmp_path)))
+    page.wait_for_selector("#message.error", timeout=60_000)
+    assert _in_view(page, "#message")
+    page.evaluate("window.scrollTo(0, 0)")
     page.set_input_files("#photo", str(photo))
+    page.wait_for_selector(".job[data-state]", timeout=60_000)
+    assert _in_view(page, "#job")
     page.wait_for_selector(".job[data-state=done] .figures", timeout=300_000)
     assert _wider_than_the_screen(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert elsewhere == []
     page.close()
+
+
+def _in_view(page, selector: str) -> bool:
+    """Whether the element's top is on the screen."""
+    return page.eval_on_selector(selector, "e => { const t = e.getBoundingClientRect().top; "
+                                           "return t >= 0 && t < window.innerHeight; }")
+
+
+def _text_file(folder: Path) -> str:
+    (folder / "notes.txt").write_text("not a photo\n")
+    return "notes.txt"

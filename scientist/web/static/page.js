@@ -18,6 +18,13 @@
     message.textContent = text || "";
     message.hidden = !text;
     message.classList.toggle("error", Boolean(isError));
+    if (text) show(message, "nearest");
+  }
+
+  // On a narrow screen what the person asked for may arrive below the fold: bring it into view.
+  function show(element, block) {
+    const box = element.getBoundingClientRect();
+    if (box.top < 0 || box.top > window.innerHeight - 40) element.scrollIntoView({block: block || "start"});
   }
 
   // An error response holds {"detail": "one sentence"}.
@@ -41,6 +48,7 @@
       }
       answer.innerHTML = await response.text();
       say("");
+      show(answer);
     } catch (_) {
       say(app.dataset.msgOffline, true);
     } finally {
@@ -67,7 +75,7 @@
       }
       const status = await response.json();
       say("");
-      follow(status.id);
+      follow(status.id, true);
     } catch (_) {
       say(app.dataset.msgOffline, true);
     } finally {
@@ -76,7 +84,7 @@
   }
 
   // Fetch the job's fragment until it says done or failed.
-  async function follow(id) {
+  async function follow(id, first) {
     try {
       const response = await fetch("/ui/jobs/" + encodeURIComponent(id));
       if (!response.ok) {
@@ -84,6 +92,7 @@
         return;
       }
       job.innerHTML = await response.text();
+      if (first) show(job);
       const panel = job.firstElementChild;
       const state = panel ? panel.dataset.state : "failed";
       if (state === "queued" || state === "running") {
