@@ -192,6 +192,14 @@ def _only_the_server(page, server: str) -> list[str]:
     return elsewhere
 
 
+def _open(server: str, browser, tmp_path: Path, width: int, height: int):
+    """The page at this screen size, a photo to restore, and the list of requests made elsewhere."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    elsewhere = _only_the_server(page, server)
+    page.goto(server + "/")
+    return page, dim_noisy_photo(tmp_path / "IMG_2041.jpg"), elsewhere
+
+
 def _wider_than_the_screen(page) -> list[str]:
     """Elements that reach past the right edge of the viewport (pictures inside an SVG are clipped by it)."""
     return page.evaluate("""() => {
@@ -206,10 +214,7 @@ def _wider_than_the_screen(page) -> list[str]:
 
 
 def test_a_phone_screen_shows_everything_without_scrolling_sideways(server, browser, tmp_path):
-    photo = dim_noisy_photo(tmp_path / "IMG_2041.jpg")
-    page = browser.new_page(viewport={"width": 375, "height": 740})
-    elsewhere = _only_the_server(page, server)
-    page.goto(server + "/")
+    page, photo, elsewhere = _open(server, browser, tmp_path, 375, 740)
     assert _wider_than_the_screen(page) == []
     # on a phone the answer, the job and errors arrive below the fold: each is brought into view
     page.fill("#question", "How does MIMO-UNet remove the noise from my photo?")
@@ -240,3 +245,45 @@ def _in_view(page, selector: str) -> bool:
 def _text_file(folder: Path) -> str:
     (folder / "notes.txt").write_text("not a photo\n")
     return "notes.txt"
+
+
+def _outline(page) -> str:
+    """The focused element's outline, or that of the slider's frame when the slider has the focus."""
+    return page.evaluate("""() => {
+      const e = document.activeElement, shown = e.closest('.frame') || e.closest('.drop') || e;
+      const s = getComputedStyle(shown);
+      return s.outlineStyle === 'none' ? 'none' : s.outlineStyle + ' ' + s.outlineWidth;
+    }""")
+
+
+def test_the_page_works_from_the_keyboard_alone(server, browser, tmp_path):
+    page, photo, elsewhere = _open(server, browser, tmp_path, 1000, 800)
+    order = []
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
+        assert _outline(page) != "none", f"no visible focus on {order[-1]}"
+    assert order == ["question", "ask", "gain", "photo", "A"], order
+
+    # Enter asks; Shift+Enter is a new line
+    page.focus("#question")
+    page.keyboard.type("How does MIMO-UNet remove noise?")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("Without losing detail?")
+    assert page.input_value("#question") == "How does MIMO-UNet remove noise?\nWithout losing detail?"
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".answer .part-refs", timeout=120_000)
+    assert "\n\n" not in page.input_value("#question") and not page.input_value("#question").endswith("\n")
+
+    # the slider moves by whole percents from the keyboard, and shows that it has the focus
+    page.set_input_files("#photo", str(photo))
+    page.wait_for_selector(".job[data-state=done] .slider .frame", timeout=300_000)
+    assert page.get_attribute("#job", "aria-busy") == "false"
+    page.keyboard.press("Tab")  # a key pressed: the focus below is the keyboard's
+    page.evaluate("document.querySelector('.slider input[type=range]').focus()")
+    for _ in range(10):
+        page.keyboard.press("ArrowLeft")
+    assert float(page.input_value(".slider input[type=range]")) == 40
+    assert _outline(page) != "none"
+    assert elsewhere == []
+    page.close()

@@ -213,6 +213,8 @@ def test_jobs_run_one_at_a_time_with_queue_position_and_progress(make_client, tm
     assert "--max-side" not in running["message"]  # the command line's hint stays on the command line
     assert "number 1 in the queue" in client.get(f"/ui/jobs/{b}").text
     assert "Restoring 64x48" in client.get(f"/ui/jobs/{a}").text
+    for job in (a, b):  # a progress bar is named by the sentence above it
+        assert_labelled(client.get(f"/ui/jobs/{job}").text)
     assert_one_sentence(client.get(f"/api/jobs/{a}/restored.png"), 409, "not finished")
     assert client.get(f"/api/jobs/{a}/before.png").status_code == 200  # the photo as read, shown while waiting
     fake.go.set()
@@ -228,6 +230,7 @@ def test_jobs_run_one_at_a_time_with_queue_position_and_progress(make_client, tm
     panel = client.get(f"/ui/jobs/{a}").text
     assert 'class="slider"' in panel and 'type="range"' in panel and panel.count('class="crop"') == 4
     assert 'download="first_restored.png"' in panel and "3.00 in your photo" in panel
+    assert_labelled(panel)
 
 
 def test_a_full_queue_is_refused_with_429(make_client):
@@ -533,10 +536,20 @@ def controls_of(text: str) -> _Controls:
     return parser
 
 
-def test_every_control_of_the_page_has_a_label_and_the_brightness_comes_before_the_photo(make_client):
-    page = controls_of(make_client().get("/").text)
+def assert_labelled(text: str) -> None:
+    """Every control, progress bar and meter of the HTML has a label; every image, its alt text."""
+    page = controls_of(text)
     for tag, a in page.controls:
         assert a.get("id") in page.labelled or a.get("aria-label") or a.get("aria-labelledby"), (tag, a)
+    for a in page.images:
+        assert a.get("alt"), a
+
+
+def test_every_control_of_the_page_has_a_label_and_the_brightness_comes_before_the_photo(make_client, sci):
+    client = make_client()
+    assert_labelled(client.get("/").text)
+    assert_labelled(client.post("/ui/answer", data={"question": SEED_QUESTION}).text)  # the confidence meter
+    page = controls_of(client.get("/").text)
     ids = [a.get("id") for _, a in page.controls]
     # the photo is restored as soon as it is chosen: the brightness must be chosen first, in reading and tab order
     assert ids.index("gain") < ids.index("photo"), ids

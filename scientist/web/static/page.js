@@ -56,6 +56,14 @@
     }
   });
 
+  // Enter asks (as in a search box); Shift+Enter starts a new line.
+  document.getElementById("question").addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      if (!askButton.disabled) askForm.requestSubmit();
+    }
+  });
+
   async function upload(file) {
     if (!file) return;
     if (file.size > limit) {
@@ -95,6 +103,7 @@
       if (first) show(job);
       const panel = job.firstElementChild;
       const state = panel ? panel.dataset.state : "failed";
+      job.setAttribute("aria-busy", String(state === "queued" || state === "running"));
       if (state === "queued" || state === "running") {
         setTimeout(function () { follow(id); }, POLL_MS);
       } else if (state === "done") {
