@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from scientist.answer import Answer  # noqa: E402
 from scientist.restore.record import Demo, ProgressEvent  # noqa: E402
 from scientist.web.app import create_app  # noqa: E402
-from scientist.web.jobs import safe_label  # noqa: E402
+from scientist.web.jobs import safe_label, safe_name  # noqa: E402
 
 from .conftest import FIXTURES  # noqa: E402
 from .helpers import assert_one_line_error, photo_array, run_cli, to_u8  # noqa: E402
@@ -492,6 +492,8 @@ def test_bad_photos(make_client, tmp_path, name, data, status, match):
     client = make_client(restore=fake)
     r = client.post("/api/restore", files={"photo": (name, data, "image/jpeg")})
     assert_one_sentence(r, status, match, tmp_path)
+    if data:  # named as the person named it, not by the name it is kept under
+        assert r.json()["detail"].startswith(f"{name}: "), r.json()["detail"]
     assert not fake.started.is_set(), "a bad photo reached the restore"
     root = tmp_path / "cache" / "web-jobs"
     assert list(root.iterdir()) == [], "a refused upload left a folder behind"
@@ -624,6 +626,8 @@ def test_safe_label():
     assert safe_label("../../etc/passwd") == "passwd"
     assert safe_label("C:\\Users\\me\\cat.png") == "cat"
     assert safe_label(None) == safe_label("") == safe_label("...") == "photo"
+    assert safe_name("IMG 2041.JPG") == "IMG_2041.JPG" and safe_name("../../etc/passwd") == "passwd"
+    assert safe_name("cat.p<n>g") == "cat" and safe_name(None) == "photo"
 
 
 #: Each typed error and the status the web app answers it with: written out here, apart from the app's own table.

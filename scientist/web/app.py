@@ -376,7 +376,7 @@ def _receive(upload: UploadFile, job: Job, budget: MemoryBudget, settings: Setti
             kept = Photo.read(job.photo).compact()  # 8 bits when that loses nothing: before.png is written from it
             write_image_atomic(kept.pixels, job.before)
     except ScientistError as exc:
-        raise type(exc)(sentence(exc, job.folder)) from None
+        raise type(exc)(sentence(exc, job.folder, job.name)) from None
     # decoded once: the restore starts from the photo as read, kept as 8 bits while it waits (a quarter of its
     # float pixels); a photo with more bits is read again when its turn comes
     job.read = kept if kept.pixels.dtype.itemsize == 1 else None

@@ -29,7 +29,7 @@ from ..errors import BusyError, JobError, OutputError, ScientistError, Unfinishe
 from ..restore.record import Demo, ProgressEvent, ProgressFn
 
 __all__ = ["FILES", "Crop", "Job", "JobProgress", "JobStatus", "Jobs", "MemoryBudget", "RestoreFn",
-           "internal_error", "safe_label", "sentence"]
+           "internal_error", "safe_label", "safe_name", "sentence"]
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +94,19 @@ def safe_label(filename: str | None) -> str:
     return label or "photo"
 
 
+def safe_name(filename: str | None) -> str:
+    """What errors call the upload: the client's file name as :func:`safe_label` makes it, with its extension
+    when that is a plain one (``IMG 2041.JPG`` -> ``IMG_2041.JPG``)."""
+    suffix = Path(str(filename or "").replace("\\", "/")).suffix
+    return safe_label(filename) + (suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", suffix) else "")
+
+
 @dataclass
 class Job:
     id: str
     folder: Path
     label: str = "photo"
+    name: str = "photo"  # the upload as errors name it (the client's file name, made safe)
     created: float = field(default_factory=time.time)
     state: str = "new"
     event: ProgressEvent | None = None
@@ -215,7 +223,7 @@ class Jobs:
         job_id = secrets.token_hex(16)
         folder = self.root / job_id
         folder.mkdir(mode=0o700)
-        return Job(job_id, folder, label=safe_label(filename))
+        return Job(job_id, folder, label=safe_label(filename), name=safe_name(filename))
 
     def discard(self, job: Job) -> None:
         """Remove a job that was never submitted, and its folder."""
@@ -342,7 +350,7 @@ class Jobs:
         except _Stopped:
             self._finish(job, "failed", error=_STOPPED)
         except ScientistError as exc:
-            self._finish(job, "failed", error=sentence(exc, job.folder))
+            self._finish(job, "failed", error=sentence(exc, job.folder, job.name))
         except Exception as exc:  # noqa: BLE001 - reported on the job, logged in full here
             log.exception("restore job %s failed", job.id)
             self._finish(job, "failed", error=internal_error(exc))
@@ -389,8 +397,14 @@ def internal_error(exc: BaseException) -> str:
     return f"internal error ({exc.__class__.__name__}); the server's log has the details"
 
 
-def sentence(exc: BaseException, folder: Path) -> str:
-    """The error's first line as a client may see it: any server path cut down to its last part."""
+def sentence(exc: BaseException, folder: Path, name: str | None = None) -> str:
+    """The error's first line as a client may see it: the upload called ``name`` (the file name the client sent,
+    made safe; else by the name it is kept under), any other server path cut down to its last part."""
     text = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+    if name:  # the photo's errors name it by its path or, often, by its file name alone
+        kept = folder / "photo"
+        text = text.replace(str(kept), name)
+        if text.startswith(kept.name + ": "):
+            text = name + text[len(kept.name):]
     text = text.replace(str(folder) + os.sep, "")
     return _ABSOLUTE_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
