@@ -547,6 +547,12 @@ def assert_labelled(text: str) -> None:
         assert a.get("alt"), a
 
 
+def test_an_everyday_question_is_not_said_to_be_not_about_itself(make_client, sci):
+    page = make_client().post("/ui/answer", data={"question": "What is the best recipe for chocolate cake?"}).text
+    assert 'data-in-scope="false"' in page
+    assert "not about not an" not in page.lower()  # the everyday-question task is a label, not a topic
+
+
 def test_every_control_of_the_page_has_a_label_and_the_brightness_comes_before_the_photo(make_client, sci):
     client = make_client()
     assert_labelled(client.get("/").text)
