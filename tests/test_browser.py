@@ -287,3 +287,31 @@ def test_the_page_works_from_the_keyboard_alone(server, browser, tmp_path):
     assert _outline(page) != "none"
     assert elsewhere == []
     page.close()
+
+
+def test_the_restore_panel_follows_only_the_latest_photo_and_says_when_the_server_is_gone(server, browser, tmp_path):
+    page, photo, elsewhere = _open(server, browser, tmp_path, 1000, 800)
+    big = tmp_path / "big.jpg"  # restored in several seconds: still running when the next photo comes
+    rng = np.random.default_rng(3)
+    Image.fromarray((rng.random((700, 1000, 3)) * 60).astype(np.uint8)).save(big)
+    page.set_input_files("#photo", str(big))
+    page.wait_for_selector(".job[data-state=running]", timeout=120_000)
+    first = page.get_attribute(".job", "data-id")
+    page.evaluate("""() => { window.seen = []; new MutationObserver(() => {
+        const j = document.querySelector('#job .job'); if (j) window.seen.push(j.dataset.id); })
+      .observe(document.getElementById('job'), {childList: true}); }""")
+    page.set_input_files("#photo", str(photo))
+    page.wait_for_function(f"() => {{ const j = document.querySelector('#job .job'); "
+                           f"return j && j.dataset.id !== '{first}' && j.dataset.state === 'done'; }}", timeout=300_000)
+    page.wait_for_timeout(2 * 700)
+    assert first not in page.evaluate("window.seen"), "the first photo's panel came back over the second's"
+
+    # the server stops answering while a photo is restored: said once the retries run out, and nothing keeps moving
+    page.set_input_files("#photo", str(big))
+    page.wait_for_selector(".job[data-state=running]", timeout=120_000)
+    page.route("**/ui/jobs/**", lambda route: route.abort())
+    page.wait_for_selector("#message.error", timeout=60_000)
+    assert "still running" in page.inner_text("#message")
+    assert page.locator("#job progress").count() == 0 and page.get_attribute("#job", "aria-busy") == "false"
+    assert elsewhere == []
+    page.close()

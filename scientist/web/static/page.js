@@ -13,6 +13,8 @@
   const drop = document.getElementById("drop");
   const limit = Number(app.dataset.limitBytes);
   const POLL_MS = 700;
+  const RETRIES = 5;  // polls that may fail in a row (a network blip) before the page says the server is gone
+  let current = null;  // the job the panel follows: a later upload takes its place
 
   function say(text, isError) {
     message.textContent = text || "";
@@ -71,6 +73,7 @@
       return;
     }
     say(app.dataset.msgUploading);
+    current = null;
     job.innerHTML = "";
     const body = new FormData();
     body.append("photo", file, file.name);
@@ -83,7 +86,8 @@
       }
       const status = await response.json();
       say("");
-      follow(status.id, true);
+      current = status.id;
+      follow(status.id, true, 0);
     } catch (_) {
       say(app.dataset.msgOffline, true);
     } finally {
@@ -91,11 +95,14 @@
     }
   }
 
-  // Fetch the job's fragment until it says done or failed.
-  async function follow(id, first) {
+  // Fetch the job's fragment until it says done or failed (only the latest upload's job).
+  async function follow(id, first, failed) {
+    if (id !== current) return;
     try {
       const response = await fetch("/ui/jobs/" + encodeURIComponent(id));
+      if (id !== current) return;
       if (!response.ok) {
+        stopped();
         say(await failure(response), true);
         return;
       }
@@ -105,13 +112,25 @@
       const state = panel ? panel.dataset.state : "failed";
       job.setAttribute("aria-busy", String(state === "queued" || state === "running"));
       if (state === "queued" || state === "running") {
-        setTimeout(function () { follow(id); }, POLL_MS);
+        setTimeout(function () { follow(id, false, 0); }, POLL_MS);
       } else if (state === "done") {
         fit(job.querySelector(".slider .frame"));
       }
     } catch (_) {
+      if (id !== current) return;
+      if (failed < RETRIES) {
+        setTimeout(function () { follow(id, first, failed + 1); }, 2 * POLL_MS);
+        return;
+      }
+      stopped();
       say(app.dataset.msgOffline, true);
     }
+  }
+
+  // The job is no longer followed: its progress bars stop, so that nothing looks as if it still moves.
+  function stopped() {
+    job.setAttribute("aria-busy", "false");
+    job.querySelectorAll("progress").forEach(function (bar) { bar.remove(); });
   }
 
   // Keep the whole picture on screen: a tall photo gets a narrower frame.
