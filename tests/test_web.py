@@ -553,6 +553,11 @@ def test_an_everyday_question_is_not_said_to_be_not_about_itself(make_client, sc
     assert "not about not an" not in page.lower()  # the everyday-question task is a label, not a topic
 
 
+def test_a_question_in_another_language_is_marked_as_such(make_client, sci):
+    french = make_client().post("/ui/answer", data={"question": "Comment l'IA a-t-elle enlevé le bruit de ma photo ?"})
+    assert '<h2 class="question" lang="fr">' in french.text  # a screen reader reads it in its own language
+
+
 def test_every_control_of_the_page_has_a_label_and_the_brightness_comes_before_the_photo(make_client, sci):
     client = make_client()
     assert_labelled(client.get("/").text)
