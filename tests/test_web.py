@@ -561,7 +561,11 @@ def test_a_question_in_another_language_is_marked_as_such(make_client, sci):
 def test_every_control_of_the_page_has_a_label_and_the_brightness_comes_before_the_photo(make_client, sci):
     client = make_client()
     assert_labelled(client.get("/").text)
-    assert_labelled(client.post("/ui/answer", data={"question": SEED_QUESTION}).text)  # the confidence meter
+    answer = client.post("/ui/answer", data={"question": SEED_QUESTION}).text
+    assert_labelled(answer)  # the confidence meter
+    # each record's links say whose paper or code they open, not only "paper" and "code" over and over
+    named = re.findall(r'<a class="link" [^>]*aria-label="(paper|code): ([^"]+) \(opens in a new tab\)">\1</a>', answer)
+    assert len(named) == answer.count('<a class="link"') >= 2 and len(set(named)) == len(named), named
     page = controls_of(client.get("/").text)
     ids = [a.get("id") for _, a in page.controls]
     # the photo is restored as soon as it is chosen: the brightness must be chosen first, in reading and tab order
