@@ -315,3 +315,17 @@ def test_the_restore_panel_follows_only_the_latest_photo_and_says_when_the_serve
     assert page.locator("#job progress").count() == 0 and page.get_attribute("#job", "aria-busy") == "false"
     assert elsewhere == []
     page.close()
+
+
+def test_a_photo_dropped_beside_the_drop_zone_does_not_take_the_browser_away(server, browser, tmp_path):
+    page, _photo, elsewhere = _open(server, browser, tmp_path, 1000, 800)
+    kept = page.evaluate("""() => {
+      const files = new DataTransfer();
+      files.items.add(new File(['x'], 'IMG_2041.jpg', {type: 'image/jpeg'}));
+      const drop = new DragEvent('drop', {dataTransfer: files, bubbles: true, cancelable: true});
+      document.querySelector('footer').dispatchEvent(drop);
+      return drop.defaultPrevented;
+    }""")
+    assert kept, "the browser would open the dropped photo in place of the page"
+    assert page.locator("#job .job").count() == 0 and elsewhere == []
+    page.close()

@@ -156,6 +156,15 @@
     event.preventDefault();
     if (event.dataTransfer && event.dataTransfer.files.length) upload(event.dataTransfer.files[0]);
   });
+  // A photo dropped a little beside the drop zone would make the browser leave the page to show it.
+  ["dragover", "drop"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      if (!drop.contains(event.target) && event.dataTransfer && [...event.dataTransfer.types].includes("Files")) {
+        event.preventDefault();
+        if (name === "dragover") event.dataTransfer.dropEffect = "none";
+      }
+    });
+  });
 
   // The slider: the range input lies over the picture; its value is where the line is.
   document.addEventListener("input", function (event) {
