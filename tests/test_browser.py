@@ -143,6 +143,9 @@ def test_ask_restore_and_slide_in_the_browser(server, browser, sci, tmp_path):
     clip = page.eval_on_selector(".slider img.before", "i => getComputedStyle(i).clipPath")
     assert clip.startswith("inset(")
     assert page.locator(".crops .crop").count() == 4
+    for crop in page.locator(".crops .crop").all():  # the caption's enlargement is the one on the screen
+        shown = crop.locator("svg").bounding_box()["width"] / float(crop.locator(".zoom").get_attribute("data-size"))
+        assert crop.locator(".zoom").inner_text() == f"{shown:.1f}"
     assert "after the network" in page.inner_text(".figures")
     assert "×1.00 in linear light: as given" in page.inner_text(".job")
     for link in page.locator("a.download").all():

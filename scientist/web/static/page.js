@@ -115,6 +115,7 @@
         setTimeout(function () { follow(id, false, 0); }, POLL_MS);
       } else if (state === "done") {
         fit(job.querySelector(".slider .frame"));
+        zooms();
       }
     } catch (_) {
       if (id !== current) return;
@@ -141,6 +142,15 @@
       frame.style.maxWidth = Math.max(160, Math.round(window.innerHeight * 0.8 * w / h)) + "px";
     }
   }
+
+  // The crops take the width the screen gives them: their captions say how much they are enlarged as shown.
+  function zooms() {
+    job.querySelectorAll(".crop").forEach(function (crop) {
+      const zoom = crop.querySelector(".zoom"), shown = crop.querySelector("svg").getBoundingClientRect().width;
+      if (zoom && shown > 0) zoom.textContent = (shown / Number(zoom.dataset.size)).toFixed(1);
+    });
+  }
+  window.addEventListener("resize", zooms);
 
   photo.addEventListener("change", function () { upload(photo.files[0]); });
   ["dragenter", "dragover"].forEach(function (name) {
