@@ -26,7 +26,7 @@
   // On a narrow screen what the person asked for may arrive below the fold: bring it into view.
   function show(element, block) {
     const box = element.getBoundingClientRect();
-    if (box.top < 0 || box.top > window.innerHeight - 40) element.scrollIntoView({block: block || "start"});
+    if (box.top < 0 || box.top > window.innerHeight * 2 / 3) element.scrollIntoView({block: block || "start"});
   }
 
   // An error response holds {"detail": "one sentence"}.
