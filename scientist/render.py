@@ -30,8 +30,10 @@ def percent(x: float) -> str:
 
 
 def duration(seconds: float) -> str:
-    """``42 s`` or ``6 min 44 s``."""
+    """``0.4 s`` (under 10 s: a tenth, so that a short run is not "0 s"), ``42 s`` or ``6 min 44 s``."""
     seconds = float(seconds)
+    if seconds < 9.95:
+        return f"{seconds:.1f} s"
     if seconds < 90:
         return f"{seconds:.0f} s"
     return f"{seconds // 60:.0f} min {seconds % 60:.0f} s"

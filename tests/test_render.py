@@ -58,3 +58,11 @@ def test_each_brightness_decision_is_said_and_a_guess_says_how_to_undo_it(tmp_pa
     assert "cannot tell a scene meant to be dark from a darkened one" in said["brightened"]
     assert "a gain of 1 keeps the photo's own level (the gain option" in said["brightened"]
     assert "would burn them" in said["reaches-white"] and "gain" not in said["reaches-white"].split(":", 1)[1]
+
+
+@pytest.mark.parametrize(("seconds", "said"), [(0.04, "0.0 s"), (0.43, "0.4 s"), (9.94, "9.9 s"), (9.96, "10 s"),
+                                               (42.4, "42 s"), (404, "6 min 44 s")])
+def test_a_duration_under_ten_seconds_is_said_to_a_tenth(seconds, said):
+    from scientist.render import duration
+
+    assert duration(seconds) == said

@@ -209,7 +209,7 @@ def test_jobs_run_one_at_a_time_with_queue_position_and_progress(make_client, tm
     assert second["state"] == "queued" and second["position"] == 1
     running = client.get(f"/api/jobs/{a}").json()
     assert running["state"] == "running" and running["progress"]["total"] == 2
-    assert running["message"].startswith("Restoring 64x48 (0.0031 MP)") and "estimated 4 s" in running["message"]
+    assert running["message"].startswith("Restoring 64x48 (0.0031 MP)") and "estimated 4.0 s" in running["message"]
     assert "--max-side" not in running["message"]  # the command line's hint stays on the command line
     assert "number 1 in the queue" in client.get(f"/ui/jobs/{b}").text
     assert "Restoring 64x48" in client.get(f"/ui/jobs/{a}").text
