@@ -8,12 +8,19 @@ into an HTTP 4xx status with the same sentence.
 from __future__ import annotations
 
 import re
+import sys
 import typing
 from collections.abc import Mapping
 from typing import Any
 
+if sys.version_info >= (3, 11):
+    from builtins import BaseExceptionGroup
+else:  # the backport (anyio, the MCP server's event loop, raises its groups on 3.10)
+    from exceptiongroup import BaseExceptionGroup
+
 __all__ = [
     "AccessError",
+    "BaseExceptionGroup",
     "BusyError",
     "CheckpointError",
     "ClusterError",

@@ -34,7 +34,7 @@ from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import ValidationError
 
 from .core import Scientist
-from .errors import QuestionError, ScientistError
+from .errors import BaseExceptionGroup, QuestionError, ScientistError
 from .restore.record import ProgressEvent
 from .tools import Folders, ToolDef, argument_problem, folders_for, restore_allowed, tool_definitions
 
@@ -168,9 +168,21 @@ class _Server(MCPServer):
     async def run_stdio_async(self) -> None:
         from mcp.server.stdio import stdio_server
 
-        async with stdio_server(stdin=_StdinLines(sys.stdin.fileno())) as (read_stream, write_stream):
-            server = self._lowlevel_server
-            await server.run(read_stream, write_stream, server.create_initialization_options())
+        try:
+            async with stdio_server(stdin=_StdinLines(sys.stdin.fileno())) as (read_stream, write_stream):
+                server = self._lowlevel_server
+                await server.run(read_stream, write_stream, server.create_initialization_options())
+        except BaseExceptionGroup as group:
+            # Ctrl-C cancels the session; a message still on its way in then meets the closed session
+            # (BrokenResourceError), and the group that carries it would stand in for the cancellation, so that
+            # the interrupt was lost and the server ended as if broken (exit 1)
+            import asyncio
+
+            task = asyncio.current_task()
+            if group.split((anyio.BrokenResourceError, anyio.ClosedResourceError))[1] is None and \
+                    task is not None and getattr(task, "cancelling", lambda: 0)():
+                raise asyncio.CancelledError from None
+            raise
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Context | None = None):
         names = [t.name for t in await self.list_tools()]

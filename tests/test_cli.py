@@ -12,6 +12,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from scientist.cli import app
+from scientist.cli.app import Terminated
+from scientist.errors import BaseExceptionGroup
 from scientist.restore import MIMOUNet
 
 from .conftest import DATA, FIXTURES
@@ -215,3 +217,30 @@ def test_a_folder_or_a_file_without_a_photo_ending_after_the_question(tmp_path):
     scan.write_bytes(b"not an image")
     code, _out, lines = run_cli("ask", "how does it reduce noise?", scan, inputs=[scan])
     assert_one_line_error(code, lines, "IMG_0001")
+
+
+@pytest.mark.parametrize(("raised", "code", "said"), [
+    (lambda: BaseExceptionGroup("loop", [ValueError("x"), BaseExceptionGroup("inner", [Terminated()])]), 143,
+     "terminated: nothing was left half-written"),
+    (lambda: BaseExceptionGroup("loop", [KeyboardInterrupt()]), 130, "interrupted: nothing was left half-written"),
+    (lambda: BaseExceptionGroup("loop", [ValueError("boom")]), 1, "internal error: ExceptionGroup"),
+])
+def test_a_signal_inside_a_task_group_exits_as_the_signal_does(raised, code, said):
+    """A SIGTERM or Ctrl-C that arrives while an event loop's task group runs (the MCP server) comes out wrapped
+    in an exception group; it was an internal error (exit 1, a traceback) instead of 143 or 130."""
+    import typer
+
+    from scientist.cli.app import ScientistGroup
+
+    probe = typer.Typer(cls=ScientistGroup)
+
+    @probe.command()
+    def serve() -> None:
+        raise raised()
+
+    @probe.command()
+    def other() -> None:  # two commands: a group, as the real CLI is
+        pass
+
+    result = CliRunner().invoke(probe, ["serve"])
+    assert result.exit_code == code and said in result.stderr

@@ -469,10 +469,15 @@ def test_the_stdio_server_stops_on_a_signal_while_the_client_keeps_stdin_open(sc
     import signal
 
     sci.ask("warm the cache: index and embedding export")
-    proc, _lines = _start_stdio_server(cache_dir, tmp_path)
-    got, err = _stopped(proc, getattr(signal, sig))
-    assert got == code, err[-500:]
-    assert err.strip().splitlines()[-1] == f"{said}: nothing was left half-written"
+    for in_flight in (False, True):
+        proc, _lines = _start_stdio_server(cache_dir, tmp_path)
+        if in_flight:  # messages still on their way in when the signal stops the session: it is still a signal
+            proc.stdin.write(b''.join(json.dumps({"jsonrpc": "2.0", "id": 2 + i, "method": "ping"}).encode() + b"\n"
+                                      for i in range(20)))
+            proc.stdin.flush()
+        got, err = _stopped(proc, getattr(signal, sig))
+        assert got == code, err[-500:]
+        assert err.strip().splitlines()[-1] == f"{said}: nothing was left half-written"
 
 
 @pytest.mark.slow

@@ -18,7 +18,7 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
-from ..errors import ScientistError, shown
+from ..errors import BaseExceptionGroup, ScientistError, shown
 
 __all__ = ["app", "corpus_app", "emit", "settings_of", "terminal_safe"]
 
@@ -132,11 +132,28 @@ class ScientistGroup(TyperGroup):
             _error_line(f"error: {shown(exc.filename or '')}: the file name is too long")
             raise typer.Exit(2) from None
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated): the clean-up has run on the way here
-            terminated = isinstance(exc, Terminated)
-            print(f"{'terminated' if terminated else 'interrupted'}: nothing was left half-written", file=sys.stderr)
-            raise typer.Exit(128 + (signal.SIGTERM if terminated else signal.SIGINT)) from None
+            raise _interrupted(exc) from None
+        except BaseExceptionGroup as group:  # raised inside a task group: the MCP server's event loop
+            stop = _interrupt_in(group)
+            raise (_interrupted(stop) if stop is not None else _internal(ctx, group)) from None
         except Exception as exc:  # noqa: BLE001 - the one place internal errors are reported
             raise _internal(ctx, exc) from None
+
+
+def _interrupted(exc: KeyboardInterrupt) -> typer.Exit:
+    terminated = isinstance(exc, Terminated)
+    print(f"{'terminated' if terminated else 'interrupted'}: nothing was left half-written", file=sys.stderr)
+    return typer.Exit(128 + (signal.SIGTERM if terminated else signal.SIGINT))
+
+
+def _interrupt_in(group: BaseExceptionGroup) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM among a task group's exceptions (a signal that arrived while the group's tasks ran),
+    if any."""
+    for exc in group.exceptions:
+        found = _interrupt_in(exc) if isinstance(exc, BaseExceptionGroup) else exc
+        if isinstance(found, KeyboardInterrupt):
+            return found
+    return None
 
 
 class Terminated(KeyboardInterrupt):
