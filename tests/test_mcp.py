@@ -469,9 +469,9 @@ def test_the_stdio_server_stops_on_a_signal_while_the_client_keeps_stdin_open(sc
     import signal
 
     sci.ask("warm the cache: index and embedding export")
-    for in_flight in (False, True):
+    for in_flight in (False, True) if sig == "SIGINT" else (False,):
         proc, _lines = _start_stdio_server(cache_dir, tmp_path)
-        if in_flight:  # messages still on their way in when the signal stops the session: it is still a signal
+        if in_flight:  # messages still on their way in when Ctrl-C stops the session: it is still Ctrl-C
             proc.stdin.write(b''.join(json.dumps({"jsonrpc": "2.0", "id": 2 + i, "method": "ping"}).encode() + b"\n"
                                       for i in range(20)))
             proc.stdin.flush()

@@ -142,6 +142,8 @@ class ScientistGroup(TyperGroup):
 
 def _interrupted(exc: KeyboardInterrupt) -> typer.Exit:
     terminated = isinstance(exc, Terminated)
+    # work the signal stopped is collected on the way out; an event loop's unstarted steps would each say so
+    warnings.filterwarnings("ignore", message=r"coroutine .* was never awaited", category=RuntimeWarning)
     print(f"{'terminated' if terminated else 'interrupted'}: nothing was left half-written", file=sys.stderr)
     return typer.Exit(128 + (signal.SIGTERM if terminated else signal.SIGINT))
 
