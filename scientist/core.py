@@ -119,12 +119,15 @@ class Scientist:
         """The question as it is read: its first ``max_question_chars`` characters, normalised, links removed."""
         return clean_question(question, self.settings.max_question_chars)
 
-    def _read(self, question: object) -> tuple[str, LanguageInfo, str, list[tuple[str, str]]]:
-        """The clean question, its language, the question as it is classified (its misspelt words read as the
-        vocabulary's when the ``spelling`` setting says so and the tool reads it) and those words' pairs."""
+    def _read(self, question: object) -> tuple[str, LanguageInfo, str | None, list[tuple[str, str]]]:
+        """The clean question, its language, the question as it is classified (None when the tool does not read
+        it: :meth:`_reads`; its misspelt words read as the vocabulary's when the ``spelling`` setting says so) and
+        those words' pairs."""
         q = self._clean(question)
         language = detect_language(q)
-        if not (self.settings.spelling and self._reads(language)):
+        if not self._reads(language):
+            return q, language, None, []
+        if not self.settings.spelling:
             return q, language, q, []
         read, fixes = self._spelling().correct(q)
         return q, language, read, fixes
@@ -157,8 +160,8 @@ class Scientist:
     def retrieve(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """The best records for a question and their cosine scores, in the order answers list them (none for
         a question the tool does not read)."""
-        _, language, read, _ = self._read(question)
-        if not self._reads(language):
+        read = self._read(question)[2]
+        if read is None:
             return []
         _, probs, cosines, named = self._score(read)
         index = self.index
@@ -240,7 +243,7 @@ class Scientist:
         if k is not None:
             k = self._checked("k", k)
         q, language, read, fixes = self._read(question)
-        answer = self._answer(read, k) if self._reads(language) else self._unread(q, language)
+        answer = self._answer(read, k) if read is not None else self._unread(q, language)
         if fixes:
             answer.question, answer.read_as = q, read
             answer.corrections = [Correction(written=w, read_as=r) for w, r in fixes]
@@ -420,8 +423,8 @@ class Scientist:
     # ------------------------------------------------------------ chatbots
     def supporting(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """Retrieved records that support an answer (empty when out of scope)."""
-        _, language, read, _ = self._read(question)
-        if not self._reads(language):
+        read = self._read(question)[2]
+        if read is None:
             return []
         _, _, refs, in_scope = self._analyse(read, k)
         return [(self.corpus.get(r.id), r.score) for r in refs if r.supports] if in_scope else []

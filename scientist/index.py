@@ -91,12 +91,13 @@ def _save_files(folder: Path, files: dict[str, bytes], manifest: dict) -> None:
     write_atomic(folder / "manifest.json", json.dumps(manifest).encode())
 
 
-#: Cache folders this process has already said are corrupt.
-_SAID_CORRUPT: set[Path] = set()
+class _Corrupt(Exception):
+    """A cache folder whose files do not match their checksums."""
 
 
 def _load_files(folder: Path, key: str) -> tuple[dict, dict[str, bytes]] | None:
-    """The manifest and files of a cache folder; ``None`` when missing, stale or corrupt."""
+    """The manifest and files of a cache folder; ``None`` when missing or stale; :class:`_Corrupt` when they do not
+    match their checksums (:func:`_cached` says so, once)."""
     try:
         manifest = json.loads((folder / "manifest.json").read_text())
         if manifest.get("key") != key or manifest.get("format") != FORMAT_VERSION:
@@ -105,10 +106,7 @@ def _load_files(folder: Path, key: str) -> tuple[dict, dict[str, bytes]] | None:
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     if any(hashlib.sha256(data).hexdigest() != manifest["sha256"][n] for n, data in files.items()):
-        if folder not in _SAID_CORRUPT:  # read again under the lock before the rebuild: said once
-            _SAID_CORRUPT.add(folder)
-            warnings.warn(f"the cached {folder.parent.name} is corrupt: rebuilding it", stacklevel=4)
-        return None
+        raise _Corrupt(folder)
     return manifest, files
 
 
@@ -121,7 +119,11 @@ def _cached(cache: Path | None, kind: str, key: str, load: Callable[[Path], T | 
     if cache is None:
         return build(), None
     folder = cache / kind / key
-    loaded = load(folder)
+    try:
+        loaded = load(folder)
+    except _Corrupt:
+        warnings.warn(f"the cached {kind} is corrupt: rebuilding it", stacklevel=3)
+        loaded = None
     if loaded is not None:
         return loaded, folder
     try:
@@ -135,12 +137,14 @@ def _cached(cache: Path | None, kind: str, key: str, load: Callable[[Path], T | 
             warnings.warn(f"cache folder {cache} is not writable: the index is kept in memory only", stacklevel=3)
         return build(), None
     try:
-        loaded = load(folder)  # another process may have built it meanwhile
+        try:
+            loaded = load(folder)  # another process may have built it meanwhile
+        except _Corrupt:  # still the corruption said above
+            loaded = None
         if loaded is not None:
             return loaded, folder
         built = build()
         save(built, folder)
-        _SAID_CORRUPT.discard(folder)  # whole again: a later corruption is said again
         return built, folder
     finally:
         lock.release()

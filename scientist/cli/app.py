@@ -106,7 +106,7 @@ class ScientistGroup(TyperGroup):
 
     def invoke(self, ctx: typer.Context):
         warnings.showwarning = _warn_line
-        with _terminate_as_interrupt():
+        with on_sigterm():
             return self._invoke(ctx)
 
     def _invoke(self, ctx: typer.Context):
@@ -142,8 +142,6 @@ class ScientistGroup(TyperGroup):
 
 def _interrupted(exc: KeyboardInterrupt) -> typer.Exit:
     terminated = isinstance(exc, Terminated)
-    # work the signal stopped is collected on the way out; an event loop's unstarted steps would each say so
-    warnings.filterwarnings("ignore", message=r"coroutine .* was never awaited", category=RuntimeWarning)
     print(f"{'terminated' if terminated else 'interrupted'}: nothing was left half-written", file=sys.stderr)
     return typer.Exit(128 + (signal.SIGTERM if terminated else signal.SIGINT))
 
@@ -170,14 +168,15 @@ def _terminated(signum, frame) -> None:
 
 
 @contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """While a command runs, SIGTERM raises :class:`Terminated` (Python's default lets the system end the process
-    on the spot, leaving held names and temporaries behind); the handler before is put back afterwards.  Only the
-    main thread can take signals; elsewhere (a command run from a thread) nothing changes."""
+def on_sigterm(handler=_terminated) -> Iterator[None]:
+    """While a command runs, SIGTERM goes to ``handler``: by default it raises :class:`Terminated` (Python's
+    default lets the system end the process on the spot, leaving held names and temporaries behind).  The handler
+    before is put back afterwards.  Only the main thread can take signals; elsewhere (a command run from a thread)
+    nothing changes."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    before = signal.signal(signal.SIGTERM, _terminated)
+    before = signal.signal(signal.SIGTERM, handler)
     try:
         yield
     finally:

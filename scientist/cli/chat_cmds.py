@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import signal
+import warnings
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import BaseExceptionGroup
-from .app import State, Terminated, app, emit, settings_of
+from .app import State, Terminated, app, emit, on_sigterm, settings_of
 from .options import CorpusOpt
 
 
@@ -45,38 +45,25 @@ def mcp_command(
     state = ctx.find_object(State)
     server = build_server(Scientist(corpus, settings=settings), allow=allow or (), out_dir=out_dir,
                           log_level="DEBUG" if state is not None and state.debug else "WARNING", warm=True)
-    with _sigterm_as_ctrl_c() as stopped:
-        try:
-            serve(server)
-        except (KeyboardInterrupt, BaseExceptionGroup):
-            if stopped:
-                raise Terminated from None
-            raise
-
-
-@contextmanager
-def _sigterm_as_ctrl_c() -> Iterator[list[bool]]:
-    """While the server runs, SIGTERM stops it as Ctrl-C does: the event loop cancels the session and its tasks
-    finish (raised inside the loop as an exception, SIGTERM could land in the middle of its own bookkeeping and end
-    the server as broken, exit 1, or leave it running).  Yields a list that holds True once SIGTERM came."""
-    import signal
-    import threading
-
     stopped: list[bool] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield stopped
-        return
 
-    def on_term(signum, frame) -> None:
+    def as_ctrl_c(signum, frame) -> None:
+        """SIGTERM stops the server as Ctrl-C does: the event loop cancels the session and its tasks finish
+        (raised inside the loop as an exception, it could land in the loop's own bookkeeping and end the server as
+        broken, exit 1, or leave it running); the command still exits as terminated."""
         stopped.append(True)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
         signal.raise_signal(signal.SIGINT)
 
-    before = signal.signal(signal.SIGTERM, on_term)
-    try:
-        yield stopped
-    finally:
-        signal.signal(signal.SIGTERM, before)
+    with on_sigterm(as_ctrl_c):
+        try:
+            serve(server)
+        except (KeyboardInterrupt, BaseExceptionGroup):
+            # the session's unstarted steps are collected on the way out: each would say it was never awaited
+            warnings.filterwarnings("ignore", message=r"coroutine .* was never awaited", category=RuntimeWarning)
+            if stopped:
+                raise Terminated from None
+            raise
 
 
 @app.command("tools")
