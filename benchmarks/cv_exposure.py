@@ -14,6 +14,12 @@ which it did not see:
 - the pool's own samples of those photos: the error of the gain times the exposure, in the mix the step is fitted
   on.
 
+Then the doubt about a predicted gain (:meth:`~scientist.restore.exposure.ExposureModel.doubt`, fitted inside each
+fold's training photos only): of the darkened conditions the shipped step brightens, how well a doubt above each
+limit picks out those whose level comes out more than 12 % off (the limit with the best F1 is the one shipped, as
+``DOUBT_LIMIT``), and how the doubt compares with the errors it stands for (median error per doubt band), on the
+conditions and on the pool's samples of the photos.
+
 Then the white test's margin on the whole pool: the largest share of pixels at white among the samples darkened
 to 0.7 or less of their light (a darkening scales white down, so there should be none), and how many samples
 of each exposure band it stops.
@@ -26,6 +32,7 @@ The held-out natural photos are never loaded.
 from __future__ import annotations
 
 import argparse
+import math
 import pickle
 import time
 import zlib
@@ -35,6 +42,7 @@ import numpy as np
 
 from scientist.restore.degrade import LOSSLESS, degrade, linear_to_srgb, srgb_to_linear
 from scientist.restore.exposure import (
+    DOUBT_LIMIT,
     QUIET,
     WHITE_SHARE,
     draw_samples,
@@ -84,6 +92,7 @@ def main() -> None:
                 f"+ quiet-photo test {QUIET}": {"quiet": QUIET, "white_share": None},
                 f"+ white test {WHITE_SHARE:.2%} (shipped)": {"quiet": QUIET, "white_share": WHITE_SHARE}}
     results = {v: {"level": [], "clean_gain": [], "pool": [], "rows": []} for v in variants}
+    doubts, pool_doubts = [], []  # (doubt, level error, gain error) of the shipped step's brightened cases
     for fold in range(args.folds):
         train = [s for s in pool if fold_of[s[0]] != fold]
         for v, tests in variants.items():
@@ -92,14 +101,20 @@ def main() -> None:
             for n in (n for n in natural if fold_of[n] == fold):
                 for cond in LOSSLESS:
                     img, stats, exposure = cases[n, cond]
-                    g = model.gain(stats)
+                    g, why = model.decide(stats)
+                    if why == "brightened" and cond != "clean" and tests["white_share"] is not None:
+                        doubts.append((model.doubt(stats), abs(_level_error(photos[n], img, g)),
+                                       abs(math.log(g * exposure))))
                     if cond == "clean":
                         r["clean_gain"].append((g, n))
                     else:
                         r["level"].append(abs(_level_error(photos[n], img, g)))
                     r["rows"].append((n, cond, g, 1 / exposure))
             for _name, stats, exposure in (s for s in pool if fold_of[s[0]] == fold and s[0] in natural):
-                r["pool"].append(abs(model.gain(stats) * exposure - 1))
+                g, why = model.decide(stats)
+                r["pool"].append(abs(g * exposure - 1))
+                if why == "brightened" and tests["white_share"] is not None and exposure < 1:
+                    pool_doubts.append((model.doubt(stats), abs(math.log(g * exposure))))
 
     print(f"\n{args.folds}-fold photo-wise CV on {len(natural)} natural fitting photos "
           f"(conditions {', '.join(LOSSLESS)}; pool: the fit mix)")
@@ -117,6 +132,7 @@ def main() -> None:
     worst = sorted(range(len(old)), key=lambda i: -max(abs(np.log(r[i][2] / r[i][3])) for r in (old, new)))[:12]
     for i in worst:
         print(f"  {old[i][0]} {old[i][1]}: {old[i][2]:.2f} / {new[i][2]:.2f} (exact {old[i][3]:.2f})")
+    _print_doubt(doubts, pool_doubts)
     exposures = np.array([e for _, _, e in pool])
     shares = np.array([s.get("white", 0.0) for _, s, _ in pool])
     dark = exposures <= 0.7
@@ -126,6 +142,32 @@ def main() -> None:
         band = (exposures > lo) & (exposures <= hi) if lo else exposures <= hi
         print(f"  exposure {lo:.2f}-{min(hi, 1.0):.2f}: stopped {(shares[band] >= WHITE_SHARE).sum()} of {band.sum()}")
     print(f"\n{time.perf_counter() - t0:.0f} s")
+
+
+def _print_doubt(cases: list[tuple[float, float, float]], pool: list[tuple[float, float]]) -> None:
+    d, level, gerr = (np.array(c) for c in zip(*cases, strict=True))
+    pd, pe = (np.array(c) for c in zip(*pool, strict=True))
+    off = level > 0.12
+    print(f"\ndoubt about a predicted gain (shipped step; {len(d)} darkened conditions it brightened, {off.sum()} of "
+          f"them more than 12 % off in level; the pool: {len(pd)} brightened samples of these photos):")
+    print("| limit | flagged | of them > 12 % off | > 12 % off flagged | flagged within 5 % | F1 |"
+          " pool: flagged | pool: gain > 28 % off flagged | pool F1 |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    wrong = pe > math.log(1.28)  # about 12 % in the mean sRGB level
+    for limit in (0.10, 0.12, 0.14, 0.16, 0.18, 0.20, 0.25, 0.30):
+        fl, pf = d > limit, pd > limit
+        hit = int((fl & off).sum())
+        f1 = 2 * hit / max(fl.sum() + off.sum(), 1)
+        mark = " (shipped)" if abs(limit - DOUBT_LIMIT) < 1e-9 else ""
+        print(f"| {limit:.2f}{mark} | {fl.sum()} | {hit} | {hit} of {off.sum()} | {(fl & (level < 0.05)).sum()} of "
+              f"{(level < 0.05).sum()} | {f1:.2f} | {pf.sum()} of {len(pd)} | {(pf & wrong).sum()} of {wrong.sum()} | "
+              f"{2 * (pf & wrong).sum() / max(pf.sum() + wrong.sum(), 1):.2f} |")
+    print("doubt band -> median gain error (conditions; pool), as shares:")
+    for lo, hi in ((0, 0.1), (0.1, 0.16), (0.16, 0.25), (0.25, 0.4), (0.4, 10)):
+        sel, psel = (d >= lo) & (d < hi), (pd >= lo) & (pd < hi)
+        cond = f"{np.expm1(np.median(gerr[sel])):.2f} (n={sel.sum()})" if sel.any() else "-"
+        pooled = f"{np.expm1(np.median(pe[psel])):.2f} (n={psel.sum()})" if psel.any() else "-"
+        print(f"  {lo:.2f}-{min(hi, 9.99):.2f}: {cond}; {pooled}")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.10"
+SCHEMA_VERSION = "1.11"
 
 
 class TaskGuess(BaseModel):

@@ -11,6 +11,7 @@ import pytest
 
 from scientist.restore.degrade import STRENGTHS, degrade, linear_to_srgb, mean_key_gain, srgb_to_linear
 from scientist.restore.exposure import (
+    DOUBT_LIMIT,
     FEATURES,
     QUIET,
     REASONS,
@@ -22,6 +23,7 @@ from scientist.restore.exposure import (
     estimate_gain,
     exposure_stats,
     fit_exposure,
+    judge_gain,
     load_exposure_model,
     quiet_features,
     term_names,
@@ -75,12 +77,30 @@ def _graded(h: int = 240, w: int = 320) -> np.ndarray:
     return np.clip(np.round(img * 255) / 255, 0, 1).astype(np.float32)
 
 
+def _lawn(h: int = 240, w: int = 320) -> np.ndarray:
+    """A photo filled by one mid-toned texture (a lawn): a narrow histogram with no highlight to go by."""
+    from scipy.ndimage import gaussian_filter
+
+    tex = gaussian_filter(np.random.default_rng(0).normal(0, 1, (h, w, 3)), (3, 3, 0))
+    return np.clip(0.35 + 0.08 * tex / tex.std(), 0, 1).astype(np.float32)
+
+
+def _fog(h: int = 240, w: int = 320) -> np.ndarray:
+    """A bright, low-contrast scene (fog): light everywhere, nothing near white."""
+    from scipy.ndimage import gaussian_filter
+
+    tex = gaussian_filter(np.random.default_rng(1).normal(0, 1, (h, w, 3)), (3, 3, 0))
+    y = np.mgrid[0:h, 0:w][0][..., None] / h
+    return np.clip(0.55 + 0.1 * y + 0.03 * tex / tex.std(), 0, 1).astype(np.float32)
+
+
 def test_bundled_constants_load_and_are_the_documented_design():
     model = load_exposure_model()
     assert model.aim == 1.0 and model.leave == (1.3, 1.7) and (model.min_gain, model.max_gain) == (1.0, 12.0)
     assert (model.quiet["threshold"], model.quiet["extreme"]) == QUIET and len(model.quiet["coef"]) == 7
     assert model.white_share == WHITE_SHARE
     assert set(model.coef) == set(term_names()) and set(model.center) == set(FEATURES)
+    assert set(model.doubt_model["coef"]) == set(term_names()) and model.doubt_model["limit"] == DOUBT_LIMIT
     fitted = model.fitted_on
     natural = [p for p in fitted["photos"] if p[0].isdigit()]
     assert len(natural) == 48 and "china.jpg" not in fitted["photos"] and "astronaut.png" in fitted["photos"]
@@ -178,6 +198,29 @@ def test_a_darkened_photo_is_brought_back_near_its_level(exposure):
     assert abs(level - 1) < 0.12, (gain, 1 / exposure)
 
 
+@pytest.mark.parametrize(("scene", "doubtful"), [(_scene, False), (_lawn, True), (_fog, True)])
+def test_the_step_says_when_its_gain_is_a_doubtful_guess(scene, doubtful):
+    """A darkened photo with a sky near white is brought back near its level, and the step trusts its gain; a lawn
+    or a fog darkened the same way has no highlight to go by: the gain is far off, and the step says so."""
+    dark = degrade(scene(), replace(STRENGTHS["light"], exposure=0.4, jpeg=101), np.random.default_rng(4))
+    decision = judge_gain(dark)
+    assert decision.reason == "brightened" and decision.gain == estimate_gain(dark)
+    assert decision.doubtful is doubtful and (decision.doubt > DOUBT_LIMIT) is doubtful
+    assert (abs(math.log(decision.gain * 0.4)) > 0.25) is doubtful  # the gain is that far off where it says so
+
+
+def test_only_a_predicted_gain_has_a_doubt():
+    model = load_exposure_model()
+    assert judge_gain(_scene(), model).doubt is None  # left as it is: nothing was predicted
+    stats = exposure_stats(degrade(_lawn(), replace(STRENGTHS["light"], exposure=0.4, jpeg=101),
+                                   np.random.default_rng(4)))
+    wild = replace(model, doubt_model={**model.doubt_model, "intercept": 1e6})  # far from every fitting sample
+    assert wild.doubt(stats) == pytest.approx(math.expm1(model.doubt_model["ceiling"]))
+    assert wild.doubtful(wild.doubt(stats))
+    old = replace(model, doubt_model={})  # constants fitted before the doubt model
+    assert old.doubt(stats) is None and not old.doubtful(old.doubt(stats)) and old.gain(stats) == model.gain(stats)
+
+
 def test_photos_that_look_about_right_are_left_alone():
     model = load_exposure_model()
     assert model.soften(1.25) == 1.0 and model.soften(0.7) == 1.0
@@ -197,6 +240,8 @@ def test_fitting_reproduces_a_model_from_training_photos_only():
     assert model.fitted_on["samples"] == 150 and model.fitted_on["held_out"] == []
     dark = degrade(_scene(), STRENGTHS["medium"], np.random.default_rng(0))  # 4x darker
     assert 2.0 < estimate_gain(dark, model) < 7.0 and estimate_gain(_scene(), model) <= 1.15
+    assert set(model.doubt_model["coef"]) == set(model.coef) and model.doubt_model["scale"] > 0
+    assert 0 <= judge_gain(dark, model).doubt < 10
 
 
 def test_the_pipeline_measures_each_images_noise_once(monkeypatch):
@@ -218,6 +263,7 @@ def test_the_pipeline_measures_each_images_noise_once(monkeypatch):
     exposed = stages.expose(stages.load(stages.Photo(Path("dark.png"), dark, {})))
     assert len(measured) == 2  # the photo, then the brightened photo
     assert exposed.gain > 1.0 and exposed.gain == estimate_gain(dark) and exposed.brightness == "brightened"
+    assert exposed.gain_doubt == judge_gain(dark).doubt and exposed.gain_doubtful is False
 
 
 def _log_ramp(h: int = 256, w: int = 512) -> np.ndarray:

@@ -51,13 +51,30 @@ def test_each_brightness_decision_is_said_and_a_guess_says_how_to_undo_it(tmp_pa
     from scientist.restore.record import Brightness
 
     r = Renderer(cache=tmp_path)
-    said = {b: r.phrase("brightness", d=SimpleNamespace(gain=2.0 if b == "brightened" else 1.0, brightness=b))
+    said = {b: r.phrase("brightness", d=SimpleNamespace(gain=2.0 if b == "brightened" else 1.0, brightness=b,
+                                                        gain_doubt=0.06 if b == "brightened" else None,
+                                                        gain_doubtful=False))
             for b in get_args(Brightness)}
     assert len(set(said.values())) == len(said)  # each reason has its own words
     assert said["brightened"].startswith("×2.00 in linear light: the photo looked darkened")
     assert "cannot tell a scene meant to be dark from a darkened one" in said["brightened"]
     assert "a gain of 1 keeps the photo's own level (the gain option" in said["brightened"]
     assert "would burn them" in said["reaches-white"] and "gain" not in said["reaches-white"].split(":", 1)[1]
+    assert "a guess (for photos like it typically within 6 %)" in said["brightened"]
+
+
+def test_a_doubtful_gain_is_called_so_with_its_typical_error_and_what_to_do(tmp_path):
+    from types import SimpleNamespace
+
+    r = Renderer(cache=tmp_path)
+    plain = r.phrase("brightness", d=SimpleNamespace(gain=4.65, brightness="brightened", gain_doubt=None,
+                                                     gain_doubtful=False))
+    doubtful = r.phrase("brightness", d=SimpleNamespace(gain=4.65, brightness="brightened", gain_doubt=0.329,
+                                                        gain_doubtful=True))
+    assert "typically" not in plain and "doubtful" not in plain  # constants without the doubt model say no figure
+    assert "a doubtful guess for this photo" in doubtful and "typically 33 % too bright or too dark" in doubtful
+    assert "less than ×4.65 a darker result, more a brighter one" in doubtful
+    assert "1 keeps the photo's own level" in doubtful
 
 
 @pytest.mark.parametrize(("seconds", "said"), [(0.04, "0.0 s"), (0.43, "0.4 s"), (9.94, "9.9 s"), (9.96, "10 s"),

@@ -167,7 +167,8 @@ def run_blind_bench(weights=None, side: int = 640, seed: int = 2021, settings=No
             psnr = _psnr(clean, ours)
             level = float(ours.mean(dtype=np.float64) * 255)
             rows.append({"photo": name, "role": role, "condition": cond, "gain": demo.gain,
-                         "brightness": demo.brightness, "exact_gain": round(exact, 2), "strength": demo.strength,
+                         "brightness": demo.brightness, "gain_doubt": demo.gain_doubt,
+                         "gain_doubtful": demo.gain_doubtful, "exact_gain": round(exact, 2), "strength": demo.strength,
                          "noise": demo.noise_brightened, "psnr": round(psnr, 2),
                          "blind_psnr": round(blind_psnr, 2), "blind_h": blind_h,
                          "told_psnr": round(told_psnr, 2), "told_h": told_h,
@@ -210,6 +211,11 @@ def summarize(rows: list[dict]) -> dict:
         if noisy:
             errs = np.abs([r["level_error"] for r in noisy])
             s["level_median"], s["level_max"] = round(float(np.median(errs)), 3), round(float(errs.max()), 3)
+            # a diagnosis: how many of the cases off in level the result calls a doubtful guess, and the other way
+            limit = TARGETS["level_max"]
+            off = [r.get("gain_doubtful", False) for r in noisy if abs(r["level_error"]) > limit]
+            said = [abs(r["level_error"]) > limit for r in noisy if r.get("gain_doubtful", False)]
+            s["doubt"] = {"off": len(off), "off_said": int(sum(off)), "said": len(said), "said_off": int(sum(said))}
         if clean:
             s["clean_mean"] = round(float(np.mean([r["psnr"] for r in clean])), 2)
             s["clean_min"] = min(r["psnr"] for r in clean)
@@ -241,7 +247,8 @@ def _table(rows: list[dict], summary: dict) -> str:
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['photo']} | {r['role']} | {r['condition']} | "
-                     f"{r['gain']:.2f} ({r['exact_gain']:.2f}; {r['brightness']}) | "
+                     f"{r['gain']:.2f} ({r['exact_gain']:.2f}; {r['brightness']}"
+                     f"{'; doubtful' if r.get('gain_doubtful') else ''}) | "
                      f"{r['strength']:.2f} | {r['psnr']:.2f} | {r['blind_psnr']:.2f} ({r['blind_h']}) | "
                      f"{r['margin']:+.2f} | {r['told_psnr']:.2f} ({r['told_h']}) | {r['told_margin']:+.2f} | "
                      f"{r['level']:.0f} ({r['original_level']:.0f}, {100 * r['level_error']:+.0f}%) |")
@@ -260,6 +267,11 @@ def _table(rows: list[dict], summary: dict) -> str:
         if right:
             lines += ["", f"{role}: where the level came out within {LEVEL_OK:.0%} of the original's, the margin over "
                           f"the told baseline is {'; '.join(right)}."]
+        if "doubt" in s:
+            d, limit = s["doubt"], TARGETS["level_max"]
+            lines += ["", f"{role}: the result called the gain a doubtful guess in {d['off_said']} of the {d['off']} "
+                          f"noisy cases more than {limit:.0%} off in level, and in {d['said']} cases in all "
+                          f"({d['said_off']} of them that far off)."]
     t = TARGETS
     lines += ["", f"Targets: heavy >= +{t['heavy_margin']:.1f} dB and light >= +{t['light_margin']:.1f} dB mean over "
               f"each baseline, no heavy or light case below {t['worst_margin']:+.1f} dB, level error median <= "

@@ -35,6 +35,16 @@ darkened to 0.7 or less of their light have at most 0.0072 % of their pixels the
 (``benchmarks/cv_exposure.py`` prints the figures).  The constants ship as ``scientist/weights/exposure.json``.
 
 :meth:`ExposureModel.decide` says which of these decided (:data:`REASONS`); the run's record carries it.
+
+How far to trust a predicted gain differs from photo to photo: a photo with a white sky or a lamp in it was
+darkened by about what its highlights say, one without may be a dark scene or a bright one.  A third model (the
+*doubt*, :meth:`ExposureModel.doubt`), a ridge regression on the same terms, predicts the log of the regression's
+typical error for photos whose statistics look like the photo's; it is fitted on the regression's errors on photos
+that regression was not fitted on (photo-wise folds of the same samples), so it learns how wrong the step is on
+new photos, not on the ones it has seen.  A brightened photo's record carries it, and a doubt above
+``DOUBT_LIMIT`` is said in the result (photo-wise cross-validation on the fitting photos: it is the median error
+of the photos it is predicted for, and flags most of those whose level comes out more than 12 % off,
+``benchmarks/cv_exposure.py``; on the held-out photos fewer, BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -51,8 +61,8 @@ from .constants import load_constants, save_constants
 from .degrade import LUMA, downscale_8bit, srgb_to_linear
 from .record import Brightness
 
-__all__ = ["REASONS", "ExposureModel", "decide_gain", "estimate_gain", "exposure_stats", "fit_exposure",
-           "load_exposure_model", "model_features"]
+__all__ = ["REASONS", "ExposureModel", "GainDecision", "decide_gain", "estimate_gain", "exposure_stats",
+           "fit_exposure", "judge_gain", "load_exposure_model", "model_features"]
 
 #: Every statistic is floored here (linear light), so logarithms stay finite on black photos.
 FLOOR = 1e-4
@@ -254,14 +264,35 @@ class ExposureModel:
     fitted_on: dict = field(default_factory=dict)
     quiet: dict = field(default_factory=dict)
     white_share: float | None = None
+    doubt_model: dict = field(default_factory=dict)
+
+    def _z(self, stats: dict[str, float]) -> np.ndarray:
+        """The regression's terms of the photo's standardised features."""
+        x = model_features(stats)
+        return _terms((x - np.array([self.center[k] for k in FEATURES])) / np.array([self.scale[k] for k in FEATURES]))
 
     def raw_gain(self, stats: dict[str, float]) -> float:
         """The regression's gain, before :attr:`leave` and the clipping."""
-        x = model_features(stats)
-        z = (x - np.array([self.center[k] for k in FEATURES])) / np.array([self.scale[k] for k in FEATURES])
         coef = np.array([self.coef[t] for t in term_names()])
-        log_white = self.intercept + float(_terms(z) @ coef)
+        log_white = self.intercept + float(self._z(stats) @ coef)
         return self.aim * math.exp(log_white) / stats[REFERENCE]
+
+    def doubt(self, stats: dict[str, float]) -> float | None:
+        """How far off the regression's gain typically is for photos whose statistics look like these, as a
+        share (0.2: 20 % too bright or too dark); the median of such photos' errors on photos the regression was
+        not fitted on, at most the 90th percentile of all its errors there.  None when the model has no doubt model
+        (constants fitted before it)."""
+        d = self.doubt_model
+        if not d:
+            return None
+        coef = np.array([d["coef"][t] for t in term_names()])
+        t = min(d["intercept"] + float(self._z(stats) @ coef), 50.0)
+        log_error = min(d["scale"] * math.exp(t) - d["floor"], d["ceiling"])
+        return float(math.expm1(max(log_error, 0.0)))
+
+    def doubtful(self, doubt: float | None) -> bool:
+        """Whether a gain with this :meth:`doubt` is said to be a doubtful guess (above the model's limit)."""
+        return doubt is not None and doubt > self.doubt_model["limit"]
 
     def gain(self, stats: dict[str, float]) -> float:
         return self.decide(stats)[0]
@@ -327,6 +358,29 @@ def decide_gain(img: np.ndarray, model: ExposureModel | None = None, noise: floa
     return (model or load_exposure_model()).decide(exposure_stats(img, noise, level))
 
 
+@dataclass(frozen=True)
+class GainDecision:
+    """The brightness step's decision: the gain, what decided it (one of :data:`REASONS`) and, for a gain the
+    regression predicted (``brightened``), its :meth:`ExposureModel.doubt` and whether that is over the limit."""
+
+    gain: float
+    reason: str
+    doubt: float | None = None
+    doubtful: bool = False
+
+
+def judge_gain(img: np.ndarray, model: ExposureModel | None = None, noise: float | None = None,
+               level: float | None = None) -> GainDecision:
+    """:func:`decide_gain` with the doubt about a predicted gain."""
+    model = model or load_exposure_model()
+    stats = exposure_stats(img, noise, level)
+    gain, reason = model.decide(stats)
+    if reason != "brightened":
+        return GainDecision(gain, reason)
+    doubt = model.doubt(stats)
+    return GainDecision(gain, reason, doubt, model.doubtful(doubt))
+
+
 #: The quiet-photo test: a photo more likely than this to be one nothing was done to keeps gain 1 unless the
 #: regression asks for at least the second figure (photo-wise cross-validation on the fitting photos,
 #: ``benchmarks/cv_exposure.py``: it took the largest gain on clean photos from 2.85 to 1.46 and left the level error
@@ -337,6 +391,15 @@ QUIET = (0.5, 4.0)
 WHITE_SHARE = 0.0005
 #: The degradations the brightness step is fitted on: dark phone photos, dim rooms and photos left as they are.
 FIT_MIX = "lowlight:0.4,light:0.4,clean:0.2"
+#: The doubt model: a ridge regression (``DOUBT_ALPHA``) fitted on the samples that need brightening (darkened to at
+#: most 1 / ``leave[0]`` of their light), on the regression's errors in ``DOUBT_FOLDS`` photo-wise folds; it
+#: predicts the log of the absolute log error plus ``DOUBT_FLOOR``, and a factor fitted with it turns that into the
+#: median; a doubt is at most the 90th percentile of those errors (far from the samples the exponential
+#: overshoots).  A doubt above ``DOUBT_LIMIT`` (a share of the gain) is said in the result.  Both chosen by
+#: photo-wise cross-validation on the fitting photos (``benchmarks/cv_exposure.py``): the alpha (of 3, 10, 30, 100)
+#: and limit with the best F1 at telling the darkened cases that come out more than 12 % off in level (or 28 % off
+#: in gain, on the pool) from the rest.
+DOUBT_FOLDS, DOUBT_FLOOR, DOUBT_ALPHA, DOUBT_LIMIT = 4, 0.02, 100.0, 0.12
 
 
 def _training_sample(photos: dict[str, np.ndarray], rng: np.random.Generator, mix
@@ -381,18 +444,19 @@ def draw_samples(photos: dict[str, np.ndarray], samples: int = 3000, seed: int =
 
 def fit_samples(samples: list[tuple[str, dict[str, float], float]], alpha: float = 3.0,
                 leave: tuple[float, float] = (1.3, 1.7), fitted_on: dict | None = None,
-                quiet: tuple[float, float] | None = QUIET, white_share: float | None = WHITE_SHARE
-                ) -> ExposureModel:
+                quiet: tuple[float, float] | None = QUIET, white_share: float | None = WHITE_SHARE,
+                doubt: bool = True) -> ExposureModel:
     """The ridge regression fitted on :func:`draw_samples`' output (the target is the log of the reference
     highlight level before darkening), and the quiet-photo test (a logistic regression telling the samples left
     as they were from the rest; ``quiet`` = its (threshold, extreme), or None for no test); ``white_share``: the
-    white test's threshold (None for no test)."""
+    white test's threshold (None for no test); ``doubt``: also fit the doubt model (:func:`_fit_doubt`)."""
     from sklearn.linear_model import LogisticRegression, Ridge
 
     xa = np.array([model_features(stats) for _, stats, _ in samples])
     y = np.array([math.log(stats[REFERENCE] / exposure) for _, stats, exposure in samples])
     center, scale = xa.mean(0), np.maximum(xa.std(0), 1e-6)
-    model = Ridge(alpha=alpha).fit(_terms((xa - center) / scale), y)
+    terms = _terms((xa - center) / scale)
+    model = Ridge(alpha=alpha).fit(terms, y)
     test = {}
     if quiet is not None:
         left = np.array([exposure >= 1.0 for _, _, exposure in samples])
@@ -403,7 +467,39 @@ def fit_samples(samples: list[tuple[str, dict[str, float], float]], alpha: float
         float(model.intercept_), {t: float(c) for t, c in zip(term_names(), model.coef_, strict=True)},
         center={k: float(v) for k, v in zip(FEATURES, center, strict=True)},
         scale={k: float(v) for k, v in zip(FEATURES, scale, strict=True)}, leave=tuple(leave),
-        fitted_on=fitted_on or {}, quiet=test, white_share=white_share)
+        fitted_on=fitted_on or {}, quiet=test, white_share=white_share,
+        doubt_model=_fit_doubt(samples, terms, y, alpha, leave[0]) if doubt else {})
+
+
+def _fit_doubt(samples: list[tuple[str, dict[str, float], float]], terms: np.ndarray, y: np.ndarray, alpha: float,
+               least_gain: float) -> dict:
+    """The doubt model's constants: the regression (ridge ``alpha``) refitted without each of ``DOUBT_FOLDS``
+    groups of photos and its error measured on them, then a ridge regression of the log of that error (plus
+    ``DOUBT_FLOOR``) on the same terms, over the samples that need a gain of at least ``least_gain``.  Empty when
+    there are too few photos."""
+    from sklearn.linear_model import Ridge
+
+    names = sorted({name for name, _, _ in samples})
+    if len(names) < DOUBT_FOLDS:
+        return {}
+    order = np.random.default_rng(0).permutation(len(names))
+    fold_of = {names[i]: k % DOUBT_FOLDS for k, i in enumerate(order)}
+    fold = np.array([fold_of[name] for name, _, _ in samples])
+    error = np.zeros(len(samples))
+    for f in range(DOUBT_FOLDS):
+        out = fold == f
+        error[out] = Ridge(alpha=alpha).fit(terms[~out], y[~out]).predict(terms[out]) - y[out]
+    need = np.array([exposure * least_gain <= 1.0 for _, _, exposure in samples])
+    if need.sum() < 2:
+        return {}
+    fit = Ridge(alpha=DOUBT_ALPHA).fit(terms[need], np.log(np.abs(error[need]) + DOUBT_FLOOR))
+    # the fit gives the geometric mean of the error; the median is larger by a factor read off the samples
+    scale = float(np.median((np.abs(error[need]) + DOUBT_FLOOR) / np.exp(fit.predict(terms[need]))))
+    # an exponential of a quadratic overshoots far from the samples: no doubt above the errors' 90th percentile
+    ceiling = float(np.percentile(np.abs(error[need]), 90))
+    coef = {t: float(c) for t, c in zip(term_names(), fit.coef_, strict=True)}
+    return {"intercept": float(fit.intercept_), "coef": coef, "scale": scale, "floor": DOUBT_FLOOR,
+            "ceiling": ceiling, "limit": DOUBT_LIMIT}
 
 
 def fit_exposure(samples: int = 3000, seed: int = 7, photos_dir: Path | None = None, natural: Path | None = None,

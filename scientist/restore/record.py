@@ -49,6 +49,15 @@ class Demo(BaseModel):
                     "for its darkness: a dark scene taken as it is); reaches-white (its brightest pixels reach white, "
                     "so it was not darkened and a gain would burn them); given (the gain was given: the `gain` "
                     "option); not-asked (a workflow without the step).")
+    gain_doubt: float | None = Field(
+        default=None,
+        description="For a predicted gain (brightness 'brightened'): how far off such a gain typically is for photos "
+                    "whose statistics look like this one's, as a share (0.2: 20 % too bright or too dark), the "
+                    "median error of such photos on photos the brightness step was not fitted on; null otherwise.")
+    gain_doubtful: bool = Field(
+        default=False,
+        description="Whether gain_doubt is above the brightness step's limit, so that the result calls the gain a "
+                    "doubtful guess (its level may well be off: give the gain to keep a level of your choosing).")
     noise_before: float = Field(description="Estimated noise standard deviation of the input (0-255 scale).")
     noise_brightened: float = Field(
         description="Estimated noise of the input after the brightness correction, i.e. what the network sees."

@@ -31,7 +31,7 @@ from . import photo as photos
 from .amount import amount_fields, restore_amount
 from .compare import comparison_image, mean_brightness, noise_sigma
 from .degrade import apply_gain
-from .exposure import decide_gain
+from .exposure import judge_gain
 from .record import Brightness, Demo, ProgressEvent, ProgressFn
 from .save import exif_for_output, to_u8, write_image_atomic
 
@@ -102,6 +102,8 @@ class Exposed(Loaded):
 
     gain: float = 1.0
     brightness: Brightness = "not-asked"  # what decided the gain
+    gain_doubt: float | None = None  # for a predicted gain: how far off such a gain typically is
+    gain_doubtful: bool = False
     noise_brightened: float = 0.0
 
 
@@ -144,6 +146,7 @@ class Saved(Restored):
             variant=self.variant, device=self.device, backend=self.backend, precision=self.precision,
             tiles=self.tiles, size=[w, h], seconds=round(self.seconds, 2), model_seconds=round(self.model_seconds, 2),
             estimated_seconds=round(self.estimated_seconds, 1), gain=round(self.gain, 3), brightness=self.brightness,
+            gain_doubt=None if self.gain_doubt is None else round(self.gain_doubt, 3), gain_doubtful=self.gain_doubtful,
             noise_before=round(self.noise_before, 3), noise_after=round(self.noise_after, 3),
             noise_brightened=round(self.noise_brightened, 3), brightness_before=round(self.brightness_before, 2),
             brightness_after=round(self.brightness_after, 2), steps=steps, strength=self.strength,
@@ -185,22 +188,23 @@ def load(photo: Photo | str | Path, max_side: int | None = None) -> Loaded:
 
 def expose(loaded: Loaded, *, brighten: bool = True, gain: float | str = "auto") -> Exposed:
     """The ``expose`` step: brightness correction in linear light, the gain predicted from the photo
-    (:func:`~.exposure.decide_gain`) or ``gain`` when it is a number.  ``brighten=False`` (a workflow without the
-    step) passes it on as it is."""
+    (:func:`~.exposure.judge_gain`, with the doubt about it) or ``gain`` when it is a number.  ``brighten=False``
+    (a workflow without the step) passes it on as it is."""
     start = time.perf_counter()
-    img, reason = loaded.img, "not-asked"
+    img, reason, doubt, doubtful = loaded.img, "not-asked", None, False
     if not brighten:
         gain = 1.0
     elif gain != "auto":
         gain, reason = float(gain), "given"
     else:
         # the load step measured its noise and its mean level
-        gain, reason = decide_gain(img, noise=loaded.noise_before, level=loaded.brightness_before / 255)
+        decision = judge_gain(img, noise=loaded.noise_before, level=loaded.brightness_before / 255)
+        gain, reason, doubt, doubtful = decision.gain, decision.reason, decision.doubt, decision.doubtful
     if gain > 1.0:
         img = apply_gain(img, gain)
     noise = noise_sigma(img) if gain > 1.0 else loaded.noise_before
-    return _carry(loaded, Exposed, img=img, gain=gain, brightness=reason, noise_brightened=noise,
-                  seconds=loaded.seconds + time.perf_counter() - start)
+    return _carry(loaded, Exposed, img=img, gain=gain, brightness=reason, gain_doubt=doubt, gain_doubtful=doubtful,
+                  noise_brightened=noise, seconds=loaded.seconds + time.perf_counter() - start)
 
 
 def save(restored: Restored, targets: Targets, *, strength: float | str, fmt: str, quality: int) -> Saved:
