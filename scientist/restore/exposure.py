@@ -280,8 +280,8 @@ class ExposureModel:
     def doubt(self, stats: dict[str, float]) -> float | None:
         """How far off the regression's gain typically is for photos whose statistics look like these, as a
         share (0.2: 20 % too bright or too dark); the median of such photos' errors on photos the regression was
-        not fitted on, at most the 90th percentile of all its errors there.  None when the model has no doubt model
-        (constants fitted before it)."""
+        not fitted on, at most the median error of the tenth of the fitting samples it doubts most.  None when the
+        model has no doubt model (constants fitted before it)."""
         d = self.doubt_model
         if not d:
             return None
@@ -394,11 +394,11 @@ FIT_MIX = "lowlight:0.4,light:0.4,clean:0.2"
 #: The doubt model: a ridge regression (``DOUBT_ALPHA``) fitted on the samples that need brightening (darkened to at
 #: most 1 / ``leave[0]`` of their light), on the regression's errors in ``DOUBT_FOLDS`` photo-wise folds; it
 #: predicts the log of the absolute log error plus ``DOUBT_FLOOR``, and a factor fitted with it turns that into the
-#: median; a doubt is at most the 90th percentile of those errors (far from the samples the exponential
-#: overshoots).  A doubt above ``DOUBT_LIMIT`` (a share of the gain) is said in the result.  Both chosen by
-#: photo-wise cross-validation on the fitting photos (``benchmarks/cv_exposure.py``): the alpha (of 3, 10, 30, 100)
-#: and limit with the best F1 at telling the darkened cases that come out more than 12 % off in level (or 28 % off
-#: in gain, on the pool) from the rest.
+#: median; a doubt is at most the median error of the tenth of the samples it doubts most (far from the samples
+#: the exponential overshoots).  A doubt above ``DOUBT_LIMIT`` (a share of the gain) is said in the result.  Both
+#: chosen by photo-wise cross-validation on the fitting photos (``benchmarks/cv_exposure.py``): the alpha (of 3,
+#: 10, 30, 100) and limit with the best F1 at telling the darkened cases that come out more than 12 % off in level
+#: (or 28 % off in gain, on the pool) from the rest.
 DOUBT_FOLDS, DOUBT_FLOOR, DOUBT_ALPHA, DOUBT_LIMIT = 4, 0.02, 100.0, 0.12
 
 
@@ -494,9 +494,12 @@ def _fit_doubt(samples: list[tuple[str, dict[str, float], float]], terms: np.nda
         return {}
     fit = Ridge(alpha=DOUBT_ALPHA).fit(terms[need], np.log(np.abs(error[need]) + DOUBT_FLOOR))
     # the fit gives the geometric mean of the error; the median is larger by a factor read off the samples
-    scale = float(np.median((np.abs(error[need]) + DOUBT_FLOOR) / np.exp(fit.predict(terms[need]))))
-    # an exponential of a quadratic overshoots far from the samples: no doubt above the errors' 90th percentile
-    ceiling = float(np.percentile(np.abs(error[need]), 90))
+    mean = np.exp(fit.predict(terms[need]))
+    scale = float(np.median((np.abs(error[need]) + DOUBT_FLOOR) / mean))
+    # an exponential of a quadratic overshoots far from the samples: no doubt above the median error of the tenth
+    # of the samples it doubts most
+    most = mean >= np.percentile(mean, 90)
+    ceiling = float(np.median(np.abs(error[need][most])))
     coef = {t: float(c) for t, c in zip(term_names(), fit.coef_, strict=True)}
     return {"intercept": float(fit.intercept_), "coef": coef, "scale": scale, "floor": DOUBT_FLOOR,
             "ceiling": ceiling, "limit": DOUBT_LIMIT}
