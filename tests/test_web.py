@@ -637,6 +637,27 @@ def test_names_from_the_client_never_reach_the_disk(make_client, tmp_path):
     assert names <= {"before.png", "photo_restored.png", "photo_compare.png"}, names
 
 
+@pytest.mark.parametrize("fail", [False, True])
+def test_a_job_says_it_has_finished_only_once_its_upload_is_gone(make_client, fail):
+    """A client that sees "done" or "failed" finds the job's folder as it stays: the upload is deleted before the
+    job's state changes, not after (a client polling at that moment saw the upload still there)."""
+    from scientist.errors import PhotoError
+
+    client = make_client(restore=FakeRestore(fail=PhotoError("the model failed") if fail else None))
+    jobs = jobs_of(client)
+    seen = []
+    finish = jobs._finish
+
+    def watching(job, state, **fields):
+        seen.append((state, job.photo.exists()))
+        finish(job, state, **fields)
+
+    jobs._finish = watching
+    r = client.post("/api/restore", files={"photo": ("cat.jpg", jpeg(), "image/jpeg")})
+    wait_for(client, r.json()["id"])
+    assert seen == [("failed" if fail else "done", False)]
+
+
 def test_safe_label():
     assert safe_label("IMG 2041.JPG") == "IMG_2041"
     assert safe_label("../../etc/passwd") == "passwd"

@@ -18,7 +18,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -348,16 +348,20 @@ class Jobs:
             del photo
             crops = _crops(job.before, Path(demo.output))
         except _Stopped:
-            self._finish(job, "failed", error=_STOPPED)
+            state, fields = "failed", {"error": _STOPPED}
         except ScientistError as exc:
-            self._finish(job, "failed", error=sentence(exc, job.folder, job.name))
+            state, fields = "failed", {"error": sentence(exc, job.folder, job.name)}
         except Exception as exc:  # noqa: BLE001 - reported on the job, logged in full here
             log.exception("restore job %s failed", job.id)
-            self._finish(job, "failed", error=internal_error(exc))
+            state, fields = "failed", {"error": internal_error(exc)}
         else:
-            self._finish(job, "done", demo=demo, crops=crops)
+            state, fields = "done", {"demo": demo, "crops": crops}
         finally:
-            job.photo.unlink(missing_ok=True)  # the results and before.png are all the page needs
+            # the results and before.png are all the page needs; the upload goes before the job says it has
+            # finished, so that a finished job's folder holds only those
+            with suppress(OSError):
+                job.photo.unlink(missing_ok=True)
+        self._finish(job, state, **fields)
 
     def _finish(self, job: Job, state: str, **fields) -> None:
         with self._cv:
