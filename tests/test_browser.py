@@ -161,6 +161,19 @@ def test_ask_restore_and_slide_in_the_browser(server, browser, sci, tmp_path):
         save_small(shot, dest, bottom=round(bottom) + 16)
         assert dest.stat().st_size < 150_000, "the README's screenshot should stay small"
 
+    # not the level wanted: the same photo again, with a gain typed under the result
+    first = page.get_attribute(".job", "data-id")
+    assert page.input_value("#again-gain") == "1.00"
+    page.fill("#again-gain", "0.5")
+    page.click(".again button")
+    page.wait_for_timeout(500)
+    assert page.get_attribute(".job", "data-id") == first  # out of range: the browser says so, nothing is sent
+    page.fill("#again-gain", "1.6")
+    page.click(".again button")
+    page.wait_for_function(f"() => {{ const j = document.querySelector('#job .job'); "
+                           f"return j && j.dataset.id !== '{first}' && j.dataset.state === 'done'; }}", timeout=300_000)
+    assert "×1.60 in linear light: as given" in page.inner_text(".job")
+
     # the API documentation works offline too
     page.goto(server + "/docs")
     page.wait_for_selector(".swagger-ui .opblock", timeout=60_000)

@@ -74,7 +74,8 @@ def test_a_doubtful_gain_is_called_so_with_its_typical_error_and_what_to_do(tmp_
     assert "typically" not in plain and "doubtful" not in plain  # constants without the doubt model say no figure
     assert "a doubtful guess for this photo" in doubtful and "typically 33 % too bright or too dark" in doubtful
     assert "less than ×4.65 a darker result, more a brighter one" in doubtful
-    assert "1 keeps the photo's own level (on the web page, \"keep my photo's own level\")" in doubtful
+    assert "1 keeps the photo's own level" in doubtful
+    assert 'on the web page, "Restore again" under the result' in doubtful
 
 
 @pytest.mark.parametrize(("seconds", "said"), [(0.04, "0.0 s"), (0.43, "0.4 s"), (9.94, "9.9 s"), (9.96, "10 s"),

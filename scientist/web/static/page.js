@@ -15,6 +15,7 @@
   const POLL_MS = 700;
   const RETRIES = 5;  // polls that may fail in a row (a network blip) before the page says the server is gone
   let current = null;  // the job the panel follows: a later upload takes its place
+  let lastFile = null;  // the photo last sent, for "Restore again" with another gain
 
   function say(text, isError) {
     message.textContent = text || "";
@@ -66,18 +67,20 @@
     }
   });
 
-  async function upload(file) {
+  // gain: the brightness gain to ask for; by default the page's own choice (a guess, or the photo's level)
+  async function upload(file, gain) {
     if (!file) return;
     if (file.size > limit) {
       say(app.dataset.msgTooLarge, true);
       return;
     }
+    lastFile = file;
     say(app.dataset.msgUploading);
     current = null;
     job.innerHTML = "";
     const body = new FormData();
     body.append("photo", file, file.name);
-    body.append("gain", document.getElementById("gain").value);
+    body.append("gain", gain === undefined ? document.getElementById("gain").value : gain);
     try {
       const response = await fetch("/api/restore", {method: "POST", body: body});
       if (!response.ok) {
@@ -153,6 +156,13 @@
   window.addEventListener("resize", zooms);
 
   photo.addEventListener("change", function () { upload(photo.files[0]); });
+  // "Restore again": the same photo with the gain the person typed (the input checks its range itself)
+  job.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!form.matches || !form.matches("form.again")) return;
+    event.preventDefault();
+    if (form.reportValidity()) upload(lastFile, form.elements.gain.value);
+  });
   ["dragenter", "dragover"].forEach(function (name) {
     drop.addEventListener(name, function (event) {
       event.preventDefault();
