@@ -49,6 +49,7 @@ from scientist.restore.exposure import (
     fit_samples,
     fitting_photos,
     model_features,
+    photo_folds,
     quiet_features,
 )
 
@@ -161,8 +162,7 @@ def main() -> None:
           f"in {time.perf_counter() - t0:.0f} s")
 
     names = sorted(photos)
-    order = np.random.default_rng(0).permutation(len(names))
-    fold_of = {names[i]: k % args.folds for k, i in enumerate(order)}
+    fold_of = photo_folds(names, args.folds)
     print(f"\n{args.folds}-fold photo-wise CV on {len(natural)} natural fitting photos; level error of the clean photo "
           "darkened and brightened by the gain (light: exposures 0.25/0.4/0.6, heavy: 0.08/0.12/0.2)")
     print("| variant | light: median / p90 / max | heavy: median / p90 / max | clean: largest gain, > 1.15 | "

@@ -62,7 +62,7 @@ from .degrade import LUMA, downscale_8bit, srgb_to_linear
 from .record import Brightness
 
 __all__ = ["REASONS", "ExposureModel", "GainDecision", "decide_gain", "estimate_gain", "exposure_stats",
-           "fit_exposure", "judge_gain", "load_exposure_model", "model_features"]
+           "fit_exposure", "judge_gain", "load_exposure_model", "model_features", "photo_folds"]
 
 #: Every statistic is floored here (linear light), so logarithms stay finite on black photos.
 FLOOR = 1e-4
@@ -355,7 +355,8 @@ def decide_gain(img: np.ndarray, model: ExposureModel | None = None, noise: floa
                 level: float | None = None) -> tuple[float, str]:
     """:func:`estimate_gain` and what decided it (one of :data:`REASONS`); ``level``: the photo's mean (0-1) when
     already measured."""
-    return (model or load_exposure_model()).decide(exposure_stats(img, noise, level))
+    decision = judge_gain(img, model, noise, level)
+    return decision.gain, decision.reason
 
 
 @dataclass(frozen=True)
@@ -371,7 +372,9 @@ class GainDecision:
 
 def judge_gain(img: np.ndarray, model: ExposureModel | None = None, noise: float | None = None,
                level: float | None = None) -> GainDecision:
-    """:func:`decide_gain` with the doubt about a predicted gain."""
+    """The brightness step's decision on an sRGB float photo: :meth:`ExposureModel.decide` on its statistics, with
+    the doubt about a predicted gain; ``noise``/``level``: its :func:`.compare.noise_sigma` (0-255) and mean (0-1)
+    when already measured."""
     model = model or load_exposure_model()
     stats = exposure_stats(img, noise, level)
     gain, reason = model.decide(stats)
@@ -471,6 +474,14 @@ def fit_samples(samples: list[tuple[str, dict[str, float], float]], alpha: float
         doubt_model=_fit_doubt(samples, terms, y, alpha, leave[0]) if doubt else {})
 
 
+def photo_folds(names, folds: int) -> dict[str, int]:
+    """Photo-wise cross-validation folds: each photo name's fold (0 to ``folds`` - 1), dealt in a seeded shuffle of
+    the sorted names, so that the same photos always share a fold."""
+    names = sorted(names)
+    order = np.random.default_rng(0).permutation(len(names))
+    return {names[i]: k % folds for k, i in enumerate(order)}
+
+
 def _fit_doubt(samples: list[tuple[str, dict[str, float], float]], terms: np.ndarray, y: np.ndarray, alpha: float,
                least_gain: float) -> dict:
     """The doubt model's constants: the regression (ridge ``alpha``) refitted without each of ``DOUBT_FOLDS``
@@ -479,11 +490,10 @@ def _fit_doubt(samples: list[tuple[str, dict[str, float], float]], terms: np.nda
     there are too few photos."""
     from sklearn.linear_model import Ridge
 
-    names = sorted({name for name, _, _ in samples})
+    names = {name for name, _, _ in samples}
     if len(names) < DOUBT_FOLDS:
         return {}
-    order = np.random.default_rng(0).permutation(len(names))
-    fold_of = {names[i]: k % DOUBT_FOLDS for k, i in enumerate(order)}
+    fold_of = photo_folds(names, DOUBT_FOLDS)
     fold = np.array([fold_of[name] for name, _, _ in samples])
     error = np.zeros(len(samples))
     for f in range(DOUBT_FOLDS):
