@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.11"
+SCHEMA_VERSION = "1.12"
 
 
 class TaskGuess(BaseModel):
@@ -99,6 +99,9 @@ class Reference(BaseModel):
         description="direct: addresses the question's task; related: a neighbouring task or a strong match; "
                     "loose: listed, not relied on; none: not relevant.")
     supports: bool = Field(default=False, description="Whether the answer relies on this record (not merely lists it).")
+    named: bool = Field(default=False, description="Whether the question names this record (its title, one of its "
+                                                   "names, its short title, or title words before a word for its "
+                                                   "kind, as in 'the histopathology paper').")
     why: str = Field(description="One sentence on why the record is (or is only loosely) relevant.")
 
 
@@ -127,7 +130,8 @@ class Answer(BaseModel):
     read_as: str | None = Field(
         default=None,
         description="The question as it was classified and matched to records, when misspelt words were read as "
-                    "others (see `corrections`); None when it was read as written.")
+                    "others (see `corrections`) or a record named by part of its title got the title beside it "
+                    "(see each reference's `named`); None when it was read as written.")
     corrections: list[Correction] = Field(
         default_factory=list, description="The misspelt words read as others, in the question's order.")
     in_scope: bool = Field(description="False when no corpus record clears the relevance cutoff.")

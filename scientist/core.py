@@ -21,12 +21,13 @@ from .errors import OptionError
 from .guard import clean_question, strip_foreign_urls, verify_text
 from .index import Index
 from .language import detect as detect_language
+from .naming import Mention, Naming
 from .records import Record, Task, split_sentences
 from .render import Renderer
 from .restore.options import RestoreOptions, as_path
 from .settings import ConfigError, Settings, load_settings
 from .spelling import Speller
-from .views import Queries, named_records
+from .views import Queries
 from .workflow import demo_workflow, workflow_for
 
 __all__ = ["Scientist"]
@@ -66,7 +67,7 @@ class Scientist:
         self._index: Index | None = None
         self._lock = threading.RLock()
         self._positions: dict[str, int] | None = None
-        self._title_index: tuple[dict[str, list[int]], int] | None = None
+        self._names: Naming | None = None
         self._speller: Speller | None = None
 
     # ------------------------------------------------------------- loading
@@ -110,7 +111,8 @@ class Scientist:
         ask = signature.final_ask(read) if signature is not None and settings.ask_weight else None
         vecs = self.embedder.encode([read, ask] if ask else [read])  # one batch: the ask costs little more
         qvec = vecs[0]
-        named = named_records(q, *self._titles())
+        naming = self._naming()
+        named = naming.find(q) if settings.partial_names else naming.exact_names(q)
         asks = [(ask, vecs[1]) if ask else None]
         probs = index.classify(Queries([read], qvec[None, :], named=[named], asks=asks), settings)[0]
         return qvec, probs, index.cosines(qvec), named
@@ -119,18 +121,20 @@ class Scientist:
         """The question as it is read: its first ``max_question_chars`` characters, normalised, links removed."""
         return clean_question(question, self.settings.max_question_chars)
 
-    def _read(self, question: object) -> tuple[str, LanguageInfo, str | None, list[tuple[str, str]]]:
+    def _read(self, question: object) -> tuple[str, LanguageInfo, str | None, list[tuple[str, str]], list[Mention]]:
         """The clean question, its language, the question as it is classified (None when the tool does not read
-        it: :meth:`_reads`; its misspelt words read as the vocabulary's when the ``spelling`` setting says so) and
-        those words' pairs."""
+        it: :meth:`_reads`; its misspelt words read as the vocabulary's when the ``spelling`` setting says so,
+        and a record it names by part of its title followed by the title in brackets: :meth:`Naming.expand`),
+        those words' pairs and those names."""
         q = self._clean(question)
         language = detect_language(q)
         if not self._reads(language):
-            return q, language, None, []
-        if not self.settings.spelling:
-            return q, language, q, []
-        read, fixes = self._spelling().correct(q)
-        return q, language, read, fixes
+            return q, language, None, [], []
+        read, fixes = self._spelling().correct(q) if self.settings.spelling else (q, [])
+        if not self.settings.partial_names:
+            return q, language, read, fixes, []
+        read, mentions = self._naming().expand(read, [r.title for r in self.corpus.records])
+        return q, language, read, fixes, mentions
 
     def _spelling(self) -> Speller:
         with self._lock:
@@ -142,16 +146,11 @@ class Scientist:
                 self._speller = Speller(texts, corpus.vocabulary)
             return self._speller
 
-    def _titles(self) -> tuple[dict[str, list[int]], int]:
+    def _naming(self) -> Naming:
         with self._lock:
-            if self._title_index is None:
-                titles: dict[str, list[int]] = {}
-                for i, r in enumerate(self.corpus.records):
-                    for name in (r.title, *r.names):
-                        if len(name) >= 3:
-                            titles.setdefault(name, []).append(i)
-                self._title_index = (titles, max((len(t.split()) for t in titles), default=0))
-            return self._title_index
+            if self._names is None:
+                self._names = Naming.of(self.corpus.records)
+            return self._names
 
     def _reads(self, language: LanguageInfo) -> bool:
         """Whether a question in ``language`` is one the tool reads (English) over a corpus with records."""
@@ -197,20 +196,21 @@ class Scientist:
             return []
         return list(zip(sentences, (vecs @ qvec).tolist(), strict=True))
 
-    def _reference(self, rec: Record, score: float, task: TaskResult, qvec: np.ndarray) -> Reference:
+    def _reference(self, rec: Record, score: float, task: TaskResult, qvec: np.ndarray,
+                   named: bool = False) -> Reference:
         shown = round(score, 4)  # as the reference keeps it, so that its reason prints the same figure
         rtask_ids = self.record_tasks(rec)
-        relevance = judge.relevance(score, rtask_ids, task, self._family, self.settings)
+        relevance = judge.relevance(score, rtask_ids, task, self._family, self.settings, named)
         scored = self._sentences(rec, qvec) if relevance != "direct" else []
         matched = next((t for t in judge.task_ids(task) if t in rtask_ids), None)
         why = self.renderer.phrase(
             "why", relevance=relevance, record=rec, score=shown,
             task=self.corpus.task(task.id) if task.clear else None, record_tasks=self._tasks(rtask_ids),
             quote=max(scored, key=lambda sv: sv[1])[0] if scored else "",
-            matched=self.corpus.task(matched) if matched else None, both=task.both,
+            matched=self.corpus.task(matched) if matched else None, both=task.both, named=named,
         )
         ref = Reference(id=rec.id, kind=rec.kind, title=rec.title, url=rec.url, github=rec.github,
-                        score=shown, relevance=relevance, why=why)
+                        score=shown, relevance=relevance, named=named, why=why)
         return ref.model_copy(update={"supports": judge.supports(ref, task, self.settings)})
 
     def _analyse(self, q: str, k: int | None) -> tuple[np.ndarray, TaskResult, list[Reference], bool]:
@@ -222,7 +222,7 @@ class Scientist:
         order = judge.rank(cosines, index.record_tasks, probs, self.settings, named, index.task_matrix)
         order = judge.cover(order, index.record_tasks, judge.task_ids(task) if task.both else [],
                             k or self.settings.k)
-        refs = [self._reference(self.corpus.records[i], float(cosines[i]), task, qvec) for i in order]
+        refs = [self._reference(self.corpus.records[i], float(cosines[i]), task, qvec, i in named) for i in order]
         return qvec, task, refs, judge.in_scope(task, refs, self.settings)
 
     # ----------------------------------------------------------------- ask
@@ -242,10 +242,14 @@ class Scientist:
             as_path(photo)
         if k is not None:
             k = self._checked("k", k)
-        q, language, read, fixes = self._read(question)
+        q, language, read, fixes, mentions = self._read(question)
         answer = self._answer(read, k) if read is not None else self._unread(q, language)
-        if fixes:
+        if fixes or mentions:
             answer.question, answer.read_as = q, read
+        if mentions:
+            named = [(m.words, self.corpus.records[m.record]) for m in mentions]
+            answer.notes.insert(0, self.renderer.phrase("note_named", named=named))
+        if fixes:
             answer.corrections = [Correction(written=w, read_as=r) for w, r in fixes]
             answer.notes.insert(0, self.renderer.phrase("note_spelling", fixes=fixes))
         limit = self.settings.max_question_chars

@@ -16,6 +16,7 @@ from .errors import CorpusError, shown
 from .fileio import os_reason, write_atomic
 from .ingest import _norm, load_records, parse_catalog, read_text
 from .language import LANGUAGES_FILE
+from .naming import NAMING_FILE
 from .paths import data_path
 from .records import Record, Task
 from .settings import Settings, load_settings
@@ -31,7 +32,7 @@ EXAMPLES_FILE = "task_examples.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
 CONTEXT_FILE = "context.yaml"
 #: Data files of a corpus folder that hold no records.
-NOT_RECORDS = {TASKS_FILE, EXAMPLES_FILE, VOCABULARY_FILE, CONTEXT_FILE, LANGUAGES_FILE, "README.md"}
+NOT_RECORDS = {TASKS_FILE, EXAMPLES_FILE, VOCABULARY_FILE, CONTEXT_FILE, LANGUAGES_FILE, NAMING_FILE, "README.md"}
 
 
 def read_yaml(path: str | Path, what: str):

@@ -174,19 +174,24 @@ def cover(order: Sequence[int], tasks_of: Sequence[Sequence[str]], wanted: Seque
 
 
 def relevance(score: float, record_tasks: Sequence[str], task: TaskResult,
-              family: Callable[[str], str | None], settings: Settings) -> Relevance:
+              family: Callable[[str], str | None], settings: Settings, named: bool = False) -> Relevance:
     """direct, related, loose or none -- from the record's tasks and its cosine.
 
     direct: the record addresses the (clear) task of the question (either, when the answer is
     about two tasks); related: it addresses a task of the same family, or scores a strong
     match, above the relevance cutoff; loose: listed but not relied on; none: below the floor.
-    ``family`` maps a task id to its family.
+    ``family`` maps a task id to its family.  A record the question ``named`` is judged by its tasks alone:
+    its cosine was taken with its title beside its name in the question (:meth:`naming.Naming.expand`), so
+    it is never below the floor (the person asked about it) and never related by a strong match alone.
     """
-    if score < settings.reference_floor:
-        return "none"
     wanted = task_ids(task)
     if task.clear and any(t in record_tasks for t in wanted):
-        return "direct"
+        return "direct" if named or score >= settings.reference_floor else "none"
+    if named:
+        families = {family(t) for t in record_tasks} - {None}
+        return "related" if task.clear and any(family(t) in families for t in wanted) else "loose"
+    if score < settings.reference_floor:
+        return "none"
     if score < settings.relevance_cutoff or not task.clear:
         return "loose"
     families = {family(t) for t in record_tasks} - {None}

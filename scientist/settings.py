@@ -141,7 +141,8 @@ class Settings(BaseSettings):
                     "(below 1 sharpens, above 1 softens).")
     name_boost: float = Field(
         default=4.0, ge=0,
-        description="Log-probability added to the task of a record the question names by its exact title.")
+        description="Log-probability added to the task of a record the question names (its title, one of its names, "
+                    "or part of its title: naming.py).")
     cue_boost: float = Field(
         default=3.0, ge=0,
         description="Log-probability added to a task the question names outright by one of its cues.")
@@ -178,6 +179,10 @@ class Settings(BaseSettings):
         default=True,
         description="Read a misspelt word of a question as the word of the taxonomy's and records' vocabulary "
                     "one edit away from it (the answer says which words were read so).")
+    partial_names: bool = Field(
+        default=True,
+        description="Read a record named by part of its title ('the histopathology paper', its short title) as "
+                    "naming it: the question is read with the title beside those words (the answer says so).")
     embed_backend: Literal["auto", "onnx", "torch"] = Field(
         default="auto",
         description="What computes question embeddings: the ONNX export (auto, once exported) or "

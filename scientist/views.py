@@ -32,8 +32,7 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 __all__ = ["ArrayView", "AskView", "BaseView", "ContextView", "CorpusData", "CueView", "FitData", "NameView", "Queries",
-           "StaticView", "View", "cap_rules", "combine", "cue_pattern", "cue_strengths", "log_softmax",
-           "named_records"]
+           "StaticView", "View", "cap_rules", "combine", "cue_pattern", "cue_strengths", "log_softmax"]
 
 
 @dataclass
@@ -252,21 +251,9 @@ class AskView(StaticView):
         return out
 
 
-def named_records(question: str, titles: dict[str, list[int]], longest: int) -> list[int]:
-    """Positions of records whose exact title (case-sensitive, at least 3 characters) is a phrase of the
-    question.  ``titles`` maps each title to its records; ``longest`` is the most words in a title."""
-    words = [w.strip(".,;:!?()[]\"'“”‘’") for w in question.split()]
-    found: list[int] = []
-    for n in range(1, longest + 1):
-        for i in range(len(words) - n + 1):
-            for pos in titles.get(" ".join(words[i : i + n]), ()):
-                if pos not in found:
-                    found.append(pos)
-    return found
-
-
 class NameView(StaticView):
-    """A record the question names by its exact title or one of its ``names``: 1 for each of its tasks."""
+    """A record the question names (:meth:`naming.Naming.find`: its title, one of its ``names``, or part of its
+    title): 1 for each of its tasks."""
 
     name, weight, rule, scope = "names", "name_boost", True, "corpus"
 

@@ -16,7 +16,6 @@ from scientist.views import (
     combine,
     cue_pattern,
     cue_strengths,
-    named_records,
 )
 
 CLASSES = ["audio-denoising", "denoising", "segmentation"]
@@ -106,14 +105,6 @@ def test_cues_name_a_task_whichever_way_round():
     assert list(cue_strengths("Can it READ ALOUD my essay?", cues)) == ["text-to-speech"]
     assert list(cue_strengths("transcribed by hand", cues)) == []  # whole words only
     assert cue_pattern([]) is None
-
-
-def test_named_records_match_exact_titles_and_names():
-    titles = {"DnCNN": [0], "Stable Diffusion": [1], "CLIP": [2]}
-    assert named_records("What's the idea behind DnCNN?", titles, 2) == [0]
-    assert named_records("How does Stable Diffusion draw?", titles, 2) == [1]
-    assert named_records("I cut a clip from the video", titles, 2) == []  # case matters
-    assert named_records("dncnn", titles, 2) == []
 
 
 def test_every_view_keeps_to_the_protocol():

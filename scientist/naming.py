@@ -1,0 +1,264 @@
+"""Which records a question names.
+
+A person who read an answer names a record the way people do in conversation: by its exact title or one of its
+``names`` ("MIMO-UNet"); whatever the case, by its short title before a colon ("the quality assured paper"), by a
+name of two words or more or one that is no English word ("mimo unet"), or by three words of its title in a row,
+none of them generic ("rethinking annotation strategies"); or by words of its title before a word for its kind
+("the histopathology paper", "that annotation one"), or after one and a preposition ("the study about
+annotation strategies").  The last two ask for a pointing word before them ("the", "that", "your"): "is there a
+paper about noise?" names nothing.  A partial name counts only when one of its words belongs to no other record's
+title, and its kind word fits the record (a paper word for a paper, a model word for a model); after a word that
+fits any kind ("one") it must also be no everyday English word ("the pathology one" names a paper, "the noise
+one" may be a slider).  The English words the rule reads are data (``corpus/naming.yaml``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import yamlio
+from .paths import data_path
+
+__all__ = ["NAMING_FILE", "Mention", "Naming"]
+
+NAMING_FILE = "naming.yaml"
+#: Most title words read before or after a kind word.
+RUN_MAX = 4
+#: Characters that join words into one name ("Real-ESRGAN", "img2img_v1").
+_JOINERS = "-_/."
+#: Title words in a row that name a record whatever the case ("rethinking annotation strategies").
+RUN_MIN = 3
+_TOKEN = re.compile(r"[a-z0-9]+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Words:
+    pointers: frozenset[str]
+    nouns: dict[str, str]  # word -> the kind it fits: paper, model or any
+    joins: frozenset[str]
+    generic: frozenset[str]
+    endings: frozenset[str]
+    everyday: int
+
+
+@lru_cache(maxsize=1)
+def _words() -> _Words:
+    raw = yamlio.safe_load((data_path("corpus") / NAMING_FILE).read_text("utf-8"))
+    nouns = {word: kind for kind, words in raw["nouns"].items() for word in words}
+    return _Words(frozenset(raw["pointers"]), nouns, frozenset(raw["joins"]), frozenset(raw["generic"]),
+                  frozenset(str(e) for e in raw["endings"]) | {""}, int(raw["everyday"]))
+
+
+@lru_cache(maxsize=1)
+def _everyday() -> frozenset[str]:
+    """The ``everyday`` most frequent English words of ``pyspellchecker``'s list (loaded on first use)."""
+    from spellchecker import SpellChecker
+
+    counts = SpellChecker(distance=1).word_frequency.dictionary
+    return frozenset(sorted(counts, key=counts.__getitem__, reverse=True)[: _words().everyday])
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+def _same(word: str, title_word: str) -> bool:
+    """One word in two forms: equal, or a shared stem of five letters or more followed in each by one of the
+    ``endings`` of ``naming.yaml`` (a doubled last letter allowed): "annotations", "deblurring", "synthesis"
+    for "annotation", "deblur", "synthetic"; not "transformer" for "transfer"."""
+    if word == title_word:
+        return True
+    endings = _words().endings
+    for stem in range(len(os.path.commonprefix([word, title_word])), 4, -1):
+        rests = [w[stem:] for w in (word, title_word)]
+        rests = [r[1:] if r and r[0] == w[stem - 1] else r for r, w in zip(rests, (word, title_word), strict=True)]
+        if all(r in endings for r in rests):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A record named in a question by part of its title: which, the words as written, and where they end."""
+
+    record: int
+    words: str
+    end: int
+
+
+@dataclass(frozen=True)
+class Naming:
+    """The names of a corpus's records, as :meth:`find` reads them in a question."""
+
+    exact: dict[str, list[int]]  # exact title or alias (case-sensitive) -> record positions
+    longest: int  # most words in an exact name
+    phrases: dict[tuple[str, ...], list[int]]  # lower-case words of a short title (before a colon), of a name
+    #                                            of two words or more, or of a one-word name that is no English word
+    phrase_lengths: tuple[int, ...]  # the numbers of words of the phrases
+    runs: dict[tuple[str, ...], list[int]]  # RUN_MIN words in a row of a title, none generic, one its own
+    words: dict[str, dict[str, list[int]]]  # title and alias words (lower case) by their first five letters
+    own: tuple[frozenset[str], ...]  # each record's words that name it: in no other record's, not generic
+    kinds: tuple[str, ...]
+    papers: tuple[bool, ...]  # whether each record has a paper link
+
+    @classmethod
+    def of(cls, records: Sequence) -> Naming:
+        """From records with ``title``, ``names``, ``kind`` and ``url``."""
+        from .spelling import _english_words
+
+        generic = _words().generic
+        exact: dict[str, list[int]] = {}
+        phrases: dict[tuple[str, ...], list[int]] = {}
+        words: list[frozenset[str]] = []
+        for i, r in enumerate(records):
+            for name in (r.title, *r.names):
+                if len(name) >= 3:
+                    exact.setdefault(name, []).append(i)
+                tokens = tuple(_tokens(name))
+                if len(tokens) >= 2 or (len(tokens) == 1 and len(tokens[0]) >= 4 and not tokens[0].isdigit()
+                                        and tokens[0] not in _english_words()):
+                    phrases.setdefault(tokens, []).append(i)
+            head, colon, _ = r.title.partition(":")
+            head_words = tuple(_tokens(head))
+            if colon and len(head) >= 8 and len(head_words) >= 2:
+                phrases.setdefault(head_words, []).append(i)
+            words.append(frozenset(w for name in (r.title, *r.names) for w in _tokens(name)))
+        seen: dict[str, int] = {}
+        for ws in words:
+            for w in ws:
+                seen[w] = seen.get(w, 0) + 1
+        own = tuple(frozenset(w for w in ws if seen[w] == 1 and w not in generic and len(w) >= 4 and
+                              not w.isdigit()) for ws in words)
+        runs: dict[tuple[str, ...], list[int]] = {}
+        for i, r in enumerate(records):
+            tokens = _tokens(r.title)
+            for j in range(len(tokens) - RUN_MIN + 1):
+                run = tuple(tokens[j : j + RUN_MIN])
+                if not any(w in generic for w in run) and any(w in own[i] for w in run):
+                    runs.setdefault(run, []).append(i)
+        by_start: dict[str, dict[str, list[int]]] = {}
+        for i, ws in enumerate(words):
+            for w in ws:
+                by_start.setdefault(w[:5], {}).setdefault(w, []).append(i)
+        return cls(exact, max((len(t.split()) for t in exact), default=0), phrases,
+                   tuple(sorted({len(p) for p in phrases})), runs, by_start, own,
+                   tuple(r.kind for r in records), tuple(bool(r.url) for r in records))
+
+    def find(self, question: str) -> list[int]:
+        """Positions of the records ``question`` names: exact names first, then short titles and partial
+        names, each record once."""
+        found = self.exact_names(question)
+        found += [m.record for m in self.mentions(question) if m.record not in found]
+        return list(dict.fromkeys(found))
+
+    def mentions(self, question: str) -> list[Mention]:
+        """The names in ``question`` read whatever their case (short titles, names of two words or more, three
+        title words in a row) and the partial names, in reading order, each record once and its overlapping
+        names as one; a record also named exactly (its title or one of its ``names`` as it writes them) is left
+        out: the question already says what it is."""
+        tokens = [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(question)]
+        words = [t for t, _, _ in tokens]
+        spans: list[tuple[int, int, int]] = []  # first token, last token, record
+        def whole(first: int, last: int) -> bool:  # not part of a longer name: "ESRGAN" in "Real-ESRGAN"
+            start, end = tokens[first][1], tokens[last][2]
+            return not (start > 1 and question[start - 1] in _JOINERS and question[start - 2].isalnum()) and not (
+                end + 1 < len(question) and question[end] in _JOINERS and question[end + 1].isalnum())
+
+        for n in self.phrase_lengths:
+            for i in range(len(words) - n + 1):
+                spans += [(i, i + n - 1, r) for r in self.phrases.get(tuple(words[i : i + n]), ())
+                          if whole(i, i + n - 1)]
+        for i in range(len(words) - RUN_MIN + 1):
+            spans += [(i, i + RUN_MIN - 1, r) for r in self.runs.get(tuple(words[i : i + RUN_MIN]), ())
+                      if whole(i, i + RUN_MIN - 1)]
+        spans += self._partial(words)
+        exact = set(self.exact_names(question))  # written as the record writes it: nothing to add
+        merged: dict[int, tuple[int, int]] = {}  # each record's first span, grown by those that overlap it
+        for first, last, r in sorted(spans):
+            if r in exact:
+                continue
+            if r not in merged:
+                merged[r] = (first, last)
+            elif first <= merged[r][1] + 1:
+                merged[r] = (merged[r][0], max(last, merged[r][1]))
+        return [Mention(r, question[tokens[first][1] : tokens[last][2]], tokens[last][2])
+                for r, (first, last) in sorted(merged.items(), key=lambda kv: kv[1])]
+
+    def expand(self, question: str, titles: Sequence[str]) -> tuple[str, list[Mention]]:
+        """``question`` with each mentioned record's title (``titles``, by position) in brackets after the words
+        that name it, so that what reads the question reads the title the person meant, and the mentions."""
+        mentions = self.mentions(question)
+        text = question
+        for m in sorted(mentions, key=lambda m: -m.end):
+            if titles[m.record] not in question:
+                text = f"{text[: m.end]} ({titles[m.record]}){text[m.end :]}"
+        return text, mentions
+
+    def exact_names(self, question: str) -> list[int]:
+        """Positions of the records ``question`` names by their exact title or one of their ``names``."""
+        words = [w.strip(".,;:!?()[]\"'“”‘’") for w in question.split()]
+        found: list[int] = []
+        for n in range(1, self.longest + 1):
+            for i in range(len(words) - n + 1):
+                for pos in self.exact.get(" ".join(words[i : i + n]), ()):
+                    if pos not in found:
+                        found.append(pos)
+        return found
+
+    def _partial(self, tokens: list[str]) -> list[tuple[int, int, int]]:
+        """(first token, last token, record) of each partial name: title words before a kind word, or a kind
+        word, a joining word and title words, after a pointing word."""
+        vocab = _words()
+        found: list[tuple[int, int, int]] = []
+        for j, noun in enumerate(tokens):
+            kind = vocab.nouns.get(noun)
+            if kind is None:
+                continue
+            candidates: list[tuple[int, int, list[str], set[int]]] = []
+            before = self._run(tokens[max(0, j - RUN_MAX) : j][::-1], vocab)
+            if before:
+                start = j - len(before[0])
+                if start == 0:
+                    candidates.append((start, j, *before))
+                elif tokens[start - 1] in vocab.pointers:
+                    candidates.append((start - 1, j, *before))
+            if j > 0 and tokens[j - 1] in vocab.pointers and j + 1 < len(tokens) and tokens[j + 1] in vocab.joins:
+                skipped = j + 2
+                while skipped < len(tokens) and tokens[skipped] in vocab.pointers:
+                    skipped += 1
+                after = self._run(tokens[skipped : skipped + RUN_MAX], vocab)
+                if after:
+                    candidates.append((j - 1, skipped + len(after[0]) - 1, *after))
+            for first, last, run, records in candidates:
+                for r in sorted(records):
+                    naming = [w for w in run if any(_same(w, o) for o in self.own[r])]
+                    if kind == "any":  # "the noise one" is a slider as often as a paper
+                        naming = [w for w in naming if w not in _everyday()]
+                    if naming and self._fits(kind, r):
+                        found.append((first, last, r))
+        return found
+
+    def _fits(self, kind: str, r: int) -> bool:
+        """Whether a kind word fits record ``r``: a paper word a paper or a model with a paper link."""
+        return kind in ("any", self.kinds[r]) or (kind == "paper" and self.papers[r])
+
+    def _run(self, seq: list[str], vocab: _Words) -> tuple[list[str], set[int]] | None:
+        """The longest leading run of ``seq`` whose words are all title words of one or more records, and those
+        records (it stops at a pointing word, or at the first word of no such title: "the paper on synthetic
+        tissue images" reads "synthetic")."""
+        run: list[str] = []
+        records: set[int] | None = None
+        for w in seq:
+            if w in vocab.pointers:
+                break
+            mine = {r for t, rs in self.words.get(w[:5], {}).items() if _same(w, t) for r in rs}
+            keep = mine if records is None else records & mine
+            if not keep:
+                break
+            records = keep
+            run.append(w)
+        return (run, records) if run and records else None

@@ -1,0 +1,136 @@
+"""A record named in a question: by its title or names, its short title, or words of its title and its kind."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from scientist.naming import Naming, _same
+
+
+def rec(title, kind="paper", names=(), url="https://arxiv.org/abs/0000.00000"):
+    return SimpleNamespace(title=title, kind=kind, names=list(names), url=url)
+
+
+RECORDS = [
+    rec("Deblur-MIMO-UNet-RealBlur", "model", ["MIMO-UNet"]),
+    rec("Between Generating Noise and Generating Images: Noise in the Correct Frequency Improves the Quality of "
+        "Synthetic Histopathology Images for Digital Pathology"),
+    rec("Quality Assured: Rethinking Annotation Strategies in Imaging AI"),
+    rec("CLIP", "model", url=None),
+]
+NAMES = Naming.of(RECORDS)
+TITLES = [r.title for r in RECORDS]
+
+
+def test_exact_titles_and_names_match_as_written():
+    assert NAMES.find("How does MIMO-UNet work?") == [0]
+    assert NAMES.find("What's the idea behind CLIP?") == [3]
+    assert NAMES.find("I cut a clip from the video") == []  # case matters for an exact name
+
+
+@pytest.mark.parametrize("question, named", [
+    ("What does the Quality Assured paper find?", [2]),  # the short title, before the colon
+    ("quality assured: what did it conclude", [2]),  # any case
+    ("between generating noise and generating images, is that a GAN?", [1]),
+    ("Tell me about the histopathology paper", [1]),  # a title word of one record, then a kind word
+    ("Histopathology paper?", [1]),  # at the question's start, no pointing word is needed
+    ("what about the pathology one", [1]),
+    ("in the synthetic histopathology study, which noise worked?", [1]),  # several title words
+    ("ok and the study about annotation strategies?", [2]),  # a kind word, a joining word, title words
+    ("the paper about the annotations, what did it find", [2]),  # a plural; the pointing word passed over
+    ("I read your paper on digital pathology", [1]),
+    ("What's the MIMO paper about?", [0]),  # a paper word fits a model with a paper link
+    ("how does the deblurring network work", [0]),  # "deblurring" is "Deblur" with an ending
+    ("mimo unet how many scales does it work at", [0]),  # a name of two words, any case
+    ("does MiMo UNet++ need a multiple of 4?", [0]),
+    ("Rethinking annotation strategies - how many QA workers?", [2]),  # three title words in a row
+    ("what does quality assured", [2]),  # a name that ends the question
+    ("tell me about mimo unet", [0]),
+])
+def test_a_record_named_by_part_of_its_title(question, named):
+    assert NAMES.find(question) == named
+
+
+@pytest.mark.parametrize("question", [
+    "Is there a paper about noise?",  # "a": any paper, not one already spoken of
+    "How does it reduce noise?",  # title words without a kind word
+    "the noise model?",  # a model word does not fit a paper
+    "the quality paper",  # a word of two titles names neither
+    "the image paper",  # a generic title word never names
+    "the CLIP paper",  # case-insensitive partial names ask for a paper link before a paper word...
+    "a study about annotation would help",
+    "Which paper explains how annotation quality is checked?",
+    "The tool has two sliders. How does the noise one work?",  # "one" names only by an uncommon word
+    "What's the correct frequency for my camera's noise?",  # title words in a row, one of them generic
+])
+def test_title_words_that_name_nothing(question):
+    assert NAMES.find(question) == ([3] if "CLIP" in question else [])  # ...the exact name still counts
+
+
+def test_a_one_word_name_is_read_whatever_its_case_only_when_no_english_word_has_it():
+    names = Naming.of([rec("DnCNN", "model"), rec("CLIP", "model", url=None), rec("ESRGAN", "model"),
+                       rec("Real-ESRGAN", "model")])
+    assert names.find("how does dncnn remove noise?") == [0]
+    assert names.find("I cut a clip from the video") == []
+    assert names.find("is esrgan better?") == [2]
+    assert names.find("Can Real-ESRGAN do it? And real-esrgan-x4?") == [3]  # not ESRGAN: part of a longer name
+
+
+def test_expand_puts_the_title_after_the_words_that_name_it():
+    text, mentions = NAMES.expand("Tell me about the histopathology paper, please.", TITLES)
+    assert text == f"Tell me about the histopathology paper ({TITLES[1]}), please."
+    assert [(m.record, m.words) for m in mentions] == [(1, "the histopathology paper")]
+    text, mentions = NAMES.expand("the Quality Assured paper vs the pathology one?", TITLES)
+    assert text == f"the Quality Assured paper ({TITLES[2]}) vs the pathology one ({TITLES[1]})?"
+    assert [m.record for m in mentions] == [2, 1]
+    question = f"What does {TITLES[2]} find?"  # the title is there already
+    assert NAMES.expand(question, TITLES)[0] == question
+    assert NAMES.expand("How does it reduce noise?", TITLES) == ("How does it reduce noise?", [])
+    assert NAMES.expand("Is the MIMO-UNet paper about noise?", TITLES)[1] == []  # named exactly already
+
+
+def test_word_forms():
+    assert _same("annotations", "annotation") and _same("deblurring", "deblur") and _same("synthesis", "synthetic")
+    assert not _same("histology", "histopathology") and not _same("noisy", "noise")
+    assert not _same("generic", "generating") and not _same("transformer", "transfer")
+
+
+def test_a_named_record_is_never_below_the_floor():
+    from scientist.answer import TaskResult
+    from scientist.judge import relevance
+    from scientist.settings import Settings
+
+    s = Settings()
+    clear = TaskResult(id="annotation-quality", label="Annotation", confidence=0.9, cosine=0.5, clear=True)
+    family = {"annotation-quality": "data", "denoising": "restoration"}.get
+    assert relevance(0.05, ["annotation-quality"], clear, family, s) == "none"
+    assert relevance(0.05, ["annotation-quality"], clear, family, s, named=True) == "direct"
+    assert relevance(0.05, ["denoising"], clear, family, s, named=True) == "loose"  # listed, not relied on
+    assert relevance(0.3, ["denoising"], clear, family, s, named=True) == "loose"
+    # its cosine was taken with its own title in the question: a strong match alone does not make it related
+    assert relevance(0.6, ["denoising"], clear, family, s) == "related"
+    assert relevance(0.6, ["denoising"], clear, family, s, named=True) == "loose"
+    assert relevance(0.05, ["data-other"], clear, {"data-other": "data", **{"annotation-quality": "data"}}.get, s,
+                     named=True) == "related"
+
+
+def test_the_answer_follows_a_record_named_by_part_of_its_title(sci):
+    a = sci.ask("What does the Quality Assured paper find?")
+    assert a.in_scope and a.task.id == "annotation-quality"
+    first = a.references[0]
+    assert first.id == "quality-assured-annotation-strategies" and first.named and first.supports
+    assert not any(r.named for r in a.references[1:])
+    assert a.question == "What does the Quality Assured paper find?"
+    assert a.read_as == "What does the Quality Assured paper (Quality Assured: Rethinking Annotation Strategies " \
+                        "in Imaging AI) find?"
+    assert a.notes[0].startswith('Read "the Quality Assured paper" as naming the paper "Quality Assured:')
+    assert "Named in the question and directly relevant" in first.why
+    # a named record that does not cover what is asked is shown, and not relied on
+    b = sci.ask("Does the histopathology paper explain how to remove noise from my photos?")
+    named = next(r for r in b.references if r.id == "noise-frequency-synthetic-histopathology")
+    assert named.named and not named.supports and named.why.startswith("Named in the question but only loosely")
+    # a question that names nothing reads as written
+    c = sci.ask("How does it reduce noise?")
+    assert c.read_as is None and not any(r.named for r in c.references)
