@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from . import yamlio
 from .paths import data_path
+from .spelling import word_counts
 
 __all__ = ["NAMING_FILE", "Mention", "Naming"]
 
@@ -56,9 +57,7 @@ def _words() -> _Words:
 @lru_cache(maxsize=1)
 def _everyday() -> frozenset[str]:
     """The ``everyday`` most frequent English words of ``pyspellchecker``'s list (loaded on first use)."""
-    from spellchecker import SpellChecker
-
-    counts = SpellChecker(distance=1).word_frequency.dictionary
+    counts = word_counts()
     return frozenset(sorted(counts, key=counts.__getitem__, reverse=True)[: _words().everyday])
 
 
@@ -83,7 +82,8 @@ def _same(word: str, title_word: str) -> bool:
 
 @dataclass(frozen=True)
 class Mention:
-    """A record named in a question by part of its title: which, the words as written, and where they end."""
+    """A record named in a question by more than its exact name: which, the words as written, and where they
+    end."""
 
     record: int
     words: str
@@ -96,9 +96,10 @@ class Naming:
 
     exact: dict[str, list[int]]  # exact title or alias (case-sensitive) -> record positions
     longest: int  # most words in an exact name
-    phrases: dict[tuple[str, ...], list[int]]  # lower-case words of a short title (before a colon), of a name
-    #                                            of two words or more, or of a one-word name that is no English word
+    phrases: dict[tuple[str, ...], list[int]]  # lower-case words of a short title (before a colon) or of a name
+    #                                            of two words or more
     phrase_lengths: tuple[int, ...]  # the numbers of words of the phrases
+    singles: dict[str, list[int]]  # one-word names (lower case), read whatever the case if no English word
     runs: dict[tuple[str, ...], list[int]]  # RUN_MIN words in a row of a title, none generic, one its own
     words: dict[str, dict[str, list[int]]]  # title and alias words (lower case) by their first five letters
     own: tuple[frozenset[str], ...]  # each record's words that name it: in no other record's, not generic
@@ -108,20 +109,20 @@ class Naming:
     @classmethod
     def of(cls, records: Sequence) -> Naming:
         """From records with ``title``, ``names``, ``kind`` and ``url``."""
-        from .spelling import _english_words
-
         generic = _words().generic
         exact: dict[str, list[int]] = {}
         phrases: dict[tuple[str, ...], list[int]] = {}
+        singles: dict[str, list[int]] = {}
         words: list[frozenset[str]] = []
         for i, r in enumerate(records):
             for name in (r.title, *r.names):
                 if len(name) >= 3:
                     exact.setdefault(name, []).append(i)
                 tokens = tuple(_tokens(name))
-                if len(tokens) >= 2 or (len(tokens) == 1 and len(tokens[0]) >= 4 and not tokens[0].isdigit()
-                                        and tokens[0] not in _english_words()):
+                if len(tokens) >= 2:
                     phrases.setdefault(tokens, []).append(i)
+                elif len(tokens) == 1 and len(tokens[0]) >= 4 and not tokens[0].isdigit():
+                    singles.setdefault(tokens[0], []).append(i)
             head, colon, _ = r.title.partition(":")
             head_words = tuple(_tokens(head))
             if colon and len(head) >= 8 and len(head_words) >= 2:
@@ -145,7 +146,7 @@ class Naming:
             for w in ws:
                 by_start.setdefault(w[:5], {}).setdefault(w, []).append(i)
         return cls(exact, max((len(t.split()) for t in exact), default=0), phrases,
-                   tuple(sorted({len(p) for p in phrases})), runs, by_start, own,
+                   tuple(sorted({len(p) for p in phrases})), singles, runs, by_start, own,
                    tuple(r.kind for r in records), tuple(bool(r.url) for r in records))
 
     def find(self, question: str) -> list[int]:
@@ -163,6 +164,7 @@ class Naming:
         tokens = [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(question)]
         words = [t for t, _, _ in tokens]
         spans: list[tuple[int, int, int]] = []  # first token, last token, record
+
         def whole(first: int, last: int) -> bool:  # not part of a longer name: "ESRGAN" in "Real-ESRGAN"
             start, end = tokens[first][1], tokens[last][2]
             return not (start > 1 and question[start - 1] in _JOINERS and question[start - 2].isalnum()) and not (
@@ -172,6 +174,9 @@ class Naming:
             for i in range(len(words) - n + 1):
                 spans += [(i, i + n - 1, r) for r in self.phrases.get(tuple(words[i : i + n]), ())
                           if whole(i, i + n - 1)]
+        for i, w in enumerate(words):  # the English word list is loaded only when a one-word name is met
+            if w in self.singles and whole(i, i) and w not in word_counts():
+                spans += [(i, i, r) for r in self.singles[w]]
         for i in range(len(words) - RUN_MIN + 1):
             spans += [(i, i + RUN_MIN - 1, r) for r in self.runs.get(tuple(words[i : i + RUN_MIN]), ())
                       if whole(i, i + RUN_MIN - 1)]

@@ -21,7 +21,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable
 
-__all__ = ["Speller"]
+__all__ = ["Speller", "word_counts"]
 
 #: Words shorter than this are never corrected ("teh" is; "th" is not), nor longer than ``MAX_LETTERS`` (one edit
 #: of a 2,000-letter word is some 100,000 strings of 2,000 letters: 0.24 s and 190 MB for nothing).
@@ -38,19 +38,19 @@ _ENDINGS = (("s", ""), ("es", ""), ("ies", "y"), ("ed", ""), ("ed", "e"), ("d", 
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
-_english: frozenset[str] | None = None
-_english_lock = threading.Lock()
+_counts: dict[str, int] | None = None
+_counts_lock = threading.Lock()
 
 
-def _english_words() -> frozenset[str]:
-    """The English word list of ``pyspellchecker`` (loaded once, on the first unknown word: about 0.13 s)."""
-    global _english
-    with _english_lock:
-        if _english is None:
+def word_counts() -> dict[str, int]:
+    """The English words of ``pyspellchecker`` and their counts (loaded once, on first use: about 0.13 s)."""
+    global _counts
+    with _counts_lock:
+        if _counts is None:
             from spellchecker import SpellChecker
 
-            _english = frozenset(SpellChecker(distance=1).word_frequency.dictionary)
-        return _english
+            _counts = dict(SpellChecker(distance=1).word_frequency.dictionary)
+        return _counts
 
 
 def _swaps(word: str) -> set[str]:
@@ -83,7 +83,7 @@ class Speller:
         """A word of the vocabulary or of English, or one made from such a word by a common ending ("cityscapes",
         "latents", "speckly": word lists miss many of those) or spelt the British way ("synthesise")."""
         def known(w: str) -> bool:  # the English list is loaded only for a word the vocabulary lacks
-            return len(w) >= MIN_LETTERS and (w in self.counts or w in _english_words())
+            return len(w) >= MIN_LETTERS and (w in self.counts or w in word_counts())
 
         if known(word):
             return True
