@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -158,16 +159,55 @@ class _StdinLines:
                 yield line
 
 
+class _Interrupts:
+    """SIGTERM stops the server as Ctrl-C does, whatever its parent did with SIGINT.
+
+    Ctrl-C stops the server through the event loop's own SIGINT handler, which cancels the session so that its
+    tasks finish; the loop installs it only where SIGINT is Python's default handler, and a process whose parent
+    ignores SIGINT (a background job of a script, some supervisors) starts with it ignored: there the loop had no
+    handler, SIGTERM's way through SIGINT went nowhere, and the server could not be stopped.  :meth:`arm` lets the
+    loop install its handler, :meth:`started` (inside the loop) keeps it for SIGTERM and puts SIGINT back to
+    ignored, as the parent asked, and :meth:`interrupt` calls it."""
+
+    def __init__(self) -> None:
+        self.ignored = False
+        self.handler: Callable | None = None
+
+    def arm(self) -> None:
+        """Before the event loop starts (main thread)."""
+        self.ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        if self.ignored:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def started(self) -> None:
+        """First thing in the event loop (its thread: the main one, when the server runs from the command line)."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        handler = signal.getsignal(signal.SIGINT)
+        self.handler = handler if callable(handler) and handler is not signal.default_int_handler else None
+        if self.ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def interrupt(self, frame) -> None:
+        """Stop the server as Ctrl-C does (from a signal handler)."""
+        if self.handler is not None:
+            self.handler(signal.SIGINT, frame)
+        else:
+            signal.raise_signal(signal.SIGINT)
+
+
 class _Server(MCPServer):
     """An MCPServer whose argument errors read as one sentence naming the argument (what it must be, by the
     tool's definition in ``definitions``), and whose stdio transport reads stdin on a daemon thread
     (:class:`_StdinLines`), so that Ctrl-C and SIGTERM stop it while a client keeps stdin open."""
 
     definitions: dict[str, ToolDef] = {}
+    interrupts: _Interrupts
 
     async def run_stdio_async(self) -> None:
         from mcp.server.stdio import stdio_server
 
+        self.interrupts.started()
         try:
             async with stdio_server(stdin=_StdinLines(sys.stdin.fileno())) as (read_stream, write_stream):
                 server = self._lowlevel_server
@@ -370,6 +410,7 @@ def build_server(
 
     server = _Server("scientist", title="Photo scientist", version=__version__, instructions=INSTRUCTIONS,
                      log_level=log_level, lifespan=lifespan)
+    server.interrupts = _Interrupts()
     tools = _Tools(sci, folders, warm_up)
     server.definitions = {tool.name: tool for tool in tool_definitions(settings)}
     for tool in server.definitions.values():
@@ -412,6 +453,14 @@ def _add_resources(server: MCPServer, sci: Scientist) -> None:
                           indent=1, ensure_ascii=False)
 
 
+def interrupt(server: MCPServer, frame=None) -> None:
+    """Stop a server that :func:`serve` runs as Ctrl-C does: from a SIGTERM handler, in the main thread."""
+    if isinstance(server, _Server):
+        server.interrupts.interrupt(frame)
+    else:
+        signal.raise_signal(signal.SIGINT)
+
+
 def serve(server: MCPServer) -> None:
     """Serve over stdin/stdout until the client closes stdin.
 
@@ -420,7 +469,10 @@ def serve(server: MCPServer) -> None:
     Python's ``sys.stdout`` is made unbuffered for that time: a print would otherwise
     wait in its buffer (when stdout is a pipe and PYTHONUNBUFFERED is not set) and be
     flushed at exit, after the SDK has pointed descriptor 1 back at the client.
+    :func:`interrupt` then stops it as Ctrl-C does (see ``_Interrupts``).
     """
+    if isinstance(server, _Server):
+        server.interrupts.arm()
     original = sys.stdout
     original.flush()
     sys.stdout = io.TextIOWrapper(io.FileIO(original.fileno(), "w", closefd=False), encoding=original.encoding,

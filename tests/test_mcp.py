@@ -8,6 +8,7 @@ import json
 import os
 import queue
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -434,11 +435,14 @@ def test_stdio_server_writes_only_protocol_messages_on_stdout(sci, cache_dir, tm
     assert "stray print from a library" in stderr and "stray bytes written to file descriptor 1" in stderr
 
 
-def _start_stdio_server(cache_dir: Path, tmp_path: Path, **env: str):
-    """``scientist mcp`` in a process of its own, initialized; (the process, the queue of its stdout lines)."""
+def _start_stdio_server(cache_dir: Path, tmp_path: Path, sigint=signal.SIG_DFL, **env: str):
+    """``scientist mcp`` in a process of its own, initialized; (the process, the queue of its stdout lines).
+    ``sigint``: what the process starts with for SIGINT, as a parent hands it down (default: Python's own, whatever
+    this test process has: a test run in the background of a script has SIGINT ignored)."""
     proc = subprocess.Popen([sys.executable, "-m", "scientist", "mcp", "--allow", str(tmp_path), "--out-dir",
                              str(tmp_path / "out")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=_server_env(cache_dir, tmp_path) | env, cwd=tmp_path)
+                            stderr=subprocess.PIPE, env=_server_env(cache_dir, tmp_path) | env, cwd=tmp_path,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, sigint))
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout] and lines.put(None), daemon=True).start()
     proc.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
@@ -466,8 +470,6 @@ def test_the_stdio_server_stops_on_a_signal_while_the_client_keeps_stdin_open(sc
                                                                               said):
     """The SDK read stdin on a thread that neither Ctrl-C nor SIGTERM could end: with stdin open, Ctrl-C hung for
     ever, and after SIGTERM the process said "terminated" but could not exit."""
-    import signal
-
     sci.ask("warm the cache: index and embedding export")
     for in_flight in (False, True) if sig == "SIGINT" else (False,):
         proc, _lines = _start_stdio_server(cache_dir, tmp_path)
@@ -480,10 +482,23 @@ def test_the_stdio_server_stops_on_a_signal_while_the_client_keeps_stdin_open(sc
         assert err.strip().splitlines()[-1] == f"{said}: nothing was left half-written"
 
 
+def test_sigterm_stops_a_server_whose_parent_ignores_sigint(sci, cache_dir, tmp_path):
+    """Started with SIGINT ignored (a background job of a script), the event loop had no SIGINT handler and
+    SIGTERM, which stops the server the way Ctrl-C does, went nowhere: the server ran on.  Now SIGTERM stops it,
+    and Ctrl-C stays ignored as the parent asked."""
+    sci.ask("warm the cache: index and embedding export")
+    proc, lines = _start_stdio_server(cache_dir, tmp_path, sigint=signal.SIG_IGN)
+    proc.send_signal(signal.SIGINT)
+    proc.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "ping"}).encode() + b"\n")
+    proc.stdin.flush()
+    assert json.loads(lines.get(timeout=30))["id"] == 2  # still serving
+    got, err = _stopped(proc, signal.SIGTERM)
+    assert got == 143, err[-500:]
+    assert err.strip().splitlines()[-1] == "terminated: nothing was left half-written"
+
+
 @pytest.mark.slow
 def test_sigterm_during_a_restore_stops_it_and_leaves_nothing_behind(sci, cache_dir, tmp_path):
-    import signal
-
     sci.ask("warm the cache: index and embedding export")
     Image.fromarray(to_u8(photo_array(900, 1200) * 0.3)).save(tmp_path / "IMG_1.jpg", quality=90)
     proc, lines = _start_stdio_server(cache_dir, tmp_path, SCIENTIST_WORK_MEMORY_MB="64")  # many tiles

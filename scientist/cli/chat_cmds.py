@@ -34,7 +34,7 @@ def mcp_command(
     """Serve the tools and the corpus to a chat app over stdio (Model Context Protocol); stdout carries only the protocol."""
     from ..core import Scientist
     from ..errors import ScientistError
-    from ..mcp_server import build_server, serve
+    from ..mcp_server import build_server, interrupt, serve
 
     settings = settings_of(ctx)
     if max_side is not None:
@@ -53,7 +53,7 @@ def mcp_command(
         broken, exit 1, or leave it running); the command still exits as terminated."""
         stopped.append(True)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
-        signal.raise_signal(signal.SIGINT)
+        interrupt(server, frame)
 
     with on_sigterm(as_ctrl_c):
         try:
