@@ -111,8 +111,7 @@ class Scientist:
         ask = signature.final_ask(read) if signature is not None and settings.ask_weight else None
         vecs = self.embedder.encode([read, ask] if ask else [read])  # one batch: the ask costs little more
         qvec = vecs[0]
-        naming = self._naming()
-        named = naming.find(q) if settings.partial_names else naming.exact_names(q)
+        named = self._naming().find(q)  # on the question as read: a title put beside its name is found again
         asks = [(ask, vecs[1]) if ask else None]
         probs = index.classify(Queries([read], qvec[None, :], named=[named], asks=asks), settings)[0]
         return qvec, probs, index.cosines(qvec), named
@@ -131,9 +130,7 @@ class Scientist:
         if not self._reads(language):
             return q, language, None, [], []
         read, fixes = self._spelling().correct(q) if self.settings.spelling else (q, [])
-        if not self.settings.partial_names:
-            return q, language, read, fixes, []
-        read, mentions = self._naming().expand(read, [r.title for r in self.corpus.records])
+        read, mentions = self._naming().expand(read)
         return q, language, read, fixes, mentions
 
     def _spelling(self) -> Speller:
@@ -149,7 +146,7 @@ class Scientist:
     def _naming(self) -> Naming:
         with self._lock:
             if self._names is None:
-                self._names = Naming.of(self.corpus.records)
+                self._names = Naming.of(self.corpus.records, self.settings.partial_names)
             return self._names
 
     def _reads(self, language: LanguageInfo) -> bool:

@@ -187,17 +187,15 @@ def relevance(score: float, record_tasks: Sequence[str], task: TaskResult,
     wanted = task_ids(task)
     if task.clear and any(t in record_tasks for t in wanted):
         return "direct" if named or score >= settings.reference_floor else "none"
+    families = {family(t) for t in record_tasks} - {None}
+    neighbour = task.clear and any(family(t) in families for t in wanted)
     if named:
-        families = {family(t) for t in record_tasks} - {None}
-        return "related" if task.clear and any(family(t) in families for t in wanted) else "loose"
+        return "related" if neighbour else "loose"
     if score < settings.reference_floor:
         return "none"
     if score < settings.relevance_cutoff or not task.clear:
         return "loose"
-    families = {family(t) for t in record_tasks} - {None}
-    if any(family(t) in families for t in wanted) or score >= settings.strong_match:
-        return "related"
-    return "loose"
+    return "related" if neighbour or score >= settings.strong_match else "loose"
 
 
 def supports(ref: Reference, task: TaskResult, settings: Settings) -> bool:

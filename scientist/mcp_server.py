@@ -9,13 +9,13 @@ mistake turned into a tool error of one sentence while the server keeps serving.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import inspect
 import io
 import json
 import logging
 import os
-import signal
 import sys
 import threading
 import time
@@ -159,55 +159,20 @@ class _StdinLines:
                 yield line
 
 
-class _Interrupts:
-    """SIGTERM stops the server as Ctrl-C does, whatever its parent did with SIGINT.
-
-    Ctrl-C stops the server through the event loop's own SIGINT handler, which cancels the session so that its
-    tasks finish; the loop installs it only where SIGINT is Python's default handler, and a process whose parent
-    ignores SIGINT (a background job of a script, some supervisors) starts with it ignored: there the loop had no
-    handler, SIGTERM's way through SIGINT went nowhere, and the server could not be stopped.  :meth:`arm` lets the
-    loop install its handler, :meth:`started` (inside the loop) keeps it for SIGTERM and puts SIGINT back to
-    ignored, as the parent asked, and :meth:`interrupt` calls it."""
-
-    def __init__(self) -> None:
-        self.ignored = False
-        self.handler: Callable | None = None
-
-    def arm(self) -> None:
-        """Before the event loop starts (main thread)."""
-        self.ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-        if self.ignored:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    def started(self) -> None:
-        """First thing in the event loop (its thread: the main one, when the server runs from the command line)."""
-        if threading.current_thread() is not threading.main_thread():
-            return
-        handler = signal.getsignal(signal.SIGINT)
-        self.handler = handler if callable(handler) and handler is not signal.default_int_handler else None
-        if self.ignored:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def interrupt(self, frame) -> None:
-        """Stop the server as Ctrl-C does (from a signal handler)."""
-        if self.handler is not None:
-            self.handler(signal.SIGINT, frame)
-        else:
-            signal.raise_signal(signal.SIGINT)
-
-
 class _Server(MCPServer):
     """An MCPServer whose argument errors read as one sentence naming the argument (what it must be, by the
     tool's definition in ``definitions``), and whose stdio transport reads stdin on a daemon thread
     (:class:`_StdinLines`), so that Ctrl-C and SIGTERM stop it while a client keeps stdin open."""
 
     definitions: dict[str, ToolDef] = {}
-    interrupts: _Interrupts
+    #: the event loop and the task serving the session, while it serves (:func:`stop`)
+    session: tuple[asyncio.AbstractEventLoop, asyncio.Task] | None = None
 
     async def run_stdio_async(self) -> None:
         from mcp.server.stdio import stdio_server
 
-        self.interrupts.started()
+        task = asyncio.current_task()
+        self.session = (asyncio.get_running_loop(), task) if task is not None else None
         try:
             async with stdio_server(stdin=_StdinLines(sys.stdin.fileno())) as (read_stream, write_stream):
                 server = self._lowlevel_server
@@ -216,13 +181,12 @@ class _Server(MCPServer):
             # Ctrl-C cancels the session; a message still on its way in then meets the closed session
             # (BrokenResourceError), and the group that carries it would stand in for the cancellation, so that
             # the interrupt was lost and the server ended as if broken (exit 1)
-            import asyncio
-
-            task = asyncio.current_task()
             if group.split((anyio.BrokenResourceError, anyio.ClosedResourceError))[1] is None and \
                     task is not None and getattr(task, "cancelling", lambda: 0)():
                 raise asyncio.CancelledError from None
             raise
+        finally:
+            self.session = None
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Context | None = None):
         names = [t.name for t in await self.list_tools()]
@@ -410,7 +374,6 @@ def build_server(
 
     server = _Server("scientist", title="Photo scientist", version=__version__, instructions=INSTRUCTIONS,
                      log_level=log_level, lifespan=lifespan)
-    server.interrupts = _Interrupts()
     tools = _Tools(sci, folders, warm_up)
     server.definitions = {tool.name: tool for tool in tool_definitions(settings)}
     for tool in server.definitions.values():
@@ -453,12 +416,18 @@ def _add_resources(server: MCPServer, sci: Scientist) -> None:
                           indent=1, ensure_ascii=False)
 
 
-def interrupt(server: MCPServer, frame=None) -> None:
-    """Stop a server that :func:`serve` runs as Ctrl-C does: from a SIGTERM handler, in the main thread."""
-    if isinstance(server, _Server):
-        server.interrupts.interrupt(frame)
-    else:
-        signal.raise_signal(signal.SIGINT)
+def stop(server: MCPServer) -> bool:
+    """Stop a server that :func:`serve` runs as Ctrl-C does, whatever was done with SIGINT (a process whose parent
+    ignores it, a background job of a script, gets no Ctrl-C): its session's task is cancelled, so that its tasks
+    finish and :func:`serve` raises ``CancelledError``.  For a signal handler, in the event loop's thread; False
+    when the server is not serving (not yet, or no more)."""
+    session = getattr(server, "session", None)
+    if session is None:
+        return False
+    loop, task = session
+    task.cancel()
+    loop.call_soon_threadsafe(lambda: None)  # wake the loop from its wait for input
+    return True
 
 
 def serve(server: MCPServer) -> None:
@@ -469,10 +438,8 @@ def serve(server: MCPServer) -> None:
     Python's ``sys.stdout`` is made unbuffered for that time: a print would otherwise
     wait in its buffer (when stdout is a pipe and PYTHONUNBUFFERED is not set) and be
     flushed at exit, after the SDK has pointed descriptor 1 back at the client.
-    :func:`interrupt` then stops it as Ctrl-C does (see ``_Interrupts``).
+    :func:`stop` stops it as Ctrl-C does.
     """
-    if isinstance(server, _Server):
-        server.interrupts.arm()
     original = sys.stdout
     original.flush()
     sys.stdout = io.TextIOWrapper(io.FileIO(original.fileno(), "w", closefd=False), encoding=original.encoding,

@@ -105,10 +105,13 @@ class Naming:
     own: tuple[frozenset[str], ...]  # each record's words that name it: in no other record's, not generic
     kinds: tuple[str, ...]
     papers: tuple[bool, ...]  # whether each record has a paper link
+    titles: tuple[str, ...]
+    partial: bool = True  # whether more than exact names count (the ``partial_names`` setting)
 
     @classmethod
-    def of(cls, records: Sequence) -> Naming:
-        """From records with ``title``, ``names``, ``kind`` and ``url``."""
+    def of(cls, records: Sequence, partial: bool = True) -> Naming:
+        """From records with ``title``, ``names``, ``kind`` and ``url``; ``partial``: whether anything but a
+        record's exact title or names names it."""
         generic = _words().generic
         exact: dict[str, list[int]] = {}
         phrases: dict[tuple[str, ...], list[int]] = {}
@@ -147,7 +150,8 @@ class Naming:
                 by_start.setdefault(w[:5], {}).setdefault(w, []).append(i)
         return cls(exact, max((len(t.split()) for t in exact), default=0), phrases,
                    tuple(sorted({len(p) for p in phrases})), singles, runs, by_start, own,
-                   tuple(r.kind for r in records), tuple(bool(r.url) for r in records))
+                   tuple(r.kind for r in records), tuple(bool(r.url) for r in records),
+                   tuple(r.title for r in records), partial)
 
     def find(self, question: str) -> list[int]:
         """Positions of the records ``question`` names: exact names first, then short titles and partial
@@ -160,7 +164,9 @@ class Naming:
         """The names in ``question`` read whatever their case (short titles, names of two words or more, three
         title words in a row) and the partial names, in reading order, each record once and its overlapping
         names as one; a record also named exactly (its title or one of its ``names`` as it writes them) is left
-        out: the question already says what it is."""
+        out: the question already says what it is.  None without :attr:`partial`."""
+        if not self.partial:
+            return []
         tokens = [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(question)]
         words = [t for t, _, _ in tokens]
         spans: list[tuple[int, int, int]] = []  # first token, last token, record
@@ -193,14 +199,14 @@ class Naming:
         return [Mention(r, question[tokens[first][1] : tokens[last][2]], tokens[last][2])
                 for r, (first, last) in sorted(merged.items(), key=lambda kv: kv[1])]
 
-    def expand(self, question: str, titles: Sequence[str]) -> tuple[str, list[Mention]]:
-        """``question`` with each mentioned record's title (``titles``, by position) in brackets after the words
-        that name it, so that what reads the question reads the title the person meant, and the mentions."""
+    def expand(self, question: str) -> tuple[str, list[Mention]]:
+        """``question`` with each mentioned record's title in brackets after the words that name it, so that what
+        reads the question reads the title the person meant, and the mentions."""
         mentions = self.mentions(question)
         text = question
         for m in sorted(mentions, key=lambda m: -m.end):
-            if titles[m.record] not in question:
-                text = f"{text[: m.end]} ({titles[m.record]}){text[m.end :]}"
+            if self.titles[m.record] not in question:
+                text = f"{text[: m.end]} ({self.titles[m.record]}){text[m.end :]}"
         return text, mentions
 
     def exact_names(self, question: str) -> list[int]:

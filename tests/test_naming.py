@@ -78,17 +78,23 @@ def test_a_one_word_name_is_read_whatever_its_case_only_when_no_english_word_has
     assert names.find("Can Real-ESRGAN do it? And real-esrgan-x4?") == [3]  # not ESRGAN: part of a longer name
 
 
+def test_without_partial_names_only_exact_names_count():
+    exact_only = Naming.of(RECORDS, partial=False)
+    assert exact_only.find("Tell me about the histopathology paper, and MIMO-UNet") == [0]
+    assert exact_only.expand("the Quality Assured paper?") == ("the Quality Assured paper?", [])
+
+
 def test_expand_puts_the_title_after_the_words_that_name_it():
-    text, mentions = NAMES.expand("Tell me about the histopathology paper, please.", TITLES)
+    text, mentions = NAMES.expand("Tell me about the histopathology paper, please.")
     assert text == f"Tell me about the histopathology paper ({TITLES[1]}), please."
     assert [(m.record, m.words) for m in mentions] == [(1, "the histopathology paper")]
-    text, mentions = NAMES.expand("the Quality Assured paper vs the pathology one?", TITLES)
+    text, mentions = NAMES.expand("the Quality Assured paper vs the pathology one?")
     assert text == f"the Quality Assured paper ({TITLES[2]}) vs the pathology one ({TITLES[1]})?"
     assert [m.record for m in mentions] == [2, 1]
     question = f"What does {TITLES[2]} find?"  # the title is there already
-    assert NAMES.expand(question, TITLES)[0] == question
-    assert NAMES.expand("How does it reduce noise?", TITLES) == ("How does it reduce noise?", [])
-    assert NAMES.expand("Is the MIMO-UNet paper about noise?", TITLES)[1] == []  # named exactly already
+    assert NAMES.expand(question)[0] == question
+    assert NAMES.expand("How does it reduce noise?") == ("How does it reduce noise?", [])
+    assert NAMES.expand("Is the MIMO-UNet paper about noise?")[1] == []  # named exactly already
 
 
 def test_word_forms():

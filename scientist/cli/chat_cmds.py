@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import warnings
 from enum import Enum
@@ -34,7 +35,7 @@ def mcp_command(
     """Serve the tools and the corpus to a chat app over stdio (Model Context Protocol); stdout carries only the protocol."""
     from ..core import Scientist
     from ..errors import ScientistError
-    from ..mcp_server import build_server, interrupt, serve
+    from ..mcp_server import build_server, serve, stop
 
     settings = settings_of(ctx)
     if max_side is not None:
@@ -48,17 +49,18 @@ def mcp_command(
     stopped: list[bool] = []
 
     def as_ctrl_c(signum, frame) -> None:
-        """SIGTERM stops the server as Ctrl-C does: the event loop cancels the session and its tasks finish
-        (raised inside the loop as an exception, it could land in the loop's own bookkeeping and end the server as
-        broken, exit 1, or leave it running); the command still exits as terminated."""
+        """SIGTERM stops the server as Ctrl-C does: its session is cancelled and its tasks finish (raised inside
+        the loop as an exception, it could land in the loop's own bookkeeping and end the server as broken, exit 1,
+        or leave it running); the command still exits as terminated."""
         stopped.append(True)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
-        interrupt(server, frame)
+        if not stop(server):  # not serving yet: stop as every command does
+            raise Terminated
 
     with on_sigterm(as_ctrl_c):
         try:
             serve(server)
-        except (KeyboardInterrupt, BaseExceptionGroup):
+        except (KeyboardInterrupt, asyncio.CancelledError, BaseExceptionGroup):
             # the session's unstarted steps are collected on the way out: each would say it was never awaited
             warnings.filterwarnings("ignore", message=r"coroutine .* was never awaited", category=RuntimeWarning)
             if stopped:
