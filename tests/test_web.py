@@ -599,6 +599,55 @@ def test_requests_without_a_photo(make_client):
     assert_one_sentence(client.post("/api/restore", data={"photo": "not a file"}), 422, "photo")
 
 
+def test_an_upload_cut_short_is_said_to_be_cut_short(make_client):
+    client = make_client(restore=FakeRestore())
+    boundary = "sci-boundary-0123456789"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\n"
+            "Content-Type: image/jpeg\r\n\r\n").encode()
+    body = head + jpeg() + f"\r\n--{boundary}--\r\n".encode()
+    headers = {"content-type": f'multipart/form-data; boundary="{boundary}"'}
+    # cut in the part's headers, in the photo, in the closing delimiter: the parser drops the unfinished part
+    for cut in (len(head) - 10, len(head) + 100, len(body) - 5):
+        assert_one_sentence(client.post("/api/restore", content=body[:cut], headers=headers), 400, "cut short")
+
+    assert client.post("/api/restore", content=body, headers=headers).status_code == 202
+    # a whole multipart body that has no photo in it is still said to have none
+    whole_without = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"gain\"\r\n\r\nauto\r\n"
+                     f"--{boundary}--\r\n").encode()
+    assert_one_sentence(client.post("/api/restore", content=whole_without, headers=headers), 422, "has no photo")
+
+
+@pytest.mark.parametrize("split", [1, 5, 12, 26, 30])
+def test_the_closing_boundary_is_found_across_the_chunks_it_arrives_in(split):
+    import anyio
+
+    from scientist.web.app import BodyLimit
+
+    body = b"--b0123456789\r\nContent-Disposition: form-data; name=\"gain\"\r\n\r\n2\r\n--b0123456789--\r\n"
+    seen = {}
+
+    async def app(scope, receive, send):
+        while (await receive()).get("more_body"):
+            pass
+        seen.update(scope["state"])
+
+    async def run(chunks):
+        messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+                    for i, c in enumerate(chunks)]
+
+        async def receive():
+            return messages.pop(0)
+
+        scope = {"type": "http", "headers": [(b"content-type", b"multipart/form-data; boundary=b0123456789")]}
+        await BodyLimit(app, limit=1 << 20)(scope, receive, None)
+        return seen["multipart_closed"]
+
+    cut = len(body) - split  # the closing delimiter, its CRLF or both split between two chunks
+    assert anyio.run(run, [body[:cut], body[cut:]]) is True
+    assert anyio.run(run, [body[:cut], b"", body[cut:]]) is True
+    assert anyio.run(run, [body[:-8]]) is False
+
+
 @pytest.mark.parametrize("path", [
     "/api/jobs/0123456789abcdef0123456789abcdef",
     "/api/jobs/nope",

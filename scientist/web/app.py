@@ -8,6 +8,7 @@ offline.  Typed errors become an HTTP 4xx with one sentence (:func:`_status`).
 
 from __future__ import annotations
 
+import email.message
 import logging
 import threading
 from contextlib import asynccontextmanager
@@ -52,6 +53,9 @@ STATIC = Path(__file__).resolve().parent / "static"
 PAGE_POLICY = ("default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; "
                "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 _COPY_CHUNK = 1 << 20
+#: A multipart upload whose body ends before its closing delimiter: what was sent is incomplete.
+CUT_SHORT = ("the upload was cut short: its multipart/form-data body ends before the closing boundary, "
+             "so its last part never arrived whole; send it again")
 #: Longest an upload waits for memory held by other photos before it is answered 429 (seconds).
 BUSY_WAIT = 60.0
 
@@ -82,7 +86,10 @@ class _TooLarge(HTTPException):
 class BodyLimit:
     """Refuse request bodies over ``limit`` bytes: at once when the declared length says so, else as they arrive.
 
-    Nothing is read past the limit, so an upload never fills the disk or memory first.
+    Nothing is read past the limit, so an upload never fills the disk or memory first.  A multipart body is
+    also watched for its closing delimiter (``--BOUNDARY--``): the request's state ``multipart_closed`` says
+    whether it came, so an upload cut short is told from one that was sent without a field (the parser
+    quietly drops a part that never ended).
     """
 
     def __init__(self, app, limit: int) -> None:
@@ -92,24 +99,44 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        headers = dict(scope.get("headers") or ())
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             response = JSONResponse({"detail": _too_large(self.limit)}, status_code=413,
                                     headers={"Connection": "close"})
             await response(scope, receive, send)
             return
         seen = 0
+        closing = _closing_delimiter(headers.get(b"content-type", b"").decode("latin-1"))
+        state = scope.setdefault("state", {})
+        if closing:
+            state["multipart_closed"] = False
+        tail = b""
 
         async def counted():
-            nonlocal seen
+            nonlocal seen, tail
             message = await receive()
             if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
+                body = message.get("body", b"")
+                seen += len(body)
                 if seen > self.limit:
                     raise _TooLarge
+                if closing and not state["multipart_closed"]:
+                    window = tail + body  # the delimiter may straddle two chunks
+                    state["multipart_closed"] = closing in window
+                    tail = window[-(len(closing) - 1):]
             return message
 
         await self.app(scope, counted, send)
+
+
+def _closing_delimiter(content_type: str) -> bytes | None:
+    """The closing delimiter of a multipart/form-data body of this Content-Type (RFC 2046); None for other
+    bodies or one without a boundary."""
+    message = email.message.Message()
+    message["content-type"] = content_type
+    boundary = message.get_param("boundary") if message.get_content_type() == "multipart/form-data" else None
+    return f"--{boundary}--".encode("latin-1", "replace") if isinstance(boundary, str) and boundary else None
 
 
 def _too_large(limit: int) -> str:
@@ -239,6 +266,8 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if getattr(request.state, "multipart_closed", True) is False:  # the parser dropped the part cut short
+            return JSONResponse({"detail": CUT_SHORT}, status_code=400)
         return JSONResponse({"detail": _validation_sentence(exc, request.headers.get("content-type", ""))},
                             status_code=422)
 
