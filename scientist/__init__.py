@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .answer import Answer
     from .core import Scientist
     from .restore.options import RestoreOptions
-    from .settings import Settings, load_settings
+    from .settings import ConfigError, Settings, load_settings
 
 __version__ = "0.1.0"
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "Answer",
     "CheckpointError",
     "ClusterError",
+    "ConfigError",
     "CorpusError",
     "OptionError",
     "OutputError",
@@ -66,7 +67,7 @@ def __getattr__(name: str):
         from .restore.options import RestoreOptions
 
         return RestoreOptions
-    if name in ("Settings", "load_settings"):
+    if name in ("ConfigError", "Settings", "load_settings"):
         from . import settings
 
         return getattr(settings, name)

@@ -55,8 +55,16 @@ class Scientist:
         settings: Settings | None = None,
         embedder: Embedder | None = None,
     ) -> None:
+        if settings is not None and not isinstance(settings, Settings):
+            raise OptionError("settings must be a Settings (load_settings() reads them), "
+                              f"not {type(settings).__name__}")
+        if corpus is not None and not isinstance(corpus, Corpus):
+            as_path(corpus, "the corpus (a folder, catalog or seed, or a Corpus)")
+        if weights is not None:
+            as_path(weights, "the weights")
         settings = settings or load_settings()
-        overrides = {"cache": Path(cache_dir) if cache_dir is not None else None, "device": device}
+        overrides = {"cache": as_path(cache_dir, "the cache folder") if cache_dir is not None else None,
+                     "device": device}
         self.settings = settings.updated(**{k: v for k, v in overrides.items() if v is not None})
         self.weights = weights
         cache = self.settings.cache_dir
@@ -156,13 +164,14 @@ class Scientist:
     def retrieve(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """The best records for a question and their cosine scores, in the order answers list them (none for
         a question the tool does not read)."""
+        k = self.settings.k if k is None else self._checked("k", k)
         read = self._read(question)[2]
         if read is None:
             return []
         _, probs, cosines, named = self._score(read)
         index = self.index
         order = judge.rank(cosines, index.record_tasks, probs, self.settings, named, index.task_matrix)
-        return [(self.corpus.records[i], float(cosines[i])) for i in order[: k or self.settings.k]]
+        return [(self.corpus.records[i], float(cosines[i])) for i in order[:k]]
 
     def _label(self, task_id: str) -> str:
         task = self.corpus.task(task_id)
@@ -444,10 +453,10 @@ class Scientist:
         return verify_text(self.corpus, text)
 
     def as_retriever(self, k: int = 4):
-        """A LangChain ``BaseRetriever`` over this corpus."""
+        """A LangChain ``BaseRetriever`` over this corpus, giving ``k`` records (1-50) a query."""
         from .chat import make_retriever
 
-        return make_retriever(self, k=k)
+        return make_retriever(self, k=self._checked("k", k))
 
     def as_tool(self, name: str = "scientist", *, allow=(), out_dir=None):
         """A LangChain ``BaseTool``: Markdown answer as content, the structured answer as artifact.

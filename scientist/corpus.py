@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import stat
 import warnings
@@ -42,8 +43,10 @@ def read_yaml(path: str | Path, what: str):
     text = read_text(path)
     try:
         return yamlio.safe_load(text)
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise CorpusError(f"{path.name}: cannot read the {what} ({exc.__class__.__name__})") from None
+    except yaml.YAMLError as exc:
+        raise CorpusError(f"{path.name}: cannot read the {what}: {yamlio.problem(exc)}") from None
+    except RecursionError:
+        raise CorpusError(f"{path.name}: cannot read the {what}: nested too deeply") from None
 
 
 def load_vocabulary(path: Path | None = None) -> frozenset[str]:
@@ -120,6 +123,12 @@ class Corpus:
     context: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
+        self._tasks_by_id = {t.id: t for t in self.tasks}
+        #: normalised code, id, label or alias -> the tasks it names, in taxonomy order
+        self._tasks_by_name: dict[str, list[str]] = {}
+        for t in self.tasks:
+            for name in dict.fromkeys(_norm(c) for c in [*t.categories, t.id, t.label, *t.aliases]):
+                self._tasks_by_name.setdefault(name, []).append(t.id)
         seen: dict[str, Record] = {}
         unique = []
         for rec in self.records:
@@ -127,17 +136,34 @@ class Corpus:
                 if seen[rec.id].links() != rec.links() or seen[rec.id].title != rec.title:
                     warnings.warn(f"duplicate record id {rec.id!r} from {rec.source}: kept the first", stacklevel=2)
                 continue
+            rec = self.with_known_tasks(rec)
             seen[rec.id] = rec
             unique.append(rec)
         self.records = unique
         self._by_id = seen
         self._allowed = None
-        self._tasks_by_id = {t.id: t for t in self.tasks}
-        #: normalised code, id, label or alias -> the tasks it names, in taxonomy order
-        self._tasks_by_name: dict[str, list[str]] = {}
-        for t in self.tasks:
-            for name in dict.fromkeys(_norm(c) for c in [*t.categories, t.id, t.label, *t.aliases]):
-                self._tasks_by_name.setdefault(name, []).append(t.id)
+
+    def with_known_tasks(self, rec: Record) -> Record:
+        """``rec`` with its declared tasks read against the taxonomy: a task's label, alias or category code
+        stands for the task, and a name the taxonomy does not know is dropped with a warning (the record is then
+        classified from its text, as one that declares none)."""
+        if all(t in self._tasks_by_id for t in rec.tasks):
+            return rec
+        known: list[str] = []
+        unknown: list[str] = []
+        for name in rec.tasks:
+            if name in self._tasks_by_id:
+                known.append(name)
+            else:
+                ids = self.category_tasks(name)
+                known += ids
+                unknown += [] if ids else [name]
+        for name in unknown:
+            close = difflib.get_close_matches(name, list(self._tasks_by_id), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            then = "left out" if known else "its tasks are read from its text instead"
+            warnings.warn(f"{rec.id}: the taxonomy has no task {name!r}{hint}: {then}", stacklevel=3)
+        return rec.model_copy(update={"tasks": list(dict.fromkeys(known))})
 
     def __len__(self) -> int:
         return len(self.records)
@@ -240,7 +266,8 @@ def add_to_user_corpus(files: list[Path], settings: Settings | None = None) -> l
     """Validate catalog or seed files and store their records in the user corpus."""
     settings = settings or load_settings()
     added: list[Record] = []
-    existing = {r.id for r in load_corpus(settings=settings).records}
+    corpus = load_corpus(settings=settings)
+    existing = {r.id for r in corpus.records}
     for f in files:
         recs = load_records(f)
         if not recs:
@@ -248,6 +275,7 @@ def add_to_user_corpus(files: list[Path], settings: Settings | None = None) -> l
         fresh: list[Record] = []
         ids: set[str] = set()
         for r in recs:
+            r = corpus.with_known_tasks(r)
             if r.id in existing:
                 warnings.warn(f"{r.id}: already in the corpus, not added again", stacklevel=2)
             elif r.id in ids:

@@ -167,11 +167,13 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
     """Check a free text (say, an LLM's answer) against the corpus.
 
     Words of the corpus's vocabulary (``vocabulary.yaml``) are not taken for names.  A ``text`` that is not a
-    string is a :class:`QuestionError`.
+    string, or holds nothing but white space, is a :class:`QuestionError`.
     """
     if not isinstance(text, str):
         kind = "None" if text is None else type(text).__name__
         raise QuestionError(f"the text to check must be a string, not {kind}")
+    if not text.strip():  # nothing cited is nothing grounded either: a gate must not pass it
+        raise QuestionError("the text to check is empty")
     allowed = corpus.allowed_urls()
     spans = list(_links(text, allowed))
     urls = {link for _, _, link in spans}

@@ -250,9 +250,7 @@ def parse_catalog(text: str, fmt: str, source: str = "catalog") -> list[Record]:
     except yamlio.AliasError as exc:
         raise CorpusError(f"{source}: {exc}") from None
     except yamlio.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise CorpusError(f"{source}: invalid YAML{where}") from None
+        raise CorpusError(f"{source}: {yamlio.problem(exc)}") from None
     except RecursionError:
         raise CorpusError(f"{source}: nested too deeply to be a catalog") from None
 

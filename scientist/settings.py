@@ -28,6 +28,8 @@ __all__ = ["Backend", "ConfigError", "Device", "ImageFormat", "Precision", "Sett
 ENV_PREFIX = "SCIENTIST_"
 #: The values of the settings file being loaded (read by :func:`load_settings`, taken by the settings' sources).
 _config_file: ContextVar[dict[str, Any] | None] = ContextVar("scientist_config_file", default=None)
+#: The name of that file, for the errors its values cause.
+_config_name: ContextVar[str | None] = ContextVar("scientist_config_name", default=None)
 
 # The demo's choices, spelled once: the settings and a restore's options (``restore.options.RestoreOptions``)
 # both take these types.
@@ -47,12 +49,13 @@ def _auto_or_number(value, lo: float, hi: float, expected: str) -> float | str:
     if isinstance(value, str) and value.strip().lower() == "auto":
         return "auto"
     try:
-        number = float(value)
+        # Python's float() takes "1_0" for 10: a typo, not a number anyone writes
+        number = math.nan if isinstance(value, str) and "_" in value else float(value)
     except (TypeError, ValueError):
         number = math.nan
     if not lo <= number <= hi:
         raise ValueError(f"must be auto or {expected}")
-    return number
+    return number + 0.0  # -0.0 is 0
 
 
 def parse_strength(value) -> float | str:
@@ -81,6 +84,26 @@ GAIN_HELP = (f"Brightening before the network, in linear light: auto (the defaul
              f"{GAIN_RANGE[1]:g} is used as given, and 1 keeps the photo's own level.")
 
 
+def _unset_if_empty(value: Any) -> Any:
+    """An empty path setting is no setting (as for the XDG variables): ``SCIENTIST_CACHE=`` would otherwise be
+    the current folder."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _not_empty(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("must not be an empty path")
+    return value
+
+
+#: A path setting whose empty value means its default.
+OptionalPath = Annotated[Path | None, BeforeValidator(_unset_if_empty)]
+#: A folder in a list of them: an empty entry is refused (it would be the current folder).
+FolderPath = Annotated[Path, BeforeValidator(_not_empty)]
+#: A cosine of two normalised embeddings.
+Cosine = Annotated[float, Field(ge=-1, le=1)]
+
+
 class ConfigError(ScientistError, ValueError):
     """A settings file or a ``SCIENTIST_*`` variable is missing or invalid, or a value given in code
     (:meth:`Settings.updated`) is; a ``ValueError`` too, as :class:`~.errors.OptionError` is."""
@@ -89,29 +112,31 @@ class ConfigError(ScientistError, ValueError):
 class Settings(BaseSettings):
     """The project's settings.  Construct with :func:`load_settings` to read a settings file."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=True)
+    # no setting is infinite or NaN: every number here is a weight, a cosine, a size or a time
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=True,
+                                      allow_inf_nan=False)
 
     # ------------------------------------------------------------ where things live
-    home: Path | None = Field(
+    home: OptionalPath = Field(
         default=None,
         description="Folder of per-user data (records added with `scientist corpus add`). "
                     "Default: the platform's user data folder.")
-    cache: Path | None = Field(
+    cache: OptionalPath = Field(
         default=None,
         description="Cache folder: embedding index, ONNX exports, compiled templates, remembered speeds. "
                     "Default: the platform's user cache folder.")
-    weights: Path | None = Field(
+    weights: OptionalPath = Field(
         default=None,
         description="MIMO-UNet weights to use instead of the bundled ones (.pkl/.pth checkpoint or .safetensors).")
 
     # ------------------------------------------------------------ answering
     k: int = Field(default=5, ge=1, le=50, description="Records retrieved for each question.")
-    relevance_cutoff: float = Field(
+    relevance_cutoff: Cosine = Field(
         default=0.20, description="Cosine a record of another task must reach to support an answer (one that "
                                   "addresses the question's task supports it from reference_floor up).")
-    strong_match: float = Field(
+    strong_match: Cosine = Field(
         default=0.45, description="Cosine at which a record supports an answer whatever its task.")
-    reference_floor: float = Field(
+    reference_floor: Cosine = Field(
         default=0.12, description="Records below this cosine are not shown as references at all.")
     task_confidence: float = Field(
         default=0.35, ge=0, le=1,
@@ -288,11 +313,11 @@ class Settings(BaseSettings):
                     "localhost): a name of this machine on the network, or a proxy's. Requests naming another "
                     "host are refused (HTTP 421), which keeps web pages of other sites out.")
     # ------------------------------------------------------------ chat apps (`scientist mcp`)
-    mcp_allow: list[Path] = Field(
+    mcp_allow: list[FolderPath] = Field(
         default_factory=list,
         description="Folders whose photos the MCP server's restore_photo may read (`--allow DIR` adds one). "
                     "Empty: the folder the server was started in.")
-    mcp_out_dir: Path | None = Field(
+    mcp_out_dir: OptionalPath = Field(
         default=None,
         description="Folder where the MCP server's restore_photo writes the restored photo and the comparison "
                     "(never over an existing file). Default: `restored` in the per-user data folder.")
@@ -310,6 +335,14 @@ class Settings(BaseSettings):
         description="Largest size (KiB) of the before/after preview image restore_photo returns; base64 in "
                     "the message adds a third, which keeps it under 1 MB.")
 
+    def __init__(self, **values: Any) -> None:
+        """Settings from ``values``, the environment and the settings file being loaded; a bad value, wherever
+        it came from, is a :class:`ConfigError` of one sentence naming it."""
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise _config_error(exc, _config_name.get(), values) from None
+
     @model_validator(mode="after")
     def _preview_within_limit(self) -> Settings:
         if self.mcp_max_side > self.mcp_max_side_limit:
@@ -324,10 +357,7 @@ class Settings(BaseSettings):
         if unknown:
             raise ConfigError(f"unknown setting {unknown[0]}")
         values = {name: getattr(self, name) for name in type(self).model_fields} | changes
-        try:
-            return type(self).model_validate(values)
-        except ValidationError as exc:
-            raise _config_error(exc, None, values) from None
+        return type(self)(**values)  # a bad value is a ConfigError (__init__)
 
     @classmethod
     def settings_customise_sources(
@@ -374,14 +404,18 @@ def load_settings(config: str | Path | None = None, **overrides) -> Settings:
     """
     if config is None and os.environ.get(ENV_PREFIX + "CONFIG"):
         config = os.environ[ENV_PREFIX + "CONFIG"]
+    if config is not None and not isinstance(config, str | os.PathLike):
+        raise ConfigError(f"the settings file must be a path, not {type(config).__name__}")
+    if isinstance(config, str) and not config.strip():
+        raise ConfigError("the settings file is an empty path")
     path = Path(config) if config is not None else None
     values = _read_settings_file(path) if path is not None else None
     given = {k: v for k, v in overrides.items() if v is not None}
-    token = _config_file.set(values)
+    token, name = _config_file.set(values), _config_name.set(path.name if path is not None else None)
     try:
         return Settings(**given)
-    except ValidationError as exc:
-        raise _config_error(exc, path.name if path is not None else None, given) from None
+    except ConfigError:
+        raise
     except (OSError, ValueError) as exc:  # a variable that is not a JSON list
         field = re.search(r'field "(\w+)" from source "EnvSettingsSource"', str(exc))
         if field:
@@ -390,6 +424,7 @@ def load_settings(config: str | Path | None = None, **overrides) -> Settings:
         raise ConfigError(f"the settings cannot be read ({exc.__class__.__name__})") from None
     finally:
         _config_file.reset(token)
+        _config_name.reset(name)
 
 
 def _read_settings_file(path: Path) -> dict[str, Any]:
@@ -430,10 +465,7 @@ def _read_settings_file(path: Path) -> dict[str, Any]:
         try:
             values = yamlio.safe_load(text)
         except yamlio.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or first_line(exc)
-            raise ConfigError(f"{name}: invalid YAML{where} ({problem})") from None
+            raise ConfigError(f"{name}: {yamlio.problem(exc)}") from None
         values = {} if values is None else values
     if not isinstance(values, dict):
         raise ConfigError(f"{name}: a settings file holds names with their values (such as k = 7 in TOML or "

@@ -49,11 +49,14 @@ class RecordTerms:
     @classmethod
     def build(cls, texts: Sequence[str]) -> RecordTerms:
         """BM25 (bm25s's defaults: k1 1.5, b 0.75, Lucene IDF) over ``texts``, English stop words removed."""
+        empty = cls([], np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int64), len(texts))
         if not texts:
-            return cls([], np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int64), 0)
+            return empty
         import bm25s
 
         tokens = bm25s.tokenize(list(texts), stopwords="en", show_progress=False)
+        if not tokens.vocab:  # only stop words and single letters ("the", "???"): no term to weigh
+            return empty
         model = bm25s.BM25()
         model.index(tokens, show_progress=False)
         s = model.scores

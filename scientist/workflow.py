@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from .answer import Workflow
 from .corpus import Corpus, load_corpus
 from .errors import ScientistError
+from .guard import find_urls
 from .records import Record, Step, Task
 from .render import Renderer
 
@@ -49,10 +50,16 @@ def gist(sentence: str, title: str) -> tuple[str, bool]:
     return (name[:1].upper() + name[1:], cut) if name else (title, False)
 
 
+def _steps_of(sentences: Sequence[str]) -> list[str]:
+    """The sentences an assembled workflow makes its model steps of: the first two that hold no link (a pointer
+    to elsewhere is no step, and a link cut into a step's short name would pass for one)."""
+    return [s for s in sentences if not find_urls(s)][:2]
+
+
 def workflow_for(rec: Record | None, tasks: Sequence[Task], renderer: Renderer,
                  sentences: Sequence[str] = ()) -> Workflow | None:
     """The workflow of a record: its card when it has one, else one assembled from its task's input
-    and output (``tasks``: the record's tasks) and its own ``sentences`` (at most two are used)."""
+    and output (``tasks``: the record's tasks) and its own ``sentences`` (at most two, without links)."""
     if rec is None:
         return None
     if rec.card is not None:
@@ -64,7 +71,7 @@ def workflow_for(rec: Record | None, tasks: Sequence[Task], renderer: Renderer,
         wf_out = tasks[0].output if tasks else "The model's prediction"
         middle = [Step(name=renderer.phrase("assembled_step", **dict(zip(("gist", "cut"), gist(sentence, rec.title),
                                                                           strict=True))),
-                       detail=sentence, stage="model") for sentence in sentences[:2]]
+                       detail=sentence, stage="model") for sentence in _steps_of(sentences)]
         if not middle:
             middle = [Step(name=rec.title, detail=renderer.phrase("generic_model", record=rec), stage="model")]
         steps = [Step(name="Input", detail=wf_in, stage="input"), *middle,

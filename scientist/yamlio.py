@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["AliasError", "YAMLError", "safe_load"]
+__all__ = ["AliasError", "YAMLError", "problem", "safe_load"]
 
 YAMLError = yaml.YAMLError
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -32,3 +32,12 @@ def safe_load(text: str, *, aliases: bool = True) -> Any:
     """Parse one YAML document with the safe loader (plain data only); ``aliases=False`` refuses
     anchors reused through aliases (:class:`AliasError`)."""
     return yaml.load(text, Loader=_LOADER if aliases else _NoAliasLoader)  # noqa: S506 - a safe loader
+
+
+def problem(exc: YAMLError) -> str:
+    """What the parser met and where, for a message: "invalid YAML at line 2, column 9 (found unexpected end of
+    stream)"."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    said = getattr(exc, "problem", None) or str(exc).split("\n", 1)[0]
+    return f"invalid YAML{where} ({said})"

@@ -65,7 +65,11 @@ def test_malformed_seed_and_catalog(tmp_path):
     cat = tmp_path / "c.yaml"
     cat.write_text("records: [")
     code, _, err = run("ask", "denoise", "--corpus", cat)
-    assert code == 2 and "invalid YAML" in err
+    assert code == 2 and "c.yaml: invalid YAML at line 2, column 1 (did not find expected node content)" in err
+    questions = tmp_path / "q.yaml"
+    questions.write_text('- question: "a\n  task: [\n')
+    code, _, err = run("eval", questions)
+    assert code == 2 and "q.yaml: cannot read the question set: invalid YAML at line 3, column 1 (" in err
 
 
 def test_corpus_add_and_list(tmp_path):

@@ -43,7 +43,9 @@ def test_verify_takes_text_only(fake_sci):
     for text, kind in ((None, "None"), (5, "int"), (b"bytes", "bytes")):
         with pytest.raises(QuestionError, match=f"^the text to check must be a string, not {kind}$"):
             fake_sci.verify(text)  # a TypeError from deep inside once
-    assert fake_sci.verify("").grounded
+    for empty in ("", " \n\t"):  # nothing to check: an empty answer must not pass a grounding gate
+        with pytest.raises(QuestionError, match="^the text to check is empty$"):
+            fake_sci.verify(empty)
 
 
 def test_verify_cli_exit_codes(tmp_path):
@@ -58,6 +60,10 @@ def test_verify_cli_exit_codes(tmp_path):
     good.write_text("Task: image denoising. Input -> model -> output. Code: https://github.com/chosj95/MIMO-UNet")
     result = CliRunner().invoke(app, ["verify", str(good)])
     assert result.exit_code == 0, result.stdout
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n")
+    result = CliRunner().invoke(app, ["verify", str(empty)])
+    assert result.exit_code == 2 and "the text to check is empty" in result.stderr
 
 
 def test_verify_reads_its_vocabulary_from_the_corpus(tmp_path):

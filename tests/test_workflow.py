@@ -70,3 +70,13 @@ def test_assembled_steps_are_named_by_what_their_sentence_says(renderer):
     assert "What it does" not in wf.mermaid and "A plain deep CNN" in wf.mermaid
     assert gist("It is trained on pairs.", "X") == ("Trained on pairs", False)
     assert gist("FFDNet takes a noise map.", "FFDNet") == ("Takes a noise map", False)
+
+
+def test_a_sentence_that_holds_a_link_is_no_step(renderer):
+    tasks = {t.id: t for t in load_tasks()}
+    rec = Record(id="grainy", kind="model", title="Grainy", summary="")
+    sentences = ["A network that removes noise from photos.", "See https://elsewhere.example/x and www.example.org.",
+                 "Code: https://github.com/a/b", "It is trained on pairs.", "A third sentence."]
+    wf = workflow_for(rec, [tasks["denoising"]], renderer, sentences)
+    assert [s.name for s in wf.steps[1:-1]] == ["A network…", "Trained on pairs"]
+    assert "http" not in wf.mermaid and not any("http" in s.name or "www" in s.name for s in wf.steps)

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app, corpus_app, emit, settings_of
-from .options import CorpusOpt, DemoOptions, JsonOpt, with_demo_options
+from .options import CorpusOpt, DemoOptions, JsonOpt, path_arg, with_demo_options
 
 
 class Format(str, Enum):
@@ -25,12 +25,12 @@ class Format(str, Enum):
 def ask_command(
     ctx: typer.Context,
     question: Annotated[Optional[list[str]], typer.Argument(metavar="QUESTION [PHOTO]", show_default=False, help="The question (quotes are optional), then optionally a photo file to run the model on, as --photo does.")] = None,
-    seed: Annotated[Optional[Path], typer.Option("--seed", help="Answer the question inside this seed document, from its records only.")] = None,
+    seed: Annotated[Optional[Path], typer.Option("--seed", parser=path_arg, help="Answer the question inside this seed document, from its records only.")] = None,
     as_json: JsonOpt = False,
     fmt: Annotated[Format, typer.Option("--format", help="md (default) or text.")] = Format.md,
     corpus: CorpusOpt = None,
     k: Annotated[Optional[int], typer.Option("--k", min=1, max=50, help="Records to retrieve (default: the `k` setting).")] = None,
-    photo: Annotated[Optional[Path], typer.Option("--photo", help="Also run the model on this photo (with the options `restore` takes for one photo; its --format is --image-format).")] = None,
+    photo: Annotated[Optional[Path], typer.Option("--photo", parser=path_arg, help="Also run the model on this photo (with the options `restore` takes for one photo; its --format is --image-format).")] = None,
     demo: DemoOptions = None,
 ) -> None:
     """Answer a question in three parts: the task, the workflow, the supporting records."""
@@ -128,7 +128,7 @@ def prompt_command(
 @app.command("verify")
 def verify_command(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A text file, e.g. an LLM's answer; - for stdin.")],
+    file: Annotated[Path, typer.Argument(parser=path_arg, help="A text file, e.g. an LLM's answer; - for stdin.")],
     corpus: CorpusOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -162,9 +162,9 @@ def schema_command() -> None:
 @app.command("eval")
 def eval_command(
     ctx: typer.Context,
-    questions: Annotated[Path, typer.Argument(help="YAML list of {question, task, in_scope, references, also, kind}; only question is required.")],
+    questions: Annotated[Path, typer.Argument(parser=path_arg, help="YAML list of {question, task, in_scope, references, also, kind}; only question is required.")],
     corpus: CorpusOpt = None,
-    key: Annotated[Optional[Path], typer.Option("--key", help="YAML answer key: record id -> task id (default: the tool's own record tasks).")] = None,
+    key: Annotated[Optional[Path], typer.Option("--key", parser=path_arg, help="YAML answer key: record id -> task id (default: the tool's own record tasks).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Task and top-2 accuracy, calibration, confident mistakes, two-task answers, category@1, MRR, reference
@@ -208,7 +208,7 @@ def corpus_list(ctx: typer.Context, corpus: CorpusOpt = None, as_json: JsonOpt =
 @corpus_app.command("add")
 def corpus_add(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="Seed documents or JSON/JSONL/YAML catalogs.")],
+    files: Annotated[list[Path], typer.Argument(parser=path_arg, help="Seed documents or JSON/JSONL/YAML catalogs.")],
 ) -> None:
     """Add the records of catalogs or seed documents to your corpus."""
     from ..corpus import add_to_user_corpus

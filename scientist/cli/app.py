@@ -19,6 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from ..errors import BaseExceptionGroup, ScientistError, shown
+from .options import path_arg
 
 __all__ = ["app", "corpus_app", "emit", "settings_of", "terminal_safe"]
 
@@ -218,7 +219,7 @@ app.add_typer(corpus_app, name="corpus")
 def _global_options(
     ctx: typer.Context,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
-    config: Annotated[Optional[Path], typer.Option("--config", help="A settings file (TOML or YAML); see `scientist settings`.")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", parser=path_arg, help="A settings file (TOML or YAML); see `scientist settings`.")] = None,
 ) -> None:
     ctx.obj = State(debug=debug, config=config)
 

@@ -13,7 +13,7 @@ import typer
 
 from ..errors import BaseExceptionGroup
 from .app import State, Terminated, app, emit, on_sigterm, settings_of
-from .options import CorpusOpt
+from .options import CorpusOpt, path_arg
 
 
 class ToolFormat(str, Enum):
@@ -27,8 +27,8 @@ class ToolFormat(str, Enum):
 @app.command("mcp")
 def mcp_command(
     ctx: typer.Context,
-    allow: Annotated[Optional[list[Path]], typer.Option("--allow", help="A folder restore_photo may read photos from; repeat for more (default: the `mcp_allow` setting, else the current folder).")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Where restore_photo writes (default: the `mcp_out_dir` setting, else `restored` in the per-user data folder).")] = None,
+    allow: Annotated[Optional[list[Path]], typer.Option("--allow", parser=path_arg, help="A folder restore_photo may read photos from; repeat for more (default: the `mcp_allow` setting, else the current folder).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out-dir", parser=path_arg, help="Where restore_photo writes (default: the `mcp_out_dir` setting, else `restored` in the per-user data folder).")] = None,
     max_side: Annotated[Optional[int], typer.Option("--max-side", min=8, help="Default longest side of restore_photo's previews (default: the `mcp_max_side` setting).")] = None,
     corpus: CorpusOpt = None,
 ) -> None:

@@ -10,10 +10,22 @@ from typing import Annotated, Optional
 
 import typer
 
-__all__ = ["CorpusOpt", "DemoOptions", "ImageFormat", "JsonOpt", "with_demo_options"]
+__all__ = ["CorpusOpt", "DemoOptions", "ImageFormat", "JsonOpt", "path_arg", "with_demo_options"]
+
+
+def path_arg(value: str | Path) -> Path:
+    """A path given on the command line (every path parameter's parser).  An empty one is refused: Python reads
+    it as the current folder, so an unset shell variable (``scientist restore "$DIR"``) would restore, read or
+    write there."""
+    if isinstance(value, str) and not value.strip():
+        from ..restore.options import EMPTY_PATH
+
+        raise typer.BadParameter(EMPTY_PATH)
+    return Path(value)
+
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of text.")]
-CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="Answer from this corpus (folder, catalog or seed) instead of the default.")]
+CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", parser=path_arg, help="Answer from this corpus (folder, catalog or seed) instead of the default.")]
 
 # ---------------------------------------------------------------- the demo (restore, ask --photo)
 class ImageFormat(str, Enum):
@@ -22,11 +34,11 @@ class ImageFormat(str, Enum):
     jpg = "jpg"
 
 
-OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Output image, .png, .tif or .jpg (default: <stem>_restored.png beside the photo). One photo only.")]
-OutDirOpt = Annotated[Optional[Path], typer.Option("--out-dir", help="Folder for the restored images and the comparisons (default: beside each photo); folders are mirrored inside it.")]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", parser=path_arg, help="Output image, .png, .tif or .jpg (default: <stem>_restored.png beside the photo). One photo only.")]
+OutDirOpt = Annotated[Optional[Path], typer.Option("--out-dir", parser=path_arg, help="Folder for the restored images and the comparisons (default: beside each photo); folders are mirrored inside it.")]
 #: ``ask``'s, which takes one photo.
-OneOutDirOpt = Annotated[Optional[Path], typer.Option("--out-dir", help="Folder for the restored image and its comparison (default: beside the photo).")]
-WeightsOpt = Annotated[Optional[Path], typer.Option("--weights", help="MIMO-UNet weights (.pkl/.pth official checkpoint or .safetensors). Default: the `weights` setting, then the bundled weights.")]
+OneOutDirOpt = Annotated[Optional[Path], typer.Option("--out-dir", parser=path_arg, help="Folder for the restored image and its comparison (default: beside the photo).")]
+WeightsOpt = Annotated[Optional[Path], typer.Option("--weights", parser=path_arg, help="MIMO-UNet weights (.pkl/.pth official checkpoint or .safetensors). Default: the `weights` setting, then the bundled weights.")]
 DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or cuda (default: the `device` setting).")]
 BackendOpt = Annotated[Optional[str], typer.Option("--backend", help="auto (onnxruntime on CPU when installed), onnx, torch or eager (default: the `backend` setting).")]
 PrecisionOpt = Annotated[Optional[str], typer.Option("--precision", help="auto (bfloat16 on CPUs that compute it natively, else fp32; fp16 on CUDA), fp32, bf16 or fp16 (default: the `precision` setting).")]

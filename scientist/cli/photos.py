@@ -14,19 +14,19 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app, emit, settings_of
-from .options import DemoOptions, JsonOpt, WeightsOpt, with_demo_options
+from .options import DemoOptions, JsonOpt, WeightsOpt, path_arg, with_demo_options
 
 # spelled out here so that the CLI starts without importing the degradation code (a test keeps them in step)
 MIX_HELP = ("Degradations to train on: named distributions with their shares, e.g. lowlight:0.5,light:0.3,clean:0.2 "
             "(lowlight, light, faint, grainy, clean; see the model card).")
-NaturalOpt = Annotated[Optional[Path], typer.Option(help="A folder of natural photos: its fitting part joins the photos used, its held-out part (a fixed seeded split of the names) is never used for fitting or training.")]
+NaturalOpt = Annotated[Optional[Path], typer.Option(parser=path_arg, help="A folder of natural photos: its fitting part joins the photos used, its held-out part (a fixed seeded split of the names) is never used for fitting or training.")]
 
 
 @app.command("restore")
 @with_demo_options
 def restore_command(
     ctx: typer.Context,
-    photos: Annotated[list[Path], typer.Argument(help="Photos and folders to restore (never modified).")],
+    photos: Annotated[list[Path], typer.Argument(parser=path_arg, help="Photos and folders to restore (never modified).")],
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Also restore the photos in the folders' subfolders.")] = False,
     cluster: Annotated[Optional[str], typer.Option("--cluster", help="Restore on a Ray cluster: ray://HOST:PORT, or auto (RAY_ADDRESS, a cluster started on this machine, else a local one). Its workers must see the photos' and the outputs' paths. Needs the project's cluster extra (Ray).")] = None,
     as_json: JsonOpt = False,
@@ -83,7 +83,7 @@ def restore_command(
 
 @app.command("train")
 def train_command(
-    out: Annotated[Path, typer.Argument(help="Weights file to write (.safetensors).")],
+    out: Annotated[Path, typer.Argument(parser=path_arg, help="Weights file to write (.safetensors).")],
     minutes: Annotated[float, typer.Option(help="Training time budget.")] = 60.0,
     steps: Annotated[Optional[int], typer.Option(help="Step budget (overrides minutes).")] = None,
     batch: Annotated[int, typer.Option(help="Patches per step.")] = 4,
@@ -94,8 +94,8 @@ def train_command(
     save_every: Annotated[int, typer.Option(help="Validate and save every this many steps.")] = 25,
     device: Annotated[str, typer.Option(help="Torch device to train on (cpu, cuda).")] = "cpu",
     workers: Annotated[int, typer.Option(help="Processes making training batches (0 = in the main one).")] = 0,
-    init: Annotated[Optional[Path], typer.Option(help="Start from these weights instead of random ones.")] = None,
-    photos: Annotated[Optional[Path], typer.Option(help="Folder with the training photos (default: scikit-image's).")] = None,
+    init: Annotated[Optional[Path], typer.Option(parser=path_arg, help="Start from these weights instead of random ones.")] = None,
+    photos: Annotated[Optional[Path], typer.Option(parser=path_arg, help="Folder with the training photos (default: scikit-image's).")] = None,
     natural: NaturalOpt = None,
     mix: Annotated[str, typer.Option(help=MIX_HELP)] = "lowlight",
     precision: Annotated[str, typer.Option(help="fp32, or bf16 (autocast; about 2.5x faster on CPUs with native bfloat16).")] = "fp32",
@@ -120,7 +120,7 @@ def bench_restore_command(
     size: Annotated[int, typer.Option(help="Crop the evaluation photos to this square size (0 = whole).")] = 0,
     blind: Annotated[bool, typer.Option("--blind", help="Run the pipeline as it ships (run_demo with the settings in force) on held-out photos against blind brightening + non-local means at its best strength, and the exact gain + non-local means.")] = False,
     side: Annotated[int, typer.Option(help="With --blind: scale the photos down to this longest side.")] = 640,
-    natural: Annotated[Optional[Path], typer.Option(help="With --blind: a folder of natural photos whose held-out part (never fitted or trained on) joins the benchmark.")] = None,
+    natural: Annotated[Optional[Path], typer.Option(parser=path_arg, help="With --blind: a folder of natural photos whose held-out part (never fitted or trained on) joins the benchmark.")] = None,
     condition: Annotated[Optional[list[str]], typer.Option(help="With --blind: run only this condition (repeatable): light, medium, heavy, light-png, heavy-png, clean.")] = None,
     role: Annotated[Optional[list[str]], typer.Option(help="With --blind: run only the photos of this role (repeatable): natural, held out, tuned (natural-fitted with --natural-part fit).")] = None,
     natural_part: Annotated[NaturalPart, typer.Option(help="With --blind and --natural: the natural photos' part that joins: held-out (the benchmark), or fit (the photos the brightness step was fitted and the network trained on, role natural-fitted: to tell their errors apart, never for the targets).")] = NaturalPart.held_out,
@@ -148,10 +148,10 @@ def bench_restore_command(
 
 @app.command("fit-exposure")
 def fit_exposure_command(
-    out: Annotated[Path, typer.Argument(help="Where to write the fitted constants (JSON); the bundled ones are scientist/weights/exposure.json.")],
+    out: Annotated[Path, typer.Argument(parser=path_arg, help="Where to write the fitted constants (JSON); the bundled ones are scientist/weights/exposure.json.")],
     samples: Annotated[int, typer.Option(help="Degraded crops to fit on.")] = 3000,
     seed: Annotated[int, typer.Option(help="Seed of the crops and degradations.")] = 7,
-    photos: Annotated[Optional[Path], typer.Option(help="Folder with the training photos (default: scikit-image's).")] = None,
+    photos: Annotated[Optional[Path], typer.Option(parser=path_arg, help="Folder with the training photos (default: scikit-image's).")] = None,
     natural: NaturalOpt = None,
 ) -> None:
     """Fit the brightness step's regression on synthetic degradations of the fitting photos."""

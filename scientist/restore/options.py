@@ -25,6 +25,8 @@ from ..settings import GAIN_HELP, Backend, Device, Gain, ImageFormat, Precision,
 
 __all__ = ["FORMAT_NAMES", "RestoreOptions", "as_path", "as_paths"]
 
+#: An empty path, which Python reads as the current folder: refused wherever a path is taken.
+EMPTY_PATH = "an empty path (an unset shell variable?)"
 #: Names a restored image's format may be given by (the file endings they are) -> the format.
 FORMAT_NAMES = {"png": "png", "tiff": "tiff", "tif": "tiff", "jpg": "jpg", "jpeg": "jpg"}
 
@@ -46,7 +48,7 @@ class RestoreOptions(BaseModel):
     precision: Precision | None = Field(default=None, description="auto, fp32, bf16 or fp16 (CUDA).")
     max_side: int | None = Field(default=None, ge=8, description="Scale the photo down so its longer side is at "
                                                                  "most this (pixels) first.")
-    tile: int | None = Field(default=None, ge=64, description="Square tiles of this side (pixels).")
+    tile: int | None = Field(default=None, ge=64, description="Square tiles of this side (pixels), a multiple of 4.")
     overwrite: bool = Field(default=False, description="Replace existing outputs (many photos: restore again).")
     strength: Strength | None = Field(default=None, description="Share of the network's fine-scale change kept "
                                                                 "in the restored image, 0-1, or auto (chosen from "
@@ -66,6 +68,13 @@ class RestoreOptions(BaseModel):
             super().__init__(**values)
         except ValidationError as exc:
             raise OptionError(_invalid(exc)) from None
+
+    @field_validator("out", "out_dir", "weights", mode="before")
+    @classmethod
+    def _not_empty(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():  # Path("") is the current folder
+            raise ValueError(EMPTY_PATH)
+        return value
 
     @field_validator("image_format", mode="before")
     @classmethod
@@ -118,6 +127,8 @@ def as_path(value: Any, what: str = "the photo") -> Path:
     if isinstance(value, str | os.PathLike):
         path = os.fspath(value)
         if isinstance(path, str):
+            if not path.strip():  # Path("") is the current folder: a batch would restore all of it
+                raise OptionError(f"{what} is {EMPTY_PATH}")
             return Path(path)
     raise OptionError(f"{what} must be a path (a str or os.PathLike), not {_kind(value)}")
 

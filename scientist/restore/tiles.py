@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..errors import ScientistError
+from ..errors import OptionError
 from ..settings import Settings
 from .mimo_unet import MIMOUNet
 
@@ -90,7 +90,7 @@ def plan_tiles(height: int, width: int, tile: int | None = None, overlap: int = 
     """
     if tile is not None:
         if tile < 64 or tile % multiple:
-            raise ScientistError(f"tile size must be a multiple of {multiple} and at least 64")
+            raise OptionError(f"invalid restore option tile: must be a multiple of {multiple}, 64 or more")
         overlap = min(overlap, tile // 4)
         rows = 1 if height <= tile else math.ceil((height - tile) / (tile - overlap)) + 1
         cols = 1 if width <= tile else math.ceil((width - tile) / (tile - overlap)) + 1

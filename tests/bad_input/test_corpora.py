@@ -57,6 +57,40 @@ def test_empty_corpus_refuses_honestly(tmp_path):
     assert "corpus is empty" in data["markdown"]
 
 
+def test_a_task_the_taxonomy_does_not_know_is_left_out_with_a_warning(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCIENTIST_HOME", str(tmp_path / "home"))
+    path = tmp_path / "c.yaml"
+    path.write_text("records:\n  - name: Grain Remover\n    summary: A network that removes noise from photos.\n"
+                    "    tasks: [not-a-task]\n  - name: Sharpener\n    summary: It sharpens blurry photos.\n"
+                    "    tasks: [Image deblurring, deblurrring]\n")
+    code, out, lines = run_cli("ask", "how does it remove noise from photos?", "--corpus", path, "--json",
+                               inputs=[path])
+    assert code == 0, lines
+    assert any("grain-remover: the taxonomy has no task 'not-a-task': its tasks are read from its text" in ln
+               for ln in lines), lines
+    assert any("sharpener: the taxonomy has no task 'deblurrring' (did you mean 'deblurring'?): left out" in ln
+               for ln in lines), lines
+    assert json.loads(out)["task"]["id"] == "denoising"
+    # added to the user's corpus, a record keeps only the tasks the taxonomy knows, so later questions work
+    code, _, lines = run_cli("corpus", "add", path, inputs=[path])
+    assert code == 0 and any("not-a-task" in ln for ln in lines)
+    stored = "".join(p.read_text() for p in (tmp_path / "home" / "corpus").iterdir())
+    assert "not-a-task" not in stored and "deblurrring" not in stored and "- deblurring" in stored
+    code, out, lines = run_cli("ask", "how does it remove noise from photos?")
+    assert code == 0, lines
+
+
+@pytest.mark.parametrize("content", ["records:\n  - name: the\n", 'records:\n  - name: "???"\n',
+                                     "records:\n  - name: a\n    summary: ''\n"])
+def test_a_catalog_without_a_word_to_index_is_answered(tmp_path, content):
+    path = tmp_path / "c.yaml"
+    path.write_text(content)
+    code, out, lines = run_cli("ask", "how does it remove noise?", "--corpus", path, "--json", inputs=[path])
+    assert code == 0, lines
+    assert not any("warning" in ln for ln in lines), lines
+    assert json.loads(out)["in_scope"] is False
+
+
 @pytest.mark.slow
 def test_ten_thousand_record_catalog(tmp_path):
     words = ["denoising", "deblurring", "segmentation", "captioning", "speech", "translation", "detection"]
