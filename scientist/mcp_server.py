@@ -137,12 +137,17 @@ class _StdinLines:
         token = anyio.lowlevel.current_token()
 
         def pump() -> None:
-            pending = b""
+            pending = bytearray()  # the line being read: chunks are appended, never copied again (a long line)
             try:
                 while chunk := os.read(self.fd, 1 << 16):
-                    *lines, pending = (pending + chunk).split(b"\n")
-                    for line in lines:
+                    if b"\n" not in chunk:
+                        pending += chunk
+                        continue
+                    first, *lines, tail = chunk.split(b"\n")
+                    pending += first
+                    for line in (pending, *lines):
                         anyio.from_thread.run(send.send, line.decode("utf-8", errors="replace"), token=token)
+                    pending = bytearray(tail)
                 if pending:
                     anyio.from_thread.run(send.send, pending.decode("utf-8", errors="replace"), token=token)
             except Exception:  # noqa: BLE001 - the server has stopped (its event loop is gone), or stdin broke

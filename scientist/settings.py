@@ -49,8 +49,8 @@ def _auto_or_number(value, lo: float, hi: float, expected: str) -> float | str:
     if isinstance(value, str) and value.strip().lower() == "auto":
         return "auto"
     try:
-        # Python's float() takes "1_0" for 10: a typo, not a number anyone writes
-        number = math.nan if isinstance(value, str) and "_" in value else float(value)
+        # Python's float() takes "1_0" for 10 and True for 1: neither is a number anyone means
+        number = math.nan if isinstance(value, bool) or isinstance(value, str) and "_" in value else float(value)
     except (TypeError, ValueError):
         number = math.nan
     if not lo <= number <= hi:
@@ -301,8 +301,9 @@ class Settings(BaseSettings):
                     "refused (use `scientist restore` for it), others wait their turn.")
     serve_stop_seconds: float = Field(
         default=30.0, ge=0,
-        description="When `scientist serve` stops (Ctrl-C), how long it waits for the photo it is restoring to "
-                    "stop at its next tile (seconds); photos still waiting are deleted.")
+        description="When `scientist serve` stops (Ctrl-C), how long it waits for the requests it is answering "
+                    "and for the photo it is restoring to stop at its next tile (seconds); photos still waiting "
+                    "are deleted.")
     serve_request_timeout: float = Field(
         default=10.0, gt=0,
         description="Seconds a client may take to send a request's headers, and may leave its body without new "

@@ -117,13 +117,25 @@ def test_choices_written_out_for_start_up_speed_match_their_sources():
 def test_the_gain_range_is_said_as_it_is_checked():
     """The command line's --gain help is spelled out; it is kept in step with the range the settings check."""
     from scientist.cli.options import GainOpt
-    from scientist.settings import GAIN_HELP, GAIN_RANGE, parse_gain
+    from scientist.settings import GAIN_HELP, GAIN_RANGE, parse_gain, parse_strength
 
     said = f"{GAIN_RANGE[0]:g} to {GAIN_RANGE[1]:g}"
     assert said in GainOpt.__metadata__[0].help and said in GAIN_HELP
     assert parse_gain(GAIN_RANGE[1]) == GAIN_RANGE[1]
     with pytest.raises(ValueError, match=said):
         parse_gain(GAIN_RANGE[1] + 0.5)
+    for typo in (True, "1_0"):  # float() would take them for 1 and 10
+        with pytest.raises(ValueError, match=said):
+            parse_gain(typo)
+    assert str(parse_strength("-0")) == "0.0"
+
+
+def test_a_chat_apps_gain_of_true_is_refused():
+    from scientist.errors import OptionError
+    from scientist.restore.options import RestoreOptions
+
+    with pytest.raises(OptionError, match="gain: must be auto or a number from 1 to 12"):
+        RestoreOptions(gain=True)
 
 
 @pytest.mark.parametrize("name,value,said", [

@@ -157,6 +157,10 @@ def test_docs_load_swagger_ui_from_this_server(make_client):
     assert {"/api/ask", "/api/restore", "/api/jobs/{job_id}", "/api/jobs/{job_id}/restored.png"} <= set(spec["paths"])
     assert {"Answer", "JobStatus", "Demo", "AskRequest", "ErrorMessage"} <= set(spec["components"]["schemas"])
     assert client.get("/docs/oauth2-redirect").status_code == 200
+    # nothing else of Swagger UI's package: its index.html and swagger-initializer.js load a demo API online
+    for name in ("index.html", "swagger-initializer.js", "oauth2-redirect.html", "..%2F__init__.py"):
+        assert client.get(f"/docs-assets/{name}").status_code == 404, name
+    assert "Content-Security-Policy" in client.get("/docs-assets/swagger-ui.css").headers
 
 
 # ------------------------------------------------------------------ questions
@@ -278,6 +282,11 @@ def test_finished_jobs_and_stale_folders_are_cleaned_up(make_client, tmp_path):
     os.utime(stale, (old, old))
     jobs.sweep()
     assert folder.is_dir() and fresh.is_dir() and not stale.exists()
+    # past its retention a job is no longer served, though the sweep has not yet come to delete its files
+    assert client.get(f"/api/jobs/{job}/restored.png").status_code == 200
+    jobs.retention, kept = 0.0, jobs.retention
+    assert_one_sentence(client.get(f"/api/jobs/{job}/restored.png"), 404, "no such job")
+    jobs.retention = kept
     jobs.sweep(now=time.time() + jobs.retention + 60)
     assert not folder.exists()
     assert_one_sentence(client.get(f"/api/jobs/{job}"), 404, "no such job")
@@ -579,7 +588,8 @@ def test_uploads_over_the_limit_get_413(make_client, tmp_path):
     assert len(big) > 0.01 * 1024 * 1024
     assert_one_sentence(client.post("/api/restore", files={"photo": ("big.jpg", big, "image/jpeg")}),
                         413, "larger than the 0.01 MiB limit", tmp_path)
-    assert_one_sentence(client.post("/api/ask", json={"question": "noise " * 5000}), 413, "limit")
+    assert_one_sentence(client.post("/api/ask", json={"question": "noise " * 5000}), 413,
+                        "the request is larger than the 0.01 MiB limit")
 
     def chunks():  # no declared length: counted as it arrives
         yield b"--x\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"big.jpg\"\r\n\r\n"
@@ -588,7 +598,8 @@ def test_uploads_over_the_limit_get_413(make_client, tmp_path):
 
     streamed = client.post("/api/restore", content=chunks(),
                            headers={"content-type": "multipart/form-data; boundary=x"})
-    assert_one_sentence(streamed, 413, "limit", tmp_path)
+    assert_one_sentence(streamed, 413, "the upload is larger than the 0.01 MiB limit", tmp_path)
+    assert streamed.headers["connection"] == "close"  # the rest of the body is never read
     assert list((tmp_path / "cache" / "web-jobs").iterdir()) == []
     assert client.post("/api/restore", files={"photo": ("small.jpg", jpeg(), "image/jpeg")}).status_code == 202
 
@@ -615,6 +626,9 @@ def test_an_upload_cut_short_is_said_to_be_cut_short(make_client):
     whole_without = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"gain\"\r\n\r\nauto\r\n"
                      f"--{boundary}--\r\n").encode()
     assert_one_sentence(client.post("/api/restore", content=whole_without, headers=headers), 422, "has no photo")
+    # a JSON question sent with a multipart type is told what the question must be, not that it was cut short
+    sent = client.post("/api/ask", content=b'{"question": "noise"}', headers=headers)
+    assert_one_sentence(sent, 422, "the request body must be JSON, sent with Content-Type: application/json")
 
 
 @pytest.mark.parametrize("split", [1, 5, 12, 26, 30])

@@ -3,6 +3,7 @@ memory, a full queue raced, and connections that stall (a real server on 127.0.0
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -31,8 +32,19 @@ def test_other_host_names_are_refused(make_client):
         assert_one_sentence(client.get("/", headers={"Host": host}), 421, "does not answer to that host name")
         r = client.post("/api/ask", json={"question": "noise?"}, headers={"Host": host})
         assert_one_sentence(r, 421, "host name")
+    # a known name with something after it is not that name
+    for host in ("[::1].evil.example", "[localhost]evil.example", "localhost:8000/evil", "127.0.0.1:abc",
+                 "user@localhost"):
+        assert_one_sentence(client.get("/", headers={"Host": host}), 421, "does not answer to that host name")
     for host in ("localhost:8000", "[::1]:8000", "127.0.0.1"):
         assert client.get("/", headers={"Host": host}).status_code == 200, host
+
+
+def test_a_header_that_decides_a_refusal_is_taken_once(make_client):
+    client = make_client(restore=FakeRestore())
+    sent = client.post("/api/ask", json={"question": "noise?"},
+                       headers=[("Origin", "http://evil.example"), ("Origin", "http://127.0.0.1")])
+    assert_one_sentence(sent, 400, "the request has more than one Origin header")
 
 
 @pytest.mark.parametrize("headers", [
@@ -207,18 +219,26 @@ def live_server(fake_sci, tmp_path):
 
     settings = fake_sci.settings.model_copy(update={"cache": tmp_path / "cache"})
     app = create_app(fake_sci, settings=settings, restore=FakeRestore())
+    server, thread, port = _run(uvicorn.Config(app, http=TimedH11Protocol.with_timeout(0.5), log_level="warning",
+                                               lifespan="on"))
+    yield port
+    server.should_exit = True
+    thread.join(10)
+
+
+def _run(config) -> tuple[object, threading.Thread, int]:
+    """A uvicorn server of ``config`` running in a thread on a free port of 127.0.0.1, once it has started."""
+    import uvicorn
+
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, http=TimedH11Protocol.with_timeout(0.5), log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.time() + 30
     while not server.started and time.time() < deadline:
         time.sleep(0.02)
-    yield sock.getsockname()[1]
-    server.should_exit = True
-    thread.join(10)
+    return server, thread, sock.getsockname()[1]
 
 
 def _exchange(port: int, *parts: bytes, pause: float = 0.0, wait: float = 5.0) -> tuple[bytes, float]:
@@ -290,6 +310,55 @@ def test_bodies_the_framework_cannot_read_are_one_sentence_of_ours(live_server, 
     assert r.status_code == status and r.json() == {"detail": match}, (r.status_code, r.text)
 
 
+def test_head_is_answered_wherever_get_is(live_server):
+    """Headers only, on a real socket: a second request on the same connection is read as a request, not as the
+    first one's body."""
+    for path in (b"/", b"/docs", b"/api/jobs/0123456789abcdef0123456789abcdef", b"/static/page.css"):
+        reply, _ = _exchange(live_server, b"HEAD " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                             b"GET /static/page.css HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        first, _, rest = reply.partition(b"\r\n\r\n")
+        assert first.split(b" ")[1] in (b"200", b"404") and b"content-length:" in first.lower(), (path, first)
+        assert rest.startswith(b"HTTP/1.1 200 OK"), (path, rest[:80])  # no body came between the two
+
+
+def test_requests_that_are_not_http_get_one_sentence_of_json(live_server):
+    for request in (b"GARBAGE\r\n\r\n", b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -1\r\n\r\n",
+                    b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: 127.0.0.1\r\n\r\n"):
+        reply, seconds = _exchange(live_server, request)
+        head, _, body = reply.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400") and b"content-type: application/json" in head.lower(), reply
+        assert json.loads(body) == {"detail": "the request is not valid HTTP/1.1"} and seconds < 3
+
+
+def test_a_body_sent_a_byte_at_a_time_does_not_hold_the_server_when_it_stops(fake_sci, tmp_path):
+    """The request timeout is re-armed by every byte of a body, so a client sending one now and then kept a
+    stopping server waiting for it; now it is answered 503 and closed, and the server stops."""
+    import uvicorn
+
+    from scientist.web.app import create_app
+    from scientist.web.timed import TimedH11Protocol
+
+    app = create_app(fake_sci, settings=fake_sci.settings.model_copy(update={"cache": tmp_path / "cache"}),
+                     restore=FakeRestore())
+    server, thread, port = _run(uvicorn.Config(app, http=TimedH11Protocol.with_timeout(0.5), log_level="warning",
+                                               lifespan="on"))
+    replies = []
+    head = (b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n{")
+    client = threading.Thread(target=lambda: replies.append(_exchange(port, head, *[b" "] * 60, pause=0.2,
+                                                                      wait=20)))
+    client.start()
+    time.sleep(1.0)  # past the 0.5 s timeout: only the trickle keeps the request open
+    stop = time.perf_counter()
+    server.should_exit = True
+    thread.join(20)
+    stopped = time.perf_counter() - stop
+    client.join(20)
+    assert not thread.is_alive() and stopped < 3, stopped  # the trickle would have taken 12 s more
+    reply, _ = replies[0]
+    assert reply.startswith(b"HTTP/1.1 503") and b"the server is stopping" in reply, reply[:200]
+
+
 def test_serve_runs_the_timed_protocol(monkeypatch):
     import uvicorn
 
@@ -305,3 +374,4 @@ def test_serve_runs_the_timed_protocol(monkeypatch):
     assert code == 0, err
     protocol = calls[0]["http"]
     assert issubclass(protocol, TimedH11Protocol) and protocol.request_timeout == 7.0
+    assert calls[0]["timeout_graceful_shutdown"] == 30.0  # serve_stop_seconds: requests in flight when it stops

@@ -51,4 +51,5 @@ def serve_command(
     application = create_app(Scientist(corpus, settings=settings), warm=True, host=host)
     shown = f"[{host}]" if ":" in host else host
     emit(f"scientist: open http://{shown}:{port}/ (API documentation at /docs); Ctrl-C stops")
-    serve(application, host, port, request_timeout=settings.serve_request_timeout)
+    serve(application, host, port, request_timeout=settings.serve_request_timeout,
+          stop_timeout=settings.serve_stop_seconds)

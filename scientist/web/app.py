@@ -44,7 +44,7 @@ from .jobs import Job, Jobs, JobStatus, MemoryBudget, RestoreFn, internal_error,
 from .server import OriginGuard, own_hosts
 from .svg import workflow_svg
 
-__all__ = ["AskRequest", "BodyLimit", "ErrorMessage", "create_app"]
+__all__ = ["AskRequest", "BodyLimit", "ErrorMessage", "HeadAsGet", "create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,15 @@ STATIC = Path(__file__).resolve().parent / "static"
 #: Response headers of every page of our own: nothing from elsewhere may load, nothing may frame it.
 PAGE_POLICY = ("default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; "
                "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+#: The pages Swagger UI starts with an inline script (served without the policy), and the files of Swagger UI's
+#: package they load.
+DOCS_PAGES = frozenset({"/docs", "/docs/oauth2-redirect"})
+DOCS_ASSETS = frozenset({"swagger-ui-bundle.js", "swagger-ui-bundle.js.map", "swagger-ui.css", "swagger-ui.css.map",
+                         "favicon-32x32.png"})
 _COPY_CHUNK = 1 << 20
+#: The routes that take a form (a photo upload, the page's question): where a multipart body cut short means a
+#: field that never arrived.
+FORM_PATHS = frozenset({"/api/restore", "/ui/answer"})
 #: A multipart upload whose body ends before its closing delimiter: what was sent is incomplete.
 CUT_SHORT = ("the upload was cut short: its multipart/form-data body ends before the closing boundary, "
              "so its last part never arrived whole; send it again")
@@ -102,7 +110,8 @@ class BodyLimit:
         headers = dict(scope.get("headers") or ())
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            response = JSONResponse({"detail": _too_large(self.limit)}, status_code=413,
+            upload = scope.get("path") in FORM_PATHS
+            response = JSONResponse({"detail": _too_large(self.limit, upload)}, status_code=413,
                                     headers={"Connection": "close"})
             await response(scope, receive, send)
             return
@@ -130,6 +139,26 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
+class HeadAsGet:
+    """Answer HEAD wherever GET is answered (RFC 9110 asks it of every resource; FastAPI routes only the methods
+    they name): the request goes through as a GET, and its response's body is dropped, its headers kept."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message):
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 def _closing_delimiter(content_type: str) -> bytes | None:
     """The closing delimiter of a multipart/form-data body of this Content-Type (RFC 2046); None for other
     bodies or one without a boundary."""
@@ -139,8 +168,8 @@ def _closing_delimiter(content_type: str) -> bytes | None:
     return f"--{boundary}--".encode("latin-1", "replace") if isinstance(boundary, str) and boundary else None
 
 
-def _too_large(limit: int) -> str:
-    return f"the upload is larger than the {limit / (1024 * 1024):.3g} MiB limit"
+def _too_large(limit: int, upload: bool = True) -> str:
+    return f"the {'upload' if upload else 'request'} is larger than the {limit / (1024 * 1024):.3g} MiB limit"
 
 
 #: Typed errors and their HTTP status, most specific first; any other typed error is a 400.  Each is a 4xx with
@@ -244,6 +273,7 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
                     "run on your photo. The page is at /.",
     )
     app.state.scientist, app.state.jobs = sci, jobs
+    app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit, limit=limit)
     names, any_ip = own_hosts(host or settings.serve_host, settings.serve_allowed_hosts)
     app.add_middleware(OriginGuard, hosts=names, any_ip=any_ip)  # outermost: refused before anything is read
@@ -258,15 +288,17 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else "bad request"
         status = exc.status_code
-        if status == 413:
-            detail = _too_large(limit)
+        if status == 413:  # the rest of the body is not read: the connection cannot carry another request
+            detail = _too_large(limit, request.url.path in FORM_PATHS)
+            return JSONResponse({"detail": detail}, status_code=413, headers={"Connection": "close"})
         elif unreadable := _unreadable_body(exc, request.headers.get("content-type", "")):
             status, detail = unreadable
         return JSONResponse({"detail": detail}, status_code=status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        if getattr(request.state, "multipart_closed", True) is False:  # the parser dropped the part cut short
+        if request.url.path in FORM_PATHS and getattr(request.state, "multipart_closed", True) is False:
+            # the parser dropped the part cut short
             return JSONResponse({"detail": CUT_SHORT}, status_code=400)
         return JSONResponse({"detail": _validation_sentence(exc, request.headers.get("content-type", ""))},
                             status_code=422)
@@ -281,7 +313,7 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
-        if not request.url.path.startswith("/docs"):  # Swagger UI starts itself with an inline script
+        if request.url.path not in DOCS_PAGES:  # Swagger UI starts itself with an inline script
             response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
         return response
 
@@ -354,7 +386,14 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     # ------------------------------------------------------------ /docs, from files served here
     from swagger_ui_bundle import swagger_ui_path
 
-    app.mount("/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+    assets = Path(swagger_ui_path)
+
+    @app.get("/docs-assets/{name}", include_in_schema=False)
+    def docs_asset(name: str) -> FileResponse:
+        # only what /docs loads: the bundle's own index.html and swagger-initializer.js point at a demo API online
+        if name not in DOCS_ASSETS:
+            raise HTTPException(status_code=404, detail="Not Found")
+        return FileResponse(assets / name, headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -249,9 +249,11 @@ class Jobs:
             raise BusyError(f"{len(self._waiting)} photos are already waiting; try again in a few minutes")
 
     def get(self, job_id: str) -> Job:
-        """The job with this id; :class:`JobError` for anything else (ids are never used as paths)."""
+        """The job with this id, unless it expired; :class:`JobError` for anything else (ids are never used as
+        paths)."""
         job = self._jobs.get(job_id) if _JOB_ID.fullmatch(job_id or "") else None
-        if job is None:
+        # a job past its retention is gone at once, whenever the sweep comes to delete its files
+        if job is None or (job.finished is not None and time.time() - job.finished > self.retention):
             raise JobError("no such job (it may have expired)")
         return job
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import socket
 from collections.abc import Iterable
 
@@ -26,6 +27,7 @@ __all__ = ["OriginGuard", "is_loopback", "own_hosts", "serve"]
 #: What this machine is called on loopback.
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_PORT = re.compile(r":\d{1,5}")
 
 
 def is_loopback(host: str) -> bool:
@@ -62,11 +64,16 @@ def own_hosts(bind: str, extra: Iterable[str] = ()) -> tuple[frozenset[str], boo
 
 
 def _host_name(host: str) -> str:
-    """The name part of a ``Host`` header (``[::1]:8000`` -> ``::1``), lower-case."""
+    """The name part of a ``Host`` header (``[::1]:8000`` -> ``::1``), lower-case; "" for a header that is not
+    a name and an optional port (``[::1].evil.com``, ``localhost:8000/x``, ``127.0.0.1:abc``)."""
     host = host.strip().lower()
     if host.startswith("["):
-        return host[1:].split("]", 1)[0]
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        name, closed, rest = host[1:].partition("]")
+        return name if closed and (not rest or _PORT.fullmatch(rest)) else ""
+    if host.count(":") == 1:
+        name, port = host.split(":")
+        host = name if port.isdigit() else ""
+    return "" if any(c in host for c in "/[]@ ") else host
 
 
 class OriginGuard:
@@ -87,10 +94,14 @@ class OriginGuard:
             await self.app(scope, receive, send)
             return
         wanted = (b"host", b"origin", b"sec-fetch-site")
-        headers = {k.decode(): v.decode("latin-1") for k, v in scope.get("headers") or () if k in wanted}
+        given = [(k.decode(), v.decode("latin-1")) for k, v in scope.get("headers") or () if k in wanted]
+        headers = dict(given)
         host = headers.get("host")
         refusal = None
-        if host is not None and not self._host_ok(host):
+        if len(given) > len(headers):  # which of two would count? No browser sends either twice
+            twice = next(k for k in headers if sum(k == g for g, _ in given) > 1)
+            refusal = 400, f"the request has more than one {twice.title()} header"
+        elif host is not None and not self._host_ok(host):
             refusal = 421, "this server does not answer to that host name"
         elif scope.get("method", "GET") not in _SAFE_METHODS:
             origin = headers.get("origin")
@@ -110,10 +121,13 @@ class OriginGuard:
         await send({"type": "http.response.body", "body": body})
 
 
-def serve(app, host: str, port: int, *, request_timeout: float, log_level: str = "info") -> None:
-    """Run ``app`` with uvicorn on ``host``:``port``, its requests timed by :class:`.timed.TimedH11Protocol`."""
+def serve(app, host: str, port: int, *, request_timeout: float, stop_timeout: float | None = None,
+          log_level: str = "info") -> None:
+    """Run ``app`` with uvicorn on ``host``:``port``, its requests timed by :class:`.timed.TimedH11Protocol`;
+    once asked to stop, requests still being answered get ``stop_timeout`` seconds (default: no limit)."""
     import uvicorn
 
     from .timed import TimedH11Protocol
 
-    uvicorn.run(app, host=host, port=port, log_level=log_level, http=TimedH11Protocol.with_timeout(request_timeout))
+    uvicorn.run(app, host=host, port=port, log_level=log_level, http=TimedH11Protocol.with_timeout(request_timeout),
+                timeout_graceful_shutdown=stop_timeout)
