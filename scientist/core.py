@@ -164,7 +164,7 @@ class Scientist:
     def retrieve(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """The best records for a question and their cosine scores, in the order answers list them (none for
         a question the tool does not read)."""
-        k = self.settings.k if k is None else self._checked("k", k)
+        k = self.settings.k if k is None else _count("k", k)
         read = self._read(question)[2]
         if read is None:
             return []
@@ -453,10 +453,10 @@ class Scientist:
         return verify_text(self.corpus, text)
 
     def as_retriever(self, k: int = 4):
-        """A LangChain ``BaseRetriever`` over this corpus, giving ``k`` records (1-50) a query."""
+        """A LangChain ``BaseRetriever`` over this corpus, giving ``k`` records (1 or more) a query."""
         from .chat import make_retriever
 
-        return make_retriever(self, k=self._checked("k", k))
+        return make_retriever(self, k=_count("k", k))
 
     def as_tool(self, name: str = "scientist", *, allow=(), out_dir=None):
         """A LangChain ``BaseTool``: Markdown answer as content, the structured answer as artifact.
@@ -469,6 +469,14 @@ class Scientist:
         from .tools import folders_for
 
         return make_tool(self, name=name, folders=folders_for(self.settings, allow, out_dir))
+
+
+def _count(name: str, value) -> int:
+    """``value`` if it is a whole number of 1 or more (records to list: any number, the whole corpus included);
+    raises :class:`OptionError` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise OptionError(f"invalid argument {name}: must be a whole number, 1 or more")
+    return int(value)
 
 
 def _strip_strings(obj, allowed: set[str]):

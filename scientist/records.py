@@ -38,7 +38,12 @@ def safe_url(value: str | None, field: str = "url") -> str | None:
     if not value:
         return None
     if not _URL_RE.match(value):
-        why = "it holds control characters" if _CONTROL.search(value) else "only http(s) links are kept"
+        if _CONTROL.search(value):
+            why = "it holds control characters"
+        elif re.match(r"https?://", value, re.IGNORECASE):
+            why = "a link holds no spaces, quotes or angle brackets"
+        else:
+            why = "only http(s) links are kept"
         warnings.warn(f"dropped {field} {value[:60]!r}: {why}", stacklevel=3)
         return None
     return value

@@ -30,10 +30,12 @@ def test_unsafe_links_are_never_rendered(tmp_path, fake_cli_embedder):
     path = tmp_path / "c.json"
     record = {"name": "DenoiseNet", "github": "javascript:alert(1)", "paper": "file:///etc/passwd",
               "summary": "A network that removes noise from photos."}
-    path.write_text(json.dumps([record]))
+    spaced = {"name": "Spaced", "github": "https://example.org/a b", "summary": "A network that sharpens photos."}
+    path.write_text(json.dumps([record, spaced]))
     code, out, lines = run_cli("ask", "how do networks remove noise from photos?", "--corpus", path, inputs=[path])
     assert code == 0
     assert any("only http(s) links are kept" in ln for ln in lines)
+    assert any("'https://example.org/a b': a link holds no spaces" in ln for ln in lines), lines
     assert "javascript" not in out and "file://" not in out and "DenoiseNet" in out
 
 

@@ -91,9 +91,10 @@ def test_settings_made_in_code_raise_config_errors():
     with pytest.raises(OptionError, match="must be a path"):
         Scientist(corpus=5)
     sci = Scientist()
-    for k in (0, -1, "x", 51):
+    for k in (0, -1, "x", 2.5, True):
         with pytest.raises(OptionError, match="invalid argument k"):
             sci.as_retriever(k=k)
         with pytest.raises(OptionError, match="invalid argument k"):
             sci.retrieve("how does it reduce noise?", k)
     assert len(sci.as_retriever(k=1).invoke("how does it reduce noise?")) == 1
+    assert len(sci.retrieve("how does it reduce noise?", 500)) == len(sci.corpus)  # the whole ranking
