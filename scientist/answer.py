@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.12"
+SCHEMA_VERSION = "1.13"
 
 
 class TaskGuess(BaseModel):
@@ -81,6 +81,9 @@ class Workflow(BaseModel):
     mermaid: str = Field(description="The same workflow as a Mermaid flowchart.")
     can: list[str] = Field(default_factory=list, description="What the model can be expected to do (model card).")
     cannot: list[str] = Field(default_factory=list, description="What it cannot be expected to do (model card).")
+    architecture: str | None = Field(default=None, description="The network variant and its size (model card).")
+    trained_for: str | None = Field(
+        default=None, description="What the published weights were trained to do, on which data (model card).")
     grounded: bool = Field(
         description="True when the steps come from a card in the corpus; False when they are assembled from the "
                     "record's task and its own sentences.")

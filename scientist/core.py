@@ -18,7 +18,7 @@ from .answer import Answer, Correction, Evidence, LanguageInfo, Reference, TaskR
 from .corpus import Corpus, load_corpus
 from .embed import Embedder
 from .errors import OptionError
-from .guard import clean_question, strip_foreign_urls, verify_text
+from .guard import REMOVED, clean_question, find_urls, name_links, strip_foreign_urls, verify_text
 from .index import Index
 from .language import detect as detect_language
 from .naming import Mention, Naming
@@ -125,8 +125,20 @@ class Scientist:
         return qvec, probs, index.cosines(qvec), named
 
     def _clean(self, question: object) -> str:
-        """The question as it is read: its first ``max_question_chars`` characters, normalised, links removed."""
+        """The question as it is read: its first ``max_question_chars`` characters, normalised, a record's own
+        link read as the record's title (so that it names the record), other links removed."""
+        if isinstance(question, str):
+            titles = {u: f'"{r.title}"' for u, r in self._linked_records().items()}
+            question = name_links(question[: self.settings.max_question_chars], titles)
         return clean_question(question, self.settings.max_question_chars)
+
+    def _linked_records(self) -> dict[str, Record]:
+        """Each link a record carries -> the record (the first, where two carry one)."""
+        links: dict[str, Record] = {}
+        for r in self.corpus.records:
+            for u in r.links():
+                links.setdefault(u, r)
+        return links
 
     def _read(self, question: object) -> tuple[str, LanguageInfo, str | None, list[tuple[str, str]], list[Mention]]:
         """The clean question, its language, the question as it is classified (None when the tool does not read
@@ -252,12 +264,20 @@ class Scientist:
         answer = self._answer(read, k) if read is not None else self._unread(q, language)
         if fixes or mentions:
             answer.question, answer.read_as = q, read
-        if mentions:
-            named = [(m.words, self.corpus.records[m.record]) for m in mentions]
+        # a record named by its whole title needs no note; one named by its link is said to be
+        named = [(m.words, r) for m in mentions if (r := self.corpus.records[m.record])
+                 and m.words.strip('"').casefold() != r.title.casefold()]
+        if named:
             answer.notes.insert(0, self.renderer.phrase("note_named", named=named))
+        records = self._linked_records()
+        linked = [(u, records[u]) for u in dict.fromkeys(find_urls(question, records)) if u in records]
+        if linked:
+            answer.notes.insert(0, self.renderer.phrase("note_linked", linked=linked))
         if fixes:
             answer.corrections = [Correction(written=w, read_as=r) for w, r in fixes]
             answer.notes.insert(0, self.renderer.phrase("note_spelling", fixes=fixes))
+        if REMOVED in q and REMOVED not in question:  # a link no record carries: never followed
+            answer.notes.append(self.renderer.phrase("note_links_removed"))
         limit = self.settings.max_question_chars
         if len(question) > limit:  # a str: _clean refused anything else
             answer.notes.append(self.renderer.phrase("note_cut", limit=limit, length=len(question)))
@@ -347,8 +367,15 @@ class Scientist:
             mtask = self.corpus.task(task.model_task) if task.model_task else None
             notes.append(self.renderer.phrase("note_mismatch", tasks=unmatched, model=model_rec, model_task=mtask,
                                               also=unmatched[0].id != task.id))
+        second = task.runner_up
+        if (model_rec is not None and task.matches_model and not task.both and second is not None
+                and second.confidence >= self.settings.two_tasks_floor
+                and second.id not in self.record_tasks(model_rec)):
+            # a question of two problems, the second below the two-task rule: still said not to be the model's
+            notes.append(self.renderer.phrase("note_runner_up", second=second, model=model_rec))
         if not in_scope:
-            notes.append(self.renderer.phrase("note_out_of_scope", n=len(self.corpus), task=qtask))
+            notes.append(self.renderer.phrase("note_out_of_scope", n=len(self.corpus), task=qtask,
+                                              clear=task.clear))
         return notes
 
     def _render(self, answer: Answer) -> Answer:
@@ -440,12 +467,17 @@ class Scientist:
         return [(self.corpus.get(r.id), r.score) for r in refs if r.supports] if in_scope else []
 
     def prompt(self, question: str, k: int | None = None) -> str:
-        """A seed-shaped prompt holding only the records that cleared the relevance cutoff."""
+        """A seed-shaped prompt holding only the records that cleared the relevance cutoff, and what this tool's
+        own answer says of them (its notes: a model built for another task, a language it does not read; the
+        model card's facts and what it says the model cannot do), for the LLM to say too."""
         q = self._clean(question)
-        recs = [r for r, _ in self.supporting(q, k)]
+        answer = self.ask(question, k=k, progress=False)
+        recs = [self.corpus.get(r.id) for r in answer.references if r.supports]
+        wf = answer.workflow
+        card = wf if wf is not None and wf.grounded and any(r.id == wf.model_id for r in recs) else None
         text = self.renderer.env.get_template("prompt.j2").render(
             question=q, models=[r for r in recs if r.kind == "model"],
-            papers=[r for r in recs if r.kind == "paper"])
+            papers=[r for r in recs if r.kind == "paper"], notes=answer.notes, card=card)
         return strip_foreign_urls(text, self.corpus.allowed_urls())
 
     def verify(self, text: str):

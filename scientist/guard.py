@@ -98,6 +98,18 @@ def find_urls(text: str, allowed: Collection[str] = ()) -> list[str]:
     return [link for _, _, link in _links(text or "", allowed)]
 
 
+def name_links(text: str, names: dict[str, str]) -> str:
+    """``text`` with each link that is a key of ``names`` replaced by its value (a record's link by its title)."""
+    if not names or not _may_hold_link(text):
+        return text
+    out, pos = [], 0
+    for start, end, link in _links(text, AllowedLinks(names)):
+        if link in names:
+            out += [text[pos:start], names[link]]
+            pos = end
+    return "".join(out) + text[pos:] if out else text
+
+
 def strip_foreign_urls(text: str, allowed: Collection[str]) -> str:
     """Replace every link not in ``allowed`` with a marker."""
     text = text or ""

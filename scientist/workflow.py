@@ -66,6 +66,7 @@ def workflow_for(rec: Record | None, tasks: Sequence[Task], renderer: Renderer,
         c = rec.card
         steps = [s.model_copy() for s in c.workflow]
         wf_in, wf_out, grounded, can, cannot = c.input, c.output, True, c.can, c.cannot
+        facts = {"architecture": c.architecture, "trained_for": c.trained_for}
     else:
         wf_in = tasks[0].input if tasks else "The data the model takes"
         wf_out = tasks[0].output if tasks else "The model's prediction"
@@ -76,10 +77,10 @@ def workflow_for(rec: Record | None, tasks: Sequence[Task], renderer: Renderer,
             middle = [Step(name=rec.title, detail=renderer.phrase("generic_model", record=rec), stage="model")]
         steps = [Step(name="Input", detail=wf_in, stage="input"), *middle,
                  Step(name="Output", detail=wf_out, stage="output")]
-        grounded, can, cannot = False, [], []
+        grounded, can, cannot, facts = False, [], [], {}
     return Workflow(model_id=rec.id, model=rec.title, kind=rec.kind, input=wf_in, steps=steps, output=wf_out,
                     mermaid=renderer.mermaid(wf_in, steps, wf_out, rec.kind), grounded=grounded, can=can,
-                    cannot=cannot)
+                    cannot=cannot, **facts)
 
 
 def demo_record(corpus: Corpus) -> Record | None:

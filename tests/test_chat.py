@@ -55,10 +55,15 @@ def test_prompt_has_seed_shape_and_only_cleared_records(sci):
     seed = parse_seed(prompt)
     assert seed.question == "How does it reduce noise?"
     assert [r.title for r in seed.records] == ["Deblur-MIMO-UNet-RealBlur"]
+    assert seed.records[0].summary.endswith("trained on real blurred photographs.")  # the caveats are not in it
     assert "Histopathology" not in prompt
+    # the LLM is told what the tool's own answer says: a deblurring model, what its card says it cannot do
+    assert "was built for image deblurring" in prompt
+    assert "- Cannot: It was not trained to remove sensor noise" in prompt
+    assert "Trained for: Removing motion and camera-shake blur" in prompt and "weights of its own" in prompt
     empty = sci.prompt("What's a good sourdough recipe?")
     assert "(none of the provided models is relevant" in empty
-    assert "Based on the following" not in empty and "None of the provided models and papers is relevant" in empty
+    assert "Based on the following" not in empty and "None of the provided models and papers was matched" in empty
     assert parse_seed(empty).records == []  # still the seed's shape
     assert "chosj95" not in empty
 
