@@ -77,3 +77,11 @@ def test_two_tasks_one_likelier_is_not_called_a_tie(renderer):
     assert "the first is likelier, but not by enough to leave the second out" in said
     close = first.model_copy(update={"confidence": 0.38})
     assert "neither is clearly ahead" in renderer.phrase("note_two_tasks", task=close, second=second, words={})
+
+
+def test_a_named_record_without_code_says_so(sci):
+    answer = sci.ask("Give me the GitHub link for the histopathology paper's code.")
+    named = next(r for r in answer.references if r.named)
+    assert named.github is None and "Histopathology" in named.title
+    block = answer.markdown.split(f"**{named.title}**", 1)[1].split("\n- **", 1)[0]
+    assert "- Code: none in its record" in block
