@@ -83,5 +83,6 @@ def test_a_named_record_without_code_says_so(sci):
     answer = sci.ask("Give me the GitHub link for the histopathology paper's code.")
     named = next(r for r in answer.references if r.named)
     assert named.github is None and "Histopathology" in named.title
-    block = answer.markdown.split(f"**{named.title}**", 1)[1].split("\n- **", 1)[0]
+    part3 = answer.markdown.split("## 3.", 1)[1]
+    block = part3.split(f"- **{named.title}**", 1)[1].split("\n- **", 1)[0]
     assert "- Code: none in its record" in block
