@@ -196,6 +196,19 @@ def test_16_bit_colour_png_keeps_16_bits_and_turns_upright(tmp_path):
     assert info["icc_profile"] == rgb_profile() and info["exif"]
 
 
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_16_bit_colour_tiff_is_turned_upright_once(tmp_path, orientation):
+    """OpenCV 5 turns a TIFF by its Orientation tag itself (4 did not): the photo is turned once, as an 8-bit one
+    is, whichever OpenCV decodes it (it was turned twice: a quarter turn became upside down)."""
+    tifffile = pytest.importorskip("tifffile")
+    deep = _deep(6, 10, seed=orientation)
+    path = tmp_path / "scan.tif"
+    tifffile.imwrite(path, deep, photometric="rgb", extratags=[(274, "H", 1, orientation, True)])
+    arr, info = read_photo(path)
+    assert info["bit_depth"] == 16
+    assert np.array_equal(np.rint(arr * 65535).astype(np.uint16), _orient(deep, orientation))
+
+
 def test_heic_from_a_phone_is_read_upright_with_its_exif(tmp_path):
     img = np.zeros((40, 60, 3), np.uint8)
     img[:, :30] = 200  # left half bright
@@ -259,6 +272,38 @@ def test_output_exif_loses_orientation_and_thumbnail_keeps_the_rest():
     out.load(exif_for_output(raw, 10, 20))
     assert out[ExifTags.Base.Orientation] == 1
     assert not out.get_ifd(ExifTags.IFD.IFD1) and thumb not in exif_for_output(raw, 10, 20)
+
+
+def test_transparency_that_is_not_kept_is_warned_of(tmp_path):
+    rgba = np.zeros((4, 6, 4), np.uint8)
+    rgba[:, :3, 3] = 255  # the right half transparent
+    Image.fromarray(rgba).save(tmp_path / "cutout.png")
+    with pytest.warns(UserWarning, match="cutout.png has transparency, which the restored image does not keep"):
+        arr, _ = read_photo(tmp_path / "cutout.png")
+    assert arr.shape == (4, 6, 3)
+
+
+def test_exif_without_an_exif_directory_gets_none_in_the_output():
+    """Pillow's get_ifd adds the directory it is asked for; an empty one is invalid TIFF (libtiff refuses it)."""
+    src = Image.Exif()
+    src[ExifTags.Base.Make], src[ExifTags.Base.Orientation] = "Camera", 6
+    out = Image.Exif()
+    out.load(exif_for_output(src.tobytes(), 10, 20))
+    assert dict(out) == {ExifTags.Base.Orientation: 1, ExifTags.Base.Make: "Camera"}
+
+
+@pytest.mark.parametrize(("quality", "sampling"), [(92, 0), (100, 0), (90, 0), (89, 2), (50, 2)])
+def test_a_high_quality_jpeg_keeps_its_colour_at_full_resolution(tmp_path, quality, sampling):
+    from PIL import JpegImagePlugin
+
+    from scientist.restore.save import write_image_atomic
+
+    img = np.zeros((16, 16, 3), np.float32)
+    img[..., 2], img[:, ::2, 0] = 0.8, 1.0  # one-pixel red stripes on blue: what 4:2:0 smears
+    path = tmp_path / "out.jpg"
+    write_image_atomic(img, path, fmt="jpg", quality=quality)
+    with Image.open(path) as im:
+        assert JpegImagePlugin.get_sampling(im) == sampling
 
 
 def test_a_profile_for_another_colour_model_is_not_carried(tmp_path):

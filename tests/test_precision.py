@@ -92,3 +92,19 @@ def test_bf16_output_is_within_2_of_255_of_fp32_on_a_real_photo():
     psnr = 10 * np.log10(1 / max(mse, 1e-12))
     assert diff.max() <= 2, diff.max()
     assert psnr >= 50, psnr
+
+
+def test_bf16_keeps_the_inputs_own_precision_where_the_network_changes_nothing():
+    """bfloat16 rounds a value near 1 to 1/256; the full-scale residual is added to the float32 input, so a
+    16-bit photo's smooth gradient is not made a staircase (a network that changes nothing returns its input)."""
+    from scientist.restore.mimo_unet import MIMOUNet
+
+    torch.manual_seed(0)
+    model = MIMOUNet(num_res=1).eval()
+    last = model.feat_extract[5]
+    for p in last.parameters():
+        torch.nn.init.zeros_(p)
+    ramp = np.linspace(0.55, 0.75, 64, dtype=np.float32)
+    x = np.broadcast_to(ramp, (1, 3, 32, 64)).copy()
+    out = make_runner(model, CPU, "torch", precision="bf16")(x)
+    assert np.array_equal(out, x)  # bfloat16 all through: up to 1/512 off, in steps of 1/256

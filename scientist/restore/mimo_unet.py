@@ -226,13 +226,16 @@ class MIMOUNet(nn.Module):
         z = self.feat_extract[4](z)
         z = self.Convs[1](torch.cat([z, st["f1"]], dim=1))
         z = self.Decoder[2](z)
-        out1 = self.feat_extract[5](z) + st["x"]
+        full = st.get("x_full")  # the input at full precision, when the network runs at a lower one
+        out1 = self.feat_extract[5](z) + st["x"] if full is None else self.feat_extract[5](z).to(full.dtype) + full
         st["outputs"] = [out4, out2, out1]
         return st
 
-    def run_stages(self, x: torch.Tensor, stages=STAGES) -> list[torch.Tensor]:
-        """Run the named stages in order (all of :attr:`STAGES` for a full pass)."""
-        st: dict = {"x": x}
+    def run_stages(self, x: torch.Tensor, stages=STAGES, x_full: torch.Tensor | None = None) -> list[torch.Tensor]:
+        """Run the named stages in order (all of :attr:`STAGES` for a full pass).  ``x_full``: ``x`` at a higher
+        precision (float32 beside bfloat16), to which the full-scale residual is added instead of ``x``, so that
+        the output keeps the input's own precision (bfloat16 rounds a value near 1 to 1/256)."""
+        st: dict = {"x": x, "x_full": x_full}
         for name in stages:
             if name not in self.STAGES:
                 raise ValueError(f"unknown MIMO-UNet stage {name!r}")

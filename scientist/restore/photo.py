@@ -8,6 +8,7 @@ pixels).  Camera RAW files are refused with what to do instead.
 
 from __future__ import annotations
 
+import functools
 import stat
 import warnings
 from collections.abc import Iterator
@@ -82,6 +83,9 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
         if getattr(im, "is_animated", False):  # whether a second frame exists, never how many
             info["animated"] = True
             warnings.warn(f"{p.name} has several frames: only the first is restored", stacklevel=2)
+        if im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in im.info:
+            warnings.warn(f"{p.name} has transparency, which the restored image does not keep: its transparent "
+                          "parts come out in the colour stored under them", stacklevel=2)
         info["exif"], orientation, exif_problem = _exif_of(im, p.name)
         info["icc_profile"] = _rgb_profile(im.info.get("icc_profile"))
         if not deep:
@@ -90,7 +94,9 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
             arr, info["bit_depth"] = _to_rgb(im)
     if deep:  # Pillow's copy is closed by now: OpenCV decodes the 16 bits
         with _failures(p):
-            arr = _orient(_read_deep(p), orientation)
+            arr = _read_deep(p)
+            if not (info["format"] == "TIFF" and _opencv_turns_tiffs(orientation)):
+                arr = _orient(arr, orientation)
         info["bit_depth"] = 16
     if arr.shape[0] < 1 or arr.shape[1] < 1:
         raise PhotoError(f"{p.name}: the image has no pixels")
@@ -232,6 +238,43 @@ def _read_deep(p: Path) -> np.ndarray:
     out = np.empty(a.shape, np.float32)
     np.multiply(a, np.float32(1 / top), out=out, casting="unsafe")
     return out
+
+
+@functools.cache
+def _opencv_turns_tiffs(orientation: int) -> bool:
+    """Whether this OpenCV's TIFF decoder turns a TIFF upright by its Orientation tag itself (OpenCV 5 does, with
+    any flags; 4 did not): probed once per orientation on a 2x2 16-bit TIFF made here, so that a photo is never
+    turned twice nor left turned, whichever OpenCV is installed."""
+    import cv2
+
+    if orientation not in range(2, 9):
+        return False
+    stored = np.array([[1, 2], [3, 4]], np.uint16)[..., None] * np.array([1000, 0, 0], np.uint16)  # R only
+    decoded = cv2.imdecode(np.frombuffer(_tiff16(stored, orientation), np.uint8), cv2.IMREAD_UNCHANGED)
+    if decoded is None:
+        return False
+    red = decoded[..., 2]
+    return red.shape == _orient(stored, orientation)[..., 0].shape and \
+        np.array_equal(red, _orient(stored, orientation)[..., 0])
+
+
+def _tiff16(rgb: np.ndarray, orientation: int) -> bytes:
+    """An uncompressed 16-bit RGB TIFF (little-endian) of ``rgb`` with an Orientation tag."""
+    import struct
+
+    h, w, _ = rgb.shape
+    pixels = rgb.astype("<u2").tobytes()
+    entries = [(256, 3, 1, w), (257, 3, 1, h), (258, 3, 3, None), (259, 3, 1, 1), (262, 3, 1, 2),
+               (273, 4, 1, None), (274, 3, 1, orientation), (277, 3, 1, 3), (278, 3, 1, h),
+               (279, 4, 1, len(pixels)), (284, 3, 1, 1)]
+    ifd_end = 8 + 2 + 12 * len(entries) + 4
+    bits_at, pixels_at = ifd_end, ifd_end + 6
+    ifd = struct.pack("<H", len(entries))
+    for tag, kind, count, value in entries:
+        value = {258: bits_at, 273: pixels_at}.get(tag, value)
+        packed = struct.pack("<HH", value, 0) if kind == 3 and count == 1 else struct.pack("<I", value)
+        ifd += struct.pack("<HHI", tag, kind, count) + packed
+    return b"II*\x00" + struct.pack("<I", 8) + ifd + struct.pack("<I", 0) + struct.pack("<3H", 16, 16, 16) + pixels
 
 
 #: EXIF orientation -> how to make the stored pixels upright (numpy, matching Pillow's exif_transpose).

@@ -85,12 +85,15 @@ class Runner:
             "torch-channels-last" if channels_last else "torch-eager")
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        t = torch.from_numpy(x).to(self.device, self.dtype)
+        full = torch.from_numpy(x).to(self.device, torch.float32)
+        t = full.to(self.dtype)
         if self.channels_last:
             t = t.contiguous(memory_format=torch.channels_last)
+        low = self.dtype != torch.float32 or self.autocast is not None
         with torch.inference_mode(), torch.autocast(self.device.type, dtype=self.autocast or torch.float32,
                                                     enabled=self.autocast is not None):
-            out = self.model.run_stages(t, self.stages)[-1]
+            # in a low precision the residual is added to the float32 input: the output keeps its precision
+            out = self.model.run_stages(t, self.stages, x_full=full if low else None)[-1]
         return out.float().cpu().contiguous().numpy()
 
 
