@@ -44,3 +44,31 @@ def test_a_very_tall_photo_keeps_a_sensible_height_and_is_centred():
     assert ph <= 800 and zoom >= 256 and width == 4 * zoom + 3 * GAP
     canvas = np.asarray(comparison_image(_photo(400, 4)[:400], _photo(400, 4)[:400]))
     assert canvas.shape[0] <= 2 * LABEL_H + 800 + GAP + 256 + 1
+
+
+@pytest.mark.parametrize("h, w", [(5, 5), (3, 150), (150, 3)])
+def test_a_photo_smaller_than_a_crop_is_zoomed_alike_both_ways(h, w):
+    """A crop is 8 px at least; a photo with a side under 8 gives a smaller one, which was stretched to a square
+    and labelled with the 8-px crop's zoom."""
+    from PIL import ImageDraw
+
+    drawn = []
+    real_text = ImageDraw.ImageDraw.text
+
+    def text(self, xy, label, *args, **kwargs):
+        drawn.append(label)
+        return real_text(self, xy, label, *args, **kwargs)
+
+    photo = np.zeros((h, w, 3), np.float32)
+    photo[0, 0] = 1.0  # one white pixel: its zoomed square shows the zoom both ways
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ImageDraw.ImageDraw, "text", text)
+        canvas = np.asarray(comparison_image(photo, photo))
+    _, ph, zoom, _ = comparison_layout(h, w)
+    top = LABEL_H + ph + GAP + LABEL_H
+    white = np.argwhere(canvas[top : top + zoom, :zoom].min(-1) > 200)
+    side_y, side_x = white[:, 0].max() + 1, white[:, 1].max() + 1
+    assert side_y == side_x  # square pixels: not stretched
+    crop_side = min(8, max(h, w))
+    labels = [t for t in drawn if t.startswith(("detail", "flat"))]
+    assert labels and all(f"(x{zoom / max(min(h, crop_side), min(w, crop_side)):.1f})" in t for t in labels), labels

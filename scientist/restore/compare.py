@@ -141,10 +141,13 @@ def comparison_image(before: np.ndarray, after: np.ndarray) -> Image.Image:
     top = LABEL_H + ph + GAP
     for i, (name, (y, x, s)) in enumerate(boxes):
         for j, (tag, arr) in enumerate((("before", before), ("after", after))):
-            crop = pil(arr[y : y + s, x : x + s]).resize((zoom, zoom), Image.Resampling.NEAREST)
+            part = arr[y : y + s, x : x + s]  # a photo smaller than the crop gives less than s x s
+            scale = zoom / max(part.shape[:2])  # one zoom both ways: a thin photo is not stretched square
+            crop = pil(part).resize((max(1, round(part.shape[1] * scale)), max(1, round(part.shape[0] * scale))),
+                                    Image.Resampling.NEAREST)
             px = (2 * i + j) * (zoom + GAP)
             canvas.paste(crop, (px, top + LABEL_H))
-            draw.text((px + 4, top + 3), f"{name} {tag} (x{zoom / s:.1f})", fill=(230, 230, 230))
+            draw.text((px + 4, top + 3), f"{name} {tag} (x{scale:.1f})", fill=(230, 230, 230))
     return canvas
 
 
