@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 
+from .errors import shown
 from .render import Renderer
 from .restore.record import ProgressEvent
 
@@ -88,12 +89,12 @@ class BatchProgress:
             if self._bar is None and self._console.is_terminal and event.work_total > 0:
                 self._start_bar(event)
             if self._bar is not None:
-                self._bar.update(self._current, description=event.name, total=1, completed=0, count="",
+                self._bar.update(self._current, description=shown(event.name), total=1, completed=0, count="",
                                  visible=True)
         elif event.kind in ("start", "tile", "done"):
             if self._bar is not None and event.total:
                 self._active[event.index] = event.work * event.done / event.total
-                self._bar.update(self._current, description=event.name, total=event.total, completed=event.done,
+                self._bar.update(self._current, description=shown(event.name), total=event.total, completed=event.done,
                                  count=self.renderer.phrase("batch_tiles", done=event.done, total=event.total))
                 self._bar.update(self._overall, completed=self._base + sum(self._active.values()), refresh=True)
         elif event.kind == "photo-end":

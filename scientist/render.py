@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 from jinja2.bccache import FileSystemBytecodeCache
 
+from .errors import shown
 from .paths import data_path
 from .records import markdown_url, stage_name
 
@@ -119,6 +120,7 @@ class Renderer:
         env.filters["pct"] = percent
         env.filters["cos"] = lambda x: f"{float(x):.2f}"
         env.filters["duration"] = duration
+        env.filters["shown"] = lambda text: shown(text, limit=1_000)  # a file name's escape sequences: "?"
         env.globals["stage_name"] = stage_name
         return env
 

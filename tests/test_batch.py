@@ -398,3 +398,89 @@ def test_photos_passed_over_in_subfolders_are_said_once_after_the_run(tmp_path):
         mp.setenv("SCIENTIST_SUBFOLDER_SCAN_LIMIT", "0")
         code, stdout, _ = run_cli("restore", broken)
     assert code == 1 and "0 restored, 0 skipped, 1 failed of 1 photo" in stdout and "in subfolders" not in stdout
+
+
+def _photo_at(path, h=20, w=24, seed=1):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(_dim(h, w, seed)).save(path)
+    return path
+
+
+def test_an_output_of_another_photo_of_the_same_name_is_not_taken_for_this_ones(tmp_path, monkeypatch):
+    """a/trip and b/trip restored into one --out-dir in two runs share R/trip/: b's photo was skipped as
+    'already restored' by a's output (and --overwrite replaced a's)."""
+    from scientist.restore.batch import plan_batch
+
+    monkeypatch.chdir(tmp_path)
+    _photo_at(tmp_path / "a" / "trip" / "IMG_1.jpg", 20, 24)
+    _photo_at(tmp_path / "b" / "trip" / "IMG_1.jpg", 30, 40)
+    _photo_at(tmp_path / "R" / "trip" / "IMG_1_restored.png", 20, 24)  # a's result, from an earlier run
+    (p,) = plan_batch(["b/trip"], out_dir="R")
+    assert p.skip is None and p.fail.startswith("R/trip/IMG_1_restored.png exists but is 24x20, where this photo "
+                                                "restores to 40x30: it was made from another photo of the same name")
+    (same,) = plan_batch(["a/trip"], out_dir="R")
+    assert same.skip == "already restored: R/trip/IMG_1_restored.png"
+    (turned,) = plan_batch(["a/trip"], out_dir="R", max_side=12)  # another --max-side: said, not skipped
+    assert turned.fail and "with another --max-side" in turned.fail
+    assert plan_batch(["b/trip"], out_dir="R", overwrite=True)[0].fail is None  # --overwrite redoes it
+
+
+def test_a_link_to_a_photo_does_not_stand_in_for_it(tmp_path):
+    """Favorites/x.jpg -> ../day1/x.jpg sorts first, and the photo itself was dropped as its duplicate."""
+    from scientist.restore.batch import plan_batch
+
+    real = _photo_at(tmp_path / "Trip" / "day1" / "x.jpg")
+    _photo_at(tmp_path / "Trip" / "day1" / "y.jpg", seed=2)
+    (tmp_path / "Trip" / "Favorites").mkdir()
+    (tmp_path / "Trip" / "Favorites" / "x.jpg").symlink_to(real)
+    planned = {p.name: p for p in plan_batch([tmp_path / "Trip"], recursive=True, out_dir=tmp_path / "R")}
+    assert planned["Trip/day1/x.jpg"].restored == tmp_path / "R" / "Trip" / "day1" / "x_restored.png"
+    assert planned["Trip/Favorites/x.jpg"].skip == "the same photo as Trip/day1/x.jpg, restored as that"
+    assert planned["Trip/day1/y.jpg"].work > 0
+
+
+def test_endings_that_differ_by_case_only_get_outputs_of_their_own(tmp_path):
+    from scientist.restore.batch import plan_batch
+
+    _photo_at(tmp_path / "s" / "photo.jpg")
+    _photo_at(tmp_path / "s" / "photo.JPG", seed=2)
+    outputs = sorted(p.restored.name for p in plan_batch([tmp_path / "s"]))
+    assert outputs == ["photo_JPG_restored.png", "photo_jpg_restored.png"]
+
+
+def test_a_name_too_long_for_the_file_system_fails_that_photo_alone(tmp_path):
+    from scientist.restore.batch import plan_batch
+
+    _photo_at(tmp_path / "n" / ("L" * 244 + ".jpg"))  # 248 bytes: its output's name would pass 255
+    _photo_at(tmp_path / "n" / "ok.jpg", seed=2)
+    long, ok = sorted(plan_batch([tmp_path / "n"]), key=lambda p: len(p.name))[::-1]
+    assert long.fail.startswith("its output's name cannot be made there") and ok.fail is None and ok.work > 0
+
+
+def test_linked_folders_not_followed_are_said_to_be(tmp_path):
+    from scientist.errors import PhotoError
+    from scientist.restore.batch import plan_batch
+
+    _photo_at(tmp_path / "only" / "sub" / "a.jpg")
+    (tmp_path / "lnk").mkdir()
+    (tmp_path / "lnk" / "album").symlink_to(tmp_path / "only" / "sub")
+    with pytest.raises(PhotoError, match=r"its 1 linked folder was not followed: name it on the command line"):
+        plan_batch([tmp_path / "lnk"], recursive=True)
+
+
+def test_escape_sequences_in_file_names_never_reach_the_terminal(tmp_path):
+    from scientist.render import Renderer
+    from scientist.restore.record import BatchItem, ProgressEvent
+
+    renderer = Renderer(cache=tmp_path / "jinja")
+    name = "esc\x1b[31mRED\x1b[0m.jpg"
+    event = ProgressEvent("photo-end", 1, 1, 0, 0, "", "cpu", 0.0, False, False, 0.0, index=0, count=2, name=name,
+                          status="failed", reason=f"{name}: not an image")
+    line = renderer.phrase("batch_line", e=event, n=1)
+    items = [BatchItem(input=name, name=name, status="failed", reason="bad\x1b]0;TITLE\x07"),
+             BatchItem(input="ok.jpg", name="ok.jpg", status="skipped", reason="already restored: ok_restored.png")]
+    table = renderer.env.get_template("restore_many.txt.j2").render(items=items, seconds=1.0, more=None)
+    for text in (line, table):
+        assert "\x1b" not in text and "\x07" not in text
+    rows = [ln for ln in table.splitlines() if ln.startswith(("esc", "ok.jpg"))]
+    assert len({ln.index("failed") if "failed" in ln else ln.index("skipped") for ln in rows}) == 1  # aligned

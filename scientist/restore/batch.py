@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import PhotoError, ScientistError, first_line
+from ..fileio import os_reason
 from ..settings import Settings, load_settings
 from .options import RestoreOptions, as_paths
 from .outputs import check_out_dir, make_folders, output_format, remove_empty
@@ -64,12 +65,14 @@ class _Found:
     source: Path
     root: Path | None  # the folder argument it was found in (None: named itself)
     explicit: bool
+    same_as: Path | None = None  # the photo this one is (a link to it, or the same path again), restored as that
 
 
-def _walk(folder: Path, recursive: bool, exclude: Path | None) -> tuple[list[Path], int, bool]:
-    """The folder's candidate files (sorted), how many other files were passed over, and whether it has subfolders."""
+def _walk(folder: Path, recursive: bool, exclude: Path | None) -> tuple[list[Path], int, bool, int]:
+    """The folder's candidate files (sorted), how many other files were passed over, whether it has subfolders,
+    and how many linked folders a recursive walk did not follow (a link may lead anywhere, or round in a loop)."""
     found: list[Path] = []
-    ignored = 0
+    ignored = linked = 0
     has_subfolders = False
     for top, dirs, files in os.walk(folder):
         here = Path(top)
@@ -78,6 +81,8 @@ def _walk(folder: Path, recursive: bool, exclude: Path | None) -> tuple[list[Pat
         if not recursive:
             has_subfolders = bool(dirs)
             dirs[:] = []
+        else:
+            linked += sum((here / d).is_symlink() for d in dirs)
         for name in sorted(files):
             p = here / name
             suffix = p.suffix.lower()
@@ -85,7 +90,7 @@ def _walk(folder: Path, recursive: bool, exclude: Path | None) -> tuple[list[Pat
                 ignored += not name.startswith(".")
                 continue
             found.append(p)
-    return found, ignored, has_subfolders
+    return found, ignored, has_subfolders, linked
 
 
 @dataclass(frozen=True)
@@ -145,25 +150,29 @@ def _find(paths: list[Path], recursive: bool, out_dir: Path | None) -> list[_Fou
     empty: list[str] = []
     for arg in paths:
         if arg.is_dir():
-            files, n, subfolders = _walk(arg, recursive, exclude)
+            files, n, subfolders, linked = _walk(arg, recursive, exclude)
             ignored += n
             found += [_Found(p, arg, False) for p in files]
             if not files:
-                empty.append(f"{arg}" + (" (add --recursive for its subfolders)" if subfolders else ""))
+                why = (" (add --recursive for its subfolders)" if subfolders else
+                       f" (its {linked} linked folder{'s were' if linked != 1 else ' was'} not followed: name "
+                       f"{'them' if linked != 1 else 'it'} on the command line)" if linked else "")
+                empty.append(f"{arg}{why}")
         else:
             found.append(_Found(arg, None, True))
     if not found:
         others = (f"; the {ignored} other file{'s there are' if ignored != 1 else ' there is'} not "
                   f"{'photos' if ignored != 1 else 'a photo'} this tool reads ({SUPPORTED})") if ignored else ""
         raise PhotoError(f"no photos found in {', '.join(empty) or 'the paths given'}{others}")
-    seen: set[Path] = set()
-    unique = []
+    # one photo reached twice (a link to it, or named twice) is restored once, as itself rather than as a link
+    # to it, wherever the link comes in the walk; the other way it was reached is listed as the same photo
+    chosen: dict[Path, _Found] = {}
     for f in found:
         key = f.source.resolve()
-        if key not in seen:
-            seen.add(key)
-            unique.append(f)
-    return unique
+        if key not in chosen or (chosen[key].source.is_symlink() and not f.source.is_symlink()):
+            chosen[key] = f
+    return [replace(f, same_as=None if chosen[f.source.resolve()] is f else chosen[f.source.resolve()].source)
+            for f in found]
 
 
 def _target_folder(f: _Found, out_dir: Path | None) -> Path:
@@ -221,12 +230,20 @@ def plan_batch(paths: str | os.PathLike | Iterable[str | os.PathLike], *, recurs
     found = _find(paths, recursive, out_dir)
     suffix = FORMATS[fmt]
     by_stem: dict[tuple[Path, str], int] = defaultdict(int)
+    by_ending: dict[tuple[Path, str, str], int] = defaultdict(int)
     for f in found:
-        if f.explicit or not is_raw(f.source):
-            by_stem[(_target_folder(f, out_dir), f.source.stem.casefold())] += 1
+        if f.same_as is None and (f.explicit or not is_raw(f.source)):
+            folder = _target_folder(f, out_dir)
+            by_stem[(folder, f.source.stem.casefold())] += 1
+            by_ending[(folder, f.source.stem.casefold(), f.source.suffix.lower())] += 1
     planned: list[Planned] = []
     taken: dict[Path, str] = {}
-    for f, name in zip(found, _names(found), strict=True):
+    names = dict(zip(found, _names(found), strict=True))
+    for f, name in names.items():
+        if f.same_as is not None:
+            twin = next(g for g in found if g.source == f.same_as)
+            planned.append(Planned(f.source, name, skip=f"the same photo as {names[twin]}, restored as that"))
+            continue
         if f.explicit and not f.source.is_file():
             planned.append(Planned(f.source, name, fail="no such file"))
             continue
@@ -236,21 +253,58 @@ def plan_batch(paths: str | os.PathLike | Iterable[str | os.PathLike], *, recurs
                 "and restore that")))
             continue
         folder = _target_folder(f, out_dir)
-        stem = f.source.stem
+        stem, ending = f.source.stem, f.source.suffix.lstrip(".")
         if by_stem[(folder, stem.casefold())] > 1:
-            stem = f"{stem}_{f.source.suffix.lstrip('.').lower()}"
+            # photo.jpg beside photo.JPG: the ending as written tells them apart
+            same = by_ending[(folder, stem.casefold(), f.source.suffix.lower())] > 1
+            stem = f"{stem}_{ending if same else ending.lower()}"
         restored, comparison = folder / f"{stem}_restored{suffix}", folder / f"{stem}_compare.png"
-        key = restored.resolve()
+        try:
+            key = restored.resolve()
+            done = restored.exists()
+        except OSError as exc:  # a name over the file system's limit: this photo fails, the others go on
+            planned.append(Planned(f.source, name, fail=f"its output's name cannot be made there ({os_reason(exc)})"))
+            continue
         if key in taken:
             planned.append(Planned(f.source, name, fail=(
                 f"its output {restored} would be the same as that of {taken[key]}; restore it on its own")))
             continue
         taken[key] = name
-        if restored.exists() and not overwrite:
-            planned.append(Planned(f.source, name, restored, comparison, skip=f"already restored: {restored}"))
+        if done and not overwrite:
+            other = _other_photos(f.source, restored, max_side)
+            if other:
+                planned.append(Planned(f.source, name, restored, comparison, fail=other))
+            else:
+                planned.append(Planned(f.source, name, restored, comparison, skip=f"already restored: {restored}"))
             continue
         planned.append(Planned(f.source, name, restored, comparison, work=_work(f.source, max_side)))
     return planned
+
+
+def _other_photos(source: Path, restored: Path, max_side: int | None) -> str | None:
+    """Why an existing output cannot be this photo's (its size is not the size this photo restores to: another
+    photo of the same name, say from another folder of the same name mirrored into the same ``out_dir``); None
+    when it may be, or when either size cannot be read."""
+    from PIL import Image
+
+    from .photo import photo_size
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            w, h, _deep = photo_size(source)
+            with Image.open(restored) as im:
+                size = im.size
+    except Exception:  # noqa: BLE001 - unreadable: the restore itself says what is wrong
+        return None
+    if max_side and max(w, h) > max_side:
+        s = max_side / max(w, h)
+        w, h = max(1, round(w * s)), max(1, round(h * s))
+    if all(abs(a - b) <= 1 for a, b in zip(sorted(size), sorted((w, h)), strict=True)):  # a quarter turn too
+        return None
+    return (f"{restored} exists but is {size[0]}x{size[1]}, where this photo restores to {w}x{h}: it was made "
+            "from another photo of the same name (another folder of the same name restored into this --out-dir?) "
+            "or with another --max-side; restore into another --out-dir, or pass --overwrite to replace it")
 
 
 @dataclass(frozen=True)
