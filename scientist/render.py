@@ -15,6 +15,7 @@ from jinja2.bccache import FileSystemBytecodeCache
 from .errors import shown
 from .paths import data_path
 from .records import markdown_url, stage_name
+from .settings import GAIN_RANGE
 
 __all__ = ["Renderer"]
 
@@ -122,6 +123,7 @@ class Renderer:
         env.filters["duration"] = duration
         env.filters["shown"] = lambda text: shown(text, limit=1_000)  # a file name's escape sequences: "?"
         env.globals["stage_name"] = stage_name
+        env.globals["gain_max"] = GAIN_RANGE[1]
         return env
 
     def html(self, name: str, **ctx) -> str:

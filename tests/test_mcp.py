@@ -307,7 +307,10 @@ def test_folders_default_to_the_working_folder_and_must_exist(tmp_path, monkeypa
     code, out, lines = run_cli("mcp", "--allow", tmp_path / "missing")
     assert code == 2 and out == "" and len(lines) == 1 and "not a folder" in lines[0]
     code, out, lines = run_cli("mcp", "--max-side", 5000)
-    assert code == 2 and out == "" and len(lines) == 1 and "above the mcp_max_side_limit setting" in lines[0]
+    assert code == 2 and out == "" and len(lines) == 1
+    assert "--max-side must be a whole number from 8 to 1024 (the mcp_max_side_limit setting), not 5000" in lines[0]
+    code, _, lines = run_cli("mcp", "--max-side", 4)
+    assert code == 2 and len(lines) == 1 and "--max-side must be a whole number from 8 to 1024" in lines[0]
 
 
 def test_unexpected_failures_stay_inside_the_call(server, monkeypatch, caplog):

@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from scientist.corpus import load_tasks
 from scientist.render import Renderer
 
 
@@ -76,6 +77,18 @@ def test_a_doubtful_gain_is_called_so_with_its_typical_error_and_what_to_do(tmp_
     assert "less than ×4.65 a darker result, more a brighter one" in doubtful
     assert "1 keeps the photo's own level" in doubtful
     assert 'on the web page, "Restore again" under the result' in doubtful
+    at_cap = r.phrase("brightness", d=SimpleNamespace(gain=12.0, brightness="brightened", gain_doubt=0.329,
+                                                      gain_doubtful=True))
+    assert "less than ×12.00 a darker result (the gain option" in at_cap  # no brighter gain can be given
+
+
+def test_a_refusal_says_what_it_read_the_question_as(tmp_path):
+    r = Renderer(cache=tmp_path)
+    tasks = {t.id: t for t in load_tasks()}
+    said = {t: r.phrase("note_out_of_scope", n=3, task=tasks[t], clear=True) for t in ("denoising", "out-of-domain")}
+    assert said["denoising"].startswith("The question reads as being about image denoising, but none of the 3")
+    assert said["out-of-domain"].startswith("The question reads as not being about AI imaging, and none of the 3")
+    assert r.phrase("note_out_of_scope", n=3, task=tasks["denoising"], clear=False).startswith("None of the 3")
 
 
 @pytest.mark.parametrize(("seconds", "said"), [(0.04, "0.0 s"), (0.43, "0.4 s"), (9.94, "9.9 s"), (9.96, "10 s"),

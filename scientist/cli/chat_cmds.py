@@ -29,7 +29,7 @@ def mcp_command(
     ctx: typer.Context,
     allow: Annotated[Optional[list[Path]], typer.Option("--allow", parser=path_arg, help="A folder restore_photo may read photos from; repeat for more (default: the `mcp_allow` setting, else the current folder).")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out-dir", parser=path_arg, help="Where restore_photo writes (default: the `mcp_out_dir` setting, else `restored` in the per-user data folder).")] = None,
-    max_side: Annotated[Optional[int], typer.Option("--max-side", min=8, help="Default longest side of restore_photo's previews (default: the `mcp_max_side` setting).")] = None,
+    max_side: Annotated[Optional[int], typer.Option("--max-side", help="Default longest side of restore_photo's previews (default: the `mcp_max_side` setting).")] = None,
     corpus: CorpusOpt = None,
 ) -> None:
     """Serve the tools and the corpus to a chat app over stdio (Model Context Protocol); stdout carries only the protocol."""
@@ -39,9 +39,9 @@ def mcp_command(
 
     settings = settings_of(ctx)
     if max_side is not None:
-        if max_side > settings.mcp_max_side_limit:
-            raise ScientistError(f"--max-side {max_side} is above the mcp_max_side_limit setting "
-                                 f"({settings.mcp_max_side_limit})")
+        if not 8 <= max_side <= settings.mcp_max_side_limit:
+            raise ScientistError(f"--max-side must be a whole number from 8 to {settings.mcp_max_side_limit} (the "
+                                 f"mcp_max_side_limit setting), not {max_side}")
         settings = settings.updated(mcp_max_side=max_side)
     state = ctx.find_object(State)
     server = build_server(Scientist(corpus, settings=settings), allow=allow or (), out_dir=out_dir,

@@ -246,7 +246,8 @@ class Jobs:
         if self._closed:
             raise BusyError("the server is shutting down")
         if len(self._waiting) >= self.max_waiting:
-            raise BusyError(f"{len(self._waiting)} photos are already waiting; try again in a few minutes")
+            n = len(self._waiting)
+            raise BusyError(f"{n} photo{'s are' if n != 1 else ' is'} already waiting; try again in a few minutes")
 
     def get(self, job_id: str) -> Job:
         """The job with this id, unless it expired; :class:`JobError` for anything else (ids are never used as
