@@ -150,12 +150,14 @@ class _StdinLines:
                     pending = bytearray(tail)
                 if pending:
                     anyio.from_thread.run(send.send, pending.decode("utf-8", errors="replace"), token=token)
-            except Exception:  # noqa: BLE001 - the server has stopped (its event loop is gone), or stdin broke
+            except BaseException:  # noqa: BLE001, S110 - the server has stopped (its event loop is gone, or the
+                # send was cancelled with the session: a CancelledError, no Exception), or stdin broke; a traceback
+                # printed from here as the process exits could hold stderr's lock and abort the interpreter
                 pass
             finally:
                 try:
                     anyio.from_thread.run_sync(send.close, token=token)
-                except Exception:  # noqa: BLE001, S110 - the event loop is gone: nobody reads any more
+                except BaseException:  # noqa: BLE001, S110 - the event loop is gone: nobody reads any more
                     pass
 
         threading.Thread(target=pump, name="scientist-mcp-stdin", daemon=True).start()

@@ -575,3 +575,34 @@ def test_stdin_is_split_into_lines_wherever_its_chunks_end():
     os.close(read)
     assert got == text.split("\n")
     assert time.perf_counter() - start < 5
+
+
+def test_a_send_cancelled_with_the_session_ends_the_stdin_reader_quietly(monkeypatch):
+    """When Ctrl-C cancels the session while the reader hands it a line, the hand-over raises CancelledError, no
+    Exception: it escaped the reader's thread, whose traceback, printed as the process exited, could hold stderr's
+    lock and abort the interpreter ("could not acquire lock for <stderr> at interpreter shutdown")."""
+    import asyncio
+
+    import anyio.from_thread
+
+    from scientist.mcp_server import _StdinLines
+
+    def cancelled(*args, **kwargs):
+        raise asyncio.CancelledError
+
+    escaped = []
+    monkeypatch.setattr(anyio.from_thread, "run", cancelled)
+    monkeypatch.setattr(threading, "excepthook", lambda args: escaped.append(args.exc_type))
+    read, write = os.pipe()
+    os.write(write, b'{"jsonrpc": "2.0", "id": 1, "method": "ping"}\n')
+    os.close(write)
+
+    async def lines():
+        return [line async for line in _StdinLines(read)]
+
+    assert anyio.run(lines) == []
+    os.close(read)
+    for t in threading.enumerate():
+        if t.name == "scientist-mcp-stdin":
+            t.join(5)
+    assert escaped == []
