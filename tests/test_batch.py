@@ -484,3 +484,19 @@ def test_escape_sequences_in_file_names_never_reach_the_terminal(tmp_path):
         assert "\x1b" not in text and "\x07" not in text
     rows = [ln for ln in table.splitlines() if ln.startswith(("esc", "ok.jpg"))]
     assert len({ln.index("failed") if "failed" in ln else ln.index("skipped") for ln in rows}) == 1  # aligned
+
+
+def test_an_interrupted_json_run_still_prints_the_photos_done(tmp_path, monkeypatch):
+    """Ctrl-C after the first photo: stdout held nothing, so a script lost the records of the photos done."""
+    import scientist.core as core
+    from scientist.restore.record import BatchItem
+
+    def restore_many(self, paths, workflow=None, **kwargs):
+        yield BatchItem(input="a.jpg", name="a.jpg", status="restored", output="a_restored.png")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(core.Scientist, "restore_many", restore_many)
+    (tmp_path / "photos").mkdir()
+    code, out, lines = run_cli("restore", tmp_path / "photos", "--json")
+    assert code == 130 and lines[-1] == "interrupted: nothing was left half-written"
+    assert [r["output"] for r in json.loads(out)] == ["a_restored.png"]

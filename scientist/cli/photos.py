@@ -62,9 +62,17 @@ def restore_command(
     # closing: the progress bars end (in restore_many's finally) even when Ctrl-C lands between photos;
     # on a cluster, what Ray prints (a lost worker, say) goes to stderr: stdout is for the results
     quiet = contextlib.redirect_stdout(sys.stderr) if cluster is not None else contextlib.nullcontext()
-    with closing(Scientist(settings=settings).restore_many(photos, workflow, recursive=recursive, options=options,
-                                                           progress=not as_json, cluster=cluster)) as run, quiet:
-        items = list(run)
+    items = []
+    try:
+        with closing(Scientist(settings=settings).restore_many(photos, workflow, recursive=recursive,
+                                                               options=options, progress=not as_json,
+                                                               cluster=cluster)) as run, quiet:
+            for item in run:
+                items.append(item)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: a script still gets the records of the photos already done
+        if as_json and items:
+            emit(json.dumps([i.model_dump(mode="json") for i in items], indent=2))
+        raise
     seconds = time.perf_counter() - start
     more = None
     if not recursive and settings.subfolder_scan_limit:  # photos the run passed over, said once (a bounded look)
