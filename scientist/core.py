@@ -75,6 +75,7 @@ class Scientist:
         self._index: Index | None = None
         self._lock = threading.RLock()
         self._positions: dict[str, int] | None = None
+        self._links: dict[str, Record] | None = None
         self._names: Naming | None = None
         self._speller: Speller | None = None
 
@@ -133,12 +134,15 @@ class Scientist:
         return clean_question(question, self.settings.max_question_chars)
 
     def _linked_records(self) -> dict[str, Record]:
-        """Each link a record carries -> the record (the first, where two carry one)."""
-        links: dict[str, Record] = {}
-        for r in self.corpus.records:
-            for u in r.links():
-                links.setdefault(u, r)
-        return links
+        """Each link a record carries -> the record (the first, where two carry one); made once."""
+        with self._lock:
+            if self._links is None:
+                links: dict[str, Record] = {}
+                for r in self.corpus.records:
+                    for u in r.links():
+                        links.setdefault(u, r)
+                self._links = links
+            return self._links
 
     def _read(self, question: object) -> tuple[str, LanguageInfo, str | None, list[tuple[str, str]], list[Mention]]:
         """The clean question, its language, the question as it is classified (None when the tool does not read
