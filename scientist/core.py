@@ -365,7 +365,8 @@ class Scientist:
             notes.append(self.renderer.phrase(
                 "note_two_tasks", task=task, second=task.runner_up, words=words, in_scope=in_scope,
                 covered=[self.corpus.task(t) for t in task.covered], workflow=wf_rec,
-                explains=self.corpus.task(explains) if explains else None))
+                explains=self.corpus.task(explains) if explains else None,
+                described=self._tasks([task.id, task.runner_up.id])))
         if model_rec is not None and task.matches_model is False and task.clear:
             unmatched = [self.corpus.task(t) for t in _unmatched(task, self.record_tasks(model_rec))]
             mtask = self.corpus.task(task.model_task) if task.model_task else None

@@ -86,3 +86,19 @@ def test_a_named_record_without_code_says_so(sci):
     part3 = answer.markdown.split("## 3.", 1)[1]
     block = part3.split(f"- **{named.title}**", 1)[1].split("\n- **", 1)[0]
     assert "- Code: none in its record" in block
+
+
+def test_two_tasks_are_told_apart_by_the_taxonomys_words(renderer):
+    from scientist.answer import TaskResult
+
+    tasks = {t.id: t for t in load_tasks()}
+    first = TaskResult(id="denoising", label="Image denoising", confidence=0.59, cosine=0.5, clear=True)
+    second = TaskResult(id="deblurring", label="Image deblurring", confidence=0.41, cosine=0.5, clear=True)
+    said = renderer.phrase("note_two_tasks", task=first, second=second, words={},
+                           described=[tasks["denoising"], tasks["deblurring"]])
+    assert said.endswith("The two, as the taxonomy tells them apart: image denoising is removing sensor noise and "
+                         "grain from a photo while keeping real detail and texture; image deblurring is making a "
+                         "blurry photo sharp again after camera shake, motion blur or defocus.")
+    off = renderer.phrase("note_two_tasks", task=first, second=second, words={},
+                          described=[tasks["denoising"], tasks["out-of-domain"]])
+    assert "as the taxonomy tells them apart" not in off
