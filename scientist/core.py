@@ -129,8 +129,9 @@ class Scientist:
         """The question as it is read: its first ``max_question_chars`` characters, normalised, a record's own
         link read as the record's title (so that it names the record), other links removed."""
         if isinstance(question, str):
-            titles = {u: f'"{r.title}"' for u, r in self._linked_records().items()}
-            question = name_links(question[: self.settings.max_question_chars], titles)
+            records = self._linked_records()
+            question = name_links(question[: self.settings.max_question_chars], self.corpus.allowed_urls(),
+                                  lambda link: f'"{records[link].title}"')
         return clean_question(question, self.settings.max_question_chars)
 
     def _linked_records(self) -> dict[str, Record]:
@@ -274,7 +275,8 @@ class Scientist:
         if named:
             answer.notes.insert(0, self.renderer.phrase("note_named", named=named))
         records = self._linked_records()
-        linked = [(u, records[u]) for u in dict.fromkeys(find_urls(question, records)) if u in records]
+        linked = [(u, records[u]) for u in dict.fromkeys(find_urls(question, self.corpus.allowed_urls()))
+                  if u in records]
         if linked:
             answer.notes.insert(0, self.renderer.phrase("note_linked", linked=linked))
         if fixes:
@@ -475,13 +477,12 @@ class Scientist:
         """A seed-shaped prompt holding only the records that cleared the relevance cutoff, and what this tool's
         own answer says of them (its notes: a model built for another task, a language it does not read; the
         model card's facts and what it says the model cannot do), for the LLM to say too."""
-        q = self._clean(question)
         answer = self.ask(question, k=k, progress=False)
         recs = [self.corpus.get(r.id) for r in answer.references if r.supports]
         wf = answer.workflow
         card = wf if wf is not None and wf.grounded and any(r.id == wf.model_id for r in recs) else None
         text = self.renderer.env.get_template("prompt.j2").render(
-            question=q, models=[r for r in recs if r.kind == "model"],
+            question=answer.question, models=[r for r in recs if r.kind == "model"],
             papers=[r for r in recs if r.kind == "paper"], notes=answer.notes, card=card)
         return strip_foreign_urls(text, self.corpus.allowed_urls())
 

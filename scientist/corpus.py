@@ -149,16 +149,9 @@ class Corpus:
         classified from its text, as one that declares none)."""
         if all(t in self._tasks_by_id for t in rec.tasks):
             return rec
-        known: list[str] = []
-        unknown: list[str] = []
-        for name in rec.tasks:
-            if name in self._tasks_by_id:
-                known.append(name)
-            else:
-                ids = self.category_tasks(name)
-                known += ids
-                unknown += [] if ids else [name]
-        for name in unknown:
+        read = {name: [name] if name in self._tasks_by_id else self.category_tasks(name) for name in rec.tasks}
+        known = [t for ids in read.values() for t in ids]
+        for name in (name for name, ids in read.items() if not ids):
             close = difflib.get_close_matches(name, list(self._tasks_by_id), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             then = "left out" if known else "its tasks are read from its text instead"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
@@ -98,14 +98,12 @@ def find_urls(text: str, allowed: Collection[str] = ()) -> list[str]:
     return [link for _, _, link in _links(text or "", allowed)]
 
 
-def name_links(text: str, names: dict[str, str]) -> str:
-    """``text`` with each link that is a key of ``names`` replaced by its value (a record's link by its title)."""
-    if not names or not _may_hold_link(text):
-        return text
+def name_links(text: str, allowed: AllowedLinks, name: Callable[[str], str]) -> str:
+    """``text`` with each link of ``allowed`` (a record's) replaced by ``name(link)`` (its title)."""
     out, pos = [], 0
-    for start, end, link in _links(text, AllowedLinks(names)):
-        if link in names:
-            out += [text[pos:start], names[link]]
+    for start, end, link in _links(text, allowed):
+        if link in allowed:
+            out += [text[pos:start], name(link)]
             pos = end
     return "".join(out) + text[pos:] if out else text
 

@@ -84,22 +84,33 @@ GAIN_HELP = (f"Brightening before the network, in linear light: auto (the defaul
              f"{GAIN_RANGE[1]:g} is used as given, and 1 keeps the photo's own level.")
 
 
+#: An empty path, which Python reads as the current folder: refused wherever a path is given (a setting's empty
+#: value is no setting instead).
+EMPTY_PATH = "an empty path (an unset shell variable?)"
+
+
+def is_empty_path(value: Any) -> bool:
+    """Whether ``value`` is a path given as nothing but white space."""
+    return isinstance(value, str) and not value.strip()
+
+
 def _unset_if_empty(value: Any) -> Any:
     """An empty path setting is no setting (as for the XDG variables): ``SCIENTIST_CACHE=`` would otherwise be
     the current folder."""
-    return None if isinstance(value, str) and not value.strip() else value
+    return None if is_empty_path(value) else value
 
 
 def _not_empty(value: Any) -> Any:
-    if isinstance(value, str) and not value.strip():
-        raise ValueError("must not be an empty path")
+    if is_empty_path(value):
+        raise ValueError(f"must not be {EMPTY_PATH}")
     return value
 
 
 #: A path setting whose empty value means its default.
 OptionalPath = Annotated[Path | None, BeforeValidator(_unset_if_empty)]
-#: A folder in a list of them: an empty entry is refused (it would be the current folder).
-FolderPath = Annotated[Path, BeforeValidator(_not_empty)]
+#: A path that must be given when it is (a folder in a list of them, a restore's output): never the current folder.
+GivenPath = Annotated[Path, BeforeValidator(_not_empty)]
+OptionalGivenPath = Annotated[Path | None, BeforeValidator(_not_empty)]
 #: A cosine of two normalised embeddings.
 Cosine = Annotated[float, Field(ge=-1, le=1)]
 
@@ -314,7 +325,7 @@ class Settings(BaseSettings):
                     "localhost): a name of this machine on the network, or a proxy's. Requests naming another "
                     "host are refused (HTTP 421), which keeps web pages of other sites out.")
     # ------------------------------------------------------------ chat apps (`scientist mcp`)
-    mcp_allow: list[FolderPath] = Field(
+    mcp_allow: list[GivenPath] = Field(
         default_factory=list,
         description="Folders whose photos the MCP server's restore_photo may read (`--allow DIR` adds one). "
                     "Empty: the folder the server was started in.")

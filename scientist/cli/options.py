@@ -17,9 +17,9 @@ def path_arg(value: str | Path) -> Path:
     """A path given on the command line (every path parameter's parser).  An empty one is refused: Python reads
     it as the current folder, so an unset shell variable (``scientist restore "$DIR"``) would restore, read or
     write there."""
-    if isinstance(value, str) and not value.strip():
-        from ..restore.options import EMPTY_PATH
+    from ..settings import EMPTY_PATH, is_empty_path
 
+    if is_empty_path(value):
         raise typer.BadParameter(EMPTY_PATH)
     return Path(value)
 

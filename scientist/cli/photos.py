@@ -71,7 +71,7 @@ def restore_command(
                 items.append(item)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: a script still gets the records of the photos already done
         if as_json and items:
-            emit(json.dumps([i.model_dump(mode="json") for i in items], indent=2))
+            emit(_records_json(items))
         raise
     seconds = time.perf_counter() - start
     more = None
@@ -80,13 +80,18 @@ def restore_command(
 
         more = passed_over(photos, out_dir=options.out_dir, limit=settings.subfolder_scan_limit)
     if as_json:  # stdout holds the JSON alone; the hint goes where warnings go
-        emit(json.dumps([i.model_dump(mode="json") for i in items], indent=2))
+        emit(_records_json(items))
         if more is not None and more.photos:
             print(f"note: {renderer.phrase('passed_over', more=more)}", file=sys.stderr)
     else:
         emit(renderer.env.get_template("restore_many.txt.j2").render(items=items, seconds=seconds, more=more))
     if any(i.status == "failed" for i in items):
         raise typer.Exit(1)
+
+
+def _records_json(items) -> str:
+    """The batch's records as ``--json`` prints them."""
+    return json.dumps([i.model_dump(mode="json") for i in items], indent=2)
 
 
 @app.command("train")

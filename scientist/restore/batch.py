@@ -166,13 +166,13 @@ def _find(paths: list[Path], recursive: bool, out_dir: Path | None) -> list[_Fou
         raise PhotoError(f"no photos found in {', '.join(empty) or 'the paths given'}{others}")
     # one photo reached twice (a link to it, or named twice) is restored once, as itself rather than as a link
     # to it, wherever the link comes in the walk; the other way it was reached is listed as the same photo
+    keys = [f.source.resolve() for f in found]
     chosen: dict[Path, _Found] = {}
-    for f in found:
-        key = f.source.resolve()
+    for f, key in zip(found, keys, strict=True):
         if key not in chosen or (chosen[key].source.is_symlink() and not f.source.is_symlink()):
             chosen[key] = f
-    return [replace(f, same_as=None if chosen[f.source.resolve()] is f else chosen[f.source.resolve()].source)
-            for f in found]
+    return [f if chosen[key] is f else replace(f, same_as=chosen[key].source)
+            for f, key in zip(found, keys, strict=True)]
 
 
 def _target_folder(f: _Found, out_dir: Path | None) -> Path:
@@ -198,20 +198,27 @@ def _names(found: list[_Found]) -> list[str]:
     return [str(f.source) if n in alike else n for f, n in zip(found, names, strict=True)]
 
 
-def _work(path: Path, max_side: int | None) -> float:
-    """Megapixels the photo will put through the network, from its header (0 when unreadable)."""
+def _restored_size(path: Path, max_side: int | None) -> tuple[int, int] | None:
+    """The size the photo restores to (scaled down to ``max_side``), from its header; None when unreadable (the
+    photo's own reading reports what is wrong with it)."""
     from .photo import photo_size
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             w, h, _deep = photo_size(path)
-    except Exception:  # noqa: BLE001 - the photo's own reading reports what is wrong with it
-        return 0.0
+    except Exception:  # noqa: BLE001 - see above
+        return None
     if max_side and max(w, h) > max_side:
         s = max_side / max(w, h)
-        w, h = round(w * s), round(h * s)
-    return w * h / 1e6
+        w, h = max(1, round(w * s)), max(1, round(h * s))
+    return w, h
+
+
+def _work(path: Path, max_side: int | None) -> float:
+    """Megapixels the photo will put through the network, from its header (0 when unreadable)."""
+    size = _restored_size(path, max_side)
+    return size[0] * size[1] / 1e6 if size else 0.0
 
 
 def plan_batch(paths: str | os.PathLike | Iterable[str | os.PathLike], *, recursive: bool = False,
@@ -238,11 +245,11 @@ def plan_batch(paths: str | os.PathLike | Iterable[str | os.PathLike], *, recurs
             by_ending[(folder, f.source.stem.casefold(), f.source.suffix.lower())] += 1
     planned: list[Planned] = []
     taken: dict[Path, str] = {}
-    names = dict(zip(found, _names(found), strict=True))
-    for f, name in names.items():
+    names = _names(found)
+    shown_as = {f.source: name for f, name in zip(found, names, strict=True) if f.same_as is None}
+    for f, name in zip(found, names, strict=True):
         if f.same_as is not None:
-            twin = next(g for g in found if g.source == f.same_as)
-            planned.append(Planned(f.source, name, skip=f"the same photo as {names[twin]}, restored as that"))
+            planned.append(Planned(f.source, name, skip=f"the same photo as {shown_as[f.same_as]}, restored as that"))
             continue
         if f.explicit and not f.source.is_file():
             planned.append(Planned(f.source, name, fail="no such file"))
@@ -271,7 +278,7 @@ def plan_batch(paths: str | os.PathLike | Iterable[str | os.PathLike], *, recurs
             continue
         taken[key] = name
         if done and not overwrite:
-            other = _other_photos(f.source, restored, max_side)
+            other = _not_its_output(f.source, restored, max_side)
             if other:
                 planned.append(Planned(f.source, name, restored, comparison, fail=other))
             else:
@@ -281,29 +288,22 @@ def plan_batch(paths: str | os.PathLike | Iterable[str | os.PathLike], *, recurs
     return planned
 
 
-def _other_photos(source: Path, restored: Path, max_side: int | None) -> str | None:
+def _not_its_output(source: Path, restored: Path, max_side: int | None) -> str | None:
     """Why an existing output cannot be this photo's (its size is not the size this photo restores to: another
     photo of the same name, say from another folder of the same name mirrored into the same ``out_dir``); None
     when it may be, or when either size cannot be read."""
     from PIL import Image
 
-    from .photo import photo_size
-
+    size = _restored_size(source, max_side)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            w, h, _deep = photo_size(source)
-            with Image.open(restored) as im:
-                size = im.size
+        with Image.open(restored) as im:
+            made = im.size
     except Exception:  # noqa: BLE001 - unreadable: the restore itself says what is wrong
         return None
-    if max_side and max(w, h) > max_side:
-        s = max_side / max(w, h)
-        w, h = max(1, round(w * s)), max(1, round(h * s))
-    if all(abs(a - b) <= 1 for a, b in zip(sorted(size), sorted((w, h)), strict=True)):  # a quarter turn too
+    if size is None or all(abs(a - b) <= 1 for a, b in zip(sorted(made), sorted(size), strict=True)):  # turned too
         return None
-    return (f"{restored} exists but is {size[0]}x{size[1]}, where this photo restores to {w}x{h}: it was made "
-            "from another photo of the same name (another folder of the same name restored into this --out-dir?) "
+    return (f"{restored} exists but is {made[0]}x{made[1]}, where this photo restores to {size[0]}x{size[1]}: it was "
+            "made from another photo of the same name (another folder of the same name restored into this --out-dir?) "
             "or with another --max-side; restore into another --out-dir, or pass --overwrite to replace it")
 
 

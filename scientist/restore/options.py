@@ -21,12 +21,22 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import OptionError, value_problem
-from ..settings import GAIN_HELP, Backend, Device, Gain, ImageFormat, Precision, Settings, Strength
+from ..settings import (
+    EMPTY_PATH,
+    GAIN_HELP,
+    Backend,
+    Device,
+    Gain,
+    ImageFormat,
+    OptionalGivenPath,
+    Precision,
+    Settings,
+    Strength,
+    is_empty_path,
+)
 
 __all__ = ["FORMAT_NAMES", "RestoreOptions", "as_path", "as_paths"]
 
-#: An empty path, which Python reads as the current folder: refused wherever a path is taken.
-EMPTY_PATH = "an empty path (an unset shell variable?)"
 #: Names a restored image's format may be given by (the file endings they are) -> the format.
 FORMAT_NAMES = {"png": "png", "tiff": "tiff", "tif": "tiff", "jpg": "jpg", "jpeg": "jpg"}
 
@@ -36,12 +46,12 @@ class RestoreOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    out: Path | None = Field(
+    out: OptionalGivenPath = Field(
         default=None, description="The restored image's path (one photo only); its ending names the format.")
-    out_dir: Path | None = Field(
+    out_dir: OptionalGivenPath = Field(
         default=None, description="Folder for the restored image and the comparison (default: beside the photo; "
                                   "many photos: the folders are mirrored inside it).")
-    weights: Path | None = Field(default=None, description="MIMO-UNet weights (default: the `weights` setting, "
+    weights: OptionalGivenPath = Field(default=None, description="MIMO-UNet weights (default: the `weights` setting, "
                                                            "then the bundled weights).")
     device: Device | None = Field(default=None, description="auto, cpu or cuda.")
     backend: Backend | None = Field(default=None, description="auto, onnx, torch or eager (CPU).")
@@ -68,13 +78,6 @@ class RestoreOptions(BaseModel):
             super().__init__(**values)
         except ValidationError as exc:
             raise OptionError(_invalid(exc)) from None
-
-    @field_validator("out", "out_dir", "weights", mode="before")
-    @classmethod
-    def _not_empty(cls, value: Any) -> Any:
-        if isinstance(value, str) and not value.strip():  # Path("") is the current folder
-            raise ValueError(EMPTY_PATH)
-        return value
 
     @field_validator("image_format", mode="before")
     @classmethod
@@ -127,7 +130,7 @@ def as_path(value: Any, what: str = "the photo") -> Path:
     if isinstance(value, str | os.PathLike):
         path = os.fspath(value)
         if isinstance(path, str):
-            if not path.strip():  # Path("") is the current folder: a batch would restore all of it
+            if is_empty_path(path):  # Path("") is the current folder: a batch would restore all of it
                 raise OptionError(f"{what} is {EMPTY_PATH}")
             return Path(path)
     raise OptionError(f"{what} must be a path (a str or os.PathLike), not {_kind(value)}")

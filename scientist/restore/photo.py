@@ -251,11 +251,7 @@ def _opencv_turns_tiffs(orientation: int) -> bool:
         return False
     stored = np.array([[1, 2], [3, 4]], np.uint16)[..., None] * np.array([1000, 0, 0], np.uint16)  # R only
     decoded = cv2.imdecode(np.frombuffer(_tiff16(stored, orientation), np.uint8), cv2.IMREAD_UNCHANGED)
-    if decoded is None:
-        return False
-    red = decoded[..., 2]
-    return red.shape == _orient(stored, orientation)[..., 0].shape and \
-        np.array_equal(red, _orient(stored, orientation)[..., 0])
+    return decoded is not None and np.array_equal(decoded[..., 2], _orient(stored, orientation)[..., 0])  # BGR
 
 
 def _tiff16(rgb: np.ndarray, orientation: int) -> bytes:

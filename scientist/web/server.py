@@ -20,6 +20,7 @@ import ipaddress
 import json
 import re
 import socket
+from collections import Counter
 from collections.abc import Iterable
 
 __all__ = ["OriginGuard", "is_loopback", "own_hosts", "serve"]
@@ -98,9 +99,9 @@ class OriginGuard:
         headers = dict(given)
         host = headers.get("host")
         refusal = None
-        if len(given) > len(headers):  # which of two would count? No browser sends either twice
-            twice = next(k for k in headers if sum(k == g for g, _ in given) > 1)
-            refusal = 400, f"the request has more than one {twice.title()} header"
+        twice = [k for k, n in Counter(k for k, _ in given).items() if n > 1]
+        if twice:  # which of two would count? No browser sends either twice
+            refusal = 400, f"the request has more than one {twice[0].title()} header"
         elif host is not None and not self._host_ok(host):
             refusal = 421, "this server does not answer to that host name"
         elif scope.get("method", "GET") not in _SAFE_METHODS:
