@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from pydantic import ConfigDict
 
 from .errors import ScientistError
+from .guard import strip_foreign_urls
 
 __all__ = ["Asker", "make_retriever", "make_tool", "tool_error"]
 
@@ -22,6 +23,9 @@ class Asker(Protocol):
     def ask(self, question: str, photo=None, **options): ...
 
     def retrieve(self, question: str, k: int | None = None) -> list: ...
+
+    @property
+    def corpus(self): ...
 
 
 def make_retriever(scientist: Asker, k: int = 4):
@@ -38,8 +42,10 @@ def make_retriever(scientist: Asker, k: int = 4):
 
         def _get_relevant_documents(self, query: str, *, run_manager=None) -> list[Document]:
             docs = []
+            allowed = self.scientist.corpus.allowed_urls()
             for rec, score in self.scientist.retrieve(query, self.k):
-                text = f"{rec.title}\n\n{rec.summary}".strip()
+                # a link in a record's text is no record link: it does not reach the LLM either
+                text = strip_foreign_urls(f"{rec.title}\n\n{rec.summary}".strip(), allowed)
                 docs.append(Document(page_content=text, id=rec.id, metadata={
                     "id": rec.id, "kind": rec.kind, "title": rec.title, "url": rec.url,
                     "github": rec.github, "score": round(float(score), 4)}))
@@ -98,7 +104,7 @@ def make_tool(scientist: Asker, name: str = "scientist", folders=None):
             gain: float | str = definition.args.model_fields["gain"].default) -> tuple[str, dict]:
         nonlocal allowed
         try:
-            if photo:
+            if photo is not None and photo.strip():  # an LLM fills an optional text it has none for with ""
                 allowed = allowed or folders_for(settings)
                 answer = restore_allowed(scientist, allowed, photo, max_side, question=question, gain=gain)
             else:

@@ -103,7 +103,7 @@ class Scientist:
         from .corpus import load_tasks, load_vocabulary
         from .ingest import read_seed
 
-        seed = read_seed(path)
+        seed = read_seed(as_path(path, "the seed"))
         own = Corpus(seed.records, load_tasks(), [seed.source], load_vocabulary())
         try:
             own = own.with_cards_from(load_corpus(include_user=False))
@@ -263,8 +263,7 @@ class Scientist:
         restore = RestoreOptions.of(options, **restore_options)
         if photo is not None:
             as_path(photo)
-        if k is not None:
-            k = self._checked("k", k)
+        k = self._k(k)
         q, language, read, fixes, mentions = self._read(question)
         answer = self._answer(read, k) if read is not None else self._unread(q, language)
         if fixes or mentions:
@@ -336,6 +335,11 @@ class Scientist:
         return Answer(question=q, in_scope=in_scope, evidence=evidence, task=task, workflow=workflow,
                       references=[r for r in refs if r.relevance != "none"] if in_scope else [],
                       nearest=[] if in_scope else refs, notes=self._notes(q, task, model_rec, wf_rec, in_scope))
+
+    def _k(self, k):
+        """The records an answer lists: None (the ``k`` setting), or a whole number within the setting's range
+        (raises :class:`OptionError`; ``True`` and ``2.0`` are no count)."""
+        return None if k is None else self._checked("k", _count("k", k))
 
     def _checked(self, name: str, value):
         """An argument that overrides a setting, checked as the setting is (raises :class:`OptionError`)."""
@@ -467,6 +471,7 @@ class Scientist:
     # ------------------------------------------------------------ chatbots
     def supporting(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """Retrieved records that support an answer (empty when out of scope)."""
+        k = self._k(k)
         read = self._read(question)[2]
         if read is None:
             return []
@@ -504,8 +509,14 @@ class Scientist:
         ``mcp_out_dir`` setting), by the same rules as the MCP server's restore_photo.
         """
         from .chat import make_tool
+        from .restore.options import as_paths
         from .tools import folders_for
 
+        if not isinstance(name, str) or not name.strip():
+            raise OptionError(f"invalid argument name: must be a text, not {type(name).__name__}")
+        # one folder is a folder, not its letters
+        allow = as_paths(allow, "the folders to allow", "each folder to allow") if allow != () else []
+        out_dir = as_path(out_dir, "the output folder") if out_dir is not None else None
         return make_tool(self, name=name, folders=folders_for(self.settings, allow, out_dir))
 
 

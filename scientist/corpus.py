@@ -191,11 +191,13 @@ class Corpus:
         return h.hexdigest()
 
     def with_cards_from(self, other: Corpus) -> Corpus:
-        """Attach model cards and tasks of ``other``'s records that share a link with ours."""
+        """Attach the model card, tasks and summary of ``other``'s record to ours that shares a link with it and
+        has its name (its title or one of its names): a record that only shares a paper's link is not that
+        paper's model, and is not described as it."""
         by_link = {u: r for r in other.records for u in r.links()}
         enriched = []
         for rec in self.records:
-            match = next((by_link[u] for u in rec.links() if u in by_link), None)
+            match = next((by_link[u] for u in rec.links() if u in by_link and _same_name(rec, by_link[u])), None)
             if match is not None:
                 update = {}
                 if rec.card is None and match.card is not None:
@@ -207,6 +209,15 @@ class Corpus:
                 rec = rec.model_copy(update=update)
             enriched.append(rec)
         return Corpus(enriched, self.tasks, self.sources, self.vocabulary, self.context)
+
+
+def _names(rec: Record) -> set[str]:
+    """A record's names as compared (:func:`~scientist.ingest._norm`; case-folded where that leaves nothing)."""
+    return {_norm(n) or n.casefold() for n in (rec.title, *rec.names)} - {""}
+
+
+def _same_name(a: Record, b: Record) -> bool:
+    return bool(_names(a) & _names(b))
 
 
 def _files_in(folder: Path) -> list[Path]:
@@ -261,21 +272,29 @@ def add_to_user_corpus(files: list[Path], settings: Settings | None = None) -> l
     added: list[Record] = []
     corpus = load_corpus(settings=settings)
     existing = {r.id for r in corpus.records}
+    # a record named as one of the corpus is refused: an answer would show two records of one name, and a
+    # catalog could pass its own links off as a known model's
+    named = {n: r.id for r in corpus.records for n in _names(r)}
     for f in files:
         recs = load_records(f)
         if not recs:
-            raise CorpusError(f"{f}: holds no records")
+            raise CorpusError(f"{shown(f)}: holds no records")
         fresh: list[Record] = []
         ids: set[str] = set()
         for r in recs:
             r = corpus.with_known_tasks(r)
+            twin = next((named[n] for n in _names(r) if n in named), None)
             if r.id in existing:
                 warnings.warn(f"{r.id}: already in the corpus, not added again", stacklevel=2)
             elif r.id in ids:
-                warnings.warn(f"{r.id}: more than once in {Path(f).name}: the first kept", stacklevel=2)
+                warnings.warn(f"{r.id}: more than once in {shown(Path(f).name)}: the first kept", stacklevel=2)
+            elif twin is not None:
+                warnings.warn(f"{r.id}: the corpus has a record of the same name ({twin}), not added; give it a "
+                              "name of its own", stacklevel=2)
             else:
                 fresh.append(r)
                 ids.add(r.id)
+                named.update((n, r.id) for n in _names(r))
         if not fresh:
             continue
         payload = {"records": [r.model_dump(exclude_none=True, exclude={"source"}) for r in fresh]}

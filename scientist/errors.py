@@ -45,12 +45,16 @@ def first_line(exc: BaseException, limit: int = 160) -> str:
     return (text.splitlines()[0] if text else exc.__class__.__name__)[:limit]
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# control characters, invisible formatting (bidirectional overrides: "photo\u202egpj.exe"), and lone surrogates
+# (a file name of bytes that are not UTF-8), which no terminal, JSON encoder or chat app takes as they are
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+                      "\ud800-\udfff]")
 
 
 def shown(text: object, limit: int = 120) -> str:
     """A path or other user text as an error message shows it: control characters (escape sequences
-    included) become ``?`` and a long one is cut in the middle, so that a message stays one readable line."""
+    included), invisible formatting characters and lone surrogates become ``?`` and a long one is cut in the
+    middle, so that a message stays one readable line."""
     text = _CONTROL.sub("?", str(text))
     if len(text) > limit:
         keep = (limit - 1) // 2

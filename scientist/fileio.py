@@ -24,8 +24,8 @@ try:
 except ImportError:  # pragma: no cover - Windows: names are held by creating their lock file exclusively
     fcntl = None
 
-__all__ = ["MAX_INPUT_MB", "NOT_REGULAR", "NameHold", "atomic_path", "hold_name", "os_reason", "read_input",
-           "write_atomic"]
+__all__ = ["MAX_INPUT_MB", "NOT_REGULAR", "NameHold", "atomic_path", "hold_name", "is_dir", "is_file", "os_reason",
+           "read_input", "write_atomic"]
 
 #: Largest corpus, catalog, seed or text file read (MiB): ten times a 10,000-record catalog with long summaries.
 MAX_INPUT_MB = 64
@@ -177,3 +177,20 @@ def os_reason(exc: OSError) -> str:
     if exc.errno == errno.ENAMETOOLONG:
         return "the file name is too long"
     return exc.strerror or exc.__class__.__name__
+
+
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False where the path cannot name a file at all (a name over the file system's limit,
+    which ``Path.is_file`` raises for, or a NUL in it): the read that follows says why."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def is_dir(path: Path) -> bool:
+    """``path.is_dir()``, False where the path cannot name a folder at all (as :func:`is_file`)."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from .errors import QuestionError
 from .ingest import _norm
-from .records import markdown_url
+from .records import markdown_url, unmasked
 
 if TYPE_CHECKING:  # pragma: no cover
     from .corpus import Corpus
@@ -31,7 +31,13 @@ __all__ = ["REMOVED", "AllowedLinks", "Verdict", "clean_question", "find_urls", 
 _URL_RE = re.compile(
     r"(?:\b[a-z][a-z0-9+.-]{1,15}:(?://)?[^\s<>\"'`)\]]+|\bwww\.[^\s<>\"'`)\]]+"
     r"|(?<![\w:/\\])[/\\]{2,}[a-z0-9][^\s<>\"'`)\]]*)", re.I)
-_SCHEMES = ("http:", "https:", "ftp:", "file:", "javascript:", "data:", "vbscript:", "mailto:", "www.", "/", "\\")
+#: Schemes that make a link without ``//`` (``mailto:``, ``sms:+1555...``, ``javascript:...``); any scheme followed
+#: by ``//`` (``vscode://``, ``ssh://``) makes one too.
+_OPAQUE_SCHEMES = frozenset({"http", "https", "ftp", "ftps", "file", "javascript", "data", "vbscript", "mailto",
+                             "tel", "sms", "mms", "magnet", "news", "nntp", "urn", "sip", "sips", "xmpp", "geo",
+                             "callto", "skype", "facetime", "bitcoin", "intent", "market", "webcal", "irc", "ircs",
+                             "blob", "about", "chrome", "view-source"})
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.I)
 REMOVED = "[link removed]"
 # A word of a question that holds a link anywhere in it (the whole word goes).  Searched word by word, each
 # try bounded by the scheme's 16 characters, so cleaning is linear in the question's length.
@@ -69,7 +75,12 @@ class AllowedLinks(frozenset):
 
 
 def _is_link(token: str) -> bool:
-    return token.lower().startswith(_SCHEMES)
+    """Whether a token the link pattern found is a link: ``www.``, ``//`` or ``\\\\``, a scheme followed by
+    ``//``, or a scheme of :data:`_OPAQUE_SCHEMES` (``PSNR:30dB`` is none)."""
+    if token.lower().startswith(("www.", "/", "\\")):
+        return True
+    m = _SCHEME.match(token)
+    return m is not None and (token.startswith(("//", "\\"), m.end()) or m.group(1).lower() in _OPAQUE_SCHEMES)
 
 
 def _links(text: str, allowed: Collection[str]) -> Iterator[tuple[int, int, str]]:
@@ -133,13 +144,37 @@ def clean_question(question: object, limit: int | None = None) -> str:
     text = unicodedata.normalize("NFC", question[:limit] if limit else question)
     if not text.isprintable():
         text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
-    if _may_hold_link(text):
-        text = _WORD.sub(lambda m: REMOVED if _may_hold_link(m.group(0)) and _LINK_IN_WORD.search(m.group(0))
-                         else m.group(0), text)
+    # links as written, then as a Markdown renderer shows the rest ("https&colon;//..." and "https\\://...")
+    text = _without_links(unmasked(_without_links(text)))
     text = " ".join(text.split())
     if not text:
         raise QuestionError("the question is empty")
     return text
+
+
+def _without_links(text: str) -> str:
+    """``text`` with every word that holds a link replaced by :data:`REMOVED`."""
+    if not _may_hold_link(text):
+        return text
+    return _WORD.sub(lambda m: REMOVED if _may_hold_link(m.group(0)) and _LINK_IN_WORD.search(m.group(0))
+                     else m.group(0), text)
+
+
+#: The most letters and digits a name looked up in the corpus may have (a longer "name" is none of its).
+_LONGEST_NAME = 100
+
+
+def _spaced(text: str) -> str:
+    """``text``'s words, lower-case letters and digits only, one space apart and around: what a name is looked
+    for in (``MIMO-UNet`` is `` mimo unet ``)."""
+    return " " + " ".join(re.findall(r"[a-z0-9]+", text.lower())) + " "
+
+
+def _whole_words(key: str) -> re.Pattern:
+    """A name's letters and digits (``key``, from :func:`~scientist.ingest._norm`) as whole words of a
+    :func:`_spaced` text, split anywhere: ``mimounet`` finds `` mimo unet `` and `` mimounet ``, ``sam`` does not
+    find `` same ``."""
+    return re.compile(" " + " ?".join(map(re.escape, key)) + " ")
 
 
 # --------------------------------------------------------------------------
@@ -170,6 +205,8 @@ _NAME_RE = re.compile(
     r"\b(?:[A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z]{2,}[a-z][A-Za-z]*|(?=[a-z]*[A-Z])[A-Za-z]+\d[A-Za-z0-9]*"
     r"|[A-Z][A-Za-z0-9]*(?:-[A-Z0-9][A-Za-z0-9]*)+|[A-Z]{3,}\d*)\b"
 )
+#: The target of a Markdown link or image: ``[label](target "title")``, ``[label](<target>)``.
+_MARKDOWN_TARGET = re.compile(r"\]\(\s*<?([^\s)>]+)")
 _ARXIV_RE = re.compile(r"\b(?:arXiv:\s*)?(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I)
 
 
@@ -187,9 +224,15 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
     allowed = corpus.allowed_urls()
     spans = list(_links(text, allowed))
     urls = {link for _, _, link in spans}
+    shown = unmasked(text)  # as a Markdown renderer shows it: "https&colon;//x" and "https\\://x" are links
+    if shown != text:
+        urls |= set(find_urls(shown, allowed))
+    # a Markdown link's target is a link whatever it looks like ("[here](evil.html)")
+    urls |= {m.group(1) for t in {text, shown} for m in _MARKDOWN_TARGET.finditer(t)
+             if m.group(1) not in allowed.markdown}
     foreign = sorted(urls - allowed)
     cited = [r.id for r in corpus.records if any(u in urls for u in r.links())]
-    haystack = _norm(" ".join(
+    haystack = _spaced(" ".join(
         [r.title + " " + r.summary + " " + r.id + " " + (r.card.model_dump_json() if r.card else "")
          for r in corpus.records] + [t.label for t in corpus.tasks]))
     pieces, pos = [], 0
@@ -198,14 +241,15 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
         pos = end
     text_wo_urls = "".join(pieces) + text[pos:]
     names = dict.fromkeys(m.group(0) for m in _NAME_RE.finditer(text_wo_urls))
-    titles = [(r.id, _norm(r.title)) for r in corpus.records]
+    titles = [(r.id, _spaced(r.title)) for r in corpus.records]
     unknown: list[str] = []
     for name in names:
         key = _norm(name)
         if name in corpus.vocabulary or len(key) < 3:
             continue
-        if key in haystack:
-            cited += [rid for rid, title in titles if key in title and rid not in cited]
+        whole = _whole_words(key) if len(key) <= _LONGEST_NAME else None  # no name is longer: not searched
+        if whole is not None and whole.search(haystack):
+            cited += [rid for rid, title in titles if whole.search(title) and rid not in cited]
             continue
         unknown.append(name)
     corpus_arxiv = {m.group(1) for u in allowed for m in _ARXIV_RE.finditer(u)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,22 +199,45 @@ def parse_seed(text: str, source: str = "seed") -> Seed:
 
 
 def _seed_question(lines: list[str]) -> str:
+    """The question of a seed: after the line that says a question was asked (or on it, after a colon), the
+    next paragraph, from its opening quote to its last closing one (a question may quote words itself: "my
+    phone's "Night mode" ..."); a paragraph without quotes is the question unless it is a heading or a section
+    of the seed ("### Recommended AI Models:", "Based on ...")."""
     for i, line in enumerate(lines):
-        if "asked" in line.lower() and "question" in line.lower():
-            rest = "\n".join(lines[i + 1 : i + 6])
-            m = re.search(r"[\"\u201c](.+?)[\"\u201d]", rest, re.S)
-            if m:
-                return " ".join(m.group(1).split())
-            for nxt in lines[i + 1 :]:
-                if nxt.strip():
-                    return nxt.strip().strip('"')
+        low = line.lower()
+        if "asked" in low and "question" in low:
+            after = line.split(":", 1)[1].strip() if ":" in line else ""
+            para: list[str] = [after] if after else []
+            for nxt in lines[i + 1:]:
+                if not nxt.strip():
+                    if para:
+                        break
+                    continue
+                para.append(nxt.strip())
+            text = " ".join(" ".join(para).split())
+            quoted = _closed(text) if _QUOTE_OPEN.match(text) else None
+            if quoted is not None:
+                return quoted
+            if text and not _NOT_A_QUESTION.match(text):
+                return text.strip('"\u201c\u201d')
+            return ""
     return ""
+
+
+_QUOTE_OPEN = re.compile(r"[\"\u201c]")
+_NOT_A_QUESTION = re.compile(r"#|based on\b|use \*\*only|(?:model|paper|github|arxiv)\s*:", re.I)
+
+
+def _closed(text: str) -> str | None:
+    """What ``text`` (which opens with a quote) quotes, to its last closing quote; None when it holds none."""
+    end = max(text.rfind('"'), text.rfind("\u201d"))
+    return " ".join(text[1:end].split()) if end > 0 else None
 
 
 def read_seed(path: str | Path) -> Seed:
     """Read and parse a seed document from disk."""
     p = Path(path)
-    return parse_seed(read_text(p), source=p.name)
+    return parse_seed(read_text(p), source=shown(p.name))
 
 
 # --------------------------------------------------------------------------
@@ -253,6 +277,11 @@ def parse_catalog(text: str, fmt: str, source: str = "catalog") -> list[Record]:
         raise CorpusError(f"{source}: {yamlio.problem(exc)}") from None
     except RecursionError:
         raise CorpusError(f"{source}: nested too deeply to be a catalog") from None
+    except ValueError as exc:
+        if "digits" in str(exc):  # a whole number longer than Python converts (json and YAML alike)
+            raise CorpusError(f"{source}: holds a number of more digits than can be read "
+                              f"({sys.get_int_max_str_digits():,} at most)") from None
+        raise
 
 
 def _records_from(items: object, source: str) -> list[Record]:
@@ -290,9 +319,9 @@ def load_records(path: str | Path) -> list[Record]:
     text = read_text(p)
     fmt = _FORMATS.get(p.suffix.lower())
     if fmt:
-        return parse_catalog(text, fmt, source=p.name)
+        return parse_catalog(text, fmt, source=shown(p.name))
     if p.suffix.lower() in (".txt", ".md", ""):
-        return parse_seed(text, source=p.name).records
+        return parse_seed(text, source=shown(p.name)).records
     raise CorpusError(
-        f"{p.name}: unsupported file type {p.suffix!r} (use .json, .jsonl, .yaml, .yml or a .txt seed)"
+        f"{shown(p.name)}: unsupported file type {shown(p.suffix)!r} (use .json, .jsonl, .yaml, .yml or a .txt seed)"
     )

@@ -6,7 +6,8 @@ characters Chinese, Cyrillic Russian, ...), and, for languages written in Latin
 letters, their most common short words ("le", "der", "cómo", ...) against
 English's.  Quoted text is left out (an English question may quote a French
 prompt), and so are capitalised words (names); a question with too few words to
-tell is read as English.
+tell is read as English.  A question without one of English's common words needs only one word of the other
+language that no English word looks like ("Hoe werkt dit?"), or one of its marks (Spanish's "¿").
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ SCRIPT_RANGES = {
 #: Share of a question's letters a script must hold for the question to be in its language.
 SCRIPT_SHARE = 0.5
 #: Fewest common words of another language, and how many more than English's, for a Latin-script question
-#: to be read as that language.
+#: to be read as that language (in a question with no English word, one that looks like none is enough).
 MIN_WORDS, MARGIN = 2, 1
 
 _QUOTED = re.compile("|".join([r"(?<!\w)'[^'\n]{2,200}?'(?!\w)", r'"[^"\n]{2,200}?"', r"“[^”\n]{2,200}?”",
@@ -47,10 +48,10 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
 @lru_cache(maxsize=1)
-def _table() -> tuple[dict, dict[str, tuple[str, frozenset[str]]]]:
+def _table() -> tuple[dict, dict[str, tuple[str, frozenset[str]]], dict[str, str]]:
     raw = yamlio.safe_load((data_path("corpus") / LANGUAGES_FILE).read_text("utf-8"))
     words = {code: (name, frozenset(str(text).split())) for code, (name, text) in raw["words"].items()}
-    return raw["scripts"], words
+    return raw["scripts"], words, {code: str(marks) for code, marks in (raw.get("marks") or {}).items()}
 
 
 def _script(ch: str) -> str | None:
@@ -63,7 +64,7 @@ def _script(ch: str) -> str | None:
 
 def detect(text: str) -> LanguageInfo:
     """The language of ``text`` (English when it cannot tell)."""
-    scripts, words = _table()
+    scripts, words, marks = _table()
     english = LanguageInfo(code="en", name=words["en"][0], english=True)
     body = _QUOTED.sub(" ", text)
     if body.isascii():  # Latin letters only: no script to tell, only words
@@ -88,4 +89,13 @@ def detect(text: str) -> LanguageInfo:
     best = max((c for c in score if c != "en"), key=lambda c: score[c], default=None)
     if best is not None and score[best] >= MIN_WORDS and score[best] >= score["en"] + MARGIN:
         return LanguageInfo(code=best, name=words[best][0], english=False)
+    if score["en"] == 0:
+        # a question without one English word ("Hoe werkt dit?", "¿Cómo funciona?"): one word of another
+        # language is enough, if no English word looks like it (five letters or more, or a letter English
+        # does not write: "come", "era" and "con" are English words too), or one of its marks
+        rare = {code: sum(t in vocab and (len(t) >= 5 or not t.isascii()) for t in tokens)
+                + any(m in body for m in marks.get(code, "")) for code, (_, vocab) in words.items() if code != "en"}
+        best = max(rare, key=lambda c: rare[c], default=None)
+        if best is not None and rare[best] >= 1:
+            return LanguageInfo(code=best, name=words[best][0], english=False)
     return english

@@ -2,32 +2,58 @@
 
 from __future__ import annotations
 
+import hashlib
+import html
+import ipaddress
 import re
 import warnings
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = ["ModelCard", "Record", "Step", "Task", "TaskSignature", "markdown_url", "plain_text", "safe_url",
-           "slugify", "split_sentences", "stage_name"]
+           "slugify", "split_sentences", "stage_name", "unmasked"]
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
 
 
 def split_sentences(text: str, min_chars: int = 20) -> list[str]:
-    """Sentences of a summary (those of at least ``min_chars`` characters)."""
-    return [s.strip() for s in _SENTENCE_RE.split(text or "") if len(s.strip()) >= min_chars]
+    """Sentences of a summary (those of at least ``min_chars`` characters), each on one line."""
+    sentences = (" ".join(s.split()) for s in _SENTENCE_RE.split(text or ""))  # each on one line
+    return [s for s in sentences if len(s) >= min_chars]
 
 # no spaces, quotes, angle brackets or control characters (NUL, ESC, C1): such a "link" is no link to show
 _URL_RE = re.compile(r"^https?://[^\s<>\"'`\x00-\x1f\x7f-\x9f]+$", re.IGNORECASE)
 #: Control characters (C0 but tab and newline, DEL, C1): removed from record texts, so that no escape
 #: sequence of a catalog reaches a terminal and no NUL reaches a file or a page.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Invisible characters that change how a text reads without showing: bidirectional overrides and isolates
+#: (``Safe\u202eexe.txt`` shows as ``Safetxt.exe``), zero-width spaces and joiners of words, the byte-order mark,
+#: and the line and paragraph separators.  Removed from record texts; a link holding one is refused.
+_INVISIBLE = re.compile("[\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+#: What a Markdown renderer turns into other characters: an HTML character reference (``&colon;``, ``&#58;``)
+#: and a backslash before ASCII punctuation (``https\://``).  A record's text is read as the renderer would
+#: show it, so that a link written that way is seen as a link (and removed) rather than shown as one.
+_MASKED = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});|\\[!-/:-@\[-`{-~]")
 
 
 def plain_text(text: str) -> str:
-    """``text`` without control characters (each becomes a space); tabs and newlines stay."""
-    return _CONTROL.sub(" ", text)
+    """``text`` without control characters (each becomes a space) and invisible formatting characters (removed;
+    a line or paragraph separator becomes a space); tabs and newlines stay."""
+    text = _CONTROL.sub(" ", text)
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub(lambda m: " " if m.group(0) in "\u2028\u2029" else "", text)
+    return text
+
+
+def unmasked(text: str) -> str:
+    """``text`` as a Markdown renderer would show it: character references decoded and backslash escapes of
+    punctuation dropped (then :func:`plain_text`, as a reference may stand for a control character)."""
+    if "&" not in text and "\\" not in text:
+        return text
+    return plain_text(_MASKED.sub(lambda m: html.unescape(m.group(0)) if m.group(0)[0] == "&" else m.group(0)[1],
+                                  text))
 
 
 def safe_url(value: str | None, field: str = "url") -> str | None:
@@ -37,16 +63,49 @@ def safe_url(value: str | None, field: str = "url") -> str | None:
     value = str(value).strip()
     if not value:
         return None
-    if not _URL_RE.match(value):
-        if _CONTROL.search(value):
-            why = "it holds control characters"
-        elif re.match(r"https?://", value, re.IGNORECASE):
-            why = "a link holds no spaces, quotes or angle brackets"
-        else:
-            why = "only http(s) links are kept"
+    why = _unsafe(value)
+    if why:
         warnings.warn(f"dropped {field} {value[:60]!r}: {why}", stacklevel=3)
         return None
     return value
+
+
+def _unsafe(value: str) -> str | None:
+    """Why ``value`` is no link to show (None when it is one): not http(s), or one that reads as another: a
+    user name before the host (``https://github.com@evil.example/``), letters of other scripts in the host (a
+    Cyrillic ``і`` in ``gіthub.com``; an international host is written in its ``xn--`` form), invisible
+    characters, a backslash, no host, or this machine or its network (``localhost``, ``127.0.0.1``,
+    ``192.168.1.1``)."""
+    if _CONTROL.search(value):
+        return "it holds control characters"
+    if not re.match(r"https?://", value, re.IGNORECASE):
+        return "only http(s) links are kept"
+    if not _URL_RE.match(value):
+        return "a link holds no spaces, quotes or angle brackets"
+    if _INVISIBLE.search(value) or any(ch.isspace() for ch in value):
+        return "it holds invisible characters"
+    if "\\" in value:
+        return "it holds a backslash"
+    try:
+        parts = urlsplit(value)
+        host, _ = parts.hostname, parts.port
+    except ValueError:
+        return "its host or port is not valid"
+    if "@" in parts.netloc:
+        return "it names a user before its host"
+    if not host:
+        return "it names no host"
+    if not host.isascii():
+        return "its host holds letters that are not ASCII (write an international host as xn--)"
+    if host == "localhost" or host.endswith(".localhost"):
+        return "it points to this machine"
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if not ip.is_global:
+        return "it points to this machine or its local network"
+    return None
 
 
 _MARKDOWN_URL = str.maketrans({"(": "%28", ")": "%29", "[": "%5B", "]": "%5D"})
@@ -58,19 +117,26 @@ def markdown_url(url: str) -> str:
 
 
 def slugify(text: str) -> str:
-    """A lower-case id made of letters, digits and dashes."""
+    """A lower-case id made of letters, digits and dashes; a text without a Latin letter or digit (a title in
+    another script, ``"!!!"``) gets ``record-`` and a digest of it, so that two such titles get two ids."""
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     while len(slug) > 48 and "-" in slug:
         slug = slug.rsplit("-", 1)[0]
-    return slug[:48] or "record"
+    return slug[:48] or "record-" + hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
 
 
-def _plain_texts(cls, v):
-    """A validator for every field: texts (and lists of texts) lose their control characters."""
+#: Fields that hold a link (kept as written: a link's own ``&`` is no character reference).
+_LINK_FIELDS = frozenset({"url", "github", "huggingface"})
+
+
+def _plain_texts(cls, v, info):
+    """A validator for every field: texts (and lists of texts) lose their control and invisible characters, and
+    are read as a Markdown renderer would show them (:func:`unmasked`), links excepted."""
+    clean = plain_text if info.field_name in _LINK_FIELDS else lambda t: unmasked(plain_text(t))
     if isinstance(v, str):
-        return plain_text(v)
+        return clean(v)
     if isinstance(v, list):
-        return [plain_text(x) if isinstance(x, str) else x for x in v]
+        return [clean(x) if isinstance(x, str) else x for x in v]
     return v
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jinja2
 from jinja2.bccache import FileSystemBytecodeCache
+from markupsafe import Markup
 
 from .errors import shown
 from .paths import data_path
@@ -46,14 +47,42 @@ def _mermaid_label(text: str) -> str:
 
 
 _HTTP_URL = re.compile(r"https?://\S+\Z", re.I)
+_WHITE_RUN = re.compile(r"\s+")
+#: A character reference (``&colon;``): its ``&`` is written ``&amp;``, so that it shows as typed.
+_MD_REFERENCE = re.compile(r"&(?=#?[A-Za-z0-9]{1,32};)")
+#: What could begin a block at the start of a value: a heading, a quote, a list item, a code fence.
+_MD_BLOCK_START = re.compile(r"\A(#|>|[-+*](?=\s)|\d{1,9}(?=[.)](?:\s|\Z))|`{3}|~{3})")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` as Markdown that shows it as it is, not what a renderer would make of it: on one line (no value
+    begins a heading, a list, a quote or a code block), with no raw HTML (``<`` written ``&lt;``), no character
+    reference (``&colon;`` shown as typed) and no link or image (``](`` written ``]\\(``).  Other inline markup
+    (emphasis, code spans) is left as it is: it changes how a text looks, not where a reader is sent."""
+    text = _WHITE_RUN.sub(" ", text)
+    text = _MD_REFERENCE.sub("&amp;", text).replace("<", "&lt;").replace("](", "]\\(")
+    return _MD_BLOCK_START.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit() else "\\" + m.group(1),
+                               text, count=1)
+
+
+def markdown_code(text: object) -> Markup:
+    """``text`` as an inline code span (a file name, say): on one line, fenced by more backticks than it holds
+    in a row, so that none of it ends the span."""
+    text = " ".join(str(text).split())
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return Markup(f"{fence}{pad}{text}{pad}{fence}")
 
 
 def markdown_value(value: object) -> object:
-    """What ``{{ value }}`` shows in a Markdown template: raw HTML cannot begin (``<`` is written ``&lt;``,
-    which a Markdown renderer shows as ``<``) and a link is shown with ``()[]`` percent-encoded, so that its
-    whole target stays one link.  Record texts and questions are anybody's: a renderer must not run them."""
+    """What ``{{ value }}`` shows in a Markdown template: a link alone, with ``()[]`` percent-encoded so that its
+    whole target stays one link; any other text through :func:`markdown_text`, as record texts and questions are
+    anybody's and a renderer must show them, not run them; a value marked as Markdown already (the ``md`` filter:
+    a macro's text, whose values were escaped inside it; the diagram) as it is."""
+    if isinstance(value, Markup):
+        return str(value)
     if isinstance(value, str):
-        return markdown_url(value) if _HTTP_URL.match(value) else value.replace("<", "&lt;")
+        return markdown_url(value) if _HTTP_URL.match(value) else markdown_text(value)
     return value
 
 
@@ -122,6 +151,8 @@ class Renderer:
         env.filters["cos"] = lambda x: f"{float(x):.2f}"
         env.filters["duration"] = duration
         env.filters["shown"] = lambda text: shown(text, limit=1_000)  # a file name's escape sequences: "?"
+        env.filters["md"] = Markup  # Markdown already (a macro's text, its values escaped inside it)
+        env.filters["code"] = markdown_code
         env.globals["stage_name"] = stage_name
         env.globals["gain_max"] = GAIN_RANGE[1]
         return env

@@ -244,7 +244,8 @@ def answer_tool(settings: Settings | None = None) -> ToolDef:
     args = create_model(
         "scientist", __base__=ToolArgs,
         question=(str, ask.args.model_fields["question"]),
-        photo=(str | None, Field(default=None, description=f"Optional. {path.description}")),
+        photo=(str | None, Field(default=None, description=f"Optional (left out, null or empty: no photo). "
+                                                           f"{path.description}")),
         max_side=(int, max_side),
         gain=(Gain, gain),
     )

@@ -16,7 +16,7 @@ from .answer import Workflow
 from .corpus import Corpus, load_corpus
 from .errors import ScientistError
 from .guard import find_urls
-from .records import Record, Step, Task
+from .records import Record, Step, Task, split_sentences
 from .render import Renderer
 
 __all__ = ["demo_record", "demo_workflow", "gist", "workflow_for"]
@@ -74,7 +74,9 @@ def workflow_for(rec: Record | None, tasks: Sequence[Task], renderer: Renderer,
                                                                           strict=True))),
                        detail=sentence, stage="model") for sentence in _steps_of(sentences)]
         if not middle:
-            middle = [Step(name=rec.title, detail=renderer.phrase("generic_model", record=rec), stage="model")]
+            said = " ".join(s for s in split_sentences(rec.summary, min_chars=1) if not find_urls(s))
+            middle = [Step(name=rec.title, detail=renderer.phrase("generic_model", record=rec, summary=said),
+                           stage="model")]
         steps = [Step(name="Input", detail=wf_in, stage="input"), *middle,
                  Step(name="Output", detail=wf_out, stage="output")]
         grounded, can, cannot, facts = False, [], [], {}

@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..fileio import is_dir, is_file
 from .app import app, corpus_app, emit, settings_of
 from .options import CorpusOpt, DemoOptions, JsonOpt, path_arg, with_demo_options
 
@@ -70,7 +71,7 @@ def _question_and_photo(words: list[str] | None, photo: Path | None, has_seed: b
     from ..errors import QuestionError
 
     words = list(words or [])
-    if words and _has_folder(words[-1]) and _quietly(Path(words[-1]).is_dir):
+    if words and _has_folder(words[-1]) and is_dir(Path(words[-1])):
         raise QuestionError(f"{words[-1]} is a folder: ask runs the model on one photo (`scientist restore "
                             f"{words[-1]}` restores a folder's photos)")
     if not words or not _names_a_photo(words[-1]):
@@ -92,21 +93,12 @@ def _names_a_photo(word: str) -> bool:
     folder in its name (so that a question's last word is not taken for a file of that name)."""
     path = Path(word)
     if not path.suffix:  # most questions' last word: nothing to import or look up
-        return _has_folder(word) and _quietly(path.is_file)
+        return _has_folder(word) and is_file(path)
     from ..restore.photo import PHOTO_SUFFIXES, RAW_SUFFIXES
 
     if path.suffix.lower() in PHOTO_SUFFIXES | RAW_SUFFIXES:
-        return not any(c.isspace() for c in word) or _quietly(path.is_file)
-    return _quietly(path.is_file)
-
-
-def _quietly(check) -> bool:
-    """``path.is_file`` / ``path.is_dir`` called, False where the words cannot be a name (too long, a NUL in
-    them)."""
-    try:
-        return check()
-    except (OSError, ValueError):
-        return False
+        return not any(c.isspace() for c in word) or is_file(path)
+    return is_file(path)
 
 
 def _has_folder(word: str) -> bool:

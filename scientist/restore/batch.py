@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import PhotoError, ScientistError, first_line
-from ..fileio import os_reason
+from ..fileio import is_dir, os_reason
 from ..settings import Settings, load_settings
 from .options import RestoreOptions, as_paths
 from .outputs import check_out_dir, make_folders, output_format, remove_empty
@@ -149,7 +149,7 @@ def _find(paths: list[Path], recursive: bool, out_dir: Path | None) -> list[_Fou
     ignored = 0
     empty: list[str] = []
     for arg in paths:
-        if arg.is_dir():
+        if is_dir(arg):
             files, n, subfolders, linked = _walk(arg, recursive, exclude)
             ignored += n
             found += [_Found(p, arg, False) for p in files]
@@ -173,6 +173,14 @@ def _find(paths: list[Path], recursive: bool, out_dir: Path | None) -> list[_Fou
             chosen[key] = f
     return [f if chosen[key] is f else replace(f, same_as=chosen[key].source)
             for f, key in zip(found, keys, strict=True)]
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why a photo named on the command line cannot be read as a file (None when it can be tried)."""
+    try:
+        return None if path.is_file() else "no such file"
+    except OSError as exc:  # a name over the file system's limit, say: this photo fails, the others go on
+        return os_reason(exc)
 
 
 def _target_folder(f: _Found, out_dir: Path | None) -> Path:
@@ -251,8 +259,8 @@ def plan_batch(paths: str | os.PathLike | Iterable[str | os.PathLike], *, recurs
         if f.same_as is not None:
             planned.append(Planned(f.source, name, skip=f"the same photo as {shown_as[f.same_as]}, restored as that"))
             continue
-        if f.explicit and not f.source.is_file():
-            planned.append(Planned(f.source, name, fail="no such file"))
+        if f.explicit and (why := _not_a_file(f.source)):
+            planned.append(Planned(f.source, name, fail=why))
             continue
         if not f.explicit and is_raw(f.source):
             planned.append(Planned(f.source, name, skip=(

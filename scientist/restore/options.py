@@ -132,18 +132,22 @@ def as_path(value: Any, what: str = "the photo") -> Path:
         if isinstance(path, str):
             if is_empty_path(path):  # Path("") is the current folder: a batch would restore all of it
                 raise OptionError(f"{what} is {EMPTY_PATH}")
+            if "\x00" in path:
+                raise OptionError(f"{what} holds a NUL character, which no file name can")
             return Path(path)
     raise OptionError(f"{what} must be a path (a str or os.PathLike), not {_kind(value)}")
 
 
-def as_paths(value: Any) -> list[Path]:
-    """The photos and folders a batch is given: one path, or an iterable of paths (a single path is never taken
-    for the characters of its name); raises :class:`OptionError` for anything else."""
+def as_paths(value: Any, what: str = "the photos to restore", each: str = "each photo or folder to restore"
+             ) -> list[Path]:
+    """The photos and folders a batch is given (or other paths: ``what``, one of them ``each``): one path, or an
+    iterable of paths (a single path is never taken for the characters of its name); raises :class:`OptionError`
+    for anything else."""
     if isinstance(value, str | os.PathLike):
-        return [as_path(value, "the photos to restore")]
+        return [as_path(value, what)]
     if isinstance(value, bytes | bytearray) or not isinstance(value, Iterable):
-        raise OptionError(f"the photos to restore must be a path or a list of paths, not {_kind(value)}")
-    return [as_path(v, "each photo or folder to restore") for v in value]
+        raise OptionError(f"{what} must be a path or a list of paths, not {_kind(value)}")
+    return [as_path(v, each) for v in value]
 
 
 def _kind(value: Any) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..errors import ScientistError
+from ..fileio import is_file
 from ..settings import Settings, load_settings
 from .mimo_unet import MIMOUNet
 from .options import RestoreOptions, as_path
@@ -119,7 +120,7 @@ def restore_photo(
     try:
         if own and options.out is None and options.out_dir is not None:
             created = make_folders(Path(options.out_dir))
-        if own and (isinstance(photo, Photo) or source.is_file()):  # a bad output is refused before any work
+        if own and (isinstance(photo, Photo) or is_file(source)):  # a bad output is refused before any work
             targets = reserve_outputs(source, options.out, options.out_dir, options.overwrite, FORMATS[fmt])
         loaded = load(photo, options.max_side)  # a bad photo fails here, before the model is loaded
         if targets is None:

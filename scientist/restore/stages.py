@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from ..errors import PhotoError, ScientistError, first_line
+from ..errors import OptionError, PhotoError, ScientistError, first_line, shown
 from ..settings import Settings
 from . import photo as photos
 from .amount import amount_fields, restore_amount
@@ -81,6 +81,22 @@ class Photo:
         if self.pixels.dtype == np.uint8:
             return self.pixels.astype(np.float32) / np.float32(255)
         return self.pixels
+
+    def check(self) -> Photo:
+        """This photo, if its pixels are what :meth:`read` gives (a height x width x 3 array, 8-bit or float32
+        within [0, 1]); raises :class:`PhotoError` for a photo made by hand that is not."""
+        px = self.pixels
+        where = shown(self.path)
+        if not isinstance(px, np.ndarray) or px.ndim != 3 or px.shape[2] != 3:
+            got = f"an array of shape {px.shape}" if isinstance(px, np.ndarray) else type(px).__name__
+            raise PhotoError(f"{where}: the pixels must be an array of height x width x 3 (RGB), not {got}")
+        if px.shape[0] < 1 or px.shape[1] < 1:
+            raise PhotoError(f"{where}: the photo has no pixels ({px.shape[1]}x{px.shape[0]})")
+        if px.dtype != np.uint8 and px.dtype != np.float32:
+            raise PhotoError(f"{where}: the pixels must be uint8 or float32 in [0, 1], not {px.dtype}")
+        if px.dtype == np.float32 and not (np.isfinite(px).all() and px.min() >= 0 and px.max() <= 1):
+            raise PhotoError(f"{where}: the pixels must be finite and within [0, 1]")
+        return self
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -175,8 +191,7 @@ def _downscale(img: np.ndarray, max_side: int) -> np.ndarray:
 
 def load(photo: Photo | str | Path, max_side: int | None = None) -> Loaded:
     """The ``load`` step: the photo (read here unless already read), scaled down to ``max_side``."""
-    if not isinstance(photo, Photo):
-        photo = Photo.read(photo)
+    photo = Photo.read(photo) if not isinstance(photo, Photo) else photo.check()
     start = time.perf_counter()
     img = photo.rgb()
     if max_side:
@@ -252,7 +267,8 @@ def choose_device(device: str) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda":
         if not torch.cuda.is_available():
-            raise ScientistError("--device cuda was requested but no CUDA device is available")
+            raise OptionError("the device 'cuda' was asked for, but this machine has no CUDA device PyTorch can "
+                              "use; use 'auto' or 'cpu'")
         return torch.device("cuda")
     if device == "cpu":
         return torch.device("cpu")
