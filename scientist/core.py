@@ -17,7 +17,7 @@ from . import judge
 from .answer import Answer, Correction, Evidence, LanguageInfo, Reference, TaskResult
 from .corpus import Corpus, load_corpus
 from .embed import Embedder
-from .errors import OptionError
+from .errors import CorpusError, OptionError
 from .guard import REMOVED, clean_question, find_urls, name_links, strip_foreign_urls, verify_text
 from .index import Index
 from .language import detect as detect_language
@@ -104,6 +104,9 @@ class Scientist:
         from .ingest import read_seed
 
         seed = read_seed(as_path(path, "the seed"))
+        if not seed.records:  # answered from nothing, every question would be "the corpus is empty"
+            raise CorpusError(f"{seed.source}: holds no records (expected 'Model:' or 'Paper:' lines under a "
+                              "'Recommended AI Models' or 'Related Papers' heading)")
         own = Corpus(seed.records, load_tasks(), [seed.source], load_vocabulary())
         try:
             own = own.with_cards_from(load_corpus(include_user=False))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from . import yamlio
-from .errors import CorpusError, shown
+from .errors import CorpusError, OutputError, shown
 from .fileio import os_reason, write_atomic
 from .ingest import _norm, load_records, parse_catalog, read_text
 from .language import LANGUAGES_FILE
@@ -298,14 +298,19 @@ def add_to_user_corpus(files: list[Path], settings: Settings | None = None) -> l
         if not fresh:
             continue
         payload = {"records": [r.model_dump(exclude_none=True, exclude={"source"}) for r in fresh]}
-        target = settings.user_dir / "corpus" / f"{Path(f).stem}.yaml"
-        n = 1
-        while target.exists():
-            n += 1
-            target = target.with_name(f"{Path(f).stem}-{n}.yaml")
+        folder = settings.user_dir / "corpus"
         text = yaml.safe_dump(payload, sort_keys=False, allow_unicode=True)
-        parse_catalog(text, "yaml", target.name)  # round-trips before it is written
-        write_atomic(target, text.encode())
+        parse_catalog(text, "yaml", f"{Path(f).stem}.yaml")  # round-trips before it is written
+        try:
+            target = folder / f"{Path(f).stem}.yaml"
+            n = 1
+            while target.exists():
+                n += 1
+                target = target.with_name(f"{Path(f).stem}-{n}.yaml")
+            write_atomic(target, text.encode())
+        except OSError as exc:  # the data folder is a file, read-only, on a full disk ...
+            raise OutputError(f"{shown(folder)}: cannot store the records there ({os_reason(exc)}); set "
+                              "SCIENTIST_HOME to a folder you can write") from None
         existing.update(r.id for r in fresh)
         added += fresh
     return added

@@ -132,7 +132,9 @@ class Embedder:
 
     def optimized_dir(self) -> Path:
         """Folder of the optimised model (``model.onnx`` + ``model.data``) for this onnxruntime."""
-        import onnxruntime as ort
+        from .ort import onnxruntime
+
+        ort = onnxruntime()
 
         export = self.onnx_path()
         return export.with_name(f"{export.stem}-ort{ort.__version__}")
@@ -142,7 +144,7 @@ class Embedder:
         try:
             with atomic_path(target, directory=True) as tmp:
                 opts = ort.SessionOptions()
-                opts.log_severity_level = 3
+                opts.log_severity_level = 3  # errors only
                 # "extended" fusions but no layout transforms, which would tie the file to this CPU's instructions
                 opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
                 opts.optimized_model_filepath = str(tmp / "model.onnx")
@@ -182,12 +184,14 @@ class Embedder:
         try:
             # a question is tokenized alone or with its ask: threads would only wait their turn on busy cores
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-            import onnxruntime as ort
+            from .ort import ERRORS_ONLY, onnxruntime
+
+            ort = onnxruntime()
             from tokenizers import Tokenizer
 
             def session(model: Path, optimised: bool):
                 opts = ort.SessionOptions()
-                opts.log_severity_level = 3
+                opts.log_severity_level = ERRORS_ONLY
                 if optimised:  # already optimised once: don't do it again in every process
                     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
                 return ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])

@@ -139,6 +139,8 @@ class Seed:
 
 
 _SECTION_RE = re.compile(r"^#{1,6}\s*(.+?)\s*:?\s*$")
+#: A section heading written without ``#``: the seed's own words on a line of their own.
+_PLAIN_SECTION_RE = re.compile(r"^\**((?:recommended\s+(?:ai\s+)?models?|related\s+papers?))\**\s*:?\s*\**$", re.I)
 _FIELD_RE = re.compile(r"^(Model|Paper|Title|GitHub|Github|Summary|Hugging ?Face|Category|Dataset)\s*:\s*(.*)$", re.I)
 
 
@@ -149,7 +151,8 @@ def parse_seed(text: str, source: str = "seed") -> Seed:
     lines = text.splitlines()
     question = _seed_question(lines)
     if not question:
-        raise CorpusError(f"{source}: no question found (expected a quoted question after 'asked')")
+        raise CorpusError(f"{source}: no question found (expected a line saying a question was asked, then the "
+                          "question in quotes)")
     records: list[Record] = []
     kind: str | None = None
     current: dict | None = None
@@ -165,7 +168,7 @@ def parse_seed(text: str, source: str = "seed") -> Seed:
 
     for line in lines:
         stripped = line.strip()
-        m = _SECTION_RE.match(stripped)
+        m = _SECTION_RE.match(stripped) or _PLAIN_SECTION_RE.match(stripped)
         if m:
             flush()
             heading = m.group(1).lower()

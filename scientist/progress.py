@@ -31,8 +31,8 @@ class ConsoleProgress:
             from rich.console import Console
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-            console = Console(stderr=True)
-            console.print(self.renderer.phrase("restore_start", e=event))
+            console = Console(stderr=True, highlight=False)  # "900x600" is no hex number to colour
+            console.print(self.renderer.phrase("restore_start", e=event), markup=False)
             self._bar = Progress(TextColumn("tiles"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console)
             self._task = self._bar.add_task("restore", total=event.total)
@@ -83,7 +83,7 @@ class BatchProgress:
                 return
             from rich.console import Console
 
-            self._console = Console(stderr=True)
+            self._console = Console(stderr=True, highlight=False)
         if event.kind == "photo":
             self._active[event.index] = 0.0
             if self._bar is None and self._console.is_terminal and event.work_total > 0:

@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .errors import ScientistError, first_line, shown, value_problem
@@ -106,11 +106,23 @@ def _not_empty(value: Any) -> Any:
     return value
 
 
+def _home_expanded(value: Path | None) -> Path | None:
+    """``~`` and ``~user`` at a path's start read as the home folder, as a shell would have read them: a settings
+    file or a quoted variable is never expanded by a shell, and ``~/cache`` would be a folder named ``~`` in the
+    working folder (left as it is where no home folder is known)."""
+    if value is None or not str(value).startswith("~"):
+        return value
+    try:
+        return value.expanduser()
+    except RuntimeError:
+        return value
+
+
 #: A path setting whose empty value means its default.
-OptionalPath = Annotated[Path | None, BeforeValidator(_unset_if_empty)]
+OptionalPath = Annotated[Path | None, BeforeValidator(_unset_if_empty), AfterValidator(_home_expanded)]
 #: A path that must be given when it is (a folder in a list of them, a restore's output): never the current folder.
-GivenPath = Annotated[Path, BeforeValidator(_not_empty)]
-OptionalGivenPath = Annotated[Path | None, BeforeValidator(_not_empty)]
+GivenPath = Annotated[Path, BeforeValidator(_not_empty), AfterValidator(_home_expanded)]
+OptionalGivenPath = Annotated[Path | None, BeforeValidator(_not_empty), AfterValidator(_home_expanded)]
 #: A cosine of two normalised embeddings.
 Cosine = Annotated[float, Field(ge=-1, le=1)]
 

@@ -16,6 +16,7 @@ proves the scores equal ``bm25s``'s own.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ class RecordTerms:
             return empty
         import bm25s
 
+        # bm25s sets its own logger to DEBUG as it is imported: a server's log handler printed its progress lines
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         tokens = bm25s.tokenize(list(texts), stopwords="en", show_progress=False)
         if not tokens.vocab:  # only stop words and single letters ("the", "???"): no term to weigh
             return empty

@@ -224,20 +224,23 @@ def test_a_name_held_by_another_process_is_not_taken(tmp_path):
 
 
 # ---------------------------------------------------------------- the ONNX fallback and the speed file
-def test_a_failed_onnx_export_falls_back_to_pytorch_and_finishes(tmp_path):
+def test_a_failed_onnx_export_falls_back_to_pytorch_and_finishes(tmp_path, monkeypatch):
     import torch
 
+    from scientist.restore import runners
     from scientist.restore.runners import OnnxRunner, make_runner
     from scientist.restore.weights import load_model
 
-    blocker = tmp_path / "a-file"
-    blocker.write_text("the cache cannot be made under a file")
+    def export_fails(*args) -> None:  # an operator the exporter does not know, say
+        raise RuntimeError("the export failed")
+
+    monkeypatch.setattr(runners, "_export", export_fails)
     model = load_model().model
     result: dict = {}
 
     def build() -> None:
         with pytest.warns(UserWarning, match="onnxruntime could not run the model"):
-            result["runner"] = make_runner(model, torch.device("cpu"), "onnx", cache=blocker / "cache")
+            result["runner"] = make_runner(model, torch.device("cpu"), "onnx", cache=tmp_path / "cache")
 
     t = threading.Thread(target=build, daemon=True)
     t.start()

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..fileio import is_dir, is_file
-from .app import app, corpus_app, emit, settings_of
+from .app import app, corpus_app, emit, json_text, settings_of
 from .options import CorpusOpt, DemoOptions, JsonOpt, path_arg, with_demo_options
 
 
@@ -59,7 +59,7 @@ def ask_command(
         sci, q = Scientist(corpus, settings=settings, weights=demo.weights, device=demo.device), question
     answer = sci.ask(q, photo=photo, k=k, progress=not as_json, options=demo.options())
     if as_json:
-        emit(answer.model_dump_json(indent=2))
+        emit(json_text(answer))
     else:
         emit(answer.markdown if fmt is Format.md else answer.text)
 
@@ -138,7 +138,7 @@ def verify_command(
     else:
         text = read_text(file)
     verdict = Scientist(corpus, settings=settings_of(ctx)).verify(text)
-    emit(verdict.model_dump_json(indent=2) if as_json else verdict.summary())
+    emit(json_text(verdict) if as_json else verdict.summary())
     if not verdict.grounded:
         raise typer.Exit(1)
 
@@ -179,8 +179,12 @@ def settings_command(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if as_json:
         emit(json.dumps(values, indent=1))
         return
+    # where the folders left unset are on this machine: what the tool writes, and what to remove after an uninstall
+    in_use = {"home": settings.user_dir, "cache": settings.cache_dir,
+              "mcp_out_dir": settings.mcp_out_dir or settings.user_dir / "restored"}
     for name, field in type(settings).model_fields.items():
-        emit(f"{name} = {json.dumps(values[name])}\n    {field.description} ({ENV_PREFIX}{name.upper()})")
+        now = f"  # here: {in_use[name]}" if name in in_use and values[name] is None else ""
+        emit(f"{name} = {json.dumps(values[name])}{now}\n    {field.description} ({ENV_PREFIX}{name.upper()})")
 
 
 @corpus_app.command("list")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import errno
+import json
+import os
 import re
 import signal
 import sys
@@ -21,7 +24,7 @@ from typer.core import TyperGroup
 from ..errors import BaseExceptionGroup, ScientistError, shown
 from .options import path_arg
 
-__all__ = ["app", "corpus_app", "emit", "settings_of", "terminal_safe"]
+__all__ = ["app", "corpus_app", "emit", "json_text", "settings_of", "terminal_safe"]
 
 #: Options of the whole program: accepted before or after the command's own arguments.
 GLOBAL_FLAGS = {"--debug": 0, "--config": 1}
@@ -106,6 +109,7 @@ class ScientistGroup(TyperGroup):
             raise _usage_exit(exc) from None
 
     def invoke(self, ctx: typer.Context):
+        _usable_streams()
         warnings.showwarning = _warn_line
         with on_sigterm():
             return self._invoke(ctx)
@@ -122,8 +126,6 @@ class ScientistGroup(TyperGroup):
             _error_line(f"error: {exc}")
             raise typer.Exit(2) from None
         except BrokenPipeError:  # the reader went away (`| head`): stop quietly, like other tools
-            import os
-
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(0) from None
         except OSError as exc:
@@ -228,6 +230,39 @@ def settings_of(ctx: typer.Context):
     """The settings of this invocation (environment and ``--config``), loaded once."""
     state = ctx.find_object(State)
     return (state or State()).settings()
+
+
+def json_text(data, indent: int = 2) -> str:
+    """``--json`` output of a pydantic model or plain data: characters as they are where stdout can write them,
+    else (an ASCII or cp1252 console, a file name whose bytes are no UTF-8) as ``\\u`` escapes, which every JSON
+    reader reads back."""
+    if hasattr(data, "model_dump"):
+        data = data.model_dump(mode="json")
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    try:
+        text.encode(getattr(sys.stdout, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        text = json.dumps(data, indent=indent, ensure_ascii=True)
+    return text
+
+
+def _usable_streams() -> None:
+    """Standard streams every command can use: one that cannot encode a character (``PYTHONIOENCODING=ascii``, a
+    cp1252 console) writes ``?`` in its place instead of failing after the work is done, and a closed one
+    (``>&-``, ``<&-``) is the null device: nothing is written, nothing is read."""
+    for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
+        stream = getattr(sys, name)
+        if stream is None:
+            setattr(sys, name, open(os.devnull, mode, encoding="utf-8"))  # noqa: SIM115 - for the process's life
+        elif mode == "w" and hasattr(stream, "reconfigure") and not _writes_unicode(stream):
+            stream.reconfigure(errors="replace")
+
+
+def _writes_unicode(stream) -> bool:
+    try:
+        return codecs.lookup(stream.encoding or "ascii").name.startswith("utf")
+    except LookupError:
+        return False
 
 
 def emit(text: str) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .app import app, emit, settings_of
+from .app import app, emit, json_text, settings_of
 from .options import DemoOptions, JsonOpt, WeightsOpt, path_arg, with_demo_options
 
 # spelled out here so that the CLI starts without importing the degradation code (a test keeps them in step)
@@ -53,7 +53,7 @@ def restore_command(
 
         result = restore_photo(photos[0], options, steps=workflow.steps, settings=settings,
                                progress=None if as_json else ConsoleProgress(renderer))
-        emit(result.model_dump_json(indent=2) if as_json else
+        emit(json_text(result) if as_json else
              renderer.env.get_template("restore.txt.j2").render(d=result))
         return
     from ..core import Scientist
@@ -91,7 +91,7 @@ def restore_command(
 
 def _records_json(items) -> str:
     """The batch's records as ``--json`` prints them."""
-    return json.dumps([i.model_dump(mode="json") for i in items], indent=2)
+    return json_text([i.model_dump(mode="json") for i in items])
 
 
 @app.command("train")

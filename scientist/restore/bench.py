@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 from ..errors import ScientistError
+from ..paths import install_hint
 from .blend import restore_array
 from .degrade import STRENGTHS, apply_gain, degrade
 from .weights import load_model
@@ -23,7 +24,7 @@ from .weights import load_model
 __all__ = ["BENCH_INSTALL", "eval_photos", "run_bench"]
 
 #: Where the benchmarks' optional packages come from (the photos of scikit-learn and matplotlib, BM3D).
-BENCH_INSTALL = "they come with the project's bench extra: pip install '.[bench]' in this project's folder"
+BENCH_INSTALL = f"they come with the project's bench extra: {install_hint('bench')}"
 
 
 def eval_photos(size: int = 0) -> dict[str, np.ndarray]:

@@ -33,12 +33,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from ..errors import ClusterError, first_line
+from ..paths import install_hint
 from .batch import BatchItem, BatchJob, Planned, _failed, restore_planned, settled
 from .record import ProgressEvent, ProgressFn
 
 __all__ = ["INSTALL", "ClusterPlan", "import_ray", "plan_workers", "restore_on_cluster"]
 
-INSTALL = "pip install '.[cluster]' in this project's folder"
+INSTALL = install_hint("cluster")
 #: How often the driver looks up from waiting (seconds): how soon Ctrl-C is noticed.
 _POLL = 0.5
 #: After its workers are ended mid-photo, how long the driver waits for their processes to end so that it can

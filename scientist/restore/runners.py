@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import tempfile
 import threading
 import warnings
 import weakref
@@ -26,7 +27,7 @@ import numpy as np
 import torch
 
 from ..errors import ScientistError
-from ..fileio import atomic_path
+from ..fileio import atomic_path, os_reason
 from .mimo_unet import MIMOUNet
 
 __all__ = ["BACKENDS", "OnnxRunner", "Runner", "make_runner", "weights_digest"]
@@ -147,10 +148,12 @@ def _export(model: MIMOUNet, stages: tuple[str, ...], path: Path) -> None:
 
 def _open(path: Path):
     """An onnxruntime session over the export at ``path``."""
-    import onnxruntime as ort
+    from ..ort import ERRORS_ONLY, onnxruntime
+
+    ort = onnxruntime()
 
     opts = ort.SessionOptions()
-    opts.log_severity_level = 3
+    opts.log_severity_level = ERRORS_ONLY
     # memory patterns pre-plan one big block per input shape: with the arena alone,
     # peak memory at 512 px tiles measured 0.64 GB instead of 1.2 GB, at the same speed
     opts.enable_mem_pattern = False
@@ -162,14 +165,24 @@ def _session(model: MIMOUNet, stages: tuple[str, ...], path: Path):
     (truncated, damaged, or one this onnxruntime cannot read) is removed and exported again, once (atomically, as
     every export: nobody ever loads half of one); only when the fresh export does not load either does the error
     go through."""
-    import onnxruntime  # noqa: F401 - without it there is nothing to export for: fail before exporting
+    from ..ort import onnxruntime
+
+    onnxruntime()  # without it there is nothing to export for: fail before exporting
 
     if path.is_file():
         try:
             return _open(path)
         except Exception:  # noqa: BLE001 - whatever the loader makes of a bad file: export it anew
             path.unlink(missing_ok=True)
-    _export(model, stages, path)
+    try:
+        _export(model, stages, path)
+    except OSError as exc:  # a cache that cannot be written: an export for this process only, as the index does
+        with tempfile.TemporaryDirectory(prefix="scientist-onnx-") as tmp:
+            spare = Path(tmp) / path.name
+            _export(model, stages, spare)
+            warnings.warn(f"the network's ONNX export cannot be kept in the cache ({os_reason(exc)}): made for "
+                          "this run only", stacklevel=4)
+            return _open(spare)  # read whole by onnxruntime: the file may go
     return _open(path)
 
 
