@@ -18,7 +18,7 @@ from .answer import Answer, Correction, Evidence, LanguageInfo, Reference, TaskR
 from .corpus import Corpus, load_corpus
 from .embed import Embedder
 from .errors import CorpusError, OptionError
-from .guard import REMOVED, clean_question, find_urls, name_links, strip_foreign_urls, verify_text
+from .guard import REMOVED, clean_question, find_urls, name_links, names_in, strip_foreign_urls, verify_text
 from .index import Index
 from .language import detect as detect_language
 from .naming import Mention, Naming
@@ -276,6 +276,9 @@ class Scientist:
                  and m.words.strip('"').casefold() != r.title.casefold()]
         if named:
             answer.notes.insert(0, self.renderer.phrase("note_named", named=named))
+        unknown = names_in(self.corpus, q)[0] if read is not None else []
+        if unknown:  # "explain NAFNet": the answer is about the records, and says so before anything else
+            answer.notes.insert(0, self.renderer.phrase("note_unknown_names", names=unknown, n=len(self.corpus)))
         records = self._linked_records()
         linked = [(u, records[u]) for u in dict.fromkeys(find_urls(question, self.corpus.allowed_urls()))
                   if u in records]

@@ -142,6 +142,7 @@ class Corpus:
         self.records = unique
         self._by_id = seen
         self._allowed = None
+        self._names_text: tuple[str, list[tuple[str, str]]] | None = None
 
     def with_known_tasks(self, rec: Record) -> Record:
         """``rec`` with its declared tasks read against the taxonomy: a task's label, alias or category code
@@ -180,6 +181,18 @@ class Corpus:
 
             self._allowed = AllowedLinks(u for r in self.records for u in r.links())
         return self._allowed
+
+    def names_text(self) -> tuple[str, list[tuple[str, str]]]:
+        """What a name is looked for in (:func:`~scientist.guard.names_in`): every record's title, other names,
+        summary, id and card and every task's label as spaced words, and each record's (id, spaced title)."""
+        if self._names_text is None:
+            from .guard import _spaced
+
+            text = _spaced(" ".join(
+                [" ".join([r.title, *r.names, r.summary, r.id, r.card.model_dump_json() if r.card else ""])
+                 for r in self.records] + [t.label for t in self.tasks]))
+            self._names_text = text, [(r.id, _spaced(r.title)) for r in self.records]
+        return self._names_text
 
     def fingerprint(self) -> str:
         """A hash of the content that the index depends on."""

@@ -23,7 +23,8 @@ from .records import markdown_url, unmasked
 if TYPE_CHECKING:  # pragma: no cover
     from .corpus import Corpus
 
-__all__ = ["REMOVED", "AllowedLinks", "Verdict", "clean_question", "find_urls", "strip_foreign_urls", "verify_text"]
+__all__ = ["REMOVED", "AllowedLinks", "Verdict", "clean_question", "find_urls", "names_in", "strip_foreign_urls",
+           "verify_text"]
 
 # Anything that looks like a link: a scheme followed by non-space characters, a bare www. host, or a
 # scheme-relative //host (a browser resolves it against the page's own scheme, and reads \\ as //).
@@ -177,6 +178,25 @@ def _whole_words(key: str) -> re.Pattern:
     return re.compile(" " + " ?".join(map(re.escape, key)) + " ")
 
 
+def names_in(corpus: Corpus, text: str) -> tuple[list[str], list[str]]:
+    """The model or paper names ``text`` holds (told by their shape: CamelCase, capitals, letters with digits,
+    hyphenated capitals) that the corpus does not write, as whole words; and the ids of the records whose titles
+    hold the names it does.  Words of the corpus's vocabulary, and names under three letters, are not names."""
+    haystack, titles = corpus.names_text()
+    unknown: list[str] = []
+    cited: list[str] = []
+    for name in dict.fromkeys(m.group(0) for m in _NAME_RE.finditer(text)):
+        key = _norm(name)
+        if name in corpus.vocabulary or len(key) < 3:
+            continue
+        whole = _whole_words(key) if len(key) <= _LONGEST_NAME else None  # no name is longer: not searched
+        if whole is not None and whole.search(haystack):
+            cited += [rid for rid, title in titles if whole.search(title) and rid not in cited]
+            continue
+        unknown.append(name)
+    return unknown, cited
+
+
 # --------------------------------------------------------------------------
 # the citation checker
 # --------------------------------------------------------------------------
@@ -232,26 +252,13 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
              if m.group(1) not in allowed.markdown}
     foreign = sorted(urls - allowed)
     cited = [r.id for r in corpus.records if any(u in urls for u in r.links())]
-    haystack = _spaced(" ".join(
-        [r.title + " " + r.summary + " " + r.id + " " + (r.card.model_dump_json() if r.card else "")
-         for r in corpus.records] + [t.label for t in corpus.tasks]))
     pieces, pos = [], 0
     for start, end, _ in spans:
         pieces += [text[pos:start], " "]
         pos = end
     text_wo_urls = "".join(pieces) + text[pos:]
-    names = dict.fromkeys(m.group(0) for m in _NAME_RE.finditer(text_wo_urls))
-    titles = [(r.id, _spaced(r.title)) for r in corpus.records]
-    unknown: list[str] = []
-    for name in names:
-        key = _norm(name)
-        if name in corpus.vocabulary or len(key) < 3:
-            continue
-        whole = _whole_words(key) if len(key) <= _LONGEST_NAME else None  # no name is longer: not searched
-        if whole is not None and whole.search(haystack):
-            cited += [rid for rid, title in titles if whole.search(title) and rid not in cited]
-            continue
-        unknown.append(name)
+    unknown, named = names_in(corpus, text_wo_urls)
+    cited += [rid for rid in named if rid not in cited]
     corpus_arxiv = {m.group(1) for u in allowed for m in _ARXIV_RE.finditer(u)}
     unknown += dict.fromkeys(f"arXiv:{m.group(1)}" for m in _ARXIV_RE.finditer(text_wo_urls)
                              if m.group(1) not in corpus_arxiv)

@@ -32,6 +32,13 @@ def percent(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
+def lower_words(text: object) -> str:
+    """A task's label inside a sentence: each word lower-cased, but an acronym (two capitals or more: ``JPEG``,
+    ``HDR``) kept as it is written ("JPEG artifact removal", not "jpeg artifact removal")."""
+    return re.sub(r"\S+", lambda m: m.group(0) if sum(c.isupper() for c in m.group(0)) >= 2 else m.group(0).lower(),
+                  str(text))
+
+
 def duration(seconds: float) -> str:
     """``0.4 s`` (under 10 s: a tenth, so that a short run is not "0 s"), ``42 s`` or ``6 min 44 s``."""
     seconds = float(seconds)
@@ -151,6 +158,7 @@ class Renderer:
         env.filters["cos"] = lambda x: f"{float(x):.2f}"
         env.filters["duration"] = duration
         env.filters["shown"] = lambda text: shown(text, limit=1_000)  # a file name's escape sequences: "?"
+        env.filters["lower_words"] = lower_words
         env.filters["md"] = Markup  # Markdown already (a macro's text, its values escaped inside it)
         env.filters["code"] = markdown_code
         env.globals["stage_name"] = stage_name

@@ -102,3 +102,45 @@ def test_two_tasks_are_told_apart_by_the_taxonomys_words(renderer):
     off = renderer.phrase("note_two_tasks", task=first, second=second, words={},
                           described=[tasks["denoising"], tasks["out-of-domain"]])
     assert "as the taxonomy tells them apart" not in off
+
+
+# ---------------------------------------------------------------- names and headings that say what the answer is
+@pytest.mark.parametrize("question,names", [
+    ("explain NAFNet to me", "NAFNet"),
+    ("Is SwinIR or NAFNet better than MIMO-UNet for denoising?", "SwinIR and NAFNet"),
+])
+def test_a_model_no_record_mentions_is_said_to_be_missing(sci, question, names):
+    answer = sci.ask(question)
+    note = answer.notes[0]
+    assert note.startswith(f"The question names {names}, which none of the 3 provided records mentions"), note
+    assert note in answer.markdown and note in answer.text
+
+
+@pytest.mark.parametrize("question", ["How does MIMO-UNet remove blur?", "At ISO 6400 my RAW photos are grainy; "
+                                      "how does a CNN clean them up?", "What is Deblur-MIMO-UNet-RealBlur?"])
+def test_names_the_records_write_and_common_terms_are_no_missing_names(sci, question):
+    assert not any(n.startswith("The question names") for n in sci.ask(question).notes)
+
+
+def test_the_quoted_sentences_say_when_they_do_not_answer_the_question(sci):
+    other_task = sci.ask("why less grainy")  # denoising; the records quoted are about deblurring
+    assert other_task.task.matches_model is False
+    assert "**In the records' own words, which describe what the recommended model was built for, not the " \
+           "question's task" in other_task.markdown
+    unclear = sci.ask("alexa why does the ai make my pictures look smooth like plastic")
+    assert not unclear.task.clear and {r.relevance for r in unclear.references} == {"loose"}
+    assert "none of them answers it" in unclear.markdown and "In short" not in unclear.markdown
+    matching = sci.ask("How does it sharpen photos blurred by a shaking hand?")
+    assert "**In short, in the records' own words:**" in matching.markdown
+    assert "IN SHORT, IN THE RECORDS' OWN WORDS:" in matching.text
+
+
+def test_the_demo_weights_line_does_not_contradict_the_card(sci):
+    md = sci.ask("How does it sharpen photos blurred by a shaking hand?").markdown
+    assert "no record describes those weights" not in md  # the card's brightness step does describe them
+    assert "where part 2 speaks of the noise and grain the network removes, it means those weights" in md
+
+
+def test_acronyms_in_task_labels_stay_capitals(sci):
+    answer = sci.ask("how does it remove jpeg compression artifacts from old photos")
+    assert any("about JPEG artifact removal" in n for n in answer.notes), answer.notes

@@ -6,7 +6,7 @@ import pytest
 
 from scientist.corpus import load_tasks
 from scientist.records import Record
-from scientist.render import Renderer
+from scientist.render import Renderer, lower_words
 from scientist.settings import Settings
 
 
@@ -45,7 +45,7 @@ def test_a_two_task_answer_says_so_everywhere(tmp_path, fake_embedder):
     question = "I enlarged my grainy photo and it came out clean. How does the enlarging work?"
     a = sci.ask(question)
     assert a.task.both and a.task.runner_up is not None and a.in_scope
-    first, second = a.task.label.lower(), a.task.runner_up.label.lower()
+    first, second = lower_words(a.task.label), lower_words(a.task.runner_up.label)  # "JPEG" kept
     assert any(n.startswith(f"The question could be about either {first}") and second in n for n in a.notes)
     assert f"or **{a.task.runner_up.label}**" in a.markdown and "this answer covers both" in a.markdown
     assert f"could also be about {second}" in a.markdown and f"could also be about {second}" in a.text
@@ -88,7 +88,7 @@ def test_a_two_task_answer_says_which_task_no_record_covers(tmp_path, fake_embed
     assert a.task.both and a.in_scope and a.task.id == first
     other = a.task.runner_up
     assert a.task.covered == [first] and a.task.matches_model is False
-    label, other_label = a.task.label.lower(), other.label.lower()
+    label, other_label = lower_words(a.task.label), lower_words(other.label)
     assert any(f"The records cover {label} only: none of them is about {other_label}; part 2 explains {label}."
                in n for n in a.notes), a.notes
     assert any(n.startswith(f"The question is also about {other_label}, but the recommended model, Model for")
