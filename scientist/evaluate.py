@@ -12,25 +12,28 @@ the corpus is for; without one, the tool's own idea of each record's task is use
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .corpus import read_yaml
-from .errors import CorpusError
+from .errors import CorpusError, shown, value_problem
 
-__all__ = ["EvalItem", "EvalReport", "Figures", "evaluate", "expected_calibration_error", "load_key",
-           "load_questions"]
+__all__ = ["EvalItem", "EvalReport", "Figures", "evaluate", "expected_calibration_error", "known_tasks",
+           "load_key", "load_questions"]
 
 #: Confidence at or above which a wrong task counts as a confident mistake.
 CONFIDENT = 0.9
 
 
 class EvalItem(BaseModel):
-    """One question of a question set."""
+    """One question of a question set (a key it does not know, a misspelt ``taks:``, is refused)."""
 
-    question: str = Field(description="The question.")
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, description="The question.")
     task: list[str] | None = Field(default=None, description="Acceptable task ids.")
     in_scope: bool = Field(default=True, description="Whether the corpus should answer it.")
     references: list[str] | None = Field(default=None, description="Record ids a careful answer cites.")
@@ -107,8 +110,8 @@ class Figures(BaseModel):
             mrr=sum(1 / r.rank for r in judged if r.rank) / n if n else 0.0)
 
     def lines(self, indent: str = "") -> list[str]:
-        def f(x: float | None) -> str:
-            return "-" if x is None else f"{x:.3f}"
+        def f(x: float | None) -> str:  # no question with an expected task: no figure (not 0.000)
+            return "-" if x is None or not self.n else f"{x:.3f}"
 
         return [
             f"{indent}task accuracy:        {f(self.task_accuracy)}",
@@ -159,10 +162,41 @@ def load_questions(path: str | Path) -> list[EvalItem]:
         raw = raw.get("questions")
     if not isinstance(raw, list) or not raw:
         raise CorpusError(f"{Path(path).name}: expected a list of questions")
-    try:
-        return [EvalItem.model_validate(x) for x in raw]
-    except ValidationError as exc:
-        raise CorpusError(f"{Path(path).name}: invalid question item ({exc.errors()[0]['msg']})") from None
+    items = []
+    for n, x in enumerate(raw, 1):
+        try:
+            items.append(EvalItem.model_validate(x))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise CorpusError(f"{shown(Path(path).name)}: question {n}: {where + ': ' if where else ''}"
+                              f"{value_problem(err)}") from None
+        if not items[-1].question.strip():
+            raise CorpusError(f"{shown(Path(path).name)}: question {n}: the question is empty")
+    return items
+
+
+def known_tasks(items: Sequence[EvalItem], corpus, source: str = "the question set") -> list[EvalItem]:
+    """``items`` with their task names (``task``, ``also``) read against the taxonomy as a catalog's are (an id,
+    label, alias or category code stands for its task: "Image denoising" is ``denoising``); a name the taxonomy
+    does not have is a :class:`CorpusError` naming the closest id (every question would otherwise be a miss)."""
+    ids = [t.id for t in corpus.tasks]
+
+    def read(n: int, names: list[str] | None) -> list[str] | None:
+        if names is None:
+            return None
+        out = []
+        for name in names:
+            found = [name] if name in ids else corpus.category_tasks(name)
+            if not found:
+                close = difflib.get_close_matches(name, ids, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise CorpusError(f"{source}: question {n}: the taxonomy has no task {name!r}{hint}")
+            out += found
+        return list(dict.fromkeys(out))
+
+    return [item.model_copy(update={"task": read(n, item.task), "also": read(n, item.also)})
+            for n, item in enumerate(items, 1)]
 
 
 def load_key(path: str | Path) -> dict[str, str]:
@@ -189,6 +223,7 @@ def expected_calibration_error(confidences: list[float], correct: list[bool], bi
 
 
 def evaluate(scientist, items: list[EvalItem], key: dict[str, str] | None = None) -> EvalReport:
+    """Ask every question of ``items`` (read against the taxonomy with :func:`known_tasks` first) and judge it."""
     rows = []
     every = len(scientist.corpus)
     for item in items:

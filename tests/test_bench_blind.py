@@ -103,3 +103,68 @@ def test_bench_restore_without_the_bench_extra_says_what_to_install(monkeypatch,
     needs = "matplotlib" if blind else "scikit-learn or matplotlib"
     assert_one_line_error(code, lines, f"bench-restore needs {needs}")
     assert "pip install 'matplotlib>=3.7' 'bm3d>=4.0'" in lines[-1]  # the extra's own requirements
+
+
+def test_a_target_no_case_measured_is_not_called_met():
+    rows = [r for r in _rows() if r["condition"] == "light-png"]  # light noise only: no heavy, no clean case
+    s = summarize(rows)["natural"]
+    assert s["met"]["light"] is True and s["met"]["heavy"] is None and s["met"]["clean"] is None
+    assert "heavy -, light yes, worst yes, level yes, clean -" in _table(rows, summarize(rows))
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"conditions": ("bogus",)}, "unknown condition 'bogus'"),
+    ({"roles": ("held-out",)}, "unknown role 'held-out'"),
+    ({"part": "all"}, "invalid natural part"),
+])
+def test_a_name_the_benchmark_does_not_know_is_refused_before_any_work(kwargs, match):
+    from scientist.errors import OptionError
+    from scientist.restore.bench_blind import run_blind_bench
+
+    with pytest.raises(OptionError, match=match):
+        run_blind_bench(**kwargs)
+
+
+def test_an_output_equal_to_its_original_has_a_finite_psnr():
+    import numpy as np
+
+    from scientist.restore.bench_blind import PSNR_CAP, _psnr
+
+    img = np.random.default_rng(0).random((16, 16, 3)).astype(np.float32)
+    assert _psnr(img, img) == PSNR_CAP
+
+
+def test_the_held_out_part_keeps_the_recorded_split_whatever_else_a_folder_holds(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from scientist.restore.photosets import load_natural, recorded_split, split_folder
+
+    fitted, held = recorded_split()
+    assert len(fitted) > len(held) > 0
+    names = sorted(fitted)[:30] + sorted(held)[:10] + ["zzz_new.png"]
+    for n in names:
+        Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(tmp_path / n)
+    (tmp_path / "sub.png").mkdir()  # a folder with a photo's name is no photo
+    fit_part, held_part = split_folder(tmp_path)
+    assert not set(held_part) & fitted and set(held_part) >= set(sorted(held)[:10])
+    assert "zzz_new.png" in held_part and "sub.png" not in fit_part + held_part
+    # a 16-bit photo is read as 16 bits, not clipped to white by an 8-bit conversion
+    deep = tmp_path / sorted(held)[0]
+    Image.fromarray(np.full((4, 4), 32768, np.uint16)).save(deep)
+    assert abs(float(load_natural(tmp_path, "held-out")[deep.name].mean()) - 0.5) < 0.01
+
+
+@pytest.mark.parametrize("args,match", [
+    (["--natural", "somewhere"], "--natural applies to the blind benchmark only"),
+    (["--condition", "heavy"], "--condition applies to the blind benchmark only"),
+    (["--size", "7"], "--size must be 32 pixels or more"),
+    (["--blind", "--side", "0"], "--side must be 32 pixels or more"),
+    (["--blind", "--size", "64"], "--size applies without --blind only"),
+    (["--blind", "--condition", "bogus"], "unknown condition 'bogus'"),
+])
+def test_bench_restore_options_it_would_not_use_are_refused(args, match):
+    from .helpers import assert_one_line_error, run_cli
+
+    code, _, lines = run_cli("bench-restore", *args)
+    assert_one_line_error(code, lines, match)

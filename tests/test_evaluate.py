@@ -9,6 +9,7 @@ import pytest
 from scientist.evaluate import evaluate, expected_calibration_error, load_key, load_questions
 
 from .conftest import DATA
+from .helpers import assert_one_line_error, run_cli
 
 CATALOG = DATA / "catalog-eval"
 
@@ -117,3 +118,31 @@ def test_reported_blind_narrative_set(cache_dir, embedder):
     report = evaluate(sci, load_questions(CATALOG / "blind5.yaml"), load_key(CATALOG / "key.yaml"))
     assert report.task_accuracy >= 0.90 and report.top2_accuracy >= 0.97
     assert report.calibration_error <= 0.05 and report.confident_wrong <= 0.03
+
+
+# ---------------------------------------------------------------- mistakes in a question set
+@pytest.mark.parametrize("text,match", [
+    ("- question: how does it reduce noise?\n  task: denoisin\n", "question 1: the taxonomy has no task 'denoisin' "
+                                                                  "(did you mean 'denoising'?)"),
+    ("- question: how does it reduce noise?\n  taks: denoising\n", "question 1: taks: is not one of the names"),
+    ("- question: how?\n  task: denoising\n- question: '  '\n", "question 2: the question is empty"),
+])
+def test_mistakes_in_a_question_set_are_named_before_any_question_is_asked(tmp_path, fake_cli_embedder, text, match):
+    path = tmp_path / "q.yaml"
+    path.write_text(text)
+    code, _, lines = run_cli("eval", path, inputs=[path])
+    assert_one_line_error(code, lines, match)
+
+
+def test_a_task_label_in_a_question_set_is_its_task_and_no_judged_question_has_no_figure(tmp_path,
+                                                                                          fake_cli_embedder):
+    from scientist.corpus import load_corpus
+    from scientist.evaluate import EvalItem, known_tasks
+
+    items = known_tasks([EvalItem(question="q", task="Image denoising")], load_corpus(include_user=False))
+    assert items[0].task == ["denoising"]
+    path = tmp_path / "q.yaml"
+    path.write_text("- question: how does it reduce noise?\n")  # no expected task: nothing to be accurate about
+    code, out, lines = run_cli("eval", path, inputs=[path])
+    assert code == 0, lines
+    assert "task accuracy:        -" in out and "MRR:                  -" in out

@@ -162,10 +162,12 @@ def eval_command(
     """Task and top-2 accuracy, calibration, confident mistakes, two-task answers, category@1, MRR, reference
     precision and refusal accuracy over a question set, overall and per kind of question."""
     from ..core import Scientist
-    from ..evaluate import evaluate, load_key, load_questions
+    from ..errors import shown
+    from ..evaluate import evaluate, known_tasks, load_key, load_questions
 
-    report = evaluate(Scientist(corpus, settings=settings_of(ctx)), load_questions(questions),
-                      load_key(key) if key is not None else None)
+    sci = Scientist(corpus, settings=settings_of(ctx))
+    items = known_tasks(load_questions(questions), sci.corpus, shown(questions.name))  # before any is asked
+    report = evaluate(sci, items, load_key(key) if key is not None else None)
     emit(json.dumps(report.model_dump(), indent=1) if as_json else report.table())
 
 

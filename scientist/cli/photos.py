@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..errors import OptionError
 from .app import app, emit, json_text, settings_of
 from .options import DemoOptions, JsonOpt, WeightsOpt, path_arg, with_demo_options
 
@@ -126,6 +127,10 @@ class NaturalPart(str, Enum):
     fit = "fit"
 
 
+#: The smallest photo side the benchmarks take (SSIM's window and the network's three scales need room).
+MIN_SIDE = 32
+
+
 @app.command("bench-restore")
 def bench_restore_command(
     ctx: typer.Context,
@@ -140,6 +145,18 @@ def bench_restore_command(
     as_json: JsonOpt = False,
 ) -> None:
     """PSNR/SSIM of the bundled model against classical baselines on photos held out from training."""
+    def typed(name: str) -> bool:  # given on the command line (by name: Typer has a ParameterSource of its own)
+        return getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
+
+    given = [f"--{name.replace('_', '-')}" for name in ("side", "natural", "condition", "role", "natural_part")
+             if typed(name)]
+    if given and not blind:  # it would run the other benchmark and say nothing of them
+        raise OptionError(f"{given[0]} applies to the blind benchmark only: add --blind")
+    if typed("size") and blind:
+        raise OptionError("--size applies without --blind only (the blind benchmark scales photos to --side)")
+    if size and size < MIN_SIDE or blind and side < MIN_SIDE:
+        raise OptionError(f"{'--side' if blind else '--size'} must be {MIN_SIDE} pixels or more"
+                          f"{'' if blind else ' (or 0, the whole photos)'}")
     if blind:
         import sys
 
