@@ -114,8 +114,9 @@ def test_ask_restore_and_slide_in_the_browser(server, browser, sci, tmp_path):
     page.click("#ask")
     page.wait_for_selector(".answer svg.workflow", timeout=120_000)
     assert page.locator(".answer .part").count() == 3
-    assert page.locator("svg.workflow .wf-step").count() == 8
-    assert page.locator("svg.workflow .wf-arrow").count() == 7
+    assert page.locator("svg.workflow:visible").count() == 1  # the wide drawing; a phone gets the narrow one
+    assert page.locator("svg.workflow:visible .wf-step").count() == 8
+    assert page.locator("svg.workflow:visible .wf-arrow").count() == 7
     hrefs = page.eval_on_selector_all(".answer a", "links => links.map(a => a.href)")
     assert "https://github.com/chosj95/MIMO-UNet" in hrefs
     assert set(hrefs) <= sci.corpus.allowed_urls()
@@ -352,4 +353,100 @@ def test_a_photo_dropped_beside_the_drop_zone_does_not_take_the_browser_away(ser
     }""")
     assert kept, "the browser would open the dropped photo in place of the page"
     assert page.locator("#job .job").count() == 0 and elsewhere == []
+    page.close()
+
+
+def _ask(page, question: str | None = None) -> None:
+    """Ask (the seed's question by default) and wait for the whole answer."""
+    if question is None:
+        from scientist.ingest import read_seed
+
+        question = read_seed(FIXTURES / "seed_default.txt").question
+    page.fill("#question", question)
+    page.click("#ask")
+    page.wait_for_selector(".answer .part-refs", timeout=120_000)
+
+
+def _restore(page, photo: Path) -> None:
+    """Choose the photo and wait until its result is on the page."""
+    page.set_input_files("#photo", str(photo))
+    page.wait_for_selector(".job[data-state=done] .slider .frame", timeout=300_000)
+
+
+@pytest.mark.parametrize("size", [(375, 667), (360, 640)])
+def test_the_workflows_facts_give_their_values_the_width_of_a_phone(server, browser, tmp_path, size):
+    """Part 2's list of facts (architecture, input, output) left 26-41 px for its values beside a column as wide as its
+    longest label, so that they wrapped a few letters to a line."""
+    page, _photo, elsewhere = _open(server, browser, tmp_path, *size)
+    _ask(page)
+    io = page.eval_on_selector(".answer .io", "e => e.getBoundingClientRect().width")
+    widths = page.eval_on_selector_all(".answer .io dd", "ds => ds.map(d => d.getBoundingClientRect().width)")
+    assert len(widths) >= 3 and min(widths) >= 0.9 * io, (io, widths)
+    assert _wider_than_the_screen(page) == [] and elsewhere == []
+    page.close()
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG's contrast ratio of two CSS colours (``rgb(r, g, b)`` or ``#rrggbb``)."""
+    def luminance(colour: str) -> float:
+        if colour.startswith("#"):
+            rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+        else:
+            rgb = [float(v) for v in colour[colour.index("(") + 1:colour.index(")")].split(",")[:3]]
+        c = [v / 255 for v in rgb]
+        c = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_the_edges_of_the_controls_stand_out_from_the_page(server, browser, tmp_path):
+    """The question box's and the brightness choice's borders (1.36:1) and the drop zone's (2.46:1) were too faint
+    to find the controls by (WCAG 1.4.11 asks 3:1)."""
+    page, _photo, elsewhere = _open(server, browser, tmp_path, 1000, 800)
+    for selector in ("#question", "#gain", "#drop"):
+        edge, back = page.eval_on_selector(selector, """e => {
+          let b = e.parentElement, bg = 'rgba(0, 0, 0, 0)';
+          while (b && (bg = getComputedStyle(b).backgroundColor) === 'rgba(0, 0, 0, 0)') b = b.parentElement;
+          return [getComputedStyle(e).borderTopColor, bg];
+        }""")
+        assert _contrast(edge, back) >= 3, (selector, edge, back)
+    assert elsewhere == []
+    page.close()
+
+
+def test_the_diagrams_words_can_be_read_on_a_phone_and_its_caption_does_not_ask_for_a_mouse(server, browser,
+                                                                                              tmp_path):
+    """At 360 px the diagram was shrunk until its steps' words were about 5 px tall, and its caption asked to hover
+    over steps that a finger or the keyboard cannot reach."""
+    page, _photo, elsewhere = _open(server, browser, tmp_path, 360, 640)
+    _ask(page)
+    tall = page.eval_on_selector_all(".answer svg.workflow .wf-step text",
+                                     "ts => ts.filter(t => t.getClientRects().length)"
+                                     ".map(t => t.querySelector('tspan').getBoundingClientRect().height)")
+    assert len(tall) == 8 and min(tall) >= 10, tall  # the words of the wide drawing were 6 px
+    caption = page.inner_text(".answer .diagram figcaption")
+    assert "list below" in caption and not caption.startswith("Hover"), caption
+    assert _wider_than_the_screen(page) == [] and elsewhere == []
+    page.close()
+
+
+def test_the_result_fits_a_turned_phone_and_its_gain_box_is_big_enough_to_touch(server, browser, tmp_path):
+    """The slider was sized once, for the screen as it was (a phone turned from 360x640 to 640x360 kept a 421 px tall
+    picture in a 360 px window), and the gain box of "Restore again" was 81x21 px with 13 px text."""
+    page, photo, elsewhere = _open(server, browser, tmp_path, 360, 640)
+    _restore(page, photo)
+    page.set_viewport_size({"width": 640, "height": 360})
+    page.wait_for_timeout(300)
+    frame = page.locator(".slider .frame").bounding_box()
+    assert frame["height"] <= 360, frame
+    page.set_viewport_size({"width": 360, "height": 640})
+    page.wait_for_timeout(300)
+    assert page.locator(".slider .frame").bounding_box()["width"] > 250  # and back again, as wide as it was
+    box = page.locator("#again-gain").bounding_box()
+    size = page.eval_on_selector("#again-gain", "e => parseFloat(getComputedStyle(e).fontSize)")
+    body = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    assert box["height"] >= 24 and box["width"] >= 24 and size >= body, (box, size, body)
+    assert elsewhere == []
     page.close()

@@ -179,7 +179,9 @@ def test_answer_fragment_has_three_parts_a_drawn_diagram_and_only_corpus_links(m
     page = r.text
     assert page.count('class="part ') == 3
     assert page.count('class="short-answer"') == 1 and page.count("<q>") >= 2  # quotes from the records
-    assert '<svg class="workflow"' in page and page.count('class="wf-step"') == 8
+    # drawn twice: once wide, once for a phone's screen
+    assert '<svg class="workflow wf-wide"' in page and '<svg class="workflow wf-narrow"' in page
+    assert page.count('class="wf-step"') == 2 * 8
     assert "Load the photo" in page and "Multi-output decoder" in page and "confidence" in page
     assert "cosine" in page and "<script" not in page and "mermaid" not in page
     hrefs = links(page)

@@ -42,7 +42,7 @@ from ..errors import (
 from ..settings import GAIN_HELP, ConfigError, Settings, load_settings
 from .jobs import Job, Jobs, JobStatus, MemoryBudget, RestoreFn, internal_error, sentence
 from .server import OriginGuard, own_hosts
-from .svg import workflow_svg
+from .svg import NARROW_PER_ROW, needs_narrow, workflow_svg
 
 __all__ = ["AskRequest", "BodyLimit", "ErrorMessage", "HeadAsGet", "create_app"]
 
@@ -451,11 +451,17 @@ def _receive(upload: UploadFile, job: Job, budget: MemoryBudget, settings: Setti
 
 
 def _answer_html(sci, answer: Answer) -> str:
-    diagram = ""
+    diagram = narrow = ""
     if answer.workflow is not None:
-        title = f"{answer.workflow.model}: " + " → ".join(s.name for s in answer.workflow.steps)
-        diagram = workflow_svg(answer.workflow.steps, title, answer.workflow.kind)
-    return sci.renderer.html("answer.html.j2", a=answer, diagram=diagram, titles=sci.evidence_titles(answer))
+        steps, kind = answer.workflow.steps, answer.workflow.kind
+        title = f"{answer.workflow.model}: " + " → ".join(s.name for s in steps)
+        if needs_narrow(steps):  # a phone shows a drawing of its own, not the wide one shrunk past reading
+            diagram = workflow_svg(steps, title, kind, variant="wide")
+            narrow = workflow_svg(steps, title, kind, per_row=NARROW_PER_ROW, variant="narrow")
+        else:
+            diagram = workflow_svg(steps, title, kind)
+    return sci.renderer.html("answer.html.j2", a=answer, diagram=diagram, narrow=narrow,
+                             titles=sci.evidence_titles(answer))
 
 
 def _warm_up(sci) -> None:

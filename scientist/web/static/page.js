@@ -153,7 +153,11 @@
       if (zoom && shown > 0) zoom.textContent = (shown / Number(zoom.dataset.size)).toFixed(1);
     });
   }
-  window.addEventListener("resize", zooms);
+  // a phone turned, a window resized: the picture is fitted to the screen as it is now
+  window.addEventListener("resize", function () {
+    fit(job.querySelector(".slider .frame"));
+    zooms();
+  });
 
   photo.addEventListener("change", function () { upload(photo.files[0]); });
   // "Restore again": the same photo with the gain the person typed (the input checks its range itself)
