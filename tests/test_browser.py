@@ -450,3 +450,31 @@ def test_the_result_fits_a_turned_phone_and_its_gain_box_is_big_enough_to_touch(
     assert box["height"] >= 24 and box["width"] >= 24 and size >= body, (box, size, body)
     assert elsewhere == []
     page.close()
+
+
+def _choose(page, name: str, size: int) -> None:
+    """Choose a file of ``size`` zero bytes called ``name``, made in the page (as the file picker would give it)."""
+    page.evaluate("""([name, size]) => {
+      const input = document.getElementById('photo'), files = new DataTransfer();
+      files.items.add(new File([new Uint8Array(size)], name, {type: 'image/jpeg'}));
+      input.files = files.files;
+      input.dispatchEvent(new Event('change', {bubbles: true}));
+    }""", [name, size])
+
+
+def test_a_photo_that_cannot_be_used_is_named_as_the_person_named_it(server, browser, tmp_path):
+    """A photo over the limit was refused as "This photo is larger than the 50 MiB limit." without its name, and
+    names in other scripts were mangled ("Été à Nîmes.jpg" as "t_N_mes.jpg", "写真.jpg" as "photo.jpg")."""
+    page, _photo, elsewhere = _open(server, browser, tmp_path, 1000, 800)
+    limit = int(page.get_attribute("#app", "data-limit-bytes"))
+    for size in (limit + 1, limit - 10):  # refused by the page; by the server, the form's other fields included
+        page.evaluate("document.getElementById('message').hidden = true")
+        _choose(page, "Été à Nîmes.jpg", size)
+        page.wait_for_selector("#message.error:not([hidden])", timeout=60_000)
+        assert page.inner_text("#message") == "Été à Nîmes.jpg is larger than the 50 MiB limit.", size
+    page.evaluate("document.getElementById('message').hidden = true")
+    page.set_input_files("#photo", files=[{"name": "写真.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo"}])
+    page.wait_for_selector("#message.error:not([hidden])", timeout=60_000)
+    assert page.inner_text("#message").startswith("写真.jpg: not an image"), page.inner_text("#message")
+    assert elsewhere == []
+    page.close()

@@ -504,8 +504,8 @@ def test_bad_photos(make_client, tmp_path, name, data, status, match):
     client = make_client(restore=fake)
     r = client.post("/api/restore", files={"photo": (name, data, "image/jpeg")})
     assert_one_sentence(r, status, match, tmp_path)
-    if data:  # named as the person named it, not by the name it is kept under
-        assert r.json()["detail"].startswith(f"{name}: "), r.json()["detail"]
+    # named as the person named it, not by the name it is kept under (an empty one too)
+    assert r.json()["detail"].startswith(f"{name}: "), r.json()["detail"]
     assert not fake.started.is_set(), "a bad photo reached the restore"
     root = tmp_path / "cache" / "web-jobs"
     assert list(root.iterdir()) == [], "a refused upload left a folder behind"
@@ -600,10 +600,32 @@ def test_uploads_over_the_limit_get_413(make_client, tmp_path):
 
     streamed = client.post("/api/restore", content=chunks(),
                            headers={"content-type": "multipart/form-data; boundary=x"})
-    assert_one_sentence(streamed, 413, "the upload is larger than the 0.01 MiB limit", tmp_path)
+    assert_one_sentence(streamed, 413, "big.jpg: the upload is larger than the 0.01 MiB limit", tmp_path)
     assert streamed.headers["connection"] == "close"  # the rest of the body is never read
     assert list((tmp_path / "cache" / "web-jobs").iterdir()) == []
     assert client.post("/api/restore", files={"photo": ("small.jpg", jpeg(), "image/jpeg")}).status_code == 202
+
+
+def test_an_upload_over_the_limit_is_named_when_its_name_came_before_the_limit(make_client, tmp_path):
+    """A 52 MB photo was refused as "the upload is larger than the 50 MiB limit", without its name: a body refused
+    as it arrives names the photo from its part's header; one refused by its declared length, before anything of it
+    was read, says that its name was not read."""
+    client = make_client(restore=FakeRestore(), upload_limit_mb=0.01)
+
+    def chunks(name: str):
+        yield (b"--x\r\nContent-Disposition: form-data; name=\"gain\"\r\n\r\nauto\r\n--x\r\n"
+               b"Content-Disposition: form-data; name=\"photo\"; filename=\"" + name.encode() + b"\"\r\n\r\n")
+        for _ in range(64):
+            yield b"\xff" * 1024
+
+    for name, shown in (("Été à Nîmes.jpg", "Été à Nîmes.jpg"), ("../写真.jpg", "写真.jpg"),
+                        ("a\x1bb.jpg", "a?b.jpg")):
+        streamed = client.post("/api/restore", content=chunks(name),
+                               headers={"content-type": "multipart/form-data; boundary=x"})
+        assert_one_sentence(streamed, 413, f"{shown}: the upload is larger than the 0.01 MiB limit", tmp_path)
+    declared = client.post("/api/restore", files={"photo": ("写真.jpg", jpeg(400, 400, quality=95), "image/jpeg")})
+    assert_one_sentence(declared, 413, "the upload is larger than the 0.01 MiB limit", tmp_path)
+    assert "before any of it was read" in declared.json()["detail"]
 
 
 def test_requests_without_a_photo(make_client):
@@ -693,7 +715,7 @@ def test_names_from_the_client_never_reach_the_disk(make_client, tmp_path):
         r = client.post("/api/restore", files={"photo": (name, jpeg(), "image/jpeg")})
         assert r.status_code == 202, (name, r.text)
         status = wait_for(client, r.json()["id"])
-        assert re.fullmatch(r"[A-Za-z0-9_-]{1,60}", status["label"]), status["label"]
+        assert re.fullmatch(r"[\w-]{1,60}", status["label"]), status["label"]
     assert list(outside.iterdir()) == []
     root = tmp_path / "cache" / "web-jobs"
     for p in (tmp_path / "cache").rglob("*"):
@@ -728,8 +750,54 @@ def test_safe_label():
     assert safe_label("../../etc/passwd") == "passwd"
     assert safe_label("C:\\Users\\me\\cat.png") == "cat"
     assert safe_label(None) == safe_label("") == safe_label("...") == "photo"
-    assert safe_name("IMG 2041.JPG") == "IMG_2041.JPG" and safe_name("../../etc/passwd") == "passwd"
-    assert safe_name("cat.p<n>g") == "cat" and safe_name(None) == "photo"
+    assert safe_name("IMG 2041.JPG") == "IMG 2041.JPG" and safe_name("../../etc/passwd") == "passwd"
+    assert safe_name("cat.p<n>g") == "cat.p<n>g" and safe_name(None) == safe_name("") == "photo"
+
+
+@pytest.mark.parametrize("name,label", [
+    ("Été à Nîmes.jpg", "Été_à_Nîmes"), ("写真.jpg", "写真"), ("夜景.png", "夜景"),
+    ("Ünïcødé 写真 café.jpg", "Ünïcødé_写真_café"), ("Ete\u0301.jpg", "Eté"),  # decomposed é: one letter
+    ("../../x/a\u202eb.jpg", "a_b"), ("C:\\Users\\me\\Été.png", "Été"), ("\x1b[2J.jpg", "2J"),
+])
+def test_names_keep_their_letters_in_any_script(name, label):
+    """Only A-Z, a-z, 0-9, _ and - were kept: "Été à Nîmes.jpg" was called "t_N_mes.jpg" in errors, "写真.jpg"
+    "photo.jpg", and a download of "Ünïcødé 写真 café.jpg" was named "n_c_d_caf_restored.png"."""
+    assert safe_label(name) == label
+    shown = safe_name(name)
+    assert "/" not in shown and "\\" not in shown and not any(c < " " or "\u202a" <= c <= "\u202e" for c in shown)
+    assert shown.endswith(name.replace("\\", "/").rsplit("/", 1)[-1][-4:])  # the extension as it was
+
+
+@pytest.mark.parametrize("name,shown", [
+    ("Été à Nîmes.jpg", "Été à Nîmes.jpg"), ("写真.jpg", "写真.jpg"), ("IMG 2041 (1).JPG", "IMG 2041 (1).JPG"),
+    ("../../写真.jpg", "写真.jpg"), ("bad\x1b[2J.jpg", "bad?[2J.jpg"),
+])
+def test_errors_name_the_photo_as_the_person_named_it(make_client, tmp_path, name, shown):
+    client = make_client(restore=FakeRestore())
+    r = client.post("/api/restore", files={"photo": (name, b"this is a text file, not a photo", "image/jpeg")})
+    assert_one_sentence(r, 400, "not an image", tmp_path)
+    assert r.json()["detail"].startswith(f"{shown}: "), r.json()["detail"]
+    empty = client.post("/api/restore", files={"photo": (name, b"", "image/jpeg")})
+    assert empty.json()["detail"] == f"{shown}: the uploaded file is empty"
+
+
+def test_downloads_keep_the_photos_name_in_any_script(make_client):
+    """A download's name had every letter outside A-Z dropped ("n_c_d_caf_restored.png"), and "夜景.png" was
+    "photo": the name is kept in UTF-8 (RFC 6266's filename*), with an ASCII one beside it for old clients."""
+    from urllib.parse import quote
+
+    client = make_client(restore=FakeRestore())
+    for name, label, ascii_name in (("Ünïcødé 写真 café.jpg", "Ünïcødé_写真_café", "Unicde_cafe"),
+                                    ("夜景.png", "夜景", "photo"), ("IMG_2041.jpg", "IMG_2041", "IMG_2041")):
+        job = client.post("/api/restore", files={"photo": (name, jpeg(), "image/jpeg")}).json()["id"]
+        status = wait_for(client, job)
+        assert status["label"] == label
+        for file in ("restored.png", "compare.png", "before.png"):
+            got = client.get(f"/api/jobs/{job}/{file}").headers["content-disposition"]
+            assert got == (f'inline; filename="{ascii_name}_{file}"; '
+                           f"filename*=UTF-8''{quote(f'{label}_{file}', safe='')}"), got
+        panel = client.get(f"/ui/jobs/{job}").text
+        assert f'download="{label}_restored.png"' in panel and f'download="{label}_compare.png"' in panel
 
 
 #: Each typed error and the status the web app answers it with: written out here, apart from the app's own table.

@@ -16,6 +16,7 @@ import secrets
 import shutil
 import threading
 import time
+import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -25,11 +26,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ..errors import BusyError, JobError, OutputError, ScientistError, UnfinishedJobError
+from ..errors import BusyError, JobError, OutputError, ScientistError, UnfinishedJobError, shown
 from ..restore.record import Demo, ProgressEvent, ProgressFn
 
 __all__ = ["FILES", "Crop", "Job", "JobProgress", "JobStatus", "Jobs", "MemoryBudget", "RestoreFn",
-           "internal_error", "safe_label", "safe_name", "sentence"]
+           "ascii_label", "internal_error", "safe_label", "safe_name", "sentence"]
 
 log = logging.getLogger(__name__)
 
@@ -87,18 +88,32 @@ class JobStatus(BaseModel):
     label: str = Field(description="A name for downloads, made from the uploaded file's name.")
 
 
+def _base_name(filename: str | None) -> str:
+    """The last part of a client's file name (a browser may send a whole Windows path), its letters composed
+    (NFC: an ``é`` sent as ``e`` and an accent is one letter)."""
+    return unicodedata.normalize("NFC", str(filename or "").replace("\\", "/").rsplit("/", 1)[-1])
+
+
 def safe_label(filename: str | None) -> str:
-    """A download name from a client's file name: its stem, letters, digits, ``-`` and ``_`` only."""
-    stem = Path(str(filename or "").replace("\\", "/")).stem
-    label = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_")[:60]
+    """A download name from a client's file name: its stem, letters and digits of any script, ``-`` and ``_``
+    only (``Été à Nîmes.jpg`` -> ``Été_à_Nîmes``): never a path separator, a control or formatting character."""
+    stem = Path(_base_name(filename)).stem
+    label = re.sub(r"[^\w-]+", "_", stem).strip("_")[:60]
     return label or "photo"
 
 
+def ascii_label(label: str) -> str:
+    """:func:`safe_label`'s name in ASCII, for clients that cannot read a UTF-8 file name (accents dropped:
+    ``Ünïcødé_写真_café`` -> ``Unicde_cafe``; ``photo`` when nothing is left)."""
+    plain = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"_{2,}", "_", re.sub(r"[^A-Za-z0-9_-]+", "_", plain)).strip("_") or "photo"
+
+
 def safe_name(filename: str | None) -> str:
-    """What errors call the upload: the client's file name as :func:`safe_label` makes it, with its extension
-    when that is a plain one (``IMG 2041.JPG`` -> ``IMG_2041.JPG``)."""
-    suffix = Path(str(filename or "").replace("\\", "/")).suffix
-    return safe_label(filename) + (suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", suffix) else "")
+    """What errors call the upload: the client's file name as the person named it (its last part, without the
+    folders before it), made safe to show (:func:`~scientist.errors.shown`: control and invisible characters as
+    ``?``, a long one cut in the middle); ``photo`` when it has none."""
+    return shown(_base_name(filename)) if _base_name(filename).strip() else "photo"
 
 
 @dataclass

@@ -30,6 +30,11 @@
     if (box.top < 0 || box.top > window.innerHeight * 2 / 3) element.scrollIntoView({block: block || "start"});
   }
 
+  // A message of the page's that names the photo: its {name} is the file's name as the person named it.
+  function named(text, file) {
+    return text.split("{name}").join(file.name);
+  }
+
   // An error response holds {"detail": "one sentence"}.
   async function failure(response) {
     try {
@@ -71,7 +76,7 @@
   async function upload(file, gain) {
     if (!file) return;
     if (file.size > limit) {
-      say(app.dataset.msgTooLarge, true);
+      say(named(app.dataset.msgTooLarge, file), true);
       return;
     }
     lastFile = file;
@@ -84,7 +89,8 @@
     try {
       const response = await fetch("/api/restore", {method: "POST", body: body});
       if (!response.ok) {
-        say(await failure(response), true);
+        // over the limit with the form's other fields: the server may refuse it before reading the photo's name
+        say(response.status === 413 ? named(app.dataset.msgTooLarge, file) : await failure(response), true);
         return;
       }
       const status = await response.json();
