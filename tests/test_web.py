@@ -800,6 +800,96 @@ def test_downloads_keep_the_photos_name_in_any_script(make_client):
         assert f'download="{label}_restored.png"' in panel and f'download="{label}_compare.png"' in panel
 
 
+def rgba_png(h=48, w=64) -> bytes:
+    buf = io.BytesIO()
+    rgb = to_u8(photo_array(h, w) * 0.3)
+    Image.fromarray(np.dstack([rgb, np.full((h, w), 128, np.uint8)]), "RGBA").save(buf, "PNG")
+    return buf.getvalue()
+
+
+def animated_gif(h=48, w=64) -> bytes:
+    buf = io.BytesIO()
+    frames = [Image.fromarray(to_u8(photo_array(h, w) * k)) for k in (0.3, 0.5)]
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:])
+    return buf.getvalue()
+
+
+def package_warning(text: str) -> None:
+    """A warning as the package's own modules issue it (attributed to one of its files)."""
+    import warnings
+
+    import scientist.restore.stages as stages
+
+    warnings.warn_explicit(text, UserWarning, stages.__file__, 1, module="scientist.restore.stages", registry={})
+
+
+def test_what_the_photo_loses_is_said_on_the_page_naming_it(make_client):
+    """An RGBA photo's "has transparency, which the restored image does not keep" and an animation's "only the first
+    frame" went to the server's log, naming the file the upload is kept under ("photo"), and never to the page."""
+    client = make_client(restore=FakeRestore())
+    for name, data, said in (
+            ("Été.png", rgba_png(), "Été.png has transparency, which the restored image does not keep: its "
+                                    "transparent parts come out in the colour stored under them"),
+            ("写真.gif", animated_gif(), "写真.gif has several frames: only the first is restored")):
+        job = client.post("/api/restore", files={"photo": (name, data, "image/png")}).json()["id"]
+        status = wait_for(client, job)
+        assert status["state"] == "done" and status["warnings"] == [said], status["warnings"]
+        assert f'<p class="note warning">{html.escape(said)}.</p>' in client.get(f"/ui/jobs/{job}").text
+    plain = client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    assert wait_for(client, plain)["warnings"] == [] and "note warning" not in client.get(f"/ui/jobs/{plain}").text
+
+
+def test_the_restores_own_warnings_reach_its_job_and_no_other(make_client, recwarn):
+    """Warnings issued while the photo is restored (on the worker thread) go with its job, naming the upload;
+    another thread's warnings, and those not the package's, go on to the log as before."""
+    import threading as th
+
+    fake = FakeRestore()
+
+    def restore(photo, folder, progress, gain):
+        package_warning(f"{folder / 'photo'}: its EXIF could not be copied")
+        package_warning(f"{folder / 'photo'}: its EXIF could not be copied")  # said once
+        import warnings
+
+        warnings.warn("a library's own warning", UserWarning, stacklevel=1)  # attributed to this test's file
+        return fake(photo, folder, progress, gain)
+
+    client = make_client(restore=restore)
+    job = client.post("/api/restore", files={"photo": ("IMG 1.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    assert wait_for(client, job)["warnings"] == ["IMG 1.jpg: its EXIF could not be copied"]
+    other = th.Thread(target=package_warning, args=("said on a thread of no job",))
+    other.start()
+    other.join()
+    logged = [str(w.message) for w in recwarn]
+    assert "a library's own warning" in logged and "said on a thread of no job" in logged
+    assert not any("EXIF" in text for text in logged)
+
+
+def test_warnings_are_gathered_per_thread():
+    """Two photos checked at the same time each get their own warnings (warnings.catch_warnings would swap one
+    hook for every thread, and give one block's warnings to another)."""
+    import threading as th
+
+    from scientist.web.jobs import caught_warnings
+
+    barrier, got = th.Barrier(4), {}
+
+    def work(i: int) -> None:
+        with caught_warnings() as caught:
+            barrier.wait(10)
+            for k in range(50):
+                package_warning(f"photo {i} warning {k}")
+            barrier.wait(10)
+            got[i] = list(caught)
+
+    threads = [th.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert got == {i: [f"photo {i} warning {k}" for k in range(50)] for i in range(4)}
+
+
 #: Each typed error and the status the web app answers it with: written out here, apart from the app's own table.
 ERROR_STATUS = {"ScientistError": 400, "QuestionError": 400, "CorpusError": 400, "PhotoError": 400,
                 "AccessError": 403, "JobError": 404, "UnfinishedJobError": 409, "OutputError": 409,

@@ -42,7 +42,18 @@ from ..errors import (
     value_problem,
 )
 from ..settings import GAIN_HELP, ConfigError, Settings, load_settings
-from .jobs import Job, Jobs, JobStatus, MemoryBudget, RestoreFn, ascii_label, internal_error, safe_name, sentence
+from .jobs import (
+    Job,
+    Jobs,
+    JobStatus,
+    MemoryBudget,
+    RestoreFn,
+    ascii_label,
+    caught_warnings,
+    internal_error,
+    safe_name,
+    sentence,
+)
 from .server import OriginGuard, own_hosts
 from .svg import NARROW_PER_ROW, needs_narrow, workflow_svg
 
@@ -477,8 +488,11 @@ def _receive(upload: UploadFile, job: Job, budget: MemoryBudget, settings: Setti
                 f"the photo's {w}x{h} pixels need about {max(check, job.memory) / 2**30:.1f} GB of memory to restore, "
                 f"more than the {budget.total / 2**30:.1f} GB this server gives photos (serve_memory_mb); "
                 "restore it with `scientist restore` instead")
-        with budget.reserve(check, wait=BUSY_WAIT):
-            kept = Photo.read(job.photo).compact()  # 8 bits when that loses nothing: before.png is written from it
+        with budget.reserve(check, wait=BUSY_WAIT), caught_warnings() as caught:
+            try:  # its transparency, its frames after the first...: said on the job, naming the upload
+                kept = Photo.read(job.photo).compact()  # 8 bits when that loses nothing: before.png is written from it
+            finally:
+                job.warned(caught)
             write_image_atomic(kept.pixels, job.before)
     except ScientistError as exc:
         raise type(exc)(sentence(exc, job.folder, job.name)) from None

@@ -17,6 +17,7 @@ import shutil
 import threading
 import time
 import unicodedata
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -30,7 +31,7 @@ from ..errors import BusyError, JobError, OutputError, ScientistError, Unfinishe
 from ..restore.record import Demo, ProgressEvent, ProgressFn
 
 __all__ = ["FILES", "Crop", "Job", "JobProgress", "JobStatus", "Jobs", "MemoryBudget", "RestoreFn",
-           "ascii_label", "internal_error", "safe_label", "safe_name", "sentence"]
+           "ascii_label", "caught_warnings", "internal_error", "safe_label", "safe_name", "sentence"]
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,11 @@ class JobStatus(BaseModel):
                     "photo as read, the restored image and the comparison.")
     crops: list[Crop] = Field(default_factory=list, description="When done: the two zoomed crops.")
     label: str = Field(description="A name for downloads, made from the uploaded file's name.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What the photo loses or what was done differently, one sentence each, naming the uploaded file "
+                    "(its transparency, frames after the first, an EXIF block that could not be copied...): the "
+                    "warnings of the check on arrival and of the restore.")
 
 
 def _base_name(filename: str | None) -> str:
@@ -116,6 +122,55 @@ def safe_name(filename: str | None) -> str:
     return shown(_base_name(filename)) if _base_name(filename).strip() else "photo"
 
 
+#: The package's own folder: warnings issued from its files are worded for people, others are for the server's log.
+_PACKAGE = os.path.dirname(os.path.dirname(__file__)) + os.sep  # as code objects name their files (not resolved)
+_OURS = r"scientist\."  # the package's modules, as a warning filter names them
+_caught = threading.local()
+_hook_lock = threading.Lock()
+
+
+def _install_warning_hook() -> None:
+    """Route the package's warnings issued on a thread inside :func:`caught_warnings` to that thread's list; every
+    other warning goes on to the hook that was there (the server's log, a test's recorder).
+
+    Installed once, process-wide, when the app is made (before any request runs, so that a
+    ``warnings.catch_warnings`` block on another thread saves and restores it rather than this hook's absence) and
+    checked again on each use; a thread's list is its own, so photos checked and restored at the same time never
+    get each other's warnings.  (``warnings.catch_warnings(record=True)`` is not used: it swaps the module's hook
+    for every thread at once, and restores it in whatever order the blocks end.)
+    """
+    with _hook_lock:
+        if not getattr(warnings.showwarning, "_scientist_caught", False):
+            previous = warnings.showwarning
+
+            def show(message, category, filename, lineno, file=None, line=None):
+                caught = getattr(_caught, "list", None)
+                if caught is not None and issubclass(category, UserWarning) and str(filename).startswith(_PACKAGE):
+                    caught.append(str(message).splitlines()[0] if str(message) else category.__name__)
+                    return
+                previous(message, category, filename, lineno, file, line)
+
+            show._scientist_caught = True
+            warnings.showwarning = show
+        if not any(f[0] == "always" and f[2] is UserWarning and f[3] is not None and f[3].pattern == _OURS
+                   for f in warnings.filters):
+            # each photo's warnings are its own: the same words about another photo are said again, not once
+            warnings.filterwarnings("always", category=UserWarning, module=_OURS)
+
+
+@contextmanager
+def caught_warnings() -> Iterator[list[str]]:
+    """The package's warnings issued by this thread in the block, one line each, gathered rather than printed
+    (thread-safe; see :func:`_install_warning_hook`)."""
+    _install_warning_hook()
+    outer = getattr(_caught, "list", None)
+    _caught.list = caught = []
+    try:
+        yield caught
+    finally:
+        _caught.list = outer
+
+
 @dataclass
 class Job:
     id: str
@@ -132,6 +187,14 @@ class Job:
     memory: int = 0  # bytes its restore needs (known once the upload is checked)
     read: object | None = None  # the upload as read on arrival (a restore.stages.Photo), until it is restored
     gain: float | str = "auto"  # the brightness gain asked for with the upload
+    warnings: list[str] = field(default_factory=list)  # of its check and its restore, naming the upload as `name`
+
+    def warned(self, texts: list[str]) -> None:
+        """Keep the warnings of the photo's check or restore, each once, naming the upload as the client named it."""
+        for text in texts:
+            text = named(text, self.folder, self.name)
+            if text not in self.warnings:
+                self.warnings.append(text)
 
     @property
     def photo(self) -> Path:
@@ -219,6 +282,7 @@ class Jobs:
         self._cv = threading.Condition()
         self._worker: threading.Thread | None = None
         self._closed = False
+        _install_warning_hook()  # before any request runs (see there)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             os.chmod(self.root, 0o700)
@@ -286,7 +350,8 @@ class Jobs:
             demo = job.demo.model_copy(update={"input": base + "before.png", "output": base + "restored.png",
                                                "comparison": base + "compare.png"})
         return JobStatus(id=job.id, state=state, position=position, progress=progress, message=message,
-                         error=job.error, demo=demo, crops=job.crops if state == "done" else [], label=job.label)
+                         error=job.error, demo=demo, crops=job.crops if state == "done" else [], label=job.label,
+                         warnings=list(job.warnings))
 
     # ------------------------------------------------------------ cleaning up
     def sweep(self, now: float | None = None) -> None:
@@ -361,8 +426,11 @@ class Jobs:
 
         photo, job.read = job.read or job.photo, None
         try:
-            with self.budget.reserve(job.memory):
-                demo = self.restore(photo, job.folder, progress, job.gain)
+            with self.budget.reserve(job.memory), caught_warnings() as caught:
+                try:
+                    demo = self.restore(photo, job.folder, progress, job.gain)
+                finally:
+                    job.warned(caught)
             del photo
             crops = _crops(job.before, Path(demo.output))
         except _Stopped:
@@ -420,13 +488,17 @@ def internal_error(exc: BaseException) -> str:
 
 
 def sentence(exc: BaseException, folder: Path, name: str | None = None) -> str:
-    """The error's first line as a client may see it: the upload called ``name`` (the file name the client sent,
-    made safe; else by the name it is kept under), any other server path cut down to its last part."""
-    text = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-    if name:  # the photo's errors name it by its path or, often, by its file name alone
+    """The error's first line as a client may see it (:func:`named`)."""
+    return named(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__, folder, name)
+
+
+def named(text: str, folder: Path, name: str | None = None) -> str:
+    """A sentence about a job's photo as a client may see it: the upload called ``name`` (the file name the client
+    sent, made safe; else by the name it is kept under), any other server path cut down to its last part."""
+    if name:  # the photo's errors and warnings name it by its path or, often, by its file name alone
         kept = folder / "photo"
         text = text.replace(str(kept), name)
-        if text.startswith(kept.name + ": "):
+        if text.startswith((kept.name + ": ", kept.name + " has ")):
             text = name + text[len(kept.name):]
     text = text.replace(str(folder) + os.sep, "")
     return _ABSOLUTE_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
