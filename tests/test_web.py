@@ -890,6 +890,27 @@ def test_warnings_are_gathered_per_thread():
     assert got == {i: [f"photo {i} warning {k}" for k in range(50)] for i in range(4)}
 
 
+@pytest.mark.parametrize("doubtful", [False, True])
+def test_the_brightness_row_tells_a_person_on_the_page_what_the_page_offers(make_client, doubtful):
+    """The results' Brightness row sent people to "the gain option of scientist restore, of ask and of the library":
+    on the page it is "Restore again", below the table."""
+    fake = FakeRestore()
+
+    def restore(photo, folder, progress, gain):
+        demo = fake(photo, folder, progress, gain)
+        return demo.model_copy(update={"brightness": "brightened", "gain": 2.5, "gain_doubt": 0.4 if doubtful else 0.1,
+                                       "gain_doubtful": doubtful})
+
+    client = make_client(restore=restore)
+    job = client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    assert wait_for(client, job)["state"] == "done"
+    panel = html.unescape(client.get(f"/ui/jobs/{job}").text)
+    row = re.search(r"Brightness \(mean, 0–255\)</th><td>(.*?)</td>", panel, re.S).group(1)
+    assert "scientist restore" not in row and "library" not in row and "gain option" not in row, row
+    assert "Restore again" in row and "1 keeps the photo's own level" in row, row
+    assert panel.index("Brightness (mean") < panel.index('<form class="again">')  # "below" is where it is
+
+
 #: Each typed error and the status the web app answers it with: written out here, apart from the app's own table.
 ERROR_STATUS = {"ScientistError": 400, "QuestionError": 400, "CorpusError": 400, "PhotoError": 400,
                 "AccessError": 403, "JobError": 404, "UnfinishedJobError": 409, "OutputError": 409,
