@@ -294,6 +294,64 @@ def test_finished_jobs_and_stale_folders_are_cleaned_up(make_client, tmp_path):
     assert_one_sentence(client.get(f"/api/jobs/{job}"), 404, "no such job")
 
 
+def test_a_cancelled_job_that_waits_gives_up_its_place_in_the_queue(make_client, tmp_path):
+    """A photo abandoned by its page (reloaded, or another photo chosen) stayed queued, and the next upload waited
+    behind it: DELETE /api/jobs/{id} takes it out of the queue and deletes it, and no other job."""
+    fake = FakeRestore(hold=True)
+    client = make_client(restore=fake, max_waiting_jobs=1)
+    first = client.post("/api/restore", files={"photo": ("first.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    assert fake.started.wait(30)
+    second = client.post("/api/restore", files={"photo": ("second.jpg", jpeg(), "image/jpeg")}).json()
+    assert second["position"] == 1
+    assert_one_sentence(client.post("/api/restore", files={"photo": ("third.jpg", jpeg(), "image/jpeg")}), 429,
+                        "already waiting")
+    cancelled = client.delete(f"/api/jobs/{second['id']}")
+    assert cancelled.status_code == 204 and cancelled.content == b""
+    assert_one_sentence(client.get(f"/api/jobs/{second['id']}"), 404, "no such job")
+    assert_one_sentence(client.delete(f"/api/jobs/{second['id']}"), 404, "no such job")
+    assert not (tmp_path / "cache" / "web-jobs" / second["id"]).exists()
+    third = client.post("/api/restore", files={"photo": ("third.jpg", jpeg(), "image/jpeg")})
+    assert third.status_code == 202 and third.json()["position"] == 1, third.text
+    assert client.get(f"/api/jobs/{first}").json()["state"] == "running"  # the others' jobs go on
+    fake.go.set()
+    assert wait_for(client, first)["state"] == wait_for(client, third.json()["id"])["state"] == "done"
+    assert len(fake.gains) == 2  # the cancelled photo was never restored
+
+
+def test_a_cancelled_job_that_runs_stops_at_its_next_tile_and_the_next_one_starts(make_client, tmp_path):
+    restore = EndlessRestore()
+    client = make_client(restore=restore)
+    running = client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    assert restore.started.wait(30)
+    waiting = client.post("/api/restore", files={"photo": ("b.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    assert client.get(f"/api/jobs/{waiting}").json()["state"] == "queued"
+    start = time.perf_counter()
+    assert client.delete(f"/api/jobs/{running}").status_code == 204
+    assert_one_sentence(client.get(f"/api/jobs/{running}"), 404, "no such job")
+    wait_for(client, waiting, states=("running",), timeout=10)
+    assert time.perf_counter() - start < 5 and len(restore.stopped_by) == 1
+    deadline = time.time() + 10
+    while (tmp_path / "cache" / "web-jobs" / running).exists():
+        assert time.time() < deadline, "the cancelled job's folder was left behind"
+        time.sleep(0.05)
+    assert client.delete(f"/api/jobs/{waiting}").status_code == 204  # the endless one: stop it too
+
+
+def test_cancelling_a_finished_job_deletes_it_and_nothing_else(make_client, tmp_path):
+    client = make_client(restore=FakeRestore())
+    a, b = (client.post("/api/restore", files={"photo": (f"{n}.jpg", jpeg(), "image/jpeg")}).json()["id"]
+            for n in "ab")
+    wait_for(client, a)
+    wait_for(client, b)
+    assert client.delete(f"/api/jobs/{a}").status_code == 204
+    assert_one_sentence(client.get(f"/api/jobs/{a}/restored.png"), 404, "no such job")
+    assert not (tmp_path / "cache" / "web-jobs" / a).exists()
+    assert client.get(f"/api/jobs/{b}/restored.png").status_code == 200
+    for bad in ("0123456789abcdef0123456789abcdef", "nope", "..%2F..%2Fweb-jobs", b.upper()):
+        assert client.delete(f"/api/jobs/{bad}").status_code == 404, bad
+    assert client.get(f"/api/jobs/{b}").json()["state"] == "done"
+
+
 @contextmanager
 def live_app(scientist, tmp_path, restore):
     """The app under uvicorn on 127.0.0.1, its jobs in this test's cache: (its URL, the server, its thread); the
@@ -567,7 +625,7 @@ def test_an_everyday_question_is_not_said_to_be_not_about_itself(make_client, sc
 
 def test_a_question_in_another_language_is_marked_as_such(make_client, sci):
     french = make_client().post("/ui/answer", data={"question": "Comment l'IA a-t-elle enlevé le bruit de ma photo ?"})
-    assert '<h2 class="question" lang="fr">' in french.text  # a screen reader reads it in its own language
+    assert '<h2 class="question" lang="fr"' in french.text  # a screen reader reads it in its own language
 
 
 def test_every_control_of_the_page_has_a_label_and_the_brightness_comes_before_the_photo(make_client, sci):

@@ -20,7 +20,7 @@ import anyio.to_thread
 from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -407,6 +407,15 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     def api_job(job_id: str) -> JobStatus:
         """Where a restore job stands: its place in the queue, its progress, or its results."""
         return jobs.status(jobs.get(job_id))
+
+    @app.delete("/api/jobs/{job_id}", status_code=204, response_class=Response, tags=["photos"],
+                responses=_errors(403, 404))
+    def api_cancel(job_id: str) -> Response:
+        """Cancel a job and delete it: a queued one gives up its place in the queue, a running one stops at its
+        next tile (the next photo starts then), a finished one's results are deleted. Only the job of this id is
+        touched; other sites' pages cannot send this (403)."""
+        jobs.cancel(job_id)
+        return Response(status_code=204)
 
     def _file(job_id: str, name: str) -> FileResponse:
         job = jobs.get(job_id)

@@ -188,6 +188,7 @@ class Job:
     read: object | None = None  # the upload as read on arrival (a restore.stages.Photo), until it is restored
     gain: float | str = "auto"  # the brightness gain asked for with the upload
     warnings: list[str] = field(default_factory=list)  # of its check and its restore, naming the upload as `name`
+    cancelled: bool = False  # by its client: out of the queue, or its restore stopped at the next tile
 
     def warned(self, texts: list[str]) -> None:
         """Keep the warnings of the photo's check or restore, each once, naming the upload as the client named it."""
@@ -328,13 +329,28 @@ class Jobs:
             n = len(self._waiting)
             raise BusyError(f"{n} photo{'s are' if n != 1 else ' is'} already waiting; try again in a few minutes")
 
+    def cancel(self, job_id: str) -> None:
+        """Cancel the job with this id (and no other; :class:`JobError` for an unknown one): a queued job leaves
+        the queue, a running one's restore stops at its next tile (the next job starts then), and the job and its
+        folder are deleted, its results too when it had finished."""
+        with self._cv:
+            job = self.get(job_id)
+            del self._jobs[job.id]
+            job.cancelled = True
+            if job.state == "queued":
+                self._waiting.remove(job.id)
+            now = job.state != "running"  # else the worker deletes it once its restore has stopped (_finish)
+            self._cv.notify_all()
+        if now:
+            shutil.rmtree(job.folder, ignore_errors=True)
+
     def get(self, job_id: str) -> Job:
         """The job with this id, unless it expired; :class:`JobError` for anything else (ids are never used as
         paths)."""
         job = self._jobs.get(job_id) if _JOB_ID.fullmatch(job_id or "") else None
         # a job past its retention is gone at once, whenever the sweep comes to delete its files
         if job is None or (job.finished is not None and time.time() - job.finished > self.retention):
-            raise JobError("no such job (it may have expired)")
+            raise JobError("no such job (it may have expired, or been cancelled)")
         return job
 
     def status(self, job: Job) -> JobStatus:
@@ -420,13 +436,15 @@ class Jobs:
 
     def _run(self, job: Job) -> None:
         def progress(event: ProgressEvent) -> None:
-            if self._closed:
+            if self._closed or job.cancelled:
                 raise _Stopped
             job.event = event
 
         photo, job.read = job.read or job.photo, None
         try:
             with self.budget.reserve(job.memory), caught_warnings() as caught:
+                if job.cancelled:  # while it waited for memory
+                    raise _Stopped
                 try:
                     demo = self.restore(photo, job.folder, progress, job.gain)
                 finally:
@@ -434,7 +452,7 @@ class Jobs:
             del photo
             crops = _crops(job.before, Path(demo.output))
         except _Stopped:
-            state, fields = "failed", {"error": _STOPPED}
+            state, fields = "failed", {"error": "cancelled" if job.cancelled else _STOPPED}
         except ScientistError as exc:
             state, fields = "failed", {"error": sentence(exc, job.folder, job.name)}
         except Exception as exc:  # noqa: BLE001 - reported on the job, logged in full here
@@ -455,6 +473,9 @@ class Jobs:
                 setattr(job, k, v)
             job.state = state
             job.finished = time.time()
+            gone = job.cancelled  # while it ran: cancel left its folder to be deleted here
+        if gone:
+            shutil.rmtree(job.folder, ignore_errors=True)
 
 
 def _progress(e: ProgressEvent) -> JobProgress:
