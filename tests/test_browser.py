@@ -478,3 +478,157 @@ def test_a_photo_that_cannot_be_used_is_named_as_the_person_named_it(server, bro
     assert page.inner_text("#message").startswith("写真.jpg: not an image"), page.inner_text("#message")
     assert elsewhere == []
     page.close()
+
+
+def _slow_photo(folder: Path, name: str = "big.jpg", size=(700, 1000)) -> Path:
+    """A photo that takes the network some seconds: still waiting or running when the test looks."""
+    path = folder / name
+    rng = np.random.default_rng(3)
+    Image.fromarray((rng.random((*size, 3)) * 60).astype(np.uint8)).save(path)
+    return path
+
+
+def _post(page, server: str, photo: Path) -> str:
+    """A photo sent to the server from outside the page (another tab, another person): its job's id."""
+    r = page.request.post(server + "/api/restore", multipart={
+        "photo": {"name": photo.name, "mimeType": "image/jpeg", "buffer": photo.read_bytes()}})
+    assert r.status == 202, r.text()
+    return r.json()["id"]
+
+
+def test_a_refused_photo_keeps_the_result_and_restore_again_sends_the_photo_accepted(server, browser, tmp_path):
+    """Choosing a file that is not a photo after a restore emptied the panel before the server had checked it, and
+    "Restore again" then sent that file."""
+    page, photo, elsewhere = _open(server, browser, tmp_path, 1000, 800)
+    _restore(page, photo)
+    first = page.get_attribute(".job", "data-id")
+    page.set_input_files("#photo", str(tmp_path / _text_file(tmp_path)))
+    page.wait_for_selector("#message.error:not([hidden])", timeout=60_000)
+    assert page.inner_text("#message").startswith("notes.txt: ")
+    assert page.locator(f".job[data-id='{first}'][data-state=done] .slider .frame").count() == 1
+    assert page.locator("#again-gain").count() == 1
+    page.fill("#again-gain", "1.5")
+    page.click(".again button")
+    page.wait_for_function(f"() => {{ const j = document.querySelector('#job .job'); "
+                           f"return j && j.dataset.id !== '{first}' && j.dataset.state === 'done'; }}",
+                           timeout=300_000)
+    assert "×1.50 in linear light: as given" in page.inner_text(".job")
+    assert elsewhere == []
+    page.close()
+
+
+def _watch_focus(page) -> None:
+    """Note, every 20 ms, whether the focus has fallen to the page's body."""
+    page.evaluate("""() => { window.fell = 0; setInterval(() => {
+        if (!document.activeElement || document.activeElement === document.body) window.fell += 1; }, 20); }""")
+
+
+def test_the_focus_goes_to_what_arrives_never_to_the_body(server, browser, tmp_path):
+    """"Restore again" from the keyboard left the focus on <body> (its form was replaced), and so did the Ask button
+    (disabled while it had the focus)."""
+    page, photo, elsewhere = _open(server, browser, tmp_path, 1000, 800)
+    page.fill("#question", "How does MIMO-UNet remove noise?")
+    page.focus("#ask")
+    _watch_focus(page)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".answer .part-refs", timeout=120_000)
+    page.wait_for_function("() => document.activeElement.matches('#answer h2.question')", timeout=5_000)
+    _restore(page, photo)
+    page.focus("#again-gain")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("1.4")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Restore again"
+    first = page.get_attribute(".job", "data-id")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => {{ const j = document.querySelector('#job .job'); "
+                           f"return j && j.dataset.id !== '{first}' && j.dataset.state === 'done'; }}",
+                           timeout=300_000)
+    page.wait_for_timeout(100)
+    assert page.evaluate("document.activeElement.matches('#job .job-done h2.job-heading')"), \
+        page.evaluate("document.activeElement.outerHTML.slice(0, 80)")
+    assert page.evaluate("window.fell") == 0, "the focus fell to the body"
+    assert elsewhere == []
+    page.close()
+
+
+def test_a_reload_finds_the_photo_again_and_a_new_photo_cancels_the_one_before(server, browser, tmp_path):
+    """A reload while a photo was restored lost it (nothing kept it), and it went on delaying the next upload; a
+    second photo chosen while the first ran waited for the first to finish."""
+    page, photo, elsewhere = _open(server, browser, tmp_path, 1000, 800)
+    big = _slow_photo(tmp_path)
+    page.set_input_files("#photo", str(big))
+    page.wait_for_selector(".job[data-state=running]", timeout=120_000)
+    first = page.get_attribute(".job", "data-id")
+    page.reload()
+    page.wait_for_selector(f".job[data-id='{first}']", timeout=10_000)  # followed again, nothing chosen
+    assert page.locator(f".job[data-id='{first}'][data-state=running]").count() == 1
+    page.set_input_files("#photo", str(photo))  # another photo: the first is no longer wanted
+    page.wait_for_function(f"() => {{ const j = document.querySelector('#job .job'); "
+                           f"return j && j.dataset.id !== '{first}'; }}", timeout=60_000)
+    deadline = time.time() + 20
+    while page.request.get(f"{server}/api/jobs/{first}").status != 404:
+        assert time.time() < deadline, "the first photo was not cancelled"
+        time.sleep(0.1)
+    page.wait_for_selector(".job[data-state=done]", timeout=300_000)
+    second = page.get_attribute(".job", "data-id")
+    page.reload()  # a finished one too: shown again
+    page.wait_for_selector(f".job[data-id='{second}'][data-state=done]", timeout=30_000)
+    page.click(".again button")  # the page no longer holds the photo itself: it says so, and sends nothing
+    page.wait_for_selector("#message.error:not([hidden])", timeout=5_000)
+    assert "choose it again" in page.inner_text("#message")
+    assert page.get_attribute(".job", "data-id") == second
+    assert elsewhere == []
+    page.close()
+
+
+def test_one_short_status_region_tells_the_news_and_the_panels_are_not_read_again(server, browser, tmp_path):
+    """The answer and the photo's panel were polite live regions: the panel's whole content was replaced every
+    700 ms, identical text included, and the finished result, table and all, became one announcement."""
+    page, photo, elsewhere = _open(server, browser, tmp_path, 1000, 800)
+    live = page.eval_on_selector_all("[aria-live], [role=status], [role=alert], [role=log]",
+                                     "es => es.map(e => e.id)")
+    assert live == ["status"], live
+    page.evaluate("""() => { window.said = []; new MutationObserver(() => {
+        const t = document.getElementById('status').textContent; if (t) window.said.push(t); })
+      .observe(document.getElementById('status'), {childList: true, characterData: true, subtree: true}); }""")
+    _ask(page, "How does MIMO-UNet remove noise?")
+    page.wait_for_function("() => window.said.includes('The answer is below.')", timeout=5_000)
+
+    ahead = _post(page, server, _slow_photo(tmp_path, size=(900, 1300)))  # someone else's photo runs first
+    page.set_input_files("#photo", str(photo))
+    page.wait_for_selector(".job[data-state=queued]", timeout=60_000)
+    page.evaluate("""() => { window.changes = 0; new MutationObserver(ms => { window.changes += ms.length; })
+      .observe(document.getElementById('job'), {childList: true, characterData: true, subtree: true}); }""")
+    page.wait_for_timeout(2000)  # three polls or so, while it waits at the same place
+    assert page.locator(".job[data-state=queued]").count() == 1, "the photo ahead was too quick for this test"
+    assert page.evaluate("window.changes") == 0, "the waiting panel was replaced by the same words"
+    page.request.delete(f"{server}/api/jobs/{ahead}")
+    page.wait_for_selector(".job[data-state=done]", timeout=300_000)
+    page.wait_for_timeout(200)
+    said = page.evaluate("window.said")
+    assert said[-1] == "Your photo is restored; the result is below.", said
+    assert "Your photo is number 1 in the queue." in said, said
+    assert len(said) <= 9 and all(len(t) < 120 for t in said), said
+    assert all(a != b for a, b in zip(said, said[1:], strict=False)), said
+    assert elsewhere == []
+    page.close()
+
+
+def test_when_the_server_is_gone_no_stale_progress_is_left(server, browser, tmp_path):
+    """The server stopped answering mid-restore: the page said so but left "1 of 3 tiles done, about 18 s to go"
+    on the screen, and its message showed Markdown's backticks."""
+    page, _photo, elsewhere = _open(server, browser, tmp_path, 1000, 800)
+    page.set_input_files("#photo", str(_slow_photo(tmp_path)))
+    page.wait_for_selector(".job[data-state=running]", timeout=120_000)
+    job = page.get_attribute(".job", "data-id")
+    page.route("**/ui/jobs/**", lambda route: route.abort())
+    page.wait_for_selector("#message.error:not([hidden])", timeout=60_000)
+    text = page.inner_text("#message")
+    assert "still running" in text and "`" not in text, text
+    shown = page.inner_text("#job")
+    assert "to go" not in shown and "tiles done" not in shown and "so far" not in shown, shown
+    page.unroute("**/ui/jobs/**")
+    page.request.delete(f"{server}/api/jobs/{job}")
+    assert elsewhere == []
+    page.close()
