@@ -114,8 +114,9 @@ def test_ask_restore_and_slide_in_the_browser(server, browser, sci, tmp_path):
     page.click("#ask")
     page.wait_for_selector(".answer svg.workflow", timeout=120_000)
     assert page.locator(".answer .part").count() == 3
-    assert page.locator("svg.workflow .wf-step").count() == 8
-    assert page.locator("svg.workflow .wf-arrow").count() == 7
+    assert page.locator("svg.workflow:visible").count() == 1  # the wide drawing; a phone gets the narrow one
+    assert page.locator("svg.workflow:visible .wf-step").count() == 8
+    assert page.locator("svg.workflow:visible .wf-arrow").count() == 7
     hrefs = page.eval_on_selector_all(".answer a", "links => links.map(a => a.href)")
     assert "https://github.com/chosj95/MIMO-UNet" in hrefs
     assert set(hrefs) <= sci.corpus.allowed_urls()
@@ -352,4 +353,282 @@ def test_a_photo_dropped_beside_the_drop_zone_does_not_take_the_browser_away(ser
     }""")
     assert kept, "the browser would open the dropped photo in place of the page"
     assert page.locator("#job .job").count() == 0 and elsewhere == []
+    page.close()
+
+
+def _ask(page, question: str | None = None) -> None:
+    """Ask (the seed's question by default) and wait for the whole answer."""
+    if question is None:
+        from scientist.ingest import read_seed
+
+        question = read_seed(FIXTURES / "seed_default.txt").question
+    page.fill("#question", question)
+    page.click("#ask")
+    page.wait_for_selector(".answer .part-refs", timeout=120_000)
+
+
+def _restore(page, photo: Path) -> None:
+    """Choose the photo and wait until its result is on the page."""
+    page.set_input_files("#photo", str(photo))
+    page.wait_for_selector(".job[data-state=done] .slider .frame", timeout=300_000)
+
+
+@pytest.mark.parametrize("size", [(375, 667), (360, 640)])
+def test_the_workflows_facts_give_their_values_the_width_of_a_phone(server, browser, tmp_path, size):
+    """Part 2's list of facts (architecture, input, output) left 26-41 px for its values beside a column as wide as its
+    longest label, so that they wrapped a few letters to a line."""
+    page, _photo, elsewhere = _open(server, browser, tmp_path, *size)
+    _ask(page)
+    io = page.eval_on_selector(".answer .io", "e => e.getBoundingClientRect().width")
+    widths = page.eval_on_selector_all(".answer .io dd", "ds => ds.map(d => d.getBoundingClientRect().width)")
+    assert len(widths) >= 3 and min(widths) >= 0.9 * io, (io, widths)
+    assert _wider_than_the_screen(page) == [] and elsewhere == []
+    page.close()
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG's contrast ratio of two CSS colours (``rgb(r, g, b)`` or ``#rrggbb``)."""
+    def luminance(colour: str) -> float:
+        if colour.startswith("#"):
+            rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+        else:
+            rgb = [float(v) for v in colour[colour.index("(") + 1:colour.index(")")].split(",")[:3]]
+        c = [v / 255 for v in rgb]
+        c = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_the_edges_of_the_controls_stand_out_from_the_page(server, browser, tmp_path):
+    """The question box's and the brightness choice's borders (1.36:1) and the drop zone's (2.46:1) were too faint
+    to find the controls by (WCAG 1.4.11 asks 3:1)."""
+    page, _photo, elsewhere = _open(server, browser, tmp_path, 1000, 800)
+    for selector in ("#question", "#gain", "#drop"):
+        edge, back = page.eval_on_selector(selector, """e => {
+          let b = e.parentElement, bg = 'rgba(0, 0, 0, 0)';
+          while (b && (bg = getComputedStyle(b).backgroundColor) === 'rgba(0, 0, 0, 0)') b = b.parentElement;
+          return [getComputedStyle(e).borderTopColor, bg];
+        }""")
+        assert _contrast(edge, back) >= 3, (selector, edge, back)
+    assert elsewhere == []
+    page.close()
+
+
+def test_the_diagrams_words_can_be_read_on_a_phone_and_its_caption_does_not_ask_for_a_mouse(server, browser,
+                                                                                              tmp_path):
+    """At 360 px the diagram was shrunk until its steps' words were about 5 px tall, and its caption asked to hover
+    over steps that a finger or the keyboard cannot reach."""
+    page, _photo, elsewhere = _open(server, browser, tmp_path, 360, 640)
+    _ask(page)
+    tall = page.eval_on_selector_all(".answer svg.workflow .wf-step text",
+                                     "ts => ts.filter(t => t.getClientRects().length)"
+                                     ".map(t => t.querySelector('tspan').getBoundingClientRect().height)")
+    assert len(tall) == 8 and min(tall) >= 10, tall  # the words of the wide drawing were 6 px
+    caption = page.inner_text(".answer .diagram figcaption")
+    assert "list below" in caption and not caption.startswith("Hover"), caption
+    assert _wider_than_the_screen(page) == [] and elsewhere == []
+    page.close()
+
+
+def test_the_result_fits_a_turned_phone_and_its_gain_box_is_big_enough_to_touch(server, browser, tmp_path):
+    """The slider was sized once, for the screen as it was (a phone turned from 360x640 to 640x360 kept a 421 px tall
+    picture in a 360 px window), and the gain box of "Restore again" was 81x21 px with 13 px text."""
+    page, photo, elsewhere = _open(server, browser, tmp_path, 360, 640)
+    _restore(page, photo)
+    page.set_viewport_size({"width": 640, "height": 360})
+    page.wait_for_timeout(300)
+    frame = page.locator(".slider .frame").bounding_box()
+    assert frame["height"] <= 360, frame
+    page.set_viewport_size({"width": 360, "height": 640})
+    page.wait_for_timeout(300)
+    assert page.locator(".slider .frame").bounding_box()["width"] > 250  # and back again, as wide as it was
+    box = page.locator("#again-gain").bounding_box()
+    size = page.eval_on_selector("#again-gain", "e => parseFloat(getComputedStyle(e).fontSize)")
+    body = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    assert box["height"] >= 24 and box["width"] >= 24 and size >= body, (box, size, body)
+    assert elsewhere == []
+    page.close()
+
+
+def _choose(page, name: str, size: int) -> None:
+    """Choose a file of ``size`` zero bytes called ``name``, made in the page (as the file picker would give it)."""
+    page.evaluate("""([name, size]) => {
+      const input = document.getElementById('photo'), files = new DataTransfer();
+      files.items.add(new File([new Uint8Array(size)], name, {type: 'image/jpeg'}));
+      input.files = files.files;
+      input.dispatchEvent(new Event('change', {bubbles: true}));
+    }""", [name, size])
+
+
+def test_a_photo_that_cannot_be_used_is_named_as_the_person_named_it(server, browser, tmp_path):
+    """A photo over the limit was refused as "This photo is larger than the 50 MiB limit." without its name, and
+    names in other scripts were mangled ("Été à Nîmes.jpg" as "t_N_mes.jpg", "写真.jpg" as "photo.jpg")."""
+    page, _photo, elsewhere = _open(server, browser, tmp_path, 1000, 800)
+    limit = int(page.get_attribute("#app", "data-limit-bytes"))
+    for size in (limit + 1, limit - 10):  # refused by the page; by the server, the form's other fields included
+        page.evaluate("document.getElementById('message').hidden = true")
+        _choose(page, "Été à Nîmes.jpg", size)
+        page.wait_for_selector("#message.error:not([hidden])", timeout=60_000)
+        assert page.inner_text("#message") == "Été à Nîmes.jpg is larger than the 50 MiB limit.", size
+    page.evaluate("document.getElementById('message').hidden = true")
+    page.set_input_files("#photo", files=[{"name": "写真.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo"}])
+    page.wait_for_selector("#message.error:not([hidden])", timeout=60_000)
+    assert page.inner_text("#message").startswith("写真.jpg: not an image"), page.inner_text("#message")
+    assert elsewhere == []
+    page.close()
+
+
+def _slow_photo(folder: Path, name: str = "big.jpg", size=(700, 1000)) -> Path:
+    """A photo that takes the network some seconds: still waiting or running when the test looks."""
+    path = folder / name
+    rng = np.random.default_rng(3)
+    Image.fromarray((rng.random((*size, 3)) * 60).astype(np.uint8)).save(path)
+    return path
+
+
+def _post(page, server: str, photo: Path) -> str:
+    """A photo sent to the server from outside the page (another tab, another person): its job's id."""
+    r = page.request.post(server + "/api/restore", multipart={
+        "photo": {"name": photo.name, "mimeType": "image/jpeg", "buffer": photo.read_bytes()}})
+    assert r.status == 202, r.text()
+    return r.json()["id"]
+
+
+def test_a_refused_photo_keeps_the_result_and_restore_again_sends_the_photo_accepted(server, browser, tmp_path):
+    """Choosing a file that is not a photo after a restore emptied the panel before the server had checked it, and
+    "Restore again" then sent that file."""
+    page, photo, elsewhere = _open(server, browser, tmp_path, 1000, 800)
+    _restore(page, photo)
+    first = page.get_attribute(".job", "data-id")
+    page.set_input_files("#photo", str(tmp_path / _text_file(tmp_path)))
+    page.wait_for_selector("#message.error:not([hidden])", timeout=60_000)
+    assert page.inner_text("#message").startswith("notes.txt: ")
+    assert page.locator(f".job[data-id='{first}'][data-state=done] .slider .frame").count() == 1
+    assert page.locator("#again-gain").count() == 1
+    page.fill("#again-gain", "1.5")
+    page.click(".again button")
+    page.wait_for_function(f"() => {{ const j = document.querySelector('#job .job'); "
+                           f"return j && j.dataset.id !== '{first}' && j.dataset.state === 'done'; }}",
+                           timeout=300_000)
+    assert "×1.50 in linear light: as given" in page.inner_text(".job")
+    assert elsewhere == []
+    page.close()
+
+
+def _watch_focus(page) -> None:
+    """Note, every 20 ms, whether the focus has fallen to the page's body."""
+    page.evaluate("""() => { window.fell = 0; setInterval(() => {
+        if (!document.activeElement || document.activeElement === document.body) window.fell += 1; }, 20); }""")
+
+
+def test_the_focus_goes_to_what_arrives_never_to_the_body(server, browser, tmp_path):
+    """"Restore again" from the keyboard left the focus on <body> (its form was replaced), and so did the Ask button
+    (disabled while it had the focus)."""
+    page, photo, elsewhere = _open(server, browser, tmp_path, 1000, 800)
+    page.fill("#question", "How does MIMO-UNet remove noise?")
+    page.focus("#ask")
+    _watch_focus(page)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".answer .part-refs", timeout=120_000)
+    page.wait_for_function("() => document.activeElement.matches('#answer h2.question')", timeout=5_000)
+    _restore(page, photo)
+    page.focus("#again-gain")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("1.4")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Restore again"
+    first = page.get_attribute(".job", "data-id")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => {{ const j = document.querySelector('#job .job'); "
+                           f"return j && j.dataset.id !== '{first}' && j.dataset.state === 'done'; }}",
+                           timeout=300_000)
+    page.wait_for_timeout(100)
+    assert page.evaluate("document.activeElement.matches('#job .job-done h2.job-heading')"), \
+        page.evaluate("document.activeElement.outerHTML.slice(0, 80)")
+    assert page.evaluate("window.fell") == 0, "the focus fell to the body"
+    assert elsewhere == []
+    page.close()
+
+
+def test_a_reload_finds_the_photo_again_and_a_new_photo_cancels_the_one_before(server, browser, tmp_path):
+    """A reload while a photo was restored lost it (nothing kept it), and it went on delaying the next upload; a
+    second photo chosen while the first ran waited for the first to finish."""
+    page, photo, elsewhere = _open(server, browser, tmp_path, 1000, 800)
+    big = _slow_photo(tmp_path)
+    page.set_input_files("#photo", str(big))
+    page.wait_for_selector(".job[data-state=running]", timeout=120_000)
+    first = page.get_attribute(".job", "data-id")
+    page.reload()
+    page.wait_for_selector(f".job[data-id='{first}']", timeout=10_000)  # followed again, nothing chosen
+    assert page.locator(f".job[data-id='{first}'][data-state=running]").count() == 1
+    page.set_input_files("#photo", str(photo))  # another photo: the first is no longer wanted
+    page.wait_for_function(f"() => {{ const j = document.querySelector('#job .job'); "
+                           f"return j && j.dataset.id !== '{first}'; }}", timeout=60_000)
+    deadline = time.time() + 20
+    while page.request.get(f"{server}/api/jobs/{first}").status != 404:
+        assert time.time() < deadline, "the first photo was not cancelled"
+        time.sleep(0.1)
+    page.wait_for_selector(".job[data-state=done]", timeout=300_000)
+    second = page.get_attribute(".job", "data-id")
+    page.reload()  # a finished one too: shown again
+    page.wait_for_selector(f".job[data-id='{second}'][data-state=done]", timeout=30_000)
+    page.click(".again button")  # the page no longer holds the photo itself: it says so, and sends nothing
+    page.wait_for_selector("#message.error:not([hidden])", timeout=5_000)
+    assert "choose it again" in page.inner_text("#message")
+    assert page.get_attribute(".job", "data-id") == second
+    assert elsewhere == []
+    page.close()
+
+
+def test_one_short_status_region_tells_the_news_and_the_panels_are_not_read_again(server, browser, tmp_path):
+    """The answer and the photo's panel were polite live regions: the panel's whole content was replaced every
+    700 ms, identical text included, and the finished result, table and all, became one announcement."""
+    page, photo, elsewhere = _open(server, browser, tmp_path, 1000, 800)
+    live = page.eval_on_selector_all("[aria-live], [role=status], [role=alert], [role=log]",
+                                     "es => es.map(e => e.id)")
+    assert live == ["status"], live
+    page.evaluate("""() => { window.said = []; new MutationObserver(() => {
+        const t = document.getElementById('status').textContent; if (t) window.said.push(t); })
+      .observe(document.getElementById('status'), {childList: true, characterData: true, subtree: true}); }""")
+    _ask(page, "How does MIMO-UNet remove noise?")
+    page.wait_for_function("() => window.said.includes('The answer is below.')", timeout=5_000)
+
+    ahead = _post(page, server, _slow_photo(tmp_path, size=(900, 1300)))  # someone else's photo runs first
+    page.set_input_files("#photo", str(photo))
+    page.wait_for_selector(".job[data-state=queued]", timeout=60_000)
+    page.evaluate("""() => { window.changes = 0; new MutationObserver(ms => { window.changes += ms.length; })
+      .observe(document.getElementById('job'), {childList: true, characterData: true, subtree: true}); }""")
+    page.wait_for_timeout(2000)  # three polls or so, while it waits at the same place
+    assert page.locator(".job[data-state=queued]").count() == 1, "the photo ahead was too quick for this test"
+    assert page.evaluate("window.changes") == 0, "the waiting panel was replaced by the same words"
+    page.request.delete(f"{server}/api/jobs/{ahead}")
+    page.wait_for_selector(".job[data-state=done]", timeout=300_000)
+    page.wait_for_timeout(200)
+    said = page.evaluate("window.said")
+    assert said[-1] == "Your photo is restored; the result is below.", said
+    assert "Your photo is number 1 in the queue." in said, said
+    assert len(said) <= 9 and all(len(t) < 120 for t in said), said
+    assert all(a != b for a, b in zip(said, said[1:], strict=False)), said
+    assert elsewhere == []
+    page.close()
+
+
+def test_when_the_server_is_gone_no_stale_progress_is_left(server, browser, tmp_path):
+    """The server stopped answering mid-restore: the page said so but left "1 of 3 tiles done, about 18 s to go"
+    on the screen, and its message showed Markdown's backticks."""
+    page, _photo, elsewhere = _open(server, browser, tmp_path, 1000, 800)
+    page.set_input_files("#photo", str(_slow_photo(tmp_path)))
+    page.wait_for_selector(".job[data-state=running]", timeout=120_000)
+    job = page.get_attribute(".job", "data-id")
+    page.route("**/ui/jobs/**", lambda route: route.abort())
+    page.wait_for_selector("#message.error:not([hidden])", timeout=60_000)
+    text = page.inner_text("#message")
+    assert "still running" in text and "`" not in text, text
+    shown = page.inner_text("#job")
+    assert "to go" not in shown and "tiles done" not in shown and "so far" not in shown, shown
+    page.unroute("**/ui/jobs/**")
+    page.request.delete(f"{server}/api/jobs/{job}")
+    assert elsewhere == []
     page.close()

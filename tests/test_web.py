@@ -179,7 +179,9 @@ def test_answer_fragment_has_three_parts_a_drawn_diagram_and_only_corpus_links(m
     page = r.text
     assert page.count('class="part ') == 3
     assert page.count('class="short-answer"') == 1 and page.count("<q>") >= 2  # quotes from the records
-    assert '<svg class="workflow"' in page and page.count('class="wf-step"') == 8
+    # drawn twice: once wide, once for a phone's screen
+    assert '<svg class="workflow wf-wide"' in page and '<svg class="workflow wf-narrow"' in page
+    assert page.count('class="wf-step"') == 2 * 8
     assert "Load the photo" in page and "Multi-output decoder" in page and "confidence" in page
     assert "cosine" in page and "<script" not in page and "mermaid" not in page
     hrefs = links(page)
@@ -290,6 +292,64 @@ def test_finished_jobs_and_stale_folders_are_cleaned_up(make_client, tmp_path):
     jobs.sweep(now=time.time() + jobs.retention + 60)
     assert not folder.exists()
     assert_one_sentence(client.get(f"/api/jobs/{job}"), 404, "no such job")
+
+
+def test_a_cancelled_job_that_waits_gives_up_its_place_in_the_queue(make_client, tmp_path):
+    """A photo abandoned by its page (reloaded, or another photo chosen) stayed queued, and the next upload waited
+    behind it: DELETE /api/jobs/{id} takes it out of the queue and deletes it, and no other job."""
+    fake = FakeRestore(hold=True)
+    client = make_client(restore=fake, max_waiting_jobs=1)
+    first = client.post("/api/restore", files={"photo": ("first.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    assert fake.started.wait(30)
+    second = client.post("/api/restore", files={"photo": ("second.jpg", jpeg(), "image/jpeg")}).json()
+    assert second["position"] == 1
+    assert_one_sentence(client.post("/api/restore", files={"photo": ("third.jpg", jpeg(), "image/jpeg")}), 429,
+                        "already waiting")
+    cancelled = client.delete(f"/api/jobs/{second['id']}")
+    assert cancelled.status_code == 204 and cancelled.content == b""
+    assert_one_sentence(client.get(f"/api/jobs/{second['id']}"), 404, "no such job")
+    assert_one_sentence(client.delete(f"/api/jobs/{second['id']}"), 404, "no such job")
+    assert not (tmp_path / "cache" / "web-jobs" / second["id"]).exists()
+    third = client.post("/api/restore", files={"photo": ("third.jpg", jpeg(), "image/jpeg")})
+    assert third.status_code == 202 and third.json()["position"] == 1, third.text
+    assert client.get(f"/api/jobs/{first}").json()["state"] == "running"  # the others' jobs go on
+    fake.go.set()
+    assert wait_for(client, first)["state"] == wait_for(client, third.json()["id"])["state"] == "done"
+    assert len(fake.gains) == 2  # the cancelled photo was never restored
+
+
+def test_a_cancelled_job_that_runs_stops_at_its_next_tile_and_the_next_one_starts(make_client, tmp_path):
+    restore = EndlessRestore()
+    client = make_client(restore=restore)
+    running = client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    assert restore.started.wait(30)
+    waiting = client.post("/api/restore", files={"photo": ("b.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    assert client.get(f"/api/jobs/{waiting}").json()["state"] == "queued"
+    start = time.perf_counter()
+    assert client.delete(f"/api/jobs/{running}").status_code == 204
+    assert_one_sentence(client.get(f"/api/jobs/{running}"), 404, "no such job")
+    wait_for(client, waiting, states=("running",), timeout=10)
+    assert time.perf_counter() - start < 5 and len(restore.stopped_by) == 1
+    deadline = time.time() + 10
+    while (tmp_path / "cache" / "web-jobs" / running).exists():
+        assert time.time() < deadline, "the cancelled job's folder was left behind"
+        time.sleep(0.05)
+    assert client.delete(f"/api/jobs/{waiting}").status_code == 204  # the endless one: stop it too
+
+
+def test_cancelling_a_finished_job_deletes_it_and_nothing_else(make_client, tmp_path):
+    client = make_client(restore=FakeRestore())
+    a, b = (client.post("/api/restore", files={"photo": (f"{n}.jpg", jpeg(), "image/jpeg")}).json()["id"]
+            for n in "ab")
+    wait_for(client, a)
+    wait_for(client, b)
+    assert client.delete(f"/api/jobs/{a}").status_code == 204
+    assert_one_sentence(client.get(f"/api/jobs/{a}/restored.png"), 404, "no such job")
+    assert not (tmp_path / "cache" / "web-jobs" / a).exists()
+    assert client.get(f"/api/jobs/{b}/restored.png").status_code == 200
+    for bad in ("0123456789abcdef0123456789abcdef", "nope", "..%2F..%2Fweb-jobs", b.upper()):
+        assert client.delete(f"/api/jobs/{bad}").status_code == 404, bad
+    assert client.get(f"/api/jobs/{b}").json()["state"] == "done"
 
 
 @contextmanager
@@ -502,8 +562,8 @@ def test_bad_photos(make_client, tmp_path, name, data, status, match):
     client = make_client(restore=fake)
     r = client.post("/api/restore", files={"photo": (name, data, "image/jpeg")})
     assert_one_sentence(r, status, match, tmp_path)
-    if data:  # named as the person named it, not by the name it is kept under
-        assert r.json()["detail"].startswith(f"{name}: "), r.json()["detail"]
+    # named as the person named it, not by the name it is kept under (an empty one too)
+    assert r.json()["detail"].startswith(f"{name}: "), r.json()["detail"]
     assert not fake.started.is_set(), "a bad photo reached the restore"
     root = tmp_path / "cache" / "web-jobs"
     assert list(root.iterdir()) == [], "a refused upload left a folder behind"
@@ -565,7 +625,7 @@ def test_an_everyday_question_is_not_said_to_be_not_about_itself(make_client, sc
 
 def test_a_question_in_another_language_is_marked_as_such(make_client, sci):
     french = make_client().post("/ui/answer", data={"question": "Comment l'IA a-t-elle enlevé le bruit de ma photo ?"})
-    assert '<h2 class="question" lang="fr">' in french.text  # a screen reader reads it in its own language
+    assert '<h2 class="question" lang="fr"' in french.text  # a screen reader reads it in its own language
 
 
 def test_every_control_of_the_page_has_a_label_and_the_brightness_comes_before_the_photo(make_client, sci):
@@ -598,10 +658,32 @@ def test_uploads_over_the_limit_get_413(make_client, tmp_path):
 
     streamed = client.post("/api/restore", content=chunks(),
                            headers={"content-type": "multipart/form-data; boundary=x"})
-    assert_one_sentence(streamed, 413, "the upload is larger than the 0.01 MiB limit", tmp_path)
+    assert_one_sentence(streamed, 413, "big.jpg: the upload is larger than the 0.01 MiB limit", tmp_path)
     assert streamed.headers["connection"] == "close"  # the rest of the body is never read
     assert list((tmp_path / "cache" / "web-jobs").iterdir()) == []
     assert client.post("/api/restore", files={"photo": ("small.jpg", jpeg(), "image/jpeg")}).status_code == 202
+
+
+def test_an_upload_over_the_limit_is_named_when_its_name_came_before_the_limit(make_client, tmp_path):
+    """A 52 MB photo was refused as "the upload is larger than the 50 MiB limit", without its name: a body refused
+    as it arrives names the photo from its part's header; one refused by its declared length, before anything of it
+    was read, says that its name was not read."""
+    client = make_client(restore=FakeRestore(), upload_limit_mb=0.01)
+
+    def chunks(name: str):
+        yield (b"--x\r\nContent-Disposition: form-data; name=\"gain\"\r\n\r\nauto\r\n--x\r\n"
+               b"Content-Disposition: form-data; name=\"photo\"; filename=\"" + name.encode() + b"\"\r\n\r\n")
+        for _ in range(64):
+            yield b"\xff" * 1024
+
+    for name, shown in (("Été à Nîmes.jpg", "Été à Nîmes.jpg"), ("../写真.jpg", "写真.jpg"),
+                        ("a\x1bb.jpg", "a?b.jpg")):
+        streamed = client.post("/api/restore", content=chunks(name),
+                               headers={"content-type": "multipart/form-data; boundary=x"})
+        assert_one_sentence(streamed, 413, f"{shown}: the upload is larger than the 0.01 MiB limit", tmp_path)
+    declared = client.post("/api/restore", files={"photo": ("写真.jpg", jpeg(400, 400, quality=95), "image/jpeg")})
+    assert_one_sentence(declared, 413, "the upload is larger than the 0.01 MiB limit", tmp_path)
+    assert "before any of it was read" in declared.json()["detail"]
 
 
 def test_requests_without_a_photo(make_client):
@@ -691,7 +773,7 @@ def test_names_from_the_client_never_reach_the_disk(make_client, tmp_path):
         r = client.post("/api/restore", files={"photo": (name, jpeg(), "image/jpeg")})
         assert r.status_code == 202, (name, r.text)
         status = wait_for(client, r.json()["id"])
-        assert re.fullmatch(r"[A-Za-z0-9_-]{1,60}", status["label"]), status["label"]
+        assert re.fullmatch(r"[\w-]{1,60}", status["label"]), status["label"]
     assert list(outside.iterdir()) == []
     root = tmp_path / "cache" / "web-jobs"
     for p in (tmp_path / "cache").rglob("*"):
@@ -726,8 +808,165 @@ def test_safe_label():
     assert safe_label("../../etc/passwd") == "passwd"
     assert safe_label("C:\\Users\\me\\cat.png") == "cat"
     assert safe_label(None) == safe_label("") == safe_label("...") == "photo"
-    assert safe_name("IMG 2041.JPG") == "IMG_2041.JPG" and safe_name("../../etc/passwd") == "passwd"
-    assert safe_name("cat.p<n>g") == "cat" and safe_name(None) == "photo"
+    assert safe_name("IMG 2041.JPG") == "IMG 2041.JPG" and safe_name("../../etc/passwd") == "passwd"
+    assert safe_name("cat.p<n>g") == "cat.p<n>g" and safe_name(None) == safe_name("") == "photo"
+
+
+@pytest.mark.parametrize("name,label", [
+    ("Été à Nîmes.jpg", "Été_à_Nîmes"), ("写真.jpg", "写真"), ("夜景.png", "夜景"),
+    ("Ünïcødé 写真 café.jpg", "Ünïcødé_写真_café"), ("Ete\u0301.jpg", "Eté"),  # decomposed é: one letter
+    ("../../x/a\u202eb.jpg", "a_b"), ("C:\\Users\\me\\Été.png", "Été"), ("\x1b[2J.jpg", "2J"),
+])
+def test_names_keep_their_letters_in_any_script(name, label):
+    """Only A-Z, a-z, 0-9, _ and - were kept: "Été à Nîmes.jpg" was called "t_N_mes.jpg" in errors, "写真.jpg"
+    "photo.jpg", and a download of "Ünïcødé 写真 café.jpg" was named "n_c_d_caf_restored.png"."""
+    assert safe_label(name) == label
+    shown = safe_name(name)
+    assert "/" not in shown and "\\" not in shown and not any(c < " " or "\u202a" <= c <= "\u202e" for c in shown)
+    assert shown.endswith(name.replace("\\", "/").rsplit("/", 1)[-1][-4:])  # the extension as it was
+
+
+@pytest.mark.parametrize("name,shown", [
+    ("Été à Nîmes.jpg", "Été à Nîmes.jpg"), ("写真.jpg", "写真.jpg"), ("IMG 2041 (1).JPG", "IMG 2041 (1).JPG"),
+    ("../../写真.jpg", "写真.jpg"), ("bad\x1b[2J.jpg", "bad?[2J.jpg"),
+])
+def test_errors_name_the_photo_as_the_person_named_it(make_client, tmp_path, name, shown):
+    client = make_client(restore=FakeRestore())
+    r = client.post("/api/restore", files={"photo": (name, b"this is a text file, not a photo", "image/jpeg")})
+    assert_one_sentence(r, 400, "not an image", tmp_path)
+    assert r.json()["detail"].startswith(f"{shown}: "), r.json()["detail"]
+    empty = client.post("/api/restore", files={"photo": (name, b"", "image/jpeg")})
+    assert empty.json()["detail"] == f"{shown}: the uploaded file is empty"
+
+
+def test_downloads_keep_the_photos_name_in_any_script(make_client):
+    """A download's name had every letter outside A-Z dropped ("n_c_d_caf_restored.png"), and "夜景.png" was
+    "photo": the name is kept in UTF-8 (RFC 6266's filename*), with an ASCII one beside it for old clients."""
+    from urllib.parse import quote
+
+    client = make_client(restore=FakeRestore())
+    for name, label, ascii_name in (("Ünïcødé 写真 café.jpg", "Ünïcødé_写真_café", "Unicde_cafe"),
+                                    ("夜景.png", "夜景", "photo"), ("IMG_2041.jpg", "IMG_2041", "IMG_2041")):
+        job = client.post("/api/restore", files={"photo": (name, jpeg(), "image/jpeg")}).json()["id"]
+        status = wait_for(client, job)
+        assert status["label"] == label
+        for file in ("restored.png", "compare.png", "before.png"):
+            got = client.get(f"/api/jobs/{job}/{file}").headers["content-disposition"]
+            assert got == (f'inline; filename="{ascii_name}_{file}"; '
+                           f"filename*=UTF-8''{quote(f'{label}_{file}', safe='')}"), got
+        panel = client.get(f"/ui/jobs/{job}").text
+        assert f'download="{label}_restored.png"' in panel and f'download="{label}_compare.png"' in panel
+
+
+def rgba_png(h=48, w=64) -> bytes:
+    buf = io.BytesIO()
+    rgb = to_u8(photo_array(h, w) * 0.3)
+    Image.fromarray(np.dstack([rgb, np.full((h, w), 128, np.uint8)]), "RGBA").save(buf, "PNG")
+    return buf.getvalue()
+
+
+def animated_gif(h=48, w=64) -> bytes:
+    buf = io.BytesIO()
+    frames = [Image.fromarray(to_u8(photo_array(h, w) * k)) for k in (0.3, 0.5)]
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:])
+    return buf.getvalue()
+
+
+def package_warning(text: str) -> None:
+    """A warning as the package's own modules issue it (attributed to one of its files)."""
+    import warnings
+
+    import scientist.restore.stages as stages
+
+    warnings.warn_explicit(text, UserWarning, stages.__file__, 1, module="scientist.restore.stages", registry={})
+
+
+def test_what_the_photo_loses_is_said_on_the_page_naming_it(make_client):
+    """An RGBA photo's "has transparency, which the restored image does not keep" and an animation's "only the first
+    frame" went to the server's log, naming the file the upload is kept under ("photo"), and never to the page."""
+    client = make_client(restore=FakeRestore())
+    for name, data, said in (
+            ("Été.png", rgba_png(), "Été.png has transparency, which the restored image does not keep: its "
+                                    "transparent parts come out in the colour stored under them"),
+            ("写真.gif", animated_gif(), "写真.gif has several frames: only the first is restored")):
+        job = client.post("/api/restore", files={"photo": (name, data, "image/png")}).json()["id"]
+        status = wait_for(client, job)
+        assert status["state"] == "done" and status["warnings"] == [said], status["warnings"]
+        assert f'<p class="note warning">{html.escape(said)}.</p>' in client.get(f"/ui/jobs/{job}").text
+    plain = client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    assert wait_for(client, plain)["warnings"] == [] and "note warning" not in client.get(f"/ui/jobs/{plain}").text
+
+
+def test_the_restores_own_warnings_reach_its_job_and_no_other(make_client, recwarn):
+    """Warnings issued while the photo is restored (on the worker thread) go with its job, naming the upload;
+    another thread's warnings, and those not the package's, go on to the log as before."""
+    import threading as th
+
+    fake = FakeRestore()
+
+    def restore(photo, folder, progress, gain):
+        package_warning(f"{folder / 'photo'}: its EXIF could not be copied")
+        package_warning(f"{folder / 'photo'}: its EXIF could not be copied")  # said once
+        import warnings
+
+        warnings.warn("a library's own warning", UserWarning, stacklevel=1)  # attributed to this test's file
+        return fake(photo, folder, progress, gain)
+
+    client = make_client(restore=restore)
+    job = client.post("/api/restore", files={"photo": ("IMG 1.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    assert wait_for(client, job)["warnings"] == ["IMG 1.jpg: its EXIF could not be copied"]
+    other = th.Thread(target=package_warning, args=("said on a thread of no job",))
+    other.start()
+    other.join()
+    logged = [str(w.message) for w in recwarn]
+    assert "a library's own warning" in logged and "said on a thread of no job" in logged
+    assert not any("EXIF" in text for text in logged)
+
+
+def test_warnings_are_gathered_per_thread():
+    """Two photos checked at the same time each get their own warnings (warnings.catch_warnings would swap one
+    hook for every thread, and give one block's warnings to another)."""
+    import threading as th
+
+    from scientist.web.jobs import caught_warnings
+
+    barrier, got = th.Barrier(4), {}
+
+    def work(i: int) -> None:
+        with caught_warnings() as caught:
+            barrier.wait(10)
+            for k in range(50):
+                package_warning(f"photo {i} warning {k}")
+            barrier.wait(10)
+            got[i] = list(caught)
+
+    threads = [th.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert got == {i: [f"photo {i} warning {k}" for k in range(50)] for i in range(4)}
+
+
+@pytest.mark.parametrize("doubtful", [False, True])
+def test_the_brightness_row_tells_a_person_on_the_page_what_the_page_offers(make_client, doubtful):
+    """The results' Brightness row sent people to "the gain option of scientist restore, of ask and of the library":
+    on the page it is "Restore again", below the table."""
+    fake = FakeRestore()
+
+    def restore(photo, folder, progress, gain):
+        demo = fake(photo, folder, progress, gain)
+        return demo.model_copy(update={"brightness": "brightened", "gain": 2.5, "gain_doubt": 0.4 if doubtful else 0.1,
+                                       "gain_doubtful": doubtful})
+
+    client = make_client(restore=restore)
+    job = client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    assert wait_for(client, job)["state"] == "done"
+    panel = html.unescape(client.get(f"/ui/jobs/{job}").text)
+    row = re.search(r"Brightness \(mean, 0–255\)</th><td>(.*?)</td>", panel, re.S).group(1)
+    assert "scientist restore" not in row and "library" not in row and "gain option" not in row, row
+    assert "Restore again" in row and "1 keeps the photo's own level" in row, row
+    assert panel.index("Brightness (mean") < panel.index('<form class="again">')  # "below" is where it is
 
 
 #: Each typed error and the status the web app answers it with: written out here, apart from the app's own table.

@@ -63,6 +63,11 @@ def test_posts_from_other_sites_are_refused(make_client, headers):
         assert_one_sentence(r, 403, "requests from pages of other sites are refused")
     assert not fake.started.is_set()
     assert client.get("/api/jobs/0123456789abcdef0123456789abcdef", headers=headers).status_code == 404
+    # nor may another site's page cancel a job
+    job = client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    assert_one_sentence(client.delete(f"/api/jobs/{job}", headers=headers), 403,
+                        "requests from pages of other sites are refused")
+    assert client.get(f"/api/jobs/{job}").status_code == 200
 
 
 def test_the_servers_own_pages_and_docs_still_post(make_client):

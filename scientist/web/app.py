@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import email.message
 import logging
+import re
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import anyio.to_thread
 from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -40,9 +42,20 @@ from ..errors import (
     value_problem,
 )
 from ..settings import GAIN_HELP, ConfigError, Settings, load_settings
-from .jobs import Job, Jobs, JobStatus, MemoryBudget, RestoreFn, internal_error, sentence
+from .jobs import (
+    Job,
+    Jobs,
+    JobStatus,
+    MemoryBudget,
+    RestoreFn,
+    ascii_label,
+    caught_warnings,
+    internal_error,
+    safe_name,
+    sentence,
+)
 from .server import OriginGuard, own_hosts
-from .svg import workflow_svg
+from .svg import NARROW_PER_ROW, needs_narrow, workflow_svg
 
 __all__ = ["AskRequest", "BodyLimit", "ErrorMessage", "HeadAsGet", "create_app"]
 
@@ -111,7 +124,7 @@ class BodyLimit:
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             upload = scope.get("path") in FORM_PATHS
-            response = JSONResponse({"detail": _too_large(self.limit, upload)}, status_code=413,
+            response = JSONResponse({"detail": _too_large(self.limit, upload, declared=True)}, status_code=413,
                                     headers={"Connection": "close"})
             await response(scope, receive, send)
             return
@@ -127,6 +140,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 body = message.get("body", b"")
+                if closing and seen < _HEAD_BYTES:  # where the photo's name is, should the body pass the limit
+                    state["multipart_head"] = state.get("multipart_head", b"") + body[:_HEAD_BYTES - seen]
                 seen += len(body)
                 if seen > self.limit:
                     raise _TooLarge
@@ -168,8 +183,40 @@ def _closing_delimiter(content_type: str) -> bytes | None:
     return f"--{boundary}--".encode("latin-1", "replace") if isinstance(boundary, str) and boundary else None
 
 
-def _too_large(limit: int, upload: bool = True) -> str:
-    return f"the {'upload' if upload else 'request'} is larger than the {limit / (1024 * 1024):.3g} MiB limit"
+def _too_large(limit: int, upload: bool = True, name: str | None = None, declared: bool = False) -> str:
+    """A body over the limit, in one sentence: an upload by the photo's name (``name``) when its part's header had
+    come before the limit; else, when it was refused from its declared length (``declared``), saying that its name
+    was never read."""
+    text = f"the {'upload' if upload else 'request'} is larger than the {limit / (1024 * 1024):.3g} MiB limit"
+    if upload and name:
+        return f"{name}: {text}"
+    if upload and declared:
+        return f"{text} (refused by its declared length before any of it was read, the photo's name included)"
+    return text
+
+
+#: How much of a multipart body's start is kept to find the photo's name in, should the body pass the limit.
+_HEAD_BYTES = 16 * 1024
+_PHOTO_PART = re.compile(rb'content-disposition:[^\r\n]*\bname="?photo\b[^\r\n]*', re.IGNORECASE)
+
+
+def _photo_name(head: bytes) -> str | None:
+    """The photo's file name from the part headers at the start of a multipart body (as the client sent it, made
+    safe to show: :func:`~.jobs.safe_name`); None when its header is not among them."""
+    found = _PHOTO_PART.search(head)
+    if found is None:
+        return None
+    message = email.message.Message()
+    message["content-disposition"] = found.group(0).split(b":", 1)[1].decode("utf-8", "replace").strip()
+    filename = message.get_filename()
+    return safe_name(filename) if isinstance(filename, str) and filename.strip() else None
+
+
+def _disposition(label: str, name: str) -> str:
+    """A download's Content-Disposition (RFC 6266): the name in UTF-8 (``filename*``, RFC 5987) and in ASCII for
+    clients that read only ``filename``."""
+    fallback = ascii_label(label)
+    return f"inline; filename=\"{fallback}_{name}\"; filename*=UTF-8''{quote(f'{label}_{name}', safe='')}"
 
 
 #: Typed errors and their HTTP status, most specific first; any other typed error is a 400.  Each is a 4xx with
@@ -289,7 +336,8 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         detail = exc.detail if isinstance(exc.detail, str) else "bad request"
         status = exc.status_code
         if status == 413:  # the rest of the body is not read: the connection cannot carry another request
-            detail = _too_large(limit, request.url.path in FORM_PATHS)
+            name = _photo_name(getattr(request.state, "multipart_head", b""))
+            detail = _too_large(limit, request.url.path in FORM_PATHS, name)
             return JSONResponse({"detail": detail}, status_code=413, headers={"Connection": "close"})
         elif unreadable := _unreadable_body(exc, request.headers.get("content-type", "")):
             status, detail = unreadable
@@ -360,11 +408,20 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         """Where a restore job stands: its place in the queue, its progress, or its results."""
         return jobs.status(jobs.get(job_id))
 
+    @app.delete("/api/jobs/{job_id}", status_code=204, response_class=Response, tags=["photos"],
+                responses=_errors(403, 404))
+    def api_cancel(job_id: str) -> Response:
+        """Cancel a job and delete it: a queued one gives up its place in the queue, a running one stops at its
+        next tile (the next photo starts then), a finished one's results are deleted. Only the job of this id is
+        touched; other sites' pages cannot send this (403)."""
+        jobs.cancel(job_id)
+        return Response(status_code=204)
+
     def _file(job_id: str, name: str) -> FileResponse:
         job = jobs.get(job_id)
         path = job.file(name)
-        return FileResponse(path, media_type="image/png", filename=f"{job.label}_{name}",
-                            content_disposition_type="inline", headers={"Cache-Control": "no-store"})
+        return FileResponse(path, media_type="image/png", headers={
+            "Cache-Control": "no-store", "Content-Disposition": _disposition(job.label, name)})
 
     png = {200: {"content": {"image/png": {}}, "description": "A PNG image."}, **_errors(404, 409)}
 
@@ -430,7 +487,7 @@ def _receive(upload: UploadFile, job: Job, budget: MemoryBudget, settings: Setti
             while chunk := upload.file.read(_COPY_CHUNK):
                 out.write(chunk)
     if job.photo.stat().st_size == 0:
-        raise PhotoError("the uploaded file is empty")
+        raise PhotoError(f"{job.name}: the uploaded file is empty")
     try:
         w, h, deep = photo_size(job.photo)
         check = decode_bytes(w, h, deep) + 3 * w * h  # and its 8-bit copy, before.png
@@ -440,8 +497,11 @@ def _receive(upload: UploadFile, job: Job, budget: MemoryBudget, settings: Setti
                 f"the photo's {w}x{h} pixels need about {max(check, job.memory) / 2**30:.1f} GB of memory to restore, "
                 f"more than the {budget.total / 2**30:.1f} GB this server gives photos (serve_memory_mb); "
                 "restore it with `scientist restore` instead")
-        with budget.reserve(check, wait=BUSY_WAIT):
-            kept = Photo.read(job.photo).compact()  # 8 bits when that loses nothing: before.png is written from it
+        with budget.reserve(check, wait=BUSY_WAIT), caught_warnings() as caught:
+            try:  # its transparency, its frames after the first...: said on the job, naming the upload
+                kept = Photo.read(job.photo).compact()  # 8 bits when that loses nothing: before.png is written from it
+            finally:
+                job.warned(caught)
             write_image_atomic(kept.pixels, job.before)
     except ScientistError as exc:
         raise type(exc)(sentence(exc, job.folder, job.name)) from None
@@ -451,11 +511,17 @@ def _receive(upload: UploadFile, job: Job, budget: MemoryBudget, settings: Setti
 
 
 def _answer_html(sci, answer: Answer) -> str:
-    diagram = ""
+    diagram = narrow = ""
     if answer.workflow is not None:
-        title = f"{answer.workflow.model}: " + " → ".join(s.name for s in answer.workflow.steps)
-        diagram = workflow_svg(answer.workflow.steps, title, answer.workflow.kind)
-    return sci.renderer.html("answer.html.j2", a=answer, diagram=diagram, titles=sci.evidence_titles(answer))
+        steps, kind = answer.workflow.steps, answer.workflow.kind
+        title = f"{answer.workflow.model}: " + " → ".join(s.name for s in steps)
+        if needs_narrow(steps):  # a phone shows a drawing of its own, not the wide one shrunk past reading
+            diagram = workflow_svg(steps, title, kind, variant="wide")
+            narrow = workflow_svg(steps, title, kind, per_row=NARROW_PER_ROW, variant="narrow")
+        else:
+            diagram = workflow_svg(steps, title, kind)
+    return sci.renderer.html("answer.html.j2", a=answer, diagram=diagram, narrow=narrow,
+                             titles=sci.evidence_titles(answer))
 
 
 def _warm_up(sci) -> None:

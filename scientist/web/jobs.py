@@ -16,6 +16,8 @@ import secrets
 import shutil
 import threading
 import time
+import unicodedata
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -25,11 +27,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ..errors import BusyError, JobError, OutputError, ScientistError, UnfinishedJobError
+from ..errors import BusyError, JobError, OutputError, ScientistError, UnfinishedJobError, shown
 from ..restore.record import Demo, ProgressEvent, ProgressFn
 
 __all__ = ["FILES", "Crop", "Job", "JobProgress", "JobStatus", "Jobs", "MemoryBudget", "RestoreFn",
-           "internal_error", "safe_label", "safe_name", "sentence"]
+           "ascii_label", "caught_warnings", "internal_error", "safe_label", "safe_name", "sentence"]
 
 log = logging.getLogger(__name__)
 
@@ -85,20 +87,88 @@ class JobStatus(BaseModel):
                     "photo as read, the restored image and the comparison.")
     crops: list[Crop] = Field(default_factory=list, description="When done: the two zoomed crops.")
     label: str = Field(description="A name for downloads, made from the uploaded file's name.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What the photo loses or what was done differently, one sentence each, naming the uploaded file "
+                    "(its transparency, frames after the first, an EXIF block that could not be copied...): the "
+                    "warnings of the check on arrival and of the restore.")
+
+
+def _base_name(filename: str | None) -> str:
+    """The last part of a client's file name (a browser may send a whole Windows path), its letters composed
+    (NFC: an ``é`` sent as ``e`` and an accent is one letter)."""
+    return unicodedata.normalize("NFC", str(filename or "").replace("\\", "/").rsplit("/", 1)[-1])
 
 
 def safe_label(filename: str | None) -> str:
-    """A download name from a client's file name: its stem, letters, digits, ``-`` and ``_`` only."""
-    stem = Path(str(filename or "").replace("\\", "/")).stem
-    label = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_")[:60]
+    """A download name from a client's file name: its stem, letters and digits of any script, ``-`` and ``_``
+    only (``Été à Nîmes.jpg`` -> ``Été_à_Nîmes``): never a path separator, a control or formatting character."""
+    stem = Path(_base_name(filename)).stem
+    label = re.sub(r"[^\w-]+", "_", stem).strip("_")[:60]
     return label or "photo"
 
 
+def ascii_label(label: str) -> str:
+    """:func:`safe_label`'s name in ASCII, for clients that cannot read a UTF-8 file name (accents dropped:
+    ``Ünïcødé_写真_café`` -> ``Unicde_cafe``; ``photo`` when nothing is left)."""
+    plain = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"_{2,}", "_", re.sub(r"[^A-Za-z0-9_-]+", "_", plain)).strip("_") or "photo"
+
+
 def safe_name(filename: str | None) -> str:
-    """What errors call the upload: the client's file name as :func:`safe_label` makes it, with its extension
-    when that is a plain one (``IMG 2041.JPG`` -> ``IMG_2041.JPG``)."""
-    suffix = Path(str(filename or "").replace("\\", "/")).suffix
-    return safe_label(filename) + (suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", suffix) else "")
+    """What errors call the upload: the client's file name as the person named it (its last part, without the
+    folders before it), made safe to show (:func:`~scientist.errors.shown`: control and invisible characters as
+    ``?``, a long one cut in the middle); ``photo`` when it has none."""
+    return shown(_base_name(filename)) if _base_name(filename).strip() else "photo"
+
+
+#: The package's own folder: warnings issued from its files are worded for people, others are for the server's log.
+_PACKAGE = os.path.dirname(os.path.dirname(__file__)) + os.sep  # as code objects name their files (not resolved)
+_OURS = r"scientist\."  # the package's modules, as a warning filter names them
+_caught = threading.local()
+_hook_lock = threading.Lock()
+
+
+def _install_warning_hook() -> None:
+    """Route the package's warnings issued on a thread inside :func:`caught_warnings` to that thread's list; every
+    other warning goes on to the hook that was there (the server's log, a test's recorder).
+
+    Installed once, process-wide, when the app is made (before any request runs, so that a
+    ``warnings.catch_warnings`` block on another thread saves and restores it rather than this hook's absence) and
+    checked again on each use; a thread's list is its own, so photos checked and restored at the same time never
+    get each other's warnings.  (``warnings.catch_warnings(record=True)`` is not used: it swaps the module's hook
+    for every thread at once, and restores it in whatever order the blocks end.)
+    """
+    with _hook_lock:
+        if not getattr(warnings.showwarning, "_scientist_caught", False):
+            previous = warnings.showwarning
+
+            def show(message, category, filename, lineno, file=None, line=None):
+                caught = getattr(_caught, "list", None)
+                if caught is not None and issubclass(category, UserWarning) and str(filename).startswith(_PACKAGE):
+                    caught.append(str(message).splitlines()[0] if str(message) else category.__name__)
+                    return
+                previous(message, category, filename, lineno, file, line)
+
+            show._scientist_caught = True
+            warnings.showwarning = show
+        if not any(f[0] == "always" and f[2] is UserWarning and f[3] is not None and f[3].pattern == _OURS
+                   for f in warnings.filters):
+            # each photo's warnings are its own: the same words about another photo are said again, not once
+            warnings.filterwarnings("always", category=UserWarning, module=_OURS)
+
+
+@contextmanager
+def caught_warnings() -> Iterator[list[str]]:
+    """The package's warnings issued by this thread in the block, one line each, gathered rather than printed
+    (thread-safe; see :func:`_install_warning_hook`)."""
+    _install_warning_hook()
+    outer = getattr(_caught, "list", None)
+    _caught.list = caught = []
+    try:
+        yield caught
+    finally:
+        _caught.list = outer
 
 
 @dataclass
@@ -117,6 +187,15 @@ class Job:
     memory: int = 0  # bytes its restore needs (known once the upload is checked)
     read: object | None = None  # the upload as read on arrival (a restore.stages.Photo), until it is restored
     gain: float | str = "auto"  # the brightness gain asked for with the upload
+    warnings: list[str] = field(default_factory=list)  # of its check and its restore, naming the upload as `name`
+    cancelled: bool = False  # by its client: out of the queue, or its restore stopped at the next tile
+
+    def warned(self, texts: list[str]) -> None:
+        """Keep the warnings of the photo's check or restore, each once, naming the upload as the client named it."""
+        for text in texts:
+            text = named(text, self.folder, self.name)
+            if text not in self.warnings:
+                self.warnings.append(text)
 
     @property
     def photo(self) -> Path:
@@ -204,6 +283,7 @@ class Jobs:
         self._cv = threading.Condition()
         self._worker: threading.Thread | None = None
         self._closed = False
+        _install_warning_hook()  # before any request runs (see there)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             os.chmod(self.root, 0o700)
@@ -249,13 +329,28 @@ class Jobs:
             n = len(self._waiting)
             raise BusyError(f"{n} photo{'s are' if n != 1 else ' is'} already waiting; try again in a few minutes")
 
+    def cancel(self, job_id: str) -> None:
+        """Cancel the job with this id (and no other; :class:`JobError` for an unknown one): a queued job leaves
+        the queue, a running one's restore stops at its next tile (the next job starts then), and the job and its
+        folder are deleted, its results too when it had finished."""
+        with self._cv:
+            job = self.get(job_id)
+            del self._jobs[job.id]
+            job.cancelled = True
+            if job.state == "queued":
+                self._waiting.remove(job.id)
+            now = job.state != "running"  # else the worker deletes it once its restore has stopped (_finish)
+            self._cv.notify_all()
+        if now:
+            shutil.rmtree(job.folder, ignore_errors=True)
+
     def get(self, job_id: str) -> Job:
         """The job with this id, unless it expired; :class:`JobError` for anything else (ids are never used as
         paths)."""
         job = self._jobs.get(job_id) if _JOB_ID.fullmatch(job_id or "") else None
         # a job past its retention is gone at once, whenever the sweep comes to delete its files
         if job is None or (job.finished is not None and time.time() - job.finished > self.retention):
-            raise JobError("no such job (it may have expired)")
+            raise JobError("no such job (it may have expired, or been cancelled)")
         return job
 
     def status(self, job: Job) -> JobStatus:
@@ -271,7 +366,8 @@ class Jobs:
             demo = job.demo.model_copy(update={"input": base + "before.png", "output": base + "restored.png",
                                                "comparison": base + "compare.png"})
         return JobStatus(id=job.id, state=state, position=position, progress=progress, message=message,
-                         error=job.error, demo=demo, crops=job.crops if state == "done" else [], label=job.label)
+                         error=job.error, demo=demo, crops=job.crops if state == "done" else [], label=job.label,
+                         warnings=list(job.warnings))
 
     # ------------------------------------------------------------ cleaning up
     def sweep(self, now: float | None = None) -> None:
@@ -340,18 +436,23 @@ class Jobs:
 
     def _run(self, job: Job) -> None:
         def progress(event: ProgressEvent) -> None:
-            if self._closed:
+            if self._closed or job.cancelled:
                 raise _Stopped
             job.event = event
 
         photo, job.read = job.read or job.photo, None
         try:
-            with self.budget.reserve(job.memory):
-                demo = self.restore(photo, job.folder, progress, job.gain)
+            with self.budget.reserve(job.memory), caught_warnings() as caught:
+                if job.cancelled:  # while it waited for memory
+                    raise _Stopped
+                try:
+                    demo = self.restore(photo, job.folder, progress, job.gain)
+                finally:
+                    job.warned(caught)
             del photo
             crops = _crops(job.before, Path(demo.output))
         except _Stopped:
-            state, fields = "failed", {"error": _STOPPED}
+            state, fields = "failed", {"error": "cancelled" if job.cancelled else _STOPPED}
         except ScientistError as exc:
             state, fields = "failed", {"error": sentence(exc, job.folder, job.name)}
         except Exception as exc:  # noqa: BLE001 - reported on the job, logged in full here
@@ -372,6 +473,9 @@ class Jobs:
                 setattr(job, k, v)
             job.state = state
             job.finished = time.time()
+            gone = job.cancelled  # while it ran: cancel left its folder to be deleted here
+        if gone:
+            shutil.rmtree(job.folder, ignore_errors=True)
 
 
 def _progress(e: ProgressEvent) -> JobProgress:
@@ -405,13 +509,17 @@ def internal_error(exc: BaseException) -> str:
 
 
 def sentence(exc: BaseException, folder: Path, name: str | None = None) -> str:
-    """The error's first line as a client may see it: the upload called ``name`` (the file name the client sent,
-    made safe; else by the name it is kept under), any other server path cut down to its last part."""
-    text = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-    if name:  # the photo's errors name it by its path or, often, by its file name alone
+    """The error's first line as a client may see it (:func:`named`)."""
+    return named(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__, folder, name)
+
+
+def named(text: str, folder: Path, name: str | None = None) -> str:
+    """A sentence about a job's photo as a client may see it: the upload called ``name`` (the file name the client
+    sent, made safe; else by the name it is kept under), any other server path cut down to its last part."""
+    if name:  # the photo's errors and warnings name it by its path or, often, by its file name alone
         kept = folder / "photo"
         text = text.replace(str(kept), name)
-        if text.startswith(kept.name + ": "):
+        if text.startswith((kept.name + ": ", kept.name + " has ")):
             text = name + text[len(kept.name):]
     text = text.replace(str(folder) + os.sep, "")
     return _ABSOLUTE_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)

@@ -1,8 +1,10 @@
 """The workflow diagram as inline SVG, drawn from the same steps as the answer's Mermaid diagram.
 
 One framed band per stage (input, model, output), its steps as boxes left to
-right (at most :data:`PER_ROW` to a row), and arrows in the order of the steps.
+right (at most :data:`PER_ROW` to a row; :data:`NARROW_PER_ROW` for a phone's screen, where a wide drawing
+would be shrunk until its words cannot be read), and arrows in the order of the steps.
 Every piece of text is escaped; the result is safe to insert into a page.
+Each stage's colour is dark enough for its label to read against its band (4.5:1, WCAG 1.4.3).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from markupsafe import Markup, escape
 
 from ..records import Step, stage_name
 
-__all__ = ["PER_ROW", "workflow_svg"]
+__all__ = ["NARROW_PER_ROW", "PER_ROW", "needs_narrow", "workflow_svg"]
 
 #: Boxes on one row before a stage wraps onto the next.
 PER_ROW = 4
+#: The same on a phone's screen: a drawing half as wide, whose words stay about 10 px tall on a 360 px screen.
+NARROW_PER_ROW = 2
 STAGES = ("input", "model", "output")
 
 BOX_W, BOX_H = 170, 62
@@ -26,11 +30,12 @@ GAP_X, ROW_GAP = 30, 22          # between boxes on a row; between rows of one s
 PAD, LABEL_H, FRAME_GAP = 12, 22, 18
 LINE_CHARS, MAX_LINES, LINE_H = 22, 3, 15
 
-#: Box fill, box border and frame tint of each stage.
+#: Box fill, box border (and the stage's label) and frame tint of each stage; each label's colour has 4.5:1 or
+#: more against its frame's tint.
 COLOURS = {
-    "input": ("#e8f1fb", "#4a7fb5", "#f5f9fd"),
+    "input": ("#e8f1fb", "#356aa0", "#f5f9fd"),
     "model": ("#efe9fa", "#7a5bb5", "#f9f6fd"),
-    "output": ("#e7f6ec", "#3f9460", "#f5fbf7"),
+    "output": ("#e7f6ec", "#2e7d4f", "#f5fbf7"),
 }
 
 
@@ -62,7 +67,8 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
-def _layout(steps: Sequence[Step]) -> tuple[list[tuple[str, int, int]], list[_Box], int, int]:
+def _layout(steps: Sequence[Step], per_row: int = PER_ROW,
+            ) -> tuple[list[tuple[str, int, int]], list[_Box], int, int]:
     """Frames (stage, top, height), boxes, and the drawing's width and height."""
     frames, boxes = [], []
     y = 0
@@ -73,8 +79,8 @@ def _layout(steps: Sequence[Step]) -> tuple[list[tuple[str, int, int]], list[_Bo
             continue
         top = y
         y += LABEL_H
-        for r in range(0, len(members), PER_ROW):
-            row = members[r : r + PER_ROW]
+        for r in range(0, len(members), per_row):
+            row = members[r : r + per_row]
             widest = max(widest, len(row))
             for c, (i, s) in enumerate(row):
                 boxes.append(_Box(i, s, PAD + c * (BOX_W + GAP_X), y))
@@ -95,16 +101,25 @@ def _arrow(a: _Box, b: _Box) -> str:
     return f"M{a.middle[0]},{a.bottom} V{turn} H{b.middle[0]} V{b.y - 2}"
 
 
-def workflow_svg(steps: Sequence[Step], title: str = "", kind: str = "model") -> Markup:
-    """An SVG drawing of the steps, ready to be placed in an HTML page."""
-    frames, boxes, width, height = _layout(steps)
+def needs_narrow(steps: Sequence[Step]) -> bool:
+    """Whether a drawing for a phone (:data:`NARROW_PER_ROW` to a row) differs from the wide one."""
+    return any(sum(s.stage == stage for s in steps) > NARROW_PER_ROW for stage in STAGES)
+
+
+def workflow_svg(steps: Sequence[Step], title: str = "", kind: str = "model", per_row: int = PER_ROW,
+                 variant: str = "") -> Markup:
+    """An SVG drawing of the steps, ready to be placed in an HTML page; ``per_row`` boxes at most to a row;
+    ``variant`` (``wide``, ``narrow``) marks one of two drawings of a page, each shown on its own screens."""
+    frames, boxes, width, height = _layout(steps, per_row)
     if not boxes:
         return Markup("")
+    classes = f"workflow wf-{variant}" if variant else "workflow"
+    marker = f"wf-arrow-{variant}" if variant else "wf-arrow"  # ids are the page's: one per drawing
     out = [
-        f'<svg class="workflow" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'<svg class="{classes}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}" font-family="sans-serif">',
         f"<title>{escape(title)}</title>",
-        '<defs><marker id="wf-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+        f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
     ]
     for stage, top, h in frames:
@@ -116,7 +131,7 @@ def workflow_svg(steps: Sequence[Step], title: str = "", kind: str = "model") ->
                    f"{escape(stage_name(stage, kind).capitalize())}</text></g>")
     for a, b in zip(boxes, boxes[1:], strict=False):
         out.append(f'<path class="wf-arrow" d="{_arrow(a, b)}" fill="none" stroke="#555" stroke-width="1.5" '
-                   'marker-end="url(#wf-arrow)"/>')
+                   f'marker-end="url(#{marker})"/>')
     for box in boxes:
         fill, border, _tint = COLOURS[box.step.stage]
         lines = _lines(f"{box.index + 1}. {box.step.name}")

@@ -5,6 +5,7 @@
 (function () {
   const app = document.getElementById("app");
   const message = document.getElementById("message");
+  const status = document.getElementById("status");
   const answer = document.getElementById("answer");
   const job = document.getElementById("job");
   const askForm = document.getElementById("ask-form");
@@ -12,22 +13,54 @@
   const photo = document.getElementById("photo");
   const drop = document.getElementById("drop");
   const limit = Number(app.dataset.limitBytes);
+  const msg = app.dataset;
   const POLL_MS = 700;
   const RETRIES = 5;  // polls that may fail in a row (a network blip) before the page says the server is gone
+  const KEPT = "scientist-job";  // this tab's job, kept for a reload (sessionStorage)
   let current = null;  // the job the panel follows: a later upload takes its place
-  let lastFile = null;  // the photo last sent, for "Restore again" with another gain
+  let currentState = null;  // where that job stood at its last poll
+  let lastFile = null;  // the photo last accepted, for "Restore again" with another gain
+  let asking = false;
+  let uploads = 0, latest = 0;  // photos sent so far; the one of them last accepted (a later choice wins)
+  let news = "";  // the last short news of the job said in the status region
 
+  // The page's one live region: short news only, each said once.
+  function announce(text) {
+    if (!text) return;
+    if (status.textContent === text) {  // the same words again (a second question): said again
+      status.textContent = "";
+      setTimeout(function () { status.textContent = text; }, 100);
+    } else {
+      status.textContent = text;
+    }
+  }
+
+  // A note or an error above the answer and the photo (shown, and said in the status region).
   function say(text, isError) {
     message.textContent = text || "";
     message.hidden = !text;
     message.classList.toggle("error", Boolean(isError));
-    if (text) show(message, "nearest");
+    if (text) {
+      announce(text);
+      show(message, "nearest");
+    }
   }
 
   // On a narrow screen what the person asked for may arrive below the fold: bring it into view.
   function show(element, block) {
     const box = element.getBoundingClientRect();
     if (box.top < 0 || box.top > window.innerHeight * 2 / 3) element.scrollIntoView({block: block || "start"});
+  }
+
+  // The heading of what has just arrived takes the focus (it is tabindex=-1), where it is in view.
+  function focusHeading(container) {
+    const heading = container.querySelector("h2[tabindex='-1']");
+    if (heading) heading.focus({preventScroll: true});
+  }
+
+  // A message of the page's with its {name} (the photo's file name) or {n} filled in.
+  function filled(text, value) {
+    return text.split(text.includes("{name}") ? "{name}" : "{n}").join(value);
   }
 
   // An error response holds {"detail": "one sentence"}.
@@ -39,23 +72,48 @@
     return response.status + " " + response.statusText;
   }
 
+  function remember(id) {
+    try {
+      if (id) sessionStorage.setItem(KEPT, id); else sessionStorage.removeItem(KEPT);
+    } catch (_) { /* storage turned off: a reload forgets the job */ }
+  }
+
+  function remembered() {
+    try {
+      const id = sessionStorage.getItem(KEPT);
+      return /^[0-9a-f]{32}$/.test(id || "") ? id : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  // ------------------------------------------------------------ the question
   askForm.addEventListener("submit", async function (event) {
     event.preventDefault();
-    askButton.disabled = true;
-    say(app.dataset.msgAsking);
+    if (asking) return;
+    // the button stays enabled while the corpus is read (a disabled button loses the keyboard's focus)
+    asking = true;
+    askButton.setAttribute("aria-disabled", "true");
+    say(msg.msgAsking);
     try {
       const response = await fetch(askForm.action, {method: "POST", body: new URLSearchParams(new FormData(askForm))});
       if (!response.ok) {
         say(await failure(response), true);
         return;
       }
-      answer.innerHTML = await response.text();
+      const html = await response.text();
+      const active = document.activeElement;
+      const moved = active === askButton || active === null || active === document.body || answer.contains(active);
+      answer.innerHTML = html;
       say("");
+      announce(msg.msgAnswered);
+      if (moved) focusHeading(answer);  // asked with the button: on to the answer (typing goes on in the box)
       show(answer);
     } catch (_) {
-      say(app.dataset.msgOffline, true);
+      say(msg.msgOffline, true);
     } finally {
-      askButton.disabled = false;
+      asking = false;
+      askButton.removeAttribute("aria-disabled");
     }
   });
 
@@ -63,78 +121,188 @@
   document.getElementById("question").addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
-      if (!askButton.disabled) askForm.requestSubmit();
+      if (!asking) askForm.requestSubmit();
     }
   });
 
-  // gain: the brightness gain to ask for; by default the page's own choice (a guess, or the photo's level)
+  // ------------------------------------------------------------ the photo
+  // gain: the brightness gain to ask for; by default the page's own choice (a guess, or the photo's level).
+  // The result on the panel stays until the server has accepted the new photo: a photo it refuses costs nothing.
   async function upload(file, gain) {
     if (!file) return;
     if (file.size > limit) {
-      say(app.dataset.msgTooLarge, true);
+      say(filled(msg.msgTooLarge, file.name), true);
       return;
     }
-    lastFile = file;
-    say(app.dataset.msgUploading);
-    current = null;
-    job.innerHTML = "";
+    const sent = ++uploads;
+    say(msg.msgUploading);
     const body = new FormData();
     body.append("photo", file, file.name);
     body.append("gain", gain === undefined ? document.getElementById("gain").value : gain);
     try {
       const response = await fetch("/api/restore", {method: "POST", body: body});
       if (!response.ok) {
-        say(await failure(response), true);
+        // over the limit with the form's other fields: the server may refuse it before reading the photo's name
+        say(response.status === 413 ? filled(msg.msgTooLarge, file.name) : await failure(response), true);
         return;
       }
-      const status = await response.json();
+      const accepted = await response.json();
+      if (sent < latest) {  // a photo chosen after this one was accepted first: this one is not wanted
+        cancel(accepted.id);
+        return;
+      }
+      latest = sent;
       say("");
-      current = status.id;
-      follow(status.id, true, 0);
+      lastFile = file;
+      const previous = current, unfinished = currentState === null || busy(currentState);
+      follow(accepted.id, false);
+      // the photo before it is no longer wanted: it leaves the queue, or stops at its next tile
+      if (previous && previous !== accepted.id && unfinished) cancel(previous);
     } catch (_) {
-      say(app.dataset.msgOffline, true);
+      say(msg.msgOffline, true);
     } finally {
       photo.value = "";
     }
   }
 
+  function busy(state) {
+    return state === "queued" || state === "running";
+  }
+
+  function cancel(id) {
+    fetch("/api/jobs/" + encodeURIComponent(id), {method: "DELETE"}).catch(function () { /* gone already */ });
+  }
+
+  // Follow a job: its panel, and its id kept for a reload. resumed: after a reload, where a job that has expired
+  // is forgotten without a word.
+  function follow(id, resumed) {
+    current = id;
+    currentState = null;
+    news = "";
+    remember(id);
+    poll(id, true, 0, resumed);
+  }
+
   // Fetch the job's fragment until it says done or failed (only the latest upload's job).
-  async function follow(id, first, failed) {
+  async function poll(id, first, failed, resumed) {
     if (id !== current) return;
     try {
       const response = await fetch("/ui/jobs/" + encodeURIComponent(id));
       if (id !== current) return;
       if (!response.ok) {
-        stopped();
-        say(await failure(response), true);
+        const text = await failure(response);
+        if (id !== current) return;
+        if (resumed && response.status === 404) {
+          forget();
+        } else {
+          stopped();
+          say(text, true);
+        }
         return;
       }
-      job.innerHTML = await response.text();
+      const html = await response.text();
+      if (id !== current) return;
+      const state = render(html);
       if (first) show(job);
-      const panel = job.firstElementChild;
-      const state = panel ? panel.dataset.state : "failed";
-      job.setAttribute("aria-busy", String(state === "queued" || state === "running"));
-      if (state === "queued" || state === "running") {
-        setTimeout(function () { follow(id, false, 0); }, POLL_MS);
-      } else if (state === "done") {
-        fit(job.querySelector(".slider .frame"));
-        zooms();
+      if (busy(state)) {
+        setTimeout(function () { poll(id, false, 0, false); }, POLL_MS);
       }
     } catch (_) {
       if (id !== current) return;
       if (failed < RETRIES) {
-        setTimeout(function () { follow(id, first, failed + 1); }, 2 * POLL_MS);
+        setTimeout(function () { poll(id, first, failed + 1, resumed); }, 2 * POLL_MS);
         return;
       }
       stopped();
-      say(app.dataset.msgOffline, true);
+      say(msg.msgOffline, true);
     }
   }
 
-  // The job is no longer followed: its progress bars stop, so that nothing looks as if it still moves.
+  function forget() {
+    current = currentState = null;
+    remember(null);
+  }
+
+  // Put the job's fragment on the page, changing only what changed: the same words stay the same nodes (nothing is
+  // read again, nothing loses the focus). The focus, when it was in what is replaced, goes to the new heading.
+  function render(html) {
+    const template = document.createElement("template");
+    template.innerHTML = html.trim();
+    const next = template.content.firstElementChild;
+    if (!next) return null;
+    const prev = job.firstElementChild;
+    const focused = prev !== null && prev.contains(document.activeElement);
+    if (prev && prev.dataset.id === next.dataset.id) {
+      patch(prev, next);
+    } else {
+      job.replaceChildren(next);
+    }
+    const panel = job.firstElementChild, state = panel.dataset.state;
+    if (focused && !panel.contains(document.activeElement)) focusHeading(panel);
+    if (state !== currentState) {
+      job.setAttribute("aria-busy", String(busy(state)));
+      if (state === "done") {
+        fit(panel.querySelector(".slider .frame"));
+        zooms();
+      }
+    }
+    currentState = state;
+    const said = newsOf(panel);
+    if (said !== news) {
+      news = said;
+      announce(said);
+    }
+    return state;
+  }
+
+  function patch(prev, next) {
+    for (const name of prev.getAttributeNames()) {
+      if (!next.hasAttribute(name)) prev.removeAttribute(name);
+    }
+    for (const name of next.getAttributeNames()) {
+      if (prev.getAttribute(name) !== next.getAttribute(name)) prev.setAttribute(name, next.getAttribute(name));
+    }
+    const old = [...prev.children], fresh = [...next.children];
+    fresh.forEach(function (node, i) {
+      const was = old[i];
+      if (!was) {
+        prev.append(node);
+      } else if (!was.isEqualNode(node)) {
+        if (was.tagName === "PROGRESS" && node.tagName === "PROGRESS") {
+          ["max", "value"].forEach(function (name) {
+            if (node.hasAttribute(name)) was.setAttribute(name, node.getAttribute(name));
+            else was.removeAttribute(name);
+          });
+        } else {
+          was.replaceWith(node);
+        }
+      }
+    });
+    old.slice(fresh.length).forEach(function (node) { node.remove(); });
+  }
+
+  // The job's news in a few words: its place in the queue, started, each quarter done, restored, failed.
+  function newsOf(panel) {
+    const state = panel.dataset.state;
+    if (state === "queued") return filled(msg.msgQueued, panel.dataset.position || "1");
+    if (state === "running") {
+      const done = Number(panel.dataset.done), total = Number(panel.dataset.total);
+      const quarter = total > 0 ? Math.floor(4 * done / total) * 25 : 0;
+      return quarter > 0 && quarter < 100 ? filled(msg.msgPercent, String(quarter)) : msg.msgStarted;
+    }
+    if (state === "done") return msg.msgDone;
+    const error = panel.querySelector(".error");
+    return error ? error.textContent.trim() : "";
+  }
+
+  // The job is no longer followed (the server is gone): a panel still waiting or running is taken away, so that
+  // nothing on the page looks as if it still moved or still had seconds to go.
   function stopped() {
     job.setAttribute("aria-busy", "false");
+    const panel = job.firstElementChild;
+    if (panel && busy(panel.dataset.state)) job.replaceChildren();
     job.querySelectorAll("progress").forEach(function (bar) { bar.remove(); });
+    current = null;
   }
 
   // Keep the whole picture on screen: a tall photo gets a narrower frame.
@@ -153,15 +321,21 @@
       if (zoom && shown > 0) zoom.textContent = (shown / Number(zoom.dataset.size)).toFixed(1);
     });
   }
-  window.addEventListener("resize", zooms);
+  // a phone turned, a window resized: the picture is fitted to the screen as it is now
+  window.addEventListener("resize", function () {
+    fit(job.querySelector(".slider .frame"));
+    zooms();
+  });
 
   photo.addEventListener("change", function () { upload(photo.files[0]); });
-  // "Restore again": the same photo with the gain the person typed (the input checks its range itself)
+  // "Restore again": the photo last accepted, with the gain the person typed (the input checks its range itself)
   job.addEventListener("submit", function (event) {
     const form = event.target;
     if (!form.matches || !form.matches("form.again")) return;
     event.preventDefault();
-    if (form.reportValidity()) upload(lastFile, form.elements.gain.value);
+    if (!form.reportValidity()) return;
+    if (lastFile) upload(lastFile, form.elements.gain.value);
+    else say(msg.msgAgainLost, true);  // reloaded: the photo itself is not kept by the page
   });
   ["dragenter", "dragover"].forEach(function (name) {
     drop.addEventListener(name, function (event) {
@@ -193,4 +367,8 @@
       input.closest(".frame").style.setProperty("--pos", input.value + "%");
     }
   });
+
+  // A reload while a photo is restored (or after): the tab's job is followed again.
+  const kept = remembered();
+  if (kept) follow(kept, true);
 })();
