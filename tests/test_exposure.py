@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
+import scientist.restore.constants as constants
+from scientist.errors import CheckpointError
 from scientist.restore.degrade import STRENGTHS, degrade, linear_to_srgb, mean_key_gain, srgb_to_linear
 from scientist.restore.exposure import (
     DOUBT_LIMIT,
@@ -29,6 +33,8 @@ from scientist.restore.exposure import (
     term_names,
 )
 from scientist.restore.photosets import HELD_OUT_COUNT, split_names
+
+from .helpers import assert_one_line_error, photo_array, run_cli, to_u8
 
 
 def _scene(seed: int = 0, h: int = 240, w: int = 320) -> np.ndarray:
@@ -295,3 +301,56 @@ def test_constants_fitted_before_the_slope_still_read_their_five_coefficients():
                                                  "threshold": 0.5, "extreme": 4.0})
     t = 0.4 + float(quiet_features(stats)[:5] @ np.array([0.5, -0.2, 1.0, 0.1, -0.3]))
     assert isinstance(old, ExposureModel) and old.quiet_chance(stats) == pytest.approx(1 / (1 + math.exp(-t)))
+
+
+# ---------------------------------------------------------------- the constants as loaded
+def _shipped() -> dict:
+    return json.loads(constants.bundled("exposure.json").read_text("utf-8"))
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ('{"intercept": 1', "not valid JSON"),
+    ("{}", "'intercept' is missing"),
+    ("[1, 2]", "a JSON object of named constants was expected"),
+    ("", "not valid JSON"),
+    ("NAN", "intercept must be a finite number"),  # the shipped constants with a NaN intercept
+    ("INF", "intercept must be a finite number"),  # 1e400 is read as infinity
+    ("NOCOEF", "coef: 'M90*M98' is missing"),
+    ("TEXT", "aim must be a finite number"),
+    ("NOLIMIT", "doubt_model['limit'] is missing"),
+])
+def test_constants_that_cannot_be_used_are_one_sentence_naming_the_file(tmp_path, text, says):
+    shipped = _shipped()
+    made = {"NAN": json.dumps(shipped | {"intercept": float("nan")}),  # json writes NaN
+            "INF": json.dumps(shipped).replace(json.dumps(shipped["intercept"]), "1e400", 1),
+            "NOCOEF": json.dumps(shipped | {"coef": {k: v for k, v in shipped["coef"].items() if k != "M90*M98"}}),
+            "TEXT": json.dumps(shipped | {"aim": "1.0"}),
+            "NOLIMIT": json.dumps(shipped | {"doubt_model": {k: v for k, v in shipped["doubt_model"].items()
+                                                               if k != "limit"}})}
+    path = tmp_path / "exposure.json"
+    path.write_text(made.get(text, text))
+    with pytest.raises(CheckpointError) as err:
+        load_exposure_model(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: unusable fitted constants") and says in message and "\n" not in message
+
+
+def test_the_shipped_constants_pass_the_checks_as_they_are():
+    from scientist.restore.exposure import check_constants
+
+    check_constants(_shipped())  # nothing to refuse
+    assert load_exposure_model().intercept == _shipped()["intercept"]
+
+
+def test_a_broken_bundled_file_stops_a_restore_in_one_line_naming_it(tmp_path, monkeypatch):
+    broken = tmp_path / "weights" / "exposure.json"
+    broken.parent.mkdir()
+    broken.write_text("{}")
+    real = constants.bundled
+    monkeypatch.setattr(constants, "bundled", lambda name: broken if name == "exposure.json" else real(name))
+    monkeypatch.setattr(constants, "_LOADED", {})
+    photo = tmp_path / "dark.png"
+    Image.fromarray(to_u8(photo_array() * 0.2)).save(photo)
+    code, _out, lines = run_cli("restore", photo, "--out", tmp_path / "out.png", inputs=[photo])
+    assert_one_line_error(code, lines, f"{broken}: unusable fitted constants: 'intercept' is missing")
+    assert not (tmp_path / "out.png").exists()

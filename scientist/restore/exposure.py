@@ -49,6 +49,8 @@ of the photos it is predicted for, and flags most of those whose level comes out
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -57,12 +59,12 @@ from typing import get_args
 import numpy as np
 
 from ..settings import GAIN_RANGE
-from .constants import load_constants, save_constants
+from .constants import ConstantsProblem, load_constants, save_constants
 from .degrade import LUMA, downscale_8bit, srgb_to_linear
 from .record import Brightness
 
-__all__ = ["REASONS", "ExposureModel", "GainDecision", "decide_gain", "estimate_gain", "exposure_stats",
-           "fit_exposure", "judge_gain", "load_exposure_model", "model_features", "photo_folds"]
+__all__ = ["REASONS", "ExposureModel", "GainDecision", "check_constants", "decide_gain", "estimate_gain",
+           "exposure_stats", "fit_exposure", "judge_gain", "load_exposure_model", "model_features", "photo_folds"]
 
 #: Every statistic is floored here (linear light), so logarithms stay finite on black photos.
 FLOOR = 1e-4
@@ -336,12 +338,104 @@ class ExposureModel:
         return float(np.clip(math.exp(lg * share), self.min_gain, self.max_gain))
 
 
+def _number(value: object, name: str, low: float | None = None, high: float | None = None,
+            above: float | None = None) -> float:
+    """``value`` as a finite float within the bounds given, else :class:`.constants.ConstantsProblem` naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConstantsProblem(f"{name} must be a finite number, not {json.dumps(value)[:40]}")
+    if (low is not None and value < low) or (high is not None and value > high) or (
+            above is not None and value <= above):
+        bound = (f"from {low:g} to {high:g}" if low is not None and high is not None else
+                 f"{low:g} or more" if low is not None else f"{high:g} or less" if high is not None else
+                 f"more than {above:g}")
+        raise ConstantsProblem(f"{name} must be {bound}, not {value:g}")
+    return float(value)
+
+
+def _numbers(value: object, name: str, keys: list[str] | tuple[str, ...] | None = None, size: tuple[int, ...] = (),
+             **bounds) -> None:
+    """Check a mapping of ``keys`` (exactly those) to finite numbers, or a list of ``size`` of them."""
+    if keys is not None:
+        if not isinstance(value, dict):
+            raise ConstantsProblem(f"{name} must be an object of numbers by name")
+        missing, extra = [k for k in keys if k not in value], [k for k in value if k not in keys]
+        if missing or extra:
+            said = f"{missing[0]!r} is missing" if missing else f"{extra[0]!r} is not one of its names"
+            raise ConstantsProblem(f"{name}: {said}")
+        for k in keys:
+            _number(value[k], f"{name}[{k!r}]", **bounds)
+        return
+    if not isinstance(value, list) or len(value) not in size:
+        raise ConstantsProblem(f"{name} must be a list of {' or '.join(map(str, size))} numbers")
+    for i, v in enumerate(value):
+        _number(v, f"{name}[{i}]", **bounds)
+
+
+def check_constants(data: dict) -> None:
+    """Refuse constants the brightness step could not use (:class:`.constants.ConstantsProblem`, a few words
+    naming the key): the regression's ``intercept``, ``coef``, ``center`` and ``scale`` are required, every number
+    finite (a gain times NaN would be no photo), every term and statistic named, the optional parts whole when
+    present."""
+    fields = {f.name for f in dataclasses.fields(ExposureModel)}
+    extra = [k for k in data if k not in fields]
+    if extra:
+        raise ConstantsProblem(f"{extra[0]!r} is not one of the brightness step's constants")
+    for key in ("intercept", "coef", "center", "scale"):
+        if key not in data:
+            raise ConstantsProblem(f"{key!r} is missing")
+    _number(data["intercept"], "intercept")
+    _numbers(data["coef"], "coef", term_names())
+    _numbers(data["center"], "center", FEATURES)
+    _numbers(data["scale"], "scale", FEATURES, above=0.0)
+    if "aim" in data:
+        _number(data["aim"], "aim", above=0.0)
+    if "leave" in data:
+        _numbers(data["leave"], "leave", size=(2,), above=0.0)
+        if data["leave"][0] > data["leave"][1]:
+            raise ConstantsProblem("leave must be two gains, the smaller first")
+    low = _number(data.get("min_gain", GAIN_RANGE[0]), "min_gain", above=0.0)
+    _number(data.get("max_gain", GAIN_RANGE[1]), "max_gain", low=low)
+    if not isinstance(data.get("fitted_on", {}), dict):
+        raise ConstantsProblem("fitted_on must be an object")
+    quiet = data.get("quiet", {})
+    if not isinstance(quiet, dict):
+        raise ConstantsProblem("quiet must be an object")
+    if quiet:
+        for key in ("coef", "intercept", "threshold", "extreme"):
+            if key not in quiet:
+                raise ConstantsProblem(f"quiet[{key!r}] is missing")
+        # constants fitted before the slope was read hold the first five coefficients only
+        _numbers(quiet["coef"], "quiet['coef']", size=(5, len(quiet_features(_NEUTRAL))))
+        _number(quiet["intercept"], "quiet['intercept']")
+        _number(quiet["threshold"], "quiet['threshold']", low=0.0, high=1.0)
+        _number(quiet["extreme"], "quiet['extreme']")
+    if data.get("white_share") is not None:
+        _number(data["white_share"], "white_share", low=0.0, high=1.0)
+    doubt = data.get("doubt_model", {})
+    if not isinstance(doubt, dict):
+        raise ConstantsProblem("doubt_model must be an object")
+    if doubt:
+        for key in ("intercept", "coef", "scale", "floor", "ceiling", "limit"):
+            if key not in doubt:
+                raise ConstantsProblem(f"doubt_model[{key!r}] is missing")
+            if key != "coef":
+                _number(doubt[key], f"doubt_model[{key!r}]")
+        _numbers(doubt["coef"], "doubt_model['coef']", term_names())
+
+
+#: Statistics that give every quiet-photo feature a value (only its count is read from them).
+_NEUTRAL = {"noise": 0.0, "sigma": 0.0, "block": 1.0, "slope": 0.0}
+
+
 def _model(data: dict) -> ExposureModel:
-    return ExposureModel(**(data | {"leave": tuple(data["leave"])}))
+    check_constants(data)
+    return ExposureModel(**(data | ({"leave": tuple(data["leave"])} if "leave" in data else {})))
 
 
 def load_exposure_model(path: str | Path | None = None) -> ExposureModel:
-    """The fitted constants (the bundled ones unless ``path``)."""
+    """The fitted constants (the bundled ones unless ``path``); a file that cannot be used (not JSON, a key
+    missing, a number that is not finite: :func:`check_constants`) is a
+    :class:`~scientist.errors.CheckpointError` naming it."""
     return load_constants(_model, "exposure.json", path)
 
 
