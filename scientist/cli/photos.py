@@ -112,13 +112,14 @@ def train_command(
     natural: NaturalOpt = None,
     mix: Annotated[str, typer.Option(help=MIX_HELP)] = "lowlight",
     precision: Annotated[str, typer.Option(help="fp32, or bf16 (autocast; about 2.5x faster on CPUs with native bfloat16).")] = "fp32",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Start a new run over OUT: replace an existing weights file and its state instead of resuming (without it, an existing OUT with no state beside it is refused).")] = False,
 ) -> None:
-    """Train MIMO-UNet on synthetic degradations of photos (resumes from OUT's state file)."""
+    """Train MIMO-UNet on synthetic degradations of photos (resumes from OUT's state file, OUT.state.pt)."""
     from ..restore.train import train
 
     train(out, variant=variant, minutes=minutes, max_steps=steps, batch=batch, patch=patch, threads=threads,
           lr=lr, device=device, workers=workers, init=init, photos_dir=photos, save_every=save_every,
-          natural=natural, mix=mix, precision=precision)
+          natural=natural, mix=mix, precision=precision, overwrite=overwrite)
 
 
 class NaturalPart(str, Enum):
