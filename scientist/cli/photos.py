@@ -162,16 +162,21 @@ def bench_restore_command(
 
 @app.command("fit-exposure")
 def fit_exposure_command(
-    out: Annotated[Path, typer.Argument(parser=path_arg, help="Where to write the fitted constants (JSON); the bundled ones are scientist/weights/exposure.json.")],
-    samples: Annotated[int, typer.Option(help="Degraded crops to fit on.")] = 3000,
-    seed: Annotated[int, typer.Option(help="Seed of the crops and degradations.")] = 7,
+    out: Annotated[Path, typer.Argument(parser=path_arg, help="Where to write the fitted constants (a .json file); an existing file of exposure constants is refitted in place (the bundled ones are scientist/weights/exposure.json).")],
+    samples: Annotated[int, typer.Option(help="Degraded crops to fit on (at least 20).")] = 3000,
+    seed: Annotated[int, typer.Option(help="Seed of the crops and degradations (0 or more).")] = 7,
     photos: Annotated[Optional[Path], typer.Option(parser=path_arg, help="Folder with the training photos (default: scikit-image's).")] = None,
     natural: NaturalOpt = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace OUT even when it exists and holds something other than exposure constants.")] = False,
 ) -> None:
     """Fit the brightness step's regression on synthetic degradations of the fitting photos."""
-    from ..restore.exposure import fit_exposure, save_exposure_model
+    from ..restore.exposure import fit_exposure_to
+    from ..restore.train import TRAIN_PHOTOS
 
-    model = fit_exposure(samples=samples, seed=seed, photos_dir=photos, natural=natural)
-    save_exposure_model(model, out)
-    emit(f"wrote {out}: {len(model.coef)} terms over {len(model.fitted_on['photos'])} photos, "
+    model = fit_exposure_to(out, overwrite=overwrite, samples=samples, seed=seed, photos_dir=photos,
+                            natural=natural)
+    names = model.fitted_on["photos"]
+    natural_count = len([n for n in names if n not in TRAIN_PHOTOS])
+    emit(f"wrote {out}: {len(model.coef)} terms over {len(names)} photos"
+         f"{f' ({natural_count} of them natural)' if natural_count else ''}, "
          f"leave {model.leave[0]}-{model.leave[1]}, aim {model.aim}")
