@@ -6,6 +6,8 @@ tiny network for a step or two on synthetic photos."""
 from __future__ import annotations
 
 import os
+import signal
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -204,3 +206,22 @@ def test_a_name_held_by_another_writer_is_refused_before_anything_is_read(tmp_pa
         code, _out, lines = run_cli("train", out, "--steps", "1", "--photos", tmp_path / "nonexistent")
     assert_one_line_error(code, lines, "another training run is writing it right now (process 4242 on elsewhere)")
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- stopping with batch processes
+def test_a_batch_process_stays_quiet_when_training_stops(monkeypatch):
+    """A batch process whose hand-over the training process abandoned (Ctrl-C, SIGTERM) prints no traceback, and
+    leaves SIGTERM sent to the whole process group to the training process; other errors are still reported."""
+    from scientist.restore.train import _quiet_worker
+
+    reported = []
+    monkeypatch.setattr(sys, "excepthook", lambda kind, exc, tb: reported.append(kind))
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        _quiet_worker(0)
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    for kind in (BrokenPipeError, ConnectionResetError, EOFError, ValueError):
+        sys.excepthook(kind, kind(), None)
+    assert reported == [ValueError]

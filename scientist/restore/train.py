@@ -23,6 +23,7 @@ import json
 import math
 import os
 import socket
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -186,8 +187,36 @@ def _batch_source(photos, batch: int, size: int, seed: int, workers: int, mix: s
     loader = torch.utils.data.DataLoader(
         _Stream(photos, batch, size, seed, mix), batch_size=None, num_workers=workers,
         pin_memory=torch.cuda.is_available(), prefetch_factor=4, persistent_workers=True,
+        worker_init_fn=_quiet_worker,
     )
     return iter(loader)
+
+
+#: What a batch process's hand-over of a batch raises when the training process stops (Ctrl-C, SIGTERM) in the
+#: middle of taking it: the connection it was handing the batch over is gone.
+_HAND_OVER_ERRORS = (ConnectionError, EOFError)
+
+
+def _quiet_worker(_worker_id: int) -> None:
+    """In a batch process: stopping the training (Ctrl-C, SIGTERM) is the training process's to handle, quietly.
+
+    A batch the training process stopped taking (it was interrupted mid-hand-over) is no error to print:
+    multiprocessing's thread that hands tensors over reports such a broken connection through ``sys.excepthook``,
+    which printed a traceback after ``terminated: ...`` about one stop in six; other errors are reported as before.
+    And SIGTERM sent to the whole process group (a service manager, ``kill -- -PGID``) is left to the training
+    process, which ends its batch processes as it stops: one ended by the signal first was reported by PyTorch as a
+    worker killed, an internal error in place of ``terminated``.  (A batch process whose training process is gone
+    ends by itself.)"""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    default = sys.excepthook
+
+    def hook(kind, exc, tb):
+        if not issubclass(kind, _HAND_OVER_ERRORS):
+            default(kind, exc, tb)
+
+    sys.excepthook = hook
 
 
 def multiscale_loss(outputs: list[torch.Tensor], target: torch.Tensor, freq_weight: float = 0.1):
