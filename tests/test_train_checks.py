@@ -88,6 +88,14 @@ def test_overwrite_starts_over_where_a_run_would_resume(tmp_path, photo_dir):
         train(out, max_steps=1, batch=1, patch=32, model=_tiny(), photos_dir=photo_dir, resume=False, log=_quiet)
 
 
+@pytest.mark.parametrize("beside", ["w.state.pt", "w.train.json"])
+def test_a_folder_where_the_run_writes_beside_the_weights_is_refused_before_training(tmp_path, beside):
+    (tmp_path / beside).mkdir()
+    code, _out, lines = run_cli("train", tmp_path / "w.safetensors", "--steps", "1", "--overwrite")
+    assert_one_line_error(code, lines, f"{beside}: not a regular file, so the run could not write it")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [beside]
+
+
 # ---------------------------------------------------------------- states and --init weights it cannot use
 def test_a_resume_state_of_the_other_variant_is_refused_naming_both(tmp_path, photo_dir):
     out = tmp_path / "w.safetensors"

@@ -330,6 +330,10 @@ def _check_weights_out(out: Path, init: Path | None) -> None:
     if init is not None and same_file(out, init):
         raise OutputError(f"{shown(out)}: it is the --init file the run starts from; write the new weights to "
                           "another file")
+    for beside in (out.with_suffix(".state.pt"), out.with_suffix(".train.json")):  # written with the weights
+        if beside.exists() and not beside.is_file():
+            raise OutputError(f"{shown(beside)}: not a regular file, so the run could not write it beside "
+                              f"{shown(out.name)}; move it away, or write to another file")
 
 
 def _state_damaged(path: Path, out: Path, why: str) -> CheckpointError:
