@@ -24,8 +24,8 @@ try:
 except ImportError:  # pragma: no cover - Windows: names are held by creating their lock file exclusively
     fcntl = None
 
-__all__ = ["MAX_INPUT_MB", "NOT_REGULAR", "NameHold", "atomic_path", "hold_name", "is_dir", "is_file", "os_reason",
-           "read_input", "write_atomic"]
+__all__ = ["MAX_INPUT_MB", "NOT_REGULAR", "NameHold", "atomic_path", "hold_name", "holder_note", "is_dir", "is_file",
+           "os_reason", "read_input", "write_atomic"]
 
 #: Largest corpus, catalog, seed or text file read (MiB): ten times a 10,000-record catalog with long summaries.
 MAX_INPUT_MB = 64
@@ -90,6 +90,13 @@ class NameHold:
     def __init__(self, lock: Path, fd: int) -> None:
         self.lock, self._fd = lock, fd
 
+    def note(self, text: str) -> None:
+        """Say in the lock file who holds the name (read by :func:`holder_note`), so that a writer refused the name
+        can say which run has it."""
+        if self._fd is not None:
+            os.ftruncate(self._fd, 0)
+            os.pwrite(self._fd, text.encode("utf-8", "replace"), 0)
+
     def release(self) -> None:
         """Give the name up (the lock file is removed while still locked, then unlocked)."""
         if self._fd is None:
@@ -111,8 +118,7 @@ def hold_name(path: str | Path) -> NameHold | None:
     Whether a file exists under the name is the caller's question (ask it after holding the name).
     Raises :class:`OSError` when the folder cannot be written.
     """
-    path = Path(path)
-    lock = path.with_name(f".{path.name}.lock")
+    lock = _lock_file(path)
     while True:
         if fcntl is None:  # pragma: no cover
             try:
@@ -131,6 +137,20 @@ def hold_name(path: str | Path) -> NameHold | None:
         except FileNotFoundError:
             pass
         os.close(fd)
+
+
+def _lock_file(path: str | Path) -> Path:
+    path = Path(path)
+    return path.with_name(f".{path.name}.lock")
+
+
+def holder_note(path: str | Path) -> str:
+    """What the holder of ``path``'s name said of itself (:meth:`NameHold.note`); empty when it said nothing or the
+    name is free."""
+    try:
+        return _lock_file(path).read_text("utf-8", "replace").strip()[:200]
+    except OSError:
+        return ""
 
 
 #: What is said of a path that names a FIFO, a device or a socket where a file was expected.

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import pickle
+import shutil
+import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -103,6 +107,27 @@ def digest(paths) -> dict[str, str]:
         if p.is_file():
             out[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
     return out
+
+
+@contextmanager
+def unwritable(folder: Path):
+    """``folder`` made unwritable: immutable where chattr works (as root), else read-only (as anyone else)."""
+    folder.mkdir()
+    if shutil.which("chattr") and subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0:
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+        return
+    if os.geteuid() == 0:
+        import pytest
+
+        pytest.skip("as root without chattr a folder cannot be made unwritable")
+    folder.chmod(0o555)
+    try:
+        yield
+    finally:
+        folder.chmod(0o755)
 
 
 def run_cli(*args, inputs=()):

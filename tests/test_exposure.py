@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import math
+import os
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
+import scientist.restore.constants as constants
+import scientist.restore.exposure as exposure
+from scientist.errors import CheckpointError, OptionError
 from scientist.restore.degrade import STRENGTHS, degrade, linear_to_srgb, mean_key_gain, srgb_to_linear
 from scientist.restore.exposure import (
     DOUBT_LIMIT,
@@ -29,6 +35,9 @@ from scientist.restore.exposure import (
     term_names,
 )
 from scientist.restore.photosets import HELD_OUT_COUNT, split_names
+from scientist.restore.train import TRAIN_PHOTOS
+
+from .helpers import assert_one_line_error, photo_array, run_cli, to_u8, unwritable
 
 
 def _scene(seed: int = 0, h: int = 240, w: int = 320) -> np.ndarray:
@@ -295,3 +304,144 @@ def test_constants_fitted_before_the_slope_still_read_their_five_coefficients():
                                                  "threshold": 0.5, "extreme": 4.0})
     t = 0.4 + float(quiet_features(stats)[:5] @ np.array([0.5, -0.2, 1.0, 0.1, -0.3]))
     assert isinstance(old, ExposureModel) and old.quiet_chance(stats) == pytest.approx(1 / (1 + math.exp(-t)))
+
+
+# ---------------------------------------------------------------- the constants as loaded
+def _shipped() -> dict:
+    return json.loads(constants.bundled("exposure.json").read_text("utf-8"))
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ('{"intercept": 1', "not valid JSON"),
+    ("{}", "'intercept' is missing"),
+    ("[1, 2]", "a JSON object of named constants was expected"),
+    ("", "not valid JSON"),
+    ("NAN", "intercept must be a finite number"),  # the shipped constants with a NaN intercept
+    ("INF", "intercept must be a finite number"),  # 1e400 is read as infinity
+    ("NOCOEF", "coef: 'M90*M98' is missing"),
+    ("TEXT", "aim must be a finite number"),
+    ("NOLIMIT", "doubt_model['limit'] is missing"),
+])
+def test_constants_that_cannot_be_used_are_one_sentence_naming_the_file(tmp_path, text, says):
+    shipped = _shipped()
+    made = {"NAN": json.dumps(shipped | {"intercept": float("nan")}),  # json writes NaN
+            "INF": json.dumps(shipped).replace(json.dumps(shipped["intercept"]), "1e400", 1),
+            "NOCOEF": json.dumps(shipped | {"coef": {k: v for k, v in shipped["coef"].items() if k != "M90*M98"}}),
+            "TEXT": json.dumps(shipped | {"aim": "1.0"}),
+            "NOLIMIT": json.dumps(shipped | {"doubt_model": {k: v for k, v in shipped["doubt_model"].items()
+                                                               if k != "limit"}})}
+    path = tmp_path / "exposure.json"
+    path.write_text(made.get(text, text))
+    with pytest.raises(CheckpointError) as err:
+        load_exposure_model(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: unusable fitted constants") and says in message and "\n" not in message
+
+
+def test_the_shipped_constants_pass_the_checks_as_they_are():
+    from scientist.restore.exposure import check_constants
+
+    check_constants(_shipped())  # nothing to refuse
+    assert load_exposure_model().intercept == _shipped()["intercept"]
+
+
+def test_a_broken_bundled_file_stops_a_restore_in_one_line_naming_it(tmp_path, monkeypatch):
+    broken = tmp_path / "weights" / "exposure.json"
+    broken.parent.mkdir()
+    broken.write_text("{}")
+    real = constants.bundled
+    monkeypatch.setattr(constants, "bundled", lambda name: broken if name == "exposure.json" else real(name))
+    monkeypatch.setattr(constants, "_LOADED", {})
+    photo = tmp_path / "dark.png"
+    Image.fromarray(to_u8(photo_array() * 0.2)).save(photo)
+    code, _out, lines = run_cli("restore", photo, "--out", tmp_path / "out.png", inputs=[photo])
+    assert_one_line_error(code, lines, f"{broken}: unusable fitted constants: 'intercept' is missing")
+    assert not (tmp_path / "out.png").exists()
+
+
+# ---------------------------------------------------------------- fit-exposure's output and settings
+@pytest.fixture()
+def fit_photos(tmp_path):
+    d = tmp_path / "photos"
+    d.mkdir()
+    for i, name in enumerate(TRAIN_PHOTOS[:3]):
+        Image.fromarray((_scene(seed=i, h=72, w=96) * 255).round().astype(np.uint8)).save(d / name)
+    return d
+
+
+def test_fit_exposure_writes_only_a_json_file_of_its_own(tmp_path, fit_photos):
+    photo = fit_photos / "chelsea.png"
+    link = tmp_path / "link.json"
+    link.symlink_to(photo)
+    (tmp_path / "folder.json").mkdir()
+    cases = [
+        ("/dev/null", "/dev/null: the constants file must end in .json"),
+        (photo, f"{photo}: one of the photos the constants are fitted on"),
+        (link, f"{link}: it is {photo}, one of the photos the constants are fitted on"),
+        (tmp_path / "folder.json", "a folder, not a constants file"),
+        (photo / "x.json", "not a folder"),
+        (tmp_path / "constants.txt", "must end in .json"),
+    ]
+    if os.path.exists("/dev/zero"):
+        (tmp_path / "device.json").symlink_to("/dev/zero")
+        cases.append((tmp_path / "device.json", "not a regular file"))
+    for out, says in cases:
+        code, _out, lines = run_cli("fit-exposure", out, "--samples", "20", "--photos", fit_photos,
+                                    inputs=[photo])
+        assert_one_line_error(code, lines, says)
+    assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+    made = {"folder.json", "link.json", "photos"} | ({"device.json"} if os.path.exists("/dev/zero") else set())
+    assert {p.name for p in tmp_path.iterdir()} == made and list((tmp_path / "folder.json").iterdir()) == []
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--samples", "0"], "--samples: must be at least 20"),
+    (["--samples", "-5"], "--samples: must be at least 20"),
+    (["--samples", "1"], "--samples: must be at least 20"),
+    (["--samples", "2"], "--samples: must be at least 20"),
+    (["--seed", "-1"], "--seed: must be a whole number, 0 or more"),
+])
+def test_fit_exposure_settings_that_could_not_work_are_refused_before_anything_is_read(tmp_path, args, says):
+    code, _out, lines = run_cli("fit-exposure", tmp_path / "e.json", *args, "--photos", tmp_path / "nonexistent")
+    assert_one_line_error(code, lines, says)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_natural_folder_held_out_whole_is_refused_by_fit_exposure(tmp_path, fit_photos):
+    natural = tmp_path / "natural"
+    natural.mkdir()
+    for i in range(20):
+        Image.new("RGB", (16, 16), (i * 10, 90, 90)).save(natural / f"{i:03d}.png")
+    code, _out, lines = run_cli("fit-exposure", tmp_path / "e.json", "--samples", "20", "--photos", fit_photos,
+                                "--natural", natural)
+    assert_one_line_error(code, lines, "its 20 photos would add none")
+    assert not (tmp_path / "e.json").exists()
+
+
+def test_fit_exposure_refits_constants_in_place_and_replaces_other_files_only_when_asked(tmp_path, fit_photos):
+    other = tmp_path / "notes.json"
+    other.write_text('{"mine": true}')
+    code, _out, lines = run_cli("fit-exposure", other, "--samples", "20", "--photos", fit_photos, inputs=[other])
+    assert_one_line_error(code, lines, "already exists and holds no exposure constants to refit; pass --overwrite")
+    out = tmp_path / "new" / "exposure.json"
+    code, stdout, _lines = run_cli("fit-exposure", out, "--samples", "20", "--photos", fit_photos)
+    assert code == 0 and "over 3 photos," in stdout and load_exposure_model(out).fitted_on["samples"] == 20
+    code, stdout, _lines = run_cli("fit-exposure", out, "--samples", "21", "--photos", fit_photos)  # a refit
+    assert code == 0 and load_exposure_model(out).fitted_on["samples"] == 21
+    code, _out, _lines = run_cli("fit-exposure", other, "--samples", "20", "--photos", fit_photos, "--overwrite")
+    assert code == 0 and "coef" in json.loads(other.read_text())
+    assert sorted(p.name for p in out.parent.iterdir()) == ["exposure.json"]
+
+
+def test_fit_exposure_refuses_a_folder_it_cannot_write_before_fitting(tmp_path, fit_photos):
+    locked = tmp_path / "locked"
+    with unwritable(locked):
+        code, _out, lines = run_cli("fit-exposure", locked / "e.json", "--samples", "20", "--photos", fit_photos)
+        assert_one_line_error(code, lines, "locked: cannot write there")
+        assert list(locked.iterdir()) == []
+
+
+def test_a_draw_with_crops_of_one_kind_only_says_what_to_do(fit_photos, monkeypatch):
+    monkeypatch.setattr(exposure, "draw_samples", lambda photos, n, seed, mix: [("a", {}, 0.5)] * n)
+    with pytest.raises(OptionError, match="are all darkened, and the quiet-photo test needs both kinds"):
+        fit_exposure(samples=20, photos_dir=fit_photos)

@@ -113,13 +113,14 @@ def train_command(
     natural: NaturalOpt = None,
     mix: Annotated[str, typer.Option(help=MIX_HELP)] = "lowlight",
     precision: Annotated[str, typer.Option(help="fp32, or bf16 (autocast; about 2.5x faster on CPUs with native bfloat16).")] = "fp32",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Start a new run over OUT: replace an existing weights file and its state instead of resuming (without it, an existing OUT with no state beside it is refused).")] = False,
 ) -> None:
-    """Train MIMO-UNet on synthetic degradations of photos (resumes from OUT's state file)."""
+    """Train MIMO-UNet on synthetic degradations of photos (resumes from OUT's state file, OUT.state.pt)."""
     from ..restore.train import train
 
     train(out, variant=variant, minutes=minutes, max_steps=steps, batch=batch, patch=patch, threads=threads,
           lr=lr, device=device, workers=workers, init=init, photos_dir=photos, save_every=save_every,
-          natural=natural, mix=mix, precision=precision)
+          natural=natural, mix=mix, precision=precision, overwrite=overwrite)
 
 
 class NaturalPart(str, Enum):
@@ -178,16 +179,21 @@ def bench_restore_command(
 
 @app.command("fit-exposure")
 def fit_exposure_command(
-    out: Annotated[Path, typer.Argument(parser=path_arg, help="Where to write the fitted constants (JSON); the bundled ones are scientist/weights/exposure.json.")],
-    samples: Annotated[int, typer.Option(help="Degraded crops to fit on.")] = 3000,
-    seed: Annotated[int, typer.Option(help="Seed of the crops and degradations.")] = 7,
+    out: Annotated[Path, typer.Argument(parser=path_arg, help="Where to write the fitted constants (a .json file); an existing file of exposure constants is refitted in place (the bundled ones are scientist/weights/exposure.json).")],
+    samples: Annotated[int, typer.Option(help="Degraded crops to fit on (at least 20).")] = 3000,
+    seed: Annotated[int, typer.Option(help="Seed of the crops and degradations (0 or more).")] = 7,
     photos: Annotated[Optional[Path], typer.Option(parser=path_arg, help="Folder with the training photos (default: scikit-image's).")] = None,
     natural: NaturalOpt = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace OUT even when it exists and holds something other than exposure constants.")] = False,
 ) -> None:
     """Fit the brightness step's regression on synthetic degradations of the fitting photos."""
-    from ..restore.exposure import fit_exposure, save_exposure_model
+    from ..restore.exposure import fit_exposure_to
+    from ..restore.train import TRAIN_PHOTOS
 
-    model = fit_exposure(samples=samples, seed=seed, photos_dir=photos, natural=natural)
-    save_exposure_model(model, out)
-    emit(f"wrote {out}: {len(model.coef)} terms over {len(model.fitted_on['photos'])} photos, "
+    model = fit_exposure_to(out, overwrite=overwrite, samples=samples, seed=seed, photos_dir=photos,
+                            natural=natural)
+    names = model.fitted_on["photos"]
+    natural_count = len([n for n in names if n not in TRAIN_PHOTOS])
+    emit(f"wrote {out}: {len(model.coef)} terms over {len(names)} photos"
+         f"{f' ({natural_count} of them natural)' if natural_count else ''}, "
          f"leave {model.leave[0]}-{model.leave[1]}, aim {model.aim}")

@@ -49,20 +49,25 @@ of the photos it is predicted for, and flags most of those whose level comes out
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import get_args
 
 import numpy as np
 
+from ..errors import CheckpointError, OptionError, OutputError, shown
 from ..settings import GAIN_RANGE
-from .constants import load_constants, save_constants
+from .constants import ConstantsProblem, load_constants, save_constants
 from .degrade import LUMA, downscale_8bit, srgb_to_linear
 from .record import Brightness
 
-__all__ = ["REASONS", "ExposureModel", "GainDecision", "decide_gain", "estimate_gain", "exposure_stats",
-           "fit_exposure", "judge_gain", "load_exposure_model", "model_features", "photo_folds"]
+__all__ = ["MIN_SAMPLES", "REASONS", "ExposureModel", "GainDecision", "check_constants", "check_fit",
+           "check_fit_output", "decide_gain", "estimate_gain", "exposure_stats", "fit_exposure", "fit_exposure_to",
+           "judge_gain", "load_exposure_model", "model_features", "photo_folds"]
 
 #: Every statistic is floored here (linear light), so logarithms stay finite on black photos.
 FLOOR = 1e-4
@@ -336,12 +341,104 @@ class ExposureModel:
         return float(np.clip(math.exp(lg * share), self.min_gain, self.max_gain))
 
 
+def _number(value: object, name: str, low: float | None = None, high: float | None = None,
+            above: float | None = None) -> float:
+    """``value`` as a finite float within the bounds given, else :class:`.constants.ConstantsProblem` naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConstantsProblem(f"{name} must be a finite number, not {json.dumps(value)[:40]}")
+    if (low is not None and value < low) or (high is not None and value > high) or (
+            above is not None and value <= above):
+        bound = (f"from {low:g} to {high:g}" if low is not None and high is not None else
+                 f"{low:g} or more" if low is not None else f"{high:g} or less" if high is not None else
+                 f"more than {above:g}")
+        raise ConstantsProblem(f"{name} must be {bound}, not {value:g}")
+    return float(value)
+
+
+def _numbers(value: object, name: str, keys: list[str] | tuple[str, ...] | None = None, size: tuple[int, ...] = (),
+             **bounds) -> None:
+    """Check a mapping of ``keys`` (exactly those) to finite numbers, or a list of ``size`` of them."""
+    if keys is not None:
+        if not isinstance(value, dict):
+            raise ConstantsProblem(f"{name} must be an object of numbers by name")
+        missing, extra = [k for k in keys if k not in value], [k for k in value if k not in keys]
+        if missing or extra:
+            said = f"{missing[0]!r} is missing" if missing else f"{extra[0]!r} is not one of its names"
+            raise ConstantsProblem(f"{name}: {said}")
+        for k in keys:
+            _number(value[k], f"{name}[{k!r}]", **bounds)
+        return
+    if not isinstance(value, list) or len(value) not in size:
+        raise ConstantsProblem(f"{name} must be a list of {' or '.join(map(str, size))} numbers")
+    for i, v in enumerate(value):
+        _number(v, f"{name}[{i}]", **bounds)
+
+
+def check_constants(data: dict) -> None:
+    """Refuse constants the brightness step could not use (:class:`.constants.ConstantsProblem`, a few words
+    naming the key): the regression's ``intercept``, ``coef``, ``center`` and ``scale`` are required, every number
+    finite (a gain times NaN would be no photo), every term and statistic named, the optional parts whole when
+    present."""
+    fields = {f.name for f in dataclasses.fields(ExposureModel)}
+    extra = [k for k in data if k not in fields]
+    if extra:
+        raise ConstantsProblem(f"{extra[0]!r} is not one of the brightness step's constants")
+    for key in ("intercept", "coef", "center", "scale"):
+        if key not in data:
+            raise ConstantsProblem(f"{key!r} is missing")
+    _number(data["intercept"], "intercept")
+    _numbers(data["coef"], "coef", term_names())
+    _numbers(data["center"], "center", FEATURES)
+    _numbers(data["scale"], "scale", FEATURES, above=0.0)
+    if "aim" in data:
+        _number(data["aim"], "aim", above=0.0)
+    if "leave" in data:
+        _numbers(data["leave"], "leave", size=(2,), above=0.0)
+        if data["leave"][0] > data["leave"][1]:
+            raise ConstantsProblem("leave must be two gains, the smaller first")
+    low = _number(data.get("min_gain", GAIN_RANGE[0]), "min_gain", above=0.0)
+    _number(data.get("max_gain", GAIN_RANGE[1]), "max_gain", low=low)
+    if not isinstance(data.get("fitted_on", {}), dict):
+        raise ConstantsProblem("fitted_on must be an object")
+    quiet = data.get("quiet", {})
+    if not isinstance(quiet, dict):
+        raise ConstantsProblem("quiet must be an object")
+    if quiet:
+        for key in ("coef", "intercept", "threshold", "extreme"):
+            if key not in quiet:
+                raise ConstantsProblem(f"quiet[{key!r}] is missing")
+        # constants fitted before the slope was read hold the first five coefficients only
+        _numbers(quiet["coef"], "quiet['coef']", size=(5, len(quiet_features(_NEUTRAL))))
+        _number(quiet["intercept"], "quiet['intercept']")
+        _number(quiet["threshold"], "quiet['threshold']", low=0.0, high=1.0)
+        _number(quiet["extreme"], "quiet['extreme']")
+    if data.get("white_share") is not None:
+        _number(data["white_share"], "white_share", low=0.0, high=1.0)
+    doubt = data.get("doubt_model", {})
+    if not isinstance(doubt, dict):
+        raise ConstantsProblem("doubt_model must be an object")
+    if doubt:
+        for key in ("intercept", "coef", "scale", "floor", "ceiling", "limit"):
+            if key not in doubt:
+                raise ConstantsProblem(f"doubt_model[{key!r}] is missing")
+            if key != "coef":
+                _number(doubt[key], f"doubt_model[{key!r}]")
+        _numbers(doubt["coef"], "doubt_model['coef']", term_names())
+
+
+#: Statistics that give every quiet-photo feature a value (only its count is read from them).
+_NEUTRAL = {"noise": 0.0, "sigma": 0.0, "block": 1.0, "slope": 0.0}
+
+
 def _model(data: dict) -> ExposureModel:
-    return ExposureModel(**(data | {"leave": tuple(data["leave"])}))
+    check_constants(data)
+    return ExposureModel(**(data | ({"leave": tuple(data["leave"])} if "leave" in data else {})))
 
 
 def load_exposure_model(path: str | Path | None = None) -> ExposureModel:
-    """The fitted constants (the bundled ones unless ``path``)."""
+    """The fitted constants (the bundled ones unless ``path``); a file that cannot be used (not JSON, a key
+    missing, a number that is not finite: :func:`check_constants`) is a
+    :class:`~scientist.errors.CheckpointError` naming it."""
     return load_constants(_model, "exposure.json", path)
 
 
@@ -515,23 +612,125 @@ def _fit_doubt(samples: list[tuple[str, dict[str, float], float]], terms: np.nda
             "ceiling": ceiling, "limit": DOUBT_LIMIT}
 
 
+#: The fewest degraded crops ``fit-exposure`` fits on: the quiet-photo test needs crops left as they are and
+#: darkened ones among them, and the fit mix leaves a fifth as they are, so fewer often hold none (at 20, about one
+#: draw in a hundred; :func:`fit_exposure` says so when it happens).
+MIN_SAMPLES = 20
+
+
+def check_fit(samples: int, seed: int) -> None:
+    """Refuse a fit's settings that could not work, before anything is read
+    (:class:`~scientist.errors.OptionError` naming the option)."""
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < MIN_SAMPLES:
+        raise OptionError(f"--samples: must be at least {MIN_SAMPLES} (the quiet-photo test needs crops left as they "
+                          f"are and darkened ones among them), not {samples}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise OptionError(f"--seed: must be a whole number, 0 or more, not {seed}")
+
+
 def fit_exposure(samples: int = 3000, seed: int = 7, photos_dir: Path | None = None, natural: Path | None = None,
                  alpha: float = 3.0, mix: str = FIT_MIX, leave: tuple[float, float] = (1.3, 1.7),
                  photos: dict[str, np.ndarray] | None = None) -> ExposureModel:
     """Fit the regression on ``samples`` synthetic degradations (drawn from ``mix``) of the fitting photos
-    (never the held-out ones)."""
+    (never the held-out ones).  Settings that could not work (:func:`check_fit`), and a ``natural`` folder that
+    would add no photo, are refused before anything is drawn."""
     from .degrade import format_mix, parse_mix
 
-    photos = photos if photos is not None else fitting_photos(photos_dir, natural)
+    check_fit(samples, seed)
     held = []
     if natural is not None:
         from .photosets import split_folder
+        from .train import natural_fit_names
 
+        natural_fit_names(natural)
         held = split_folder(natural)[1]
-    return fit_samples(draw_samples(photos, samples, seed, mix), alpha, leave,
+    photos = photos if photos is not None else fitting_photos(photos_dir, natural)
+    drawn = draw_samples(photos, samples, seed, mix)
+    kinds = {exposure >= 1.0 for _, _, exposure in drawn}
+    if len(kinds) < 2:
+        said = "left as they are" if True in kinds else "darkened"
+        raise OptionError(f"--samples: the {samples} crops drawn with seed {seed} are all {said}, and the "
+                          "quiet-photo test needs both kinds; draw more (--samples) or use another --seed")
+    return fit_samples(drawn, alpha, leave,
                        {"photos": sorted(photos), "held_out": held, "samples": samples, "seed": seed,
                         "alpha": alpha, "mix": format_mix(parse_mix(mix))})
 
 
 def save_exposure_model(model: ExposureModel, path: Path) -> None:
     save_constants(asdict(model), path)  # the tuple ``leave`` is written as a list
+
+
+def _holds_constants(path: Path) -> bool:
+    """Whether ``path`` holds exposure constants this package can load (a fit of its own to replace)."""
+    try:
+        load_exposure_model(path)
+    except CheckpointError:
+        return False
+    return True
+
+
+def check_fit_output(out: Path, overwrite: bool = False, inputs: list[Path] = ()) -> None:
+    """Refuse a constants file ``fit-exposure`` must not write (:class:`~scientist.errors.OutputError`, one
+    sentence): a name not ending in ``.json``, a folder, anything but a regular file (a device such as
+    ``/dev/null``, a pipe), one of ``inputs`` (the photos it fits on, links included), or an existing file that
+    holds no exposure constants unless ``overwrite``.  An existing file of exposure constants is replaced: that is
+    what refitting is (``scientist fit-exposure scientist/weights/exposure.json --natural DIR`` refits the shipped
+    ones)."""
+    from .train import same_file
+
+    out = Path(out)
+    if out.exists():
+        taken = next((p for p in inputs if same_file(out, p)), None)
+        if taken is not None:
+            what = "" if os.path.abspath(out) == os.path.abspath(taken) else f"it is {shown(taken)}, "
+            raise OutputError(f"{shown(out)}: {what}one of the photos the constants are fitted on; write them to a "
+                              ".json file of their own")
+    if out.suffix.lower() != ".json":
+        raise OutputError(f"{shown(out)}: the constants file must end in .json")
+    if out.is_dir():
+        raise OutputError(f"{shown(out)}: a folder, not a constants file")
+    if out.exists() and not out.is_file():
+        raise OutputError(f"{shown(out)}: not a regular file (a pipe, device or socket); name a .json file")
+    if out.is_symlink() and not out.exists():
+        raise OutputError(f"{shown(out)}: a link to a missing file; name a .json file")
+    if out.exists() and not overwrite and not _holds_constants(out):
+        raise OutputError(f"{shown(out)}: already exists and holds no exposure constants to refit; pass --overwrite "
+                          "to replace it, or write to another file")
+
+
+def _input_photos(photos_dir: Path | None, natural: Path | None) -> list[Path]:
+    """The files a fit reads photos from (for :func:`check_fit_output`)."""
+    from .photosets import SUFFIXES
+    from .train import TRAIN_PHOTOS, photo_root
+
+    found = [photo_root(photos_dir) / name for name in TRAIN_PHOTOS]
+    if natural is not None and Path(natural).is_dir():
+        found += [p for p in Path(natural).iterdir() if p.suffix.lower() in SUFFIXES]
+    return found
+
+
+def fit_exposure_to(out: Path, *, overwrite: bool = False, samples: int = 3000, seed: int = 7,
+                    photos_dir: Path | None = None, natural: Path | None = None) -> ExposureModel:
+    """``scientist fit-exposure``: :func:`fit_exposure`, written to ``out`` (atomically).  Everything that can be
+    checked -- the settings, the output (:func:`check_fit_output`), the folder being writable, the photos -- is
+    checked before the fit; the name is held while it runs (a second fit to the same file is refused), and a
+    folder made for it is removed again if the fit fails."""
+    from .train import claimed_output, natural_fit_names
+
+    check_fit(samples, seed)
+    out = Path(out)
+    inputs = _input_photos(photos_dir, natural)
+    check_fit_output(out, overwrite, inputs)
+    if natural is not None:
+        natural_fit_names(natural)
+    with claimed_output(out, "fit-exposure run"):
+        check_fit_output(out, overwrite, inputs)  # again, now that the name is held: nobody wrote it meanwhile
+        model = fit_exposure(samples=samples, seed=seed, photos_dir=photos_dir, natural=natural)
+        data = asdict(model)
+        try:
+            check_constants(json.loads(json.dumps(data)))
+        except ConstantsProblem as exc:
+            raise CheckpointError(f"the fit gave constants that cannot be used ({exc}); {shown(out)} was not "
+                                  "written") from None
+        save_constants(data, out)
+    return model
