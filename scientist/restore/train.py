@@ -136,9 +136,9 @@ def natural_fit_names(natural: Path) -> list[str]:
     fit, held = split_folder(natural)
     if not fit:
         raise OptionError(
-            f"--natural {shown(natural)}: its {len(held)} photo{'s' if len(held) != 1 else ''} would add none: the "
-            f"first {HELD_OUT_COUNT} of the folder's fixed shuffle are held out (never fitted or trained on), so "
-            f"it needs more than {HELD_OUT_COUNT} photos")
+            f"--natural {shown(natural)}: its {len(held)} photo{'s' if len(held) != 1 else ''} would add none: all "
+            f"are held out (never fitted or trained on: those the shipped constants hold out, and the first "
+            f"{HELD_OUT_COUNT} of a fixed shuffle of the others), so it needs more photos")
     return fit
 
 
