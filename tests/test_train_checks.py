@@ -156,7 +156,7 @@ def test_a_natural_folder_held_out_whole_adds_nothing_and_says_so(tmp_path, phot
     code, _out, lines = run_cli("train", tmp_path / "w.safetensors", *FAST, "--photos", photo_dir,
                                 "--natural", natural)
     assert_one_line_error(code, lines, "its 20 photos would add none")
-    assert "more than 20" in lines[0] and not (tmp_path / "w.safetensors").exists()
+    assert "first 20 of a fixed shuffle" in lines[0] and not (tmp_path / "w.safetensors").exists()
 
 
 # ---------------------------------------------------------------- options
