@@ -150,14 +150,23 @@ class Corpus:
         classified from its text, as one that declares none)."""
         if all(t in self._tasks_by_id for t in rec.tasks):
             return rec
-        read = {name: [name] if name in self._tasks_by_id else self.category_tasks(name) for name in rec.tasks}
+        read = {name: self.tasks_named(name) for name in rec.tasks}
         known = [t for ids in read.values() for t in ids]
         for name in (name for name, ids in read.items() if not ids):
-            close = difflib.get_close_matches(name, list(self._tasks_by_id), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
             then = "left out" if known else "its tasks are read from its text instead"
-            warnings.warn(f"{rec.id}: the taxonomy has no task {name!r}{hint}: {then}", stacklevel=3)
+            warnings.warn(f"{rec.id}: {self.unknown_task(name)}: {then}", stacklevel=3)
         return rec.model_copy(update={"tasks": list(dict.fromkeys(known))})
+
+    def tasks_named(self, name: str) -> list[str]:
+        """The task ids ``name`` stands for: itself when it is an id, else the tasks whose label, alias or category
+        code it is (:meth:`category_tasks`); empty for a name the taxonomy does not know."""
+        return [name] if name in self._tasks_by_id else self.category_tasks(name)
+
+    def unknown_task(self, name: str) -> str:
+        """A name the taxonomy does not know, said with the closest task id ("the taxonomy has no task 'x' (did
+        you mean 'y'?)")."""
+        close = difflib.get_close_matches(name, list(self._tasks_by_id), n=1)
+        return f"the taxonomy has no task {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
 
     def __len__(self) -> int:
         return len(self.records)

@@ -12,7 +12,6 @@ the corpus is for; without one, the tool's own idea of each record's task is use
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -180,18 +179,14 @@ def known_tasks(items: Sequence[EvalItem], corpus, source: str = "the question s
     """``items`` with their task names (``task``, ``also``) read against the taxonomy as a catalog's are (an id,
     label, alias or category code stands for its task: "Image denoising" is ``denoising``); a name the taxonomy
     does not have is a :class:`CorpusError` naming the closest id (every question would otherwise be a miss)."""
-    ids = [t.id for t in corpus.tasks]
-
     def read(n: int, names: list[str] | None) -> list[str] | None:
         if names is None:
             return None
         out = []
         for name in names:
-            found = [name] if name in ids else corpus.category_tasks(name)
+            found = corpus.tasks_named(name)
             if not found:
-                close = difflib.get_close_matches(name, ids, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise CorpusError(f"{source}: question {n}: the taxonomy has no task {name!r}{hint}")
+                raise CorpusError(f"{source}: question {n}: {corpus.unknown_task(name)}")
             out += found
         return list(dict.fromkeys(out))
 

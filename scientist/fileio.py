@@ -214,3 +214,11 @@ def is_dir(path: Path) -> bool:
         return path.is_dir()
     except (OSError, ValueError):
         return False
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (links and other spellings included); False when either is missing."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False

@@ -83,3 +83,11 @@ def seed_answer(sci):
     from scientist.ingest import read_seed
 
     return sci.ask(read_seed(FIXTURES / "seed_default.txt").question)
+
+
+@pytest.fixture()
+def photo_dir(tmp_path):
+    """A folder of two small photos named as the training photos (tests of ``scientist train``)."""
+    from .helpers import write_training_photos
+
+    return write_training_photos(tmp_path / "photos")

@@ -258,3 +258,27 @@ def jpeg_declaring(w: int, h: int) -> bytes:
     sof = data.index(b"\xff\xc0")
     data[sof + 5 : sof + 9] = h.to_bytes(2, "big") + w.to_bytes(2, "big")
     return bytes(data)
+
+
+# ---------------------------------------------------------------- training
+def tiny_network():
+    """A MIMO-UNet of one residual block per stage, the same random weights every time: for training steps."""
+    import torch
+
+    from scientist.restore.mimo_unet import MIMOUNet
+
+    torch.manual_seed(0)
+    return MIMOUNet(num_res=1)
+
+
+def write_training_photos(folder: Path) -> Path:
+    """Two small random photos under the names of scikit-image's training photos, in ``folder`` (made)."""
+    from PIL import Image
+
+    from scientist.restore.train import TRAIN_PHOTOS
+
+    rng = np.random.default_rng(0)
+    folder.mkdir()
+    for name in TRAIN_PHOTOS[:2]:
+        Image.fromarray(rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)).save(folder / name)
+    return folder

@@ -4,36 +4,18 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 from scientist.errors import PhotoError
-from scientist.restore.mimo_unet import MIMOUNet
-from scientist.restore.train import TRAIN_PHOTOS, batches, load_training_photos, train
+from scientist.restore.train import batches, load_training_photos, train
 from scientist.restore.weights import load_state_dict
 
-from .helpers import assert_one_line_error, run_cli
+from .helpers import assert_one_line_error, run_cli, tiny_network
 
 # end-to-end: training steps of the real network
 pytestmark = pytest.mark.slow
 
-
-
-@pytest.fixture()
-def photo_dir(tmp_path):
-    rng = np.random.default_rng(0)
-    d = tmp_path / "photos"
-    d.mkdir()
-    for name in TRAIN_PHOTOS[:2]:
-        Image.fromarray(rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)).save(d / name)
-    return d
-
-
-def _tiny():
-    torch.manual_seed(0)
-    return MIMOUNet(num_res=1)
 
 
 def test_photo_folder_stands_in_for_scikit_image(photo_dir, tmp_path):
@@ -53,24 +35,24 @@ def test_batches_are_reproducible_and_in_range(photo_dir):
 
 def test_train_writes_loadable_weights_and_resumes(photo_dir, tmp_path):
     out = tmp_path / "w.safetensors"
-    s = train(out, max_steps=2, batch=1, patch=32, save_every=1, model=_tiny(), photos_dir=photo_dir,
+    s = train(out, max_steps=2, batch=1, patch=32, save_every=1, model=tiny_network(), photos_dir=photo_dir,
               log=lambda _: None)
     assert s["steps"] == 2 and out.is_file() and out.with_suffix(".state.pt").is_file()
     sd = load_state_dict(out)
     assert all(v.dtype == torch.float16 for v in sd.values())
     assert json.loads(out.with_suffix(".train.json").read_text())["steps"] == 2
     logs = []
-    s = train(out, max_steps=3, batch=1, patch=32, save_every=1, model=_tiny(), photos_dir=photo_dir,
+    s = train(out, max_steps=3, batch=1, patch=32, save_every=1, model=tiny_network(), photos_dir=photo_dir,
               log=logs.append)
     assert s["steps"] == 3 and any("resumed at step 2" in m for m in logs)
 
 
 def test_warm_start_and_batch_workers(photo_dir, tmp_path):
     first = tmp_path / "a.safetensors"
-    train(first, max_steps=1, batch=1, patch=32, model=_tiny(), photos_dir=photo_dir, log=lambda _: None)
+    train(first, max_steps=1, batch=1, patch=32, model=tiny_network(), photos_dir=photo_dir, log=lambda _: None)
     logs = []
     second = tmp_path / "b.safetensors"
-    s = train(second, max_steps=1, batch=1, patch=32, model=_tiny(), photos_dir=photo_dir, init=first,
+    s = train(second, max_steps=1, batch=1, patch=32, model=tiny_network(), photos_dir=photo_dir, init=first,
               workers=1, log=logs.append)
     assert s["init"] == "a.safetensors" and s["steps"] == 1
     assert any("starting from a.safetensors" in m for m in logs)

@@ -10,7 +10,6 @@ import signal
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -20,24 +19,9 @@ from scientist.fileio import hold_name
 from scientist.restore.mimo_unet import MIMOUNet, MIMOUNetPlus
 from scientist.restore.train import TRAIN_PHOTOS, train
 
-from .helpers import assert_one_line_error, run_cli, unwritable
+from .helpers import assert_one_line_error, run_cli, tiny_network, unwritable
 
 FAST = ["--steps", "1", "--batch", "1", "--patch", "16"]
-
-
-@pytest.fixture()
-def photo_dir(tmp_path):
-    rng = np.random.default_rng(0)
-    d = tmp_path / "photos"
-    d.mkdir()
-    for name in TRAIN_PHOTOS[:2]:
-        Image.fromarray(rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)).save(d / name)
-    return d
-
-
-def _tiny():
-    torch.manual_seed(0)
-    return MIMOUNet(num_res=1)
 
 
 def _quiet(_message):
@@ -73,19 +57,20 @@ def test_an_existing_weights_file_with_no_state_is_replaced_only_when_asked(tmp_
     assert_one_line_error(code, lines, "already exists, with no resume state (w.state.pt)")
     assert "--overwrite" in lines[0] and out.read_bytes() == b"somebody's weights"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photos", "w.safetensors"]
-    s = train(out, max_steps=1, batch=1, patch=32, model=_tiny(), photos_dir=photo_dir, overwrite=True, log=_quiet)
+    s = train(out, max_steps=1, batch=1, patch=32, model=tiny_network(), photos_dir=photo_dir, overwrite=True,
+              log=_quiet)
     assert s["steps"] == 1 and out.read_bytes() != b"somebody's weights" and out.with_suffix(".state.pt").is_file()
 
 
 def test_overwrite_starts_over_where_a_run_would_resume(tmp_path, photo_dir):
     out = tmp_path / "w.safetensors"
-    train(out, max_steps=2, batch=1, patch=32, model=_tiny(), photos_dir=photo_dir, log=_quiet)
+    train(out, max_steps=2, batch=1, patch=32, model=tiny_network(), photos_dir=photo_dir, log=_quiet)
     logs = []
-    s = train(out, max_steps=1, batch=1, patch=32, model=_tiny(), photos_dir=photo_dir, overwrite=True,
+    s = train(out, max_steps=1, batch=1, patch=32, model=tiny_network(), photos_dir=photo_dir, overwrite=True,
               log=logs.append)
     assert s["steps"] == 1 and not any("resumed" in m for m in logs)
     with pytest.raises(OutputError, match="a resume state is there"):  # not resuming, not overwriting: refused
-        train(out, max_steps=1, batch=1, patch=32, model=_tiny(), photos_dir=photo_dir, resume=False, log=_quiet)
+        train(out, max_steps=1, batch=1, patch=32, model=tiny_network(), photos_dir=photo_dir, resume=False, log=_quiet)
 
 
 @pytest.mark.parametrize("beside", ["w.state.pt", "w.train.json"])
@@ -134,7 +119,7 @@ def test_a_damaged_resume_state_is_one_sentence_saying_how_to_start_over(tmp_pat
     assert "--overwrite to start over" in lines[0]
     assert "weights_only" not in lines[0] and "Unpickl" not in lines[0] and "PytorchStreamReader" not in lines[0]
     with pytest.raises(CheckpointError, match="damaged"):  # from Python as well
-        train(out, max_steps=1, batch=1, patch=32, model=_tiny(), photos_dir=photo_dir, log=_quiet)
+        train(out, max_steps=1, batch=1, patch=32, model=tiny_network(), photos_dir=photo_dir, log=_quiet)
 
 
 # ---------------------------------------------------------------- photos it cannot read
@@ -199,7 +184,7 @@ def test_a_second_run_on_the_same_weights_is_refused_naming_the_first(tmp_path, 
         if not second:
             second.append(run_cli("train", out, *FAST, "--photos", photo_dir))
 
-    s = train(out, max_steps=2, batch=1, patch=32, save_every=1, model=_tiny(), photos_dir=photo_dir, log=log)
+    s = train(out, max_steps=2, batch=1, patch=32, save_every=1, model=tiny_network(), photos_dir=photo_dir, log=log)
     code, _out, lines = second[0]
     assert_one_line_error(code, lines, "w.safetensors: another training run is writing it right now")
     assert f"process {os.getpid()}" in lines[0]

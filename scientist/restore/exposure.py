@@ -676,7 +676,8 @@ def check_fit_output(out: Path, overwrite: bool = False, inputs: list[Path] = ()
     holds no exposure constants unless ``overwrite``.  An existing file of exposure constants is replaced: that is
     what refitting is (``scientist fit-exposure scientist/weights/exposure.json --natural DIR`` refits the shipped
     ones)."""
-    from .train import same_file
+    from ..fileio import same_file
+    from .outputs import check_output_file
 
     out = Path(out)
     if out.exists():
@@ -685,12 +686,7 @@ def check_fit_output(out: Path, overwrite: bool = False, inputs: list[Path] = ()
             what = "" if os.path.abspath(out) == os.path.abspath(taken) else f"it is {shown(taken)}, "
             raise OutputError(f"{shown(out)}: {what}one of the photos the constants are fitted on; write them to a "
                               ".json file of their own")
-    if out.suffix.lower() != ".json":
-        raise OutputError(f"{shown(out)}: the constants file must end in .json")
-    if out.is_dir():
-        raise OutputError(f"{shown(out)}: a folder, not a constants file")
-    if out.exists() and not out.is_file():
-        raise OutputError(f"{shown(out)}: not a regular file (a pipe, device or socket); name a .json file")
+    check_output_file(out, ".json", "constants file")
     if out.is_symlink() and not out.exists():
         raise OutputError(f"{shown(out)}: a link to a missing file; name a .json file")
     if out.exists() and not overwrite and not _holds_constants(out):
@@ -715,7 +711,8 @@ def fit_exposure_to(out: Path, *, overwrite: bool = False, samples: int = 3000, 
     checked -- the settings, the output (:func:`check_fit_output`), the folder being writable, the photos -- is
     checked before the fit; the name is held while it runs (a second fit to the same file is refused), and a
     folder made for it is removed again if the fit fails."""
-    from .train import claimed_output, natural_fit_names
+    from .outputs import claimed_output
+    from .train import natural_fit_names
 
     check_fit(samples, seed)
     out = Path(out)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import OutputError
-from ..fileio import NameHold, hold_name, os_reason
+from ..errors import OutputError, shown
+from ..fileio import NameHold, hold_name, holder_note, os_reason
 from .save import FORMATS, format_for_suffix
 
-__all__ = ["Targets", "check_out_dir", "check_outputs", "hold_targets", "make_folders", "output_format",
-           "remove_empty", "reserve_outputs"]
+__all__ = ["Targets", "check_out_dir", "check_output_file", "check_outputs", "claimed_output", "hold_targets",
+           "make_folders", "output_format", "remove_empty", "reserve_outputs"]
 
 
 def output_format(out: Path | None, fmt: str | None, default: str = "png") -> str:
@@ -190,3 +194,38 @@ def remove_empty(folders: list[Path]) -> None:
             f.rmdir()
         except OSError:
             break
+
+
+def check_output_file(out: Path, suffix: str, kind: str) -> None:
+    """Refuse ``out`` as the name a ``kind`` ("weights file", "constants file") is written to: one not ending in
+    ``suffix``, a folder, or something other than a regular file (a pipe, a device such as ``/dev/null``)."""
+    if out.suffix.lower() != suffix:
+        raise OutputError(f"{shown(out)}: the {kind} must end in {suffix}")
+    if out.is_dir():
+        raise OutputError(f"{shown(out)}: a folder, not a {kind}")
+    if out.exists() and not out.is_file():
+        raise OutputError(f"{shown(out)}: not a regular file (a pipe, device or socket); name a {kind}")
+
+
+@contextmanager
+def claimed_output(out: Path, what: str) -> Iterator[None]:
+    """Hold the name ``out`` for the whole block: its missing folders are made, and its name is held
+    (:func:`~scientist.fileio.hold_name`, which also shows the folder can be written in, before any work), so that
+    a second ``what`` on the same file is refused in one sentence naming the first.  If the block fails, the
+    folders made for it are removed again when nothing was written in them."""
+    made = make_folders(out.parent)
+    try:
+        try:
+            held = hold_name(out)
+        except OSError as exc:
+            raise OutputError(f"{shown(out.parent)}: cannot write there ({os_reason(exc)})") from None
+        if held is None:
+            who = holder_note(out)
+            raise OutputError(f"{shown(out)}: another {what} is writing it right now"
+                              f"{f' ({shown(who)})' if who else ''}; wait for it to end, or write to another file")
+        with held:
+            held.note(f"process {os.getpid()} on {socket.gethostname()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
+            yield
+    except BaseException:
+        remove_empty(made)
+        raise

@@ -18,7 +18,8 @@ import numpy as np
 
 from ..errors import PhotoError, shown
 
-__all__ = ["HELD_OUT_COUNT", "SPLIT_SEED", "load_natural", "recorded_split", "split_folder", "split_names"]
+__all__ = ["HELD_OUT_COUNT", "SPLIT_SEED", "load_natural", "read_natural", "recorded_split", "split_folder",
+           "split_names"]
 
 #: The seed of the shuffle and the number of photos it holds out.
 SPLIT_SEED, HELD_OUT_COUNT = 22, 20
@@ -39,16 +40,11 @@ def split_names(names: list[str], seed: int = SPLIT_SEED, held_out: int = HELD_O
 
 
 def recorded_split() -> tuple[frozenset[str], frozenset[str]]:
-    """(fitted on, held out): the photo names the shipped brightness step's constants record (``fitted_on`` in
-    ``weights/exposure.json``); empty where they record none."""
-    import json
+    """(fitted on, held out): the photo names the shipped brightness step's constants record (their
+    ``fitted_on``); empty where they record none."""
+    from .exposure import load_exposure_model
 
-    from .constants import bundled
-
-    try:
-        fitted = json.loads(bundled("exposure.json").read_text("utf-8")).get("fitted_on", {})
-    except (OSError, ValueError):
-        return frozenset(), frozenset()
+    fitted = load_exposure_model().fitted_on
     return frozenset(fitted.get("photos", ())), frozenset(fitted.get("held_out", ()))
 
 
@@ -71,12 +67,14 @@ def split_folder(root: str | Path) -> tuple[list[str], list[str]]:
 
 
 def load_natural(root: str | Path, part: str) -> dict[str, np.ndarray]:
-    """The photos of ``part`` ("fit" or "held-out") of a natural-photo folder, float32 RGB in [0, 1], read as
-    ``scientist restore`` reads a photo (16 bits kept, turned upright; a file that is no photo: a
-    :class:`PhotoError`)."""
+    """The photos of ``part`` ("fit" or "held-out") of a natural-photo folder (:func:`read_natural`)."""
+    fit, held = split_folder(root)
+    return read_natural(root, {"fit": fit, "held-out": held}[part])
+
+
+def read_natural(root: str | Path, names: list[str]) -> dict[str, np.ndarray]:
+    """The photos ``names`` of a natural-photo folder, float32 RGB in [0, 1], read as ``scientist restore`` reads
+    a photo (16 bits kept, turned upright; a file that is no photo: a :class:`PhotoError` naming it)."""
     from .stages import Photo
 
-    root = Path(root)
-    fit, held = split_folder(root)
-    chosen = {"fit": fit, "held-out": held}[part]
-    return {name: np.asarray(Photo.read(root / name).rgb(), np.float32) for name in chosen}
+    return {name: np.asarray(Photo.read(Path(root) / name).rgb(), np.float32) for name in names}

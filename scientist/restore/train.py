@@ -21,13 +21,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import socket
 import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -36,13 +33,13 @@ import torch.nn.functional as F
 from PIL import Image
 
 from ..errors import CheckpointError, OptionError, OutputError, PhotoError, first_line, shown
-from ..fileio import atomic_path, hold_name, holder_note, os_reason, write_atomic
+from ..fileio import atomic_path, os_reason, same_file, write_atomic
 from .degrade import DEFAULT_MIX, DISTRIBUTIONS, apply_gain, degrade, draw_from_mix, format_mix, parse_mix
 from .mimo_unet import VARIANTS, MIMOUNet, build, detect_variant
-from .outputs import make_folders, remove_empty
+from .outputs import check_output_file, claimed_output
 
-__all__ = ["DEVICES", "EVAL_PHOTOS", "TRAIN_PHOTOS", "claimed_output", "load_training_photos", "multiscale_loss",
-           "natural_fit_names", "same_file", "train"]
+__all__ = ["DEVICES", "EVAL_PHOTOS", "TRAIN_PHOTOS", "load_training_photos", "multiscale_loss", "natural_fit_names",
+           "train"]
 
 #: scikit-image data files used for training (colour photos and grey textures).
 TRAIN_PHOTOS = (
@@ -123,7 +120,10 @@ def named_photos(root: Path | None = None, natural: Path | None = None) -> dict[
     folder of natural photos (never its held-out part)."""
     fit = natural_fit_names(natural) if natural is not None else []  # a folder that adds nothing: said first
     photos = dict(zip(TRAIN_PHOTOS, load_training_photos(root), strict=False))
-    photos.update({name: np.asarray(_read_rgb(Path(natural) / name), np.float32) / 255 for name in fit})
+    if fit:
+        from .photosets import read_natural
+
+        photos.update(read_natural(natural, fit))  # as the benchmark reads them: 16-bit photos kept
     return photos
 
 
@@ -287,46 +287,9 @@ def check_training(*, variant: str, minutes: float, max_steps: int | None, batch
         raise bad("mix", str(exc)) from None
 
 
-def same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name one file (links and other spellings included); False when either is missing."""
-    try:
-        return os.path.samefile(a, b)
-    except (OSError, ValueError):
-        return False
-
-
-@contextmanager
-def claimed_output(out: Path, what: str) -> Iterator[None]:
-    """Hold the name ``out`` for the whole block: its missing folders are made, and its name is held
-    (:func:`~scientist.fileio.hold_name`, which also shows the folder can be written in, before any work), so that
-    a second ``what`` on the same file is refused in one sentence naming the first.  If the block fails, the
-    folders made for it are removed again when nothing was written in them."""
-    made = make_folders(out.parent)
-    try:
-        try:
-            held = hold_name(out)
-        except OSError as exc:
-            raise OutputError(f"{shown(out.parent)}: cannot write there ({os_reason(exc)})") from None
-        if held is None:
-            who = holder_note(out)
-            raise OutputError(f"{shown(out)}: another {what} is writing it right now"
-                              f"{f' ({shown(who)})' if who else ''}; wait for it to end, or write to another file")
-        with held:
-            held.note(f"process {os.getpid()} on {socket.gethostname()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
-            yield
-    except BaseException:
-        remove_empty(made)
-        raise
-
-
 def _check_weights_out(out: Path, init: Path | None) -> None:
     """Refuse a weights file that cannot be written as one, or that is the file the run starts from."""
-    if out.suffix.lower() != ".safetensors":
-        raise OutputError(f"{shown(out.name)}: the weights file must end in .safetensors")
-    if out.is_dir():
-        raise OutputError(f"{shown(out)}: a folder, not a weights file")
-    if out.exists() and not out.is_file():
-        raise OutputError(f"{shown(out)}: not a regular file (a pipe, device or socket); name a weights file")
+    check_output_file(out, ".safetensors", "weights file")
     if init is not None and same_file(out, init):
         raise OutputError(f"{shown(out)}: it is the --init file the run starts from; write the new weights to "
                           "another file")
