@@ -500,3 +500,28 @@ def test_an_interrupted_json_run_still_prints_the_photos_done(tmp_path, monkeypa
     code, out, lines = run_cli("restore", tmp_path / "photos", "--json")
     assert code == 130 and lines[-1] == "interrupted: nothing was left half-written"
     assert [r["output"] for r in json.loads(out)] == ["a_restored.png"]
+
+
+def test_an_empty_folder_says_what_its_subfolders_and_links_hold(tmp_path):
+    from scientist.errors import PhotoError
+    from scientist.restore.batch import plan_batch
+
+    photos = tmp_path / "photos"
+    (photos / "day1").mkdir(parents=True)
+    Image.fromarray(_dim(20, 24, 1)).save(photos / "day1" / "a.jpg")
+    Image.fromarray(_dim(20, 24, 2)).save(photos / "day1" / "b.png")
+    notes = tmp_path / "notes"
+    (notes / "sub").mkdir(parents=True)
+    (notes / "sub" / "readme.txt").write_text("not a photo")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "trip").symlink_to(photos / "day1", target_is_directory=True)
+    with pytest.raises(PhotoError, match=r"no photos found in .*photos \(add --recursive for the 2 photos in its "
+                                         r"subfolders\)$"):
+        plan_batch(photos)
+    with pytest.raises(PhotoError) as notes_error:
+        plan_batch(notes)
+    assert "--recursive" not in str(notes_error.value)  # its subfolder holds no photo: no hint to walk it
+    for recursive in (False, True):
+        with pytest.raises(PhotoError, match=r"its 1 linked folder was not followed: name it on the command line"):
+            plan_batch(linked, recursive=recursive)

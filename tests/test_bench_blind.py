@@ -83,6 +83,31 @@ def test_the_fitting_part_of_a_natural_folder_gets_its_own_role(tmp_path, monkey
     assert set(NATURAL_PARTS) == {"held-out", "fit"}
 
 
+def test_natural_photos_alone_need_no_installed_photo_and_keep_their_draws(tmp_path, monkeypatch):
+    import numpy as np
+    from PIL import Image
+
+    import scientist.restore.bench_blind as bench
+    from scientist.restore.bench_blind import HELD_OUT, SEED_ORDER, blind_cases
+
+    assert set(SEED_ORDER) == set(HELD_OUT)
+    for i in range(24):
+        Image.fromarray(np.full((24, 32, 3), 8 * i + 20, np.uint8)).save(tmp_path / f"{i:02d}.png")
+    fake = {name: np.full((40, 40, 3), 0.5, np.float32) for name in SEED_ORDER}
+    monkeypatch.setattr(bench, "installed_photos", lambda: dict(fake))
+    every = {(name, cond): bad for name, role, cond, _p, _c, bad in blind_cases(64, natural=tmp_path)
+             if role == "natural"}
+
+    def missing():
+        raise AssertionError("the installed photos were loaded for a run of natural photos only")
+
+    monkeypatch.setattr(bench, "installed_photos", missing)  # as without matplotlib
+    alone = {(name, cond): bad for name, _r, cond, _p, _c, bad in
+             blind_cases(64, natural=tmp_path, wanted=lambda role, cond: role == "natural")}
+    assert alone.keys() == every.keys() and len(alone) == 20 * 3  # 20 of 24 new photos held out, 3 conditions
+    assert all(np.array_equal(alone[k], every[k]) for k in alone)
+
+
 def test_the_command_lines_parts_are_the_benchmarks():
     from scientist.cli.photos import NaturalPart
     from scientist.restore.bench_blind import NATURAL_PARTS
@@ -168,3 +193,18 @@ def test_bench_restore_options_it_would_not_use_are_refused(args, match):
 
     code, _, lines = run_cli("bench-restore", *args)
     assert_one_line_error(code, lines, match)
+
+
+def test_the_plain_benchmark_says_which_photos_and_methods_it_left_out(monkeypatch):
+    import sys
+
+    from scientist.restore.bench import run_bench
+
+    for module in ("matplotlib", "bm3d"):
+        monkeypatch.setitem(sys.modules, module, None)  # as without the bench extra
+    monkeypatch.setattr("scientist.restore.bench._has", lambda module: module != "bm3d")
+    report = run_bench(size=32)
+    assert {r["photo"] for r in report["rows"]} == {"china.jpg", "flower.jpg"}
+    assert report["left_out"] == ["grace_hopper.jpg (needs matplotlib)", "BM3D (needs bm3d)"]
+    assert "Left out, as not installed: grace_hopper.jpg (needs matplotlib), BM3D (needs bm3d)" in report["table"]
+    assert "pip install 'matplotlib>=3.7' 'bm3d>=4.0'" in report["table"]

@@ -93,7 +93,7 @@ def test_corpus_add_keeps_the_first_of_an_id_repeated_in_one_file(tmp_path):
     cat.write_text(json.dumps([record, record | {"summary": "Another text for the same network."}]))
     code, out, err = run("corpus", "add", cat)
     assert code == 0 and out.count("added nafnet") == 1
-    assert "more than once in twice.json: the first kept" in err and "1 records added" in err
+    assert "more than once in twice.json: the first kept" in err and "1 record added" in err
     code, out, err = run("corpus", "list")
     assert code == 0 and out.count("nafnet") == 1 and "duplicate" not in err
 

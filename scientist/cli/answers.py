@@ -200,7 +200,7 @@ def corpus_list(ctx: typer.Context, corpus: CorpusOpt = None, as_json: JsonOpt =
         return
     for r in c.records:
         emit(f"{r.id}\t{r.kind}\t{r.title}\t{'  '.join(r.links())}")
-    print(f"{len(c)} records", file=sys.stderr)
+    print(f"{len(c)} record{'s' if len(c) != 1 else ''}", file=sys.stderr)
 
 
 @corpus_app.command("add")
@@ -214,4 +214,4 @@ def corpus_add(
     added = add_to_user_corpus(list(files), settings=settings_of(ctx))
     for r in added:
         emit(f"added {r.id}\t{r.kind}\t{r.title}")
-    print(f"{len(added)} records added", file=sys.stderr)
+    print(f"{len(added)} record{'s' if len(added) != 1 else ''} added", file=sys.stderr)

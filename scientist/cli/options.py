@@ -34,7 +34,7 @@ class ImageFormat(str, Enum):
     jpg = "jpg"
 
 
-OutOpt = Annotated[Optional[Path], typer.Option("--out", parser=path_arg, help="Output image, .png, .tif or .jpg (default: <stem>_restored.png beside the photo). One photo only.")]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", parser=path_arg, help="Output image, .png, .tif/.tiff or .jpg/.jpeg (default: <stem>_restored.png beside the photo). One photo only.")]
 OutDirOpt = Annotated[Optional[Path], typer.Option("--out-dir", parser=path_arg, help="Folder for the restored images and the comparisons (default: beside each photo); folders are mirrored inside it.")]
 #: ``ask``'s, which takes one photo.
 OneOutDirOpt = Annotated[Optional[Path], typer.Option("--out-dir", parser=path_arg, help="Folder for the restored image and its comparison (default: beside the photo).")]

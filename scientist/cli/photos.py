@@ -29,13 +29,13 @@ def restore_command(
     ctx: typer.Context,
     photos: Annotated[list[Path], typer.Argument(parser=path_arg, help="Photos and folders to restore (never modified).")],
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Also restore the photos in the folders' subfolders.")] = False,
-    cluster: Annotated[Optional[str], typer.Option("--cluster", help="Restore on a Ray cluster: ray://HOST:PORT, or auto (RAY_ADDRESS, a cluster started on this machine, else a local one). Its workers must see the photos' and the outputs' paths. Needs the project's cluster extra (Ray).")] = None,
+    cluster: Annotated[Optional[str], typer.Option("--cluster", help="Restore on a Ray cluster: its address (ray://HOST:PORT, or HOST:6379 on its network), or auto (RAY_ADDRESS, a cluster started on this machine, else a local one). Its workers must see the photos' and the outputs' paths. Needs the project's cluster extra (Ray).")] = None,
     as_json: JsonOpt = False,
     demo: DemoOptions = None,
 ) -> None:
     """Run MIMO-UNet on photos or folders of photos; write each restored image and a comparison.
 
-    Many photos (or a folder) are restored one after the other into --out-dir, mirroring the folders, or beside each photo; photos already restored are skipped, so a rerun resumes; a photo that fails is reported at the end and the exit code is 1.
+    Many photos (or a folder) are restored into --out-dir (a few at a time: the batch_threads setting), mirroring the folders, or beside each photo; photos already restored are skipped, so a rerun resumes; a photo that fails is reported at the end and the exit code is 1.
     """
     from ..render import Renderer
     from ..workflow import demo_workflow

@@ -60,6 +60,10 @@ class Planned:
     work: float = 0.0  # megapixels it puts through the network
 
 
+#: Most entries of an empty folder's subfolders looked through to say whether ``--recursive`` would find photos.
+_HINT_SCAN = 20_000
+
+
 @dataclass(frozen=True)
 class _Found:
     source: Path
@@ -69,8 +73,9 @@ class _Found:
 
 
 def _walk(folder: Path, recursive: bool, exclude: Path | None) -> tuple[list[Path], int, bool, int]:
-    """The folder's candidate files (sorted), how many other files were passed over, whether it has subfolders,
-    and how many linked folders a recursive walk did not follow (a link may lead anywhere, or round in a loop)."""
+    """The folder's candidate files (sorted), how many other files were passed over, whether it has subfolders
+    (not links to folders), and how many linked folders the walk did not follow (a link may lead anywhere, or round
+    in a loop)."""
     found: list[Path] = []
     ignored = linked = 0
     has_subfolders = False
@@ -78,11 +83,11 @@ def _walk(folder: Path, recursive: bool, exclude: Path | None) -> tuple[list[Pat
         here = Path(top)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")
                          and (exclude is None or (here / d).resolve() != exclude))
+        links = sum((here / d).is_symlink() for d in dirs)
+        linked += links
         if not recursive:
-            has_subfolders = bool(dirs)
+            has_subfolders = len(dirs) > links
             dirs[:] = []
-        else:
-            linked += sum((here / d).is_symlink() for d in dirs)
         for name in sorted(files):
             p = here / name
             suffix = p.suffix.lower()
@@ -154,7 +159,9 @@ def _find(paths: list[Path], recursive: bool, out_dir: Path | None) -> list[_Fou
             ignored += n
             found += [_Found(p, arg, False) for p in files]
             if not files:
-                why = (" (add --recursive for its subfolders)" if subfolders else
+                more = passed_over([arg], limit=_HINT_SCAN, out_dir=out_dir) if subfolders else None
+                why = (f" (add --recursive for the {'at least ' if not more.complete else ''}{more.photos} "
+                       f"photo{'s' if more.photos != 1 else ''} in its subfolders)" if more and more.photos else
                        f" (its {linked} linked folder{'s were' if linked != 1 else ' was'} not followed: name "
                        f"{'them' if linked != 1 else 'it'} on the command line)" if linked else "")
                 empty.append(f"{arg}{why}")

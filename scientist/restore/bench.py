@@ -21,14 +21,18 @@ from .blend import restore_array
 from .degrade import STRENGTHS, apply_gain, degrade
 from .weights import load_model
 
-__all__ = ["BENCH_INSTALL", "eval_photos", "run_bench"]
+__all__ = ["BENCH_INSTALL", "EVAL_PHOTOS", "eval_photos", "run_bench"]
 
 #: Where the benchmarks' optional packages come from (the photos of scikit-learn and matplotlib, BM3D).
 BENCH_INSTALL = f"they come with the project's bench extra: {install_hint('bench')}"
 
 
+#: The evaluation photos and the package each comes with.
+EVAL_PHOTOS = {"china.jpg": "scikit-learn", "flower.jpg": "scikit-learn", "grace_hopper.jpg": "matplotlib"}
+
+
 def eval_photos(size: int = 0) -> dict[str, np.ndarray]:
-    """The evaluation photos that are installed, float32 RGB in [0, 1]."""
+    """The evaluation photos that are installed (of :data:`EVAL_PHOTOS`), float32 RGB in [0, 1]."""
     photos: dict[str, np.ndarray] = {}
     try:
         from sklearn.datasets import load_sample_image
@@ -117,8 +121,14 @@ def run_bench(weights=None, size: int = 0, seed: int = 2021, settings=None) -> d
     means = {m: {"psnr": round(float(np.mean([r["psnr"] for r in rows if r["method"] == m])), 2),
                  "ssim": round(float(np.mean([r["ssim"] for r in rows if r["method"] == m])), 4),
                  "seconds": round(times[m], 1)} for m in present}
+    left_out = [f"{name} (needs {package})" for name, package in EVAL_PHOTOS.items() if name not in photos]
+    left_out += [f"{m} (needs {'bm3d' if m == 'BM3D' else 'opencv-python-headless'})"
+                 for m, ok in have.items() if not ok]
+    table = _table(rows, present, means, loaded.variant.name)
+    if left_out:
+        table += f"\n\nLeft out, as not installed: {', '.join(left_out)}; {BENCH_INSTALL}."
     return {"weights": loaded.label, "variant": loaded.variant.name, "rows": rows, "means": means,
-            "table": _table(rows, present, means, loaded.variant.name)}
+            "left_out": left_out, "table": table}
 
 
 def _has(module: str) -> bool:

@@ -35,6 +35,10 @@ __all__ = ["CONDITIONS", "HELD_OUT", "NATURAL_PARTS", "PSNR_CAP", "ROLES", "TARG
 #: Photo -> role: "tuned" photos chose the old brightness step's design; "held out" ones only report.
 HELD_OUT = {"china.jpg": "tuned", "flower.jpg": "tuned", "cell": "tuned", "grace_hopper.jpg": "held out",
             "faces": "held out", "mri": "held out", "relief": "held out"}
+#: The installed photos in the order their degradations were first seeded: each keeps its seed, and a natural photo
+#: is seeded after all of them, whether they are installed or not (so a run of natural photos alone, which needs
+#: none of them, restores the same cases).
+SEED_ORDER = ("china.jpg", "flower.jpg", "grace_hopper.jpg", "cell", "faces", "mri", "relief")
 #: The role of the held-out natural photos, and of the fitting ones (the brightness step was fitted and the network
 #: trained on them: for telling the step's errors from the network's, never for the targets).
 NATURAL_ROLE, FITTED_ROLE = "natural", "natural-fitted"
@@ -89,11 +93,11 @@ def installed_photos() -> dict[str, np.ndarray]:
     return {k: v for k, v in photos.items() if k in HELD_OUT}
 
 
-def benchmark_photos(side: int = 640, natural: str | Path | None = None, part: str = "held-out"
-                     ) -> dict[str, np.ndarray]:
-    """:func:`installed_photos`, then (with ``natural``) the held-out part of that folder of natural photos (or
-    ``part`` "fit", the photos fitted and trained on), each at most ``side`` px."""
-    photos = installed_photos()
+def benchmark_photos(side: int = 640, natural: str | Path | None = None, part: str = "held-out",
+                     installed: bool = True) -> dict[str, np.ndarray]:
+    """:func:`installed_photos` (unless not ``installed``), then (with ``natural``) the held-out part of that folder
+    of natural photos (or ``part`` "fit", the photos fitted and trained on), each at most ``side`` px."""
+    photos = installed_photos() if installed else {}
     if natural is not None:
         from .photosets import load_natural
 
@@ -109,8 +113,12 @@ def blind_cases(side: int = 640, seed: int = 2021, natural: str | Path | None = 
     benchmarks used; ``part``: which part of ``natural`` (:data:`NATURAL_PARTS`)."""
     conditions = STRENGTHS if conditions is None else conditions
     natural_role = NATURAL_PARTS[part]
-    for p_i, (name, clean) in enumerate(benchmark_photos(side, natural, part).items()):
+    installed = any(wanted(role, cond) for role in set(HELD_OUT.values()) for cond in conditions)
+    photos = benchmark_photos(side, natural, part, installed)
+    natural_names = [name for name in photos if name not in HELD_OUT]
+    for name, clean in photos.items():
         role = HELD_OUT.get(name, natural_role)
+        p_i = SEED_ORDER.index(name) if name in HELD_OUT else len(SEED_ORDER) + natural_names.index(name)
         for s_i, (cond, params) in enumerate(conditions.items()):
             if not wanted(role, cond):
                 continue
