@@ -236,6 +236,9 @@ class _WarmUp:
         self.sci = sci
         self.done = threading.Event()
         self._thread: threading.Thread | None = None
+        #: the report a waiting question gets, set by the warm-up thread: the event loop never reads the
+        #: Scientist itself, whose lock the warm-up holds while it builds the index
+        self._report = sci.renderer.phrase("mcp_waiting")
 
     def start(self) -> None:
         if self._thread is None:
@@ -245,7 +248,8 @@ class _WarmUp:
     def _run(self) -> None:
         phrase, start = self.sci.renderer.phrase, time.monotonic()
         try:
-            _stderr(phrase("mcp_warming", records=len(self.sci.corpus)))
+            self._report = phrase("mcp_warming", records=len(self.sci.corpus))
+            _stderr(self._report)
             self.sci.warm_up()
             _stderr(phrase("mcp_ready", seconds=time.monotonic() - start))
         except Exception as exc:  # noqa: BLE001 - the first question reports it as a tool error
@@ -257,8 +261,7 @@ class _WarmUp:
         """Until the warm-up is over, with a progress report every second (which keeps a chat app waiting)."""
         start = time.monotonic()
         while self._thread is not None and not self.done.is_set():
-            await ctx.report_progress(round(time.monotonic() - start, 1), None, self.sci.renderer.phrase(
-                "mcp_warming", records=len(self.sci.corpus)))
+            await ctx.report_progress(round(time.monotonic() - start, 1), None, self._report)
             await anyio.to_thread.run_sync(self.done.wait, 1.0)
 
 
@@ -314,8 +317,8 @@ class _Tools:
         from .restore.compare import preview_jpeg
 
         settings = self.sci.settings
-        try:
-            self.folders.photo(path)  # refused before anything starts
+        try:  # refused before anything starts; in a thread, as resolving a path reads the disk
+            await anyio.to_thread.run_sync(self.folders.photo, path)
         except ScientistError as exc:
             return _error(str(exc))
         progress = _RestoreProgress(self.sci.renderer.phrase, Path(path).name)
@@ -375,6 +378,9 @@ def build_server(
     @asynccontextmanager
     async def lifespan(_server: MCPServer):
         # started here, once the transport has taken stdout, so that nothing the warm-up prints reaches it
+        if folders.default_refused:
+            _stderr("started in the file system's root without --allow: restore_photo reads no photos until a "
+                    "folder is allowed (--allow FOLDER, or the mcp_allow setting)")
         if warm_up is not None:
             warm_up.start()
         yield {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,8 @@ from .settings import GAIN_HELP, Gain, Settings, load_settings
 __all__ = ["FORMATS", "Folders", "ToolArgs", "ToolDef", "answer_tool", "argument_problem", "folders_for",
            "format_tools", "restore_allowed", "tool_definitions"]
 
+#: The longest path Linux takes (PATH_MAX, in bytes): a longer one names no file.
+MAX_PATH_BYTES = 4096
 #: The formats ``scientist tools`` prints.
 FORMATS = ("openai", "anthropic", "json-schema")
 
@@ -108,7 +111,12 @@ class Folders:
     """Where a chatbot's photo may be read from (``allow``) and the one folder its restore writes to (``out``)."""
 
     def __init__(self, allow: Sequence[str | Path], out: str | Path) -> None:
-        self.allow = [Path(a).expanduser().resolve() for a in allow] or [Path.cwd().resolve()]
+        self.allow = [Path(a).expanduser().resolve() for a in allow]
+        #: no folder named: the working folder, unless it is the file system's root (where a chat app may start
+        #: its servers), which would open every photo of the machine to whoever writes to the chat
+        self.default_refused = not self.allow and Path.cwd().resolve() == Path(Path.cwd().anchor)
+        if not self.allow and not self.default_refused:
+            self.allow = [Path.cwd().resolve()]
         for folder in self.allow:
             if not folder.is_dir():
                 raise AccessError(f"{folder}: not a folder, so it cannot be allowed")
@@ -118,6 +126,13 @@ class Folders:
         """The photo's real path (links followed, relative to the working folder), if it is allowed."""
         if not str(path).strip():  # else the working folder itself: "is a directory"
             raise OptionError("the argument `path` is empty; give the path of a photo")
+        if not self.allow:
+            raise AccessError(f"this server may read no photos: it was started in the file system's root "
+                              f"({Path.cwd().anchor}) without a folder to allow; start it with --allow FOLDER "
+                              f"(scientist mcp) or allow=[FOLDER] (as_tool)")
+        if len(os.fsencode(str(path))) > MAX_PATH_BYTES:  # resolving a huge path takes seconds (or minutes)
+            raise PhotoError(f"{shown(path)}: cannot read (the path is too long: a file's has {MAX_PATH_BYTES} "
+                             f"bytes at most)")
         try:
             real = Path(path).expanduser().resolve()
         except (OSError, ValueError, RuntimeError):  # a NUL byte, a link loop, an unknown ~user
@@ -166,9 +181,10 @@ def restore_allowed(scientist, folders: Folders, path: str, max_side: int, progr
 #: What restoring a photo does and its limits, in restore_photo's description and the LangChain tool's.
 _RESTORE_RUNS = ("the real MIMO-UNet network on a photo on this computer, executing the workflow that ask_scientist "
                  "explains (brighten, then the network's stages, then save)")
-_RESTORE_LIMITS = ("The photo is scaled down to max_side first; the original is never changed and no existing file is "
-                   "overwritten. Only photos inside the allowed folders can be read (set up with the tool; a path "
-                   "outside them is refused with an error that names them).")
+_RESTORE_LIMITS = ("The photo is scaled down to max_side first; the original and existing files are never changed. "
+                   "Only photos inside the allowed folders can be read (a path outside them is refused, naming them).")
+#: The longest tool description function-calling APIs take (OpenAI refuses a longer one).
+MAX_DESCRIPTION = 1024
 
 
 def _restore_args(settings: Settings) -> type[BaseModel]:
@@ -250,9 +266,10 @@ def answer_tool(settings: Settings | None = None) -> ToolDef:
         gain=(Gain, gain),
     )
     return ToolDef(name="scientist", title=ask.title,
-                   description=f"{ask.description} Given a photo as well, it also runs {_RESTORE_RUNS}, and the "
-                               f"answer ends with where the restored photo and a before/after comparison were "
-                               f"written, the time taken and the noise before and after. {_RESTORE_LIMITS}",
+                   description=f"{ask.description} Given a photo as well, it also runs the real MIMO-UNet on it "
+                               f"as the workflow says; the answer then ends with where the restored photo and a "
+                               f"comparison were written, the time taken and the noise before and after. "
+                               f"{_RESTORE_LIMITS}",
                    args=args, output=Answer, read_only=False, idempotent=False)
 
 

@@ -186,10 +186,23 @@ def test_the_tools_description_says_what_it_returns_and_has_no_server(fake_sci, 
     schema = tool.args_schema.model_json_schema()["properties"]
     for text in (tool.description, schema["photo"]["description"]):
         assert "server" not in text and "preview" not in text, text
-    assert "Given a photo as well, it also runs the real MIMO-UNet network" in tool.description
+    assert "Given a photo as well, it also runs the real MIMO-UNet on it" in tool.description
     assert "allowed folders" in tool.description
     restore = {t.name: t for t in tool_definitions(fake_sci.settings)}["restore_photo"]
     assert "a preview of the comparison" in restore.description and "allowed folders" in restore.description
+
+
+def test_every_tools_description_fits_what_function_calling_apis_take(fake_sci, tmp_path):
+    """OpenAI refuses a function whose description is over 1,024 characters: the LangChain tool bound to a chat
+    model (its main use) and every MCP tool must fit, as converted for the API."""
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    from scientist.tools import MAX_DESCRIPTION, tool_definitions
+
+    converted = convert_to_openai_tool(fake_sci.as_tool(allow=[tmp_path], out_dir=tmp_path / "out"))
+    descriptions = [converted["function"]["description"], *(t.description for t in tool_definitions())]
+    assert MAX_DESCRIPTION == 1024 and all(len(d) <= MAX_DESCRIPTION for d in descriptions), \
+        [len(d) for d in descriptions]
 
 
 def test_the_tools_arguments_are_checked_with_typed_one_sentence_errors(fake_sci, tmp_path):

@@ -73,6 +73,39 @@ def test_a_question_asked_while_the_index_is_prepared_waits_with_progress(fake_s
     assert "Preparing" not in captured.out
 
 
+def test_the_server_answers_while_the_index_is_built_under_the_scientists_lock(fake_sci, tmp_path, monkeypatch):
+    """Building the index holds the Scientist's lock; a question waiting for it must not wait on the event loop,
+    or nothing else (a listing, a ping, a cancellation, a signal) is answered until the build is done."""
+    from scientist.mcp_server import build_server
+
+    warming = threading.Event()
+
+    def building():
+        with fake_sci._lock:
+            warming.set()
+            time.sleep(3)
+
+    monkeypatch.setattr(fake_sci, "warm_up", building)
+    server = build_server(fake_sci, allow=[tmp_path], warm=True)
+
+    async def fn(client):
+        import anyio
+
+        assert await _wait(warming)
+        start = time.monotonic()
+        answered = []
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(client.call_tool, "ask_scientist", {"question": "how does it reduce noise?"})
+            for _ in range(4):  # the question waits meanwhile
+                await anyio.sleep(0.2)
+                await client.list_tools()  # answered on the event loop
+                answered.append(round(time.monotonic() - start, 2))
+        return answered
+
+    answered = _with_client(server, fn)
+    assert answered[-1] < 2.0, answered  # the build holds the lock for 3 s
+
+
 async def _wait(event: threading.Event) -> bool:
     import anyio
 
@@ -126,3 +159,32 @@ def test_the_stdio_server_prepares_its_index_at_start_on_stderr(tmp_path):
     for line in lines:
         jsonrpc_message_adapter.validate_json(line)
     assert (tmp_path / "empty-cache").is_dir() and any((tmp_path / "empty-cache").iterdir())
+
+
+def test_a_server_started_in_the_root_without_allow_reads_no_photo(fake_sci, tmp_path, monkeypatch):
+    """A chat app may start its servers in /: the working folder is then no default, or every photo of the
+    machine would be open to whoever writes to the chat; an explicit --allow / is the user's own choice."""
+    from scientist.errors import AccessError
+    from scientist.tools import Folders
+
+    monkeypatch.chdir("/")
+    photo = tmp_path / "dark.jpg"
+    photo.write_bytes(b"not read")
+    folders = Folders([], tmp_path / "out")
+    assert folders.default_refused
+    with pytest.raises(AccessError, match=r"may read no photos: it was started in the file system's root \(/\) "
+                                          r"without a folder to allow; start it with --allow FOLDER"):
+        folders.photo(str(photo))
+    assert Folders(["/"], tmp_path / "out").photo(str(photo)) == photo.resolve()
+    monkeypatch.chdir(tmp_path)
+    assert Folders([], tmp_path / "out").photo(str(photo)) == photo.resolve()
+
+
+def test_a_path_longer_than_any_is_refused_before_it_is_resolved(fake_sci, tmp_path):
+    from scientist.tools import MAX_PATH_BYTES, Folders
+
+    folders = Folders([tmp_path], tmp_path / "out")
+    start = time.monotonic()
+    with pytest.raises(Exception, match=f"the path is too long: a file's has {MAX_PATH_BYTES} bytes at most"):
+        folders.photo(str(tmp_path) + "/" + "a/" * 2_000_000 + "x.jpg")  # resolving it took minutes
+    assert time.monotonic() - start < 2

@@ -410,3 +410,15 @@ def test_photos_in_flight_are_capped_by_memory():
     assert fit_in_memory(8, 12.0, False, settings) == 8  # beside a GPU the tiles are on the device
     assert 1400 < in_flight_mb(1, 12.0, True, settings) < 1800 and 2000 < in_flight_mb(2, 12.0, True, settings) < 2500
     assert fit_in_memory(4, 0.92, True, settings.updated(batch_memory_mb=1100)) == 2
+
+
+def test_an_output_name_over_the_file_systems_limit_is_a_typed_error(tmp_path):
+    """A photo whose (legal) name is near the limit gets outputs whose names are over it: one sentence, not an
+    OSError a chatbot front end reports as an unexpected failure."""
+    from scientist.errors import OutputError
+    from scientist.restore.outputs import check_outputs
+
+    photo = tmp_path / ("L" * 250 + ".jpg")
+    photo.write_bytes(b"")
+    with pytest.raises(OutputError, match="the file name is too long"):
+        check_outputs(photo, tmp_path / ("L" * 250 + "_restored.png"), tmp_path / ("L" * 250 + "_compare.png"))

@@ -153,7 +153,11 @@ def check_outputs(photo: Path, restored: Path, compare: Path) -> None:
             raise OutputError(f"{p.parent}: {why}")
         if not os.access(p.parent, os.W_OK):
             raise OutputError(f"{p.parent}: output folder is not writable")
-        if p.exists() and p.resolve() == photo.resolve():
+        try:
+            same = p.exists() and p.resolve() == photo.resolve()
+        except OSError as exc:  # a name over the file system's limit (a long photo name plus "_restored")
+            raise OutputError(f"{shown(p)}: {os_reason(exc)}") from None
+        if same:
             raise OutputError(f"{p}: the output would overwrite the input photo")
 
 
