@@ -406,6 +406,64 @@ def _photo_at(path, h=20, w=24, seed=1):
     return path
 
 
+def test_jpegs_saved_as_jfif_or_jpe_are_photos_in_a_folder(tmp_path):
+    """Browsers on Windows save JPEGs as .jfif: restored when named, they were passed over in a folder."""
+    from scientist.restore.batch import plan_batch
+
+    for name in ("download.jfif", "scan.JPE", "IMG_1.jpg"):
+        _photo_at(tmp_path / "Downloads" / name)
+    (tmp_path / "Downloads" / "notes.txt").write_text("not a photo")
+    planned = plan_batch([tmp_path / "Downloads"])
+    assert [p.name for p in planned] == ["Downloads/IMG_1.jpg", "Downloads/download.jfif", "Downloads/scan.JPE"]
+    assert all(p.skip is None and p.fail is None and p.work > 0 for p in planned)
+
+
+@pytest.mark.slow  # runs the bundled network
+@pytest.mark.parametrize("failure", [OSError, KeyboardInterrupt])
+def test_a_batch_that_writes_nothing_leaves_no_out_dir(tmp_path, monkeypatch, failure):
+    """Two photos in flight at once both fail (a full disk), or the run is stopped: the photo that made the new
+    --out-dir failed first and could not remove it (it held the other's names), and the other had made no folder,
+    so the --out-dir stayed behind, empty."""
+    import threading
+
+    import scientist.restore.batch as batch
+    import scientist.restore.stages as stages
+
+    lock, both, cleaned = threading.Lock(), threading.Barrier(2, timeout=60), threading.Event()
+    maker = []
+
+    def make_folders(folder):
+        with lock:  # one photo makes the folders, the other finds them made
+            made = real_make(folder)
+            if made:
+                maker.append(threading.get_ident())
+            return made
+
+    def remove_empty(folders):
+        real_remove(folders)
+        cleaned.set()
+
+    def failing(img, path, **kwargs):
+        both.wait()  # both photos hold their names in the folders
+        if threading.get_ident() not in maker:
+            cleaned.wait(60)  # fails once the photo that made the folders has failed and cleaned up
+        raise failure("disk full")
+
+    real_make, real_remove = batch.make_folders, batch.remove_empty
+    monkeypatch.setattr(batch, "make_folders", make_folders)
+    monkeypatch.setattr(batch, "remove_empty", remove_empty)
+    monkeypatch.setattr(stages, "write_image_atomic", failing)
+    for n in (1, 2):
+        _photo_at(tmp_path / "in" / f"{n}.png", seed=n)
+    run = batch.restore_many([tmp_path / "in"], out_dir=tmp_path / "new" / "out", threads=2)
+    if failure is KeyboardInterrupt:
+        with pytest.raises(KeyboardInterrupt):
+            list(run)
+    else:
+        assert [(i.status, i.reason) for i in run] == [("failed", "internal error: OSError: disk full")] * 2
+    assert not (tmp_path / "new").exists()
+
+
 def test_an_output_of_another_photo_of_the_same_name_is_not_taken_for_this_ones(tmp_path, monkeypatch):
     """a/trip and b/trip restored into one --out-dir in two runs share R/trip/: b's photo was skipped as
     'already restored' by a's output (and --overwrite replaced a's)."""

@@ -332,3 +332,97 @@ def test_noise_estimate_agrees_with_scikit_image(dtype):
     expected = float(estimate_sigma(as_float[y0:, x0 : x0 + 768], channel_axis=-1, average_sigmas=True)) * 255
     assert noise_sigma(img) == pytest.approx(expected, abs=1e-4)
     assert noise_sigma(np.zeros((4, 4, 3), np.float32)) == 0.0
+
+
+def _stored(mode: str, h: int, w: int, seed: int) -> tuple[Image.Image, np.ndarray]:
+    """A small image of ``mode`` as a file stores it, and its pixels as float RGB in [0, 1]."""
+    rng = np.random.default_rng(seed)
+    if mode == "I;16":
+        grey = (rng.integers(0, 65536, (h, w)) | 1).astype(np.uint16)  # not multiples of 257
+        return Image.fromarray(grey), np.repeat(grey[..., None] / np.float32(65535), 3, axis=-1)
+    bands = {"L": 1, "P": 1, "RGBA": 4, "CMYK": 4}[mode]
+    im = Image.frombytes(mode, (w, h), rng.integers(0, 256, (h, w, bands)).astype(np.uint8).tobytes())
+    if mode == "P":
+        im.putpalette(rng.integers(0, 256, 768).astype(np.uint8).tobytes())
+    return im, np.asarray(im.convert("RGB")) / np.float32(255)
+
+
+@pytest.mark.filterwarnings("ignore:.*transparency")
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("mode", ["L", "I;16", "P", "RGBA", "CMYK"])
+def test_an_uncompressed_tiff_of_any_mode_is_turned_upright_once(tmp_path, mode, orientation):
+    """Pillow 13 memory-mapped an uncompressed grey, 16-bit grey, palette, RGBA or CMYK TIFF at its turned size:
+    a quarter turn (Orientation 5 to 8) came out scrambled in stripes, and on its side."""
+    im, rgb = _stored(mode, 6, 10, seed=orientation)
+    path = tmp_path / "scan.tif"
+    im.save(path, tiffinfo={ExifTags.Base.Orientation: orientation})  # uncompressed, as Pillow writes by default
+    arr, info = read_photo(path)
+    assert info["mode"] == mode and arr.shape == _orient(rgb, orientation).shape
+    assert np.allclose(arr, _orient(rgb, orientation), atol=1e-6)
+
+
+def test_a_16_bit_grey_tiff_whose_0_is_white_is_not_a_negative(tmp_path):
+    """PhotometricInterpretation 0 (MinIsWhite): Pillow inverts 8 bits as it decodes them, never 16."""
+    grey = np.array([[0, 1000, 40000, 65535]], np.uint16)
+    for name, compression in (("raw.tif", None), ("deflate.tif", "tiff_adobe_deflate")):
+        Image.fromarray(grey).save(tmp_path / name, tiffinfo={262: 0}, compression=compression)
+        arr, info = read_photo(tmp_path / name)
+        assert info["bit_depth"] == 16
+        assert np.allclose(arr[0, :, 0], 1 - grey[0] / 65535, atol=1e-6)  # 0 is white
+
+
+def test_an_exif_too_large_for_a_jpeg_is_not_recorded_as_kept(tmp_path):
+    """The JPEG is written without it (a warning says so); the record said the EXIF was kept."""
+    from scientist.restore.outputs import reserve_outputs
+    from scientist.restore.stages import Restored, _carry, expose, load, save
+
+    exif = Image.Exif()
+    exif[ExifTags.Base.Model] = "BigCam"
+    exif[ExifTags.IFD.Exif] = {ExifTags.Base.UserComment: b"ASCII\0\0\0" + b"x" * 80_000}
+    photo = tmp_path / "bigexif.png"
+    Image.fromarray(_u8(_photo())).save(photo, exif=exif.tobytes(), icc_profile=rgb_profile())
+    restored = _carry(expose(load(photo), gain=1.0), Restored)  # the network's output as the photo itself
+    for out, kept in (("out.jpg", ("icc",)), ("out.png", ("exif", "icc"))):
+        with reserve_outputs(photo, tmp_path / out, None, False) as targets:
+            if out.endswith(".jpg"):
+                with pytest.warns(UserWarning, match="larger than a JPEG can hold"):
+                    saved = save(restored, targets, strength=1.0, fmt="jpg", quality=92)
+            else:
+                saved = save(restored, targets, strength=1.0, fmt="png", quality=92)
+        assert saved.metadata == kept and saved.demo([]).metadata == list(kept)
+        with Image.open(saved.output) as im:
+            assert (ExifTags.Base.Model in im.getexif()) == ("exif" in kept)
+
+
+def _damaged_exif() -> bytes:
+    """EXIF whose camera maker (tag 271) says its text lies past the end of the block."""
+    import struct
+
+    ifd = (struct.pack("<H", 2) + struct.pack("<HHII", ExifTags.Base.Make, 2, 1000, 500)
+           + struct.pack("<HHIHH", ExifTags.Base.Orientation, 3, 1, 6, 0) + struct.pack("<I", 0))
+    return b"Exif\x00\x00II*\x00" + struct.pack("<I", 8) + ifd
+
+
+def test_pillows_words_on_a_damaged_exif_name_the_photo(tmp_path, recwarn):
+    """Pillow's own warning ("Tag data larger than file. Skipping tag 271") named no photo: in a folder nobody
+    knew which it was about.  One warning names the photo, each time such a photo is read."""
+    import warnings
+
+    warnings.simplefilter("default")  # as a run shows them: Pillow's, once per message
+    for name in ("x1.jpg", "x2.jpg"):
+        Image.fromarray(_u8(_photo(8, 10))).save(tmp_path / name, exif=_damaged_exif())
+        arr, info = read_photo(tmp_path / name)
+        assert arr.shape == (10, 8, 3) and info["exif"]  # what could be read is kept: its orientation
+    said = [str(w.message) for w in recwarn]
+    assert said == [f"{name}: its EXIF is damaged (Tag data larger than file. Skipping tag 271): only what could be "
+                    "read of it is copied" for name in ("x1.jpg", "x2.jpg")], said
+
+
+def test_a_phones_second_image_is_no_animation(tmp_path, recwarn):
+    """A phone's MPO JPEG (an Ultra HDR gain map, a depth map, a preview after the photo) is one photo."""
+    path = tmp_path / "PXL_0001.jpg"
+    second = Image.fromarray(np.zeros((4, 5, 3), np.uint8))
+    Image.fromarray(_u8(_photo())).save(path, format="MPO", save_all=True, append_images=[second])
+    arr, info = read_photo(path)
+    assert info["format"] == "MPO" and "animated" not in info and arr.shape == (40, 56, 3)
+    assert not [w for w in recwarn if "frames" in str(w.message)]

@@ -382,14 +382,43 @@ def restore_many(
                          max_side=options.max_side)
     job = BatchJob(options, settings, tuple(steps) if steps is not None else None, fmt, len(planned),
                    sum(p.work for p in planned))
-    if cluster:
-        from .cluster import restore_on_cluster
+    missing = _missing_folders(planned)
+    try:
+        if cluster:
+            from .cluster import restore_on_cluster
 
-        yield from restore_on_cluster(planned, job, cluster, progress)
-    else:
-        from .executor import restore_here
+            yield from restore_on_cluster(planned, job, cluster, progress)
+        else:
+            from .executor import restore_here
 
-        yield from restore_here(planned, job, progress, threads)
+            yield from restore_here(planned, job, progress, threads)
+    finally:
+        # a photo that fails removes the folders it made, but not those another photo made first nor one that
+        # still held another photo's names (photos in flight at once): when the batch ends, failed or stopped,
+        # every folder it made and wrote nothing in goes again
+        for chain in missing:
+            remove_empty(chain)
+
+
+def _missing_folders(planned: list[Planned]) -> list[list[Path]]:
+    """The folders the planned outputs go in that are missing before the batch (made when a photo's outputs are
+    written), each with its missing parents, deepest first (as :func:`~.outputs.remove_empty` takes them)."""
+    chains: list[list[Path]] = []
+    seen: set[Path] = set()
+    for p in planned:
+        if p.restored is None or p.restored.parent in seen:
+            continue
+        seen.add(p.restored.parent)
+        chain, f = [], p.restored.parent
+        try:
+            while not f.exists() and f != f.parent:
+                chain.append(f)
+                f = f.parent
+        except OSError:  # cannot be looked at: its photo fails when it comes to it, and makes nothing
+            continue
+        if chain:
+            chains.append(chain)
+    return chains
 
 
 def settled(p: Planned) -> BatchItem | None:

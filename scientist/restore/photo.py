@@ -9,13 +9,16 @@ pixels).  Camera RAW files are refused with what to do instead.
 from __future__ import annotations
 
 import functools
+import os
 import stat
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import PIL
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from ..errors import PhotoError, first_line, shown
@@ -31,9 +34,9 @@ SUPPORTED = "JPEG, PNG, HEIC/HEIF, WebP, TIFF, BMP, GIF"
 #: second picture).  Only these are opened, whatever a file is called: no other decoder (EPS through
 #: Ghostscript, JPEG 2000, TGA, ...) ever sees a photo.
 FORMATS = ("JPEG", "PNG", "HEIF", "WEBP", "TIFF", "BMP", "GIF")
-#: File name endings taken as photos when a folder is searched.
-PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".heic", ".heif", ".hif", ".webp", ".tif", ".tiff",
-                            ".bmp", ".gif"})
+#: File name endings taken as photos when a folder is searched (``.jfif``: JPEGs as browsers on Windows save them).
+PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".heic", ".heif", ".hif", ".webp", ".tif",
+                            ".tiff", ".bmp", ".gif"})
 #: Camera RAW files: sensor data that needs a raw converter's demosaicing and colour rendering first.
 RAW_SUFFIXES = frozenset({".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".raf", ".orf",
                           ".rw2", ".rwl", ".pef", ".srw", ".x3f", ".3fr", ".fff", ".erf", ".kdc", ".dcr", ".mrw",
@@ -74,13 +77,15 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
     p = Path(path)
     _check_file(p)
     info: dict = {"path": str(p)}
-    with _opened(p) as im:
+    with _pillow_warnings() as said, _opened(p) as im:
         w, h = im.size
         info["format"] = im.format
         info["mode"] = im.mode
         deep = _deep_colour(im)  # before anything loads the pixels (and so empties im.tile)
         _check_memory(p.name, w, h, deep)
-        if getattr(im, "is_animated", False):  # whether a second frame exists, never how many
+        # whether a second frame exists, never how many; a phone's MPO JPEG is no animation: the first image is
+        # the photo, the others its gain map, depth map or preview
+        if getattr(im, "is_animated", False) and im.format != "MPO":
             info["animated"] = True
             warnings.warn(f"{p.name} has several frames: only the first is restored", stacklevel=2)
         if im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in im.info:
@@ -89,9 +94,11 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
         info["exif"], orientation, exif_problem = _exif_of(im, p.name)
         info["icc_profile"] = _rgb_profile(im.info.get("icc_profile"))
         if not deep:
+            # a grey TIFF whose 0 is white: Pillow inverts 8 bits and fewer as it decodes them, never 16 or float
+            min_is_white = im.format == "TIFF" and im.tag_v2.get(262) == 0
             im.load()
             ImageOps.exif_transpose(im, in_place=True)  # no upright copy beside it
-            arr, info["bit_depth"] = _to_rgb(im)
+            arr, info["bit_depth"] = _to_rgb(im, min_is_white)
     if deep:  # Pillow's copy is closed by now: OpenCV decodes the 16 bits
         with _failures(p):
             arr = _read_deep(p)
@@ -100,8 +107,9 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
         info["bit_depth"] = 16
     if arr.shape[0] < 1 or arr.shape[1] < 1:
         raise PhotoError(f"{p.name}: the image has no pixels")
-    if exif_problem:  # said only once the pixels are read: a file cut short is refused for that, not warned of
-        warnings.warn(exif_problem, stacklevel=2)
+    # said only once the pixels are read: a file cut short is refused for that, not warned of
+    for problem in ([exif_problem] if exif_problem else []) + _named(p.name, said, exif_problem):
+        warnings.warn(problem, stacklevel=2)
     info["size"] = [arr.shape[1], arr.shape[0]]
     return arr, info
 
@@ -134,7 +142,11 @@ def _opened(p: Path) -> Iterator[Image.Image]:
     with _failures(p), warnings.catch_warnings():
         # our own limit (MAX_PIXELS) is checked here; Pillow's warning would only repeat it
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        with Image.open(p, formats=FORMATS) as im:
+        # opened from a stream, not from its path: Pillow 13 memory-maps an uncompressed grey, palette, RGBA or
+        # CMYK TIFF from its path at the size it gives after turning it by its Orientation (width and height
+        # swapped for 5 to 8), which scrambles its pixels; from a stream they are decoded at their stored size
+        # and turned once
+        with open(p, "rb") as fh, Image.open(fh, formats=FORMATS) as im:
             w, h = im.size
             if w * h > MAX_PIXELS:
                 raise PhotoError(f"{p.name}: declares {w}x{h} pixels ({w * h / 1e6:.0f} MP), more than the "
@@ -200,6 +212,59 @@ def _exif_of(im: Image.Image, name: str) -> tuple[bytes | None, int, str | None]
     except Exception as exc:  # noqa: BLE001 - the pixels are still worth restoring
         return None, 1, f"{name}: its EXIF is unreadable and is not copied ({exc.__class__.__name__})"
 
+
+def _named(name: str, said: list[tuple[str, str]], exif_problem: str | None) -> list[str]:
+    """Pillow's warnings while reading the photo ``name`` (``said``: the file of Pillow's that warned, and its words,
+    which name no photo) as warnings naming it.  Its TIFF reader's (which reads the EXIF of every format) and its
+    words on EXIF become one, that the EXIF is damaged, unless ``exif_problem`` says it is not copied at all."""
+    exif = [words for file, words in said if file == "TiffImagePlugin.py" or "EXIF" in words]
+    out = [f"{name}: {first_line(words, 120)}" for file, words in said
+           if not (file == "TiffImagePlugin.py" or "EXIF" in words)]
+    if exif and not exif_problem:
+        more = f"; {len(exif) - 1} more such" if len(exif) > 1 else ""
+        out.insert(0, f"{name}: its EXIF is damaged ({first_line(exif[0], 80)}{more}): only what could be read of "
+                      "it is copied")
+    return out
+
+
+#: Pillow's own folder, as code objects name their files: the warnings issued from there while a photo is read.
+_PILLOW = os.path.dirname(PIL.__file__) + os.sep
+_said = threading.local()
+_hook_lock = threading.Lock()
+
+
+@contextmanager
+def _pillow_warnings() -> Iterator[list[tuple[str, str]]]:
+    """The warnings Pillow issues on this thread in the block, gathered rather than printed: the name of the file of
+    Pillow's that issued each, and its words.
+
+    A hook installed once, process-wide, and checked again on each use routes them to the thread's own list
+    (every other warning goes on to the hook that was there), so that photos read at the same time never get
+    each other's (``warnings.catch_warnings(record=True)`` swaps the module's hook for every thread at once, and
+    restores it in whatever order the blocks end).  Within the block Pillow's warnings reach the hook every time,
+    not once per message, so that a second photo damaged alike is named too.
+    """
+    with _hook_lock:
+        if not getattr(warnings.showwarning, "_scientist_pillow", False):
+            previous = warnings.showwarning
+
+            def show(message, category, filename, lineno, file=None, line=None):
+                said = getattr(_said, "list", None)
+                if said is not None and str(filename).startswith(_PILLOW):
+                    said.append((os.path.basename(filename), str(message).strip() or category.__name__))
+                    return
+                previous(message, category, filename, lineno, file, line)
+
+            show._scientist_pillow = True
+            warnings.showwarning = show
+    outer = getattr(_said, "list", None)
+    _said.list = said = []
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("always", category=UserWarning, module=r"PIL\.")
+            yield said
+    finally:
+        _said.list = outer
 
 
 def _rgb_profile(icc: bytes | None) -> bytes | None:
@@ -288,23 +353,29 @@ def _orient(a: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(op(a)) if op else a
 
 
-def _to_rgb(im: Image.Image) -> tuple[np.ndarray, int]:
+def _to_rgb(im: Image.Image, min_is_white: bool = False) -> tuple[np.ndarray, int]:
     """The decoded image as float RGB in [0, 1], and its bits per channel: 16 for 16-bit grey and for floating-point
-    grey (a 32-bit TIFF, whose shades 8 bits would merge), else 8."""
+    grey (a 32-bit TIFF, whose shades 8 bits would merge), else 8.  ``min_is_white``: a TIFF whose grey says 0 for
+    white (PhotometricInterpretation 0), which Pillow leaves as stored in 16 bits and in floating point."""
     mode = im.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         a = np.asarray(im, dtype=np.float64)
         bits = 16 if mode.startswith("I;16") or a.max() > 255 else 8
         g = np.clip(a / (65535.0 if bits == 16 else 255.0), 0, 1).astype(np.float32)
-        return np.repeat(g[..., None], 3, axis=-1), bits
+        return np.repeat(_grey(g, min_is_white)[..., None], 3, axis=-1), bits
     if mode == "F":
         g = np.clip(np.asarray(im, dtype=np.float32), 0, 1)
-        return np.repeat(g[..., None], 3, axis=-1), 16
+        return np.repeat(_grey(g, min_is_white)[..., None], 3, axis=-1), 16
     if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in im.info):
         im = im.convert("RGBA").convert("RGB")
     elif mode != "RGB":
         im = im.convert("RGB")
     return _float_rgb(im), 8
+
+
+def _grey(g: np.ndarray, min_is_white: bool) -> np.ndarray:
+    """Grey in [0, 1] with 0 as black."""
+    return np.subtract(np.float32(1), g, out=g) if min_is_white else g
 
 
 def _float_rgb(im: Image.Image, rows: int = 256) -> np.ndarray:

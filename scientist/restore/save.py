@@ -101,20 +101,25 @@ def exif_for_output(exif: bytes | None, width: int, height: int) -> bytes | None
 
 # ---------------------------------------------------------------- writing
 def write_image_atomic(img: np.ndarray | Image.Image, path: Path, *, fmt: str = "png", bit_depth: int = 8,
-                       quality: int = 92, exif: bytes | None = None, icc: bytes | None = None) -> None:
-    """Write an image as PNG, TIFF or JPEG through a temporary file, then rename it into place.
+                       quality: int = 92, exif: bytes | None = None, icc: bytes | None = None) -> tuple[str, ...]:
+    """Write an image as PNG, TIFF or JPEG through a temporary file, then rename it into place; returns the
+    metadata written in it (``exif``, ``icc``).
 
     ``img``: float RGB in [0, 1] (or 8-bit RGB, or a Pillow image); ``bit_depth``
     16 for PNG and TIFF keeps 16 bits per channel (JPEG is always 8); ``quality``
     is JPEG's; ``exif`` (bytes, as :func:`exif_for_output` makes them) and ``icc``
-    (an ICC profile) are embedded unchanged.  An interrupted write leaves no
-    file under the final name.
+    (an ICC profile) are embedded unchanged, except an EXIF larger than a JPEG
+    can hold (said in a warning).  An interrupted write leaves no file under the
+    final name.
     """
     if fmt not in FORMATS:
         raise OutputError(f"unknown output format {fmt!r} (use {', '.join(FORMATS)})")
     folder = path.parent
     if not folder.is_dir():
         raise OutputError(f"{folder}: output folder does not exist")
+    if fmt == "jpg" and exif and len(exif) > _JPEG_EXIF_MAX:
+        warnings.warn("the photo's EXIF is larger than a JPEG can hold; the JPEG is written without it", stacklevel=2)
+        exif = None
     deep = bit_depth == 16 and fmt != "jpg" and isinstance(img, np.ndarray)
     try:
         with atomic_path(path, mkdir=False) as tmp:
@@ -129,6 +134,7 @@ def write_image_atomic(img: np.ndarray | Image.Image, path: Path, *, fmt: str = 
                     pil.save(fh, **_pillow_options(fmt, quality, exif, icc))
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror or exc.__class__.__name__})") from None
+    return tuple(name for name, data in (("exif", exif), ("icc", icc)) if data)
 
 
 def _pillow_options(fmt: str, quality: int, exif: bytes | None, icc: bytes | None) -> dict:
@@ -138,10 +144,6 @@ def _pillow_options(fmt: str, quality: int, exif: bytes | None, icc: bytes | Non
     if fmt == "jpg":
         # full-resolution colour from quality 90 up: 4:2:0 halves it, which smears fine saturated detail
         opts["quality"], opts["subsampling"] = quality, 0 if quality >= JPEG_FULL_CHROMA else 2
-        if exif and len(exif) > _JPEG_EXIF_MAX:
-            warnings.warn("the photo's EXIF is larger than a JPEG can hold; the JPEG is written without it",
-                          stacklevel=3)
-            exif = None
     if exif:
         opts["exif"] = exif
     if icc:

@@ -245,14 +245,14 @@ def save(restored: Restored, targets: Targets, *, strength: float | str, fmt: st
     existed = targets.comparison.exists()
     write_image_atomic(comparison_image(restored.before, pixels), targets.comparison, icc=icc)
     try:
-        write_image_atomic(pixels, targets.restored, fmt=fmt, bit_depth=bit_depth, quality=quality, exif=exif,
-                           icc=icc)
+        # what the file holds: an EXIF too large for a JPEG is left out of it
+        metadata = write_image_atomic(pixels, targets.restored, fmt=fmt, bit_depth=bit_depth, quality=quality,
+                                      exif=exif, icc=icc)
     except BaseException:
         if not existed:
             targets.comparison.unlink(missing_ok=True)
         raise
     del pixels
-    metadata = tuple(name for name, data in (("exif", exif), ("icc", icc)) if data)
     return _carry(restored, Saved, base=None, output=targets.restored, comparison=targets.comparison,
                   **amount_fields(decision, strength), format=fmt, bit_depth=bit_depth, metadata=metadata,
                   noise_after=noise_sigma(img), brightness_after=mean_brightness(img),
