@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import os
 import stat
-import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from ..errors import PhotoError, first_line, shown
 from ..fileio import NOT_REGULAR, os_reason
+from ..gathered import gathered
 from .memory import available_bytes, decode_bytes
 
 __all__ = ["FORMATS", "MAX_PIXELS", "PHOTO_SUFFIXES", "RAW_SUFFIXES", "SUPPORTED", "is_raw", "photo_size",
@@ -229,42 +229,27 @@ def _named(name: str, said: list[tuple[str, str]], exif_problem: str | None) -> 
 
 #: Pillow's own folder, as code objects name their files: the warnings issued from there while a photo is read.
 _PILLOW = os.path.dirname(PIL.__file__) + os.sep
-_said = threading.local()
-_hook_lock = threading.Lock()
+#: Pillow's modules, as a warning filter names them.
+_PIL_MODULES = r"PIL\."
+
+
+def _pillows(message, category, filename: str) -> tuple[str, str] | None:
+    """A warning of Pillow's as the name of its file that issued it and its words; None for any other."""
+    if filename.startswith(_PILLOW):
+        return os.path.basename(filename), str(message).strip() or category.__name__
+    return None
 
 
 @contextmanager
 def _pillow_warnings() -> Iterator[list[tuple[str, str]]]:
-    """The warnings Pillow issues on this thread in the block, gathered rather than printed: the name of the file of
-    Pillow's that issued each, and its words.
-
-    A hook installed once, process-wide, and checked again on each use routes them to the thread's own list
-    (every other warning goes on to the hook that was there), so that photos read at the same time never get
-    each other's (``warnings.catch_warnings(record=True)`` swaps the module's hook for every thread at once, and
-    restores it in whatever order the blocks end).  Within the block Pillow's warnings reach the hook every time,
-    not once per message, so that a second photo damaged alike is named too.
-    """
-    with _hook_lock:
-        if not getattr(warnings.showwarning, "_scientist_pillow", False):
-            previous = warnings.showwarning
-
-            def show(message, category, filename, lineno, file=None, line=None):
-                said = getattr(_said, "list", None)
-                if said is not None and str(filename).startswith(_PILLOW):
-                    said.append((os.path.basename(filename), str(message).strip() or category.__name__))
-                    return
-                previous(message, category, filename, lineno, file, line)
-
-            show._scientist_pillow = True
-            warnings.showwarning = show
-    outer = getattr(_said, "list", None)
-    _said.list = said = []
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("always", category=UserWarning, module=r"PIL\.")
-            yield said
-    finally:
-        _said.list = outer
+    """The warnings Pillow issues on this thread in the block (:func:`_pillows`), gathered rather than printed, so
+    that they can be said naming the photo (:func:`scientist.gathered.gathered`: photos read at the same time never
+    get each other's).  Within the block Pillow's warnings are issued every time, not once per message, so that a
+    second photo damaged alike is named too."""
+    if not any(f[0] == "always" and f[3] is not None and f[3].pattern == _PIL_MODULES for f in warnings.filters):
+        warnings.filterwarnings("always", category=UserWarning, module=_PIL_MODULES)
+    with gathered(_pillows) as said:
+        yield said
 
 
 def _rgb_profile(icc: bytes | None) -> bytes | None:

@@ -28,6 +28,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ..errors import BusyError, JobError, OutputError, ScientistError, UnfinishedJobError, shown
+from ..gathered import gathered, install_hook
 from ..restore.record import Demo, ProgressEvent, ProgressFn
 
 __all__ = ["FILES", "Crop", "Job", "JobProgress", "JobStatus", "Jobs", "MemoryBudget", "RestoreFn",
@@ -125,50 +126,33 @@ def safe_name(filename: str | None) -> str:
 #: The package's own folder: warnings issued from its files are worded for people, others are for the server's log.
 _PACKAGE = os.path.dirname(os.path.dirname(__file__)) + os.sep  # as code objects name their files (not resolved)
 _OURS = r"scientist\."  # the package's modules, as a warning filter names them
-_caught = threading.local()
-_hook_lock = threading.Lock()
+
+
+def _package_warning(message, category, filename: str) -> str | None:
+    """A warning of the package's own (worded for people), as one line; None for any other."""
+    if issubclass(category, UserWarning) and filename.startswith(_PACKAGE):
+        return str(message).splitlines()[0] if str(message) else category.__name__
+    return None
 
 
 def _install_warning_hook() -> None:
-    """Route the package's warnings issued on a thread inside :func:`caught_warnings` to that thread's list; every
-    other warning goes on to the hook that was there (the server's log, a test's recorder).
-
-    Installed once, process-wide, when the app is made (before any request runs, so that a
-    ``warnings.catch_warnings`` block on another thread saves and restores it rather than this hook's absence) and
-    checked again on each use; a thread's list is its own, so photos checked and restored at the same time never
-    get each other's warnings.  (``warnings.catch_warnings(record=True)`` is not used: it swaps the module's hook
-    for every thread at once, and restores it in whatever order the blocks end.)
-    """
-    with _hook_lock:
-        if not getattr(warnings.showwarning, "_scientist_caught", False):
-            previous = warnings.showwarning
-
-            def show(message, category, filename, lineno, file=None, line=None):
-                caught = getattr(_caught, "list", None)
-                if caught is not None and issubclass(category, UserWarning) and str(filename).startswith(_PACKAGE):
-                    caught.append(str(message).splitlines()[0] if str(message) else category.__name__)
-                    return
-                previous(message, category, filename, lineno, file, line)
-
-            show._scientist_caught = True
-            warnings.showwarning = show
-        if not any(f[0] == "always" and f[2] is UserWarning and f[3] is not None and f[3].pattern == _OURS
-                   for f in warnings.filters):
-            # each photo's warnings are its own: the same words about another photo are said again, not once
-            warnings.filterwarnings("always", category=UserWarning, module=_OURS)
+    """Say each of the package's warnings every time it is issued (each photo's warnings are its own: the same words
+    about another photo are said again, not once), and install :mod:`scientist.gathered`'s hook; done when the app
+    is made (before any request runs, so that a ``warnings.catch_warnings`` block on another thread saves and
+    restores the hook rather than its absence) and checked again on each use."""
+    if not any(f[0] == "always" and f[2] is UserWarning and f[3] is not None and f[3].pattern == _OURS
+               for f in warnings.filters):
+        warnings.filterwarnings("always", category=UserWarning, module=_OURS)
+    install_hook()
 
 
 @contextmanager
 def caught_warnings() -> Iterator[list[str]]:
     """The package's warnings issued by this thread in the block, one line each, gathered rather than printed
-    (thread-safe; see :func:`_install_warning_hook`)."""
+    (thread-safe: :func:`scientist.gathered.gathered`)."""
     _install_warning_hook()
-    outer = getattr(_caught, "list", None)
-    _caught.list = caught = []
-    try:
+    with gathered(_package_warning) as caught:
         yield caught
-    finally:
-        _caught.list = outer
 
 
 @dataclass

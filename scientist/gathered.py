@@ -1,0 +1,71 @@
+"""Warnings gathered per thread, for the photo they are about.
+
+Photos are read and restored on several threads at once (a batch, the web app's jobs), and each photo's
+warnings belong to it: Pillow's words on a damaged EXIF name no photo, and a web job shows its own photo's
+warnings only.  :func:`gathered` collects, on the calling thread and inside its block, the warnings a
+``take`` function accepts; every other warning goes on to whatever hook was there (the console, a server's
+log, a test's recorder).
+
+One hook is installed process-wide, once, and checked again on each use (something that replaced
+``warnings.showwarning`` since is wrapped again).  There is one hook for every kind of gathering, so that two
+kinds used in turn never wrap each other over and over.  ``warnings.catch_warnings(record=True)`` is not used:
+it swaps the module's hook for every thread at once and restores it in whatever order the blocks end.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["Take", "gathered", "install_hook"]
+
+#: What a gathering keeps of a warning (its message, category and the file that issued it), or None to leave it.
+Take = Callable[[Warning | str, type[Warning], str], Any]
+
+_local = threading.local()
+_lock = threading.Lock()
+
+
+def install_hook() -> None:
+    """Install the hook that gathers (once; again if something has replaced it since).  :func:`gathered` does it;
+    a server does it ahead, before any request runs, so that a ``warnings.catch_warnings`` block on another
+    thread saves and restores the hook rather than its absence."""
+    with _lock:
+        if getattr(warnings.showwarning, "_scientist_gathered", False):
+            return
+        previous = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            for take, items in reversed(getattr(_local, "stack", ())):  # the innermost gathering first
+                kept = take(message, category, str(filename))
+                if kept is not None:
+                    items.append(kept)
+                    return
+            previous(message, category, filename, lineno, file, line)
+
+        show._scientist_gathered = True
+        warnings.showwarning = show
+
+
+@contextmanager
+def gathered(take: Take) -> Iterator[list]:
+    """What ``take`` keeps of the warnings issued on this thread in the block, in order, rather than shown.
+
+    Gatherings nest: a warning goes to the innermost that takes it.  A warning must still pass the warning
+    filters to be issued at all (a message said once is not issued again unless a filter says "always")."""
+    install_hook()
+    stack = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    items: list = []
+    stack.append((take, items))
+    try:
+        yield items
+    finally:
+        for i in range(len(stack) - 1, -1, -1):  # by identity: another gathering's list may be equal to this one
+            if stack[i][1] is items:
+                del stack[i]
+                break
