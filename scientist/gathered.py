@@ -14,13 +14,14 @@ it swaps the module's hook for every thread at once and restores it in whatever 
 
 from __future__ import annotations
 
+import os
 import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["Take", "gathered", "install_hook"]
+__all__ = ["Take", "gathered", "install_hook", "package_warnings", "say_package_warnings_always"]
 
 #: What a gathering keeps of a warning (its message, category and the file that issued it), or None to leave it.
 Take = Callable[[Warning | str, type[Warning], str], Any]
@@ -69,3 +70,34 @@ def gathered(take: Take) -> Iterator[list]:
             if stack[i][1] is items:
                 del stack[i]
                 break
+
+
+#: The package's own folder: warnings issued from its files are worded for people (a photo's transparency not kept,
+#: only its first frame restored); others are for a log.
+_PACKAGE = os.path.dirname(__file__) + os.sep  # as code objects name their files (not resolved)
+_OURS = r"scientist\."  # the package's modules, as a warning filter names them
+
+
+def _package_warning(message, category, filename: str) -> str | None:
+    """A warning of the package's own, as one line; None for any other."""
+    if issubclass(category, UserWarning) and filename.startswith(_PACKAGE):
+        return str(message).splitlines()[0] if str(message) else category.__name__
+    return None
+
+
+def say_package_warnings_always() -> None:
+    """Issue each of the package's warnings every time (each photo's warnings are its own: the same words about
+    another photo are said again, not once), and install the hook; a server does it once before any request."""
+    if not any(f[0] == "always" and f[2] is UserWarning and f[3] is not None and f[3].pattern == _OURS
+               for f in warnings.filters):
+        warnings.filterwarnings("always", category=UserWarning, module=_OURS)
+    install_hook()
+
+
+@contextmanager
+def package_warnings() -> Iterator[list[str]]:
+    """The package's warnings issued on this thread in the block, one line each, gathered rather than printed: what
+    a web job or a chat app's restore shows of its photo."""
+    say_package_warnings_always()
+    with gathered(_package_warning) as caught:
+        yield caught

@@ -35,7 +35,8 @@ from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import ValidationError
 
 from .core import Scientist
-from .errors import BaseExceptionGroup, QuestionError, ScientistError
+from .errors import BaseExceptionGroup, QuestionError, ScientistError, shown
+from .gathered import package_warnings
 from .restore.record import ProgressEvent
 from .tools import Folders, ToolDef, argument_problem, folders_for, restore_allowed, tool_definitions
 
@@ -325,11 +326,13 @@ class _Tools:
 
         def run() -> CallToolResult:
             try:
-                demo = restore_allowed(self.sci, self.folders, path, max_side, progress, gain=gain)
+                with package_warnings() as warned:  # the photo's (transparency not kept...): for the model to say
+                    demo = restore_allowed(self.sci, self.folders, path, max_side, progress, gain=gain)
                 preview = preview_jpeg(demo.comparison, settings.mcp_preview_kb * 1024)
             except ScientistError as exc:
                 return _error(str(exc))
             summary = self.sci.renderer.env.get_template("restore.txt.j2").render(d=demo)
+            summary += "".join(f"\nwarning:    {shown(w, limit=1_000)}" for w in dict.fromkeys(warned))
             image = ImageContent(type="image", data=base64.b64encode(preview).decode("ascii"), mime_type="image/jpeg")
             return CallToolResult(content=[_text(summary), image], structured_content=demo.model_dump(mode="json"))
 

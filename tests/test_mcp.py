@@ -16,6 +16,7 @@ from pathlib import Path
 
 import anyio
 import jsonschema
+import numpy as np
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
@@ -234,6 +235,28 @@ def test_restore_photo_returns_the_record_a_preview_and_progress(eager_sci, fold
     assert again.output.endswith("IMG_2041_restored-2.png") and again.comparison.endswith("IMG_2041_compare-2.png")
     assert sorted(p.name for p in out.iterdir()) == sorted(
         Path(p).name for p in (demo.output, demo.comparison, again.output, again.comparison))
+
+
+@pytest.mark.slow  # runs the bundled network
+def test_restore_photo_tells_the_model_the_photos_warnings_and_shows_no_escape_sequence(eager_sci, folders):
+    """The photo's warnings (its transparency not kept) went to the server's stderr only, which the person never
+    sees: the model gets them in the text; a file name's control characters are shown as ?."""
+    from scientist.mcp_server import build_server
+
+    photos, out = folders
+    photo = photos / "new\x1b[31mline.png"
+    rgba = np.dstack([to_u8(photo_array(40, 48, 3) * 0.5), np.full((40, 48), 128, np.uint8)])
+    Image.fromarray(rgba, "RGBA").save(photo)
+    server = build_server(eager_sci, allow=[photos], out_dir=out)
+
+    async def fn(client):
+        return [await client.call_tool("restore_photo", {"path": str(photo), "max_side": 32}) for _ in range(2)]
+
+    for result in _with_client(server, fn):  # the second time too: each photo's warnings are its own
+        text = result.content[0].text
+        assert not result.is_error, text
+        assert "\x1b" not in text and "new?[31mline_restored" in text
+        assert re.search(r"\nwarning: +new\?\[31mline\.png has transparency", text), text
 
 
 def _bad_cases(photos: Path, elsewhere: Path) -> list[tuple[str, dict, str]]:

@@ -17,7 +17,6 @@ import shutil
 import threading
 import time
 import unicodedata
-import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -28,7 +27,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ..errors import BusyError, JobError, OutputError, ScientistError, UnfinishedJobError, shown
-from ..gathered import gathered, install_hook
+from ..gathered import package_warnings, say_package_warnings_always
 from ..restore.record import Demo, ProgressEvent, ProgressFn
 
 __all__ = ["FILES", "Crop", "Job", "JobProgress", "JobStatus", "Jobs", "MemoryBudget", "RestoreFn",
@@ -123,36 +122,8 @@ def safe_name(filename: str | None) -> str:
     return shown(_base_name(filename)) if _base_name(filename).strip() else "photo"
 
 
-#: The package's own folder: warnings issued from its files are worded for people, others are for the server's log.
-_PACKAGE = os.path.dirname(os.path.dirname(__file__)) + os.sep  # as code objects name their files (not resolved)
-_OURS = r"scientist\."  # the package's modules, as a warning filter names them
-
-
-def _package_warning(message, category, filename: str) -> str | None:
-    """A warning of the package's own (worded for people), as one line; None for any other."""
-    if issubclass(category, UserWarning) and filename.startswith(_PACKAGE):
-        return str(message).splitlines()[0] if str(message) else category.__name__
-    return None
-
-
-def _install_warning_hook() -> None:
-    """Say each of the package's warnings every time it is issued (each photo's warnings are its own: the same words
-    about another photo are said again, not once), and install :mod:`scientist.gathered`'s hook; done when the app
-    is made (before any request runs, so that a ``warnings.catch_warnings`` block on another thread saves and
-    restores the hook rather than its absence) and checked again on each use."""
-    if not any(f[0] == "always" and f[2] is UserWarning and f[3] is not None and f[3].pattern == _OURS
-               for f in warnings.filters):
-        warnings.filterwarnings("always", category=UserWarning, module=_OURS)
-    install_hook()
-
-
-@contextmanager
-def caught_warnings() -> Iterator[list[str]]:
-    """The package's warnings issued by this thread in the block, one line each, gathered rather than printed
-    (thread-safe: :func:`scientist.gathered.gathered`)."""
-    _install_warning_hook()
-    with gathered(_package_warning) as caught:
-        yield caught
+#: The package's warnings issued by a thread in a block, gathered rather than printed (a job's own).
+caught_warnings = package_warnings
 
 
 @dataclass
@@ -267,7 +238,7 @@ class Jobs:
         self._cv = threading.Condition()
         self._worker: threading.Thread | None = None
         self._closed = False
-        _install_warning_hook()  # before any request runs (see there)
+        say_package_warnings_always()  # before any request runs (see there)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             os.chmod(self.root, 0o700)
