@@ -330,7 +330,8 @@ class Settings(BaseSettings):
     serve_request_timeout: float = Field(
         default=10.0, gt=0,
         description="Seconds a client may take to send a request's headers, and may leave its body without new "
-                    "bytes, before the web app closes the connection (HTTP 408).")
+                    "bytes, before the web app closes the connection (HTTP 408); past them a body must also keep "
+                    "up 8 KiB a second on average.")
     serve_allowed_hosts: list[str] = Field(
         default_factory=list,
         description="Host names the web app answers to besides the address it listens on (and, on loopback, "

@@ -345,8 +345,9 @@ def test_a_body_sent_a_byte_at_a_time_does_not_hold_the_server_when_it_stops(fak
 
     app = create_app(fake_sci, settings=fake_sci.settings.model_copy(update={"cache": tmp_path / "cache"}),
                      restore=FakeRestore())
-    server, thread, port = _run(uvicorn.Config(app, http=TimedH11Protocol.with_timeout(0.5), log_level="warning",
-                                               lifespan="on"))
+    # a least body rate of 1 byte a second: the trickle (5 a second) is in time, only the stop may cut it off
+    protocol = TimedH11Protocol.with_timeout(0.5, min_body_rate=1)
+    server, thread, port = _run(uvicorn.Config(app, http=protocol, log_level="warning", lifespan="on"))
     replies = []
     head = (b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b"Content-Length: 1000\r\n\r\n{")
@@ -364,6 +365,87 @@ def test_a_body_sent_a_byte_at_a_time_does_not_hold_the_server_when_it_stops(fak
     assert reply.startswith(b"HTTP/1.1 503") and b"the server is stopping" in reply, reply[:200]
 
 
+def test_a_body_trickled_below_the_least_rate_is_closed(live_server):
+    """Each byte of a body re-armed the timeout, so one byte every 0.2 s (within the 0.5 s timeout) held the
+    connection for as long as the client liked; past the timeout a body must keep up 8 KiB a second on average."""
+    head = (b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n{")
+    reply, seconds = _exchange(live_server, head, *[b" "] * 40, pause=0.2, wait=20)  # 8 s of trickle
+    assert seconds < 3, (seconds, reply[:200])
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408"), reply[:200]
+    assert json.loads(body) == {"detail": "the request body arrived too slowly (under 8 KiB a second)"}
+
+
+def test_a_slow_body_that_keeps_up_the_least_rate_is_answered(fake_sci, tmp_path):
+    """A body well under way is not cut off for its length: only for falling behind the least rate."""
+    import uvicorn
+
+    from scientist.web.app import create_app
+    from scientist.web.timed import TimedH11Protocol
+
+    app = create_app(fake_sci, settings=fake_sci.settings.model_copy(update={"cache": tmp_path / "cache"}),
+                     restore=FakeRestore())
+    server, thread, port = _run(uvicorn.Config(app, http=TimedH11Protocol.with_timeout(0.5, min_body_rate=20),
+                                               log_level="warning", lifespan="on"))
+    try:
+        body = b'{"question": ""' + b" " * 20 + b"}"
+        head = (b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: "
+                b"application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
+        # 6 bytes every 0.2 s: 30 a second, over the least rate of 20, for 1.2 s (past the 0.5 s timeout)
+        reply, _ = _exchange(port, head, *[body[i:i + 6] for i in range(0, len(body), 6)], pause=0.2)
+        assert reply.startswith(b"HTTP/1.1 400") and b"the question is empty" in reply, reply[:200]
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_connections_past_the_cap_are_answered_503_at_once(fake_sci, tmp_path):
+    """Clients holding connections open could use up the process's file descriptors: then nobody could connect,
+    and the log grew by the failed accept() as fast as it was retried.  Past the cap a connection is answered 503
+    (JSON, Retry-After) as soon as it is accepted, and closed."""
+    import uvicorn
+
+    from scientist.web.app import create_app
+    from scientist.web.timed import TimedH11Protocol
+
+    app = create_app(fake_sci, settings=fake_sci.settings.model_copy(update={"cache": tmp_path / "cache"}),
+                     restore=FakeRestore())
+    server, thread, port = _run(uvicorn.Config(app, http=TimedH11Protocol.with_timeout(30, max_connections=3),
+                                               log_level="error", lifespan="on"))
+    held = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+    try:
+        time.sleep(0.2)  # all three accepted
+        reply, seconds = _exchange(port, wait=5)
+        head, _, body = reply.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 503") and b"retry-after: 5" in head.lower(), reply[:200]
+        assert json.loads(body) == {"detail": "the server has too many open connections; try again in a moment"}
+        assert seconds < 1
+        held.pop().close()
+        time.sleep(0.2)
+        reply, _ = _exchange(port, b"GET /static/page.css HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        assert reply.startswith(b"HTTP/1.1 200"), reply[:200]
+    finally:
+        for s in held:
+            s.close()
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_the_connection_cap_stays_below_the_open_files_limit(monkeypatch):
+    """The soft limit on open files is raised to the hard one, and the cap leaves descriptors for the rest."""
+    import resource
+
+    from scientist.web.server import MAX_CONNECTIONS, SPARE_FDS, connection_cap
+
+    limits = {"now": (1024, 4096)}
+    monkeypatch.setattr(resource, "getrlimit", lambda which: limits["now"])
+    monkeypatch.setattr(resource, "setrlimit", lambda which, value: limits.update(now=value))
+    assert connection_cap() == MAX_CONNECTIONS and limits["now"] == (4096, 4096)
+    limits["now"] = (1024, 1024)
+    assert connection_cap() == 1024 - SPARE_FDS
+
+
 def test_serve_runs_the_timed_protocol(monkeypatch):
     import uvicorn
 
@@ -379,4 +461,5 @@ def test_serve_runs_the_timed_protocol(monkeypatch):
     assert code == 0, err
     protocol = calls[0]["http"]
     assert issubclass(protocol, TimedH11Protocol) and protocol.request_timeout == 7.0
+    assert 0 < protocol.max_connections <= 1000 and protocol.min_body_rate > 0 and calls[0]["backlog"] > 0
     assert calls[0]["timeout_graceful_shutdown"] == 30.0  # serve_stop_seconds: requests in flight when it stops

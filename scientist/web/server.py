@@ -6,8 +6,9 @@ client may take to send a request.
   that change something (POST, ...) sent by a page of another site (a browser names that site in
   ``Origin``): no other page may post photos or questions to it;
 - :class:`.timed.TimedH11Protocol` closes a connection whose request headers are not complete within the
-  timeout, or whose body stops arriving for that long, so that a few stalled sockets cannot hold
-  the server (uvicorn's own timeout only runs between requests);
+  timeout, or whose body stops arriving for that long or arrives too slowly, so that a few stalled sockets
+  cannot hold the server (uvicorn's own timeout only runs between requests), and caps the connections open
+  at once below the process's file descriptors;
 - :func:`serve` runs the app with both.
 
 The app imports this module for its guard; uvicorn is imported only to serve (another ASGI server can run
@@ -28,6 +29,13 @@ __all__ = ["OriginGuard", "is_loopback", "own_hosts", "serve"]
 #: What this machine is called on loopback.
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Most connections the server keeps open at once; fewer when the process may open fewer files (see
+#: :func:`connection_cap`).
+MAX_CONNECTIONS = 1000
+#: File descriptors kept for everything but connections: the listening socket, the log, job files, threads' pipes.
+SPARE_FDS = 128
+#: Connections the kernel may hold for the server before it accepts them (they use no descriptor of the process).
+BACKLOG = 1024
 _PORT = re.compile(r":\d{1,5}")
 
 
@@ -122,13 +130,36 @@ class OriginGuard:
         await send({"type": "http.response.body", "body": body})
 
 
+def connection_cap(wanted: int = MAX_CONNECTIONS) -> int:
+    """How many connections the server may keep open: ``wanted``, or fewer so that :data:`SPARE_FDS` descriptors are
+    left under the process's limit on open files.  That limit's soft value is raised to its hard one first (a
+    shell's default of 1024 is often far below what the system allows): past it the server could accept nobody,
+    and would log the failure as fast as it retries."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows, where no such limit applies to sockets
+        return wanted
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (OSError, ValueError):  # macOS refuses an unlimited soft value: the soft one stays
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(1, min(wanted, soft - SPARE_FDS))
+
+
 def serve(app, host: str, port: int, *, request_timeout: float, stop_timeout: float | None = None,
           log_level: str = "info") -> None:
-    """Run ``app`` with uvicorn on ``host``:``port``, its requests timed by :class:`.timed.TimedH11Protocol`;
-    once asked to stop, requests still being answered get ``stop_timeout`` seconds (default: no limit)."""
+    """Run ``app`` with uvicorn on ``host``:``port``, its requests timed and its connections capped by
+    :class:`.timed.TimedH11Protocol` (:func:`connection_cap`); once asked to stop, requests still being answered get
+    ``stop_timeout`` seconds (default: no limit)."""
     import uvicorn
 
     from .timed import TimedH11Protocol
 
-    uvicorn.run(app, host=host, port=port, log_level=log_level, http=TimedH11Protocol.with_timeout(request_timeout),
+    protocol = TimedH11Protocol.with_timeout(request_timeout, max_connections=connection_cap())
+    uvicorn.run(app, host=host, port=port, log_level=log_level, http=protocol, backlog=BACKLOG,
                 timeout_graceful_shutdown=stop_timeout)
