@@ -316,7 +316,8 @@ class Settings(BaseSettings):
         description="How long the web app keeps a finished restore (photo and results) before deleting it (hours).")
     max_waiting_jobs: int = Field(
         default=20, ge=1,
-        description="Photos that may wait for the web app's one-at-a-time restore; more are refused (HTTP 429).")
+        description="Photos that may wait for the web app's one-at-a-time restore, and uploads that may wait for "
+                    "memory to be checked in; more are refused (HTTP 429).")
     serve_memory_mb: int = Field(
         default=3072, ge=256,
         description="Memory the web app gives photos at once (MiB): uploads being checked and the restore in "

@@ -157,6 +157,62 @@ def test_the_queue_cap_holds_when_uploads_race(make_client, monkeypatch):
     fake.go.set()
 
 
+def test_uploads_waiting_for_memory_hold_no_thread_of_the_shared_pool(make_client, monkeypatch):
+    """Uploads waiting for memory each held one of the 40 threads that also answer polls and pages: with more
+    than 40 waiting, a poll waited behind them, and an upload waited for a thread before its wait for memory was
+    even counted.  Now they wait on the event loop: the poll is answered at once and no upload waits past
+    BUSY_WAIT."""
+    import scientist.web.app as web_app
+
+    monkeypatch.setattr(web_app, "BUSY_WAIT", 3.0)
+    client = make_client(restore=FakeRestore(), max_waiting_jobs=100)
+    budget = client.app.state.jobs.budget
+    seconds: list[float] = []
+    codes: list[int] = []
+
+    def upload(i: int) -> None:
+        start = time.perf_counter()
+        r = client.post("/api/restore", files={"photo": (f"{i}.jpg", jpeg(), "image/jpeg")})
+        seconds.append(time.perf_counter() - start)
+        codes.append(r.status_code)
+
+    with budget.reserve(budget.total):  # every upload waits for memory
+        threads = [threading.Thread(target=upload, args=(i,)) for i in range(44)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)  # all of them arrived and wait
+        start = time.perf_counter()
+        poll = client.get("/api/jobs/0123456789abcdef0123456789abcdef")
+        polled = time.perf_counter() - start
+        for t in threads:
+            t.join(60)
+    assert poll.status_code == 404 and polled < 1, polled
+    assert codes == [429] * 44 and max(seconds) < 3.0 + 2, max(seconds)
+    assert budget.used == 0 and list((client.app.state.jobs.root).iterdir()) == []
+
+
+def test_uploads_past_the_most_that_may_wait_are_refused_at_once(make_client):
+    """With the memory taken and max_waiting_jobs uploads waiting for it, one more waited its minute too before
+    being told the server was busy; it is refused at once."""
+    client = make_client(restore=FakeRestore(), max_waiting_jobs=2)
+    budget = client.app.state.jobs.budget
+    codes: list[int] = []
+    with budget.reserve(budget.total):
+        threads = [threading.Thread(target=lambda i=i: codes.append(client.post(
+            "/api/restore", files={"photo": (f"{i}.jpg", jpeg(), "image/jpeg")}).status_code)) for i in range(2)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        start = time.perf_counter()
+        r = client.post("/api/restore", files={"photo": ("third.jpg", jpeg(), "image/jpeg")})
+        refused = time.perf_counter() - start
+        assert refused < 1, refused
+        assert_one_sentence(r, 429, "2 uploads are already waiting to be checked")
+    for t in threads:
+        t.join(60)
+    assert codes == [202, 202]
+
+
 def _at_once(client, n: int) -> list[int]:
     codes: list[int] = []
     go = threading.Barrier(n)
