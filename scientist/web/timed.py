@@ -130,7 +130,8 @@ class TimedH11Protocol(H11Protocol):
             self._arm()
             return
         if self.cycle is None or not self.cycle.response_started:
-            slow = self.conn.their_state is h11.SEND_BODY and self._behind_in() <= 0
+            # a body that has sent nothing since its headers is late, not slow
+            slow = self.conn.their_state is h11.SEND_BODY and self._body_bytes > 0 and self._behind_in() <= 0
             self._answer(408, "Request Timeout", f"the request body arrived too slowly (under "
                                                  f"{self.min_body_rate / 1024:g} KiB a second)" if slow else
                          "the request took too long to arrive")
