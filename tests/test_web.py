@@ -248,6 +248,7 @@ def test_a_full_queue_is_refused_with_429(make_client):
     assert client.post("/api/restore", files={"photo": ("b.jpg", jpeg(), "image/jpeg")}).status_code == 202
     r = client.post("/api/restore", files={"photo": ("c.jpg", jpeg(), "image/jpeg")})
     assert_one_sentence(r, 429, "already waiting")
+    assert r.headers["retry-after"] == "60"
     fake.go.set()
 
 

@@ -502,6 +502,40 @@ def test_the_connection_cap_stays_below_the_open_files_limit(monkeypatch):
     assert connection_cap() == 1024 - SPARE_FDS
 
 
+def test_a_full_queue_refuses_an_upload_before_reading_it(fake_sci, tmp_path):
+    """A full queue read (and stored) the whole upload before answering 429; now it is answered as soon as the
+    headers are in, asking the client to come back later, and the connection is closed, the body never read."""
+    import httpx
+    import uvicorn
+
+    from scientist.web.app import create_app
+    from scientist.web.timed import TimedH11Protocol
+
+    fake = FakeRestore(hold=True)
+    settings = fake_sci.settings.model_copy(update={"cache": tmp_path / "cache", "max_waiting_jobs": 1})
+    app = create_app(fake_sci, settings=settings, restore=fake)
+    server, thread, port = _run(uvicorn.Config(app, http=TimedH11Protocol.with_timeout(2), log_level="warning",
+                                               lifespan="on"))
+    try:
+        for name in ("running.jpg", "waiting.jpg"):
+            r = httpx.post(f"http://127.0.0.1:{port}/api/restore", files={"photo": (name, jpeg(), "image/jpeg")},
+                           timeout=30)
+            assert r.status_code == 202, r.text
+            assert fake.started.wait(30)
+        reply, seconds = _exchange(port, b"POST /api/restore HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                                   b"multipart/form-data; boundary=XyZ\r\nContent-Length: 45000000\r\n\r\n")
+        head, _, body = reply.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 429"), reply[:200]
+        assert b"retry-after: 60" in head.lower() and b"connection: close" in head.lower()
+        assert json.loads(body) == {"detail": "1 photo is already waiting; try again in a few minutes"}
+        assert seconds < 1.5, seconds  # not the 2 s request timeout: nothing of the body was awaited
+        assert len(list((tmp_path / "cache" / "web-jobs").iterdir())) == 2  # no folder made for it
+    finally:
+        fake.go.set()
+        server.should_exit = True
+        thread.join(10)
+
+
 def test_serve_runs_the_timed_protocol(monkeypatch):
     import uvicorn
 

@@ -58,7 +58,7 @@ from .jobs import (
 from .server import OriginGuard, own_hosts
 from .svg import NARROW_PER_ROW, needs_narrow, workflow_svg
 
-__all__ = ["AskRequest", "BodyLimit", "ErrorMessage", "HeadAsGet", "create_app"]
+__all__ = ["AskRequest", "BodyLimit", "ErrorMessage", "HeadAsGet", "QueueGate", "Uploads", "create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,11 @@ CUT_SHORT = ("the upload was cut short: its multipart/form-data body ends before
 BUSY_WAIT = 60.0
 #: Uploads stored and checked at once, on threads of their own (see :class:`Uploads`).
 UPLOAD_THREADS = 4
+#: The routes that take a photo upload: refused before their body is read when it could not be queued
+#: (:class:`QueueGate`).
+UPLOAD_PATHS = frozenset({"/api/restore"})
+#: What a 429 asks a client to wait before it tries again (seconds): a restore takes about that long.
+RETRY_AFTER = 60
 
 
 class AskRequest(BaseModel):
@@ -207,6 +212,28 @@ class Uploads:
             return await anyio.to_thread.run_sync(fn, *args, limiter=self._threads)
         finally:
             self._turns.release()
+
+
+class QueueGate:
+    """Refuse an upload before its body is read when it could not be queued anyway: the queue is full, the server is
+    stopping, or as many uploads as may wait are waiting to be checked (429 with ``Retry-After``, and the connection
+    closed, as the body is never read).  Without this a full queue still took in, and stored, the whole upload
+    before saying so.  The same checks are made again once the upload is in."""
+
+    def __init__(self, app, jobs: Jobs, uploads: Uploads) -> None:
+        self.app, self.jobs, self.uploads = app, jobs, uploads
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope.get("method") == "POST" and scope.get("path") in UPLOAD_PATHS:
+            try:
+                self.jobs.check_open()
+                self.uploads.check_room()
+            except BusyError as exc:
+                response = JSONResponse({"detail": str(exc)}, status_code=429,
+                                        headers={"Retry-After": str(RETRY_AFTER), "Connection": "close"})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class HeadAsGet:
@@ -378,14 +405,16 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     app.state.scientist, app.state.jobs = sci, jobs
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit, limit=limit)
+    app.add_middleware(QueueGate, jobs=jobs, uploads=uploads)  # before BodyLimit, which reads the body
     names, any_ip = own_hosts(host or settings.serve_host, settings.serve_allowed_hosts)
     app.add_middleware(OriginGuard, hosts=names, any_ip=any_ip)  # outermost: refused before anything is read
 
     # ------------------------------------------------------------ errors: one sentence, never a traceback
     @app.exception_handler(ScientistError)
     async def _scientist_error(_request: Request, exc: ScientistError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc).splitlines()[0] if str(exc) else "bad request"},
-                            status_code=_status(exc))
+        status = _status(exc)
+        return JSONResponse({"detail": str(exc).splitlines()[0] if str(exc) else "bad request"}, status_code=status,
+                            headers={"Retry-After": str(RETRY_AFTER)} if status == 429 else None)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -351,8 +351,7 @@ class Jobs:
 
         The queue is checked here, before an upload is read, and again at :meth:`submit`.
         """
-        with self._cv:
-            self._check_open()
+        self.check_open()
         self.sweep()
         job_id = secrets.token_hex(16)
         folder = self.root / job_id
@@ -375,8 +374,13 @@ class Jobs:
                 self._worker.start()
             self._cv.notify_all()
 
+    def check_open(self) -> None:
+        """Refuse a job (:class:`BusyError`) while the server shuts down or ``max_waiting`` photos wait already."""
+        with self._cv:
+            self._check_open()
+
     def _check_open(self) -> None:
-        """Refuse a job while the server shuts down or ``max_waiting`` photos wait already (hold ``_cv``)."""
+        """:meth:`check_open`, holding ``_cv``."""
         if self._closed:
             raise BusyError("the server is shutting down")
         if len(self._waiting) >= self.max_waiting:
