@@ -24,7 +24,7 @@ import socket
 from collections import Counter
 from collections.abc import Iterable
 
-__all__ = ["OriginGuard", "is_loopback", "own_hosts", "serve"]
+__all__ = ["OriginGuard", "bind_address", "is_loopback", "own_hosts", "serve"]
 
 #: What this machine is called on loopback.
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -37,11 +37,34 @@ SPARE_FDS = 128
 #: Connections the kernel may hold for the server before it accepts them (they use no descriptor of the process).
 BACKLOG = 1024
 _PORT = re.compile(r":\d{1,5}")
+#: What the system may read as an IPv4 address in a short or numeric form (``127.1``, ``2130706433``, ``0x7f.1``).
+_NUMERIC_V4 = re.compile(r"[0-9a-fx.]+", re.IGNORECASE)
+
+
+def bind_address(host: str) -> str:
+    """``host`` as the address it listens on, in one spelling: brackets dropped (``[::1]`` -> ``::1``), an IP
+    address written out as usual, and the short and numeric IPv4 forms the system accepts too (``127.1``,
+    ``2130706433``, ``0x7f.1`` -> ``127.0.0.1``; ``0`` -> ``0.0.0.0``); a name as given.  What the server answers
+    to and whether it is on loopback are decided from this spelling, so ``--host 127.1`` is this machine only."""
+    name = host.strip()
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    ip = _ip(name)
+    if ip is not None:
+        return str(ip)
+    if _NUMERIC_V4.fullmatch(name) and any(c.isdigit() for c in name):
+        try:
+            return socket.inet_ntoa(socket.inet_aton(name))
+        except OSError:
+            pass
+    return name
 
 
 def is_loopback(host: str) -> bool:
-    """Whether ``host`` names this machine only (127.0.0.0/8, ::1, localhost)."""
-    ip = _ip(host.strip("[]"))
+    """Whether ``host`` names this machine only (127.0.0.0/8, ::1, localhost; in any spelling of
+    :func:`bind_address`)."""
+    host = bind_address(host)
+    ip = _ip(host)
     return host.lower() == "localhost" or (ip is not None and ip.is_loopback)
 
 
@@ -61,7 +84,7 @@ def own_hosts(bind: str, extra: Iterable[str] = ()) -> tuple[frozenset[str], boo
     A name that someone's DNS could point here is only accepted when listed in ``extra`` (the
     ``serve_allowed_hosts`` setting); an IP address in ``Host`` cannot come from such a name.
     """
-    bind = bind.strip("[]").lower()
+    bind = bind_address(bind).lower()
     names = {bind, *(h.strip().strip("[]").lower().rstrip(".") for h in extra)}
     ip = _ip(bind)
     wildcard = ip is not None and ip.is_unspecified
