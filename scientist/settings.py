@@ -316,7 +316,8 @@ class Settings(BaseSettings):
         description="How long the web app keeps a finished restore (photo and results) before deleting it (hours).")
     max_waiting_jobs: int = Field(
         default=20, ge=1,
-        description="Photos that may wait for the web app's one-at-a-time restore; more are refused (HTTP 429).")
+        description="Photos that may wait for the web app's one-at-a-time restore, and uploads that may wait for "
+                    "memory to be checked in; more are refused (HTTP 429).")
     serve_memory_mb: int = Field(
         default=3072, ge=256,
         description="Memory the web app gives photos at once (MiB): uploads being checked and the restore in "
@@ -330,7 +331,8 @@ class Settings(BaseSettings):
     serve_request_timeout: float = Field(
         default=10.0, gt=0,
         description="Seconds a client may take to send a request's headers, and may leave its body without new "
-                    "bytes, before the web app closes the connection (HTTP 408).")
+                    "bytes, before the web app closes the connection (HTTP 408); past them a body must also keep "
+                    "up 8 KiB a second on average.")
     serve_allowed_hosts: list[str] = Field(
         default_factory=list,
         description="Host names the web app answers to besides the address it listens on (and, on loopback, "

@@ -248,6 +248,7 @@ def test_a_full_queue_is_refused_with_429(make_client):
     assert client.post("/api/restore", files={"photo": ("b.jpg", jpeg(), "image/jpeg")}).status_code == 202
     r = client.post("/api/restore", files={"photo": ("c.jpg", jpeg(), "image/jpeg")})
     assert_one_sentence(r, 429, "already waiting")
+    assert r.headers["retry-after"] == "60"
     fake.go.set()
 
 
@@ -1103,6 +1104,37 @@ def test_loopback_names():
 
     assert all(map(is_loopback, ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST"]))
     assert not any(map(is_loopback, ["0.0.0.0", "::", "192.168.1.10", "example.org", ""]))
+
+
+@pytest.mark.parametrize(("given", "address"), [
+    ("127.1", "127.0.0.1"), ("2130706433", "127.0.0.1"), ("0x7f.1", "127.0.0.1"), ("[::1]", "::1"),
+    ("0", "0.0.0.0"), ("localhost", "localhost"), ("192.168.1.20", "192.168.1.20")])
+def test_other_spellings_of_an_address_are_that_address(given, address):
+    """``--host 127.1`` listened on loopback but was warned about as another host, and then answered only the Host
+    "127.1", which no client sends (421 to everything); ``--host 0`` listened everywhere and answered only "0";
+    ``--host [::1]`` was "no such address"."""
+    from scientist.web.server import bind_address, is_loopback, own_hosts
+
+    assert bind_address(given) == address
+    assert is_loopback(given) == is_loopback(address)
+    assert own_hosts(given) == own_hosts(address)
+
+
+@pytest.mark.parametrize("given", ["127.1", "[::1]"])
+def test_serve_on_another_spelling_of_loopback_neither_warns_nor_refuses(monkeypatch, given):
+    import uvicorn
+
+    from scientist.cli import serve_cmd
+
+    calls, apps = [], []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: (calls.append(kw), apps.append(app)))
+    monkeypatch.setattr(serve_cmd, "_check_free", lambda host, port: None)  # whether IPv6 is there is not the point
+    code, out, err = run_cli("serve", "--host", given, "--port", "8123")
+    assert code == 0 and not err, err
+    address = calls[0]["host"]
+    assert address == given.strip("[]").replace("127.1", "127.0.0.1")
+    with TestClient(apps[0], base_url="http://127.0.0.1:8123") as client:  # what a browser sends
+        assert client.get("/static/page.css").status_code == 200
 
 
 def test_web_settings_are_listed():

@@ -157,6 +157,62 @@ def test_the_queue_cap_holds_when_uploads_race(make_client, monkeypatch):
     fake.go.set()
 
 
+def test_uploads_waiting_for_memory_hold_no_thread_of_the_shared_pool(make_client, monkeypatch):
+    """Uploads waiting for memory each held one of the 40 threads that also answer polls and pages: with more
+    than 40 waiting, a poll waited behind them, and an upload waited for a thread before its wait for memory was
+    even counted.  Now they wait on the event loop: the poll is answered at once and no upload waits past
+    BUSY_WAIT."""
+    import scientist.web.app as web_app
+
+    monkeypatch.setattr(web_app, "BUSY_WAIT", 3.0)
+    client = make_client(restore=FakeRestore(), max_waiting_jobs=100)
+    budget = client.app.state.jobs.budget
+    seconds: list[float] = []
+    codes: list[int] = []
+
+    def upload(i: int) -> None:
+        start = time.perf_counter()
+        r = client.post("/api/restore", files={"photo": (f"{i}.jpg", jpeg(), "image/jpeg")})
+        seconds.append(time.perf_counter() - start)
+        codes.append(r.status_code)
+
+    with budget.reserve(budget.total):  # every upload waits for memory
+        threads = [threading.Thread(target=upload, args=(i,)) for i in range(44)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)  # all of them arrived and wait
+        start = time.perf_counter()
+        poll = client.get("/api/jobs/0123456789abcdef0123456789abcdef")
+        polled = time.perf_counter() - start
+        for t in threads:
+            t.join(60)
+    assert poll.status_code == 404 and polled < 1, polled
+    assert codes == [429] * 44 and max(seconds) < 3.0 + 2, max(seconds)
+    assert budget.used == 0 and list((client.app.state.jobs.root).iterdir()) == []
+
+
+def test_uploads_past_the_most_that_may_wait_are_refused_at_once(make_client):
+    """With the memory taken and max_waiting_jobs uploads waiting for it, one more waited its minute too before
+    being told the server was busy; it is refused at once."""
+    client = make_client(restore=FakeRestore(), max_waiting_jobs=2)
+    budget = client.app.state.jobs.budget
+    codes: list[int] = []
+    with budget.reserve(budget.total):
+        threads = [threading.Thread(target=lambda i=i: codes.append(client.post(
+            "/api/restore", files={"photo": (f"{i}.jpg", jpeg(), "image/jpeg")}).status_code)) for i in range(2)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        start = time.perf_counter()
+        r = client.post("/api/restore", files={"photo": ("third.jpg", jpeg(), "image/jpeg")})
+        refused = time.perf_counter() - start
+        assert refused < 1, refused
+        assert_one_sentence(r, 429, "2 uploads are already waiting to be checked")
+    for t in threads:
+        t.join(60)
+    assert codes == [202, 202]
+
+
 def _at_once(client, n: int) -> list[int]:
     codes: list[int] = []
     go = threading.Barrier(n)
@@ -345,8 +401,9 @@ def test_a_body_sent_a_byte_at_a_time_does_not_hold_the_server_when_it_stops(fak
 
     app = create_app(fake_sci, settings=fake_sci.settings.model_copy(update={"cache": tmp_path / "cache"}),
                      restore=FakeRestore())
-    server, thread, port = _run(uvicorn.Config(app, http=TimedH11Protocol.with_timeout(0.5), log_level="warning",
-                                               lifespan="on"))
+    # a least body rate of 1 byte a second: the trickle (5 a second) is in time, only the stop may cut it off
+    protocol = TimedH11Protocol.with_timeout(0.5, min_body_rate=1)
+    server, thread, port = _run(uvicorn.Config(app, http=protocol, log_level="warning", lifespan="on"))
     replies = []
     head = (b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b"Content-Length: 1000\r\n\r\n{")
@@ -364,6 +421,121 @@ def test_a_body_sent_a_byte_at_a_time_does_not_hold_the_server_when_it_stops(fak
     assert reply.startswith(b"HTTP/1.1 503") and b"the server is stopping" in reply, reply[:200]
 
 
+def test_a_body_trickled_below_the_least_rate_is_closed(live_server):
+    """Each byte of a body re-armed the timeout, so one byte every 0.2 s (within the 0.5 s timeout) held the
+    connection for as long as the client liked; past the timeout a body must keep up 8 KiB a second on average."""
+    head = (b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n{")
+    reply, seconds = _exchange(live_server, head, *[b" "] * 40, pause=0.2, wait=20)  # 8 s of trickle
+    assert seconds < 3, (seconds, reply[:200])
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408"), reply[:200]
+    assert json.loads(body) == {"detail": "the request body arrived too slowly (under 8 KiB a second)"}
+
+
+def test_a_slow_body_that_keeps_up_the_least_rate_is_answered(fake_sci, tmp_path):
+    """A body well under way is not cut off for its length: only for falling behind the least rate."""
+    import uvicorn
+
+    from scientist.web.app import create_app
+    from scientist.web.timed import TimedH11Protocol
+
+    app = create_app(fake_sci, settings=fake_sci.settings.model_copy(update={"cache": tmp_path / "cache"}),
+                     restore=FakeRestore())
+    server, thread, port = _run(uvicorn.Config(app, http=TimedH11Protocol.with_timeout(0.5, min_body_rate=20),
+                                               log_level="warning", lifespan="on"))
+    try:
+        body = b'{"question": ""' + b" " * 20 + b"}"
+        head = (b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: "
+                b"application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
+        # 6 bytes every 0.2 s: 30 a second, over the least rate of 20, for 1.2 s (past the 0.5 s timeout)
+        reply, _ = _exchange(port, head, *[body[i:i + 6] for i in range(0, len(body), 6)], pause=0.2)
+        assert reply.startswith(b"HTTP/1.1 400") and b"the question is empty" in reply, reply[:200]
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_connections_past_the_cap_are_answered_503_at_once(fake_sci, tmp_path):
+    """Clients holding connections open could use up the process's file descriptors: then nobody could connect,
+    and the log grew by the failed accept() as fast as it was retried.  Past the cap a connection is answered 503
+    (JSON, Retry-After) as soon as it is accepted, and closed."""
+    import uvicorn
+
+    from scientist.web.app import create_app
+    from scientist.web.timed import TimedH11Protocol
+
+    app = create_app(fake_sci, settings=fake_sci.settings.model_copy(update={"cache": tmp_path / "cache"}),
+                     restore=FakeRestore())
+    server, thread, port = _run(uvicorn.Config(app, http=TimedH11Protocol.with_timeout(30, max_connections=3),
+                                               log_level="error", lifespan="on"))
+    held = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+    try:
+        time.sleep(0.2)  # all three accepted
+        reply, seconds = _exchange(port, wait=5)
+        head, _, body = reply.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 503") and b"retry-after: 5" in head.lower(), reply[:200]
+        assert json.loads(body) == {"detail": "the server has too many open connections; try again in a moment"}
+        assert seconds < 1
+        held.pop().close()
+        time.sleep(0.2)
+        reply, _ = _exchange(port, b"GET /static/page.css HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        assert reply.startswith(b"HTTP/1.1 200"), reply[:200]
+    finally:
+        for s in held:
+            s.close()
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_the_connection_cap_stays_below_the_open_files_limit(monkeypatch):
+    """The soft limit on open files is raised to the hard one, and the cap leaves descriptors for the rest."""
+    import resource
+
+    from scientist.web.server import MAX_CONNECTIONS, SPARE_FDS, connection_cap
+
+    limits = {"now": (1024, 4096)}
+    monkeypatch.setattr(resource, "getrlimit", lambda which: limits["now"])
+    monkeypatch.setattr(resource, "setrlimit", lambda which, value: limits.update(now=value))
+    assert connection_cap() == MAX_CONNECTIONS and limits["now"] == (4096, 4096)
+    limits["now"] = (1024, 1024)
+    assert connection_cap() == 1024 - SPARE_FDS
+
+
+def test_a_full_queue_refuses_an_upload_before_reading_it(fake_sci, tmp_path):
+    """A full queue read (and stored) the whole upload before answering 429; now it is answered as soon as the
+    headers are in, asking the client to come back later, and the connection is closed, the body never read."""
+    import httpx
+    import uvicorn
+
+    from scientist.web.app import create_app
+    from scientist.web.timed import TimedH11Protocol
+
+    fake = FakeRestore(hold=True)
+    settings = fake_sci.settings.model_copy(update={"cache": tmp_path / "cache", "max_waiting_jobs": 1})
+    app = create_app(fake_sci, settings=settings, restore=fake)
+    server, thread, port = _run(uvicorn.Config(app, http=TimedH11Protocol.with_timeout(2), log_level="warning",
+                                               lifespan="on"))
+    try:
+        for name in ("running.jpg", "waiting.jpg"):
+            r = httpx.post(f"http://127.0.0.1:{port}/api/restore", files={"photo": (name, jpeg(), "image/jpeg")},
+                           timeout=30)
+            assert r.status_code == 202, r.text
+            assert fake.started.wait(30)
+        reply, seconds = _exchange(port, b"POST /api/restore HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                                   b"multipart/form-data; boundary=XyZ\r\nContent-Length: 45000000\r\n\r\n")
+        head, _, body = reply.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 429"), reply[:200]
+        assert b"retry-after: 60" in head.lower() and b"connection: close" in head.lower()
+        assert json.loads(body) == {"detail": "1 photo is already waiting; try again in a few minutes"}
+        assert seconds < 1.5, seconds  # not the 2 s request timeout: nothing of the body was awaited
+        assert len(list((tmp_path / "cache" / "web-jobs").iterdir())) == 2  # no folder made for it
+    finally:
+        fake.go.set()
+        server.should_exit = True
+        thread.join(10)
+
+
 def test_serve_runs_the_timed_protocol(monkeypatch):
     import uvicorn
 
@@ -379,4 +551,5 @@ def test_serve_runs_the_timed_protocol(monkeypatch):
     assert code == 0, err
     protocol = calls[0]["http"]
     assert issubclass(protocol, TimedH11Protocol) and protocol.request_timeout == 7.0
+    assert 0 < protocol.max_connections <= 1000 and protocol.min_body_rate > 0 and calls[0]["backlog"] > 0
     assert calls[0]["timeout_graceful_shutdown"] == 30.0  # serve_stop_seconds: requests in flight when it stops

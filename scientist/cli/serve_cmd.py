@@ -39,10 +39,10 @@ def serve_command(
     """Start the web app: ask, restore a photo and compare it with a slider, in the browser (API at /docs)."""
     from ..core import Scientist
     from ..web.app import create_app
-    from ..web.server import is_loopback, serve
+    from ..web.server import bind_address, is_loopback, serve
 
     settings = settings_of(ctx)
-    host = host or settings.serve_host
+    host = bind_address(host or settings.serve_host)  # one spelling: [::1] is ::1, 127.1 is 127.0.0.1
     port = settings.serve_port if port is None else port
     if not is_loopback(host):
         warnings.warn(f"listening on {host}, not only on this machine: anyone who can reach it can use the app "

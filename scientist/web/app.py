@@ -12,7 +12,8 @@ import email.message
 import logging
 import re
 import threading
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -23,7 +24,6 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
@@ -43,6 +43,7 @@ from ..errors import (
 )
 from ..settings import GAIN_HELP, ConfigError, Settings, load_settings
 from .jobs import (
+    BUSY,
     Job,
     Jobs,
     JobStatus,
@@ -57,7 +58,7 @@ from .jobs import (
 from .server import OriginGuard, own_hosts
 from .svg import NARROW_PER_ROW, needs_narrow, workflow_svg
 
-__all__ = ["AskRequest", "BodyLimit", "ErrorMessage", "HeadAsGet", "create_app"]
+__all__ = ["AskRequest", "BodyLimit", "ErrorMessage", "HeadAsGet", "QueueGate", "Uploads", "create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,15 @@ FORM_PATHS = frozenset({"/api/restore", "/ui/answer"})
 #: A multipart upload whose body ends before its closing delimiter: what was sent is incomplete.
 CUT_SHORT = ("the upload was cut short: its multipart/form-data body ends before the closing boundary, "
              "so its last part never arrived whole; send it again")
-#: Longest an upload waits for memory held by other photos before it is answered 429 (seconds).
+#: Longest an upload waits, for a thread and for memory held by other photos, before it is answered 429 (seconds).
 BUSY_WAIT = 60.0
+#: Uploads stored and checked at once, on threads of their own (see :class:`Uploads`).
+UPLOAD_THREADS = 4
+#: The routes that take a photo upload: refused before their body is read when it could not be queued
+#: (:class:`QueueGate`).
+UPLOAD_PATHS = frozenset({"/api/restore"})
+#: What a 429 asks a client to wait before it tries again (seconds): a restore takes about that long.
+RETRY_AFTER = 60
 
 
 class AskRequest(BaseModel):
@@ -152,6 +160,80 @@ class BodyLimit:
             return message
 
         await self.app(scope, counted, send)
+
+
+class Uploads:
+    """Where uploads wait to be stored and checked: threads of their own for that blocking work (copying the upload,
+    decoding it), at most ``threads`` at once, so that uploads waiting for their turn never hold the shared pool
+    that answers polls and pages; and a count of the uploads waiting (from their arrival until their check starts),
+    of which at most ``most`` may wait at once."""
+
+    def __init__(self, threads: int, most: int) -> None:
+        self._turns = anyio.CapacityLimiter(threads)  # a turn on a thread, waited for against a deadline
+        self._threads = anyio.CapacityLimiter(threads)  # the threads: never short for an upload that has its turn
+        self.most, self.waiting = most, 0
+
+    def check_room(self) -> None:
+        """:class:`BusyError` when ``most`` uploads wait already."""
+        if self.waiting >= self.most:
+            n = self.waiting
+            raise BusyError(f"{n} upload{'s are' if n != 1 else ' is'} already waiting to be checked; try again in "
+                            "a minute")
+
+    @contextmanager
+    def waiting_one(self) -> Iterator[Callable[[], None]]:
+        """Count an upload as waiting (refused first when there is no room: :meth:`check_room`) until the block
+        ends or it calls what is given (its check starts)."""
+        self.check_room()
+        self.waiting += 1
+        left = False
+
+        def leave() -> None:
+            nonlocal left
+            if not left:
+                left = True
+                self.waiting -= 1
+
+        try:
+            yield leave
+        finally:
+            leave()
+
+    async def run(self, deadline: float, fn, *args):
+        """``fn(*args)`` on one of the uploads' threads, once one is free before ``deadline`` (anyio's clock);
+        :class:`BusyError` when none is."""
+        got = False
+        with anyio.move_on_after(max(0.0, deadline - anyio.current_time())):
+            await self._turns.acquire()
+            got = True
+        if not got:
+            raise BusyError(BUSY)
+        try:
+            return await anyio.to_thread.run_sync(fn, *args, limiter=self._threads)
+        finally:
+            self._turns.release()
+
+
+class QueueGate:
+    """Refuse an upload before its body is read when it could not be queued anyway: the queue is full, the server is
+    stopping, or as many uploads as may wait are waiting to be checked (429 with ``Retry-After``, and the connection
+    closed, as the body is never read).  Without this a full queue still took in, and stored, the whole upload
+    before saying so.  The same checks are made again once the upload is in."""
+
+    def __init__(self, app, jobs: Jobs, uploads: Uploads) -> None:
+        self.app, self.jobs, self.uploads = app, jobs, uploads
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope.get("method") == "POST" and scope.get("path") in UPLOAD_PATHS:
+            try:
+                self.jobs.check_open()
+                self.uploads.check_room()
+            except BusyError as exc:
+                response = JSONResponse({"detail": str(exc)}, status_code=429,
+                                        headers={"Retry-After": str(RETRY_AFTER), "Connection": "close"})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class HeadAsGet:
@@ -301,6 +383,7 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
             return sci.demo(photo, progress=progress, options=options.but(out_dir=folder, gain=gain))
 
     budget = MemoryBudget(settings.serve_memory_mb * 2**20)
+    uploads = Uploads(UPLOAD_THREADS, settings.max_waiting_jobs)
     jobs = Jobs(settings.cache_dir / "web-jobs", restore, retention=settings.job_retention_hours * 3600,
                 max_waiting=settings.max_waiting_jobs,
                 describe=lambda e: sci.renderer.phrase("restore_estimate", e=e), budget=budget)
@@ -322,14 +405,16 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     app.state.scientist, app.state.jobs = sci, jobs
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit, limit=limit)
+    app.add_middleware(QueueGate, jobs=jobs, uploads=uploads)  # before BodyLimit, which reads the body
     names, any_ip = own_hosts(host or settings.serve_host, settings.serve_allowed_hosts)
     app.add_middleware(OriginGuard, hosts=names, any_ip=any_ip)  # outermost: refused before anything is read
 
     # ------------------------------------------------------------ errors: one sentence, never a traceback
     @app.exception_handler(ScientistError)
     async def _scientist_error(_request: Request, exc: ScientistError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc).splitlines()[0] if str(exc) else "bad request"},
-                            status_code=_status(exc))
+        status = _status(exc)
+        return JSONResponse({"detail": str(exc).splitlines()[0] if str(exc) else "bad request"}, status_code=status,
+                            headers={"Retry-After": str(RETRY_AFTER)} if status == 429 else None)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -393,14 +478,20 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
                           gain: str = Form("auto", description=GAIN_HELP)) -> JobStatus:
         """Queue a photo for the MIMO-UNet demo; poll `GET /api/jobs/{id}` until it is done."""
         asked = RestoreOptions.of({"gain": gain}).gain  # a bad value is one sentence (422) before any upload is kept
-        job = jobs.new(photo.filename)
-        job.gain = asked
-        try:
-            await run_in_threadpool(_receive, photo, job, budget, settings)
-            jobs.submit(job)  # the queue may have filled while the photo was checked
-        except BaseException:
-            jobs.discard(job)
-            raise
+        # the whole wait, for a thread as for memory, counts against BUSY_WAIT; no thread is held while waiting
+        deadline = anyio.current_time() + BUSY_WAIT
+        with uploads.waiting_one() as checking:
+            job = jobs.new(photo.filename)
+            job.gain = asked
+            try:
+                check = await uploads.run(deadline, _store, photo, job, budget, settings)
+                async with budget.reserve_async(check, max(0.0, deadline - anyio.current_time())):
+                    checking()  # no longer waiting
+                    await uploads.run(float("inf"), _check, job)  # it holds its memory: no deadline now
+                jobs.submit(job)  # the queue may have filled while the photo was checked
+            except BaseException:
+                jobs.discard(job)
+                raise
         return jobs.status(job)
 
     @app.get("/api/jobs/{job_id}", response_model=JobStatus, tags=["photos"], responses=_errors(404))
@@ -468,18 +559,16 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     return app
 
 
-def _receive(upload: UploadFile, job: Job, budget: MemoryBudget, settings: Settings) -> None:
-    """Store the upload under the job's own name, check it by its content, and keep an 8-bit copy for the page.
+def _store(upload: UploadFile, job: Job, budget: MemoryBudget, settings: Settings) -> int:
+    """Store the upload under the job's own name and size it from its header: the bytes of memory checking it will
+    take (:func:`_check`, once they are reserved).
 
     The photo's declared size says, before anything is decoded, how much memory checking it and
-    restoring it will take: a photo that needs more than the budget on its own is refused, and the
-    check waits (up to :data:`BUSY_WAIT` seconds) while other photos hold the budget.
+    restoring it will take: a photo that needs more than the budget on its own is refused.
     """
     from ..fileio import atomic_path
     from ..restore.memory import decode_bytes, restore_bytes
     from ..restore.photo import photo_size
-    from ..restore.save import write_image_atomic
-    from ..restore.stages import Photo
 
     with atomic_path(job.photo, mkdir=False) as tmp:
         with open(tmp, "wb") as out:
@@ -490,14 +579,26 @@ def _receive(upload: UploadFile, job: Job, budget: MemoryBudget, settings: Setti
         raise PhotoError(f"{job.name}: the uploaded file is empty")
     try:
         w, h, deep = photo_size(job.photo)
-        check = decode_bytes(w, h, deep) + 3 * w * h  # and its 8-bit copy, before.png
-        job.memory = restore_bytes(w, h, settings.work_memory_mb)
-        if not budget.fits(max(check, job.memory)):
-            raise PhotoError(
-                f"the photo's {w}x{h} pixels need about {max(check, job.memory) / 2**30:.1f} GB of memory to restore, "
-                f"more than the {budget.total / 2**30:.1f} GB this server gives photos (serve_memory_mb); "
-                "restore it with `scientist restore` instead")
-        with budget.reserve(check, wait=BUSY_WAIT), caught_warnings() as caught:
+    except ScientistError as exc:
+        raise type(exc)(sentence(exc, job.folder, job.name)) from None
+    check = decode_bytes(w, h, deep) + 3 * w * h  # and its 8-bit copy, before.png
+    job.memory = restore_bytes(w, h, settings.work_memory_mb)
+    if not budget.fits(max(check, job.memory)):
+        raise PhotoError(
+            f"the photo's {w}x{h} pixels need about {max(check, job.memory) / 2**30:.1f} GB of memory to restore, "
+            f"more than the {budget.total / 2**30:.1f} GB this server gives photos (serve_memory_mb); "
+            "restore it with `scientist restore` instead")
+    return check
+
+
+def _check(job: Job) -> None:
+    """Check the stored upload by its content and keep an 8-bit copy for the page (the memory :func:`_store` said
+    it takes is held meanwhile)."""
+    from ..restore.save import write_image_atomic
+    from ..restore.stages import Photo
+
+    try:
+        with caught_warnings() as caught:
             try:  # its transparency, its frames after the first...: said on the job, naming the upload
                 kept = Photo.read(job.photo).compact()  # 8 bits when that loses nothing: before.png is written from it
             finally:

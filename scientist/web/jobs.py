@@ -9,6 +9,7 @@ left by an earlier server) are deleted after the retention time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -18,8 +19,8 @@ import threading
 import time
 import unicodedata
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -42,6 +43,8 @@ RestoreFn = Callable[[Path, Path, ProgressFn, "float | str"], Demo]
 
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
 _STOPPED = "the server stopped before this photo was restored"
+#: A photo that waited for memory held by other photos as long as it may.
+BUSY = "the server is busy with other photos; try again in a minute"
 #: The files of a finished job a client may fetch, by their public names.
 FILES = ("before.png", "restored.png", "compare.png")
 
@@ -178,16 +181,46 @@ class Job:
 class MemoryBudget:
     """Memory that photos share (bytes): checking an upload and restoring a photo each take what
     their size needs for as long as they run; one that does not fit waits its turn, first come first
-    served.  Nothing may ask for more than :attr:`total` (check :meth:`fits` first)."""
+    served.  Nothing may ask for more than :attr:`total` (check :meth:`fits` first).
+
+    A thread waits with :meth:`reserve`, a coroutine with :meth:`reserve_async` (on its event loop, holding no
+    thread while it waits); both take their turns in the same line."""
 
     def __init__(self, total: int) -> None:
         self.total = total
         self.used = 0
         self._cv = threading.Condition()
         self._turns: deque[object] = deque()
+        self._wakers: dict[object, Callable[[], None]] = {}  # of the coroutines waiting, by their turn
 
     def fits(self, amount: int) -> bool:
         return amount <= self.total
+
+    def _changed(self) -> None:
+        """Tell every waiter, thread or coroutine, that the budget or the line has changed (hold ``_cv``)."""
+        self._cv.notify_all()
+        for wake in self._wakers.values():
+            wake()
+
+    def _take(self, turn: object, amount: int) -> bool:
+        """Take ``amount`` if it is ``turn``'s turn and it fits (hold ``_cv``)."""
+        if self._turns[0] is turn and self.used + amount <= self.total:
+            self.used += amount
+            return True
+        return False
+
+    @contextmanager
+    def _held(self, got: bool, amount: int) -> Iterator[None]:
+        """The block, holding the ``amount`` a wait took (``got``), given back after it; :class:`BusyError` when the
+        wait ran out instead."""
+        if not got:
+            raise BusyError(BUSY)
+        try:
+            yield
+        finally:
+            with self._cv:
+                self.used -= amount
+                self._changed()
 
     @contextmanager
     def reserve(self, amount: int, wait: float | None = None) -> Iterator[None]:
@@ -197,19 +230,40 @@ class MemoryBudget:
         turn = object()
         with self._cv:
             self._turns.append(turn)
-            got = self._cv.wait_for(lambda: self._turns[0] is turn and self.used + amount <= self.total, wait)
+            got = self._cv.wait_for(lambda: self._take(turn, amount), wait)
             self._turns.remove(turn)
-            if got:
-                self.used += amount
-            self._cv.notify_all()
-        if not got:
-            raise BusyError("the server is busy with other photos; try again in a minute")
-        try:
+            self._changed()
+        with self._held(got, amount):
             yield
+
+    @asynccontextmanager
+    async def reserve_async(self, amount: int, wait: float) -> AsyncIterator[None]:
+        """:meth:`reserve` for a coroutine: it waits (up to ``wait`` seconds) on its event loop, woken when memory
+        is given back, so that no thread is held while it waits; :class:`BusyError` when the wait runs out."""
+        amount = min(amount, self.total)
+        loop = asyncio.get_running_loop()
+        turn = asyncio.Event()
+        deadline = loop.time() + wait
+        got = False
+        with self._cv:
+            self._turns.append(turn)
+            self._wakers[turn] = lambda: loop.call_soon_threadsafe(turn.set)
+        try:
+            while True:
+                turn.clear()  # before looking: a change after the look sets it again
+                with self._cv:
+                    got = self._take(turn, amount)
+                if got or loop.time() >= deadline:
+                    break
+                with suppress(asyncio.TimeoutError):  # TimeoutError itself from Python 3.11
+                    await asyncio.wait_for(turn.wait(), deadline - loop.time())
         finally:
             with self._cv:
-                self.used -= amount
-                self._cv.notify_all()
+                self._turns.remove(turn)
+                del self._wakers[turn]
+                self._changed()
+        with self._held(got, amount):
+            yield
 
 
 class _Stopped(Exception):
@@ -252,8 +306,7 @@ class Jobs:
 
         The queue is checked here, before an upload is read, and again at :meth:`submit`.
         """
-        with self._cv:
-            self._check_open()
+        self.check_open()
         self.sweep()
         job_id = secrets.token_hex(16)
         folder = self.root / job_id
@@ -276,8 +329,13 @@ class Jobs:
                 self._worker.start()
             self._cv.notify_all()
 
+    def check_open(self) -> None:
+        """Refuse a job (:class:`BusyError`) while the server shuts down or ``max_waiting`` photos wait already."""
+        with self._cv:
+            self._check_open()
+
     def _check_open(self) -> None:
-        """Refuse a job while the server shuts down or ``max_waiting`` photos wait already (hold ``_cv``)."""
+        """:meth:`check_open`, holding ``_cv``."""
         if self._closed:
             raise BusyError("the server is shutting down")
         if len(self._waiting) >= self.max_waiting:

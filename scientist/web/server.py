@@ -6,8 +6,9 @@ client may take to send a request.
   that change something (POST, ...) sent by a page of another site (a browser names that site in
   ``Origin``): no other page may post photos or questions to it;
 - :class:`.timed.TimedH11Protocol` closes a connection whose request headers are not complete within the
-  timeout, or whose body stops arriving for that long, so that a few stalled sockets cannot hold
-  the server (uvicorn's own timeout only runs between requests);
+  timeout, or whose body stops arriving for that long or arrives too slowly, so that a few stalled sockets
+  cannot hold the server (uvicorn's own timeout only runs between requests), and caps the connections open
+  at once below the process's file descriptors;
 - :func:`serve` runs the app with both.
 
 The app imports this module for its guard; uvicorn is imported only to serve (another ASGI server can run
@@ -23,17 +24,47 @@ import socket
 from collections import Counter
 from collections.abc import Iterable
 
-__all__ = ["OriginGuard", "is_loopback", "own_hosts", "serve"]
+__all__ = ["OriginGuard", "bind_address", "is_loopback", "own_hosts", "serve"]
 
 #: What this machine is called on loopback.
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Most connections the server keeps open at once; fewer when the process may open fewer files (see
+#: :func:`connection_cap`).
+MAX_CONNECTIONS = 1000
+#: File descriptors kept for everything but connections: the listening socket, the log, job files, threads' pipes.
+SPARE_FDS = 128
+#: Connections the kernel may hold for the server before it accepts them (they use no descriptor of the process).
+BACKLOG = 1024
 _PORT = re.compile(r":\d{1,5}")
+#: What the system may read as an IPv4 address in a short or numeric form (``127.1``, ``2130706433``, ``0x7f.1``).
+_NUMERIC_V4 = re.compile(r"[0-9a-fx.]+", re.IGNORECASE)
+
+
+def bind_address(host: str) -> str:
+    """``host`` as the address it listens on, in one spelling: brackets dropped (``[::1]`` -> ``::1``), an IP
+    address written out as usual, and the short and numeric IPv4 forms the system accepts too (``127.1``,
+    ``2130706433``, ``0x7f.1`` -> ``127.0.0.1``; ``0`` -> ``0.0.0.0``); a name as given.  What the server answers
+    to and whether it is on loopback are decided from this spelling, so ``--host 127.1`` is this machine only."""
+    name = host.strip()
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    ip = _ip(name)
+    if ip is not None:
+        return str(ip)
+    if _NUMERIC_V4.fullmatch(name) and any(c.isdigit() for c in name):
+        try:
+            return socket.inet_ntoa(socket.inet_aton(name))
+        except OSError:
+            pass
+    return name
 
 
 def is_loopback(host: str) -> bool:
-    """Whether ``host`` names this machine only (127.0.0.0/8, ::1, localhost)."""
-    ip = _ip(host.strip("[]"))
+    """Whether ``host`` names this machine only (127.0.0.0/8, ::1, localhost; in any spelling of
+    :func:`bind_address`)."""
+    host = bind_address(host)
+    ip = _ip(host)
     return host.lower() == "localhost" or (ip is not None and ip.is_loopback)
 
 
@@ -53,7 +84,7 @@ def own_hosts(bind: str, extra: Iterable[str] = ()) -> tuple[frozenset[str], boo
     A name that someone's DNS could point here is only accepted when listed in ``extra`` (the
     ``serve_allowed_hosts`` setting); an IP address in ``Host`` cannot come from such a name.
     """
-    bind = bind.strip("[]").lower()
+    bind = bind_address(bind).lower()
     names = {bind, *(h.strip().strip("[]").lower().rstrip(".") for h in extra)}
     ip = _ip(bind)
     wildcard = ip is not None and ip.is_unspecified
@@ -122,13 +153,36 @@ class OriginGuard:
         await send({"type": "http.response.body", "body": body})
 
 
+def connection_cap(wanted: int = MAX_CONNECTIONS) -> int:
+    """How many connections the server may keep open: ``wanted``, or fewer so that :data:`SPARE_FDS` descriptors are
+    left under the process's limit on open files.  That limit's soft value is raised to its hard one first (a
+    shell's default of 1024 is often far below what the system allows): past it the server could accept nobody,
+    and would log the failure as fast as it retries."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows, where no such limit applies to sockets
+        return wanted
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (OSError, ValueError):  # macOS refuses an unlimited soft value: the soft one stays
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(1, min(wanted, soft - SPARE_FDS))
+
+
 def serve(app, host: str, port: int, *, request_timeout: float, stop_timeout: float | None = None,
           log_level: str = "info") -> None:
-    """Run ``app`` with uvicorn on ``host``:``port``, its requests timed by :class:`.timed.TimedH11Protocol`;
-    once asked to stop, requests still being answered get ``stop_timeout`` seconds (default: no limit)."""
+    """Run ``app`` with uvicorn on ``host``:``port``, its requests timed and its connections capped by
+    :class:`.timed.TimedH11Protocol` (:func:`connection_cap`); once asked to stop, requests still being answered get
+    ``stop_timeout`` seconds (default: no limit)."""
     import uvicorn
 
     from .timed import TimedH11Protocol
 
-    uvicorn.run(app, host=host, port=port, log_level=log_level, http=TimedH11Protocol.with_timeout(request_timeout),
+    protocol = TimedH11Protocol.with_timeout(request_timeout, max_connections=connection_cap())
+    uvicorn.run(app, host=host, port=port, log_level=log_level, http=protocol, backlog=BACKLOG,
                 timeout_graceful_shutdown=stop_timeout)

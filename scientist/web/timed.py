@@ -1,41 +1,90 @@
-"""uvicorn's HTTP/1.1 protocol with a request timeout: a few stalled sockets cannot hold the server, nor keep it
-from stopping; and what it says itself (a request too slow, not HTTP, cut off by a stop) is JSON like the app's."""
+"""uvicorn's HTTP/1.1 protocol with a request timeout, a least rate for request bodies and a cap on open
+connections: stalled or trickling sockets cannot hold the server, nor keep it from stopping, nor use up the file
+descriptors its other clients need; and what it says itself (a request too slow, not HTTP, too many connections,
+cut off by a stop) is JSON like the app's."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import time
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 __all__ = ["TimedH11Protocol"]
 
+log = logging.getLogger(__name__)
 
 class TimedH11Protocol(H11Protocol):
     """uvicorn's HTTP/1.1 protocol with a request timeout (:attr:`request_timeout` seconds; see
     :meth:`with_timeout`): a connection whose request headers are not all in by then, or whose body has
-    sent nothing for that long, gets 408 and is closed.  While the app works on a whole request nothing is timed.
+    sent nothing for that long, gets 408 and is closed.  A body must also keep up a least average rate
+    (:attr:`min_body_rate` bytes a second, counted once :attr:`request_timeout` has passed since its headers came):
+    else a client sending a byte now and then, each within the timeout, would hold its connection for ever.  While
+    the app works on a whole request nothing is timed.
+
+    At most :attr:`max_connections` connections are open at once: one more is answered 503 and closed as soon as it
+    is accepted, so that clients holding many open never use up the process's file descriptors (past them the
+    server can accept nobody, and its log fills with the failures).
+
     When the server stops, a request whose body is still arriving gets 503 and is closed at once (a client sending
     a byte now and then would otherwise hold the stop open)."""
 
     request_timeout: float = 10.0
+    #: Least average rate of a request body (bytes a second) once its first :attr:`request_timeout` seconds are past.
+    min_body_rate: float = 8 * 1024.0
+    #: Most connections open at once (None: no cap).
+    max_connections: int | None = None
+    #: When the cap was last said in the log (once a minute at most: a flood must not flood the log too).
+    _capped_logged: float = float("-inf")
 
     @classmethod
-    def with_timeout(cls, seconds: float) -> type[TimedH11Protocol]:
-        """This protocol with another timeout (uvicorn takes the class and makes one per connection)."""
-        return type(cls.__name__, (cls,), {"request_timeout": float(seconds)})
+    def with_timeout(cls, seconds: float, *, min_body_rate: float | None = None,
+                     max_connections: int | None = None) -> type[TimedH11Protocol]:
+        """This protocol with another timeout, least body rate and cap on connections (uvicorn takes the class and
+        makes one per connection)."""
+        fields = {"request_timeout": float(seconds), "max_connections": max_connections}
+        if min_body_rate is not None:
+            fields["min_body_rate"] = float(min_body_rate)
+        return type(cls.__name__, (cls,), fields)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._timer: asyncio.TimerHandle | None = None
+        self._body_since: float | None = None  # when the body of the request under way became due (monotonic)
+        self._body_bytes = 0  # what has come of it since (counted from the packets after its headers')
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
+        if self.max_connections is not None and len(self.connections) > self.max_connections:
+            self._refuse_connection()
+            return
         self._arm(fresh=True)
 
+    def _refuse_connection(self) -> None:
+        """Answer a connection past :attr:`max_connections` at once, before reading it, and close it: it holds its
+        file descriptor for no longer than that."""
+        now = time.monotonic()
+        if now - type(self)._capped_logged > 60:
+            type(self)._capped_logged = now
+            log.warning("%d connections are open, the most this server takes: new ones are answered 503 until some "
+                        "close", self.max_connections)
+        self._answer(503, "Service Unavailable", "the server has too many open connections; try again in a moment",
+                     retry_after=5)
+        self.transport.close()
+
     def data_received(self, data: bytes) -> None:
+        sending_body = self.conn.their_state is h11.SEND_BODY
         super().data_received(data)
+        if self.conn.their_state is h11.SEND_BODY:
+            if sending_body:
+                self._body_bytes += len(data)
+            else:  # its headers are in: the body is due from now
+                self._body_since, self._body_bytes = time.monotonic(), 0
+        else:
+            self._body_since = None
         self._arm()
 
     def on_response_complete(self) -> None:
@@ -59,17 +108,33 @@ class TimedH11Protocol(H11Protocol):
             self._cancel()
         elif state is h11.SEND_BODY or fresh or self._timer is None:
             self._cancel()
-            self._timer = self.loop.call_later(self.request_timeout, self._expired)
+            self._timer = self.loop.call_later(min(self.request_timeout, self._behind_in()), self._expired)
+
+    def _behind_in(self) -> float:
+        """Seconds until the body under way falls behind :attr:`min_body_rate` (infinite when there is none):
+        it must have sent that many bytes a second for the time since its headers, less :attr:`request_timeout`."""
+        if self._body_since is None or self.conn.their_state is not h11.SEND_BODY or self.min_body_rate <= 0:
+            return float("inf")
+        due = self._body_since + self.request_timeout + self._body_bytes / self.min_body_rate
+        return max(0.0, due - time.monotonic())
 
     def _expired(self) -> None:
         self._timer = None
         if self.transport.is_closing():
             return
         if self.conn.their_state is h11.SEND_BODY and self.flow.read_paused:
-            self._arm()  # the app is behind in reading the body, not the client in sending it
+            # the app is behind in reading the body, not the client in sending it: the client is on time until now
+            if self._body_since is not None and self.min_body_rate > 0:
+                on_time = time.monotonic() - self.request_timeout - self._body_bytes / self.min_body_rate
+                self._body_since = max(self._body_since, on_time)
+            self._arm()
             return
         if self.cycle is None or not self.cycle.response_started:
-            self._answer(408, "Request Timeout", "the request took too long to arrive")
+            # a body that has sent nothing since its headers is late, not slow
+            slow = self.conn.their_state is h11.SEND_BODY and self._body_bytes > 0 and self._behind_in() <= 0
+            self._answer(408, "Request Timeout", f"the request body arrived too slowly (under "
+                                                 f"{self.min_body_rate / 1024:g} KiB a second)" if slow else
+                         "the request took too long to arrive")
         self.transport.close()
 
     def shutdown(self) -> None:
@@ -89,9 +154,10 @@ class TimedH11Protocol(H11Protocol):
         self._answer(400, "Bad Request", "the request is not valid HTTP/1.1")
         self.transport.close()
 
-    def _answer(self, status: int, reason: str, detail: str) -> None:
+    def _answer(self, status: int, reason: str, detail: str, retry_after: int | None = None) -> None:
         """Write a whole JSON response of ``{"detail": detail}`` on the socket itself, the connection then to be
         closed (h11 is not asked: its state may be what made the answer necessary)."""
         body = json.dumps({"detail": detail}).encode()
+        retry = f"\r\nretry-after: {retry_after}" if retry_after is not None else ""
         self.transport.write(f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\nconnection: close"
-                             f"\r\ncontent-length: {len(body)}\r\n\r\n".encode() + body)
+                             f"{retry}\r\ncontent-length: {len(body)}\r\n\r\n".encode() + body)
