@@ -77,7 +77,8 @@ def parse_gain(value) -> float | str:
 
 
 #: The brightness step's gain: auto (predicted from the photo, :mod:`.restore.exposure`) or a given one.
-Gain = Annotated[Literal["auto"] | float, BeforeValidator(parse_gain)]
+Gain = Annotated[Literal["auto"] | Annotated[float, Field(ge=GAIN_RANGE[0], le=GAIN_RANGE[1])],
+                 BeforeValidator(parse_gain)]  # the range in the schema too, for a model that reads it
 #: What a gain means, for every place that takes one (the restore options, the web form, the chatbot tools).
 GAIN_HELP = (f"Brightening before the network, in linear light: auto (the default) predicts it from the photo, a "
              f"guess that cannot tell a scene meant to be dark from a darkened one; a number from {GAIN_RANGE[0]:g} to "

@@ -629,3 +629,15 @@ def test_a_send_cancelled_with_the_session_ends_the_stdin_reader_quietly(monkeyp
         if t.name == "scientist-mcp-stdin":
             t.join(5)
     assert escaped == []
+
+
+def test_restore_photos_gain_schema_says_its_range(server):
+    """The server refuses a gain out of 1-12: the schema a model reads says so too."""
+
+    async def fn(client):
+        return {t.name: t for t in (await client.list_tools()).tools}["restore_photo"].input_schema
+
+    schema = _with_client(server, fn)
+    for gain, ok in (("auto", True), (3, True), (12, True), (0.5, False), (99, False)):
+        errors = list(jsonschema.Draft202012Validator(schema).iter_errors({"path": "p.jpg", "gain": gain}))
+        assert (not errors) is ok, (gain, errors)
