@@ -18,7 +18,7 @@ from .answer import Answer, Correction, Evidence, LanguageInfo, Reference, TaskR
 from .corpus import Corpus, load_corpus
 from .embed import Embedder
 from .errors import CorpusError, OptionError
-from .guard import REMOVED, clean_question, find_urls, name_links, names_in, strip_foreign_urls, verify_text
+from .guard import REMOVED, bare_form, clean_question, find_urls, name_links, names_in, strip_foreign_urls, verify_text
 from .index import Index
 from .language import detect as detect_language
 from .naming import Mention, Naming
@@ -145,6 +145,7 @@ class Scientist:
                 for r in self.corpus.records:
                     for u in r.links():
                         links.setdefault(u, r)
+                        links.setdefault(bare_form(u), r)  # written without its scheme
                 self._links = links
             return self._links
 

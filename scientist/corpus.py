@@ -188,7 +188,7 @@ class Corpus:
         if self._allowed is None:
             from .guard import AllowedLinks
 
-            self._allowed = AllowedLinks(u for r in self.records for u in r.links())
+            self._allowed = AllowedLinks.of(u for r in self.records for u in r.links())
         return self._allowed
 
     def names_text(self) -> tuple[str, list[tuple[str, str]]]:

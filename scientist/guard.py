@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
@@ -23,15 +23,21 @@ from .records import markdown_url, unmasked
 if TYPE_CHECKING:  # pragma: no cover
     from .corpus import Corpus
 
-__all__ = ["REMOVED", "AllowedLinks", "Verdict", "clean_question", "find_urls", "names_in", "strip_foreign_urls",
-           "verify_text"]
+__all__ = ["REMOVED", "AllowedLinks", "Verdict", "bare_form", "clean_question", "find_urls", "names_in",
+           "strip_foreign_urls", "verify_text"]
 
 # Anything that looks like a link: a scheme followed by non-space characters, a bare www. host, or a
 # scheme-relative //host (a browser resolves it against the page's own scheme, and reads \\ as //).
 # Each alternative is one bounded prefix and then a run of one character class: scanning stays linear.
 _URL_RE = re.compile(
     r"(?:\b[a-z][a-z0-9+.-]{1,15}:(?://)?[^\s<>\"'`)\]]+|\bwww\.[^\s<>\"'`)\]]+"
-    r"|(?<![\w:/\\])[/\\]{2,}[a-z0-9][^\s<>\"'`)\]]*)", re.I)
+    r"|(?<![\w:/\\])[/\\]{2,}[a-z0-9][^\s<>\"'`)\]]*"
+    r"|(?<![\w@.:/\\-])(?:[a-z0-9][a-z0-9-]{0,62}\.)+[a-z]{2,24}/[^\s<>\"'`)\]]*"
+    r"|(?<![\w.:/\\])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?/[^\s<>\"'`)\]]*)", re.I)
+#: A link written without its scheme, as chat apps and many renderers still show one: a host name ending in a
+#: top-level domain of letters, or an IPv4 address, and then a path (``bit.ly/3abc``, ``1.2.3.4/x``).  A bare
+#: name without a path (``model.pth``, ``exposure.json``) is no link.
+_BARE_LINK = re.compile(r"(?:[a-z0-9][a-z0-9-]{0,62}\.)+[a-z]{2,24}/|\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?/", re.I)
 #: Schemes that make a link without ``//`` (``mailto:``, ``sms:+1555...``, ``javascript:...``); any scheme followed
 #: by ``//`` (``vscode://``, ``ssh://``) makes one too.
 _OPAQUE_SCHEMES = frozenset({"http", "https", "ftp", "ftps", "file", "javascript", "data", "vbscript", "mailto",
@@ -42,14 +48,16 @@ _SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.I)
 REMOVED = "[link removed]"
 # A word of a question that holds a link anywhere in it (the whole word goes).  Searched word by word, each
 # try bounded by the scheme's 16 characters, so cleaning is linear in the question's length.
-_LINK_IN_WORD = re.compile(r"[a-z][a-z0-9+.-]{1,15}:/{0,2}\S|www\.\S|[/\\]{2}[a-z0-9]", re.I)
+_LINK_IN_WORD = re.compile(r"[a-z][a-z0-9+.-]{1,15}:/{0,2}\S|www\.\S|[/\\]{2}[a-z0-9]|[a-z0-9]\.[a-z]{2,24}/"
+                           r"|\d\.\d{1,3}(?::\d{1,5})?/", re.I)
 _WORD = re.compile(r"\S+")
 
 
 def _may_hold_link(text: str) -> bool:
     """Whether ``text`` has what every link needs (a colon, ``www.``, or two slashes of either kind): a scan at
     C speed that spares the patterns most texts."""
-    return any(mark in text for mark in (":", "//", "\\\\", "/\\", "\\/")) or "www." in text.lower()
+    return (any(mark in text for mark in (":", "//", "\\\\", "/\\", "\\/")) or "www." in text.lower()
+            or ("." in text and "/" in text))
 
 
 class AllowedLinks(frozenset):
@@ -69,16 +77,28 @@ class AllowedLinks(frozenset):
                 out.setdefault(m.group(0), []).append(u)
         return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in out.items()}
 
+    @classmethod
+    def of(cls, links: Iterable[str]) -> AllowedLinks:
+        """``links`` and each written without its ``http://`` or ``https://`` (``github.com/x/y``): a record's own
+        link is still its own when a text leaves the scheme out."""
+        links = set(links)
+        return cls(links | {bare_form(u) for u in links})
+
     @functools.cached_property
     def markdown(self) -> AllowedLinks:
         """These links and their Markdown forms."""
         return AllowedLinks(self | {markdown_url(u) for u in self})
 
 
+def bare_form(link: str) -> str:
+    """``link`` without its ``http://`` or ``https://``."""
+    return re.sub(r"^https?://", "", link, flags=re.I)
+
+
 def _is_link(token: str) -> bool:
     """Whether a token the link pattern found is a link: ``www.``, ``//`` or ``\\\\``, a scheme followed by
     ``//``, or a scheme of :data:`_OPAQUE_SCHEMES` (``PSNR:30dB`` is none)."""
-    if token.lower().startswith(("www.", "/", "\\")):
+    if token.lower().startswith(("www.", "/", "\\")) or _BARE_LINK.match(token):
         return True
     m = _SCHEME.match(token)
     return m is not None and (token.startswith(("//", "\\"), m.end()) or m.group(1).lower() in _OPAQUE_SCHEMES)

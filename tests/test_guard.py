@@ -25,6 +25,34 @@ def test_strip_foreign_urls_keeps_only_allowed_links():
     assert out.count(REMOVED) == 2 and out.endswith(f"and {REMOVED})")
 
 
+def test_links_written_without_their_scheme_are_links():
+    """Chat apps show "bit.ly/3abc" or "github.com/evil/x" as links: found, removed unless a record's own (its link
+    without the scheme), and file names, versions and abbreviations stay words."""
+    from scientist.guard import AllowedLinks
+
+    allowed = AllowedLinks.of(["https://github.com/chosj95/MIMO-UNet"])
+    assert "github.com/chosj95/MIMO-UNet" in allowed
+    text = "see bit.ly/3abc, github.com/evil/x, 1.2.3.4/payload and github.com/chosj95/MIMO-UNet-evil."
+    assert find_urls(text, allowed) == ["bit.ly/3abc", "github.com/evil/x", "1.2.3.4/payload",
+                                        "github.com/chosj95/MIMO-UNet-evil"]
+    assert strip_foreign_urls(text, allowed) == f"see {REMOVED}, {REMOVED}, {REMOVED} and {REMOVED}."
+    own = "the code is at github.com/chosj95/MIMO-UNet."
+    assert strip_foreign_urls(own, allowed) == own
+    words = "model.pth, scientist/weights/exposure.json, e.g./i.e., and/or, 4K/8K, w/o, Python 3.11/3.12, U.S./E.U."
+    assert find_urls(words) == [] and strip_foreign_urls(words, allowed) == words
+    assert clean_question("how does it denoise? see bit.ly/3abc") == f"how does it denoise? see {REMOVED}"
+
+
+def test_verify_flags_a_link_without_its_scheme(fake_sci):
+    v = fake_sci.verify("MIMO-UNet denoises; code at github.com/evil/MIMO-UNet and github.com/chosj95/MIMO-UNet.")
+    assert not v.grounded and v.foreign_urls == ["github.com/evil/MIMO-UNet"]
+
+
+def test_a_question_naming_a_records_link_without_its_scheme_names_the_record(fake_sci):
+    answer = fake_sci.ask("what does github.com/chosj95/MIMO-UNet do to noise?")  # was a KeyError
+    assert answer.question == 'what does "Deblur-MIMO-UNet-RealBlur" do to noise?'  # read as the record's title
+
+
 def test_verify_flags_ungrounded_links_and_names(sci):
     text = ("The task is image denoising. Input photo -> MIMO-UNet -> output photo. It is like DnCNN "
             "(arXiv:1608.03981) and https://github.com/cszn/DnCNN; see https://github.com/chosj95/MIMO-UNet.")
