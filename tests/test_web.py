@@ -102,6 +102,12 @@ def jobs_of(client) -> object:
     return client.app.state.jobs
 
 
+def job_folders(tmp_path: Path) -> list[Path]:
+    """Every job folder in this test's cache, whichever server made it (each keeps its jobs in a folder of its own
+    under web-jobs)."""
+    return sorted((tmp_path / "cache" / "web-jobs").glob("server-*/*"))
+
+
 def wait_for(client, job_id: str, states=("done", "failed"), timeout=60.0) -> dict:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -275,7 +281,7 @@ def test_finished_jobs_and_stale_folders_are_cleaned_up(make_client, tmp_path):
     assert stat.S_IMODE(root.stat().st_mode) == 0o700
     job = client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]
     wait_for(client, job)
-    folder = root / job
+    folder = jobs.own / job
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert not (folder / "photo").exists(), "the upload is kept after the restore"
     stale, fresh = root / "left-by-an-earlier-server", root / "just-made"
@@ -295,6 +301,51 @@ def test_finished_jobs_and_stale_folders_are_cleaned_up(make_client, tmp_path):
     assert_one_sentence(client.get(f"/api/jobs/{job}"), 404, "no such job")
 
 
+#: A server killed with a finished job (no stop of its own ran): its job's folder holds the files a restore leaves.
+KILLED_SERVER = """
+import os, sys
+from pathlib import Path
+from scientist.web.jobs import Jobs, MemoryBudget
+jobs = Jobs(Path(sys.argv[1]), None, retention=86400, max_waiting=1, budget=MemoryBudget(1))
+job = jobs.new("a.jpg")
+for name in ("before.png", "photo_restored.png", "photo_compare.png"):
+    (job.folder / name).write_bytes(b"a photo")
+print(job.folder, flush=True)
+os._exit(0)
+"""
+
+
+def test_a_starting_server_deletes_what_an_ended_one_left_and_never_a_running_ones(make_client, tmp_path):
+    """A server that ended left its jobs' files for up to a day, though no request could reach them any more (each
+    was 404, and a person could not delete their photo): a server deletes them as it starts, but never the jobs
+    of another server running on the same cache, nor, sweeping later, its own claim or another's."""
+    import subprocess
+    import sys
+
+    from scientist.fileio import hold_name
+
+    root = tmp_path / "cache" / "web-jobs"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1]),
+                                                          os.environ.get("PYTHONPATH", "")])}
+    ended = Path(subprocess.run([sys.executable, "-c", KILLED_SERVER, str(root)], env=env, capture_output=True,
+                                text=True, timeout=120, check=True).stdout.strip())
+    assert (ended / "photo_restored.png").is_file()
+    running = make_client(restore=FakeRestore())
+    assert not ended.exists(), "a job of a server that no longer runs was left on disk"
+    job = running.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    wait_for(running, job)
+    beside = make_client(restore=FakeRestore())  # a second server on the same cache, on another port
+    assert running.get(f"/api/jobs/{job}/restored.png").status_code == 200
+    assert sorted(p.name for p in job_folders(tmp_path)) == [job]
+    for jobs in (jobs_of(beside), jobs_of(running)):  # a day later: a running server's claim is not stale
+        jobs.sweep(now=time.time() + 2 * jobs.retention)
+    for jobs in (jobs_of(running), jobs_of(beside)):
+        assert jobs.own.is_dir() and hold_name(jobs.own) is None, "a running server's claim was taken"
+    beside.__exit__(None, None, None)  # stopped: it leaves nothing behind
+    assert sorted(p.name for p in root.iterdir()) == sorted([jobs_of(running).own.name,
+                                                             f".{jobs_of(running).own.name}.lock"])
+
+
 def test_a_cancelled_job_that_waits_gives_up_its_place_in_the_queue(make_client, tmp_path):
     """A photo abandoned by its page (reloaded, or another photo chosen) stayed queued, and the next upload waited
     behind it: DELETE /api/jobs/{id} takes it out of the queue and deletes it, and no other job."""
@@ -310,7 +361,7 @@ def test_a_cancelled_job_that_waits_gives_up_its_place_in_the_queue(make_client,
     assert cancelled.status_code == 204 and cancelled.content == b""
     assert_one_sentence(client.get(f"/api/jobs/{second['id']}"), 404, "no such job")
     assert_one_sentence(client.delete(f"/api/jobs/{second['id']}"), 404, "no such job")
-    assert not (tmp_path / "cache" / "web-jobs" / second["id"]).exists()
+    assert not (jobs_of(client).own / second["id"]).exists()
     third = client.post("/api/restore", files={"photo": ("third.jpg", jpeg(), "image/jpeg")})
     assert third.status_code == 202 and third.json()["position"] == 1, third.text
     assert client.get(f"/api/jobs/{first}").json()["state"] == "running"  # the others' jobs go on
@@ -332,7 +383,7 @@ def test_a_cancelled_job_that_runs_stops_at_its_next_tile_and_the_next_one_start
     wait_for(client, waiting, states=("running",), timeout=10)
     assert time.perf_counter() - start < 5 and len(restore.stopped_by) == 1
     deadline = time.time() + 10
-    while (tmp_path / "cache" / "web-jobs" / running).exists():
+    while (jobs_of(client).own / running).exists():
         assert time.time() < deadline, "the cancelled job's folder was left behind"
         time.sleep(0.05)
     assert client.delete(f"/api/jobs/{waiting}").status_code == 204  # the endless one: stop it too
@@ -346,7 +397,7 @@ def test_cancelling_a_finished_job_deletes_it_and_nothing_else(make_client, tmp_
     wait_for(client, b)
     assert client.delete(f"/api/jobs/{a}").status_code == 204
     assert_one_sentence(client.get(f"/api/jobs/{a}/restored.png"), 404, "no such job")
-    assert not (tmp_path / "cache" / "web-jobs" / a).exists()
+    assert not (jobs_of(client).own / a).exists()
     assert client.get(f"/api/jobs/{b}/restored.png").status_code == 200
     for bad in ("0123456789abcdef0123456789abcdef", "nope", "..%2F..%2Fweb-jobs", b.upper()):
         assert client.delete(f"/api/jobs/{bad}").status_code == 404, bad
@@ -426,7 +477,7 @@ def test_stopping_the_server_stops_the_restore_and_deletes_the_waiting_photos(fa
                           timeout=30).json()["id"] for i in range(3)]
         assert restore.started.wait(30)
         root = tmp_path / "cache" / "web-jobs"
-        assert sorted(p.name for p in root.iterdir()) == sorted(ids)
+        assert sorted(p.name for p in job_folders(tmp_path)) == sorted(ids)
         start = time.perf_counter()
         server.should_exit = True
         thread.join(30)
@@ -566,8 +617,7 @@ def test_bad_photos(make_client, tmp_path, name, data, status, match):
     # named as the person named it, not by the name it is kept under (an empty one too)
     assert r.json()["detail"].startswith(f"{name}: "), r.json()["detail"]
     assert not fake.started.is_set(), "a bad photo reached the restore"
-    root = tmp_path / "cache" / "web-jobs"
-    assert list(root.iterdir()) == [], "a refused upload left a folder behind"
+    assert job_folders(tmp_path) == [], "a refused upload left a folder behind"
 
 
 def test_the_brightness_gain_comes_with_the_upload(make_client):
@@ -661,7 +711,7 @@ def test_uploads_over_the_limit_get_413(make_client, tmp_path):
                            headers={"content-type": "multipart/form-data; boundary=x"})
     assert_one_sentence(streamed, 413, "big.jpg: the upload is larger than the 0.01 MiB limit", tmp_path)
     assert streamed.headers["connection"] == "close"  # the rest of the body is never read
-    assert list((tmp_path / "cache" / "web-jobs").iterdir()) == []
+    assert job_folders(tmp_path) == []
     assert client.post("/api/restore", files={"photo": ("small.jpg", jpeg(), "image/jpeg")}).status_code == 202
 
 
@@ -689,8 +739,74 @@ def test_an_upload_over_the_limit_is_named_when_its_name_came_before_the_limit(m
 
 def test_requests_without_a_photo(make_client):
     client = make_client(restore=FakeRestore())
-    assert_one_sentence(client.post("/api/restore"), 422, "has no photo")
+    assert_one_sentence(client.post("/api/restore"), 415, "has no photo")
     assert_one_sentence(client.post("/api/restore", data={"photo": "not a file"}), 422, "photo")
+
+
+def test_a_photo_not_sent_as_a_multipart_upload_is_told_how_to_send_it(make_client):
+    """A photo sent as the whole body (image/png), a JSON body or a body without a type was "the request has no
+    photo" (422), as though none had been sent: it is 415, saying how a photo is sent."""
+    client = make_client(restore=FakeRestore())
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(png, "PNG")
+    for content, headers in ((png.getvalue(), {"content-type": "image/png"}), (png.getvalue(), {}),
+                             (b'{"photo": "IMG_2041.jpg"}', {"content-type": "application/json"})):
+        r = client.post("/api/restore", content=content, headers=headers)
+        assert_one_sentence(r, 415, "send it as multipart/form-data, in a file field named photo")
+    # a multipart upload without a photo is still said to have none, as it is
+    assert_one_sentence(client.post("/api/restore", files={"other": ("a.jpg", jpeg(), "image/jpeg")}), 422,
+                        "the request has no photo")
+    assert job_folders(client.app.state.jobs.root.parents[1]) == []
+
+
+def test_json_sent_to_the_pages_question_form_is_told_it_takes_a_form(make_client):
+    """The page's question form read JSON's question as none: "the question is empty"."""
+    client = make_client()
+    for content, headers in ((b'{"question": "hi"}', {"content-type": "application/json"}),
+                             (b"how does it reduce noise?", {"content-type": "text/plain"})):
+        assert_one_sentence(client.post("/ui/answer", content=content, headers=headers), 415,
+                            "takes the page's form")
+    assert client.post("/ui/answer", data={"question": "noise?"}).status_code == 200
+    assert client.post("/ui/answer", files={"question": (None, "noise?")}).status_code == 200
+
+
+@pytest.mark.parametrize(("content_type", "form"), [
+    ("application/x-www-form-urlencoded", "form (application/x-www-form-urlencoded)"),
+    ("multipart/form-data; boundary=XyZ", "multipart/form-data upload"),
+])
+def test_a_form_past_the_parsers_limits_is_named_as_the_form_it_is(make_client, content_type, form):
+    """A url-encoded form over the parser's limits was called "not a readable multipart/form-data upload", and 1001
+    fields gave two sentences: one sentence names the form and the limit it passed."""
+    client = make_client()
+    if content_type.startswith("multipart"):
+        def body(fields):
+            return b"".join(b'--XyZ\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (k.encode(), v)
+                            for k, v in fields) + b"--XyZ--\r\n"
+    else:
+        def body(fields):
+            return b"&".join(k.encode() + b"=" + v for k, v in fields)
+    for fields, words in (([("question", b"a" * (1024 * 1024 + 1))], "larger than 1024 KiB"),
+                          ([(f"f{i}", b"x") for i in range(1001)], "more than 1000 fields")):
+        r = client.post("/ui/answer", content=body(fields), headers={"content-type": content_type})
+        assert_one_sentence(r, 400, f"the request's {form} has ")
+        assert f"{words}, the most this server reads" in r.json()["detail"]
+        assert ". " not in r.json()["detail"], r.json()["detail"]
+
+
+@pytest.mark.parametrize(("method", "path", "allow"), [
+    ("PUT", "/api/jobs/0123456789abcdef0123456789abcdef", "DELETE, GET, HEAD"),
+    ("POST", "/api/jobs/0123456789abcdef0123456789abcdef", "DELETE, GET, HEAD"),
+    ("GET", "/api/restore", "POST"),
+    ("DELETE", "/api/ask", "POST"),
+    ("PUT", "/", "GET, HEAD"),
+    ("POST", "/static/page.css", "GET, HEAD"),
+])
+def test_a_405_allows_every_method_its_path_answers(make_client, method, path, allow):
+    """PUT /api/jobs/{id} was answered "Allow: GET", though DELETE is answered there, and HEAD, answered wherever GET
+    is, was never listed."""
+    r = make_client().request(method, path)
+    assert r.status_code == 405 and r.headers["allow"] == allow, (r.status_code, r.headers.get("allow"))
+    assert_one_sentence(r, 405, "method not allowed")
 
 
 def test_an_upload_cut_short_is_said_to_be_cut_short(make_client):
@@ -779,7 +895,7 @@ def test_names_from_the_client_never_reach_the_disk(make_client, tmp_path):
     root = tmp_path / "cache" / "web-jobs"
     for p in (tmp_path / "cache").rglob("*"):
         assert p == root or root in p.parents, f"{p} was written outside the job folders"
-    names = {p.name for p in root.rglob("*") if p.is_file()}
+    names = {p.name for folder in job_folders(tmp_path) for p in folder.rglob("*") if p.is_file()}
     assert names <= {"before.png", "photo_restored.png", "photo_compare.png"}, names
 
 

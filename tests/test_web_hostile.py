@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("fastapi")
 
 from .helpers import jpeg_declaring  # noqa: E402
-from .test_web import FakeRestore, assert_one_sentence, client_maker, jpeg, wait_for  # noqa: E402
+from .test_web import FakeRestore, assert_one_sentence, client_maker, job_folders, jpeg, wait_for  # noqa: E402
 
 OWN = "http://127.0.0.1:8000"
 
@@ -111,7 +111,7 @@ def test_a_photo_too_large_for_the_memory_budget_is_refused_before_decoding(make
     r = client.post("/api/restore", files={"photo": ("huge.jpg", data, "image/jpeg")})
     assert_one_sentence(r, 400, "pixels need about", tmp_path)
     assert "serve_memory_mb" in r.json()["detail"] and time.perf_counter() - start < 2
-    assert not fake.started.is_set() and list((tmp_path / "cache" / "web-jobs").iterdir()) == []
+    assert not fake.started.is_set() and job_folders(tmp_path) == []
 
 
 def test_uploads_are_checked_within_the_memory_budget(make_client, monkeypatch):
@@ -188,7 +188,7 @@ def test_uploads_waiting_for_memory_hold_no_thread_of_the_shared_pool(make_clien
             t.join(60)
     assert poll.status_code == 404 and polled < 1, polled
     assert codes == [429] * 44 and max(seconds) < 3.0 + 2, max(seconds)
-    assert budget.used == 0 and list((client.app.state.jobs.root).iterdir()) == []
+    assert budget.used == 0 and list(client.app.state.jobs.own.iterdir()) == []
 
 
 def test_uploads_past_the_most_that_may_wait_are_refused_at_once(make_client):
@@ -391,6 +391,41 @@ def test_requests_that_are_not_http_get_one_sentence_of_json(live_server):
         assert json.loads(body) == {"detail": "the request is not valid HTTP/1.1"} and seconds < 3
 
 
+def test_headers_too_large_are_431(live_server):
+    """Headers of 300 KB were "the request is not valid HTTP/1.1" (400), as though they were not HTTP."""
+    reply, seconds = _exchange(live_server, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 300_000
+                               + b"\r\n\r\n")
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431") and b"content-type: application/json" in head.lower(), reply[:200]
+    # closed with the rest of the headers unread: the client may see the connection reset after the answer
+    assert json.loads(body.removesuffix(b"<still open>")) == {"detail": "the request's headers are too large"}
+    assert seconds < 3  # closed, not timed out
+
+
+def test_a_range_that_cannot_be_read_is_ignored_and_one_past_the_end_is_416_in_json(live_server):
+    """A malformed Range or another unit was Starlette's plain-text 400 ("Range header: start must be less than
+    end", "Only support bytes range"), one past the end a 416 with an empty body: RFC 9110 asks that a Range that
+    cannot be read be ignored (200, the whole file), and every error here is one sentence of JSON."""
+    import httpx
+
+    base = f"http://127.0.0.1:{live_server}"
+    job = httpx.post(f"{base}/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}, timeout=30).json()["id"]
+    wait_for(httpx.Client(base_url=base, timeout=30), job)
+    for path in (f"/api/jobs/{job}/restored.png", f"/api/jobs/{job}/before.png", "/static/page.css",
+                 "/docs-assets/swagger-ui.css"):
+        whole = httpx.get(base + path, timeout=30)
+        assert whole.status_code == 200 and len(whole.content) > 10, path
+        for unread in ("bytes=5-2", "items=0-10", "bytes", "bytes=abc", "bytes=0-1,9-3"):
+            r = httpx.get(base + path, headers={"Range": unread}, timeout=30)
+            assert (r.status_code, r.content) == (200, whole.content), (path, unread, r.status_code, r.text[:80])
+        part = httpx.get(base + path, headers={"Range": "bytes=0-9"}, timeout=30)
+        assert (part.status_code, part.content) == (206, whole.content[:10]), path
+        past = httpx.get(base + path, headers={"Range": "bytes=999999999-"}, timeout=30)
+        assert past.status_code == 416 and past.headers["content-range"] == f"bytes */{len(whole.content)}", path
+        assert past.json() == {"detail": "the range asked for starts past the end of the file, which is "
+                                         f"{len(whole.content)} bytes long"}
+
+
 def test_a_body_sent_a_byte_at_a_time_does_not_hold_the_server_when_it_stops(fake_sci, tmp_path):
     """The request timeout is re-armed by every byte of a body, so a client sending one now and then kept a
     stopping server waiting for it; now it is answered 503 and closed, and the server stops."""
@@ -529,7 +564,7 @@ def test_a_full_queue_refuses_an_upload_before_reading_it(fake_sci, tmp_path):
         assert b"retry-after: 60" in head.lower() and b"connection: close" in head.lower()
         assert json.loads(body) == {"detail": "1 photo is already waiting; try again in a few minutes"}
         assert seconds < 1.5, seconds  # not the 2 s request timeout: nothing of the body was awaited
-        assert len(list((tmp_path / "cache" / "web-jobs").iterdir())) == 2  # no folder made for it
+        assert len(job_folders(tmp_path)) == 2  # no folder made for it
     finally:
         fake.go.set()
         server.should_exit = True

@@ -24,7 +24,11 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
+from starlette.routing import Match
+from starlette.staticfiles import NotModifiedResponse
 
 from .. import __version__
 from ..answer import Answer
@@ -58,7 +62,8 @@ from .jobs import (
 from .server import OriginGuard, own_hosts
 from .svg import NARROW_PER_ROW, needs_narrow, workflow_svg
 
-__all__ = ["AskRequest", "BodyLimit", "ErrorMessage", "HeadAsGet", "QueueGate", "Uploads", "create_app"]
+__all__ = ["AskRequest", "BodyLimit", "ErrorMessage", "HeadAsGet", "QueueGate", "RangedFile", "Uploads",
+           "create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +80,14 @@ _COPY_CHUNK = 1 << 20
 #: The routes that take a form (a photo upload, the page's question): where a multipart body cut short means a
 #: field that never arrived.
 FORM_PATHS = frozenset({"/api/restore", "/ui/answer"})
+#: The bodies that are forms.
+FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+#: A photo sent otherwise than as a file part of a multipart/form-data body (as the whole body, as JSON, ...).
+NOT_MULTIPART = ("the request has no photo: send it as multipart/form-data, in a file field named photo "
+                 "(curl -F photo=@FILE)")
+#: A body sent to the page's question form that is not a form (JSON, most often).
+NOT_A_FORM = ("this address takes the page's form (application/x-www-form-urlencoded or multipart/form-data) with a "
+              "field named question; send JSON questions to /api/ask")
 #: A multipart upload whose body ends before its closing delimiter: what was sent is incomplete.
 CUT_SHORT = ("the upload was cut short: its multipart/form-data body ends before the closing boundary, "
              "so its last part never arrived whole; send it again")
@@ -256,6 +269,92 @@ class HeadAsGet:
         await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
+class RangedFile(FileResponse):
+    """A file answering a ``Range`` header as RFC 9110 asks: one that cannot be read (another unit than bytes, a
+    range that ends before it starts, no range in it) is ignored and the whole file sent, where Starlette answered
+    400 in plain text; one that starts past the end of the file is 416 with one sentence of JSON, as every error
+    here (Starlette's had an empty body)."""
+
+    class _Unsatisfiable(Exception):
+        def __init__(self, size: int) -> None:
+            self.size = size
+
+    @classmethod
+    def _parse_range_header(cls, http_range: str, file_size: int) -> list[tuple[int, int]]:
+        try:
+            return super()._parse_range_header(http_range, file_size)
+        except MalformedRangeHeader:
+            return []  # the whole file
+        except RangeNotSatisfiable:
+            raise cls._Unsatisfiable(file_size) from None  # answered below: nothing has been sent yet
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except self._Unsatisfiable as exc:
+            detail = f"the range asked for starts past the end of the file, which is {exc.size} bytes long"
+            response = JSONResponse({"detail": detail}, status_code=416,
+                                    headers={"Content-Range": f"bytes */{exc.size}"})
+            await response(scope, receive, send)
+
+
+class StaticFilesRanged(StaticFiles):
+    """The package's static files, each a :class:`RangedFile`."""
+
+    def file_response(self, full_path, stat_result, scope, status_code: int = 200) -> Response:
+        response = RangedFile(full_path, status_code=status_code, stat_result=stat_result)
+        if self.is_not_modified(response.headers, Headers(scope=scope)):
+            return NotModifiedResponse(response.headers)
+        return response
+
+
+def _allowed(app: FastAPI, scope) -> str:
+    """What a 405's ``Allow`` lists: every method the request's path is answered for, by any of its routes (GET
+    and DELETE /api/jobs/{id} are two routes), HEAD wherever GET is (:class:`HeadAsGet`)."""
+    path = {"type": "http", "method": scope["method"], "path": scope["path"],
+            "root_path": scope.get("app_root_path", scope.get("root_path", ""))}  # as it came, before any mount
+    methods: set[str] = set()
+    for route in app.router.routes:
+        if route.matches(path)[0] is not Match.NONE:
+            methods |= getattr(route, "methods", None) or {"GET"}  # a mount: the static files, read only
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+def _media_type(content_type: str) -> str:
+    """The media type of a Content-Type, without its parameters, lower-case ("" when none was sent)."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def _sent_a_form(headers: Headers) -> bool:
+    """Whether a request's body is a form, or there is none (an empty form)."""
+    body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
+    return _media_type(headers.get("content-type", "")) in FORM_TYPES or not (body or "content-type" in headers)
+
+
+#: The form parser's limits in words of ours (the parser's "Too many fields. Maximum number of fields is 1000." is
+#: two sentences): its message, what the form has.
+_PARSER_LIMITS = ((re.compile(r"too many (fields|files)\. maximum number of \w+ is (\d+)\.?", re.IGNORECASE),
+                   "more than {1} {0}, the most this server reads"),
+                  (re.compile(r"(field|part) exceeded maximum size of (\d+) ?kb\.?", re.IGNORECASE),
+                   "a {0} larger than {1} KiB, the most this server reads in one"))
+
+
+def _form_problem(message: str, content_type: str) -> str:
+    """A body the form parser refused, in one sentence naming the kind of form it is: one past the parser's limits
+    by the limit it passed, any other as unreadable."""
+    multipart = _media_type(content_type) == "multipart/form-data"
+    for pattern, words in _PARSER_LIMITS:
+        if found := pattern.fullmatch(message.strip()):
+            kind, limit = found.groups()
+            form = "multipart/form-data upload" if multipart else "form (application/x-www-form-urlencoded)"
+            return f"the request's {form} has {words.format(kind.lower(), limit)}"
+    reason = message.rstrip(".")
+    return (f"the request body is not a readable {'multipart/form-data upload' if multipart else 'form'} "
+            f"({reason[:1].lower()}{reason[1:]})")
+
+
 def _closing_delimiter(content_type: str) -> bytes | None:
     """The closing delimiter of a multipart/form-data body of this Content-Type (RFC 2046); None for other
     bodies or one without a boundary."""
@@ -329,7 +428,7 @@ def _validation_sentence(exc: RequestValidationError, content_type: str = "") ->
     if "UploadFile" in str(err.get("msg", "")):  # a text field where a file was wanted (curl -F photo=IMG.jpg)
         return f"{name} must be a file, sent as a file part of a multipart/form-data upload (curl -F {name}=@FILE)"
     if loc == ("body",):  # the body as a whole: not an object, or not sent as JSON at all
-        if content_type.split(";", 1)[0].strip().lower() != "application/json":
+        if _media_type(content_type) != "application/json":
             return "the request body must be JSON, sent with Content-Type: application/json"
         return "the request body must be a JSON object of the request's fields (see /docs)"
     return f"{name} {value_problem(err)}"
@@ -342,12 +441,11 @@ def _unreadable_body(exc: StarletteHTTPException, content_type: str) -> tuple[in
 
     if exc.status_code != 400:
         return None
-    if isinstance(exc.__context__, MultiPartException):
-        reason = exc.__context__.message.rstrip(".")
-        return 400, f"the request body is not a readable multipart/form-data upload ({reason[:1].lower()}{reason[1:]})"
+    if isinstance(exc.__context__, MultiPartException):  # also raised for a url-encoded form
+        return 400, _form_problem(exc.__context__.message, content_type)
     if exc.__cause__ is None or isinstance(exc.__cause__, StarletteHTTPException):
         return None
-    if content_type.split(";", 1)[0].strip().lower() in ("multipart/form-data", "application/x-www-form-urlencoded"):
+    if _media_type(content_type) in FORM_TYPES:
         return 400, "the request body is not a readable form"
     if isinstance(exc.__cause__, RecursionError):
         return 422, "the request body is JSON nested too deeply"
@@ -426,6 +524,9 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
             return JSONResponse({"detail": detail}, status_code=413, headers={"Connection": "close"})
         elif unreadable := _unreadable_body(exc, request.headers.get("content-type", "")):
             status, detail = unreadable
+        elif status == 405:  # a route lists only its own methods: another may answer the path with others
+            return JSONResponse({"detail": detail}, status_code=405,
+                                headers={**(exc.headers or {}), "Allow": _allowed(app, request.scope)})
         return JSONResponse({"detail": detail}, status_code=status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
@@ -433,6 +534,10 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         if request.url.path in FORM_PATHS and getattr(request.state, "multipart_closed", True) is False:
             # the parser dropped the part cut short
             return JSONResponse({"detail": CUT_SHORT}, status_code=400)
+        if (request.url.path in UPLOAD_PATHS and _media_type(request.headers.get("content-type", "")) != "multipart/"
+                "form-data" and any(e.get("type") == "missing" and tuple(e.get("loc", ()))[-1:] == ("photo",)
+                                    for e in exc.errors())):
+            return JSONResponse({"detail": NOT_MULTIPART}, status_code=415)  # a raw image, JSON, nothing at all
         return JSONResponse({"detail": _validation_sentence(exc, request.headers.get("content-type", ""))},
                             status_code=422)
 
@@ -457,14 +562,16 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
                                  supported=SUPPORTED, records=len(sci.corpus))
 
     @app.post("/ui/answer", response_class=HTMLResponse, include_in_schema=False)
-    def ui_answer(question: str = Form("")) -> str:
+    def ui_answer(request: Request, question: str = Form("")) -> str:
+        if not _sent_a_form(request.headers):  # else JSON's question was read as none: "the question is empty"
+            raise HTTPException(status_code=415, detail=NOT_A_FORM)
         return _answer_html(sci, sci.ask(question))
 
     @app.get("/ui/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
     def ui_job(job_id: str) -> str:
         return sci.renderer.html("job.html.j2", s=jobs.status(jobs.get(job_id)))
 
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", StaticFilesRanged(directory=STATIC), name="static")
 
     # ------------------------------------------------------------ the API
     @app.post("/api/ask", response_model=Answer, tags=["questions"], responses=_errors(400, 413, 422))
@@ -511,7 +618,7 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     def _file(job_id: str, name: str) -> FileResponse:
         job = jobs.get(job_id)
         path = job.file(name)
-        return FileResponse(path, media_type="image/png", headers={
+        return RangedFile(path, media_type="image/png", headers={
             "Cache-Control": "no-store", "Content-Disposition": _disposition(job.label, name)})
 
     png = {200: {"content": {"image/png": {}}, "description": "A PNG image."}, **_errors(404, 409)}
@@ -541,7 +648,7 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         # only what /docs loads: the bundle's own index.html and swagger-initializer.js point at a demo API online
         if name not in DOCS_ASSETS:
             raise HTTPException(status_code=404, detail="Not Found")
-        return FileResponse(assets / name, headers={"Cache-Control": "public, max-age=86400"})
+        return RangedFile(assets / name, headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

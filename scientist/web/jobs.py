@@ -1,10 +1,14 @@
 """Restore jobs of the web app: a private folder each, one restore at a time, old ones deleted.
 
-A job's folder is ``<cache>/web-jobs/<id>`` with a random 32-hex-digit id; the
-upload inside it is always called ``photo`` and the results have fixed names,
-so nothing a client sends ever becomes part of a path.  Jobs wait in one queue
-and a single worker thread restores them in turn; finished jobs (and folders
-left by an earlier server) are deleted after the retention time.
+A job's folder is ``<cache>/web-jobs/server-<sid>/<id>`` with a random 32-hex-digit id, in the folder of the
+server that made it; the upload inside it is always called ``photo`` and the results have fixed names, so nothing
+a client sends ever becomes part of a path.  Jobs wait in one queue and a single worker thread restores them in
+turn; finished jobs are deleted after the retention time.
+
+Each server holds the name of its own folder for as long as it runs (:func:`~scientist.fileio.hold_name`: a lock
+the system releases when the process ends, however it ends).  A server's jobs can be reached only through it, so
+the folders of a server that no longer runs are deleted as soon as another starts on the same cache (and at each
+of its sweeps), while those of a server still running beside it, on another port, are never touched.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ..errors import BusyError, JobError, OutputError, ScientistError, UnfinishedJobError, shown
+from ..fileio import NameHold, hold_name
 from ..gathered import package_warnings, say_package_warnings_always
 from ..restore.record import Demo, ProgressEvent, ProgressFn
 
@@ -42,6 +47,9 @@ log = logging.getLogger(__name__)
 RestoreFn = Callable[[Path, Path, ProgressFn, "float | str"], Demo]
 
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
+#: A server's own folder under ``web-jobs``, and the lock file that holds its name while the server runs.
+_SERVER = re.compile(r"server-[0-9a-f]{16}")
+_SERVER_LOCK = re.compile(r"\.(server-[0-9a-f]{16})\.lock")
 _STOPPED = "the server stopped before this photo was restored"
 #: A photo that waited for memory held by other photos as long as it may.
 BUSY = "the server is busy with other photos; try again in a minute"
@@ -273,10 +281,11 @@ class _Stopped(Exception):
 class Jobs:
     """The job folders, the queue and the one worker thread that restores photos in turn.
 
-    ``restore`` does the work; ``describe`` turns the first progress event into the
-    estimate sentence; ``retention`` (seconds) is how long finished jobs are kept;
-    ``budget``, the memory restores share with the checking of uploads (a job's restore
-    holds :attr:`Job.memory` of it).
+    ``root`` is the folder servers sharing a cache keep their jobs in; this server's are in a folder of its own
+    there (:attr:`own`), whose name it holds until :meth:`close`.  ``restore`` does the work; ``describe`` turns
+    the first progress event into the estimate sentence; ``retention`` (seconds) is how long finished jobs are
+    kept; ``budget``, the memory restores share with the checking of uploads (a job's restore holds
+    :attr:`Job.memory` of it).
     """
 
     def __init__(self, root: Path, restore: RestoreFn, *, retention: float, max_waiting: int,
@@ -296,9 +305,10 @@ class Jobs:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             os.chmod(self.root, 0o700)
+            self._claim, self.own = _claim_folder(self.root)
         except OSError as exc:
             raise OutputError(f"{self.root}: cannot make the web app's job folder ({exc.strerror or exc})") from None
-        self.sweep()
+        self.sweep()  # what servers that no longer run have left: nobody can reach it any more
 
     # ------------------------------------------------------------ jobs
     def new(self, filename: str | None = None) -> Job:
@@ -309,7 +319,7 @@ class Jobs:
         self.check_open()
         self.sweep()
         job_id = secrets.token_hex(16)
-        folder = self.root / job_id
+        folder = self.own / job_id
         folder.mkdir(mode=0o700)
         return Job(job_id, folder, label=safe_label(filename), name=safe_name(filename))
 
@@ -384,7 +394,10 @@ class Jobs:
 
     # ------------------------------------------------------------ cleaning up
     def sweep(self, now: float | None = None) -> None:
-        """Delete finished jobs older than the retention time, and stale folders nobody owns."""
+        """Delete finished jobs older than the retention time and stale entries of this server's folder that no job
+        owns; the folders of servers that no longer run, whatever their age (their jobs cannot be reached: their
+        results could not even be deleted on request); and other stale entries nobody owns.  This server's own
+        folder and claim, and those of every server still running, are never touched."""
         now = time.time() if now is None else now
         with self._cv:
             old = [j for j in self._jobs.values() if j.finished is not None and now - j.finished > self.retention]
@@ -393,27 +406,24 @@ class Jobs:
             known = set(self._jobs)
         for j in old:
             shutil.rmtree(j.folder, ignore_errors=True)
-        try:
-            entries = list(self.root.iterdir())
-        except OSError:
-            return
-        for p in entries:
-            if p.name in known:
+        for p in _entries(self.own):
+            if p.name not in known and _older(p, now - self.retention):
+                _delete(p)
+        own_lock = f".{self.own.name}.lock"
+        for p in _entries(self.root):
+            if p.name in (self.own.name, own_lock):
                 continue
-            try:
-                stale = now - p.stat().st_mtime > self.retention
-            except OSError:
-                continue
-            if stale:
-                if p.is_dir() and not p.is_symlink():
-                    shutil.rmtree(p, ignore_errors=True)
-                else:
-                    p.unlink(missing_ok=True)
+            lock = _SERVER_LOCK.fullmatch(p.name)
+            if _SERVER.fullmatch(p.name) or lock:  # a server's: by whether it runs, never by age
+                _delete_if_ended(self.root / (lock.group(1) if lock else p.name))
+            elif _older(p, now - self.retention):  # e.g. a job folder of an earlier version of the server
+                _delete(p)
 
     def close(self, wait: float = 0.0) -> None:
         """Stop taking jobs and stop the restore under way at its next tile (waited for up to ``wait`` s, so that
         the process does not end while the network runs); the photos that were never restored are deleted, as
-        no later server can restore them."""
+        no later server can restore them, and once nothing runs, the finished jobs too (no later server can serve
+        them) and this server's folder, its claim given up."""
         with self._cv:
             self._closed = True
             self._cv.notify_all()
@@ -427,6 +437,11 @@ class Jobs:
             self._waiting.clear()
         for j in unfinished:
             shutil.rmtree(j.folder, ignore_errors=True)
+        if worker is None or not worker.is_alive():
+            # a restore still running writes there: then the claim ends with the process, and the next server to
+            # start deletes the folder
+            shutil.rmtree(self.own, ignore_errors=True)
+            self._claim.release()
 
     # ------------------------------------------------------------ the worker
     def _work(self) -> None:
@@ -489,6 +504,55 @@ class Jobs:
             gone = job.cancelled  # while it ran: cancel left its folder to be deleted here
         if gone:
             shutil.rmtree(job.folder, ignore_errors=True)
+
+
+def _claim_folder(root: Path) -> tuple[NameHold, Path]:
+    """A folder of this server's own under ``root``, made under a fresh name that it holds from before the folder
+    exists: another server never takes it for one left behind."""
+    while True:
+        own = root / f"server-{secrets.token_hex(8)}"
+        claim = hold_name(own)
+        if claim is not None and not own.exists():
+            own.mkdir(mode=0o700)
+            claim.note(f"scientist serve, process {os.getpid()}")
+            return claim, own
+        if claim is not None:
+            claim.release()
+
+
+def _delete_if_ended(folder: Path) -> None:
+    """Delete a server's folder and its lock file when that server no longer runs (its name is free); nothing when
+    it runs."""
+    try:
+        claim = hold_name(folder)
+    except OSError:
+        return
+    if claim is not None:
+        with claim:
+            _delete(folder)
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError:
+        return []
+
+
+def _older(p: Path, since: float) -> bool:
+    """Whether ``p`` was last changed before ``since`` (False when it is gone)."""
+    try:
+        return p.lstat().st_mtime < since
+    except OSError:
+        return False
+
+
+def _delete(p: Path) -> None:
+    """Delete a folder and what it holds, or a file or link (never what a link points to)."""
+    if p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink(missing_ok=True)
 
 
 def _progress(e: ProgressEvent) -> JobProgress:

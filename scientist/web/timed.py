@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 import time
 
 import h11
@@ -149,9 +150,13 @@ class TimedH11Protocol(H11Protocol):
 
     def send_400_response(self, msg: str) -> None:
         """What uvicorn answers a request it cannot parse (``msg``: "Invalid HTTP request received."), as one
-        sentence of JSON."""
+        sentence of JSON: 431 for headers too large to take in (h11 hints at that status), else 400."""
         self._cancel()
-        self._answer(400, "Bad Request", "the request is not valid HTTP/1.1")
+        # uvicorn calls this while it handles h11's error, which alone says why the request was refused
+        if getattr(sys.exc_info()[1], "error_status_hint", 400) == 431:
+            self._answer(431, "Request Header Fields Too Large", "the request's headers are too large")
+        else:
+            self._answer(400, "Bad Request", "the request is not valid HTTP/1.1")
         self.transport.close()
 
     def _answer(self, status: int, reason: str, detail: str, retry_after: int | None = None) -> None:
