@@ -560,6 +560,52 @@ def test_an_interrupted_json_run_still_prints_the_photos_done(tmp_path, monkeypa
     assert [r["output"] for r in json.loads(out)] == ["a_restored.png"]
 
 
+@pytest.mark.parametrize(("sig", "code", "said"), [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])
+def test_a_photo_saving_when_a_json_run_is_stopped_still_has_its_record_printed(tmp_path, monkeypatch, sig, code,
+                                                                                   said):
+    """A signal while one photo of two in flight saves: the batch let that photo finish, its outputs whole on disk,
+    but dropped its record (its last progress event raised the stop in its thread), so --json printed nothing.  The
+    other photo, stopped in its network, leaves nothing and has no record."""
+    import signal
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import scientist.restore.blend as blend
+    import scientist.restore.executor as executor
+    import scientist.restore.stages as stages
+
+    stopping = threading.Event()
+
+    class Watched(ThreadPoolExecutor):
+        def shutdown(self, *args, **kwargs):  # the batch is stopping: it waits here for the photos in flight
+            stopping.set()
+            super().shutdown(*args, **kwargs)
+
+    def network(model, img, *, plan, runner, progress):
+        if img.shape[0] == 30:  # b.png: still in the network when the stop comes
+            stopping.wait(60)
+            progress()
+        return img.copy()
+
+    def write(img, path, **kwargs):
+        if path.name == "a_restored.png":  # a.png: the signal comes as its restored image is being written
+            signal.pthread_kill(threading.main_thread().ident, getattr(signal, sig))
+            stopping.wait(60)
+        return real_write(img, path, **kwargs)
+
+    real_write = stages.write_image_atomic
+    monkeypatch.setattr(executor, "ThreadPoolExecutor", Watched)
+    monkeypatch.setattr(blend, "restore_array", network)
+    monkeypatch.setattr(stages, "write_image_atomic", write)
+    monkeypatch.setenv("SCIENTIST_BATCH_THREADS", "2")
+    a, b = _photo_at(tmp_path / "in" / "a.png", 20, 24), _photo_at(tmp_path / "in" / "b.png", 30, 40, seed=2)
+    got, out, lines = run_cli("restore", tmp_path / "in", "--json", "--out-dir", tmp_path / "R", inputs=[a, b])
+    assert got == code and lines[-1] == f"{said}: nothing was left half-written", lines
+    assert out.strip(), "no records on stdout"
+    assert [(r["name"], r["status"]) for r in json.loads(out)] == [("in/a.png", "restored")]
+    assert sorted(f.name for f in (tmp_path / "R" / "in").iterdir()) == ["a_compare.png", "a_restored.png"]
+
+
 def test_an_empty_folder_says_what_its_subfolders_and_links_hold(tmp_path):
     from scientist.errors import PhotoError
     from scientist.restore.batch import plan_batch

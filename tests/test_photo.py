@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -426,3 +428,109 @@ def test_a_phones_second_image_is_no_animation(tmp_path, recwarn):
     arr, info = read_photo(path)
     assert info["format"] == "MPO" and "animated" not in info and arr.shape == (40, 56, 3)
     assert not [w for w in recwarn if "frames" in str(w.message)]
+
+
+def _raw_tiff(path, pixels: np.ndarray, photometric: int, *, planar: bool = False, **tags) -> Path:
+    """An uncompressed TIFF of ``pixels`` (height x width x samples; 16-bit or float32), laid out as Pillow's tag
+    writer lays out the library's own TIFFs; ``planar``: its channels stored as separate planes, one strip each;
+    ``tags``: more tags, by number (``t338=(2,)``)."""
+    import struct
+
+    from PIL import TiffImagePlugin, TiffTags
+
+    h, w, c = pixels.shape
+    little = pixels.astype(pixels.dtype.newbyteorder("<"))
+    strips = [p.tobytes() for p in np.moveaxis(little, -1, 0)] if planar else [little.tobytes()]
+    ifd = TiffImagePlugin.ImageFileDirectory_v2(prefix=b"II")
+    layout = {256: w, 257: h, 258: (pixels.dtype.itemsize * 8,) * c, 259: 1, 262: photometric, 277: c, 278: h,
+              284: 2 if planar else 1, 339: (3 if pixels.dtype.kind == "f" else 1,) * c,
+              273: tuple(int(n) for n in np.cumsum([0] + [len(s) for s in strips[:-1]])),  # from the directory's end
+              279: tuple(len(s) for s in strips)}
+    for tag, value in {**layout, **{int(k[1:]): v for k, v in tags.items()}}.items():
+        ifd[tag] = value
+    for tag in (273, 279):
+        ifd.tagtype[tag] = TiffTags.LONG
+    path.write_bytes(b"II*\x00" + struct.pack("<I", 8) + ifd.tobytes(8) + b"".join(strips))
+    return path
+
+
+@pytest.mark.parametrize(("make", "kind"), [
+    (lambda p, px: _raw_tiff(p, px.astype(np.float32) / 65535, 2), "32-bit floating-point colour"),
+    (lambda p, px: _raw_tiff(p, px, 2, planar=True), "16-bit colour stored as separate planes"),
+    (lambda p, px: _raw_tiff(p, px[..., :2], 1, t338=(2,)), "16-bit grey with transparency"),
+])
+def test_a_tiff_of_a_kind_not_read_is_named_as_such(tmp_path, make, kind):
+    """A float colour TIFF and a 16-bit grey one with transparency were 'not an image this tool can read
+    (supported: ... TIFF ...)', which reads as if TIFFs were not read at all; a 16-bit TIFF whose channels are
+    stored as separate planes was read as 8-bit noise (Pillow and OpenCV both misread its planes)."""
+    path = make(tmp_path / "scan.tif", _deep(6, 10))
+    with pytest.raises(PhotoError) as refused:
+        read_photo(path)
+    assert str(refused.value).startswith(f"scan.tif: a TIFF of {kind}, which this tool does not read; save it as "
+                                         "an 8- or 16-bit TIFF")
+
+
+def test_tiffs_of_the_kinds_read_are_not_refused_by_the_kinds_check(tmp_path):
+    """Separate planes of 8 bits and an interleaved 16-bit colour TIFF laid out alike are read, and exactly."""
+    deep = _deep(6, 10)
+    arr, info = read_photo(_raw_tiff(tmp_path / "deep.tif", deep, 2))
+    assert info["bit_depth"] == 16 and np.array_equal(np.rint(arr * 65535).astype(np.uint16), deep)
+    eight = (deep >> 8).astype(np.uint8)
+    arr, info = read_photo(_raw_tiff(tmp_path / "planes.tif", eight, 2, planar=True))
+    assert info["bit_depth"] == 8 and np.array_equal(np.rint(arr * 255).astype(np.uint8), eight)
+
+
+def test_the_photo_s_dpi_is_kept_in_png_outputs(tmp_path):
+    """A 300-dpi JPEG restored to an 8-bit PNG, and a 16-bit TIFF of 300 by 150 dpi restored to a 16-bit PNG, came
+    out with no pHYs chunk: no resolution for a PNG reader (the JPEG and TIFF outputs had it)."""
+    from scientist.restore.outputs import reserve_outputs
+    from scientist.restore.stages import Restored, _carry, expose, load, save
+
+    jpeg = tmp_path / "scan.jpg"
+    Image.fromarray(_u8(_photo())).save(jpeg, dpi=(300, 300))
+    tiff = _raw_tiff(tmp_path / "deep.tif", _deep(), 2, t282=300.0, t283=150.0, t296=2)
+    for photo, bits, dpi in ((jpeg, 8, (300, 300)), (tiff, 16, (300, 150))):
+        restored = _carry(expose(load(photo), gain=1.0), Restored)  # the network's output as the photo itself
+        with reserve_outputs(photo, tmp_path / f"{photo.stem}_out.png", None, False) as targets:
+            saved = save(restored, targets, strength=1.0, fmt="png", quality=92)
+        assert saved.bit_depth == bits
+        with Image.open(saved.output) as im:
+            assert im.info["dpi"] == pytest.approx(dpi, abs=0.013)  # PNG holds whole pixels per metre
+
+
+def test_a_16_bit_png_without_a_dpi_gets_no_phys_chunk(tmp_path):
+    out = tmp_path / "o.png"
+    write_image_atomic(np.zeros((4, 5, 3), np.float32), out, bit_depth=16)
+    assert b"pHYs" not in out.read_bytes()[:200]
+    with Image.open(out) as im:
+        assert "dpi" not in im.info
+
+
+@pytest.mark.parametrize("dpi", [(0, 0), (float("nan"), 300), (1e9, 1e9), "300", None])
+def test_a_damaged_dpi_is_not_carried_over(dpi):
+    from scientist.restore.photo import _dpi
+
+    assert _dpi(dpi) is None and _dpi((300, 299.9994)) == (300.0, 299.9994)
+
+
+def test_a_16_bit_grey_photo_is_read_within_its_memory_estimate(tmp_path):
+    """Read through a float64 copy and its quotient, a 16-bit grey PNG took about 27 bytes a pixel where 18 were
+    budgeted (24 MP: 412 MB estimated, 655 MB used).  Measured: what Python and numpy hold at their peak, and the
+    decoded pixels Pillow holds beside them (2 bytes each), against :func:`decode_bytes`."""
+    import tracemalloc
+
+    from scientist.restore.memory import decode_bytes
+
+    w, h = 640, 480
+    grey = (np.random.default_rng(0).random((h, w)) * 65535).astype(np.uint16)
+    path = tmp_path / "grey16.png"
+    Image.fromarray(grey).save(path)
+    tracemalloc.start()
+    try:
+        arr, info = read_photo(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info["mode"] == "I;16" and info["bit_depth"] == 16
+    assert np.array_equal(np.rint(arr * 65535).astype(np.uint16), np.repeat(grey[..., None], 3, axis=-1))
+    assert peak + 2 * w * h <= decode_bytes(w, h), f"{(peak + 2 * w * h) / (w * h):.1f} bytes a pixel"

@@ -71,6 +71,7 @@ def restore_command(
             for item in run:
                 items.append(item)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: a script still gets the records of the photos already done
+        # (those that were saving when the stop came are finished first and yielded before it comes through)
         if as_json and items:
             emit(_records_json(items))
         raise

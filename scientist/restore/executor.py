@@ -162,8 +162,12 @@ def _pooled(planned: list[Planned], job: BatchJob, progress: ProgressFn | None, 
     said_lock = threading.Lock()
 
     def said(event: ProgressEvent) -> None:
-        """Progress from any thread, one event at a time; the way a stop reaches a photo's thread."""
+        """Progress from any thread, one event at a time; the way a stop reaches a photo's thread.  Once stopping,
+        a photo's ``photo-end`` is not said and stops nothing: the photo is whole (its outputs are written, or it
+        failed), and its record is still yielded (below)."""
         if stop.is_set():
+            if event.kind == "photo-end":
+                return
             raise Stopped
         if progress is not None:
             with said_lock:
@@ -182,13 +186,23 @@ def _pooled(planned: list[Planned], job: BatchJob, progress: ProgressFn | None, 
                 window.append((i, p, None if settled(p) else pool.submit(restore_planned, p, i, job, restorer, said)))
             if not window:
                 return
-            i, p, future = window.popleft()
+            i, p, future = window[0]  # left in the window until its record is had: a stop may come meanwhile
             if future is None:
                 item = settled(p)
                 said(job.finished(i, p, item))
             else:
                 item = future.result()
+            window.popleft()
             yield item
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the photos in flight stop at their next progress event
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        # those that were saving have finished whole: their records are the caller's (a script reading --json
+        # learns what was done), in order; photos stopped part-way left nothing and have none
+        for _i, _p, future in window:
+            if future is not None and future.done() and not future.cancelled() and future.exception() is None:
+                yield future.result()
+        raise
     finally:
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)

@@ -67,11 +67,12 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
     Converts greyscale, palette, RGBA (alpha dropped), CMYK and 16-bit images.
     ``info`` holds ``format``, ``mode``, ``size``, ``bit_depth`` (16 when the file
     has 16 bits per channel or floating-point grey, else 8), ``exif`` (the photo's EXIF as bytes, or
-    None), ``icc_profile`` (its RGB ICC profile, or None) and, for animations,
-    ``animated`` (only the first frame is read).  Only the formats of :data:`SUPPORTED`
-    are opened, and only a regular file; a photo is refused before decoding when its
-    declared size is over :data:`MAX_PIXELS` or needs more memory than the machine has
-    free.  Raises :class:`PhotoError` with one clear sentence for anything unusable,
+    None), ``icc_profile`` (its RGB ICC profile, or None), ``dpi`` (its resolution in dots per inch,
+    horizontal and vertical, or None) and, for animations, ``animated`` (only the first frame is
+    read).  Only the formats of :data:`SUPPORTED` are opened (and of TIFFs, not those of floating-point colour,
+    16-bit grey with transparency or 16-bit planes, said by their kind), and only a regular file; a photo is
+    refused before decoding when its declared size is over :data:`MAX_PIXELS` or needs more memory than the
+    machine has free.  Raises :class:`PhotoError` with one clear sentence for anything unusable,
     whatever the decoder met in the file.
     """
     p = Path(path)
@@ -93,6 +94,7 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
                           "parts come out in the colour stored under them", stacklevel=2)
         info["exif"], orientation, exif_problem = _exif_of(im, p.name)
         info["icc_profile"] = _rgb_profile(im.info.get("icc_profile"))
+        info["dpi"] = _dpi(im.info.get("dpi"))
         if not deep:
             # a grey TIFF whose 0 is white: Pillow inverts 8 bits and fewer as it decodes them, never 16 or float
             min_is_white = im.format == "TIFF" and im.tag_v2.get(262) == 0
@@ -122,7 +124,10 @@ def _failures(p: Path) -> Iterator[None]:
     except PhotoError:
         raise
     except UnidentifiedImageError:
-        raise PhotoError(f"{p.name}: not an image this tool can read (supported: {SUPPORTED})") from None
+        # a TIFF of a kind Pillow has no mode for is said as such: "TIFF" among the formats read would belie it
+        kind = _tiff_kind(_tiff_tags(p))
+        raise PhotoError(_unread_tiff(p.name, kind) if kind else
+                         f"{p.name}: not an image this tool can read (supported: {SUPPORTED})") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PhotoError(
             f"{p.name}: declares more pixels than the {MAX_PIXELS / 1e6:.0f} MP this tool accepts "
@@ -151,7 +156,65 @@ def _opened(p: Path) -> Iterator[Image.Image]:
             if w * h > MAX_PIXELS:
                 raise PhotoError(f"{p.name}: declares {w}x{h} pixels ({w * h / 1e6:.0f} MP), more than the "
                                  f"{MAX_PIXELS / 1e6:.0f} MP this tool accepts")
+            if im.format == "TIFF" and _planes_unread(im.tag_v2):
+                raise PhotoError(_unread_tiff(p.name, _tiff_kind(im.tag_v2)))
             yield im
+
+
+def _tiff_tags(p: Path):
+    """The tags of a TIFF's first directory, read by Pillow's tag reader alone (for a TIFF its image reader
+    refuses); None for a file that is not a TIFF, or whose directory cannot be read."""
+    from PIL import TiffImagePlugin
+
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(8)
+            if head[:4] not in (b"II*\x00", b"MM\x00*"):
+                return None
+            tags = TiffImagePlugin.ImageFileDirectory_v2(head)
+            fh.seek(tags.next)
+            tags.load(fh)
+            return tags
+    except Exception:  # noqa: BLE001 - a damaged directory: the file is said to be unreadable, without its kind
+        return None
+
+
+def _tiff_kind(tags) -> str | None:
+    """The kind of TIFF its tags describe, in words, when it is one of more than 8 bits or of floating-point or
+    signed samples ("32-bit floating-point colour", "16-bit grey with transparency", "16-bit colour stored as
+    separate planes"); None for other TIFFs and for tags that describe no image (a damaged directory)."""
+    if tags is None:
+        return None
+    bits, samples, form = tags.get(258, (1,)), tags.get(277, 1), tags.get(339, 1)
+    bits = bits if isinstance(bits, tuple) else (bits,)
+    form = form[0] if isinstance(form, tuple) and form else form
+    if not (bits and all(isinstance(b, int) and 1 <= b <= 64 for b in bits) and isinstance(samples, int)
+            and 1 <= samples <= 16) or (max(bits) <= 8 and form not in (2, 3)):
+        return None
+    extra = tags.get(338, ())
+    extra = extra if isinstance(extra, tuple) else (extra,)
+    colour = "grey" if tags.get(262) in (0, 1) else "colour"
+    if any(e in (1, 2) for e in extra):  # associated or unassociated alpha
+        colour += " with transparency"
+    number = {2: " signed-integer", 3: " floating-point"}.get(form, "")
+    planes = " stored as separate planes" if tags.get(284) == 2 and samples > 1 else ""
+    return f"{max(bits)}-bit{number} {colour}{planes}"
+
+
+def _planes_unread(tags) -> bool:
+    """Whether a TIFF that Pillow opens stores more than 8 bits a sample in separate planes, one per channel: Pillow
+    takes each plane's 16-bit samples for 8-bit ones, and OpenCV reads the first plane as if it held them all, so
+    its pixels would come out scrambled."""
+    bits = tags.get(258, (1,))
+    bits = bits if isinstance(bits, tuple) else (bits,)
+    return tags.get(284) == 2 and tags.get(277, 1) > 1 and max(bits, default=1) > 8
+
+
+def _unread_tiff(name: str, kind: str | None) -> str:
+    """Why a TIFF of ``kind`` (:func:`_tiff_kind`) is refused, and what to save it as instead."""
+    interleaved = " with its channels interleaved" if kind and kind.endswith("separate planes") else ""
+    return (f"{name}: a TIFF of {kind or 'a kind'}, which this tool does not read; save it as an 8- or 16-bit "
+            f"TIFF{interleaved} or a PNG")
 
 
 def _check_file(p: Path) -> None:
@@ -252,6 +315,17 @@ def _pillow_warnings() -> Iterator[list[tuple[str, str]]]:
         yield said
 
 
+def _dpi(value) -> tuple[float, float] | None:
+    """The photo's resolution as Pillow read it (dots per inch, horizontal and vertical), when it is one an output
+    can carry: 1 to 65535 each way (what a JPEG's header holds); None when the photo gives none, or a damaged
+    one (zero, negative, not a number)."""
+    try:
+        x, y = (float(v) for v in value)
+    except (TypeError, ValueError):
+        return None
+    return (x, y) if all(1 <= v <= 65535 for v in (x, y)) else None
+
+
 def _rgb_profile(icc: bytes | None) -> bytes | None:
     """The ICC profile if it describes RGB data (the output is RGB), else None."""
     if icc and len(icc) >= 20 and icc[16:20] == b"RGB ":
@@ -344,18 +418,33 @@ def _to_rgb(im: Image.Image, min_is_white: bool = False) -> tuple[np.ndarray, in
     white (PhotometricInterpretation 0), which Pillow leaves as stored in 16 bits and in floating point."""
     mode = im.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        a = np.asarray(im, dtype=np.float64)
-        bits = 16 if mode.startswith("I;16") or a.max() > 255 else 8
-        g = np.clip(a / (65535.0 if bits == 16 else 255.0), 0, 1).astype(np.float32)
-        return np.repeat(_grey(g, min_is_white)[..., None], 3, axis=-1), bits
+        bits = 16 if mode.startswith("I;16") or im.getextrema()[1] > 255 else 8
+        return _grey_rgb(im, 65535.0 if bits == 16 else 255.0, min_is_white), bits
     if mode == "F":
-        g = np.clip(np.asarray(im, dtype=np.float32), 0, 1)
-        return np.repeat(_grey(g, min_is_white)[..., None], 3, axis=-1), 16
+        return _grey_rgb(im, 1.0, min_is_white), 16
     if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in im.info):
         im = im.convert("RGBA").convert("RGB")
     elif mode != "RGB":
         im = im.convert("RGB")
     return _float_rgb(im), 8
+
+
+def _grey_rgb(im: Image.Image, top: float, min_is_white: bool, rows: int = 256) -> np.ndarray:
+    """A grey image of 16 bits, 32-bit integers or floating point as float RGB in [0, 1] (``top``: its white),
+    converted band by band as :func:`_float_rgb` does: beside Pillow's pixels the only full-size array is the
+    result (a whole float64 copy and its quotient took 16 bytes a pixel more than reading was budgeted,
+    :func:`~.memory.decode_bytes`).  Divided in float64, so that every value is as exact as a float32 holds it."""
+    w, h = im.size
+    out = np.empty((h, w, 3), np.float32)
+    for y in range(0, h, rows):
+        grey = out[y : y + rows, :, 0]
+        band = np.asarray(im.crop((0, y, w, y + grey.shape[0])))
+        np.divide(band, top, out=grey, dtype=np.float64, casting="unsafe")
+        np.clip(grey, 0, 1, out=grey)
+        _grey(grey, min_is_white)
+        out[y : y + rows, :, 1] = grey
+        out[y : y + rows, :, 2] = grey
+    return out
 
 
 def _grey(g: np.ndarray, min_is_white: bool) -> np.ndarray:

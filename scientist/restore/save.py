@@ -1,8 +1,9 @@
 """Writing images without losing what the photo carried.
 
 PNG, TIFF or JPEG, 8 or 16 bits per channel, with the photo's EXIF (Orientation
-reset to 1, thumbnail dropped) and its ICC profile unchanged: the pixels stay in
-the photo's own colour space, so its profile still describes them.  Every write
+reset to 1, thumbnail dropped), its ICC profile unchanged (the pixels stay in
+the photo's own colour space, so its profile still describes them) and its
+resolution (dots per inch).  Every write
 goes to a temporary name and is renamed into place (:mod:`scientist.fileio`).
 """
 
@@ -101,7 +102,8 @@ def exif_for_output(exif: bytes | None, width: int, height: int) -> bytes | None
 
 # ---------------------------------------------------------------- writing
 def write_image_atomic(img: np.ndarray | Image.Image, path: Path, *, fmt: str = "png", bit_depth: int = 8,
-                       quality: int = 92, exif: bytes | None = None, icc: bytes | None = None) -> tuple[str, ...]:
+                       quality: int = 92, exif: bytes | None = None, icc: bytes | None = None,
+                       dpi: tuple[float, float] | None = None) -> tuple[str, ...]:
     """Write an image as PNG, TIFF or JPEG through a temporary file, then rename it into place; returns the
     metadata written in it (``exif``, ``icc``).
 
@@ -109,8 +111,10 @@ def write_image_atomic(img: np.ndarray | Image.Image, path: Path, *, fmt: str = 
     16 for PNG and TIFF keeps 16 bits per channel (JPEG is always 8); ``quality``
     is JPEG's; ``exif`` (bytes, as :func:`exif_for_output` makes them) and ``icc``
     (an ICC profile) are embedded unchanged, except an EXIF larger than a JPEG
-    can hold (said in a warning).  An interrupted write leaves no file under the
-    final name.
+    can hold (said in a warning); ``dpi`` (dots per inch, horizontal and vertical,
+    1 to 65535) is written as the format keeps it: PNG's ``pHYs`` chunk, JPEG's
+    header, TIFF's resolution tags (unless the EXIF gives them).  An interrupted
+    write leaves no file under the final name.
     """
     if fmt not in FORMATS:
         raise OutputError(f"unknown output format {fmt!r} (use {', '.join(FORMATS)})")
@@ -125,19 +129,20 @@ def write_image_atomic(img: np.ndarray | Image.Image, path: Path, *, fmt: str = 
         with atomic_path(path, mkdir=False) as tmp:
             if fmt == "tiff":
                 pixels = np.asarray(img.convert("RGB")) if isinstance(img, Image.Image) else img
-                tmp.write_bytes(_tiff(to_u16(pixels) if deep else to_u8(pixels), exif, icc))
+                tmp.write_bytes(_tiff(to_u16(pixels) if deep else to_u8(pixels), exif, icc, dpi))
             elif deep:
-                tmp.write_bytes(_png16(to_u16(img), exif, icc))
+                tmp.write_bytes(_png16(to_u16(img), exif, icc, dpi))
             else:
                 pil = Image.fromarray(to_u8(img)) if isinstance(img, np.ndarray) else img
                 with open(tmp, "wb") as fh:
-                    pil.save(fh, **_pillow_options(fmt, quality, exif, icc))
+                    pil.save(fh, **_pillow_options(fmt, quality, exif, icc, dpi))
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror or exc.__class__.__name__})") from None
     return tuple(name for name, data in (("exif", exif), ("icc", icc)) if data)
 
 
-def _pillow_options(fmt: str, quality: int, exif: bytes | None, icc: bytes | None) -> dict:
+def _pillow_options(fmt: str, quality: int, exif: bytes | None, icc: bytes | None,
+                    dpi: tuple[float, float] | None) -> dict:
     opts: dict = {"format": {"png": "PNG", "tiff": "TIFF", "jpg": "JPEG"}[fmt]}
     if fmt == "png":
         opts["compress_level"] = PNG_COMPRESS_LEVEL
@@ -148,11 +153,14 @@ def _pillow_options(fmt: str, quality: int, exif: bytes | None, icc: bytes | Non
         opts["exif"] = exif
     if icc:
         opts["icc_profile"] = icc
+    if dpi:  # PNG's pHYs chunk, JPEG's JFIF header
+        opts["dpi"] = dpi
     return opts
 
 
-def _png16(rgb: np.ndarray, exif: bytes | None, icc: bytes | None) -> bytes:
-    """A 16-bit PNG, encoded by OpenCV with the EXIF and ICC profile in its own chunks."""
+def _png16(rgb: np.ndarray, exif: bytes | None, icc: bytes | None, dpi: tuple[float, float] | None) -> bytes:
+    """A 16-bit PNG, encoded by OpenCV with the EXIF and ICC profile in its own chunks, and the resolution in a
+    ``pHYs`` chunk added here (OpenCV's encoder writes none)."""
     import cv2
 
     kinds, chunks = [], []
@@ -169,10 +177,40 @@ def _png16(rgb: np.ndarray, exif: bytes | None, icc: bytes | None) -> bytes:
         ok, buf = cv2.imencode(".png", bgr)
     if not ok:
         raise OSError("the PNG encoder failed")
-    return buf.tobytes()
+    return _with_phys(buf.reshape(-1), dpi)
 
 
-def _tiff(rgb: np.ndarray, exif: bytes | None, icc: bytes | None) -> bytes:
+#: The signature of a PNG file, and the length of its header chunk (IHDR) with the chunk's length, type and CRC.
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_IHDR_END = len(_PNG_SIGNATURE) + 4 + 4 + 13 + 4
+
+
+def _with_phys(png: np.ndarray, dpi: tuple[float, float] | None) -> bytes:
+    """The encoded PNG ``png`` (its bytes) with a ``pHYs`` chunk saying ``dpi``, as pixels per metre, right after
+    its header chunk (pHYs must come before the image data), unless it has one already; as it is without ``dpi``.
+    Pixels per metre are rounded as Pillow rounds them, so both encoders' PNGs say the same."""
+    data = memoryview(png).cast("B")
+    if not dpi or bytes(data[: len(_PNG_SIGNATURE)]) != _PNG_SIGNATURE or bytes(data[12:16]) != b"IHDR" \
+            or _png_chunks(data) & {b"pHYs"}:
+        return bytes(data)
+    body = b"pHYs" + struct.pack(">IIB", *(int(d / 0.0254 + 0.5) for d in dpi), 1)  # 1: the unit is the metre
+    chunk = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body))
+    return b"".join((data[:_IHDR_END], chunk, data[_IHDR_END:]))
+
+
+def _png_chunks(data: memoryview) -> set[bytes]:
+    """The types of a PNG's chunks before its image data (the first IDAT)."""
+    kinds, at = set(), len(_PNG_SIGNATURE)
+    while at + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[at : at + 8])
+        if kind == b"IDAT":
+            break
+        kinds.add(kind)
+        at += 12 + length
+    return kinds
+
+
+def _tiff(rgb: np.ndarray, exif: bytes | None, icc: bytes | None, dpi: tuple[float, float] | None) -> bytes:
     """An 8- or 16-bit RGB TIFF (Deflate with horizontal prediction) carrying the EXIF and the ICC profile.
 
     Pillow's TIFF directory writer lays out the tags -- the EXIF and GPS
@@ -206,6 +244,8 @@ def _tiff(rgb: np.ndarray, exif: bytes | None, icc: bytes | None) -> bytes:
         ifd[tag] = value
     if icc:
         ifd[34675] = icc
+    if dpi and 282 not in ifd and 283 not in ifd:  # the EXIF's resolution, when it has one, is the photo's own
+        ifd[282], ifd[283], ifd[296] = dpi[0], dpi[1], 2  # 2: per inch
     for tag in (273, 279):
         ifd.tagtype[tag] = TiffTags.LONG
     head = b"II*\x00" + struct.pack("<I", 8)

@@ -225,8 +225,9 @@ def expose(loaded: Loaded, *, brighten: bool = True, gain: float | str = "auto")
 def save(restored: Restored, targets: Targets, *, strength: float | str, fmt: str, quality: int) -> Saved:
     """The ``save`` step: keep the brightened photo's coarse tones and ``strength`` of the network's fine change
     (``"auto"``: chosen from the photo; :func:`.amount.restore_amount`, in place), then write the comparison and
-    the restored image with the photo's metadata (EXIF with Orientation 1 and no thumbnail, the ICC profile, 16
-    bits in PNG and TIFF).  Without ``restored.base`` (not kept) the network's output is written as it is.
+    the restored image with the photo's metadata (EXIF with Orientation 1 and no thumbnail, the ICC profile, its
+    resolution in dots per inch, 16 bits in PNG and TIFF).  Without ``restored.base`` (not kept) the network's
+    output is written as it is.
 
     The restored image is written last, so that its presence means both are complete; if it cannot be
     written, the comparison written here is removed again.
@@ -247,7 +248,7 @@ def save(restored: Restored, targets: Targets, *, strength: float | str, fmt: st
     try:
         # what the file holds: an EXIF too large for a JPEG is left out of it
         metadata = write_image_atomic(pixels, targets.restored, fmt=fmt, bit_depth=bit_depth, quality=quality,
-                                      exif=exif, icc=icc)
+                                      exif=exif, icc=icc, dpi=info.get("dpi"))
     except BaseException:
         if not existed:
             targets.comparison.unlink(missing_ok=True)
