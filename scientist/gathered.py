@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["Take", "gathered", "install_hook", "package_warnings", "say_package_warnings_always"]
+__all__ = ["Take", "gathered", "install_hook", "package_warnings", "say_always", "say_package_warnings_always"]
 
 #: What a gathering keeps of a warning (its message, category and the file that issued it), or None to leave it.
 Take = Callable[[Warning | str, type[Warning], str], Any]
@@ -85,12 +85,19 @@ def _package_warning(message, category, filename: str) -> str | None:
     return None
 
 
-def say_package_warnings_always() -> None:
-    """Issue each of the package's warnings every time (each photo's warnings are its own: the same words about
-    another photo are said again, not once), and install the hook; a server does it once before any request."""
-    if not any(f[0] == "always" and f[2] is UserWarning and f[3] is not None and f[3].pattern == _OURS
+def say_always(modules: str) -> None:
+    """Issue the warnings of the ``modules`` (a warning filter's pattern) every time, not once per message: each
+    photo's warnings are its own, and the same words about another photo are said again.  A filter of the process,
+    added once (a filter scoped to a block, ``warnings.catch_warnings``, would change every thread's)."""
+    if not any(f[0] == "always" and f[2] is UserWarning and f[3] is not None and f[3].pattern == modules
                for f in warnings.filters):
-        warnings.filterwarnings("always", category=UserWarning, module=_OURS)
+        warnings.filterwarnings("always", category=UserWarning, module=modules)
+
+
+def say_package_warnings_always() -> None:
+    """The package's warnings said every time (:func:`say_always`), and the hook installed; a server does it once
+    before any request."""
+    say_always(_OURS)
     install_hook()
 
 

@@ -26,18 +26,25 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["REMOVED", "AllowedLinks", "Verdict", "bare_form", "clean_question", "find_urls", "names_in",
            "strip_foreign_urls", "verify_text"]
 
-# Anything that looks like a link: a scheme followed by non-space characters, a bare www. host, or a
-# scheme-relative //host (a browser resolves it against the page's own scheme, and reads \\ as //).
-# Each alternative is one bounded prefix and then a run of one character class: scanning stays linear.
+#: A link written without its scheme, as chat apps still show one: a host name ending in one of these top-level
+#: domains (written in lower case), or an IPv4 address, with an optional port and then a path (``bit.ly/3abc``,
+#: ``github.com/x/y``, ``evil.com:8080/x``, ``1.2.3.4/x``).  The domains are the common ones that no file name or
+#: code uses as its ending: ``README.md``, ``main.rs``, ``model.pt``, ``Node.js/Python``, ``torch.nn/torch.optim``
+#: and ``ASP.NET/C#`` are words, as are names without a path (``exposure.json``) and numbers (``3.11/3.12``).
+_TLDS = ("com|org|net|io|ly|co|ai|app|dev|edu|gov|info|me|xyz|site|online|tech|gg|gl|gd|be|to|tv|cc|us|uk|de|fr|"
+         "ru|cn|jp|in|br|it|es|nl|ca|au|ch|se|pl|eu|biz|page|link|cloud|blog|news|top|club|shop|store|live|pro|at|"
+         "dk|no|fi|cz|kr|tw|hk|sg|nz|za|mx|ar|cl|ir|tr|ua|gr|ro|hu|il|vn|id|my|ph|th")
+_BARE = (r"(?<![^\W_])(?<![@.:/\\-])(?:(?:[^\W_](?:[^\W_]|-){0,62}\.)+(?-i:(?:" + _TLDS + r"))\b"
+         r"|\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?/")
+_BARE_LINK = re.compile(_BARE, re.I)
+# Anything that looks like a link: a scheme followed by non-space characters, a bare www. host, a
+# scheme-relative //host (a browser resolves it against the page's own scheme, and reads \\ as //), or a bare
+# host and path (:data:`_BARE`).  Each alternative is one bounded prefix and then a run of one character class:
+# scanning stays linear.
 _URL_RE = re.compile(
     r"(?:\b[a-z][a-z0-9+.-]{1,15}:(?://)?[^\s<>\"'`)\]]+|\bwww\.[^\s<>\"'`)\]]+"
     r"|(?<![\w:/\\])[/\\]{2,}[a-z0-9][^\s<>\"'`)\]]*"
-    r"|(?<![\w@.:/\\-])(?:[a-z0-9][a-z0-9-]{0,62}\.)+[a-z]{2,24}/[^\s<>\"'`)\]]*"
-    r"|(?<![\w.:/\\])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?/[^\s<>\"'`)\]]*)", re.I)
-#: A link written without its scheme, as chat apps and many renderers still show one: a host name ending in a
-#: top-level domain of letters, or an IPv4 address, and then a path (``bit.ly/3abc``, ``1.2.3.4/x``).  A bare
-#: name without a path (``model.pth``, ``exposure.json``) is no link.
-_BARE_LINK = re.compile(r"(?:[a-z0-9][a-z0-9-]{0,62}\.)+[a-z]{2,24}/|\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?/", re.I)
+    r"|" + _BARE + r"[^\s<>\"'`)\]]*)", re.I)
 #: Schemes that make a link without ``//`` (``mailto:``, ``sms:+1555...``, ``javascript:...``); any scheme followed
 #: by ``//`` (``vscode://``, ``ssh://``) makes one too.
 _OPAQUE_SCHEMES = frozenset({"http", "https", "ftp", "ftps", "file", "javascript", "data", "vbscript", "mailto",
@@ -48,8 +55,7 @@ _SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.I)
 REMOVED = "[link removed]"
 # A word of a question that holds a link anywhere in it (the whole word goes).  Searched word by word, each
 # try bounded by the scheme's 16 characters, so cleaning is linear in the question's length.
-_LINK_IN_WORD = re.compile(r"[a-z][a-z0-9+.-]{1,15}:/{0,2}\S|www\.\S|[/\\]{2}[a-z0-9]|[a-z0-9]\.[a-z]{2,24}/"
-                           r"|\d\.\d{1,3}(?::\d{1,5})?/", re.I)
+_LINK_IN_WORD = re.compile(r"[a-z][a-z0-9+.-]{1,15}:/{0,2}\S|www\.\S|[/\\]{2}[a-z0-9]|" + _BARE, re.I)
 _WORD = re.compile(r"\S+")
 
 
@@ -120,7 +126,7 @@ def _links(text: str, allowed: Collection[str]) -> Iterator[tuple[int, int, str]
                 taken = start + len(whole)
                 yield start, taken, whole
                 continue
-        core = token if token in allowed else token.rstrip(".,;:!?")
+        core = token if token in allowed else token.rstrip(".,;:!?*_")  # Markdown's emphasis after it too
         if _is_link(core):
             yield start, start + len(core), core
 

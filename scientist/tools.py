@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,7 +129,8 @@ class Folders:
             raise AccessError(f"this server may read no photos: it was started in the file system's root "
                               f"({Path.cwd().anchor}) without a folder to allow; start it with --allow FOLDER "
                               f"(scientist mcp) or allow=[FOLDER] (as_tool)")
-        if len(os.fsencode(str(path))) > MAX_PATH_BYTES:  # resolving a huge path takes seconds (or minutes)
+        # resolving a huge path takes seconds (or minutes); a lone surrogate a model's JSON may carry counts as 3 bytes
+        if len(str(path).encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
             raise PhotoError(f"{shown(path)}: cannot read (the path is too long: a file's has {MAX_PATH_BYTES} "
                              f"bytes at most)")
         try:

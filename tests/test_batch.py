@@ -629,3 +629,17 @@ def test_an_empty_folder_says_what_its_subfolders_and_links_hold(tmp_path):
     for recursive in (False, True):
         with pytest.raises(PhotoError, match=r"its 1 linked folder was not followed: name it on the command line"):
             plan_batch(linked, recursive=recursive)
+
+
+def test_the_empty_folder_hint_looks_no_further_than_the_scan_limit(tmp_path):
+    """The hint counted the subfolders' photos whatever the subfolder_scan_limit setting said ("0: never look")."""
+    from scientist.errors import PhotoError
+    from scientist.restore.batch import plan_batch
+
+    (tmp_path / "photos" / "day1").mkdir(parents=True)
+    Image.fromarray(_dim(20, 24, 1)).save(tmp_path / "photos" / "day1" / "a.jpg")
+    with pytest.raises(PhotoError, match=r"its subfolders were not looked in: add --recursive to restore what they "
+                                         r"hold\)$"):
+        plan_batch(tmp_path / "photos", scan_limit=0)
+    with pytest.raises(PhotoError, match=r"add --recursive for the 1 photo in its subfolders\)$"):
+        plan_batch(tmp_path / "photos", scan_limit=10)

@@ -38,9 +38,15 @@ def test_links_written_without_their_scheme_are_links():
     assert strip_foreign_urls(text, allowed) == f"see {REMOVED}, {REMOVED}, {REMOVED} and {REMOVED}."
     own = "the code is at github.com/chosj95/MIMO-UNet."
     assert strip_foreign_urls(own, allowed) == own
-    words = "model.pth, scientist/weights/exposure.json, e.g./i.e., and/or, 4K/8K, w/o, Python 3.11/3.12, U.S./E.U."
+    words = ("model.pth, scientist/weights/exposure.json, e.g./i.e., and/or, 4K/8K, w/o, Python 3.11/3.12, U.S./E.U., "
+             "Node.js/Python, README.md/ARCHITECTURE.md, cv2.imread/cv2.imdecode, torch.nn/torch.optim, ASP.NET/C#, "
+             "main.rs/lib.rs, model.pt/x, PSNR 30.5/31.2 dB at x2.0/x4.0, v1.2.3.4/5")
     assert find_urls(words) == [] and strip_foreign_urls(words, allowed) == words
+    assert clean_question(words) == words  # a question's words are not taken for links either
     assert clean_question("how does it denoise? see bit.ly/3abc") == f"how does it denoise? see {REMOVED}"
+    # as emphasis, with a port, in other scripts
+    assert find_urls("_github.com/evil/x_ evil.com:8080/x bücher.de/x") == [
+        "github.com/evil/x", "evil.com:8080/x", "bücher.de/x"]
 
 
 def test_verify_flags_a_link_without_its_scheme(fake_sci):

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from scientist.corpus import Corpus, load_corpus, load_tasks
 from scientist.errors import CorpusError
+from scientist.guard import AllowedLinks
 from scientist.ingest import load_records, parse_catalog, parse_seed, read_seed
 
 from .conftest import FIXTURES
@@ -32,7 +33,8 @@ def test_packaged_corpus_is_exactly_the_seed_records():
     seed = read_seed(FIXTURES / "seed_default.txt")
     corpus = load_corpus(include_user=False)
     assert len(corpus) == 3
-    assert {u for r in seed.records for u in r.links()} == corpus.allowed_urls()
+    assert {u for r in seed.records for u in r.links()} == {u for r in corpus.records for u in r.links()}
+    assert corpus.allowed_urls() == AllowedLinks.of(u for r in seed.records for u in r.links())  # and bare forms
     model = corpus.records[0]
     assert model.card is not None and model.card.workflow
 

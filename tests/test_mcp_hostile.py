@@ -181,10 +181,13 @@ def test_a_server_started_in_the_root_without_allow_reads_no_photo(fake_sci, tmp
 
 
 def test_a_path_longer_than_any_is_refused_before_it_is_resolved(fake_sci, tmp_path):
+    from scientist.errors import AccessError, PhotoError
     from scientist.tools import MAX_PATH_BYTES, Folders
 
     folders = Folders([tmp_path], tmp_path / "out")
+    with pytest.raises(AccessError, match="is not a usable path"):  # a lone surrogate, from a model's JSON
+        folders.photo(str(tmp_path / "\ud800.jpg"))
     start = time.monotonic()
-    with pytest.raises(Exception, match=f"the path is too long: a file's has {MAX_PATH_BYTES} bytes at most"):
+    with pytest.raises(PhotoError, match=f"the path is too long: a file's has {MAX_PATH_BYTES} bytes at most"):
         folders.photo(str(tmp_path) + "/" + "a/" * 2_000_000 + "x.jpg")  # resolving it took minutes
     assert time.monotonic() - start < 2

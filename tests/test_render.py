@@ -97,3 +97,25 @@ def test_a_duration_under_ten_seconds_is_said_to_a_tenth(seconds, said):
     from scientist.render import duration
 
     assert duration(seconds) == said
+
+
+def test_a_file_names_control_characters_are_never_rendered_raw(tmp_path):
+    """A photo named with an escape sequence or a newline: every path of the demo's part and of the restore
+    summary is shown as errors show it (? for each such character), never raw."""
+    from scientist.restore.record import Demo
+
+    odd = "/p/new\x1b[31m\nline"
+    demo = Demo(input=f"{odd}.png", output=f"{odd}_restored.png", comparison=f"{odd}_compare.png",
+                weights=f"{odd}.safetensors", variant="MIMO-UNet", device="cpu", backend="torch", tiles=1,
+                size=[8, 8], seconds=1.0, model_seconds=0.5, estimated_seconds=1.0, gain=1.0, noise_before=3.0,
+                noise_brightened=3.0, noise_after=1.0, brightness_before=40.0, brightness_after=40.0,
+                steps=["load", "save"])
+    from types import SimpleNamespace
+
+    env = Renderer(cache=tmp_path).env
+    texts = {t: env.get_template(t).render(d=demo, a=SimpleNamespace(demo=demo, workflow=None))
+             for t in ("demo.md.j2", "restore.txt.j2")}
+    for template, text in texts.items():
+        assert "\x1b" not in text and "\nline" not in text, template
+        assert "new?[31m?line_restored.png" in text, template
+    assert "new?[31m?line.png" in texts["demo.md.j2"] and "new?[31m?line.safetensors" in texts["demo.md.j2"]

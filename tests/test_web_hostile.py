@@ -3,6 +3,7 @@ memory, a full queue raced, and connections that stall (a real server on 127.0.0
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -588,3 +589,50 @@ def test_serve_runs_the_timed_protocol(monkeypatch):
     assert issubclass(protocol, TimedH11Protocol) and protocol.request_timeout == 7.0
     assert 0 < protocol.max_connections <= 1000 and protocol.min_body_rate > 0 and calls[0]["backlog"] > 0
     assert calls[0]["timeout_graceful_shutdown"] == 30.0  # serve_stop_seconds: requests in flight when it stops
+
+
+def test_a_body_the_app_is_slow_to_read_is_not_cut_off_and_does_not_spin(monkeypatch):
+    """While the app did not read a body, the client was taken to be on time only until now: the timer fired at
+    once, over and over (a core spent on the event loop), and the client got 408 for the app's delay."""
+    import uvicorn
+
+    from scientist.web.timed import TimedH11Protocol
+
+    calls = []
+    real = TimedH11Protocol._expired
+    monkeypatch.setattr(TimedH11Protocol, "_expired", lambda self: (calls.append(1), real(self))[1])
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        await receive()  # one chunk, then the app is busy elsewhere for longer than the client's credit
+        await asyncio.sleep(2.5)
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    # a least rate of 1 MB/s: the client's credit (the timeout and what it sent before the app stopped reading)
+    # runs out well within the app's 2.5 s
+    protocol = TimedH11Protocol.with_timeout(0.5, min_body_rate=1_000_000)
+    server, thread, port = _run(uvicorn.Config(app, http=protocol, log_level="warning", lifespan="off"))
+    try:
+        body = b"x" * 4_000_000  # all of it sent at once: the server holds it back
+        head = (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body))
+        reply, _ = _exchange(port, head, body, wait=20)
+        assert reply.startswith(b"HTTP/1.1 200"), reply[:200]
+        assert len(calls) < 100, len(calls)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_a_pipelined_request_keeps_to_the_least_rate(live_server):
+    """A request whose headers came in the packet of the one before was parsed later, with no clock started for
+    its body: a trickle held it open for as long as the client liked."""
+    first = b"GET /static/page.css HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    second = (b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+              b"Content-Length: 1000\r\n\r\n{")
+    reply, seconds = _exchange(live_server, first + second, *[b" "] * 40, pause=0.2, wait=20)  # 8 s of trickle
+    assert seconds < 3.5, (seconds, reply[-200:])
+    assert b"HTTP/1.1 408" in reply and b"arrived too slowly" in reply, reply[-300:]

@@ -60,10 +60,6 @@ class Planned:
     work: float = 0.0  # megapixels it puts through the network
 
 
-#: Most entries of an empty folder's subfolders looked through to say whether ``--recursive`` would find photos.
-_HINT_SCAN = 20_000
-
-
 @dataclass(frozen=True)
 class _Found:
     source: Path
@@ -148,7 +144,7 @@ def _subfolder(entry: os.DirEntry, exclude: Path | None) -> bool:
         return False
 
 
-def _find(paths: list[Path], recursive: bool, out_dir: Path | None) -> list[_Found]:
+def _find(paths: list[Path], recursive: bool, out_dir: Path | None, scan_limit: int) -> list[_Found]:
     exclude = out_dir.resolve() if out_dir is not None else None
     found: list[_Found] = []
     ignored = 0
@@ -159,8 +155,11 @@ def _find(paths: list[Path], recursive: bool, out_dir: Path | None) -> list[_Fou
             ignored += n
             found += [_Found(p, arg, False) for p in files]
             if not files:
-                more = passed_over([arg], limit=_HINT_SCAN, out_dir=out_dir) if subfolders else None
-                why = (f" (add --recursive for the {'at least ' if not more.complete else ''}{more.photos} "
+                # how many photos its subfolders hold, in a bounded look (none at all when the limit is 0)
+                more = passed_over([arg], limit=scan_limit, out_dir=out_dir) if subfolders and scan_limit else None
+                why = (" (its subfolders were not looked in: add --recursive to restore what they hold)"
+                       if subfolders and not scan_limit else
+                       f" (add --recursive for the {'at least ' if not more.complete else ''}{more.photos} "
                        f"photo{'s' if more.photos != 1 else ''} in its subfolders)" if more and more.photos else
                        f" (its {linked} linked folder{'s were' if linked != 1 else ' was'} not followed: name "
                        f"{'them' if linked != 1 else 'it'} on the command line)" if linked else "")
@@ -238,8 +237,11 @@ def _work(path: Path, max_side: int | None) -> float:
 
 def plan_batch(paths: str | os.PathLike | Iterable[str | os.PathLike], *, recursive: bool = False,
                out_dir: str | Path | None = None, fmt: str = "png", overwrite: bool = False,
-               max_side: int | None = None) -> list[Planned]:
+               max_side: int | None = None, scan_limit: int | None = None) -> list[Planned]:
     """The photos under ``paths`` (one path, or an iterable of them) and their outputs (other files are passed over).
+
+    ``scan_limit``: how many entries of a folder's subfolders may be looked through to say, when the folder itself
+    holds no photo, how many they hold (default: the ``subfolder_scan_limit`` setting; 0: never look).
 
     Raises :class:`~scientist.errors.OptionError` when ``paths`` is not a path or paths, :class:`PhotoError`
     when there is no photo at all, :class:`~scientist.errors.OutputError` when ``out_dir`` cannot be a folder
@@ -249,7 +251,9 @@ def plan_batch(paths: str | os.PathLike | Iterable[str | os.PathLike], *, recurs
     out_dir = Path(out_dir) if out_dir is not None else None
     if out_dir is not None:
         check_out_dir(out_dir)  # made when the first photo is written; a file there is refused before any work
-    found = _find(paths, recursive, out_dir)
+    if scan_limit is None:
+        scan_limit = load_settings().subfolder_scan_limit
+    found = _find(paths, recursive, out_dir, scan_limit)
     suffix = FORMATS[fmt]
     by_stem: dict[tuple[Path, str], int] = defaultdict(int)
     by_ending: dict[tuple[Path, str, str], int] = defaultdict(int)
@@ -379,7 +383,7 @@ def restore_many(
     check_steps(steps)
     fmt = output_format(None, options.image_format, settings.output_format)
     planned = plan_batch(paths, recursive=recursive, out_dir=options.out_dir, fmt=fmt, overwrite=options.overwrite,
-                         max_side=options.max_side)
+                         max_side=options.max_side, scan_limit=settings.subfolder_scan_limit)
     job = BatchJob(options, settings, tuple(steps) if steps is not None else None, fmt, len(planned),
                    sum(p.work for p in planned))
     missing = _missing_folders(planned)

@@ -22,7 +22,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from ..errors import PhotoError, first_line, shown
 from ..fileio import NOT_REGULAR, os_reason
-from ..gathered import gathered
+from ..gathered import gathered, say_always
 from .memory import available_bytes, decode_bytes
 
 __all__ = ["FORMATS", "MAX_PIXELS", "PHOTO_SUFFIXES", "RAW_SUFFIXES", "SUPPORTED", "is_raw", "photo_size",
@@ -307,10 +307,10 @@ def _pillows(message, category, filename: str) -> tuple[str, str] | None:
 def _pillow_warnings() -> Iterator[list[tuple[str, str]]]:
     """The warnings Pillow issues on this thread in the block (:func:`_pillows`), gathered rather than printed, so
     that they can be said naming the photo (:func:`scientist.gathered.gathered`: photos read at the same time never
-    get each other's).  Within the block Pillow's warnings are issued every time, not once per message, so that a
-    second photo damaged alike is named too."""
-    if not any(f[0] == "always" and f[3] is not None and f[3].pattern == _PIL_MODULES for f in warnings.filters):
-        warnings.filterwarnings("always", category=UserWarning, module=_PIL_MODULES)
+    get each other's).  Pillow's warnings are issued every time, not once per message, so that a second photo
+    damaged alike is named too: a filter of the process from the first photo read on
+    (:func:`scientist.gathered.say_always`)."""
+    say_always(_PIL_MODULES)
     with gathered(_pillows) as said:
         yield said
 

@@ -105,6 +105,10 @@ class TimedH11Protocol(H11Protocol):
         """Time what the client owes: the headers from the moment they are due (bytes trickling in do not
         extend it), the body from its last bytes; nothing while the app has the whole request."""
         state = self.conn.their_state
+        if state is h11.SEND_BODY and self._body_since is None:
+            # a request whose headers came in the packet of the one before (pipelined) is parsed when that one's
+            # response is complete, not as its bytes arrive: its body is due from now
+            self._body_since, self._body_bytes = time.monotonic(), 0
         if self.transport.is_closing() or state not in (h11.IDLE, h11.SEND_BODY):
             self._cancel()
         elif state is h11.SEND_BODY or fresh or self._timer is None:
@@ -124,10 +128,11 @@ class TimedH11Protocol(H11Protocol):
         if self.transport.is_closing():
             return
         if self.conn.their_state is h11.SEND_BODY and self.flow.read_paused:
-            # the app is behind in reading the body, not the client in sending it: the client is on time until now
+            # the app is behind in reading the body, not the client in sending it: the client gets a whole timeout
+            # again from now (had it only been on time until now, the timer would fire at once, over and over,
+            # and the client be cut off for the app's delay)
             if self._body_since is not None and self.min_body_rate > 0:
-                on_time = time.monotonic() - self.request_timeout - self._body_bytes / self.min_body_rate
-                self._body_since = max(self._body_since, on_time)
+                self._body_since = max(self._body_since, time.monotonic() - self._body_bytes / self.min_body_rate)
             self._arm()
             return
         if self.cycle is None or not self.cycle.response_started:
