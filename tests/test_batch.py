@@ -598,8 +598,14 @@ def test_a_photo_saving_when_a_json_run_is_stopped_still_has_its_record_printed(
     monkeypatch.setattr(blend, "restore_array", network)
     monkeypatch.setattr(stages, "write_image_atomic", write)
     monkeypatch.setenv("SCIENTIST_BATCH_THREADS", "2")
+    # Python's own Ctrl-C handler, as in a terminal: a process started in the background by a shell ignores SIGINT
+    # from the start (CI may run the suite so), and then no KeyboardInterrupt would come
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     a, b = _photo_at(tmp_path / "in" / "a.png", 20, 24), _photo_at(tmp_path / "in" / "b.png", 30, 40, seed=2)
-    got, out, lines = run_cli("restore", tmp_path / "in", "--json", "--out-dir", tmp_path / "R", inputs=[a, b])
+    try:
+        got, out, lines = run_cli("restore", tmp_path / "in", "--json", "--out-dir", tmp_path / "R", inputs=[a, b])
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert got == code and lines[-1] == f"{said}: nothing was left half-written", lines
     assert out.strip(), "no records on stdout"
     assert [(r["name"], r["status"]) for r in json.loads(out)] == [("in/a.png", "restored")]
