@@ -525,17 +525,46 @@ def test_connections_past_the_cap_are_answered_503_at_once(fake_sci, tmp_path):
 
 
 def test_the_connection_cap_stays_below_the_open_files_limit(monkeypatch):
-    """The soft limit on open files is raised to the hard one, and the cap leaves descriptors for the rest."""
+    """The soft limit on open files is raised to the hard one, and the cap leaves descriptors for the rest; a
+    connection may hold three (its socket, a spooled upload, a file sent back): counting one, 520 uploads of 1 MiB
+    used up a limit of 1024."""
     import resource
 
-    from scientist.web.server import MAX_CONNECTIONS, SPARE_FDS, connection_cap
+    from scientist.web.server import FDS_PER_CONNECTION, MAX_CONNECTIONS, SPARE_FDS, connection_cap
 
     limits = {"now": (1024, 4096)}
     monkeypatch.setattr(resource, "getrlimit", lambda which: limits["now"])
     monkeypatch.setattr(resource, "setrlimit", lambda which, value: limits.update(now=value))
     assert connection_cap() == MAX_CONNECTIONS and limits["now"] == (4096, 4096)
     limits["now"] = (1024, 1024)
-    assert connection_cap() == 1024 - SPARE_FDS
+    assert FDS_PER_CONNECTION == 3 and connection_cap() == (1024 - SPARE_FDS) // 3
+
+
+def test_failures_to_accept_for_want_of_descriptors_are_said_once_a_minute(caplog):
+    """asyncio logged a traceback for each failed accept, up to the backlog's count every second: 17 MB of log in
+    6 s.  One line a minute now; other errors go on as before."""
+    import asyncio
+    import logging
+
+    from scientist.web.timed import quiet_accept_failures
+
+    loop = asyncio.new_event_loop()
+    try:
+        others = []
+        loop.set_exception_handler(lambda loop, context: others.append(context["message"]))
+        quiet_accept_failures(loop)
+        quiet_accept_failures(loop)  # once per loop
+        with caplog.at_level(logging.WARNING, logger="scientist.web.timed"):
+            for _ in range(1000):
+                loop.call_exception_handler({"message": "socket.accept() out of system resource",
+                                             "exception": OSError(24, "Too many open files")})
+            loop.call_exception_handler({"message": "something else"})
+        assert [r.getMessage() for r in caplog.records] == [
+            "no file descriptor is left to accept connections ([Errno 24] Too many open files): new ones wait until "
+            "some close"]
+        assert others == ["something else"]
+    finally:
+        loop.close()
 
 
 def test_a_full_queue_refuses_an_upload_before_reading_it(fake_sci, tmp_path):

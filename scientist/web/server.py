@@ -34,6 +34,9 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_CONNECTIONS = 1000
 #: File descriptors kept for everything but connections: the listening socket, the log, job files, threads' pipes.
 SPARE_FDS = 128
+#: File descriptors a connection may hold at once: its socket, an upload spooled to a temporary file past 1 MiB,
+#: and a file being sent back.
+FDS_PER_CONNECTION = 3
 #: Connections the kernel may hold for the server before it accepts them (they use no descriptor of the process).
 BACKLOG = 1024
 _PORT = re.compile(r":\d{1,5}")
@@ -154,10 +157,10 @@ class OriginGuard:
 
 
 def connection_cap(wanted: int = MAX_CONNECTIONS) -> int:
-    """How many connections the server may keep open: ``wanted``, or fewer so that :data:`SPARE_FDS` descriptors are
-    left under the process's limit on open files.  That limit's soft value is raised to its hard one first (a
-    shell's default of 1024 is often far below what the system allows): past it the server could accept nobody,
-    and would log the failure as fast as it retries."""
+    """How many connections the server may keep open: ``wanted``, or fewer so that, each holding
+    :data:`FDS_PER_CONNECTION` descriptors, :data:`SPARE_FDS` are left under the process's limit on open files.
+    That limit's soft value is raised to its hard one first (a shell's default of 1024 is often far below what the
+    system allows): past it the server could accept nobody, and would log the failure as fast as it retries."""
     try:
         import resource
     except ImportError:  # pragma: no cover - not on Windows, where no such limit applies to sockets
@@ -171,7 +174,7 @@ def connection_cap(wanted: int = MAX_CONNECTIONS) -> int:
             pass
     if soft == resource.RLIM_INFINITY:
         return wanted
-    return max(1, min(wanted, soft - SPARE_FDS))
+    return max(1, min(wanted, (soft - SPARE_FDS) // FDS_PER_CONNECTION))
 
 
 def serve(app, host: str, port: int, *, request_timeout: float, stop_timeout: float | None = None,

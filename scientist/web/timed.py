@@ -14,9 +14,40 @@ import time
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["TimedH11Protocol"]
+__all__ = ["TimedH11Protocol", "quiet_accept_failures"]
 
 log = logging.getLogger(__name__)
+
+#: What asyncio says each time accepting a connection fails for want of a file descriptor (retried every second,
+#: as many times as the backlog holds connections: thousands of tracebacks a second in the log).
+_ACCEPT_FAILED = "socket.accept() out of system resource"
+
+
+def quiet_accept_failures(loop: asyncio.AbstractEventLoop) -> None:
+    """Say on ``loop`` that connections cannot be accepted for want of file descriptors once a minute, in one line,
+    instead of asyncio's traceback for every try; any other error goes on to the handler that was there.
+    Installed once per loop (by the first connection)."""
+    previous = loop.get_exception_handler()
+    if getattr(previous, "_scientist_quiet", False):
+        return
+    said = [float("-inf")]
+
+    def handler(loop, context) -> None:
+        if context.get("message") == _ACCEPT_FAILED:
+            now = time.monotonic()
+            if now - said[0] > 60:
+                said[0] = now
+                log.warning("no file descriptor is left to accept connections (%s): new ones wait until some close",
+                            context.get("exception"))
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    handler._scientist_quiet = True
+    loop.set_exception_handler(handler)
+
 
 class TimedH11Protocol(H11Protocol):
     """uvicorn's HTTP/1.1 protocol with a request timeout (:attr:`request_timeout` seconds; see
@@ -59,6 +90,7 @@ class TimedH11Protocol(H11Protocol):
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
+        quiet_accept_failures(self.loop)
         if self.max_connections is not None and len(self.connections) > self.max_connections:
             self._refuse_connection()
             return
