@@ -1215,6 +1215,16 @@ def test_serve_with_an_unusable_cache_is_one_line(tmp_path, monkeypatch):
     assert_one_line_error(code, err, "cannot make the web app's job folder")
 
 
+def test_a_host_header_in_a_short_spelling_of_the_servers_address_is_answered():
+    """curl http://127.1:PORT/ sends Host 127.1:PORT: an address (no DNS can point a name written so anywhere), the
+    server's own, once read as the address it is; a name is still taken only as written."""
+    from scientist.web.server import OriginGuard, own_hosts
+
+    guard = OriginGuard(None, *own_hosts("127.0.0.1"))
+    assert all(map(guard._host_ok, ["127.1:8751", "2130706433", "0x7f.1:80", "127.0.0.1.", "localhost"]))
+    assert not any(map(guard._host_ok, ["127.2:80", "10.1", "evil.example", "127.0.0.1.evil.example"]))
+
+
 def test_loopback_names():
     from scientist.web.server import is_loopback
 
@@ -1224,7 +1234,8 @@ def test_loopback_names():
 
 @pytest.mark.parametrize(("given", "address"), [
     ("127.1", "127.0.0.1"), ("2130706433", "127.0.0.1"), ("0x7f.1", "127.0.0.1"), ("[::1]", "::1"),
-    ("0", "0.0.0.0"), ("localhost", "localhost"), ("192.168.1.20", "192.168.1.20")])
+    ("0", "0.0.0.0"), ("localhost", "localhost"), ("192.168.1.20", "192.168.1.20"),
+    ("::ffff:127.0.0.1", "127.0.0.1"), ("localhost.", "localhost"), ("127.0.0.1.", "127.0.0.1")])
 def test_other_spellings_of_an_address_are_that_address(given, address):
     """``--host 127.1`` listened on loopback but was warned about as another host, and then answered only the Host
     "127.1", which no client sends (421 to everything); ``--host 0`` listened everywhere and answered only "0";

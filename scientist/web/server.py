@@ -52,7 +52,10 @@ def bind_address(host: str) -> str:
     name = host.strip()
     if name.startswith("[") and name.endswith("]"):
         name = name[1:-1]
+    name = name.rstrip(".") or name  # "localhost." and "127.0.0.1." name what they name without the dot
     ip = _ip(name)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1, and only the IPv4 form can be listened on
     if ip is not None:
         return str(ip)
     if _NUMERIC_V4.fullmatch(name) and any(c.isdigit() for c in name):
@@ -122,6 +125,8 @@ class OriginGuard:
 
     def _host_ok(self, host: str) -> bool:
         name = _host_name(host).rstrip(".")
+        if _ip(name) is None and _NUMERIC_V4.fullmatch(name):
+            name = bind_address(name)  # "127.1" as a client sends it: an address, which no DNS could point here
         return name in self.hosts or (self.any_ip and _ip(name) is not None)
 
     async def __call__(self, scope, receive, send) -> None:
