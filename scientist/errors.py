@@ -2,7 +2,7 @@
 
 The command line turns these into one line on stderr and exit code 2; any
 other exception is an internal error (exit code 1).  The web app turns them
-into an HTTP 4xx status with the same sentence.
+into an HTTP 4xx status with the same sentence (503 for a server that is stopping).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ __all__ = [
     "PhotoError",
     "QuestionError",
     "ScientistError",
+    "StoppingError",
     "UnfinishedJobError",
     "first_line",
     "shown",
@@ -160,6 +161,10 @@ class UnfinishedJobError(JobError):
 
 class BusyError(ScientistError):
     """Too many photos are already waiting for the web app's restore."""
+
+
+class StoppingError(BusyError):
+    """The web app is stopping: an upload it had not queued yet is refused, to be sent again once it runs."""
 
 
 class AccessError(ScientistError):

@@ -288,13 +288,14 @@ def live_server(fake_sci, tmp_path):
     thread.join(10)
 
 
-def _run(config) -> tuple[object, threading.Thread, int]:
-    """A uvicorn server of ``config`` running in a thread on a free port of 127.0.0.1, once it has started."""
+def _run(config, server=None) -> tuple[object, threading.Thread, int]:
+    """A uvicorn server of ``config`` (or ``server``) running in a thread on a free port of 127.0.0.1, once it has
+    started."""
     import uvicorn
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(config)
+    server = server or uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.time() + 30
@@ -492,10 +493,8 @@ def test_a_slow_body_that_keeps_up_the_least_rate_is_answered(fake_sci, tmp_path
         thread.join(10)
 
 
-def test_connections_past_the_cap_are_answered_503_at_once(fake_sci, tmp_path):
-    """Clients holding connections open could use up the process's file descriptors: then nobody could connect,
-    and the log grew by the failed accept() as fast as it was retried.  Past the cap a connection is answered 503
-    (JSON, Retry-After) as soon as it is accepted, and closed."""
+def _capped_server(fake_sci, tmp_path):
+    """A server of at most 3 connections (a 30 s request timeout: nothing is cut off for being slow here)."""
     import uvicorn
 
     from scientist.web.app import create_app
@@ -503,16 +502,35 @@ def test_connections_past_the_cap_are_answered_503_at_once(fake_sci, tmp_path):
 
     app = create_app(fake_sci, settings=fake_sci.settings.model_copy(update={"cache": tmp_path / "cache"}),
                      restore=FakeRestore())
-    server, thread, port = _run(uvicorn.Config(app, http=TimedH11Protocol.with_timeout(30, max_connections=3),
-                                               log_level="error", lifespan="on"))
+    return _run(uvicorn.Config(app, http=TimedH11Protocol.with_timeout(30, max_connections=3), log_level="error",
+                               lifespan="on"))
+
+
+#: A request whose body is on its way (its first byte sent): under way until the rest comes.
+_UNDER_WAY = (b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+              b"Content-Length: 100\r\n\r\n{")
+
+
+def test_connections_past_the_cap_are_answered_503_at_once(fake_sci, tmp_path):
+    """Clients holding connections open could use up the process's file descriptors: then nobody could connect,
+    and the log grew by the failed accept() as fast as it was retried.  Past the cap, every open connection having a
+    request under way, a connection is answered 503 (JSON, Retry-After) as soon as it is accepted, and closed; none
+    of those under way is closed for it."""
+    server, thread, port = _capped_server(fake_sci, tmp_path)
     held = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
     try:
-        time.sleep(0.2)  # all three accepted
+        for s in held:
+            s.sendall(_UNDER_WAY)
+        time.sleep(0.3)  # all three accepted, their bodies under way
         reply, seconds = _exchange(port, wait=5)
         head, _, body = reply.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 503") and b"retry-after: 5" in head.lower(), reply[:200]
         assert json.loads(body) == {"detail": "the server has too many open connections; try again in a moment"}
         assert seconds < 1
+        for s in held:  # still open: nothing came, nor the end of the connection
+            s.settimeout(0.2)
+            with pytest.raises(TimeoutError):
+                s.recv(1)
         held.pop().close()
         time.sleep(0.2)
         reply, _ = _exchange(port, b"GET /static/page.css HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
@@ -522,6 +540,66 @@ def test_connections_past_the_cap_are_answered_503_at_once(fake_sci, tmp_path):
             s.close()
         server.should_exit = True
         thread.join(10)
+
+
+def test_at_the_cap_the_oldest_idle_connection_makes_room(fake_sci, tmp_path):
+    """At the cap a new connection was refused 503, so a few hundred idle sockets, opened again every few seconds,
+    kept everybody else out.  Now the oldest connection with no request under way (an idle keep-alive, or one still
+    sending its headers) is closed to make room, oldest first, and the new client is served; a connection with a
+    request under way is never closed for it."""
+    server, thread, port = _capped_server(fake_sci, tmp_path)
+    get = b"GET /static/page.css HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    busy = socket.create_connection(("127.0.0.1", port))
+    busy.sendall(_UNDER_WAY)
+    time.sleep(0.2)
+    headers = socket.create_connection(("127.0.0.1", port))  # sends part of its headers, and stalls
+    headers.sendall(get)
+    time.sleep(0.2)
+    keep_alive = socket.create_connection(("127.0.0.1", port))  # a request answered, the connection kept open
+    keep_alive.sendall(b"HEAD" + get[3:] + b"\r\n")  # its response: headers only
+    held = [busy, headers, keep_alive]
+    try:
+        keep_alive.settimeout(5)
+        first = b""
+        while b"\r\n\r\n" not in first:
+            first += keep_alive.recv(65536)
+        assert first.startswith(b"HTTP/1.1 200") and b"connection: close" not in first.lower(), first[:200]
+        time.sleep(0.3)
+        new = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]  # each makes room for itself
+        held += new
+        time.sleep(0.3)
+        for s in new:
+            s.sendall(get + b"Connection: close\r\n\r\n")
+        served = [_read_all(s)[0] for s in new]
+        assert all(r.startswith(b"HTTP/1.1 200") for r in served), [r[:100] for r in served]
+        # the one sending its headers, the oldest idle one, went first, told why; then the keep-alive, just closed
+        told, _ = _read_all(headers)
+        head, _, body = told.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 503") and b"retry-after: 5" in head.lower(), told[:200]
+        assert "closed this one" in json.loads(body)["detail"]
+        assert _read_all(keep_alive) == (b"", True)
+        busy.settimeout(0.2)
+        with pytest.raises(TimeoutError):  # its request is under way: still open
+            busy.recv(1)
+    finally:
+        for s in held:
+            s.close()
+        server.should_exit = True
+        thread.join(10)
+
+
+def _read_all(s: socket.socket, wait: float = 5.0) -> tuple[bytes, bool]:
+    """What comes on ``s`` until the server closes it, and whether it did within ``wait`` seconds."""
+    s.settimeout(wait)
+    got = b""
+    try:
+        while chunk := s.recv(65536):
+            got += chunk
+    except TimeoutError:
+        return got, False
+    except ConnectionResetError:
+        pass
+    return got, True
 
 
 def test_the_connection_cap_stays_below_the_open_files_limit(monkeypatch):
@@ -602,15 +680,13 @@ def test_a_full_queue_refuses_an_upload_before_reading_it(fake_sci, tmp_path):
 
 
 def test_serve_runs_the_timed_protocol(monkeypatch):
-    import uvicorn
-
-    from scientist.web.timed import TimedH11Protocol
+    from scientist.web.timed import StoppingServer, TimedH11Protocol
 
     from .helpers import run_cli
-    from .test_web import free_port
+    from .test_web import free_port, served
 
-    calls = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
+    calls, apps, servers = [], [], []
+    served(monkeypatch, calls, apps, servers)
     monkeypatch.setenv("SCIENTIST_SERVE_REQUEST_TIMEOUT", "7")
     code, _out, err = run_cli("serve", "--port", free_port())
     assert code == 0, err
@@ -618,6 +694,100 @@ def test_serve_runs_the_timed_protocol(monkeypatch):
     assert issubclass(protocol, TimedH11Protocol) and protocol.request_timeout == 7.0
     assert 0 < protocol.max_connections <= 1000 and protocol.min_body_rate > 0 and calls[0]["backlog"] > 0
     assert calls[0]["timeout_graceful_shutdown"] == 30.0  # serve_stop_seconds: requests in flight when it stops
+    # the app hears of the stop as soon as it begins
+    assert isinstance(servers[0], StoppingServer) and servers[0].on_stop == apps[0].state.stop
+
+
+def test_serve_that_could_not_start_exits_as_uvicorn_does(monkeypatch):
+    """A server that did not start (uvicorn logs why) ends the process with uvicorn's status for that, 3."""
+    import uvicorn
+
+    from scientist.web.server import serve
+
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets=None: None)  # never started
+    with pytest.raises(SystemExit) as ended:
+        serve(object(), "127.0.0.1", 8123, request_timeout=5)
+    assert ended.value.code == 3
+
+
+def test_uploads_waiting_when_the_server_stops_are_answered_503_at_once(fake_sci, tmp_path, monkeypatch):
+    """Ctrl-C while uploads waited for memory or for a thread: the app heard of the stop only after uvicorn's wait
+    for the requests under way (serve_stop_seconds), so they waited it out and were then cut off, each a plain-text
+    500 and a traceback in the log.  Now the app hears of it as the stop begins: each is answered 503 at once, one
+    sentence of JSON with Retry-After, and the server stops without waiting for them."""
+    import httpx
+    import uvicorn
+
+    import scientist.restore.photo as photo
+    import scientist.web.app as web_app
+    from scientist.web.app import create_app
+    from scientist.web.timed import StoppingServer, TimedH11Protocol
+
+    monkeypatch.setattr(web_app, "UPLOAD_THREADS", 1)  # one upload stored at a time: the others wait for a turn
+    inside, release, calls = threading.Event(), threading.Event(), []
+    real = photo.photo_size
+
+    def held(path):  # the third upload holds the one thread while the stop begins
+        calls.append(path)
+        if len(calls) == 3:
+            inside.set()
+            release.wait(30)
+        return real(path)
+
+    monkeypatch.setattr(photo, "photo_size", held)
+    settings = fake_sci.settings.model_copy(update={"cache": tmp_path / "cache", "max_waiting_jobs": 10})
+    app = create_app(fake_sci, settings=settings, restore=FakeRestore())
+    config = uvicorn.Config(app, http=TimedH11Protocol.with_timeout(30), log_level="critical", lifespan="on",
+                            timeout_graceful_shutdown=20)
+    server, thread, port = _run(config, StoppingServer(config, on_stop=app.state.stop))
+    budget, uploads = app.state.jobs.budget, []
+
+    def upload(name: str) -> None:
+        uploads.append(httpx.post(f"http://127.0.0.1:{port}/api/restore", timeout=30,
+                                  files={"photo": (name, jpeg(), "image/jpeg")}))
+
+    clients = [threading.Thread(target=upload, args=(f"{i}.jpg",)) for i in range(4)]
+    with budget.reserve(budget.total):  # the restore under way: every upload checked waits for memory
+        for client in clients[:2]:
+            client.start()
+        wait_until(lambda: len(budget._turns) == 2)  # two wait for memory
+        clients[2].start()
+        assert inside.wait(10)  # one is stored: it holds the thread
+        clients[3].start()
+        wait_until(lambda: _waiting(app) == 4)  # and one waits for the thread
+        assert uploads == []
+        stop = time.perf_counter()
+        server.should_exit = True
+        time.sleep(0.5)
+        release.set()  # the stored one goes on to wait for memory: there is none to wait for any more
+        for client in clients:
+            client.join(20)
+        thread.join(20)
+    stopped = time.perf_counter() - stop
+    assert not thread.is_alive() and stopped < 5, stopped  # not the 20 s uvicorn waits for requests under way
+    assert len(uploads) == 4
+    for r in uploads:
+        assert r.headers["retry-after"] == "60"
+        assert r.status_code == 503 and r.json() == {"detail": "the server is stopping; send the photo again once "
+                                                               "it runs"}, (r.status_code, r.text)
+    assert budget.used == 0 and job_folders(tmp_path) == []
+
+
+def _waiting(app) -> int:
+    """How many uploads wait to be checked."""
+    from scientist.web.app import QueueGate
+
+    layer = app.middleware_stack
+    while not isinstance(layer, QueueGate):
+        layer = layer.app
+    return layer.uploads.waiting
+
+
+def wait_until(condition, seconds: float = 10.0) -> None:
+    deadline = time.time() + seconds
+    while not condition():
+        assert time.time() < deadline, "timed out"
+        time.sleep(0.02)
 
 
 def test_a_body_the_app_is_slow_to_read_is_not_cut_off_and_does_not_spin(monkeypatch):

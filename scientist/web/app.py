@@ -42,12 +42,14 @@ from ..errors import (
     OutputError,
     PhotoError,
     ScientistError,
+    StoppingError,
     UnfinishedJobError,
     value_problem,
 )
 from ..settings import GAIN_HELP, ConfigError, Settings, load_settings
 from .jobs import (
     BUSY,
+    STOPPING,
     Job,
     Jobs,
     JobStatus,
@@ -179,12 +181,14 @@ class Uploads:
     """Where uploads wait to be stored and checked: threads of their own for that blocking work (copying the upload,
     decoding it), at most ``threads`` at once, so that uploads waiting for their turn never hold the shared pool
     that answers polls and pages; and a count of the uploads waiting (from their arrival until their check starts),
-    of which at most ``most`` may wait at once."""
+    of which at most ``most`` may wait at once.  Once :meth:`stop` is called, no upload waits for a turn any more."""
 
     def __init__(self, threads: int, most: int) -> None:
         self._turns = anyio.CapacityLimiter(threads)  # a turn on a thread, waited for against a deadline
         self._threads = anyio.CapacityLimiter(threads)  # the threads: never short for an upload that has its turn
         self.most, self.waiting = most, 0
+        self.stopped = False
+        self._waits: set[anyio.CancelScope] = set()  # of the uploads waiting for a turn, to end them on stop()
 
     def check_room(self) -> None:
         """:class:`BusyError` when ``most`` uploads wait already."""
@@ -214,24 +218,37 @@ class Uploads:
 
     async def run(self, deadline: float, fn, *args):
         """``fn(*args)`` on one of the uploads' threads, once one is free before ``deadline`` (anyio's clock);
-        :class:`BusyError` when none is."""
+        :class:`BusyError` when none is, :class:`StoppingError` once the server stops (:meth:`stop`)."""
         got = False
-        with anyio.move_on_after(max(0.0, deadline - anyio.current_time())):
-            await self._turns.acquire()
-            got = True
+        with anyio.move_on_after(max(0.0, deadline - anyio.current_time())) as wait:
+            if not self.stopped:
+                self._waits.add(wait)
+                try:
+                    await self._turns.acquire()
+                    got = True
+                finally:
+                    self._waits.discard(wait)
         if not got:
-            raise BusyError(BUSY)
+            raise StoppingError(STOPPING) if self.stopped else BusyError(BUSY)
         try:
             return await anyio.to_thread.run_sync(fn, *args, limiter=self._threads)
         finally:
             self._turns.release()
 
+    def stop(self) -> None:
+        """End the wait of every upload waiting for a turn, now and to come, with :class:`StoppingError`: the server
+        is stopping, and would otherwise cut them off with a bare 500 once its wait for requests under way runs out.
+        Call it on the event loop the uploads run on (their waits are ended by cancelling them)."""
+        self.stopped = True
+        for wait in list(self._waits):
+            wait.cancel()
+
 
 class QueueGate:
     """Refuse an upload before its body is read when it could not be queued anyway: the queue is full, the server is
-    stopping, or as many uploads as may wait are waiting to be checked (429 with ``Retry-After``, and the connection
-    closed, as the body is never read).  Without this a full queue still took in, and stored, the whole upload
-    before saying so.  The same checks are made again once the upload is in."""
+    stopping (503), or as many uploads as may wait are waiting to be checked (429; both with ``Retry-After``, and the
+    connection closed, as the body is never read).  Without this a full queue still took in, and stored, the whole
+    upload before saying so.  The same checks are made again once the upload is in."""
 
     def __init__(self, app, jobs: Jobs, uploads: Uploads) -> None:
         self.app, self.jobs, self.uploads = app, jobs, uploads
@@ -242,7 +259,7 @@ class QueueGate:
                 self.jobs.check_open()
                 self.uploads.check_room()
             except BusyError as exc:
-                response = JSONResponse({"detail": str(exc)}, status_code=429,
+                response = JSONResponse({"detail": str(exc)}, status_code=_status(exc),
                                         headers={"Retry-After": str(RETRY_AFTER), "Connection": "close"})
                 await response(scope, receive, send)
                 return
@@ -402,9 +419,10 @@ def _disposition(label: str, name: str) -> str:
 
 #: Typed errors and their HTTP status, most specific first; any other typed error is a 400.  Each is a 4xx with
 #: one sentence: a request that cannot succeed as the server is set up (its weights, settings, files) is
-#: unprocessable (422) or conflicts with what is on disk (409), and is never a 500 with a trace.
-STATUS = ((UnfinishedJobError, 409), (JobError, 404), (BusyError, 429), (AccessError, 403), (OutputError, 409),
-          (CheckpointError, 422), (ConfigError, 422), (OptionError, 422), (ClusterError, 422))
+#: unprocessable (422) or conflicts with what is on disk (409), and is never a 500 with a trace.  The one 5xx: an
+#: upload cut off by the server stopping (503; nothing was wrong with it, and it may be sent again once it runs).
+STATUS = ((UnfinishedJobError, 409), (JobError, 404), (StoppingError, 503), (BusyError, 429), (AccessError, 403),
+          (OutputError, 409), (CheckpointError, 422), (ConfigError, 422), (OptionError, 422), (ClusterError, 422))
 
 
 def _status(exc: ScientistError) -> int:
@@ -491,8 +509,17 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         if warm:
             threading.Thread(target=_warm_up, args=(sci,), name="scientist-warm-up", daemon=True).start()
         yield
+        stop()  # done already under `scientist serve`; not under another server
         # the restore under way stops at its next tile: the process must not end while the network runs
         await anyio.to_thread.run_sync(jobs.close, settings.serve_stop_seconds)
+
+    def stop() -> None:
+        """Refuse at once, with :class:`StoppingError` (503), every upload still waiting for a thread or for memory,
+        and take no job more.  The server calls it on its event loop as soon as it begins to stop, before it waits
+        for the requests under way (:class:`.timed.StoppingServer`): else those uploads learnt nothing until that
+        wait ran out, and were cut off with a bare 500."""
+        uploads.stop()
+        jobs.stop()
 
     app = FastAPI(
         title="scientist", version=__version__, lifespan=lifespan,
@@ -500,7 +527,7 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         description="Grounded answers about AI photo models from a restricted corpus, and the MIMO-UNet demo "
                     "run on your photo. The page is at /.",
     )
-    app.state.scientist, app.state.jobs = sci, jobs
+    app.state.scientist, app.state.jobs, app.state.stop = sci, jobs, stop
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit, limit=limit)
     app.add_middleware(QueueGate, jobs=jobs, uploads=uploads)  # before BodyLimit, which reads the body
@@ -512,7 +539,7 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     async def _scientist_error(_request: Request, exc: ScientistError) -> JSONResponse:
         status = _status(exc)
         return JSONResponse({"detail": str(exc).splitlines()[0] if str(exc) else "bad request"}, status_code=status,
-                            headers={"Retry-After": str(RETRY_AFTER)} if status == 429 else None)
+                            headers={"Retry-After": str(RETRY_AFTER)} if status in (429, 503) else None)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -580,7 +607,7 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         return sci.ask(body.question, k=body.k)
 
     @app.post("/api/restore", response_model=JobStatus, status_code=202, tags=["photos"],
-              responses=_errors(400, 413, 422, 429))
+              responses=_errors(400, 413, 422, 429, 503))
     async def api_restore(photo: UploadFile = File(description=f"The photo ({SUPPORTED})."),
                           gain: str = Form("auto", description=GAIN_HELP)) -> JobStatus:
         """Queue a photo for the MIMO-UNet demo; poll `GET /api/jobs/{id}` until it is done."""

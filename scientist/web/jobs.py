@@ -31,7 +31,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ..errors import BusyError, JobError, OutputError, ScientistError, UnfinishedJobError, shown
+from ..errors import BusyError, JobError, OutputError, ScientistError, StoppingError, UnfinishedJobError, shown
 from ..fileio import NameHold, hold_name
 from ..gathered import package_warnings, say_package_warnings_always
 from ..restore.record import Demo, ProgressEvent, ProgressFn
@@ -53,6 +53,8 @@ _SERVER_LOCK = re.compile(r"\.(server-[0-9a-f]{16})\.lock")
 _STOPPED = "the server stopped before this photo was restored"
 #: A photo that waited for memory held by other photos as long as it may.
 BUSY = "the server is busy with other photos; try again in a minute"
+#: An upload not yet queued when the server began to stop.
+STOPPING = "the server is stopping; send the photo again once it runs"
 #: The files of a finished job a client may fetch, by their public names.
 FILES = ("before.png", "restored.png", "compare.png")
 
@@ -192,11 +194,13 @@ class MemoryBudget:
     served.  Nothing may ask for more than :attr:`total` (check :meth:`fits` first).
 
     A thread waits with :meth:`reserve`, a coroutine with :meth:`reserve_async` (on its event loop, holding no
-    thread while it waits); both take their turns in the same line."""
+    thread while it waits); both take their turns in the same line.  Once :meth:`stop` is called, every wait ends
+    at once with :class:`~scientist.errors.StoppingError`."""
 
     def __init__(self, total: int) -> None:
         self.total = total
         self.used = 0
+        self.stopped = False
         self._cv = threading.Condition()
         self._turns: deque[object] = deque()
         self._wakers: dict[object, Callable[[], None]] = {}  # of the coroutines waiting, by their turn
@@ -210,6 +214,13 @@ class MemoryBudget:
         for wake in self._wakers.values():
             wake()
 
+    def stop(self) -> None:
+        """End every wait, now and to come, with :class:`~scientist.errors.StoppingError` (the server is stopping:
+        nothing waiting for memory could finish before it ends); memory held is given back as usual."""
+        with self._cv:
+            self.stopped = True
+            self._changed()
+
     def _take(self, turn: object, amount: int) -> bool:
         """Take ``amount`` if it is ``turn``'s turn and it fits (hold ``_cv``)."""
         if self._turns[0] is turn and self.used + amount <= self.total:
@@ -220,9 +231,9 @@ class MemoryBudget:
     @contextmanager
     def _held(self, got: bool, amount: int) -> Iterator[None]:
         """The block, holding the ``amount`` a wait took (``got``), given back after it; :class:`BusyError` when the
-        wait ran out instead."""
+        wait ran out instead, :class:`StoppingError` when :meth:`stop` ended it."""
         if not got:
-            raise BusyError(BUSY)
+            raise StoppingError(STOPPING) if self.stopped else BusyError(BUSY)
         try:
             yield
         finally:
@@ -238,7 +249,8 @@ class MemoryBudget:
         turn = object()
         with self._cv:
             self._turns.append(turn)
-            got = self._cv.wait_for(lambda: self._take(turn, amount), wait)
+            # stopped first: a wait that stop() ends takes nothing
+            got = self._cv.wait_for(lambda: self.stopped or self._take(turn, amount), wait) and not self.stopped
             self._turns.remove(turn)
             self._changed()
         with self._held(got, amount):
@@ -260,8 +272,8 @@ class MemoryBudget:
             while True:
                 turn.clear()  # before looking: a change after the look sets it again
                 with self._cv:
-                    got = self._take(turn, amount)
-                if got or loop.time() >= deadline:
+                    got = not self.stopped and self._take(turn, amount)
+                if got or self.stopped or loop.time() >= deadline:
                     break
                 with suppress(asyncio.TimeoutError):  # TimeoutError itself from Python 3.11
                     await asyncio.wait_for(turn.wait(), deadline - loop.time())
@@ -347,7 +359,7 @@ class Jobs:
     def _check_open(self) -> None:
         """:meth:`check_open`, holding ``_cv``."""
         if self._closed:
-            raise BusyError("the server is shutting down")
+            raise StoppingError(STOPPING)
         if len(self._waiting) >= self.max_waiting:
             n = len(self._waiting)
             raise BusyError(f"{n} photo{'s are' if n != 1 else ' is'} already waiting; try again in a few minutes")
@@ -419,6 +431,15 @@ class Jobs:
             elif _older(p, now - self.retention):  # e.g. a job folder of an earlier version of the server
                 _delete(p)
 
+    def stop(self) -> None:
+        """Stop taking jobs as soon as the server begins to stop (before it waits for the requests under way): the
+        restore under way stops at its next tile, and every upload waiting for memory is refused at once
+        (:meth:`MemoryBudget.stop`) rather than cut off when that wait runs out.  :meth:`close` does the rest."""
+        with self._cv:
+            self._closed = True
+            self._cv.notify_all()
+        self.budget.stop()
+
     def close(self, wait: float = 0.0) -> None:
         """Stop taking jobs and stop the restore under way at its next tile (waited for up to ``wait`` s, so that
         the process does not end while the network runs); the photos that were never restored are deleted, as
@@ -479,7 +500,7 @@ class Jobs:
                     job.warned(caught)
             del photo
             crops = _crops(job.before, Path(demo.output))
-        except _Stopped:
+        except (_Stopped, StoppingError):  # StoppingError: the server stopped while it waited for memory
             state, fields = "failed", {"error": "cancelled" if job.cancelled else _STOPPED}
         except ScientistError as exc:
             state, fields = "failed", {"error": sentence(exc, job.folder, job.name)}

@@ -9,7 +9,8 @@ client may take to send a request.
   timeout, or whose body stops arriving for that long or arrives too slowly, so that a few stalled sockets
   cannot hold the server (uvicorn's own timeout only runs between requests), and caps the connections open
   at once below the process's file descriptors;
-- :func:`serve` runs the app with both.
+- :func:`serve` runs the app with both, telling it as soon as the server begins to stop (its ``state.stop``: see
+  :class:`.timed.StoppingServer`).
 
 The app imports this module for its guard; uvicorn is imported only to serve (another ASGI server can run
 the app).
@@ -21,6 +22,7 @@ import ipaddress
 import json
 import re
 import socket
+import sys
 from collections import Counter
 from collections.abc import Iterable
 
@@ -186,11 +188,21 @@ def serve(app, host: str, port: int, *, request_timeout: float, stop_timeout: fl
           log_level: str = "info") -> None:
     """Run ``app`` with uvicorn on ``host``:``port``, its requests timed and its connections capped by
     :class:`.timed.TimedH11Protocol` (:func:`connection_cap`); once asked to stop, requests still being answered get
-    ``stop_timeout`` seconds (default: no limit)."""
+    ``stop_timeout`` seconds (default: no limit).  The app's ``state.stop``, if it has one, is called as soon as the
+    stop begins, before that wait (:class:`.timed.StoppingServer`).  A server that could not start ends the process
+    with uvicorn's exit status for that (3), as ``uvicorn.run`` does."""
     import uvicorn
+    from uvicorn.server import STARTUP_FAILURE
 
-    from .timed import TimedH11Protocol
+    from .timed import StoppingServer, TimedH11Protocol
 
     protocol = TimedH11Protocol.with_timeout(request_timeout, max_connections=connection_cap())
-    uvicorn.run(app, host=host, port=port, log_level=log_level, http=protocol, backlog=BACKLOG,
-                timeout_graceful_shutdown=stop_timeout)
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, http=protocol, backlog=BACKLOG,
+                            timeout_graceful_shutdown=stop_timeout)
+    server = StoppingServer(config, on_stop=getattr(getattr(app, "state", None), "stop", None))
+    try:
+        server.run()
+    except KeyboardInterrupt:  # a second Ctrl-C while it stops
+        pass
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)

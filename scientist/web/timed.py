@@ -1,20 +1,22 @@
 """uvicorn's HTTP/1.1 protocol with a request timeout, a least rate for request bodies and a cap on open
 connections: stalled or trickling sockets cannot hold the server, nor keep it from stopping, nor use up the file
 descriptors its other clients need; and what it says itself (a request too slow, not HTTP, too many connections,
-cut off by a stop) is JSON like the app's."""
+cut off by a stop) is JSON like the app's.  And uvicorn's server, telling the app as soon as it begins to stop."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import sys
 import time
 
 import h11
+import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["TimedH11Protocol", "quiet_accept_failures"]
+__all__ = ["StoppingServer", "TimedH11Protocol", "quiet_accept_failures"]
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +59,12 @@ class TimedH11Protocol(H11Protocol):
     else a client sending a byte now and then, each within the timeout, would hold its connection for ever.  While
     the app works on a whole request nothing is timed.
 
-    At most :attr:`max_connections` connections are open at once: one more is answered 503 and closed as soon as it
-    is accepted, so that clients holding many open never use up the process's file descriptors (past them the
-    server can accept nobody, and its log fills with the failures).
+    At most :attr:`max_connections` connections are open at once, so that clients holding many open never use up the
+    process's file descriptors (past them the server can accept nobody, and its log fills with the failures).  At
+    the cap a new connection makes room by closing the oldest one that has no request under way (an idle keep-alive,
+    or one still sending its headers): else a few hundred idle sockets, opened again as soon as they are closed,
+    kept everybody else out.  Only when every open connection has a request under way is the new one answered 503
+    and closed as soon as it is accepted.
 
     When the server stops, a request whose body is still arriving gets 503 and is closed at once (a client sending
     a byte now and then would otherwise hold the stop open)."""
@@ -71,6 +76,8 @@ class TimedH11Protocol(H11Protocol):
     max_connections: int | None = None
     #: When the cap was last said in the log (once a minute at most: a flood must not flood the log too).
     _capped_logged: float = float("-inf")
+    #: Numbers the connections in the order they opened (the oldest idle one makes room at the cap).
+    _opened = itertools.count()
 
     @classmethod
     def with_timeout(cls, seconds: float, *, min_body_rate: float | None = None,
@@ -87,23 +94,49 @@ class TimedH11Protocol(H11Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._body_since: float | None = None  # when the body of the request under way became due (monotonic)
         self._body_bytes = 0  # what has come of it since (counted from the packets after its headers')
+        self._order = next(TimedH11Protocol._opened)
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
         quiet_accept_failures(self.loop)
         if self.max_connections is not None and len(self.connections) > self.max_connections:
-            self._refuse_connection()
-            return
+            # those closed already but not yet gone from the set (lost on the loop's next turn) hold no place
+            open_ = [c for c in self.connections if c is not self and not c.transport.is_closing()]
+            if len(open_) >= self.max_connections and not self._make_room(open_):
+                self._refuse_connection()
+                return
         self._arm(fresh=True)
 
+    def _idle(self) -> bool:
+        """Whether no request is under way here: the last response is sent, and the next request has not been all
+        received (nothing of it yet, or part of its headers)."""
+        return self.conn.their_state is h11.IDLE and (self.cycle is None or self.cycle.response_complete)
+
+    def _make_room(self, others: list) -> bool:
+        """Close the oldest of ``others`` that has no request under way (:meth:`_idle`), for this new connection;
+        whether there was one."""
+        idle = [c for c in others if isinstance(c, TimedH11Protocol) and c._idle()]
+        if not idle:
+            return False
+        oldest = min(idle, key=lambda c: c._order)
+        log.debug("%d connections are open, the most this server takes: the oldest idle one is closed for a new "
+                  "one", self.max_connections)
+        oldest._cancel()
+        if oldest.conn.trailing_data[0]:  # part of a request's headers came: its client is told why
+            oldest._answer(503, "Service Unavailable", "the server has too many open connections and closed this "
+                                                       "one, whose request had not arrived; try again in a moment",
+                           retry_after=5)
+        oldest.transport.close()  # a quiet keep-alive is just closed, as HTTP lets a server do between requests
+        return True
+
     def _refuse_connection(self) -> None:
-        """Answer a connection past :attr:`max_connections` at once, before reading it, and close it: it holds its
-        file descriptor for no longer than that."""
+        """Answer a connection past :attr:`max_connections`, every open one having a request under way, at once,
+        before reading it, and close it: it holds its file descriptor for no longer than that."""
         now = time.monotonic()
         if now - type(self)._capped_logged > 60:
             type(self)._capped_logged = now
-            log.warning("%d connections are open, the most this server takes: new ones are answered 503 until some "
-                        "close", self.max_connections)
+            log.warning("%d connections are open, the most this server takes, each with a request under way: new "
+                        "ones are answered 503 until some finish", self.max_connections)
         self._answer(503, "Service Unavailable", "the server has too many open connections; try again in a moment",
                      retry_after=5)
         self.transport.close()
@@ -203,3 +236,22 @@ class TimedH11Protocol(H11Protocol):
         retry = f"\r\nretry-after: {retry_after}" if retry_after is not None else ""
         self.transport.write(f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\nconnection: close"
                              f"{retry}\r\ncontent-length: {len(body)}\r\n\r\n".encode() + body)
+
+
+class StoppingServer(uvicorn.Server):
+    """uvicorn's server, calling ``on_stop`` (on its event loop) as soon as it begins to stop, before it waits for
+    the requests under way.  The app's own shutdown comes only after that wait, so requests waiting inside the app
+    (an upload waiting for memory) learnt nothing of the stop until the wait ran out and uvicorn cancelled them, each
+    answered a bare 500 with a traceback in the log; told at once, the app answers them in time."""
+
+    def __init__(self, config: uvicorn.Config, on_stop=None) -> None:
+        super().__init__(config)
+        self.on_stop = on_stop
+
+    async def shutdown(self, sockets=None) -> None:
+        if self.on_stop is not None:
+            try:
+                self.on_stop()
+            except Exception:  # noqa: BLE001 - the server stops all the same
+                log.exception("telling the app that the server stops failed")
+        await super().shutdown(sockets=sockets)
