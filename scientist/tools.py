@@ -110,16 +110,19 @@ class Folders:
     """Where a chatbot's photo may be read from (``allow``) and the one folder its restore writes to (``out``)."""
 
     def __init__(self, allow: Sequence[str | Path], out: str | Path) -> None:
-        self.allow = [Path(a).expanduser().resolve() for a in allow]
-        #: no folder named: the working folder, unless it is the file system's root (where a chat app may start
-        #: its servers), which would open every photo of the machine to whoever writes to the chat
-        self.default_refused = not self.allow and Path.cwd().resolve() == Path(Path.cwd().anchor)
-        if not self.allow and not self.default_refused:
-            self.allow = [Path.cwd().resolve()]
+        # no folder named: the working folder, unless it is the file system's root (where a chat app may start
+        # its servers), which would open every photo of the machine to whoever writes to the chat: then none
+        cwd = Path.cwd().resolve()
+        self.allow = [Path(a).expanduser().resolve() for a in allow] or ([cwd] if cwd != Path(cwd.anchor) else [])
         for folder in self.allow:
             if not folder.is_dir():
                 raise AccessError(f"{folder}: not a folder, so it cannot be allowed")
         self.out = Path(out).expanduser().resolve()
+
+    @property
+    def default_refused(self) -> bool:
+        """Whether no folder was named and the working folder, the file system's root, was not taken instead."""
+        return not self.allow
 
     def photo(self, path: str) -> Path:
         """The photo's real path (links followed, relative to the working folder), if it is allowed."""

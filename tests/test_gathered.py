@@ -14,8 +14,8 @@ def test_gatherings_used_in_turn_install_one_hook(tmp_path):
     """A web job gathers the package's warnings and reads its photo, which gathers Pillow's: each kind once
     installed a hook of its own wrapping the other's, two more layers per job, until a warning overflowed the
     stack."""
+    from scientist.gathered import package_warnings as caught_warnings
     from scientist.restore.photo import read_photo
-    from scientist.web.jobs import caught_warnings
 
     path = tmp_path / "p.png"
     Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(path)

@@ -1045,7 +1045,7 @@ def test_warnings_are_gathered_per_thread():
     hook for every thread, and give one block's warnings to another)."""
     import threading as th
 
-    from scientist.web.jobs import caught_warnings
+    from scientist.gathered import package_warnings as caught_warnings
 
     barrier, got = th.Barrier(4), {}
 

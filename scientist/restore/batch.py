@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..errors import PhotoError, ScientistError, first_line
+from ..errors import OutputError, PhotoError, ScientistError, first_line
 from ..fileio import is_dir, os_reason
 from ..settings import Settings, load_settings
 from .options import RestoreOptions, as_paths
@@ -413,12 +413,9 @@ def _missing_folders(planned: list[Planned]) -> list[list[Path]]:
         if p.restored is None or p.restored.parent in seen:
             continue
         seen.add(p.restored.parent)
-        chain, f = [], p.restored.parent
         try:
-            while not f.exists() and f != f.parent:
-                chain.append(f)
-                f = f.parent
-        except OSError:  # cannot be looked at: its photo fails when it comes to it, and makes nothing
+            chain = check_out_dir(p.restored.parent)
+        except (OutputError, OSError):  # cannot be made or looked at: its photo fails, making nothing
             continue
         if chain:
             chains.append(chain)

@@ -32,13 +32,14 @@ from .degrade import LOSSLESS, STRENGTHS, apply_gain, degrade, downscale_8bit, m
 __all__ = ["CONDITIONS", "HELD_OUT", "NATURAL_PARTS", "PSNR_CAP", "ROLES", "TARGETS", "benchmark_photos", "blind_cases",
            "installed_photos", "run_blind_bench"]
 
-#: Photo -> role: "tuned" photos chose the old brightness step's design; "held out" ones only report.
-HELD_OUT = {"china.jpg": "tuned", "flower.jpg": "tuned", "cell": "tuned", "grace_hopper.jpg": "held out",
+#: Photo -> role: "tuned" photos chose the old brightness step's design; "held out" ones only report.  In the order
+#: their degradations were first seeded (:data:`SEED_ORDER`).
+HELD_OUT = {"china.jpg": "tuned", "flower.jpg": "tuned", "grace_hopper.jpg": "held out", "cell": "tuned",
             "faces": "held out", "mri": "held out", "relief": "held out"}
 #: The installed photos in the order their degradations were first seeded: each keeps its seed, and a natural photo
 #: is seeded after all of them, whether they are installed or not (so a run of natural photos alone, which needs
 #: none of them, restores the same cases).
-SEED_ORDER = ("china.jpg", "flower.jpg", "grace_hopper.jpg", "cell", "faces", "mri", "relief")
+SEED_ORDER = tuple(HELD_OUT)
 #: The role of the held-out natural photos, and of the fitting ones (the brightness step was fitted and the network
 #: trained on them: for telling the step's errors from the network's, never for the targets).
 NATURAL_ROLE, FITTED_ROLE = "natural", "natural-fitted"
@@ -115,10 +116,9 @@ def blind_cases(side: int = 640, seed: int = 2021, natural: str | Path | None = 
     natural_role = NATURAL_PARTS[part]
     installed = any(wanted(role, cond) for role in set(HELD_OUT.values()) for cond in conditions)
     photos = benchmark_photos(side, natural, part, installed)
-    natural_names = [name for name in photos if name not in HELD_OUT]
+    seeded = {name: i for i, name in enumerate([*SEED_ORDER, *(n for n in photos if n not in HELD_OUT)])}
     for name, clean in photos.items():
-        role = HELD_OUT.get(name, natural_role)
-        p_i = SEED_ORDER.index(name) if name in HELD_OUT else len(SEED_ORDER) + natural_names.index(name)
+        role, p_i = HELD_OUT.get(name, natural_role), seeded[name]
         for s_i, (cond, params) in enumerate(conditions.items()):
             if not wanted(role, cond):
                 continue

@@ -429,35 +429,33 @@ def _to_rgb(im: Image.Image, min_is_white: bool = False) -> tuple[np.ndarray, in
     return _float_rgb(im), 8
 
 
-def _grey_rgb(im: Image.Image, top: float, min_is_white: bool, rows: int = 256) -> np.ndarray:
-    """A grey image of 16 bits, 32-bit integers or floating point as float RGB in [0, 1] (``top``: its white),
-    converted band by band as :func:`_float_rgb` does: beside Pillow's pixels the only full-size array is the
-    result (a whole float64 copy and its quotient took 16 bytes a pixel more than reading was budgeted,
+def _grey_rgb(im: Image.Image, top: float, min_is_white: bool) -> np.ndarray:
+    """A grey image of 16 bits, 32-bit integers or floating point as float RGB in [0, 1] (``top``: its white), band by
+    band (:func:`_bands`: a whole float64 copy and its quotient took 16 bytes a pixel more than reading was budgeted,
     :func:`~.memory.decode_bytes`).  Divided in float64, so that every value is as exact as a float32 holds it."""
-    w, h = im.size
-    out = np.empty((h, w, 3), np.float32)
-    for y in range(0, h, rows):
-        grey = out[y : y + rows, :, 0]
-        band = np.asarray(im.crop((0, y, w, y + grey.shape[0])))
+    out = np.empty((im.size[1], im.size[0], 3), np.float32)
+    for rows, band in _bands(im):
+        grey = out[rows, :, 0]
         np.divide(band, top, out=grey, dtype=np.float64, casting="unsafe")
         np.clip(grey, 0, 1, out=grey)
-        _grey(grey, min_is_white)
-        out[y : y + rows, :, 1] = grey
-        out[y : y + rows, :, 2] = grey
+        if min_is_white:
+            np.subtract(np.float32(1), grey, out=grey)
+        out[rows, :, 1] = grey
+        out[rows, :, 2] = grey
     return out
 
 
-def _grey(g: np.ndarray, min_is_white: bool) -> np.ndarray:
-    """Grey in [0, 1] with 0 as black."""
-    return np.subtract(np.float32(1), g, out=g) if min_is_white else g
+def _float_rgb(im: Image.Image) -> np.ndarray:
+    """An RGB image as float32 in [0, 1], band by band (:func:`_bands`)."""
+    out = np.empty((im.size[1], im.size[0], 3), np.float32)
+    for rows, band in _bands(im):
+        np.divide(band, np.float32(255), out=out[rows], casting="unsafe")
+    return out
 
 
-def _float_rgb(im: Image.Image, rows: int = 256) -> np.ndarray:
-    """An RGB image as float32 in [0, 1], converted band by band: the only full-size copy is the result."""
+def _bands(im: Image.Image, height: int = 256) -> Iterator[tuple[slice, np.ndarray]]:
+    """The image's pixels a band of rows at a time, each with the rows it covers: converted so, the only full-size
+    array beside Pillow's pixels is the result."""
     w, h = im.size
-    out = np.empty((h, w, 3), np.float32)
-    for y in range(0, h, rows):
-        band = out[y : y + rows]
-        np.divide(np.asarray(im.crop((0, y, w, y + band.shape[0]))), np.float32(255), out=band,
-                    casting="unsafe")
-    return out
+    for y in range(0, h, height):
+        yield slice(y, min(y + height, h)), np.asarray(im.crop((0, y, w, min(y + height, h))))

@@ -46,6 +46,7 @@ from ..errors import (
     UnfinishedJobError,
     value_problem,
 )
+from ..gathered import package_warnings
 from ..settings import GAIN_HELP, ConfigError, Settings, load_settings
 from .jobs import (
     BUSY,
@@ -56,7 +57,6 @@ from .jobs import (
     MemoryBudget,
     RestoreFn,
     ascii_label,
-    caught_warnings,
     internal_error,
     safe_name,
     sentence,
@@ -732,7 +732,7 @@ def _check(job: Job) -> None:
     from ..restore.stages import Photo
 
     try:
-        with caught_warnings() as caught:
+        with package_warnings() as caught:
             try:  # its transparency, its frames after the first...: said on the job, naming the upload
                 kept = Photo.read(job.photo).compact()  # 8 bits when that loses nothing: before.png is written from it
             finally:

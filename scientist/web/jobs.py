@@ -37,7 +37,7 @@ from ..gathered import package_warnings, say_package_warnings_always
 from ..restore.record import Demo, ProgressEvent, ProgressFn
 
 __all__ = ["FILES", "Crop", "Job", "JobProgress", "JobStatus", "Jobs", "MemoryBudget", "RestoreFn",
-           "ascii_label", "caught_warnings", "internal_error", "safe_label", "safe_name", "sentence"]
+           "ascii_label", "internal_error", "safe_label", "safe_name", "sentence"]
 
 log = logging.getLogger(__name__)
 
@@ -133,10 +133,6 @@ def safe_name(filename: str | None) -> str:
     folders before it), made safe to show (:func:`~scientist.errors.shown`: control and invisible characters as
     ``?``, a long one cut in the middle); ``photo`` when it has none."""
     return shown(_base_name(filename)) if _base_name(filename).strip() else "photo"
-
-
-#: The package's warnings issued by a thread in a block, gathered rather than printed (a job's own).
-caught_warnings = package_warnings
 
 
 @dataclass
@@ -491,7 +487,7 @@ class Jobs:
 
         photo, job.read = job.read or job.photo, None
         try:
-            with self.budget.reserve(job.memory), caught_warnings() as caught:
+            with self.budget.reserve(job.memory), package_warnings() as caught:
                 if job.cancelled:  # while it waited for memory
                     raise _Stopped
                 try:

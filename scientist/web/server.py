@@ -126,9 +126,7 @@ class OriginGuard:
         self.app, self.hosts, self.any_ip = app, frozenset(hosts), any_ip
 
     def _host_ok(self, host: str) -> bool:
-        name = _host_name(host).rstrip(".")
-        if _ip(name) is None and _NUMERIC_V4.fullmatch(name):
-            name = bind_address(name)  # "127.1" as a client sends it: an address, which no DNS could point here
+        name = bind_address(_host_name(host))  # "127.1" as a client sends it: an address no DNS could point here
         return name in self.hosts or (self.any_ip and _ip(name) is not None)
 
     async def __call__(self, scope, receive, send) -> None:

@@ -28,7 +28,7 @@ _ACCEPT_FAILED = "socket.accept() out of system resource"
 def quiet_accept_failures(loop: asyncio.AbstractEventLoop) -> None:
     """Say on ``loop`` that connections cannot be accepted for want of file descriptors once a minute, in one line,
     instead of asyncio's traceback for every try; any other error goes on to the handler that was there.
-    Installed once per loop (by the first connection)."""
+    Installed once per loop (by :class:`StoppingServer` as it starts)."""
     previous = loop.get_exception_handler()
     if getattr(previous, "_scientist_quiet", False):
         return
@@ -98,7 +98,6 @@ class TimedH11Protocol(H11Protocol):
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
-        quiet_accept_failures(self.loop)
         if self.max_connections is not None and len(self.connections) > self.max_connections:
             # those closed already but not yet gone from the set (lost on the loop's next turn) hold no place
             open_ = [c for c in self.connections if c is not self and not c.transport.is_closing()]
@@ -144,13 +143,10 @@ class TimedH11Protocol(H11Protocol):
     def data_received(self, data: bytes) -> None:
         sending_body = self.conn.their_state is h11.SEND_BODY
         super().data_received(data)
-        if self.conn.their_state is h11.SEND_BODY:
-            if sending_body:
-                self._body_bytes += len(data)
-            else:  # its headers are in: the body is due from now
-                self._body_since, self._body_bytes = time.monotonic(), 0
-        else:
-            self._body_since = None
+        if self.conn.their_state is not h11.SEND_BODY:
+            self._body_since = None  # a new body's clock starts in _arm, once its headers are in
+        elif sending_body:
+            self._body_bytes += len(data)
         self._arm()
 
     def on_response_complete(self) -> None:
@@ -171,8 +167,8 @@ class TimedH11Protocol(H11Protocol):
         extend it), the body from its last bytes; nothing while the app has the whole request."""
         state = self.conn.their_state
         if state is h11.SEND_BODY and self._body_since is None:
-            # a request whose headers came in the packet of the one before (pipelined) is parsed when that one's
-            # response is complete, not as its bytes arrive: its body is due from now
+            # its headers are in (with this packet, or, pipelined, in the packet of the request before, parsed once
+            # that one's response is complete): its body is due from now
             self._body_since, self._body_bytes = time.monotonic(), 0
         if self.transport.is_closing() or state not in (h11.IDLE, h11.SEND_BODY):
             self._cancel()
@@ -247,6 +243,10 @@ class StoppingServer(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, on_stop=None) -> None:
         super().__init__(config)
         self.on_stop = on_stop
+
+    async def startup(self, sockets=None) -> None:
+        quiet_accept_failures(asyncio.get_running_loop())
+        await super().startup(sockets=sockets)
 
     async def shutdown(self, sockets=None) -> None:
         if self.on_stop is not None:
