@@ -23,8 +23,10 @@ The variants: the shipped design (``fit_samples``: a ridge regression over the h
 and white tests, the leave ramp); the same with the leave ramp only for photos the quiet-photo test gives a chance
 of at least 0.2 (``ramp if quiet``) or with no ramp; a ridge regression predicting the log gain from the shape,
 the log of the reference level and the quiet-photo test's noise statistics (``ridge + level + noise``); and a
-gradient-boosted tree model (scikit-learn's ``HistGradientBoostingRegressor``) over the same inputs.  Every
-variant has the quiet-photo and the white tests.  The held-out natural photos are never loaded.
+gradient-boosted tree model (scikit-learn's ``HistGradientBoostingRegressor``) over the same inputs; and the shipped
+design with its gain capped at a multiple of the mean-key gain (the blind baseline's brightening, which takes the
+mean luminance to mid-grey: a low-key photo that the regression brightens too far is brightened less by it).
+Every variant has the quiet-photo and the white tests.  The held-out natural photos are never loaded.
 
     python benchmarks/cv_exposure_variants.py --natural ../shared/photos/natural [--samples 6000]
 """
@@ -39,7 +41,14 @@ from dataclasses import replace
 
 import numpy as np
 
-from scientist.restore.degrade import LOSSLESS, DegradeParams, degrade, linear_to_srgb, srgb_to_linear
+from scientist.restore.degrade import (
+    LOSSLESS,
+    TARGET_KEY,
+    DegradeParams,
+    degrade,
+    linear_to_srgb,
+    srgb_to_linear,
+)
 from scientist.restore.exposure import (
     QUIET,
     REFERENCE,
@@ -131,12 +140,27 @@ class LogGain:
         return t.soften(raw)
 
 
+class MeanKeyCap(Shipped):
+    """The shipped design, its gain (when it brightens) capped at ``factor`` times the mean-key gain."""
+
+    def __init__(self, factor: float):
+        super().__init__()
+        self.factor = factor
+
+    def gain(self, stats: dict) -> float:
+        g = super().gain(stats)
+        return g if g <= 1.0 else max(1.0, min(g, self.factor * TARGET_KEY / stats["mean"]))
+
+
 VARIANTS = {
     "shipped": lambda: Shipped(),
     "shipped, ramp if quiet >= 0.2": lambda: Shipped(ramp_if=0.2),
     "shipped, no ramp": lambda: Shipped(leave=(1.0, 1.0)),
     "ridge + level + noise": lambda: LogGain("ridge"),
     "gradient-boosted trees + level + noise": lambda: LogGain("trees"),
+    "shipped, capped at 1x the mean-key gain": lambda: MeanKeyCap(1.0),
+    "shipped, capped at 1.5x the mean-key gain": lambda: MeanKeyCap(1.5),
+    "shipped, capped at 2x the mean-key gain": lambda: MeanKeyCap(2.0),
 }
 
 
