@@ -35,6 +35,9 @@ if kind == "read16":  # a 16-bit colour PNG, which OpenCV decodes
     import cv2
     photo = folder / "photo.png"
     cv2.imwrite(str(photo), rng.integers(0, 20000, (h, w, 3), dtype=np.uint16))
+elif kind == "read32":  # a floating-point grey TIFF, which Pillow decodes at 4 bytes a pixel
+    photo = folder / "photo.tif"
+    Image.fromarray((rng.random((h, w)) * 0.3).astype(np.float32), mode="F").save(photo)
 else:
     photo = folder / "photo.jpg"
     Image.fromarray((rng.random((h, w, 3)) * 80).astype(np.uint8)).save(photo, quality=90)
@@ -53,7 +56,7 @@ if kind == "baseline":
         arr = np.asarray(im, dtype=np.float32) / 255.0
 else:
     before = reset()
-    if kind in ("read", "read16"):
+    if kind in ("read", "read16", "read32"):
         arr, _ = read_photo(photo)
     else:
         run_demo(photo, out_dir=folder)
@@ -75,7 +78,7 @@ def main() -> None:
     from scientist.restore import memory
 
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes]
-    kinds = ["baseline", "read", "read16"] + (["restore"] if args.restore else [])
+    kinds = ["baseline", "read", "read16", "read32"] + (["restore"] if args.restore else [])
     for kind in kinds:
         rises = [measure(kind, w, h) for w, h in sizes]
         (w0, h0), (w1, h1) = sizes

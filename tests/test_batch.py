@@ -598,6 +598,16 @@ def test_a_photo_saving_when_a_json_run_is_stopped_still_has_its_record_printed(
     monkeypatch.setattr(blend, "restore_array", network)
     monkeypatch.setattr(stages, "write_image_atomic", write)
     monkeypatch.setenv("SCIENTIST_BATCH_THREADS", "2")
+    records = _stopped_json_run(tmp_path, code, said)
+    assert [(r["name"], r["status"]) for r in records] == [("in/a.png", "restored")]
+    assert sorted(f.name for f in (tmp_path / "R" / "in").iterdir()) == ["a_compare.png", "a_restored.png"]
+
+
+def _stopped_json_run(tmp_path, code, said):
+    """``scientist restore in --json --out-dir R`` over two photos, a.png (20x24) and b.png, which the test stops (a
+    signal its stand-ins send): checks the exit code and the last line, and returns the records printed."""
+    import signal
+
     # Python's own Ctrl-C handler, as in a terminal: a process started in the background by a shell ignores SIGINT
     # from the start (CI may run the suite so), and then no KeyboardInterrupt would come
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -607,9 +617,40 @@ def test_a_photo_saving_when_a_json_run_is_stopped_still_has_its_record_printed(
     finally:
         signal.signal(signal.SIGINT, previous)
     assert got == code and lines[-1] == f"{said}: nothing was left half-written", lines
-    assert out.strip(), "no records on stdout"
-    assert [(r["name"], r["status"]) for r in json.loads(out)] == [("in/a.png", "restored")]
-    assert sorted(f.name for f in (tmp_path / "R" / "in").iterdir()) == ["a_compare.png", "a_restored.png"]
+    return json.loads(out) if out.strip() else []
+
+
+@pytest.mark.parametrize(("sig", "code", "said"), [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])
+@pytest.mark.parametrize(("placed", "kept"), [("a_restored.png", True), ("a_compare.png", False)])
+def test_a_stop_just_after_a_photo_s_outputs_are_placed_one_at_a_time_keeps_its_record(tmp_path, monkeypatch, sig,
+                                                                                       code, said, placed, kept):
+    """One photo at a time, the stop is raised in the thread running the photo, wherever it is: one that came just
+    after the restored image was renamed into place (the outputs complete, the record not yet returned) dropped the
+    record, so --json printed nothing, and removed the comparison beside the restored image.  One that came just
+    after the comparison, before the restored image, left the comparison behind: now it leaves nothing, and has no
+    record."""
+    import signal
+
+    import scientist.restore.blend as blend
+    import scientist.restore.stages as stages
+
+    def write(img, path, **kwargs):
+        metadata = real_write(img, path, **kwargs)
+        if path.name == placed:  # the signal comes as soon as the file is in place
+            signal.raise_signal(getattr(signal, sig))
+        return metadata
+
+    real_write = stages.write_image_atomic
+    monkeypatch.setattr(blend, "restore_array", lambda model, img, *, plan, runner, progress: img.copy())
+    monkeypatch.setattr(stages, "write_image_atomic", write)
+    monkeypatch.setenv("SCIENTIST_BATCH_THREADS", "1")
+    records = _stopped_json_run(tmp_path, code, said)
+    assert [(r["name"], r["status"]) for r in records] == ([("in/a.png", "restored")] if kept else [])
+    made = sorted(f.name for f in (tmp_path / "R").rglob("*") if f.is_file())
+    assert made == (["a_compare.png", "a_restored.png"] if kept else [])
+    if kept:  # the record is the photo's own, as a run that was not stopped gives it
+        assert records[0]["output"] == str(tmp_path / "R" / "in" / "a_restored.png")
+        assert records[0]["demo"]["size"] == [24, 20] and records[0]["demo"]["comparison"].endswith("a_compare.png")
 
 
 def test_an_empty_folder_says_what_its_subfolders_and_links_hold(tmp_path):

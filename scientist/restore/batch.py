@@ -31,13 +31,13 @@ from ..errors import OutputError, PhotoError, ScientistError, first_line
 from ..fileio import is_dir, os_reason
 from ..settings import Settings, load_settings
 from .options import RestoreOptions, as_paths
-from .outputs import check_out_dir, make_folders, output_format, remove_empty
+from .outputs import Targets, check_out_dir, make_folders, output_format, remove_empty
 from .photo import PHOTO_SUFFIXES, RAW_SUFFIXES, SUPPORTED, is_raw
-from .record import BatchItem, ProgressEvent, ProgressFn
+from .record import BatchItem, Demo, ProgressEvent, ProgressFn
 from .save import FORMATS
 
-__all__ = ["BatchJob", "PassedOver", "Planned", "is_output_name", "passed_over", "plan_batch", "restore_many",
-           "restore_planned", "settled"]
+__all__ = ["BatchJob", "Finishing", "PassedOver", "Planned", "is_output_name", "passed_over", "plan_batch",
+           "restore_many", "restore_planned", "settled"]
 
 _OUTPUT_STEM = re.compile(r"_(restored|compare)(-\d+)?$")
 
@@ -433,22 +433,47 @@ def settled(p: Planned) -> BatchItem | None:
     return None
 
 
-def restore_planned(p: Planned, index: int, job: BatchJob, restorer, progress: ProgressFn | None) -> BatchItem:
+class Finishing:
+    """One photo of a batch restored in the thread a stop (Ctrl-C, SIGTERM) is raised in: one photo at a time, the
+    main thread.  The stop comes wherever the photo is, so it may come just after the photo's restored image was
+    placed (its outputs complete) and before its record was returned; :meth:`item` is then that record, made
+    from what the save step put by before placing the image (:attr:`.outputs.Targets.saved`)."""
+
+    def __init__(self, p: Planned, job: BatchJob) -> None:
+        self.p, self.job = p, job
+        self.targets: Targets | None = None  # once the photo's names are held
+
+    def item(self) -> BatchItem | None:
+        """The photo's record if its restored image, written last, was placed; None otherwise (then the stop came
+        part-way, and the photo left nothing)."""
+        targets = self.targets
+        if targets is None or targets.saved is None or not targets.placed():
+            return None
+        from .run import check_steps
+
+        return _restored(self.p, targets.saved.demo(list(check_steps(self.job.steps).names)))
+
+
+def restore_planned(p: Planned, index: int, job: BatchJob, restorer, progress: ProgressFn | None,
+                    finishing: Finishing | None = None) -> BatchItem:
     """Restore one planned photo of a batch through the stages, reporting ``photo`` and ``photo-end``: what every
     executor runs for each photo.  ``restorer``: the batch's :class:`~.stages.Restorer`, or a function that
     makes it when first needed (so that a photo that cannot be read fails before the network is loaded).
+    ``finishing``: given by an executor that runs the photo in the thread a stop is raised in, for the photo's
+    record should the stop come once its outputs are placed.
 
     A failure becomes a ``failed`` item; only a ``BaseException`` (Ctrl-C, a stop) goes through.
     """
     if progress is not None:
         progress(job.event("photo", index, p))
-    item = _restore_read(p, index, job, restorer, progress)
+    item = _restore_read(p, index, job, restorer, progress, finishing)
     if progress is not None:
         progress(job.finished(index, p, item))
     return item
 
 
-def _restore_read(p: Planned, index: int, job: BatchJob, restorer, progress: ProgressFn | None) -> BatchItem:
+def _restore_read(p: Planned, index: int, job: BatchJob, restorer, progress: ProgressFn | None,
+                  finishing: Finishing | None) -> BatchItem:
     from .stages import Photo
 
     try:  # a photo that cannot be read fails here, before the network (and torch) is loaded
@@ -468,6 +493,8 @@ def _restore_read(p: Planned, index: int, job: BatchJob, restorer, progress: Pro
         if targets is None:
             return BatchItem(input=str(p.source), name=p.name, status="skipped",
                              reason=f"another run is restoring it: {p.restored}")
+        if finishing is not None:
+            finishing.targets = targets
         with targets:
             if p.restored.exists() and not job.options.overwrite:  # finished by another run since planning
                 done = True
@@ -480,6 +507,10 @@ def _restore_read(p: Planned, index: int, job: BatchJob, restorer, progress: Pro
     finally:
         if not done:
             remove_empty(created)
+    return _restored(p, demo)
+
+
+def _restored(p: Planned, demo: Demo) -> BatchItem:
     return BatchItem(input=str(p.source), name=p.name, status="restored", output=demo.output,
                      comparison=demo.comparison, demo=demo)
 

@@ -30,7 +30,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from .batch import BatchJob, Planned, restore_planned, settled
+from .batch import BatchJob, Finishing, Planned, restore_planned, settled
 from .record import BatchItem, ProgressEvent, ProgressFn
 from .stages import Restorer
 
@@ -148,7 +148,17 @@ def restore_here(planned: list[Planned], job: BatchJob, progress: ProgressFn | N
         for i, p in enumerate(planned):
             item = settled(p)
             if item is None:
-                item = restore_planned(p, i, job, restorer, progress)
+                finishing = Finishing(p, job)
+                try:
+                    item = restore_planned(p, i, job, restorer, progress, finishing)
+                except KeyboardInterrupt:
+                    # Ctrl-C or SIGTERM, raised in this thread wherever the photo was: one whose restored image was
+                    # already placed is finished whole, and its record is the caller's, as in the pooled path
+                    kept = finishing.item()
+                    if kept is not None:
+                        yield kept
+                    raise
+                del finishing  # it holds the photo's pixels (the save step's record): not while others are read
             elif progress is not None:
                 progress(job.finished(i, p, item))
             yield item

@@ -4,8 +4,9 @@
 cannot hold; the web app budgets decoding and restoring with the same figures
 (:class:`scientist.web.jobs.MemoryBudget`).  The figures per pixel are measured slopes of peak
 resident memory over pixels, rounded up (``benchmarks/bench_photo_memory.py``, 3 MP against 12 MP on
-2 cores of an AMD EPYC with bfloat16): reading 16.5 bytes per pixel (+7 MiB), a 16-bit PNG 18.0
-(+54 MiB), a whole restore 35.5 (+598 MiB, under the tile budget this model adds instead).
+2 cores of an AMD EPYC with bfloat16): reading 16.0 bytes per pixel (+5 MiB; a 32-bit grey TIFF 16.1, photos
+of any shape alike), a 16-bit PNG 18.0 (+50 MiB), a whole restore 35.5 (+598 MiB, under the tile budget this
+model adds instead).
 """
 
 from __future__ import annotations

@@ -8,10 +8,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import OutputError, shown
 from ..fileio import NameHold, hold_name, holder_note, os_reason
 from .save import FORMATS, format_for_suffix
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .stages import Saved
 
 __all__ = ["Targets", "check_out_dir", "check_output_file", "check_outputs", "claimed_output", "hold_targets",
            "make_folders", "output_format", "remove_empty", "reserve_outputs"]
@@ -37,10 +41,23 @@ def output_format(out: Path | None, fmt: str | None, default: str = "png") -> st
 
 class Targets:
     """Where one restore writes: the restored image and the comparison, their names held until :meth:`release`
-    (:func:`~scientist.fileio.hold_name`), so that restores running at the same time never pick the same names."""
+    (:func:`~scientist.fileio.hold_name`), so that restores running at the same time never pick the same names.
+
+    The save step puts the photo's record in :attr:`saved` before it places the restored image, its last file;
+    :meth:`placed` says whether it did.  A stop raised in the thread that runs the photo (Ctrl-C, one photo at a
+    time) may come just after that, before the record is returned: the photo is finished whole, and its record
+    is here."""
 
     def __init__(self, restored: Path, comparison: Path, holds: list[NameHold]) -> None:
         self.restored, self.comparison, self._holds = restored, comparison, holds
+        self._there = _file_id(restored)  # the file under the restored image's name when it was held (--overwrite)
+        self.saved: Saved | None = None
+
+    def placed(self) -> bool:
+        """Whether a restored image was placed under :attr:`restored` since its name was held: another file is there
+        than was then (the new one was made while the old one still existed, so it cannot have the old one's
+        number)."""
+        return _file_id(self.restored) not in (None, self._there)
 
     def release(self) -> None:
         for h in self._holds:
@@ -52,6 +69,15 @@ class Targets:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """Which file is under ``path`` (its device and inode numbers); None when there is none."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _hold(path: Path) -> NameHold | None:

@@ -20,7 +20,8 @@ from PIL import ExifTags, Image
 from ..errors import OutputError
 from ..fileio import atomic_path
 
-__all__ = ["FORMATS", "exif_for_output", "format_for_suffix", "to_u8", "to_u16", "write_image_atomic"]
+__all__ = ["FORMATS", "carried", "exif_for_output", "fitting_exif", "format_for_suffix", "to_u8", "to_u16",
+           "write_image_atomic"]
 
 #: Output formats: name -> file ending.
 FORMATS = {"png": ".png", "tiff": ".tif", "jpg": ".jpg"}
@@ -121,9 +122,7 @@ def write_image_atomic(img: np.ndarray | Image.Image, path: Path, *, fmt: str = 
     folder = path.parent
     if not folder.is_dir():
         raise OutputError(f"{folder}: output folder does not exist")
-    if fmt == "jpg" and exif and len(exif) > _JPEG_EXIF_MAX:
-        warnings.warn("the photo's EXIF is larger than a JPEG can hold; the JPEG is written without it", stacklevel=2)
-        exif = None
+    exif = fitting_exif(exif, fmt)
     deep = bit_depth == 16 and fmt != "jpg" and isinstance(img, np.ndarray)
     try:
         with atomic_path(path, mkdir=False) as tmp:
@@ -138,6 +137,20 @@ def write_image_atomic(img: np.ndarray | Image.Image, path: Path, *, fmt: str = 
                     pil.save(fh, **_pillow_options(fmt, quality, exif, icc, dpi))
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror or exc.__class__.__name__})") from None
+    return carried(exif, icc)
+
+
+def fitting_exif(exif: bytes | None, fmt: str) -> bytes | None:
+    """The EXIF an output of ``fmt`` can carry: ``exif``, except one larger than a JPEG can hold (said in a
+    warning), which a JPEG is written without."""
+    if fmt == "jpg" and exif and len(exif) > _JPEG_EXIF_MAX:
+        warnings.warn("the photo's EXIF is larger than a JPEG can hold; the JPEG is written without it", stacklevel=3)
+        return None
+    return exif
+
+
+def carried(exif: bytes | None, icc: bytes | None) -> tuple[str, ...]:
+    """The metadata an image written with ``exif`` and ``icc`` carries, by name (``exif``, ``icc``)."""
     return tuple(name for name, data in (("exif", exif), ("icc", icc)) if data)
 
 

@@ -33,7 +33,7 @@ from .compare import comparison_image, mean_brightness, noise_sigma
 from .degrade import apply_gain
 from .exposure import judge_gain
 from .record import Brightness, Demo, ProgressEvent, ProgressFn
-from .save import exif_for_output, to_u8, write_image_atomic
+from .save import carried, exif_for_output, fitting_exif, to_u8, write_image_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -230,7 +230,9 @@ def save(restored: Restored, targets: Targets, *, strength: float | str, fmt: st
     output is written as it is.
 
     The restored image is written last, so that its presence means both are complete; if it cannot be
-    written, the comparison written here is removed again.
+    written, or a stop comes before it is in place, the comparison written here is removed again.  The record
+    is made before the restored image is placed and put in ``targets.saved`` (:class:`~.outputs.Targets`): a stop
+    that comes once it is placed finds the photo finished, and its record there.
     """
     start = time.perf_counter()
     img = restored.img
@@ -239,25 +241,28 @@ def save(restored: Restored, targets: Targets, *, strength: float | str, fmt: st
         decision = restore_amount(img, restored.base, strength, restored.noise_brightened, restored.gain)
     h, w, _ = img.shape
     info = restored.info
-    exif = exif_for_output(info.get("exif"), w, h)
+    exif = fitting_exif(exif_for_output(info.get("exif"), w, h), fmt)  # what the file holds: not too much for a JPEG
     icc = info.get("icc_profile")
     bit_depth = 16 if info.get("bit_depth") == 16 and fmt != "jpg" else 8
     pixels = to_u8(img) if bit_depth == 8 else img  # one 8-bit copy serves the comparison and the output
     existed = targets.comparison.exists()
-    write_image_atomic(comparison_image(restored.before, pixels), targets.comparison, icc=icc)
     try:
-        # what the file holds: an EXIF too large for a JPEG is left out of it
-        metadata = write_image_atomic(pixels, targets.restored, fmt=fmt, bit_depth=bit_depth, quality=quality,
-                                      exif=exif, icc=icc, dpi=info.get("dpi"))
+        write_image_atomic(comparison_image(restored.before, pixels), targets.comparison, icc=icc)
+        targets.saved = _carry(restored, Saved, base=None, output=targets.restored, comparison=targets.comparison,
+                               **amount_fields(decision, strength), format=fmt, bit_depth=bit_depth,
+                               metadata=carried(exif, icc), noise_after=noise_sigma(img),
+                               brightness_after=mean_brightness(img),
+                               seconds=restored.seconds + time.perf_counter() - start)
+        write_image_atomic(pixels, targets.restored, fmt=fmt, bit_depth=bit_depth, quality=quality, exif=exif,
+                           icc=icc, dpi=info.get("dpi"))
     except BaseException:
-        if not existed:
+        # a stop (Ctrl-C in this thread) may come just after either file is in place: the comparison alone is
+        # removed, and once the restored image is placed too, both are whole and stay
+        if not existed and not targets.placed():
             targets.comparison.unlink(missing_ok=True)
         raise
     del pixels
-    return _carry(restored, Saved, base=None, output=targets.restored, comparison=targets.comparison,
-                  **amount_fields(decision, strength), format=fmt, bit_depth=bit_depth, metadata=metadata,
-                  noise_after=noise_sigma(img), brightness_after=mean_brightness(img),
-                  seconds=restored.seconds + time.perf_counter() - start)
+    return _carry(targets.saved, Saved, seconds=restored.seconds + time.perf_counter() - start)
 
 
 # ---------------------------------------------------------------- the network
