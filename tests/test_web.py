@@ -776,7 +776,7 @@ def test_json_sent_to_the_pages_question_form_is_told_it_takes_a_form(make_clien
 ])
 def test_a_form_past_the_parsers_limits_is_named_as_the_form_it_is(make_client, content_type, form):
     """A url-encoded form over the parser's limits was called "not a readable multipart/form-data upload", and 1001
-    fields gave two sentences: one sentence names the form and the limit it passed."""
+    fields gave two sentences: one sentence names the form and the limit it passed (the question form reads 8)."""
     client = make_client()
     if content_type.startswith("multipart"):
         def body(fields):
@@ -786,11 +786,41 @@ def test_a_form_past_the_parsers_limits_is_named_as_the_form_it_is(make_client, 
         def body(fields):
             return b"&".join(k.encode() + b"=" + v for k, v in fields)
     for fields, words in (([("question", b"a" * (1024 * 1024 + 1))], "larger than 1024 KiB"),
-                          ([(f"f{i}", b"x") for i in range(1001)], "more than 1000 fields")):
+                          ([(f"f{i}", b"x") for i in range(9)], "more than 8 fields")):
         r = client.post("/ui/answer", content=body(fields), headers={"content-type": content_type})
         assert_one_sentence(r, 400, f"the request's {form} has ")
         assert f"{words}, the most this server reads" in r.json()["detail"]
         assert ". " not in r.json()["detail"], r.json()["detail"]
+
+
+def test_a_restore_form_holds_one_photo_and_a_few_fields(make_client, monkeypatch):
+    """The restore form was read with the parser's defaults, 1,000 file parts and 1,000 fields, each file part past
+    1 MiB spooled to a temporary file of its own, where the connection cap counts three file descriptors a
+    connection: a form of many file parts is refused before they are spooled, in one sentence."""
+    import starlette.formparsers
+
+    spooled = []
+
+    class Counted(starlette.formparsers.SpooledTemporaryFile):
+        def __init__(self, *args, **kwargs) -> None:
+            spooled.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(starlette.formparsers, "SpooledTemporaryFile", Counted)
+    client = make_client(restore=FakeRestore())
+    parts = [("photo", (f"{i}.jpg", jpeg(), "image/jpeg")) for i in range(50)]
+    assert_one_sentence(client.post("/api/restore", files=parts), 400, "the request's multipart/form-data upload has "
+                        "more than 1 file, the most this server reads (a restore takes one photo")
+    assert len(spooled) <= 1, f"{len(spooled)} file parts were spooled"
+    extra = {f"note{i}": "x" for i in range(50)}
+    assert_one_sentence(client.post("/api/restore", files=parts[:1], data=extra), 400, "more than 8 fields")
+    assert_one_sentence(client.post("/ui/answer", files=parts[:1], data={"question": "noise?"}), 400,
+                        "has a file, which this address does not take")
+    assert job_folders(client.app.state.jobs.root.parents[1]) == []
+    spooled.clear()
+    sent = client.post("/api/restore", files=parts[:1], data={"gain": "2", "note": "a field of the client's own"})
+    assert sent.status_code == 202 and len(spooled) == 1, sent.text
+    assert wait_for(client, sent.json()["id"])["state"] == "done"
 
 
 @pytest.mark.parametrize(("method", "path", "allow"), [
