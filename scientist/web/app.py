@@ -19,7 +19,7 @@ from typing import NamedTuple
 from urllib.parse import quote
 
 import anyio.to_thread
-from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -94,9 +94,10 @@ class FormBounds(NamedTuple):
 #: The routes that take a form (a photo upload, the page's question) and what each may hold (read by
 #: :class:`BoundedForms`).  The form parser's defaults, 1,000 file parts and 1,000 fields, let one request spool a
 #: temporary file for each part past 1 MiB (49 within the default 50 MiB upload limit), where the connection cap counts
-#: three file descriptors a connection (:data:`.server.FDS_PER_CONNECTION`).  A restore takes one photo and one
-#: field, the page's question form one field; the fields to spare are room for a client's own, which are ignored.
-FORMS = {"/api/restore": FormBounds(1, 8, "a restore takes one photo, in the file field photo, and the field gain"),
+#: three file descriptors a connection (:data:`.server.FDS_PER_CONNECTION`).  A restore takes one photo and two
+#: fields, the page's question form one field; the fields to spare are room for a client's own, which are ignored.
+FORMS = {"/api/restore": FormBounds(1, 8, "a restore takes one photo, in the file field photo, and the fields gain "
+                                          "and watched"),
          "/ui/answer": FormBounds(0, 8, "the page's form sends one field, question")}
 #: Where a multipart body cut short means a field that never arrived.
 FORM_PATHS = frozenset(FORMS)
@@ -120,6 +121,14 @@ UPLOAD_THREADS = 4
 UPLOAD_PATHS = frozenset({"/api/restore"})
 #: What a 429 asks a client to wait before it tries again (seconds): a restore takes about that long.
 RETRY_AFTER = 60
+#: The name a page gives itself in its polls and as it leaves (see :meth:`.jobs.Jobs.polled`).
+PAGE_HELP = ("The name the page following the job gave itself (at most 64 characters), the same in its polls and as "
+             "it leaves: a poll it sent just before it left, arriving after, does not keep the job.")
+#: The upload's ``watched`` field.
+WATCHED_HELP = ("true when a page follows the job, as the server's own page does: the job is then cancelled, and its "
+                "files deleted, once the page is gone, when it says it is leaving and does not ask about the job "
+                "again within page_leave_grace_seconds, or asks nothing about it for page_poll_timeout_seconds. "
+                "Left out, the job is never cancelled for not being asked about.")
 
 
 class AskRequest(BaseModel):
@@ -554,7 +563,8 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     uploads = Uploads(UPLOAD_THREADS, settings.max_waiting_jobs)
     jobs = Jobs(settings.cache_dir / "web-jobs", restore, retention=settings.job_retention_hours * 3600,
                 max_waiting=settings.max_waiting_jobs,
-                describe=lambda e: sci.renderer.phrase("restore_estimate", e=e), budget=budget)
+                describe=lambda e: sci.renderer.phrase("restore_estimate", e=e), budget=budget,
+                leave_grace=settings.page_leave_grace_seconds, poll_timeout=settings.page_poll_timeout_seconds)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -648,8 +658,8 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         return _answer_html(sci, sci.ask(question))
 
     @app.get("/ui/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
-    def ui_job(job_id: str) -> str:
-        return sci.renderer.html("job.html.j2", s=jobs.status(jobs.get(job_id)))
+    def ui_job(job_id: str, page: str | None = Query(None, max_length=64, description=PAGE_HELP)) -> str:
+        return sci.renderer.html("job.html.j2", s=jobs.status(jobs.polled(job_id, page)))
 
     app.mount("/static", StaticFilesRanged(directory=STATIC), name="static")
 
@@ -662,14 +672,15 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     @app.post("/api/restore", response_model=JobStatus, status_code=202, tags=["photos"],
               responses=_errors(400, 413, 422, 429, 503))
     async def api_restore(photo: UploadFile = File(description=f"The photo ({SUPPORTED})."),
-                          gain: str = Form("auto", description=GAIN_HELP)) -> JobStatus:
+                          gain: str = Form("auto", description=GAIN_HELP),
+                          watched: bool = Form(False, description=WATCHED_HELP)) -> JobStatus:
         """Queue a photo for the MIMO-UNet demo; poll `GET /api/jobs/{id}` until it is done."""
         asked = RestoreOptions.of({"gain": gain}).gain  # a bad value is one sentence (422) before any upload is kept
         # the whole wait, for a thread as for memory, counts against BUSY_WAIT; no thread is held while waiting
         deadline = anyio.current_time() + BUSY_WAIT
         with uploads.waiting_one() as checking:
             job = jobs.new(photo.filename)
-            job.gain = asked
+            job.gain, job.watched = asked, watched
             try:
                 check = await uploads.run(deadline, _store, photo, job, budget, settings)
                 async with budget.reserve_async(check, max(0.0, deadline - anyio.current_time())):
@@ -684,7 +695,17 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     @app.get("/api/jobs/{job_id}", response_model=JobStatus, tags=["photos"], responses=_errors(404))
     def api_job(job_id: str) -> JobStatus:
         """Where a restore job stands: its place in the queue, its progress, or its results."""
-        return jobs.status(jobs.get(job_id))
+        return jobs.status(jobs.polled(job_id))
+
+    @app.post("/api/jobs/{job_id}/leave", status_code=204, response_class=Response, tags=["photos"],
+              responses=_errors(403, 404))
+    def api_leave(job_id: str, page: str | None = Query(None, max_length=64, description=PAGE_HELP)) -> Response:
+        """The page that follows this job is going (closed, another page opened in its place, or reloaded): unless
+        another asks for the job's status within `page_leave_grace_seconds` (a reload asks at once), a job still
+        queued or running is cancelled and its files deleted, its status then saying "cancelled: its page was
+        closed". A finished job is kept as usual. The page sends it as it goes; other sites' pages cannot (403)."""
+        jobs.leaving(job_id, page)
+        return Response(status_code=204)
 
     @app.delete("/api/jobs/{job_id}", status_code=204, response_class=Response, tags=["photos"],
                 responses=_errors(403, 404))
