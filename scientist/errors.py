@@ -67,6 +67,7 @@ def shown(text: object, limit: int = 120) -> str:
 _SAID = ((re.compile(r"^Value error, "), ""), (re.compile(r"^Input should be "), "must be "),
          (re.compile(r"^Input is not a valid path.*"), "must be a path"),
          (re.compile(r"^Field required$"), "is missing"),
+         (re.compile(r"^String should have "), "must have "),
          (re.compile(r"^Extra inputs are not permitted$"), "is not one of the names taken"))
 #: What a validation message calls a kind of value (with what may follow it), and its name in a sentence.
 _KINDS = ((re.compile(r"a valid integer(, (unable|got) .*)?$"), "a whole number"),

@@ -339,6 +339,18 @@ class Settings(BaseSettings):
         description="Host names the web app answers to besides the address it listens on (and, on loopback, "
                     "localhost): a name of this machine on the network, or a proxy's. Requests naming another "
                     "host are refused (HTTP 421), which keeps web pages of other sites out.")
+    page_leave_grace_seconds: float = Field(
+        default=30.0, gt=0,
+        description="When the page that sent a photo is closed (it tells the web app as it goes; a reload does "
+                    "too), how long its photo keeps its place in the queue, or goes on being restored, for the "
+                    "page to come back and ask for it again, as a reload does within seconds; then it is "
+                    "cancelled (seconds).")
+    page_poll_timeout_seconds: float = Field(
+        default=600.0, ge=120,
+        description="How long a photo sent from the page may wait or be restored without its page asking how it "
+                    "stands before it is cancelled (a browser that crashed, a tab that went without a word): "
+                    "seconds, at least 120, as a browser asks from a hidden tab only once a minute. Photos sent "
+                    "to the API by other clients are never cancelled for not asking.")
     # ------------------------------------------------------------ chat apps (`scientist mcp`)
     mcp_allow: list[GivenPath] = Field(
         default_factory=list,

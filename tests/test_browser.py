@@ -632,3 +632,37 @@ def test_when_the_server_is_gone_no_stale_progress_is_left(server, browser, tmp_
     page.request.delete(f"{server}/api/jobs/{job}")
     assert elsewhere == []
     page.close()
+
+
+def test_closing_the_page_cancels_its_photo_and_a_reload_does_not(fake_sci, browser, tmp_path):
+    """A photo kept being restored for minutes after its page was closed. Closing the page now cancels it once the
+    grace is past; a reload, which says it is leaving too, asks for the job again at once and keeps it. (The app
+    with a restore that never ends on its own, not `scientist serve`: the page is what is tested.)"""
+    import httpx
+
+    from .test_web import EndlessRestore, gone, jpeg, live_app
+
+    restore = EndlessRestore()
+    photo = tmp_path / "IMG_2041.jpg"
+    photo.write_bytes(jpeg())
+    with live_app(fake_sci, tmp_path, restore, page_leave_grace_seconds=3.0) as (base, server, _thread):
+        own = server.config.app.state.jobs.own
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        elsewhere = _only_the_server(page, base)
+        page.goto(base + "/")
+        page.set_input_files("#photo", str(photo))
+        page.wait_for_selector(".job[data-state=running]", timeout=30_000)
+        job = page.get_attribute(".job", "data-id")
+        page.reload()
+        page.wait_for_selector(f".job[data-id='{job}'][data-state=running]", timeout=10_000)
+        page.wait_for_timeout(4_000)  # past the grace
+        assert restore.stopped_by == [] and (own / job).is_dir(), "a reload cancelled the photo"
+        assert elsewhere == []
+        # the test's own route holds each request until the test lets it go: one held as the page closes is lost
+        # (its beacon, whenever this process was slow to answer), which no browser of a person does
+        page.unroute("**/*")
+        page.close()
+        assert gone(own / job), "closing the page did not cancel its photo"
+        assert len(restore.stopped_by) == 1
+        status = httpx.get(f"{base}/api/jobs/{job}").json()
+        assert (status["state"], status["error"]) == ("failed", "cancelled: its page was closed"), status

@@ -405,12 +405,13 @@ def test_cancelling_a_finished_job_deletes_it_and_nothing_else(make_client, tmp_
 
 
 @contextmanager
-def live_app(scientist, tmp_path, restore):
-    """The app under uvicorn on 127.0.0.1, its jobs in this test's cache: (its URL, the server, its thread); the
+def live_app(scientist, tmp_path, restore, **overrides):
+    """The app under uvicorn on 127.0.0.1, its jobs in this test's cache and with these settings (taken as given,
+    unchecked: a test's durations may be shorter than a server's may): (its URL, the server, its thread); the
     server is stopped on the way out unless the test has stopped it."""
     import uvicorn
 
-    settings = scientist.settings.model_copy(update={"cache": tmp_path / "cache"})
+    settings = scientist.settings.model_copy(update={"cache": tmp_path / "cache", **overrides})
     app = create_app(scientist, settings=settings, restore=restore)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -484,6 +485,134 @@ def test_stopping_the_server_stops_the_restore_and_deletes_the_waiting_photos(fa
     assert not thread.is_alive() and time.perf_counter() - start < 5
     assert len(restore.stopped_by) == 1, "the restore under way was not stopped"
     assert list(root.iterdir()) == [], "uploads were left behind"
+
+
+def gone(folder: Path, seconds: float = 10.0) -> bool:
+    """Whether ``folder`` is deleted within ``seconds``: waited for on the disk, without asking the server (a poll
+    would tell it that the job's page is still there)."""
+    deadline = time.time() + seconds
+    while folder.exists() and time.time() < deadline:
+        time.sleep(0.02)
+    return not folder.exists()
+
+
+def send(http, name: str, watched: bool) -> str:
+    """A photo sent to the server as its page sends it (``watched``) or as curl does; its job's id."""
+    data = {"watched": "true"} if watched else {}
+    r = http.post("/api/restore", files={"photo": (name, jpeg(), "image/jpeg")}, data=data)
+    assert r.status_code == 202, r.text
+    return r.json()["id"]
+
+
+@contextmanager
+def live_client(scientist, tmp_path, restore, **overrides):
+    """:func:`live_app` and an HTTP client of it: (the client, the app's jobs)."""
+    import httpx
+
+    with live_app(scientist, tmp_path, restore, **overrides) as (base, server, _thread), \
+            httpx.Client(base_url=base, timeout=30) as http:
+        yield http, server.config.app.state.jobs
+
+
+def test_a_job_whose_page_leaves_and_does_not_come_back_is_cancelled(fake_sci, tmp_path):
+    """A photo sent from the page went on being restored, or waiting its turn, after the page was closed: minutes of
+    CPU for nobody. The page now says it is leaving as it goes; unless a page asks for the job again within the
+    grace (as a reload does), the job is cancelled as DELETE cancels one, and its status says why. A poll the page
+    sent just before it went, arriving after it said so, does not keep the job."""
+    restore = EndlessRestore()
+    with live_client(fake_sci, tmp_path, restore, page_leave_grace_seconds=0.5) as (http, jobs):
+        running = send(http, "a.jpg", watched=True)
+        assert restore.started.wait(30)
+        queued = send(http, "b.jpg", watched=True)
+        start = time.perf_counter()
+        for job in (queued, running):  # the queued one first: it is never started
+            r = http.post(f"/api/jobs/{job}/leave", params={"page": "0f1e2d3c4b5a6978"})
+            assert (r.status_code, r.content) == (204, b"")
+            assert http.get(f"/ui/jobs/{job}", params={"page": "0f1e2d3c4b5a6978"}).status_code == 200  # late
+        assert gone(jobs.own / queued) and gone(jobs.own / running), "the left jobs' files were kept"
+        assert 0.5 <= time.perf_counter() - start < 5
+        assert len(restore.stopped_by) == 1, "the restore under way was not stopped"
+        for job in (running, queued):
+            status = http.get(f"/api/jobs/{job}").json()
+            assert (status["state"], status["error"]) == ("failed", "cancelled: its page was closed"), status
+            assert "its page was closed" in http.get(f"/ui/jobs/{job}").text
+            assert_one_sentence(http.get(f"/api/jobs/{job}/before.png"), 404, "this job failed")
+    # a job that has finished is kept: only work for nobody is given up
+    with live_client(fake_sci, tmp_path, FakeRestore(), page_leave_grace_seconds=0.2) as (http, _jobs):
+        done = send(http, "c.jpg", watched=True)
+        assert wait_for(http, done)["state"] == "done"
+        assert http.post(f"/api/jobs/{done}/leave").status_code == 204
+        time.sleep(0.6)
+        assert http.get(f"/api/jobs/{done}/restored.png").status_code == 200
+
+
+def test_a_page_that_comes_back_within_the_grace_keeps_its_job(fake_sci, tmp_path):
+    """A reload says that the page is leaving, then the new page asks for the job at once: the job goes on."""
+    restore = EndlessRestore()
+    with live_client(fake_sci, tmp_path, restore, page_leave_grace_seconds=2.0) as (http, jobs):
+        running = send(http, "a.jpg", watched=True)
+        assert restore.started.wait(30)
+        queued = send(http, "b.jpg", watched=True)
+        # the reloaded page's poll (a page of another name), or a client's that gives none
+        for job, poll in ((running, "/ui/jobs/{}?page=reloaded"), (queued, "/api/jobs/{}")):
+            assert http.post(f"/api/jobs/{job}/leave?page=closing").status_code == 204
+            assert http.get(poll.format(job)).status_code == 200
+        time.sleep(3.0)  # past the grace, asking nothing
+        assert restore.stopped_by == [] and (jobs.own / running).is_dir() and (jobs.own / queued / "photo").is_file()
+        assert http.get(f"/api/jobs/{running}").json()["state"] == "running"
+        assert http.get(f"/api/jobs/{queued}").json()["position"] == 1
+
+
+def test_an_api_job_that_nobody_asks_about_is_never_cancelled(fake_sci, tmp_path):
+    """A client of the API (curl) may send a photo and come back for it whenever it likes: only a job a page follows
+    is cancelled for not being asked about (here the page's job, while the API's wait beside it)."""
+    restore = EndlessRestore()
+    with live_client(fake_sci, tmp_path, restore, page_poll_timeout_seconds=0.5) as (http, jobs):
+        api_running = send(http, "a.jpg", watched=False)
+        assert restore.started.wait(30)
+        page_queued = send(http, "b.jpg", watched=True)
+        api_queued = send(http, "c.jpg", watched=False)
+        assert gone(jobs.own / page_queued), "the page's job was not cancelled"
+        time.sleep(1.0)  # twice the limit, asking nothing
+        assert restore.stopped_by == [] and (jobs.own / api_running).is_dir()
+        assert (jobs.own / api_queued / "photo").is_file()
+        assert http.get(f"/api/jobs/{api_running}").json()["state"] == "running"
+        assert http.get(f"/api/jobs/{api_queued}").json()["position"] == 1  # the page's job left the queue
+        status = http.get(f"/api/jobs/{page_queued}").json()
+        assert status["state"] == "failed" and "had not asked about it for 0.5 s" in status["error"], status
+
+
+def test_a_watched_job_that_nobody_asks_about_for_long_is_cancelled(fake_sci, tmp_path):
+    """A browser that crashed, or a tab dropped without a word, never says it is leaving: a job a page follows is
+    cancelled once nothing has asked about it for page_poll_timeout_seconds; one whose page asks is kept."""
+    restore = EndlessRestore()
+    with live_client(fake_sci, tmp_path, restore, page_poll_timeout_seconds=1.0) as (http, jobs):
+        silent = send(http, "a.jpg", watched=True)
+        assert restore.started.wait(30)
+        asked = send(http, "b.jpg", watched=True)
+        deadline = time.time() + 2.5
+        while time.time() < deadline:  # the other job's page asks, seldom (as a hidden tab does), but in time
+            assert http.get(f"/ui/jobs/{asked}").status_code == 200
+            time.sleep(0.2)
+        assert gone(jobs.own / silent, 0) and len(restore.stopped_by) == 1
+        status = http.get(f"/api/jobs/{silent}").json()
+        assert status["state"] == "failed" and status["error"] == ("cancelled: its page had not asked about it for "
+                                                                   "1 s (closed, or its browser gone)"), status
+        assert http.get(f"/api/jobs/{asked}").json()["state"] == "running"  # its turn came, and it goes on
+
+
+def test_leaving_a_job_that_is_not_there_is_one_sentence(make_client):
+    client = make_client(restore=FakeRestore())
+    for bad in ("0123456789abcdef0123456789abcdef", "nope", "0123456789ABCDEF0123456789ABCDEF", "%2E%2E"):
+        assert_one_sentence(client.post(f"/api/jobs/{bad}/leave"), 404, "no such job")
+    assert_one_sentence(client.post("/api/jobs/..%2F..%2Fx/leave"), 404, "not found")  # no job's address at all
+    job = client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]
+    assert_one_sentence(client.post(f"/api/jobs/{job}/leave", headers={"origin": "http://evil.example"}), 403,
+                        "other sites")
+    assert_one_sentence(client.post(f"/api/jobs/{job}/leave", params={"page": "x" * 65}), 422,
+                        "page must have at most 64 characters")
+    assert_one_sentence(client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")},
+                                    data={"watched": "maybe"}), 422, "watched must be true or false")
 
 
 @pytest.mark.slow
@@ -776,7 +905,7 @@ def test_json_sent_to_the_pages_question_form_is_told_it_takes_a_form(make_clien
 ])
 def test_a_form_past_the_parsers_limits_is_named_as_the_form_it_is(make_client, content_type, form):
     """A url-encoded form over the parser's limits was called "not a readable multipart/form-data upload", and 1001
-    fields gave two sentences: one sentence names the form and the limit it passed."""
+    fields gave two sentences: one sentence names the form and the limit it passed (the question form reads 8)."""
     client = make_client()
     if content_type.startswith("multipart"):
         def body(fields):
@@ -786,11 +915,41 @@ def test_a_form_past_the_parsers_limits_is_named_as_the_form_it_is(make_client, 
         def body(fields):
             return b"&".join(k.encode() + b"=" + v for k, v in fields)
     for fields, words in (([("question", b"a" * (1024 * 1024 + 1))], "larger than 1024 KiB"),
-                          ([(f"f{i}", b"x") for i in range(1001)], "more than 1000 fields")):
+                          ([(f"f{i}", b"x") for i in range(9)], "more than 8 fields")):
         r = client.post("/ui/answer", content=body(fields), headers={"content-type": content_type})
         assert_one_sentence(r, 400, f"the request's {form} has ")
         assert f"{words}, the most this server reads" in r.json()["detail"]
         assert ". " not in r.json()["detail"], r.json()["detail"]
+
+
+def test_a_restore_form_holds_one_photo_and_a_few_fields(make_client, monkeypatch):
+    """The restore form was read with the parser's defaults, 1,000 file parts and 1,000 fields, each file part past
+    1 MiB spooled to a temporary file of its own, where the connection cap counts three file descriptors a
+    connection: a form of many file parts is refused before they are spooled, in one sentence."""
+    import starlette.formparsers
+
+    spooled = []
+
+    class Counted(starlette.formparsers.SpooledTemporaryFile):
+        def __init__(self, *args, **kwargs) -> None:
+            spooled.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(starlette.formparsers, "SpooledTemporaryFile", Counted)
+    client = make_client(restore=FakeRestore())
+    parts = [("photo", (f"{i}.jpg", jpeg(), "image/jpeg")) for i in range(50)]
+    assert_one_sentence(client.post("/api/restore", files=parts), 400, "the request's multipart/form-data upload has "
+                        "more than 1 file, the most this server reads (a restore takes one photo")
+    assert len(spooled) <= 1, f"{len(spooled)} file parts were spooled"
+    extra = {f"note{i}": "x" for i in range(50)}
+    assert_one_sentence(client.post("/api/restore", files=parts[:1], data=extra), 400, "more than 8 fields")
+    assert_one_sentence(client.post("/ui/answer", files=parts[:1], data={"question": "noise?"}), 400,
+                        "has a file, which this address does not take")
+    assert job_folders(client.app.state.jobs.root.parents[1]) == []
+    spooled.clear()
+    sent = client.post("/api/restore", files=parts[:1], data={"gain": "2", "note": "a field of the client's own"})
+    assert sent.status_code == 202 and len(spooled) == 1, sent.text
+    assert wait_for(client, sent.json()["id"])["state"] == "done"
 
 
 @pytest.mark.parametrize(("method", "path", "allow"), [
@@ -1278,8 +1437,19 @@ def test_serve_on_another_spelling_of_loopback_neither_warns_nor_refuses(monkeyp
 
 def test_web_settings_are_listed():
     code, out, _ = run_cli("settings")
-    for name in ("serve_host", "serve_port", "upload_limit_mb", "job_retention_hours", "max_waiting_jobs"):
+    for name in ("serve_host", "serve_port", "upload_limit_mb", "job_retention_hours", "max_waiting_jobs",
+                 "page_leave_grace_seconds", "page_poll_timeout_seconds"):
         assert f"{name} = " in out
+
+
+def test_a_poll_timeout_a_hidden_tab_could_not_keep_up_with_is_refused():
+    """A browser asks from a hidden tab once a minute: a shorter limit would cancel the photos of pages still open."""
+    from scientist.settings import ConfigError, Settings
+
+    with pytest.raises(ConfigError, match="page_poll_timeout_seconds: must be a number, 120 or more"):
+        Settings(page_poll_timeout_seconds=60)
+    with pytest.raises(ConfigError, match="page_leave_grace_seconds: must be a number, more than 0"):
+        Settings(page_leave_grace_seconds=0)
 
 
 def test_the_app_imports_without_uvicorn():

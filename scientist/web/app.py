@@ -15,13 +15,15 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import quote
 
 import anyio.to_thread
-from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import Headers
@@ -64,8 +66,8 @@ from .jobs import (
 from .server import OriginGuard, own_hosts
 from .svg import NARROW_PER_ROW, needs_narrow, workflow_svg
 
-__all__ = ["AskRequest", "BodyLimit", "ErrorMessage", "HeadAsGet", "QueueGate", "RangedFile", "Uploads",
-           "create_app"]
+__all__ = ["AskRequest", "BodyLimit", "BoundedForms", "ErrorMessage", "HeadAsGet", "QueueGate", "RangedFile",
+           "Uploads", "create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +81,26 @@ DOCS_PAGES = frozenset({"/docs", "/docs/oauth2-redirect"})
 DOCS_ASSETS = frozenset({"swagger-ui-bundle.js", "swagger-ui-bundle.js.map", "swagger-ui.css", "swagger-ui.css.map",
                          "favicon-32x32.png"})
 _COPY_CHUNK = 1 << 20
-#: The routes that take a form (a photo upload, the page's question): where a multipart body cut short means a
-#: field that never arrived.
-FORM_PATHS = frozenset({"/api/restore", "/ui/answer"})
+
+
+class FormBounds(NamedTuple):
+    """What a form of the app may hold: its file parts and its other fields, and what it holds, in words."""
+
+    files: int
+    fields: int
+    holds: str
+
+
+#: The routes that take a form (a photo upload, the page's question) and what each may hold (read by
+#: :class:`BoundedForms`).  The form parser's defaults, 1,000 file parts and 1,000 fields, let one request spool a
+#: temporary file for each part past 1 MiB (49 within the default 50 MiB upload limit), where the connection cap counts
+#: three file descriptors a connection (:data:`.server.FDS_PER_CONNECTION`).  A restore takes one photo and two
+#: fields, the page's question form one field; the fields to spare are room for a client's own, which are ignored.
+FORMS = {"/api/restore": FormBounds(1, 8, "a restore takes one photo, in the file field photo, and the fields gain "
+                                          "and watched"),
+         "/ui/answer": FormBounds(0, 8, "the page's form sends one field, question")}
+#: Where a multipart body cut short means a field that never arrived.
+FORM_PATHS = frozenset(FORMS)
 #: The bodies that are forms.
 FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 #: A photo sent otherwise than as a file part of a multipart/form-data body (as the whole body, as JSON, ...).
@@ -102,6 +121,14 @@ UPLOAD_THREADS = 4
 UPLOAD_PATHS = frozenset({"/api/restore"})
 #: What a 429 asks a client to wait before it tries again (seconds): a restore takes about that long.
 RETRY_AFTER = 60
+#: The name a page gives itself in its polls and as it leaves (see :meth:`.jobs.Jobs.polled`).
+PAGE_HELP = ("The name the page following the job gave itself (at most 64 characters), the same in its polls and as "
+             "it leaves: a poll it sent just before it left, arriving after, does not keep the job.")
+#: The upload's ``watched`` field.
+WATCHED_HELP = ("true when a page follows the job, as the server's own page does: the job is then cancelled, and its "
+                "files deleted, once the page is gone, when it says it is leaving and does not ask about the job "
+                "again within page_leave_grace_seconds, or asks nothing about it for page_poll_timeout_seconds. "
+                "Left out, the job is never cancelled for not being asked about.")
 
 
 class AskRequest(BaseModel):
@@ -266,6 +293,32 @@ class QueueGate:
         await self.app(scope, receive, send)
 
 
+class BoundedForms(APIRoute):
+    """A route of the app whose form is read within what it may hold (:data:`FORMS`) before FastAPI reads it: past
+    it, the parser stops at the header of the part too many, before that part is spooled, and the request is answered
+    400 in one sentence (:func:`_form_problem`).  Starlette keeps the form on the request, and FastAPI's own reading
+    gets it from there.  Other routes are as they were.  (FastAPI takes such limits itself, ``form_limits``, only
+    from 0.165, far newer than the versions this project runs on.)"""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+        bounds = FORMS.get(self.path)
+        if bounds is None:
+            return handler
+
+        async def bounded(request: Request) -> Response:
+            try:
+                await request.form(max_files=bounds.files, max_fields=bounds.fields)
+            except StarletteHTTPException:  # the body over the limit (BodyLimit): 413
+                raise
+            except Exception as exc:
+                # as FastAPI answers a body it cannot read; the handler words it from its cause (_unreadable_body)
+                raise HTTPException(status_code=400, detail="There was an error parsing the body") from exc
+            return await handler(request)
+
+        return bounded
+
+
 class HeadAsGet:
     """Answer HEAD wherever GET is answered (RFC 9110 asks it of every resource; FastAPI routes only the methods
     they name): the request goes through as a GET, and its response's body is dropped, its headers kept."""
@@ -350,23 +403,31 @@ def _sent_a_form(headers: Headers) -> bool:
     return _media_type(headers.get("content-type", "")) in FORM_TYPES or not (body or "content-type" in headers)
 
 
+def _too_many(kind: str, most: int) -> str:
+    """A form's parts past what it may hold, in words: ``more than 8 fields``, ``a file``."""
+    one = kind.lower().rstrip("s")
+    if most == 0:
+        return f"a {one}, which this address does not take"
+    return f"more than {most} {one if most == 1 else one + 's'}, the most this server reads"
+
+
 #: The form parser's limits in words of ours (the parser's "Too many fields. Maximum number of fields is 1000." is
 #: two sentences): its message, what the form has.
 _PARSER_LIMITS = ((re.compile(r"too many (fields|files)\. maximum number of \w+ is (\d+)\.?", re.IGNORECASE),
-                   "more than {1} {0}, the most this server reads"),
+                   lambda kind, n: _too_many(kind, int(n))),
                   (re.compile(r"(field|part) exceeded maximum size of (\d+) ?kb\.?", re.IGNORECASE),
-                   "a {0} larger than {1} KiB, the most this server reads in one"))
+                   lambda kind, n: f"a {kind.lower()} larger than {n} KiB, the most this server reads in one"))
 
 
-def _form_problem(message: str, content_type: str) -> str:
+def _form_problem(message: str, content_type: str, path: str = "") -> str:
     """A body the form parser refused, in one sentence naming the kind of form it is: one past the parser's limits
-    by the limit it passed, any other as unreadable."""
+    by the limit it passed (and what the form of ``path`` holds), any other as unreadable."""
     multipart = _media_type(content_type) == "multipart/form-data"
     for pattern, words in _PARSER_LIMITS:
         if found := pattern.fullmatch(message.strip()):
-            kind, limit = found.groups()
             form = "multipart/form-data upload" if multipart else "form (application/x-www-form-urlencoded)"
-            return f"the request's {form} has {words.format(kind.lower(), limit)}"
+            holds = f" ({FORMS[path].holds})" if path in FORMS else ""
+            return f"the request's {form} has {words(*found.groups())}{holds}"
     reason = message.rstrip(".")
     return (f"the request body is not a readable {'multipart/form-data upload' if multipart else 'form'} "
             f"({reason[:1].lower()}{reason[1:]})")
@@ -452,7 +513,7 @@ def _validation_sentence(exc: RequestValidationError, content_type: str = "") ->
     return f"{name} {value_problem(err)}"
 
 
-def _unreadable_body(exc: StarletteHTTPException, content_type: str) -> tuple[int, str] | None:
+def _unreadable_body(exc: StarletteHTTPException, content_type: str, path: str = "") -> tuple[int, str] | None:
     """A request body the framework could not parse, as a status and one sentence of ours (never the parser's
     "There was an error parsing the body" or "Invalid multipart data."); None for other errors."""
     from starlette.formparsers import MultiPartException
@@ -460,7 +521,7 @@ def _unreadable_body(exc: StarletteHTTPException, content_type: str) -> tuple[in
     if exc.status_code != 400:
         return None
     if isinstance(exc.__context__, MultiPartException):  # also raised for a url-encoded form
-        return 400, _form_problem(exc.__context__.message, content_type)
+        return 400, _form_problem(exc.__context__.message, content_type, path)
     if exc.__cause__ is None or isinstance(exc.__cause__, StarletteHTTPException):
         return None
     if _media_type(content_type) in FORM_TYPES:
@@ -502,7 +563,8 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     uploads = Uploads(UPLOAD_THREADS, settings.max_waiting_jobs)
     jobs = Jobs(settings.cache_dir / "web-jobs", restore, retention=settings.job_retention_hours * 3600,
                 max_waiting=settings.max_waiting_jobs,
-                describe=lambda e: sci.renderer.phrase("restore_estimate", e=e), budget=budget)
+                describe=lambda e: sci.renderer.phrase("restore_estimate", e=e), budget=budget,
+                leave_grace=settings.page_leave_grace_seconds, poll_timeout=settings.page_poll_timeout_seconds)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -528,6 +590,7 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
                     "run on your photo. The page is at /.",
     )
     app.state.scientist, app.state.jobs, app.state.stop = sci, jobs, stop
+    app.router.route_class = BoundedForms  # before any route is made
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit, limit=limit)
     app.add_middleware(QueueGate, jobs=jobs, uploads=uploads)  # before BodyLimit, which reads the body
@@ -549,7 +612,7 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
             name = _photo_name(getattr(request.state, "multipart_head", b""))
             detail = _too_large(limit, request.url.path in FORM_PATHS, name)
             return JSONResponse({"detail": detail}, status_code=413, headers={"Connection": "close"})
-        elif unreadable := _unreadable_body(exc, request.headers.get("content-type", "")):
+        elif unreadable := _unreadable_body(exc, request.headers.get("content-type", ""), request.url.path):
             status, detail = unreadable
         elif status == 405:  # a route lists only its own methods: another may answer the path with others
             return JSONResponse({"detail": detail}, status_code=405,
@@ -595,8 +658,8 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         return _answer_html(sci, sci.ask(question))
 
     @app.get("/ui/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
-    def ui_job(job_id: str) -> str:
-        return sci.renderer.html("job.html.j2", s=jobs.status(jobs.get(job_id)))
+    def ui_job(job_id: str, page: str | None = Query(None, max_length=64, description=PAGE_HELP)) -> str:
+        return sci.renderer.html("job.html.j2", s=jobs.status(jobs.polled(job_id, page)))
 
     app.mount("/static", StaticFilesRanged(directory=STATIC), name="static")
 
@@ -609,14 +672,15 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     @app.post("/api/restore", response_model=JobStatus, status_code=202, tags=["photos"],
               responses=_errors(400, 413, 422, 429, 503))
     async def api_restore(photo: UploadFile = File(description=f"The photo ({SUPPORTED})."),
-                          gain: str = Form("auto", description=GAIN_HELP)) -> JobStatus:
+                          gain: str = Form("auto", description=GAIN_HELP),
+                          watched: bool = Form(False, description=WATCHED_HELP)) -> JobStatus:
         """Queue a photo for the MIMO-UNet demo; poll `GET /api/jobs/{id}` until it is done."""
         asked = RestoreOptions.of({"gain": gain}).gain  # a bad value is one sentence (422) before any upload is kept
         # the whole wait, for a thread as for memory, counts against BUSY_WAIT; no thread is held while waiting
         deadline = anyio.current_time() + BUSY_WAIT
         with uploads.waiting_one() as checking:
             job = jobs.new(photo.filename)
-            job.gain = asked
+            job.gain, job.watched = asked, watched
             try:
                 check = await uploads.run(deadline, _store, photo, job, budget, settings)
                 async with budget.reserve_async(check, max(0.0, deadline - anyio.current_time())):
@@ -631,7 +695,17 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     @app.get("/api/jobs/{job_id}", response_model=JobStatus, tags=["photos"], responses=_errors(404))
     def api_job(job_id: str) -> JobStatus:
         """Where a restore job stands: its place in the queue, its progress, or its results."""
-        return jobs.status(jobs.get(job_id))
+        return jobs.status(jobs.polled(job_id))
+
+    @app.post("/api/jobs/{job_id}/leave", status_code=204, response_class=Response, tags=["photos"],
+              responses=_errors(403, 404))
+    def api_leave(job_id: str, page: str | None = Query(None, max_length=64, description=PAGE_HELP)) -> Response:
+        """The page that follows this job is going (closed, another page opened in its place, or reloaded): unless
+        another asks for the job's status within `page_leave_grace_seconds` (a reload asks at once), a job still
+        queued or running is cancelled and its files deleted, its status then saying "cancelled: its page was
+        closed". A finished job is kept as usual. The page sends it as it goes; other sites' pages cannot (403)."""
+        jobs.leaving(job_id, page)
+        return Response(status_code=204)
 
     @app.delete("/api/jobs/{job_id}", status_code=204, response_class=Response, tags=["photos"],
                 responses=_errors(403, 404))

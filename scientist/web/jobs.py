@@ -3,7 +3,9 @@
 A job's folder is ``<cache>/web-jobs/server-<sid>/<id>`` with a random 32-hex-digit id, in the folder of the
 server that made it; the upload inside it is always called ``photo`` and the results have fixed names, so nothing
 a client sends ever becomes part of a path.  Jobs wait in one queue and a single worker thread restores them in
-turn; finished jobs are deleted after the retention time.
+turn; finished jobs are deleted after the retention time.  A job that a page follows (``watched``) is cancelled
+once the page is gone: it said it was leaving and did not come back within a grace period, or it stopped asking how
+the job stands; a job of any other client is never cancelled for not asking.
 
 Each server holds the name of its own folder for as long as it runs (:func:`~scientist.fileio.hold_name`: a lock
 the system releases when the process ends, however it ends).  A server's jobs can be reached only through it, so
@@ -57,6 +59,10 @@ BUSY = "the server is busy with other photos; try again in a minute"
 STOPPING = "the server is stopping; send the photo again once it runs"
 #: The files of a finished job a client may fetch, by their public names.
 FILES = ("before.png", "restored.png", "compare.png")
+#: The error of a job cancelled because its page said it was leaving and did not come back.
+PAGE_CLOSED = "cancelled: its page was closed"
+#: Where a job stands until it has finished.
+_UNFINISHED = ("queued", "running")
 
 
 class JobProgress(BaseModel):
@@ -152,7 +158,12 @@ class Job:
     read: object | None = None  # the upload as read on arrival (a restore.stages.Photo), until it is restored
     gain: float | str = "auto"  # the brightness gain asked for with the upload
     warnings: list[str] = field(default_factory=list)  # of its check and its restore, naming the upload as `name`
-    cancelled: bool = False  # by its client: out of the queue, or its restore stopped at the next tile
+    # why it was cancelled (by its client, or as its page is gone): out of the queue, or stopped at its next tile
+    cancelled: str | None = None
+    watched: bool = False  # followed by a page: cancelled once the page is gone (Jobs._given_up)
+    polled: float = 0.0  # when its status was last asked for (time.monotonic()), or it was queued
+    leaving: float | None = None  # when its page said it was leaving, unless another asked about it since
+    left_by: str | None = None  # the name of that page (Jobs.leaving)
 
     def warned(self, texts: list[str]) -> None:
         """Keep the warnings of the photo's check or restore, each once, naming the upload as the client named it."""
@@ -293,14 +304,17 @@ class Jobs:
     there (:attr:`own`), whose name it holds until :meth:`close`.  ``restore`` does the work; ``describe`` turns
     the first progress event into the estimate sentence; ``retention`` (seconds) is how long finished jobs are
     kept; ``budget``, the memory restores share with the checking of uploads (a job's restore holds
-    :attr:`Job.memory` of it).
+    :attr:`Job.memory` of it); ``leave_grace`` and ``poll_timeout`` (seconds), when a job its page has left is
+    cancelled (:meth:`_given_up`).
     """
 
     def __init__(self, root: Path, restore: RestoreFn, *, retention: float, max_waiting: int,
-                 budget: MemoryBudget, describe: Callable[[ProgressEvent], str] | None = None) -> None:
+                 budget: MemoryBudget, describe: Callable[[ProgressEvent], str] | None = None,
+                 leave_grace: float = 30.0, poll_timeout: float = 600.0) -> None:
         self.root = Path(root)
         self.restore = restore
         self.retention = retention
+        self.leave_grace, self.poll_timeout = leave_grace, poll_timeout
         self.max_waiting = max_waiting
         self.describe = describe
         self.budget = budget
@@ -336,15 +350,17 @@ class Jobs:
         shutil.rmtree(job.folder, ignore_errors=True)
 
     def submit(self, job: Job) -> None:
-        """Queue a job whose photo is in place; starts the worker on first use."""
+        """Queue a job whose photo is in place; starts the worker, and the watch over jobs left by their pages, on
+        first use."""
         with self._cv:
             self._check_open()
-            job.state = "queued"
+            job.state, job.polled = "queued", time.monotonic()  # its client has just been told where it stands
             self._jobs[job.id] = job
             self._waiting.append(job.id)
             if self._worker is None:
                 self._worker = threading.Thread(target=self._work, name="scientist-restore", daemon=True)
                 self._worker.start()
+                threading.Thread(target=self._watch, name="scientist-left-jobs", daemon=True).start()
             self._cv.notify_all()
 
     def check_open(self) -> None:
@@ -367,13 +383,58 @@ class Jobs:
         with self._cv:
             job = self.get(job_id)
             del self._jobs[job.id]
-            job.cancelled = True
-            if job.state == "queued":
-                self._waiting.remove(job.id)
-            now = job.state != "running"  # else the worker deletes it once its restore has stopped (_finish)
-            self._cv.notify_all()
+            now = self._stop(job, "cancelled")
         if now:
             shutil.rmtree(job.folder, ignore_errors=True)
+
+    def _stop(self, job: Job, why: str) -> bool:
+        """Cancel ``job`` (hold ``_cv``), ``why`` being its error: a queued job leaves the queue and has failed at
+        once, a running one's restore stops at its next tile (the worker then fails it and deletes its folder,
+        :meth:`_finish`).  Whether its folder is to be deleted now, as it does not run."""
+        job.cancelled = why
+        if job.state == "queued":
+            self._waiting.remove(job.id)
+            job.state, job.error, job.finished, job.read = "failed", why, time.time(), None
+        self._cv.notify_all()
+        return job.state != "running"
+
+    def polled(self, job_id: str, page: str | None = None) -> Job:
+        """The job of this id (:meth:`get`), noted as asked about now by ``page`` (the name a page gave itself, None
+        for a client that gave none): its page is still there or, if this is not the page that said it was leaving,
+        has come back (a reload).  The page that left may still be heard from: a poll it sent just before it
+        went can arrive after it said so, and would otherwise keep the job for nobody."""
+        with self._cv:
+            job = self.get(job_id)
+            job.polled = time.monotonic()
+            if page is None or page != job.left_by:
+                job.leaving = job.left_by = None
+        return job
+
+    def leaving(self, job_id: str, page: str | None = None) -> None:
+        """The page that follows the job of this id (named ``page``, as in its polls) says it is going (closed,
+        another page opened in its place, or a reload): unless another asks about the job within ``leave_grace``
+        seconds (:meth:`polled`), the job is cancelled if it has not finished by then (:meth:`_watch`); a finished
+        job is kept as usual."""
+        with self._cv:
+            job = self.get(job_id)
+            job.leaving, job.left_by = time.monotonic(), page
+            self._cv.notify_all()  # the watch's next time may be sooner
+
+    def _given_up(self, job: Job) -> tuple[float, str] | None:
+        """When the job is to be cancelled as left by its page (``time.monotonic()``), and why: ``leave_grace``
+        after its page said it was leaving, or, for a job a page follows, ``poll_timeout`` after its status was
+        last asked for (its browser crashed or its tab was dropped without a word; a browser asks from a hidden tab
+        once a minute).  None for a job that has finished or was cancelled already, and for another client's job
+        that nobody said was left: an API client may ask as seldom as it likes."""
+        if job.state not in _UNFINISHED or job.cancelled:
+            return None
+        times = []
+        if job.leaving is not None:
+            times.append((job.leaving + self.leave_grace, PAGE_CLOSED))
+        if job.watched:
+            times.append((job.polled + self.poll_timeout, f"cancelled: its page had not asked about it for "
+                                                          f"{self.poll_timeout:g} s (closed, or its browser gone)"))
+        return min(times, default=None)
 
     def get(self, job_id: str) -> Job:
         """The job with this id, unless it expired; :class:`JobError` for anything else (ids are never used as
@@ -460,7 +521,29 @@ class Jobs:
             shutil.rmtree(self.own, ignore_errors=True)
             self._claim.release()
 
-    # ------------------------------------------------------------ the worker
+    # ------------------------------------------------------------ the worker, and the watch over left jobs
+    def _watch(self) -> None:
+        """Cancel each job when its page has left it (:meth:`_given_up`), its folder deleted as :meth:`cancel`
+        deletes it; the job stays, failed, so that its status says why.  Sleeps until the next such time, or until
+        the jobs change; ends when the server stops."""
+        while True:
+            with self._cv:
+                if self._closed:
+                    return
+                now, wake, gone = time.monotonic(), float("inf"), []
+                for job in list(self._jobs.values()):
+                    if (plan := self._given_up(job)) is None:
+                        continue
+                    if plan[0] > now:
+                        wake = min(wake, plan[0])
+                    elif self._stop(job, plan[1]):
+                        gone.append(job)
+                if not gone:
+                    self._cv.wait(None if wake == float("inf") else wake - now)
+                    continue
+            for job in gone:
+                shutil.rmtree(job.folder, ignore_errors=True)
+
     def _work(self) -> None:
         while True:
             with self._cv:
@@ -497,7 +580,7 @@ class Jobs:
             del photo
             crops = _crops(job.before, Path(demo.output))
         except (_Stopped, StoppingError):  # StoppingError: the server stopped while it waited for memory
-            state, fields = "failed", {"error": "cancelled" if job.cancelled else _STOPPED}
+            state, fields = "failed", {"error": job.cancelled or _STOPPED}
         except ScientistError as exc:
             state, fields = "failed", {"error": sentence(exc, job.folder, job.name)}
         except Exception as exc:  # noqa: BLE001 - reported on the job, logged in full here
@@ -514,11 +597,13 @@ class Jobs:
 
     def _finish(self, job: Job, state: str, **fields) -> None:
         with self._cv:
+            gone = job.cancelled is not None  # while it ran: cancel left its folder to be deleted here
+            if gone:  # its restore may have ended before it came to another tile: its results go all the same
+                state, fields = "failed", {"error": job.cancelled}
             for k, v in fields.items():
                 setattr(job, k, v)
             job.state = state
             job.finished = time.time()
-            gone = job.cancelled  # while it ran: cancel left its folder to be deleted here
         if gone:
             shutil.rmtree(job.folder, ignore_errors=True)
 

@@ -17,6 +17,10 @@
   const POLL_MS = 700;
   const RETRIES = 5;  // polls that may fail in a row (a network blip) before the page says the server is gone
   const KEPT = "scientist-job";  // this tab's job, kept for a reload (sessionStorage)
+  // This page's own name, in its polls and as it leaves: a poll it sent just before it went may arrive after it
+  // said so, and is not taken for the reload's (getRandomValues works on plain http too, unlike randomUUID).
+  const PAGE = Array.from(crypto.getRandomValues(new Uint8Array(8)),
+    function (b) { return b.toString(16).padStart(2, "0"); }).join("");
   let current = null;  // the job the panel follows: a later upload takes its place
   let currentState = null;  // where that job stood at its last poll
   let lastFile = null;  // the photo last accepted, for "Restore again" with another gain
@@ -139,6 +143,7 @@
     const body = new FormData();
     body.append("photo", file, file.name);
     body.append("gain", gain === undefined ? document.getElementById("gain").value : gain);
+    body.append("watched", "true");  // followed by this page: cancelled once the page is gone (see "pagehide")
     try {
       const response = await fetch("/api/restore", {method: "POST", body: body});
       if (!response.ok) {
@@ -187,7 +192,7 @@
   async function poll(id, first, failed, resumed) {
     if (id !== current) return;
     try {
-      const response = await fetch("/ui/jobs/" + encodeURIComponent(id));
+      const response = await fetch("/ui/jobs/" + encodeURIComponent(id) + "?page=" + PAGE);
       if (id !== current) return;
       if (!response.ok) {
         const text = await failure(response);
@@ -365,6 +370,17 @@
     const input = event.target;
     if (input.matches && input.matches(".slider input[type=range]")) {
       input.closest(".frame").style.setProperty("--pos", input.value + "%");
+    }
+  });
+
+  // The page is going for good (closed, another page opened in its place, or a reload): the server is told, and
+  // cancels the photo unless a page asks for it again within a few seconds, as a reload does. A page kept in the
+  // browser's back-forward cache (persisted) may come back as it was, still polling: nothing is said.
+  window.addEventListener("pagehide", function (event) {
+    if (event.persisted || !current || !(currentState === null || busy(currentState))) return;
+    const url = "/api/jobs/" + encodeURIComponent(current) + "/leave?page=" + PAGE;
+    if (!(navigator.sendBeacon && navigator.sendBeacon(url))) {
+      fetch(url, {method: "POST", keepalive: true}).catch(function () { /* the page is going */ });
     }
   });
 
