@@ -666,3 +666,200 @@ def test_closing_the_page_cancels_its_photo_and_a_reload_does_not(fake_sci, brow
         assert len(restore.stopped_by) == 1
         status = httpx.get(f"{base}/api/jobs/{job}").json()
         assert (status["state"], status["error"]) == ("failed", "cancelled: its page was closed"), status
+
+
+#: Notes, in the page, each poll of its job (the time on the page's clock and the address) and each thing said in
+#: the status region.
+_SPY = """() => {
+  window.polls = [];
+  const fetched = window.fetch;
+  window.fetch = function (url) {
+    if (String(url).startsWith('/ui/jobs/')) window.polls.push([Date.now(), String(url)]);
+    return fetched.apply(this, arguments);
+  };
+  addEventListener('DOMContentLoaded', () => {
+    window.said = [];
+    new MutationObserver(() => { const t = document.getElementById('status').textContent; if (t) window.said.push(t); })
+      .observe(document.getElementById('status'), {childList: true, characterData: true, subtree: true});
+  });
+}"""
+
+
+def _clocked_page(browser, base: str):
+    """The page on a clock the test moves on (:func:`_hasten`), its polls and news noted (``_SPY``); the page, the
+    requests it made elsewhere, and the errors of its script."""
+    page = browser.new_page(viewport={"width": 1000, "height": 800})
+    page.clock.install()
+    page.add_init_script(f"({_SPY})()")
+    elsewhere, problems = _only_the_server(page, base), []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.goto(base + "/")
+    return page, elsewhere, problems
+
+
+def _hasten(page, until: str, step_ms: int = 1_000, seconds: float = 60) -> None:
+    """Move the page's clock on, ``step_ms`` at a time, until ``until`` (JavaScript) is true: its timers fire as if
+    that time had passed, while its requests take the time they take (within ``seconds`` of the test's own)."""
+    deadline = time.time() + seconds
+    while not page.evaluate(until):
+        assert time.time() < deadline, f"not within {seconds} s: {until}"
+        page.clock.fast_forward(step_ms)
+        page.wait_for_timeout(20)  # the test's own time: the page's requests and the test's routes go on
+
+
+#: Whether the page has something to say above the photo.
+_SAID = "!document.getElementById('message').hidden"
+
+
+def test_a_page_that_lost_the_server_keeps_asking_and_shows_the_photo_when_it_is_back(fake_sci, browser, tmp_path):
+    """After five failed polls in a row (7 s) the page said the server did not answer and never asked again: a photo
+    it had sent was then cancelled for want of a poll after page_poll_timeout_seconds, and one restored meanwhile
+    was not shown until a reload. Now the page says once that it lost the server, keeps asking, ever more slowly but
+    at least every 30 s, and shows the photo as it stands when the server answers."""
+    from .test_web import FakeRestore, jpeg, live_app
+
+    restore = FakeRestore(hold=True)
+    photo = tmp_path / "IMG_2041.jpg"
+    photo.write_bytes(jpeg())
+    with live_app(fake_sci, tmp_path, restore) as (base, server, _thread):
+        page, elsewhere, problems = _clocked_page(browser, base)
+        page.set_input_files("#photo", str(photo))
+        page.wait_for_selector(".job[data-state=running]", timeout=30_000)
+        job = page.get_attribute(".job", "data-id")
+        page.route("**/ui/jobs/**", lambda route: route.abort())  # the Wi-Fi gone
+        _hasten(page, _SAID)
+        lost = page.inner_text("#message")
+        assert "keeps asking" in lost and "still running" in lost and page.locator("#message.error").count(), lost
+        shown = page.inner_text("#job")
+        assert "to go" not in shown and "tiles done" not in shown and page.locator("#job progress").count() == 0
+        assert page.get_attribute("#job", "aria-busy") == "false"
+
+        # ten minutes without an answer: still asking, never as much as 40 s apart, and said once
+        then, count = page.evaluate("Date.now()"), page.evaluate("window.polls.length")
+        _hasten(page, f"Date.now() > {then} + 600000", step_ms=5_000, seconds=120)
+        times = [t for t, _url in page.evaluate("window.polls")]
+        gaps = [b - a for a, b in zip(times[count - 1:], times[count:], strict=False)]
+        assert len(gaps) >= 600 // 40 and max(gaps) < 40_000, gaps
+        assert max(gaps) > 10_000, f"the page asked as often as before it lost the server: {gaps}"
+        assert page.evaluate("window.said").count(lost) == 1 and page.inner_text("#message") == lost
+
+        # the photo is restored meanwhile; the server answers again: the result, and the news said
+        restore.go.set()
+        jobs = server.config.app.state.jobs
+        deadline = time.time() + 30
+        while jobs.get(job).state != "done":
+            assert time.time() < deadline, jobs.get(job).state
+            time.sleep(0.02)
+        page.unroute("**/ui/jobs/**")
+        _hasten(page, f"!!document.querySelector(\".job[data-id='{job}'][data-state=done] .slider .frame\")")
+        assert page.is_hidden("#message")
+        said = page.evaluate("window.said")
+        assert said[-1] == "Your photo is restored; the result is below." and said.count(lost) == 1, said
+        assert page.get_attribute("#job", "aria-busy") == "false"
+        assert elsewhere == [] and problems == [], (elsewhere, problems)
+        page.close()
+
+
+def test_a_photo_gone_when_the_server_answers_again_is_said_to_be_gone(fake_sci, browser, tmp_path):
+    """The server restarted while a photo was restored: the page, which had given up asking, went on saying only
+    that the server did not answer. Now it keeps asking, and once the new server answers that it has no such photo,
+    says so in a sentence, forgets it (a reload shows nothing) and stops asking."""
+    from .test_web import EndlessRestore, jpeg, live_app
+
+    photo = tmp_path / "IMG_2041.jpg"
+    photo.write_bytes(jpeg())
+    with live_app(fake_sci, tmp_path, EndlessRestore()) as (base, server, thread):
+        page, elsewhere, problems = _clocked_page(browser, base)
+        page.set_input_files("#photo", str(photo))
+        page.wait_for_selector(".job[data-state=running]", timeout=30_000)
+        server.should_exit = True  # the server stops: its photos with it
+        thread.join(30)
+        _hasten(page, _SAID)
+        assert "keeps asking" in page.inner_text("#message"), page.inner_text("#message")
+    port = int(base.rsplit(":", 1)[1])
+    with live_app(fake_sci, tmp_path, EndlessRestore(), port=port) as (again, _server, _thread):
+        assert again == base
+        _hasten(page, "!document.getElementById('message').textContent.includes('keeps asking')")
+        assert "no longer has your photo" in page.inner_text("#message"), page.inner_text("#message")
+        assert page.locator("#message.error").count() == 1 and page.locator("#job .job").count() == 0
+        said = page.evaluate("window.said")
+        assert said[-1] == page.inner_text("#message") and sum("keeps asking" in t for t in said) == 1, said
+        asked = page.evaluate("window.polls.length")
+        page.clock.fast_forward(120_000)
+        page.wait_for_timeout(200)
+        assert page.evaluate("window.polls.length") == asked, "the page went on asking about a photo that is gone"
+        page.reload()
+        page.wait_for_timeout(500)
+        assert page.locator("#job .job").count() == 0 and page.is_hidden("#message")
+        assert page.evaluate("window.polls.length") == 0, "the reload asked for the photo that was gone"
+        assert elsewhere == [] and problems == [], (elsewhere, problems)
+        page.close()
+
+
+def test_a_photo_chosen_while_the_server_is_lost_takes_the_place_of_the_one_asked_about(fake_sci, browser, tmp_path):
+    """The page follows only the latest photo: the one it was asking about in vain is cancelled and no longer asked
+    about, and the new one is shown once its polls are answered."""
+    from scientist.errors import JobError
+
+    from .test_web import FakeRestore, jpeg, live_app
+
+    restore = FakeRestore(hold=True)
+    for name in ("IMG_2041.jpg", "IMG_2042.jpg"):
+        (tmp_path / name).write_bytes(jpeg())
+    with live_app(fake_sci, tmp_path, restore) as (base, server, _thread):
+        jobs = server.config.app.state.jobs
+        page, elsewhere, problems = _clocked_page(browser, base)
+        page.set_input_files("#photo", str(tmp_path / "IMG_2041.jpg"))
+        page.wait_for_selector(".job[data-state=running]", timeout=30_000)
+        first = page.get_attribute(".job", "data-id")
+        page.route("**/ui/jobs/**", lambda route: route.abort())
+        _hasten(page, _SAID)
+        assert "keeps asking" in page.inner_text("#message"), page.inner_text("#message")
+        page.set_input_files("#photo", str(tmp_path / "IMG_2042.jpg"))  # uploads still reach the server
+        _hasten(page, f"(sessionStorage.getItem('scientist-job') || '{first}') !== '{first}'")
+        chosen = page.evaluate("Date.now()")
+        second = page.evaluate("sessionStorage.getItem('scientist-job')")
+        deadline = time.time() + 10
+        while True:  # the first is no longer wanted: cancelled
+            try:
+                jobs.get(first)
+            except JobError:
+                break
+            assert time.time() < deadline, "the photo chosen first was not cancelled"
+            time.sleep(0.02)
+        restore.go.set()
+        _hasten(page, f"Date.now() > {chosen} + 60000", step_ms=5_000)
+        page.unroute("**/ui/jobs/**")
+        _hasten(page, f"!!document.querySelector(\".job[data-id='{second}'][data-state=done]\")")
+        late = [t for t, url in page.evaluate("window.polls") if first in url and t >= chosen]
+        assert late == [], "the page went on asking about the photo chosen first"
+        assert page.is_hidden("#message") and page.locator("#job .job").count() == 1
+        assert elsewhere == [] and problems == [], (elsewhere, problems)
+        page.close()
+
+
+def test_a_page_closed_while_the_server_is_lost_still_says_it_is_leaving(fake_sci, browser, tmp_path):
+    """A page that had given up asking no longer followed its photo, and so did not say it was leaving when it was
+    closed: the photo went on for page_poll_timeout_seconds for nobody."""
+    import httpx
+
+    from .test_web import EndlessRestore, gone, jpeg, live_app
+
+    restore = EndlessRestore()
+    photo = tmp_path / "IMG_2041.jpg"
+    photo.write_bytes(jpeg())
+    with live_app(fake_sci, tmp_path, restore, page_leave_grace_seconds=0.5) as (base, server, _thread):
+        own = server.config.app.state.jobs.own
+        page, elsewhere, problems = _clocked_page(browser, base)
+        page.set_input_files("#photo", str(photo))
+        page.wait_for_selector(".job[data-state=running]", timeout=30_000)
+        job = page.get_attribute(".job", "data-id")
+        page.route("**/ui/jobs/**", lambda route: route.abort())  # only the polls are lost
+        _hasten(page, _SAID)
+        assert "keeps asking" in page.inner_text("#message"), page.inner_text("#message")
+        assert elsewhere == [] and problems == [], (elsewhere, problems)
+        page.unroute("**/*")  # as in the test of closing: the test's route would hold the page's last request
+        page.close()
+        assert gone(own / job), "closing the page did not cancel its photo"
+        status = httpx.get(f"{base}/api/jobs/{job}").json()
+        assert (status["state"], status["error"]) == ("failed", "cancelled: its page was closed"), status

@@ -405,16 +405,18 @@ def test_cancelling_a_finished_job_deletes_it_and_nothing_else(make_client, tmp_
 
 
 @contextmanager
-def live_app(scientist, tmp_path, restore, **overrides):
-    """The app under uvicorn on 127.0.0.1, its jobs in this test's cache and with these settings (taken as given,
-    unchecked: a test's durations may be shorter than a server's may): (its URL, the server, its thread); the
-    server is stopped on the way out unless the test has stopped it."""
+def live_app(scientist, tmp_path, restore, port: int = 0, **overrides):
+    """The app under uvicorn on 127.0.0.1 (on ``port``, a free one by default: a server restarted takes its
+    predecessor's), its jobs in this test's cache and with these settings (taken as given, unchecked: a test's
+    durations may be shorter than a server's may): (its URL, the server, its thread); the server is stopped on the
+    way out unless the test has stopped it."""
     import uvicorn
 
     settings = scientist.settings.model_copy(update={"cache": tmp_path / "cache", **overrides})
     app = create_app(scientist, settings=settings, restore=restore)
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the connections of the one before may linger
+        sock.bind(("127.0.0.1", port))
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()

@@ -15,7 +15,12 @@
   const limit = Number(app.dataset.limitBytes);
   const msg = app.dataset;
   const POLL_MS = 700;
-  const RETRIES = 5;  // polls that may fail in a row (a network blip) before the page says the server is gone
+  const RETRIES = 5;  // polls that may fail in a row (a network blip), 2 * POLL_MS apart, before the page says so
+  // Then it asks ever more slowly, never less often than this: a photo the page sends is cancelled when its page has
+  // not asked about it for page_poll_timeout_seconds (120 s at least), which must not happen while the page is open.
+  const SLOWEST_MS = 30000;
+  const ANSWER_MS = 20000;  // a poll not answered by then has failed (its connection may have died with the Wi-Fi)
+  const NO_ANSWER = [502, 503, 504];  // a proxy's answers while the server behind it does not answer (restarting)
   const KEPT = "scientist-job";  // this tab's job, kept for a reload (sessionStorage)
   // This page's own name, in its polls and as it leaves: a poll it sent just before it went may arrive after it
   // said so, and is not taken for the reload's (getRandomValues works on plain http too, unlike randomUUID).
@@ -188,39 +193,56 @@
     poll(id, true, 0, resumed);
   }
 
-  // Fetch the job's fragment until it says done or failed (only the latest upload's job).
+  // Fetch the job's fragment until it says done or failed (only the latest upload's job). failed: the polls that have
+  // failed in a row. Past RETRIES the person has been told, once, that the server does not answer, and the page goes
+  // on asking ever more slowly; when the server answers again, the panel shows the job as it now stands.
   async function poll(id, first, failed, resumed) {
     if (id !== current) return;
+    const lost = failed > RETRIES;
+    const control = new AbortController(), timer = setTimeout(function () { control.abort(); }, ANSWER_MS);
     try {
-      const response = await fetch("/ui/jobs/" + encodeURIComponent(id) + "?page=" + PAGE);
+      const response = await fetch("/ui/jobs/" + encodeURIComponent(id) + "?page=" + PAGE, {signal: control.signal});
       if (id !== current) return;
+      if (NO_ANSWER.includes(response.status)) throw new Error(response.statusText);
       if (!response.ok) {
         const text = await failure(response);
         if (id !== current) return;
-        if (resumed && response.status === 404) {
+        stopped();
+        if (response.status === 404 && (resumed || lost)) {
+          // expired, or the server was restarted: after a reload forgotten without a word, after an outage said so
           forget();
+          if (lost) say(msg.msgGone, true);
         } else {
-          stopped();
           say(text, true);
         }
         return;
       }
       const html = await response.text();
       if (id !== current) return;
+      if (lost && message.textContent === msg.msgLost) say("");  // back: the panel's news says how the photo stands
       const state = render(html);
-      if (first) show(job);
+      if (first || lost) show(job);
       if (busy(state)) {
         setTimeout(function () { poll(id, false, 0, false); }, POLL_MS);
       }
     } catch (_) {
       if (id !== current) return;
-      if (failed < RETRIES) {
-        setTimeout(function () { poll(id, first, failed + 1, resumed); }, 2 * POLL_MS);
-        return;
-      }
-      stopped();
-      say(msg.msgOffline, true);
+      if (failed === RETRIES) lose();
+      const wait = failed < RETRIES ? 2 * POLL_MS : Math.min(SLOWEST_MS, 2 * POLL_MS * 2 ** (failed - RETRIES + 1));
+      setTimeout(function () { poll(id, first, failed + 1, resumed); }, wait);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  // The server has not answered the quick retries: the person is told, once, and the panel no longer shows a place in
+  // the queue or seconds to go that nobody can vouch for. Where the job stands is not known until the server answers
+  // (its news is then said again, as new).
+  function lose() {
+    withdraw();
+    currentState = null;
+    news = "";
+    say(msg.msgLost, true);
   }
 
   function forget() {
@@ -300,13 +322,19 @@
     return error ? error.textContent.trim() : "";
   }
 
-  // The job is no longer followed (the server is gone): a panel still waiting or running is taken away, so that
-  // nothing on the page looks as if it still moved or still had seconds to go.
-  function stopped() {
+  // The panel can no longer say how the job stands (the server does not answer, or the job is no longer followed):
+  // a panel still waiting or running is taken away, so that nothing on the page looks as if it still moved or still
+  // had seconds to go.
+  function withdraw() {
     job.setAttribute("aria-busy", "false");
     const panel = job.firstElementChild;
     if (panel && busy(panel.dataset.state)) job.replaceChildren();
     job.querySelectorAll("progress").forEach(function (bar) { bar.remove(); });
+  }
+
+  // The job is no longer followed (the server refused to say how it stands).
+  function stopped() {
+    withdraw();
     current = null;
   }
 
