@@ -306,7 +306,8 @@ KILLED_SERVER = """
 import os, sys
 from pathlib import Path
 from scientist.web.jobs import Jobs, MemoryBudget
-jobs = Jobs(Path(sys.argv[1]), None, retention=86400, max_waiting=1, budget=MemoryBudget(1))
+jobs = Jobs(Path(sys.argv[1]), None, retention=86400, max_waiting=1, budget=MemoryBudget(1), leave_grace=30,
+            poll_timeout=600)
 job = jobs.new("a.jpg")
 for name in ("before.png", "photo_restored.png", "photo_compare.png"):
     (job.folder / name).write_bytes(b"a photo")

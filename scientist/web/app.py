@@ -298,7 +298,7 @@ class BoundedForms(APIRoute):
     it, the parser stops at the header of the part too many, before that part is spooled, and the request is answered
     400 in one sentence (:func:`_form_problem`).  Starlette keeps the form on the request, and FastAPI's own reading
     gets it from there.  Other routes are as they were.  (FastAPI takes such limits itself, ``form_limits``, only
-    from 0.165, far newer than the versions this project runs on.)"""
+    from 0.165, newer than the oldest version this project supports.)"""
 
     def get_route_handler(self):
         handler = super().get_route_handler()
@@ -309,7 +309,7 @@ class BoundedForms(APIRoute):
         async def bounded(request: Request) -> Response:
             try:
                 await request.form(max_files=bounds.files, max_fields=bounds.fields)
-            except StarletteHTTPException:  # the body over the limit (BodyLimit): 413
+            except StarletteHTTPException:  # the body over the limit (BodyLimit, 413), or the parser's limits (400)
                 raise
             except Exception as exc:
                 # as FastAPI answers a body it cannot read; the handler words it from its cause (_unreadable_body)

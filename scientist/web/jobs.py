@@ -309,8 +309,8 @@ class Jobs:
     """
 
     def __init__(self, root: Path, restore: RestoreFn, *, retention: float, max_waiting: int,
-                 budget: MemoryBudget, describe: Callable[[ProgressEvent], str] | None = None,
-                 leave_grace: float = 30.0, poll_timeout: float = 600.0) -> None:
+                 budget: MemoryBudget, leave_grace: float, poll_timeout: float,
+                 describe: Callable[[ProgressEvent], str] | None = None) -> None:
         self.root = Path(root)
         self.restore = restore
         self.retention = retention
@@ -580,7 +580,7 @@ class Jobs:
             del photo
             crops = _crops(job.before, Path(demo.output))
         except (_Stopped, StoppingError):  # StoppingError: the server stopped while it waited for memory
-            state, fields = "failed", {"error": job.cancelled or _STOPPED}
+            state, fields = "failed", {"error": _STOPPED}  # a cancelled job's error is why it was (_finish)
         except ScientistError as exc:
             state, fields = "failed", {"error": sentence(exc, job.folder, job.name)}
         except Exception as exc:  # noqa: BLE001 - reported on the job, logged in full here
