@@ -120,6 +120,19 @@ def test_a_floating_point_grey_tiff_is_restored_at_16_bits(tmp_path):
     assert len(np.unique(np.rint(arr[..., 0] * 65535))) == 41
 
 
+@pytest.mark.parametrize(("brightest", "white"), [(200, 255), (60000, 65535), (16_000_000, 2**24 - 1),
+                                                  (2_000_000_000, 2**31 - 1)])
+def test_a_32_bit_integer_grey_tiff_is_read_in_the_range_its_values_need(tmp_path, brightest, white):
+    # every value past 65535 was white: a 24-bit scientific camera's grey came out a white sheet
+    ramp = np.linspace(0, brightest, 4 * 50).reshape(4, 50).astype(np.int32)
+    path = tmp_path / "int32.tif"
+    Image.fromarray(ramp).save(path)
+    arr, info = read_photo(path)
+    assert info["bit_depth"] == (8 if white == 255 else 16)
+    np.testing.assert_allclose(arr[..., 0], ramp / white, atol=1e-6)
+    assert (arr[..., 0] >= 1).sum() <= 1
+
+
 def test_a_tiff_without_exif_has_none_and_one_with_exif_keeps_only_its_exif(tmp_path):
     # Pillow's getexif of a TIFF holds the file's layout tags (sizes, strips), so every TIFF seemed to have EXIF
     plain = tmp_path / "plain.tif"

@@ -420,13 +420,14 @@ def _orient(a: np.ndarray, orientation: int) -> np.ndarray:
 
 
 def _to_rgb(im: Image.Image, min_is_white: bool = False) -> tuple[np.ndarray, int]:
-    """The decoded image as float RGB in [0, 1], and its bits per channel: 16 for 16-bit grey and for floating-point
-    grey (a 32-bit TIFF, whose shades 8 bits would merge), else 8.  ``min_is_white``: a TIFF whose grey says 0 for
+    """The decoded image as float RGB in [0, 1], and its bits per channel: 16 for 16-bit grey, for grey of 32-bit
+    integers past 8 bits (:func:`_integer_white`) and for floating-point grey (a 32-bit TIFF, whose shades 8 bits
+    would merge), else 8.  ``min_is_white``: a TIFF whose grey says 0 for
     white (PhotometricInterpretation 0), which Pillow leaves as stored in 16 bits and in floating point."""
     mode = im.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        bits = 16 if mode.startswith("I;16") or im.getextrema()[1] > 255 else 8
-        return _grey_rgb(im, 65535.0 if bits == 16 else 255.0, min_is_white), bits
+        top = 65535 if mode.startswith("I;16") else _integer_white(im.getextrema()[1])
+        return _grey_rgb(im, float(top), min_is_white), 16 if top > 255 else 8
     if mode == "F":
         return _grey_rgb(im, 1.0, min_is_white), 16
     if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in im.info):
@@ -434,6 +435,17 @@ def _to_rgb(im: Image.Image, min_is_white: bool = False) -> tuple[np.ndarray, in
     elif mode != "RGB":
         im = im.convert("RGB")
     return _float_rgb(im), 8
+
+
+def _integer_white(brightest: int) -> int:
+    """White for grey stored as 32-bit integers (Pillow's mode ``I``), which says nothing of the range its values
+    were written in: the smallest of 8, 16 and 24 bits that holds the brightest value, else the largest such an
+    integer holds.  Grey of 16 bits in a 32-bit container is read as 16 bits, and 24-bit grey (a scientific camera's)
+    as 24, where taking every value past 65535 for white made such a photo all white."""
+    for bits in (8, 16, 24):
+        if brightest < 1 << bits:
+            return (1 << bits) - 1
+    return (1 << 31) - 1
 
 
 def _grey_rgb(im: Image.Image, top: float, min_is_white: bool) -> np.ndarray:
