@@ -568,11 +568,30 @@ def test_a_photo_saving_when_a_json_run_is_stopped_still_has_its_record_printed(
     other photo, stopped in its network, leaves nothing and has no record."""
     import signal
     import threading
+
+    import scientist.restore.stages as stages
+
+    stopping = _b_in_its_network_until_stopped(monkeypatch)
+
+    def write(img, path, **kwargs):
+        if path.name == "a_restored.png":  # a.png: the signal comes as its restored image is being written
+            signal.pthread_kill(threading.main_thread().ident, getattr(signal, sig))
+            stopping.wait(60)
+        return real_write(img, path, **kwargs)
+
+    real_write = stages.write_image_atomic
+    monkeypatch.setattr(stages, "write_image_atomic", write)
+    _a_alone_kept(_stopped_json_run(tmp_path, code, said), tmp_path)
+
+
+def _b_in_its_network_until_stopped(monkeypatch):
+    """Two photos side by side, the network a stand-in: b.png (30 rows) stays in its network until the batch stops
+    (and waits for the photos in flight), then is stopped there.  Returns the event set as the batch stops."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     import scientist.restore.blend as blend
     import scientist.restore.executor as executor
-    import scientist.restore.stages as stages
 
     stopping = threading.Event()
 
@@ -587,18 +606,14 @@ def test_a_photo_saving_when_a_json_run_is_stopped_still_has_its_record_printed(
             progress()
         return img.copy()
 
-    def write(img, path, **kwargs):
-        if path.name == "a_restored.png":  # a.png: the signal comes as its restored image is being written
-            signal.pthread_kill(threading.main_thread().ident, getattr(signal, sig))
-            stopping.wait(60)
-        return real_write(img, path, **kwargs)
-
-    real_write = stages.write_image_atomic
     monkeypatch.setattr(executor, "ThreadPoolExecutor", Watched)
     monkeypatch.setattr(blend, "restore_array", network)
-    monkeypatch.setattr(stages, "write_image_atomic", write)
     monkeypatch.setenv("SCIENTIST_BATCH_THREADS", "2")
-    records = _stopped_json_run(tmp_path, code, said)
+    return stopping
+
+
+def _a_alone_kept(records, tmp_path):
+    """a.png's record printed once, its outputs complete; b.png, stopped part-way, has neither."""
     assert [(r["name"], r["status"]) for r in records] == [("in/a.png", "restored")]
     assert sorted(f.name for f in (tmp_path / "R" / "in").iterdir()) == ["a_compare.png", "a_restored.png"]
 
@@ -651,6 +666,55 @@ def test_a_stop_just_after_a_photo_s_outputs_are_placed_one_at_a_time_keeps_its_
     if kept:  # the record is the photo's own, as a run that was not stopped gives it
         assert records[0]["output"] == str(tmp_path / "R" / "in" / "a_restored.png")
         assert records[0]["demo"]["size"] == [24, 20] and records[0]["demo"]["comparison"].endswith("a_compare.png")
+
+
+@pytest.mark.parametrize(("sig", "code", "said"), [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])
+def test_a_stop_as_a_finished_photo_is_handed_over_side_by_side_keeps_its_record(tmp_path, monkeypatch, sig, code,
+                                                                                said):
+    """Photos side by side: a stop that came once a finished photo was taken off the batch's window, before its
+    record was yielded, lost the record (its outputs complete on disk), so --json printed nothing.  The record is
+    printed once; the other photo, stopped in its network, has none."""
+    import signal
+    from collections import deque
+
+    import scientist.restore.executor as executor
+
+    stopping = _b_in_its_network_until_stopped(monkeypatch)
+
+    class Window(deque):
+        def popleft(self):  # the signal comes as the first finished photo (a.png) is taken off
+            taken = super().popleft()
+            if not stopping.is_set():
+                signal.raise_signal(getattr(signal, sig))
+            return taken
+
+    monkeypatch.setattr(executor, "deque", Window)
+    _a_alone_kept(_stopped_json_run(tmp_path, code, said), tmp_path)
+
+
+@pytest.mark.parametrize(("threads", "stopped_at"), [(1, "in/a.png"), (1, "in/b.cr2"), (2, "in/b.cr2")])
+def test_a_stop_as_a_failed_or_skipped_photo_s_end_is_said_keeps_its_record(tmp_path, threads, stopped_at):
+    """The progress callback runs in the thread a stop is raised in (one photo at a time; side by side, for the
+    photos planning decided): a stop raised there as the photo-end of a photo that failed (a.png, damaged) or was
+    skipped (b.cr2, a camera RAW file) was said dropped that photo's record, where a restored photo kept its own.
+    The record is yielded once, and the stop still comes through."""
+    from scientist.restore.batch import restore_many
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    (tmp_path / "in" / "b.cr2").write_bytes(b"II*\x00" + b"\x00" * 32)
+
+    def progress(event):
+        if event.kind == "photo-end" and event.name == stopped_at:
+            raise KeyboardInterrupt
+
+    items = []
+    with pytest.raises(KeyboardInterrupt):
+        for item in restore_many([tmp_path / "in"], out_dir=tmp_path / "R", progress=progress, threads=threads):
+            items.append(item)
+    done = [("in/a.png", "failed"), ("in/b.cr2", "skipped")]
+    assert [(i.name, i.status) for i in items] == done[:[n for n, _ in done].index(stopped_at) + 1]
+    assert not (tmp_path / "R").exists()
 
 
 def test_an_empty_folder_says_what_its_subfolders_and_links_hold(tmp_path):

@@ -437,15 +437,20 @@ class Finishing:
     """One photo of a batch restored in the thread a stop (Ctrl-C, SIGTERM) is raised in: one photo at a time, the
     main thread.  The stop comes wherever the photo is, so it may come just after the photo's restored image was
     placed (its outputs complete) and before its record was returned; :meth:`item` is then that record, made
-    from what the save step put by before placing the image (:attr:`.outputs.Targets.saved`)."""
+    from what the save step put by before placing the image (:attr:`.outputs.Targets.saved`).  The stop may also
+    come as the photo's ``photo-end`` is said (the progress callback runs in that thread): its record is then
+    :attr:`made`, whatever the photo's end (restored, skipped, failed)."""
 
     def __init__(self, p: Planned, job: BatchJob) -> None:
         self.p, self.job = p, job
         self.targets: Targets | None = None  # once the photo's names are held
+        self.made: BatchItem | None = None  # once the photo is decided, before its photo-end is said
 
     def item(self) -> BatchItem | None:
-        """The photo's record if its restored image, written last, was placed; None otherwise (then the stop came
-        part-way, and the photo left nothing)."""
+        """The photo's record if it was made, or if its restored image, written last, was placed; None otherwise
+        (then the stop came part-way, and the photo left nothing)."""
+        if self.made is not None:
+            return self.made
         targets = self.targets
         if targets is None or targets.saved is None or not targets.placed():
             return None
@@ -467,6 +472,8 @@ def restore_planned(p: Planned, index: int, job: BatchJob, restorer, progress: P
     if progress is not None:
         progress(job.event("photo", index, p))
     item = _restore_read(p, index, job, restorer, progress, finishing)
+    if finishing is not None:  # a failed or skipped photo has no placed image to make its record from
+        finishing.made = item
     if progress is not None:
         progress(job.finished(index, p, item))
     return item

@@ -153,14 +153,19 @@ def restore_here(planned: list[Planned], job: BatchJob, progress: ProgressFn | N
                     item = restore_planned(p, i, job, restorer, progress, finishing)
                 except KeyboardInterrupt:
                     # Ctrl-C or SIGTERM, raised in this thread wherever the photo was: one whose restored image was
-                    # already placed is finished whole, and its record is the caller's, as in the pooled path
+                    # already placed is finished whole, and one that failed or was skipped may be stopped as its
+                    # photo-end is said: their records are the caller's, as in the pooled path
                     kept = finishing.item()
                     if kept is not None:
                         yield kept
                     raise
                 del finishing  # it holds the photo's pixels (the save step's record): not while others are read
             elif progress is not None:
-                progress(job.finished(i, p, item))
+                try:
+                    progress(job.finished(i, p, item))
+                except KeyboardInterrupt:  # raised as its photo-end was said: planning decided it, its record stands
+                    yield item
+                    raise
             yield item
         return
     yield from _pooled(planned, job, progress, n, restorer)
@@ -196,21 +201,28 @@ def _pooled(planned: list[Planned], job: BatchJob, progress: ProgressFn | None, 
                 window.append((i, p, None if settled(p) else pool.submit(restore_planned, p, i, job, restorer, said)))
             if not window:
                 return
-            i, p, future = window[0]  # left in the window until its record is had: a stop may come meanwhile
+            i, p, future = window[0]  # left in the window until its record is handed over: a stop may come meanwhile
             if future is None:
                 item = settled(p)
                 said(job.finished(i, p, item))
             else:
                 item = future.result()
-            window.popleft()
-            yield item
+            try:
+                yield item
+            finally:
+                # taken off once the caller has it, not before (a stop in between would lose the record), and as well
+                # when a stop is raised at the yield as the caller asks for the next one (it would be yielded twice)
+                window.popleft()
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the photos in flight stop at their next progress event
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
-        # those that were saving have finished whole: their records are the caller's (a script reading --json
+        # the photo whose turn it was, when planning decided it (the stop may come as its photo-end is said), and
+        # those that were saving, which have finished whole: their records are the caller's (a script reading --json
         # learns what was done), in order; photos stopped part-way left nothing and have none
-        for _i, _p, future in window:
-            if future is not None and future.done() and not future.cancelled() and future.exception() is None:
+        for k, (_i, p, future) in enumerate(window):
+            if future is None and k == 0:
+                yield settled(p)
+            elif future is not None and future.done() and not future.cancelled() and future.exception() is None:
                 yield future.result()
         raise
     finally:
