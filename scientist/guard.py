@@ -204,14 +204,18 @@ def _whole_words(key: str) -> re.Pattern:
     return re.compile(" " + " ?".join(map(re.escape, key)) + " ")
 
 
-def names_in(corpus: Corpus, text: str) -> tuple[list[str], list[str]]:
-    """The model or paper names ``text`` holds (told by their shape: CamelCase, capitals, letters with digits,
-    hyphenated capitals) that the corpus does not write, as whole words; and the ids of the records whose titles
-    hold the names it does.  Words of the corpus's vocabulary, and names under three letters, are not names."""
+def names_in(corpus: Corpus, text: str, plain: bool = True) -> tuple[list[str], list[str]]:
+    """The model or paper names ``text`` holds that the corpus does not write, as whole words; and the ids of the
+    records whose titles hold the names it does.  A name is told by its shape (CamelCase, capitals, letters with
+    digits, hyphenated capitals), or is a capitalised word that is no English word and does not open a sentence
+    ("how does Restormer work?", :func:`_plain_names`; not with ``plain`` false).  Words of the corpus's
+    vocabulary, and names under three letters, are not names."""
     haystack, titles = corpus.names_text()
     unknown: list[str] = []
     cited: list[str] = []
-    for name in dict.fromkeys(m.group(0) for m in _NAME_RE.finditer(text)):
+    shouted = _shouted(text)
+    shaped = [m.group(0) for m in _NAME_RE.finditer(text) if m.group(0) not in shouted]
+    for name in dict.fromkeys(shaped + (_plain_names(text, haystack) if plain else [])):
         key = _norm(name)
         if name in corpus.vocabulary or len(key) < 3:
             continue
@@ -221,6 +225,41 @@ def names_in(corpus: Corpus, text: str) -> tuple[list[str], list[str]]:
             continue
         unknown.append(name)
     return unknown, cited
+
+
+def _plain_names(text: str, haystack: str) -> list[str]:
+    """The capitalised words of ``text`` (a capital, then three lower-case letters or more) that do not open a
+    sentence, are not written in the corpus (``haystack``, :meth:`~scientist.corpus.Corpus.names_text`) and are
+    no English word (``pyspellchecker``'s list, which holds many brands and places: "Samsung", "Canon", "Paris"):
+    names of models or products that have no name's shape ("Restormer", "Lightroom")."""
+    found = [m for m in _PLAIN_NAME.finditer(text) if not _opens_sentence(text, m.start())
+             and f" {m.group(0).lower()} " not in haystack]
+    if not found:
+        return []
+    from .spelling import word_counts  # loaded on first use (about 0.1 s), only for a question that needs it
+
+    english = word_counts()
+    return [m.group(0) for m in found if m.group(0).lower() not in english]
+
+
+def _shouted(text: str) -> set[str]:
+    """The English words of ``text`` written in capitals beside other words in capitals: a heading or a phrase
+    shouted ("IN THE RECORDS' OWN WORDS", as the plain-text answer writes its headings), whose words have a name's
+    shape (capitals) without being names.  A word in capitals alone ("SAM", "YOLO") stays a name."""
+    runs = [m.group(0) for m in _CAPITALS_RUN.finditer(text)]
+    if not runs:
+        return set()
+    from .spelling import word_counts
+
+    english = word_counts()
+    return {w for run in runs for w in re.findall(r"[A-Z]{2,}", run) if w.lower() in english}
+
+
+def _opens_sentence(text: str, at: int) -> bool:
+    """Whether the word at ``at`` opens ``text`` or a sentence of it (after . ! ? : ; or a line break, quotes and
+    brackets between)."""
+    before = text[:at].rstrip(" \t\"'“‘«([")
+    return not before or before[-1] in ".!?:;\n…"
 
 
 # --------------------------------------------------------------------------
@@ -251,6 +290,10 @@ _NAME_RE = re.compile(
     r"\b(?:[A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z]{2,}[a-z][A-Za-z]*|(?=[a-z]*[A-Z])[A-Za-z]+\d[A-Za-z0-9]*"
     r"|[A-Z][A-Za-z0-9]*(?:-[A-Z0-9][A-Za-z0-9]*)+|[A-Z]{3,}\d*)\b"
 )
+#: Two words or more in capitals in a row (of two letters or more, an apostrophe's "S" allowed), on one line.
+_CAPITALS_RUN = re.compile(r"\b[A-Z]{2,}(?:'S)?(?:[ \t,:;()\"'-]+[A-Z]{2,}(?:'S)?)+\b")
+#: A word of a capital and three lower-case letters or more, not part of a longer or hyphenated word.
+_PLAIN_NAME = re.compile(r"(?<![\w-])[A-Z][a-z]{3,}(?![\w-])")
 #: The target of a Markdown link or image: ``[label](target "title")``, ``[label](<target>)``.
 _MARKDOWN_TARGET = re.compile(r"\]\(\s*<?([^\s)>]+)")
 _ARXIV_RE = re.compile(r"\b(?:arXiv:\s*)?(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I)

@@ -73,6 +73,23 @@ def test_verify_flags_ungrounded_links_and_names(sci):
     assert sci.verify("Nothing here.").parts == {"task": False, "workflow": False, "references": False}
 
 
+def test_verify_flags_a_name_written_as_an_ordinary_capitalised_word(sci):
+    # a model with no name's shape passed as grounded: only CamelCase, capitals and digits were read as names
+    v = sci.verify("Like Restormer, MIMO-UNet keeps the Fourier detail. Restormer is not in the records.")
+    assert v.unknown_names == ["Restormer"] and not v.grounded
+    assert sci.verify("Samsung phones and Canon cameras both make grain that MIMO-UNet removes.").grounded
+
+
+def test_verify_passes_the_plain_text_answer_whose_headings_are_in_capitals(sci):
+    # "IN THE RECORDS' OWN WORDS", "1. THE TASK": every word in capitals was an ungrounded name, so the tool's own
+    # answer as --format text failed its own check, and a heading's NOISE cited the paper whose title holds it
+    v = sci.verify(sci.ask("how does it reduce noise?").text)
+    assert v.grounded and v.unknown_names == [], v.summary()
+    assert v.cited_records == ["deblur-mimo-unet-realblur"]
+    assert sci.verify("SAM segments the photo; DETR and YOLO find objects in it.").unknown_names == \
+        ["SAM", "DETR", "YOLO"]  # a word in capitals alone is still a name
+
+
 def test_verify_takes_text_only(fake_sci):
     for text, kind in ((None, "None"), (5, "int"), (b"bytes", "bytes")):
         with pytest.raises(QuestionError, match=f"^the text to check must be a string, not {kind}$"):
