@@ -41,14 +41,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from scientist.restore.degrade import (
-    LOSSLESS,
-    TARGET_KEY,
-    DegradeParams,
-    degrade,
-    linear_to_srgb,
-    srgb_to_linear,
-)
+from scientist.restore.degrade import LOSSLESS, DegradeParams, degrade, key_gain, linear_to_srgb, srgb_to_linear
 from scientist.restore.exposure import (
     QUIET,
     REFERENCE,
@@ -149,7 +142,7 @@ class MeanKeyCap(Shipped):
 
     def gain(self, stats: dict) -> float:
         g = super().gain(stats)
-        return g if g <= 1.0 else max(1.0, min(g, self.factor * TARGET_KEY / stats["mean"]))
+        return g if g <= 1.0 else max(1.0, min(g, self.factor * key_gain(stats["mean"])))
 
 
 VARIANTS = {

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from .errors import QuestionError
 from .ingest import _norm
 from .records import markdown_url, unmasked
+from .spelling import word_counts  # the list itself is loaded on first use (about 0.1 s), only for a text that needs it
 
 if TYPE_CHECKING:  # pragma: no cover
     from .corpus import Corpus
@@ -236,8 +237,6 @@ def _plain_names(text: str, haystack: str) -> list[str]:
              and f" {m.group(0).lower()} " not in haystack]
     if not found:
         return []
-    from .spelling import word_counts  # loaded on first use (about 0.1 s), only for a question that needs it
-
     english = word_counts()
     return [m.group(0) for m in found if m.group(0).lower() not in english]
 
@@ -249,8 +248,6 @@ def _shouted(text: str) -> set[str]:
     runs = [m.group(0) for m in _CAPITALS_RUN.finditer(text)]
     if not runs:
         return set()
-    from .spelling import word_counts
-
     english = word_counts()
     return {w for run in runs for w in re.findall(r"[A-Z]{2,}", run) if w.lower() in english}
 

@@ -29,6 +29,7 @@ __all__ = [
     "linear_to_srgb",
     "sample_params",
     "apply_gain",
+    "key_gain",
     "mean_key_gain",
     "parse_mix",
     "srgb_to_linear",
@@ -256,7 +257,11 @@ def mean_key_gain(img: np.ndarray) -> float:
     """
     step = max(1, int(np.sqrt(img.shape[0] * img.shape[1] / 1e6)))  # about a megapixel is plenty
     sample = img[::step, ::step].astype(np.float64)
-    mean = float((srgb_to_linear(sample) @ LUMA).mean())
+    return key_gain(float((srgb_to_linear(sample) @ LUMA).mean()))
+
+
+def key_gain(mean: float) -> float:
+    """The mean-key rule's gain for a photo whose mean linear luminance is ``mean``."""
     return float(np.clip(TARGET_KEY / max(mean, 1e-4), 1.0, MAX_GAIN))
 
 

@@ -104,9 +104,9 @@ def exif_for_output(exif: bytes | None, width: int, height: int) -> bytes | None
 # ---------------------------------------------------------------- writing
 def write_image_atomic(img: np.ndarray | Image.Image, path: Path, *, fmt: str = "png", bit_depth: int = 8,
                        quality: int = 92, exif: bytes | None = None, icc: bytes | None = None,
-                       dpi: tuple[float, float] | None = None) -> tuple[str, ...]:
-    """Write an image as PNG, TIFF or JPEG through a temporary file, then rename it into place; returns the
-    metadata written in it (``exif``, ``icc``).
+                       dpi: tuple[float, float] | None = None) -> None:
+    """Write an image as PNG, TIFF or JPEG through a temporary file, then rename it into place (what metadata it
+    then carries: :func:`carried` of :func:`fitting_exif`, as the save step records it before writing).
 
     ``img``: float RGB in [0, 1] (or 8-bit RGB, or a Pillow image); ``bit_depth``
     16 for PNG and TIFF keeps 16 bits per channel (JPEG is always 8); ``quality``
@@ -137,7 +137,6 @@ def write_image_atomic(img: np.ndarray | Image.Image, path: Path, *, fmt: str = 
                     pil.save(fh, **_pillow_options(fmt, quality, exif, icc, dpi))
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror or exc.__class__.__name__})") from None
-    return carried(exif, icc)
 
 
 def fitting_exif(exif: bytes | None, fmt: str) -> bytes | None:

@@ -16,8 +16,9 @@
   const msg = app.dataset;
   const POLL_MS = 700;
   const RETRIES = 5;  // polls that may fail in a row (a network blip), 2 * POLL_MS apart, before the page says so
-  // Then it asks ever more slowly, never less often than this: a photo the page sends is cancelled when its page has
-  // not asked about it for page_poll_timeout_seconds (120 s at least), which must not happen while the page is open.
+  // Then it asks ever more slowly, waiting at most this long after a failed poll (which may itself take ANSWER_MS): a
+  // photo the page sends is cancelled when its page has not asked about it for page_poll_timeout_seconds (120 s at
+  // least), which must not happen while the page is open.
   const SLOWEST_MS = 30000;
   const ANSWER_MS = 20000;  // a poll not answered by then has failed (its connection may have died with the Wi-Fi)
   const NO_ANSWER = [502, 503, 504];  // a proxy's answers while the server behind it does not answer (restarting)
