@@ -173,6 +173,8 @@ class _Server(MCPServer):
     (:class:`_StdinLines`), so that Ctrl-C and SIGTERM stop it while a client keeps stdin open."""
 
     definitions: dict[str, ToolDef] = {}
+    #: the background warm-up of the index, when the server was built with one (:func:`warming`)
+    warm_up: _WarmUp | None = None
     #: the event loop and the task serving the session, while it serves (:func:`stop`)
     session: tuple[asyncio.AbstractEventLoop, asyncio.Task] | None = None
 
@@ -240,6 +242,11 @@ class _WarmUp:
         #: the report a waiting question gets, set by the warm-up thread: the event loop never reads the
         #: Scientist itself, whose lock the warm-up holds while it builds the index
         self._report = sci.renderer.phrase("mcp_waiting")
+
+    @property
+    def busy(self) -> bool:
+        """Whether the warm-up thread is still at work (started and not over)."""
+        return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
         if self._thread is None:
@@ -390,6 +397,7 @@ def build_server(
 
     server = _Server("scientist", title="Photo scientist", version=__version__, instructions=INSTRUCTIONS,
                      log_level=log_level, lifespan=lifespan)
+    server.warm_up = warm_up
     tools = _Tools(sci, folders, warm_up)
     server.definitions = {tool.name: tool for tool in tool_definitions(settings)}
     for tool in server.definitions.values():
@@ -444,6 +452,14 @@ def stop(server: MCPServer) -> bool:
     task.cancel()
     loop.call_soon_threadsafe(lambda: None)  # wake the loop from its wait for input
     return True
+
+
+def warming(server: MCPServer) -> bool:
+    """Whether ``server``'s background warm-up is still loading or building the index: its thread may then be
+    inside the embedding model's or the index's native code, which the interpreter's teardown at exit can break
+    (a C++ thread pool destroyed under it aborts the process)."""
+    warm_up = getattr(server, "warm_up", None)
+    return warm_up is not None and warm_up.busy
 
 
 def serve(server: MCPServer) -> None:

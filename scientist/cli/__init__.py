@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from .app import app
+from .app import app, leave
 
 # importing the command modules registers their commands on the app
 from . import answers, chat_cmds, photos, serve_cmd  # noqa: E402,F401  isort: skip
@@ -19,9 +19,15 @@ __all__ = ["app", "ask_main", "main"]
 
 def ask_main() -> None:
     """Entry point of the ``ask`` console script: the same command as ``scientist ask``."""
-    app(args=["ask", *sys.argv[1:]], prog_name="")
+    try:
+        app(args=["ask", *sys.argv[1:]], prog_name="")
+    except SystemExit as stop:
+        leave(stop)
 
 
 def main() -> None:
     """Entry point of the ``scientist`` console script."""
-    app(prog_name="scientist")
+    try:
+        app(prog_name="scientist")
+    except SystemExit as stop:
+        leave(stop)

@@ -12,7 +12,7 @@ import sys
 import threading
 import traceback
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +24,8 @@ from typer.core import TyperGroup
 from ..errors import BaseExceptionGroup, ScientistError, shown
 from .options import path_arg
 
-__all__ = ["app", "corpus_app", "emit", "json_text", "settings_of", "terminal_safe"]
+__all__ = ["app", "corpus_app", "emit", "json_text", "leave", "leave_at_once_while", "settings_of",
+           "terminal_safe"]
 
 #: Options of the whole program: accepted before or after the command's own arguments.
 GLOBAL_FLAGS = {"--debug": 0, "--config": 1}
@@ -184,6 +185,42 @@ def on_sigterm(handler=_terminated) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+#: Conditions under which the process, its command over, exits at once rather than through the interpreter's
+#: teardown (:func:`leave`); see :func:`leave_at_once_while`.
+_LEAVE_AT_ONCE: list[Callable[[], bool]] = []
+
+
+def leave_at_once_while(condition: Callable[[], bool]) -> None:
+    """While ``condition()`` holds when the command ends, the process exits with the command's code at once,
+    once the threads Python would wait for have ended, without tearing the interpreter down: a daemon thread
+    still inside native code (ONNX Runtime, PyTorch, FAISS: the MCP server's warm-up, stopped by Ctrl-C as it
+    builds the index) can have its C++ objects destroyed under it by the teardown, which aborts the process
+    ("terminate called without an active exception", exit code -6 in place of 130)."""
+    _LEAVE_AT_ONCE.append(condition)
+
+
+def leave(stop: SystemExit) -> None:
+    """The end of the ``scientist`` process: ``stop`` (the command's exit) raised again, or, while a condition
+    given to :func:`leave_at_once_while` holds, an exit at once with its code."""
+    if not any(condition() for condition in _LEAVE_AT_ONCE):
+        raise stop
+    code = stop.code
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+    for thread in threading.enumerate():  # what the interpreter waits for first: a restore finishing its clean-up
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    import logging
+
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the reader went away, or the stream was closed
+            pass
+    os._exit(0 if code is None else code if isinstance(code, int) else 1)
 
 
 def _usage_exit(exc: Exception) -> Exception:

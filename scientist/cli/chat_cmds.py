@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import BaseExceptionGroup
-from .app import State, Terminated, app, emit, on_sigterm, settings_of
+from .app import State, Terminated, app, emit, leave_at_once_while, on_sigterm, settings_of
 from .options import CorpusOpt, path_arg
 
 
@@ -35,7 +35,7 @@ def mcp_command(
     """Serve the tools and the corpus to a chat app over stdio (Model Context Protocol); stdout carries only the protocol."""
     from ..core import Scientist
     from ..errors import ScientistError
-    from ..mcp_server import build_server, serve, stop
+    from ..mcp_server import build_server, serve, stop, warming
 
     settings = settings_of(ctx)
     if max_side is not None:
@@ -47,6 +47,7 @@ def mcp_command(
     server = build_server(Scientist(corpus, settings=settings), allow=allow or (), out_dir=out_dir,
                           log_level="DEBUG" if state is not None and state.debug else "WARNING", warm=True)
     stopped: list[bool] = []
+    leave_at_once_while(lambda: warming(server))  # stopped while the index loads: see leave_at_once_while
 
     def as_ctrl_c(signum, frame) -> None:
         """SIGTERM stops the server as Ctrl-C does: its session is cancelled and its tasks finish (raised inside
