@@ -538,7 +538,8 @@ def test_a_job_whose_page_leaves_and_does_not_come_back_is_cancelled(fake_sci, t
         for job in (running, queued):
             status = http.get(f"/api/jobs/{job}").json()
             assert (status["state"], status["error"]) == ("failed", "cancelled: its page was closed"), status
-            assert "its page was closed" in http.get(f"/ui/jobs/{job}").text
+            panel = http.get(f"/ui/jobs/{job}").text  # it once read "could not be restored: cancelled: its page..."
+            assert "Restoring it was cancelled: its page was closed." in panel and "could not" not in panel
             assert_one_sentence(http.get(f"/api/jobs/{job}/before.png"), 404, "this job failed")
     # a job that has finished is kept: only work for nobody is given up
     with live_client(fake_sci, tmp_path, FakeRestore(), page_leave_grace_seconds=0.2) as (http, _jobs):
