@@ -469,6 +469,27 @@ class EndlessRestore:
         raise AssertionError("the restore was not stopped")
 
 
+def test_native_work_says_whether_the_warm_up_or_a_restore_may_still_run(fake_sci, tmp_path, monkeypatch):
+    """What ``scientist serve`` asks before it leaves (``cli.app.leave_at_once_while``): stopped while its warm-up
+    built the index, the server aborted in 2 of 7 tries ("terminate called without an active exception")."""
+    go, restore = threading.Event(), EndlessRestore()
+    monkeypatch.setattr(fake_sci, "warm_up", lambda: go.wait(30))
+    settings = fake_sci.settings.model_copy(update={"cache": tmp_path / "cache"})
+    app = create_app(fake_sci, settings=settings, restore=restore, warm=True)
+    assert not app.state.native_work()  # nothing started before the server starts
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        assert app.state.native_work()  # the warm-up
+        go.set()
+        deadline = time.time() + 30
+        while app.state.native_work():  # until the warm-up thread has ended
+            assert time.time() < deadline, "the warm-up did not end"
+            time.sleep(0.01)
+        client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")})
+        assert restore.started.wait(30) and app.state.native_work()  # the worker, restoring
+    # the server stopped: the restore stopped at its next tile and the worker ended
+    assert restore.stopped_by and not app.state.native_work()
+
+
 def test_stopping_the_server_stops_the_restore_and_deletes_the_waiting_photos(fake_sci, tmp_path):
     """A real server on 127.0.0.1, stopped as Ctrl-C stops it, while one photo is restored and two wait: the restore
     stops at its next tile (the process must not end while the network runs: PyTorch aborts it), and the photos

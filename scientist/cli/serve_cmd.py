@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .app import app, emit, settings_of
+from .app import app, emit, leave_at_once_while, settings_of
 from .options import CorpusOpt
 
 
@@ -49,6 +49,7 @@ def serve_command(
                       "and upload photos", stacklevel=1)
     _check_free(host, port)
     application = create_app(Scientist(corpus, settings=settings), warm=True, host=host)
+    leave_at_once_while(application.state.native_work)  # stopped while the index loads or a tile runs
     shown = f"[{host}]" if ":" in host else host
     emit(f"scientist: open http://{shown}:{port}/ (API documentation at /docs); Ctrl-C stops")
     serve(application, host, port, request_timeout=settings.serve_request_timeout,

@@ -566,10 +566,13 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
                 describe=lambda e: sci.renderer.phrase("restore_estimate", e=e), budget=budget,
                 leave_grace=settings.page_leave_grace_seconds, poll_timeout=settings.page_poll_timeout_seconds)
 
+    warm_up: list[threading.Thread] = []
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         if warm:
-            threading.Thread(target=_warm_up, args=(sci,), name="scientist-warm-up", daemon=True).start()
+            warm_up.append(threading.Thread(target=_warm_up, args=(sci,), name="scientist-warm-up", daemon=True))
+            warm_up[0].start()
         yield
         stop()  # done already under `scientist serve`; not under another server
         # the restore under way stops at its next tile: the process must not end while the network runs
@@ -589,7 +592,13 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         description="Grounded answers about AI photo models from a restricted corpus, and the MIMO-UNet demo "
                     "run on your photo. The page is at /.",
     )
-    app.state.scientist, app.state.jobs, app.state.stop = sci, jobs, stop
+    def native_work() -> bool:
+        """Whether a thread of the app's own may be inside native code (PyTorch, ONNX Runtime, FAISS), which the
+        interpreter's teardown at exit can break: the warm-up still loading or building the index, or the restore
+        worker, which a stop leaves running when a tile outlasts ``serve_stop_seconds``."""
+        return any(t.is_alive() for t in warm_up) or jobs.working
+
+    app.state.scientist, app.state.jobs, app.state.stop, app.state.native_work = sci, jobs, stop, native_work
     app.router.route_class = BoundedForms  # before any route is made
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit, limit=limit)

@@ -497,6 +497,13 @@ class Jobs:
             self._cv.notify_all()
         self.budget.stop()
 
+    @property
+    def working(self) -> bool:
+        """Whether the worker thread is alive: waiting for a job, or restoring one (after :meth:`close`, still
+        restoring)."""
+        worker = self._worker
+        return worker is not None and worker.is_alive()
+
     def close(self, wait: float = 0.0) -> None:
         """Stop taking jobs and stop the restore under way at its next tile (waited for up to ``wait`` s, so that
         the process does not end while the network runs); the photos that were never restored are deleted, as
