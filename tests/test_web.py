@@ -390,6 +390,49 @@ def test_a_cancelled_job_that_runs_stops_at_its_next_tile_and_the_next_one_start
     assert client.delete(f"/api/jobs/{waiting}").status_code == 204  # the endless one: stop it too
 
 
+def test_a_job_cancelled_while_it_waits_for_memory_stops_waiting_at_once(tmp_path):
+    """A running job waited for memory others held (uploads being checked) until they gave it back, cancelled or
+    not, and the next photo waited behind it: cancelling it now ends its wait, taking nothing."""
+    from scientist.errors import PhotoError
+    from scientist.web.jobs import Jobs, MemoryBudget
+
+    restored: list[str] = []
+
+    def restore(photo, folder, progress, gain):  # the photo is not the point: it says it ran, and fails
+        restored.append(folder.name)
+        raise PhotoError("not a photo")
+
+    budget = MemoryBudget(1000)
+    jobs = Jobs(tmp_path / "web-jobs", restore, retention=86400, max_waiting=5, budget=budget, leave_grace=30,
+                poll_timeout=600)
+    try:
+        with budget.reserve(1000):  # held by others: the job cannot start
+            job = jobs.new("a.jpg")
+            job.memory = 600
+            jobs.submit(job)
+            deadline = time.time() + 10
+            while jobs.get(job.id).state != "running":  # taken by the worker, which waits for its memory
+                assert time.time() < deadline
+                time.sleep(0.01)
+            time.sleep(0.2)
+            start = time.perf_counter()
+            jobs.cancel(job.id)
+            while job.folder.exists():  # deleted by the worker once its wait ended
+                assert time.perf_counter() - start < 5, "the cancelled job still waits for the memory"
+                time.sleep(0.01)
+            assert budget.used == 1000 and restored == []
+        second = jobs.new("b.jpg")
+        second.memory = 600
+        jobs.submit(second)
+        deadline = time.time() + 10
+        while jobs.get(second.id).state != "failed":
+            assert time.time() < deadline
+            time.sleep(0.01)
+        assert restored == [second.id] and budget.used == 0
+    finally:
+        jobs.close(5)
+
+
 def test_cancelling_a_finished_job_deletes_it_and_nothing_else(make_client, tmp_path):
     client = make_client(restore=FakeRestore())
     a, b = (client.post("/api/restore", files={"photo": (f"{n}.jpg", jpeg(), "image/jpeg")}).json()["id"]

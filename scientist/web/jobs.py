@@ -249,19 +249,37 @@ class MemoryBudget:
                 self._changed()
 
     @contextmanager
-    def reserve(self, amount: int, wait: float | None = None) -> Iterator[None]:
+    def reserve(self, amount: int, wait: float | None = None,
+                given_up: Callable[[], bool] | None = None) -> Iterator[None]:
         """Hold ``amount`` bytes for the block, waiting up to ``wait`` seconds (None: as long as it takes)
-        for others to give theirs back; :class:`BusyError` when the wait runs out."""
+        for others to give theirs back; :class:`BusyError` when the wait runs out.  ``given_up``: whether the
+        waiter no longer wants the memory (a cancelled job), asked whenever :meth:`wake` is called; the wait then
+        ends at once with :class:`~scientist.errors.StoppingError`, taking nothing."""
         amount = min(amount, self.total)
-        turn = object()
+        turn, took = object(), []
+
+        def over() -> bool:  # stopped or given up first: a wait that ends so takes nothing
+            if self.stopped or (given_up is not None and given_up()):
+                return True
+            if self._take(turn, amount):
+                took.append(amount)
+                return True
+            return False
+
         with self._cv:
             self._turns.append(turn)
-            # stopped first: a wait that stop() ends takes nothing
-            got = self._cv.wait_for(lambda: self.stopped or self._take(turn, amount), wait) and not self.stopped
+            ended = self._cv.wait_for(over, wait)
             self._turns.remove(turn)
             self._changed()
-        with self._held(got, amount):
+        if ended and not took and not self.stopped:
+            raise StoppingError("the wait for memory was given up")
+        with self._held(bool(took), amount):
             yield
+
+    def wake(self) -> None:
+        """Have every thread waiting in :meth:`reserve` ask again whether it has given up."""
+        with self._cv:
+            self._cv.notify_all()
 
     @asynccontextmanager
     async def reserve_async(self, amount: int, wait: float) -> AsyncIterator[None]:
@@ -396,6 +414,7 @@ class Jobs:
             self._waiting.remove(job.id)
             job.state, job.error, job.finished, job.read = "failed", why, time.time(), None
         self._cv.notify_all()
+        self.budget.wake()  # a running job may still wait for its memory: it stops waiting now
         return job.state != "running"
 
     def polled(self, job_id: str, page: str | None = None) -> Job:
@@ -577,8 +596,9 @@ class Jobs:
 
         photo, job.read = job.read or job.photo, None
         try:
-            with self.budget.reserve(job.memory), package_warnings() as caught:
-                if job.cancelled:  # while it waited for memory
+            with self.budget.reserve(job.memory, given_up=lambda: job.cancelled is not None), \
+                    package_warnings() as caught:
+                if job.cancelled:  # just as it got its memory
                     raise _Stopped
                 try:
                     demo = self.restore(photo, job.folder, progress, job.gain)
@@ -586,7 +606,8 @@ class Jobs:
                     job.warned(caught)
             del photo
             crops = _crops(job.before, Path(demo.output))
-        except (_Stopped, StoppingError):  # StoppingError: the server stopped while it waited for memory
+        # StoppingError: the server stopped, or the job was cancelled, while it waited for memory
+        except (_Stopped, StoppingError):
             state, fields = "failed", {"error": _STOPPED}  # a cancelled job's error is why it was (_finish)
         except ScientistError as exc:
             state, fields = "failed", {"error": sentence(exc, job.folder, job.name)}
