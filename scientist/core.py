@@ -280,6 +280,8 @@ class Scientist:
         # a capitalised word with no name's shape is read as one only where the answer says something: a question
         # the records do not cover ("trails near Zurich?") is refused whatever it names
         unknown = names_in(self.corpus, q, plain=answer.in_scope)[0] if read is not None else []
+        misspelt = {wrong.casefold() for wrong, _ in fixes}  # read as a word, and said so: "Quailty"
+        unknown = [name for name in unknown if name.casefold() not in misspelt]
         if unknown:  # "explain NAFNet": the answer is about the records, and says so before anything else
             answer.notes.insert(0, self.renderer.phrase("note_unknown_names", names=unknown, n=len(self.corpus)))
         records = self._linked_records()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
+import re
 import stat
 import warnings
 from dataclasses import dataclass, field
@@ -202,6 +204,14 @@ class Corpus:
                  for r in self.records] + [t.label for t in self.tasks]))
             self._names_text = text, [(r.id, _spaced(r.title)) for r in self.records]
         return self._names_text
+
+    @functools.cached_property
+    def ordinary_words(self) -> frozenset[str]:
+        """The words the tasks' example questions, descriptions and other names write in lower case: the words
+        people use about photos, "selfie" and "colourising" among them, which a dictionary may lack but which are
+        no names when a sentence opens with them (:func:`~scientist.guard.names_in`)."""
+        texts = [s for t in self.tasks for s in (t.description, *t.aliases, *t.examples)]
+        return frozenset(m.group(0) for text in texts for m in re.finditer(r"(?<![\w-])[a-z]{4,}(?![\w-])", text))
 
     def fingerprint(self) -> str:
         """A hash of the content that the index depends on."""

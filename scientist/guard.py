@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -216,7 +217,7 @@ def names_in(corpus: Corpus, text: str, plain: bool = True) -> tuple[list[str], 
     cited: list[str] = []
     shouted = _shouted(text)
     shaped = [m.group(0) for m in _NAME_RE.finditer(text) if m.group(0) not in shouted]
-    for name in dict.fromkeys(shaped + (_plain_names(text, haystack) if plain else [])):
+    for name in dict.fromkeys(shaped + (_plain_names(text, haystack, corpus.ordinary_words) if plain else [])):
         key = _norm(name)
         if name in corpus.vocabulary or len(key) < 3:
             continue
@@ -228,13 +229,15 @@ def names_in(corpus: Corpus, text: str, plain: bool = True) -> tuple[list[str], 
     return unknown, cited
 
 
-def _plain_names(text: str, haystack: str) -> list[str]:
-    """The capitalised words of ``text`` (a capital, then three lower-case letters or more) that do not open a
-    sentence, are not written in the corpus (``haystack``, :meth:`~scientist.corpus.Corpus.names_text`) and are
-    no English word (``pyspellchecker``'s list, which holds many brands and places: "Samsung", "Canon", "Paris"):
-    names of models or products that have no name's shape ("Restormer", "Lightroom")."""
-    found = [m for m in _PLAIN_NAME.finditer(text) if not _opens_sentence(text, m.start())
-             and f" {m.group(0).lower()} " not in haystack]
+def _plain_names(text: str, haystack: str, ordinary: Collection[str] = ()) -> list[str]:
+    """The capitalised words of ``text`` (a capital, then three lower-case letters or more) that are not written
+    in the corpus (``haystack``, :meth:`~scientist.corpus.Corpus.names_text`) and are no English word
+    (``pyspellchecker``'s list, which holds many brands and places: "Samsung", "Canon", "Paris"): names of models or
+    products that have no name's shape ("Restormer", "Lightroom").  A word that opens a sentence is one only when
+    people do not write it in lower case either (``ordinary``: :attr:`~scientist.corpus.Corpus.ordinary_words`,
+    which holds "selfie" and "colourising", words the list lacks): "Restormer: how does it deblur?"."""
+    found = [m for m in _PLAIN_NAME.finditer(text) if f" {m.group(0).lower()} " not in haystack
+             and not (_opens_sentence(text, m.start()) and m.group(0).lower() in ordinary)]
     if not found:
         return []
     english = word_counts()
@@ -262,6 +265,68 @@ def _opens_sentence(text: str, at: int) -> bool:
 # --------------------------------------------------------------------------
 # the citation checker
 # --------------------------------------------------------------------------
+#: A sentence that says the records do not name something: "which none of the 3 provided records mentions", "the
+#: one provided record does not mention", "not mentioned in any of the records", "no record covers".
+_DISCLAIMER = re.compile(
+    r"\b(?:none of the|no)\b[^.!?\n]*?\brecords?\b[^.!?\n]*?\b(?:mentions?|names?|covers?)\b"
+    r"|\brecords?\b[^.!?\n]*?\b(?:do|does|did)(?: not|n't) (?:mention|name|cover)\b"
+    r"|\bnot (?:mentioned|named|covered) (?:in|by) (?:any of )?(?:the|any) (?:\w+ )?(?:records?|corpus)\b", re.I)
+#: A text's title: the first line, when it is a Markdown heading or the plain-text answer's "QUESTION:" line.
+_TITLE = re.compile(r"\A\s*(?:#{1,6} |QUESTION: )[^\n]*")
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)", re.M)
+
+
+def _claims(text: str) -> str:
+    """``text`` without what claims nothing, where a name is no citation: its title (an answer of this tool echoes
+    the question there, names and all) and each clause that says the records do not name something, from its
+    sentence's start to the clause's end ("The question names Restormer, which none of the 3 provided records
+    mentions", this tool's own note; in "No record mentions NAFNet, but NAFNet is better" the second NAFNet is
+    still read).  Each is left as a line break, so that sentences still open where they did."""
+    text = _TITLE.sub("\n", text, count=1)
+    if not _DISCLAIMER.search(text):
+        return text
+
+    def clause_out(sentence: re.Match) -> str:
+        said = sentence.group(0)
+        m = _DISCLAIMER.search(said)
+        if m is None:
+            return said
+        end = next((i for i in range(m.end(), len(said)) if said[i] in ",;:"), len(said))
+        return "\n" + said[end:]
+
+    return _SENTENCE.sub(clause_out, text)
+
+
+def _json_text(text: str) -> str:
+    """The text a JSON document carries, when ``text`` is one: its strings (keys too) one per line, as a reader of
+    them sees them (``\\n`` a line break, not a backslash ending a link); for an answer of this tool (``ask --json``),
+    its Markdown.  Any other text as it is."""
+    head = text.lstrip()[:1]
+    if head not in ("{", "["):
+        return text
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(doc, dict) and isinstance(doc.get("markdown"), str) and "question" in doc:
+        return doc["markdown"]
+    strings: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, str):
+            strings.append(node)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                strings.append(str(key))
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(doc)
+    return "\n".join(strings)
+
+
 class Verdict(BaseModel):
     """Whether a text cites only the corpus, and whether it covers the three parts."""
 
@@ -307,6 +372,7 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
         raise QuestionError(f"the text to check must be a string, not {kind}")
     if not text.strip():  # nothing cited is nothing grounded either: a gate must not pass it
         raise QuestionError("the text to check is empty")
+    text = _json_text(text)
     allowed = corpus.allowed_urls()
     spans = list(_links(text, allowed))
     urls = {link for _, _, link in spans}
@@ -323,7 +389,7 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
         pieces += [text[pos:start], " "]
         pos = end
     text_wo_urls = "".join(pieces) + text[pos:]
-    unknown, named = names_in(corpus, text_wo_urls)
+    unknown, named = names_in(corpus, _claims(text_wo_urls))
     cited += [rid for rid in named if rid not in cited]
     corpus_arxiv = {m.group(1) for u in allowed for m in _ARXIV_RE.finditer(u)}
     unknown += dict.fromkeys(f"arXiv:{m.group(1)}" for m in _ARXIV_RE.finditer(text_wo_urls)

@@ -90,6 +90,40 @@ def test_verify_passes_the_plain_text_answer_whose_headings_are_in_capitals(sci)
         ["SAM", "DETR", "YOLO"]  # a word in capitals alone is still a name
 
 
+@pytest.mark.parametrize("question", ["how does Restormer remove blur?", "Restormer denoising explained",
+                                      "Is Real-ESRGAN better than MIMO-UNet for upscaling?"])
+def test_verify_passes_the_tools_own_answer_to_a_question_that_names_another_model(sci, question):
+    """The answer echoes the question in its title and says the records do not mention the name: neither claims
+    anything, and verify failed the tool's own answer in every format ("ungrounded name: Restormer")."""
+    answer = sci.ask(question)
+    assert any(n.startswith("The question names") for n in answer.notes)
+    for text in (answer.markdown, answer.text, answer.model_dump_json()):
+        v = sci.verify(text)
+        assert v.grounded and v.unknown_names == [], v.summary()
+
+
+@pytest.mark.parametrize("text", [
+    "No record mentions NAFNet, but NAFNet is better.",  # the clause that says so, and no more
+    "# Restormer explained\nRestormer removes blur better than MIMO-UNet.",  # a title is not the text's claims
+    "The records do not mention it. Restormer removes blur.",
+])
+def test_verify_still_reads_a_name_beside_a_disclaimer_or_under_a_title(sci, text):
+    v = sci.verify(text)
+    assert not v.grounded and v.unknown_names in (["NAFNet"], ["Restormer"]), v.summary()
+
+
+def test_verify_reads_a_json_document_as_its_reader_sees_it(sci):
+    """A JSON answer's escaped line break stuck to each record link ("...MIMO-UNet\\n" is no record's link)."""
+    import json
+
+    record_link = "https://github.com/chosj95/MIMO-UNet"
+    assert sci.verify(json.dumps({"answer": f"Code: {record_link}\nTask: denoising."})).grounded
+    v = sci.verify(json.dumps({"links": [record_link, "https://evil.example/x"], "https://evil.example/key": 1}))
+    assert v.foreign_urls == ["https://evil.example/key", "https://evil.example/x"]
+    assert sci.verify(json.dumps({"note": "DnCNN is better"})).unknown_names == ["DnCNN"]
+    assert not sci.verify('{"not json after all": https://evil.example/x').grounded
+
+
 def test_verify_takes_text_only(fake_sci):
     for text, kind in ((None, "None"), (5, "int"), (b"bytes", "bytes")):
         with pytest.raises(QuestionError, match=f"^the text to check must be a string, not {kind}$"):
