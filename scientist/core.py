@@ -293,7 +293,7 @@ class Scientist:
             answer.corrections = [Correction(written=w, read_as=r) for w, r in fixes]
             answer.notes.insert(0, self.renderer.phrase("note_spelling", fixes=fixes))
         if REMOVED in q and REMOVED not in question:  # a link no record carries: never followed
-            answer.notes.append(self.renderer.phrase("note_links_removed"))
+            answer.notes.append(self.renderer.phrase("note_links_removed", n=q.count(REMOVED)))
         limit = self.settings.max_question_chars
         if len(question) > limit:  # a str: _clean refused anything else
             answer.notes.append(self.renderer.phrase("note_cut", limit=limit, length=len(question)))

@@ -163,3 +163,21 @@ def test_the_demo_weights_line_does_not_contradict_the_card(sci):
 def test_acronyms_in_task_labels_stay_capitals(sci):
     answer = sci.ask("how does it remove jpeg compression artifacts from old photos")
     assert any("about JPEG artifact removal" in n for n in answer.notes), answer.notes
+
+
+def test_a_refusal_in_plain_text_lists_its_nearest_records_links_as_the_markdown_does(sci):
+    answer = sci.ask("My grandad's black and white wedding photo came back in colour. How does the AI pick colours?")
+    assert not answer.in_scope and answer.nearest
+    for r in answer.nearest:  # the plain-text refusal gave titles only
+        for link in filter(None, (r.url, r.github)):
+            assert link in answer.markdown and link in answer.text
+
+
+@pytest.mark.parametrize(("links", "said"), [
+    ("see https://evil.example/a", "The question's link to a page outside the provided records was removed"),
+    ("see https://evil.example/a and https://evil.example/b",
+     "The question's 2 links to pages outside the provided records were removed"),
+])
+def test_removed_links_are_counted_in_the_note(sci, links, said):
+    answer = sci.ask(f"how does deblurring work? {links}")
+    assert any(n.startswith(said) for n in answer.notes), answer.notes
