@@ -519,6 +519,32 @@ def test_a_16_bit_png_without_a_dpi_gets_no_phys_chunk(tmp_path):
         assert "dpi" not in im.info
 
 
+def _exif(**tags) -> bytes:
+    exif = Image.Exif()
+    for tag, value in tags.items():
+        exif[int(tag[1:], 16)] = value
+    return exif.tobytes()
+
+
+@pytest.mark.parametrize(("name", "save", "dpi"), [
+    # stated nowhere: Pillow reads 1 dpi for the TIFF and 72 for the JPEG, and the outputs carried it (a 160 px
+    # photo restored from the TIFF printed 160 inches wide)
+    ("none.tif", {}, None),
+    ("exif_without_resolution.jpg", {"exif": _exif(x112=6, x10f="Cam")}, None),
+    ("no_unit.tif", {"tiffinfo": {282: 300.0, 283: 300.0, 296: 1}}, None),  # 1: an aspect ratio, no size
+    ("stated.tif", {"dpi": (300, 150)}, (300, 150)),
+    ("jfif.jpg", {"dpi": (300, 300)}, (300, 300)),
+    ("exif_inches.jpg", {"exif": _exif(x11a=240.0, x11b=240.0, x128=2)}, (240, 240)),
+    ("exif_centimetres.jpg", {"exif": _exif(x11a=100.0, x11b=100.0, x128=3)}, (254, 254)),
+    ("exif_no_unit_tag.jpg", {"exif": _exif(x11a=200.0, x11b=200.0)}, (200, 200)),  # inches, as EXIF says
+])
+def test_only_a_resolution_the_file_states_is_read(tmp_path, name, save, dpi):
+    photo = tmp_path / name
+    Image.fromarray(_u8(_photo())).save(photo, **save)
+    got = read_photo(photo)[1]["dpi"]
+    assert got == (pytest.approx(dpi) if dpi else None)
+
+
 @pytest.mark.parametrize("dpi", [(0, 0), (float("nan"), 300), (1e9, 1e9), "300", None])
 def test_a_damaged_dpi_is_not_carried_over(dpi):
     from scientist.restore.photo import _dpi

@@ -101,7 +101,7 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
                           "parts come out in the colour stored under them", stacklevel=2)
         info["exif"], orientation, exif_problem = _exif_of(im, p.name)
         info["icc_profile"] = _rgb_profile(im.info.get("icc_profile"))
-        info["dpi"] = _dpi(im.info.get("dpi"))
+        info["dpi"] = _dpi_of(im)
         if not deep:
             # a grey TIFF whose 0 is white: Pillow inverts 8 bits and fewer as it decodes them, never 16 or float
             min_is_white = im.format == "TIFF" and im.tag_v2.get(262) == 0
@@ -320,6 +320,35 @@ def _pillow_warnings() -> Iterator[list[tuple[str, str]]]:
     say_always(_PIL_MODULES)
     with gathered(_pillows) as said:
         yield said
+
+
+#: Where a resolution's unit is given as a number (TIFF's ResolutionUnit, EXIF's): 2 inches, 3 centimetres; 1 is
+#: no unit (a pixel aspect ratio only); left out, it is inches.
+_PER_INCH = {2: 1.0, 3: 2.54}
+
+
+def _dpi_of(im: Image.Image) -> tuple[float, float] | None:
+    """The resolution the photo's file states (:func:`_dpi`), never one Pillow makes up where it states none: a
+    TIFF without resolution tags reads as 1 dpi, a JPEG whose EXIF has no resolution as 72 dpi.  A TIFF's comes
+    from its tags, a JPEG's from its JFIF header when it gives a unit, else from its EXIF; any other's as Pillow
+    reads it (a PNG's pHYs in metres, for one)."""
+    if im.format == "TIFF":
+        tags = im.tag_v2
+        return _stated(tags.get(282), tags.get(283), tags.get(296, 2))
+    if im.format in ("JPEG", "MPO") and im.info.get("jfif_unit") not in (1, 2):
+        exif = im.getexif()  # a JPEG's EXIF comes from its header: nothing is decoded
+        return _stated(exif.get(0x011A), exif.get(0x011B), exif.get(0x0128, 2))
+    return _dpi(im.info.get("dpi"))
+
+
+def _stated(x, y, unit) -> tuple[float, float] | None:
+    """A resolution from its tags (horizontal, vertical, unit), None when one is missing or it has no unit."""
+    if x is None or y is None or unit not in _PER_INCH:
+        return None
+    try:
+        return _dpi((float(x) * _PER_INCH[unit], float(y) * _PER_INCH[unit]))
+    except (TypeError, ValueError, ZeroDivisionError):  # a damaged rational
+        return None
 
 
 def _dpi(value) -> tuple[float, float] | None:
