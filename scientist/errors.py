@@ -145,7 +145,12 @@ class OutputError(ScientistError):
 
 
 class OptionError(ScientistError, ValueError):
-    """A restore was given an option it does not have, or a value out of range."""
+    """A restore was given an option it does not have, or a value out of range.  ``option`` and ``problem``: the
+    option whose value is wrong and what is wrong with it, where one is (a command line names its flag)."""
+
+    def __init__(self, message: str, option: str | None = None, problem: str | None = None) -> None:
+        super().__init__(message)
+        self.option, self.problem = option, problem
 
 
 class ClusterError(ScientistError):

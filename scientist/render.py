@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 from jinja2.bccache import FileSystemBytecodeCache
 from markupsafe import Markup
+from rich.cells import cell_len
 
 from .errors import shown
 from .paths import data_path
@@ -158,6 +159,8 @@ class Renderer:
         env.filters["cos"] = lambda x: f"{float(x):.2f}"
         env.filters["duration"] = duration
         env.filters["shown"] = lambda text: shown(text, limit=1_000)  # a file name's escape sequences: "?"
+        env.filters["cells"] = cell_len  # the columns a text takes in a terminal: "日本" takes 4
+        env.filters["pad"] = lambda text, width: text + " " * max(0, width - cell_len(text))
         env.filters["lower_words"] = lower_words
         env.filters["md"] = Markup  # Markdown already (a macro's text, its values escaped inside it)
         env.filters["code"] = markdown_code

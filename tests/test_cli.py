@@ -313,3 +313,48 @@ def test_leaving_at_once_spares_a_daemon_thread_in_native_code_the_teardown(tmp_
     done = subprocess.run([sys.executable, "-c", _NATIVE_AT_EXIT], capture_output=True, text=True, timeout=120,
                           cwd=tmp_path)
     assert (done.returncode, done.stderr) == (130, "")
+
+
+def test_restore_options_are_named_by_the_flags_typed(tmp_path):
+    """"--max-side 7" was told "invalid restore option max_side"; --out beside --out-dir was taken and --out-dir
+    dropped without a word (exit 0, nothing in the folder named)."""
+    photo = tmp_path / "p.png"
+    Image.fromarray(np.zeros((12, 16, 3), np.uint8)).save(photo)
+    code, _, lines = run_cli("restore", photo, "--max-side", "7", inputs=[photo])
+    assert_one_line_error(code, lines, "invalid option --max-side: must be a whole number, 8 or more")
+    code, _, lines = run_cli("ask", "how does it denoise?", "--photo", photo, "--tile", "3", inputs=[photo])
+    assert_one_line_error(code, lines, "invalid option --tile: must be a whole number, 64 or more")
+    code, _, lines = run_cli("restore", photo, "--out", tmp_path / "o.png", "--out-dir", tmp_path / "od",
+                             inputs=[photo])
+    assert_one_line_error(code, lines, "--out and --out-dir cannot both be given")
+    assert not (tmp_path / "o.png").exists() and not (tmp_path / "od").exists()
+
+
+def test_a_batch_stopped_before_any_photo_finished_prints_an_empty_json_list(tmp_path, monkeypatch):
+    """--json printed nothing at all when Ctrl-C came before the first photo finished: no JSON for a script."""
+    import scientist.core as core
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+        yield  # a generator, as restore_many is
+
+    monkeypatch.setattr(core.Scientist, "restore_many", stopped)
+    for name in ("a.png", "b.png"):
+        Image.fromarray(np.zeros((12, 16, 3), np.uint8)).save(tmp_path / name)
+    result = CliRunner().invoke(app, ["restore", str(tmp_path), "--json"])
+    assert result.exit_code == 130 and json.loads(result.stdout) == []
+    assert result.stderr.strip() == "interrupted: nothing was left half-written"
+
+
+def test_the_batch_summary_lines_up_names_that_take_two_columns_a_character(fake_sci):
+    from rich.cells import cell_len
+
+    from scientist.restore.record import BatchItem
+
+    items = [BatchItem(input=n, name=n, status="skipped", reason="exists") for n in ("日本の写真.jpg", "photo.jpg")]
+    text = fake_sci.renderer.env.get_template("restore_many.txt.j2").render(items=items, seconds=1.0, more=None)
+    rows = [ln for ln in text.splitlines() if "  skipped  " in ln or ln.startswith("photo ")]
+    assert len(rows) == 3
+    # "result" and "skipped" start in the same terminal column on every row
+    words = ("result", "skipped", "skipped")
+    assert len({cell_len(row[:row.index(word)]) for row, word in zip(rows, words, strict=True)}) == 1

@@ -51,7 +51,9 @@ def test_options_made_directly_raise_the_typed_error_too():
              ({"strength": 2}, r"^invalid restore option strength: must be auto or a number between 0 and 1$"),
              ({"max_side": 4}, r"^invalid restore option max_side: must be a whole number, 8 or more$"),
              ({"quality": "best"}, r"^invalid restore option quality: must be a whole number from 1 to 100$"),
-             ({"device": "gpu"}, r"^invalid restore option device: must be 'auto', 'cpu' or 'cuda'$")]
+             ({"device": "gpu"}, r"^invalid restore option device: must be 'auto', 'cpu' or 'cuda'$"),
+             # out won and out_dir was dropped without a word
+             ({"out": "a.png", "out_dir": "b"}, r"^out and out_dir cannot both be given: out is the restored")]
     for values, said in cases:
         with pytest.raises(OptionError, match=said) as info:
             RestoreOptions(**values)

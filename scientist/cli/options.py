@@ -67,10 +67,20 @@ class DemoOptions(dict):
     """The demo's options given on the command line (unset ones left out)."""
 
     def options(self):
-        """As the validated record every restore takes (:class:`~scientist.restore.options.RestoreOptions`)."""
+        """As the validated record every restore takes (:class:`~scientist.restore.options.RestoreOptions`); a
+        wrong value is an :class:`~scientist.errors.OptionError` naming the flag the user typed."""
+        from ..errors import OptionError
         from ..restore.options import RestoreOptions
 
-        return RestoreOptions.of(self)
+        if "out" in self and "out_dir" in self:
+            raise OptionError("--out and --out-dir cannot both be given: --out is the restored image's path, "
+                              "--out-dir the folder for the restored image and its comparison")
+        try:
+            return RestoreOptions.of(self)
+        except OptionError as exc:
+            if exc.option not in self:
+                raise
+            raise OptionError(f"invalid option --{exc.option.replace('_', '-')}: {exc.problem}") from None
 
     @property
     def weights(self) -> Path | None:

@@ -72,7 +72,7 @@ def restore_command(
                 items.append(item)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: a script still gets the records of the photos already done
         # (those that were saving when the stop came are finished first and yielded before it comes through)
-        if as_json and items:
+        if as_json:  # [] when none had finished: the JSON a script reads is there either way
             emit(_records_json(items))
         raise
     seconds = time.perf_counter() - start

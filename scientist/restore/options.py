@@ -74,10 +74,13 @@ class RestoreOptions(BaseModel):
         unknown = [k for k in values if k not in type(self).model_fields]
         if unknown:
             raise OptionError(_unknown(unknown[0]))
+        if values.get("out") is not None and values.get("out_dir") is not None:  # out would win, unsaid
+            raise OptionError("out and out_dir cannot both be given: out is the restored image's path, out_dir "
+                              "the folder for the restored image and its comparison")
         try:
             super().__init__(**values)
         except ValidationError as exc:
-            raise OptionError(_invalid(exc)) from None
+            raise OptionError(*_invalid(exc)) from None
 
     @field_validator("image_format", mode="before")
     @classmethod
@@ -118,10 +121,12 @@ def _unknown(name: str) -> str:
     return f"a restore has no option {name!r}{hint}"
 
 
-def _invalid(exc: ValidationError) -> str:
+def _invalid(exc: ValidationError) -> tuple[str, str, str]:
+    """The message of an :class:`OptionError` for ``exc``, the option and the problem."""
     err = exc.errors()[0]
     name = ".".join(str(p) for p in err["loc"]) or "options"
-    return f"invalid restore option {name}: {value_problem(err, RestoreOptions)}"
+    problem = value_problem(err, RestoreOptions)
+    return f"invalid restore option {name}: {problem}", name, problem
 
 
 def as_path(value: Any, what: str = "the photo") -> Path:
