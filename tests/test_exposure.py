@@ -437,7 +437,7 @@ def test_fit_exposure_refuses_a_folder_it_cannot_write_before_fitting(tmp_path, 
     locked = tmp_path / "locked"
     with unwritable(locked):
         code, _out, lines = run_cli("fit-exposure", locked / "e.json", "--samples", "20", "--photos", fit_photos)
-        assert_one_line_error(code, lines, "locked: cannot write there")
+        assert_one_line_error(code, lines, "locked: output folder is not writable")
         assert list(locked.iterdir()) == []
 
 

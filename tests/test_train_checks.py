@@ -171,7 +171,7 @@ def test_a_folder_it_cannot_write_is_refused_before_training(tmp_path, photo_dir
     locked = tmp_path / "locked"
     with unwritable(locked):
         code, _out, lines = run_cli("train", locked / "w.safetensors", *FAST, "--photos", photo_dir)
-        assert_one_line_error(code, lines, "locked: cannot write there")
+        assert_one_line_error(code, lines, "locked: output folder is not writable")
         assert list(locked.iterdir()) == []
 
 

@@ -31,6 +31,27 @@ def test_output_folder_missing_or_unwritable(photo, tmp_path):
     assert code == 2 and len([ln for ln in lines if not ln.startswith("warning")]) == 1
 
 
+def test_an_existing_unwritable_out_dir_is_refused_for_many_photos_as_for_one(photo, tmp_path, monkeypatch):
+    """An --out-dir that exists but cannot be written in was refused for one photo (exit 2) but not for a folder or
+    several photos: each was tried and failed, exit 1.  (Root writes through permission bits, so the folder is made
+    unwritable where the check asks.)"""
+    import os
+
+    import scientist.restore.outputs as outputs
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(outputs.os, "access", lambda p, mode: False if os.fspath(p) == str(locked)
+                        else real_access(p, mode))
+    second = tmp_path / "IMG_2.png"
+    second.write_bytes(photo.read_bytes())
+    for args in ([photo, second], [tmp_path], [photo]):
+        code, _, lines = run_cli("restore", *args, "--out-dir", locked, inputs=[photo, second])
+        assert_one_line_error(code, lines, f"{locked}: output folder is not writable")
+    assert list(locked.iterdir()) == []
+
+
 @pytest.mark.slow  # runs the bundled network
 def test_existing_outputs_are_kept(photo, tmp_path):
     (tmp_path / "IMG_1_restored.png").write_bytes(b"earlier result")
