@@ -8,6 +8,7 @@ task, each record's relevance and the scope (:mod:`.judge`), pick the workflow
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from . import judge
 from .answer import Answer, Correction, Evidence, LanguageInfo, Reference, TaskResult
-from .corpus import Corpus, load_corpus
+from .corpus import Corpus, load_corpus, load_figures
 from .embed import Embedder
 from .errors import CorpusError, OptionError
 from .guard import REMOVED, bare_form, clean_question, find_urls, name_links, names_in, strip_foreign_urls, verify_text
@@ -29,6 +30,9 @@ from .settings import ConfigError, Settings, load_settings
 from .spelling import Speller
 from .views import Queries
 from .workflow import demo_workflow, workflow_for
+
+#: The words of a text as the figures' words are matched against them (case folded, punctuation dropped).
+_FIGURE_WORD = re.compile(r"[\w-]+")
 
 __all__ = ["Scientist"]
 
@@ -178,6 +182,21 @@ class Scientist:
                 self._names = Naming.of(self.corpus.records, self.settings.partial_names)
             return self._names
 
+    def _unreported_figures(self, question: str, answer: Answer) -> list[str]:
+        """The figures (``figures.yaml``) ``question`` asks for of which no record the answer draws on says a word
+        (title, other names, summary or card); none for an answer that draws on no record."""
+        drawn_on = [self.corpus.get(r.id) for r in answer.references if r.supports] if answer.in_scope else []
+        if not drawn_on:
+            return []
+        asked = " ".join(_FIGURE_WORD.findall(question.lower()))
+        figures = [(label, words) for label, words in load_figures() if words.search(asked)]
+        if not figures:
+            return []
+        said = " ".join(_FIGURE_WORD.findall(" ".join(
+            " ".join([r.title, *r.names, r.summary, r.card.model_dump_json() if r.card else ""]) for r in drawn_on
+        ).lower()))
+        return [label for label, words in figures if not words.search(said)]
+
     def _reads(self, language: LanguageInfo) -> bool:
         """Whether a question in ``language`` is one the tool reads (English) over a corpus with records."""
         return language.english and bool(len(self.corpus))
@@ -277,6 +296,10 @@ class Scientist:
                  and m.words.strip('"').casefold() != r.title.casefold()]
         if named:
             answer.notes.insert(0, self.renderer.phrase("note_named", named=named))
+        unreported = self._unreported_figures(read, answer) if read is not None else []
+        if unreported:  # "what's its PSNR?": the quotes below give none, and the answer says so first
+            drawn_on = sum(r.supports for r in answer.references)
+            answer.notes.insert(0, self.renderer.phrase("note_unreported", figures=unreported, n=drawn_on))
         # a capitalised word with no name's shape is read as one only where the answer says something: a question
         # the records do not cover ("trails near Zurich?") is refused whatever it names
         unknown = names_in(self.corpus, q, plain=answer.in_scope)[0] if read is not None else []

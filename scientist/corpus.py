@@ -33,9 +33,11 @@ _RECORD_SUFFIXES = {".yaml", ".yml", ".json", ".jsonl", ".ndjson", ".txt", ".md"
 TASKS_FILE = "tasks.yaml"
 EXAMPLES_FILE = "task_examples.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
+FIGURES_FILE = "figures.yaml"
 CONTEXT_FILE = "context.yaml"
 #: Data files of a corpus folder that hold no records.
-NOT_RECORDS = {TASKS_FILE, EXAMPLES_FILE, VOCABULARY_FILE, CONTEXT_FILE, LANGUAGES_FILE, NAMING_FILE, "README.md"}
+NOT_RECORDS = {TASKS_FILE, EXAMPLES_FILE, VOCABULARY_FILE, FIGURES_FILE, CONTEXT_FILE, LANGUAGES_FILE, NAMING_FILE,
+               "README.md"}
 
 
 def read_yaml(path: str | Path, what: str):
@@ -59,6 +61,22 @@ def load_vocabulary(path: Path | None = None) -> frozenset[str]:
     if not isinstance(words, list):
         raise CorpusError(f"{path.name}: expected a list under 'vocabulary'")
     return frozenset(str(w) for w in words)
+
+
+@functools.cache
+def load_figures() -> tuple[tuple[str, re.Pattern], ...]:
+    """The figures a question may ask for (``figures.yaml``, packaged): (label, a pattern of the words that ask
+    for it, matched in a text of lower-case words joined by single spaces)."""
+    path = data_path("corpus") / FIGURES_FILE
+    raw = read_yaml(path, "figures")
+    items = raw.get("figures") if isinstance(raw, dict) else None
+    if not isinstance(items, list) or not all(isinstance(i, dict) and i.get("label") and i.get("words")
+                                              for i in items):
+        raise CorpusError(f"{path.name}: expected a list of figures, each with a label and words")
+    after = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in raw.get("not_before") or [])
+    return tuple((str(i["label"]), re.compile(
+        r"(?<![\w-])(?:" + "|".join(re.escape(str(w).lower()) for w in i["words"]) + r")(?![\w-])" + after))
+        for i in items)
 
 
 def load_context(folder: Path) -> frozenset[str]:

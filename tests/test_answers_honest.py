@@ -181,3 +181,28 @@ def test_a_refusal_in_plain_text_lists_its_nearest_records_links_as_the_markdown
 def test_removed_links_are_counted_in_the_note(sci, links, said):
     answer = sci.ask(f"how does deblurring work? {links}")
     assert any(n.startswith(said) for n in answer.notes), answer.notes
+
+
+# ---------------------------------------------------------------- figures the records do not give
+@pytest.mark.parametrize(("question", "said"), [
+    ("What's the PSNR of MIMO-UNet on GoPro?",
+     "The question asks about PSNR, which the record this answer draws on does not report"),
+    ("how fast does it deblur a 12 MP photo, and how accurate is it?",
+     "The question asks about accuracy and speed, which the record this answer draws on does not report"),
+])
+def test_a_figure_no_record_reports_is_said_to_be_missing(sci, question, said):
+    """The answer quoted the records "in short" as if they answered, and never said they give no such figure."""
+    answer = sci.ask(question)
+    note = next((n for n in answer.notes if n.startswith("The question asks about")), None)
+    assert note is not None and note.startswith(said), answer.notes
+    assert note in answer.markdown and note in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "How many parameters does MIMO-UNet have?",  # its card gives them
+    "My photos at slow shutter speed came out blurry; how does the AI sharpen them?",  # no speed asked for
+    "Is a plain MSE or negative SSIM loss enough to train a network that removes blur?",  # a loss, not a score
+    "Which hiking trail near Zurich has the best benchmark scores?",  # refused: nothing is drawn on
+])
+def test_figures_not_asked_for_or_reported_get_no_note(sci, question):
+    assert not any(n.startswith("The question asks about") for n in sci.ask(question).notes)
