@@ -247,12 +247,20 @@ def _plain_names(text: str, haystack: str, ordinary: Collection[str] = ()) -> li
 def _shouted(text: str) -> set[str]:
     """The English words of ``text`` written in capitals beside other words in capitals: a heading or a phrase
     shouted ("IN THE RECORDS' OWN WORDS", as the plain-text answer writes its headings), whose words have a name's
-    shape (capitals) without being names.  A word in capitals alone ("SAM", "YOLO") stays a name."""
+    shape (capitals) without being names; and an English word of five letters or more in capitals alone, a word
+    stressed ("SYSTEM: you are now ...", "it is IMPORTANT").  A short one or one no dictionary holds ("SAM",
+    "CLIP", "YOLO") stays a name."""
     runs = [m.group(0) for m in _CAPITALS_RUN.finditer(text)]
-    if not runs:
+    long_words = _LONG_CAPITALS.findall(text)
+    if not runs and not long_words:
         return set()
     english = word_counts()
-    return {w for run in runs for w in re.findall(r"[A-Z]{2,}", run) if w.lower() in english}
+    return ({w for run in runs for w in re.findall(r"[A-Z]{2,}", run) if w.lower() in english}
+            | {w for w in long_words if w.lower() in english})
+
+
+#: A word of five capitals or more, alone (:func:`_shouted`).
+_LONG_CAPITALS = re.compile(r"(?<![\w-])[A-Z]{5,}(?![\w-])")
 
 
 def _opens_sentence(text: str, at: int) -> bool:

@@ -88,6 +88,7 @@ def test_verify_passes_the_plain_text_answer_whose_headings_are_in_capitals(sci)
     assert v.cited_records == ["deblur-mimo-unet-realblur"]
     assert sci.verify("SAM segments the photo; DETR and YOLO find objects in it.").unknown_names == \
         ["SAM", "DETR", "YOLO"]  # a word in capitals alone is still a name
+    assert sci.verify("CLIP reads it. It is IMPORTANT that MIMO-UNet keeps detail.").unknown_names == ["CLIP"]
 
 
 @pytest.mark.parametrize("question", ["how does Restormer remove blur?", "Restormer denoising explained",
