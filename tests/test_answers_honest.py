@@ -207,3 +207,10 @@ def test_a_figure_no_record_reports_is_said_to_be_missing(sci, question, said):
 ])
 def test_figures_not_asked_for_or_reported_get_no_note(sci, question):
     assert not any(n.startswith("The question asks about") for n in sci.ask(question).notes)
+
+
+def test_the_plain_text_answer_closes_as_the_markdown_does(sci):
+    """--format text left out the closing line that says nothing outside the corpus is cited."""
+    answer = sci.ask("how does it reduce noise?")
+    closing = "Only the records above were used; nothing outside the provided corpus is cited."
+    assert closing in answer.markdown and answer.text.rstrip().endswith(closing)
