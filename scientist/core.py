@@ -211,7 +211,8 @@ class Scientist:
         _, probs, cosines, named = self._score(read)
         index = self.index
         order = judge.rank(cosines, index.record_tasks, probs, self.settings, named, index.task_matrix)
-        return [(self.corpus.records[i], float(cosines[i])) for i in order[:k]]
+        # copies: a caller that changes one must not change every later answer
+        return [(self.corpus.records[i].model_copy(deep=True), float(cosines[i])) for i in order[:k]]
 
     def _label(self, task_id: str) -> str:
         task = self.corpus.task(task_id)
@@ -449,6 +450,7 @@ class Scientist:
         from .restore.run import restore_photo
 
         options = self._options(options, legacy)
+        _check_run_arguments(workflow, progress)
         workflow = workflow or demo_workflow(self.corpus, self.renderer)
         if progress is True:
             from .progress import ConsoleProgress
@@ -477,6 +479,12 @@ class Scientist:
 
         paths = as_paths(paths)
         options = self._options(options, legacy)
+        _check_run_arguments(workflow, progress)
+        if not isinstance(recursive, bool):  # "no" would read as yes
+            raise OptionError(f"invalid argument recursive: must be True or False, not {type(recursive).__name__}")
+        if cluster is not None and not isinstance(cluster, str):
+            raise OptionError(f"invalid argument cluster: must be an address (a str) or 'auto', not "
+                              f"{type(cluster).__name__}")
         workflow = workflow or demo_workflow(self.corpus, self.renderer)
         return self._restore_many(paths, workflow, recursive, progress, options, cluster)
 
@@ -546,12 +554,27 @@ class Scientist:
         from .restore.options import as_paths
         from .tools import folders_for
 
-        if not isinstance(name, str) or not name.strip():
+        if not isinstance(name, str):
             raise OptionError(f"invalid argument name: must be a text, not {type(name).__name__}")
+        if not name.strip():
+            raise OptionError("invalid argument name: must not be empty")
         # one folder is a folder, not its letters
         allow = as_paths(allow, "the folders to allow", "each folder to allow") if allow != () else []
         out_dir = as_path(out_dir, "the output folder") if out_dir is not None else None
         return make_tool(self, name=name, folders=folders_for(self.settings, allow, out_dir))
+
+
+def _check_run_arguments(workflow, progress) -> None:
+    """Refuse, as an :class:`OptionError`, a ``workflow`` that is no :class:`~scientist.answer.Workflow` and a
+    ``progress`` that is neither True, False, None nor a function: each failed deep inside the run, untyped."""
+    from .answer import Workflow
+
+    if workflow is not None and not isinstance(workflow, Workflow):
+        raise OptionError(f"invalid argument workflow: must be a Workflow (an answer's, or demo_workflow()), not "
+                          f"{type(workflow).__name__}")
+    if not (progress is None or isinstance(progress, bool) or callable(progress)):
+        raise OptionError(f"invalid argument progress: must be True, False or a function taking progress events, "
+                          f"not {type(progress).__name__}")
 
 
 def _count(name: str, value) -> int:

@@ -378,7 +378,9 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
     if not isinstance(text, str):
         kind = "None" if text is None else type(text).__name__
         raise QuestionError(f"the text to check must be a string, not {kind}")
-    if not text.strip():  # nothing cited is nothing grounded either: a gate must not pass it
+    # nothing cited is nothing grounded either: a gate must not pass it; nor a text of control characters only,
+    # which ask and prompt take for empty too
+    if not any(unicodedata.category(c)[0] not in "CZ" for c in text):
         raise QuestionError("the text to check is empty")
     text = _json_text(text)
     allowed = corpus.allowed_urls()

@@ -118,6 +118,10 @@ class Folders:
             if not folder.is_dir():
                 raise AccessError(f"{folder}: not a folder, so it cannot be allowed")
         self.out = Path(out).expanduser().resolve()
+        from .restore.outputs import check_out_dir
+
+        # a file there, or a folder that cannot be written in, failed every restore_photo after a clean start
+        check_out_dir(self.out)
 
     @property
     def default_refused(self) -> bool:
@@ -134,8 +138,8 @@ class Folders:
                               f"(scientist mcp) or allow=[FOLDER] (as_tool)")
         # resolving a huge path takes seconds (or minutes); a lone surrogate a model's JSON may carry counts as 3 bytes
         if len(str(path).encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
-            raise PhotoError(f"{shown(path)}: cannot read (the path is too long: a file's has {MAX_PATH_BYTES} "
-                             f"bytes at most)")
+            raise PhotoError(f"{shown(path)}: cannot read (the path is too long: a path has at most {MAX_PATH_BYTES} "
+                             f"bytes)")
         try:
             real = Path(path).expanduser().resolve()
         except (OSError, ValueError, RuntimeError):  # a NUL byte, a link loop, an unknown ~user
@@ -297,7 +301,9 @@ def format_tools(fmt: str, settings: Settings | None = None) -> str:
     elif fmt == "json-schema":
         out = []
         for t in tools:
-            entry = {"name": t.name, "title": t.title, "description": t.description, "inputSchema": t.input_schema()}
+            # titled as the MCP SDK titles the input schemas it lists
+            entry = {"name": t.name, "title": t.title, "description": t.description,
+                     "inputSchema": t.input_schema() | {"title": f"{t.name}Arguments"}}
             if t.output is not None:
                 entry["outputSchema"] = t.output_schema()
             out.append(entry | {"annotations": t.hints()})

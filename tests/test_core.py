@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -215,3 +216,32 @@ def test_catalog_categories_give_records_their_task(tmp_path, cache_dir, embedde
     assert tasks["Mystery"][0] == "text-to-speech"  # no category: classified from its text
     top = s.retrieve("I blew a tiny photo up four times and it looked crisp. How?", 1)[0][0]
     assert top.title == "TinyUpscaler"
+
+
+def test_retrieved_records_are_copies_a_caller_may_change(fake_sci):
+    """retrieve handed back the corpus's own records: a caller that changed one changed every later answer."""
+    record, _score = fake_sci.retrieve("how does it reduce noise")[0]
+    title = record.title
+    record.title = "CHANGED"
+    assert fake_sci.retrieve("how does it reduce noise")[0][0].title == title
+    assert all(r.title != "CHANGED" for r in fake_sci.ask("how does it reduce noise").references)
+
+
+@pytest.mark.parametrize(("call", "said"), [
+    (lambda s, p: s.ask("noise", options="garbage"), "options must be RestoreOptions or a mapping"),
+    (lambda s, p: s.demo(p, options=5), "options must be RestoreOptions or a mapping"),
+    (lambda s, p: s.demo(p, workflow="x"), "invalid argument workflow: must be a Workflow"),
+    (lambda s, p: s.demo(p, progress="yes"), "invalid argument progress: must be True, False or a function"),
+    (lambda s, p: s.restore_many([p], recursive="no"), "invalid argument recursive: must be True or False"),
+    (lambda s, p: s.restore_many([p], cluster=5), "invalid argument cluster: must be an address"),
+    (lambda s, p: s.as_tool(name=""), "invalid argument name: must not be empty"),
+    (lambda s, p: s.verify("\x00\x01\x02"), "the text to check is empty"),  # was grounded, checking nothing
+])
+def test_arguments_of_the_wrong_kind_are_typed_errors_of_one_sentence(fake_sci, tmp_path, call, said):
+    """Each was a TypeError or AttributeError from deep inside (or, for verify, a pass)."""
+    from scientist.errors import ScientistError
+
+    photo = tmp_path / "p.png"
+    photo.write_bytes(b"not read: refused before")
+    with pytest.raises(ScientistError, match=re.escape(said)):
+        call(fake_sci, photo)

@@ -330,6 +330,9 @@ def test_folders_default_to_the_working_folder_and_must_exist(tmp_path, monkeypa
         Folders([tmp_path / "missing"], tmp_path / "out")
     code, out, lines = run_cli("mcp", "--allow", tmp_path / "missing")
     assert code == 2 and out == "" and len(lines) == 1 and "not a folder" in lines[0]
+    (tmp_path / "a-file").write_bytes(b"x")  # started fine, and every restore_photo failed on it
+    code, out, lines = run_cli("mcp", "--out-dir", tmp_path / "a-file")
+    assert code == 2 and out == "" and len(lines) == 1 and lines[0].endswith("a-file: not a folder"), lines
     code, out, lines = run_cli("mcp", "--max-side", 5000)
     assert code == 2 and out == "" and len(lines) == 1
     assert "--max-side must be a whole number from 8 to 1024 (the mcp_max_side_limit setting), not 5000" in lines[0]
@@ -375,6 +378,7 @@ def test_tools_command_prints_the_same_definitions(fmt, server):
         params = {t["name"]: t["inputSchema"] for t in printed}
         descriptions = {t["name"]: t["description"] for t in printed}
         for t in printed:
+            assert t["inputSchema"] == listed[t["name"]].input_schema  # titled as MCP lists it, "NAMEArguments"
             assert t.get("outputSchema") == listed[t["name"]].output_schema
             assert t["annotations"]["readOnlyHint"] is (t["name"] in READ_ONLY)
     assert set(names) == TOOLS

@@ -188,6 +188,6 @@ def test_a_path_longer_than_any_is_refused_before_it_is_resolved(fake_sci, tmp_p
     with pytest.raises(AccessError, match="is not a usable path"):  # a lone surrogate, from a model's JSON
         folders.photo(str(tmp_path / "\ud800.jpg"))
     start = time.monotonic()
-    with pytest.raises(PhotoError, match=f"the path is too long: a file's has {MAX_PATH_BYTES} bytes at most"):
+    with pytest.raises(PhotoError, match=f"the path is too long: a path has at most {MAX_PATH_BYTES} bytes"):
         folders.photo(str(tmp_path) + "/" + "a/" * 2_000_000 + "x.jpg")  # resolving it took minutes
     assert time.monotonic() - start < 2

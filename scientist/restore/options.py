@@ -94,6 +94,9 @@ class RestoreOptions(BaseModel):
         """``options`` (a record or a mapping) with ``more`` on top, validated; raises :class:`OptionError`."""
         if isinstance(options, RestoreOptions):
             return options.but(**more) if more else options
+        if options is not None and not isinstance(options, Mapping):
+            raise OptionError(f"options must be RestoreOptions or a mapping of option names to values, not "
+                              f"{type(options).__name__}")
         return cls(**{**(options or {}), **more})
 
     def but(self, **changes: Any) -> RestoreOptions:
