@@ -673,7 +673,7 @@ def test_leaving_a_job_that_is_not_there_is_one_sentence(make_client):
     client = make_client(restore=FakeRestore())
     for bad in ("0123456789abcdef0123456789abcdef", "nope", "0123456789ABCDEF0123456789ABCDEF", "%2E%2E"):
         assert_one_sentence(client.post(f"/api/jobs/{bad}/leave"), 404, "no such job")
-    assert_one_sentence(client.post("/api/jobs/..%2F..%2Fx/leave"), 404, "not found")  # no job's address at all
+    assert_one_sentence(client.post("/api/jobs/..%2F..%2Fx/leave"), 404, "nothing is served at this address")
     job = client.post("/api/restore", files={"photo": ("a.jpg", jpeg(), "image/jpeg")}).json()["id"]
     assert_one_sentence(client.post(f"/api/jobs/{job}/leave", headers={"origin": "http://evil.example"}), 403,
                         "other sites")
@@ -778,8 +778,9 @@ def test_bad_question_bodies(make_client):
         assert_one_sentence(client.post("/api/ask", content=body, headers=as_json), 422,
                             "the request body must be a JSON object")
     as_text = {"content-type": "text/plain"}
-    assert_one_sentence(client.post("/api/ask", content=b'{"question": "noise?"}', headers=as_text), 422,
-                        "the request body must be JSON, sent with Content-Type: application/json")
+    assert_one_sentence(client.post("/api/ask", content=b'{"question": "noise?"}', headers=as_text), 415,
+                        "the request body must be JSON, sent with Content-Type: application/json")  # was 422
+    assert_one_sentence(client.post("/api/ask", data={"question": "noise?"}), 415, "must be JSON")  # a form
     assert_one_sentence(client.post("/api/ask", json={"question": "noise?", "k": "five"}), 422,
                         "k must be a whole number")
     assert_one_sentence(client.post("/api/ask", json={"question": 5}), 422, "question must be text")
@@ -1033,7 +1034,15 @@ def test_a_405_allows_every_method_its_path_answers(make_client, method, path, a
     is, was never listed."""
     r = make_client().request(method, path)
     assert r.status_code == 405 and r.headers["allow"] == allow, (r.status_code, r.headers.get("allow"))
-    assert_one_sentence(r, 405, "method not allowed")
+    # it was the framework's "Method Not Allowed"
+    assert_one_sentence(r, 405, f"method not allowed: {method} is not answered here, only {allow}")
+
+
+@pytest.mark.parametrize("path", ["/favicon.ico", "/api/nothing", "/static/x.js"])
+def test_a_path_nothing_answers_gets_a_sentence(make_client, path):
+    """It was the framework's "Not Found"; the API's own 404s ("no such job") keep their sentence."""
+    assert_one_sentence(make_client().get(path), 404, "nothing is served at this address")
+    assert_one_sentence(make_client().get("/api/jobs/0123456789abcdef0123456789abcdef"), 404, "no such job")
 
 
 def test_an_upload_cut_short_is_said_to_be_cut_short(make_client):
@@ -1054,7 +1063,7 @@ def test_an_upload_cut_short_is_said_to_be_cut_short(make_client):
     assert_one_sentence(client.post("/api/restore", content=whole_without, headers=headers), 422, "has no photo")
     # a JSON question sent with a multipart type is told what the question must be, not that it was cut short
     sent = client.post("/api/ask", content=b'{"question": "noise"}', headers=headers)
-    assert_one_sentence(sent, 422, "the request body must be JSON, sent with Content-Type: application/json")
+    assert_one_sentence(sent, 415, "the request body must be JSON, sent with Content-Type: application/json")
 
 
 @pytest.mark.parametrize("split", [1, 5, 12, 26, 30])
@@ -1154,6 +1163,10 @@ def test_safe_label():
     assert safe_label(None) == safe_label("") == safe_label("...") == "photo"
     assert safe_name("IMG 2041.JPG") == "IMG 2041.JPG" and safe_name("../../etc/passwd") == "passwd"
     assert safe_name("cat.p<n>g") == "cat.p<n>g" and safe_name(None) == safe_name("") == "photo"
+    # a browser sends a double quote, a line feed and a carriage return in a file name as %22, %0A and %0D: the
+    # messages said 'My %22best%22 photo.jpg' and the downloads were named 'My_22best_22_photo'
+    assert safe_name('My %22best%22 photo.jpg') == 'My "best" photo.jpg' and safe_name("a%0ab.jpg") == "a?b.jpg"
+    assert safe_label('My %22best%22 photo.jpg') == "My_best_photo"
 
 
 @pytest.mark.parametrize("name,label", [
@@ -1528,3 +1541,41 @@ def test_the_app_imports_without_uvicorn():
     code = ("import sys; sys.modules['uvicorn'] = None; import scientist.web.app as a; "
             "assert callable(a.create_app)")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_a_running_job_counts_its_time_on_between_tiles():
+    """A photo of one tile showed "0 of 1 tile done, 0.0 s so far, about 2.6 s to go" for the whole run: the
+    figures were the last progress event's, so they stood still until the tile was done."""
+    from scientist.web.jobs import _progress
+
+    start = ProgressEvent("start", 0, 1, 64, 48, "fake", "cpu", 2.6, True, True, 0.0)
+    assert (_progress(start).elapsed, _progress(start).remaining) == (0.0, 2.6)
+    assert (_progress(start, 1.5).elapsed, _progress(start, 1.5).remaining) == (1.5, 1.1)
+    assert _progress(start, 4.0).remaining == 0.0  # longer than expected: nothing negative
+    tile = ProgressEvent("tile", 1, 4, 64, 48, "fake", "cpu", 9.0, True, True, 2.0)  # 2 s a tile so far
+    assert (_progress(tile, 0.5).elapsed, _progress(tile, 0.5).remaining) == (2.5, 5.5)
+
+
+def test_the_panel_says_when_a_restore_takes_longer_than_expected(fake_sci):
+    from scientist.web.jobs import JobStatus, _progress
+
+    def panel(since: float) -> str:
+        event = ProgressEvent("start", 0, 1, 64, 48, "fake", "cpu", 2.6, True, True, 0.0)
+        status = JobStatus(id="a" * 32, state="running", progress=_progress(event, since), message="Restoring",
+                           label="photo")
+        return " ".join(fake_sci.renderer.html("job.html.j2", s=status).split())
+
+    assert "0 of 1 tile done, 1.0 s so far, about 1.6 s to go." in panel(1.0)
+    assert "0 of 1 tile done, 4.0 s so far, longer than expected." in panel(4.0)  # not "about 0.0 s to go"
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (1, 400), (400, 1), (24, 30)])
+def test_the_page_s_zoomed_squares_never_reach_past_the_photo(tmp_path, shape):
+    """A 5x3 photo's zoomed squares were 8 px: the page showed mostly empty space around it."""
+    from scientist.web.jobs import _crops
+
+    img = (np.random.default_rng(0).random((*shape, 3)) * 255).astype(np.uint8)
+    Image.fromarray(img).save(tmp_path / "before.png")
+    Image.fromarray(img).save(tmp_path / "restored.png")
+    for crop in _crops(tmp_path / "before.png", tmp_path / "restored.png"):
+        assert crop.size >= 1 and crop.y + crop.size <= shape[0] and crop.x + crop.size <= shape[1], crop

@@ -491,6 +491,10 @@ def _status(exc: ScientistError) -> int:
     return next((code for cls, code in STATUS if isinstance(exc, cls)), 400)
 
 
+#: What a JSON route says of a body sent as something else.
+NOT_JSON = "the request body must be JSON, sent with Content-Type: application/json"
+
+
 def _validation_sentence(exc: RequestValidationError, content_type: str = "") -> str:
     """A request the API's models refuse, in one sentence: a body that is not JSON, or not a JSON object, is said
     as such (never the parser's "0: json decode error"); a field by its name and what it must be."""
@@ -508,7 +512,7 @@ def _validation_sentence(exc: RequestValidationError, content_type: str = "") ->
         return f"{name} must be a file, sent as a file part of a multipart/form-data upload (curl -F {name}=@FILE)"
     if loc == ("body",):  # the body as a whole: not an object, or not sent as JSON at all
         if _media_type(content_type) != "application/json":
-            return "the request body must be JSON, sent with Content-Type: application/json"
+            return NOT_JSON
         return "the request body must be a JSON object of the request's fields (see /docs)"
     return f"{name} {value_problem(err)}"
 
@@ -624,8 +628,12 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         elif unreadable := _unreadable_body(exc, request.headers.get("content-type", ""), request.url.path):
             status, detail = unreadable
         elif status == 405:  # a route lists only its own methods: another may answer the path with others
-            return JSONResponse({"detail": detail}, status_code=405,
-                                headers={**(exc.headers or {}), "Allow": _allowed(app, request.scope)})
+            allowed = _allowed(app, request.scope)
+            if detail == "Method Not Allowed":  # the framework's two words: a sentence of ours
+                detail = f"method not allowed: {request.method} is not answered here, only {allowed}"
+            return JSONResponse({"detail": detail}, status_code=405, headers={**(exc.headers or {}), "Allow": allowed})
+        elif status == 404 and detail == "Not Found":  # no route: ours name what is missing themselves
+            detail = "nothing is served at this address: the page is at /, the API under /api (see /docs)"
         return JSONResponse({"detail": detail}, status_code=status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
@@ -637,8 +645,11 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
                 "form-data" and any(e.get("type") == "missing" and tuple(e.get("loc", ()))[-1:] == ("photo",)
                                     for e in exc.errors())):
             return JSONResponse({"detail": NOT_MULTIPART}, status_code=415)  # a raw image, JSON, nothing at all
-        return JSONResponse({"detail": _validation_sentence(exc, request.headers.get("content-type", ""))},
-                            status_code=422)
+        content_type = request.headers.get("content-type", "")
+        said = _validation_sentence(exc, content_type)
+        # a body sent as another type than JSON: the type is what is wrong (415), as for the other routes
+        not_json = said == NOT_JSON and _media_type(content_type) != "application/json"
+        return JSONResponse({"detail": said}, status_code=415 if not_json else 422)
 
     @app.exception_handler(Exception)
     async def _internal(_request: Request, exc: Exception) -> JSONResponse:

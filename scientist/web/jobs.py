@@ -113,10 +113,17 @@ class JobStatus(BaseModel):
                     "warnings of the check on arrival and of the restore.")
 
 
+#: What a browser writes in a form's file name for the three characters the form's encoding cannot carry
+#: (HTML's multipart/form-data: a double quote, a line feed, a carriage return); "%" itself is sent as it is.
+_FORM_ESCAPES = {"%22": '"', "%0A": "\n", "%0D": "\r"}
+
+
 def _base_name(filename: str | None) -> str:
-    """The last part of a client's file name (a browser may send a whole Windows path), its letters composed
-    (NFC: an ``é`` sent as ``e`` and an accent is one letter)."""
-    return unicodedata.normalize("NFC", str(filename or "").replace("\\", "/").rsplit("/", 1)[-1])
+    """The last part of a client's file name (a browser may send a whole Windows path), as the person named it
+    (a browser's ``%22`` is the ``"`` it stands for), its letters composed (NFC: an ``é`` sent as ``e`` and an
+    accent is one letter)."""
+    name = re.sub("%22|%0A|%0D", lambda m: _FORM_ESCAPES[m.group(0).upper()], str(filename or ""), flags=re.I)
+    return unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
 
 
 def safe_label(filename: str | None) -> str:
@@ -150,6 +157,7 @@ class Job:
     created: float = field(default_factory=time.time)
     state: str = "new"
     event: ProgressEvent | None = None
+    event_at: float = 0.0  # time.monotonic() when the event came: the clock runs on between two tiles
     demo: Demo | None = None
     crops: list[Crop] = field(default_factory=list)
     error: str | None = None
@@ -469,7 +477,7 @@ class Jobs:
             state = job.state
             position = self._waiting.index(job.id) + 1 if state == "queued" else None
         event = job.event if state == "running" else None
-        progress = _progress(event) if event is not None else None
+        progress = _progress(event, time.monotonic() - job.event_at) if event is not None else None
         message = self.describe(event) if event is not None and self.describe is not None else None
         demo = None
         if state == "done" and job.demo is not None:
@@ -592,7 +600,7 @@ class Jobs:
         def progress(event: ProgressEvent) -> None:
             if self._closed or job.cancelled:
                 raise _Stopped
-            job.event = event
+            job.event, job.event_at = event, time.monotonic()
 
         photo, job.read = job.read or job.photo, None
         try:
@@ -685,13 +693,17 @@ def _delete(p: Path) -> None:
         p.unlink(missing_ok=True)
 
 
-def _progress(e: ProgressEvent) -> JobProgress:
+def _progress(e: ProgressEvent, since: float = 0.0) -> JobProgress:
+    """Where the job stands ``since`` seconds after the event ``e`` came: the time spent counts on between two
+    tiles (a photo of one tile showed "0.0 s so far, about 2.6 s to go" until it was done), and what remains
+    counts down, to 0 once the tiles take longer than expected."""
+    since = max(0.0, since)
     if e.done > 0:
-        remaining = e.elapsed / e.done * (e.total - e.done)
+        remaining = e.elapsed / e.done * (e.total - e.done) - since
     else:
-        remaining = max(0.0, e.estimate - e.elapsed)
-    return JobProgress(done=e.done, total=e.total, elapsed=round(e.elapsed, 1), estimate=round(e.estimate, 1),
-                       measured=e.measured, remaining=round(remaining, 1), width=e.width, height=e.height,
+        remaining = e.estimate - e.elapsed - since
+    return JobProgress(done=e.done, total=e.total, elapsed=round(e.elapsed + since, 1), estimate=round(e.estimate, 1),
+                       measured=e.measured, remaining=round(max(0.0, remaining), 1), width=e.width, height=e.height,
                        backend=e.backend, device=e.device)
 
 
@@ -704,7 +716,13 @@ def _crops(before: Path, restored: Path) -> list[Crop]:
 
     with Image.open(before) as b, Image.open(restored) as a:
         b_arr, a_arr = np.asarray(b.convert("RGB")), np.asarray(a.convert("RGB"))
-    return [Crop(name=name, x=x, y=y, size=s) for name, (y, x, s) in crop_boxes(b_arr, a_arr)]
+    h, w = a_arr.shape[:2]
+    crops = []
+    for name, (y, x, s) in crop_boxes(b_arr, a_arr):
+        # the page zooms a square: none past the photo (a 5x3 one had squares of 8, mostly empty space)
+        side = min(s, h, w)
+        crops.append(Crop(name=name, x=min(x, w - side), y=min(y, h - side), size=side))
+    return crops
 
 
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])(?:/[^\s/:'\"]+)+/?")
