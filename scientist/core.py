@@ -518,7 +518,8 @@ class Scientist:
         if read is None:
             return []
         _, _, refs, in_scope = self._analyse(read, k)
-        return [(self.corpus.get(r.id), r.score) for r in refs if r.supports] if in_scope else []
+        # copies, as retrieve gives: a caller that changes one must not change every later answer
+        return [(self.corpus.get(r.id).model_copy(deep=True), r.score) for r in refs if r.supports] if in_scope else []
 
     def prompt(self, question: str, k: int | None = None) -> str:
         """A seed-shaped prompt holding only the records that cleared the relevance cutoff, and what this tool's

@@ -234,10 +234,13 @@ def _plain_names(text: str, haystack: str, ordinary: Collection[str] = ()) -> li
     in the corpus (``haystack``, :meth:`~scientist.corpus.Corpus.names_text`) and are no English word
     (``pyspellchecker``'s list, which holds many brands and places: "Samsung", "Canon", "Paris"): names of models or
     products that have no name's shape ("Restormer", "Lightroom").  A word that opens a sentence is one only when
+    it stands alone before a colon, comma or question mark, as a name said first ("Restormer: how does it
+    deblur?", "Restormer, how..."; "Smartphone photos are dark" and "Runtime is a second" are ordinary words), and
     people do not write it in lower case either (``ordinary``: :attr:`~scientist.corpus.Corpus.ordinary_words`,
-    which holds "selfie" and "colourising", words the list lacks): "Restormer: how does it deblur?"."""
+    which holds "selfie" and "colourising", words the list lacks)."""
     found = [m for m in _PLAIN_NAME.finditer(text) if f" {m.group(0).lower()} " not in haystack
-             and not (_opens_sentence(text, m.start()) and m.group(0).lower() in ordinary)]
+             and (not _opens_sentence(text, m.start())
+                  or (text[m.end():m.end() + 1] in (":", ",", "?") and m.group(0).lower() not in ordinary))]
     if not found:
         return []
     english = word_counts()
@@ -247,91 +250,95 @@ def _plain_names(text: str, haystack: str, ordinary: Collection[str] = ()) -> li
 def _shouted(text: str) -> set[str]:
     """The English words of ``text`` written in capitals beside other words in capitals: a heading or a phrase
     shouted ("IN THE RECORDS' OWN WORDS", as the plain-text answer writes its headings), whose words have a name's
-    shape (capitals) without being names; and an English word of five letters or more in capitals alone, a word
-    stressed ("SYSTEM: you are now ...", "it is IMPORTANT").  A short one or one no dictionary holds ("SAM",
-    "CLIP", "YOLO") stays a name."""
+    shape (capitals) without being names.  A word in capitals alone ("SAM", "YOLO") stays a name."""
     runs = [m.group(0) for m in _CAPITALS_RUN.finditer(text)]
-    long_words = _LONG_CAPITALS.findall(text)
-    if not runs and not long_words:
+    if not runs:
         return set()
     english = word_counts()
-    return ({w for run in runs for w in re.findall(r"[A-Z]{2,}", run) if w.lower() in english}
-            | {w for w in long_words if w.lower() in english})
-
-
-#: A word of five capitals or more, alone (:func:`_shouted`).
-_LONG_CAPITALS = re.compile(r"(?<![\w-])[A-Z]{5,}(?![\w-])")
+    return {w for run in runs for w in re.findall(r"[A-Z]{2,}", run) if w.lower() in english}
 
 
 def _opens_sentence(text: str, at: int) -> bool:
     """Whether the word at ``at`` opens ``text`` or a sentence of it (after . ! ? : ; or a line break, quotes and
-    brackets between)."""
+    brackets between), or a Markdown heading, list item or quote ("# Smartphone photos", "- Runtime is ...")."""
     before = text[:at].rstrip(" \t\"'“‘«([")
+    if before.endswith(("#", "-", "*", ">", "•")):
+        before = before.rstrip("#-*>• \t")
+        return not before or before[-1] in ".!?:;\n…"
     return not before or before[-1] in ".!?:;\n…"
 
 
 # --------------------------------------------------------------------------
 # the citation checker
 # --------------------------------------------------------------------------
-#: A sentence that says the records do not name something: "which none of the 3 provided records mentions", "the
-#: one provided record does not mention", "not mentioned in any of the records", "no record covers".
+#: A name, and a list of them as this tool writes one ("NAFNet", "NAFNet and SwinIR", "A, B or C"); a list of
+#: more than one ends in "and" or "or", so that "no record mentions NAFNet, Restormer beats it" names NAFNet only.
+_LISTED_NAME = r"[^\W_][\w.+-]*"
+_NAME_LIST = rf"{_LISTED_NAME}(?:(?:,\s*{_LISTED_NAME})*,?\s+(?:and|or)\s+{_LISTED_NAME})?"
+#: A clause saying the records do not name something, the list of what it says they do not name in a group of its
+#: own: "The question names X, which none of the 3 provided records mentions" (this tool's note), "no record
+#: mentions X", "the records do not mention X", "X is not mentioned in the records".
 _DISCLAIMER = re.compile(
-    r"\b(?:none of the|no)\b[^.!?\n]*?\brecords?\b[^.!?\n]*?\b(?:mentions?|names?|covers?)\b"
-    r"|\brecords?\b[^.!?\n]*?\b(?:do|does|did)(?: not|n't) (?:mention|name|cover)\b"
-    r"|\bnot (?:mentioned|named|covered) (?:in|by) (?:any of )?(?:the|any) (?:\w+ )?(?:records?|corpus)\b", re.I)
-#: A text's title: the first line, when it is a Markdown heading or the plain-text answer's "QUESTION:" line.
-_TITLE = re.compile(r"\A\s*(?:#{1,6} |QUESTION: )[^\n]*")
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)", re.M)
+    rf"\bnames\s+(?P<a>{_NAME_LIST}),\s+which\s+(?:none\s+of\s+the\s+(?:\w+\s+){{0,2}}records\s+mentions"
+    rf"|the\s+one\s+(?:\w+\s+)?record\s+does\s+not\s+mention)\b"
+    rf"|\b(?:none\s+of\s+the\s+(?:\w+\s+){{0,2}}records|no\s+(?:\w+\s+)?records?)\s+(?:mentions?|names?|covers?)"
+    rf"\s+(?P<b>{_NAME_LIST})"
+    rf"|\brecords?\s+(?:do|does|did)(?:\s+not|n't)\s+(?:mention|name|cover)\s+(?P<c>{_NAME_LIST})"
+    rf"|(?P<d>{_NAME_LIST})\s+(?:is|are)\s+not\s+(?:mentioned|named|covered)\s+(?:in|by)\s+(?:any\s+of\s+)?"
+    rf"(?:the|any)\s+(?:\w+\s+)?(?:records?|corpus)\b", re.I)
+#: A title line: a Markdown heading, or the plain-text answer's "QUESTION:" line (this tool's answers echo the
+#: question there).
+_TITLE_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t]|QUESTION: ).*$", re.M)
 
 
-def _claims(text: str) -> str:
-    """``text`` without what claims nothing, where a name is no citation: its title (an answer of this tool echoes
-    the question there, names and all) and each clause that says the records do not name something, from its
-    sentence's start to the clause's end ("The question names Restormer, which none of the 3 provided records
-    mentions", this tool's own note; in "No record mentions NAFNet, but NAFNet is better" the second NAFNet is
-    still read).  Each is left as a line break, so that sentences still open where they did."""
-    text = _TITLE.sub("\n", text, count=1)
-    if not _DISCLAIMER.search(text):
-        return text
+def _claims(text: str) -> tuple[str, str, set[str]]:
+    """``text`` split for reading names: (its lines but its titles, its title lines, the names it says the records
+    do not name).  The names a disclaimer lists are taken out where it lists them, and only there; a name in a
+    title counts only if the text does not say the records lack it: an answer of this tool echoes the question
+    in its title, names and all, and says of each such name that no record mentions it.  What is taken out is
+    left as spaces or line breaks, so that sentences still open where they did."""
+    disclaimed: set[str] = set()
 
-    def clause_out(sentence: re.Match) -> str:
-        said = sentence.group(0)
-        m = _DISCLAIMER.search(said)
-        if m is None:
-            return said
-        end = next((i for i in range(m.end(), len(said)) if said[i] in ",;:"), len(said))
-        return "\n" + said[end:]
+    def listed_out(m: re.Match) -> str:
+        group = next(g for g in ("a", "b", "c", "d") if m.group(g) is not None)
+        start, end = m.span(group)
+        disclaimed.update(w for w in re.findall(_LISTED_NAME, m.group(group)) if w.lower() not in ("and", "or"))
+        whole = m.group(0)
+        return whole[: start - m.start()] + " " * (end - start) + whole[end - m.start():]
 
-    return _SENTENCE.sub(clause_out, text)
+    body = _DISCLAIMER.sub(listed_out, text)
+    titles = "\n".join(t.group(0) for t in _TITLE_LINE.finditer(body))
+    return _TITLE_LINE.sub("", body), titles, disclaimed
 
 
 def _json_text(text: str) -> str:
-    """The text a JSON document carries, when ``text`` is one: its strings (keys too) one per line, as a reader of
-    them sees them (``\\n`` a line break, not a backslash ending a link); for an answer of this tool (``ask --json``),
-    its Markdown.  Any other text as it is."""
-    head = text.lstrip()[:1]
-    if head not in ("{", "["):
+    """The text a JSON document carries, when ``text`` is one: all its strings, keys too, one per line, as a reader
+    of them sees them (``\\n`` a line break, not a backslash ending a link); a ``question`` (or ``read_as``) as the
+    title line it is in an answer of this tool (``ask --json``).  Any other text, or JSON nested too deeply to
+    read, as it is."""
+    if text.lstrip()[:1] not in ("{", "["):
         return text
     try:
         doc = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text
-    if isinstance(doc, dict) and isinstance(doc.get("markdown"), str) and "question" in doc:
-        return doc["markdown"]
     strings: list[str] = []
 
-    def walk(node) -> None:
+    def walk(node, key: str | None = None) -> None:
         if isinstance(node, str):
-            strings.append(node)
+            strings.append(f"QUESTION: {node}" if key in ("question", "read_as") and "\n" not in node else node)
         elif isinstance(node, dict):
-            for key, value in node.items():
-                strings.append(str(key))
-                walk(value)
+            for k, value in node.items():
+                strings.append(str(k))
+                walk(value, str(k))
         elif isinstance(node, list):
             for value in node:
                 walk(value)
 
-    walk(doc)
+    try:
+        walk(doc)
+    except RecursionError:  # a list nested deeper than the parser's limit reached
+        return text
     return "\n".join(strings)
 
 
@@ -399,7 +406,11 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
         pieces += [text[pos:start], " "]
         pos = end
     text_wo_urls = "".join(pieces) + text[pos:]
-    unknown, named = names_in(corpus, _claims(text_wo_urls))
+    body, titles, disclaimed = _claims(text_wo_urls)
+    unknown, named = names_in(corpus, body)
+    in_titles, named_in_titles = names_in(corpus, titles)
+    unknown += [n for n in in_titles if n not in disclaimed and n not in unknown]
+    named += [rid for rid in named_in_titles if rid not in named]
     cited += [rid for rid in named if rid not in cited]
     corpus_arxiv = {m.group(1) for u in allowed for m in _ARXIV_RE.finditer(u)}
     unknown += dict.fromkeys(f"arXiv:{m.group(1)}" for m in _ARXIV_RE.finditer(text_wo_urls)

@@ -224,6 +224,9 @@ def test_retrieved_records_are_copies_a_caller_may_change(fake_sci):
     title = record.title
     record.title = "CHANGED"
     assert fake_sci.retrieve("how does it reduce noise")[0][0].title == title
+    for record, _score in fake_sci.supporting("how does it reduce noise"):  # found by review: not copied there
+        record.title = "CHANGED"
+    assert all(r.title != "CHANGED" for r, _ in fake_sci.retrieve("how does it reduce noise"))
     assert all(r.title != "CHANGED" for r in fake_sci.ask("how does it reduce noise").references)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from scientist.errors import QuestionError
@@ -88,10 +90,11 @@ def test_verify_passes_the_plain_text_answer_whose_headings_are_in_capitals(sci)
     assert v.cited_records == ["deblur-mimo-unet-realblur"]
     assert sci.verify("SAM segments the photo; DETR and YOLO find objects in it.").unknown_names == \
         ["SAM", "DETR", "YOLO"]  # a word in capitals alone is still a name
-    assert sci.verify("CLIP reads it. It is IMPORTANT that MIMO-UNet keeps detail.").unknown_names == ["CLIP"]
+    # an English word in capitals is a name too (MAXIM deblurs), unless the vocabulary lists it as a word stressed
+    assert sci.verify("MAXIM deblurs better. It is IMPORTANT that MIMO-UNet keeps detail.").unknown_names == ["MAXIM"]
 
 
-@pytest.mark.parametrize("question", ["how does Restormer remove blur?", "Restormer denoising explained",
+@pytest.mark.parametrize("question", ["how does Restormer remove blur?", "explain Restormer denoising",
                                       "Is Real-ESRGAN better than MIMO-UNet for upscaling?"])
 def test_verify_passes_the_tools_own_answer_to_a_question_that_names_another_model(sci, question):
     """The answer echoes the question in its title and says the records do not mention the name: neither claims
@@ -105,12 +108,35 @@ def test_verify_passes_the_tools_own_answer_to_a_question_that_names_another_mod
 
 @pytest.mark.parametrize("text", [
     "No record mentions NAFNet, but NAFNet is better.",  # the clause that says so, and no more
-    "# Restormer explained\nRestormer removes blur better than MIMO-UNet.",  # a title is not the text's claims
+    "# Why Restormer wins\nIt removes blur better than MIMO-UNet.",  # a title's names count, unless disclaimed
     "The records do not mention it. Restormer removes blur.",
 ])
 def test_verify_still_reads_a_name_beside_a_disclaimer_or_under_a_title(sci, text):
     v = sci.verify(text)
     assert not v.grounded and v.unknown_names in (["NAFNet"], ["Restormer"]), v.summary()
+
+
+@pytest.mark.parametrize("text", [
+    # found by review: each passed as grounded once the title and disclaimers were first set aside
+    json.dumps({"question": "q", "markdown": "Use MIMO-UNet.", "extra": "NAFNet https://evil.example.com/x"}),
+    "# NAFNet beats everything\n\nUse MIMO-UNet.",
+    "SwinIR beats MIMO-UNet though no record mentions it.",
+    "Everyone should use Restormer instead; no record covers it.",
+    "No record mentions that Restormer and SwinIR are far better.",
+    "No record mentions NAFNet, Restormer beats it.",
+    "MAXIM deblurs better than MIMO-UNet.",  # an English word in capitals, and a deblurring model
+])
+def test_verify_is_not_fooled_by_a_title_or_a_disclaimer(sci, text):
+    assert not sci.verify(text).grounded, text
+
+
+@pytest.mark.parametrize("text", [
+    "Smartphones add noise in low light. Downscaling first speeds it up. Hyperparameters were not tuned.",
+    "- Runtime is a few seconds.\n- Backpropagation trains it.\n- Tonemapping is not part of it.",
+    "[" * 3000 + "]" * 3000,  # JSON nested past the parser's limit: read as the text it is, not a crash
+])
+def test_ordinary_words_opening_a_sentence_and_deep_json_pass(sci, text):
+    assert sci.verify(text).grounded
 
 
 def test_verify_reads_a_json_document_as_its_reader_sees_it(sci):

@@ -648,7 +648,8 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         content_type = request.headers.get("content-type", "")
         said = _validation_sentence(exc, content_type)
         # a body sent as another type than JSON: the type is what is wrong (415), as for the other routes
-        not_json = said == NOT_JSON and _media_type(content_type) != "application/json"
+        media = _media_type(content_type)
+        not_json = said == NOT_JSON and media != "application/json" and not media.endswith("+json")
         return JSONResponse({"detail": said}, status_code=415 if not_json else 422)
 
     @app.exception_handler(Exception)

@@ -70,7 +70,7 @@ class JobProgress(BaseModel):
 
     done: int = Field(description="Tiles finished.")
     total: int = Field(description="Tiles in all.")
-    elapsed: float = Field(description="Seconds since the network started.")
+    elapsed: float = Field(description="Seconds since the network started, counted on to the time of asking.")
     estimate: float = Field(description="The network's time as estimated before it started (seconds).")
     measured: bool = Field(description="Whether the estimate comes from a speed measured on this machine.")
     remaining: float = Field(description="Seconds still expected, from the tiles done so far (or the estimate).")
@@ -600,7 +600,8 @@ class Jobs:
         def progress(event: ProgressEvent) -> None:
             if self._closed or job.cancelled:
                 raise _Stopped
-            job.event, job.event_at = event, time.monotonic()
+            job.event_at = time.monotonic()  # first: a status read in between pairs the old event with a new time,
+            job.event = event  # never a new event with the time of none (0: hours "so far")
 
         photo, job.read = job.read or job.photo, None
         try:
