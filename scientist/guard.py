@@ -273,8 +273,10 @@ def _opens_sentence(text: str, at: int) -> bool:
 # --------------------------------------------------------------------------
 #: A name, and a list of them as this tool writes one ("NAFNet", "NAFNet and SwinIR", "A, B or C"); a list of
 #: more than one ends in "and" or "or", so that "no record mentions NAFNet, Restormer beats it" names NAFNet only.
-_LISTED_NAME = r"[^\W_][\w.+-]*"
-_NAME_LIST = rf"{_LISTED_NAME}(?:(?:,\s*{_LISTED_NAME})*,?\s+(?:and|or)\s+{_LISTED_NAME})?"
+#: Both are bounded (a name of 60 characters at most, 8 names at most, each at a word's start), so that a
+#: hostile megabyte of one word or of commas is read in linear time.
+_LISTED_NAME = r"(?<![\w.+-])[^\W_][\w.+-]{0,59}(?![\w.+-])"
+_NAME_LIST = rf"{_LISTED_NAME}(?:(?:,[ \t]*{_LISTED_NAME}){{0,8}},?[ \t]+(?:and|or)[ \t]+{_LISTED_NAME})?"
 #: A clause saying the records do not name something, the list of what it says they do not name in a group of its
 #: own: "The question names X, which none of the 3 provided records mentions" (this tool's note), "no record
 #: mentions X", "the records do not mention X", "X is not mentioned in the records".

@@ -55,7 +55,11 @@ corpus = load_corpus(include_user=False)
 n = 1_000_000
 texts = {"a": "a" * n, "A": "A" * n, "A_": "A" * n + "_", "AAb1": "AA" + "b" * n + "1",
          "Aa_": "Aa" * (n // 2) + "_", "A-": "A-" * (n // 2) + "_", "slashes": "/" * n, "colons": "ab:" * (n // 3),
-         "urls": "http://x.org/a " * (n // 16), "a:": "a" * n + ":", "A-:": "A-" * (n // 2) + ":"}
+         "urls": "http://x.org/a " * (n // 16), "a:": "a" * n + ":", "A-:": "A-" * (n // 2) + ":",
+         # the disclaimers' lists of names, the title lines and a JSON document (verify reads them apart)
+         "names": "names " + "a, " * (n // 3), "no record": "no record mentions " + "a, " * (n // 3),
+         "is not": "a " * (n // 2) + "is not mentioned in the records", "titles": "QUESTION: a\n" * (n // 12),
+         "json": "[" + ",".join(['"a"'] * (n // 4)) + "]"}
 out = {}
 for name, text in texts.items():
     t = time.perf_counter(); clean_question(text); c = time.perf_counter() - t
