@@ -192,6 +192,8 @@ def test_removed_links_are_counted_in_the_note(sci, links, said):
      "The question asks about PSNR, which the record this answer draws on does not report"),
     ("how fast does it deblur a 12 MP photo, and how accurate is it?",
      "The question asks about accuracy and speed, which the record this answer draws on does not report"),
+    ("how fast is the deblur model on an iPhone, like how many ms per photo?",
+     "The question asks about speed, which the record this answer draws on does not report"),
 ])
 def test_a_figure_no_record_reports_is_said_to_be_missing(sci, question, said):
     """The answer quoted the records "in short" as if they answered, and never said they give no such figure."""
