@@ -182,20 +182,19 @@ class Scientist:
                 self._names = Naming.of(self.corpus.records, self.settings.partial_names)
             return self._names
 
-    def _unreported_figures(self, question: str, answer: Answer) -> list[str]:
+    def _unreported_figures(self, question: str, answer: Answer) -> tuple[list[str], int]:
         """The figures (``figures.yaml``) ``question`` asks for of which no record the answer draws on says a word
-        (title, other names, summary or card); none for an answer that draws on no record."""
+        (title, other names, summary or card), none for an answer that draws on no record; and how many records it
+        draws on."""
         drawn_on = [self.corpus.get(r.id) for r in answer.references if r.supports] if answer.in_scope else []
-        if not drawn_on:
-            return []
-        asked = " ".join(_FIGURE_WORD.findall(question.lower()))
-        figures = [(label, words) for label, words in load_figures() if words.search(asked)]
+        asked = " ".join(_FIGURE_WORD.findall(question.lower())) if drawn_on else ""
+        figures = [(label, words) for label, words in load_figures() if words.search(asked)] if asked else []
         if not figures:
-            return []
+            return [], len(drawn_on)
         said = " ".join(_FIGURE_WORD.findall(" ".join(
             " ".join([r.title, *r.names, r.summary, r.card.model_dump_json() if r.card else ""]) for r in drawn_on
         ).lower()))
-        return [label for label, words in figures if not words.search(said)]
+        return [label for label, words in figures if not words.search(said)], len(drawn_on)
 
     def _reads(self, language: LanguageInfo) -> bool:
         """Whether a question in ``language`` is one the tool reads (English) over a corpus with records."""
@@ -297,9 +296,8 @@ class Scientist:
                  and m.words.strip('"').casefold() != r.title.casefold()]
         if named:
             answer.notes.insert(0, self.renderer.phrase("note_named", named=named))
-        unreported = self._unreported_figures(read, answer) if read is not None else []
+        unreported, drawn_on = self._unreported_figures(read, answer) if read is not None else ([], 0)
         if unreported:  # "what's its PSNR?": the quotes below give none, and the answer says so first
-            drawn_on = sum(r.supports for r in answer.references)
             answer.notes.insert(0, self.renderer.phrase("note_unreported", figures=unreported, n=drawn_on))
         # a capitalised word with no name's shape is read as one only where the answer says something: a question
         # the records do not cover ("trails near Zurich?") is refused whatever it names

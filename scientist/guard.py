@@ -162,6 +162,13 @@ def strip_foreign_urls(text: str, allowed: Collection[str]) -> str:
     return "".join(out)
 
 
+def _printable(text: str) -> str:
+    """``text`` with each character that is not printable (but line breaks and tabs) as a space."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+
+
 def clean_question(question: object, limit: int | None = None) -> str:
     """Normalise a question (NFC, printable characters, single spaces) and remove its links.
 
@@ -170,9 +177,7 @@ def clean_question(question: object, limit: int | None = None) -> str:
     """
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
-    text = unicodedata.normalize("NFC", question[:limit] if limit else question)
-    if not text.isprintable():
-        text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+    text = _printable(unicodedata.normalize("NFC", question[:limit] if limit else question))
     # links as written, then as a Markdown renderer shows the rest ("https&colon;//..." and "https\\://...")
     text = _without_links(unmasked(_without_links(text)))
     text = " ".join(text.split())
@@ -261,10 +266,7 @@ def _shouted(text: str) -> set[str]:
 def _opens_sentence(text: str, at: int) -> bool:
     """Whether the word at ``at`` opens ``text`` or a sentence of it (after . ! ? : ; or a line break, quotes and
     brackets between), or a Markdown heading, list item or quote ("# Smartphone photos", "- Runtime is ...")."""
-    before = text[:at].rstrip(" \t\"'“‘«([")
-    if before.endswith(("#", "-", "*", ">", "•")):
-        before = before.rstrip("#-*>• \t")
-        return not before or before[-1] in ".!?:;\n…"
+    before = text[:at].rstrip(" \t\"'“‘«([").rstrip("#-*>• \t")
     return not before or before[-1] in ".!?:;\n…"
 
 
@@ -389,7 +391,7 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
         raise QuestionError(f"the text to check must be a string, not {kind}")
     # nothing cited is nothing grounded either: a gate must not pass it; nor a text of control characters only,
     # which ask and prompt take for empty too
-    if not any(unicodedata.category(c)[0] not in "CZ" for c in text):
+    if not _printable(text).strip():
         raise QuestionError("the text to check is empty")
     text = _json_text(text)
     allowed = corpus.allowed_urls()

@@ -12,7 +12,6 @@ from pathlib import Path
 import jinja2
 from jinja2.bccache import FileSystemBytecodeCache
 from markupsafe import Markup
-from rich.cells import cell_len
 
 from .errors import shown
 from .paths import data_path
@@ -124,6 +123,13 @@ def _bytecode_cache(cache: Path | None, name: str = "jinja"):
     return _BytecodeCache(str(folder))
 
 
+def _cells(text: str) -> int:
+    """The columns ``text`` takes in a terminal (rich's table of widths, loaded only for a summary that needs it)."""
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
 class Renderer:
     """Renders templates from the packaged ``templates`` folder (or another one).
 
@@ -159,8 +165,8 @@ class Renderer:
         env.filters["cos"] = lambda x: f"{float(x):.2f}"
         env.filters["duration"] = duration
         env.filters["shown"] = lambda text: shown(text, limit=1_000)  # a file name's escape sequences: "?"
-        env.filters["cells"] = cell_len  # the columns a text takes in a terminal: "日本" takes 4
-        env.filters["pad"] = lambda text, width: text + " " * max(0, width - cell_len(text))
+        env.filters["cells"] = _cells  # the columns a text takes in a terminal: "日本" takes 4
+        env.filters["pad"] = lambda text, width: text + " " * max(0, width - _cells(text))
         env.filters["lower_words"] = lower_words
         env.filters["md"] = Markup  # Markdown already (a macro's text, its values escaped inside it)
         env.filters["code"] = markdown_code

@@ -118,11 +118,11 @@ class Folders:
             if not folder.is_dir():
                 raise AccessError(f"{folder}: not a folder, so it cannot be allowed")
         self.out = Path(out).expanduser().resolve()
+        from .restore.outputs import check_out_dir
+
         # a file there failed every restore_photo after a clean start; a folder that cannot be written in is left
         # to restore_photo to refuse (asking and checking answers need no output folder)
-        here = next((p for p in (self.out, *self.out.parents) if p.exists()), None)
-        if here is not None and not here.is_dir():
-            raise AccessError(f"{here}: not a folder, so restored photos cannot be written in it")
+        check_out_dir(self.out, writable=False)
 
     @property
     def default_refused(self) -> bool:

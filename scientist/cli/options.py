@@ -70,11 +70,10 @@ class DemoOptions(dict):
         """As the validated record every restore takes (:class:`~scientist.restore.options.RestoreOptions`); a
         wrong value is an :class:`~scientist.errors.OptionError` naming the flag the user typed."""
         from ..errors import OptionError
-        from ..restore.options import RestoreOptions
+        from ..restore.options import RestoreOptions, both_outputs
 
         if "out" in self and "out_dir" in self:
-            raise OptionError("--out and --out-dir cannot both be given: --out is the restored image's path, "
-                              "--out-dir the folder for the restored image and its comparison")
+            raise OptionError(both_outputs("--out", "--out-dir"))
         try:
             return RestoreOptions.of(self)
         except OptionError as exc:

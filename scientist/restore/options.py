@@ -75,8 +75,7 @@ class RestoreOptions(BaseModel):
         if unknown:
             raise OptionError(_unknown(unknown[0]))
         if values.get("out") is not None and values.get("out_dir") is not None:  # out would win, unsaid
-            raise OptionError("out and out_dir cannot both be given: out is the restored image's path, out_dir "
-                              "the folder for the restored image and its comparison")
+            raise OptionError(both_outputs())
         try:
             super().__init__(**values)
         except ValidationError as exc:
@@ -116,6 +115,13 @@ class RestoreOptions(BaseModel):
 
     def quality_in(self, settings: Settings) -> int:
         return settings.jpeg_quality if self.quality is None else self.quality
+
+
+def both_outputs(out: str = "out", out_dir: str = "out_dir") -> str:
+    """Why ``out`` and ``out_dir`` are refused together, naming them as the caller calls them (a command line's
+    ``--out`` and ``--out-dir``)."""
+    return (f"{out} and {out_dir} cannot both be given: {out} is the restored image's path, {out_dir} the folder "
+            "for the restored image and its comparison")
 
 
 def _unknown(name: str) -> str:

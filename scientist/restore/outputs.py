@@ -187,10 +187,10 @@ def check_outputs(photo: Path, restored: Path, compare: Path) -> None:
             raise OutputError(f"{p}: the output would overwrite the input photo")
 
 
-def check_out_dir(out_dir: Path) -> list[Path]:
+def check_out_dir(out_dir: Path, writable: bool = True) -> list[Path]:
     """Refuse an output folder (``--out-dir``) that cannot be one: it, or the nearest of its parents that exists,
-    is a file, or cannot be written in.  A missing folder is fine: :func:`make_folders` makes it.  Returns the
-    folders that are missing, deepest first."""
+    is a file, or (unless ``writable`` is false) cannot be written in.  A missing folder is fine:
+    :func:`make_folders` makes it.  Returns the folders that are missing, deepest first."""
     missing: list[Path] = []
     f = Path(out_dir)
     while not f.exists() and f != f.parent:
@@ -200,7 +200,7 @@ def check_out_dir(out_dir: Path) -> list[Path]:
         f = f.parent
     if not f.is_dir():
         raise OutputError(f"{f}: not a folder")
-    if not os.access(f, os.W_OK):  # an existing one too: each photo of a batch failed on it, exit 1
+    if writable and not os.access(f, os.W_OK):  # an existing one too: each photo of a batch failed on it
         raise OutputError(f"{f}: output folder is not writable")
     return missing
 

@@ -511,7 +511,8 @@ def _validation_sentence(exc: RequestValidationError, content_type: str = "") ->
     if "UploadFile" in str(err.get("msg", "")):  # a text field where a file was wanted (curl -F photo=IMG.jpg)
         return f"{name} must be a file, sent as a file part of a multipart/form-data upload (curl -F {name}=@FILE)"
     if loc == ("body",):  # the body as a whole: not an object, or not sent as JSON at all
-        if _media_type(content_type) != "application/json":
+        media = _media_type(content_type)
+        if media != "application/json" and not media.endswith("+json"):  # FastAPI reads "+json" as JSON too
             return NOT_JSON
         return "the request body must be a JSON object of the request's fields (see /docs)"
     return f"{name} {value_problem(err)}"
@@ -645,12 +646,9 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
                 "form-data" and any(e.get("type") == "missing" and tuple(e.get("loc", ()))[-1:] == ("photo",)
                                     for e in exc.errors())):
             return JSONResponse({"detail": NOT_MULTIPART}, status_code=415)  # a raw image, JSON, nothing at all
-        content_type = request.headers.get("content-type", "")
-        said = _validation_sentence(exc, content_type)
+        said = _validation_sentence(exc, request.headers.get("content-type", ""))
         # a body sent as another type than JSON: the type is what is wrong (415), as for the other routes
-        media = _media_type(content_type)
-        not_json = said == NOT_JSON and media != "application/json" and not media.endswith("+json")
-        return JSONResponse({"detail": said}, status_code=415 if not_json else 422)
+        return JSONResponse({"detail": said}, status_code=415 if said == NOT_JSON else 422)
 
     @app.exception_handler(Exception)
     async def _internal(_request: Request, exc: Exception) -> JSONResponse:
