@@ -299,13 +299,15 @@ class Scientist:
         unreported, drawn_on = self._unreported_figures(read, answer) if read is not None else ([], 0)
         if unreported:  # "what's its PSNR?": the quotes below give none, and the answer says so first
             answer.notes.insert(0, self.renderer.phrase("note_unreported", figures=unreported, n=drawn_on))
-        # a capitalised word with no name's shape is read as one only where the answer says something: a question
-        # the records do not cover ("trails near Zurich?") is refused whatever it names
-        unknown = names_in(self.corpus, q, plain=answer.in_scope)[0] if read is not None else []
+        # names are read as `verify` reads them, a refusal's too: its title echoes the question ("trails near
+        # Zurich?"), and what it names that no record mentions is said to be so
+        unknown = names_in(self.corpus, q)[0] if read is not None else []
         misspelt = {wrong.casefold() for wrong, _ in fixes}  # read as a word, and said so: "Quailty"
         unknown = [name for name in unknown if name.casefold() not in misspelt]
-        if unknown:  # "explain NAFNet": the answer is about the records, and says so before anything else
-            answer.notes.insert(0, self.renderer.phrase("note_unknown_names", names=unknown, n=len(self.corpus)))
+        if unknown:  # "explain NAFNet": the answer is about the records, and says so before anything else; a
+            # refusal says first why it refuses
+            answer.notes.insert(0 if answer.in_scope else len(answer.notes),
+                                self.renderer.phrase("note_unknown_names", names=unknown, n=len(self.corpus)))
         records = self._linked_records()
         linked = [(u, records[u]) for u in dict.fromkeys(find_urls(question, self.corpus.allowed_urls()))
                   if u in records]
