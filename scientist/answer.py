@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.13"
+SCHEMA_VERSION = "1.14"
 
 
 class TaskGuess(BaseModel):
@@ -106,6 +106,9 @@ class Reference(BaseModel):
                                                    "names, its short title, or title words before a word for its "
                                                    "kind, as in 'the histopathology paper').")
     why: str = Field(description="One sentence on why the record is (or is only loosely) relevant.")
+    cannot: list[str] = Field(
+        default_factory=list, description="What the record's card says it cannot be expected to do, given for a "
+                                          "record the question names (asking whether it does what it cannot).")
 
 
 class Evidence(BaseModel):

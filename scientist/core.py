@@ -255,8 +255,11 @@ class Scientist:
             quote=max(scored, key=lambda sv: sv[1])[0] if scored else "",
             matched=self.corpus.task(matched) if matched else None, both=task.both, named=named,
         )
+        # a record the question names may be asked to do what its card says it cannot ("does the histopathology
+        # paper help with denoising my photos?"): the answer says so beside it
+        cannot = list(rec.card.cannot) if named and rec.card is not None else []
         ref = Reference(id=rec.id, kind=rec.kind, title=rec.title, url=rec.url, github=rec.github,
-                        score=shown, relevance=relevance, named=named, why=why)
+                        score=shown, relevance=relevance, named=named, why=why, cannot=cannot)
         return ref.model_copy(update={"supports": judge.supports(ref, task, self.settings)})
 
     def _analyse(self, q: str, k: int | None) -> tuple[np.ndarray, TaskResult, list[Reference], bool]:

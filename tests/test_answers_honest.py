@@ -237,3 +237,36 @@ def test_the_plain_text_answer_closes_as_the_markdown_does(sci):
     answer = sci.ask("how does it reduce noise?")
     closing = "Only the records above were used; nothing outside the provided corpus is cited."
     assert closing in answer.markdown and answer.text.rstrip().endswith(closing)
+
+
+# ---------------------------------------------------------------- a named record asked to do what it cannot
+def test_a_named_record_is_shown_with_what_its_card_says_it_cannot_do(sci):
+    """"Does the histopathology paper help with denoising my photos?" called the paper directly relevant and never
+    gave its card's "It does not remove noise from photographs"; the sentences quoted from it were headed as
+    describing what the recommended model was built for."""
+    from scientist.web.app import _answer_html
+
+    answer = sci.ask("Does the histopathology paper help with denoising my photos?")
+    paper = next(r for r in answer.references if r.id == "noise-frequency-synthetic-histopathology")
+    line = "It does not remove noise from photographs; here noise is added on purpose, as an input to a generator."
+    assert paper.named and line in paper.cannot
+    assert f"  - Cannot (from its card): {line}" in answer.markdown
+    assert f"cannot (from its card): {line}" in answer.text
+    assert f"Cannot (from its card): {line}" in _answer_html(sci, answer)
+    assert {e.record_id for e in answer.evidence} - {answer.workflow.model_id}  # quotes from the paper
+    assert "which describe what the recommended model was built for" not in answer.markdown
+    assert "**The records' sentences nearest to the question, in their own words" in answer.markdown
+
+
+def test_a_named_model_whose_card_part_1_gives_is_not_given_twice(sci):
+    answer = sci.ask("How does MIMO-UNet remove blur?")
+    model = next(r for r in answer.references if r.id == answer.workflow.model_id)
+    assert model.named and model.cannot  # in the JSON, and shown once, in part 1
+    assert answer.markdown.count("It was not trained to remove sensor noise or grain") == 1
+    assert "Cannot (from its card)" not in answer.markdown and "cannot (from its card)" not in answer.text
+
+
+def test_records_not_named_carry_no_cannot_lines(sci):
+    answer = sci.ask("how does it reduce noise?")
+    assert all(not r.cannot for r in answer.references if not r.named)
+    assert "which describe what the recommended model was built for" in answer.markdown  # quotes of the model
