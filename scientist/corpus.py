@@ -17,7 +17,7 @@ import yaml
 from . import yamlio
 from .errors import CorpusError, OutputError, shown
 from .fileio import os_reason, write_atomic
-from .ingest import _norm, load_records, parse_catalog, read_text
+from .ingest import _norm, is_seed_file, load_records, parse_catalog, read_text
 from .language import LANGUAGES_FILE
 from .naming import NAMING_FILE
 from .paths import data_path
@@ -244,21 +244,27 @@ class Corpus:
         """Attach the model card, tasks and summary of ``other``'s record to ours that shares a link with it and
         has its name (its title or one of its names): a record that only shares a paper's link is not that
         paper's model, and is not described as it."""
-        by_link = {u: r for r in other.records for u in r.links()}
-        enriched = []
-        for rec in self.records:
-            match = next((by_link[u] for u in rec.links() if u in by_link and _same_name(rec, by_link[u])), None)
-            if match is not None:
-                update = {}
-                if rec.card is None and match.card is not None:
-                    update["card"] = match.card
-                if not rec.tasks and match.tasks:
-                    update["tasks"] = match.tasks
-                if not rec.summary and match.summary:
-                    update["summary"] = match.summary
-                rec = rec.model_copy(update=update)
-            enriched.append(rec)
-        return Corpus(enriched, self.tasks, self.sources, self.vocabulary, self.context)
+        return Corpus(_with_cards(self.records, other), self.tasks, self.sources, self.vocabulary, self.context)
+
+
+def _with_cards(records: list[Record], other: Corpus) -> list[Record]:
+    """``records``, each that shares a link and a name with a record of ``other`` given what it lacks of that
+    record's card, tasks and summary (:meth:`Corpus.with_cards_from`)."""
+    by_link = {u: r for r in other.records for u in r.links()}
+    enriched = []
+    for rec in records:
+        match = next((by_link[u] for u in rec.links() if u in by_link and _same_name(rec, by_link[u])), None)
+        if match is not None:
+            update = {}
+            if rec.card is None and match.card is not None:
+                update["card"] = match.card
+            if not rec.tasks and match.tasks:
+                update["tasks"] = match.tasks
+            if not rec.summary and match.summary:
+                update["summary"] = match.summary
+            rec = rec.model_copy(update=update)
+        enriched.append(rec)
+    return enriched
 
 
 def _names(rec: Record) -> set[str]:
@@ -310,8 +316,16 @@ def load_corpus(path: str | Path | None = None, *, include_user: bool = True,
         else:
             files = [p]
     records: list[Record] = []
+    packaged = None
     for f in files:
-        records += load_records(f)
+        recs = load_records(f)
+        if path is not None and is_seed_file(f) and recs:
+            # a seed document's records are read as `ask --seed` reads them, whichever command is given it
+            # (`--corpus`, `verify --corpus`, `eval --corpus`): one that is a packaged record (a link and a name
+            # in common) takes what the seed cannot say of it, that record's summary and card
+            packaged = packaged or load_corpus(include_user=False)
+            recs = _with_cards(recs, packaged)
+        records += recs
     return Corpus(records, load_tasks(tasks_path), [str(f.name) for f in files], load_vocabulary(vocabulary_path),
                   context)
 

@@ -316,6 +316,11 @@ def _records_from(items: object, source: str) -> list[Record]:
 _FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".yaml": "yaml", ".yml": "yaml"}
 
 
+def is_seed_file(path: str | Path) -> bool:
+    """Whether ``path`` is read as a seed document (a ``.txt`` or ``.md`` file, or one without an extension)."""
+    return Path(path).suffix.lower() in (".txt", ".md", "")
+
+
 def load_records(path: str | Path) -> list[Record]:
     """Records from one file: a catalog (by extension) or a seed document (``.txt``/``.md``)."""
     p = Path(path)
@@ -323,7 +328,7 @@ def load_records(path: str | Path) -> list[Record]:
     fmt = _FORMATS.get(p.suffix.lower())
     if fmt:
         return parse_catalog(text, fmt, source=shown(p.name))
-    if p.suffix.lower() in (".txt", ".md", ""):
+    if is_seed_file(p):
         return parse_seed(text, source=shown(p.name)).records
     raise CorpusError(
         f"{shown(p.name)}: unsupported file type {shown(p.suffix)!r} (use .json, .jsonl, .yaml, .yml or a .txt seed)"

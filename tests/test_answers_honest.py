@@ -14,7 +14,7 @@ def test_the_card_is_shown_whatever_the_task(sci):
     answer = sci.ask("How does it sharpen photos blurred by a shaking hand?")
     assert answer.task.id == "deblurring" and answer.task.matches_model is True
     md = answer.markdown
-    assert "from its model card (about its published weights)" in md
+    assert "from its card in the corpus (about its published weights)" in md
     assert "- Cannot: It was not trained to remove sensor noise or grain" in md
     assert "- **Architecture:** MIMO-UNet+ (20 residual blocks per stage, 16.1 M parameters)" in md
     assert "- **Published weights trained for:** Removing motion and camera-shake blur" in md

@@ -123,6 +123,23 @@ def test_shared_seed_through_from_seed(cache_dir, embedder):
     assert {r.url for r in a.references} >= {MIMO_PAPER, "http://arxiv.org/pdf/2302.06549v1.pdf"}
 
 
+def test_a_seed_reads_alike_through_every_command(cache_dir, embedder):
+    """`ask --seed` borrowed the packaged card; `--corpus SEED` did not, and `verify --corpus SEED` failed what
+    `ask --seed` had answered ("ungrounded name: GoPro", from the card)."""
+    from scientist.corpus import load_corpus
+
+    seeded, q = Scientist.from_seed(FIXTURES / "seed_default.txt", cache_dir=cache_dir, embedder=embedder)
+    as_corpus = Scientist(load_corpus(FIXTURES / "seed_default.txt"), cache_dir=cache_dir, embedder=embedder)
+    assert [r.model_dump() for r in as_corpus.corpus.records] == [r.model_dump() for r in seeded.corpus.records]
+    answer = seeded.ask(q)
+    assert "GoPro" in answer.markdown  # from the packaged card
+    for text in (answer.markdown, answer.text):
+        verdict = as_corpus.verify(text)
+        assert verdict.grounded, verdict.summary()
+    other = load_corpus(FIXTURES / "seed_superres.txt")  # records of no packaged one take nothing
+    assert all(r.card is None for r in other.records)
+
+
 def test_second_seed_for_another_task(cache_dir, embedder):
     s, q = Scientist.from_seed(FIXTURES / "seed_superres.txt", cache_dir=cache_dir, embedder=embedder)
     a = s.ask(q)

@@ -26,7 +26,7 @@ class Format(str, Enum):
 def ask_command(
     ctx: typer.Context,
     question: Annotated[Optional[list[str]], typer.Argument(metavar="QUESTION [PHOTO]", show_default=False, help="The question (quotes are optional), then optionally a photo file to run the model on, as --photo does.")] = None,
-    seed: Annotated[Optional[Path], typer.Option("--seed", parser=path_arg, help="Answer the question inside this seed document, from its records only.")] = None,
+    seed: Annotated[Optional[Path], typer.Option("--seed", parser=path_arg, help="Answer the question inside this seed document, from its records only (a record that is a packaged one, by link and name, takes its summary and card).")] = None,
     as_json: JsonOpt = False,
     fmt: Annotated[Format, typer.Option("--format", help="md (default) or text.")] = Format.md,
     corpus: CorpusOpt = None,
