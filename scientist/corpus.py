@@ -224,6 +224,15 @@ class Corpus:
         return self._names_text
 
     @functools.cached_property
+    def figures(self) -> frozenset[float]:
+        """The numbers the records write (titles, names, summaries, data sets, cards): what grounds a figure in a
+        text :func:`~scientist.guard.verify_text` checks."""
+        from .guard import numbers_in
+
+        return numbers_in(" ".join(" ".join([r.title, *r.names, r.summary, r.dataset or "", r.detail or "",
+                                             r.card.model_dump_json() if r.card else ""]) for r in self.records))
+
+    @functools.cached_property
     def ordinary_words(self) -> frozenset[str]:
         """The words the tasks' example questions, descriptions and other names write in lower case: the words
         people use about photos, "selfie" and "colourising" among them, which a dictionary may lack but which are

@@ -352,6 +352,10 @@ class Verdict(BaseModel):
     grounded: bool = Field(description="True when every link and every model/paper name cited is in the corpus.")
     foreign_urls: list[str] = Field(description="Links that no corpus record carries.")
     unknown_names: list[str] = Field(description="Model or paper names that appear in no corpus record.")
+    unknown_figures: list[str] = Field(
+        default_factory=list,
+        description="Figures of a result (a number in dB, ms, fps, FLOPs or parameters, or after PSNR, SSIM, LPIPS "
+                    "or FID) and years of an event whose number appears in no corpus record.")
     cited_records: list[str] = Field(description="Ids of corpus records the text cites by link or name.")
     parts: dict[str, bool] = Field(description="Coverage of the three parts: task, workflow, references.")
 
@@ -359,6 +363,7 @@ class Verdict(BaseModel):
         lines = [f"grounded: {'yes' if self.grounded else 'NO'}"]
         lines += [f"  ungrounded link: {u}" for u in self.foreign_urls]
         lines += [f"  ungrounded name: {n}" for n in self.unknown_names]
+        lines += [f"  ungrounded figure: {f}" for f in self.unknown_figures]
         lines.append("cites: " + (", ".join(self.cited_records) or "no corpus record"))
         lines.append("parts: " + ", ".join(f"{k} {'yes' if v else 'missing'}" for k, v in self.parts.items()))
         return "\n".join(lines)
@@ -419,6 +424,7 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
     corpus_arxiv = {m.group(1) for u in allowed for m in _ARXIV_RE.finditer(u)}
     unknown += dict.fromkeys(f"arXiv:{m.group(1)}" for m in _ARXIV_RE.finditer(text_wo_urls)
                              if m.group(1) not in corpus_arxiv)
+    figures = _unknown_figures(body, corpus.figures)
     low = text.lower()
     task_words = {t.label.lower() for t in corpus.tasks} | {t.id.replace("-", " ") for t in corpus.tasks}
     parts = {
@@ -426,5 +432,38 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
         "workflow": ("input" in low and "output" in low) or "→" in text or "->" in text,
         "references": bool(cited),
     }
-    return Verdict(grounded=not foreign and not unknown, foreign_urls=foreign, unknown_names=unknown,
-                   cited_records=cited, parts=parts)
+    return Verdict(grounded=not foreign and not unknown and not figures, foreign_urls=foreign,
+                   unknown_names=unknown, unknown_figures=figures, cited_records=cited, parts=parts)
+
+
+#: A number as records and answers write it: "32.45", "57,648", "16.1".
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+#: A figure a result is given in: a number with a unit ("32.45 dB", "30 ms", "6.8M params"), or one a metric
+#: names ("PSNR of 32.45", "SSIM: 0.93"), or the year of an event ("in 2019", "CVPR 2020", "(2018)").
+_FIGURE = re.compile(
+    rf"(?<![\w.,])(?P<unit>{_NUMBER})\s*(?:dB|ms|fps|FPS|[GMTK]?FLOPs|[GM]?MACs|(?:[MBK]|million|billion)?\s*"
+    rf"param(?:eter)?s)(?!\w)"
+    rf"|\b(?:PSNR|SSIM|LPIPS|FID)\b(?:\s*(?:[:=~≈]|of|is|was|reaches|reached|around|about|at|score|value|a|an|"
+    rf"roughly|nearly|over|above|below|under)(?!\w))*\s*(?P<metric>{_NUMBER})(?![\w.,]\d)"
+    rf"|(?:\b(?:in|since|from|until|by|around|published|released)\s+|\b[A-Z][A-Za-z]{{2,}}\s+|\()"
+    rf"(?P<year>(?:19[5-9]|20\d)\d)\b(?!\s*(?:×|x\b|px|pixels|[.,]\d))")
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _unknown_figures(text: str, known: frozenset[float]) -> list[str]:
+    """The figures of ``text`` (:data:`_FIGURE`) whose number no record writes (``known``, the numbers of the
+    records' texts), as the text writes them."""
+    found = []
+    for m in _FIGURE.finditer(text):
+        value = m.group("unit") or m.group("metric") or m.group("year")
+        if _number(value) not in known:
+            found.append(" ".join(m.group(0).lstrip("(").split()))
+    return list(dict.fromkeys(found))
+
+
+def numbers_in(text: str) -> frozenset[float]:
+    """Every number ``text`` writes (:data:`_NUMBER`), as a value: what a figure is grounded by."""
+    return frozenset(_number(m.group(0)) for m in re.finditer(rf"(?<![\d,.])(?:{_NUMBER})", text))

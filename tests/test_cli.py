@@ -156,6 +156,12 @@ def test_ask_with_photo_adds_the_demo(tmp_path):
     # the bundled weights are the smaller variant of the architecture part 2 describes, trained on noise
     assert "they were trained to remove noise. The architecture is the one part 2 describes, as MIMO-UNet, its " \
            "smaller variant" in json.loads(out)["markdown"]
+    # the tool's own answer passes its own check, in each of its forms: the plain text's one-word heading
+    # "DEMO" was read as a name no record mentions
+    for name, text in (("a.json", out), ("a.md", json.loads(out)["markdown"]), ("a.txt", json.loads(out)["text"])):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        code, said, _ = run("verify", tmp_path / name)
+        assert code == 0 and said.startswith("grounded: yes"), (name, said)
 
 
 @pytest.mark.slow

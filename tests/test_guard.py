@@ -75,6 +75,32 @@ def test_verify_flags_ungrounded_links_and_names(sci):
     assert sci.verify("Nothing here.").parts == {"task": False, "workflow": False, "references": False}
 
 
+@pytest.mark.parametrize(("text", "figures"), [
+    ("MIMO-UNet+ reaches 32.45 dB PSNR on RealBlur-J and runs at 30 ms per photo.", ["32.45 dB", "30 ms"]),
+    ("It gets a PSNR of 31.2 and an SSIM: 0.93 on GoPro.", ["PSNR of 31.2", "SSIM: 0.93"]),
+    ("MIMO-UNet was written at Google in 2019.", ["in 2019"]),
+    ("MIMO-UNet (CVPR 2020) has 12.4M params.", ["CVPR 2020", "12.4M params"]),
+    ("It runs at 60 fps with 150 GFLOPs.", ["60 fps", "150 GFLOPs"]),
+])
+def test_verify_flags_figures_no_record_gives(sci, text, figures):
+    """A made-up result passed as grounded: verify read links and names only."""
+    v = sci.verify(text)
+    assert not v.grounded and v.unknown_figures == figures, v.summary()
+    assert all(f"ungrounded figure: {f}" in v.summary() for f in figures)
+
+
+@pytest.mark.parametrize("text", [
+    "MIMO-UNet (Cho et al., ICCV 2021) has 16.1 M parameters; the smaller MIMO-UNet has 6.8M params.",
+    "The study drew on 57,648 images from 924 annotators.",
+    "The question asks about PSNR and SSIM, which none of the 3 records reports.",  # no figure given
+    "A 1920×1080 photo in 2,048 tiles, at 87% of the gain.",  # sizes, counts and shares are not results
+    "# Does MIMO-UNet reach 40 dB as in 2019?\n\nThe records give no PSNR.",  # a title echoes the question
+])
+def test_verify_passes_figures_the_records_give_and_numbers_that_are_no_results(sci, text):
+    v = sci.verify(text)
+    assert v.unknown_figures == [] and v.grounded, v.summary()
+
+
 def test_verify_flags_a_name_written_as_an_ordinary_capitalised_word(sci):
     # a model with no name's shape passed as grounded: only CamelCase, capitals and digits were read as names
     v = sci.verify("Like Restormer, MIMO-UNet keeps the Fourier detail. Restormer is not in the records.")
