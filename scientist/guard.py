@@ -399,7 +399,8 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
     if not _printable(text).strip():
         raise QuestionError("the text to check is empty")
     text = _json_text(text)
-    allowed = corpus.allowed_urls()
+    # a record's link as the Markdown answer writes it ("..._%28image%29") is the record's own
+    allowed = corpus.allowed_urls().markdown
     spans = list(_links(text, allowed))
     urls = {link for _, _, link in spans}
     shown = unmasked(text)  # as a Markdown renderer shows it: "https&colon;//x" and "https\\://x" are links
@@ -409,7 +410,7 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
     urls |= {m.group(1) for t in {text, shown} for m in _MARKDOWN_TARGET.finditer(t)
              if m.group(1) not in allowed.markdown}
     foreign = sorted(urls - allowed)
-    cited = [r.id for r in corpus.records if any(u in urls for u in r.links())]
+    cited = [r.id for r in corpus.records if any(u in urls or markdown_url(u) in urls for u in r.links())]
     pieces, pos = [], 0
     for start, end, _ in spans:
         pieces += [text[pos:start], " "]

@@ -220,3 +220,24 @@ def test_verify_reads_its_vocabulary_from_the_corpus(tmp_path):
     (folder / "vocabulary.yaml").write_text("vocabulary: [DnCNN]\n")
     own = verify_text(load_corpus(folder), text)
     assert "DnCNN" not in own.unknown_names and "PSNR" in own.unknown_names
+
+
+def test_verify_passes_a_record_link_as_the_markdown_answer_writes_it(tmp_path, fake_embedder):
+    """The Markdown answer percent-encodes a link's brackets ("..._%28image%29") and verify called that link
+    foreign: the tool's own answer failed its own check.  A link that only looks alike is still foreign."""
+    from scientist.core import Scientist
+    from scientist.corpus import Corpus, load_corpus
+    from scientist.records import Record
+
+    packaged = load_corpus(include_user=False)
+    link = "https://en.wikipedia.org/wiki/Noise_reduction_(image)"
+    rec = Record(id="linktestnet", kind="model", title="LinkTestNet", url=link, tasks=["denoising"],
+                 summary="LinkTestNet removes grain from night photos with a small convolutional network.")
+    corpus = Corpus([*packaged.records, rec], packaged.tasks, packaged.sources, packaged.vocabulary)
+    sci = Scientist(corpus, cache_dir=tmp_path, embedder=fake_embedder)
+    answer = sci.ask("How does LinkTestNet remove grain from my night photos?")
+    assert "https://en.wikipedia.org/wiki/Noise_reduction_%28image%29" in answer.markdown
+    verdict = sci.verify(answer.markdown)
+    assert verdict.grounded and "linktestnet" in verdict.cited_records, verdict.summary()
+    other = sci.verify("See https://en.wikipedia.org/wiki/Noise_reduction_%28video%29.")
+    assert other.foreign_urls == ["https://en.wikipedia.org/wiki/Noise_reduction_%28video%29"]
