@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -296,6 +297,25 @@ def test_transparency_that_is_not_kept_is_warned_of(tmp_path):
     with pytest.warns(UserWarning, match="cutout.png has transparency, which the restored image does not keep"):
         arr, _ = read_photo(tmp_path / "cutout.png")
     assert arr.shape == (4, 6, 3)
+    pal = Image.fromarray(np.arange(24, dtype=np.uint8).reshape(4, 6), "L").convert("P")
+    pal.save(tmp_path / "keyed.png", transparency=5)  # pixel 5 takes the transparent entry
+    with pytest.warns(UserWarning, match="keyed.png has transparency"):
+        read_photo(tmp_path / "keyed.png")
+
+
+def test_an_alpha_channel_or_transparent_colour_no_pixel_uses_is_not_warned_of(tmp_path):
+    """An export's alpha of 255 everywhere, or a palette entry marked transparent that no pixel takes, was
+    warned of as transparency the restored image does not keep."""
+    rgba = np.full((4, 6, 4), 200, np.uint8)
+    rgba[..., 3] = 255
+    Image.fromarray(rgba).save(tmp_path / "opaque.png")
+    pal = Image.fromarray(np.arange(24, dtype=np.uint8).reshape(4, 6), "L").convert("P")
+    pal.save(tmp_path / "unused.png", transparency=200)  # no pixel is 200
+    for name in ("opaque.png", "unused.png"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            arr, _ = read_photo(tmp_path / name)
+        assert arr.shape == (4, 6, 3)
 
 
 def test_exif_without_an_exif_directory_gets_none_in_the_output():
@@ -509,6 +529,25 @@ def test_the_photo_s_dpi_is_kept_in_png_outputs(tmp_path):
         assert saved.bit_depth == bits
         with Image.open(saved.output) as im:
             assert im.info["dpi"] == pytest.approx(dpi, abs=0.013)  # PNG holds whole pixels per metre
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpg", "tiff"])
+def test_a_jpeg_whose_jfif_and_exif_disagree_keeps_one_resolution_in_every_format(tmp_path, fmt):
+    """A scan app's JPEG saying 300 dpi in its JFIF header and 72 in its EXIF was read as 300 dpi and written so
+    in PNG and JPEG, but the TIFF took the EXIF's 72."""
+    from scientist.restore.outputs import reserve_outputs
+    from scientist.restore.stages import Restored, _carry, expose, load, save
+
+    photo = tmp_path / "scan.jpg"
+    Image.fromarray(_u8(_photo())).save(photo, dpi=(300, 300), exif=_exif(x11a=72.0, x11b=72.0, x128=2))
+    restored = _carry(expose(load(photo), gain=1.0), Restored)
+    with reserve_outputs(photo, tmp_path / f"out.{fmt}", None, False) as targets:
+        saved = save(restored, targets, strength=1.0, fmt=fmt, quality=92)
+    with Image.open(saved.output) as im:
+        assert read_photo(photo)[1]["dpi"] == pytest.approx((300, 300))
+        assert tuple(im.info["dpi"]) == pytest.approx((300, 300), abs=0.013)
+        exif = im.getexif()
+        assert (exif[ExifTags.Base.XResolution], exif[ExifTags.Base.YResolution]) == (300, 300)  # its EXIF too
 
 
 def test_a_16_bit_png_without_a_dpi_gets_no_phys_chunk(tmp_path):

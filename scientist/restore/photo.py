@@ -96,9 +96,11 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
         if getattr(im, "is_animated", False) and im.format != "MPO":
             info["animated"] = True
             warnings.warn(f"{p.name} has several frames: only the first is restored", stacklevel=2)
-        if im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in im.info:
-            warnings.warn(f"{p.name} has transparency, which the restored image does not keep: its transparent "
-                          "parts come out in the colour stored under them", stacklevel=2)
+        # said of a photo with a pixel that is not opaque: an alpha channel or a transparent colour no pixel uses
+        # (an export's alpha of 255 everywhere) takes nothing away; 16 bits are not decoded here to look
+        clear = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in im.info
+        if clear and deep:
+            _warn_transparency(p.name)
         info["exif"], orientation, exif_problem = _exif_of(im, p.name)
         info["icc_profile"] = _rgb_profile(im.info.get("icc_profile"))
         info["dpi"] = _dpi_of(im)
@@ -106,6 +108,8 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
             # a grey TIFF whose 0 is white: Pillow inverts 8 bits and fewer as it decodes them, never 16 or float
             min_is_white = im.format == "TIFF" and im.tag_v2.get(262) == 0
             im.load()
+            if clear and _has_transparent_pixel(im):
+                _warn_transparency(p.name)
             ImageOps.exif_transpose(im, in_place=True)  # no upright copy beside it
             arr, info["bit_depth"] = _to_rgb(im, min_is_white)
     if deep:  # Pillow's copy is closed by now: OpenCV decodes the 16 bits
@@ -121,6 +125,21 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
         warnings.warn(problem, stacklevel=2)
     info["size"] = [arr.shape[1], arr.shape[0]]
     return arr, info
+
+
+def _warn_transparency(name: str) -> None:
+    warnings.warn(f"{name} has transparency, which the restored image does not keep: its transparent parts come "
+                  "out in the colour stored under them", stacklevel=3)
+
+
+def _has_transparent_pixel(im: Image.Image) -> bool:
+    """Whether a pixel of the decoded ``im`` is less than opaque (its alpha, or its colour's in the palette or the
+    transparent colour, below the full value)."""
+    if im.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
+        alpha = im.getchannel("A")
+    else:  # a palette's or a colour key's transparency, read as alpha
+        alpha = im.convert("RGBA").getchannel("A")
+    return alpha.getextrema()[0] < 255
 
 
 @contextmanager

@@ -74,13 +74,15 @@ _NOT_COPIED = frozenset({256, 257, 258, 259, 262, 266, 273, 277, 278, 279, 280, 
                          330, 338, 339, 340, 341, 513, 514, 530, 531, 532, 700, 33723, 34377, 34675})
 
 
-def exif_for_output(exif: bytes | None, width: int, height: int) -> bytes | None:
+def exif_for_output(exif: bytes | None, width: int, height: int,
+                    dpi: tuple[float, float] | None = None) -> bytes | None:
     """The photo's EXIF as the output should carry it, or None when it has none.
 
     Orientation is set to 1 (the output's pixels are already upright), the
     thumbnail is dropped (it shows the photo before restoration), tags about
     the input file's own layout are removed and the pixel dimensions are
-    those of the output.
+    those of the output; a resolution it gives says ``dpi``, the one the photo's
+    file states (a JPEG's JFIF header may say 300 dpi where its EXIF says 72).
     """
     if not exif:
         return None
@@ -90,6 +92,9 @@ def exif_for_output(exif: bytes | None, width: int, height: int) -> bytes | None
         for tag in _NOT_COPIED:
             e.pop(tag, None)
         e[ExifTags.Base.Orientation] = 1
+        if dpi and (ExifTags.Base.XResolution in e or ExifTags.Base.YResolution in e):
+            e[ExifTags.Base.XResolution], e[ExifTags.Base.YResolution] = float(dpi[0]), float(dpi[1])
+            e[ExifTags.Base.ResolutionUnit] = 2  # per inch
         if ExifTags.IFD.Exif in e:  # get_ifd would add an empty Exif directory, which TIFF readers refuse
             sub = e.get_ifd(ExifTags.IFD.Exif)
             if ExifTags.Base.ExifImageWidth in sub or ExifTags.Base.ExifImageHeight in sub:
@@ -256,7 +261,7 @@ def _tiff(rgb: np.ndarray, exif: bytes | None, icc: bytes | None, dpi: tuple[flo
         ifd[tag] = value
     if icc:
         ifd[34675] = icc
-    if dpi and 282 not in ifd and 283 not in ifd:  # the EXIF's resolution, when it has one, is the photo's own
+    if dpi:  # the resolution the photo's file states (a JPEG's JFIF header before its EXIF), as PNG and JPEG say
         ifd[282], ifd[283], ifd[296] = dpi[0], dpi[1], 2  # 2: per inch
     for tag in (273, 279):
         ifd.tagtype[tag] = TiffTags.LONG
