@@ -445,3 +445,16 @@ def test_a_draw_with_crops_of_one_kind_only_says_what_to_do(fit_photos, monkeypa
     monkeypatch.setattr(exposure, "draw_samples", lambda photos, n, seed, mix: [("a", {}, 0.5)] * n)
     with pytest.raises(OptionError, match="are all darkened, and the quiet-photo test needs both kinds"):
         fit_exposure(samples=20, photos_dir=fit_photos)
+
+
+def test_a_bright_photo_with_little_noise_is_bright_enough_not_a_dark_scene():
+    """A clean photo at a mean level of 209/255 was left 'untouched': 'it has little noise for its darkness, like a
+    dark scene taken as it was'.  The quiet-photo test is asked only where the step would brighten."""
+    from scientist.restore.exposure import judge_gain
+
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:192, 0:256]
+    base = 209 / 255 * (0.85 + 0.15 * np.sin(xx / 9.0)[..., None] * np.cos(yy / 13.0)[..., None])
+    img = np.clip(base + rng.normal(0, 2 / 255, (192, 256, 3)), 0, 0.98).astype(np.float32)
+    decision = judge_gain(img)
+    assert (decision.gain, decision.reason) == (1.0, "bright-enough")

@@ -303,15 +303,18 @@ class ExposureModel:
         return self.decide(stats)[0]
 
     def decide(self, stats: dict[str, float]) -> tuple[float, str]:
-        """The gain and what decided it (one of :data:`REASONS`): the white test first, then the quiet-photo
-        test, then the regression's gain through :meth:`soften`."""
+        """The gain and what decided it (one of :data:`REASONS`): the white test first, then the regression's
+        gain through :meth:`soften`, and where that would brighten, the quiet-photo test (a bright photo with
+        little noise is bright enough, not a dark scene taken as it was)."""
         if self.reaches_white(stats):
             return float(np.clip(1.0, self.min_gain, self.max_gain)), "reaches-white"
         raw = self.raw_gain(stats)
+        g = self.soften(raw)
+        if g <= 1.0:
+            return g, "bright-enough"
         if self.is_quiet(stats) and raw < self.quiet["extreme"]:
             return float(np.clip(1.0, self.min_gain, self.max_gain)), "untouched"
-        g = self.soften(raw)
-        return g, ("brightened" if g > 1.0 else "bright-enough")
+        return g, "brightened"
 
     def reaches_white(self, stats: dict[str, float]) -> bool:
         """Whether the white test takes the photo for one exposed for its highlights (none when the model has
