@@ -8,6 +8,8 @@ import hashlib
 import re
 import stat
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -340,14 +342,60 @@ def load_corpus(path: str | Path | None = None, *, include_user: bool = True,
 
 
 def add_to_user_corpus(files: list[Path], settings: Settings | None = None) -> list[Record]:
-    """Validate catalog or seed files and store their records in the user corpus."""
+    """Validate catalog or seed files and store their records in the user corpus.
+
+    All or nothing: every file is read and checked before any is stored, so that a bad second file leaves the
+    first unstored too.  Two additions at once take turns (a lock beside the stored records): each reads what
+    the other stored, so that neither stores a record the other did.
+    """
     settings = settings or load_settings()
-    added: list[Record] = []
-    corpus = load_corpus(settings=settings)
+    folder = settings.user_dir / "corpus"
+    with _corpus_lock(folder):
+        corpus = load_corpus(settings=settings)
+        planned = _records_to_add(files, corpus)
+        added: list[Record] = []
+        for f, fresh, text in planned:
+            try:
+                target = folder / f"{Path(f).stem}.yaml"
+                n = 1
+                while target.exists():
+                    n += 1
+                    target = target.with_name(f"{Path(f).stem}-{n}.yaml")
+                write_atomic(target, text.encode())
+            except OSError as exc:  # the data folder is a file, read-only, on a full disk ...
+                raise OutputError(f"{shown(folder)}: cannot store the records there ({os_reason(exc)}); set "
+                                  "SCIENTIST_HOME to a folder you can write") from None
+            added += fresh
+    return added
+
+
+@contextmanager
+def _corpus_lock(folder: Path) -> Iterator[None]:
+    """Held while the user corpus is read and added to (a file lock beside its folder)."""
+    from filelock import FileLock
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(folder.parent / "corpus.lock"), timeout=600)
+        lock.acquire()
+    except OSError as exc:
+        raise OutputError(f"{shown(folder)}: cannot store the records there ({os_reason(exc)}); set "
+                          "SCIENTIST_HOME to a folder you can write") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _records_to_add(files: list[Path], corpus: Corpus) -> list[tuple[Path, list[Record], str]]:
+    """Each file's records that are new to ``corpus`` (and to the files before it), as the YAML they are stored
+    as; warns of the records left out.  Raises :class:`CorpusError` for a file that cannot be read, or holds
+    no records, before anything is stored."""
     existing = {r.id for r in corpus.records}
     # a record named as one of the corpus is refused: an answer would show two records of one name, and a
     # catalog could pass its own links off as a known model's
     named = {n: r.id for r in corpus.records for n in _names(r)}
+    planned = []
     for f in files:
         recs = load_records(f)
         if not recs:
@@ -358,12 +406,12 @@ def add_to_user_corpus(files: list[Path], settings: Settings | None = None) -> l
             r = corpus.with_known_tasks(r)
             twin = next((named[n] for n in _names(r) if n in named), None)
             if r.id in existing:
-                warnings.warn(f"{r.id}: already in the corpus, not added again", stacklevel=2)
+                warnings.warn(f"{r.id}: already in the corpus, not added again", stacklevel=3)
             elif r.id in ids:
-                warnings.warn(f"{r.id}: more than once in {shown(Path(f).name)}: the first kept", stacklevel=2)
+                warnings.warn(f"{r.id}: more than once in {shown(Path(f).name)}: the first kept", stacklevel=3)
             elif twin is not None:
                 warnings.warn(f"{r.id}: the corpus has a record of the same name ({twin}), not added; give it a "
-                              "name of its own", stacklevel=2)
+                              "name of its own", stacklevel=3)
             else:
                 fresh.append(r)
                 ids.add(r.id)
@@ -371,20 +419,9 @@ def add_to_user_corpus(files: list[Path], settings: Settings | None = None) -> l
         if not fresh:
             continue
         payload = {"records": [r.model_dump(exclude_none=True, exclude={"source"}) for r in fresh]}
-        folder = settings.user_dir / "corpus"
         text = yaml.safe_dump(payload, sort_keys=False, allow_unicode=True)
         parse_catalog(text, "yaml", f"{Path(f).stem}.yaml")  # round-trips before it is written
-        try:
-            target = folder / f"{Path(f).stem}.yaml"
-            n = 1
-            while target.exists():
-                n += 1
-                target = target.with_name(f"{Path(f).stem}-{n}.yaml")
-            write_atomic(target, text.encode())
-        except OSError as exc:  # the data folder is a file, read-only, on a full disk ...
-            raise OutputError(f"{shown(folder)}: cannot store the records there ({os_reason(exc)}); set "
-                              "SCIENTIST_HOME to a folder you can write") from None
         existing.update(r.id for r in fresh)
-        added += fresh
-    return added
+        planned.append((f, fresh, text))
+    return planned
 

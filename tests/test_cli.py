@@ -102,6 +102,54 @@ def test_corpus_add_keeps_the_first_of_an_id_repeated_in_one_file(tmp_path):
     assert code == 0 and out.count("nafnet") == 1 and "duplicate" not in err
 
 
+def test_corpus_add_stores_nothing_when_a_later_file_is_bad(tmp_path):
+    """The first file's records were stored and the run said only the second file's error: a rerun then said
+    'already in the corpus, not added again'."""
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps([{"name": "NAFNet", "github": "https://github.com/megvii-research/NAFNet",
+                                 "summary": "A simple baseline network for image denoising and deblurring."}]))
+    bad.write_text("[{")
+    code, out, err = run("corpus", "add", good, bad)
+    assert code == 2 and "bad.json" in err and "added" not in out
+    code, out, _ = run("corpus", "list")
+    assert code == 0 and "nafnet" not in out
+    code, out, _ = run("corpus", "add", good)
+    assert code == 0 and "added nafnet" in out
+
+
+def test_two_corpus_adds_at_once_store_a_name_once(tmp_path):
+    """Two `corpus add` runs at once, each of a record of one name, both stored it (4 times of 4), and every later
+    command warned of a duplicate id.  They take turns now: the second reads what the first stored."""
+    import threading
+    import warnings
+
+    from scientist.corpus import add_to_user_corpus
+
+    files = []
+    for n, repo in enumerate(("a/EpsNet", "b/EpsNet")):
+        f = tmp_path / f"eps{n}.json"
+        f.write_text(json.dumps([{"name": "EpsNet", "github": f"https://github.com/{repo}",
+                                  "summary": "A network that removes grain from photos."}]))
+        files.append(f)
+    start, added = threading.Barrier(2), []
+
+    def add(f):
+        start.wait()
+        added.append(add_to_user_corpus([f]))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the second one's "already in the corpus"
+        threads = [threading.Thread(target=add, args=(f,)) for f in files]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    assert sorted(len(a) for a in added) == [0, 1], added
+    assert len(list((tmp_path / "home" / "corpus").glob("*.yaml"))) == 1
+    code, out, err = run("corpus", "list")
+    assert code == 0 and out.count("epsnet") == 1 and "duplicate" not in err
+
+
 def test_eval_command():
     code, out, _ = run("eval", DATA / "questions.yaml")
     assert code == 0
