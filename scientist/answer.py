@@ -97,6 +97,7 @@ class Reference(BaseModel):
     title: str = Field(description="Model name or paper title.")
     url: str | None = Field(description="Paper link from the record.")
     github: str | None = Field(description="Code link from the record.")
+    huggingface: str | None = Field(default=None, description="Model hub link from the record.")
     score: float = Field(description="Cosine similarity between the question and the record.")
     relevance: Literal["direct", "related", "loose", "none"] = Field(
         description="direct: addresses the question's task; related: a neighbouring task or a strong match; "

@@ -48,7 +48,7 @@ def make_retriever(scientist: Asker, k: int = 4):
                 text = strip_foreign_urls(f"{rec.title}\n\n{rec.summary}".strip(), allowed)
                 docs.append(Document(page_content=text, id=rec.id, metadata={
                     "id": rec.id, "kind": rec.kind, "title": rec.title, "url": rec.url,
-                    "github": rec.github, "score": round(float(score), 4)}))
+                    "github": rec.github, "huggingface": rec.huggingface, "score": round(float(score), 4)}))
             return docs
 
     return CorpusRetriever(scientist=scientist, k=k)

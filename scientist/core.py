@@ -259,7 +259,8 @@ class Scientist:
         # paper help with denoising my photos?"): the answer says so beside it
         cannot = list(rec.card.cannot) if named and rec.card is not None else []
         ref = Reference(id=rec.id, kind=rec.kind, title=rec.title, url=rec.url, github=rec.github,
-                        score=shown, relevance=relevance, named=named, why=why, cannot=cannot)
+                        huggingface=rec.huggingface, score=shown, relevance=relevance, named=named, why=why,
+                        cannot=cannot)
         return ref.model_copy(update={"supports": judge.supports(ref, task, self.settings)})
 
     def _analyse(self, q: str, k: int | None) -> tuple[np.ndarray, TaskResult, list[Reference], bool]:

@@ -23,7 +23,7 @@ def test_retriever_documents_carry_metadata(sci):
     assert len(docs) == 3
     meta = docs[0].metadata
     assert meta["id"] == "deblur-mimo-unet-realblur"
-    assert set(meta) == {"id", "kind", "title", "url", "github", "score"}
+    assert set(meta) == {"id", "kind", "title", "url", "github", "huggingface", "score"}
     assert meta["github"] == "https://github.com/chosj95/MIMO-UNet"
     assert docs[0].metadata["score"] >= docs[-1].metadata["score"]
 

@@ -241,3 +241,26 @@ def test_verify_passes_a_record_link_as_the_markdown_answer_writes_it(tmp_path, 
     assert verdict.grounded and "linktestnet" in verdict.cited_records, verdict.summary()
     other = sci.verify("See https://en.wikipedia.org/wiki/Noise_reduction_%28video%29.")
     assert other.foreign_urls == ["https://en.wikipedia.org/wiki/Noise_reduction_%28video%29"]
+
+
+def test_a_records_model_hub_link_is_shown_in_every_form(tmp_path, fake_embedder):
+    """A record's huggingface link, a field the catalogs accept, was shown nowhere: not in the answer, its JSON,
+    the web page or the prompt; the answer said 'Code: none in its record' and nothing else."""
+    from scientist.core import Scientist
+    from scientist.corpus import Corpus, load_corpus
+    from scientist.records import Record
+    from scientist.web.app import _answer_html
+
+    packaged = load_corpus(include_user=False)
+    hub = "https://huggingface.co/acme/hubdenoiser"
+    rec = Record(id="hubdenoiser", kind="model", title="HubDenoiser", huggingface=hub, tasks=["denoising"],
+                 summary="HubDenoiser removes grain from night photos with a small convolutional network.")
+    corpus = Corpus([*packaged.records, rec], packaged.tasks, packaged.sources, packaged.vocabulary)
+    sci = Scientist(corpus, cache_dir=tmp_path, embedder=fake_embedder)
+    answer = sci.ask("How does HubDenoiser remove noise?")
+    ref = next(r for r in answer.references if r.id == "hubdenoiser")
+    assert ref.huggingface == hub
+    assert f"  - Model hub: {hub}" in answer.markdown and f"hub:   {hub}" in answer.text
+    assert f'href="{hub}"' in _answer_html(sci, answer)
+    assert f"Hugging Face: {hub}" in sci.prompt("How does HubDenoiser remove noise?")
+    assert sci.verify(answer.markdown).grounded
