@@ -222,19 +222,24 @@ def test_verify_reads_its_vocabulary_from_the_corpus(tmp_path):
     assert "DnCNN" not in own.unknown_names and "PSNR" in own.unknown_names
 
 
-def test_verify_passes_a_record_link_as_the_markdown_answer_writes_it(tmp_path, fake_embedder):
-    """The Markdown answer percent-encodes a link's brackets ("..._%28image%29") and verify called that link
-    foreign: the tool's own answer failed its own check.  A link that only looks alike is still foreign."""
+def _with_denoiser(cache, embedder, title: str, **links):
+    """A scientist over the packaged records and one more: a denoising model ``title`` with ``links``."""
     from scientist.core import Scientist
     from scientist.corpus import Corpus, load_corpus
     from scientist.records import Record
 
     packaged = load_corpus(include_user=False)
-    link = "https://en.wikipedia.org/wiki/Noise_reduction_(image)"
-    rec = Record(id="linktestnet", kind="model", title="LinkTestNet", url=link, tasks=["denoising"],
-                 summary="LinkTestNet removes grain from night photos with a small convolutional network.")
+    rec = Record(id=title.lower(), kind="model", title=title, tasks=["denoising"], **links,
+                 summary=f"{title} removes grain from night photos with a small convolutional network.")
     corpus = Corpus([*packaged.records, rec], packaged.tasks, packaged.sources, packaged.vocabulary)
-    sci = Scientist(corpus, cache_dir=tmp_path, embedder=fake_embedder)
+    return Scientist(corpus, cache_dir=cache, embedder=embedder)
+
+
+def test_verify_passes_a_record_link_as_the_markdown_answer_writes_it(tmp_path, fake_embedder):
+    """The Markdown answer percent-encodes a link's brackets ("..._%28image%29") and verify called that link
+    foreign: the tool's own answer failed its own check.  A link that only looks alike is still foreign."""
+    sci = _with_denoiser(tmp_path, fake_embedder, "LinkTestNet",
+                         url="https://en.wikipedia.org/wiki/Noise_reduction_(image)")
     answer = sci.ask("How does LinkTestNet remove grain from my night photos?")
     assert "https://en.wikipedia.org/wiki/Noise_reduction_%28image%29" in answer.markdown
     verdict = sci.verify(answer.markdown)
@@ -246,17 +251,10 @@ def test_verify_passes_a_record_link_as_the_markdown_answer_writes_it(tmp_path, 
 def test_a_records_model_hub_link_is_shown_in_every_form(tmp_path, fake_embedder):
     """A record's huggingface link, a field the catalogs accept, was shown nowhere: not in the answer, its JSON,
     the web page or the prompt; the answer said 'Code: none in its record' and nothing else."""
-    from scientist.core import Scientist
-    from scientist.corpus import Corpus, load_corpus
-    from scientist.records import Record
     from scientist.web.app import _answer_html
 
-    packaged = load_corpus(include_user=False)
     hub = "https://huggingface.co/acme/hubdenoiser"
-    rec = Record(id="hubdenoiser", kind="model", title="HubDenoiser", huggingface=hub, tasks=["denoising"],
-                 summary="HubDenoiser removes grain from night photos with a small convolutional network.")
-    corpus = Corpus([*packaged.records, rec], packaged.tasks, packaged.sources, packaged.vocabulary)
-    sci = Scientist(corpus, cache_dir=tmp_path, embedder=fake_embedder)
+    sci = _with_denoiser(tmp_path, fake_embedder, "HubDenoiser", huggingface=hub)
     answer = sci.ask("How does HubDenoiser remove noise?")
     ref = next(r for r in answer.references if r.id == "hubdenoiser")
     assert ref.huggingface == hub
