@@ -10,6 +10,7 @@ common field spellings; fields the model does not know are ignored.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 import warnings
@@ -87,6 +88,20 @@ def _check_size(value: object, key: str, where: str) -> None:
             _check_size(item, key, where)
 
 
+def _as_text(value: object, key: str, where: str) -> str:
+    """A text field given as a number ("id: 17", "title: 1984") as text; anything else is no text, and refused
+    (a title of true, [A, B], {a: 1} or NaN was stored as "True", "['A', 'B']", "{'a': 1}", "nan")."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    kind = {bool: "true or false", list: "a list", dict: "a mapping", bytes: "binary data"}
+    said = next((v for t, v in kind.items() if isinstance(value, t)), type(value).__name__)
+    if isinstance(value, float):
+        said = "NaN" if math.isnan(value) else "infinity"
+    raise CorpusError(f"{where}: its {key} field must be text, not {said}")
+
+
 def _to_record(raw: dict, source: str, default_kind: str, where: str) -> Record | None:
     data: dict = {}
     for key, value in raw.items():
@@ -104,7 +119,7 @@ def _to_record(raw: dict, source: str, default_kind: str, where: str) -> Record 
         data["dataset"] = ", ".join(map(str, data["dataset"]))
     for key in ("title", "summary", "category", "detail", "id"):
         if key in data and not isinstance(data[key], str):
-            data[key] = str(data[key])
+            data[key] = _as_text(data[key], key, where)
     kind = str(data.get("kind") or default_kind).lower()
     data["kind"] = "paper" if kind.startswith("paper") else "model"
     if not str(data.get("title", "")).strip():
@@ -256,6 +271,15 @@ def read_text(path: str | Path) -> str:
         raise CorpusError(f"{shown(path)}: not UTF-8 text") from None
 
 
+class _Constant(ValueError):
+    """A JSON text's NaN, Infinity or -Infinity."""
+
+
+def _no_constant(name: str) -> None:
+    """JSON has no NaN or Infinity (Python's reader takes them): a catalog that writes one is refused."""
+    raise _Constant(name)
+
+
 def parse_catalog(text: str, fmt: str, source: str = "catalog") -> list[Record]:
     """Parse a catalog given its format (``json``, ``jsonl`` or ``yaml``)."""
     try:
@@ -264,16 +288,18 @@ def parse_catalog(text: str, fmt: str, source: str = "catalog") -> list[Record]:
             for n, line in enumerate(text.splitlines(), 1):
                 if line.strip():
                     try:
-                        items.append(json.loads(line))
+                        items.append(json.loads(line, parse_constant=_no_constant))
                     except json.JSONDecodeError as exc:
                         raise CorpusError(f"{source}: line {n}: invalid JSON ({exc.msg})") from None
         elif fmt == "json":
-            items = json.loads(text)
+            items = json.loads(text, parse_constant=_no_constant)
         else:
             items = yamlio.safe_load(text, aliases=False)
         return _records_from(items, source)
     except json.JSONDecodeError as exc:
         raise CorpusError(f"{source}: invalid JSON at line {exc.lineno} ({exc.msg})") from None
+    except _Constant as exc:
+        raise CorpusError(f"{source}: holds {exc}, which JSON does not allow") from None
     except yamlio.AliasError as exc:
         raise CorpusError(f"{source}: {exc}") from None
     except yamlio.YAMLError as exc:

@@ -16,6 +16,14 @@ from ..helpers import assert_one_line_error, run_cli
     ("bad.jsonl", '{"name": "a"}\n{', "line 2"),
     ("bad.json", '{"records": 5}', "list of records"),
     ("bad.csv", "a,b", "unsupported file type"),
+    # values that are no text were stored as Python wrote them: "nan", "True", "{'a': 1}", "['A', 'B']", "b'hello'"
+    ("nan.json", '[{"name": NaN}]', "nan.json: holds NaN, which JSON does not allow"),
+    ("inf.jsonl", '{"name": "A", "summary": "s", "dataset": -Infinity}', "holds -Infinity, which JSON does not allow"),
+    ("bool.json", '[{"name": true}]', "record 1: its title field must be text, not true or false"),
+    ("map.json", '[{"name": {"a": 1}}]', "its title field must be text, not a mapping"),
+    ("list.json", '[{"name": "A", "summary": ["one", "two"]}]', "its summary field must be text, not a list"),
+    ("bin.yaml", "records:\n  - name: !!binary aGVsbG8=\n", "its title field must be text, not binary data"),
+    ("nan.yaml", "records:\n  - name: .nan\n", "its title field must be text, not NaN"),
 ])
 def test_malformed_catalogs(tmp_path, name, content, match):
     path = tmp_path / name
@@ -24,6 +32,13 @@ def test_malformed_catalogs(tmp_path, name, content, match):
     assert_one_line_error(code, lines, match)
     code, _, lines = run_cli("corpus", "add", path, inputs=[path])
     assert_one_line_error(code, lines, match)
+
+
+def test_a_number_given_for_a_text_field_is_read_as_text(tmp_path):
+    path = tmp_path / "n.json"
+    path.write_text('[{"name": 1984, "id": 17, "summary": "A photo model."}]')
+    code, out, _ = run_cli("corpus", "add", path, inputs=[path])
+    assert code == 0 and "added 17\tmodel\t1984" in out
 
 
 def test_unsafe_links_are_never_rendered(tmp_path, fake_cli_embedder):
