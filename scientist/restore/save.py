@@ -144,11 +144,12 @@ def write_image_atomic(img: np.ndarray | Image.Image, path: Path, *, fmt: str = 
         raise OutputError(f"{path}: cannot write ({exc.strerror or exc.__class__.__name__})") from None
 
 
-def fitting_exif(exif: bytes | None, fmt: str) -> bytes | None:
+def fitting_exif(exif: bytes | None, fmt: str, name: str | None = None) -> bytes | None:
     """The EXIF an output of ``fmt`` can carry: ``exif``, except one larger than a JPEG can hold (said in a
-    warning), which a JPEG is written without."""
+    warning naming the photo, ``name``, as its other warnings do), which a JPEG is written without."""
     if fmt == "jpg" and exif and len(exif) > _JPEG_EXIF_MAX:
-        warnings.warn("the photo's EXIF is larger than a JPEG can hold; the JPEG is written without it", stacklevel=3)
+        warnings.warn(f"{name or 'the photo'} has an EXIF larger than a JPEG can hold; the restored JPEG is written "
+                      "without it", stacklevel=3)
         return None
     return exif
 

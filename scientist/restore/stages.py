@@ -242,7 +242,8 @@ def save(restored: Restored, targets: Targets, *, strength: float | str, fmt: st
     h, w, _ = img.shape
     info = restored.info
     # what the file holds: not too much for a JPEG
-    exif = fitting_exif(exif_for_output(info.get("exif"), w, h, info.get("dpi")), fmt)
+    exif = fitting_exif(exif_for_output(info.get("exif"), w, h, info.get("dpi")), fmt,
+                        Path(restored.source).name if restored.source else None)
     icc = info.get("icc_profile")
     bit_depth = 16 if info.get("bit_depth") == 16 and fmt != "jpg" else 8
     pixels = to_u8(img) if bit_depth == 8 else img  # one 8-bit copy serves the comparison and the output
