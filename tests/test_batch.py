@@ -215,6 +215,23 @@ def test_batch_progress_on_a_terminal_shows_both_bars():
     assert bar._bar is None  # stopped after the last photo
 
 
+def test_a_photos_line_spells_its_name_as_the_file_does():
+    """'a  b.jpg' (two spaces) was printed '[1/2] a b.jpg': the line's white space was collapsed, the name's too."""
+    import io
+
+    from rich.console import Console
+
+    from scientist.progress import BatchProgress
+    from scientist.restore.record import ProgressEvent
+
+    out = io.StringIO()
+    bar = BatchProgress(console=Console(file=out, width=120))
+    common = {"count": 1, "work_total": 1.0, "index": 0, "work": 1.0}
+    bar(ProgressEvent("photo", name="a  b.jpg", **common))
+    bar(ProgressEvent("photo-end", name="a  b.jpg", status="restored", elapsed=1.5, **common))
+    assert "[1/1] a  b.jpg: restored in 1.5 s" in out.getvalue()
+
+
 @pytest.mark.slow  # runs the bundled network
 def test_strength_blends_the_restoration_with_the_brightened_photo(tmp_path):
     from scientist.restore.amount import from_domain, load_amount_rule, to_domain
