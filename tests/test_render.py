@@ -119,3 +119,19 @@ def test_a_file_names_control_characters_are_never_rendered_raw(tmp_path):
         assert "\x1b" not in text and "\nline" not in text, template
         assert "new?[31m?line_restored.png" in text, template
     assert "new?[31m?line.png" in texts["demo.md.j2"] and "new?[31m?line.safetensors" in texts["demo.md.j2"]
+
+
+def test_a_short_estimate_is_not_said_to_be_0_s(tmp_path):
+    """A small photo's estimate of 0.2 s read "estimated 0 s" beside "the network 4.7 s"."""
+    from types import SimpleNamespace
+
+    from scientist.restore.record import Demo
+
+    demo = Demo(input="a.png", output="a_restored.png", comparison="a_compare.png", weights="w.safetensors",
+                variant="MIMO-UNet", device="cpu", backend="torch", tiles=1, size=[8, 8], seconds=5.0,
+                model_seconds=4.7, estimated_seconds=0.2, gain=1.0, noise_before=3.0, noise_brightened=3.0,
+                noise_after=1.0, brightness_before=40.0, brightness_after=40.0, steps=["load", "save"])
+    env = Renderer(cache=tmp_path).env
+    for template in ("demo.md.j2", "restore.txt.j2"):
+        text = env.get_template(template).render(d=demo, a=SimpleNamespace(demo=demo, workflow=None))
+        assert "0.2 s)" in text and "estimated 0 s" not in text and "beforehand: 0 s" not in text, template
