@@ -458,3 +458,14 @@ def test_a_bright_photo_with_little_noise_is_bright_enough_not_a_dark_scene():
     img = np.clip(base + rng.normal(0, 2 / 255, (192, 256, 3)), 0, 0.98).astype(np.float32)
     decision = judge_gain(img)
     assert (decision.gain, decision.reason) == (1.0, "bright-enough")
+
+
+@pytest.mark.parametrize("level", [0, 12, 200])
+def test_a_flat_frame_is_left_as_it_is(level):
+    """A black frame, or one flat dark grey, was brightened x12 and 'looked darkened, so it was brought up'."""
+    from scientist.restore.exposure import judge_gain
+
+    img = np.full((120, 160, 3), level / 255, np.float32)
+    assert (judge_gain(img).gain, judge_gain(img).reason) == (1.0, "flat")
+    img[60, 80] = 1.0  # one bright point is something to see: the step reads the photo again
+    assert judge_gain(img).reason != "flat"

@@ -470,12 +470,27 @@ class GainDecision:
     doubtful: bool = False
 
 
+#: A photo whose values all lie within this span (of 1) is one flat colour: the brightness step leaves it.
+FLAT_SPAN = 2 / 255
+
+
+def _flat(img: np.ndarray) -> bool:
+    """Whether every value of ``img`` (read on a grid of about 512 x 512 pixels) lies within :data:`FLAT_SPAN`: a
+    photo with no detail and no noise at all, which the statistics cannot read (a black frame was brightened
+    x12 and said to have looked darkened)."""
+    step = max(1, int(max(img.shape[:2]) // 512))
+    grid = img[::step, ::step]
+    return float(grid.max()) - float(grid.min()) < FLAT_SPAN
+
+
 def judge_gain(img: np.ndarray, model: ExposureModel | None = None, noise: float | None = None,
                level: float | None = None) -> GainDecision:
     """The brightness step's decision on an sRGB float photo: :meth:`ExposureModel.decide` on its statistics, with
     the doubt about a predicted gain; ``noise``/``level``: its :func:`.compare.noise_sigma` (0-255) and mean (0-1)
     when already measured."""
     model = model or load_exposure_model()
+    if _flat(img):  # nothing in it to see brighter: a black frame, a lens cap, one flat colour
+        return GainDecision(1.0, "flat")
     stats = exposure_stats(img, noise, level)
     gain, reason = model.decide(stats)
     if reason != "brightened":
