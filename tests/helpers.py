@@ -203,13 +203,14 @@ def save_png16(path, rgb16: np.ndarray, exif: bytes | None = None, icc: bytes | 
     return Path(path)
 
 
-def save_heic(path, rgb8: np.ndarray, exif: bytes | None = None) -> Path:
-    """A HEIC as a phone would save it, made with pillow-heif."""
+def save_heic(path, rgb8: np.ndarray, exif: bytes | None = None, **colour) -> Path:
+    """A HEIC as a phone would save it, made with pillow-heif; ``colour``: its colour information (nclx),
+    ``color_primaries=12`` and the like, or ``icc_profile``."""
     from PIL import Image
     from pillow_heif import register_heif_opener
 
     register_heif_opener()
-    Image.fromarray(rgb8).save(path, format="HEIF", quality=90, **({"exif": exif} if exif else {}))
+    Image.fromarray(rgb8).save(path, format="HEIF", quality=90, **({"exif": exif} if exif else {}), **colour)
     return Path(path)
 
 

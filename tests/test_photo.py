@@ -225,6 +225,19 @@ def test_16_bit_colour_tiff_is_turned_upright_once(tmp_path, orientation):
     assert np.array_equal(np.rint(arr * 65535).astype(np.uint16), _orient(deep, orientation))
 
 
+def test_a_heic_in_display_p3_without_a_profile_is_warned_of(tmp_path):
+    """A HEIC stating Display P3 in its colour information (nclx) and with no ICC profile came out untagged, read
+    as sRGB and less saturated, without a word; one with a profile, or in sRGB, is not warned of."""
+    img = _u8(_photo())
+    p3 = dict(color_primaries=12, transfer_characteristics=13, matrix_coefficients=6, full_range_flag=1)
+    with pytest.warns(UserWarning, match="p3.heic states its colours as Display P3 in its HEIF colour information"):
+        read_photo(save_heic(tmp_path / "p3.heic", img, **p3))
+    for name, colour in (("srgb.heic", {}), ("tagged.heic", {**p3, "icc_profile": rgb_profile()})):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            read_photo(save_heic(tmp_path / name, img, **colour))
+
+
 def test_heic_from_a_phone_is_read_upright_with_its_exif(tmp_path):
     img = np.zeros((40, 60, 3), np.uint8)
     img[:, :30] = 200  # left half bright

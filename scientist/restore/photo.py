@@ -103,6 +103,10 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
             _warn_transparency(p.name)
         info["exif"], orientation, exif_problem = _exif_of(im, p.name)
         info["icc_profile"] = _rgb_profile(im.info.get("icc_profile"))
+        if info["icc_profile"] is None and (space := _wide_gamut(im.info.get("nclx_profile"))):
+            warnings.warn(f"{p.name} states its colours as {space} in its HEIF colour information, with no ICC "
+                          "profile, which the restored image does not carry: a viewer reads it as sRGB, less "
+                          "saturated than the photo", stacklevel=2)
         info["dpi"] = _dpi_of(im)
         if not deep:
             # a grey TIFF whose 0 is white: Pillow inverts 8 bits and fewer as it decodes them, never 16 or float
@@ -125,6 +129,19 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
         warnings.warn(problem, stacklevel=2)
     info["size"] = [arr.shape[1], arr.shape[0]]
     return arr, info
+
+
+#: HEIF's colour primaries (ITU-T H.273) that are not sRGB's, by name; 1 is sRGB's, 2 unspecified.
+_PRIMARIES = {4: "BT.470M", 5: "BT.470BG", 6: "BT.601", 7: "SMPTE 240M", 8: "generic film", 9: "BT.2020",
+              10: "CIE XYZ", 11: "DCI-P3", 12: "Display P3", 22: "EBU 3213"}
+
+
+def _wide_gamut(nclx: object) -> str | None:
+    """The name of the colour space a HEIF photo's colour information (pillow-heif's ``nclx_profile``) states
+    where its primaries are not sRGB's; None for sRGB, unspecified, or none stated."""
+    if not isinstance(nclx, dict):
+        return None
+    return _PRIMARIES.get(nclx.get("color_primaries"))
 
 
 def _warn_transparency(name: str) -> None:
