@@ -371,9 +371,15 @@ class Scientist:
                   for t in judge.task_ids(task)] if task.both else []
         evidence = [Evidence(record_id=i, sentence=s, score=round(c, 4))
                     for i, s, c in judge.evidence(candidates, self.settings, groups)]
+        notes = self._notes(q, task, model_rec, wf_rec, in_scope)
+        named = [r for r in refs if r.named] if not in_scope and task.clear else []
+        if named:  # "Can MIMO-UNet colourise my photo?": the refusal says what the record named is about
+            notes.append(self.renderer.phrase(
+                "note_named_refused", task=self.corpus.task(task.id),
+                records=[(r, self._tasks(self.record_tasks(self.corpus.get(r.id)))) for r in named]))
         return Answer(question=q, in_scope=in_scope, evidence=evidence, task=task, workflow=workflow,
                       references=[r for r in refs if r.relevance != "none"] if in_scope else [],
-                      nearest=[] if in_scope else refs, notes=self._notes(q, task, model_rec, wf_rec, in_scope))
+                      nearest=[] if in_scope else refs, notes=notes)
 
     def _k(self, k):
         """The records an answer lists: None (the ``k`` setting), or a whole number within the setting's range

@@ -270,3 +270,23 @@ def test_records_not_named_carry_no_cannot_lines(sci):
     answer = sci.ask("how does it reduce noise?")
     assert all(not r.cannot for r in answer.references if not r.named)
     assert "which describe what the recommended model was built for" in answer.markdown  # quotes of the model
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    ("Can MIMO-UNet colourise my photo?",
+     "The question names Deblur-MIMO-UNet-RealBlur, a model of image deblurring, not of colorization; its record "
+     "is listed below with its links."),
+    ("What's a good sourdough recipe? MIMO-UNet fans want to know",
+     "The question names Deblur-MIMO-UNet-RealBlur, a model of image deblurring; its record is listed below"),
+])
+def test_a_refusal_says_what_the_record_it_names_is_about(sci, question, said):
+    """A question naming a record about another task was refused with no word of the record it named."""
+    answer = sci.ask(question)
+    assert not answer.in_scope and any(n.startswith(said) for n in answer.notes), answer.notes
+    assert any(r.named for r in answer.nearest)
+    assert said in answer.markdown and said in answer.text and sci.verify(answer.markdown).grounded
+
+
+def test_a_refusal_naming_no_record_says_nothing_of_one(sci):
+    answer = sci.ask("How does the AI colourise my grandad's photo?")
+    assert not answer.in_scope and not any("The question names" in n for n in answer.notes)
