@@ -395,6 +395,7 @@ def _records_to_add(files: list[Path], corpus: Corpus) -> list[tuple[Path, list[
     # a record named as one of the corpus is refused: an answer would show two records of one name, and a
     # catalog could pass its own links off as a known model's
     named = {n: r.id for r in corpus.records for n in _names(r)}
+    links = {r.id: set(r.links()) for r in corpus.records}
     planned = []
     for f in files:
         recs = load_records(f)
@@ -409,6 +410,8 @@ def _records_to_add(files: list[Path], corpus: Corpus) -> list[tuple[Path, list[
                 warnings.warn(f"{r.id}: already in the corpus, not added again", stacklevel=3)
             elif r.id in ids:
                 warnings.warn(f"{r.id}: more than once in {shown(Path(f).name)}: the first kept", stacklevel=3)
+            elif twin is not None and set(r.links()) & links.get(twin, set()):  # the same record, by name and link
+                warnings.warn(f"{r.id}: already in the corpus as {twin}, not added again", stacklevel=3)
             elif twin is not None:
                 warnings.warn(f"{r.id}: the corpus has a record of the same name ({twin}), not added; give it a "
                               "name of its own", stacklevel=3)
@@ -416,6 +419,7 @@ def _records_to_add(files: list[Path], corpus: Corpus) -> list[tuple[Path, list[
                 fresh.append(r)
                 ids.add(r.id)
                 named.update((n, r.id) for n in _names(r))
+                links[r.id] = set(r.links())
         if not fresh:
             continue
         payload = {"records": [r.model_dump(exclude_none=True, exclude={"source"}) for r in fresh]}

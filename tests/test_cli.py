@@ -102,6 +102,14 @@ def test_corpus_add_keeps_the_first_of_an_id_repeated_in_one_file(tmp_path):
     assert code == 0 and out.count("nafnet") == 1 and "duplicate" not in err
 
 
+def test_adding_the_default_seed_says_its_records_are_already_in_the_corpus():
+    """Its papers were told to 'give it a name of its own', as if another record had taken their names."""
+    code, out, err = run("corpus", "add", FIXTURES / "seed_default.txt")
+    assert code == 0 and "added" not in out and "0 records added" in err
+    assert "already in the corpus as noise-frequency-synthetic-histopathology, not added again" in err
+    assert "a name of its own" not in err
+
+
 def test_corpus_add_stores_nothing_when_a_later_file_is_bad(tmp_path):
     """The first file's records were stored and the run said only the second file's error: a rerun then said
     'already in the corpus, not added again'."""
