@@ -564,6 +564,27 @@ def test_a_jpeg_whose_jfif_and_exif_disagree_keeps_one_resolution_in_every_forma
         assert (exif[ExifTags.Base.XResolution], exif[ExifTags.Base.YResolution]) == (300, 300)  # its EXIF too
 
 
+def test_a_tiff_without_exif_is_not_said_to_carry_one(tmp_path):
+    """A TIFF with resolution tags and no EXIF was restored 'with the photo's EXIF', and its PNG gained an eXIf
+    chunk holding only those tags; its orientation is still read, and one with camera tags keeps them."""
+    from scientist.restore.outputs import reserve_outputs
+    from scientist.restore.stages import Restored, _carry, expose, load, save
+
+    plain = tmp_path / "plain.tif"
+    Image.fromarray(_u8(_photo())).save(plain, dpi=(300, 300), tiffinfo={274: 6})
+    arr, info = read_photo(plain)
+    assert info["exif"] is None and info["dpi"] == pytest.approx((300, 300)) and arr.shape[0] > arr.shape[1]
+    restored = _carry(expose(load(plain), gain=1.0), Restored)
+    with reserve_outputs(plain, tmp_path / "out.png", None, False) as targets:
+        saved = save(restored, targets, strength=1.0, fmt="png", quality=92)
+    assert "exif" not in saved.metadata
+    with Image.open(saved.output) as im:
+        assert "exif" not in im.info and im.info["dpi"] == pytest.approx((300, 300), abs=0.013)
+    camera = tmp_path / "camera.tif"
+    Image.fromarray(_u8(_photo())).save(camera, tiffinfo={271: "Cam"})
+    assert read_photo(camera)[1]["exif"]
+
+
 def test_a_16_bit_png_without_a_dpi_gets_no_phys_chunk(tmp_path):
     out = tmp_path / "o.png"
     write_image_atomic(np.zeros((4, 5, 3), np.float32), out, bit_depth=16)

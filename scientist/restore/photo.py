@@ -305,6 +305,12 @@ TIFF_LAYOUT_TAGS = frozenset({254, 255, 256, 257, 258, 259, 262, 266, 273, 277, 
                               324, 325, 338, 339, 347, 34675})
 
 
+#: What a TIFF says of itself beside its layout that Pillow reads as EXIF: its orientation and resolution (read
+#: apart, and written again to every output), which make no EXIF of it.
+_TIFF_ONLY = frozenset({ExifTags.Base.Orientation, ExifTags.Base.XResolution, ExifTags.Base.YResolution,
+                        ExifTags.Base.ResolutionUnit})
+
+
 def _exif_of(im: Image.Image, name: str) -> tuple[bytes | None, int, str | None]:
     """The photo's EXIF (bytes, or None), its orientation, and what to warn of when a broken EXIF block is left
     behind (None when nothing was)."""
@@ -314,7 +320,10 @@ def _exif_of(im: Image.Image, name: str) -> tuple[bytes | None, int, str | None]
             for tag in TIFF_LAYOUT_TAGS & set(exif):
                 del exif[tag]
         orientation = exif.get(ExifTags.Base.Orientation, 1)
-        return (exif.tobytes() if len(exif) else None), orientation if orientation in range(1, 9) else 1, None
+        orientation = orientation if orientation in range(1, 9) else 1
+        if im.format == "TIFF" and set(exif) <= _TIFF_ONLY:  # a TIFF's own tags, no EXIF: the output says none
+            return None, orientation, None
+        return (exif.tobytes() if len(exif) else None), orientation, None
     except Exception as exc:  # noqa: BLE001 - the pixels are still worth restoring
         return None, 1, f"{name}: its EXIF is unreadable and is not copied ({exc.__class__.__name__})"
 
