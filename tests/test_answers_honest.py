@@ -290,3 +290,18 @@ def test_a_refusal_says_what_the_record_it_names_is_about(sci, question, said):
 def test_a_refusal_naming_no_record_says_nothing_of_one(sci):
     answer = sci.ask("How does the AI colourise my grandad's photo?")
     assert not answer.in_scope and not any("The question names" in n for n in answer.notes)
+
+
+def test_part_1_says_a_task_the_question_did_not_clearly_match_is_a_guess(sci):
+    """'You are asking about Image classification (23%) or Depth estimation (19%)' stated what the note below it
+    called a guess."""
+    from scientist.web.app import _answer_html
+
+    unclear = sci.ask("alexa why does the ai make my pictures look smooth like plastic")
+    assert not unclear.task.clear
+    lead = "The task is unclear; perhaps you are asking about "
+    assert f"\n{lead}**" in unclear.markdown and f"<p>{lead}<strong>" in _answer_html(sci, unclear)
+    assert "1. THE TASK\nUnclear; perhaps:\n" in unclear.text and "You are asking about" not in unclear.markdown
+    clear = sci.ask("How does it sharpen photos blurred by a shaking hand?")
+    assert clear.task.clear and "\nYou are asking about **Image deblurring**" in clear.markdown
+    assert "Unclear" not in clear.text
