@@ -182,6 +182,19 @@ class Scientist:
                 self._names = Naming.of(self.corpus.records, self.settings.partial_names)
             return self._names
 
+    def _lacking_links(self, question: str, answer: Answer) -> list[tuple[str, list[Reference]]]:
+        """The kinds of link ``question`` asks for by name (an arXiv paper, GitHub code) with the records the
+        answer draws on that have none of that kind: the answer gives the links the records have, and says which
+        they lack."""
+        drawn_on = [r for r in answer.references if r.supports] if answer.in_scope else []
+        out = []
+        for kind, word, host in (("arXiv", r"\barxiv\b", "arxiv.org"), ("GitHub", r"\bgit ?hub\b", "github.com")):
+            if drawn_on and re.search(word, question, re.I):
+                lacking = [r for r in drawn_on if not any(host in (u or "").lower() for u in (r.url, r.github))]
+                if lacking:
+                    out.append((kind, lacking))
+        return out
+
     def _unreported_figures(self, question: str, answer: Answer) -> tuple[list[str], int]:
         """The figures (``figures.yaml``) ``question`` asks for of which no record the answer draws on says a word
         (title, other names, summary or card), none for an answer that draws on no record; and how many records it
@@ -300,6 +313,9 @@ class Scientist:
                  and m.words.strip('"').casefold() != r.title.casefold()]
         if named:
             answer.notes.insert(0, self.renderer.phrase("note_named", named=named))
+        lacking = self._lacking_links(read, answer) if read is not None else []
+        for kind, records in reversed(lacking):  # "where is its arXiv paper?": the record's link is not there
+            answer.notes.insert(0, self.renderer.phrase("note_lacking_link", kind=kind, records=records))
         unreported, drawn_on = self._unreported_figures(read, answer) if read is not None else ([], 0)
         if unreported:  # "what's its PSNR?": the quotes below give none, and the answer says so first
             answer.notes.insert(0, self.renderer.phrase("note_unreported", figures=unreported, n=drawn_on))

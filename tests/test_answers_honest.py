@@ -305,3 +305,22 @@ def test_part_1_says_a_task_the_question_did_not_clearly_match_is_a_guess(sci):
     clear = sci.ask("How does it sharpen photos blurred by a shaking hand?")
     assert clear.task.clear and "\nYou are asking about **Image deblurring**" in clear.markdown
     assert "Unclear" not in clear.text
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    ("How does MIMO-UNet deblur, and where can I find the paper on arXiv?",
+     "The question asks for an arXiv link; the record of Deblur-MIMO-UNet-RealBlur gives none: the links below are "
+     "the records' own, and no other is given."),
+    ("Is there a GitHub repo for the histopathology paper?",
+     "The question asks for a GitHub link; the records of Between Generating Noise"),
+])
+def test_a_link_the_question_asks_for_and_the_records_lack_is_said_to_be_missing(sci, question, said):
+    """'Where is its paper on arXiv?' was answered with the conference PDF and no word that it is not arXiv's."""
+    answer = sci.ask(question)
+    assert any(n.startswith(said) for n in answer.notes), answer.notes
+    assert said in answer.markdown and said in answer.text
+
+
+def test_no_link_note_where_the_record_has_the_link_asked_for(sci):
+    answer = sci.ask("Where is the GitHub code of MIMO-UNet?")
+    assert not any("link; the record" in n for n in answer.notes), answer.notes
