@@ -281,10 +281,17 @@ def test_records_not_named_carry_no_cannot_lines(sci):
 ])
 def test_a_refusal_says_what_the_record_it_names_is_about(sci, question, said):
     """A question naming a record about another task was refused with no word of the record it named."""
+    answer = _says(sci, question, said)
+    assert not answer.in_scope and any(r.named for r in answer.nearest) and sci.verify(answer.markdown).grounded
+
+
+def _says(sci, question, said):
+    """The answer to ``question``, after checking that a note of it starts with ``said``, and that its Markdown
+    and plain text say it."""
     answer = sci.ask(question)
-    assert not answer.in_scope and any(n.startswith(said) for n in answer.notes), answer.notes
-    assert any(r.named for r in answer.nearest)
-    assert said in answer.markdown and said in answer.text and sci.verify(answer.markdown).grounded
+    assert any(n.startswith(said) for n in answer.notes), answer.notes
+    assert said in answer.markdown and said in answer.text
+    return answer
 
 
 def test_a_refusal_naming_no_record_says_nothing_of_one(sci):
@@ -316,9 +323,7 @@ def test_part_1_says_a_task_the_question_did_not_clearly_match_is_a_guess(sci):
 ])
 def test_a_link_the_question_asks_for_and_the_records_lack_is_said_to_be_missing(sci, question, said):
     """'Where is its paper on arXiv?' was answered with the conference PDF and no word that it is not arXiv's."""
-    answer = sci.ask(question)
-    assert any(n.startswith(said) for n in answer.notes), answer.notes
-    assert said in answer.markdown and said in answer.text
+    _says(sci, question, said)
 
 
 def test_no_link_note_where_the_record_has_the_link_asked_for(sci):
