@@ -262,19 +262,21 @@ class Scientist:
         relevance = judge.relevance(score, rtask_ids, task, self._family, self.settings, named)
         scored = self._sentences(rec, qvec) if relevance != "direct" else []
         matched = next((t for t in judge.task_ids(task) if t in rtask_ids), None)
+        # a record the question names may be asked to do what its card says it cannot ("does the histopathology
+        # paper help with denoising my photos?"): the answer says so beside it
+        cannot = list(rec.card.cannot) if named and rec.card is not None else []
+        ref = Reference(id=rec.id, kind=rec.kind, title=rec.title, url=rec.url, github=rec.github,
+                        huggingface=rec.huggingface, score=shown, relevance=relevance, named=named, why="",
+                        cannot=cannot)
+        supports = judge.supports(ref, task, self.settings)
         why = self.renderer.phrase(
             "why", relevance=relevance, record=rec, score=shown,
             task=self.corpus.task(task.id) if task.clear else None, record_tasks=self._tasks(rtask_ids),
             quote=max(scored, key=lambda sv: sv[1])[0] if scored else "",
             matched=self.corpus.task(matched) if matched else None, both=task.both, named=named,
+            relied=supports,
         )
-        # a record the question names may be asked to do what its card says it cannot ("does the histopathology
-        # paper help with denoising my photos?"): the answer says so beside it
-        cannot = list(rec.card.cannot) if named and rec.card is not None else []
-        ref = Reference(id=rec.id, kind=rec.kind, title=rec.title, url=rec.url, github=rec.github,
-                        huggingface=rec.huggingface, score=shown, relevance=relevance, named=named, why=why,
-                        cannot=cannot)
-        return ref.model_copy(update={"supports": judge.supports(ref, task, self.settings)})
+        return ref.model_copy(update={"supports": supports, "why": why})
 
     def _analyse(self, q: str, k: int | None) -> tuple[np.ndarray, TaskResult, list[Reference], bool]:
         """Embed, classify, rank and judge: the shared first half of every answer."""
@@ -327,7 +329,8 @@ class Scientist:
         if unknown:  # "explain NAFNet": the answer is about the records, and says so before anything else; a
             # refusal says first why it refuses
             answer.notes.insert(0 if answer.in_scope else len(answer.notes),
-                                self.renderer.phrase("note_unknown_names", names=unknown, n=len(self.corpus)))
+                                self.renderer.phrase("note_unknown_names", names=unknown, n=len(self.corpus),
+                                                     refusal=not answer.in_scope))
         records = self._linked_records()
         linked = [(u, records[u]) for u in dict.fromkeys(find_urls(question, self.corpus.allowed_urls()))
                   if u in records]

@@ -222,10 +222,12 @@ def names_in(corpus: Corpus, text: str, plain: bool = True) -> tuple[list[str], 
     cited: list[str] = []
     shouted = _shouted(text)
     shaped = [m.group(0) for m in _NAME_RE.finditer(text) if m.group(0) not in shouted]
+    seen: set[str] = set()
     for name in dict.fromkeys(shaped + (_plain_names(text, haystack, corpus.ordinary_words) if plain else [])):
         key = _norm(name)
-        if name in corpus.vocabulary or len(key) < 3:
+        if name in corpus.vocabulary or len(key) < 3 or key in seen:  # "DeNoise" and "Denoise" are one name
             continue
+        seen.add(key)
         whole = _whole_words(key) if len(key) <= _LONGEST_NAME else None  # no name is longer: not searched
         if whole is not None and whole.search(haystack):
             cited += [rid for rid, title in titles if whole.search(title) and rid not in cited]

@@ -329,3 +329,18 @@ def test_a_link_the_question_asks_for_and_the_records_lack_is_said_to_be_missing
 def test_no_link_note_where_the_record_has_the_link_asked_for(sci):
     answer = sci.ask("Where is the GitHub code of MIMO-UNet?")
     assert not any("link; the record" in n for n in answer.notes), answer.notes
+
+
+def test_a_record_relied_on_for_its_closeness_is_not_called_only_loosely_relevant(sci):
+    """With an unclear task, a record close to the question is relied on; its reason said 'Only loosely relevant'
+    above the line of records not relied on, and the text printed 'loose, relied on'."""
+    answer = sci.ask("alexa why does the ai make my pictures look smooth like plastic")
+    relied = [r for r in answer.references if r.supports and r.relevance == "loose"]
+    assert relied and all(r.why.startswith("Relied on for its closeness to the question") for r in relied)
+    assert not any("only loosely relevant" in r.why.lower() for r in relied)
+
+
+def test_a_name_written_twice_in_two_cases_is_named_once(sci):
+    answer = sci.ask("Is this better than Topaz DeNoise or Lightroom Denoise for my grainy photos?")
+    note = next(n for n in answer.notes if n.startswith("The question names"))
+    assert note.startswith("The question names DeNoise and Lightroom, which"), note

@@ -106,3 +106,12 @@ def test_an_out_of_scope_two_task_answer_claims_no_records(renderer):
     unclear = renderer.phrase("note_unclear", task=tasks["denoising"].model_copy(update={"cosine": 0.19}),
                               in_scope=False)
     assert "below" not in unclear and "languages" not in unclear
+
+
+def test_part_2_does_not_point_to_part_3_for_the_task_it_has_just_explained(sci):
+    """Read as face restoration or image deblurring, with part 2 explaining the deblurring model, part 2 closed
+    with 'The question could also be about image deblurring: its records are listed in part 3.'"""
+    a = sci.ask("My daughter took a picture at her school play with my phone and the app made it less blurry. "
+                "How did it know what the picture was supposed to look like?")
+    assert a.task.both and a.task.runner_up.id == "deblurring" == a.task.model_task, a.task
+    assert "could also be about image deblurring" not in a.markdown + a.text
