@@ -49,6 +49,18 @@ def duration(seconds: float) -> str:
     return f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
 
 
+def title_of(question: str, limit: int = 300) -> str:
+    """A question as an answer's title: whole when it is at most ``limit`` characters, else its start and its end
+    with "…" between, at word breaks: a long story asks its question last ("... anyway, is it making stuff up or
+    is it real detail?"), which a title cut at its end dropped."""
+    if len(question) <= limit:
+        return question
+    head, tail = question[: limit * 2 // 5], question[-(limit * 3 // 5):]
+    head = head.rsplit(" ", 1)[0] if " " in head else head
+    tail = tail.split(" ", 1)[1] if " " in tail else tail
+    return f"{head.rstrip(' ,;:')} … {tail.lstrip()}"
+
+
 def _mermaid_label(text: str) -> str:
     return re.sub(r"[\"\[\]{}()<>|]", " ", text).strip()
 
@@ -164,6 +176,7 @@ class Renderer:
         env.filters["pct"] = percent
         env.filters["cos"] = lambda x: f"{float(x):.2f}"
         env.filters["duration"] = duration
+        env.filters["question_title"] = title_of
         env.filters["shown"] = lambda text: shown(text, limit=1_000)  # a file name's escape sequences: "?"
         env.filters["cells"] = _cells  # the columns a text takes in a terminal: "日本" takes 4
         env.filters["pad"] = lambda text, width: text + " " * max(0, width - _cells(text))

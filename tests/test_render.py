@@ -135,3 +135,14 @@ def test_a_short_estimate_is_not_said_to_be_0_s(tmp_path):
     for template in ("demo.md.j2", "restore.txt.j2"):
         text = env.get_template(template).render(d=demo, a=SimpleNamespace(demo=demo, workflow=None))
         assert "0.2 s)" in text and "estimated 0 s" not in text and "beforehand: 0 s" not in text, template
+
+
+def test_a_long_question_s_title_keeps_its_end_where_the_question_is_asked():
+    """A long story's title was cut at 300 characters, dropping the question it ends with."""
+    from scientist.render import title_of
+
+    story = "So last weekend we went to the lake, " * 12 + "anyway, is it making stuff up or is it real detail?"
+    title = title_of(story)
+    assert len(title) <= 303 and title.endswith("is it making stuff up or is it real detail?")
+    assert title.startswith("So last weekend we went to the lake,") and " … " in title
+    assert title_of("short question?") == "short question?"
