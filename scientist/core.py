@@ -564,7 +564,8 @@ class Scientist:
         return strip_foreign_urls(text, self.corpus.allowed_urls())
 
     def verify(self, text: str):
-        """Check free text for links and model/paper names outside the corpus (a :class:`Verdict`)."""
+        """Check free text for links, model/paper names and figures of results outside the corpus (a
+        :class:`Verdict`)."""
         return verify_text(self.corpus, text)
 
     def as_retriever(self, k: int = 4):

@@ -226,12 +226,12 @@ class Corpus:
         return self._names_text
 
     @functools.cached_property
-    def figures(self) -> frozenset[float]:
-        """The numbers the records write (titles, names, summaries, data sets, cards): what grounds a figure in a
-        text :func:`~scientist.guard.verify_text` checks."""
-        from .guard import numbers_in
+    def figures(self) -> frozenset[tuple[str, float]]:
+        """The figures the records write (titles, names, summaries, data sets, cards) as (kind, value): what grounds
+        a figure in a text :func:`~scientist.guard.verify_text` checks."""
+        from .guard import figures_in
 
-        return numbers_in(" ".join(" ".join([r.title, *r.names, r.summary, r.dataset or "", r.detail or "",
+        return figures_in(" ".join(" ".join([r.title, *r.names, r.summary, r.dataset or "", r.detail or "",
                                              r.card.model_dump_json() if r.card else ""]) for r in self.records))
 
     @functools.cached_property
@@ -345,8 +345,9 @@ def add_to_user_corpus(files: list[Path], settings: Settings | None = None) -> l
     """Validate catalog or seed files and store their records in the user corpus.
 
     All or nothing: every file is read and checked before any is stored, so that a bad second file leaves the
-    first unstored too.  Two additions at once take turns (a lock beside the stored records): each reads what
-    the other stored, so that neither stores a record the other did.
+    first unstored too, and a file that cannot be written (a full disk) takes the ones written before it away.
+    Two additions at once take turns (a lock beside the stored records): each reads what the other stored, so
+    that neither stores a record the other did.
     """
     settings = settings or load_settings()
     folder = settings.user_dir / "corpus"
@@ -354,33 +355,47 @@ def add_to_user_corpus(files: list[Path], settings: Settings | None = None) -> l
         corpus = load_corpus(settings=settings)
         planned = _records_to_add(files, corpus)
         added: list[Record] = []
-        for f, fresh, text in planned:
-            try:
+        written: list[Path] = []
+        try:
+            for f, fresh, text in planned:
                 target = folder / f"{Path(f).stem}.yaml"
                 n = 1
                 while target.exists():
                     n += 1
                     target = target.with_name(f"{Path(f).stem}-{n}.yaml")
                 write_atomic(target, text.encode())
-            except OSError as exc:  # the data folder is a file, read-only, on a full disk ...
-                raise OutputError(f"{shown(folder)}: cannot store the records there ({os_reason(exc)}); set "
-                                  "SCIENTIST_HOME to a folder you can write") from None
-            added += fresh
+                written.append(target)
+                added += fresh
+        except OSError as exc:  # the data folder is a file, read-only, on a full disk ...: none stays stored
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise _cannot_store(folder, exc) from None
     return added
+
+
+def _cannot_store(folder: Path, exc: OSError) -> OutputError:
+    return OutputError(f"{shown(folder)}: cannot store the records there ({os_reason(exc)}); set SCIENTIST_HOME to a "
+                       "folder you can write")
+
+
+#: How long `corpus add` waits for another to finish adding (seconds).
+CORPUS_LOCK_SECONDS = 600
 
 
 @contextmanager
 def _corpus_lock(folder: Path) -> Iterator[None]:
     """Held while the user corpus is read and added to (a file lock beside its folder)."""
-    from filelock import FileLock
+    from filelock import FileLock, Timeout
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(folder.parent / "corpus.lock"), timeout=600)
+        lock = FileLock(str(folder.parent / "corpus.lock"), timeout=CORPUS_LOCK_SECONDS)
         lock.acquire()
+    except Timeout:  # an OSError too: said apart, it is no fault of the folder
+        raise OutputError(f"{shown(folder)}: another `scientist corpus add` has been adding records there for "
+                          f"{CORPUS_LOCK_SECONDS // 60} minutes; try again once it has finished") from None
     except OSError as exc:
-        raise OutputError(f"{shown(folder)}: cannot store the records there ({os_reason(exc)}); set "
-                          "SCIENTIST_HOME to a folder you can write") from None
+        raise _cannot_store(folder, exc) from None
     try:
         yield
     finally:

@@ -2,8 +2,8 @@
 
 - :func:`clean_question` normalises a question and removes any link in it;
 - :func:`strip_foreign_urls` replaces every link that no record carries;
-- :func:`verify_text` checks a free text (an LLM's answer, say) for links and
-  model or paper names that are not in the corpus.
+- :func:`verify_text` checks a free text (an LLM's answer, say) for links,
+  model or paper names and figures of results (32.45 dB, in 2019) that are not in the corpus.
 """
 
 from __future__ import annotations
@@ -211,11 +211,11 @@ def _whole_words(key: str) -> re.Pattern:
     return re.compile(" " + " ?".join(map(re.escape, key)) + " ")
 
 
-def names_in(corpus: Corpus, text: str, plain: bool = True) -> tuple[list[str], list[str]]:
+def names_in(corpus: Corpus, text: str) -> tuple[list[str], list[str]]:
     """The model or paper names ``text`` holds that the corpus does not write, as whole words; and the ids of the
     records whose titles hold the names it does.  A name is told by its shape (CamelCase, capitals, letters with
     digits, hyphenated capitals), or is a capitalised word that is no English word and does not open a sentence
-    ("how does Restormer work?", :func:`_plain_names`; not with ``plain`` false).  Words of the corpus's
+    ("how does Restormer work?", :func:`_plain_names`).  Words of the corpus's
     vocabulary, and names under three letters, are not names."""
     haystack, titles = corpus.names_text()
     unknown: list[str] = []
@@ -223,7 +223,7 @@ def names_in(corpus: Corpus, text: str, plain: bool = True) -> tuple[list[str], 
     shouted = _shouted(text)
     shaped = [m.group(0) for m in _NAME_RE.finditer(text) if m.group(0) not in shouted]
     seen: set[str] = set()
-    for name in dict.fromkeys(shaped + (_plain_names(text, haystack, corpus.ordinary_words) if plain else [])):
+    for name in dict.fromkeys(shaped + _plain_names(text, haystack, corpus.ordinary_words)):
         key = _norm(name)
         if name in corpus.vocabulary or len(key) < 3 or key in seen:  # "DeNoise" and "Denoise" are one name
             continue
@@ -292,6 +292,11 @@ _DISCLAIMER = re.compile(
     rf"|\brecords?\s+(?:do|does|did)(?:\s+not|n't)\s+(?:mention|name|cover)\s+(?P<c>{_NAME_LIST})"
     rf"|(?P<d>{_NAME_LIST})\s+(?:is|are)\s+not\s+(?:mentioned|named|covered)\s+(?:in|by)\s+(?:any\s+of\s+)?"
     rf"(?:the|any)\s+(?:\w+\s+)?(?:records?|corpus)\b", re.I)
+#: This tool's note on words it read as misspelt: 'Read "Quailty" as "quality", taking it for misspelt' (the
+#: words as written, in groups of their own, are no names: the title that echoes the question may hold them).
+_READ_AS = re.compile(r'\bRead\s+(?P<pairs>(?:"[^"\n]{1,60}"\s+as\s+"[^"\n]{1,60}"(?:,\s+|\s+and\s+)?){1,8}),\s+'
+                      r"taking\s+(?:it|them)\s+for\s+misspelt\b")
+_READ_PAIR = re.compile(r'"([^"\n]{1,60})"\s+as\s+"')
 #: A title line: a Markdown heading, or the plain-text answer's "QUESTION:" line (this tool's answers echo the
 #: question there).
 _TITLE_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t]|QUESTION: ).*$", re.M)
@@ -312,7 +317,11 @@ def _claims(text: str) -> tuple[str, str, set[str]]:
         whole = m.group(0)
         return whole[: start - m.start()] + " " * (end - start) + whole[end - m.start():]
 
-    body = _DISCLAIMER.sub(listed_out, text)
+    def read_out(m: re.Match) -> str:
+        disclaimed.update(_READ_PAIR.findall(m.group("pairs")))
+        return " " * len(m.group(0))
+
+    body = _READ_AS.sub(read_out, _DISCLAIMER.sub(listed_out, text))
     titles = "\n".join(t.group(0) for t in _TITLE_LINE.finditer(body))
     return _TITLE_LINE.sub("", body), titles, disclaimed
 
@@ -351,7 +360,8 @@ def _json_text(text: str) -> str:
 class Verdict(BaseModel):
     """Whether a text cites only the corpus, and whether it covers the three parts."""
 
-    grounded: bool = Field(description="True when every link and every model/paper name cited is in the corpus.")
+    grounded: bool = Field(description="True when every link, every model/paper name and every figure of a result "
+                                       "cited is in the corpus.")
     foreign_urls: list[str] = Field(description="Links that no corpus record carries.")
     unknown_names: list[str] = Field(description="Model or paper names that appear in no corpus record.")
     unknown_figures: list[str] = Field(
@@ -439,34 +449,68 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
                    unknown_names=unknown, unknown_figures=figures, cited_records=cited, parts=parts)
 
 
-#: A number as records and answers write it: "32.45", "57,648", "16.1".
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-#: A figure a result is given in: a number with a unit ("32.45 dB", "30 ms", "6.8M params"), or one a metric
-#: names ("PSNR of 32.45", "SSIM: 0.93"), or the year of an event ("in 2019", "CVPR 2020", "(2018)").
+#: A number as records and answers write it ("32.45", "57,648", "16.1"), taken whole (an atomic group: "0.87,0.91"
+#: is not read as "0.8").
+_NUMBER = r"(?>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+#: The units a result is given in, each with the kind of figure it makes.
+_UNITS = (("dB", "dB"), ("ms", "ms"), ("fps", "fps"), ("FPS", "fps"), ("frames per second", "fps"),
+          ("[GMTK]?FLOPs", "FLOPs"), ("[GM]?MACs", "MACs"),
+          ("(?:[MBK]|million|billion)?[ \t-]?param(?:eter)?s?", "params"),
+          ("PSNR", "PSNR"), ("SSIM", "SSIM"), ("LPIPS", "LPIPS"), ("FID", "FID"))
+#: A figure a result is given in: a number with a unit ("32.45 dB", "30 ms", "6.8M params", "32.45 PSNR"), one a
+#: metric names ("PSNR of 32.45", "SSIM: 0.93", "psnr=32.45"), or the year of an event ("in 2019", "CVPR 2020",
+#: "(2018)").  Every run of spaces is bounded, so that a long run of white space is read in linear time; one
+#: followed by a file name's extension ("Wedding 2019.jpg") is a file's name, not a figure.
 _FIGURE = re.compile(
-    rf"(?<![\w.,])(?P<unit>{_NUMBER})\s*(?:dB|ms|fps|FPS|[GMTK]?FLOPs|[GM]?MACs|(?:[MBK]|million|billion)?\s*"
-    rf"param(?:eter)?s)(?!\w)"
-    rf"|\b(?:PSNR|SSIM|LPIPS|FID)\b(?:\s*(?:[:=~≈]|of|is|was|reaches|reached|around|about|at|score|value|a|an|"
-    rf"roughly|nearly|over|above|below|under)(?!\w))*\s*(?P<metric>{_NUMBER})(?![\w.,]\d)"
-    rf"|(?:\b(?:in|since|from|until|by|around|published|released)\s+|\b[A-Z][A-Za-z]{{2,}}\s+|\()"
-    rf"(?P<year>(?:19[5-9]|20\d)\d)\b(?!\s*(?:×|x\b|px|pixels|[.,]\d))")
+    rf"(?<![\w.,])(?P<unit>{_NUMBER})[ \t]{{0,2}}(?:"
+    + "|".join(f"(?P<u{i}>{u})" for i, (u, _) in enumerate(_UNITS))
+    + rf")(?![\w-])"
+    rf"|(?i:\b(?P<metric_name>PSNR|SSIM|LPIPS|FID))\b(?:[ \t]{{0,3}}(?:[:=~≈]|(?:of|is|was|reaches|reached|"
+    rf"around|about|at|score|value|a|an|roughly|nearly|over|above|below|under)(?![\w-]))){{0,4}}[ \t]{{0,3}}"
+    rf"(?P<metric>{_NUMBER})"
+    rf"|(?:\b(?:in|since|from|until|by|around|published|released)[ \t]{{1,3}}|\b[A-Z][A-Za-z]{{2,}}[ \t]{{1,3}}|\()"
+    rf"(?P<year>(?:19[5-9]|20\d)\d)\b(?![ \t]{{0,2}}(?:×|x\b|px|pixels?|-pixel|to[ \t]\d|[.,]\d))")
+#: What follows a file's name: its extension, after a closing bracket perhaps ("IMG_2041 (2018).jpg").
+_FILE_END = re.compile(r"\)?\.[A-Za-z][A-Za-z0-9]{1,4}\b")
+#: A clause that says the records do not give a figure ("The records do not report a PSNR of 32.45 dB", "None of
+#: the records says whether it runs at 30 fps"): a negation and a word of reporting, before the figure.
+_NOT_GIVEN = re.compile(r"\b(?:not|no|none|never|cannot|can't|doesn't|don't|isn't|aren't|nor)\b.*\b(?:records?|"
+                        r"reports?|reported|gives?|given|says?|said|mentions?|mentioned|confirms?|confirmed|"
+                        r"states?|stated)\b|\b(?:records?|reports?|reported|gives?|given|says?|mentions?|"
+                        r"mentioned|states?|stated)\b.*\b(?:not|no|none|nor)\b", re.I)
+_CLAUSE_BREAK = re.compile(r"[.!?;:,\n]")
 
 
 def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
-def _unknown_figures(text: str, known: frozenset[float]) -> list[str]:
-    """The figures of ``text`` (:data:`_FIGURE`) whose number no record writes (``known``, the numbers of the
-    records' texts), as the text writes them."""
+def _figure_of(m: re.Match) -> tuple[str, float]:
+    """A figure's kind ("dB", "PSNR", "year" ...) and value."""
+    if m.group("unit"):
+        kind = next(k for i, (_, k) in enumerate(_UNITS) if m.group(f"u{i}"))
+        return kind, _number(m.group("unit"))
+    if m.group("metric"):
+        return m.group("metric_name").upper(), _number(m.group("metric"))
+    return "year", _number(m.group("year"))
+
+
+def figures_in(text: str) -> frozenset[tuple[str, float]]:
+    """The figures ``text`` writes (:data:`_FIGURE`), as (kind, value): what grounds a figure of a checked text."""
+    return frozenset(_figure_of(m) for m in _FIGURE.finditer(text))
+
+
+def _unknown_figures(text: str, known: frozenset[tuple[str, float]]) -> list[str]:
+    """The figures of ``text`` that no record writes as the same kind of figure (``known``: ``16.1 M parameters``
+    grounds "16.1M params", not "16.1 dB"), as the text writes them; a file's name, and a figure in a clause that
+    says the records do not give it, are not read."""
     found = []
     for m in _FIGURE.finditer(text):
-        value = m.group("unit") or m.group("metric") or m.group("year")
-        if _number(value) not in known:
-            found.append(" ".join(m.group(0).lstrip("(").split()))
+        if _FILE_END.match(text, m.end()) or _figure_of(m) in known:
+            continue
+        clause_start = max((b.end() for b in _CLAUSE_BREAK.finditer(text, max(0, m.start() - 300), m.start())),
+                           default=max(0, m.start() - 300))
+        if _NOT_GIVEN.search(text, clause_start, m.start()):
+            continue
+        found.append(" ".join(m.group(0).lstrip("(").split()))
     return list(dict.fromkeys(found))
-
-
-def numbers_in(text: str) -> frozenset[float]:
-    """Every number ``text`` writes (:data:`_NUMBER`), as a value: what a figure is grounded by."""
-    return frozenset(_number(m.group(0)) for m in re.finditer(rf"(?<![\d,.])(?:{_NUMBER})", text))

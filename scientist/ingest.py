@@ -9,6 +9,7 @@ common field spellings; fields the model does not know are ignored.
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import re
@@ -93,6 +94,8 @@ def _as_text(value: object, key: str, where: str) -> str:
     (a title of true, [A, B], {a: 1} or NaN was stored as "True", "['A', 'B']", "{'a': 1}", "nan")."""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
+    if isinstance(value, datetime.date):  # YAML reads "title: 2021-03-01" as a date
+        return value.isoformat()
     if isinstance(value, float) and math.isfinite(value):
         return repr(value)
     kind = {bool: "true or false", list: "a list", dict: "a mapping", bytes: "binary data"}

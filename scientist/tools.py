@@ -250,8 +250,9 @@ def tool_definitions(settings: Settings | None = None) -> list[ToolDef]:
             name="verify_answer",
             title="Check a text against the corpus",
             description=(
-                "Checks a text, for example an answer you drafted, against the corpus: which links and model "
-                "or paper names no corpus record carries, which records it cites, and whether it covers the "
+                "Checks a text, for example an answer you drafted, against the corpus: which links, model "
+                "or paper names and figures of results (a PSNR, a speed, a year) no corpus record carries, which "
+                "records it cites, and whether it covers the "
                 "three parts (task, workflow, references). grounded is true only when nothing is ungrounded; "
                 "remove or replace whatever is listed before showing the text."),
             args=_Text, output=Verdict, read_only=True, idempotent=True,

@@ -125,6 +125,38 @@ def test_corpus_add_stores_nothing_when_a_later_file_is_bad(tmp_path):
     assert code == 0 and "added nafnet" in out
 
 
+def test_corpus_add_that_cannot_write_its_second_file_keeps_none(tmp_path, monkeypatch):
+    """The checks before writing were all or nothing, the writes were not: a full disk at the second file left the
+    first stored under an error.  And a lock held too long is said to be that, not a folder that cannot be written."""
+    import scientist.corpus as corpus_module
+    from scientist.errors import OutputError
+
+    files = []
+    for name in ("OneNet", "TwoNet"):
+        f = tmp_path / f"{name}.json"
+        f.write_text(json.dumps([{"name": name, "summary": "A network that removes grain from photos."}]))
+        files.append(f)
+    real, calls = corpus_module.write_atomic, []
+
+    def full_disk(path, data):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(corpus_module, "write_atomic", full_disk)
+    with pytest.raises(OutputError, match="No space left on device"):
+        corpus_module.add_to_user_corpus(files)
+    assert not list((tmp_path / "home" / "corpus").glob("*.yaml"))
+
+    from filelock import FileLock
+
+    monkeypatch.setattr(corpus_module, "CORPUS_LOCK_SECONDS", 0.2)
+    with FileLock(str(tmp_path / "home" / "corpus.lock")), pytest.raises(OutputError, match="another `scientist "
+                                                                                          "corpus add`"):
+        corpus_module.add_to_user_corpus(files[:1])
+
+
 def test_two_corpus_adds_at_once_store_a_name_once(tmp_path):
     """Two `corpus add` runs at once, each of a record of one name, both stored it (4 times of 4), and every later
     command warned of a duplicate id.  They take turns now: the second reads what the first stored."""

@@ -81,6 +81,14 @@ def test_verify_flags_ungrounded_links_and_names(sci):
     ("MIMO-UNet was written at Google in 2019.", ["in 2019"]),
     ("MIMO-UNet (CVPR 2020) has 12.4M params.", ["CVPR 2020", "12.4M params"]),
     ("It runs at 60 fps with 150 GFLOPs.", ["60 fps", "150 GFLOPs"]),
+    # found by review: written without spaces, in lower case, after the number, as a compound
+    ("PSNR=32.45, SSIM≈0.957, psnr of 30.1; 29.8 PSNR on RealBlur", ["PSNR=32.45", "SSIM≈0.957", "psnr of 30.1",
+                                                                     "29.8 PSNR"]),
+    ("A 16.2M-parameter model at 25 frames per second.", ["16.2M-parameter", "25 frames per second"]),
+    # a number the records write as another kind of figure grounds nothing: 32 is a count of channels there
+    ("MIMO-UNet+ reaches a PSNR of 32 and runs at 20 fps.", ["PSNR of 32", "20 fps"]),
+    ("SSIM of 0.87,0.91", ["SSIM of 0.87"]),  # the number whole, not shortened until it fits
+    ("MIMO-UNet is not slow, it reaches 32.45 dB.", ["32.45 dB"]),  # a negation elsewhere disclaims nothing
 ])
 def test_verify_flags_figures_no_record_gives(sci, text, figures):
     """A made-up result passed as grounded: verify read links and names only."""
@@ -95,10 +103,37 @@ def test_verify_flags_figures_no_record_gives(sci, text, figures):
     "The question asks about PSNR and SSIM, which none of the 3 records reports.",  # no figure given
     "A 1920×1080 photo in 2,048 tiles, at 87% of the gain.",  # sizes, counts and shares are not results
     "# Does MIMO-UNet reach 40 dB as in 2019?\n\nThe records give no PSNR.",  # a title echoes the question
+    "The records do not report a PSNR of 32.45 dB for MIMO-UNet+, so I cannot confirm it.",  # said not given
+    "None of the records says whether it runs at 30 fps.",
+    "Your photo: `Wedding 2019.png`, IMG_2041 (2018).jpg, trip in 2019.jpg",  # file names, as a demo lists them
+    "It was resized from 2048 to 1024 pixels, in 2048-pixel tiles.",  # sizes
+    "MIMO-UNet has 16.1 million parameters, 6.8 M in its smaller form (ICCV 2021).",
 ])
 def test_verify_passes_figures_the_records_give_and_numbers_that_are_no_results(sci, text):
     v = sci.verify(text)
     assert v.unknown_figures == [] and v.grounded, v.summary()
+
+
+def test_verify_reads_figures_in_linear_time(sci):
+    """A number followed by 100,000 spaces took 21 s: two unbounded runs of white space in a row."""
+    import time
+
+    for text in ("MIMO-UNet has 1" + " " * 200_000 + "x", "PSNR" + " of" * 200_000 + " 3", "(" * 200_000 + "2019",
+                 "1" + "\t" * 200_000 + "dB", 'Read "a" as "b", ' * 50_000):
+        start = time.perf_counter()
+        sci.verify(text)
+        assert time.perf_counter() - start < 5, text[:20]
+
+
+def test_verify_passes_the_answer_to_a_question_with_a_word_read_as_misspelt(sci):
+    """The title echoes "Quailty", which the answer's own note says was read as "quality": verify called it an
+    ungrounded name.  Said anywhere but a title, or without the note, it is still one."""
+    answer = sci.ask("Quailty Assured paper, who delivered more annotations?")
+    assert any(n.startswith('Read "Quailty" as "quality"') for n in answer.notes)
+    for text in (answer.markdown, answer.text, answer.model_dump_json()):
+        verdict = sci.verify(text)
+        assert verdict.grounded, verdict.summary()
+    assert sci.verify("# Why Quailty wins\n\nQuailty beats MIMO-UNet.").unknown_names == ["Quailty"]
 
 
 def test_verify_flags_a_name_written_as_an_ordinary_capitalised_word(sci):
@@ -258,7 +293,7 @@ def test_a_records_model_hub_link_is_shown_in_every_form(tmp_path, fake_embedder
     answer = sci.ask("How does HubDenoiser remove noise?")
     ref = next(r for r in answer.references if r.id == "hubdenoiser")
     assert ref.huggingface == hub
-    assert f"  - Model hub: {hub}" in answer.markdown and f"hub:   {hub}" in answer.text
+    assert f"  - Model hub: {hub}" in answer.markdown and f"model hub: {hub}" in answer.text
     assert f'href="{hub}"' in _answer_html(sci, answer)
     assert f"Hugging Face: {hub}" in sci.prompt("How does HubDenoiser remove noise?")
     assert sci.verify(answer.markdown).grounded

@@ -124,7 +124,8 @@ def verify_command(
     corpus: CorpusOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check a text's links and model/paper names against the corpus; exit 1 when something is ungrounded."""
+    """Check a text's links, model/paper names and figures of results against the corpus; exit 1 when something is
+    ungrounded."""
     from ..core import Scientist
     from ..errors import CorpusError
     from ..fileio import MAX_INPUT_MB

@@ -98,7 +98,7 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
             warnings.warn(f"{p.name} has several frames: only the first is restored", stacklevel=2)
         # said of a photo with a pixel that is not opaque: an alpha channel or a transparent colour no pixel uses
         # (an export's alpha of 255 everywhere) takes nothing away; 16 bits are not decoded here to look
-        clear = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in im.info
+        clear = im.mode in _ALPHA_MODES or "transparency" in im.info
         if clear and deep:
             _warn_transparency(p.name)
         info["exif"], orientation, exif_problem = _exif_of(im, p.name)
@@ -144,6 +144,10 @@ def _wide_gamut(nclx: object) -> str | None:
     return _PRIMARIES.get(nclx.get("color_primaries"))
 
 
+#: Pillow's modes with an alpha channel (straight or premultiplied).
+_ALPHA_MODES = ("RGBA", "LA", "PA", "La", "RGBa")
+
+
 def _warn_transparency(name: str) -> None:
     warnings.warn(f"{name} has transparency, which the restored image does not keep: its transparent parts come "
                   "out in the colour stored under them", stacklevel=3)
@@ -152,7 +156,7 @@ def _warn_transparency(name: str) -> None:
 def _has_transparent_pixel(im: Image.Image) -> bool:
     """Whether a pixel of the decoded ``im`` is less than opaque (its alpha, or its colour's in the palette or the
     transparent colour, below the full value)."""
-    if im.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
+    if im.mode in _ALPHA_MODES:
         alpha = im.getchannel("A")
     else:  # a palette's or a colour key's transparency, read as alpha
         alpha = im.convert("RGBA").getchannel("A")

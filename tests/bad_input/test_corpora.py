@@ -39,6 +39,10 @@ def test_a_number_given_for_a_text_field_is_read_as_text(tmp_path):
     path.write_text('[{"name": 1984, "id": 17, "summary": "A photo model."}]')
     code, out, _ = run_cli("corpus", "add", path, inputs=[path])
     assert code == 0 and "added 17\tmodel\t1984" in out
+    dated = tmp_path / "d.yaml"  # YAML reads it as a date
+    dated.write_text("records:\n  - name: 2021-03-01\n    summary: A photo model of that day.\n")
+    code, out, _ = run_cli("corpus", "add", dated, inputs=[dated])
+    assert code == 0 and "\t2021-03-01" in out
 
 
 def test_unsafe_links_are_never_rendered(tmp_path, fake_cli_embedder):
