@@ -326,6 +326,29 @@ def _claims(text: str) -> tuple[str, str, set[str]]:
     return _TITLE_LINE.sub("", body), titles, disclaimed
 
 
+#: The extensions of the files an answer of this tool names: photos, and the weights it ran.
+_FILE_EXT = r"\.(?:png|jpe?g|tiff?|webp|heic|heif|gif|bmp|safetensors|pkl|pth|onnx)"
+#: A file's name as this tool's answers write one: a Markdown code span ("`Zurich trip.png`"), or the plain-text
+#: answer's demo lines ("  restored:   out/Zurich trip_restored.png (PNG, ...)").
+_FILE_NAMES = re.compile(rf"`(?P<a>[^`\n]{{1,1000}}?{_FILE_EXT})`"
+                         rf"|^[ \t]+(?:restored|comparison):[ \t]+(?P<b>[^\n]{{1,1000}}?{_FILE_EXT})(?=[ \t(]|$)",
+                         re.I | re.M)
+#: The keys of an answer's JSON whose values are files' names.
+_FILE_KEYS = frozenset({"input", "output", "comparison", "weights"})
+
+
+def _without_file_names(text: str) -> str:
+    """``text`` with the files' names it writes as this tool's answers do (:data:`_FILE_NAMES`) left as spaces: a
+    photo named "Zurich trip.jpg" or "Wedding 2019.jpg" names no model and gives no figure."""
+    def blank(m: re.Match) -> str:
+        group = "a" if m.group("a") is not None else "b"
+        start, end = m.span(group)
+        whole = m.group(0)
+        return whole[: start - m.start()] + " " * (end - start) + whole[end - m.start():]
+
+    return _FILE_NAMES.sub(blank, text)
+
+
 def _json_text(text: str) -> str:
     """The text a JSON document carries, when ``text`` is one: all its strings, keys too, one per line, as a reader
     of them sees them (``\\n`` a line break, not a backslash ending a link); a ``question`` (or ``read_as``) as the
@@ -341,6 +364,8 @@ def _json_text(text: str) -> str:
 
     def walk(node, key: str | None = None) -> None:
         if isinstance(node, str):
+            if key in _FILE_KEYS and re.search(rf"{_FILE_EXT}$", node, re.I):
+                return  # a demo's photo, restored image, comparison or weights: a file's name
             strings.append(f"QUESTION: {node}" if key in ("question", "read_as") and "\n" not in node else node)
         elif isinstance(node, dict):
             for k, value in node.items():
@@ -428,7 +453,7 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
         pieces += [text[pos:start], " "]
         pos = end
     text_wo_urls = "".join(pieces) + text[pos:]
-    body, titles, disclaimed = _claims(text_wo_urls)
+    body, titles, disclaimed = _claims(_without_file_names(text_wo_urls))
     unknown, named = names_in(corpus, body)
     in_titles, named_in_titles = names_in(corpus, titles)
     unknown += [n for n in in_titles if n not in disclaimed and n not in unknown]

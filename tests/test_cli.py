@@ -253,6 +253,27 @@ def test_ask_with_photo_adds_the_demo(tmp_path):
 
 
 @pytest.mark.slow
+def test_an_answer_with_a_photo_named_like_a_place_and_a_year_passes_verify(tmp_path):
+    """The demo lists the photo's files: 'Zurich trip 2019.jpg' made the tool's own answer fail its check
+    ('ungrounded name: Zurich', 'ungrounded figure: trip 2019') in every form."""
+    photo = tmp_path / "Zurich trip 2019.jpg"
+    Image.fromarray((np.random.default_rng(3).random((48, 64, 3)) * 60).astype(np.uint8)).save(photo)
+    code, out, err = run("ask", "how does it reduce noise?", photo, "--json")
+    assert code == 0, err
+    for name, text in (("a.json", out), ("a.md", json.loads(out)["markdown"]), ("a.txt", json.loads(out)["text"])):
+        assert "Zurich trip 2019" in text
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        code, said, _ = run("verify", tmp_path / name)
+        assert code == 0 and said.startswith("grounded: yes"), (name, said)
+    assert run("verify", _written(tmp_path / "b.md", "The records lose to Zurich, as trip 2019.png shows."))[0] == 1
+
+
+def _written(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
 def test_ask_with_photo_takes_the_restore_options(tmp_path):
     photo = tmp_path / "IMG_2042.jpg"
     Image.fromarray((np.random.default_rng(2).random((48, 64, 3)) * 60).astype(np.uint8)).save(photo)
