@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import re
@@ -392,7 +393,8 @@ class Verdict(BaseModel):
     unknown_figures: list[str] = Field(
         default_factory=list,
         description="Figures of a result (a number in dB, ms, fps, FLOPs or parameters, or after PSNR, SSIM, LPIPS "
-                    "or FID) and years of an event whose number appears in no corpus record.")
+                    "or FID) and years of an event that no corpus record writes: the same value as the same kind "
+                    "of figure.")
     cited_records: list[str] = Field(description="Ids of corpus records the text cites by link or name.")
     parts: dict[str, bool] = Field(description="Coverage of the three parts: task, workflow, references.")
 
@@ -474,36 +476,50 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
                    unknown_names=unknown, unknown_figures=figures, cited_records=cited, parts=parts)
 
 
-#: A number as records and answers write it ("32.45", "57,648", "16.1"), taken whole (an atomic group: "0.87,0.91"
-#: is not read as "0.8").
-_NUMBER = r"(?>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-#: The units a result is given in, each with the kind of figure it makes.
-_UNITS = (("dB", "dB"), ("ms", "ms"), ("fps", "fps"), ("FPS", "fps"), ("frames per second", "fps"),
-          ("[GMTK]?FLOPs", "FLOPs"), ("[GM]?MACs", "MACs"),
-          ("(?:[MBK]|million|billion)?[ \t-]?param(?:eter)?s?", "params"),
-          ("PSNR", "PSNR"), ("SSIM", "SSIM"), ("LPIPS", "LPIPS"), ("FID", "FID"))
+#: A number as records and answers write it ("32.45", "57,648", "16.1", ".93"), taken whole (an atomic group:
+#: "0.87,0.91" is not read as "0.8").
+_NUMBER = r"(?>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+#: A count's multiplier ("16.1 M parameters" is 16,100,000 of them), by the word or letter before its unit.
+_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "g": 1e9, "b": 1e9, "billion": 1e9, "t": 1e12}
+#: The units a result is given in (case-insensitive), each with the kind of figure it makes; a scale letter or word
+#: before a count's unit is read into its value.  dB and PSNR are one kind: a PSNR is given in dB.
+_UNITS = (("dB|decibels?", "PSNR"), ("ms|milliseconds?", "ms"), ("fps|frames[ \t]per[ \t]second|frames/s", "fps"),
+          ("(?P<fs>[kmgt])?[ \t]?flops", "FLOPs"), ("(?P<ms>[kmg])?[ \t]?macs", "MACs"),
+          ("(?P<ps>k|m|b|thousand|million|billion)?[ \t-]?(?:(?:trainable|learnable|learned)[ \t])?"
+           "param(?:eter)?s?", "params"),
+          ("psnr", "PSNR"), ("ssim", "SSIM"), ("lpips", "LPIPS"), ("fid", "FID"))
 #: A figure a result is given in: a number with a unit ("32.45 dB", "30 ms", "6.8M params", "32.45 PSNR"), one a
-#: metric names ("PSNR of 32.45", "SSIM: 0.93", "psnr=32.45"), or the year of an event ("in 2019", "CVPR 2020",
-#: "(2018)").  Every run of spaces is bounded, so that a long run of white space is read in linear time; one
-#: followed by a file name's extension ("Wedding 2019.jpg") is a file's name, not a figure.
+#: metric names ("PSNR of 32.45", "SSIM: 0.93", "psnr=32.45", "PSNR > 31"), or the year of an event ("in 2019",
+#: "CVPR 2020", "(2018)": 1950 to 2039, after a word for when or a venue's capitals).  Every run of spaces and of
+#: words is bounded, so that any text is read in linear time.
 _FIGURE = re.compile(
     rf"(?<![\w.,])(?P<unit>{_NUMBER})[ \t]{{0,2}}(?:"
     + "|".join(f"(?P<u{i}>{u})" for i, (u, _) in enumerate(_UNITS))
-    + rf")(?![\w-])"
-    rf"|(?i:\b(?P<metric_name>PSNR|SSIM|LPIPS|FID))\b(?:[ \t]{{0,3}}(?:[:=~≈]|(?:of|is|was|reaches|reached|"
-    rf"around|about|at|score|value|a|an|roughly|nearly|over|above|below|under)(?![\w-]))){{0,4}}[ \t]{{0,3}}"
-    rf"(?P<metric>{_NUMBER})"
-    rf"|(?:\b(?:in|since|from|until|by|around|published|released)[ \t]{{1,3}}|\b[A-Z][A-Za-z]{{2,}}[ \t]{{1,3}}|\()"
-    rf"(?P<year>(?:19[5-9]|20\d)\d)\b(?![ \t]{{0,2}}(?:×|x\b|px|pixels?|-pixel|to[ \t]\d|[.,]\d))")
-#: What follows a file's name: its extension, after a closing bracket perhaps ("IMG_2041 (2018).jpg").
-_FILE_END = re.compile(r"\)?\.[A-Za-z][A-Za-z0-9]{1,4}\b")
-#: A clause that says the records do not give a figure ("The records do not report a PSNR of 32.45 dB", "None of
-#: the records says whether it runs at 30 fps"): a negation and a word of reporting, before the figure.
-_NOT_GIVEN = re.compile(r"\b(?:not|no|none|never|cannot|can't|doesn't|don't|isn't|aren't|nor)\b.*\b(?:records?|"
-                        r"reports?|reported|gives?|given|says?|said|mentions?|mentioned|confirms?|confirmed|"
-                        r"states?|stated)\b|\b(?:records?|reports?|reported|gives?|given|says?|mentions?|"
-                        r"mentioned|states?|stated)\b.*\b(?:not|no|none|nor)\b", re.I)
-_CLAUSE_BREAK = re.compile(r"[.!?;:,\n]")
+    + r")(?![\w-])"
+    rf"|\b(?P<metric_name>psnr|ssim|lpips|fid)\b(?:[ \t]{{0,3}}(?:[:=~≈<>≥≤]|(?:of|is|was|reaches|reached|around|"
+    rf"about|at|score|value|a|an|roughly|nearly|over|above|below|under|to|improves|rises|goes)(?![\w-]))){{0,4}}"
+    rf"[ \t]{{0,3}}(?P<metric>{_NUMBER})"
+    rf"|(?:\b(?:in|since|from|until|published|released|presented|appeared)[ \t]{{1,3}}"
+    rf"|(?-i:\b(?:[A-Z]{{3,6}}|NeurIPS|arXiv|TPAMI|IJCV))[ \t]{{1,3}}|\()"
+    rf"(?P<year>(?:19[5-9]|20[0-3])\d)\b(?![ \t]{{0,2}}(?:×|x\b|by\b|px|pixels?|-pixel|to[ \t]\d|[.,][ \t]?\d))",
+    re.I)
+#: What follows a number in a file's name: the rest of the name and a photo's or weights' extension, no space
+#: between ("IMG (2018)_restored.png", "2019.jpg"); "40 dB.Next" is no file.
+_FILE_END = re.compile(rf"[\w()\-]{{0,40}}?{_FILE_EXT}\b", re.I)
+#: Words that say the records do not give something, near the figure they speak of: "The records do not report a
+#: PSNR of 32.45 dB", "None of the records says whether it runs at 30 fps", "32.45 dB is not stated".  Bounded:
+#: read once over the whole text.
+_NOT_GIVEN = re.compile(
+    r"\b(?:(?:do|does|did)[ \t]+not|don't|doesn't|didn't|cannot|can't|never)[ \t]+(?:\w+[ \t]+){0,2}?"
+    r"(?:report|give|state|mention|say|confirm|list|provide)s?\b"
+    r"|\b(?:no|none[ \t]+of[ \t]+the)[ \t]+(?:\w+[ \t]+){0,2}?(?:records?|papers?|cards?)[ \t]+(?:\w+[ \t]+)?"
+    r"(?:reports?|gives?|states?|mentions?|says?|lists?|provides?|confirms?)\b"
+    r"|\bnot[ \t]+(?:\w+[ \t]+)?(?:reported|given|stated|mentioned|listed|provided|confirmed)\b"
+    r"|\b(?:records?|papers?|cards?)[ \t]+(?:\w+[ \t]+)?(?:reports?|gives?|states?|mentions?|says?|lists?)[ \t]+no\b",
+    re.I)
+#: Where a clause ends: a sentence's end, a colon or semicolon, a comma (each before a space or the end), a line
+#: break; "e.g." and "32.45" do not end one.
+_CLAUSE_BREAK = re.compile(r"(?<!\be\.g)(?<!\bi\.e)[.!?;:,](?=\s|$)|\n")
 
 
 def _number(text: str) -> float:
@@ -511,10 +527,13 @@ def _number(text: str) -> float:
 
 
 def _figure_of(m: re.Match) -> tuple[str, float]:
-    """A figure's kind ("dB", "PSNR", "year" ...) and value."""
+    """A figure's kind ("PSNR", "ms", "params", "year" ...) and value (a count with its scale: 16.1 M parameters
+    are 16.1e6)."""
     if m.group("unit"):
-        kind = next(k for i, (_, k) in enumerate(_UNITS) if m.group(f"u{i}"))
-        return kind, _number(m.group("unit"))
+        i = next(i for i in range(len(_UNITS)) if m.group(f"u{i}") is not None)
+        scale = next((m.group(g) for g in ("fs", "ms", "ps") if m.group(g)), None)
+        value = _number(m.group("unit")) * (_SCALE[scale.lower()] if scale else 1)
+        return _UNITS[i][1], round(value, 6)
     if m.group("metric"):
         return m.group("metric_name").upper(), _number(m.group("metric"))
     return "year", _number(m.group("year"))
@@ -526,16 +545,23 @@ def figures_in(text: str) -> frozenset[tuple[str, float]]:
 
 
 def _unknown_figures(text: str, known: frozenset[tuple[str, float]]) -> list[str]:
-    """The figures of ``text`` that no record writes as the same kind of figure (``known``: ``16.1 M parameters``
-    grounds "16.1M params", not "16.1 dB"), as the text writes them; a file's name, and a figure in a clause that
-    says the records do not give it, are not read."""
+    """The figures of ``text`` that no record writes as the same kind of figure of the same value (``known``:
+    ``16.1 M parameters`` grounds "16.1M params" and "16,100,000 parameters", not "16.1 billion parameters" nor
+    "PSNR of 16.1"), as the text writes them; a number in a file's name, and a figure in a clause that says the
+    records do not give it, are not read.  The clauses and what they say are found once for the whole text."""
+    figures = list(_FIGURE.finditer(text))
+    if not figures:
+        return []
+    breaks = [m.start() for m in _CLAUSE_BREAK.finditer(text)]
+    said_not = [m.start() for m in _NOT_GIVEN.finditer(text)]
     found = []
-    for m in _FIGURE.finditer(text):
+    for m in figures:
         if _FILE_END.match(text, m.end()) or _figure_of(m) in known:
             continue
-        clause_start = max((b.end() for b in _CLAUSE_BREAK.finditer(text, max(0, m.start() - 300), m.start())),
-                           default=max(0, m.start() - 300))
-        if _NOT_GIVEN.search(text, clause_start, m.start()):
+        at = bisect.bisect_left(breaks, m.start())
+        start, end = (breaks[at - 1] if at else -1), (breaks[at] if at < len(breaks) else len(text))
+        first = bisect.bisect_right(said_not, start)
+        if first < len(said_not) and said_not[first] < end:  # the clause says the records do not give it
             continue
         found.append(" ".join(m.group(0).lstrip("(").split()))
     return list(dict.fromkeys(found))
