@@ -360,7 +360,35 @@ def test_a_profile_for_another_colour_model_is_not_carried(tmp_path):
     lab = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()
     path = tmp_path / "lab.png"
     Image.fromarray(_u8(_photo())).save(path, icc_profile=lab)
-    assert read_photo(path)[1]["icc_profile"] is None
+    with pytest.warns(UserWarning, match="lab.png has an ICC profile for Lab data, which the restored image does "
+                                         "not carry"):  # it was dropped without a word
+        assert read_photo(path)[1]["icc_profile"] is None
+
+
+def test_a_png_gamma_or_primaries_not_srgb_s_are_warned_of(tmp_path):
+    """A PNG whose gAMA says 1.0 (linear) came out read as sRGB, with no word."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    Image.fromarray(_u8(_photo())).save(tmp_path / "plain.png")
+    raw = (tmp_path / "plain.png").read_bytes()
+    at = raw.index(b"IDAT") - 4
+    cases = {"linear.png": chunk(b"gAMA", struct.pack(">I", 100000)),
+             "wide.png": chunk(b"cHRM", struct.pack(">8I", 31270, 32900, 68000, 32000, 26500, 69000, 15000, 6000)),
+             "srgb_gamma.png": chunk(b"gAMA", struct.pack(">I", 45455))}
+    for name, extra in cases.items():
+        (tmp_path / name).write_bytes(raw[:at] + extra + raw[at:])
+    with pytest.warns(UserWarning, match="linear.png states a gamma of 1 "):
+        read_photo(tmp_path / "linear.png")
+    with pytest.warns(UserWarning, match="wide.png states primaries other than sRGB's"):
+        read_photo(tmp_path / "wide.png")
+    for name in ("srgb_gamma.png", "plain.png"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            read_photo(tmp_path / name)
 
 
 @pytest.mark.parametrize("dtype", ["float", "uint8"])

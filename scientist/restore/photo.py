@@ -107,6 +107,9 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
             warnings.warn(f"{p.name} states its colours as {space} in its HEIF colour information, with no ICC "
                           "profile, which the restored image does not carry: a viewer reads it as sRGB, less "
                           "saturated than the photo", stacklevel=2)
+        elif info["icc_profile"] is None and (lost := _other_colour(im)):
+            warnings.warn(f"{p.name} {lost}, which the restored image does not carry: a viewer reads it as sRGB",
+                          stacklevel=2)
         info["dpi"] = _dpi_of(im)
         if not deep:
             # a grey TIFF whose 0 is white: Pillow inverts 8 bits and fewer as it decodes them, never 16 or float
@@ -134,6 +137,29 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
 #: HEIF's colour primaries (ITU-T H.273) that are not sRGB's, by name; 1 is sRGB's, 2 unspecified.
 _PRIMARIES = {4: "BT.470M", 5: "BT.470BG", 6: "BT.601", 7: "SMPTE 240M", 8: "generic film", 9: "BT.2020",
               10: "CIE XYZ", 11: "DCI-P3", 12: "Display P3", 22: "EBU 3213"}
+
+
+#: sRGB's gamma and chromaticities as a PNG's gAMA and cHRM chunks state them (white, red, green, blue; x, y).
+_SRGB_GAMMA, _SRGB_CHROMATICITY = 1 / 2.2, (0.3127, 0.329, 0.64, 0.33, 0.30, 0.60, 0.15, 0.06)
+
+
+def _other_colour(im: Image.Image) -> str | None:
+    """What a photo says of its colours that the restored image (RGB, with only an RGB ICC profile carried) loses,
+    in words ("has a grey ICC profile"), or None: an ICC profile for other data than RGB, or a PNG's gamma or
+    chromaticities that are not sRGB's (without an sRGB chunk, which says sRGB whatever they say)."""
+    icc = im.info.get("icc_profile")
+    if icc and len(icc) >= 20:
+        space = {b"GRAY": "grey", b"CMYK": "CMYK", b"Lab ": "Lab"}.get(bytes(icc[16:20]), "non-RGB")
+        return f"has an ICC profile for {space} data"
+    if im.format != "PNG" or "srgb" in im.info:
+        return None
+    gamma, chroma = im.info.get("gamma"), im.info.get("chromaticity")
+    if isinstance(gamma, (int, float)) and abs(gamma - _SRGB_GAMMA) > 0.01:
+        return f"states a gamma of {gamma:g} (sRGB's is about 0.45)"
+    if isinstance(chroma, tuple) and len(chroma) == 8 and max(
+            abs(a - b) for a, b in zip(chroma, _SRGB_CHROMATICITY, strict=True)) > 0.01:
+        return "states primaries other than sRGB's"
+    return None
 
 
 def _wide_gamut(nclx: object) -> str | None:
