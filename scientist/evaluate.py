@@ -12,6 +12,7 @@ the corpus is for; without one, the tool's own idea of each record's task is use
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -178,7 +179,8 @@ def load_questions(path: str | Path) -> list[EvalItem]:
 def known_tasks(items: Sequence[EvalItem], corpus, source: str = "the question set") -> list[EvalItem]:
     """``items`` with their task names (``task``, ``also``) read against the taxonomy as a catalog's are (an id,
     label, alias or category code stands for its task: "Image denoising" is ``denoising``); a name the taxonomy
-    does not have is a :class:`CorpusError` naming the closest id (every question would otherwise be a miss)."""
+    does not have is a :class:`CorpusError` naming the closest id (every question would otherwise be a miss), and so
+    is a ``references`` id no record of ``corpus`` has."""
     def read(n: int, names: list[str] | None) -> list[str] | None:
         if names is None:
             return None
@@ -190,6 +192,13 @@ def known_tasks(items: Sequence[EvalItem], corpus, source: str = "the question s
             out += found
         return list(dict.fromkeys(out))
 
+    ids = {r.id for r in corpus.records}
+    for n, item in enumerate(items, 1):  # a reference no record has would count every answer citing as a miss
+        for ref in item.references or ():
+            if ref not in ids:
+                close = difflib.get_close_matches(ref, sorted(ids), n=1)
+                raise CorpusError(f"{source}: question {n}: no record of the corpus has the id {shown(ref)!r}"
+                                  + (f" (did you mean {close[0]!r}?)" if close else ""))
     return [item.model_copy(update={"task": read(n, item.task), "also": read(n, item.also)})
             for n, item in enumerate(items, 1)]
 

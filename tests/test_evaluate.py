@@ -126,6 +126,10 @@ def test_reported_blind_narrative_set(cache_dir, embedder):
                                                                   "(did you mean 'denoising'?)"),
     ("- question: how does it reduce noise?\n  taks: denoising\n", "question 1: taks: is not one of the names"),
     ("- question: how?\n  task: denoising\n- question: '  '\n", "question 2: the question is empty"),
+    # a reference no record has made every answer citing a record a miss, with no word
+    ("- question: how does it deblur?\n  references: [deblur-mimo-unet-realblr]\n",
+     "question 1: no record of the corpus has the id 'deblur-mimo-unet-realblr' (did you mean "
+     "'deblur-mimo-unet-realblur'?)"),
 ])
 def test_mistakes_in_a_question_set_are_named_before_any_question_is_asked(tmp_path, fake_cli_embedder, text, match):
     path = tmp_path / "q.yaml"
