@@ -102,20 +102,17 @@ class Scientist:
     def from_seed(cls, path: str | Path, **kwargs) -> tuple[Scientist, str]:
         """A scientist restricted to a seed document's records, and the seed's question.
 
-        Records that share a link with a packaged record borrow its model card.
+        Records that are packaged ones (a link and a name in common) borrow their card and summary, as
+        :func:`~scientist.corpus.load_corpus` reads a seed (:func:`~scientist.corpus.with_packaged_cards`).
         """
-        from .corpus import load_tasks, load_vocabulary
+        from .corpus import load_tasks, load_vocabulary, with_packaged_cards
         from .ingest import read_seed
 
         seed = read_seed(as_path(path, "the seed"))
         if not seed.records:  # answered from nothing, every question would be "the corpus is empty"
             raise CorpusError(f"{seed.source}: holds no records (expected 'Model:' or 'Paper:' lines under a "
                               "'Recommended AI Models' or 'Related Papers' heading)")
-        own = Corpus(seed.records, load_tasks(), [seed.source], load_vocabulary())
-        try:
-            own = own.with_cards_from(load_corpus(include_user=False))
-        except Exception:  # noqa: BLE001 - the packaged corpus only enriches
-            pass
+        own = Corpus(with_packaged_cards(seed.records), load_tasks(), [seed.source], load_vocabulary())
         return cls(own, **kwargs), seed.question
 
     # --------------------------------------------------------------- parts
@@ -182,11 +179,11 @@ class Scientist:
                 self._names = Naming.of(self.corpus.records, self.settings.partial_names)
             return self._names
 
-    def _lacking_links(self, question: str, answer: Answer) -> list[tuple[str, list[Reference]]]:
+    @staticmethod
+    def _lacking_links(question: str, drawn_on: list[Reference]) -> list[tuple[str, list[Reference]]]:
         """The kinds of link ``question`` asks for by name (an arXiv paper, GitHub code) with the records the
-        answer draws on that have none of that kind: the answer gives the links the records have, and says which
-        they lack."""
-        drawn_on = [r for r in answer.references if r.supports] if answer.in_scope else []
+        answer draws on (``drawn_on``) that have none of that kind: the answer gives the links the records have,
+        and says which they lack."""
         out = []
         for kind, word, host in (("arXiv", r"\barxiv\b", "arxiv.org"), ("GitHub", r"\bgit ?hub\b", "github.com")):
             if drawn_on and re.search(word, question, re.I):
@@ -195,19 +192,16 @@ class Scientist:
                     out.append((kind, lacking))
         return out
 
-    def _unreported_figures(self, question: str, answer: Answer) -> tuple[list[str], int]:
-        """The figures (``figures.yaml``) ``question`` asks for of which no record the answer draws on says a word
-        (title, other names, summary or card), none for an answer that draws on no record; and how many records it
-        draws on."""
-        drawn_on = [self.corpus.get(r.id) for r in answer.references if r.supports] if answer.in_scope else []
+    def _unreported_figures(self, question: str, drawn_on: list[Reference]) -> list[str]:
+        """The figures (``figures.yaml``) ``question`` asks for of which no record the answer draws on
+        (``drawn_on``) says a word (:meth:`~scientist.records.Record.written`), none for an answer that draws on
+        no record."""
         asked = " ".join(_FIGURE_WORD.findall(question.lower())) if drawn_on else ""
         figures = [(label, words) for label, words in load_figures() if words.search(asked)] if asked else []
         if not figures:
-            return [], len(drawn_on)
-        said = " ".join(_FIGURE_WORD.findall(" ".join(
-            " ".join([r.title, *r.names, r.summary, r.card.model_dump_json() if r.card else ""]) for r in drawn_on
-        ).lower()))
-        return [label for label, words in figures if not words.search(said)], len(drawn_on)
+            return []
+        said = " ".join(_FIGURE_WORD.findall(" ".join(self.corpus.get(r.id).written() for r in drawn_on).lower()))
+        return [label for label, words in figures if not words.search(said)]
 
     def _reads(self, language: LanguageInfo) -> bool:
         """Whether a question in ``language`` is one the tool reads (English) over a corpus with records."""
@@ -315,12 +309,12 @@ class Scientist:
                  and m.words.strip('"').casefold() != r.title.casefold()]
         if named:
             answer.notes.insert(0, self.renderer.phrase("note_named", named=named))
-        lacking = self._lacking_links(read, answer) if read is not None else []
-        for kind, records in reversed(lacking):  # "where is its arXiv paper?": the record's link is not there
+        drawn_on = [r for r in answer.references if r.supports] if answer.in_scope and read is not None else []
+        for kind, records in reversed(self._lacking_links(read, drawn_on)):  # "where is its arXiv paper?"
             answer.notes.insert(0, self.renderer.phrase("note_lacking_link", kind=kind, records=records))
-        unreported, drawn_on = self._unreported_figures(read, answer) if read is not None else ([], 0)
+        unreported = self._unreported_figures(read, drawn_on)
         if unreported:  # "what's its PSNR?": the quotes below give none, and the answer says so first
-            answer.notes.insert(0, self.renderer.phrase("note_unreported", figures=unreported, n=drawn_on))
+            answer.notes.insert(0, self.renderer.phrase("note_unreported", figures=unreported, n=len(drawn_on)))
         # names are read as `verify` reads them, a refusal's too: its title echoes the question ("trails near
         # Zurich?"), and what it names that no record mentions is said to be so
         unknown = names_in(self.corpus, q)[0] if read is not None else []

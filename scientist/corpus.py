@@ -214,14 +214,13 @@ class Corpus:
         return self._allowed
 
     def names_text(self) -> tuple[str, list[tuple[str, str]]]:
-        """What a name is looked for in (:func:`~scientist.guard.names_in`): every record's title, other names,
-        summary, id and card and every task's label as spaced words, and each record's (id, spaced title)."""
+        """What a name is looked for in (:func:`~scientist.guard.names_in`): what every record writes
+        (:meth:`~scientist.records.Record.written`), its id and every task's label as spaced words, and each
+        record's (id, spaced title)."""
         if self._names_text is None:
             from .guard import _spaced
 
-            text = _spaced(" ".join(
-                [" ".join([r.title, *r.names, r.summary, r.id, r.card.model_dump_json() if r.card else ""])
-                 for r in self.records] + [t.label for t in self.tasks]))
+            text = _spaced(" ".join([f"{r.written()} {r.id}" for r in self.records] + [t.label for t in self.tasks]))
             self._names_text = text, [(r.id, _spaced(r.title)) for r in self.records]
         return self._names_text
 
@@ -231,8 +230,7 @@ class Corpus:
         a figure in a text :func:`~scientist.guard.verify_text` checks."""
         from .guard import figures_in
 
-        return figures_in(" ".join(" ".join([r.title, *r.names, r.summary, r.dataset or "", r.detail or "",
-                                             r.card.model_dump_json() if r.card else ""]) for r in self.records))
+        return figures_in(" ".join(r.written() for r in self.records))
 
     @functools.cached_property
     def ordinary_words(self) -> frozenset[str]:
@@ -256,6 +254,18 @@ class Corpus:
         has its name (its title or one of its names): a record that only shares a paper's link is not that
         paper's model, and is not described as it."""
         return Corpus(_with_cards(self.records, other), self.tasks, self.sources, self.vocabulary, self.context)
+
+
+def with_packaged_cards(records: list[Record]) -> list[Record]:
+    """A seed document's ``records`` as every command reads them (``ask --seed``, ``--corpus``, ``verify
+    --corpus``, ``eval --corpus``): one that is a packaged record (a link and a name in common) takes what the seed
+    cannot say of it, that record's summary and card.  The packaged corpus only enriches: unreadable, it adds
+    nothing."""
+    try:
+        packaged = load_corpus(include_user=False)
+    except Exception:  # noqa: BLE001 - the packaged corpus only enriches
+        return records
+    return _with_cards(records, packaged)
 
 
 def _with_cards(records: list[Record], other: Corpus) -> list[Record]:
@@ -327,16 +337,9 @@ def load_corpus(path: str | Path | None = None, *, include_user: bool = True,
         else:
             files = [p]
     records: list[Record] = []
-    packaged = None
     for f in files:
         recs = load_records(f)
-        if path is not None and is_seed_file(f) and recs:
-            # a seed document's records are read as `ask --seed` reads them, whichever command is given it
-            # (`--corpus`, `verify --corpus`, `eval --corpus`): one that is a packaged record (a link and a name
-            # in common) takes what the seed cannot say of it, that record's summary and card
-            packaged = packaged or load_corpus(include_user=False)
-            recs = _with_cards(recs, packaged)
-        records += recs
+        records += with_packaged_cards(recs) if path is not None and is_seed_file(f) and recs else recs
     return Corpus(records, load_tasks(tasks_path), [str(f.name) for f in files], load_vocabulary(vocabulary_path),
                   context)
 

@@ -313,10 +313,8 @@ def _claims(text: str) -> tuple[str, str, set[str]]:
 
     def listed_out(m: re.Match) -> str:
         group = next(g for g in ("a", "b", "c", "d") if m.group(g) is not None)
-        start, end = m.span(group)
         disclaimed.update(w for w in re.findall(_LISTED_NAME, m.group(group)) if w.lower() not in ("and", "or"))
-        whole = m.group(0)
-        return whole[: start - m.start()] + " " * (end - start) + whole[end - m.start():]
+        return _blanked(m, group)
 
     def read_out(m: re.Match) -> str:
         disclaimed.update(_READ_PAIR.findall(m.group("pairs")))
@@ -341,13 +339,15 @@ _FILE_KEYS = frozenset({"input", "output", "comparison", "weights"})
 def _without_file_names(text: str) -> str:
     """``text`` with the files' names it writes as this tool's answers do (:data:`_FILE_NAMES`) left as spaces: a
     photo named "Zurich trip.jpg" or "Wedding 2019.jpg" names no model and gives no figure."""
-    def blank(m: re.Match) -> str:
-        group = "a" if m.group("a") is not None else "b"
-        start, end = m.span(group)
-        whole = m.group(0)
-        return whole[: start - m.start()] + " " * (end - start) + whole[end - m.start():]
+    return _FILE_NAMES.sub(lambda m: _blanked(m, "a" if m.group("a") is not None else "b"), text)
 
-    return _FILE_NAMES.sub(blank, text)
+
+def _blanked(m: re.Match, group: str) -> str:
+    """The text ``m`` matched with its ``group`` as spaces: what is taken out of a text to read leaves sentences
+    opening where they did."""
+    start, end = m.span(group)
+    whole = m.group(0)
+    return whole[: start - m.start()] + " " * (end - start) + whole[end - m.start():]
 
 
 def _json_text(text: str) -> str:
@@ -447,7 +447,7 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
         urls |= set(find_urls(shown, allowed))
     # a Markdown link's target is a link whatever it looks like ("[here](evil.html)")
     urls |= {m.group(1) for t in {text, shown} for m in _MARKDOWN_TARGET.finditer(t)
-             if m.group(1) not in allowed.markdown}
+             if m.group(1) not in allowed}
     foreign = sorted(urls - allowed)
     cited = [r.id for r in corpus.records if any(u in urls or markdown_url(u) in urls for u in r.links())]
     pieces, pos = [], 0

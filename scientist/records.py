@@ -226,6 +226,12 @@ class Record(BaseModel):
         """Every link of this record."""
         return [u for u in (self.url, self.github, self.huggingface) if u]
 
+    def written(self) -> str:
+        """Everything this record writes but its links: title, other names, summary, data set, category detail and
+        card, one text (what names, figures and the words of figures asked for are looked up in)."""
+        return " ".join([self.title, *self.names, self.summary, self.dataset or "", self.detail or "",
+                         self.card.model_dump_json() if self.card else ""])
+
     def segments(self) -> list[str]:
         """Texts embedded one by one to quote and classify a record: its summary's sentences.
 

@@ -103,11 +103,7 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
             _warn_transparency(p.name)
         info["exif"], orientation, exif_problem = _exif_of(im, p.name)
         info["icc_profile"] = _rgb_profile(im.info.get("icc_profile"))
-        if info["icc_profile"] is None and (space := _wide_gamut(im.info.get("nclx_profile"))):
-            warnings.warn(f"{p.name} states its colours as {space} in its HEIF colour information, with no ICC "
-                          "profile, which the restored image does not carry: a viewer reads it as sRGB, less "
-                          "saturated than the photo", stacklevel=2)
-        elif info["icc_profile"] is None and (lost := _other_colour(im)):
+        if info["icc_profile"] is None and (lost := _other_colour(im)):
             warnings.warn(f"{p.name} {lost}, which the restored image does not carry: a viewer reads it as sRGB",
                           stacklevel=2)
         info["dpi"] = _dpi_of(im)
@@ -145,8 +141,11 @@ _SRGB_GAMMA, _SRGB_CHROMATICITY = 1 / 2.2, (0.3127, 0.329, 0.64, 0.33, 0.30, 0.6
 
 def _other_colour(im: Image.Image) -> str | None:
     """What a photo says of its colours that the restored image (RGB, with only an RGB ICC profile carried) loses,
-    in words ("has a grey ICC profile"), or None: an ICC profile for other data than RGB, or a PNG's gamma or
-    chromaticities that are not sRGB's (without an sRGB chunk, which says sRGB whatever they say)."""
+    in words ("has an ICC profile for grey data"), or None: an ICC profile for other data than RGB, a HEIF's colour
+    information stating primaries other than sRGB's (Display P3: the restored image reads less saturated), or a
+    PNG's gamma or chromaticities that are not sRGB's (without an sRGB chunk, which says sRGB whatever they say)."""
+    if space := _wide_gamut(im.info.get("nclx_profile")):
+        return f"states its colours as {space} in its HEIF colour information, with no ICC profile"
     icc = im.info.get("icc_profile")
     if icc and len(icc) >= 20:
         space = {b"GRAY": "grey", b"CMYK": "CMYK", b"Lab ": "Lab"}.get(bytes(icc[16:20]), "non-RGB")
