@@ -203,18 +203,15 @@ class Renderer:
             env = self._md_env
         return env.get_template(name).render(**ctx)
 
-    def phrase(self, name: str, *, lines_only: bool = False, **ctx) -> str:
-        """Call a macro of ``phrases.j2`` and return its text on one line: white space collapsed, or with
-        ``lines_only`` its lines joined and nothing else changed (a line that shows a file name, "a  b.jpg",
-        keeps its spaces)."""
+    def phrase(self, name: str, **ctx) -> str:
+        """Call a macro of ``phrases.j2`` and return its text on one line: its lines stripped and joined by a
+        space, and nothing else changed, so that a value keeps its own spaces (a file named "a  b.jpg")."""
         with self._lock:
             if self._phrases is None:
                 self._phrases = self.env.get_template("phrases.j2").module
             macro = getattr(self._phrases, name)
         text = str(macro(**ctx))
-        if lines_only:
-            return " ".join(line.strip() for line in text.splitlines() if line.strip())
-        return " ".join(text.split())
+        return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
     def answer(self, answer, fmt: str = "md", titles: dict[str, str] | None = None) -> str:
         """Render an :class:`~scientist.answer.Answer`; ``titles`` names the records its evidence quotes."""
