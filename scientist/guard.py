@@ -293,6 +293,32 @@ _DISCLAIMER = re.compile(
     rf"|\brecords?\s+(?:do|does|did)(?:\s+not|n't)\s+(?:mention|name|cover)\s+(?P<c>{_NAME_LIST})"
     rf"|(?P<d>{_NAME_LIST})\s+(?:is|are)\s+not\s+(?:mentioned|named|covered)\s+(?:in|by)\s+(?:any\s+of\s+)?"
     rf"(?:the|any)\s+(?:\w+\s+)?(?:records?|corpus)\b", re.I)
+#: Every match of :data:`_DISCLAIMER` holds one of these words; it is looked for only within
+#: :data:`_DISCLAIMER_REACH` characters of one (a list of names is at most 9 of 60 characters), so that a megabyte
+#: of names without a disclaimer is not tried at every word.
+_DISCLAIMER_ANCHOR = re.compile(r"mention|name|cover", re.I)
+_DISCLAIMER_REACH = 2000
+
+
+def _disclaimers(text: str, replace: Callable[[re.Match], str]) -> str:
+    """``text`` with each match of :data:`_DISCLAIMER` replaced by ``replace(match)`` (as ``_DISCLAIMER.sub``
+    would, but only near its anchor words)."""
+    windows: list[list[int]] = []
+    for m in _DISCLAIMER_ANCHOR.finditer(text):
+        start, end = max(0, m.start() - _DISCLAIMER_REACH), m.end() + _DISCLAIMER_REACH
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    parts: list[str] = []
+    done = 0
+    for start, end in windows:
+        for m in _DISCLAIMER.finditer(text, max(start, done), end):
+            parts += [text[done:m.start()], replace(m)]
+            done = m.end()
+    return "".join(parts) + text[done:]
+
+
 #: This tool's note on words it read as misspelt: 'Read "Quailty" as "quality", taking it for misspelt' (the
 #: words as written, in groups of their own, are no names: the title that echoes the question may hold them).
 _READ_AS = re.compile(r'\bRead\s+(?P<pairs>(?:"[^"\n]{1,60}"\s+as\s+"[^"\n]{1,60}"(?:,\s+|\s+and\s+)?){1,8}),\s+'
@@ -320,7 +346,7 @@ def _claims(text: str) -> tuple[str, str, set[str]]:
         disclaimed.update(_READ_PAIR.findall(m.group("pairs")))
         return " " * len(m.group(0))
 
-    body = _READ_AS.sub(read_out, _DISCLAIMER.sub(listed_out, text))
+    body = _READ_AS.sub(read_out, _disclaimers(text, listed_out))
     titles = "\n".join(t.group(0) for t in _TITLE_LINE.finditer(body))
     return _TITLE_LINE.sub("", body), titles, disclaimed
 

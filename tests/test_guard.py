@@ -190,6 +190,18 @@ def test_verify_still_reads_a_name_beside_a_disclaimer_or_under_a_title(sci, tex
     assert not v.grounded and v.unknown_names in (["NAFNet"], ["Restormer"]), v.summary()
 
 
+def test_disclaimers_are_read_anywhere_in_a_long_text(sci):
+    """Disclaimers are looked for only near the words they hold (mention, name, cover), to read a megabyte of
+    names fast; one far into a long text, two far apart, and a name left undisclaimed between them still read as
+    they did when the whole text was searched."""
+    filler = "The network keeps detail. " * 4000  # 104,000 characters between them
+    text = (f"{filler}The question names NAFNet, which none of the 3 provided records mentions. {filler}"
+            f"Restormer is not mentioned in the records. {filler}")
+    assert sci.verify(text).grounded, sci.verify(text).summary()
+    v = sci.verify(text + "SwinIR removes blur.")
+    assert v.unknown_names == ["SwinIR"], v.summary()
+
+
 @pytest.mark.parametrize("text", [
     # found by review: each passed as grounded once the title and disclaimers were first set aside
     json.dumps({"question": "q", "markdown": "Use MIMO-UNet.", "extra": "NAFNet https://evil.example.com/x"}),
