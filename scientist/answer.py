@@ -15,6 +15,7 @@ __all__ = [
     "Correction",
     "Demo",
     "Evidence",
+    "Fact",
     "LanguageInfo",
     "Reference",
     "Step",
@@ -24,7 +25,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.14"
+SCHEMA_VERSION = "1.15"
 
 
 class TaskGuess(BaseModel):
@@ -120,6 +121,18 @@ class Evidence(BaseModel):
     score: float = Field(description="Cosine similarity between the question and the sentence.")
 
 
+class Fact(BaseModel):
+    """A line of a record the question names that gives a figure or fact the question asks for ("how many
+    parameters does MIMO-UNet have?"), quoted as the record writes it."""
+
+    label: str = Field(description="What the question asks for, as figures.yaml names it (e.g. 'model size').")
+    record_id: str = Field(description="Id of the record the line is quoted from.")
+    where: str = Field(description="Which part of the record the line is: 'summary' (a sentence of it), "
+                                   "'dataset', 'detail', or a part of its card: 'architecture', 'trained_for', "
+                                   "'input', 'output', 'step', 'can' or 'cannot'.")
+    text: str = Field(description="The line, exactly as the record gives it.")
+
+
 class Correction(BaseModel):
     """A misspelt word of the question and the word it was read as."""
 
@@ -142,6 +155,11 @@ class Answer(BaseModel):
     corrections: list[Correction] = Field(
         default_factory=list, description="The misspelt words read as others, in the question's order.")
     in_scope: bool = Field(description="False when no corpus record clears the relevance cutoff.")
+    facts: list[Fact] = Field(
+        default_factory=list,
+        description="Lines of the records the question names that give a figure or fact it asks for (their "
+                    "size, training data, loss, ...), shown first; empty when it asks for none, or none of them "
+                    "gives it (a note then says so).")
     evidence: list[Evidence] = Field(
         default_factory=list,
         description="The short answer: 2-4 sentences quoted from supporting records, chosen for the question.")

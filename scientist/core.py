@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from . import judge
-from .answer import Answer, Correction, Evidence, LanguageInfo, Reference, TaskResult
-from .corpus import Corpus, load_corpus, load_figures
+from .answer import Answer, Correction, Evidence, Fact, LanguageInfo, Reference, TaskResult
+from .corpus import Corpus, Figure, load_corpus, load_figures, plain_words
 from .embed import Embedder
 from .errors import CorpusError, OptionError
 from .guard import REMOVED, bare_form, clean_question, find_urls, name_links, names_in, strip_foreign_urls, verify_text
@@ -32,7 +32,8 @@ from .views import Queries
 from .workflow import demo_workflow, workflow_for
 
 #: The words of a text as the figures' words are matched against them (case folded, punctuation dropped).
-_FIGURE_WORD = re.compile(r"[\w-]+")
+#: Most lines of one record quoted for one figure or fact a question asks for.
+FACT_LINES = 3
 
 __all__ = ["Scientist"]
 
@@ -176,7 +177,8 @@ class Scientist:
     def _naming(self) -> Naming:
         with self._lock:
             if self._names is None:
-                self._names = Naming.of(self.corpus.records, self.settings.partial_names)
+                asks = (lambda q: bool(self._asked_figures(q))) if self.settings.only_model else None
+                self._names = Naming.of(self.corpus.records, self.settings.partial_names, asks=asks)
             return self._names
 
     @staticmethod
@@ -192,16 +194,28 @@ class Scientist:
                     out.append((kind, lacking))
         return out
 
-    def _unreported_figures(self, question: str, drawn_on: list[Reference]) -> list[str]:
-        """The figures (``figures.yaml``) ``question`` asks for of which no record the answer draws on
-        (``drawn_on``) says a word (:meth:`~scientist.records.Record.written`), none for an answer that draws on
-        no record."""
-        asked = " ".join(_FIGURE_WORD.findall(question.lower())) if drawn_on else ""
-        figures = [(label, words) for label, words in load_figures() if words.search(asked)] if asked else []
-        if not figures:
+    def _asked_figures(self, question: str) -> list[Figure]:
+        """The figures and facts (``figures.yaml``) ``question`` asks for."""
+        asked = plain_words(question)
+        return [f for f in load_figures() if f.asked(asked)]
+
+    def _unreported_figures(self, asked: list[Figure], drawn_on: list[Reference],
+                            named: list[Reference]) -> list[Figure]:
+        """Of the figures and facts a question asks for (``asked``), those no record has a line for
+        (:meth:`Figure.lines`): of the records the question names (``named``, shown in the answer) when it names
+        some, else of those the answer draws on (``drawn_on``); none for an answer that draws on no record."""
+        if not drawn_on:
             return []
-        said = " ".join(_FIGURE_WORD.findall(" ".join(self.corpus.get(r.id).written() for r in drawn_on).lower()))
-        return [label for label, words in figures if not words.search(said)]
+        records = [self.corpus.get(r.id) for r in named or drawn_on]
+        return [f for f in asked if not any(f.lines(rec) for rec in records)]
+
+    def _facts(self, asked: list[Figure], named: list[Reference]) -> list[Fact]:
+        """The lines that give what a question asks for (``asked``) of the records it names (``named``, shown in
+        the answer), at most :data:`FACT_LINES` of each record for each; a record's title and other names give
+        nothing."""
+        return [Fact(label=f.label, record_id=rec.id, where=where, text=text)
+                for f in asked for rec in (self.corpus.get(r.id) for r in named)
+                for where, text in [ln for ln in f.lines(rec) if ln[0] not in ("title", "name")][:FACT_LINES]]
 
     def _reads(self, language: LanguageInfo) -> bool:
         """Whether a question in ``language`` is one the tool reads (English) over a corpus with records."""
@@ -305,16 +319,27 @@ class Scientist:
         if fixes or mentions:
             answer.question, answer.read_as = q, read
         # a record named by its whole title needs no note; one named by its link is said to be
-        named = [(m.words, r) for m in mentions if (r := self.corpus.records[m.record])
+        named = [(m.words, r) for m in mentions if not m.sole and (r := self.corpus.records[m.record])
                  and m.words.strip('"').casefold() != r.title.casefold()]
         if named:
             answer.notes.insert(0, self.renderer.phrase("note_named", named=named))
+        for m in mentions:  # "how many parameters does the model have?": the only model is meant, and said to be
+            if m.sole:
+                answer.notes.insert(0, self.renderer.phrase("note_sole", words=m.words,
+                                                            record=self.corpus.records[m.record]))
         drawn_on = [r for r in answer.references if r.supports] if answer.in_scope and read is not None else []
         for kind, records in reversed(self._lacking_links(read, drawn_on)):  # "where is its arXiv paper?"
             answer.notes.insert(0, self.renderer.phrase("note_lacking_link", kind=kind, records=records))
-        unreported = self._unreported_figures(read, drawn_on)
+        # what the question asks for is read without the titles put beside the names ("is the network fast?")
+        asked = self._asked_figures(self._naming().unexpanded(read, mentions)) if drawn_on else []
+        named = [r for r in answer.references if r.named] if drawn_on else []
+        unreported = self._unreported_figures(asked, drawn_on, named)
         if unreported:  # "what's its PSNR?": the quotes below give none, and the answer says so first
-            answer.notes.insert(0, self.renderer.phrase("note_unreported", figures=unreported, n=len(drawn_on)))
+            others = [] if {r.id for r in named} == {r.id for r in drawn_on} else named  # "the record it names"
+            answer.notes.insert(0, self.renderer.phrase("note_unreported", figures=unreported, n=len(drawn_on),
+                                                        named=others))
+        # "how many parameters does MIMO-UNet have?": the named record's card says, and the answer quotes it first
+        answer.facts = self._facts(asked, named)
         # names are read as `verify` reads them, a refusal's too: its title echoes the question ("trails near
         # Zurich?"), and what it names that no record mentions is said to be so
         unknown = names_in(self.corpus, q)[0] if read is not None else []
@@ -457,8 +482,9 @@ class Scientist:
         return answer
 
     def evidence_titles(self, answer: Answer) -> dict[str, str]:
-        """Record id -> title of the records the answer's short answer quotes (the templates name them)."""
-        return {e.record_id: self.corpus.get(e.record_id).title for e in answer.evidence}
+        """Record id -> title of the records the answer's facts and short answer quote (the templates name them)."""
+        return {i: self.corpus.get(i).title for i in [*(f.record_id for f in answer.facts),
+                                                      *(e.record_id for e in answer.evidence)]}
 
     # ---------------------------------------------------------------- demo
     def demo(self, photo, workflow=None, *, options: RestoreOptions | None = None, progress=True, **legacy):
@@ -547,14 +573,16 @@ class Scientist:
     def prompt(self, question: str, k: int | None = None) -> str:
         """A seed-shaped prompt holding only the records that cleared the relevance cutoff, and what this tool's
         own answer says of them (its notes: a model built for another task, a language it does not read; the
-        model card's facts and what it says the model cannot do), for the LLM to say too."""
+        lines of a named record that give a figure or fact asked for; the model card's facts and what it says
+        the model cannot do), for the LLM to say too."""
         answer = self.ask(question, k=k, progress=False)
         recs = [self.corpus.get(r.id) for r in answer.references if r.supports]
         wf = answer.workflow
         card = wf if wf is not None and wf.grounded and any(r.id == wf.model_id for r in recs) else None
         text = self.renderer.env.get_template("prompt.j2").render(
             question=answer.question, models=[r for r in recs if r.kind == "model"],
-            papers=[r for r in recs if r.kind == "paper"], notes=answer.notes, card=card)
+            papers=[r for r in recs if r.kind == "paper"], notes=answer.notes, card=card, answer=answer,
+            titles=self.evidence_titles(answer))
         return strip_foreign_urls(text, self.corpus.allowed_urls())
 
     def verify(self, text: str):

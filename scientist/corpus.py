@@ -65,20 +65,55 @@ def load_vocabulary(path: Path | None = None) -> frozenset[str]:
     return frozenset(str(w) for w in words)
 
 
+_WORD = re.compile(r"[\w-]+")
+
+
+def plain_words(text: str) -> str:
+    """``text`` as the figures' patterns read it: its lower-case words (letters, digits, hyphens) joined by single
+    spaces."""
+    return " ".join(_WORD.findall(text.lower()))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure or fact a question may ask of a model (``figures.yaml``)."""
+
+    label: str
+    kind: str  # "figure" or "fact"
+    words: re.Pattern  # the words that ask for it, read in plain_words of a question
+    says: re.Pattern  # the words a record's line holds when it gives it
+    fields: tuple[str, ...]  # the record's lines (Record.lines' names) that give it whatever their words
+
+    def asked(self, question: str) -> bool:
+        """Whether ``question`` (as :func:`plain_words`) asks for it."""
+        return bool(self.words.search(question))
+
+    def lines(self, record: Record) -> list[tuple[str, str]]:
+        """The ``(where, text)`` lines of ``record`` (:meth:`Record.lines`) that give it."""
+        return [(where, text) for where, text in record.lines()
+                if where in self.fields or self.says.search(plain_words(text))]
+
+
 @functools.cache
-def load_figures() -> tuple[tuple[str, re.Pattern], ...]:
-    """The figures a question may ask for (``figures.yaml``, packaged): (label, a pattern of the words that ask
-    for it, matched in a text of lower-case words joined by single spaces)."""
+def load_figures() -> tuple[Figure, ...]:
+    """The figures and facts a question may ask for (``figures.yaml``, packaged), their patterns matched in a text
+    of lower-case words joined by single spaces (:func:`plain_words`)."""
     path = data_path("corpus") / FIGURES_FILE
     raw = read_yaml(path, "figures")
     items = raw.get("figures") if isinstance(raw, dict) else None
     if not isinstance(items, list) or not all(isinstance(i, dict) and i.get("label") and i.get("words")
-                                              for i in items):
-        raise CorpusError(f"{path.name}: expected a list of figures, each with a label and words")
+                                              and i.get("kind", "figure") in ("figure", "fact") for i in items):
+        raise CorpusError(f"{path.name}: expected a list of figures, each with a label, words and a kind of "
+                          "figure or fact")
     after = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in raw.get("not_before") or [])
-    return tuple((str(i["label"]), re.compile(
-        r"(?<![\w-])(?:" + "|".join(re.escape(str(w).lower()) for w in i["words"]) + r")(?![\w-])" + after))
-        for i in items)
+
+    def pattern(words: list) -> re.Pattern:
+        return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(str(w).lower()) for w in words) + r")(?![\w-])"
+                          + after)
+
+    return tuple(Figure(str(i["label"]), str(i.get("kind", "figure")), pattern(i["words"]),
+                        pattern(i.get("says") or i["words"]), tuple(str(f) for f in i.get("fields") or ()))
+                 for i in items)
 
 
 def load_context(folder: Path) -> frozenset[str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -44,6 +44,9 @@ class _Words:
     generic: frozenset[str]
     endings: frozenset[str]
     everyday: int
+    sole: frozenset[str]
+    sole_gap: int
+    sole_pronouns: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +54,8 @@ def _words() -> _Words:
     raw = yamlio.safe_load((data_path("corpus") / NAMING_FILE).read_text("utf-8"))
     nouns = {word: kind for kind, words in raw["nouns"].items() for word in words}
     return _Words(frozenset(raw["pointers"]), nouns, frozenset(raw["joins"]), frozenset(raw["generic"]),
-                  frozenset(str(e) for e in raw["endings"]) | {""}, int(raw["everyday"]))
+                  frozenset(str(e) for e in raw["endings"]) | {""}, int(raw["everyday"]), frozenset(raw["sole"]),
+                  int(raw["sole_gap"]), frozenset(raw["sole_pronouns"]))
 
 
 @lru_cache(maxsize=1)
@@ -88,6 +92,7 @@ class Mention:
     record: int
     words: str
     end: int
+    sole: bool = False  # named as the corpus's only model ("the model"), not by its title
 
 
 @dataclass(frozen=True)
@@ -107,11 +112,14 @@ class Naming:
     papers: tuple[bool, ...]  # whether each record has a paper link
     titles: tuple[str, ...]
     partial: bool = True  # whether more than exact names count (the ``partial_names`` setting)
+    sole: int | None = None  # the corpus's only model, when it has one and ``asks`` is given
+    asks: Callable[[str], bool] | None = None  # whether a question asks a figure or fact of a model
 
     @classmethod
-    def of(cls, records: Sequence, partial: bool = True) -> Naming:
+    def of(cls, records: Sequence, partial: bool = True, asks: Callable[[str], bool] | None = None) -> Naming:
         """From records with ``title``, ``names``, ``kind`` and ``url``; ``partial``: whether anything but a
-        record's exact title or names names it."""
+        record's exact title or names names it; ``asks``: whether a question asks for a figure or fact of a
+        model, so that "the model" in it names the corpus's only model (none without it)."""
         generic = _words().generic
         exact: dict[str, list[int]] = {}
         phrases: dict[tuple[str, ...], list[int]] = {}
@@ -148,10 +156,12 @@ class Naming:
         for i, ws in enumerate(words):
             for w in ws:
                 by_start.setdefault(w[:5], {}).setdefault(w, []).append(i)
+        models = [i for i, r in enumerate(records) if r.kind == "model"]
         return cls(exact, max((len(t.split()) for t in exact), default=0), phrases,
                    tuple(sorted({len(p) for p in phrases})), singles, runs, by_start, own,
                    tuple(r.kind for r in records), tuple(bool(r.url) for r in records),
-                   tuple(r.title for r in records), partial)
+                   tuple(r.title for r in records), partial,
+                   models[0] if len(models) == 1 and asks is not None else None, asks)
 
     def find(self, question: str) -> list[int]:
         """Positions of the records ``question`` names: exact names first, then short titles and partial
@@ -196,8 +206,29 @@ class Naming:
                 merged[r] = (first, last)
             elif first <= merged[r][1] + 1:
                 merged[r] = (merged[r][0], max(last, merged[r][1]))
+        if not merged and not exact:
+            return self._sole(question, tokens)
         return [Mention(r, question[tokens[first][1] : tokens[last][2]], tokens[last][2])
                 for r, (first, last) in sorted(merged.items(), key=lambda kv: kv[1])]
+
+    def _sole(self, question: str, tokens: list[tuple[str, int, int]]) -> list[Mention]:
+        """"the model" as naming the corpus's only model (:attr:`sole`), in a question that names no record and
+        asks for a figure or fact of a model (:attr:`asks`): its first word for a model after a pointing word (at
+        most ``sole_gap`` words between them: "the neural net"), or else its first pronoun that stands for one
+        ("what was it trained on?")."""
+        if self.sole is None or self.asks is None:
+            return []
+        vocab = _words()
+        words = [t for t, _, _ in tokens]
+        span = next(((first, i) for i, w in enumerate(words) if w in vocab.sole
+                     for first in range(i - 1, max(-1, i - 2 - vocab.sole_gap), -1) if words[first] in vocab.pointers),
+                    None)
+        if span is None:
+            span = next(((i, i) for i, w in enumerate(words) if w in vocab.sole_pronouns), None)
+        if span is None or not self.asks(question):
+            return []
+        first, last = span
+        return [Mention(self.sole, question[tokens[first][1] : tokens[last][2]], tokens[last][2], sole=True)]
 
     def expand(self, question: str) -> tuple[str, list[Mention]]:
         """``question`` with each mentioned record's title in brackets after the words that name it, so that what
@@ -208,6 +239,12 @@ class Naming:
             if self.titles[m.record] not in question:
                 text = f"{text[: m.end]} ({self.titles[m.record]}){text[m.end :]}"
         return text, mentions
+
+    def unexpanded(self, text: str, mentions: Sequence[Mention]) -> str:
+        """``text`` as :meth:`expand` gave it, without the titles it put beside ``mentions``."""
+        for m in mentions:
+            text = text.replace(f" ({self.titles[m.record]})", "", 1)
+        return text
 
     def exact_names(self, question: str) -> list[int]:
         """Positions of the records ``question`` names by their exact title or one of their ``names``."""

@@ -232,6 +232,23 @@ class Record(BaseModel):
         return " ".join([self.title, *self.names, self.summary, self.dataset or "", self.detail or "",
                          self.card.model_dump_json() if self.card else ""])
 
+    def lines(self) -> list[tuple[str, str]]:
+        """What this record writes but its links, as ``(where, text)`` lines in its order: ``title``, each
+        ``name``, each ``summary`` sentence, ``dataset``, ``detail`` and the card's ``architecture``,
+        ``trained_for``, ``input``, ``output``, each ``step`` (its name and detail), ``can`` and ``cannot``
+        line.  Figures asked for are looked for in them, and quoted from them."""
+        out = [("title", self.title), *(("name", n) for n in self.names)]
+        out += [("summary", s) for s in split_sentences(self.summary, 1)]
+        out += [(where, text) for where, text in (("dataset", self.dataset), ("detail", self.detail)) if text]
+        if self.card is not None:
+            c = self.card
+            out += [(where, text) for where, text in (("architecture", c.architecture),
+                                                      ("trained_for", c.trained_for), ("input", c.input),
+                                                      ("output", c.output)) if text]
+            out += [("step", f"{s.name}: {s.detail}") for s in c.workflow]
+            out += [("can", t) for t in c.can] + [("cannot", t) for t in c.cannot]
+        return out
+
     def segments(self) -> list[str]:
         """Texts embedded one by one to quote and classify a record: its summary's sentences.
 

@@ -232,6 +232,11 @@ class Settings(BaseSettings):
         default=True,
         description="Read a record named by part of its title ('the histopathology paper', its short title) as "
                     "naming it: the question is read with the title beside those words (the answer says so).")
+    only_model: bool = Field(
+        default=True,
+        description="In a question that names no record and asks for a figure or fact of a model (its size, "
+                    "training data, speed ...; corpus/figures.yaml), read 'the model', 'this network', 'the AI' "
+                    "or 'it' as the corpus's only model, when it has exactly one (the answer says so).")
     embed_backend: Literal["auto", "onnx", "torch"] = Field(
         default="auto",
         description="What computes question embeddings: the ONNX export (auto, once exported) or "

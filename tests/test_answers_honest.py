@@ -232,6 +232,96 @@ def test_figures_not_asked_for_or_reported_get_no_note(sci, question):
     assert not any(n.startswith("The question asks about") for n in sci.ask(question).notes)
 
 
+# ---------------------------------------------------------------- figures and facts the records do give
+@pytest.mark.parametrize(("question", "label", "where", "said"), [
+    ("How many parameters does MIMO-UNet have?", "model size", "architecture", "16.1 M parameters"),
+    ("What datasets was MIMO-UNet trained on?", "training data", "dataset", "GoPro (synthetic motion blur)"),
+    ("What loss function was MIMO-UNet trained with?", "training loss", "summary", "an L1 loss at each scale"),
+])
+def test_a_fact_the_named_records_card_gives_is_quoted_first(sci, question, label, where, said):
+    """The short answer quoted the summary's first sentences; the card's "16.1 M parameters" was only in part 2's
+    architecture line, and no line said which words answered the question."""
+    answer = sci.ask(question)
+    fact = next(f for f in answer.facts if f.where == where)
+    assert fact.label == label and said in fact.text and fact.record_id == "deblur-mimo-unet-realblur"
+    assert fact.text in sci.corpus.get(fact.record_id).written()  # the record's own words
+    for text in (answer.markdown, answer.text):
+        assert text.lower().index(fact.text.lower()) < text.lower().index("in the records' own words")  # first
+    assert not any(n.startswith("The question asks about") for n in answer.notes)
+    assert sci.verify(answer.markdown).grounded and sci.verify(answer.text).grounded
+
+
+@pytest.mark.parametrize("question", [
+    "How many parameters does the model have?", "How big is the model?", "What datasets was the network trained on?",
+    "What loss function was the AI trained with?", "what photos did it learn from?",  # a pronoun
+    "how many params has your little neural net got",  # words between the pointing word and the model's
+])
+def test_the_model_of_a_fact_question_is_the_corpus_only_model(sci, question):
+    """They were refused ("none of the 3 provided records covers this question") or answered from the
+    histopathology paper's words about data sets: "the model" of a corpus of one model is that model."""
+    answer = sci.ask(question)
+    assert answer.in_scope and answer.facts and {f.record_id for f in answer.facts} == {"deblur-mimo-unet-realblur"}
+    note = next(n for n in answer.notes if n.startswith("The question names no model"))
+    assert "Deblur-MIMO-UNet-RealBlur" in note and note in answer.text
+
+
+def test_the_only_model_reading_is_a_setting(sci, cache_dir, embedder):
+    from scientist.core import Scientist
+
+    off = Scientist(cache_dir=cache_dir, embedder=embedder,
+                    settings=sci.settings.model_copy(update={"only_model": False}))
+    answer = off.ask("How many parameters does the model have?")
+    assert not any(n.startswith("The question names no model") for n in answer.notes) and not answer.facts
+
+
+def test_facts_reach_the_web_page_and_a_chatbots_prompt(sci):
+    from scientist.web.app import _answer_html
+
+    question = "How many parameters does the model have?"
+    answer = sci.ask(question)
+    line = answer.facts[0].text
+    assert f"<q>{line}</q>" in _answer_html(sci, answer)
+    assert f'  - "{line}" (Deblur-MIMO-UNet-RealBlur, card: architecture)' in sci.prompt(question)
+
+
+@pytest.mark.parametrize("question", [
+    "How does the model remove noise from my photos?",  # no fact asked: "the model" is whatever did it
+    "How many parameters does the network in the histopathology paper have?",  # a record is named
+    "How many parameters does a typical denoising model have?",  # no pointing word: no model in particular
+])
+def test_the_only_model_is_not_read_into_other_questions(sci, question):
+    answer = sci.ask(question)
+    assert not any(n.startswith("The question names no model") for n in answer.notes)
+    assert all(f.record_id != "deblur-mimo-unet-realblur" for f in answer.facts)
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    # the title put beside "the network" broke "is the network fast": no note was given
+    ("Is the network fast enough for video?", "The question asks about speed, which the record this answer draws"),
+    ("how much RAM does the model need for a 24 MP photo?", "The question asks about memory use, which the record"),
+])
+def test_a_figure_of_the_only_model_that_its_record_lacks_is_said_to_be_missing(sci, question, said):
+    answer = sci.ask(question)
+    assert any(n.startswith("The question names no model") for n in answer.notes)
+    assert any(n.startswith(said) for n in answer.notes) and not answer.facts, answer.notes
+
+
+def test_a_named_record_gives_its_facts_though_the_task_read_is_another(sci):
+    """"the deblur net" names MIMO-UNet, but a question of data sets and model cards reads as synthetic training
+    data, so the record was only loosely relevant and its data set was not quoted."""
+    answer = sci.ask("for our model card we need the training datasets of the deblur net, with their sources")
+    assert any(f.record_id == "deblur-mimo-unet-realblur" and f.where == "dataset" for f in answer.facts)
+
+
+def test_a_fact_the_named_record_lacks_is_said_to_be_missing_though_another_has_words_for_it(sci):
+    """The histopathology paper writes "datasets", so "what training data does the annotation study use?" got
+    no note, though the study it names says nothing of training data."""
+    answer = sci.ask("What training data does the annotation study use?")
+    assert not answer.facts
+    assert any(n.startswith("The question asks about training data, which the record it names, Quality Assured")
+               and "nothing on it is given here" in n for n in answer.notes), answer.notes
+
+
 def test_the_plain_text_answer_closes_as_the_markdown_does(sci):
     """--format text left out the closing line that says nothing outside the corpus is cited."""
     answer = sci.ask("how does it reduce noise?")

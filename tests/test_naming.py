@@ -140,3 +140,18 @@ def test_the_answer_follows_a_record_named_by_part_of_its_title(sci):
     # a question that names nothing reads as written
     c = sci.ask("How does it reduce noise?")
     assert c.read_as is None and not any(r.named for r in c.references)
+
+
+def test_the_model_names_the_only_model_when_a_fact_is_asked():
+    """"How many parameters does the model have?" was refused over a corpus of one model and two papers."""
+    asks = lambda q: "parameters" in q  # noqa: E731 -- what figures.yaml's words do, in small
+    one = Naming.of(RECORDS[:3], asks=asks)
+    [m] = one.mentions("How many parameters does the model have?")
+    assert (m.record, m.words, m.sole) == (0, "the model", True)
+    assert one.find("How many parameters does this network have?") == [0]
+    assert one.mentions("How does the model remove noise?") == []  # no fact asked
+    assert one.mentions("How many parameters does a model have?") == []  # no pointing word
+    assert [m.record for m in one.mentions("How many parameters does the histopathology paper's model have?")] \
+        == [1]  # a record named: that one, not the only model
+    assert Naming.of(RECORDS, asks=asks).mentions("How many parameters does the model have?") == []  # two models
+    assert Naming.of(RECORDS[:3]).mentions("How many parameters does the model have?") == []  # not asked to

@@ -1,0 +1,96 @@
+"""Questions that ask a figure or fact of a model: does the answer give what the records say, and say what they lack?
+
+    python benchmarks/bench_facts.py [SET.yaml ...]
+
+``SET.yaml`` (default: ``tests/data/facts-blind1.yaml`` and ``facts-blind2.yaml``): items ``{question, asks,
+refers}``, written by writers who saw neither the code nor its examples: ``asks`` is what the question asks for
+(``model-size``, ``training-data``, ``training-loss``, ``speed``, ``accuracy-score``, ``memory`` or ``none``),
+``refers`` how it points at the model (``generic``: "the model", "it"; ``named``: MIMO-UNet; ``other``: some other
+model or models in general).  Each question is answered by the packaged corpus, and counted right:
+
+- *given* (size, training data or loss, of the corpus's model, whose record gives all three): a line of the
+  model's record that gives it is quoted (``Answer.facts``, under the label the question asks for);
+- *not given* (speed, a score, memory, which the record does not give): the answer draws on the model and a
+  note says the question asks for that figure, which the record does not report; no line is quoted;
+- *other model*, and *controls* (``asks: none``): the question is not read as asking about the corpus's only
+  model, and nothing of it is quoted.
+
+The baseline, measured in the same run, is the same code with the ``only_model`` setting off ("the model" names
+nothing, so only a question that names MIMO-UNet gets its facts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SETS = [ROOT / "tests/data/facts-blind1.yaml", ROOT / "tests/data/facts-blind2.yaml"]
+#: What each kind of question asks for, as ``corpus/figures.yaml`` labels it.
+LABELS = {"model-size": {"model size"}, "training-data": {"training data"}, "training-loss": {"training loss"},
+          "speed": {"speed"}, "accuracy-score": {"PSNR", "SSIM", "LPIPS", "FID", "accuracy", "benchmark results"},
+          "memory": {"memory use"}}
+GIVEN = {"model-size", "training-data", "training-loss"}
+GROUPS = ("given", "not given", "other model", "controls")
+
+
+def group_of(item: dict) -> str:
+    if item["asks"] == "none":
+        return "controls"
+    if item["refers"] == "other":
+        return "other model"
+    return "given" if item["asks"] in GIVEN else "not given"
+
+
+def right(item: dict, answer, model_id: str) -> bool:
+    """Whether ``answer`` does what its group asks (see the module's docstring)."""
+    only = any(n.startswith("The question names no model") for n in answer.notes)
+    quoted = [f for f in answer.facts if f.record_id == model_id]
+    group = group_of(item)
+    if group in ("controls", "other model"):
+        return not only and not quoted
+    labels = LABELS[item["asks"]]
+    if group == "given":
+        return any(f.label in labels for f in quoted)
+    drawn = answer.in_scope and any(r.id == model_id and r.supports for r in answer.references)
+    noted = any(n.startswith("The question asks about") and any(label in n for label in labels)
+                for n in answer.notes)
+    return drawn and noted and not quoted
+
+
+def run(items: list[dict], only_model: bool) -> list[bool]:
+    from scientist import Scientist
+    from scientist.settings import load_settings
+
+    sci = Scientist(settings=load_settings().model_copy(update={"only_model": only_model}))
+    model_id = next(r.id for r in sci.corpus.records if r.kind == "model")
+    return [right(item, sci.ask(item["question"]), model_id) for item in items]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sets", nargs="*", type=Path, default=SETS)
+    args = parser.parse_args()
+    for path in args.sets:
+        items = yaml.safe_load(path.read_text("utf-8"))["questions"]
+        start = time.perf_counter()
+        now, base = run(items, True), run(items, False)
+        print(f"{path.name}: {len(items)} questions ({time.perf_counter() - start:.0f} s)")
+        print(f"  {'group':<12} {'only_model on':>14} {'off (baseline)':>15} {'ratio':>6}")
+        for group in GROUPS:
+            at = [i for i, item in enumerate(items) if group_of(item) == group]
+            a, b = sum(now[i] for i in at), sum(base[i] for i in at)
+            ratio = f"{a / b:.2f}" if b else "-"
+            print(f"  {group:<12} {f'{a} of {len(at)}':>14} {f'{b} of {len(at)}':>15} {ratio:>6}")
+        misses = [items[i]["question"] for i in range(len(items)) if not now[i]]
+        for question in misses:
+            print(f"  miss: {' '.join(question.split())[:110]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
