@@ -32,6 +32,24 @@ from .views import Queries
 from .workflow import demo_workflow, workflow_for
 
 #: The words of a text as the figures' words are matched against them (case folded, punctuation dropped).
+#: How many words from a name no record mentions stop "the model" beside it naming the corpus's only model.
+NAME_REACH = 3
+_WORDS = re.compile(r"[\w-]+")
+
+
+def _named_beside(question: str, mention: Mention, unknown: list[str]) -> bool:
+    """Whether one of the ``unknown`` names (no record mentions them) stands within :data:`NAME_REACH` words of
+    ``mention``'s words in ``question``: "the network that Samsung uses" is Samsung's, "the model on a Raspberry Pi,
+    with 4 GB of RAM" still the corpus's."""
+    if not unknown:
+        return False
+    start = mention.end - len(mention.words)
+    before = _WORDS.findall(question[:start])[-NAME_REACH:]
+    after = _WORDS.findall(question[mention.end:])[:NAME_REACH]
+    near = " ".join(before + after).casefold()
+    return any(re.search(rf"(?<![\w-]){re.escape(name.casefold())}(?![\w-])", near) for name in unknown)
+
+
 #: Most lines of one record quoted for one figure or fact a question asks for.
 FACT_LINES = 3
 
@@ -162,7 +180,31 @@ class Scientist:
             return q, language, None, [], []
         read, fixes = self._spelling().correct(q) if self.settings.spelling else (q, [])
         read, mentions = self._naming().expand(read)
+        if not mentions:
+            read, mentions = self._only_model(read)
         return q, language, read, fixes, mentions
+
+    def _only_model(self, read: str) -> tuple[str, list[Mention]]:
+        """``read`` as asking about the corpus's only model (:meth:`Naming.sole_mention`: "how many parameters
+        does the model have?"), with its title beside the words that name it, unless the question read as it is
+        is about a task that model does not address with a confidence of ``only_model_unless`` or more
+        ("self-driving cars box pedestrians in real time: how is it so fast?" is about object detection), or a name
+        no record mentions stands beside those words ("the network that Samsung uses").  :meth:`ask` undoes it
+        when the answer, read so, does not rely on that model."""
+        naming = self._naming()
+        mention = naming.sole_mention(read)
+        if mention is None or _named_beside(read, mention, names_in(self.corpus, read)[0]):
+            return read, []
+        task = self._task_of(read)
+        if (task.confidence >= self.settings.only_model_unless
+                and task.id not in self.record_tasks(self.corpus.records[mention.record])):
+            return read, []
+        return naming.beside(read, [mention]), [mention]
+
+    def _task_of(self, read: str) -> TaskResult:
+        """The task a question as read is classified to."""
+        qvec, probs, _, _ = self._score(read)
+        return judge.classify(probs, self.index.tasks.cosines(qvec), self._label, self.settings)
 
     def _spelling(self) -> Speller:
         with self._lock:
@@ -200,14 +242,27 @@ class Scientist:
         return [f for f in load_figures() if f.asked(asked)]
 
     def _unreported_figures(self, asked: list[Figure], drawn_on: list[Reference],
-                            named: list[Reference]) -> list[Figure]:
-        """Of the figures and facts a question asks for (``asked``), those no record has a line for
-        (:meth:`Figure.lines`): of the records the question names (``named``, shown in the answer) when it names
-        some, else of those the answer draws on (``drawn_on``); none for an answer that draws on no record."""
-        if not drawn_on:
+                            named: list[Reference]) -> list[tuple[list[Figure], list[Reference]]]:
+        """Of the figures and facts a question asks for (``asked``), those a record lacks (has no line for:
+        :meth:`Figure.lines`, its title and names aside), as ``(figures, records)`` groups: when the question names
+        records (``named``, shown in the answer), the figures each named record lacks, grouped by the records
+        that lack them; else the figures no record the answer draws on (``drawn_on``) gives, with no records.
+        None for an answer that draws on no record."""
+        if not drawn_on or not asked:
             return []
-        records = [self.corpus.get(r.id) for r in named or drawn_on]
-        return [f for f in asked if not any(f.lines(rec) for rec in records)]
+
+        def lacks(f: Figure, ref: Reference) -> bool:
+            return not [ln for ln in f.lines(self.corpus.get(ref.id)) if ln[0] not in ("title", "name")]
+
+        if not named:
+            missing = [f for f in asked if all(lacks(f, r) for r in drawn_on)]
+            return [(missing, [])] if missing else []
+        groups: dict[tuple[str, ...], tuple[list[Figure], list[Reference]]] = {}
+        for f in asked:
+            lacking = [r for r in named if lacks(f, r)]
+            if lacking:
+                groups.setdefault(tuple(r.id for r in lacking), ([], lacking))[0].append(f)
+        return list(groups.values())
 
     def _facts(self, asked: list[Figure], named: list[Reference]) -> list[Fact]:
         """The lines that give what a question asks for (``asked``) of the records it names (``named``, shown in
@@ -316,6 +371,12 @@ class Scientist:
         k = self._k(k)
         q, language, read, fixes, mentions = self._read(question)
         answer = self._answer(read, k) if read is not None else self._unread(q, language)
+        sole = [m for m in mentions if m.sole]
+        if sole and not any(r.supports and r.id == self.corpus.records[sole[0].record].id for r in answer.references):
+            # "what training images did your AI learn from?" still reads as synthetic data: the reading did not
+            # take, and the question is answered as it was asked
+            read, mentions = self._naming().unexpanded(read, mentions), []
+            answer = self._answer(read, k)
         if fixes or mentions:
             answer.question, answer.read_as = q, read
         # a record named by its whole title needs no note; one named by its link is said to be
@@ -333,11 +394,15 @@ class Scientist:
         # what the question asks for is read without the titles put beside the names ("is the network fast?")
         asked = self._asked_figures(self._naming().unexpanded(read, mentions)) if drawn_on else []
         named = [r for r in answer.references if r.named] if drawn_on else []
-        unreported = self._unreported_figures(asked, drawn_on, named)
-        if unreported:  # "what's its PSNR?": the quotes below give none, and the answer says so first
-            others = [] if {r.id for r in named} == {r.id for r in drawn_on} else named  # "the record it names"
-            answer.notes.insert(0, self.renderer.phrase("note_unreported", figures=unreported, n=len(drawn_on),
-                                                        named=others))
+        sole = {self.corpus.records[m.record].id for m in mentions if m.sole}
+        for figures, lacking in reversed(self._unreported_figures(asked, drawn_on, named)):
+            # "what's its PSNR?": the quotes below give none, and the answer says so first; of the records the
+            # question names when it names some (not when they are all that the answer draws on)
+            ids, drawn = {r.id for r in lacking}, {r.id for r in drawn_on}
+            plain = ids == drawn and {r.id for r in named} <= drawn  # nothing else named to tell them from
+            answer.notes.insert(0, self.renderer.phrase(
+                "note_unreported", figures=figures, n=len(drawn_on), named=[] if plain else lacking,
+                sole=bool(ids) and ids <= sole))
         # "how many parameters does MIMO-UNet have?": the named record's card says, and the answer quotes it first
         answer.facts = self._facts(asked, named)
         # names are read as `verify` reads them, a refusal's too: its title echoes the question ("trails near

@@ -107,12 +107,14 @@ def load_figures() -> tuple[Figure, ...]:
                           "figure or fact")
     after = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in raw.get("not_before") or [])
 
-    def pattern(words: list) -> re.Pattern:
+    def pattern(words: list, not_before: list) -> re.Pattern:
+        own = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in not_before)
         return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(str(w).lower()) for w in words) + r")(?![\w-])"
-                          + after)
+                          + after + own)
 
-    return tuple(Figure(str(i["label"]), str(i.get("kind", "figure")), pattern(i["words"]),
-                        pattern(i.get("says") or i["words"]), tuple(str(f) for f in i.get("fields") or ()))
+    return tuple(Figure(str(i["label"]), str(i.get("kind", "figure")), pattern(i["words"], []),
+                        pattern(i.get("says") or i["words"], i.get("not_before") or []),
+                        tuple(str(f) for f in i.get("fields") or ()))
                  for i in items)
 
 

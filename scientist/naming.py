@@ -34,6 +34,8 @@ _JOINERS = "-_/."
 #: Title words in a row that name a record whatever the case ("rethinking annotation strategies").
 RUN_MIN = 3
 _TOKEN = re.compile(r"[a-z0-9]+", re.IGNORECASE)
+#: The end of a question's first clause: a comma, colon, semicolon, dash or sentence end.
+_CLAUSE_END = re.compile(r"[,;:.!?](?=\s|$)|\s[-\u2013\u2014]\s")
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,9 @@ class _Words:
     endings: frozenset[str]
     everyday: int
     sole: frozenset[str]
-    sole_gap: int
+    sole_between: frozenset[str]
     sole_pronouns: frozenset[str]
+    sole_not_before: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +58,8 @@ def _words() -> _Words:
     nouns = {word: kind for kind, words in raw["nouns"].items() for word in words}
     return _Words(frozenset(raw["pointers"]), nouns, frozenset(raw["joins"]), frozenset(raw["generic"]),
                   frozenset(str(e) for e in raw["endings"]) | {""}, int(raw["everyday"]), frozenset(raw["sole"]),
-                  int(raw["sole_gap"]), frozenset(raw["sole_pronouns"]))
+                  frozenset(raw["sole_between"]), frozenset(raw["sole_pronouns"]),
+                  frozenset(raw["sole_not_before"]))
 
 
 @lru_cache(maxsize=1)
@@ -206,39 +210,54 @@ class Naming:
                 merged[r] = (first, last)
             elif first <= merged[r][1] + 1:
                 merged[r] = (merged[r][0], max(last, merged[r][1]))
-        if not merged and not exact:
-            return self._sole(question, tokens)
         return [Mention(r, question[tokens[first][1] : tokens[last][2]], tokens[last][2])
                 for r, (first, last) in sorted(merged.items(), key=lambda kv: kv[1])]
 
-    def _sole(self, question: str, tokens: list[tuple[str, int, int]]) -> list[Mention]:
+    def sole_mention(self, question: str) -> Mention | None:
         """"the model" as naming the corpus's only model (:attr:`sole`), in a question that names no record and
-        asks for a figure or fact of a model (:attr:`asks`): its first word for a model after a pointing word (at
-        most ``sole_gap`` words between them: "the neural net"), or else its first pronoun that stands for one
-        ("what was it trained on?")."""
-        if self.sole is None or self.asks is None:
-            return []
+        asks for a figure or fact of a model (:attr:`asks`): its first word for a model after a pointing word,
+        with only ``sole_between`` words between them ("the neural net"; not "the histopathology model"), and not
+        the first part of a compound ("the AI-made photo"); or else a pronoun of its first clause not followed by a
+        verb of being ("what was it trained on?"; not "my photo is 12 MP; how big is it?").  Whether the question
+        is about that model at all is the caller's to judge."""
+        if self.sole is None or self.asks is None or self.exact_names(question) or self.mentions(question):
+            return None
         vocab = _words()
+        tokens = [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(question)]
         words = [t for t, _, _ in tokens]
-        span = next(((first, i) for i, w in enumerate(words) if w in vocab.sole
-                     for first in range(i - 1, max(-1, i - 2 - vocab.sole_gap), -1) if words[first] in vocab.pointers),
-                    None)
+
+        def pointed(i: int) -> int | None:  # the pointing word before a model word, past describing words only
+            first = i - 1
+            while first >= 0 and words[first] in vocab.sole_between and words[first] not in vocab.pointers:
+                first -= 1
+            return first if first >= 0 and words[first] in vocab.pointers else None
+
+        compound = lambda i: question[tokens[i][2] : tokens[i][2] + 1] == "-"  # noqa: E731
+        span = next(((first, i) for i, w in enumerate(words) if w in vocab.sole and not compound(i)
+                     and (first := pointed(i)) is not None), None)
         if span is None:
-            span = next(((i, i) for i, w in enumerate(words) if w in vocab.sole_pronouns), None)
+            clause = _CLAUSE_END.search(question)
+            span = next(((i, i) for i, (w, start, _) in enumerate(tokens) if w in vocab.sole_pronouns
+                         and (clause is None or start < clause.start())
+                         and (i + 1 == len(words) or words[i + 1] not in vocab.sole_not_before)), None)
         if span is None or not self.asks(question):
-            return []
+            return None
         first, last = span
-        return [Mention(self.sole, question[tokens[first][1] : tokens[last][2]], tokens[last][2], sole=True)]
+        return Mention(self.sole, question[tokens[first][1] : tokens[last][2]], tokens[last][2], sole=True)
 
     def expand(self, question: str) -> tuple[str, list[Mention]]:
         """``question`` with each mentioned record's title in brackets after the words that name it, so that what
         reads the question reads the title the person meant, and the mentions."""
         mentions = self.mentions(question)
+        return self.beside(question, mentions), mentions
+
+    def beside(self, question: str, mentions: Sequence[Mention]) -> str:
+        """``question`` with each of ``mentions``' record's title in brackets after the words that name it."""
         text = question
         for m in sorted(mentions, key=lambda m: -m.end):
             if self.titles[m.record] not in question:
                 text = f"{text[: m.end]} ({self.titles[m.record]}){text[m.end :]}"
-        return text, mentions
+        return text
 
     def unexpanded(self, text: str, mentions: Sequence[Mention]) -> str:
         """``text`` as :meth:`expand` gave it, without the titles it put beside ``mentions``."""

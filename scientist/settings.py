@@ -237,6 +237,11 @@ class Settings(BaseSettings):
         description="In a question that names no record and asks for a figure or fact of a model (its size, "
                     "training data, speed ...; corpus/figures.yaml), read 'the model', 'this network', 'the AI' "
                     "or 'it' as the corpus's only model, when it has exactly one (the answer says so).")
+    only_model_unless: float = Field(
+        default=0.9, ge=0.0, le=1.0,
+        description="The only_model reading is not made when the question, read without it, is about a task the "
+                    "model does not address with this confidence or more (self-driving cars that box pedestrians "
+                    "in real time: 'how is it so fast?' is about object detection, not the corpus's model).")
     embed_backend: Literal["auto", "onnx", "torch"] = Field(
         default="auto",
         description="What computes question embeddings: the ONNX export (auto, once exported) or "

@@ -146,12 +146,15 @@ def test_the_model_names_the_only_model_when_a_fact_is_asked():
     """"How many parameters does the model have?" was refused over a corpus of one model and two papers."""
     asks = lambda q: "parameters" in q  # noqa: E731 -- what figures.yaml's words do, in small
     one = Naming.of(RECORDS[:3], asks=asks)
-    [m] = one.mentions("How many parameters does the model have?")
+    m = one.sole_mention("How many parameters does the model have?")
     assert (m.record, m.words, m.sole) == (0, "the model", True)
-    assert one.find("How many parameters does this network have?") == [0]
-    assert one.mentions("How does the model remove noise?") == []  # no fact asked
-    assert one.mentions("How many parameters does a model have?") == []  # no pointing word
-    assert [m.record for m in one.mentions("How many parameters does the histopathology paper's model have?")] \
-        == [1]  # a record named: that one, not the only model
-    assert Naming.of(RECORDS, asks=asks).mentions("How many parameters does the model have?") == []  # two models
-    assert Naming.of(RECORDS[:3]).mentions("How many parameters does the model have?") == []  # not asked to
+    assert one.mentions("How many parameters does the model have?") == []  # not a name: the caller decides
+    assert one.sole_mention("How many parameters does your little neural net have?").words == "your little neural net"
+    assert one.sole_mention("and its parameters?").words == "its"
+    # a pronoun of a later sentence stands for what the first told of
+    assert one.sole_mention("My phone unlocks with my face. How many parameters does it use?") is None
+    assert one.sole_mention("How does the model remove noise?") is None  # no fact asked
+    assert one.sole_mention("How many parameters does a model have?") is None  # no pointing word, no pronoun
+    assert one.sole_mention("How many parameters does the histopathology paper's model have?") is None  # named
+    assert Naming.of(RECORDS, asks=asks).sole_mention("How many parameters does the model have?") is None  # two
+    assert Naming.of(RECORDS[:3]).sole_mention("How many parameters does the model have?") is None  # not asked to
