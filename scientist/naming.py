@@ -220,7 +220,8 @@ class Naming:
         the first part of a compound ("the AI-made photo"); or else a pronoun of its first clause not followed by a
         verb of being ("what was it trained on?"; not "my photo is 12 MP; how big is it?").  Whether the question
         is about that model at all is the caller's to judge."""
-        if self.sole is None or self.asks is None or self.exact_names(question) or self.mentions(question):
+        if (self.sole is None or self.asks is None or not self.asks(question) or self.exact_names(question)
+                or self.mentions(question)):
             return None
         vocab = _words()
         tokens = [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(question)]
@@ -240,7 +241,7 @@ class Naming:
             span = next(((i, i) for i, (w, start, _) in enumerate(tokens) if w in vocab.sole_pronouns
                          and (clause is None or start < clause.start())
                          and (i + 1 == len(words) or words[i + 1] not in vocab.sole_not_before)), None)
-        if span is None or not self.asks(question):
+        if span is None:
             return None
         first, last = span
         return Mention(self.sole, question[tokens[first][1] : tokens[last][2]], tokens[last][2], sole=True)
