@@ -130,7 +130,8 @@ class Fact(BaseModel):
     where: str = Field(description="Which part of the record the line is: 'summary' (a sentence of it), "
                                    "'dataset', 'detail', or a part of its card: 'architecture', 'trained_for', "
                                    "'input', 'output', 'step', 'can' or 'cannot'.")
-    text: str = Field(description="The line, exactly as the record gives it.")
+    text: str = Field(description="The line as the record writes it (a summary sentence on one line, a step as "
+                                   "its name, a colon and its detail).")
 
 
 class Correction(BaseModel):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,23 +32,41 @@ from .spelling import Speller
 from .views import Queries
 from .workflow import demo_workflow, workflow_for
 
-#: The words of a text as the figures' words are matched against them (case folded, punctuation dropped).
-#: How many words from a name no record mentions stop "the model" beside it naming the corpus's only model.
+#: How many words on either side of "the model" a name stops it naming the corpus's only model.
 NAME_REACH = 3
-_WORDS = re.compile(r"[\w-]+")
+_WORD_AT = re.compile(r"[\w-]+")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+)$")
 
 
-def _named_beside(question: str, mention: Mention, unknown: list[str]) -> bool:
-    """Whether one of the ``unknown`` names (no record mentions them) stands within :data:`NAME_REACH` words of
-    ``mention``'s words in ``question``: "the network that Samsung uses" is Samsung's, "the model on a Raspberry Pi,
-    with 4 GB of RAM" still the corpus's."""
-    if not unknown:
-        return False
+class _Reading(NamedTuple):
+    """A question as the tool reads it (:meth:`Scientist._read`)."""
+
+    q: str  # the clean question
+    language: LanguageInfo
+    read: str | None  # as classified: misspelt words read as the vocabulary's, titles beside the names of records
+    plain: str | None  # the same before any title was put beside a name
+    fixes: list[tuple[str, str]]  # misspelt words and the words they were read as
+    mentions: list[Mention]  # the records it names by more than their exact titles, or "the model" as the only one
+    scored: tuple | None = None  # Scientist._score of ``plain``, when the only-model reading needed it
+
+
+def _named_beside(question: str, mention: Mention, unknown: list[str], vocabulary: frozenset[str]) -> bool:
+    """Whether a name stands within :data:`NAME_REACH` words of ``mention``'s words in ``question``: one of the
+    ``unknown`` names (:func:`~scientist.guard.names_in`), or a capitalised word that opens no sentence and is not in
+    ``vocabulary`` ("the network that Samsung uses" is Samsung's; "the model on a Raspberry Pi, with 4 GB of RAM"
+    is still the corpus's: "Raspberry" is four words away)."""
     start = mention.end - len(mention.words)
-    before = _WORDS.findall(question[:start])[-NAME_REACH:]
-    after = _WORDS.findall(question[mention.end:])[:NAME_REACH]
-    near = " ".join(before + after).casefold()
-    return any(re.search(rf"(?<![\w-]){re.escape(name.casefold())}(?![\w-])", near) for name in unknown)
+    before = list(_WORD_AT.finditer(question, 0, start))[-NAME_REACH:]
+    after = list(_WORD_AT.finditer(question, mention.end))[:NAME_REACH]
+    unknown = {n.casefold() for n in unknown}
+    for m in before + after:
+        word = m.group()
+        if word.casefold() in unknown:
+            return True
+        if word[0].isupper() and word not in vocabulary and word != "I" \
+                and not _SENTENCE_START.search(question[max(0, m.start() - 3):m.start()]):
+            return True
+    return False
 
 
 #: Most lines of one record quoted for one figure or fact a question asks for.
@@ -169,42 +188,55 @@ class Scientist:
                 self._links = links
             return self._links
 
-    def _read(self, question: object) -> tuple[str, LanguageInfo, str | None, list[tuple[str, str]], list[Mention]]:
-        """The clean question, its language, the question as it is classified (None when the tool does not read
-        it: :meth:`_reads`; its misspelt words read as the vocabulary's when the ``spelling`` setting says so,
-        and a record it names by part of its title followed by the title in brackets: :meth:`Naming.expand`),
-        those words' pairs and those names."""
+    def _read(self, question: object) -> _Reading:
+        """The question as the tool reads it (:class:`_Reading`; ``read`` is None when the tool does not read it:
+        :meth:`_reads`): its misspelt words read as the vocabulary's when the ``spelling`` setting says so, and a
+        record it names by part of its title followed by the title in brackets (:meth:`Naming.expand`), or, when
+        it names none, "the model" of a question that asks a figure of it as the corpus's only model
+        (:meth:`_only_model`)."""
         q = self._clean(question)
         language = detect_language(q)
         if not self._reads(language):
-            return q, language, None, [], []
-        read, fixes = self._spelling().correct(q) if self.settings.spelling else (q, [])
-        read, mentions = self._naming().expand(read)
-        if not mentions:
-            read, mentions = self._only_model(read)
-        return q, language, read, fixes, mentions
+            return _Reading(q, language, None, None, [], [])
+        plain, fixes = self._spelling().correct(q) if self.settings.spelling else (q, [])
+        read, mentions = self._naming().expand(plain)
+        if mentions:
+            return _Reading(q, language, read, plain, fixes, mentions)
+        read, mentions, scored = self._only_model(plain)
+        return _Reading(q, language, read, plain, fixes, mentions, scored)
 
-    def _only_model(self, read: str) -> tuple[str, list[Mention]]:
+    def _only_model(self, read: str) -> tuple[str, list[Mention], tuple | None]:
         """``read`` as asking about the corpus's only model (:meth:`Naming.sole_mention`: "how many parameters
         does the model have?"), with its title beside the words that name it, unless the question read as it is
         is about a task that model does not address with a confidence of ``only_model_unless`` or more
         ("self-driving cars box pedestrians in real time: how is it so fast?" is about object detection), or a name
-        no record mentions stands beside those words ("the network that Samsung uses").  :meth:`ask` undoes it
-        when the answer, read so, does not rely on that model."""
+        stands beside those words (:func:`_named_beside`).  Also :meth:`_score` of ``read`` when it was needed.
+        :meth:`_settle` undoes the reading when the answer, read so, does not rely on that model."""
         naming = self._naming()
         mention = naming.sole_mention(read)
-        if mention is None or _named_beside(read, mention, names_in(self.corpus, read)[0]):
-            return read, []
-        task = self._task_of(read)
+        if mention is None or _named_beside(read, mention, names_in(self.corpus, read)[0], self.corpus.vocabulary):
+            return read, [], None
+        scored = self._score(read)
+        qvec, probs, _, _ = scored
+        task = judge.classify(probs, self.index.tasks.cosines(qvec), self._label, self.settings)
         if (task.confidence >= self.settings.only_model_unless
                 and task.id not in self.record_tasks(self.corpus.records[mention.record])):
-            return read, []
-        return naming.beside(read, [mention]), [mention]
+            return read, [], scored
+        return naming.beside(read, [mention]), [mention], scored
 
-    def _task_of(self, read: str) -> TaskResult:
-        """The task a question as read is classified to."""
-        qvec, probs, _, _ = self._score(read)
-        return judge.classify(probs, self.index.tasks.cosines(qvec), self._label, self.settings)
+    def _settle(self, reading: _Reading, k: int | None) -> tuple[_Reading, tuple]:
+        """``reading`` and its analysis (:meth:`_analyse`), the only-model reading undone when the answer read so
+        does not rely on that model ("what training images did your AI learn from?" still reads as synthetic data,
+        and is answered as it was asked)."""
+        analysis = self._analyse(reading.read, k)
+        sole = next((m for m in reading.mentions if m.sole), None)
+        if sole is None:
+            return reading, analysis
+        _, _, refs, in_scope = analysis
+        if in_scope and any(r.supports and r.id == self.corpus.records[sole.record].id for r in refs):
+            return reading, analysis
+        reading = reading._replace(read=reading.plain, mentions=[])
+        return reading, self._analyse(reading.read, k, reading.scored)
 
     def _spelling(self) -> Speller:
         with self._lock:
@@ -244,7 +276,7 @@ class Scientist:
     def _unreported_figures(self, asked: list[Figure], drawn_on: list[Reference],
                             named: list[Reference]) -> list[tuple[list[Figure], list[Reference]]]:
         """Of the figures and facts a question asks for (``asked``), those a record lacks (has no line for:
-        :meth:`Figure.lines`, its title and names aside), as ``(figures, records)`` groups: when the question names
+        :meth:`Figure.lines`), as ``(figures, records)`` groups: when the question names
         records (``named``, shown in the answer), the figures each named record lacks, grouped by the records
         that lack them; else the figures no record the answer draws on (``drawn_on``) gives, with no records.
         None for an answer that draws on no record."""
@@ -252,7 +284,7 @@ class Scientist:
             return []
 
         def lacks(f: Figure, ref: Reference) -> bool:
-            return not [ln for ln in f.lines(self.corpus.get(ref.id)) if ln[0] not in ("title", "name")]
+            return not f.lines(self.corpus.get(ref.id))
 
         if not named:
             missing = [f for f in asked if all(lacks(f, r) for r in drawn_on)]
@@ -266,11 +298,10 @@ class Scientist:
 
     def _facts(self, asked: list[Figure], named: list[Reference]) -> list[Fact]:
         """The lines that give what a question asks for (``asked``) of the records it names (``named``, shown in
-        the answer), at most :data:`FACT_LINES` of each record for each; a record's title and other names give
-        nothing."""
+        the answer), at most :data:`FACT_LINES` of each record for each."""
         return [Fact(label=f.label, record_id=rec.id, where=where, text=text)
                 for f in asked for rec in (self.corpus.get(r.id) for r in named)
-                for where, text in [ln for ln in f.lines(rec) if ln[0] not in ("title", "name")][:FACT_LINES]]
+                for where, text in f.lines(rec)[:FACT_LINES]]
 
     def _reads(self, language: LanguageInfo) -> bool:
         """Whether a question in ``language`` is one the tool reads (English) over a corpus with records."""
@@ -280,10 +311,12 @@ class Scientist:
         """The best records for a question and their cosine scores, in the order answers list them (none for
         a question the tool does not read)."""
         k = self.settings.k if k is None else _count("k", k)
-        read = self._read(question)[2]
-        if read is None:
+        reading = self._read(question)
+        if reading.read is None:
             return []
-        _, probs, cosines, named = self._score(read)
+        if any(m.sole for m in reading.mentions):  # read as ask reads it
+            reading = self._settle(reading, None)[0]
+        _, probs, cosines, named = self._score(reading.read)
         index = self.index
         order = judge.rank(cosines, index.record_tasks, probs, self.settings, named, index.task_matrix)
         # copies: a caller that changes one must not change every later answer
@@ -341,11 +374,13 @@ class Scientist:
         )
         return ref.model_copy(update={"supports": supports, "why": why})
 
-    def _analyse(self, q: str, k: int | None) -> tuple[np.ndarray, TaskResult, list[Reference], bool]:
-        """Embed, classify, rank and judge: the shared first half of every answer."""
+    def _analyse(self, q: str, k: int | None, scored: tuple | None = None
+                 ) -> tuple[np.ndarray, TaskResult, list[Reference], bool]:
+        """Embed, classify, rank and judge: the shared first half of every answer (``scored``: :meth:`_score` of
+        ``q`` when it was already made)."""
         with self._lock:
             index = self.index
-        qvec, probs, cosines, named = self._score(q)
+        qvec, probs, cosines, named = scored or self._score(q)
         task = judge.classify(probs, index.tasks.cosines(qvec), self._label, self.settings)
         order = judge.rank(cosines, index.record_tasks, probs, self.settings, named, index.task_matrix)
         order = judge.cover(order, index.record_tasks, judge.task_ids(task) if task.both else [],
@@ -369,14 +404,13 @@ class Scientist:
         if photo is not None:
             as_path(photo)
         k = self._k(k)
-        q, language, read, fixes, mentions = self._read(question)
-        answer = self._answer(read, k) if read is not None else self._unread(q, language)
-        sole = [m for m in mentions if m.sole]
-        if sole and not any(r.supports and r.id == self.corpus.records[sole[0].record].id for r in answer.references):
-            # "what training images did your AI learn from?" still reads as synthetic data: the reading did not
-            # take, and the question is answered as it was asked
-            read, mentions = self._naming().unexpanded(read, mentions), []
-            answer = self._answer(read, k)
+        reading = self._read(question)
+        if reading.read is None:
+            answer = self._unread(reading.q, reading.language)
+        else:
+            reading, analysis = self._settle(reading, k)
+            answer = self._answer(reading.read, k, analysis)
+        q, read, fixes, mentions = reading.q, reading.read, reading.fixes, reading.mentions
         if fixes or mentions:
             answer.question, answer.read_as = q, read
         # a record named by its whole title needs no note; one named by its link is said to be
@@ -392,7 +426,7 @@ class Scientist:
         for kind, records in reversed(self._lacking_links(read, drawn_on)):  # "where is its arXiv paper?"
             answer.notes.insert(0, self.renderer.phrase("note_lacking_link", kind=kind, records=records))
         # what the question asks for is read without the titles put beside the names ("is the network fast?")
-        asked = self._asked_figures(self._naming().unexpanded(read, mentions)) if drawn_on else []
+        asked = self._asked_figures(reading.plain) if drawn_on else []
         named = [r for r in answer.references if r.named] if drawn_on else []
         sole = {self.corpus.records[m.record].id for m in mentions if m.sole}
         for figures, lacking in reversed(self._unreported_figures(asked, drawn_on, named)):
@@ -402,7 +436,7 @@ class Scientist:
             plain = ids == drawn and {r.id for r in named} <= drawn  # nothing else named to tell them from
             answer.notes.insert(0, self.renderer.phrase(
                 "note_unreported", figures=figures, n=len(drawn_on), named=[] if plain else lacking,
-                sole=bool(ids) and ids <= sole))
+                sole=bool(ids) and ids <= sole, of=len(named)))
         # "how many parameters does MIMO-UNet have?": the named record's card says, and the answer quotes it first
         answer.facts = self._facts(asked, named)
         # names are read as `verify` reads them, a refusal's too: its title echoes the question ("trails near
@@ -447,8 +481,8 @@ class Scientist:
         return Answer(question=q, in_scope=False, language=language, task=None, workflow=None, references=[],
                       notes=[note])
 
-    def _answer(self, q: str, k: int | None) -> Answer:
-        qvec, task, refs, in_scope = self._analyse(q, k)
+    def _answer(self, q: str, k: int | None, analysis: tuple | None = None) -> Answer:
+        qvec, task, refs, in_scope = analysis or self._analyse(q, k)
         support = [r for r in refs if r.supports] if in_scope else []
         # part 2 explains the best supporting model of the (first) task, else the best supporting model,
         # else the best supporting paper's method
@@ -628,10 +662,10 @@ class Scientist:
     def supporting(self, question: str, k: int | None = None) -> list[tuple[Record, float]]:
         """Retrieved records that support an answer (empty when out of scope)."""
         k = self._k(k)
-        read = self._read(question)[2]
-        if read is None:
+        reading = self._read(question)
+        if reading.read is None:
             return []
-        _, _, refs, in_scope = self._analyse(read, k)
+        _, (_, _, refs, in_scope) = self._settle(reading, k)
         # copies, as retrieve gives: a caller that changes one must not change every later answer
         return [(self.corpus.get(r.id).model_copy(deep=True), r.score) for r in refs if r.supports] if in_scope else []
 

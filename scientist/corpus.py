@@ -66,6 +66,7 @@ def load_vocabulary(path: Path | None = None) -> frozenset[str]:
 
 
 _WORD = re.compile(r"[\w-]+")
+_DIGIT = re.compile(r"\d")
 
 
 def plain_words(text: str) -> str:
@@ -89,9 +90,12 @@ class Figure:
         return bool(self.words.search(question))
 
     def lines(self, record: Record) -> list[tuple[str, str]]:
-        """The ``(where, text)`` lines of ``record`` (:meth:`Record.lines`) that give it."""
-        return [(where, text) for where, text in record.lines()
-                if where in self.fields or self.says.search(plain_words(text))]
+        """The ``(where, text)`` lines of ``record`` (:meth:`Record.lines`, its title and other names aside: they
+        name it, and give nothing) that give it: one of its ``fields``, or a line that holds its words (and, for a
+        figure, a number: "to improve the algorithms' accuracy" reports none)."""
+        return [(where, text) for where, text in record.lines() if where not in ("title", "name")
+                and (where in self.fields or (self.says.search(plain_words(text))
+                                              and (self.kind != "figure" or _DIGIT.search(text))))]
 
 
 @functools.cache

@@ -295,7 +295,8 @@ _DISCLAIMER = re.compile(
     rf"(?:the|any)\s+(?:\w+\s+)?(?:records?|corpus)\b", re.I)
 #: Every match of :data:`_DISCLAIMER` holds one of these words; it is looked for only within
 #: :data:`_DISCLAIMER_REACH` characters of one (a list of names is at most 9 of 60 characters), so that a megabyte
-#: of names without a disclaimer is not tried at every word.
+#: of names without a disclaimer is not tried at every word.  A disclaimer whose parts stand further apart than
+#: that (thousands of spaces between them) is not read as one: its names then count, as a name would.
 _DISCLAIMER_ANCHOR = re.compile(r"mention|name|cover", re.I)
 _DISCLAIMER_REACH = 2000
 

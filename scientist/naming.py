@@ -34,6 +34,8 @@ _JOINERS = "-_/."
 #: Title words in a row that name a record whatever the case ("rethinking annotation strategies").
 RUN_MIN = 3
 _TOKEN = re.compile(r"[a-z0-9]+", re.IGNORECASE)
+#: Most describing words read between a pointing word and a word for a model ("your little neural net").
+SOLE_BETWEEN_MAX = 3
 #: The end of a question's first clause: a comma, colon, semicolon, dash or sentence end.
 _CLAUSE_END = re.compile(r"[,;:.!?](?=\s|$)|\s[-\u2013\u2014]\s")
 
@@ -47,6 +49,7 @@ class _Words:
     endings: frozenset[str]
     everyday: int
     sole: frozenset[str]
+    sole_pointers: frozenset[str]
     sole_between: frozenset[str]
     sole_pronouns: frozenset[str]
     sole_not_before: frozenset[str]
@@ -58,7 +61,7 @@ def _words() -> _Words:
     nouns = {word: kind for kind, words in raw["nouns"].items() for word in words}
     return _Words(frozenset(raw["pointers"]), nouns, frozenset(raw["joins"]), frozenset(raw["generic"]),
                   frozenset(str(e) for e in raw["endings"]) | {""}, int(raw["everyday"]), frozenset(raw["sole"]),
-                  frozenset(raw["sole_between"]), frozenset(raw["sole_pronouns"]),
+                  frozenset(raw["sole_pointers"]), frozenset(raw["sole_between"]), frozenset(raw["sole_pronouns"]),
                   frozenset(raw["sole_not_before"]))
 
 
@@ -229,13 +232,18 @@ class Naming:
 
         def pointed(i: int) -> int | None:  # the pointing word before a model word, past describing words only
             first = i - 1
-            while first >= 0 and words[first] in vocab.sole_between and words[first] not in vocab.pointers:
+            while first >= max(0, i - 1 - SOLE_BETWEEN_MAX) and words[first] in vocab.sole_between:
                 first -= 1
-            return first if first >= 0 and words[first] in vocab.pointers else None
+            return first if first >= 0 and words[first] in vocab.sole_pointers else None
+
+        def last_of(i: int) -> int:  # "the AI model": the words for a model that follow are part of it
+            while i + 1 < len(words) and words[i + 1] in vocab.sole and question[tokens[i][2]] != "-":
+                i += 1
+            return i
 
         compound = lambda i: question[tokens[i][2] : tokens[i][2] + 1] == "-"  # noqa: E731
-        span = next(((first, i) for i, w in enumerate(words) if w in vocab.sole and not compound(i)
-                     and (first := pointed(i)) is not None), None)
+        span = next(((first, last) for i, w in enumerate(words) if w in vocab.sole
+                     and (first := pointed(i)) is not None and not compound(last := last_of(i))), None)
         if span is None:
             clause = _CLAUSE_END.search(question)
             span = next(((i, i) for i, (w, start, _) in enumerate(tokens) if w in vocab.sole_pronouns
@@ -258,12 +266,6 @@ class Naming:
         for m in sorted(mentions, key=lambda m: -m.end):
             if self.titles[m.record] not in question:
                 text = f"{text[: m.end]} ({self.titles[m.record]}){text[m.end :]}"
-        return text
-
-    def unexpanded(self, text: str, mentions: Sequence[Mention]) -> str:
-        """``text`` as :meth:`expand` gave it, without the titles it put beside ``mentions``."""
-        for m in mentions:
-            text = text.replace(f" ({self.titles[m.record]})", "", 1)
         return text
 
     def exact_names(self, question: str) -> list[int]:

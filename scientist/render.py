@@ -214,7 +214,8 @@ class Renderer:
         return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
     def answer(self, answer, fmt: str = "md", titles: dict[str, str] | None = None) -> str:
-        """Render an :class:`~scientist.answer.Answer`; ``titles`` names the records its evidence quotes."""
+        """Render an :class:`~scientist.answer.Answer`; ``titles`` names the records its facts and evidence
+        quote."""
         if fmt == "md":
             return self.markdown("answer.md.j2", a=answer, titles=titles or {}).strip() + "\n"
         return self.env.get_template(f"answer.{fmt}.j2").render(a=answer, titles=titles or {}).strip() + "\n"

@@ -297,6 +297,8 @@ def test_facts_reach_the_web_page_and_a_chatbots_prompt(sci):
     "It's blurry. What PSNR should I expect?", "Is the AI-made photo's accuracy good?",
     "What training images did your AI learn from?",  # read so, still synthetic data: the note contradicted part 2
     "What loss of detail should I expect from the model?",  # no training loss asked
+    "How many parameters does the network that Samsung uses have?",  # a name beside it, though a dictionary word
+    "How many parameters does her model have?", "What was their network trained on?",  # someone else's
 ])
 def test_the_only_model_is_not_read_into_other_questions(sci, question):
     answer = sci.ask(question)
@@ -329,7 +331,25 @@ def test_each_named_record_that_lacks_a_fact_is_said_to(sci):
     answer = sci.ask("Compare the loss functions of MIMO-UNet and the histopathology paper.")
     assert {f.record_id for f in answer.facts} == {"deblur-mimo-unet-realblur"}
     note = next(n for n in answer.notes if n.startswith("The question asks about training loss"))
-    assert "which the record it names, Between Generating Noise" in note and "MIMO-UNet" not in note
+    assert "which Between Generating Noise" in note and ", of the 2 records it names, does not report" in note
+    assert "MIMO-UNet" not in note
+
+
+def test_a_figure_is_given_only_by_a_line_with_a_number(sci):
+    """"to improve the algorithms' accuracy" was quoted as the accuracy the paper reports."""
+    answer = sci.ask("What accuracy does the histopathology paper report?")
+    assert not answer.facts
+    assert any(n.startswith("The question asks about accuracy, which the record") for n in answer.notes)
+
+
+@pytest.mark.parametrize("question", ["What training images did your AI learn from?",
+                                      "How many parameters does the model have?"])
+def test_retrieve_and_supporting_read_the_only_model_as_ask_does(sci, question):
+    """The reading is undone when the answer does not rely on the model; retrieve and supporting kept it."""
+    answer = sci.ask(question)
+    relied = [r.id for r in answer.references if r.supports]
+    assert [rec.id for rec, _ in sci.supporting(question)] == relied
+    assert sci.retrieve(question)[0][0].id == answer.references[0].id
 
 
 def test_a_record_that_only_mentions_data_gives_no_training_data(sci):
