@@ -18,6 +18,9 @@ each view's JSON meta: the cache knows views only through their protocol
   quotes it (they would double the build: a 10,000-record catalog took 231 s with
   them and ~120 s without on 2 cores), and its task comes from its whole text.
 
+A record index keeps the digests of the texts it embedded; a new build (a catalog one record was added to) takes
+the vectors of the texts it shares with the index last built with the same embedder, and embeds only the others.
+
 A corrupt cache is detected by checksum and rebuilt, a file lock lets two
 processes build at the same time safely, and an unwritable cache folder means
 working from memory.  Nothing is pickled: FAISS's own format, ``.npy`` arrays
@@ -49,7 +52,7 @@ from .settings import Settings, load_settings
 from .signature import SignatureView
 from .taskmodel import EmbeddingView, LetterView, NeighbourView, dot_rows
 from .terms import TermView
-from .vectors import example_vectors
+from .vectors import digest, example_vectors
 from .views import AskView, ContextView, CorpusData, CueView, FitData, NameView, Queries, combine
 
 __all__ = ["VIEWS", "Index", "TaskSpace"]
@@ -273,6 +276,68 @@ def _sentences_at_build(corpus: Corpus) -> bool:
     return len(corpus.records) <= SENTENCES_AT_BUILD_MAX
 
 
+def _segments(corpus: Corpus) -> tuple[list[str], list[list[int]]]:
+    """The summary sentences embedded at build (none for a large catalog: :func:`_sentences_at_build`) and each
+    record's span of them."""
+    segs: list[str] = []
+    spans: list[list[int]] = []
+    eager = _sentences_at_build(corpus)
+    for r in corpus.records:
+        parts = r.segments() if eager else []
+        spans.append([len(segs), len(segs) + len(parts)])
+        segs += parts
+    return segs, spans
+
+
+def _digests(texts: list[str]) -> np.ndarray:
+    return np.array([list(digest(t)) for t in texts], np.uint8).reshape(len(texts), 16)
+
+
+def _embed(texts: list[str], embedder: Embedder, earlier: dict[bytes, np.ndarray], progress: bool = False
+           ) -> np.ndarray:
+    """``texts``' vectors: those ``earlier`` holds (by digest), the others embedded now."""
+    rows = [earlier.get(digest(t)) for t in texts]
+    missing = [i for i, row in enumerate(rows) if row is None]
+    if len(missing) == len(texts):
+        return embedder.encode(texts, progress=progress)
+    made = embedder.encode([texts[i] for i in missing], progress=progress) if missing else None
+    for j, i in enumerate(missing):
+        rows[i] = made[j]
+    return np.stack(rows).astype(np.float32, copy=False)
+
+
+def _earlier_vectors(cache: Path | None, embedder_id: str) -> dict[bytes, np.ndarray]:
+    """The vectors of the record index last built in ``cache`` with the same embedder and format, by the digest
+    of the text each was made from (none without one, or when its files do not check out)."""
+    import faiss
+
+    if cache is None:
+        return {}
+    try:
+        manifests = sorted((cache / "index").glob("*/manifest.json"), key=lambda p: p.stat().st_mtime,
+                           reverse=True)
+    except OSError:
+        return {}
+    for path in manifests:
+        try:
+            manifest = json.loads(path.read_text())
+            if manifest.get("embedder") != embedder_id or manifest.get("format") != FORMAT_VERSION:
+                continue
+            got = _load_files(path.parent, manifest["key"])
+            if got is None:
+                continue
+            _, files = got
+            rec_index = faiss.deserialize_index(np.frombuffer(files["records.faiss"], dtype=np.uint8))
+            vecs = [rec_index.reconstruct_n(0, rec_index.ntotal), _npy_array(files["segments.npy"])]
+            keys = [_npy_array(files["record_digests.npy"]), _npy_array(files["segment_digests.npy"])]
+            if any(len(k) != len(v) for k, v in zip(keys, vecs, strict=True)):
+                continue
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError, _Corrupt):
+            continue
+        return {bytes(d): v for k, vs in zip(keys, vecs, strict=True) for d, v in zip(k, vs, strict=True)}
+    return {}
+
+
 class Index:
     """Record vectors (FAISS inner-product index), summary-sentence vectors, each record's tasks and the
     corpus views of the classifier (:data:`VIEWS` of scope ``corpus``: the records' BM25 term matrix, ...)."""
@@ -319,35 +384,38 @@ class Index:
 
     @classmethod
     def open(cls, corpus: Corpus, embedder: Embedder, cache: Path | None, settings: Settings | None = None) -> Index:
-        """Load the cached index for ``corpus``, building (and caching) it if needed.  ``settings`` (default:
+        """Load the cached index for ``corpus``, building (and caching) it if needed, with the vectors of the
+        texts an earlier index shares with it (:func:`_earlier_vectors`).  ``settings`` (default:
         :func:`load_settings`) weigh the views that classify the records."""
         settings = settings or load_settings()
         tasks, tasks_folder = TaskSpace.open(corpus.tasks, embedder, cache)
         key = cls.cache_key(corpus, embedder, settings)
         parts, folder = _cached(cache, "index", key, lambda f: cls._load(f, key, corpus, tasks),
-                                lambda: cls._build(corpus, embedder, tasks, settings),
-                                lambda p, f: cls._save(p, f, key),
+                                lambda: cls._build(corpus, embedder, tasks, settings,
+                                                   _earlier_vectors(cache, embedder.id)),
+                                lambda p, f: cls._save(p, f, key, corpus, embedder.id),
                                 quiet=cache is not None and tasks_folder is None)  # said once already
         return cls(corpus, tasks, *parts, key, folder, embedder)
 
     @staticmethod
-    def _build(corpus: Corpus, embedder: Embedder, tasks: TaskSpace, settings: Settings) -> tuple:
+    def _build(corpus: Corpus, embedder: Embedder, tasks: TaskSpace, settings: Settings,
+               earlier: dict[bytes, np.ndarray] | None = None) -> tuple:
+        """The index's parts, embedding only the texts ``earlier`` (digest -> vector) does not hold."""
         import faiss
 
+        earlier = earlier or {}
         texts = [r.embed_text() for r in corpus.records]
-        if len(texts) > 500:
-            print(f"indexing {len(texts)} records...", file=sys.stderr)
-        vecs = embedder.encode(texts, progress=len(texts) > 500 and sys.stderr.isatty())
+        segs, spans = _segments(corpus)
+        new = sum(digest(t) not in earlier for t in [*texts, *segs])
+        if new > 500:
+            kept = len(texts) + len(segs) - new
+            print(f"indexing {len(texts)} records{f' ({kept} texts embedded before)' if kept else ''}...",
+                  file=sys.stderr)
+        vecs = _embed(texts, embedder, earlier, progress=new > 500 and sys.stderr.isatty())
         rec_index = faiss.IndexFlatIP(vecs.shape[1])
         if len(vecs):
             rec_index.add(vecs)
-        segs, spans = [], []
-        eager = _sentences_at_build(corpus)
-        for r in corpus.records:
-            parts = r.segments() if eager else []
-            spans.append([len(segs), len(segs) + len(parts)])
-            segs += parts
-        seg_vecs = embedder.encode(segs)
+        seg_vecs = _embed(segs, embedder, earlier)
         record_tasks = Index._record_tasks(corpus, tasks, Queries(texts, vecs, records=True),
                                            Queries(segs, seg_vecs, records=True), spans, settings)
         data = _corpus_data(corpus, tasks, texts, record_tasks)
@@ -375,14 +443,17 @@ class Index:
         return out
 
     @staticmethod
-    def _save(parts: tuple, folder: Path, key: str) -> None:
+    def _save(parts: tuple, folder: Path, key: str, corpus: Corpus, embedder_id: str) -> None:
         import faiss
 
         rec_index, seg_vecs, spans, record_tasks, views = parts
         files, metas = _view_files(views)
-        files |= {"records.faiss": faiss.serialize_index(rec_index).tobytes(), "segments.npy": _npy_bytes(seg_vecs)}
-        _save_files(folder, files, {"format": FORMAT_VERSION, "key": key, "segment_spans": spans,
-                                    "record_tasks": record_tasks, "views": metas})
+        segs, _ = _segments(corpus)
+        files |= {"records.faiss": faiss.serialize_index(rec_index).tobytes(), "segments.npy": _npy_bytes(seg_vecs),
+                  "record_digests.npy": _npy_bytes(_digests([r.embed_text() for r in corpus.records])),
+                  "segment_digests.npy": _npy_bytes(_digests(segs))}
+        _save_files(folder, files, {"format": FORMAT_VERSION, "key": key, "embedder": embedder_id,
+                                    "segment_spans": spans, "record_tasks": record_tasks, "views": metas})
 
     @staticmethod
     def _load(folder: Path, key: str, corpus: Corpus, tasks: TaskSpace) -> tuple | None:
