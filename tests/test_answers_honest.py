@@ -237,6 +237,7 @@ def test_figures_not_asked_for_or_reported_get_no_note(sci, question):
     ("How many parameters does MIMO-UNet have?", "model size", "architecture", "16.1 M parameters"),
     ("What datasets was MIMO-UNet trained on?", "training data", "dataset", "GoPro (synthetic motion blur)"),
     ("What loss function was MIMO-UNet trained with?", "training loss", "summary", "an L1 loss at each scale"),
+    ("How many layers does MIMO-UNet have?", "layers and blocks", "architecture", "20 residual blocks per stage"),
 ])
 def test_a_fact_the_named_records_card_gives_is_quoted_first(sci, question, label, where, said):
     """The short answer quoted the summary's first sentences; the card's "16.1 M parameters" was only in part 2's
@@ -255,6 +256,7 @@ def test_a_fact_the_named_records_card_gives_is_quoted_first(sci, question, labe
     "How many parameters does the model have?", "How big is the model?", "What datasets was the network trained on?",
     "What loss function was the AI trained with?", "what photos did it learn from?",  # a pronoun
     "how many params has your little neural net got",  # words between the pointing word and the model's
+    "How many layers does the model have?",  # refused: the card gives its blocks per stage
 ])
 def test_the_model_of_a_fact_question_is_the_corpus_only_model(sci, question):
     """They were refused ("none of the 3 provided records covers this question") or answered from the
