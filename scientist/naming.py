@@ -221,8 +221,9 @@ class Naming:
         asks for a figure or fact of a model (:attr:`asks`): its first word for a model after a pointing word,
         with only ``sole_between`` words between them ("the neural net"; not "the histopathology model"), and not
         the first part of a compound ("the AI-made photo"); or else a pronoun of its first clause not followed by a
-        verb of being ("what was it trained on?"; not "my photo is 12 MP; how big is it?").  Whether the question
-        is about that model at all is the caller's to judge."""
+        verb of being or a word that makes it stand for nothing (``sole_not_before``: "what was it trained on?";
+        not "my photo is 12 MP; how big is it?", "is it possible to know ...").  Whether the question is about that
+        model at all is the caller's to judge."""
         if (self.sole is None or self.asks is None or not self.asks(question) or self.exact_names(question)
                 or self.mentions(question)):
             return None

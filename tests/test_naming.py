@@ -153,6 +153,8 @@ def test_the_model_names_the_only_model_when_a_fact_is_asked():
     assert one.sole_mention("and its parameters?").words == "its"
     assert one.sole_mention("How many parameters does the AI model have?").words == "the AI model"
     assert one.sole_mention("How many parameters does her model have?") is None  # someone else's
+    assert one.sole_mention("Is it possible to know how many parameters there are?") is None  # a dummy "it"
+    assert one.sole_mention("Is it true that the model has 16 M parameters?").words == "the model"
     # a pronoun of a later sentence stands for what the first told of
     assert one.sole_mention("My phone unlocks with my face. How many parameters does it use?") is None
     assert one.sole_mention("How does the model remove noise?") is None  # no fact asked
