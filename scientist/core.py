@@ -17,10 +17,20 @@ import numpy as np
 
 from . import judge
 from .answer import Answer, Correction, Evidence, Fact, LanguageInfo, Reference, TaskResult
-from .corpus import Corpus, Figure, load_corpus, load_figures, plain_words
+from .corpus import WORD, Corpus, Figure, load_corpus, load_figures, plain_words
 from .embed import Embedder
 from .errors import CorpusError, OptionError
-from .guard import REMOVED, bare_form, clean_question, find_urls, name_links, names_in, strip_foreign_urls, verify_text
+from .guard import (
+    REMOVED,
+    bare_form,
+    clean_question,
+    find_urls,
+    name_links,
+    names_in,
+    opens_sentence,
+    strip_foreign_urls,
+    verify_text,
+)
 from .index import Index
 from .language import detect as detect_language
 from .naming import Mention, Naming
@@ -34,8 +44,6 @@ from .workflow import demo_workflow, workflow_for
 
 #: How many words on either side of "the model" a name stops it naming the corpus's only model.
 NAME_REACH = 3
-_WORD_AT = re.compile(r"[\w-]+")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+)$")
 
 
 class _Reading(NamedTuple):
@@ -56,15 +64,14 @@ def _named_beside(question: str, mention: Mention, unknown: list[str], vocabular
     ``vocabulary`` ("the network that Samsung uses" is Samsung's; "the model on a Raspberry Pi, with 4 GB of RAM"
     is still the corpus's: "Raspberry" is four words away)."""
     start = mention.end - len(mention.words)
-    before = list(_WORD_AT.finditer(question, 0, start))[-NAME_REACH:]
-    after = list(_WORD_AT.finditer(question, mention.end))[:NAME_REACH]
+    before = list(WORD.finditer(question, 0, start))[-NAME_REACH:]
+    after = list(WORD.finditer(question, mention.end))[:NAME_REACH]
     unknown = {n.casefold() for n in unknown}
     for m in before + after:
         word = m.group()
         if word.casefold() in unknown:
             return True
-        if word[0].isupper() and word not in vocabulary and word != "I" \
-                and not _SENTENCE_START.search(question[max(0, m.start() - 3):m.start()]):
+        if word[0].isupper() and word not in vocabulary and word != "I" and not opens_sentence(question, m.start()):
             return True
     return False
 
@@ -414,10 +421,10 @@ class Scientist:
         if fixes or mentions:
             answer.question, answer.read_as = q, read
         # a record named by its whole title needs no note; one named by its link is said to be
-        named = [(m.words, r) for m in mentions if not m.sole and (r := self.corpus.records[m.record])
-                 and m.words.strip('"').casefold() != r.title.casefold()]
-        if named:
-            answer.notes.insert(0, self.renderer.phrase("note_named", named=named))
+        partly = [(m.words, r) for m in mentions if not m.sole and (r := self.corpus.records[m.record])
+                  and m.words.strip('"').casefold() != r.title.casefold()]
+        if partly:
+            answer.notes.insert(0, self.renderer.phrase("note_named", named=partly))
         for m in mentions:  # "how many parameters does the model have?": the only model is meant, and said to be
             if m.sole:
                 answer.notes.insert(0, self.renderer.phrase("note_sole", words=m.words,
@@ -433,9 +440,9 @@ class Scientist:
             # "what's its PSNR?": the quotes below give none, and the answer says so first; of the records the
             # question names when it names some (not when they are all that the answer draws on)
             ids, drawn = {r.id for r in lacking}, {r.id for r in drawn_on}
-            plain = ids == drawn and {r.id for r in named} <= drawn  # nothing else named to tell them from
+            alike = ids == drawn and {r.id for r in named} <= drawn  # nothing else named to tell them from
             answer.notes.insert(0, self.renderer.phrase(
-                "note_unreported", figures=figures, n=len(drawn_on), named=[] if plain else lacking,
+                "note_unreported", figures=figures, n=len(drawn_on), named=[] if alike else lacking,
                 sole=bool(ids) and ids <= sole, of=len(named)))
         # "how many parameters does MIMO-UNet have?": the named record's card says, and the answer quotes it first
         answer.facts = self._facts(asked, named)

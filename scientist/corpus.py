@@ -65,14 +65,15 @@ def load_vocabulary(path: Path | None = None) -> frozenset[str]:
     return frozenset(str(w) for w in words)
 
 
-_WORD = re.compile(r"[\w-]+")
+#: A word as the figures' words are matched (letters, digits, hyphens).
+WORD = re.compile(r"[\w-]+")
 _DIGIT = re.compile(r"\d")
 
 
 def plain_words(text: str) -> str:
     """``text`` as the figures' patterns read it: its lower-case words (letters, digits, hyphens) joined by single
     spaces."""
-    return " ".join(_WORD.findall(text.lower()))
+    return " ".join(WORD.findall(text.lower()))
 
 
 @dataclass(frozen=True)
@@ -294,39 +295,33 @@ class Corpus:
         """Attach the model card, tasks and summary of ``other``'s record to ours that shares a link with it and
         has its name (its title or one of its names): a record that only shares a paper's link is not that
         paper's model, and is not described as it."""
-        return Corpus(_with_cards(self.records, other), self.tasks, self.sources, self.vocabulary, self.context)
+        by_link = {u: r for r in other.records for u in r.links()}
+        enriched = []
+        for rec in self.records:
+            match = next((by_link[u] for u in rec.links() if u in by_link and _same_name(rec, by_link[u])), None)
+            if match is not None:
+                update = {}
+                if rec.card is None and match.card is not None:
+                    update["card"] = match.card
+                if not rec.tasks and match.tasks:
+                    update["tasks"] = match.tasks
+                if not rec.summary and match.summary:
+                    update["summary"] = match.summary
+                rec = rec.model_copy(update=update)
+            enriched.append(rec)
+        return Corpus(enriched, self.tasks, self.sources, self.vocabulary, self.context)
 
 
 def with_packaged_cards(records: list[Record]) -> list[Record]:
     """A seed document's ``records`` as every command reads them (``ask --seed``, ``--corpus``, ``verify
     --corpus``, ``eval --corpus``): one that is a packaged record (a link and a name in common) takes what the seed
-    cannot say of it, that record's summary and card.  The packaged corpus only enriches: unreadable, it adds
-    nothing."""
+    cannot say of it, that record's summary and card (:meth:`Corpus.with_cards_from`).  The packaged corpus only
+    enriches: unreadable, it adds nothing."""
     try:
         packaged = load_corpus(include_user=False)
     except Exception:  # noqa: BLE001 - the packaged corpus only enriches
         return records
-    return _with_cards(records, packaged)
-
-
-def _with_cards(records: list[Record], other: Corpus) -> list[Record]:
-    """``records``, each that shares a link and a name with a record of ``other`` given what it lacks of that
-    record's card, tasks and summary (:meth:`Corpus.with_cards_from`)."""
-    by_link = {u: r for r in other.records for u in r.links()}
-    enriched = []
-    for rec in records:
-        match = next((by_link[u] for u in rec.links() if u in by_link and _same_name(rec, by_link[u])), None)
-        if match is not None:
-            update = {}
-            if rec.card is None and match.card is not None:
-                update["card"] = match.card
-            if not rec.tasks and match.tasks:
-                update["tasks"] = match.tasks
-            if not rec.summary and match.summary:
-                update["summary"] = match.summary
-            rec = rec.model_copy(update=update)
-        enriched.append(rec)
-    return enriched
+    return Corpus(records, packaged.tasks).with_cards_from(packaged).records
 
 
 def _names(rec: Record) -> set[str]:

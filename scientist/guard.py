@@ -247,7 +247,7 @@ def _plain_names(text: str, haystack: str, ordinary: Collection[str] = ()) -> li
     people do not write it in lower case either (``ordinary``: :attr:`~scientist.corpus.Corpus.ordinary_words`,
     which holds "selfie" and "colourising", words the list lacks)."""
     found = [m for m in _PLAIN_NAME.finditer(text) if f" {m.group(0).lower()} " not in haystack
-             and (not _opens_sentence(text, m.start())
+             and (not opens_sentence(text, m.start())
                   or (text[m.end():m.end() + 1] in (":", ",", "?") and m.group(0).lower() not in ordinary))]
     if not found:
         return []
@@ -266,7 +266,7 @@ def _shouted(text: str) -> set[str]:
     return {w for run in runs for w in re.findall(r"[A-Z]{2,}", run) if w.lower() in english}
 
 
-def _opens_sentence(text: str, at: int) -> bool:
+def opens_sentence(text: str, at: int) -> bool:
     """Whether the word at ``at`` opens ``text`` or a sentence of it (after . ! ? : ; or a line break, quotes and
     brackets between), or a Markdown heading, list item or quote ("# Smartphone photos", "- Runtime is ...")."""
     before = text[:at].rstrip(" \t\"'“‘«([").rstrip("#-*>• \t")

@@ -52,7 +52,7 @@ from .settings import Settings, load_settings
 from .signature import SignatureView
 from .taskmodel import EmbeddingView, LetterView, NeighbourView, dot_rows
 from .terms import TermView
-from .vectors import digest, example_vectors
+from .vectors import digest, example_vectors, with_known
 from .views import AskView, ContextView, CorpusData, CueView, FitData, NameView, Queries, combine
 
 __all__ = ["VIEWS", "Index", "TaskSpace"]
@@ -293,19 +293,6 @@ def _digests(texts: list[str]) -> np.ndarray:
     return np.array([list(digest(t)) for t in texts], np.uint8).reshape(len(texts), 16)
 
 
-def _embed(texts: list[str], embedder: Embedder, earlier: dict[bytes, np.ndarray], progress: bool = False
-           ) -> np.ndarray:
-    """``texts``' vectors: those ``earlier`` holds (by digest), the others embedded now."""
-    rows = [earlier.get(digest(t)) for t in texts]
-    missing = [i for i, row in enumerate(rows) if row is None]
-    if len(missing) == len(texts):
-        return embedder.encode(texts, progress=progress)
-    made = embedder.encode([texts[i] for i in missing], progress=progress) if missing else None
-    for j, i in enumerate(missing):
-        rows[i] = made[j]
-    return np.stack(rows).astype(np.float32, copy=False)
-
-
 def _earlier_vectors(cache: Path | None, embedder_id: str) -> dict[bytes, np.ndarray]:
     """The vectors of the record index last built in ``cache`` with the same embedder and format, by the digest
     of the text each was made from (none without one, or when its files do not check out)."""
@@ -411,11 +398,11 @@ class Index:
             kept = len(texts) + len(segs) - new
             print(f"indexing {len(texts)} records{f' ({kept} texts embedded before)' if kept else ''}...",
                   file=sys.stderr)
-        vecs = _embed(texts, embedder, earlier, progress=new > 500 and sys.stderr.isatty())
+        vecs = with_known(texts, embedder, earlier, progress=new > 500 and sys.stderr.isatty())
         rec_index = faiss.IndexFlatIP(vecs.shape[1])
         if len(vecs):
             rec_index.add(vecs)
-        seg_vecs = _embed(segs, embedder, earlier)
+        seg_vecs = with_known(segs, embedder, earlier)
         record_tasks = Index._record_tasks(corpus, tasks, Queries(texts, vecs, records=True),
                                            Queries(segs, seg_vecs, records=True), spans, settings)
         data = _corpus_data(corpus, tasks, texts, record_tasks)

@@ -102,8 +102,8 @@ class BatchProgress:
             self._finished += 1
             self._base += event.work
             if event.status != "skipped":
-                line = self.renderer.phrase("batch_line", e=event, n=self._finished)
-                self._console.print(line, markup=False, highlight=False, soft_wrap=True)
+                self._console.print(self.renderer.phrase("batch_line", e=event, n=self._finished), markup=False,
+                                    highlight=False, soft_wrap=True)
             if self._bar is not None:
                 self._bar.update(self._overall, completed=self._base + sum(self._active.values()),
                                  count=self._photos(event), refresh=True)

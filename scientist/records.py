@@ -228,10 +228,8 @@ class Record(BaseModel):
 
     def written(self) -> str:
         """Everything this record writes but its links: title, other names, summary, data set, category detail and
-        card, one text (what names and the figures `verify` grounds are looked up in; a figure a question asks for
-        is looked for in :meth:`lines`)."""
-        return " ".join([self.title, *self.names, self.summary, self.dataset or "", self.detail or "",
-                         self.card.model_dump_json() if self.card else ""])
+        card: its :meth:`lines` as one text (what names and the figures `verify` grounds are looked up in)."""
+        return " ".join(text for _, text in self.lines())
 
     def lines(self) -> list[tuple[str, str]]:
         """What this record writes but its links, as ``(where, text)`` lines in its order: ``title``, each

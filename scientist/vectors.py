@@ -14,6 +14,7 @@ editing the examples::
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import numpy as np
 
 from .paths import data_path
 
-__all__ = ["VECTORS_FILE", "digest", "example_vectors", "write_example_vectors"]
+__all__ = ["VECTORS_FILE", "digest", "example_vectors", "with_known", "write_example_vectors"]
 
 VECTORS_FILE = "task_vectors.npz"
 
@@ -41,23 +42,31 @@ def _load(path: Path) -> tuple[str, dict[bytes, int], np.ndarray] | None:
     return made_by, {bytes(k): i for i, k in enumerate(keys)}, vecs
 
 
+def with_known(texts: list[str], embedder, known: Mapping[bytes, np.ndarray], progress: bool = False) -> np.ndarray:
+    """``(n, dim)`` float32 vectors of ``texts``: those ``known`` holds by :func:`digest`, the others embedded now,
+    in one batch."""
+    rows = [known.get(digest(t)) for t in texts]
+    missing = [i for i, r in enumerate(rows) if r is None]
+    if len(missing) == len(texts):
+        return np.asarray(embedder.encode(texts, progress=progress), np.float32)
+    out = np.empty((len(texts), len(next(r for r in rows if r is not None))), np.float32)
+    for i, r in enumerate(rows):
+        if r is not None:
+            out[i] = r
+    if missing:
+        out[missing] = embedder.encode([texts[i] for i in missing], progress=progress)
+    return out
+
+
 def example_vectors(texts: list[str], embedder, path: Path | None = None) -> np.ndarray:
     """``(n, dim)`` float32 unit vectors of ``texts``: from the file for the texts it holds (made by the same
     embedder), the rest embedded now."""
     stored = _load(path or data_path("corpus") / VECTORS_FILE)
-    rows = [None] * len(texts)
+    known: dict[bytes, np.ndarray] = {}
     if stored is not None and stored[0] == getattr(embedder, "id", None):
         _, index, vecs = stored
-        rows = [index.get(digest(t)) for t in texts]
-    missing = [i for i, r in enumerate(rows) if r is None]
-    fresh = embedder.encode([texts[i] for i in missing]) if missing else None
-    dim = fresh.shape[1] if fresh is not None else stored[2].shape[1]
-    out = np.empty((len(texts), dim), np.float32)
-    for i, r in enumerate(rows):
-        if r is not None:
-            out[i] = stored[2][r]
-    if missing:
-        out[missing] = fresh
+        known = {key: vecs[row] for key, row in index.items()}
+    out = with_known(texts, embedder, known)
     out /= np.linalg.norm(out, axis=1, keepdims=True)  # float16 storage: back to unit length
     return out
 
