@@ -2,14 +2,16 @@
 
     python benchmarks/bench_facts.py [SET.yaml ...]
 
-``SET.yaml`` (default: ``tests/data/facts-blind1.yaml`` and ``facts-blind2.yaml``): items ``{question, asks,
-refers}``, written by writers who saw neither the code nor its examples: ``asks`` is what the question asks for
-(``model-size``, ``training-data``, ``training-loss``, ``speed``, ``accuracy-score``, ``memory`` or ``none``),
+``SET.yaml`` (default: ``tests/data/facts-blind1.yaml``, ``facts-blind2.yaml`` and ``facts-blind3.yaml``): items
+``{question, asks, refers}``, written by writers who saw neither the code nor its examples: ``asks`` is what the
+question asks for (``model-size``, ``training-data``, ``training-loss``, ``speed``, ``accuracy-score``, ``memory``
+or ``none``),
 ``refers`` how it points at the model (``generic``: "the model", "it"; ``named``: MIMO-UNet; ``other``: some other
 model or models in general).  Each question is answered by the packaged corpus, and counted right:
 
 - *given* (size, training data or loss, of the corpus's model, whose record gives all three): a line of the
-  model's record that gives it is quoted (``Answer.facts``, under the label the question asks for);
+  model's record that gives it is quoted (``Answer.facts``, under the label the question asks for; a question of
+  size also by a line of its layers and blocks);
 - *not given* (speed, a score, memory, which the record does not give): the answer draws on the model and a
   note says the question asks for that figure, which the record does not report; no line is quoted;
 - *other model*, and *controls* (``asks: none``): the question is not read as asking about the corpus's only
@@ -29,9 +31,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SETS = [ROOT / "tests/data/facts-blind1.yaml", ROOT / "tests/data/facts-blind2.yaml"]
+SETS = [ROOT / f"tests/data/facts-blind{n}.yaml" for n in (1, 2, 3)]
 #: What each kind of question asks for, as ``corpus/figures.yaml`` labels it.
-LABELS = {"model-size": {"model size"}, "training-data": {"training data"}, "training-loss": {"training loss"},
+LABELS = {"model-size": {"model size", "layers and blocks"}, "training-data": {"training data"},
+          "training-loss": {"training loss"},
           "speed": {"speed"}, "accuracy-score": {"PSNR", "SSIM", "LPIPS", "FID", "accuracy", "benchmark results"},
           "memory": {"memory use"}}
 GIVEN = {"model-size", "training-data", "training-loss"}

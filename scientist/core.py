@@ -44,6 +44,10 @@ from .workflow import demo_workflow, workflow_for
 
 #: How many words on either side of "the model" a name stops it naming the corpus's only model.
 NAME_REACH = 3
+#: Most words beyond the figure's own a question may hold for its task not to be judged before it is read as
+#: asking about the corpus's only model ("how deep is the network, really?"; not "how big is the neural network in a
+#: self-driving car?").
+FIGURE_ONLY_MAX = 2
 
 
 class _Reading(NamedTuple):
@@ -127,6 +131,7 @@ class Scientist:
         self._links: dict[str, Record] | None = None
         self._names: Naming | None = None
         self._speller: Speller | None = None
+        self._exact_names: re.Pattern | None = None  # the records' titles and names, as plain words
 
     # ------------------------------------------------------------- loading
     @property
@@ -214,21 +219,25 @@ class Scientist:
 
     def _only_model(self, read: str) -> tuple[str, list[Mention], tuple | None]:
         """``read`` as asking about the corpus's only model (:meth:`Naming.sole_mention`: "how many parameters
-        does the model have?"), with its title beside the words that name it, unless the question read as it is
-        is about a task that model does not address with a confidence of ``only_model_unless`` or more
-        ("self-driving cars box pedestrians in real time: how is it so fast?" is about object detection), or a name
-        stands beside those words (:func:`_named_beside`).  Also :meth:`_score` of ``read`` when it was needed.
+        does the model have?"), with its title beside the words that name it, unless a name stands beside those
+        words (:func:`_named_beside`) or the question read as it is is about a task that model does not address
+        with a confidence of ``only_model_unless`` or more ("self-driving cars box pedestrians in real time: how
+        is it so fast?" is about object detection).  A question that says little but the figure it asks for ("how
+        deep is the network?": :data:`FIGURE_ONLY_MAX`) is not judged so: its task is its figure's words.  Also
+        :meth:`_score` of ``read`` when it was needed.
         :meth:`_settle` undoes the reading when the answer, read so, does not rely on that model."""
         naming = self._naming()
         mention = naming.sole_mention(read)
         if mention is None or _named_beside(read, mention, names_in(self.corpus, read)[0], self.corpus.vocabulary):
             return read, [], None
-        scored = self._score(read)
-        qvec, probs, _, _ = scored
-        task = judge.classify(probs, self.index.tasks.cosines(qvec), self._label, self.settings)
-        if (task.confidence >= self.settings.only_model_unless
-                and task.id not in self.record_tasks(self.corpus.records[mention.record])):
-            return read, [], scored
+        scored = None
+        if len(self._beyond_figures(read)) > FIGURE_ONLY_MAX:
+            scored = self._score(read)
+            qvec, probs, _, _ = scored
+            task = judge.classify(probs, self.index.tasks.cosines(qvec), self._label, self.settings)
+            if (task.confidence >= self.settings.only_model_unless
+                    and task.id not in self.record_tasks(self.corpus.records[mention.record])):
+                return read, [], scored
         return naming.beside(read, [mention]), [mention], scored
 
     def _settle(self, reading: _Reading, k: int | None) -> tuple[_Reading, tuple]:
@@ -252,6 +261,7 @@ class Scientist:
                 texts = [text for t in corpus.tasks
                          for text in (t.label, t.description, *t.aliases, *t.cues, *t.examples)]
                 texts += [name for r in corpus.records for name in (r.title, *r.names)]
+                texts += [phrase for f in load_figures() for phrase in f.phrases]
                 self._speller = Speller(texts, corpus.vocabulary)
             return self._speller
 
@@ -276,9 +286,31 @@ class Scientist:
         return out
 
     def _asked_figures(self, question: str) -> list[Figure]:
-        """The figures and facts (``figures.yaml``) ``question`` asks for."""
-        asked = plain_words(question)
+        """The figures and facts (``figures.yaml``) ``question`` asks for, each record it names read as "the
+        model" (so that "how long does MIMO-UNet take?" reads as the figure's "how long does {model} take")."""
+        asked = self._named_as_model(question)
         return [f for f in load_figures() if f.asked(asked)]
+
+    def _beyond_figures(self, question: str) -> list[str]:
+        """The words of ``question`` (as :meth:`_named_as_model`) that ask for no figure or fact."""
+        text = self._named_as_model(question)
+        for f in load_figures():
+            text = f.words.sub(" ", text)
+        return text.split()
+
+    def _named_as_model(self, question: str) -> str:
+        """``question`` as :func:`plain_words`, each record it names (by its title or one of its names, or as
+        :meth:`Naming.mentions` reads them) written "the model"."""
+        text = question
+        for m in sorted(self._naming().mentions(question), key=lambda m: -m.end):
+            text = f"{text[: m.end - len(m.words)]} the model {text[m.end :]}"
+        with self._lock:
+            if self._exact_names is None:
+                names = sorted({plain_words(n) for r in self.corpus.records for n in (r.title, *r.names)} - {""},
+                               key=lambda n: (-len(n), n))
+                self._exact_names = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])"
+                                               if names else r"(?!)")
+        return self._exact_names.sub("the model", plain_words(text))
 
     def _unreported_figures(self, asked: list[Figure], drawn_on: list[Reference],
                             named: list[Reference]) -> list[tuple[list[Figure], list[Reference]]]:

@@ -21,7 +21,7 @@ from .errors import CorpusError, OutputError, shown
 from .fileio import os_reason, write_atomic
 from .ingest import _norm, is_seed_file, load_records, parse_catalog, read_text
 from .language import LANGUAGES_FILE
-from .naming import NAMING_FILE
+from .naming import NAMING_FILE, model_words
 from .paths import data_path
 from .records import Record, Task
 from .settings import Settings, load_settings
@@ -85,6 +85,7 @@ class Figure:
     words: re.Pattern  # the words that ask for it, read in plain_words of a question
     says: re.Pattern  # the words a record's line holds when it gives it
     fields: tuple[str, ...]  # the record's lines (Record.lines' names) that give it whatever their words
+    phrases: tuple[str, ...] = ()  # the words that ask for it as figures.yaml writes them ({model} left out)
 
     def asked(self, question: str) -> bool:
         """Whether ``question`` (as :func:`plain_words`) asks for it."""
@@ -102,7 +103,8 @@ class Figure:
 @functools.cache
 def load_figures() -> tuple[Figure, ...]:
     """The figures and facts a question may ask for (``figures.yaml``, packaged), their patterns matched in a text
-    of lower-case words joined by single spaces (:func:`plain_words`)."""
+    of lower-case words joined by single spaces (:func:`plain_words`), ``{model}`` in their words read as
+    :func:`~scientist.naming.model_words`."""
     path = data_path("corpus") / FIGURES_FILE
     raw = read_yaml(path, "figures")
     items = raw.get("figures") if isinstance(raw, dict) else None
@@ -112,14 +114,18 @@ def load_figures() -> tuple[Figure, ...]:
                           "figure or fact")
     after = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in raw.get("not_before") or [])
 
+    model = model_words()
+
     def pattern(words: list, not_before: list) -> re.Pattern:
         own = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in not_before)
-        return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(str(w).lower()) for w in words) + r")(?![\w-])"
-                          + after + own)
+        alternatives = (re.escape(str(w).lower()).replace(re.escape("{model}"), model) for w in words)
+        return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])" + after + own)
 
-    return tuple(Figure(str(i["label"]), str(i.get("kind", "figure")), pattern(i["words"], []),
+    return tuple(Figure(str(i["label"]), str(i.get("kind", "figure")),
+                        pattern(i["words"], i.get("words_not_before") or []),
                         pattern(i.get("says") or i["words"], i.get("not_before") or []),
-                        tuple(str(f) for f in i.get("fields") or ()))
+                        tuple(str(f) for f in i.get("fields") or ()),
+                        tuple(" ".join(str(w).replace("{model}", " ").split()) for w in i["words"]))
                  for i in items)
 
 

@@ -24,7 +24,7 @@ from . import yamlio
 from .paths import data_path
 from .spelling import word_counts
 
-__all__ = ["NAMING_FILE", "Mention", "Naming"]
+__all__ = ["NAMING_FILE", "Mention", "Naming", "model_words"]
 
 NAMING_FILE = "naming.yaml"
 #: Most title words read before or after a kind word.
@@ -36,6 +36,8 @@ RUN_MIN = 3
 _TOKEN = re.compile(r"[a-z0-9]+", re.IGNORECASE)
 #: Most describing words read between a pointing word and a word for a model ("your little neural net").
 SOLE_BETWEEN_MAX = 3
+#: Most words of the clause after "the model that ..." read for a word that makes it this tool's model.
+RESTRICTED_MAX = 8
 #: The end of a question's first clause: a comma, colon, semicolon, dash or sentence end.
 _CLAUSE_END = re.compile(r"[,;:.!?](?=\s|$)|\s[-\u2013\u2014]\s")
 
@@ -53,6 +55,9 @@ class _Words:
     sole_between: frozenset[str]
     sole_pronouns: frozenset[str]
     sole_not_before: frozenset[str]
+    openers: frozenset[str]
+    sole_restrictors: tuple[tuple[str, ...], ...]
+    sole_ours: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -62,7 +67,34 @@ def _words() -> _Words:
     return _Words(frozenset(raw["pointers"]), nouns, frozenset(raw["joins"]), frozenset(raw["generic"]),
                   frozenset(str(e) for e in raw["endings"]) | {""}, int(raw["everyday"]), frozenset(raw["sole"]),
                   frozenset(raw["sole_pointers"]), frozenset(raw["sole_between"]), frozenset(raw["sole_pronouns"]),
-                  frozenset(raw["sole_not_before"]))
+                  frozenset(raw["sole_not_before"]), frozenset(raw["openers"]),
+                  tuple(tuple(str(r).split()) for r in raw["sole_restrictors"]), frozenset(raw["sole_ours"]))
+
+
+def _first_clause_end(question: str) -> int:
+    """Where ``question``'s first clause ends (:data:`_CLAUSE_END`), past opening ones of ``openers`` words only
+    ("quick one - was it trained with a GAN loss?", "hi there, ...")."""
+    start, openers = 0, _words().openers
+    for end in _CLAUSE_END.finditer(question):
+        if not all(w.lower() in openers for w in _TOKEN.findall(question, start, end.start())):
+            return end.start()
+        start = end.end()
+    return len(question)
+
+
+def model_words() -> str:
+    """A pattern of the words that point at a model without naming it, in a text of lower-case words joined by
+    single spaces (:func:`~scientist.corpus.plain_words`): a pronoun of ``sole_pronouns`` ("it"), or a pointing
+    word, at most ``SOLE_BETWEEN_MAX`` describing words and one or two words for a model ("your neural net", "the
+    AI model").  ``figures.yaml`` writes it ``{model}`` ("how big is {model}")."""
+    v = _words()
+
+    def alt(words: frozenset[str]) -> str:
+        return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+
+    model = f"(?:{alt(v.sole)})"
+    return (rf"(?:(?:{alt(v.sole_pronouns)})|(?:{alt(v.sole_pointers)})(?: (?:{alt(v.sole_between)})){{0,"
+            rf"{SOLE_BETWEEN_MAX}}} {model}(?: {model})?)")
 
 
 @lru_cache(maxsize=1)
@@ -219,8 +251,10 @@ class Naming:
     def sole_mention(self, question: str) -> Mention | None:
         """"the model" as naming the corpus's only model (:attr:`sole`), in a question that names no record and
         asks for a figure or fact of a model (:attr:`asks`): its first word for a model after a pointing word,
-        with only ``sole_between`` words between them ("the neural net"; not "the histopathology model"), and not
-        the first part of a compound ("the AI-made photo"); or else a pronoun of its first clause not followed by a
+        with only ``sole_between`` words between them ("the neural net"; not "the histopathology model"), not
+        the first part of a compound ("the AI-made photo"), and not followed by words that make it another
+        (``sole_restrictors`` whose clause holds no word of ``sole_ours``: "the AI that detects faces", not "the
+        AI that processed my photo"); or else a pronoun of its first clause not followed by a
         verb of being or a word that makes it stand for nothing (``sole_not_before``: "what was it trained on?";
         not "my photo is 12 MP; how big is it?", "is it possible to know ...").  Whether the question is about that
         model at all is the caller's to judge."""
@@ -242,13 +276,23 @@ class Naming:
                 i += 1
             return i
 
+        def elses(last: int) -> bool:  # "the AI that detects faces", "the network in a self-driving car"
+            after = words[last + 1 :]
+            if not any(tuple(after[: len(r)]) == r for r in vocab.sole_restrictors):
+                return False
+            end = _CLAUSE_END.search(question, tokens[last][2])
+            clause = [w for w, start, _ in tokens[last + 1 :] if end is None or start < end.start()]
+            return not vocab.sole_ours.intersection(clause[:RESTRICTED_MAX])
+
         compound = lambda i: question[tokens[i][2] : tokens[i][2] + 1] == "-"  # noqa: E731
         span = next(((first, last) for i, w in enumerate(words) if w in vocab.sole
                      and (first := pointed(i)) is not None and not compound(last := last_of(i))), None)
+        if span is not None and elses(span[1]):
+            return None
         if span is None:
-            clause = _CLAUSE_END.search(question)
+            end = _first_clause_end(question)
             span = next(((i, i) for i, (w, start, _) in enumerate(tokens) if w in vocab.sole_pronouns
-                         and (clause is None or start < clause.start())
+                         and start < end
                          and (i + 1 == len(words) or words[i + 1] not in vocab.sole_not_before)), None)
         if span is None:
             return None

@@ -257,6 +257,12 @@ def test_a_fact_the_named_records_card_gives_is_quoted_first(sci, question, labe
     "What loss function was the AI trained with?", "what photos did it learn from?",  # a pronoun
     "how many params has your little neural net got",  # words between the pointing word and the model's
     "How many layers does the model have?",  # refused: the card gives its blocks per stage
+    # found in blind questions: words around the model that its figure's own phrases did not reach
+    "How deep is the network?",  # refused as depth estimation
+    "please tell me how much big is your neural net", "is the thing big?",
+    "quick one - was it trained w/ an adversarial GAN loss or just pixel loss?",  # "it" after an opening clause
+    "Was the network optimised with L1, L2, or something perceptual like a VGG loss?",
+    "How many parameters does the AI that processed my photo have?",  # a clause that makes it this tool's
 ])
 def test_the_model_of_a_fact_question_is_the_corpus_only_model(sci, question):
     """They were refused ("none of the 3 provided records covers this question") or answered from the
@@ -301,6 +307,9 @@ def test_facts_reach_the_web_page_and_a_chatbots_prompt(sci):
     "What loss of detail should I expect from the model?",  # no training loss asked
     "How many parameters does the network that Samsung uses have?",  # a name beside it, though a dictionary word
     "How many parameters does her model have?", "What was their network trained on?",  # someone else's
+    # read as MIMO-UNet once "how fast is {model}" and "how big is {model}" were figure words: another AI
+    "How fast is the AI that detects faces in my camera?", "How big is the neural network in a self-driving car?",
+    "Too dark. How big is it?",  # "it" past the first clause, which is no mere opening
 ])
 def test_the_only_model_is_not_read_into_other_questions(sci, question):
     answer = sci.ask(question)
@@ -314,6 +323,8 @@ def test_the_only_model_is_not_read_into_other_questions(sci, question):
     ("how much RAM does the model need for a 24 MP photo?", "The question asks about memory use, which the record"),
     # names no record mentions, but not of the model: a board, a word in capitals
     ("Will the model fit in 4 GB of RAM on a Raspberry Pi?", "The question asks about memory use, which the record"),
+    ("My old laptop took a minute for one picture. What's the usual runtime of the model?",
+     "The question asks about speed, which the record"),
 ])
 def test_a_figure_of_the_only_model_that_its_record_lacks_is_said_to_be_missing(sci, question, said):
     answer = sci.ask(question)
@@ -323,6 +334,7 @@ def test_a_figure_of_the_only_model_that_its_record_lacks_is_said_to_be_missing(
 
 @pytest.mark.parametrize("question", [
     "Does the AI process photos per image or in batches?", "Can it show the result in real time as I move the slider?",
+    "is it fast to install? my grandson set up the last program for me",
 ])
 def test_words_of_time_in_another_sense_ask_no_speed(sci, question):
     assert not any(n.startswith("The question asks about speed") for n in sci.ask(question).notes)
@@ -489,3 +501,20 @@ def test_a_name_written_twice_in_two_cases_is_named_once(sci):
     answer = sci.ask("Is this better than Topaz DeNoise or Lightroom Denoise for my grainy photos?")
     note = next(n for n in answer.notes if n.startswith("The question names"))
     assert note.startswith("The question names DeNoise and Lightroom, which"), note
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    ("How long does MIMO-UNet take to deblur a 1280x720 image?", "The question asks about speed, which "),
+    ("Which one is quicker at inference, MIMO-UNet or MPRNet?", "The question asks about speed, which "),
+])
+def test_a_named_model_reads_as_the_model_of_a_figures_words(sci, question, said):
+    """"how long does {model} take" did not read "how long does MIMO-UNet take": no note said the record lacks
+    a speed, and the answer could be read as giving one."""
+    answer = sci.ask(question)
+    assert any(n.startswith(said) for n in answer.notes) and not answer.facts, answer.notes
+
+
+def test_a_misspelt_figure_word_is_read_as_the_figure(sci):
+    answer = sci.ask("mimo unet loss funtion??")
+    assert ("funtion", "function") in [(c.written, c.read_as) for c in answer.corrections]
+    assert {f.label for f in answer.facts} == {"training loss"}

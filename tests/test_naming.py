@@ -164,6 +164,28 @@ def test_the_model_names_the_only_model_when_a_fact_is_asked():
     assert Naming.of(RECORDS[:3]).sole_mention("How many parameters does the model have?") is None  # not asked to
 
 
+def test_the_words_for_a_model_in_a_figures_words():
+    from scientist.corpus import load_figures, plain_words
+
+    size = next(f for f in load_figures() if f.label == "model size")
+    for question in ("How big is your little neural net?", "how big is it", "How big is the AI model?",
+                     "how heavy is this thing, really"):
+        assert size.asked(plain_words(question)), question
+    for question in ("How big is my photo?", "how big is the file", "How big is a model?", "how big is her model"):
+        assert not size.asked(plain_words(question)), question
+
+
+def test_a_clause_after_the_model_may_make_it_another():
+    asks = lambda q: "parameters" in q  # noqa: E731
+    one = Naming.of(RECORDS[:3], asks=asks)
+    assert one.sole_mention("How many parameters does the AI that detects faces have?") is None
+    assert one.sole_mention("How many parameters does the network in a self-driving car have?") is None
+    assert one.sole_mention("How many parameters does the AI that fixed my photo have?").words == "the AI"
+    assert one.sole_mention("How many parameters does the model in your app have?").words == "the model"
+    assert one.sole_mention("Hi there, quick one - how many parameters does it have?").words == "it"
+    assert one.sole_mention("Too dark. How many parameters does it have?") is None  # no mere opening
+
+
 def test_the_only_model_reading_is_linear_in_the_question():
     """Every "ai" before a word for a model was walked back over from each one: 16,000 words took 6 s."""
     import time
