@@ -97,6 +97,13 @@ def test_verify_flags_ungrounded_links_and_names(sci):
      ["150 GFLOPS", "99 million trainable parameters", "30 milliseconds", "32.45 decibels", "SSIM of .93",
       "PSNR > 31.2"]),
     ("MIMO-UNet reaches 40 dB.Next it sharpens.", ["40 dB"]),  # no file's extension
+    # found by review: counts, shares, ratios and times of a study or a network, against the records' own
+    ("The annotation study used 100,000 images from 12 companies and 5000 annotators.",
+     ["100,000 images", "12 companies", "5000 annotators"]),  # the record: 57,648, four, 924
+    ("MIMO-UNet removes 95% of the noise and runs in 0.5 seconds per image.", ["95% of", "0.5 seconds"]),
+    ("It was trained for 3000 epochs on 8 GPUs, is 10 times faster than others and has 12 residual blocks.",
+     ["3000 epochs", "8 GPUs", "10 times faster", "12 residual blocks"]),
+    ("The GoPro data set has around 2000 training pairs.", ["2000 training pairs"]),
 ])
 def test_verify_flags_figures_no_record_gives(sci, text, figures):
     """A made-up result passed as grounded: verify read links and names only."""
@@ -109,7 +116,11 @@ def test_verify_flags_figures_no_record_gives(sci, text, figures):
     "MIMO-UNet (Cho et al., ICCV 2021) has 16.1 M parameters; the smaller MIMO-UNet has 6.8M params.",
     "The study drew on 57,648 images from 924 annotators.",
     "The question asks about PSNR and SSIM, which none of the 3 records reports.",  # no figure given
-    "A 1920×1080 photo in 2,048 tiles, at 87% of the gain.",  # sizes, counts and shares are not results
+    "A 1920×1080 photo in 2,048 tiles, at 0.87 of the gain.",  # sizes and counts of tiles are not results
+    # counts, shares and times the records give (one in words), or of the person's own photos and runs
+    "924 annotators and 34 quality-assurance workers from 4 annotation companies; noise gave 87% of the gain.",
+    "MIMO-UNet+ has 20 residual blocks per stage and MIMO-UNet eight blocks.",
+    "I restored your 3 photos in 2 minutes; the network took 6 min 44 s.",
     "# Does MIMO-UNet reach 40 dB as in 2019?\n\nThe records give no PSNR.",  # a title echoes the question
     "The records do not report a PSNR of 32.45 dB for MIMO-UNet+, so I cannot confirm it.",  # said not given
     "None of the records says whether it runs at 30 fps.",
@@ -118,7 +129,7 @@ def test_verify_flags_figures_no_record_gives(sci, text, figures):
     "MIMO-UNet has 16.1 million parameters, 6.8 M in its smaller form (ICCV 2021).",
     "MIMO-UNet+ has 16,100,000 parameters.",  # the card's 16.1 M, written out
     "Its PSNR is not given in the records (e.g. 32.45 dB is not stated).",
-    "The GoPro data set has around 2000 training pairs; a 4096 by 2048 photo; Width 2048; Step 2000; (2048, 2048).",
+    "The GoPro data set: a 4096 by 2048 photo; Width 2048; Step 2000; (2048, 2048).",
     "photo (2018)_restored.png and Wedding 2019 v2.png",  # numbers in files' names
 ])
 def test_verify_passes_figures_the_records_give_and_numbers_that_are_no_results(sci, text):
@@ -132,7 +143,8 @@ def test_verify_reads_figures_in_linear_time(sci):
 
     for text in ("MIMO-UNet has 1" + " " * 200_000 + "x", "PSNR" + " of" * 200_000 + " 3", "(" * 200_000 + "2019",
                  "1" + "\t" * 200_000 + "dB", 'Read "a" as "b", ' * 50_000, "no 1 dB " * 60_000,
-                 "in 2019 " * 60_000, "".join(f"no {i} dB " for i in range(40_000))):
+                 "in 2019 " * 60_000, "".join(f"no {i} dB " for i in range(40_000)), "one big red " * 60_000,
+                 "1 % " * 60_000 + "of"):
         start = time.perf_counter()
         sci.verify(text)
         assert time.perf_counter() - start < 5, text[:20]
