@@ -534,8 +534,8 @@ _DURATIONS = {"second": 1, "seconds": 1, "minute": 60, "minutes": 60, "hour": 36
 #: A figure a result is given in: a number with a unit ("32.45 dB", "30 ms", "6.8M params", "32.45 PSNR"), one a
 #: metric names ("PSNR of 32.45", "SSIM: 0.93", "psnr=32.45", "PSNR > 31"), the year of an event ("in 2019",
 #: "CVPR 2020", "(2018)": 1950 to 2039, after a word for when or a venue's capitals), a share of something ("95 % of
-#: the noise"), a ratio ("10 times faster", "3x smaller"), a duration for each photo ("0.5 seconds per image") or a count
-#: (:data:`_COUNTED`: "12 residual blocks", "four companies").  Every run of spaces and of words is bounded, so
+#: the noise"), a ratio ("10 times faster", "3x smaller"), a duration for each photo ("0.5 seconds per image") or a
+#: count (:data:`_COUNTED`: "12 residual blocks", "four companies").  Every run of spaces and of words is bounded, so
 #: that any text is read in linear time.
 _FIGURE = re.compile(
     rf"(?<![\w.,])(?P<unit>{_NUMBER})[ \t]{{0,2}}(?:"
@@ -551,7 +551,8 @@ _FIGURE = re.compile(
     rf"|(?<![\w.,])(?P<ratio>{_NUMBER})[ \t]?(?:×|x|times)[ \t]{{1,3}}(?:faster|slower|quicker|smaller|larger|bigger|"
     rf"lighter|heavier|fewer|more|less)(?![\w-])"
     rf"|(?<![\w.,])(?P<duration>{_NUMBER})[ \t]{{0,2}}(?P<dunit>{'|'.join(sorted(_DURATIONS, key=len, reverse=True))})"
-    rf"(?=[ \t]{{1,3}}(?:per|each|for[ \t]{{1,3}}(?:an?|one|each|every)[ \t]{{1,3}}(?:photo|image|picture|frame)s?)(?![\w-]))"
+    rf"(?=[ \t]{{1,3}}(?:per|each|for[ \t]{{1,3}}(?:an?|one|each|every)[ \t]{{1,3}}"
+    rf"(?:photo|image|picture|frame)s?)(?![\w-]))"
     rf"|(?<![\w.,×-])(?P<count>{_NUMBER}|(?:{'|'.join(_NUMBER_WORDS)})(?![\w-]))[ \t]{{1,3}}"
     rf"(?:[A-Za-z][\w-]{{0,30}}[ \t]{{1,3}}){{0,2}}?(?P<counted>{_COUNTED})(?![\w-])",
     re.I)
