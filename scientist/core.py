@@ -17,7 +17,7 @@ import numpy as np
 
 from . import judge
 from .answer import Answer, Correction, Evidence, Fact, LanguageInfo, Reference, TaskResult
-from .corpus import WORD, Corpus, Figure, load_corpus, load_figures, plain_words
+from .corpus import WORD, Corpus, Figure, load_corpus, load_figures, load_places, plain_words
 from .embed import Embedder
 from .errors import CorpusError, OptionError
 from .guard import (
@@ -78,6 +78,13 @@ def _named_beside(question: str, mention: Mention, unknown: list[str], vocabular
         if word[0].isupper() and word not in vocabulary and word != "I" and not opens_sentence(question, m.start()):
             return True
     return False
+
+
+def _asks_link(question: str) -> bool:
+    """Whether ``question`` (as read: a place's ``read_as`` words in place of its name) names a place of links
+    (``links.yaml``: "is the model on GitHub?")."""
+    return any(p.words.search(question) or (p.read_as and re.search(rf"\b{re.escape(p.read_as)}\b", question, re.I))
+               for p in load_places())
 
 
 #: Most lines of one record quoted for one figure or fact a question asks for.
@@ -205,12 +212,17 @@ class Scientist:
         :meth:`_reads`): its misspelt words read as the vocabulary's when the ``spelling`` setting says so, and a
         record it names by part of its title followed by the title in brackets (:meth:`Naming.expand`), or, when
         it names none, "the model" of a question that asks a figure of it as the corpus's only model
-        (:meth:`_only_model`)."""
+        (:meth:`_only_model`); a place of links whose name means something else read as ``links.yaml`` says
+        ("Hugging Face" as "model hub")."""
         q = self._clean(question)
         language = detect_language(q)
         if not self._reads(language):
             return _Reading(q, language, None, None, [], [])
-        plain, fixes = self._spelling().correct(q) if self.settings.spelling else (q, [])
+        said = q
+        for place in load_places():  # "Hugging Face" is no face
+            if place.read_as:
+                said = place.words.sub(place.read_as, said)
+        plain, fixes = self._spelling().correct(said) if self.settings.spelling else (said, [])
         read, mentions = self._naming().expand(plain)
         if mentions:
             return _Reading(q, language, read, plain, fixes, mentions)
@@ -268,21 +280,21 @@ class Scientist:
     def _naming(self) -> Naming:
         with self._lock:
             if self._names is None:
-                asks = (lambda q: bool(self._asked_figures(q))) if self.settings.only_model else None
+                asks = (lambda q: bool(self._asked_figures(q)) or _asks_link(q)) if self.settings.only_model else None
                 self._names = Naming.of(self.corpus.records, self.settings.partial_names, asks=asks)
             return self._names
 
     @staticmethod
     def _lacking_links(question: str, drawn_on: list[Reference]) -> list[tuple[str, list[Reference]]]:
-        """The kinds of link ``question`` asks for by name (an arXiv paper, GitHub code) with the records the
-        answer draws on (``drawn_on``) that have none of that kind: the answer gives the links the records have,
-        and says which they lack."""
+        """The places ``question`` asks a link to by name (``links.yaml``: an arXiv paper, GitHub code, a Hugging
+        Face page) with the records the answer draws on (``drawn_on``) that have no link there: the answer gives
+        the links the records have, and says which they lack."""
         out = []
-        for kind, word, host in (("arXiv", r"\barxiv\b", "arxiv.org"), ("GitHub", r"\bgit ?hub\b", "github.com")):
-            if drawn_on and re.search(word, question, re.I):
-                lacking = [r for r in drawn_on if not any(host in (u or "").lower() for u in (r.url, r.github))]
+        for place in load_places():
+            if drawn_on and place.words.search(question):
+                lacking = [r for r in drawn_on if not any(place.host in (u or "").lower() for u in (r.url, r.github))]
                 if lacking:
-                    out.append((kind, lacking))
+                    out.append((place.name, lacking))
         return out
 
     def _asked_figures(self, question: str) -> list[Figure]:
@@ -462,7 +474,7 @@ class Scientist:
                 answer.notes.insert(0, self.renderer.phrase("note_sole", words=m.words,
                                                             record=self.corpus.records[m.record]))
         drawn_on = [r for r in answer.references if r.supports] if answer.in_scope and read is not None else []
-        for kind, records in reversed(self._lacking_links(read, drawn_on)):  # "where is its arXiv paper?"
+        for kind, records in reversed(self._lacking_links(reading.q, drawn_on)):  # "where is its arXiv paper?"
             answer.notes.insert(0, self.renderer.phrase("note_lacking_link", kind=kind, records=records))
         # what the question asks for is read without the titles put beside the names ("is the network fast?")
         asked = self._asked_figures(reading.plain) if drawn_on else []

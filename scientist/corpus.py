@@ -37,9 +37,10 @@ EXAMPLES_FILE = "task_examples.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
 FIGURES_FILE = "figures.yaml"
 CONTEXT_FILE = "context.yaml"
+LINKS_FILE = "links.yaml"
 #: Data files of a corpus folder that hold no records.
 NOT_RECORDS = {TASKS_FILE, EXAMPLES_FILE, VOCABULARY_FILE, FIGURES_FILE, CONTEXT_FILE, LANGUAGES_FILE, NAMING_FILE,
-               "README.md"}
+               LINKS_FILE, "README.md"}
 
 
 def read_yaml(path: str | Path, what: str):
@@ -127,6 +128,30 @@ def load_figures() -> tuple[Figure, ...]:
                         tuple(str(f) for f in i.get("fields") or ()),
                         tuple(" ".join(str(w).replace("{model}", " ").split()) for w in i["words"]))
                  for i in items)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place a question may ask a record's link to (``links.yaml``): arXiv, GitHub, Hugging Face."""
+
+    name: str
+    words: re.Pattern  # how a question writes its name
+    host: str  # what a record's link there holds
+    read_as: str | None  # the words a question is read with in place of its name, when they mean something else
+
+
+@functools.cache
+def load_places() -> tuple[Place, ...]:
+    """The places a question may ask a record's link to (``links.yaml``, packaged)."""
+    path = data_path("corpus") / LINKS_FILE
+    raw = read_yaml(path, "places of links")
+    items = raw.get("places") if isinstance(raw, dict) else None
+    if not isinstance(items, list) or not all(isinstance(i, dict) and i.get("name") and i.get("words")
+                                              and i.get("host") for i in items):
+        raise CorpusError(f"{path.name}: expected a list of places, each with a name, words and a host")
+    return tuple(Place(str(i["name"]), re.compile(r"(?<![\w-])(?:" + "|".join(
+        re.escape(str(w)).replace(r"\ ", r"\s+") for w in i["words"]) + r")(?![\w-])", re.I), str(i["host"]).lower(),
+        str(i["read_as"]) if i.get("read_as") else None) for i in items)
 
 
 def load_context(folder: Path) -> frozenset[str]:

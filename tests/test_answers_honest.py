@@ -483,6 +483,29 @@ def test_a_link_the_question_asks_for_and_the_records_lack_is_said_to_be_missing
     _says(sci, question, said)
 
 
+@pytest.mark.parametrize("question", [
+    "what's the hugging face link for MIMO-UNet weights?",  # refused as pose estimation
+    "Does MIMO-UNet have a Hugging Face page?",  # read as face restoration, a task the model was not built for
+    "Is MIMO-UNet on HuggingFace?",
+])
+def test_hugging_face_is_a_place_of_links_not_a_face(sci, question):
+    answer = sci.ask(question)
+    assert answer.in_scope and answer.task.id == "deblurring", (answer.task, answer.notes)
+    assert any(n.startswith("The question asks for a Hugging Face link; the record of Deblur-MIMO-UNet-RealBlur "
+                            "gives none") for n in answer.notes), answer.notes
+    assert not any(n.startswith("The question names") for n in answer.notes), answer.notes
+    assert sci.verify(answer.markdown).grounded
+
+
+@pytest.mark.parametrize("question", ["Is the model on GitHub?", "where is its arXiv paper?",
+                                      "Where can I download the weights of the network on GitHub?"])
+def test_the_model_of_a_link_question_is_the_corpus_only_model(sci, question):
+    """Refused: "the model" named nothing unless a figure was asked of it."""
+    answer = sci.ask(question)
+    assert answer.in_scope and any(n.startswith("The question names no model") for n in answer.notes)
+    assert "https://github.com/chosj95/MIMO-UNet" in answer.markdown
+
+
 def test_no_link_note_where_the_record_has_the_link_asked_for(sci):
     answer = sci.ask("Where is the GitHub code of MIMO-UNet?")
     assert not any("link; the record" in n for n in answer.notes), answer.notes
