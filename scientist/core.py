@@ -36,6 +36,7 @@ from .language import detect as detect_language
 from .naming import Mention, Naming
 from .records import Record, Task, split_sentences
 from .render import Renderer
+from .restore.constants import load_constants
 from .restore.options import RestoreOptions, as_path
 from .settings import ConfigError, Settings, load_settings
 from .spelling import Speller
@@ -78,6 +79,13 @@ def _named_beside(question: str, mention: Mention, unknown: list[str], vocabular
         if word[0].isupper() and word not in vocabulary and word != "I" and not opens_sentence(question, m.start()):
             return True
     return False
+
+
+def demo_tasks(bundled: bool) -> frozenset[str]:
+    """The tasks the demo's network does with the bundled weights, or with published ones
+    (``scientist/weights/tasks.json``)."""
+    return load_constants(lambda raw: {k: frozenset(raw[k]) for k in ("bundled", "published")},
+                          "tasks.json")["bundled" if bundled else "published"]
 
 
 def _asks_link(question: str) -> bool:
@@ -517,6 +525,9 @@ class Scientist:
             workflow = answer.workflow
             runnable = workflow if workflow is not None and any(s.op for s in workflow.steps) else None
             answer.demo = self.demo(photo, workflow=runnable, options=restore, progress=progress)
+            bundled = "bundled" in answer.demo.weights
+            if answer.task is not None and answer.task.id not in demo_tasks(bundled):  # "colourise my photo"
+                answer.notes.append(self.renderer.phrase("note_demo_task", task=answer.task, bundled=bundled))
         return self._render(answer)
 
     def warm_up(self) -> None:
