@@ -25,6 +25,7 @@ from .guard import (
     bare_form,
     clean_question,
     find_urls,
+    link_key,
     name_links,
     names_in,
     opens_sentence,
@@ -95,6 +96,8 @@ def _asks_link(question: str) -> bool:
                for p in load_places())
 
 
+#: Path segments a record's link needs for a link under it to name the record ("github.com/owner/repo").
+LINK_DEPTH = 2
 #: Most lines of one record quoted for one figure or fact a question asks for.
 FACT_LINES = 3
 
@@ -147,6 +150,7 @@ class Scientist:
         self._names: Naming | None = None
         self._speller: Speller | None = None
         self._exact_names: re.Pattern | None = None  # the records' titles and names, as plain words
+        self._link_keys: list[tuple[str, str, Record]] | None = None  # Scientist._own_link's
 
     # ------------------------------------------------------------- loading
     @property
@@ -198,9 +202,8 @@ class Scientist:
         """The question as it is read: its first ``max_question_chars`` characters, normalised, a record's own
         link read as the record's title (so that it names the record), other links removed."""
         if isinstance(question, str):
-            records = self._linked_records()
             question = name_links(question[: self.settings.max_question_chars], self.corpus.allowed_urls(),
-                                  lambda link: f'"{records[link].title}"')
+                                  lambda link: f'"{own[1].title}"' if (own := self._own_link(link)) else None)
         return clean_question(question, self.settings.max_question_chars)
 
     def _linked_records(self) -> dict[str, Record]:
@@ -214,6 +217,20 @@ class Scientist:
                         links.setdefault(bare_form(u), r)  # written without its scheme
                 self._links = links
             return self._links
+
+    def _own_link(self, link: str) -> tuple[str, Record] | None:
+        """The record link ``link`` is, or lies under (:func:`~scientist.guard.link_key`: a page of its code's
+        repository, ``github.com/owner/repo.git``; a record's link of fewer than :data:`LINK_DEPTH` path segments
+        has nothing under it), with its record."""
+        records = self._linked_records()
+        if link in records:
+            return link, records[link]
+        key = link_key(link)
+        with self._lock:
+            if self._link_keys is None:
+                self._link_keys = [(k, u, r) for u, r in records.items() if u.lower().startswith("http")
+                                   and (k := link_key(u)).count("/") >= LINK_DEPTH]
+        return next(((u, r) for k, u, r in self._link_keys if key == k or key.startswith(k + "/")), None)
 
     def _read(self, question: object) -> _Reading:
         """The question as the tool reads it (:class:`_Reading`; ``read`` is None when the tool does not read it:
@@ -508,9 +525,9 @@ class Scientist:
             answer.notes.insert(0 if answer.in_scope else len(answer.notes),
                                 self.renderer.phrase("note_unknown_names", names=unknown, n=len(self.corpus),
                                                      refusal=not answer.in_scope))
-        records = self._linked_records()
-        linked = [(u, records[u]) for u in dict.fromkeys(find_urls(question, self.corpus.allowed_urls()))
-                  if u in records]
+        linked = {(w == own[0], own[0]): (w, *own) for w in find_urls(question, self.corpus.allowed_urls())
+                  if (own := self._own_link(w)) is not None}  # links under one record's link said once
+        linked = list(linked.values())
         if linked:
             answer.notes.insert(0, self.renderer.phrase("note_linked", linked=linked))
         if fixes:

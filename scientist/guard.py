@@ -140,14 +140,24 @@ def find_urls(text: str, allowed: Collection[str] = ()) -> list[str]:
     return [link for _, _, link in _links(text or "", allowed)]
 
 
-def name_links(text: str, allowed: AllowedLinks, name: Callable[[str], str]) -> str:
-    """``text`` with each link of ``allowed`` (a record's) replaced by ``name(link)`` (its title)."""
+def name_links(text: str, allowed: AllowedLinks, name: Callable[[str], str | None]) -> str:
+    """``text`` with each link that ``name`` names (a record's, or one under it: its title) replaced by
+    ``name(link)``."""
     out, pos = [], 0
     for start, end, link in _links(text, allowed):
-        if link in allowed:
-            out += [text[pos:start], name(link)]
+        if (named := name(link)) is not None:
+            out += [text[pos:start], named]
             pos = end
     return "".join(out) + text[pos:] if out else text
+
+
+def link_key(link: str) -> str:
+    """``link`` as links are compared for the record they lie under: without its scheme, ``www.``, a trailing
+    slash or ``.git``, its host in lower case."""
+    bare = re.sub(r"^www\.", "", bare_form(link.strip()), flags=re.I).rstrip("/")
+    bare = bare[:-4] if bare.lower().endswith(".git") else bare
+    host, _, path = bare.partition("/")
+    return f"{host.lower()}/{path}" if path else host.lower()
 
 
 def strip_foreign_urls(text: str, allowed: Collection[str]) -> str:

@@ -51,6 +51,21 @@ def test_a_records_own_link_names_it_and_another_link_is_said_to_be_dropped(sci)
     assert not any(n.startswith("Read ") for n in exact.notes)  # its whole title needs no note
 
 
+def test_a_link_under_a_records_link_names_it(sci):
+    """A page of the model's repository and its clone address were removed as foreign links, and the question,
+    left naming nothing, was refused as JPEG artifact removal."""
+    answer = sci.ask("is https://github.com/chosj95/MIMO-UNet/tree/main/models the code? "
+                     "also see github.com/chosj95/MIMO-UNet.git")
+    assert answer.in_scope and [r.id for r in answer.references if r.named] == ["deblur-mimo-unet-realblur"]
+    assert answer.notes[0] == ('Read a link under https://github.com/chosj95/MIMO-UNet as naming the model '
+                               '"Deblur-MIMO-UNet-RealBlur" (it lies under a link of its record, which is the one '
+                               'given here).')
+    assert "tree/main" not in answer.markdown and "[link removed]" not in answer.question
+    assert sci.verify(answer.markdown).grounded and sci.verify(answer.text).grounded
+    for other in ("is https://github.com/chosj95/MIMO-UNetX the same?", "what is https://github.com/chosj95?"):
+        assert "[link removed]" in sci.ask(other).question  # a longer name, or above the record's link
+
+
 @pytest.fixture(scope="module")
 def renderer(tmp_path_factory):
     return Renderer(cache=tmp_path_factory.mktemp("jinja"))
