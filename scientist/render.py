@@ -16,7 +16,7 @@ from markupsafe import Markup
 from .errors import shown
 from .paths import data_path
 from .records import markdown_url, stage_name
-from .settings import GAIN_RANGE
+from .settings import GAIN_RANGE, MEASURABLE_SIDE
 
 __all__ = ["Renderer"]
 
@@ -185,6 +185,7 @@ class Renderer:
         env.filters["code"] = markdown_code
         env.globals["stage_name"] = stage_name
         env.globals["gain_max"] = GAIN_RANGE[1]
+        env.globals["measurable_side"] = MEASURABLE_SIDE
         return env
 
     def html(self, name: str, **ctx) -> str:

@@ -69,6 +69,9 @@ Strength = Annotated[Literal["auto"] | float, BeforeValidator(parse_strength)]
 #: The brightness step's gain range (linear light; 1 = the photo's own level): a given gain's, and the fitted
 #: model's unless its constants say otherwise.
 GAIN_RANGE = (1.0, 12.0)
+#: A photo's noise and exposure are read only when it has at least this many pixels on each side (the noise figure's
+#: one-level wavelet needs them): a smaller one is left at its own level and comes back as it is.
+MEASURABLE_SIDE = 8
 
 
 def parse_gain(value) -> float | str:

@@ -174,3 +174,27 @@ def test_the_demo_says_what_it_decided(tmp_path):
     assert demo.brightness in ("bright-enough", "untouched", "reaches-white") and demo.gain == 1.0
     given = run_demo(photo, out_dir=tmp_path, gain=1.5, overwrite=True)  # the person says how much
     assert (given.gain, given.brightness) == (1.5, "given") and given.brightness_after > demo.brightness_after
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3000, 4), (2, 500)])
+def test_a_photo_too_small_to_measure_comes_back_as_it_is(tmp_path, shape):
+    """A 1 x 1 dot was brightened x12 as "a doubtful guess", and a 4 x 3000 strip of noise was said to have
+    "noise 0.00" and given strength 0.40 "chosen from" that figure."""
+    from scientist.render import Renderer
+    from scientist.restore.exposure import judge_gain
+    from scientist.restore.run import run_demo
+
+    img = (np.random.default_rng(5).random((*shape, 3)) * 80).astype(np.uint8)
+    assert (judge_gain(img.astype(np.float32) / 255).gain, judge_gain(img.astype(np.float32) / 255).reason) == \
+        (1.0, "too-small")
+    assert decide(img / 255.0, np.zeros(img.shape), "auto", 0.0, gain=1.0).strength == 0.0
+    assert decide(img / 255.0, np.zeros(img.shape), 0.7, 0.0, gain=1.0).strength == 0.7  # a given one stands
+    photo = tmp_path / "tiny.png"
+    Image.fromarray(img).save(photo)
+    demo = run_demo(photo, out_dir=tmp_path)
+    assert (demo.gain, demo.brightness, demo.strength) == (1.0, "too-small", 0.0)
+    with Image.open(demo.output) as im:
+        assert np.array_equal(np.asarray(im.convert("RGB")), img)  # as it was
+    text = Renderer().env.get_template("restore.txt.j2").render(d=demo)
+    assert "noise:      not measured: the photo has fewer than 8 pixels on a side\n" in text
+    assert "too few to read its exposure" in text and "noise σ 0.0" not in text

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..settings import MEASURABLE_SIDE
 from .constants import load_constants, save_constants
 
 __all__ = ["AmountRule", "Decision", "amount_fields", "apply_amount", "compose", "decide", "from_domain",
@@ -132,7 +133,12 @@ def decide(exposed: np.ndarray, restored: np.ndarray, setting: float | str, nois
     rule = rule or load_amount_rule()
     m = measure(exposed, restored, rule.sigma)
     auto = setting == "auto"
-    strength = rule.strength(features(noise, m["removed"], m["detail"], gain)) if auto else float(setting)
+    if not auto:
+        strength = float(setting)
+    elif min(exposed.shape[:2]) < MEASURABLE_SIDE:  # no noise to read: it comes back as it is (brightened if asked)
+        strength = 0.0
+    else:
+        strength = rule.strength(features(noise, m["removed"], m["detail"], gain))
     return Decision(strength, auto, round(noise, 3), round(m["removed"], 3), round(m["detail"], 3), rule.tones,
                     rule.sigma, rule.domain)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ..settings import MEASURABLE_SIDE
 from .save import to_u8
 
 __all__ = ["central_crop", "comparison_image", "comparison_layout", "crop_boxes", "mean_brightness", "noise_sigma",
@@ -39,6 +40,12 @@ def central_crop(img: np.ndarray, side: int = MEASURE_SIDE) -> np.ndarray:
 _NORMAL_Q75 = 0.6744897501960817
 
 
+def measurable(img: np.ndarray) -> bool:
+    """Whether ``img`` has :data:`~scientist.settings.MEASURABLE_SIDE` pixels or more on each side, so that its
+    noise and exposure can be read (a 1 x 1 or 4 x 3000 image reads as noise 0, and was brightened x12)."""
+    return min(img.shape[:2]) >= MEASURABLE_SIDE
+
+
 def noise_sigma(img: np.ndarray) -> float:
     """No-reference noise estimate on a central crop, 0-255 scale: Donoho and Johnstone's robust median
     estimator (median |diagonal detail coefficient| of a one-level db2 wavelet transform / 0.6745, zeros left
@@ -50,9 +57,9 @@ def noise_sigma(img: np.ndarray) -> float:
     """
     import pywt
 
-    crop = _as_float(central_crop(img)).astype(np.float64)
-    if min(crop.shape[:2]) < 8:
+    if not measurable(img):
         return 0.0
+    crop = _as_float(central_crop(img)).astype(np.float64)
     sigmas = []
     for c in range(crop.shape[2]):
         diagonal = pywt.dwtn(crop[..., c], "db2")["dd"]

@@ -17,8 +17,10 @@ __all__ = ["BatchItem", "Brightness", "Demo", "ProgressEvent", "ProgressFn"]
 #: What decided the brightness step's gain: ``brightened`` (the photo looked darkened: the gain predicted from its
 #: statistics), ``bright-enough`` (the predicted gain was too small to apply), ``untouched`` (the quiet-photo test:
 #: little noise for its darkness), ``reaches-white`` (the white test), ``flat`` (one flat colour, nothing in it to
-#: brighten), ``given`` (the ``gain`` option) or ``not-asked`` (a workflow without the step).
-Brightness = Literal["brightened", "bright-enough", "untouched", "reaches-white", "flat", "given", "not-asked"]
+#: brighten), ``too-small`` (under ``MEASURABLE_SIDE`` pixels on a side: nothing to read), ``given`` (the ``gain``
+#: option) or ``not-asked`` (a workflow without the step).
+Brightness = Literal["brightened", "bright-enough", "untouched", "reaches-white", "flat", "too-small", "given",
+                     "not-asked"]
 
 
 class Demo(BaseModel):
@@ -48,7 +50,9 @@ class Demo(BaseModel):
                     "statistics); bright-enough (the predicted gain was too small to apply); untouched (little noise "
                     "for its darkness: a dark scene taken as it is); reaches-white (its brightest pixels reach white, "
                     "so it was not darkened and a gain would burn them); flat (one flat colour, with no detail "
-                    "or noise to read: nothing to brighten); given (the gain was given: the `gain` "
+                    "or noise to read: nothing to brighten); too-small (fewer than 8 pixels on a side: its noise and "
+                    "exposure cannot be read, and it comes back as it is unless a gain or strength is given); "
+                    "given (the gain was given: the `gain` "
                     "option); not-asked (a workflow without the step).")
     gain_doubt: float | None = Field(
         default=None,
