@@ -325,8 +325,10 @@ class Scientist:
     def _asked_figures(self, question: str) -> list[Figure]:
         """The figures and facts (``figures.yaml``) ``question`` asks for, each record it names read as "the
         model" (so that "how long does MIMO-UNet take?" reads as the figure's "how long does {model} take")."""
-        asked = self._named_as_model(question)
-        return [f for f in load_figures() if f.asked(asked)]
+        text = self._named_as_model(question)
+        asked = [f for f in load_figures() if f.asked(text)]
+        labels = {f.label for f in asked}
+        return [f for f in asked if not labels.intersection(f.not_with)]
 
     def _beyond_figures(self, question: str) -> list[str]:
         """The words of ``question`` (as :meth:`_named_as_model`) that ask for no figure or fact."""

@@ -87,6 +87,7 @@ class Figure:
     says: re.Pattern  # the words a record's line holds when it gives it
     fields: tuple[str, ...]  # the record's lines (Record.lines' names) that give it whatever their words
     phrases: tuple[str, ...] = ()  # the words that ask for it as figures.yaml writes them ({model} left out)
+    not_with: tuple[str, ...] = ()  # labels of figures whose being asked too means this one is not
 
     def asked(self, question: str) -> bool:
         """Whether ``question`` (as :func:`plain_words`) asks for it."""
@@ -126,7 +127,8 @@ def load_figures() -> tuple[Figure, ...]:
                         pattern(i["words"], i.get("words_not_before") or []),
                         pattern(i.get("says") or i["words"], i.get("not_before") or []),
                         tuple(str(f) for f in i.get("fields") or ()),
-                        tuple(" ".join(str(w).replace("{model}", " ").split()) for w in i["words"]))
+                        tuple(" ".join(str(w).replace("{model}", " ").split()) for w in i["words"]),
+                        tuple(str(f) for f in i.get("not_with") or ()))
                  for i in items)
 
 
