@@ -337,6 +337,8 @@ def test_an_unquoted_question_is_the_same_question(cache_dir):
     (["ask", "how does it reduce noise?", "a.jpg", "b.png"], "give one photo: a.jpg and b.png are two"),
     (["ask", "how does it reduce noise?", "--strength", "0.5", "--out", "x.png"], "--out, --strength: these options"),
     (["ask", "--seed", FIXTURES / "seed_default.txt", "--gain", "1"], "--gain: this option is for the photo"),
+    # found by review: the JSON was printed and the format asked for silently dropped
+    (["ask", "how does it reduce noise?", "--json", "--format", "text"], "--json and --format text: the JSON holds"),
 ])
 def test_a_photo_named_after_the_question_is_the_photo(args, says):
     code, _out, lines = run_cli(*args)

@@ -28,7 +28,7 @@ def ask_command(
     question: Annotated[Optional[list[str]], typer.Argument(metavar="QUESTION [PHOTO]", show_default=False, help="The question (quotes are optional), then optionally a photo file to run the model on, as --photo does.")] = None,
     seed: Annotated[Optional[Path], typer.Option("--seed", parser=path_arg, help="Answer the question inside this seed document, from its records only (a record that is a packaged one, by link and name, takes its summary and card).")] = None,
     as_json: JsonOpt = False,
-    fmt: Annotated[Format, typer.Option("--format", help="md (default) or text.")] = Format.md,
+    fmt: Annotated[Optional[Format], typer.Option("--format", help="md (default) or text.", show_default=False)] = None,
     corpus: CorpusOpt = None,
     k: Annotated[Optional[int], typer.Option("--k", min=1, max=50, help="Records to retrieve (default: the `k` setting).")] = None,
     photo: Annotated[Optional[Path], typer.Option("--photo", parser=path_arg, help="Also run the model on this photo (with the options `restore` takes for one photo; its --format is --image-format).")] = None,
@@ -36,13 +36,14 @@ def ask_command(
 ) -> None:
     """Answer a question in three parts: the task, the workflow, the supporting records."""
     from ..core import Scientist
-    from ..errors import QuestionError
+    from ..errors import OptionError, QuestionError
 
+    if as_json and fmt is not None:  # the JSON was printed, and the format asked for silently not
+        raise OptionError(f"--json and --format {fmt.value}: the JSON holds the answer in both formats (its markdown "
+                          "and text); give one of the two")
     settings = settings_of(ctx)
     question, photo = _question_and_photo(question, photo, seed is not None)
     if photo is None and demo:
-        from ..errors import OptionError
-
         flags = {p.name: p.opts[0] for p in ctx.command.params}
         names = ", ".join(flags[k] for k in demo)
         raise OptionError(f"{names}: {'this option is' if len(demo) == 1 else 'these options are'} for the photo "
@@ -61,7 +62,7 @@ def ask_command(
     if as_json:
         emit(json_text(answer))
     else:
-        emit(answer.markdown if fmt is Format.md else answer.text)
+        emit(answer.text if fmt is Format.text else answer.markdown)
 
 
 def _question_and_photo(words: list[str] | None, photo: Path | None, has_seed: bool) -> tuple[str | None, Path | None]:
