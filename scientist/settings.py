@@ -13,6 +13,7 @@ import difflib
 import math
 import os
 import re
+import warnings
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
@@ -446,6 +447,17 @@ class Settings(BaseSettings):
         return Path(platformdirs.user_cache_dir("scientist", appauthor=False))
 
 
+def _warn_unknown_variables() -> None:
+    """A warning for each ``SCIENTIST_*`` environment variable that names no setting (``SCIENTIST_KK=3`` was
+    ignored without a word, where the same mistake in a settings file is an error), with the nearest name."""
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields} | {ENV_PREFIX + "CONFIG"}
+    for variable in sorted(k for k in os.environ if k.upper().startswith(ENV_PREFIX) and k.upper() not in known):
+        near = difflib.get_close_matches(variable.upper(), sorted(known), n=1)
+        hint = f"; did you mean {near[0]}?" if near else ""
+        warnings.warn(f"{variable}: no setting of that name, so it is ignored (`scientist settings` lists them)"
+                      f"{hint}", stacklevel=3)
+
+
 def load_settings(config: str | Path | None = None, **overrides) -> Settings:
     """Settings from ``overrides``, the environment and a settings file, in that order.
 
@@ -454,6 +466,7 @@ def load_settings(config: str | Path | None = None, **overrides) -> Settings:
     (``SCIENTIST_K``) or the file that gave a bad value is named, with what the value must be,
     and a file that cannot be parsed with the line and column where its parser stopped.
     """
+    _warn_unknown_variables()
     if config is None and os.environ.get(ENV_PREFIX + "CONFIG"):
         config = os.environ[ENV_PREFIX + "CONFIG"]
     if config is not None and not isinstance(config, str | os.PathLike):

@@ -68,6 +68,21 @@ def test_a_list_variable_that_is_not_json_names_itself(monkeypatch, name):
     assert_one_line_error(code, lines, name)
 
 
+def test_a_variable_that_names_no_setting_is_warned_of(monkeypatch):
+    """SCIENTIST_KK=3 was ignored without a word; the same mistake in a settings file is an error."""
+    import warnings
+
+    monkeypatch.setenv("SCIENTIST_KK", "3")
+    with pytest.warns(UserWarning, match=r"^SCIENTIST_KK: no setting of that name, so it is ignored .*did you mean "
+                                         r"SCIENTIST_K\?$"):
+        assert load_settings().k == Settings().k
+    monkeypatch.delenv("SCIENTIST_KK")
+    monkeypatch.setenv("SCIENTIST_K", "4")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a known one, and SCIENTIST_CONFIG, are not
+        assert load_settings().k == 4
+
+
 def test_cli_config_option_and_settings_command(tmp_path):
     f = tmp_path / "s.toml"
     f.write_text("k = 4\n")
