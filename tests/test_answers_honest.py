@@ -225,6 +225,8 @@ def test_removed_links_are_counted_in_the_note(sci, links, said):
      "The question asks about accuracy and speed, which the record this answer draws on does not report"),
     ("how fast is the deblur model on an iPhone, like how many ms per photo?",
      "The question asks about speed, which the record this answer draws on does not report"),
+    ("Which conference was the histopathology paper published at?",
+     "The question asks about publication, which the record this answer draws on does not report"),
     # found by review: the data sets were quoted as "what the record says of training data", and no note given
     ("What GPU was MIMO-UNet trained on?",
      "The question asks about hardware, which the record this answer draws on does not report"),
@@ -245,6 +247,7 @@ def test_a_figure_no_record_reports_is_said_to_be_missing(sci, question, said):
     "How fast should my shutter be to avoid motion blur?",  # found by review: each got a note
     "Which ONNX runtime do I need to deblur photos on my laptop?",
     "The AI sharpened my blurry photo: how accurate is the focus after?",
+    "who is the author of my photo?", "what year was my photo taken?",  # authors and years, of a photo
 ])
 def test_figures_not_asked_for_or_reported_get_no_note(sci, question):
     assert not any(n.startswith("The question asks about") for n in sci.ask(question).notes)
@@ -256,6 +259,9 @@ def test_figures_not_asked_for_or_reported_get_no_note(sci, question):
     ("What datasets was MIMO-UNet trained on?", "training data", "dataset", "GoPro (synthetic motion blur)"),
     ("What loss function was MIMO-UNet trained with?", "training loss", "summary", "an L1 loss at each scale"),
     ("How many layers does MIMO-UNet have?", "layers and blocks", "architecture", "20 residual blocks per stage"),
+    # found by review: answered as two tasks, deblurring or text summarization, with nothing of who wrote it
+    ("Who wrote the MIMO-UNet paper?", "authors", "summary", "(Cho et al., ICCV 2021)"),
+    ("When was MIMO-UNet published?", "publication", "summary", "(Cho et al., ICCV 2021)"),
 ])
 def test_a_fact_the_named_records_card_gives_is_quoted_first(sci, question, label, where, said):
     """The short answer quoted the summary's first sentences; the card's "16.1 M parameters" was only in part 2's
