@@ -317,7 +317,8 @@ class Scientist:
         out = []
         for place in load_places():
             if drawn_on and place.words.search(question):
-                lacking = [r for r in drawn_on if not any(place.host in (u or "").lower() for u in (r.url, r.github))]
+                lacking = [r for r in drawn_on
+                           if not any(place.host in (u or "").lower() for u in (r.url, r.github, r.huggingface))]
                 if lacking:
                     out.append((place.name, lacking))
         return out

@@ -530,6 +530,20 @@ def test_the_model_of_a_link_question_is_the_corpus_only_model(sci, question):
     assert "https://github.com/chosj95/MIMO-UNet" in answer.markdown
 
 
+def test_no_hugging_face_note_for_a_record_with_a_model_hub_link(tmp_path, cache_dir, embedder):
+    from scientist.core import Scientist
+    from scientist.corpus import load_corpus
+
+    (tmp_path / "records.yaml").write_text(
+        "records:\n  - id: hubnet\n    kind: model\n    title: HubNet\n    tasks: [denoising]\n"
+        "    huggingface: https://huggingface.co/someone/hubnet\n"
+        "    summary: HubNet removes sensor noise from photos taken in dim light.\n", encoding="utf-8")
+    sci = Scientist(load_corpus(tmp_path, include_user=False), cache_dir=cache_dir, embedder=embedder)
+    answer = sci.ask("Is HubNet on Hugging Face? How does it remove noise from photos?")
+    assert answer.in_scope and "https://huggingface.co/someone/hubnet" in answer.markdown
+    assert not any("Hugging Face link; the record" in n for n in answer.notes), answer.notes
+
+
 def test_no_link_note_where_the_record_has_the_link_asked_for(sci):
     answer = sci.ask("Where is the GitHub code of MIMO-UNet?")
     assert not any("link; the record" in n for n in answer.notes), answer.notes
