@@ -173,8 +173,12 @@ class Answer(BaseModel):
     workflow: Workflow | None = Field(description="Part 2: input -> model -> output (None when out of scope).")
     references: list[Reference] = Field(description="Part 3: supporting records, best first.")
     nearest: list[Reference] = Field(
-        default_factory=list, description="When out of scope: the nearest records, for transparency."
+        default_factory=list, description="When out of scope: the nearest records, for transparency (when `listing`: "
+                                          "the corpus's records of the kind asked for, nearest the question first)."
     )
+    listing: bool = Field(
+        default=False, description="Whether the question asked what the corpus holds ('which papers do you know?') "
+                                   "and, otherwise refused, was answered by listing its records in `nearest`.")
     notes: list[str] = Field(default_factory=list, description="Honest caveats about the answer.")
     markdown: str = Field(default="", description="The answer rendered as Markdown.")
     text: str = Field(default="", description="The answer rendered as plain text.")

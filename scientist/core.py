@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from . import judge
 from .answer import Answer, Correction, Evidence, Fact, LanguageInfo, Reference, TaskResult
-from .corpus import WORD, Corpus, Figure, load_corpus, load_figures, load_places, plain_words
+from .corpus import WORD, Corpus, Figure, load_corpus, load_figures, load_listing, load_places, plain_words
 from .embed import Embedder
 from .errors import CorpusError, OptionError
 from .guard import (
@@ -34,7 +35,7 @@ from .guard import (
 )
 from .index import Index
 from .language import detect as detect_language
-from .naming import Mention, Naming
+from .naming import Mention, Naming, record_kind_word
 from .records import Record, Task, split_sentences
 from .render import Renderer
 from .restore.constants import load_constants
@@ -96,6 +97,8 @@ def _asks_link(question: str) -> bool:
                for p in load_places())
 
 
+#: Most records an answer lists when a question asks what the corpus holds (``scientist corpus list`` lists all).
+LIST_MAX = 20
 #: Path segments a record's link needs for a link under it to name the record ("github.com/owner/repo").
 LINK_DEPTH = 2
 #: Most lines of one record quoted for one figure or fact a question asks for.
@@ -489,6 +492,8 @@ class Scientist:
         else:
             reading, analysis = self._settle(reading, k)
             answer = self._answer(reading.read, k, analysis)
+            if not answer.in_scope and not reading.mentions and load_listing().search(plain_words(reading.plain)):
+                self._list_records(answer, reading.plain, analysis[0])
         q, read, fixes, mentions = reading.q, reading.read, reading.fixes, reading.mentions
         if fixes or mentions:
             answer.question, answer.read_as = q, read
@@ -599,6 +604,22 @@ class Scientist:
         return Answer(question=q, in_scope=in_scope, evidence=evidence, task=task, workflow=workflow,
                       references=[r for r in refs if r.relevance != "none"] if in_scope else [],
                       nearest=[] if in_scope else refs, notes=notes)
+
+    def _list_records(self, answer: Answer, question: str, qvec: np.ndarray) -> None:
+        """``answer``, a refusal of a question that asks what the corpus holds (``listing.yaml``), made a list of the
+        records instead: of the kind the question names when it names papers or models only, nearest the question
+        first, at most :data:`LIST_MAX` of them, with a note saying how many the corpus holds."""
+        records = self.corpus.records
+        kinds = {kind for w in plain_words(question).split() if (kind := record_kind_word(w)) in ("paper", "model")}
+        kind = next(iter(kinds)) if len(kinds) == 1 else None
+        cosines = self.index.cosines(qvec)
+        order = sorted((i for i, r in enumerate(records) if kind is None or r.kind == kind), key=lambda i: -cosines[i])
+        answer.nearest = [self._reference(records[i], float(cosines[i]), answer.task, qvec, False)
+                          for i in order[:LIST_MAX]]
+        answer.listing = True
+        counts = Counter(r.kind for r in records)
+        answer.notes = [self.renderer.phrase("note_listing", kind=kind, n=len(order), shown=len(answer.nearest),
+                                             counts=sorted(counts.items()))]
 
     def _k(self, k):
         """The records an answer lists: None (the ``k`` setting), or a whole number within the setting's range
@@ -757,7 +778,8 @@ class Scientist:
         lines of a named record that give a figure or fact asked for; the model card's facts and what it says
         the model cannot do), for the LLM to say too."""
         answer = self.ask(question, k=k, progress=False)
-        recs = [self.corpus.get(r.id) for r in answer.references if r.supports]
+        listed = answer.nearest if answer.listing else [r for r in answer.references if r.supports]
+        recs = [self.corpus.get(r.id) for r in listed]
         wf = answer.workflow
         card = wf if wf is not None and wf.grounded and any(r.id == wf.model_id for r in recs) else None
         text = self.renderer.env.get_template("prompt.j2").render(

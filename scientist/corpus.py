@@ -38,9 +38,10 @@ VOCABULARY_FILE = "vocabulary.yaml"
 FIGURES_FILE = "figures.yaml"
 CONTEXT_FILE = "context.yaml"
 LINKS_FILE = "links.yaml"
+LISTING_FILE = "listing.yaml"
 #: Data files of a corpus folder that hold no records.
 NOT_RECORDS = {TASKS_FILE, EXAMPLES_FILE, VOCABULARY_FILE, FIGURES_FILE, CONTEXT_FILE, LANGUAGES_FILE, NAMING_FILE,
-               LINKS_FILE, "README.md"}
+               LINKS_FILE, LISTING_FILE, "README.md"}
 
 
 def read_yaml(path: str | Path, what: str):
@@ -154,6 +155,18 @@ def load_places() -> tuple[Place, ...]:
     return tuple(Place(str(i["name"]), re.compile(r"(?<![\w-])(?:" + "|".join(
         re.escape(str(w)).replace(r"\ ", r"\s+") for w in i["words"]) + r")(?![\w-])", re.I), str(i["host"]).lower(),
         str(i["read_as"]) if i.get("read_as") else None) for i in items)
+
+
+@functools.cache
+def load_listing() -> re.Pattern:
+    """The words of a question that asks what the corpus holds (``listing.yaml``, packaged), matched in a text of
+    lower-case words joined by single spaces (:func:`plain_words`)."""
+    path = data_path("corpus") / LISTING_FILE
+    raw = read_yaml(path, "listing words")
+    words = raw.get("words") if isinstance(raw, dict) else None
+    if not isinstance(words, list) or not words:
+        raise CorpusError(f"{path.name}: expected a list of words under 'words'")
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(str(w).lower()) for w in words) + r")(?![\w-])")
 
 
 def load_context(folder: Path) -> frozenset[str]:

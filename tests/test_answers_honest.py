@@ -579,3 +579,38 @@ def test_a_misspelt_figure_word_is_read_as_the_figure(sci):
     answer = sci.ask("mimo unet loss funtion??")
     assert ("funtion", "function") in [(c.written, c.read_as) for c in answer.corrections]
     assert {f.label for f in answer.facts} == {"training loss"}
+
+
+@pytest.mark.parametrize(("question", "ids", "said"), [
+    ("List every model in your corpus.", ["deblur-mimo-unet-realblur"], "and the model is listed below, with its "
+                                                                        "links. Ask about it"),
+    ("What are the links to all papers you know?",
+     ["quality-assured-annotation-strategies", "noise-frequency-synthetic-histopathology"],
+     "and both papers are listed below, with their links, nearest the question first"),
+    ("What sources do you use?", None, "all listed below, with their links"),
+])
+def test_a_question_about_what_the_corpus_holds_lists_its_records(sci, question, ids, said):
+    """Refused as image captioning or text summarization: "none of the 3 provided records covers this question"."""
+    from scientist.web.app import _answer_html
+
+    answer = sci.ask(question)
+    assert answer.listing and not answer.in_scope
+    assert sorted(r.id for r in answer.nearest) == sorted(ids or [r.id for r in sci.corpus.records])
+    assert answer.notes[0].startswith("The question asks what the records are: this tool answers from 1 model and "
+                                      "2 papers only") and said in answer.notes[0], answer.notes
+    assert answer.markdown.startswith(f"# {question}\n\n**The provided records:** ")
+    assert "do not cover" not in answer.markdown and "THE PROVIDED RECORDS\n" in answer.text
+    assert "do not cover" not in _answer_html(sci, answer)
+    for r in answer.nearest:
+        for link in filter(None, (r.url, r.github)):
+            assert link in answer.markdown and link in answer.text
+    prompt = sci.prompt(question)
+    assert "The user asks what this tool's records are" in prompt and "None of the provided" not in prompt
+    assert all(sci.corpus.get(r.id).title in prompt for r in answer.nearest)
+    assert sci.verify(answer.markdown).grounded and sci.verify(answer.text).grounded
+
+
+def test_only_a_question_that_would_be_refused_becomes_a_list(sci):
+    assert not sci.ask("List the steps the model takes to sharpen a blurry photo").listing  # answered as asked
+    trails = sci.ask("Which hiking trails near Zurich are in your database?")  # the list shows there are none
+    assert trails.listing and any(n.startswith("The question names Zurich, which none") for n in trails.notes)
