@@ -2,13 +2,14 @@
 
     python benchmarks/bench_listing.py [SET.yaml ...]
 
-``SET.yaml`` (default: ``tests/data/listing-blind.yaml``): items ``{question, lists}``, written by a writer who saw
-neither the code nor its examples: ``lists`` is ``all`` (the question asks what records, sources or knowledge the
-tool has), ``papers`` or ``models`` (only that kind), or ``none`` (a control: the same words in another sense, or an
-ordinary question).  Each question is answered by the packaged corpus and counted right when a question that asks
-is answered with a list (``Answer.listing``) of exactly the corpus's records of the kind it asks for, and a control
-is not answered with one.  Before this step every such question was refused or answered as a task, so the baseline
-lists nothing: its right counts are the controls alone.
+``SET.yaml`` (default: ``tests/data/listing-blind.yaml`` and ``listing-blind2.yaml``): items ``{question,
+lists}``, written by two writers who saw neither the code nor its examples: ``lists`` is ``all`` (the question asks
+what records, sources or knowledge the tool has), ``papers`` or ``models`` (only that kind), or ``none`` (a control:
+the same words in another sense, or an ordinary question).  Each question is answered by the packaged corpus and
+counted right when a question that asks is answered with a list (``Answer.listing``) of exactly the corpus's records
+of the kind it asks for, and a control is not answered with one.  (A question that asks is listed when it would be
+refused, has no clear task, or names a record and says "only" or "other".)  Before this step every such question
+was refused or answered as a task, so the baseline lists nothing: its right counts are the controls alone.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SETS = [ROOT / "tests/data/listing-blind.yaml"]
+SETS = [ROOT / "tests/data/listing-blind.yaml", ROOT / "tests/data/listing-blind2.yaml"]
 
 
 def right(item: dict, answer, corpus) -> bool:

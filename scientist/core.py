@@ -35,7 +35,7 @@ from .guard import (
 )
 from .index import Index
 from .language import detect as detect_language
-from .naming import Mention, Naming, record_kind_word
+from .naming import Mention, Naming
 from .records import Record, Task, split_sentences
 from .render import Renderer
 from .restore.constants import load_constants
@@ -301,7 +301,7 @@ class Scientist:
                 texts = [text for t in corpus.tasks
                          for text in (t.label, t.description, *t.aliases, *t.cues, *t.examples)]
                 texts += [name for r in corpus.records for name in (r.title, *r.names)]
-                texts += [phrase for f in load_figures() for phrase in f.phrases]
+                texts += [phrase for f in load_figures() for phrase in f.phrases] + list(load_listing().words)
                 self._speller = Speller(texts, corpus.vocabulary)
             return self._speller
 
@@ -492,8 +492,11 @@ class Scientist:
         else:
             reading, analysis = self._settle(reading, k)
             answer = self._answer(reading.read, k, analysis)
-            if not answer.in_scope and not reading.mentions and load_listing().search(plain_words(reading.plain)):
-                self._list_records(answer, reading.plain, analysis[0])
+            named = bool(reading.mentions or self._naming().exact_names(reading.plain))
+            kinds = load_listing().kinds(plain_words(reading.plain), named)
+            # "which papers do you have?"; "is MIMO-UNet the only one you have?", however clearly it reads
+            if kinds and (not answer.in_scope or not answer.task.clear or named):
+                self._list_records(answer, kinds, analysis[0])
         q, read, fixes, mentions = reading.q, reading.read, reading.fixes, reading.mentions
         if fixes or mentions:
             answer.question, answer.read_as = q, read
@@ -605,18 +608,18 @@ class Scientist:
                       references=[r for r in refs if r.relevance != "none"] if in_scope else [],
                       nearest=[] if in_scope else refs, notes=notes)
 
-    def _list_records(self, answer: Answer, question: str, qvec: np.ndarray) -> None:
-        """``answer``, a refusal of a question that asks what the corpus holds (``listing.yaml``), made a list of the
-        records instead: of the kind the question names when it names papers or models only, nearest the question
-        first, at most :data:`LIST_MAX` of them, with a note saying how many the corpus holds."""
+    def _list_records(self, answer: Answer, kinds: frozenset[str], qvec: np.ndarray) -> None:
+        """``answer``, to a question that asks what the corpus holds (``listing.yaml``), made a list of the records
+        instead: of ``kinds`` (the one the question names, else all), nearest the question first, at most
+        :data:`LIST_MAX` of them, with a note saying how many the corpus holds."""
         records = self.corpus.records
-        kinds = {kind for w in plain_words(question).split() if (kind := record_kind_word(w)) in ("paper", "model")}
         kind = next(iter(kinds)) if len(kinds) == 1 else None
         cosines = self.index.cosines(qvec)
         order = sorted((i for i, r in enumerate(records) if kind is None or r.kind == kind), key=lambda i: -cosines[i])
         answer.nearest = [self._reference(records[i], float(cosines[i]), answer.task, qvec, False)
                           for i in order[:LIST_MAX]]
-        answer.listing = True
+        answer.listing, answer.in_scope = True, False
+        answer.references, answer.evidence, answer.workflow = [], [], None
         counts = Counter(r.kind for r in records)
         answer.notes = [self.renderer.phrase("note_listing", kind=kind, n=len(order), shown=len(answer.nearest),
                                              counts=sorted(counts.items()))]

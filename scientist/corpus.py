@@ -157,16 +157,53 @@ def load_places() -> tuple[Place, ...]:
         str(i["read_as"]) if i.get("read_as") else None) for i in items)
 
 
+@dataclass(frozen=True)
+class Listing:
+    """How a question asks what the corpus holds (``listing.yaml``), read in a text of lower-case words joined by
+    single spaces (:func:`plain_words`)."""
+
+    holding: re.Pattern  # a holder and a verb of holding ("do you have")
+    named: re.Pattern  # "your" before a word for records ("your corpus"), or a command before one ("list the studies")
+    nouns: re.Pattern  # words for records of any kind
+    papers: re.Pattern  # words for papers
+    models: re.Pattern  # words for models
+    beside_named: re.Pattern  # words that make a question naming a record ask what else the corpus holds
+    words: tuple[str, ...]  # every word of it, for the spelling step
+
+    def kinds(self, question: str, names: bool = False) -> frozenset[str] | None:
+        """None when ``question`` (as :func:`plain_words`; ``names``: it names a record) does not ask what the
+        corpus holds; else the kinds of record it asks for: ``{"paper"}`` or ``{"model"}`` when it names one of
+        the two, else both."""
+        if not (self.named.search(question) or (self.holding.search(question) and self.nouns.search(question))):
+            return None
+        if names and not self.beside_named.search(question):
+            return None
+        kinds = frozenset(k for k, p in (("paper", self.papers), ("model", self.models)) if p.search(question))
+        return kinds if len(kinds) == 1 else frozenset({"paper", "model"})
+
+
 @functools.cache
-def load_listing() -> re.Pattern:
-    """The words of a question that asks what the corpus holds (``listing.yaml``, packaged), matched in a text of
-    lower-case words joined by single spaces (:func:`plain_words`)."""
+def load_listing() -> Listing:
+    """How a question asks what the corpus holds (``listing.yaml``, packaged)."""
     path = data_path("corpus") / LISTING_FILE
     raw = read_yaml(path, "listing words")
-    words = raw.get("words") if isinstance(raw, dict) else None
-    if not isinstance(words, list) or not words:
-        raise CorpusError(f"{path.name}: expected a list of words under 'words'")
-    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(str(w).lower()) for w in words) + r")(?![\w-])")
+    keys = ("papers", "models", "records", "holders", "verbs", "commands", "plurals", "beside_named")
+    if not isinstance(raw, dict) or not all(isinstance(raw.get(k), list) and raw[k] for k in keys):
+        raise CorpusError(f"{path.name}: expected lists of words under {', '.join(keys)}")
+
+    def alt(*lists: str) -> str:
+        words = sorted({str(w).lower() for k in lists for w in raw[k]}, key=lambda w: (-len(w), w))
+        return "(?:" + "|".join(re.escape(w) for w in words) + ")"
+
+    def whole(pattern: str) -> re.Pattern:
+        return re.compile(rf"(?<![\w-]){pattern}(?![\w-])")
+
+    gap = r"(?: [\w-]+){0,%d}"
+    noun = alt("papers", "models", "records")
+    return Listing(whole(rf"{alt('holders')}{gap % 2} {alt('verbs')}"),
+                   whole(rf"(?:(?:your|ur){gap % 2} {noun}|{alt('commands')}{gap % 3} {alt('plurals')})"),
+                   whole(noun), whole(alt("papers")), whole(alt("models")), whole(alt("beside_named")),
+                   tuple(sorted({str(w).lower() for k in keys for w in raw[k]})))
 
 
 def load_context(folder: Path) -> frozenset[str]:

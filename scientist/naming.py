@@ -24,7 +24,7 @@ from . import yamlio
 from .paths import data_path
 from .spelling import word_counts
 
-__all__ = ["NAMING_FILE", "Mention", "Naming", "model_words", "record_kind_word"]
+__all__ = ["NAMING_FILE", "Mention", "Naming", "model_words"]
 
 NAMING_FILE = "naming.yaml"
 #: Most title words read before or after a kind word.
@@ -80,12 +80,6 @@ def _first_clause_end(question: str) -> int:
             return end.start()
         start = end.end()
     return len(question)
-
-
-def record_kind_word(word: str) -> str | None:
-    """The kind of record a lower-case word names (``nouns`` of ``naming.yaml``: "papers" -> paper, "network" ->
-    model, "one" -> any), or None."""
-    return _words().nouns.get(word)
 
 
 def model_words() -> str:

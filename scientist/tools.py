@@ -224,7 +224,8 @@ def tool_definitions(settings: Settings | None = None) -> list[ToolDef]:
                 "upscaled...) and how, answering only from a fixed corpus of model and paper records, in three "
                 "parts: the task, the model's workflow as input -> model -> output steps, and the supporting "
                 "records, each with its links, its cosine score and why it is (or is only loosely) relevant. "
-                "When no record fits, in_scope is false, the answer says so and lists the nearest records. "
+                "When no record fits, in_scope is false, the answer says so and lists the nearest records; a "
+                "question about what the records are (listing: true) lists them. "
                 "Every link in the answer comes from the corpus: cite only those links and add none."),
             args=_Question, output=Answer, read_only=True, idempotent=True,
         ),

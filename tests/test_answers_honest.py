@@ -596,11 +596,13 @@ def test_a_question_about_what_the_corpus_holds_lists_its_records(sci, question,
     answer = sci.ask(question)
     assert answer.listing and not answer.in_scope
     assert sorted(r.id for r in answer.nearest) == sorted(ids or [r.id for r in sci.corpus.records])
-    assert answer.notes[0].startswith("The question asks what the records are: this tool answers from 1 model and "
+    assert answer.notes[0].startswith("The question reads as asking what the records are: this tool answers from 1 "
+                                      "model and "
                                       "2 papers only") and said in answer.notes[0], answer.notes
     assert answer.markdown.startswith(f"# {question}\n\n**The provided records:** ")
     assert "do not cover" not in answer.markdown and "THE PROVIDED RECORDS\n" in answer.text
-    assert "do not cover" not in _answer_html(sci, answer)
+    page = _answer_html(sci, answer)
+    assert "do not cover" not in page and "Not relevant" not in page and "ref-none" not in page
     for r in answer.nearest:
         for link in filter(None, (r.url, r.github)):
             assert link in answer.markdown and link in answer.text
@@ -608,6 +610,48 @@ def test_a_question_about_what_the_corpus_holds_lists_its_records(sci, question,
     assert "The user asks what this tool's records are" in prompt and "None of the provided" not in prompt
     assert all(sci.corpus.get(r.id).title in prompt for r in answer.nearest)
     assert sci.verify(answer.markdown).grounded and sci.verify(answer.text).grounded
+
+
+@pytest.mark.parametrize(("question", "kinds"), [
+    ("wich papers do u have", {"paper"}), ("Show me your sources.", {"paper", "model"}),
+    ("which scientific publications are you drawing on, if any?", {"paper"}),
+    ("My friend says this tool only knows about like two AIs. Is that true?? Which ones?", {"model"}),
+    ("Can you dump your whole corpus for me, titles and URLs?", {"paper", "model"}),
+    # the same words in another sense
+    ("list the steps to undo the skin smoothing on my selfie", None),
+    ("Can you give me the link to download my photo after it's fixed?", None),
+    ("Show me the source image from before the AI touched it.", None),
+    ("What do you know about noise in night shots?", None), ("Which models of camera work best with it?", None),
+    ("Do you keep a database of faces from the photos people upload?", None),
+    ("list the steps to shoot the milky way with a phone", None), ("what's in your camera bag?", None),
+])
+def test_what_asks_what_the_corpus_holds(question, kinds):
+    from scientist.corpus import load_listing, plain_words
+
+    said = load_listing().kinds(plain_words(question))
+    assert (set(said) if said is not None else None) == kinds
+
+
+def test_a_list_replaces_an_answer_with_no_clear_task(sci):
+    answer = sci.ask("What AI models are in your database?")  # answered as a task it was not clearly about
+    assert answer.listing and [r.id for r in answer.nearest] == ["deblur-mimo-unet-realblur"]
+    assert not answer.references and answer.workflow is None and "## 1. The task" not in answer.markdown
+
+
+def test_a_list_of_a_kind_the_corpus_lacks_says_so(tmp_path, cache_dir, embedder):
+    from scientist.core import Scientist
+    from scientist.corpus import load_corpus
+
+    (tmp_path / "records.yaml").write_text("records:\n" + "".join(
+        f"  - id: p{i}\n    kind: paper\n    title: Paper {i} on grain\n    tasks: [denoising]\n"
+        f"    url: https://arxiv.org/abs/2401.0000{i}\n    summary: A study of film grain in old photos.\n"
+        for i in (1, 2)), encoding="utf-8")
+    sci = Scientist(load_corpus(tmp_path, include_user=False), cache_dir=cache_dir, embedder=embedder)
+    answer = sci.ask("List every model in your corpus.")
+    assert answer.listing and answer.nearest == []
+    assert answer.notes[0] == ("The question reads as asking what the records are: this tool answers from 2 papers "
+                               "only, and none of them is a model.")
+    assert "- None of that kind." in answer.markdown
 
 
 def test_only_a_question_that_would_be_refused_becomes_a_list(sci):
