@@ -90,6 +90,10 @@ def demo_tasks(bundled: bool) -> frozenset[str]:
                           "tasks.json")["bundled" if bundled else "published"]
 
 
+#: Where a question's clauses part: a comma, colon, semicolon or sentence end before a space or its end.
+_CLAUSE_BREAK = re.compile(r"[,;:.!?]+(?=\s|$)")
+
+
 def _asks_link(question: str) -> bool:
     """Whether ``question`` (as read: a place's ``read_as`` words in place of its name) names a place of links
     (``links.yaml``: "is the model on GitHub?")."""
@@ -328,11 +332,14 @@ class Scientist:
 
     def _asked_figures(self, question: str) -> list[Figure]:
         """The figures and facts (``figures.yaml``) ``question`` asks for, each record it names read as "the
-        model" (so that "how long does MIMO-UNet take?" reads as the figure's "how long does {model} take")."""
-        text = self._named_as_model(question)
-        asked = [f for f in load_figures() if f.asked(text)]
-        labels = {f.label for f in asked}
-        return [f for f in asked if not labels.intersection(f.not_with)]
+        model" (so that "how long does MIMO-UNet take?" reads as the figure's "how long does {model} take"); a
+        figure asked beside one of its ``not_with`` in the same clause is not ("what GPU was it trained on?" asks no
+        training data; "what GPU was it trained on, and on what data?" does)."""
+        asked: set[str] = set()
+        for clause in _CLAUSE_BREAK.split(question):  # a figure's not_with is judged in its own clause
+            here = {f.label: f for f in load_figures() if f.asked(self._named_as_model(clause))}
+            asked |= {label for label, f in here.items() if not set(here).intersection(f.not_with)}
+        return [f for f in load_figures() if f.label in asked]
 
     def _beyond_figures(self, question: str) -> list[str]:
         """The words of ``question`` (as :meth:`_named_as_model`) that ask for no figure or fact."""

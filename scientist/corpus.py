@@ -121,14 +121,16 @@ def load_figures() -> tuple[Figure, ...]:
 
     def pattern(words: list, not_before: list) -> re.Pattern:
         own = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in not_before)
-        alternatives = (re.escape(str(w).lower()).replace(re.escape("{model}"), model) for w in words)
+        alternatives = (re.escape(str(w).lower()).replace(re.escape("{model}"), model)
+                        .replace(r"\ " + re.escape("{any}"), r"(?: [\w-]+){0,3}") for w in words)
         return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])" + after + own)
 
     return tuple(Figure(str(i["label"]), str(i.get("kind", "figure")),
                         pattern(i["words"], i.get("words_not_before") or []),
                         pattern(i.get("says") or i["words"], i.get("not_before") or []),
                         tuple(str(f) for f in i.get("fields") or ()),
-                        tuple(" ".join(str(w).replace("{model}", " ").split()) for w in i["words"]),
+                        tuple(" ".join(str(w).replace("{model}", " ").replace("{any}", " ").split())
+                              for w in i["words"]),
                         tuple(str(f) for f in i.get("not_with") or ()))
                  for i in items)
 

@@ -276,11 +276,13 @@ class Naming:
                 i += 1
             return i
 
-        def elses(last: int) -> bool:  # "the AI that detects faces", "the network in a self-driving car"
+        def elses(last: int) -> bool:  # "the AI that detects faces", "the network inside a self-driving car"
             after = words[last + 1 :]
+            end = _CLAUSE_END.search(question, tokens[last][2])
+            if not after or (end is not None and end.start() < tokens[last + 1][1]):  # "the model, which I ..."
+                return False
             if not any(tuple(after[: len(r)]) == r for r in vocab.sole_restrictors):
                 return False
-            end = _CLAUSE_END.search(question, tokens[last][2])
             clause = [w for w, start, _ in tokens[last + 1 :] if end is None or start < end.start()]
             return not vocab.sole_ours.intersection(clause[:RESTRICTED_MAX])
 

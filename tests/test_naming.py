@@ -179,7 +179,13 @@ def test_a_clause_after_the_model_may_make_it_another():
     asks = lambda q: "parameters" in q  # noqa: E731
     one = Naming.of(RECORDS[:3], asks=asks)
     assert one.sole_mention("How many parameters does the AI that detects faces have?") is None
-    assert one.sole_mention("How many parameters does the network in a self-driving car have?") is None
+    assert one.sole_mention("How many parameters does the network inside a self-driving car have?") is None
+    # found by review: a restrictor past the clause's end, or "in a" of an ordinary phrase, made it another's
+    assert one.sole_mention("How many parameters does the model have? That is what I want to know.").words == \
+        "the model"
+    assert one.sole_mention("How many parameters has the network, which I want to run on my laptop?").words == \
+        "the network"
+    assert one.sole_mention("How many parameters does the model in a real-world setting use?").words == "the model"
     assert one.sole_mention("How many parameters does the AI that fixed my photo have?").words == "the AI"
     assert one.sole_mention("How many parameters does the model in your app have?").words == "the model"
     assert one.sole_mention("Hi there, quick one - how many parameters does it have?").words == "it"
