@@ -38,7 +38,7 @@ from .language import detect as detect_language
 from .naming import Mention, Naming
 from .records import Record, Task, split_sentences
 from .render import Renderer
-from .restore.constants import load_constants
+from .restore.constants import BUNDLED_LABEL, load_constants
 from .restore.options import RestoreOptions, as_path
 from .settings import ConfigError, Settings, load_settings
 from .spelling import Speller
@@ -101,6 +101,8 @@ def _asks_link(question: str) -> bool:
                for p in load_places())
 
 
+#: Shortest exact title or name read as naming a record in a figure's words (as :meth:`Naming.exact_names` reads).
+EXACT_NAME_MIN = 3
 #: Most records an answer lists when a question asks what the corpus holds (``scientist corpus list`` lists all).
 LIST_MAX = 20
 #: Path segments a record's link needs for a link under it to name the record ("github.com/owner/repo").
@@ -235,8 +237,9 @@ class Scientist:
         key = link_key(link)
         with self._lock:
             if self._link_keys is None:
-                self._link_keys = [(k, u, r) for u, r in records.items() if u.lower().startswith("http")
-                                   and (k := link_key(u)).count("/") >= LINK_DEPTH]
+                self._link_keys = sorted(((k, u, r) for u, r in records.items() if u.lower().startswith("http")
+                                          and (k := link_key(u)).count("/") >= LINK_DEPTH),
+                                         key=lambda t: -len(t[0]))  # the longest a link lies under first
         return next(((u, r) for k, u, r in self._link_keys if key == k or key.startswith(k + "/")), None)
 
     def _read(self, question: object) -> _Reading:
@@ -245,7 +248,7 @@ class Scientist:
         record it names by part of its title followed by the title in brackets (:meth:`Naming.expand`), or, when
         it names none, "the model" of a question that asks a figure of it as the corpus's only model
         (:meth:`_only_model`); a place of links whose name means something else read as ``links.yaml`` says
-        ("Hugging Face" as "model hub")."""
+        ("Hugging Face" as "model-hub")."""
         q = self._clean(question)
         language = detect_language(q)
         if not self._reads(language):
@@ -349,18 +352,19 @@ class Scientist:
         return text.split()
 
     def _named_as_model(self, question: str) -> str:
-        """``question`` as :func:`plain_words`, each record it names (by its title or one of its names, or as
-        :meth:`Naming.mentions` reads them) written "the model"."""
+        """``question`` as :func:`plain_words`, each record it names (by its title or one of its names as the
+        record writes it, as :meth:`Naming.exact_names` reads them, or as :meth:`Naming.mentions` reads them)
+        written "the model"."""
+        naming = self._naming()
         text = question
-        for m in sorted(self._naming().mentions(question), key=lambda m: -m.end):
+        for m in sorted(naming.mentions(question), key=lambda m: -m.end):
             text = f"{text[: m.end - len(m.words)]} the model {text[m.end :]}"
         with self._lock:
             if self._exact_names is None:
-                names = sorted({plain_words(n) for r in self.corpus.records for n in (r.title, *r.names)} - {""},
-                               key=lambda n: (-len(n), n))
+                names = sorted((n for n in naming.exact if len(n) >= EXACT_NAME_MIN), key=lambda n: (-len(n), n))
                 self._exact_names = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])"
                                                if names else r"(?!)")
-        return self._exact_names.sub("the model", plain_words(text))
+        return plain_words(self._exact_names.sub(" the model ", text))
 
     def _unreported_figures(self, asked: list[Figure], drawn_on: list[Reference],
                             named: list[Reference]) -> list[tuple[list[Figure], list[Reference]]]:
@@ -505,7 +509,7 @@ class Scientist:
             if kinds and (not answer.in_scope or not answer.task.clear or named):
                 self._list_records(answer, kinds, analysis[0])
         q, read, fixes, mentions = reading.q, reading.read, reading.fixes, reading.mentions
-        if fixes or mentions:
+        if read is not None and (fixes or mentions or read != q):  # "Hugging Face" read as "model-hub" too
             answer.question, answer.read_as = q, read
         # a record named by its whole title needs no note; one named by its link is said to be
         partly = [(m.words, r) for m in mentions if not m.sole and (r := self.corpus.records[m.record])
@@ -560,7 +564,7 @@ class Scientist:
             workflow = answer.workflow
             runnable = workflow if workflow is not None and any(s.op for s in workflow.steps) else None
             answer.demo = self.demo(photo, workflow=runnable, options=restore, progress=progress)
-            bundled = "bundled" in answer.demo.weights
+            bundled = answer.demo.weights == BUNDLED_LABEL
             if answer.task is not None and answer.task.id not in demo_tasks(bundled):  # "colourise my photo"
                 answer.notes.append(self.renderer.phrase("note_demo_task", task=answer.task, bundled=bundled))
         return self._render(answer)

@@ -152,12 +152,12 @@ def name_links(text: str, allowed: AllowedLinks, name: Callable[[str], str | Non
 
 
 def link_key(link: str) -> str:
-    """``link`` as links are compared for the record they lie under: without its scheme, ``www.``, a trailing
-    slash or ``.git``, its host in lower case."""
-    bare = re.sub(r"^www\.", "", bare_form(link.strip()), flags=re.I).rstrip("/")
-    bare = bare[:-4] if bare.lower().endswith(".git") else bare
-    host, _, path = bare.partition("/")
-    return f"{host.lower()}/{path}" if path else host.lower()
+    """``link`` as links are compared for the record they lie under: without its scheme, ``www.``, query,
+    fragment, a trailing slash or ``.git``, in lower case (a repository's owner and name are read whatever their
+    case: ``github.com/chosj95/mimo-unet?tab=readme-ov-file`` is ``github.com/chosj95/MIMO-UNet``)."""
+    bare = re.sub(r"^www\.", "", bare_form(link.strip()), flags=re.I)
+    bare = re.split(r"[?#]", bare, maxsplit=1)[0].rstrip("/").lower()
+    return bare[:-4] if bare.endswith(".git") else bare
 
 
 def strip_foreign_urls(text: str, allowed: Collection[str]) -> str:
@@ -229,7 +229,10 @@ def names_in(corpus: Corpus, text: str) -> tuple[list[str], list[str]]:
     digits, hyphenated capitals), or is a capitalised word that is no English word and does not open a sentence
     ("how does Restormer work?", :func:`_plain_names`).  Words of the corpus's
     vocabulary, and names under three letters, are not names."""
+    from .corpus import load_places
+
     haystack, titles = corpus.names_text()
+    places = [p.words for p in load_places()]  # "HuggingFace", "Hugging-Face": a place of links, named as such
     unknown: list[str] = []
     cited: list[str] = []
     shouted = _shouted(text)
@@ -237,7 +240,8 @@ def names_in(corpus: Corpus, text: str) -> tuple[list[str], list[str]]:
     seen: set[str] = set()
     for name in dict.fromkeys(shaped + _plain_names(text, haystack, corpus.ordinary_words)):
         key = _norm(name)
-        if name in corpus.vocabulary or len(key) < 3 or key in seen:  # "DeNoise" and "Denoise" are one name
+        if (name in corpus.vocabulary or len(key) < 3 or key in seen  # "DeNoise" and "Denoise" are one name
+                or any(p.fullmatch(name) for p in places)):
             continue
         seen.add(key)
         whole = _whole_words(key) if len(key) <= _LONGEST_NAME else None  # no name is longer: not searched
@@ -561,9 +565,9 @@ _FIGURE = re.compile(
     rf"|(?<![\w.,])(?P<ratio>{_NUMBER})[ \t]?(?:×|x|times)[ \t]{{1,3}}(?:faster|slower|quicker|smaller|larger|bigger|"
     rf"lighter|heavier|fewer|more|less)(?![\w-])"
     rf"|(?<![\w.,])(?P<duration>{_NUMBER})[ \t]{{0,2}}(?P<dunit>{'|'.join(sorted(_DURATIONS, key=len, reverse=True))})"
-    rf"(?=[ \t]{{1,3}}(?:per|each|for[ \t]{{1,3}}(?:an?|one|each|every)[ \t]{{1,3}}"
-    rf"(?:photo|image|picture|frame)s?)(?![\w-]))"
-    rf"|(?<![\w.,×-])(?P<count>{_NUMBER}|(?:{'|'.join(_NUMBER_WORDS)})(?![\w-]))[ \t]{{1,3}}"
+    rf"(?=[ \t]{{1,3}}(?:per|for[ \t]{{1,3}}(?:an?|one|each|every))[ \t]{{1,3}}"
+    rf"(?:photo|image|picture|frame)s?(?![\w-]))"
+    rf"|(?<![\w.,×-])(?P<count>{_NUMBER}|(?:{'|'.join(_NUMBER_WORDS)})(?![\w-]))(?![ \t]{{1,3}}of\b)[ \t]{{1,3}}"
     rf"(?:[A-Za-z][\w-]{{0,30}}[ \t]{{1,3}}){{0,2}}?(?P<counted>{_COUNTED})(?![\w-])",
     re.I)
 #: What follows a number in a file's name: the rest of the name and a photo's or weights' extension, no space

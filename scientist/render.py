@@ -16,6 +16,7 @@ from markupsafe import Markup
 from .errors import shown
 from .paths import data_path
 from .records import markdown_url, stage_name
+from .restore.constants import BUNDLED_LABEL
 from .settings import GAIN_RANGE, MEASURABLE_SIDE
 
 __all__ = ["Renderer"]
@@ -186,6 +187,7 @@ class Renderer:
         env.globals["stage_name"] = stage_name
         env.globals["gain_max"] = GAIN_RANGE[1]
         env.globals["measurable_side"] = MEASURABLE_SIDE
+        env.globals["bundled_label"] = BUNDLED_LABEL
         return env
 
     def html(self, name: str, **ctx) -> str:

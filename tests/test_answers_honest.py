@@ -66,6 +66,23 @@ def test_a_link_under_a_records_link_names_it(sci):
         assert "[link removed]" in sci.ask(other).question  # a longer name, or above the record's link
 
 
+def test_a_link_names_the_record_it_lies_deepest_under_whatever_its_query_and_case(tmp_path, cache_dir, embedder):
+    from scientist.core import Scientist
+    from scientist.corpus import load_corpus
+
+    (tmp_path / "records.yaml").write_text(
+        "records:\n  - id: bigrepo\n    kind: model\n    title: BigRepo\n    tasks: [denoising]\n"
+        "    github: https://github.com/org/bigrepo\n    summary: A collection of photo denoisers.\n"
+        "  - id: sharpnet\n    kind: model\n    title: SharpNet\n    tasks: [deblurring]\n"
+        "    github: https://github.com/org/bigrepo/tree/main/sharpnet\n    summary: SharpNet removes blur.\n",
+        encoding="utf-8")
+    sci = Scientist(load_corpus(tmp_path, include_user=False), cache_dir=cache_dir, embedder=embedder)
+    deep = sci.ask("what does https://github.com/org/bigrepo/tree/main/sharpnet/README.md do to a photo?")
+    assert '"SharpNet"' in deep.question and "BigRepo" not in deep.question  # the first match was BigRepo
+    for link in ("https://github.com/org/BigRepo?tab=readme-ov-file", "github.com/org/bigrepo#readme"):
+        assert '"BigRepo"' in sci.ask(f"what is {link} for?").question, link
+
+
 @pytest.fixture(scope="module")
 def renderer(tmp_path_factory):
     return Renderer(cache=tmp_path_factory.mktemp("jinja"))
@@ -512,10 +529,13 @@ def test_a_link_the_question_asks_for_and_the_records_lack_is_said_to_be_missing
 @pytest.mark.parametrize("question", [
     "what's the hugging face link for MIMO-UNet weights?",  # refused as pose estimation
     "Does MIMO-UNet have a Hugging Face page?",  # read as face restoration, a task the model was not built for
-    "Is MIMO-UNet on HuggingFace?",
+    "Is MIMO-UNet on HuggingFace?", "Is MIMO-UNet on Hugging-Face?",  # the last was said to name an unknown model
 ])
 def test_hugging_face_is_a_place_of_links_not_a_face(sci, question):
     answer = sci.ask(question)
+    # found by review: the title, the JSON's question and a chatbot's prompt showed the words it was read with
+    assert answer.question == question and answer.markdown.startswith(f"# {question}\n")
+    assert f'"{question}"' in sci.prompt(question)
     assert answer.in_scope and answer.task.id == "deblurring", (answer.task, answer.notes)
     assert any(n.startswith("The question asks for a Hugging Face link; the record of Deblur-MIMO-UNet-RealBlur "
                             "gives none") for n in answer.notes), answer.notes

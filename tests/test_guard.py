@@ -121,6 +121,9 @@ def test_verify_flags_figures_no_record_gives(sci, text, figures):
     "924 annotators and 34 quality-assurance workers from 4 annotation companies; noise gave 87% of the gain.",
     "MIMO-UNet+ has 20 residual blocks per stage and MIMO-UNet eight blocks.",
     "I restored your 3 photos in 2 minutes; the network took 6 min 44 s.",
+    # found by review: "one of" counts nothing, and a time for each step is no time for each photo
+    "MIMO-UNet is one of the networks; one of the annotators of the study said so.",
+    "Each step takes 5 seconds per step, and 10 minutes each.",
     "# Does MIMO-UNet reach 40 dB as in 2019?\n\nThe records give no PSNR.",  # a title echoes the question
     "The records do not report a PSNR of 32.45 dB for MIMO-UNet+, so I cannot confirm it.",  # said not given
     "None of the records says whether it runs at 30 fps.",

@@ -140,3 +140,16 @@ def test_bad_data_is_one_sentence_saying_what_the_file_is_not(tmp_path, data):
     with pytest.raises(CheckpointError, match=r"^weights.safetensors: not a readable safetensors file; its data is "
                                               r"damaged, cut short or of another kind$"):
         load_state_dict(st)
+
+
+def test_the_bundled_weights_are_named_so_however_they_were_chosen(tmp_path):
+    """A file named bundled_x.pth counted as the bundled weights (the word "bundled" in its label), and the
+    bundled file given with --weights as published deblurring weights."""
+    from scientist.restore.constants import BUNDLED_LABEL
+    from scientist.restore.weights import bundled_weights, resolve_weights
+
+    assert resolve_weights(None)[1] == BUNDLED_LABEL
+    assert resolve_weights(bundled_weights())[1] == BUNDLED_LABEL
+    other = tmp_path / "bundled_x.pth"
+    other.write_bytes(b"x")
+    assert resolve_weights(other)[1] == "weights file bundled_x.pth" != BUNDLED_LABEL

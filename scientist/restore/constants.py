@@ -16,7 +16,11 @@ from typing import TypeVar
 from ..errors import CheckpointError, first_line, shown
 from ..fileio import read_input
 
-__all__ = ["ConstantsProblem", "bundled", "load_constants", "save_constants"]
+__all__ = ["BUNDLED_LABEL", "ConstantsProblem", "bundled", "load_constants", "save_constants"]
+
+#: What a result says of the weights that ran when they are the bundled ones (``Demo.weights``), however they were
+#: chosen: by default, or given as a file that is the bundled one.
+BUNDLED_LABEL = "the bundled weights (trained by this project on synthetic low-light noise)"
 
 T = TypeVar("T")
 

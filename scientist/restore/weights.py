@@ -22,7 +22,7 @@ import torch
 from ..errors import CheckpointError
 from ..fileio import os_reason
 from ..settings import Settings, load_settings
-from .constants import bundled
+from .constants import BUNDLED_LABEL, bundled
 from .mimo_unet import MIMOUNet, Variant, canonical_state_dict, detect_variant
 
 __all__ = ["BUNDLED", "LoadedModel", "bundled_weights", "load_model", "load_state_dict", "resolve_weights"]
@@ -43,11 +43,19 @@ def resolve_weights(weights: str | Path | None, settings: Settings | None = None
     settings file), then the bundled weights.
     """
     if weights is not None and str(weights) != "":
-        return Path(weights), f"weights file {Path(weights).name}"
-    configured = (settings or load_settings()).weights
-    if configured is not None and str(configured) != "":
-        return Path(configured), f"weights from the settings ({Path(configured).name})"
-    return bundled_weights(), "the bundled weights (trained by this project on synthetic low-light noise)"
+        path, label = Path(weights), f"weights file {Path(weights).name}"
+    elif (configured := (settings or load_settings()).weights) is not None and str(configured) != "":
+        path, label = Path(configured), f"weights from the settings ({Path(configured).name})"
+    else:
+        return bundled_weights(), BUNDLED_LABEL
+    return path, BUNDLED_LABEL if _same_file(path, bundled_weights()) else label
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:  # missing: said when it is read
+        return False
 
 
 def load_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
