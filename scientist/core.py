@@ -340,7 +340,8 @@ class Scientist:
         training data; "what GPU was it trained on, and on what data?" does)."""
         asked: set[str] = set()
         for clause in _CLAUSE_BREAK.split(question):  # a figure's not_with is judged in its own clause
-            here = {f.label: f for f in load_figures() if f.asked(self._named_as_model(clause))}
+            text = self._named_as_model(clause)
+            here = {f.label: f for f in load_figures() if f.asked(text)}
             asked |= {label for label, f in here.items() if not set(here).intersection(f.not_with)}
         return [f for f in load_figures() if f.label in asked]
 
