@@ -168,8 +168,8 @@ class Answer(BaseModel):
         default_factory=lambda: LanguageInfo(code="en", name="English", english=True),
         description="The language the question was read as; a question not in English is not classified.")
     task: TaskResult | None = Field(
-        description="Part 1: the task (None when no task was read: the question is not in English, or the "
-                    "corpus is empty).")
+        description="Part 1: the task (None when no task was read: the question is not in English, the corpus is "
+                    "empty, or the question asks what the corpus holds, `listing`).")
     workflow: Workflow | None = Field(description="Part 2: input -> model -> output (None when out of scope).")
     references: list[Reference] = Field(description="Part 3: supporting records, best first.")
     nearest: list[Reference] = Field(

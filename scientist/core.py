@@ -505,7 +505,7 @@ class Scientist:
             reading, analysis = self._settle(reading, k)
             answer = self._answer(reading.read, k, analysis)
             named = bool(reading.mentions or self._naming().exact_names(reading.plain))
-            kinds = load_listing().kinds(plain_words(reading.plain), named)
+            kinds = load_listing().kinds(reading.plain, named)
             # "which papers do you have?"; "is MIMO-UNet the only one you have?", however clearly it reads
             if kinds and (not answer.in_scope or not answer.task.clear or named):
                 self._list_records(answer, kinds, analysis[0])
@@ -630,7 +630,7 @@ class Scientist:
         order = sorted((i for i, r in enumerate(records) if kind is None or r.kind == kind), key=lambda i: -cosines[i])
         answer.nearest = [self._reference(records[i], float(cosines[i]), answer.task, qvec, False)
                           for i in order[:LIST_MAX]]
-        answer.listing, answer.in_scope = True, False
+        answer.listing, answer.in_scope, answer.task = True, False, None  # no task was asked about
         answer.references, answer.evidence, answer.workflow = [], [], None
         counts = Counter(r.kind for r in records)
         answer.notes = [self.renderer.phrase("note_listing", kind=kind, n=len(order), shown=len(answer.nearest),

@@ -170,17 +170,31 @@ class Listing:
     papers: re.Pattern  # words for papers
     models: re.Pattern  # words for models
     beside_named: re.Pattern  # words that make a question naming a record ask what else the corpus holds
+    topical: re.Pattern  # a topic after the words: "what does your database say about noise"
+    owned: re.Pattern  # the person's own after a word for records: "the links to my photos", "documents I need"
     words: tuple[str, ...]  # every word of it, for the spelling step
 
     def kinds(self, question: str, names: bool = False) -> frozenset[str] | None:
-        """None when ``question`` (as :func:`plain_words`; ``names``: it names a record) does not ask what the
-        corpus holds; else the kinds of record it asks for: ``{"paper"}`` or ``{"model"}`` when it names one of
-        the two, else both."""
-        if not (self.named.search(question) or (self.holding.search(question) and self.nouns.search(question))):
+        """None when no clause of ``question`` (``names``: it names a record) asks what the corpus holds; else the
+        kinds of record it asks for: ``{"paper"}`` or ``{"model"}`` when it names one of the two, else both.  A
+        clause asks with a word for records and a holder and verb of holding, "your" before such a word or a
+        command before one in the plural (or, naming a record, with a holder, a verb and "only", "other" or
+        "else": "what else do you know besides MIMO-UNet?"); not when it names a topic after them ("what does your
+        database say about noise?") or the person's own ("give me all the links to my photos")."""
+        asking = []
+        for clause in re.split(r"[,;:.!?]+(?=\s|$)|\s[-\u2013\u2014]\s", question):
+            words = plain_words(clause)
+            holds = self.holding.search(words)
+            if names:
+                asks = self.beside_named.search(words) and (holds or self.named.search(words))
+            else:  # the word for records may stand in another clause: "what it knows about, models and papers"
+                asks = self.named.search(words) or (holds and self.nouns.search(plain_words(question)))
+            if asks and not self.topical.search(words) and not self.owned.search(words):
+                asking.append(words)
+        if not asking:
             return None
-        if names and not self.beside_named.search(question):
-            return None
-        kinds = frozenset(k for k, p in (("paper", self.papers), ("model", self.models)) if p.search(question))
+        said = " ".join(asking)
+        kinds = frozenset(k for k, p in (("paper", self.papers), ("model", self.models)) if p.search(said))
         return kinds if len(kinds) == 1 else frozenset({"paper", "model"})
 
 
@@ -189,7 +203,8 @@ def load_listing() -> Listing:
     """How a question asks what the corpus holds (``listing.yaml``, packaged)."""
     path = data_path("corpus") / LISTING_FILE
     raw = read_yaml(path, "listing words")
-    keys = ("papers", "models", "records", "holders", "verbs", "commands", "plurals", "beside_named")
+    keys = ("papers", "models", "records", "holders", "verbs", "commands", "plurals", "beside_named", "topics",
+            "not_topics", "the", "owners")
     if not isinstance(raw, dict) or not all(isinstance(raw.get(k), list) and raw[k] for k in keys):
         raise CorpusError(f"{path.name}: expected lists of words under {', '.join(keys)}")
 
@@ -203,8 +218,11 @@ def load_listing() -> Listing:
     gap = r"(?: [\w-]+){0,%d}"
     noun = alt("papers", "models", "records")
     return Listing(whole(rf"{alt('holders')}{gap % 2} {alt('verbs')}"),
-                   whole(rf"(?:(?:your|ur){gap % 2} {noun}|{alt('commands')}{gap % 3} {alt('plurals')})"),
+                   whole(rf"(?:(?:your|ur){gap % 2} {noun}|the {alt('the')}"
+                         rf"|{alt('commands')}{gap % 3} {alt('plurals')})"),
                    whole(noun), whole(alt("papers")), whole(alt("models")), whole(alt("beside_named")),
+                   whole(rf"{alt('topics')} (?:(?:the|a|an|my|your) )?(?!{alt('not_topics')}(?![\w-]))[\w-]+"),
+                   whole(rf"{noun}{gap % 2} {alt('owners')}"),
                    tuple(sorted({str(w).lower() for k in keys for w in raw[k]})))
 
 

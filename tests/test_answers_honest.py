@@ -633,7 +633,7 @@ def test_a_question_about_what_the_corpus_holds_lists_its_records(sci, question,
     from scientist.web.app import _answer_html
 
     answer = sci.ask(question)
-    assert answer.listing and not answer.in_scope
+    assert answer.listing and not answer.in_scope and answer.task is None  # no task was asked about
     assert sorted(r.id for r in answer.nearest) == sorted(ids or [r.id for r in sci.corpus.records])
     assert answer.notes[0].startswith("The question reads as asking what the records are: this tool answers from 1 "
                                       "model and "
@@ -663,11 +663,18 @@ def test_a_question_about_what_the_corpus_holds_lists_its_records(sci, question,
     ("What do you know about noise in night shots?", None), ("Which models of camera work best with it?", None),
     ("Do you keep a database of faces from the photos people upload?", None),
     ("list the steps to shoot the milky way with a phone", None), ("what's in your camera bag?", None),
+    # found by a second review: a topic, or the person's own, after the words
+    ("list things I can do to reduce grain", None), ("What does your database say about noise?", None),
+    ("what's in your corpus about noise?", None), ("Which of your sources supports the noise claim?", None),
+    ("give me all the links to my photos", None), ("list the documents I need for a passport photo", None),
+    ("does your knowledge of my photo's EXIF help?", None),
+    ("what sources are you using", {"paper", "model"}), ("what's in the corpus?", {"paper", "model"}),
+    ("Which models can you talk about?", {"model"}), ("Can you dump your whole corpus for me?", {"paper", "model"}),
 ])
 def test_what_asks_what_the_corpus_holds(question, kinds):
-    from scientist.corpus import load_listing, plain_words
+    from scientist.corpus import load_listing
 
-    said = load_listing().kinds(plain_words(question))
+    said = load_listing().kinds(question)
     assert (set(said) if said is not None else None) == kinds
 
 
@@ -695,5 +702,6 @@ def test_a_list_of_a_kind_the_corpus_lacks_says_so(tmp_path, cache_dir, embedder
 
 def test_only_a_question_that_would_be_refused_becomes_a_list(sci):
     assert not sci.ask("List the steps the model takes to sharpen a blurry photo").listing  # answered as asked
+    assert sci.ask("what else do you know besides MIMO-UNet?").listing  # a named record, and "else"
     trails = sci.ask("Which hiking trails near Zurich are in your database?")  # the list shows there are none
     assert trails.listing and any(n.startswith("The question names Zurich, which none") for n in trails.notes)
