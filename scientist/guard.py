@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import functools
 import json
+import posixpath
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -153,10 +154,14 @@ def name_links(text: str, allowed: AllowedLinks, name: Callable[[str], str | Non
 
 def link_key(link: str) -> str:
     """``link`` as links are compared for the record they lie under: without its scheme, ``www.``, query,
-    fragment, a trailing slash or ``.git``, in lower case (a repository's owner and name are read whatever their
-    case: ``github.com/chosj95/mimo-unet?tab=readme-ov-file`` is ``github.com/chosj95/MIMO-UNet``)."""
+    fragment, a trailing slash, ``.`` and ``..`` steps or ``.git``, in lower case (a repository's owner and name
+    are read whatever their case: ``github.com/chosj95/mimo-unet?tab=readme-ov-file`` is
+    ``github.com/chosj95/MIMO-UNet``)."""
     bare = re.sub(r"^www\.", "", bare_form(link.strip()), flags=re.I)
     bare = re.split(r"[?#]", bare, maxsplit=1)[0].rstrip("/").lower()
+    host, _, path = bare.partition("/")
+    path = posixpath.normpath("/" + path).lstrip("/") if path else ""  # "repo/../../evil" lies under no repo
+    bare = f"{host}/{path}".rstrip("/") if path and path != "." else host
     return bare[:-4] if bare.endswith(".git") else bare
 
 
@@ -538,19 +543,26 @@ _NUMBER_WORDS = {w: i + 1 for i, w in enumerate(
 #: companies", "20 residual blocks", "3000 epochs", "8 GPUs".  Photos and images count only in the plural and from
 #: :data:`_MANY_IMAGES` ("57,648 instance segmented images" is a data set's; "your 3 photos" is no claim, "a 4096
 #: by 2048 photo" a size).
-_COUNTED = ("annotators?|workers?|compan(?:y|ies)|gpus?|epochs?|iterations?|blocks?|layers?|experts?|"
-            "participants?|pairs?|images|photos|pictures")
+_COUNTED = ("annotators?|workers?|compan(?:y|ies)|gpus?|epochs?|iterations?|blocks?|layers?|stages?|channels?|"
+            "experts?|participants?|pathologists?|radiologists?|clinicians?|raters?|volunteers?|pairs?|images|photos|"
+            "pictures")
 _MANY_IMAGES = 1000
 #: A duration's unit and its length in seconds: a duration is a figure of a result when it is given for each photo
 #: ("0.5 seconds per image", "2 minutes for a photo"); "I restored your photos in 2 minutes" is no claim, and this
 #: tool's own "6 min 44 s" no unit of these.
-_DURATIONS = {"second": 1, "seconds": 1, "minute": 60, "minutes": 60, "hour": 3600, "hours": 3600}
+_DURATIONS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "min": 60, "mins": 60, "minute": 60,
+              "minutes": 60, "hour": 3600, "hours": 3600}
+#: A training's length ("trained for 48 hours", "training took 4 days"), in seconds.
+_TRAINING_TIMES = {"hour": 3600, "hours": 3600, "day": 86400, "days": 86400, "week": 604800, "weeks": 604800}
+#: A memory size and its scale in GB ("4GB of VRAM", "needs 512 MB of RAM").
+_MEMORY = {"gb": 1, "gigabytes": 1, "gigabyte": 1, "mb": 1e-3, "megabytes": 1e-3, "megabyte": 1e-3}
 #: A figure a result is given in: a number with a unit ("32.45 dB", "30 ms", "6.8M params", "32.45 PSNR"), one a
 #: metric names ("PSNR of 32.45", "SSIM: 0.93", "psnr=32.45", "PSNR > 31"), the year of an event ("in 2019",
 #: "CVPR 2020", "(2018)": 1950 to 2039, after a word for when or a venue's capitals), a share of something ("95 % of
-#: the noise"), a ratio ("10 times faster", "3x smaller"), a duration for each photo ("0.5 seconds per image") or a
-#: count (:data:`_COUNTED`: "12 residual blocks", "four companies").  Every run of spaces and of words is bounded, so
-#: that any text is read in linear time.
+#: the noise", "30 percent better"), a ratio ("10 times faster", "3x smaller"), a duration for each photo ("0.5
+#: seconds per image", "1.5 s per photo"), photos a second, a memory size ("4GB of VRAM"), a training's length
+#: ("trained for 48 hours"), a batch size, or a count (:data:`_COUNTED`: "12 residual blocks", "four companies").
+#: Every run of spaces and of words is bounded, so that any text is read in linear time.
 _FIGURE = re.compile(
     rf"(?<![\w.,])(?P<unit>{_NUMBER})[ \t]{{0,2}}(?:"
     + "|".join(f"(?P<u{i}>{u})" for i, (u, _) in enumerate(_UNITS))
@@ -561,12 +573,22 @@ _FIGURE = re.compile(
     rf"|(?:\b(?:in|since|from|until|published|released|presented|appeared)[ \t]{{1,3}}"
     rf"|(?-i:\b(?:[A-Z]{{3,6}}|NeurIPS|arXiv|TPAMI|IJCV))[ \t]{{1,3}}|\()"
     rf"(?P<year>(?:19[5-9]|20[0-3])\d)\b(?![ \t]{{0,2}}(?:×|x\b|by\b|px|pixels?|-pixel|to[ \t]\d|[.,][ \t]?\d))"
-    rf"|(?<![\w.,])(?P<share>{_NUMBER})[ \t]?(?:%|percent|per[ \t]cent)[ \t]{{1,3}}of(?![\w-])"
+    rf"|(?<![\w.,])(?P<share>{_NUMBER})[ \t]?(?:%|percent|per[ \t]cent)[ \t]{{1,3}}(?:of(?![\w-])"
+    rf"(?![ \t]{{1,3}}(?:them|those|these|it|my|your|our|his|her|their)\b)|(?P<more>better|worse|faster|slower|more|"
+    rf"less|higher|lower|fewer|smaller|larger|bigger|improvement|gain|increase|decrease|reduction)(?![\w-]))"
     rf"|(?<![\w.,])(?P<ratio>{_NUMBER})[ \t]?(?:×|x|times)[ \t]{{1,3}}(?:faster|slower|quicker|smaller|larger|bigger|"
     rf"lighter|heavier|fewer|more|less)(?![\w-])"
     rf"|(?<![\w.,])(?P<duration>{_NUMBER})[ \t]{{0,2}}(?P<dunit>{'|'.join(sorted(_DURATIONS, key=len, reverse=True))})"
     rf"(?=[ \t]{{1,3}}(?:per|for[ \t]{{1,3}}(?:an?|one|each|every))[ \t]{{1,3}}"
     rf"(?:photo|image|picture|frame)s?(?![\w-]))"
+    rf"|(?<![\w.,])(?P<memory>{_NUMBER})[ \t]?(?P<munit>gb|gigabytes?|mb|megabytes?)[ \t]{{1,3}}(?:of[ \t]{{1,3}})?"
+    rf"(?:gpu[ \t]memory|vram|ram|memory)(?![\w-])"
+    rf"|\btrain(?:ed|ing)?[ \t]{{1,3}}(?:[A-Za-z][\w-]{{0,30}}[ \t]{{1,3}}){{0,3}}?(?:for|took|takes|lasted)"
+    rf"[ \t]{{1,3}}(?P<trained>{_NUMBER})[ \t]{{0,2}}"
+    rf"(?P<tunit>{'|'.join(sorted(_TRAINING_TIMES, key=len, reverse=True))})(?![\w-])"
+    rf"|\bbatch[ \t]size(?:[ \t]{{1,3}}(?:of|is|was|=|:))?[ \t]{{1,3}}(?P<batch>{_NUMBER})(?![\w-]|\.\d)"
+    rf"|(?<![\w.,])(?P<persecond>{_NUMBER})[ \t]{{1,3}}(?:images|photos|pictures)[ \t]{{1,3}}"
+    rf"(?:per[ \t]{{1,3}}second|/s)(?![\w-])"
     rf"|(?<![\w.,×-])(?P<count>{_NUMBER}|(?:{'|'.join(_NUMBER_WORDS)})(?![\w-]))(?![ \t]{{1,3}}of\b)[ \t]{{1,3}}"
     rf"(?:[A-Za-z][\w-]{{0,30}}[ \t]{{1,3}}){{0,2}}?(?P<counted>{_COUNTED})(?![\w-])",
     re.I)
@@ -607,7 +629,15 @@ def _figure_of(m: re.Match) -> tuple[str, float] | None:
     if m.group("year"):
         return "year", _number(m.group("year"))
     if m.group("share"):
-        return "% of", _number(m.group("share"))
+        return ("% more" if m.group("more") else "% of"), _number(m.group("share"))
+    if m.group("memory"):
+        return "GB of memory", round(_number(m.group("memory")) * _MEMORY[m.group("munit").lower()], 6)
+    if m.group("trained"):
+        return "training time", _number(m.group("trained")) * _TRAINING_TIMES[m.group("tunit").lower()]
+    if m.group("batch"):
+        return "batch size", _number(m.group("batch"))
+    if m.group("persecond"):
+        return "fps", _number(m.group("persecond"))
     if m.group("ratio"):
         return "times", _number(m.group("ratio"))
     if m.group("duration"):

@@ -62,7 +62,8 @@ def test_a_link_under_a_records_link_names_it(sci):
                                'given here).')
     assert "tree/main" not in answer.markdown and "[link removed]" not in answer.question
     assert sci.verify(answer.markdown).grounded and sci.verify(answer.text).grounded
-    for other in ("is https://github.com/chosj95/MIMO-UNetX the same?", "what is https://github.com/chosj95?"):
+    for other in ("is https://github.com/chosj95/MIMO-UNetX the same?", "what is https://github.com/chosj95?",
+                  "is the code at https://github.com/chosj95/MIMO-UNet/../../evil/x ?"):  # found by review: ".."
         assert "[link removed]" in sci.ask(other).question  # a longer name, or above the record's link
 
 

@@ -104,6 +104,13 @@ def test_verify_flags_ungrounded_links_and_names(sci):
     ("It was trained for 3000 epochs on 8 GPUs, is 10 times faster than others and has 12 residual blocks.",
      ["3000 epochs", "8 GPUs", "10 times faster", "12 residual blocks"]),
     ("The GoPro data set has around 2000 training pairs.", ["2000 training pairs"]),
+    # found by a second review: abbreviated, per second, memory, training time, batch size, comparisons, people
+    ("MIMO-UNet runs in 1.5 s per photo and processes 30 images per second.", ["1.5 s", "30 images per second"]),
+    ("It was trained with a batch size of 4 for 48 hours and needs 4GB of VRAM.",
+     ["batch size of 4", "4GB of VRAM"]),
+    ("MIMO-UNet was trained for 48 hours.", ["trained for 48 hours"]),
+    ("It is 30 percent better and uses 40% less memory; 5 pathologists judged it.",
+     ["30 percent better", "40% less", "5 pathologists"]),
 ])
 def test_verify_flags_figures_no_record_gives(sci, text, figures):
     """A made-up result passed as grounded: verify read links and names only."""
@@ -124,6 +131,7 @@ def test_verify_flags_figures_no_record_gives(sci, text, figures):
     # found by review: "one of" counts nothing, and a time for each step is no time for each photo
     "MIMO-UNet is one of the networks; one of the annotators of the study said so.",
     "Each step takes 5 seconds per step, and 10 minutes each.",
+    "I took 200 photos at a party, and 40% of them were blurry.",  # the person's own share
     "# Does MIMO-UNet reach 40 dB as in 2019?\n\nThe records give no PSNR.",  # a title echoes the question
     "The records do not report a PSNR of 32.45 dB for MIMO-UNet+, so I cannot confirm it.",  # said not given
     "None of the records says whether it runs at 30 fps.",
