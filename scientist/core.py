@@ -18,7 +18,17 @@ import numpy as np
 
 from . import judge
 from .answer import Answer, Correction, Evidence, Fact, LanguageInfo, Reference, TaskResult
-from .corpus import WORD, Corpus, Figure, load_corpus, load_figures, load_listing, load_places, plain_words
+from .corpus import (
+    WORD,
+    Corpus,
+    Figure,
+    load_corpus,
+    load_figures,
+    load_link_words,
+    load_listing,
+    load_places,
+    plain_words,
+)
 from .embed import Embedder
 from .errors import CorpusError, OptionError
 from .guard import (
@@ -97,8 +107,9 @@ _CLAUSE_BREAK = re.compile(r"[,;:.!?]+(?=\s|$)")
 def _asks_link(question: str) -> bool:
     """Whether ``question`` (as read: a place's ``read_as`` words in place of its name) names a place of links
     (``links.yaml``: "is the model on GitHub?")."""
-    return any(p.words.search(question) or (p.read_as and re.search(rf"\b{re.escape(p.read_as)}\b", question, re.I))
-               for p in load_places())
+    return bool(load_link_words().search(question)) or any(
+        p.words.search(question) or (p.read_as and re.search(rf"\b{re.escape(p.read_as)}\b", question, re.I))
+        for p in load_places())
 
 
 #: Shortest exact title or name read as naming a record in a figure's words (as :meth:`Naming.exact_names` reads).

@@ -146,6 +146,16 @@ class Place:
 
 
 @functools.cache
+def load_link_words() -> re.Pattern:
+    """The words that ask for a link of no place in particular (``links.yaml``'s ``link_words``), whole words."""
+    raw = read_yaml(data_path("corpus") / LINKS_FILE, "places of links")
+    words = raw.get("link_words") if isinstance(raw, dict) else None
+    if not isinstance(words, list) or not words:
+        raise CorpusError(f"{LINKS_FILE}: expected a list of words under 'link_words'")
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(str(w)) for w in words) + r")(?![\w-])", re.I)
+
+
+@functools.cache
 def load_places() -> tuple[Place, ...]:
     """The places a question may ask a record's link to (``links.yaml``, packaged)."""
     path = data_path("corpus") / LINKS_FILE
