@@ -161,6 +161,10 @@ class Answer(BaseModel):
         description="Lines of the records the question names that give a figure or fact it asks for (their "
                     "size, training data, loss, ...), shown first; empty when it asks for none, or none of them "
                     "gives it (a note then says so).")
+    not_reported: list[str] = Field(
+        default_factory=list,
+        description="The figures and facts the question asks for that the records the answer draws on do not "
+                    "report (a note says so): the records' sentences quoted are then no answer to them.")
     evidence: list[Evidence] = Field(
         default_factory=list,
         description="The short answer: 2-4 sentences quoted from supporting records, chosen for the question.")

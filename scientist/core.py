@@ -539,7 +539,9 @@ class Scientist:
         asked = self._asked_figures(reading.plain) if drawn_on else []
         named = [r for r in answer.references if r.named] if drawn_on else []
         sole = {self.corpus.records[m.record].id for m in mentions if m.sole}
-        for figures, lacking in reversed(self._unreported_figures(asked, drawn_on, named)):
+        unreported = self._unreported_figures(asked, drawn_on, named)
+        answer.not_reported = list(dict.fromkeys(f.label for figures, _ in unreported for f in figures))
+        for figures, lacking in reversed(unreported):
             # "what's its PSNR?": the quotes below give none, and the answer says so first; of the records the
             # question names when it names some (not when they are all that the answer draws on)
             ids, drawn = {r.id for r in lacking}, {r.id for r in drawn_on}

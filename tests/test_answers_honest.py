@@ -256,6 +256,9 @@ def test_a_figure_no_record_reports_is_said_to_be_missing(sci, question, said):
     note = next((n for n in answer.notes if n.startswith("The question asks about")), None)
     assert note is not None and note.startswith(said), answer.notes
     assert note in answer.markdown and note in answer.text and not answer.facts  # nothing quoted as giving it
+    # found by a second review: the quotes stood under "In short, in the records' own words", as if they answered
+    assert answer.not_reported and "In short" not in answer.markdown and "IN SHORT" not in answer.text
+    assert f"they give no {', '.join(answer.not_reported)} (part 1 says so)" in answer.markdown
 
 
 @pytest.mark.parametrize("question", [
@@ -307,6 +310,7 @@ def test_a_fact_the_named_records_card_gives_is_quoted_first(sci, question, labe
     "Was the network optimised with L1, L2, or something perceptual like a VGG loss?",
     "How many parameters does the AI that processed my photo have?",  # a clause that makes it this tool's
     "what is its loss?", "what is the loss of the model?",  # found by a second review: "none of them answers it"
+    "list the layers of the model",  # refused
 ])
 def test_the_model_of_a_fact_question_is_the_corpus_only_model(sci, question):
     """They were refused ("none of the 3 provided records covers this question") or answered from the
