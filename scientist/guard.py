@@ -543,7 +543,7 @@ _NUMBER_WORDS = {w: i + 1 for i, w in enumerate(
 #: companies", "20 residual blocks", "3000 epochs", "8 GPUs".  Photos and images count only in the plural and from
 #: :data:`_MANY_IMAGES` ("57,648 instance segmented images" is a data set's; "your 3 photos" is no claim, "a 4096
 #: by 2048 photo" a size).
-_COUNTED = ("annotators?|workers?|compan(?:y|ies)|gpus?|epochs?|iterations?|blocks?|layers?|stages?|channels?|"
+_COUNTED = ("annotators?|workers?|compan(?:y|ies)|gpus?|epochs?|iterations?|blocks?|layers?|stages?|channels|"
             "experts?|participants?|pathologists?|radiologists?|clinicians?|raters?|volunteers?|pairs?|images|photos|"
             "pictures")
 _MANY_IMAGES = 1000
@@ -590,7 +590,7 @@ _FIGURE = re.compile(
     rf"|(?<![\w.,])(?P<persecond>{_NUMBER})[ \t]{{1,3}}(?:images|photos|pictures)[ \t]{{1,3}}"
     rf"(?:per[ \t]{{1,3}}second|/s)(?![\w-])"
     rf"|(?<![\w.,×-])(?P<count>{_NUMBER}|(?:{'|'.join(_NUMBER_WORDS)})(?![\w-]))(?![ \t]{{1,3}}of\b)[ \t]{{1,3}}"
-    rf"(?:[A-Za-z][\w-]{{0,30}}[ \t]{{1,3}}){{0,2}}?(?P<counted>{_COUNTED})(?![\w-])",
+    rf"(?:(?!per\b)[A-Za-z][\w-]{{0,30}}[ \t]{{1,3}}){{0,2}}?(?P<counted>{_COUNTED})(?![\w-])",
     re.I)
 #: What follows a number in a file's name: the rest of the name and a photo's or weights' extension, no space
 #: between ("IMG (2018)_restored.png", "2019.jpg"); "40 dB.Next" is no file.

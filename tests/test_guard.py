@@ -132,6 +132,7 @@ def test_verify_flags_figures_no_record_gives(sci, text, figures):
     "MIMO-UNet is one of the networks; one of the annotators of the study said so.",
     "Each step takes 5 seconds per step, and 10 minutes each.",
     "I took 200 photos at a party, and 40% of them were blurry.",  # the person's own share
+    "restored.png (PNG, 16 bits per channel; strength 0.60)",  # the demo's own words: bits per channel, no count
     "# Does MIMO-UNet reach 40 dB as in 2019?\n\nThe records give no PSNR.",  # a title echoes the question
     "The records do not report a PSNR of 32.45 dB for MIMO-UNet+, so I cannot confirm it.",  # said not given
     "None of the records says whether it runs at 30 fps.",
