@@ -24,7 +24,6 @@ from .corpus import (
     Figure,
     load_corpus,
     load_figures,
-    load_link_words,
     load_listing,
     load_places,
     plain_words,
@@ -107,9 +106,8 @@ _CLAUSE_BREAK = re.compile(r"[,;:.!?]+(?=\s|$)")
 def _asks_link(question: str) -> bool:
     """Whether ``question`` (as read: a place's ``read_as`` words in place of its name) names a place of links
     (``links.yaml``: "is the model on GitHub?")."""
-    return bool(load_link_words().search(question)) or any(
-        p.words.search(question) or (p.read_as and re.search(rf"\b{re.escape(p.read_as)}\b", question, re.I))
-        for p in load_places())
+    return any(p.words.search(question) or (p.read_as and re.search(rf"\b{re.escape(p.read_as)}\b", question, re.I))
+               for p in load_places())
 
 
 #: Shortest exact title or name read as naming a record in a figure's words (as :meth:`Naming.exact_names` reads).
@@ -540,7 +538,6 @@ class Scientist:
         named = [r for r in answer.references if r.named] if drawn_on else []
         sole = {self.corpus.records[m.record].id for m in mentions if m.sole}
         unreported = self._unreported_figures(asked, drawn_on, named)
-        answer.not_reported = list(dict.fromkeys(f.label for figures, _ in unreported for f in figures))
         for figures, lacking in reversed(unreported):
             # "what's its PSNR?": the quotes below give none, and the answer says so first; of the records the
             # question names when it names some (not when they are all that the answer draws on)
@@ -551,6 +548,9 @@ class Scientist:
                 sole=bool(ids) and ids <= sole, of=len(named)))
         # "how many parameters does MIMO-UNet have?": the named record's card says, and the answer quotes it first
         answer.facts = self._facts(asked, named)
+        quoted = {fact.label for fact in answer.facts}  # no record drawn on gives them, and no fact above does
+        answer.not_reported = [f.label for f in asked if f.label not in quoted
+                               and all(not f.lines(self.corpus.get(r.id)) for r in drawn_on)]
         # names are read as `verify` reads them, a refusal's too: its title echoes the question ("trails near
         # Zurich?"), and what it names that no record mentions is said to be so
         unknown = names_in(self.corpus, q)[0] if read is not None else []

@@ -146,16 +146,6 @@ class Place:
 
 
 @functools.cache
-def load_link_words() -> re.Pattern:
-    """The words that ask for a link of no place in particular (``links.yaml``'s ``link_words``), whole words."""
-    raw = read_yaml(data_path("corpus") / LINKS_FILE, "places of links")
-    words = raw.get("link_words") if isinstance(raw, dict) else None
-    if not isinstance(words, list) or not words:
-        raise CorpusError(f"{LINKS_FILE}: expected a list of words under 'link_words'")
-    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(str(w)) for w in words) + r")(?![\w-])", re.I)
-
-
-@functools.cache
 def load_places() -> tuple[Place, ...]:
     """The places a question may ask a record's link to (``links.yaml``, packaged)."""
     path = data_path("corpus") / LINKS_FILE
@@ -195,8 +185,9 @@ class Listing:
         for clause in re.split(r"[,;:.!?]+(?=\s|$)|\s[-\u2013\u2014]\s", question):
             words = plain_words(clause)
             holds = self.holding.search(words)
-            if names:
-                asks = self.beside_named.search(words) and (holds or self.named.search(words))
+            if names:  # "is MIMO-UNet the only one you have?", not "do you know other uses of MIMO-UNet?"
+                asks = (self.beside_named.search(words) and (holds or self.named.search(words))
+                        and (self.nouns.search(words) or re.search(r"\bones?\b", words)))
             else:  # the word for records may stand in another clause: "what it knows about, models and papers"
                 asks = self.named.search(words) or (holds and self.nouns.search(plain_words(question)))
             if asks and not self.topical.search(words) and not self.owned.search(words):
@@ -215,8 +206,10 @@ def load_listing() -> Listing:
     raw = read_yaml(path, "listing words")
     keys = ("papers", "models", "records", "holders", "verbs", "commands", "plurals", "beside_named", "topics",
             "not_topics", "the", "owners")
-    if not isinstance(raw, dict) or not all(isinstance(raw.get(k), list) and raw[k] for k in keys):
-        raise CorpusError(f"{path.name}: expected lists of words under {', '.join(keys)}")
+    if not isinstance(raw, dict) or not all(isinstance(raw.get(k), list) and raw[k]
+                                            and all(isinstance(w, str) for w in raw[k]) for k in keys):
+        raise CorpusError(f"{path.name}: expected lists of words under {', '.join(keys)} (quote a word YAML reads "
+                          "otherwise, such as \"on\")")
 
     def alt(*lists: str) -> str:
         words = sorted({str(w).lower() for k in lists for w in raw[k]}, key=lambda w: (-len(w), w))

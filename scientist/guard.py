@@ -159,6 +159,7 @@ def link_key(link: str) -> str:
     ``github.com/chosj95/MIMO-UNet``)."""
     bare = re.sub(r"^www\.", "", bare_form(link.strip()), flags=re.I)
     bare = re.split(r"[?#]", bare, maxsplit=1)[0].rstrip("/").lower()
+    bare = re.sub(r"%2e", ".", re.sub(r"%5c|\\", "/", bare))  # "%2e%2e" and "\" are ".." and "/" to a browser
     host, _, path = bare.partition("/")
     path = posixpath.normpath("/" + path).lstrip("/") if path else ""  # "repo/../../evil" lies under no repo
     bare = f"{host}/{path}".rstrip("/") if path and path != "." else host
@@ -554,6 +555,8 @@ _DURATIONS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "min": 60,
               "minutes": 60, "hour": 3600, "hours": 3600}
 #: A training's length ("trained for 48 hours", "training took 4 days"), in seconds.
 _TRAINING_TIMES = {"hour": 3600, "hours": 3600, "day": 86400, "days": 86400, "week": 604800, "weeks": 604800}
+#: Words of a comparison in a share that say less ("40% less memory"), not more ("30 percent better").
+_LESS = frozenset({"worse", "slower", "less", "lower", "fewer", "smaller", "decrease", "reduction"})
 #: A memory size and its scale in GB ("4GB of VRAM", "needs 512 MB of RAM").
 _MEMORY = {"gb": 1, "gigabytes": 1, "gigabyte": 1, "mb": 1e-3, "megabytes": 1e-3, "megabyte": 1e-3}
 #: A figure a result is given in: a number with a unit ("32.45 dB", "30 ms", "6.8M params", "32.45 PSNR"), one a
@@ -579,16 +582,16 @@ _FIGURE = re.compile(
     rf"|(?<![\w.,])(?P<ratio>{_NUMBER})[ \t]?(?:×|x|times)[ \t]{{1,3}}(?:faster|slower|quicker|smaller|larger|bigger|"
     rf"lighter|heavier|fewer|more|less)(?![\w-])"
     rf"|(?<![\w.,])(?P<duration>{_NUMBER})[ \t]{{0,2}}(?P<dunit>{'|'.join(sorted(_DURATIONS, key=len, reverse=True))})"
-    rf"(?=[ \t]{{1,3}}(?:per|for[ \t]{{1,3}}(?:an?|one|each|every))[ \t]{{1,3}}"
+    rf"(?=[ \t]{{0,3}}(?:(?:per|for[ \t]{{1,3}}(?:an?|one|each|every))[ \t]{{1,3}}|/[ \t]?)"
     rf"(?:photo|image|picture|frame)s?(?![\w-]))"
     rf"|(?<![\w.,])(?P<memory>{_NUMBER})[ \t]?(?P<munit>gb|gigabytes?|mb|megabytes?)[ \t]{{1,3}}(?:of[ \t]{{1,3}})?"
     rf"(?:gpu[ \t]memory|vram|ram|memory)(?![\w-])"
     rf"|\btrain(?:ed|ing)?[ \t]{{1,3}}(?:[A-Za-z][\w-]{{0,30}}[ \t]{{1,3}}){{0,3}}?(?:for|took|takes|lasted)"
     rf"[ \t]{{1,3}}(?P<trained>{_NUMBER})[ \t]{{0,2}}"
     rf"(?P<tunit>{'|'.join(sorted(_TRAINING_TIMES, key=len, reverse=True))})(?![\w-])"
-    rf"|\bbatch[ \t]size(?:[ \t]{{1,3}}(?:of|is|was|=|:))?[ \t]{{1,3}}(?P<batch>{_NUMBER})(?![\w-]|\.\d)"
-    rf"|(?<![\w.,])(?P<persecond>{_NUMBER})[ \t]{{1,3}}(?:images|photos|pictures)[ \t]{{1,3}}"
-    rf"(?:per[ \t]{{1,3}}second|/s)(?![\w-])"
+    rf"|\bbatch[ \t]size(?:[ \t]{{0,3}}(?:of|is|was|=|:))?[ \t]{{0,3}}(?P<batch>{_NUMBER})(?![\w-]|\.\d)"
+    rf"|(?<![\w.,])(?P<persecond>{_NUMBER})[ \t]{{1,3}}(?:images|photos|pictures)[ \t]{{0,3}}"
+    rf"(?:per[ \t]{{1,3}}second|/[ \t]?s)(?![\w-])"
     rf"|(?<![\w.,×-])(?P<count>{_NUMBER}|(?:{'|'.join(_NUMBER_WORDS)})(?![\w-]))(?![ \t]{{1,3}}of\b)[ \t]{{1,3}}"
     rf"(?:(?!per\b)[A-Za-z][\w-]{{0,30}}[ \t]{{1,3}}){{0,2}}?(?P<counted>{_COUNTED})(?![\w-])",
     re.I)
@@ -629,7 +632,9 @@ def _figure_of(m: re.Match) -> tuple[str, float] | None:
     if m.group("year"):
         return "year", _number(m.group("year"))
     if m.group("share"):
-        return ("% more" if m.group("more") else "% of"), _number(m.group("share"))
+        more = (m.group("more") or "").lower()
+        kind = "% of" if not more else ("% less" if more in _LESS else "% more")  # the direction is the claim's
+        return kind, _number(m.group("share"))
     if m.group("memory"):
         return "GB of memory", round(_number(m.group("memory")) * _MEMORY[m.group("munit").lower()], 6)
     if m.group("trained"):

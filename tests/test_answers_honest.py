@@ -63,7 +63,8 @@ def test_a_link_under_a_records_link_names_it(sci):
     assert "tree/main" not in answer.markdown and "[link removed]" not in answer.question
     assert sci.verify(answer.markdown).grounded and sci.verify(answer.text).grounded
     for other in ("is https://github.com/chosj95/MIMO-UNetX the same?", "what is https://github.com/chosj95?",
-                  "is the code at https://github.com/chosj95/MIMO-UNet/../../evil/x ?"):  # found by review: ".."
+                  "is the code at https://github.com/chosj95/MIMO-UNet/../../evil/x ?",  # found by review: ".."
+                  "is the code at https://github.com/chosj95/MIMO-UNet/%2e%2e/%2e%2e/evil/x ?"):
         assert "[link removed]" in sci.ask(other).question  # a longer name, or above the record's link
 
 
@@ -604,6 +605,13 @@ def test_a_named_model_reads_as_the_model_of_a_figures_words(sci, question, said
     assert any(n.startswith(said) for n in answer.notes) and not answer.facts, answer.notes
 
 
+def test_a_figure_a_named_record_gives_is_not_said_to_be_unreported(sci):
+    """The quotes' heading said "they give no training loss" under MIMO-UNet's own line on its loss."""
+    answer = sci.ask("Which loss does the histopathology paper use, compared with MIMO-UNet?")
+    assert "training loss" in {f.label for f in answer.facts} and answer.not_reported == []
+    assert "they give no" not in answer.markdown
+
+
 def test_a_fact_kept_out_by_another_is_kept_out_only_in_its_clause(sci):
     """"what GPU was it trained on" asks no training data; asked in a clause of its own, the data set is quoted."""
     both = sci.ask("What GPU was MIMO-UNet trained on, and what training data was used?")
@@ -716,6 +724,11 @@ def test_a_list_of_a_kind_the_corpus_lacks_says_so(tmp_path, cache_dir, embedder
 
 def test_only_a_question_that_would_be_refused_becomes_a_list(sci):
     assert not sci.ask("List the steps the model takes to sharpen a blurry photo").listing  # answered as asked
-    assert sci.ask("what else do you know besides MIMO-UNet?").listing  # a named record, and "else"
+    assert sci.ask("Apart from MIMO-UNet, what other models do you know?").listing  # a named record, and "other"
+    # found by a third review: "on" was read by YAML as true, and "other" with a named record needed no word for records
+    for question in ("Do you have any papers on face recognition?", "what information do you have on my photo?",
+                     "Apart from deblurring, do you know other uses of MIMO-UNet?",
+                     "Does MIMO-UNet only work on photos you have?"):
+        assert not sci.ask(question).listing, question
     trails = sci.ask("Which hiking trails near Zurich are in your database?")  # the list shows there are none
     assert trails.listing and any(n.startswith("The question names Zurich, which none") for n in trails.notes)

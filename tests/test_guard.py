@@ -106,6 +106,8 @@ def test_verify_flags_ungrounded_links_and_names(sci):
     ("The GoPro data set has around 2000 training pairs.", ["2000 training pairs"]),
     # found by a second review: abbreviated, per second, memory, training time, batch size, comparisons, people
     ("MIMO-UNet runs in 1.5 s per photo and processes 30 images per second.", ["1.5 s", "30 images per second"]),
+    ("batch size: 4, batch size=8, 2.5 s/image, 30 photos/s",
+     ["batch size: 4", "batch size=8", "2.5 s", "30 photos/s"]),
     ("It was trained with a batch size of 4 for 48 hours and needs 4GB of VRAM.",
      ["batch size of 4", "4GB of VRAM"]),
     ("MIMO-UNet was trained for 48 hours.", ["trained for 48 hours"]),
