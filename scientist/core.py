@@ -44,7 +44,7 @@ from .guard import (
 )
 from .index import Index
 from .language import detect as detect_language
-from .naming import Mention, Naming
+from .naming import CLAUSE_END, Mention, Naming
 from .records import Record, Task, split_sentences
 from .render import Renderer
 from .restore.constants import BUNDLED_LABEL, load_constants
@@ -99,15 +99,10 @@ def demo_tasks(bundled: bool) -> frozenset[str]:
                           "tasks.json")["bundled" if bundled else "published"]
 
 
-#: Where a question's clauses part: a comma, colon, semicolon or sentence end before a space or its end.
-_CLAUSE_BREAK = re.compile(r"[,;:.!?]+(?=\s|$)")
-
-
 def _asks_link(question: str) -> bool:
     """Whether ``question`` (as read: a place's ``read_as`` words in place of its name) names a place of links
     (``links.yaml``: "is the model on GitHub?")."""
-    return any(p.words.search(question) or (p.read_as and re.search(rf"\b{re.escape(p.read_as)}\b", question, re.I))
-               for p in load_places())
+    return any(p.named_in(question) for p in load_places())
 
 
 #: Shortest exact title or name read as naming a record in a figure's words (as :meth:`Naming.exact_names` reads).
@@ -264,8 +259,7 @@ class Scientist:
             return _Reading(q, language, None, None, [], [])
         said = q
         for place in load_places():  # "Hugging Face" is no face
-            if place.read_as:
-                said = place.words.sub(place.read_as, said)
+            said = place.read(said)
         plain, fixes = self._spelling().correct(said) if self.settings.spelling else (said, [])
         read, mentions = self._naming().expand(plain)
         if mentions:
@@ -348,7 +342,7 @@ class Scientist:
         figure asked beside one of its ``not_with`` in the same clause is not ("what GPU was it trained on?" asks no
         training data; "what GPU was it trained on, and on what data?" does)."""
         asked: set[str] = set()
-        for clause in _CLAUSE_BREAK.split(question):  # a figure's not_with is judged in its own clause
+        for clause in CLAUSE_END.split(question):  # a figure's not_with is judged in its own clause
             text = self._named_as_model(clause)
             here = {f.label: f for f in load_figures() if f.asked(text)}
             asked |= {label for label, f in here.items() if not set(here).intersection(f.not_with)}
@@ -385,19 +379,19 @@ class Scientist:
         None for an answer that draws on no record."""
         if not drawn_on or not asked:
             return []
-
-        def lacks(f: Figure, ref: Reference) -> bool:
-            return not f.lines(self.corpus.get(ref.id))
-
         if not named:
-            missing = [f for f in asked if all(lacks(f, r) for r in drawn_on)]
+            missing = self._given_by_none(asked, drawn_on)
             return [(missing, [])] if missing else []
         groups: dict[tuple[str, ...], tuple[list[Figure], list[Reference]]] = {}
         for f in asked:
-            lacking = [r for r in named if lacks(f, r)]
+            lacking = [r for r in named if not f.lines(self.corpus.get(r.id))]
             if lacking:
                 groups.setdefault(tuple(r.id for r in lacking), ([], lacking))[0].append(f)
         return list(groups.values())
+
+    def _given_by_none(self, asked: list[Figure], records: list[Reference]) -> list[Figure]:
+        """Of ``asked``, the figures and facts none of ``records`` gives (has a line for: :meth:`Figure.lines`)."""
+        return [f for f in asked if all(not f.lines(self.corpus.get(r.id)) for r in records)]
 
     def _facts(self, asked: list[Figure], named: list[Reference]) -> list[Fact]:
         """The lines that give what a question asks for (``asked``) of the records it names (``named``, shown in
@@ -512,12 +506,14 @@ class Scientist:
             answer = self._unread(reading.q, reading.language)
         else:
             reading, analysis = self._settle(reading, k)
-            answer = self._answer(reading.read, k, analysis)
+            qvec, task, _, in_scope = analysis
             named = bool(reading.mentions or self._naming().exact_names(reading.plain))
             kinds = load_listing().kinds(reading.plain, named)
             # "which papers do you have?"; "is MIMO-UNet the only one you have?", however clearly it reads
-            if kinds and (not answer.in_scope or not answer.task.clear or named):
-                self._list_records(answer, kinds, analysis[0])
+            if kinds and (not in_scope or not task.clear or named):
+                answer = self._listing(reading.read, kinds, qvec, task)
+            else:
+                answer = self._answer(reading.read, k, analysis)
         q, read, fixes, mentions = reading.q, reading.read, reading.fixes, reading.mentions
         if read is not None and (fixes or mentions or read != q):  # "Hugging Face" read as "model-hub" too
             answer.question, answer.read_as = q, read
@@ -549,8 +545,7 @@ class Scientist:
         # "how many parameters does MIMO-UNet have?": the named record's card says, and the answer quotes it first
         answer.facts = self._facts(asked, named)
         quoted = {fact.label for fact in answer.facts}  # no record drawn on gives them, and no fact above does
-        answer.not_reported = [f.label for f in asked if f.label not in quoted
-                               and all(not f.lines(self.corpus.get(r.id)) for r in drawn_on)]
+        answer.not_reported = [f.label for f in self._given_by_none(asked, drawn_on) if f.label not in quoted]
         # names are read as `verify` reads them, a refusal's too: its title echoes the question ("trails near
         # Zurich?"), and what it names that no record mentions is said to be so
         unknown = names_in(self.corpus, q)[0] if read is not None else []
@@ -633,21 +628,20 @@ class Scientist:
                       references=[r for r in refs if r.relevance != "none"] if in_scope else [],
                       nearest=[] if in_scope else refs, notes=notes)
 
-    def _list_records(self, answer: Answer, kinds: frozenset[str], qvec: np.ndarray) -> None:
-        """``answer``, to a question that asks what the corpus holds (``listing.yaml``), made a list of the records
-        instead: of ``kinds`` (the one the question names, else all), nearest the question first, at most
-        :data:`LIST_MAX` of them, with a note saying how many the corpus holds."""
+    def _listing(self, q: str, kinds: frozenset[str], qvec: np.ndarray, task: TaskResult) -> Answer:
+        """The answer to a question that asks what the corpus holds (``listing.yaml``): a list of its records of
+        ``kinds`` (the one the question names, else all), nearest the question first, at most :data:`LIST_MAX` of
+        them, with a note saying how many the corpus holds; no task (``task``, as classified, only weighs the
+        records' relevance)."""
         records = self.corpus.records
         kind = next(iter(kinds)) if len(kinds) == 1 else None
         cosines = self.index.cosines(qvec)
         order = sorted((i for i, r in enumerate(records) if kind is None or r.kind == kind), key=lambda i: -cosines[i])
-        answer.nearest = [self._reference(records[i], float(cosines[i]), answer.task, qvec, False)
-                          for i in order[:LIST_MAX]]
-        answer.listing, answer.in_scope, answer.task = True, False, None  # no task was asked about
-        answer.references, answer.evidence, answer.workflow = [], [], None
-        counts = Counter(r.kind for r in records)
-        answer.notes = [self.renderer.phrase("note_listing", kind=kind, n=len(order), shown=len(answer.nearest),
-                                             counts=sorted(counts.items()))]
+        nearest = [self._reference(records[i], float(cosines[i]), task, qvec, False) for i in order[:LIST_MAX]]
+        note = self.renderer.phrase("note_listing", kind=kind, n=len(order), shown=len(nearest),
+                                    counts=sorted(Counter(r.kind for r in records).items()))
+        return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], nearest=nearest,
+                      listing=True, notes=[note])
 
     def _k(self, k):
         """The records an answer lists: None (the ``k`` setting), or a whole number within the setting's range

@@ -21,7 +21,7 @@ from .errors import CorpusError, OutputError, shown
 from .fileio import os_reason, write_atomic
 from .ingest import _norm, is_seed_file, load_records, parse_catalog, read_text
 from .language import LANGUAGES_FILE
-from .naming import NAMING_FILE, model_words
+from .naming import CLAUSE_END, NAMING_FILE, model_words
 from .paths import data_path
 from .records import Record, Task
 from .settings import Settings, load_settings
@@ -144,6 +144,14 @@ class Place:
     host: str  # what a record's link there holds
     read_as: str | None  # the words a question is read with in place of its name, when they mean something else
 
+    def read(self, question: str) -> str:
+        """``question`` with this place's name in it written as ``read_as`` (as it is when unset)."""
+        return self.words.sub(self.read_as, question) if self.read_as else question
+
+    def named_in(self, question: str) -> bool:
+        """Whether ``question``, as written or as :meth:`read`, names this place."""
+        return bool(self.words.search(question)) or (self.read_as is not None and self.read_as in question.lower())
+
 
 @functools.cache
 def load_places() -> tuple[Place, ...]:
@@ -181,15 +189,15 @@ class Listing:
         command before one in the plural (or, naming a record, with a holder, a verb and "only", "other" or
         "else": "what else do you know besides MIMO-UNet?"); not when it names a topic after them ("what does your
         database say about noise?") or the person's own ("give me all the links to my photos")."""
-        asking = []
-        for clause in re.split(r"[,;:.!?]+(?=\s|$)|\s[-\u2013\u2014]\s", question):
+        asking, whole = [], plain_words(question)
+        for clause in CLAUSE_END.split(question):
             words = plain_words(clause)
             holds = self.holding.search(words)
             if names:  # "is MIMO-UNet the only one you have?", not "do you know other uses of MIMO-UNet?"
                 asks = (self.beside_named.search(words) and (holds or self.named.search(words))
                         and (self.nouns.search(words) or re.search(r"\bones?\b", words)))
             else:  # the word for records may stand in another clause: "what it knows about, models and papers"
-                asks = self.named.search(words) or (holds and self.nouns.search(plain_words(question)))
+                asks = self.named.search(words) or (holds and self.nouns.search(whole))
             if asks and not self.topical.search(words) and not self.owned.search(words):
                 asking.append(words)
         if not asking:

@@ -24,7 +24,7 @@ from . import yamlio
 from .paths import data_path
 from .spelling import word_counts
 
-__all__ = ["NAMING_FILE", "Mention", "Naming", "model_words"]
+__all__ = ["CLAUSE_END", "NAMING_FILE", "Mention", "Naming", "model_words"]
 
 NAMING_FILE = "naming.yaml"
 #: Most title words read before or after a kind word.
@@ -38,8 +38,8 @@ _TOKEN = re.compile(r"[a-z0-9]+", re.IGNORECASE)
 SOLE_BETWEEN_MAX = 3
 #: Most words of the clause after "the model that ..." read for a word that makes it this tool's model.
 RESTRICTED_MAX = 8
-#: The end of a question's first clause: a comma, colon, semicolon, dash or sentence end.
-_CLAUSE_END = re.compile(r"[,;:.!?](?=\s|$)|\s[-\u2013\u2014]\s")
+#: The end of a clause of a question: a comma, colon, semicolon, dash or sentence end.
+CLAUSE_END = re.compile(r"[,;:.!?](?=\s|$)|\s[-\u2013\u2014]\s")
 
 
 @dataclass(frozen=True)
@@ -72,10 +72,10 @@ def _words() -> _Words:
 
 
 def _first_clause_end(question: str) -> int:
-    """Where ``question``'s first clause ends (:data:`_CLAUSE_END`), past opening ones of ``openers`` words only
+    """Where ``question``'s first clause ends (:data:`CLAUSE_END`), past opening ones of ``openers`` words only
     ("quick one - was it trained with a GAN loss?", "hi there, ...")."""
     start, openers = 0, _words().openers
-    for end in _CLAUSE_END.finditer(question):
+    for end in CLAUSE_END.finditer(question):
         if not all(w.lower() in openers for w in _TOKEN.findall(question, start, end.start())):
             return end.start()
         start = end.end()
@@ -278,7 +278,7 @@ class Naming:
 
         def elses(last: int) -> bool:  # "the AI that detects faces", "the network inside a self-driving car"
             after = words[last + 1 :]
-            end = _CLAUSE_END.search(question, tokens[last][2])
+            end = CLAUSE_END.search(question, tokens[last][2])
             if not after or (end is not None and end.start() < tokens[last + 1][1]):  # "the model, which I ..."
                 return False
             if not any(tuple(after[: len(r)]) == r for r in vocab.sole_restrictors):

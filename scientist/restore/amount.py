@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..settings import MEASURABLE_SIDE
+from .compare import measurable
 from .constants import load_constants, save_constants
 
 __all__ = ["AmountRule", "Decision", "amount_fields", "apply_amount", "compose", "decide", "from_domain",
@@ -135,7 +135,7 @@ def decide(exposed: np.ndarray, restored: np.ndarray, setting: float | str, nois
     auto = setting == "auto"
     if not auto:
         strength = float(setting)
-    elif min(exposed.shape[:2]) < MEASURABLE_SIDE:  # no noise to read: it comes back as it is (brightened if asked)
+    elif not measurable(exposed):  # no noise to read: it comes back as it is (brightened if asked)
         strength = 0.0
     else:
         strength = rule.strength(features(noise, m["removed"], m["detail"], gain))

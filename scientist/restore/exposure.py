@@ -60,7 +60,7 @@ from typing import get_args
 import numpy as np
 
 from ..errors import CheckpointError, OptionError, OutputError, shown
-from ..settings import GAIN_RANGE, MEASURABLE_SIDE
+from ..settings import GAIN_RANGE
 from .constants import ConstantsProblem, load_constants, save_constants
 from .degrade import LUMA, downscale_8bit, srgb_to_linear
 from .record import Brightness
@@ -489,7 +489,9 @@ def judge_gain(img: np.ndarray, model: ExposureModel | None = None, noise: float
     the doubt about a predicted gain; ``noise``/``level``: its :func:`.compare.noise_sigma` (0-255) and mean (0-1)
     when already measured."""
     model = model or load_exposure_model()
-    if min(img.shape[:2]) < MEASURABLE_SIDE:  # too few pixels: a 1 x 1 dot was brightened x12 as "a doubtful guess"
+    from .compare import measurable
+
+    if not measurable(img):  # too few pixels: a 1 x 1 dot was brightened x12 as "a doubtful guess"
         return GainDecision(1.0, "too-small")
     if _flat(img):  # nothing in it to see brighter: a black frame, a lens cap, one flat colour
         return GainDecision(1.0, "flat")
