@@ -4,15 +4,17 @@
 
 ``SET.yaml`` (default: ``tests/data/facts-blind1.yaml``, ``facts-blind2.yaml`` and ``facts-blind3.yaml``): items
 ``{question, asks, refers}``, written by writers who saw neither the code nor its examples: ``asks`` is what the
-question asks for (``model-size``, ``training-data``, ``training-loss``, ``speed``, ``accuracy-score``, ``memory``
-or ``none``),
-``refers`` how it points at the model (``generic``: "the model", "it"; ``named``: MIMO-UNet; ``other``: some other
-model or models in general).  Each question is answered by the packaged corpus, and counted right:
+question asks for (``model-size``, ``training-data``, ``training-loss``, ``authors``, ``publication``, ``speed``,
+``accuracy-score``, ``memory``, ``license``, ``weights-download`` or ``none``),
+``refers`` how it points at the model (``bare``: not at all, "and the loss?"; ``generic``: "the model", "it";
+``named``: MIMO-UNet; ``other``: some other model or models in general).  Each question is answered by the packaged
+corpus, and counted right:
 
-- *given* (size, training data or loss, of the corpus's model, whose record gives all three): a line of the
-  model's record that gives it is quoted (``Answer.facts``, under the label the question asks for; a question of
-  size also by a line of its layers and blocks);
-- *not given* (speed, a score, memory, which the record does not give): the answer draws on the model and a
+- *given* (size, training data, loss, authors or publication, of the corpus's model, whose record gives all five): a
+  line of the model's record that gives it is quoted (``Answer.facts``, under the label the question asks for; a
+  question of size also by a line of its layers and blocks);
+- *not given* (speed, a score, memory, a licence or a download link for its weights, which the record does not
+  give): the answer draws on the model and a
   note says the question asks for that figure, which the record does not report; no line is quoted;
 - *other model*, and *controls* (``asks: none``): the question is not read as asking about the corpus's only
   model, and nothing of it is quoted.
@@ -31,13 +33,13 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SETS = [ROOT / f"tests/data/facts-blind{n}.yaml" for n in (1, 2, 3)]
+SETS = [ROOT / f"tests/data/facts-blind{n}.yaml" for n in (1, 2, 3)] + [ROOT / "tests/data/followup-blind.yaml"]
 #: What each kind of question asks for, as ``corpus/figures.yaml`` labels it.
 LABELS = {"model-size": {"model size", "layers and blocks"}, "training-data": {"training data"},
-          "training-loss": {"training loss"},
+          "training-loss": {"training loss"}, "authors": {"authors"}, "publication": {"publication"},
           "speed": {"speed"}, "accuracy-score": {"PSNR", "SSIM", "LPIPS", "FID", "accuracy", "benchmark results"},
-          "memory": {"memory use"}}
-GIVEN = {"model-size", "training-data", "training-loss"}
+          "memory": {"memory use"}, "license": {"licence"}, "weights-download": {"weights download link"}}
+GIVEN = {"model-size", "training-data", "training-loss", "authors", "publication"}
 GROUPS = ("given", "not given", "other model", "controls")
 
 
@@ -77,6 +79,8 @@ def run(items: list[dict], only_model: bool) -> list[bool]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="*", type=Path, default=SETS)
+    parser.add_argument("--no-misses", action="store_true", help="print the figures only, not the questions missed "
+                        "(for a set measured once: its questions stay unread until then)")
     args = parser.parse_args()
     for path in args.sets:
         items = yaml.safe_load(path.read_text("utf-8"))["questions"]
@@ -90,7 +94,7 @@ def main() -> int:
             ratio = f"{a / b:.2f}" if b else "-"
             print(f"  {group:<12} {f'{a} of {len(at)}':>14} {f'{b} of {len(at)}':>15} {ratio:>6}")
         misses = [items[i]["question"] for i in range(len(items)) if not now[i]]
-        for question in misses:
+        for question in [] if args.no_misses else misses:
             print(f"  miss: {' '.join(question.split())[:110]}")
     return 0
 

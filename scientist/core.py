@@ -22,6 +22,7 @@ from .corpus import (
     WORD,
     Corpus,
     Figure,
+    Place,
     load_corpus,
     load_figures,
     load_listing,
@@ -44,7 +45,7 @@ from .guard import (
 )
 from .index import Index
 from .language import detect as detect_language
-from .naming import CLAUSE_END, Mention, Naming
+from .naming import CLAUSE_END, Mention, Naming, says_nothing_else
 from .records import Record, Task, split_sentences
 from .render import Renderer
 from .restore.constants import BUNDLED_LABEL, load_constants
@@ -58,8 +59,12 @@ from .workflow import demo_workflow, workflow_for
 NAME_REACH = 3
 #: Most words beyond the figure's own a question may hold for its task not to be judged before it is read as
 #: asking about the corpus's only model ("how deep is the network, really?"; not "how big is the neural network in a
-#: self-driving car?").
+#: self-driving car?"), words that say nothing of their own aside ("where can I download the weights?": "where",
+#: "can", "I": :func:`~scientist.naming.says_nothing_else`).
 FIGURE_ONLY_MAX = 2
+#: Most words a question that names no model may hold for it to be read as a follow-up asking a figure of the
+#: corpus's only model ("and how many parameters?": :meth:`Scientist._bare_figures`).
+BARE_MAX = 12
 
 
 class _Reading(NamedTuple):
@@ -273,15 +278,21 @@ class Scientist:
         words (:func:`_named_beside`) or the question read as it is is about a task that model does not address
         with a confidence of ``only_model_unless`` or more ("self-driving cars box pedestrians in real time: how
         is it so fast?" is about object detection).  A question that says little but the figure it asks for ("how
-        deep is the network?": :data:`FIGURE_ONLY_MAX`) is not judged so: its task is its figure's words.  Also
+        deep is the network?": :data:`FIGURE_ONLY_MAX`) is not judged so: its task is its figure's words; nor is
+        one that names no model and says nothing but a figure's words (:meth:`_bare_figures`: "who are the
+        authors?"), read as a follow-up about that model.  Also
         :meth:`_score` of ``read`` when it was needed.
         :meth:`_settle` undoes the reading when the answer, read so, does not rely on that model."""
         naming = self._naming()
         mention = naming.sole_mention(read)
+        if mention is None and naming.sole is not None and (self._bare_figures(read) or self._bare_places(read)):
+            mention = Mention(naming.sole, "", len(read), sole=True)
+            return naming.beside(read, [mention]), [mention], None
         if mention is None or _named_beside(read, mention, names_in(self.corpus, read)[0], self.corpus.vocabulary):
             return read, [], None
         scored = None
-        if len(self._beyond_figures(read)) > FIGURE_ONLY_MAX:
+        beyond = self._beyond_figures(read)
+        if len([w for w in beyond if not says_nothing_else([w])]) > FIGURE_ONLY_MAX:
             scored = self._score(read)
             qvec, probs, _, _ = scored
             task = judge.classify(probs, self.index.tasks.cosines(qvec), self._label, self.settings)
@@ -346,7 +357,39 @@ class Scientist:
             text = self._named_as_model(clause)
             here = {f.label: f for f in load_figures() if f.asked(text)}
             asked |= {label for label, f in here.items() if not set(here).intersection(f.not_with)}
+        asked |= {f.label for f in self._bare_figures(question)}
         return [f for f in load_figures() if f.label in asked]
+
+    def _bare_figures(self, question: str) -> list[Figure]:
+        """The figures and facts ``question`` asks for when it says nothing else: at most :data:`BARE_MAX` words,
+        each one of a figure's ``words`` or ``bare`` words or one that says nothing of its own
+        (:func:`~scientist.naming.says_nothing_else`: "and the loss?", "who are the authors?", "how fast?"; not
+        "how fast is my phone?").  None otherwise."""
+        text = plain_words(question)
+        if len(text.split()) > BARE_MAX:
+            return []
+        found = []
+        for f in load_figures():
+            rest = f.bare.sub(" ", f.words.sub(" ", text))
+            if rest != text:
+                found.append(f)
+                text = rest
+        return found if found and says_nothing_else(text.split()) else []
+
+    def _bare_places(self, question: str) -> list[Place]:
+        """The places of links (``links.yaml``) ``question`` names when it says nothing else (as
+        :meth:`_bare_figures`: "github link?"), read as a follow-up about the corpus's only model."""
+        text = plain_words(question)
+        if len(text.split()) > BARE_MAX:
+            return []
+        found = []
+        for place in load_places():
+            rest = place.words.sub(" ", text)
+            rest = rest.replace(place.read_as, " ") if place.read_as else rest
+            if rest != text:
+                found.append(place)
+                text = rest
+        return found if found and says_nothing_else(text.split()) else []
 
     def _beyond_figures(self, question: str) -> list[str]:
         """The words of ``question`` (as :meth:`_named_as_model`) that ask for no figure or fact."""
@@ -523,8 +566,13 @@ class Scientist:
         if partly:
             answer.notes.insert(0, self.renderer.phrase("note_named", named=partly))
         for m in mentions:  # "how many parameters does the model have?": the only model is meant, and said to be
-            if m.sole:
+            if m.sole and m.words:
                 answer.notes.insert(0, self.renderer.phrase("note_sole", words=m.words,
+                                                            record=self.corpus.records[m.record]))
+            elif m.sole:  # "and the loss?": by no word at all
+                asks = [f.label for f in self._bare_figures(reading.plain)]
+                asks += [f"a {p.name} link" for p in self._bare_places(reading.plain)]
+                answer.notes.insert(0, self.renderer.phrase("note_sole_bare", asks=asks,
                                                             record=self.corpus.records[m.record]))
         drawn_on = [r for r in answer.references if r.supports] if answer.in_scope and read is not None else []
         for kind, records in reversed(self._lacking_links(reading.q, drawn_on)):  # "where is its arXiv paper?"

@@ -89,6 +89,8 @@ class Figure:
     fields: tuple[str, ...]  # the record's lines (Record.lines' names) that give it whatever their words
     phrases: tuple[str, ...] = ()  # the words that ask for it as figures.yaml writes them ({model} left out)
     not_with: tuple[str, ...] = ()  # labels of figures whose being asked too means this one is not
+    bare: re.Pattern = re.compile(r"(?!)")  # words that ask for it in a question that says nothing else ("how fast?")
+    links: bool = False  # a link the records might give: where it is missing, the answer points at the links they have
 
     def asked(self, question: str) -> bool:
         """Whether ``question`` (as :func:`plain_words`) asks for it."""
@@ -131,7 +133,9 @@ def load_figures() -> tuple[Figure, ...]:
                         tuple(str(f) for f in i.get("fields") or ()),
                         tuple(" ".join(str(w).replace("{model}", " ").replace("{any}", " ").split())
                               for w in i["words"]),
-                        tuple(str(f) for f in i.get("not_with") or ()))
+                        tuple(str(f) for f in i.get("not_with") or ()),
+                        pattern(i["bare"], []) if i.get("bare") else re.compile(r"(?!)"),
+                        bool(i.get("links", False)))
                  for i in items)
 
 

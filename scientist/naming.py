@@ -58,6 +58,7 @@ class _Words:
     openers: frozenset[str]
     sole_restrictors: tuple[tuple[str, ...], ...]
     sole_ours: frozenset[str]
+    bare_words: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -68,7 +69,15 @@ def _words() -> _Words:
                   frozenset(str(e) for e in raw["endings"]) | {""}, int(raw["everyday"]), frozenset(raw["sole"]),
                   frozenset(raw["sole_pointers"]), frozenset(raw["sole_between"]), frozenset(raw["sole_pronouns"]),
                   frozenset(raw["sole_not_before"]), frozenset(raw["openers"]),
-                  tuple(tuple(str(r).split()) for r in raw["sole_restrictors"]), frozenset(raw["sole_ours"]))
+                  tuple(tuple(str(r).split()) for r in raw["sole_restrictors"]), frozenset(raw["sole_ours"]),
+                  frozenset(str(w) for w in raw["bare_words"]))
+
+
+def says_nothing_else(words: Sequence[str]) -> bool:
+    """Whether ``words`` (what a question holds beside the words of the figures it asks for) say nothing of their
+    own, each one of ``bare_words`` or ``openers`` ("and the", "who are the"; not "of my photo")."""
+    v = _words()
+    return all(w in v.bare_words or w in v.openers for w in words)
 
 
 def _first_clause_end(question: str) -> int:
@@ -132,6 +141,7 @@ class Mention:
     words: str
     end: int
     sole: bool = False  # named as the corpus's only model ("the model"), not by its title
+    # (``words`` empty: by no word at all, in a question that asks for a figure and says nothing else)
 
 
 @dataclass(frozen=True)

@@ -732,3 +732,64 @@ def test_only_a_question_that_would_be_refused_becomes_a_list(sci):
         assert not sci.ask(question).listing, question
     trails = sci.ask("Which hiking trails near Zurich are in your database?")  # the list shows there are none
     assert trails.listing and any(n.startswith("The question names Zurich, which none") for n in trails.notes)
+
+
+@pytest.mark.parametrize(("question", "label"), [
+    # follow-ups that point at no model at all: refused (text summarization, no task) or answered from the papers
+    ("who are the authors?", "authors"), ("how many parameters?", "model size"),
+    ("and the training data?", "training data"), ("dataset used?", "training data"),
+    ("and what about the loss?", "training loss"), ("publication date?", "publication"),
+    ("how deep?", "layers and blocks"),
+])
+def test_a_follow_up_that_says_nothing_but_a_fact_reads_as_the_only_model(sci, question, label):
+    answer = sci.ask(question)
+    assert answer.in_scope and label in {f.label for f in answer.facts}, answer.notes
+    note = next(n for n in answer.notes if n.startswith("The question names no model and asks only for"))
+    assert label in note and "Deblur-MIMO-UNet-RealBlur" in note and note in answer.text
+
+
+@pytest.mark.parametrize(("question", "label"), [
+    ("PSNR?", "PSNR"), ("how fast?", "speed"), ("RAM needed?", "memory use"), ("what's the license?", "licence"),
+    ("is there a download link?", "weights download link"),
+])
+def test_a_follow_up_asking_what_the_record_lacks_is_told_so(sci, question, label):
+    answer = sci.ask(question)
+    assert answer.in_scope and not answer.facts and label in answer.not_reported, answer.notes
+    assert any(n.startswith("The question names no model and asks only for") for n in answer.notes)
+
+
+@pytest.mark.parametrize("question", [
+    "how fast is my phone?", "what size should my photo be?", "who are the authors of the histopathology paper?",
+    "how many parameters does Restormer have?", "when?", "how big is the file?",
+    "is it free of noise now?", "can it fix my driver's license photo?",
+])
+def test_a_question_that_says_more_than_a_fact_is_no_bare_follow_up(sci, question):
+    answer = sci.ask(question)
+    assert not any(n.startswith("The question names no model and asks only for") for n in answer.notes)
+    assert not any(n.startswith("The question asks about licence") for n in answer.notes)
+
+
+def test_a_bare_follow_up_needs_the_only_model_reading(sci, cache_dir, embedder):
+    from scientist.core import Scientist
+
+    off = Scientist(cache_dir=cache_dir, embedder=embedder,
+                    settings=sci.settings.model_copy(update={"only_model": False}))
+    answer = off.ask("who are the authors?")
+    assert not answer.facts and not any(n.startswith("The question names no model") for n in answer.notes)
+
+
+@pytest.mark.parametrize("question", ["where can I download the weights?", "link to the weights?",
+                                      "where can i get the checkpoint?"])
+def test_a_weights_download_the_record_lacks_points_at_its_own_links(sci, question):
+    """Refused as pose estimation: now the record's links are given, and said to be no download of its weights."""
+    answer = sci.ask(question)
+    assert answer.in_scope and answer.not_reported == ["weights download link"], answer.notes
+    assert any("none is said to be a weights download link" in n for n in answer.notes)
+    assert "https://github.com/chosj95/MIMO-UNet" in answer.markdown
+
+
+@pytest.mark.parametrize("question", ["github?", "github link pls", "hugging face link?"])
+def test_a_follow_up_naming_only_a_place_of_links_reads_as_the_only_model(sci, question):
+    answer = sci.ask(question)
+    assert answer.in_scope and "https://github.com/chosj95/MIMO-UNet" in answer.markdown
+    assert any(n.startswith("The question names no model and asks only for a ") for n in answer.notes)
