@@ -25,12 +25,10 @@ nothing, so only a question that names MIMO-UNet gets its facts).
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
 from pathlib import Path
 
-import yaml
+from question_sets import measured
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = [ROOT / f"tests/data/facts-blind{n}.yaml" for n in (1, 2, 3)] + [ROOT / "tests/data/followup-blind.yaml"]
@@ -77,24 +75,14 @@ def run(items: list[dict], only_model: bool) -> list[bool]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sets", nargs="*", type=Path, default=SETS)
-    parser.add_argument("--no-misses", action="store_true", help="print the figures only, not the questions missed "
-                        "(for a set measured once: its questions stay unread until then)")
-    args = parser.parse_args()
-    for path in args.sets:
-        items = yaml.safe_load(path.read_text("utf-8"))["questions"]
-        start = time.perf_counter()
-        now, base = run(items, True), run(items, False)
-        print(f"{path.name}: {len(items)} questions ({time.perf_counter() - start:.0f} s)")
+    for items, now, base, misses in measured(__doc__, SETS, run):
         print(f"  {'group':<12} {'only_model on':>14} {'off (baseline)':>15} {'ratio':>6}")
         for group in GROUPS:
             at = [i for i, item in enumerate(items) if group_of(item) == group]
             a, b = sum(now[i] for i in at), sum(base[i] for i in at)
             ratio = f"{a / b:.2f}" if b else "-"
             print(f"  {group:<12} {f'{a} of {len(at)}':>14} {f'{b} of {len(at)}':>15} {ratio:>6}")
-        misses = [items[i]["question"] for i in range(len(items)) if not now[i]]
-        for question in [] if args.no_misses else misses:
+        for question in [items[i]["question"] for i in range(len(items)) if not now[i]] if misses else []:
             print(f"  miss: {' '.join(question.split())[:110]}")
     return 0
 

@@ -53,7 +53,7 @@ from .restore.options import RestoreOptions, as_path
 from .settings import ConfigError, Settings, load_settings
 from .spelling import Speller
 from .views import Queries
-from .workflow import demo_workflow, workflow_for
+from .workflow import demo_record, demo_workflow, workflow_for
 
 #: How many words on either side of "the model" a name stops it naming the corpus's only model.
 NAME_REACH = 3
@@ -315,6 +315,26 @@ class Scientist:
         reading = reading._replace(read=reading.plain, mentions=[])
         return reading, self._analyse(reading.read, k, reading.scored)
 
+    def _of_the_demo(self, reading: _Reading, analysis: tuple, k: int | None) -> tuple[_Reading, tuple]:
+        """With a photo given, a question that names nothing (no record, no name no record mentions), reads clearly
+        as a task of the family of the demo's network and was not answered ("how did it remove the noise?": the
+        record's cosine just under the relevance cutoff) is read as asking about that network, which the demo then
+        runs on the photo; unless the answer read so still does not rely on it."""
+        _, task, _, in_scope = analysis
+        rec = demo_record(self.corpus)
+        if (in_scope or reading.mentions or rec is None or not task.clear
+                or self._naming().exact_names(reading.plain) or names_in(self.corpus, reading.plain)[0]):
+            return reading, analysis
+        families = {self._family(t) for t in self.record_tasks(rec)} - {None}
+        if not any(self._family(t) in families for t in judge.task_ids(task)):
+            return reading, analysis
+        mention = Mention(self.corpus.records.index(rec), "", len(reading.plain), photo=True)
+        read = self._naming().beside(reading.plain, [mention])
+        again = self._analyse(read, k)
+        if not again[3]:
+            return reading, analysis
+        return reading._replace(read=read, mentions=[mention]), again
+
     def _spelling(self) -> Speller:
         with self._lock:
             if self._speller is None:
@@ -549,6 +569,8 @@ class Scientist:
             answer = self._unread(reading.q, reading.language)
         else:
             reading, analysis = self._settle(reading, k)
+            if photo is not None:
+                reading, analysis = self._of_the_demo(reading, analysis, k)
             qvec, task, _, in_scope = analysis
             named = bool(reading.mentions or self._naming().exact_names(reading.plain))
             kinds = load_listing().kinds(reading.plain, named)
@@ -561,7 +583,7 @@ class Scientist:
         if read is not None and (fixes or mentions or read != q):  # "Hugging Face" read as "model-hub" too
             answer.question, answer.read_as = q, read
         # a record named by its whole title needs no note; one named by its link is said to be
-        partly = [(m.words, r) for m in mentions if not m.sole and (r := self.corpus.records[m.record])
+        partly = [(m.words, r) for m in mentions if not m.sole and not m.photo and (r := self.corpus.records[m.record])
                   and m.words.strip('"').casefold() != r.title.casefold()]
         if partly:
             answer.notes.insert(0, self.renderer.phrase("note_named", named=partly))
@@ -569,6 +591,8 @@ class Scientist:
             if m.sole and m.words:
                 answer.notes.insert(0, self.renderer.phrase("note_sole", words=m.words,
                                                             record=self.corpus.records[m.record]))
+            elif m.photo:  # "how did it remove the noise?" of the photo given: the network the demo runs
+                answer.notes.insert(0, self.renderer.phrase("note_photo_model", record=self.corpus.records[m.record]))
             elif m.sole:  # "and the loss?": by no word at all
                 asks = [f.label for f in self._bare_figures(reading.plain)]
                 asks += [f"a {p.name} link" for p in self._bare_places(reading.plain)]

@@ -241,16 +241,20 @@ def load_listing() -> Listing:
                    tuple(sorted({str(w).lower() for k in keys for w in raw[k]})))
 
 
-def load_context(folder: Path) -> frozenset[str]:
-    """The task families a corpus folder's questions are usually about (``context.yaml``; none without one)."""
+def load_context(folder: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """The task families a corpus folder's questions are usually about, and those of another medium that a
+    question must name something of to be about them (``context.yaml``'s ``context`` and ``other_media``; none
+    without one)."""
     path = folder / CONTEXT_FILE
     if not path.is_file():
-        return frozenset()
+        return frozenset(), frozenset()
     raw = read_yaml(path, "context")
     families = raw.get("context") if isinstance(raw, dict) else None
-    if not isinstance(families, list):
-        raise CorpusError(f"{path.name}: expected a list of task families under 'context'")
-    return frozenset(str(f) for f in families)
+    other = raw.get("other_media", []) if isinstance(raw, dict) else None
+    if not isinstance(families, list) or not isinstance(other, list):
+        raise CorpusError(f"{path.name}: expected a list of task families under 'context' (and under "
+                          "'other_media', if given)")
+    return frozenset(str(f) for f in families), frozenset(str(f) for f in other)
 
 
 def load_tasks(path: Path | None = None) -> list[Task]:
@@ -303,6 +307,8 @@ class Corpus:
     vocabulary: frozenset[str] = field(default_factory=frozenset)
     #: families of the tasks people usually ask this corpus about (see ``context.yaml``)
     context: frozenset[str] = field(default_factory=frozenset)
+    #: families of another medium, not asked about unless the question names something of theirs (``context.yaml``)
+    other_media: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         self._tasks_by_id = {t.id: t for t in self.tasks}
@@ -427,7 +433,7 @@ class Corpus:
                     update["summary"] = match.summary
                 rec = rec.model_copy(update=update)
             enriched.append(rec)
-        return Corpus(enriched, self.tasks, self.sources, self.vocabulary, self.context)
+        return Corpus(enriched, self.tasks, self.sources, self.vocabulary, self.context, self.other_media)
 
 
 def with_packaged_cards(records: list[Record]) -> list[Record]:
@@ -466,10 +472,11 @@ def load_corpus(path: str | Path | None = None, *, include_user: bool = True,
     """
     tasks_path = vocabulary_path = None
     context: frozenset[str] = frozenset()
+    other_media: frozenset[str] = frozenset()
     if path is None:
         folder = data_path("corpus")
         files = _files_in(folder)
-        context = load_context(folder)
+        context, other_media = load_context(folder)
         udir = (settings or load_settings()).user_dir / "corpus"
         if include_user and udir.is_dir():
             files += _files_in(udir)
@@ -487,7 +494,7 @@ def load_corpus(path: str | Path | None = None, *, include_user: bool = True,
                 tasks_path = p / TASKS_FILE
             if (p / VOCABULARY_FILE).is_file():
                 vocabulary_path = p / VOCABULARY_FILE
-            context = load_context(p)
+            context, other_media = load_context(p)
         else:
             files = [p]
     records: list[Record] = []
@@ -495,7 +502,7 @@ def load_corpus(path: str | Path | None = None, *, include_user: bool = True,
         recs = load_records(f)
         records += with_packaged_cards(recs) if path is not None and is_seed_file(f) and recs else recs
     return Corpus(records, load_tasks(tasks_path), [str(f.name) for f in files], load_vocabulary(vocabulary_path),
-                  context)
+                  context, other_media)
 
 
 def add_to_user_corpus(files: list[Path], settings: Settings | None = None) -> list[Record]:

@@ -142,6 +142,7 @@ class Mention:
     end: int
     sole: bool = False  # named as the corpus's only model ("the model"), not by its title
     # (``words`` empty: by no word at all, in a question that asks for a figure and says nothing else)
+    photo: bool = False  # by no word: the model of the network the demo runs on the photo given with the question
 
 
 @dataclass(frozen=True)

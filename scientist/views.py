@@ -79,6 +79,12 @@ class CorpusData:
     record_tasks: list[list[str]]
     classes: list[str]
     context_tasks: Collection[str] = ()
+    #: the phrasings (``corpus/tasks.yaml``) of what only tasks outside the context are given, do or give back (a
+    #: recording, a text; reading aloud; a transcript)
+    off_context_media: str = ""
+    #: the tasks outside the context given something no task of the context takes: a question that names none of
+    #: ``off_context_media`` is not about them
+    other_media_tasks: Collection[str] = ()
 
 
 class View(Protocol):
@@ -276,17 +282,30 @@ class NameView(StaticView):
 
 
 class ContextView(StaticView):
-    """The tasks a corpus is usually asked about (``context.yaml``: photos for the packaged corpus): 1 each."""
+    """The tasks a corpus is usually asked about (``context.yaml``: photos for the packaged corpus): 1 each; and,
+    for a question that names nothing that only tasks of another medium take, do or give back (no recording, no
+    text to read, nothing read aloud: "how did it remove the noise?"), -1 for each of those."""
 
     name, weight, rule, scope = "context", "context_boost", True, "corpus"
 
-    def __init__(self, classes: list[str], tasks: Collection[str]) -> None:
+    def __init__(self, classes: list[str], tasks: Collection[str], off_media: str = "",
+                 other_media: Collection[str] = ()) -> None:
+        from .signature import compile_phrasings
+
         self.classes = classes
         self.tasks = set(tasks)
+        self.off_media = compile_phrasings(off_media) if off_media else None
+        self.other_media = np.array([c in set(other_media) for c in classes], np.float64)
 
     @classmethod
     def fit(cls, data: CorpusData) -> ContextView:
-        return cls(data.classes, data.context_tasks)
+        return cls(data.classes, data.context_tasks, data.off_context_media, data.other_media_tasks)
 
     def logits(self, q: Queries) -> np.ndarray | None:
-        return _indicator(self.classes, self.tasks, len(q))
+        from .signature import normalise
+
+        out = _indicator(self.classes, self.tasks, len(q))
+        if out is None or self.off_media is None or q.records or not self.other_media.any():
+            return out
+        unsaid = np.array([self.off_media.search(normalise(t)) is None for t in q.texts], np.float64)
+        return out - 2 * unsaid[:, None] * self.other_media[None, :]

@@ -97,6 +97,21 @@ def test_records_are_read_only_by_views_that_read_records():
     assert _p([base, context], settings)["segmentation"] > 0.5
 
 
+def test_tasks_of_another_medium_are_held_back_unless_the_question_names_it():
+    """"how did it remove the noise?" was read as audio noise removal (67 %) and refused, a photo attached or not:
+    a task of another medium is held back when the question names nothing only such tasks take or give."""
+    base = Fixed(np.log([0.6, 0.3, 0.1]))
+    context = ContextView(CLASSES, ["denoising", "segmentation"], "record*; podcast*; my voice", ["audio-denoising"])
+    settings = FLAT.model_copy(update={"context_boost": 2.0})
+    unsaid = _p([base, context], settings, _q("how did it remove the noise?"))
+    said = _p([base, context], settings, _q("how did it remove the noise from my podcast?"))
+    assert max(unsaid, key=unsaid.get) == "denoising"
+    assert said["audio-denoising"] > unsaid["audio-denoising"] and said["denoising"] < unsaid["denoising"]
+    plain = ContextView(CLASSES, ["denoising", "segmentation"])  # no other medium declared: as before
+    assert _p([base, plain], settings, _q("how did it remove the noise?")) == pytest.approx(
+        _p([base, plain], settings, _q("how did it remove the noise from my podcast?")))
+
+
 def test_cues_name_a_task_whichever_way_round():
     cues = {"speech-recognition": cue_pattern(["voice-to-text", "transcribe"]),
             "text-to-speech": cue_pattern(["text-to-speech", "read aloud"])}
