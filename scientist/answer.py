@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.16"
+SCHEMA_VERSION = "1.17"
 
 
 class TaskGuess(BaseModel):
@@ -106,7 +106,10 @@ class Reference(BaseModel):
     supports: bool = Field(default=False, description="Whether the answer relies on this record (not merely lists it).")
     named: bool = Field(default=False, description="Whether the question names this record (its title, one of its "
                                                    "names, its short title, or title words before a word for its "
-                                                   "kind, as in 'the histopathology paper').")
+                                                   "kind, as in 'the histopathology paper'), or means it without "
+                                                   "naming it (the corpus's only model as 'the model', 'it' or a "
+                                                   "follow-up's; the network run on the photo given), which `why` "
+                                                   "then says.")
     why: str = Field(description="One sentence on why the record is (or is only loosely) relevant.")
     cannot: list[str] = Field(
         default_factory=list, description="What the record's card says it cannot be expected to do, given for a "

@@ -97,6 +97,12 @@ def _named_beside(question: str, mention: Mention, unknown: list[str], vocabular
     return False
 
 
+def _pointed(mentions: list[Mention]) -> frozenset[int]:
+    """The records of ``mentions`` named only as the model the question means ("the model", "it", no word at all,
+    the photo's network): not named by the question itself."""
+    return frozenset(m.record for m in mentions if m.sole or m.photo)
+
+
 def demo_tasks(bundled: bool) -> frozenset[str]:
     """The tasks the demo's network does with the bundled weights, or with published ones
     (``scientist/weights/tasks.json``)."""
@@ -305,7 +311,7 @@ class Scientist:
         """``reading`` and its analysis (:meth:`_analyse`), the only-model reading undone when the answer read so
         does not rely on that model ("what training images did your AI learn from?" still reads as synthetic data,
         and is answered as it was asked)."""
-        analysis = self._analyse(reading.read, k)
+        analysis = self._analyse(reading.read, k, pointed=_pointed(reading.mentions))
         sole = next((m for m in reading.mentions if m.sole), None)
         if sole is None:
             return reading, analysis
@@ -330,7 +336,7 @@ class Scientist:
             return reading, analysis
         mention = Mention(self.corpus.records.index(rec), "", len(reading.plain), photo=True)
         read = self._naming().beside(reading.plain, [mention])
-        again = self._analyse(read, k)
+        again = self._analyse(read, k, pointed=_pointed([mention]))
         if not again[3]:
             return reading, analysis
         return reading._replace(read=read, mentions=[mention]), again
@@ -512,7 +518,7 @@ class Scientist:
         return list(zip(sentences, (vecs @ qvec).tolist(), strict=True))
 
     def _reference(self, rec: Record, score: float, task: TaskResult, qvec: np.ndarray,
-                   named: bool = False) -> Reference:
+                   named: bool = False, pointed: bool = False) -> Reference:
         shown = round(score, 4)  # as the reference keeps it, so that its reason prints the same figure
         rtask_ids = self.record_tasks(rec)
         relevance = judge.relevance(score, rtask_ids, task, self._family, self.settings, named)
@@ -529,15 +535,16 @@ class Scientist:
             "why", relevance=relevance, record=rec, score=shown,
             task=self.corpus.task(task.id) if task.clear else None, record_tasks=self._tasks(rtask_ids),
             quote=max(scored, key=lambda sv: sv[1])[0] if scored else "",
-            matched=self.corpus.task(matched) if matched else None, both=task.both, named=named,
-            relied=supports,
+            matched=self.corpus.task(matched) if matched else None, both=task.both,
+            named="pointed" if named and pointed else named, relied=supports,
         )
         return ref.model_copy(update={"supports": supports, "why": why})
 
-    def _analyse(self, q: str, k: int | None, scored: tuple | None = None
+    def _analyse(self, q: str, k: int | None, scored: tuple | None = None, pointed: frozenset[int] = frozenset()
                  ) -> tuple[np.ndarray, TaskResult, list[Reference], bool]:
         """Embed, classify, rank and judge: the shared first half of every answer (``scored``: :meth:`_score` of
-        ``q`` when it was already made)."""
+        ``q`` when it was already made; ``pointed``: the records of ``q`` that it names only as the model it means,
+        "the model", "it" or none, whose reasons say so rather than that the question names them)."""
         with self._lock:
             index = self.index
         qvec, probs, cosines, named = scored or self._score(q)
@@ -545,7 +552,8 @@ class Scientist:
         order = judge.rank(cosines, index.record_tasks, probs, self.settings, named, index.task_matrix)
         order = judge.cover(order, index.record_tasks, judge.task_ids(task) if task.both else [],
                             k or self.settings.k)
-        refs = [self._reference(self.corpus.records[i], float(cosines[i]), task, qvec, i in named) for i in order]
+        refs = [self._reference(self.corpus.records[i], float(cosines[i]), task, qvec, i in named, i in pointed)
+                for i in order]
         return qvec, task, refs, judge.in_scope(task, refs, self.settings)
 
     # ----------------------------------------------------------------- ask
@@ -698,7 +706,8 @@ class Scientist:
                 records=[(r, self._tasks(self.record_tasks(self.corpus.get(r.id)))) for r in named]))
         return Answer(question=q, in_scope=in_scope, evidence=evidence, task=task, workflow=workflow,
                       references=[r for r in refs if r.relevance != "none"] if in_scope else [],
-                      nearest=[] if in_scope else refs, notes=notes)
+                      # a refusal lists its nearest records by how near they are, as it prints their cosines
+                      nearest=[] if in_scope else sorted(refs, key=lambda r: -r.score), notes=notes)
 
     def _listing(self, q: str, kinds: frozenset[str], qvec: np.ndarray, task: TaskResult) -> Answer:
         """The answer to a question that asks what the corpus holds (``listing.yaml``): a list of its records of
@@ -739,7 +748,8 @@ class Scientist:
         qtask = self.corpus.task(task.id)
         if not task.clear:
             notes.append(self.renderer.phrase("note_unclear", task=task, in_scope=in_scope))
-        if task.both and task.runner_up is not None:
+        # a refusal of a question that matched no task clearly ("how?", "thanks!") says so, and lectures on no two
+        if task.both and task.runner_up is not None and (task.clear or in_scope):
             signature = self.index.view("signature")
             words = signature.explain(q, [task.id, task.runner_up.id]) if signature is not None else {}
             if len(set(words.values())) < 2:

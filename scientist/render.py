@@ -35,9 +35,13 @@ def percent(x: float) -> str:
 
 def lower_words(text: object) -> str:
     """A task's label inside a sentence: each word lower-cased, but an acronym (two capitals or more: ``JPEG``,
-    ``HDR``) kept as it is written ("JPEG artifact removal", not "jpeg artifact removal")."""
-    return re.sub(r"\S+", lambda m: m.group(0) if sum(c.isupper() for c in m.group(0)) >= 2 else m.group(0).lower(),
-                  str(text))
+    ``HDR``; or a capital beside a digit: ``3D``) kept as it is written ("JPEG artifact removal", not "jpeg artifact
+    removal"; "3D reconstruction", not "3d reconstruction")."""
+    def word(w: str) -> str:
+        upper = sum(c.isupper() for c in w)
+        return w if upper >= 2 or (upper and any(c.isdigit() for c in w)) else w.lower()
+
+    return re.sub(r"\S+", lambda m: word(m.group(0)), str(text))
 
 
 def duration(seconds: float) -> str:

@@ -825,3 +825,37 @@ def test_a_question_of_the_demos_family_with_a_photo_is_about_the_network_run_on
     assert sci.ask("how did it remove the noise?").in_scope is False  # without the photo, as before
     other = sci.ask("how did the app colourise my photo?", photo, progress=False)
     assert not other.in_scope and not any(n.startswith("A photo was given") for n in other.notes)
+
+
+@pytest.mark.parametrize("question", ["how many parameters does it have?", "who are the authors?",
+                                      "Is the model on GitHub?"])
+def test_a_record_the_question_means_but_does_not_name_is_not_said_to_be_named(sci, question):
+    """Its reason began "Named in the question", beside a note saying the question names no model."""
+    ref = next(r for r in sci.ask(question).references if r.id == "deblur-mimo-unet-realblur")
+    assert ref.named and ref.why.startswith("Read as the model the question means, though it names none, and ")
+    assert sci.ask("how many parameters does MIMO-UNet have?").references[0].why.startswith("Named in the question")
+
+
+@pytest.mark.parametrize("question", ["how?", "is it cold outside?"])
+def test_a_refusal_lists_its_nearest_records_nearest_first(sci, question):
+    """"how?" listed cosines 0.12, 0.10, 0.10 in the order of the ranking, which weighs the task too."""
+    answer = sci.ask(question)
+    scores = [r.score for r in answer.nearest]
+    assert not answer.in_scope and len(scores) > 1 and scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("question", ["how?", "thanks!", "why?"])
+def test_a_refusal_that_matched_no_task_explains_no_two(sci, question):
+    """It said the question matched no task clearly, then that it could be about either of two, told apart."""
+    answer = sci.ask(question)
+    assert not answer.in_scope
+    assert any(n.startswith("The question did not clearly match any task") for n in answer.notes)
+    assert not any(n.startswith("The question could be about either") for n in answer.notes), answer.notes
+
+
+def test_a_label_with_a_digit_and_a_capital_keeps_its_case_inside_a_sentence():
+    from scientist.render import lower_words
+
+    assert lower_words("3D reconstruction and generation") == "3D reconstruction and generation"
+    assert lower_words("JPEG Artifact removal") == "JPEG artifact removal"
+    assert lower_words("Image 2 Video") == "image 2 video"

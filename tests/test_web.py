@@ -1469,6 +1469,29 @@ def test_serve_with_an_unusable_cache_is_one_line(tmp_path, monkeypatch):
     assert_one_line_error(code, err, "cannot make the web app's job folder")
 
 
+def test_serve_with_a_corpus_that_cannot_be_read_is_one_line_and_starts_nothing(tmp_path, monkeypatch):
+    """It started and said it was running; then every request, GET / too, was a 400 naming the missing file."""
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets=None: pytest.fail("the server started"))
+    code, out, err = run_cli("serve", "--port", free_port(), "--corpus", tmp_path / "nothere.yaml")
+    assert_one_line_error(code, err, "nothere.yaml: no such corpus file or folder")
+    assert "open http" not in out
+
+
+def test_serve_on_an_address_it_cannot_listen_on_does_not_first_warn_that_it_listens(monkeypatch):
+    from scientist.cli import serve_cmd
+    from scientist.errors import ScientistError
+
+    def unusable(host, port):  # as for an address no interface has (no lookup is made here)
+        raise ScientistError(f"cannot listen on {host}: no such address")
+
+    monkeypatch.setattr(serve_cmd, "_check_free", unusable)
+    code, _out, err = run_cli("serve", "--host", "192.0.2.7")
+    assert_one_line_error(code, err, "cannot listen on 192.0.2.7: no such address")
+    assert not any(line.startswith("warning:") for line in err), err
+
+
 def test_a_host_header_in_a_short_spelling_of_the_servers_address_is_answered():
     """curl http://127.1:PORT/ sends Host 127.1:PORT: an address (no DNS can point a name written so anywhere), the
     server's own, once read as the address it is; a name is still taken only as written."""

@@ -44,11 +44,13 @@ def serve_command(
     settings = settings_of(ctx)
     host = bind_address(host or settings.serve_host)  # one spelling: [::1] is ::1, 127.1 is 127.0.0.1
     port = settings.serve_port if port is None else port
+    _check_free(host, port)  # before the warning, which says it listens
+    sci = Scientist(corpus, settings=settings)
+    _ = sci.corpus  # a corpus that cannot be read is refused now, not in every request's answer
     if not is_loopback(host):
         warnings.warn(f"listening on {host}, not only on this machine: anyone who can reach it can use the app "
                       "and upload photos", stacklevel=1)
-    _check_free(host, port)
-    application = create_app(Scientist(corpus, settings=settings), warm=True, host=host)
+    application = create_app(sci, warm=True, host=host)
     leave_at_once_while(application.state.native_work)  # stopped while the index loads or a tile runs
     shown = f"[{host}]" if ":" in host else host
     emit(f"scientist: open http://{shown}:{port}/ (API documentation at /docs); Ctrl-C stops")
