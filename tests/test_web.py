@@ -762,6 +762,8 @@ def test_restore_a_small_photo_with_the_real_network(make_client, monkeypatch):
     ({"question": "noise?", "k": 0}, "k must be 1 or more"),
     ({"question": "noise?", "k": True}, "k must be a whole number"),
     ({"question": "noise?", "k": "5"}, "k must be a whole number"),
+    # a field it does not take was dropped in silence: found by review
+    ({"question": "noise?", "photo": "x.jpg"}, "the request has a field photo, which it does not take"),
 ])
 def test_bad_questions(make_client, body, match):
     assert_one_sentence(make_client().post("/api/ask", json=body), 400 if "empty" in match else 422, match)
@@ -1014,6 +1016,10 @@ def test_a_restore_form_holds_one_photo_and_a_few_fields(make_client, monkeypatc
     assert_one_sentence(client.post("/api/restore", files=parts[:1], data=extra), 400, "more than 8 fields")
     assert_one_sentence(client.post("/ui/answer", files=parts[:1], data={"question": "noise?"}), 400,
                         "has a file, which this address does not take")
+    assert job_folders(client.app.state.jobs.root.parents[1]) == []
+    for option in ("strength", "max_side"):  # the command line's restore options: refused, no longer dropped
+        assert_one_sentence(client.post("/api/restore", files=parts[:1], data={option: "0.5"}), 422,
+                            f"a restore here takes no {option}: it takes the file field photo and the fields gain")
     assert job_folders(client.app.state.jobs.root.parents[1]) == []
     spooled.clear()
     sent = client.post("/api/restore", files=parts[:1], data={"gain": "2", "note": "a field of the client's own"})

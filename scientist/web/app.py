@@ -91,11 +91,15 @@ class FormBounds(NamedTuple):
     holds: str
 
 
+#: The fields of a restore's form: another restore option (``strength``, ``max_side``) is refused in one sentence
+#: (they were silently dropped); a field of the client's own is left alone.
+RESTORE_FIELDS = frozenset({"photo", "gain", "watched"})
 #: The routes that take a form (a photo upload, the page's question) and what each may hold (read by
 #: :class:`BoundedForms`).  The form parser's defaults, 1,000 file parts and 1,000 fields, let one request spool a
 #: temporary file for each part past 1 MiB (49 within the default 50 MiB upload limit), where the connection cap counts
 #: three file descriptors a connection (:data:`.server.FDS_PER_CONNECTION`).  A restore takes one photo and two
-#: fields, the page's question form one field; the fields to spare are room for a client's own, which are ignored.
+#: fields (another restore option is refused in a sentence: :data:`RESTORE_FIELDS`), the page's question form one
+#: field; the fields to spare are room for a client's own, which are ignored.
 FORMS = {"/api/restore": FormBounds(1, 8, "a restore takes one photo, in the file field photo, and the fields gain "
                                           "and watched"),
          "/ui/answer": FormBounds(0, 8, "the page's form sends one field, question")}
@@ -134,7 +138,8 @@ WATCHED_HELP = ("true when a page follows the job, as the server's own page does
 class AskRequest(BaseModel):
     """A question for :meth:`Scientist.ask`."""
 
-    model_config = ConfigDict(strict=True)  # "k": true is not 1, nor "k": "5" five
+    # "k": true is not 1, nor "k": "5" five; a field it does not take is refused, not silently dropped
+    model_config = ConfigDict(strict=True, extra="forbid")
 
     question: str = Field(description="The question, in any words.",
                           examples=["How does it reduce noise so well without losing detail?"])
@@ -508,6 +513,8 @@ def _validation_sentence(exc: RequestValidationError, content_type: str = "") ->
     name = ".".join(str(p) for p in loc if p not in ("body", "query", "path", "form")) or "body"
     if err.get("type") == "missing":
         return f"the request has no {name}"
+    if err.get("type") == "extra_forbidden":
+        return f"the request has a field {name}, which it does not take (see /docs)"
     if "UploadFile" in str(err.get("msg", "")):  # a text field where a file was wanted (curl -F photo=IMG.jpg)
         return f"{name} must be a file, sent as a file part of a multipart/form-data upload (curl -F {name}=@FILE)"
     if loc == ("body",):  # the body as a whole: not an object, or not sent as JSON at all
@@ -690,10 +697,17 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
 
     @app.post("/api/restore", response_model=JobStatus, status_code=202, tags=["photos"],
               responses=_errors(400, 413, 422, 429, 503))
-    async def api_restore(photo: UploadFile = File(description=f"The photo ({SUPPORTED})."),
+    async def api_restore(request: Request, photo: UploadFile = File(description=f"The photo ({SUPPORTED})."),
                           gain: str = Form("auto", description=GAIN_HELP),
                           watched: bool = Form(False, description=WATCHED_HELP)) -> JobStatus:
-        """Queue a photo for the MIMO-UNet demo; poll `GET /api/jobs/{id}` until it is done."""
+        """Queue a photo for the MIMO-UNet demo; poll `GET /api/jobs/{id}` until it is done. A restore option it does
+        not take (`strength`, `max_side`, as the command line's) is refused, not silently dropped."""
+        # the form is parsed once, for the fields above; a restore option it does not take is refused, where a
+        # field of the client's own ("note") is left alone
+        other = sorted((set((await request.form()).keys()) & set(RestoreOptions.model_fields)) - RESTORE_FIELDS)
+        if other:
+            raise OptionError(f"a restore here takes no {other[0]}: it takes the file field photo and the fields "
+                              "gain and watched (the strength is chosen from the photo)")
         asked = RestoreOptions.of({"gain": gain}).gain  # a bad value is one sentence (422) before any upload is kept
         # the whole wait, for a thread as for memory, counts against BUSY_WAIT; no thread is held while waiting
         deadline = anyio.current_time() + BUSY_WAIT
