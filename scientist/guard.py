@@ -555,6 +555,10 @@ _DURATIONS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "min": 60,
               "minutes": 60, "hour": 3600, "hours": 3600}
 #: A training's length ("trained for 48 hours", "training took 4 days"), in seconds.
 _TRAINING_TIMES = {"hour": 3600, "hours": 3600, "day": 86400, "days": 86400, "week": 604800, "weeks": 604800}
+#: Venues whose year is the year of that venue: "CVPR 2021" is not grounded by a record's "ICCV 2021", and grounds
+#: "published in 2021" as a year.
+_VENUES = ("NeurIPS", "NIPS", "CVPR", "ICCV", "ECCV", "ICLR", "ICML", "AAAI", "WACV", "BMVC", "MICCAI", "TPAMI",
+           "IJCV", "ACCV", "SIGGRAPH", "TIP")
 #: Words of a comparison in a share that say less ("40% less memory"), not more ("30 percent better").
 _LESS = frozenset({"worse", "slower", "less", "lower", "fewer", "smaller", "decrease", "reduction"})
 #: A memory size and its scale in GB ("4GB of VRAM", "needs 512 MB of RAM").
@@ -574,8 +578,12 @@ _FIGURE = re.compile(
     rf"about|at|score|value|a|an|roughly|nearly|over|above|below|under|to|improves|rises|goes)(?![\w-]))){{0,4}}"
     rf"[ \t]{{0,3}}(?P<metric>{_NUMBER})"
     rf"|(?:\b(?:in|since|from|until|published|released|presented|appeared)[ \t]{{1,3}}"
-    rf"|(?-i:\b(?:[A-Z]{{3,6}}|NeurIPS|arXiv|TPAMI|IJCV))[ \t]{{1,3}}|\()"
+    rf"|(?-i:\b(?P<venue>{'|'.join(_VENUES)})|\b(?:[A-Z]{{3,6}}|arXiv))[ \t]{{1,3}}|\()"
     rf"(?P<year>(?:19[5-9]|20[0-3])\d)\b(?![ \t]{{0,2}}(?:×|x\b|by\b|px|pixels?|-pixel|to[ \t]\d|[.,][ \t]?\d))"
+    rf"|(?<![\w.,])(?P<acc>{_NUMBER})[ \t]?(?:%|percent|per[ \t]cent)[ \t]{{1,3}}(?:top-?1[ \t]{{1,3}})?"
+    rf"(?:accuracy|accurate|precision|recall)(?![\w-])"
+    rf"|\b(?:accuracy|precision|recall)(?:[ \t]{{1,3}}(?:of|is|was|reaches|reached|at|around|about|over|above|"
+    rf"nearly|=|:)(?![\w-])){{0,3}}[ \t]{{0,3}}(?P<acc2>{_NUMBER})[ \t]?(?:%|percent|per[ \t]cent)"
     rf"|(?<![\w.,])(?P<share>{_NUMBER})[ \t]?(?:%|percent|per[ \t]cent)[ \t]{{1,3}}(?:of(?![\w-])"
     rf"(?![ \t]{{1,3}}(?:them|those|these|it|my|your|our|his|her|their)\b)|(?P<more>better|worse|faster|slower|more|"
     rf"less|higher|lower|fewer|smaller|larger|bigger|improvement|gain|increase|decrease|reduction)(?![\w-]))"
@@ -609,6 +617,8 @@ _NOT_GIVEN = re.compile(
     r"|\bnot[ \t]+(?:\w+[ \t]+)?(?:reported|given|stated|mentioned|listed|provided|confirmed)\b"
     r"|\b(?:records?|papers?|cards?)[ \t]+(?:\w+[ \t]+)?(?:reports?|gives?|states?|mentions?|says?|lists?)[ \t]+no\b",
     re.I)
+#: What a share is of, as a flagged figure shows it: the two words after "of" ("95% of the noise").
+_OF_WHAT = re.compile(r"(?:[ \t]{1,3}[\w-]{1,30}){1,2}")
 #: Where a clause ends: a sentence's end, a colon or semicolon, a comma (each before a space or the end), a line
 #: break; "e.g." and "32.45" do not end one.
 _CLAUSE_BREAK = re.compile(r"(?<!\be\.g)(?<!\bi\.e)[.!?;:,](?=\s|$)|\n")
@@ -630,7 +640,9 @@ def _figure_of(m: re.Match) -> tuple[str, float] | None:
     if m.group("metric"):
         return m.group("metric_name").upper(), _number(m.group("metric"))
     if m.group("year"):
-        return "year", _number(m.group("year"))
+        return (f"{m.group('venue')} year" if m.group("venue") else "year"), _number(m.group("year"))
+    if m.group("acc") or m.group("acc2"):
+        return "% accuracy", _number(m.group("acc") or m.group("acc2"))
     if m.group("share"):
         more = (m.group("more") or "").lower()
         kind = "% of" if not more else ("% less" if more in _LESS else "% more")  # the direction is the claim's
@@ -657,8 +669,10 @@ def _figure_of(m: re.Match) -> tuple[str, float] | None:
 
 
 def figures_in(text: str) -> frozenset[tuple[str, float]]:
-    """The figures ``text`` writes (:data:`_FIGURE`), as (kind, value): what grounds a figure of a checked text."""
-    return frozenset(f for m in _FIGURE.finditer(text) if (f := _figure_of(m)) is not None)
+    """The figures ``text`` writes (:data:`_FIGURE`), as (kind, value): what grounds a figure of a checked text (a
+    venue's year, "ICCV 2021", grounds the year too)."""
+    found = {f for m in _FIGURE.finditer(text) if (f := _figure_of(m)) is not None}
+    return frozenset(found | {("year", value) for kind, value in found if kind.endswith(" year")})
 
 
 def _unknown_figures(text: str, known: frozenset[tuple[str, float]]) -> list[str]:
@@ -680,5 +694,8 @@ def _unknown_figures(text: str, known: frozenset[tuple[str, float]]) -> list[str
         first = bisect.bisect_right(said_not, start)
         if first < len(said_not) and said_not[first] < end:  # the clause says the records do not give it
             continue
-        found.append(" ".join(m.group(0).lstrip("(").split()))
+        shown = m.group(0)
+        if m.group("share") and not m.group("more"):  # "95% of the noise", not "95% of"
+            shown = text[m.start():(_OF_WHAT.match(text, m.end()) or m).end()]
+        found.append(" ".join(shown.lstrip("(").split()))
     return list(dict.fromkeys(found))
