@@ -384,7 +384,9 @@ class Scientist:
             here = {f.label: f for f in load_figures() if f.asked(text)}
             asked |= {label for label, f in here.items() if not set(here).intersection(f.not_with)}
         asked |= {f.label for f in self._bare_figures(question)}
-        return [f for f in load_figures() if f.label in asked]
+        plain = plain_words(question)  # a figure of steps is asked for the steps it names ("explain step 3")
+        return [f.for_steps(steps) if (steps := f.asked_steps(plain)) else f
+                for f in load_figures() if f.label in asked]
 
     def _bare_figures(self, question: str) -> list[Figure]:
         """The figures and facts ``question`` asks for when it says nothing else: at most :data:`BARE_MAX` words,

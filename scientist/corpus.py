@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import hashlib
@@ -78,6 +79,12 @@ def plain_words(text: str) -> str:
     return " ".join(WORD.findall(text.lower()))
 
 
+#: How a question numbers a step of a workflow ("step 3", "step three", "the third step"): ``{step}`` in figures.yaml.
+STEP_NUMBERS = {w: i + 1 for i, w in enumerate("one two three four five six seven eight nine ten".split())} | {
+    w: i + 1 for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split())}
+STEP = "|".join([r"\d{1,2}", *STEP_NUMBERS])
+
+
 @dataclass(frozen=True)
 class Figure:
     """A figure or fact a question may ask of a model (``figures.yaml``)."""
@@ -91,6 +98,21 @@ class Figure:
     not_with: tuple[str, ...] = ()  # labels of figures whose being asked too means this one is not
     bare: re.Pattern = re.compile(r"(?!)")  # words that ask for it in a question that says nothing else ("how fast?")
     links: bool = False  # a link the records might give: where it is missing, the answer points at the links they have
+    steps: tuple[int, ...] = ()  # a figure of workflow steps (``{step}`` in its words): the steps asked for, from 1
+
+    def asked_steps(self, question: str) -> tuple[int, ...]:
+        """The steps of a workflow ``question`` (as :func:`plain_words`) asks for by number ("explain step 3",
+        "what does the second step do"), in order, each once; none for a figure of no steps."""
+        if "(?P<step" not in self.words.pattern:
+            return ()
+        said = [v for m in self.words.finditer(question) for k, v in m.groupdict().items()
+                if k.startswith("step") and v]
+        return tuple(dict.fromkeys(STEP_NUMBERS[v] if v in STEP_NUMBERS else int(v) for v in said))
+
+    def for_steps(self, steps: tuple[int, ...]) -> Figure:
+        """This figure of steps as asked for: its label names them ("step 3"), and its lines are theirs."""
+        label = ("step " if len(steps) == 1 else "steps ") + ", ".join(str(n) for n in steps)
+        return dataclasses.replace(self, label=label, steps=steps)
 
     def asked(self, question: str) -> bool:
         """Whether ``question`` (as :func:`plain_words`) asks for it."""
@@ -100,6 +122,9 @@ class Figure:
         """The ``(where, text)`` lines of ``record`` (:meth:`Record.lines`, its title and other names aside: they
         name it, and give nothing) that give it: one of its ``fields``, or a line that holds its words (and, for a
         figure, a number: "to improve the algorithms' accuracy" reports none)."""
+        if self.steps:  # a workflow's steps asked for by number: those of the record's card that it has
+            own = [(where, text) for where, text in record.lines() if where == "step"]
+            return [own[n - 1] for n in self.steps if 0 < n <= len(own)]
         return [(where, text) for where, text in record.lines() if where not in ("title", "name")
                 and (where in self.fields or (self.says.search(plain_words(text))
                                               and (self.kind != "figure" or _DIGIT.search(text))))]
@@ -124,7 +149,8 @@ def load_figures() -> tuple[Figure, ...]:
     def pattern(words: list, not_before: list) -> re.Pattern:
         own = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in not_before)
         alternatives = (re.escape(str(w).lower()).replace(re.escape("{model}"), model)
-                        .replace(r"\ " + re.escape("{any}"), r"(?: [\w-]+){0,3}") for w in words)
+                        .replace(r"\ " + re.escape("{any}"), r"(?: [\w-]+){0,3}")
+                        .replace(re.escape("{step}"), f"(?P<step{i}>{STEP})", 1) for i, w in enumerate(words))
         return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])" + after + own)
 
     return tuple(Figure(str(i["label"]), str(i.get("kind", "figure")),

@@ -859,3 +859,27 @@ def test_a_label_with_a_digit_and_a_capital_keeps_its_case_inside_a_sentence():
     assert lower_words("3D reconstruction and generation") == "3D reconstruction and generation"
     assert lower_words("JPEG Artifact removal") == "JPEG artifact removal"
     assert lower_words("Image 2 Video") == "image 2 video"
+
+
+@pytest.mark.parametrize(("question", "step", "begins"), [
+    # refused as text question answering and chat: every answer numbers its workflow's steps, and people ask so
+    ("explain step one", 1, "Load the photo: "), ("what does step 2 do?", 2, "Brightness correction: "),
+    ("what happens in the fourth step?", 4, "Multi-input pyramid: "),
+    ("how many blocks are in step 5 of MIMO-UNet?", 5, "Single encoder with feature attention: "),
+])
+def test_a_step_asked_for_by_number_is_quoted_from_the_card_as_part_2_numbers_it(sci, question, step, begins):
+    answer = sci.ask(question)
+    facts = [f for f in answer.facts if f.label == f"step {step}"]
+    assert answer.in_scope and len(facts) == 1 and facts[0].text.startswith(begins), answer.facts
+    assert answer.workflow.steps[step - 1].name == begins[:-2]  # the same step as part 2's
+
+
+def test_a_step_the_card_does_not_have_is_said_to_be_missing(sci):
+    answer = sci.ask("explain step 12")
+    assert answer.not_reported == ["step 12"] and not answer.facts
+
+
+@pytest.mark.parametrize("question", ["I took it in two steps, how does it work?", "does it do it in one step?",
+                                      "step by step, how does it reduce noise?"])
+def test_steps_in_another_sense_ask_for_none(sci, question):
+    assert not any(f.label.startswith("step") for f in sci.ask(question).facts)
