@@ -132,7 +132,8 @@ class Fact(BaseModel):
     record_id: str = Field(description="Id of the record the line is quoted from.")
     where: str = Field(description="Which part of the record the line is: 'summary' (a sentence of it), "
                                    "'dataset', 'detail', or a part of its card: 'architecture', 'trained_for', "
-                                   "'input', 'output', 'step', 'can' or 'cannot'.")
+                                   "'input', 'output', 'step', 'can' or 'cannot'; or 'github', its code's link "
+                                   "(schema 1.17).")
     text: str = Field(description="The line as the record writes it (a summary sentence on one line, a step as "
                                    "its name, a colon and its detail).")
 

@@ -99,6 +99,7 @@ class Figure:
     bare: re.Pattern = re.compile(r"(?!)")  # words that ask for it in a question that says nothing else ("how fast?")
     links: bool = False  # a link the records might give: where it is missing, the answer points at the links they have
     steps: tuple[int, ...] = ()  # a figure of workflow steps (``{step}`` in its words): the steps asked for, from 1
+    link: str | None = None  # the record's link field that gives it ("github": where its code is)
 
     def asked_steps(self, question: str) -> tuple[int, ...]:
         """The steps of a workflow ``question`` (as :func:`plain_words`) asks for by number ("explain step 3",
@@ -122,6 +123,8 @@ class Figure:
         """The ``(where, text)`` lines of ``record`` (:meth:`Record.lines`, its title and other names aside: they
         name it, and give nothing) that give it: one of its ``fields``, or a line that holds its words (and, for a
         figure, a number: "to improve the algorithms' accuracy" reports none)."""
+        if self.link:  # given by a link of the record's, not a line ("where is the code?")
+            return [(self.link, getattr(record, self.link))] if getattr(record, self.link, None) else []
         if self.steps:  # a workflow's steps asked for by number: those of the record's card that it has
             own = [(where, text) for where, text in record.lines() if where == "step"]
             return [own[n - 1] for n in self.steps if 0 < n <= len(own)]
@@ -161,7 +164,7 @@ def load_figures() -> tuple[Figure, ...]:
                               for w in i["words"]),
                         tuple(str(f) for f in i.get("not_with") or ()),
                         pattern(i["bare"], []) if i.get("bare") else re.compile(r"(?!)"),
-                        bool(i.get("links", False)))
+                        bool(i.get("links", False)), (), str(i["link"]) if i.get("link") else None)
                  for i in items)
 
 

@@ -883,3 +883,18 @@ def test_a_step_the_card_does_not_have_is_said_to_be_missing(sci):
                                       "step by step, how does it reduce noise?"])
 def test_steps_in_another_sense_ask_for_none(sci, question):
     assert not any(f.label.startswith("step") for f in sci.ask(question).facts)
+
+
+@pytest.mark.parametrize("question", ["where is the code?", "is the source code available?", "code?",
+                                      "where can I find the code for MIMO-UNet?"])
+def test_where_the_code_is_is_the_records_github_link(sci, question):
+    """"where is the code?" was refused as object detection, though the record holds its code's link."""
+    answer = sci.ask(question)
+    assert [(f.label, f.where, f.text) for f in answer.facts] == [
+        ("code", "github", "https://github.com/chosj95/MIMO-UNet")], answer.notes
+    assert "(Deblur-MIMO-UNet-RealBlur, code link)" in answer.text and not answer.not_reported
+
+
+def test_code_a_record_has_no_link_for_is_said_to_be_missing(sci):
+    answer = sci.ask("where's the code for the histopathology paper?")
+    assert "code" in answer.not_reported and not answer.facts
