@@ -5,8 +5,9 @@ question typed in a hurry can be classified as something else entirely.  A word 
 this holds: it is written in small letters (a capital may start it; names such as "SwinIR" are left alone) and
 has ``MIN_LETTERS`` to ``MAX_LETTERS`` letters; it is neither an English word (the word list that ships with
 ``pyspellchecker``) nor a word of the vocabulary, nor one of those with a common ending or spelt the British
-way; and one edit (two neighbouring letters swapped; for a word of ``ANY_EDIT`` letters or more also a letter
-left out, added or changed before its last two letters, which are grammar more often than typos) turns it into
+way; and one edit (two neighbouring letters swapped, or a letter written as one that sounds like it: "noize",
+"reduse"; for a word of ``ANY_EDIT`` letters or more also a letter left out, added or changed before its last two
+letters, which are grammar more often than typos) turns it into
 a vocabulary word used at least ``MIN_USES`` times.  Of several such words the most used is taken.  The
 vocabulary is the words of the task taxonomy (labels, descriptions, aliases, cues and the classifier's example
 questions), of the records' titles and names, and of the corpus's ``vocabulary.yaml``: the words people use
@@ -58,6 +59,16 @@ def _swaps(word: str) -> set[str]:
     return {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)} - {word}
 
 
+#: Letters people write for one another because they sound alike ("reduse", "noize"): changed anywhere in a word of
+#: ``MIN_LETTERS`` or more, its last two letters too.
+_SOUND_ALIKE = {"s": "cz", "c": "sk", "z": "s", "k": "c"}
+
+
+def _sound_alike(word: str) -> set[str]:
+    """Every string made from ``word`` by writing one letter as one that sounds like it ("reduse": "reduce")."""
+    return {word[:i] + c + word[i + 1:] for i, letter in enumerate(word) for c in _SOUND_ALIKE.get(letter, "")}
+
+
 def _one_edit(word: str) -> set[str]:
     """Every string one edit from ``word``: a letter deleted, two neighbours swapped, a letter changed or added."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
@@ -106,7 +117,7 @@ class Speller:
                 return written
             if word not in fixes:
                 first[word] = written
-                edits = _swaps(word)
+                edits = _swaps(word) | _sound_alike(word)
                 if len(word) >= ANY_EDIT:  # other edits only before a word's last two letters: its ending is
                     edits |= {w for w in _one_edit(word) if w[-2:] == word[-2:]}  # grammar, not a typo
                 found = [(self.counts[w], w) for w in edits if self.counts.get(w, 0) >= MIN_USES]

@@ -89,3 +89,9 @@ def test_the_spelling_setting_turns_it_off(cache_dir, fake_embedder):
 def test_a_question_the_tool_does_not_read_is_not_corrected(sci):
     answer = sci.ask("¿Cómo elimina la IA el ruido de mi foto? Quiero saber cómo funciona")
     assert answer.task is None and answer.corrections == []
+
+
+def test_a_letter_written_as_one_that_sounds_like_it_is_read_so():
+    """"reduse" was read as "reuse" (its last two letters may change no other way) and "noize" left as it was."""
+    speller = Speller(["reduce noise", "reduce the noise", "reuse", "noise"])
+    assert speller.correct("how dose it reduse noize")[1] == [("reduse", "reduce"), ("noize", "noise")]
