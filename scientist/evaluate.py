@@ -73,19 +73,21 @@ class Figures(BaseModel):
     """The task and ranking figures of a group of questions."""
 
     n: int = Field(description="Questions with an expected task.")
-    task_accuracy: float = Field(description="Share classified to an expected task.")
-    top2_accuracy: float = Field(description="Share whose task or runner-up is an expected task.")
-    calibration_error: float = Field(
+    task_accuracy: float | None = Field(description="Share classified to an expected task (None when no question "
+                                                    "expects one, as for every figure below that reads them).")
+    top2_accuracy: float | None = Field(description="Share whose task or runner-up is an expected task.")
+    calibration_error: float | None = Field(
         description="Expected calibration error of the task confidence (10 equal-width bins): the mean gap "
                     "between stated confidence and accuracy, weighted by questions.")
-    confident_wrong: float = Field(description=f"Share answered with a wrong task at confidence >= {CONFIDENT}.")
-    two_tasks: float = Field(description="Share of answers that named two tasks.")
+    confident_wrong: float | None = Field(
+        description=f"Share answered with a wrong task at confidence >= {CONFIDENT}.")
+    two_tasks: float | None = Field(description="Share of answers that named two tasks.")
     two_tasks_top1: float | None = Field(description="Task accuracy among those (None when there are none).")
     two_tasks_top2: float | None = Field(description="Top-2 accuracy among those.")
     also_second: float | None = Field(
         description="Among questions with `also`: share whose runner-up is that task (None when there are none).")
-    category_at_1: float = Field(description="Share whose first record is for an expected task.")
-    mrr: float = Field(description="Mean reciprocal rank of the first record for an expected task.")
+    category_at_1: float | None = Field(description="Share whose first record is for an expected task.")
+    mrr: float | None = Field(description="Mean reciprocal rank of the first record for an expected task.")
 
     @classmethod
     def of(cls, rows: Sequence[EvalRow]) -> Figures:
@@ -97,6 +99,10 @@ class Figures(BaseModel):
 
         both = [r for r in judged if r.both]
         also = [r for r in judged if r.also_second is not None]
+        if not n:  # no question expects a task: no figure, not 0 (the text report prints "-" for them)
+            return cls(n=0, task_accuracy=None, top2_accuracy=None, calibration_error=None, confident_wrong=None,
+                       two_tasks=None, two_tasks_top1=None, two_tasks_top2=None, also_second=None,
+                       category_at_1=None, mrr=None)
         return cls(
             n=n, task_accuracy=share(judged, lambda r: r.task_ok), top2_accuracy=share(judged, lambda r: r.top2_ok),
             calibration_error=expected_calibration_error([r.confidence for r in judged],

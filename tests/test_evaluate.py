@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -150,3 +151,8 @@ def test_a_task_label_in_a_question_set_is_its_task_and_no_judged_question_has_n
     code, out, lines = run_cli("eval", path, inputs=[path])
     assert code == 0, lines
     assert "task accuracy:        -" in out and "MRR:                  -" in out
+    code, out, lines = run_cli("eval", path, "--json", inputs=[path])  # found by review: 0.0 in the JSON report
+    figures = json.loads(out)
+    assert code == 0 and figures["n"] == 0, lines
+    assert all(figures[k] is None for k in ("task_accuracy", "top2_accuracy", "calibration_error", "confident_wrong",
+                                            "two_tasks", "category_at_1", "mrr"))
