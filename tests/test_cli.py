@@ -351,9 +351,13 @@ def test_a_quoted_question_ending_in_a_file_name_stays_a_question(cache_dir):
     assert json.loads(out)["question"] == "why is the noise gone from photo.png" and json.loads(out)["demo"] is None
 
 
-def test_a_folder_or_a_file_without_a_photo_ending_after_the_question(tmp_path):
+def test_a_folder_or_a_file_without_a_photo_ending_after_the_question(tmp_path, monkeypatch):
     code, _out, lines = run_cli("ask", "how does it reduce noise?", f"{tmp_path}/")
     assert_one_line_error(code, lines, "is a folder: ask runs the model on one photo")
+    (tmp_path / "b").mkdir()  # found by review: a folder named without a separator joined the question
+    monkeypatch.chdir(tmp_path)
+    code, _out, lines = run_cli("ask", "how does it reduce noise?", "b")
+    assert_one_line_error(code, lines, "b is a folder: ask runs the model on one photo")
     scan = tmp_path / "IMG_0001"  # a file that is there, named as a path: the photo (here not an image)
     scan.write_bytes(b"not an image")
     code, _out, lines = run_cli("ask", "how does it reduce noise?", scan, inputs=[scan])

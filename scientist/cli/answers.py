@@ -72,7 +72,10 @@ def _question_and_photo(words: list[str] | None, photo: Path | None, has_seed: b
     from ..errors import QuestionError
 
     words = list(words or [])
-    if words and _has_folder(words[-1]) and is_dir(Path(words[-1])):
+    # a folder named with a separator, or any folder after a question given in quotes (a word with a space): a
+    # question's own last word ("... of my photos") is read as a folder only when written so
+    quoted = len(words) > 1 and any(c.isspace() for c in words[0])
+    if words and (_has_folder(words[-1]) or quoted) and is_dir(Path(words[-1])):
         raise QuestionError(f"{words[-1]} is a folder: ask runs the model on one photo (`scientist restore "
                             f"{words[-1]}` restores a folder's photos)")
     if not words or not _names_a_photo(words[-1]):
