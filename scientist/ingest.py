@@ -220,13 +220,14 @@ def parse_seed(text: str, source: str = "seed") -> Seed:
 
 
 def _seed_question(lines: list[str]) -> str:
-    """The question of a seed: after the line that says a question was asked (or on it, after a colon), the
+    """The question of a seed: after the line that says a question was asked ("A user has asked the following
+    question:", "A user asked:"; or on it, after a colon), the
     next paragraph, from its opening quote to its last closing one (a question may quote words itself: "my
     phone's "Night mode" ..."); a paragraph without quotes is the question unless it is a heading or a section
     of the seed ("### Recommended AI Models:", "Based on ...")."""
     for i, line in enumerate(lines):
         low = line.lower()
-        if "asked" in low and "question" in low:
+        if ("asked" in low and "question" in low) or _ASKED_COLON.search(line):
             after = line.split(":", 1)[1].strip() if ":" in line else ""
             para: list[str] = [after] if after else []
             for nxt in lines[i + 1:]:
@@ -246,6 +247,9 @@ def _seed_question(lines: list[str]) -> str:
 
 
 _QUOTE_OPEN = re.compile(r"[\"\u201c]")
+#: A line that says what someone asked without the word "question", then a colon: "A user asked:", "The person
+#: wants to know:" ("... asked the following question:" needs no colon).
+_ASKED_COLON = re.compile(r"\b(?:asked|asks|wrote|writes|wants to know|wonders|wondered)\b[^:\n]{0,30}:", re.I)
 _NOT_A_QUESTION = re.compile(r"#|based on\b|use \*\*only|(?:model|paper|github|arxiv)\s*:", re.I)
 
 

@@ -118,6 +118,14 @@ def test_category_tasks_match_codes_ids_labels_and_aliases_in_taxonomy_order():
     assert corpus.category_tasks(None) == corpus.category_tasks("") == corpus.category_tasks("no such code") == []
 
 
+@pytest.mark.parametrize("line", ["A user asked:", "The user wrote:", "Someone wants to know:",
+                                  "A user has asked the following question:"])
+def test_a_seed_may_say_who_asked_without_the_word_question(line):
+    """"A user asked:" was "no question found": the line had to hold the word "question"."""
+    seed = parse_seed(f'{line}\n"My night photos are grainy. How?"\n\n### Recommended AI Models:\nModel: X\n')
+    assert seed.question == "My night photos are grainy. How?"
+
+
 def test_seed_without_question_and_binary_files(tmp_path):
     with pytest.raises(CorpusError, match="no question"):
         parse_seed("### Recommended AI Models:\nModel: X\n")
