@@ -604,7 +604,9 @@ class Scientist:
             elif m.photo:  # "how did it remove the noise?" of the photo given: the network the demo runs
                 answer.notes.insert(0, self.renderer.phrase("note_photo_model", record=self.corpus.records[m.record]))
             elif m.sole:  # "and the loss?": by no word at all
-                asks = [f.label for f in self._bare_figures(reading.plain)]
+                plain = plain_words(reading.plain)
+                asks = [(f.for_steps(steps) if (steps := f.asked_steps(plain)) else f).label
+                        for f in self._bare_figures(reading.plain)]
                 asks += [f"a {p.name} link" for p in self._bare_places(reading.plain)]
                 answer.notes.insert(0, self.renderer.phrase("note_sole_bare", asks=asks,
                                                             record=self.corpus.records[m.record]))

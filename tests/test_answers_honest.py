@@ -898,3 +898,24 @@ def test_where_the_code_is_is_the_records_github_link(sci, question):
 def test_code_a_record_has_no_link_for_is_said_to_be_missing(sci):
     answer = sci.ask("where's the code for the histopathology paper?")
     assert "code" in answer.not_reported and not answer.facts
+
+
+@pytest.mark.parametrize(("question", "label"), [
+    ("does it work on video?", "use on video"), ("does it run on a phone?", "hardware"),
+    ("can I run it on my laptop without a GPU?", "hardware"),
+])
+def test_what_it_runs_on_and_video_are_said_to_be_missing(sci, question, label):
+    """Refused (image-to-video generation; image classification): the records say neither."""
+    answer = sci.ask(question)
+    assert answer.in_scope and answer.not_reported == [label] and not answer.facts, answer.notes
+
+
+@pytest.mark.parametrize("question", ["The AI on my phone made my photo bright. How?",
+                                      "I filmed a video on my phone and the app cleaned it. How?"])
+def test_a_phone_or_a_video_of_the_persons_own_asks_for_neither(sci, question):
+    assert not sci.ask(question).not_reported
+
+
+def test_a_follow_up_asking_a_step_says_which(sci):
+    note = next(n for n in sci.ask("explain step one").notes if n.startswith("The question names no model"))
+    assert "asks only for step 1, so" in note
