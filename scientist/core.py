@@ -321,23 +321,22 @@ class Scientist:
         reading = reading._replace(read=reading.plain, mentions=[])
         return reading, self._analyse(reading.read, k, reading.scored)
 
-    def _of_the_demo(self, reading: _Reading, analysis: tuple, k: int | None) -> tuple[_Reading, tuple]:
+    def _of_the_demo(self, reading: _Reading, analysis: tuple, k: int | None,
+                     does: frozenset[str]) -> tuple[_Reading, tuple]:
         """With a photo given, a question that names nothing (no record, no name no record mentions), reads clearly
-        as a task of the family of the demo's network and was not answered ("how did it remove the noise?": the
-        record's cosine just under the relevance cutoff) is read as asking about that network, which the demo then
-        runs on the photo; unless the answer read so still does not rely on it."""
+        as a task the demo's network does with its weights (``does``: :func:`demo_tasks`) and was not answered
+        ("how did it remove the noise?": the record's cosine just under the relevance cutoff) is read as asking
+        about that network, which the demo then runs on the photo; unless the answer read so still does not rely on
+        it, or reads as another task ("how did it remove the red eye?" is face restoration, not the network's)."""
         _, task, _, in_scope = analysis
         rec = demo_record(self.corpus)
-        if (in_scope or reading.mentions or rec is None or not task.clear
+        if (in_scope or reading.mentions or rec is None or not task.clear or task.both or task.id not in does
                 or self._naming().exact_names(reading.plain) or names_in(self.corpus, reading.plain)[0]):
-            return reading, analysis
-        families = {self._family(t) for t in self.record_tasks(rec)} - {None}
-        if not any(self._family(t) in families for t in judge.task_ids(task)):
             return reading, analysis
         mention = Mention(self.corpus.records.index(rec), "", len(reading.plain), photo=True)
         read = self._naming().beside(reading.plain, [mention])
         again = self._analyse(read, k, pointed=_pointed([mention]))
-        if not again[3]:
+        if not again[3] or again[1].id != task.id:
             return reading, analysis
         return reading._replace(read=read, mentions=[mention]), again
 
@@ -580,7 +579,8 @@ class Scientist:
         else:
             reading, analysis = self._settle(reading, k)
             if photo is not None:
-                reading, analysis = self._of_the_demo(reading, analysis, k)
+                bundled = (restore.weights or self.weights or self.settings.weights) is None
+                reading, analysis = self._of_the_demo(reading, analysis, k, demo_tasks(bundled))
             qvec, task, _, in_scope = analysis
             named = bool(reading.mentions or self._naming().exact_names(reading.plain))
             kinds = load_listing().kinds(reading.plain, named)
@@ -607,7 +607,8 @@ class Scientist:
                 plain = plain_words(reading.plain)
                 asks = [(f.for_steps(steps) if (steps := f.asked_steps(plain)) else f).label
                         for f in self._bare_figures(reading.plain)]
-                asks += [f"a {p.name} link" for p in self._bare_places(reading.plain)]
+                asks += [f"{'an' if p.name[:1].lower() in 'aeiou' else 'a'} {p.name} link"
+                         for p in self._bare_places(reading.plain)]
                 answer.notes.insert(0, self.renderer.phrase("note_sole_bare", asks=asks,
                                                             record=self.corpus.records[m.record]))
         drawn_on = [r for r in answer.references if r.supports] if answer.in_scope and read is not None else []

@@ -559,6 +559,8 @@ _TRAINING_TIMES = {"hour": 3600, "hours": 3600, "day": 86400, "days": 86400, "we
 #: "published in 2021" as a year.
 _VENUES = ("NeurIPS", "NIPS", "CVPR", "ICCV", "ECCV", "ICLR", "ICML", "AAAI", "WACV", "BMVC", "MICCAI", "TPAMI",
            "IJCV", "ACCV", "SIGGRAPH", "TIP")
+#: A venue named, with a year or without ("presented at CVPR"): a venue no record names is flagged as a figure is.
+_VENUE_NAME = re.compile(r"\b(?:" + "|".join(_VENUES) + r")\b")
 #: Words of a comparison in a share that say less ("40% less memory"), not more ("30 percent better").
 _LESS = frozenset({"worse", "slower", "less", "lower", "fewer", "smaller", "decrease", "reduction"})
 #: A memory size and its scale in GB ("4GB of VRAM", "needs 512 MB of RAM").
@@ -582,8 +584,11 @@ _FIGURE = re.compile(
     rf"(?P<year>(?:19[5-9]|20[0-3])\d)\b(?![ \t]{{0,2}}(?:×|x\b|by\b|px|pixels?|-pixel|to[ \t]\d|[.,][ \t]?\d))"
     rf"|(?<![\w.,])(?P<acc>{_NUMBER})[ \t]?(?:%|percent|per[ \t]cent)[ \t]{{1,3}}(?:top-?1[ \t]{{1,3}})?"
     rf"(?:accuracy|accurate|precision|recall)(?![\w-])"
-    rf"|\b(?:accuracy|precision|recall)(?:[ \t]{{1,3}}(?:of|is|was|reaches|reached|at|around|about|over|above|"
+    rf"|\b(?:accuracy|precision|recall)(?:[ \t]{{0,3}}(?:of|is|was|reaches|reached|at|around|about|over|above|"
     rf"nearly|=|:)(?![\w-])){{0,3}}[ \t]{{0,3}}(?P<acc2>{_NUMBER})[ \t]?(?:%|percent|per[ \t]cent)"
+    rf"|\b(?:cuts?|cutting|reduces?|reduced|reducing|removes?|removed|lowers?|lowered|improves?|improved|"
+    rf"increases?|increased|boosts?|boosted)(?:[ \t]{{1,3}}[A-Za-z][\w-]{{0,30}}){{0,3}}?[ \t]{{1,3}}by[ \t]{{1,3}}"
+    rf"(?P<by>{_NUMBER})[ \t]?(?:%|percent|per[ \t]cent)"
     rf"|(?<![\w.,])(?P<share>{_NUMBER})[ \t]?(?:%|percent|per[ \t]cent)[ \t]{{1,3}}(?:of(?![\w-])"
     rf"(?![ \t]{{1,3}}(?:them|those|these|it|my|your|our|his|her|their)\b)|(?P<more>better|worse|faster|slower|more|"
     rf"less|higher|lower|fewer|smaller|larger|bigger|improvement|gain|increase|decrease|reduction)(?![\w-]))"
@@ -643,6 +648,8 @@ def _figure_of(m: re.Match) -> tuple[str, float] | None:
         return (f"{m.group('venue')} year" if m.group("venue") else "year"), _number(m.group("year"))
     if m.group("acc") or m.group("acc2"):
         return "% accuracy", _number(m.group("acc") or m.group("acc2"))
+    if m.group("by"):  # "cuts noise by 95%": a share of what it was, as "95% of the noise"
+        return "% of", _number(m.group("by"))
     if m.group("share"):
         more = (m.group("more") or "").lower()
         kind = "% of" if not more else ("% less" if more in _LESS else "% more")  # the direction is the claim's
@@ -672,27 +679,37 @@ def figures_in(text: str) -> frozenset[tuple[str, float]]:
     """The figures ``text`` writes (:data:`_FIGURE`), as (kind, value): what grounds a figure of a checked text (a
     venue's year, "ICCV 2021", grounds the year too)."""
     found = {f for m in _FIGURE.finditer(text) if (f := _figure_of(m)) is not None}
+    found |= {("venue " + m.group(0), 0.0) for m in _VENUE_NAME.finditer(text)}  # a venue named, year or not
     return frozenset(found | {("year", value) for kind, value in found if kind.endswith(" year")})
 
 
 def _unknown_figures(text: str, known: frozenset[tuple[str, float]]) -> list[str]:
     """The figures of ``text`` that no record writes as the same kind of figure of the same value (``known``:
     ``16.1 M parameters`` grounds "16.1M params" and "16,100,000 parameters", not "16.1 billion parameters" nor
-    "PSNR of 16.1"), as the text writes them; a number in a file's name, and a figure in a clause that says the
-    records do not give it, are not read.  The clauses and what they say are found once for the whole text."""
+    "PSNR of 16.1"), as the text writes them, and the venues (:data:`_VENUES`) it names that no record names
+    ("presented at CVPR"); a number in a file's name, and a figure in a clause that says the records do not give
+    it, are not read.  The clauses and what they say are found once for the whole text."""
     figures = [m for m in _FIGURE.finditer(text) if _figure_of(m) is not None]
-    if not figures:
+    venues = [m for m in _VENUE_NAME.finditer(text) if ("venue " + m.group(0), 0.0) not in known
+              and not any(f.start() <= m.start() < f.end() for f in figures)]  # "CVPR 2021" is read as a figure
+    if not figures and not venues:
         return []
     breaks = [m.start() for m in _CLAUSE_BREAK.finditer(text)]
     said_not = [m.start() for m in _NOT_GIVEN.finditer(text)]
-    found = []
-    for m in figures:
-        if _FILE_END.match(text, m.end()) or _figure_of(m) in known:
-            continue
+
+    def said_not_given(m: re.Match) -> bool:  # in a clause that says the records do not give it
         at = bisect.bisect_left(breaks, m.start())
         start, end = (breaks[at - 1] if at else -1), (breaks[at] if at < len(breaks) else len(text))
         first = bisect.bisect_right(said_not, start)
-        if first < len(said_not) and said_not[first] < end:  # the clause says the records do not give it
+        return first < len(said_not) and said_not[first] < end
+
+    found = []
+    for m in sorted([*figures, *venues], key=lambda m: m.start()):
+        if m.re is _VENUE_NAME:
+            if not said_not_given(m):
+                found.append(m.group(0))
+            continue
+        if _FILE_END.match(text, m.end()) or _figure_of(m) in known or said_not_given(m):
             continue
         shown = m.group(0)
         if m.group("share") and not m.group("more"):  # "95% of the noise", not "95% of"

@@ -59,6 +59,7 @@ class _Words:
     sole_restrictors: tuple[tuple[str, ...], ...]
     sole_ours: frozenset[str]
     bare_words: frozenset[str]
+    sole_not_after: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -70,7 +71,7 @@ def _words() -> _Words:
                   frozenset(raw["sole_pointers"]), frozenset(raw["sole_between"]), frozenset(raw["sole_pronouns"]),
                   frozenset(raw["sole_not_before"]), frozenset(raw["openers"]),
                   tuple(tuple(str(r).split()) for r in raw["sole_restrictors"]), frozenset(raw["sole_ours"]),
-                  frozenset(str(w) for w in raw["bare_words"]))
+                  frozenset(str(w) for w in raw["bare_words"]), frozenset(raw.get("sole_not_after") or ()))
 
 
 def says_nothing_else(words: Sequence[str]) -> bool:
@@ -306,7 +307,8 @@ class Naming:
             end = _first_clause_end(question)
             span = next(((i, i) for i, (w, start, _) in enumerate(tokens) if w in vocab.sole_pronouns
                          and start < end
-                         and (i + 1 == len(words) or words[i + 1] not in vocab.sole_not_before)), None)
+                         and (i + 1 == len(words) or words[i + 1] not in vocab.sole_not_before)
+                         and (i == 0 or words[i - 1] not in vocab.sole_not_after)), None)
         if span is None:
             return None
         first, last = span

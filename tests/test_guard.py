@@ -117,6 +117,10 @@ def test_verify_flags_ungrounded_links_and_names(sci):
     ("It achieves 99% accuracy. Its accuracy is 98%. It reaches an accuracy of 97 percent.",
      ["99% accuracy", "accuracy is 98%", "accuracy of 97 percent"]),
     ("MIMO-UNet was published at CVPR 2021.", ["CVPR 2021"]),
+    # found by a fourth review: other wordings, and a venue without its year
+    ("MIMO-UNet accuracy: 99%. It cuts noise by 95%, and reduces blur by 40 percent.",
+     ["accuracy: 99%", "cuts noise by 95%", "reduces blur by 40 percent"]),
+    ("MIMO-UNet was presented at CVPR; (Cho et al., ECCV'21).", ["CVPR", "ECCV"]),
 ])
 def test_verify_flags_figures_no_record_gives(sci, text, figures):
     """A made-up result passed as grounded: verify read links and names only."""
@@ -128,6 +132,7 @@ def test_verify_flags_figures_no_record_gives(sci, text, figures):
 @pytest.mark.parametrize("text", [
     "MIMO-UNet (Cho et al., ICCV 2021) has 16.1 M parameters; the smaller MIMO-UNet has 6.8M params.",
     "MIMO-UNet was published in 2021, at ICCV 2021.",  # the venue's year grounds the year
+    "MIMO-UNet appeared at ICCV; the records do not say whether it was shown at CVPR.",
     "The study drew on 57,648 images from 924 annotators.",
     "The question asks about PSNR and SSIM, which none of the 3 records reports.",  # no figure given
     "A 1920×1080 photo in 2,048 tiles, at 0.87 of the gain.",  # sizes and counts of tiles are not results

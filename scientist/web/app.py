@@ -91,15 +91,15 @@ class FormBounds(NamedTuple):
     holds: str
 
 
-#: The fields of a restore's form: another restore option (``strength``, ``max_side``) is refused in one sentence
-#: (they were silently dropped); a field of the client's own is left alone.
+#: The fields of a restore's form: another (``strength``, ``max_side``, ``Gain``, a client's own) is refused in one
+#: sentence, as is one given twice (they were dropped in silence).
 RESTORE_FIELDS = frozenset({"photo", "gain", "watched"})
 #: The routes that take a form (a photo upload, the page's question) and what each may hold (read by
 #: :class:`BoundedForms`).  The form parser's defaults, 1,000 file parts and 1,000 fields, let one request spool a
 #: temporary file for each part past 1 MiB (49 within the default 50 MiB upload limit), where the connection cap counts
 #: three file descriptors a connection (:data:`.server.FDS_PER_CONNECTION`).  A restore takes one photo and two
-#: fields (another restore option is refused in a sentence: :data:`RESTORE_FIELDS`), the page's question form one
-#: field; the fields to spare are room for a client's own, which are ignored.
+#: fields (another is refused in a sentence: :data:`RESTORE_FIELDS`), the page's question form one field; the fields
+#: to spare let such a field be answered so rather than by the parser's limit.
 FORMS = {"/api/restore": FormBounds(1, 8, "a restore takes one photo, in the file field photo, and the fields gain "
                                           "and watched"),
          "/ui/answer": FormBounds(0, 8, "the page's form sends one field, question")}
@@ -700,14 +700,19 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     async def api_restore(request: Request, photo: UploadFile = File(description=f"The photo ({SUPPORTED})."),
                           gain: str = Form("auto", description=GAIN_HELP),
                           watched: bool = Form(False, description=WATCHED_HELP)) -> JobStatus:
-        """Queue a photo for the MIMO-UNet demo; poll `GET /api/jobs/{id}` until it is done. A restore option it does
-        not take (`strength`, `max_side`, as the command line's) is refused, not silently dropped."""
-        # the form is parsed once, for the fields above; a restore option it does not take is refused, where a
-        # field of the client's own ("note") is left alone
-        other = sorted((set((await request.form()).keys()) & set(RestoreOptions.model_fields)) - RESTORE_FIELDS)
+        """Queue a photo for the MIMO-UNet demo; poll `GET /api/jobs/{id}` until it is done. A field it does not take
+        (`strength`, `max_side` as the command line's, or any other) or one given twice is refused, never dropped."""
+        # the form is parsed once, for the fields above; a field it does not take ("strength", "Gain") or one given
+        # twice is refused, never dropped in silence
+        form = await request.form()
+        other = sorted(set(form.keys()) - RESTORE_FIELDS)
         if other:
-            raise OptionError(f"a restore here takes no {other[0]}: it takes the file field photo and the fields "
-                              "gain and watched (the strength is chosen from the photo)")
+            why = " (the strength is chosen from the photo)" if other[0] == "strength" else ""
+            raise OptionError(f"a restore takes no field {other[0]}: it takes the file field photo and the fields "
+                              f"gain and watched{why}")
+        twice = next((name for name in sorted(RESTORE_FIELDS) if len(form.getlist(name)) > 1), None)
+        if twice is not None:
+            raise OptionError(f"{twice} was given {len(form.getlist(twice))} times: give it once")
         asked = RestoreOptions.of({"gain": gain}).gain  # a bad value is one sentence (422) before any upload is kept
         # the whole wait, for a thread as for memory, counts against BUSY_WAIT; no thread is held while waiting
         deadline = anyio.current_time() + BUSY_WAIT
