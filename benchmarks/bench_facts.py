@@ -4,17 +4,19 @@
 
 ``SET.yaml`` (default: ``tests/data/facts-blind1.yaml``, ``facts-blind2.yaml`` and ``facts-blind3.yaml``): items
 ``{question, asks, refers}``, written by writers who saw neither the code nor its examples: ``asks`` is what the
-question asks for (``model-size``, ``training-data``, ``training-loss``, ``authors``, ``publication``, ``speed``,
-``accuracy-score``, ``memory``, ``license``, ``weights-download`` or ``none``),
+question asks for (``model-size``, ``training-data``, ``training-loss``, ``authors``, ``publication``,
+``architecture``, ``code``, ``workflow-step``, ``speed``, ``accuracy-score``, ``memory``, ``license``,
+``weights-download``, ``hardware``, ``video`` or ``none``),
 ``refers`` how it points at the model (``bare``: not at all, "and the loss?"; ``generic``: "the model", "it";
 ``named``: MIMO-UNet; ``other``: some other model or models in general).  Each question is answered by the packaged
 corpus, and counted right:
 
-- *given* (size, training data, loss, authors or publication, of the corpus's model, whose record gives all five): a
-  line of the model's record that gives it is quoted (``Answer.facts``, under the label the question asks for; a
+- *given* (size, training data, loss, authors, publication, architecture, its code's link or a numbered step of its
+  workflow, of the corpus's model, whose record gives them all): a line of the model's record that gives it is
+  quoted (``Answer.facts``, under the label the question asks for; a
   question of size also by a line of its layers and blocks);
-- *not given* (speed, a score, memory, a licence or a download link for its weights, which the record does not
-  give): the answer draws on the model and a
+- *not given* (speed, a score, memory, a licence, a download link for its weights, what hardware it runs on or its
+  use on video, which the record does not give): the answer draws on the model and a
   note says the question asks for that figure, which the record does not report; no line is quoted;
 - *other model*, and *controls* (``asks: none``): the question is not read as asking about the corpus's only
   model, and nothing of it is quoted.
@@ -31,13 +33,17 @@ from pathlib import Path
 from question_sets import measured
 
 ROOT = Path(__file__).resolve().parents[1]
-SETS = [ROOT / f"tests/data/facts-blind{n}.yaml" for n in (1, 2, 3)] + [ROOT / "tests/data/followup-blind.yaml"]
+SETS = [ROOT / f"tests/data/facts-blind{n}.yaml" for n in (1, 2, 3)] + [
+    ROOT / f"tests/data/followup-blind{n}.yaml" for n in ("", "2")]
 #: What each kind of question asks for, as ``corpus/figures.yaml`` labels it.
 LABELS = {"model-size": {"model size", "layers and blocks"}, "training-data": {"training data"},
           "training-loss": {"training loss"}, "authors": {"authors"}, "publication": {"publication"},
           "speed": {"speed"}, "accuracy-score": {"PSNR", "SSIM", "LPIPS", "FID", "accuracy", "benchmark results"},
-          "memory": {"memory use"}, "license": {"licence"}, "weights-download": {"weights download link"}}
-GIVEN = {"model-size", "training-data", "training-loss", "authors", "publication"}
+          "memory": {"memory use"}, "license": {"licence"}, "weights-download": {"weights download link"},
+          "architecture": {"architecture"}, "code": {"code"}, "hardware": {"hardware"}, "video": {"use on video"},
+          "workflow-step": set()}  # a step's label names it: "step 3"
+GIVEN = {"model-size", "training-data", "training-loss", "authors", "publication", "architecture", "code",
+         "workflow-step"}
 GROUPS = ("given", "not given", "other model", "controls")
 
 
@@ -58,7 +64,8 @@ def right(item: dict, answer, model_id: str) -> bool:
         return not only and not quoted
     labels = LABELS[item["asks"]]
     if group == "given":
-        return any(f.label in labels for f in quoted)
+        return any(f.label in labels or (item["asks"] == "workflow-step" and f.label.startswith("step "))
+                   for f in quoted)
     drawn = answer.in_scope and any(r.id == model_id and r.supports for r in answer.references)
     noted = any(n.startswith("The question asks about") and any(label in n for label in labels)
                 for n in answer.notes)
