@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 
@@ -55,6 +56,8 @@ from .spelling import Speller
 from .views import Queries
 from .workflow import demo_record, demo_workflow, workflow_for
 
+T = TypeVar("T")
+
 #: How many words on either side of "the model" a name stops it naming the corpus's only model.
 NAME_REACH = 3
 #: Most words beyond the figure's own a question may hold for its task not to be judged before it is read as
@@ -95,6 +98,22 @@ def _named_beside(question: str, mention: Mention, unknown: list[str], vocabular
         if word[0].isupper() and word not in vocabulary and word != "I" and not opens_sentence(question, m.start()):
             return True
     return False
+
+
+def _said_only(question: str, items: Sequence[T], strip: Callable[[T, str], str]) -> list[T]:
+    """The ``items`` (figures, places of links) that ``question`` names when it says nothing else: ``strip(item,
+    text)`` takes an item's words out of the question's plain words, and what is left must say nothing of its own
+    (:func:`~scientist.naming.says_nothing_else`), in a question of at most :data:`BARE_MAX` words."""
+    text = plain_words(question)
+    if len(text.split()) > BARE_MAX:
+        return []
+    found = []
+    for item in items:
+        rest = strip(item, text)
+        if rest != text:
+            found.append(item)
+            text = rest
+    return found if found and says_nothing_else(text.split()) else []
 
 
 def _pointed(mentions: list[Mention]) -> frozenset[int]:
@@ -392,31 +411,13 @@ class Scientist:
         each one of a figure's ``words`` or ``bare`` words or one that says nothing of its own
         (:func:`~scientist.naming.says_nothing_else`: "and the loss?", "who are the authors?", "how fast?"; not
         "how fast is my phone?").  None otherwise."""
-        text = plain_words(question)
-        if len(text.split()) > BARE_MAX:
-            return []
-        found = []
-        for f in load_figures():
-            rest = f.bare.sub(" ", f.words.sub(" ", text))
-            if rest != text:
-                found.append(f)
-                text = rest
-        return found if found and says_nothing_else(text.split()) else []
+        return _said_only(question, load_figures(), lambda f, text: f.bare.sub(" ", f.words.sub(" ", text)))
 
     def _bare_places(self, question: str) -> list[Place]:
         """The places of links (``links.yaml``) ``question`` names when it says nothing else (as
         :meth:`_bare_figures`: "github link?"), read as a follow-up about the corpus's only model."""
-        text = plain_words(question)
-        if len(text.split()) > BARE_MAX:
-            return []
-        found = []
-        for place in load_places():
-            rest = place.words.sub(" ", text)
-            rest = rest.replace(place.read_as, " ") if place.read_as else rest
-            if rest != text:
-                found.append(place)
-                text = rest
-        return found if found and says_nothing_else(text.split()) else []
+        return _said_only(question, load_places(), lambda p, text: (
+            p.words.sub(" ", text).replace(p.read_as, " ") if p.read_as else p.words.sub(" ", text)))
 
     def _beyond_figures(self, question: str) -> list[str]:
         """The words of ``question`` (as :meth:`_named_as_model`) that ask for no figure or fact."""
