@@ -274,14 +274,15 @@ def test_a_photo_with_a_question_of_another_task_is_told_what_the_demo_shows(tmp
     the network does not colourise: the person could take the demo for what they asked."""
     photo = tmp_path / "grey.png"
     Image.fromarray((np.random.default_rng(4).random((48, 64)) * 255).astype(np.uint8)).save(photo)
-    said = "the question is about colorization, which the network does not do: the demo below shows what it does"
+    said = ("the question is about colorization, which the network does not do: the demo below shows what this tool "
+            "does")
     code, out, err = run("ask", "how did the app colourise my photo?", photo, "--json")
     assert code == 0, err
     answer = json.loads(out)
     assert answer["demo"] and any(said in n for n in answer["notes"]), answer["notes"]
     assert said in answer["markdown"] and said in answer["text"]
     code, out, err = run("ask", "how does it reduce noise?", photo, "--json")
-    assert code == 0 and not any("the demo below shows what it does" in n for n in json.loads(out)["notes"])
+    assert code == 0 and not any("the demo below shows what this tool does" in n for n in json.loads(out)["notes"])
 
 
 def _written(path, text):
