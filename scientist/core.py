@@ -116,6 +116,12 @@ def _said_only(question: str, items: Sequence[T], strip: Callable[[T, str], str]
     return found if found and says_nothing_else(text.split()) else []
 
 
+def _as_asked(figures: list[Figure], question: str) -> list[Figure]:
+    """``figures`` as ``question`` asks for them: a figure of steps for the steps it names ("explain step 3")."""
+    plain = plain_words(question)
+    return [f.for_steps(steps) if (steps := f.asked_steps(plain)) else f for f in figures]
+
+
 def _pointed(mentions: list[Mention]) -> frozenset[int]:
     """The records of ``mentions`` named only as the model the question means ("the model", "it", no word at all,
     the photo's network): not named by the question itself."""
@@ -402,9 +408,7 @@ class Scientist:
             here = {f.label: f for f in load_figures() if f.asked(text)}
             asked |= {label for label, f in here.items() if not set(here).intersection(f.not_with)}
         asked |= {f.label for f in self._bare_figures(question)}
-        plain = plain_words(question)  # a figure of steps is asked for the steps it names ("explain step 3")
-        return [f.for_steps(steps) if (steps := f.asked_steps(plain)) else f
-                for f in load_figures() if f.label in asked]
+        return _as_asked([f for f in load_figures() if f.label in asked], question)
 
     def _bare_figures(self, question: str) -> list[Figure]:
         """The figures and facts ``question`` asks for when it says nothing else: at most :data:`BARE_MAX` words,
@@ -537,8 +541,8 @@ class Scientist:
             "why", relevance=relevance, record=rec, score=shown,
             task=self.corpus.task(task.id) if task.clear else None, record_tasks=self._tasks(rtask_ids),
             quote=max(scored, key=lambda sv: sv[1])[0] if scored else "",
-            matched=self.corpus.task(matched) if matched else None, both=task.both,
-            named="pointed" if named and pointed else named, relied=supports,
+            matched=self.corpus.task(matched) if matched else None, both=task.both, named=named,
+            pointed=pointed, relied=supports,
         )
         return ref.model_copy(update={"supports": supports, "why": why})
 
@@ -580,8 +584,10 @@ class Scientist:
         else:
             reading, analysis = self._settle(reading, k)
             if photo is not None:
-                bundled = (restore.weights or self.weights or self.settings.weights) is None
-                reading, analysis = self._of_the_demo(reading, analysis, k, demo_tasks(bundled))
+                from .restore.weights import resolve_weights  # only with a photo: the demo loads it anyway
+
+                label = resolve_weights(restore.weights or self.weights, self.settings)[1]  # as the demo will
+                reading, analysis = self._of_the_demo(reading, analysis, k, demo_tasks(label == BUNDLED_LABEL))
             qvec, task, _, in_scope = analysis
             named = bool(reading.mentions or self._naming().exact_names(reading.plain))
             kinds = load_listing().kinds(reading.plain, named)
@@ -605,13 +611,9 @@ class Scientist:
             elif m.photo:  # "how did it remove the noise?" of the photo given: the network the demo runs
                 answer.notes.insert(0, self.renderer.phrase("note_photo_model", record=self.corpus.records[m.record]))
             elif m.sole:  # "and the loss?": by no word at all
-                plain = plain_words(reading.plain)
-                asks = [(f.for_steps(steps) if (steps := f.asked_steps(plain)) else f).label
-                        for f in self._bare_figures(reading.plain)]
-                asks += [f"{'an' if p.name[:1].lower() in 'aeiou' else 'a'} {p.name} link"
-                         for p in self._bare_places(reading.plain)]
-                answer.notes.insert(0, self.renderer.phrase("note_sole_bare", asks=asks,
-                                                            record=self.corpus.records[m.record]))
+                answer.notes.insert(0, self.renderer.phrase(
+                    "note_sole_bare", figures=_as_asked(self._bare_figures(reading.plain), reading.plain),
+                    places=self._bare_places(reading.plain), record=self.corpus.records[m.record]))
         drawn_on = [r for r in answer.references if r.supports] if answer.in_scope and read is not None else []
         for kind, records in reversed(self._lacking_links(reading.q, drawn_on)):  # "where is its arXiv paper?"
             answer.notes.insert(0, self.renderer.phrase("note_lacking_link", kind=kind, records=records))

@@ -97,7 +97,7 @@ class Figure:
     phrases: tuple[str, ...] = ()  # the words that ask for it as figures.yaml writes them ({model} left out)
     not_with: tuple[str, ...] = ()  # labels of figures whose being asked too means this one is not
     bare: re.Pattern = re.compile(r"(?!)")  # words that ask for it in a question that says nothing else ("how fast?")
-    links: bool = False  # a link the records might give: where it is missing, the answer points at the links they have
+    is_link: bool = False  # it is a link the records might give: where none does, the answer says what part 3 holds
     steps: tuple[int, ...] = ()  # a figure of workflow steps (``{step}`` in its words): the steps asked for, from 1
     link: str | None = None  # the record's link field that gives it ("github": where its code is)
 
@@ -163,8 +163,8 @@ def load_figures() -> tuple[Figure, ...]:
                         tuple(" ".join(str(w).replace("{model}", " ").replace("{any}", " ").split())
                               for w in i["words"]),
                         tuple(str(f) for f in i.get("not_with") or ()),
-                        pattern(i["bare"], []) if i.get("bare") else re.compile(r"(?!)"),
-                        bool(i.get("links", False)), (), str(i["link"]) if i.get("link") else None)
+                        bare=pattern(i["bare"], []) if i.get("bare") else Figure.bare,
+                        is_link=bool(i.get("is_link", False)), link=str(i["link"]) if i.get("link") else None)
                  for i in items)
 
 

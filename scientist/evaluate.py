@@ -94,26 +94,20 @@ class Figures(BaseModel):
         judged = [r for r in rows if r.task_ok is not None]
         n = len(judged)
 
-        def share(items, test) -> float:
-            return sum(1 for r in items if test(r)) / len(items) if items else 0.0
+        def share(items, test) -> float | None:  # of no question, no figure: not 0 (the text report prints "-")
+            return sum(1 for r in items if test(r)) / len(items) if items else None
 
         both = [r for r in judged if r.both]
         also = [r for r in judged if r.also_second is not None]
-        if not n:  # no question expects a task: no figure, not 0 (the text report prints "-" for them)
-            return cls(n=0, task_accuracy=None, top2_accuracy=None, calibration_error=None, confident_wrong=None,
-                       two_tasks=None, two_tasks_top1=None, two_tasks_top2=None, also_second=None,
-                       category_at_1=None, mrr=None)
         return cls(
             n=n, task_accuracy=share(judged, lambda r: r.task_ok), top2_accuracy=share(judged, lambda r: r.top2_ok),
             calibration_error=expected_calibration_error([r.confidence for r in judged],
-                                                         [bool(r.task_ok) for r in judged]),
+                                                         [bool(r.task_ok) for r in judged]) if n else None,
             confident_wrong=share(judged, lambda r: not r.task_ok and r.confidence >= CONFIDENT),
             two_tasks=share(judged, lambda r: r.both),
-            two_tasks_top1=share(both, lambda r: r.task_ok) if both else None,
-            two_tasks_top2=share(both, lambda r: r.top2_ok) if both else None,
-            also_second=share(also, lambda r: r.also_second) if also else None,
-            category_at_1=share(judged, lambda r: r.rank == 1),
-            mrr=sum(1 / r.rank for r in judged if r.rank) / n if n else 0.0)
+            two_tasks_top1=share(both, lambda r: r.task_ok), two_tasks_top2=share(both, lambda r: r.top2_ok),
+            also_second=share(also, lambda r: r.also_second), category_at_1=share(judged, lambda r: r.rank == 1),
+            mrr=sum(1 / r.rank for r in judged if r.rank) / n if n else None)
 
     def lines(self, indent: str = "") -> list[str]:
         def f(x: float | None) -> str:  # no question with an expected task: no figure (not 0.000)

@@ -689,9 +689,9 @@ def _unknown_figures(text: str, known: frozenset[tuple[str, float]]) -> list[str
     "PSNR of 16.1"), as the text writes them, and the venues (:data:`_VENUES`) it names that no record names
     ("presented at CVPR"); a number in a file's name, and a figure in a clause that says the records do not give
     it, are not read.  The clauses and what they say are found once for the whole text."""
-    figures = [m for m in _FIGURE.finditer(text) if _figure_of(m) is not None]
-    venues = [m for m in _VENUE_NAME.finditer(text) if ("venue " + m.group(0), 0.0) not in known
-              and not any(f.start() <= m.start() < f.end() for f in figures)]  # "CVPR 2021" is read as a figure
+    figures = [(m, f) for m in _FIGURE.finditer(text) if (f := _figure_of(m)) is not None]
+    venues = [(m, None) for m in _VENUE_NAME.finditer(text) if ("venue " + m.group(0), 0.0) not in known
+              and not any(f.start() <= m.start() < f.end() for f, _ in figures)]  # "CVPR 2021" is a figure
     if not figures and not venues:
         return []
     breaks = [m.start() for m in _CLAUSE_BREAK.finditer(text)]
@@ -704,12 +704,12 @@ def _unknown_figures(text: str, known: frozenset[tuple[str, float]]) -> list[str
         return first < len(said_not) and said_not[first] < end
 
     found = []
-    for m in sorted([*figures, *venues], key=lambda m: m.start()):
-        if m.re is _VENUE_NAME:
+    for m, figure in sorted([*figures, *venues], key=lambda mf: mf[0].start()):
+        if figure is None:  # a venue no record names
             if not said_not_given(m):
                 found.append(m.group(0))
             continue
-        if _FILE_END.match(text, m.end()) or _figure_of(m) in known or said_not_given(m):
+        if _FILE_END.match(text, m.end()) or figure in known or said_not_given(m):
             continue
         shown = m.group(0)
         if m.group("share") and not m.group("more"):  # "95% of the noise", not "95% of"

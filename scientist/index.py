@@ -268,18 +268,14 @@ def _distributions(classes: list[str], views: list, q: Queries, settings: Settin
 def _corpus_data(corpus: Corpus, tasks: TaskSpace, texts: list[str] | None,
                  record_tasks: list[list[str]]) -> CorpusData:
     context = [t.id for t in corpus.tasks if t.family in corpus.context]
-    # what only tasks outside the context are given, do or give back (a recording, a text; reading aloud; a
-    # transcript): the tasks that take such a thing are of another medium, and a question naming none of them
-    # is not about them
+    # tasks of another medium (a recording, a text): a question that names nothing only they are given, do or give
+    # back (their phrasings that no task of the context shares) is not about them
     ours = {(slot, name) for t in corpus.tasks if t.id in context and t.signature
             for slot, names in t.signature.phrasings.items() for name in names}
-    theirs = {(slot, name): phrasing for t in corpus.tasks if t.id not in context and t.signature
+    other = [t.id for t in corpus.tasks if t.family in corpus.other_media]
+    theirs = {(slot, name): phrasing for t in corpus.tasks if t.id in other and t.signature
               for slot, names in t.signature.phrasings.items() for name, phrasing in names.items()
               if (slot, name) not in ours}
-    other = [t.id for t in corpus.tasks if t.family in corpus.other_media]
-    theirs = {key: phrasing for key, phrasing in theirs.items()
-              if any(t.signature and key[1] in t.signature.phrasings.get(key[0], {})
-                     for t in corpus.tasks if t.id in other)}
     return CorpusData(corpus.records, texts if texts is not None else [], record_tasks, tasks.classes, context,
                       "; ".join(theirs[key] for key in sorted(theirs)), other)
 

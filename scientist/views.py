@@ -79,10 +79,10 @@ class CorpusData:
     record_tasks: list[list[str]]
     classes: list[str]
     context_tasks: Collection[str] = ()
-    #: the phrasings (``corpus/tasks.yaml``) of what only tasks outside the context are given, do or give back (a
-    #: recording, a text; reading aloud; a transcript)
+    #: the phrasings (``corpus/tasks.yaml``) of what only the tasks of ``other_media_tasks`` are given, do or give
+    #: back (a recording, a voice; reading aloud; a transcript)
     off_context_media: str = ""
-    #: the tasks outside the context given something no task of the context takes: a question that names none of
+    #: the tasks of another medium (``context.yaml``'s ``other_media``): a question that names none of
     #: ``off_context_media`` is not about them
     other_media_tasks: Collection[str] = ()
 
@@ -281,10 +281,16 @@ class NameView(StaticView):
         return np.array(rows)
 
 
+#: How far (in units of ``context_boost``) a task of another medium is held back when the question names nothing of
+#: its medium: twice the context's own lift, as "how does it clean up noise?" stayed audio noise removal at once.
+OTHER_MEDIUM_HOLD = 2.0
+
+
 class ContextView(StaticView):
     """The tasks a corpus is usually asked about (``context.yaml``: photos for the packaged corpus): 1 each; and,
     for a question that names nothing that only tasks of another medium take, do or give back (no recording, no
-    text to read, nothing read aloud: "how did it remove the noise?"), -1 for each of those."""
+    text to read, nothing read aloud: "how did it remove the noise?"), -:data:`OTHER_MEDIUM_HOLD` for each of
+    those."""
 
     name, weight, rule, scope = "context", "context_boost", True, "corpus"
 
@@ -308,4 +314,4 @@ class ContextView(StaticView):
         if out is None or self.off_media is None or q.records or not self.other_media.any():
             return out
         unsaid = np.array([self.off_media.search(normalise(t)) is None for t in q.texts], np.float64)
-        return out - 2 * unsaid[:, None] * self.other_media[None, :]
+        return out - OTHER_MEDIUM_HOLD * unsaid[:, None] * self.other_media[None, :]
