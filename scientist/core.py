@@ -117,9 +117,10 @@ def _said_only(question: str, items: Sequence[T], strip: Callable[[T, str], str]
 
 
 def _as_asked(figures: list[Figure], question: str) -> list[Figure]:
-    """``figures`` as ``question`` asks for them: a figure of steps for the steps it names ("explain step 3")."""
+    """``figures`` as ``question`` asks for them: a figure of steps, one for each step it names ("explain step 3",
+    "steps 2 and 9": a card of 8 steps gives the one and lacks the other)."""
     plain = plain_words(question)
-    return [f.for_steps(steps) if (steps := f.asked_steps(plain)) else f for f in figures]
+    return [g for f in figures for g in ([f.for_steps((n,)) for n in f.asked_steps(plain)] or [f])]
 
 
 def _pointed(mentions: list[Mention]) -> frozenset[int]:
@@ -627,9 +628,12 @@ class Scientist:
             # question names when it names some (not when they are all that the answer draws on)
             ids, drawn = {r.id for r in lacking}, {r.id for r in drawn_on}
             alike = ids == drawn and {r.id for r in named} <= drawn  # nothing else named to tell them from
+            # "explain step 12": how many steps the cards hold that lack it, so the reader knows what there is
+            steps = [(r.title, sum(where == "step" for where, _ in self.corpus.get(r.id).lines()))
+                     for r in (lacking or drawn_on)] if any(f.steps for f in figures) else []
             answer.notes.insert(0, self.renderer.phrase(
                 "note_unreported", figures=figures, n=len(drawn_on), named=[] if alike else lacking,
-                sole=bool(ids) and ids <= sole, of=len(named)))
+                sole=bool(ids) and ids <= sole, of=len(named), steps=[s for s in steps if s[1]]))
         # "how many parameters does MIMO-UNet have?": the named record's card says, and the answer quotes it first
         answer.facts = self._facts(asked, named)
         quoted = {fact.label for fact in answer.facts}  # no record drawn on gives them, and no fact above does

@@ -81,8 +81,13 @@ def plain_words(text: str) -> str:
 
 #: How a question numbers a step of a workflow ("step 3", "step three", "the third step"): ``{step}`` in figures.yaml.
 STEP_NUMBERS = {w: i + 1 for i, w in enumerate("one two three four five six seven eight nine ten".split())} | {
-    w: i + 1 for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split())}
-STEP = "|".join([r"\d{1,2}", *STEP_NUMBERS])
+    w: i + 1 for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split())} | {
+    "last": -1, "final": -1}  # counted from the end of the record's steps
+_ONE_STEP = "|".join([r"\d{1,2}", *STEP_NUMBERS])
+#: Steps named together, as :func:`plain_words` writes them: "steps 2 and 3", "steps 2, 3 and 5", "steps 2 to 4",
+#: "steps 2-4".
+STEP = rf"(?:{_ONE_STEP})(?:(?: and | or | to | through |-| )(?:{_ONE_STEP}))*"
+_STEP_WORD = re.compile(rf"(?<![\w])(?:{_ONE_STEP})(?![\w])|(?<=\d)-(?=\d)| to | through ")
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,7 @@ class Figure:
     bare: re.Pattern = re.compile(r"(?!)")  # words that ask for it in a question that says nothing else ("how fast?")
     is_link: bool = False  # it is a link the records might give: where none does, the answer says what part 3 holds
     steps: tuple[int, ...] = ()  # a figure of workflow steps (``{step}`` in its words): the steps asked for, from 1
+    # (-1: the last)
     link: str | None = None  # the record's link field that gives it ("github": where its code is)
 
     def asked_steps(self, question: str) -> tuple[int, ...]:
@@ -106,13 +112,24 @@ class Figure:
         "what does the second step do"), in order, each once; none for a figure of no steps."""
         if "(?P<step" not in self.words.pattern:
             return ()
-        said = [v for m in self.words.finditer(question) for k, v in m.groupdict().items()
-                if k.startswith("step") and v]
-        return tuple(dict.fromkeys(STEP_NUMBERS[v] if v in STEP_NUMBERS else int(v) for v in said))
+        steps: list[int] = []
+        for said in (v for m in self.words.finditer(question) for k, v in m.groupdict().items()
+                     if k.startswith("step") and v):
+            upto = False
+            for word in (w.group().strip() for w in _STEP_WORD.finditer(said)):
+                if word in ("-", "to", "through"):
+                    upto = True
+                    continue
+                n = STEP_NUMBERS[word] if word in STEP_NUMBERS else int(word)
+                steps += range(steps[-1] + 1, n + 1) if upto and steps and 0 < steps[-1] < n <= steps[-1] + 20 else [n]
+                upto = False
+        return tuple(dict.fromkeys(steps))
 
     def for_steps(self, steps: tuple[int, ...]) -> Figure:
-        """This figure of steps as asked for: its label names them ("step 3"), and its lines are theirs."""
-        label = ("step " if len(steps) == 1 else "steps ") + ", ".join(str(n) for n in steps)
+        """This figure of steps as asked for: its label names them ("step 3"), and its lines are theirs (one step
+        each, as the answer asks for them: :func:`scientist.core._as_asked`)."""
+        label = "the last step" if steps == (-1,) else ("step " if len(steps) == 1 else "steps ") + ", ".join(
+            "the last" if n == -1 else str(n) for n in steps)
         return dataclasses.replace(self, label=label, steps=steps)
 
     def asked(self, question: str) -> bool:
@@ -127,7 +144,7 @@ class Figure:
             return [(self.link, getattr(record, self.link))] if getattr(record, self.link, None) else []
         if self.steps:  # a workflow's steps asked for by number: those of the record's card that it has
             own = [(where, text) for where, text in record.lines() if where == "step"]
-            return [own[n - 1] for n in self.steps if 0 < n <= len(own)]
+            return [own[n - 1 if n > 0 else n] for n in self.steps if 0 < n <= len(own) or (own and n == -1)]
         return [(where, text) for where, text in record.lines() if where not in ("title", "name")
                 and (where in self.fields or (self.says.search(plain_words(text))
                                               and (self.kind != "figure" or _DIGIT.search(text))))]

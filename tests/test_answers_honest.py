@@ -259,7 +259,9 @@ def test_a_figure_no_record_reports_is_said_to_be_missing(sci, question, said):
     assert note in answer.markdown and note in answer.text and not answer.facts  # nothing quoted as giving it
     # found by a second review: the quotes stood under "In short, in the records' own words", as if they answered
     assert answer.not_reported and "In short" not in answer.markdown and "IN SHORT" not in answer.text
-    assert f"they give no {', '.join(answer.not_reported)} (part 1 says so)" in answer.markdown
+    *rest, last = answer.not_reported
+    said = f"{', '.join(rest)} or {last}" if rest else last
+    assert f"they give no {said} (part 1 says so)" in answer.markdown
 
 
 @pytest.mark.parametrize("question", [
@@ -886,6 +888,32 @@ def test_a_step_asked_for_by_number_is_quoted_from_the_card_as_part_2_numbers_it
 def test_a_step_the_card_does_not_have_is_said_to_be_missing(sci):
     answer = sci.ask("explain step 12")
     assert answer.not_reported == ["step 12"] and not answer.facts
+    # it said only "not reported", never how many steps there are
+    note = next(n for n in answer.notes if n.startswith("The question asks about step 12"))
+    assert note.endswith("Deblur-MIMO-UNet-RealBlur's card has 8 steps, numbered in part 2.")
+    assert len(answer.workflow.steps) == 8
+
+
+@pytest.mark.parametrize(("question", "given", "missing"), [
+    # "step 9 ... and step 2" was one figure "steps 9, 2": step 2 was quoted and step 9 passed over in silence
+    ("what does step 9 of MIMO-UNet do, and step 2?", ["step 2"], ["step 9"]),
+    ("steps 7-10?", ["step 7", "step 8"], ["step 9", "step 10"]),
+    # refused as text question answering: only "steps 2" was read, and "and 3" was a word of its own
+    ("explain steps 2 and 3", ["step 2", "step 3"], []),
+    ("what do steps 2, 3 and 5 do?", ["step 2", "step 3", "step 5"], []),
+    ("steps two to four please", ["step 2", "step 3", "step 4"], []),
+])
+def test_steps_asked_together_are_each_quoted_or_said_to_be_missing(sci, question, given, missing):
+    answer = sci.ask(question)
+    assert [f.label for f in answer.facts] == given and answer.not_reported == missing, answer.notes
+
+
+@pytest.mark.parametrize("question", ["what happens in the last step?", "explain the final step of MIMO-UNet"])
+def test_the_last_step_is_the_cards_last(sci, question):
+    """Refused as text question answering: "last" numbered no step."""
+    answer = sci.ask(question)
+    assert [(f.label, f.text.split(":")[0]) for f in answer.facts] == [("the last step", "Crop, clamp and save")]
+    assert answer.workflow.steps[-1].name == "Crop, clamp and save"
 
 
 @pytest.mark.parametrize("question", ["I took it in two steps, how does it work?", "does it do it in one step?",
