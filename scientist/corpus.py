@@ -22,7 +22,7 @@ from .errors import CorpusError, OutputError, shown
 from .fileio import os_reason, write_atomic
 from .ingest import _norm, is_seed_file, load_records, parse_catalog, read_text
 from .language import LANGUAGES_FILE
-from .naming import CLAUSE_END, NAMING_FILE, model_words
+from .naming import CLAUSE_END, NAMING_FILE, Naming, base_words, model_words
 from .paths import data_path
 from .records import Record, Task
 from .settings import Settings, load_settings
@@ -443,6 +443,65 @@ class Corpus:
         from .guard import figures_in
 
         return figures_in(" ".join(r.written() for r in self.records))
+
+    @functools.cached_property
+    def figures_by_record(self) -> dict[str, frozenset[tuple[str, float]]]:
+        """The figures each record writes (:attr:`figures`, record by record), by its id: what grounds a figure in
+        a clause of a checked text that names records (:func:`~scientist.guard.verify_text`)."""
+        from .guard import figures_in
+
+        return {r.id: figures_in(r.written()) for r in self.records}
+
+    @functools.cached_property
+    def variants(self) -> dict[str, tuple[tuple[str, re.Pattern, frozenset[tuple[str, float]], re.Pattern | None],
+                                          ...]]:
+        """For each record whose title and other names hold two variants or more (told apart by more than case,
+        spaces and hyphens: "MIMO-UNet" and "MIMO-UNet+"; "MIMOUNet" is "MIMO-UNet"), how a text names each
+        variant and the figures the record writes beside it of the kinds it writes for two variants with
+        different values ("MIMO-UNet+ (16.1 M parameters); MIMO-UNet has 6.8 M parameters"), as (name, pattern,
+        figures, base): what a checked text must not swap (:func:`~scientist.guard.verify_text`).  A name that
+        begins another variant's that has figures ("MIMO-UNet" of "MIMO-UNet+") may name them all: ``base`` is
+        then how a text names it as the one variant (after a word of naming.yaml's ``base_words``: "the base
+        MIMO-UNet"); None for the others.  A piece of the record's text (a sentence, or
+        what a semicolon ends) that names no variant, or several, gives no variant its figures."""
+        from .guard import figures_in
+
+        out = {}
+        for r in self.records:
+            keys = {}
+            for name in (r.title, *r.names):
+                keys.setdefault(re.sub(r"[\s_-]", "", name.lower()), name)
+            if len(keys) < 2:
+                continue
+            patterns = {k: re.compile(r"(?<![\w+-])" + re.escape(n) + r"(?![\w+-])", re.I) for k, n in keys.items()}
+            beside: dict[str, set[tuple[str, float]]] = {}
+            for _, line in r.lines():
+                for part in re.split(r"(?<=[.!?;])\s", line):
+                    said = [k for k, p in patterns.items() if p.search(part)]
+                    if len(said) == 1:
+                        beside.setdefault(said[0], set()).update(figures_in(part))
+            values: dict[str, set[float]] = {}
+            for figures in beside.values():
+                for kind, value in figures:
+                    values.setdefault(kind, set()).add(value)
+            told = {kind for kind, vs in values.items() if len(vs) > 1}
+            kept = {k: frozenset(f for f in fs if f[0] in told) for k, fs in beside.items()}
+            # a name that begins another's ("MIMO-UNet" of "MIMO-UNet+") may stand for them all: "MIMO-UNet has
+            # 16.1 million parameters" is said of the family; only the others name one variant
+            family = {k for k in keys if any(o != k and o.startswith(k) and kept.get(o) for o in keys)}
+            if sum(bool(fs) for fs in kept.values()) >= 2:
+                base = "|".join(re.escape(w) for w in sorted(base_words()))
+                out[r.id] = tuple((keys[k], patterns[k], fs, re.compile(
+                    rf"(?<![\w-])(?:{base})[ \t]+(?:(?:model|network|version|variant)[ \t]+)?"
+                    + patterns[k].pattern.removeprefix(r"(?<![\w+-])"), re.I) if k in family else None)
+                    for k, fs in kept.items())
+        return out
+
+    @functools.cached_property
+    def naming(self) -> Naming:
+        """How a checked text names records (by title, other names or title words: "the histopathology paper"),
+        as a question's are read without its settings (:class:`~scientist.naming.Naming`)."""
+        return Naming.of(self.records)
 
     @functools.cached_property
     def ordinary_words(self) -> frozenset[str]:

@@ -101,6 +101,13 @@ class AllowedLinks(frozenset):
         return AllowedLinks(self | {markdown_url(u) for u in self})
 
 
+def _host_folded(link: str) -> str:
+    """``link`` with its scheme and host in lower case, as they are read: "HTTPS://GitHub.com/chosj95/MIMO-UNet" is
+    "https://github.com/chosj95/MIMO-UNet" (its path keeps its case)."""
+    m = re.match(r"((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?([^/?#]*)", link)
+    return (m.group(1) or "").lower() + m.group(2).lower() + link[m.end():]
+
+
 def bare_form(link: str) -> str:
     """``link`` without its ``http://`` or ``https://``."""
     return re.sub(r"^https?://", "", link, flags=re.I)
@@ -233,8 +240,8 @@ def names_in(corpus: Corpus, text: str) -> tuple[list[str], list[str]]:
     """The model or paper names ``text`` holds that the corpus does not write, as whole words; and the ids of the
     records whose titles hold the names it does.  A name is told by its shape (CamelCase, capitals, letters with
     digits, hyphenated capitals), or is a capitalised word that is no English word and does not open a sentence
-    ("how does Restormer work?", :func:`_plain_names`).  Words of the corpus's
-    vocabulary, and names under three letters, are not names."""
+    ("how does Restormer work?", :func:`_plain_names`), or an author's before "et al." ("Nah et al.").  Words of the
+    corpus's vocabulary, and names under three letters (two for an author's), are not names."""
     from .corpus import load_places
 
     haystack, titles = corpus.names_text()
@@ -243,10 +250,12 @@ def names_in(corpus: Corpus, text: str) -> tuple[list[str], list[str]]:
     cited: list[str] = []
     shouted = _shouted(text)
     shaped = [m.group(0) for m in _NAME_RE.finditer(text) if m.group(0) not in shouted]
+    cited_as = [m.group(1) for m in _ET_AL.finditer(text)]  # "Nah et al.", "Li et al.": an author's, whatever its shape
     seen: set[str] = set()
-    for name in dict.fromkeys(shaped + _plain_names(text, haystack, corpus.ordinary_words)):
+    for name in dict.fromkeys(shaped + _plain_names(text, haystack, corpus.ordinary_words) + cited_as):
         key = _norm(name)
-        if (name in corpus.vocabulary or len(key) < 3 or key in seen  # "DeNoise" and "Denoise" are one name
+        shortest = 2 if name in cited_as else 3
+        if (name in corpus.vocabulary or len(key) < shortest or key in seen  # "DeNoise" and "Denoise" are one name
                 or any(p.fullmatch(name) for p in places)):
             continue
         seen.add(key)
@@ -443,6 +452,11 @@ class Verdict(BaseModel):
         description="Figures of a result (a number in dB, ms, fps, FLOPs or parameters, or after PSNR, SSIM, LPIPS "
                     "or FID) and years of an event that no corpus record writes: the same value as the same kind "
                     "of figure.")
+    others_figures: list[str] = Field(
+        default_factory=list,
+        description="Figures a corpus record writes, each said in a clause that names other records only (by name "
+                    "or title words) and none of which writes it, with the records it is said of: \"MIMO-UNet "
+                    "removes 87% of the noise\" takes the histopathology paper's 87%.")
     cited_records: list[str] = Field(description="Ids of corpus records the text cites by link or name.")
     parts: dict[str, bool] = Field(description="Coverage of the three parts: task, workflow, references.")
 
@@ -451,18 +465,22 @@ class Verdict(BaseModel):
         lines += [f"  ungrounded link: {u}" for u in self.foreign_urls]
         lines += [f"  ungrounded name: {n}" for n in self.unknown_names]
         lines += [f"  ungrounded figure: {f}" for f in self.unknown_figures]
+        lines += [f"  another record's figure: {f}" for f in self.others_figures]
         lines.append("cites: " + (", ".join(self.cited_records) or "no corpus record"))
         lines.append("parts: " + ", ".join(f"{k} {'yes' if v else 'missing'}" for k, v in self.parts.items()))
         return "\n".join(lines)
 
 
-# Words that look like model names: CamelCase, letters+digits, or hyphenated capitals (DnCNN, SwinIR,
-# Real-ESRGAN, GPT-4, U-Net, BM3D).  Written so that no two repetitions can trade characters (each
-# repeated class is followed by one it excludes), which keeps matching linear in the word's length.
+# Words that look like model names: CamelCase, letters+digits, hyphenated capitals, or a digit between lower-case
+# words (DnCNN, SwinIR, Real-ESRGAN, GPT-4, U-Net, BM3D, pix2pix, pix2pixHD: not "mp3", "h264" nor "covid19").
+# Written so that no two repetitions can trade characters (each repeated class is followed by one it excludes),
+# which keeps matching linear in the word's length.
 _NAME_RE = re.compile(
     r"\b(?:[A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z]{2,}[a-z][A-Za-z]*|(?=[a-z]*[A-Z])[A-Za-z]+\d[A-Za-z0-9]*"
-    r"|[A-Z][A-Za-z0-9]*(?:-[A-Z0-9][A-Za-z0-9]*)+|[A-Z]{3,}\d*)\b"
+    r"|[A-Z][A-Za-z0-9]*(?:-[A-Z0-9][A-Za-z0-9]*)+|[A-Z]{3,}\d*|[a-z]{2,}\d[A-Za-z]{2}[A-Za-z0-9]*)\b"
 )
+#: An author's name as a citation writes it: "Cho et al.", "(Li et al., 2021)".
+_ET_AL = re.compile(r"(?<![\w'-])([A-Z][a-z][A-Za-z'-]{0,40})[ \t]+et[ \t]+al\b")
 #: Two words or more in capitals in a row (of two letters or more, an apostrophe's "S" allowed), on one line.
 _CAPITALS_RUN = re.compile(r"\b[A-Z]{2,}(?:'S)?(?:[ \t,:;()\"'-]+[A-Z]{2,}(?:'S)?)+\b")
 #: A word of a capital and three lower-case letters or more, not part of a longer or hyphenated word.
@@ -472,11 +490,12 @@ _MARKDOWN_TARGET = re.compile(r"\]\(\s*<?([^\s)>]+)")
 _ARXIV_RE = re.compile(r"\b(?:arXiv:\s*)?(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I)
 
 
-def verify_text(corpus: Corpus, text: str) -> Verdict:
+def verify_text(corpus: Corpus, text: str, by_record: bool = True) -> Verdict:
     """Check a free text (say, an LLM's answer) against the corpus.
 
     Words of the corpus's vocabulary (``vocabulary.yaml``) are not taken for names.  A ``text`` that is not a
-    string, or holds nothing but white space, is a :class:`QuestionError`.
+    string, or holds nothing but white space, is a :class:`QuestionError`.  ``by_record``: whether a figure in a
+    clause that names records must be one of theirs (:func:`_others_figures`; off, any record's grounds it).
     """
     if not isinstance(text, str):
         kind = "None" if text is None else type(text).__name__
@@ -488,21 +507,29 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
     text = _json_text(text)
     # a record's link as the Markdown answer writes it ("..._%28image%29") is the record's own
     allowed = corpus.allowed_urls().markdown
-    spans = list(_links(text, allowed))
+    folded = {_host_folded(u): u for u in allowed}  # "https://GitHub.com/...": a host's name has no case
+
+    def as_allowed(link: str) -> str:
+        return link if link in allowed else folded.get(_host_folded(link), link)
+
+    spans = [(start, end, as_allowed(link)) for start, end, link in _links(text, allowed)]
     urls = {link for _, _, link in spans}
     shown = unmasked(text)  # as a Markdown renderer shows it: "https&colon;//x" and "https\\://x" are links
     if shown != text:
-        urls |= set(find_urls(shown, allowed))
+        urls |= {as_allowed(u) for u in find_urls(shown, allowed)}
     # a Markdown link's target is a link whatever it looks like ("[here](evil.html)")
-    urls |= {m.group(1) for t in {text, shown} for m in _MARKDOWN_TARGET.finditer(t)
+    urls |= {as_allowed(m.group(1)) for t in {text, shown} for m in _MARKDOWN_TARGET.finditer(t)
              if m.group(1) not in allowed}
     foreign = sorted(urls - allowed)
-    cited = [r.id for r in corpus.records if any(u in urls or markdown_url(u) in urls for u in r.links())]
+    cited = [r.id for r in corpus.records
+             if any(v in urls for u in r.links() for v in (u, markdown_url(u), bare_form(u)))]
+    # a record's link stays as a mark of the record, which names it for the figures beside it (_others_figures)
+    own = {v: i for i, r in enumerate(corpus.records) for u in r.links() for v in (u, markdown_url(u), bare_form(u))}
     pieces, pos = [], 0
-    for start, end, _ in spans:
-        pieces += [text[pos:start], " "]
+    for start, end, link in spans:
+        pieces += [_MARKS.sub(" ", text[pos:start]), f" {_MARK_OPEN}{own[link]}{_MARK_CLOSE} " if link in own else " "]
         pos = end
-    text_wo_urls = "".join(pieces) + text[pos:]
+    text_wo_urls = "".join(pieces) + _MARKS.sub(" ", text[pos:])
     body, titles, disclaimed = _claims(_without_file_names(text_wo_urls))
     unknown, named = names_in(corpus, body)
     in_titles, named_in_titles = names_in(corpus, titles)
@@ -512,7 +539,9 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
     corpus_arxiv = {m.group(1) for u in allowed for m in _ARXIV_RE.finditer(u)}
     unknown += dict.fromkeys(f"arXiv:{m.group(1)}" for m in _ARXIV_RE.finditer(text_wo_urls)
                              if m.group(1) not in corpus_arxiv)
-    figures = _unknown_figures(body, corpus.figures)
+    read = [(m, f) for m in _FIGURE.finditer(body) if (f := _figure_of(m)) is not None]  # read once for both
+    figures = _unknown_figures(body, corpus.figures, read)
+    others = _others_figures(corpus, body, read) if by_record else []
     low = text.lower()
     task_words = {t.label.lower() for t in corpus.tasks} | {t.id.replace("-", " ") for t in corpus.tasks}
     parts = {
@@ -520,8 +549,9 @@ def verify_text(corpus: Corpus, text: str) -> Verdict:
         "workflow": ("input" in low and "output" in low) or "→" in text or "->" in text,
         "references": bool(cited),
     }
-    return Verdict(grounded=not foreign and not unknown and not figures, foreign_urls=foreign,
-                   unknown_names=unknown, unknown_figures=figures, cited_records=cited, parts=parts)
+    return Verdict(grounded=not foreign and not unknown and not figures and not others, foreign_urls=foreign,
+                   unknown_names=unknown, unknown_figures=figures, others_figures=others, cited_records=cited,
+                   parts=parts)
 
 
 #: A number as records and answers write it ("32.45", "57,648", "16.1", ".93"), taken whole (an atomic group:
@@ -546,7 +576,7 @@ _NUMBER_WORDS = {w: i + 1 for i, w in enumerate(
 #: by 2048 photo" a size).
 _COUNTED = ("annotators?|workers?|compan(?:y|ies)|gpus?|epochs?|iterations?|blocks?|layers?|stages?|channels|"
             "experts?|participants?|pathologists?|radiologists?|clinicians?|raters?|volunteers?|pairs?|images|photos|"
-            "pictures")
+            "pictures|biops(?:y|ies)|patients?|slides|subjects|scales")
 _MANY_IMAGES = 1000
 #: A duration's unit and its length in seconds: a duration is a figure of a result when it is given for each photo
 #: ("0.5 seconds per image", "2 minutes for a photo"); "I restored your photos in 2 minutes" is no claim, and this
@@ -570,7 +600,9 @@ _MEMORY = {"gb": 1, "gigabytes": 1, "gigabyte": 1, "mb": 1e-3, "megabytes": 1e-3
 #: "CVPR 2020", "(2018)": 1950 to 2039, after a word for when or a venue's capitals), a share of something ("95 % of
 #: the noise", "30 percent better"), a ratio ("10 times faster", "3x smaller"), a duration for each photo ("0.5
 #: seconds per image", "1.5 s per photo"), photos a second, a memory size ("4GB of VRAM"), a training's length
-#: ("trained for 48 hours"), a batch size, or a count (:data:`_COUNTED`: "12 residual blocks", "four companies").
+#: ("trained for 48 hours"), a batch size, a size's multiple ("a multiple of 4"), a range of values in brackets
+#: ("[0, 1]"), or a count (:data:`_COUNTED`: "12 residual blocks", "four companies", "three scales"; not "1/4
+#: scales").  The year of a citation too: "(Cho et al., 2021)".
 #: Every run of spaces and of words is bounded, so that any text is read in linear time.
 _FIGURE = re.compile(
     rf"(?<![\w.,])(?P<unit>{_NUMBER})[ \t]{{0,2}}(?:"
@@ -579,7 +611,7 @@ _FIGURE = re.compile(
     rf"|\b(?P<metric_name>psnr|ssim|lpips|fid)\b(?:[ \t]{{0,3}}(?:[:=~≈<>≥≤]|(?:of|is|was|reaches|reached|around|"
     rf"about|at|score|value|a|an|roughly|nearly|over|above|below|under|to|improves|rises|goes)(?![\w-]))){{0,4}}"
     rf"[ \t]{{0,3}}(?P<metric>{_NUMBER})"
-    rf"|(?:\b(?:in|since|from|until|published|released|presented|appeared)[ \t]{{1,3}}"
+    rf"|(?:\b(?:in|since|from|until|published|released|presented|appeared)[ \t]{{1,3}}|\bet[ \t]al\.?,?[ \t]{{1,3}}"
     rf"|(?-i:\b(?P<venue>{'|'.join(_VENUES)})|\b(?:[A-Z]{{3,6}}|arXiv))[ \t]{{1,3}}|\()"
     rf"(?P<year>(?:19[5-9]|20[0-3])\d)\b(?![ \t]{{0,2}}(?:×|x\b|by\b|px|pixels?|-pixel|to[ \t]\d|[.,][ \t]?\d))"
     rf"|(?<![\w.,])(?P<acc>{_NUMBER})[ \t]?(?:%|percent|per[ \t]cent)[ \t]{{1,3}}(?:top-?1[ \t]{{1,3}})?"
@@ -588,6 +620,7 @@ _FIGURE = re.compile(
     rf"nearly|=|:)(?![\w-])){{0,3}}[ \t]{{0,3}}(?P<acc2>{_NUMBER})[ \t]?(?:%|percent|per[ \t]cent)"
     rf"|\b(?:cuts?|cutting|reduces?|reduced|reducing|removes?|removed|lowers?|lowered|improves?|improved|"
     rf"increases?|increased|boosts?|boosted)(?:[ \t]{{1,3}}[A-Za-z][\w-]{{0,30}}){{0,3}}?[ \t]{{1,3}}by[ \t]{{1,3}}"
+    rf"(?:(?:roughly|about|around|nearly|almost|approximately|some|over|up[ \t]to|~)[ \t]{{0,3}})?"
     rf"(?P<by>{_NUMBER})[ \t]?(?:%|percent|per[ \t]cent)"
     rf"|(?<![\w.,])(?P<share>{_NUMBER})[ \t]?(?:%|percent|per[ \t]cent)[ \t]{{1,3}}(?:of(?![\w-])"
     rf"(?![ \t]{{1,3}}(?:them|those|these|it|my|your|our|his|her|their)\b)|(?P<more>better|worse|faster|slower|more|"
@@ -603,9 +636,11 @@ _FIGURE = re.compile(
     rf"[ \t]{{1,3}}(?P<trained>{_NUMBER})[ \t]{{0,2}}"
     rf"(?P<tunit>{'|'.join(sorted(_TRAINING_TIMES, key=len, reverse=True))})(?![\w-])"
     rf"|\bbatch[ \t]size(?:[ \t]{{0,3}}(?:of|is|was|=|:))?[ \t]{{0,3}}(?P<batch>{_NUMBER})(?![\w-]|\.\d)"
+    rf"|\bmultiples?[ \t]{{1,3}}of[ \t]{{1,3}}(?P<multiple>\d{{1,4}})(?![\w-]|\.\d)"
+    rf"|\[[ \t]?(?P<low>{_NUMBER})[ \t]?,[ \t]?(?P<high>{_NUMBER})[ \t]?\](?!\()"
     rf"|(?<![\w.,])(?P<persecond>{_NUMBER})[ \t]{{1,3}}(?:images|photos|pictures)[ \t]{{0,3}}"
     rf"(?:per[ \t]{{1,3}}second|/[ \t]?s)(?![\w-])"
-    rf"|(?<![\w.,×-])(?P<count>{_NUMBER}|(?:{'|'.join(_NUMBER_WORDS)})(?![\w-]))(?![ \t]{{1,3}}of\b)[ \t]{{1,3}}"
+    rf"|(?<![\w.,×/-])(?P<count>{_NUMBER}|(?:{'|'.join(_NUMBER_WORDS)})(?![\w-]))(?![ \t]{{1,3}}of\b)[ \t]{{1,3}}"
     rf"(?:(?!per\b)[A-Za-z][\w-]{{0,30}}[ \t]{{1,3}}){{0,2}}?(?P<counted>{_COUNTED})(?![\w-])",
     re.I)
 #: What follows a number in a file's name: the rest of the name and a photo's or weights' extension, no space
@@ -634,7 +669,8 @@ def _number(text: str) -> float:
 
 
 def _figure_of(m: re.Match) -> tuple[str, float] | None:
-    """A figure's kind ("PSNR", "ms", "params", "year", "% of", "times", "seconds", or what a count counts, singular)
+    """A figure's kind ("PSNR", "ms", "params", "year", "% of", "times", "seconds", "multiple of", "range from 0", or
+    what a count counts, singular)
     and value (a count with its scale: 16.1 M parameters are 16.1e6; a duration in seconds); None for a count of
     photos or images below :data:`_MANY_IMAGES`."""
     if m.group("unit"):
@@ -660,6 +696,10 @@ def _figure_of(m: re.Match) -> tuple[str, float] | None:
         return "training time", _number(m.group("trained")) * _TRAINING_TIMES[m.group("tunit").lower()]
     if m.group("batch"):
         return "batch size", _number(m.group("batch"))
+    if m.group("multiple"):  # a size requirement: "padded to a multiple of 4"
+        return "multiple of", _number(m.group("multiple"))
+    if m.group("high"):  # a range of values: "scaled to [0, 1]"
+        return f"range from {_number(m.group('low')):g}", _number(m.group("high"))
     if m.group("persecond"):
         return "fps", _number(m.group("persecond"))
     if m.group("ratio"):
@@ -683,13 +723,15 @@ def figures_in(text: str) -> frozenset[tuple[str, float]]:
     return frozenset(found | {("year", value) for kind, value in found if kind.endswith(" year")})
 
 
-def _unknown_figures(text: str, known: frozenset[tuple[str, float]]) -> list[str]:
+def _unknown_figures(text: str, known: frozenset[tuple[str, float]],
+                     read: list[tuple[re.Match, tuple[str, float]]] | None = None) -> list[str]:
     """The figures of ``text`` that no record writes as the same kind of figure of the same value (``known``:
     ``16.1 M parameters`` grounds "16.1M params" and "16,100,000 parameters", not "16.1 billion parameters" nor
     "PSNR of 16.1"), as the text writes them, and the venues (:data:`_VENUES`) it names that no record names
     ("presented at CVPR"); a number in a file's name, and a figure in a clause that says the records do not give
-    it, are not read.  The clauses and what they say are found once for the whole text."""
-    figures = [(m, f) for m in _FIGURE.finditer(text) if (f := _figure_of(m)) is not None]
+    it, are not read.  The clauses and what they say are found once for the whole text; ``read``: its figures
+    (:data:`_FIGURE`'s matches and :func:`_figure_of` them), when they were read already."""
+    figures = read if read is not None else [(m, f) for m in _FIGURE.finditer(text) if (f := _figure_of(m)) is not None]
     venues = [(m, None) for m in _VENUE_NAME.finditer(text) if ("venue " + m.group(0), 0.0) not in known
               and not any(f.start() <= m.start() < f.end() for f, _ in figures)]  # "CVPR 2021" is a figure
     if not figures and not venues:
@@ -711,8 +753,86 @@ def _unknown_figures(text: str, known: frozenset[tuple[str, float]]) -> list[str
             continue
         if _FILE_END.match(text, m.end()) or figure in known or said_not_given(m):
             continue
-        shown = m.group(0)
-        if m.group("share") and not m.group("more"):  # "95% of the noise", not "95% of"
-            shown = text[m.start():(_OF_WHAT.match(text, m.end()) or m).end()]
-        found.append(" ".join(shown.lstrip("(").split()))
+        found.append(_shown(text, m))
+    return list(dict.fromkeys(found))
+
+
+def _shown(text: str, m: re.Match) -> str:
+    """A figure of ``text`` as a verdict shows it: a share with what it is of ("95% of the noise", not "95% of")."""
+    shown = m.group(0)
+    if m.group("share") and not m.group("more"):
+        shown = text[m.start():(_OF_WHAT.match(text, m.end()) or m).end()]
+    return " ".join(shown.lstrip("(").split())
+
+
+#: Most pieces of a text (clauses, sentences, paragraphs) whose records named are looked up, each around a figure a
+#: record writes: past them, a text's figures are grounded by any record's, so that a long text is read in linear
+#: time.
+_PIECES_READ = 500
+#: A record's link in a checked text, as :func:`verify_text` leaves it for :func:`_others_figures`: its position
+#: among the corpus's records between two characters of Unicode's private use, which a text's own are read as
+#: spaces.
+_MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
+_MARKS = re.compile("[\ue000\ue001]")
+_MARK = re.compile("\ue000(\\d+)\ue001")
+#: Where a sentence ends (a line break too) and where a paragraph does (a blank line): the pieces of a text whose
+#: records a figure is looked up in when its clause names none.
+_SENTENCE_BREAK = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bet al)[.!?](?=\s|$)|\n")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def _others_figures(corpus: Corpus, text: str, read: list[tuple[re.Match, tuple[str, float]]]) -> list[str]:
+    """The figures of ``text`` that a record writes, each said of records none of which writes it, as ``"87% of
+    the noise, said of Deblur-MIMO-UNet-RealBlur"``: a figure taken from another record ("MIMO-UNet removes 87% of
+    the noise", the histopathology paper's 87 %).  What a figure is said of: the records its clause names (by a
+    name, title words or a link: :attr:`~scientist.corpus.Corpus.naming`); its sentence's, when its clause names
+    none; its paragraph's, when its sentence names none.  A figure whose paragraph names no record, or in a clause
+    that says the records do not give it, is not read; nor are the pieces past :data:`_PIECES_READ`.  A figure a
+    record writes for one of its variants, said in a clause that names another only (:attr:`~scientist.corpus.
+    Corpus.variants`), is said of that one ("MIMO-UNet+ has 6.8 M parameters", MIMO-UNet's).  ``read``: the
+    figures of ``text``, as :func:`_unknown_figures` takes them."""
+    known, of = corpus.figures, corpus.figures_by_record
+    figures = [(m, f) for m, f in read if f in known and not _FILE_END.match(text, m.end())]
+    if not figures:
+        return []
+    ids = [r.id for r in corpus.records]
+    levels = [[m.end() for m in pattern.finditer(text)] for pattern in (_CLAUSE_BREAK, _SENTENCE_BREAK,
+                                                                         _PARAGRAPH_BREAK)]
+    pieces: dict[tuple[int, int], tuple[str, list[str]]] = {}
+
+    def piece(level: int, at: int) -> tuple[str, list[str]]:  # the piece of text around ``at`` and what it names
+        breaks = levels[level]
+        i = bisect.bisect_right(breaks, at)
+        if (level, i) not in pieces:
+            words = text[(breaks[i - 1] if i else 0):(breaks[i] if i < len(breaks) else len(text))]
+            named = [*names_in(corpus, words)[1], *(ids[j] for j in corpus.naming.find(words)),
+                     *(ids[int(j)] for j in _MARK.findall(words) if int(j) < len(ids))]
+            pieces[level, i] = words, list(dict.fromkeys(named))
+        return pieces[level, i]
+
+    found = []
+    for m, figure in figures:
+        if len(pieces) >= _PIECES_READ:
+            break
+        clause, named = piece(0, m.start())
+        if _NOT_GIVEN.search(clause):
+            continue
+        named = named or piece(1, m.start())[1] or piece(2, m.start())[1]
+        if named and not any(figure in of[rid] for rid in named):
+            titles = " and ".join(corpus.get(rid).title for rid in named)
+            found.append(f"{_shown(text, m)}, said of {titles}")
+            continue
+        for rid in named:  # "MIMO-UNet+ has 6.8 M parameters": its other variant's, when its clause names one
+            variants = corpus.variants.get(rid, ())  # (a sentence's "MIMO-UNet" may be the family of them all)
+            if not any(figure in figures for _, _, figures, _ in variants):
+                continue
+            said, family = [], False  # a family's name beside it ("MIMO-UNet has ..."): said of them all
+            for name, pattern, figures, base in variants:
+                if base is not None and base.search(clause):  # "the base MIMO-UNet": the one variant
+                    said.append((name, figures))
+                elif pattern.search(clause):
+                    family = family or base is not None
+                    said.append((name, figures))
+            if said and not family and not any(figure in figures for _, figures in said):
+                found.append(f"{_shown(text, m)}, said of {' and '.join(name for name, _ in said)}")
     return list(dict.fromkeys(found))

@@ -17,14 +17,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import yamlio
 from .paths import data_path
 from .spelling import word_counts
 
-__all__ = ["CLAUSE_END", "NAMING_FILE", "Mention", "Naming", "model_words"]
+__all__ = ["CLAUSE_END", "NAMING_FILE", "Mention", "Naming", "base_words", "model_words"]
 
 NAMING_FILE = "naming.yaml"
 #: Most title words read before or after a kind word.
@@ -60,6 +60,7 @@ class _Words:
     sole_ours: frozenset[str]
     bare_words: frozenset[str]
     sole_not_after: frozenset[str]
+    base_words: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -71,7 +72,19 @@ def _words() -> _Words:
                   frozenset(raw["sole_pointers"]), frozenset(raw["sole_between"]), frozenset(raw["sole_pronouns"]),
                   frozenset(raw["sole_not_before"]), frozenset(raw["openers"]),
                   tuple(tuple(str(r).split()) for r in raw["sole_restrictors"]), frozenset(raw["sole_ours"]),
-                  frozenset(str(w) for w in raw["bare_words"]), frozenset(raw.get("sole_not_after") or ()))
+                  frozenset(str(w) for w in raw["bare_words"]), frozenset(raw.get("sole_not_after") or ()),
+                  frozenset(str(w) for w in raw.get("base_words") or ()))
+
+
+def base_words() -> frozenset[str]:
+    """Words before a model's name that make it the smallest of its variants ("the base MIMO-UNet"): naming.yaml's
+    ``base_words``."""
+    return _words().base_words
+
+
+def _spelling_of(name: str) -> str:
+    """``name`` without case, white space, hyphens and underscores: how :meth:`Naming.written_as` compares names."""
+    return re.sub(r"[\s_-]+", "", name.casefold())
 
 
 def says_nothing_else(words: Sequence[str]) -> bool:
@@ -165,6 +178,9 @@ class Naming:
     partial: bool = True  # whether more than exact names count (the ``partial_names`` setting)
     sole: int | None = None  # the corpus's only model, when it has one and ``asks`` is given
     asks: Callable[[str], bool] | None = None  # whether a question asks a figure or fact of a model
+    # each record's names (its title too) by how they are spelt without case, spaces, hyphens and underscores:
+    # "mimounet" and "mimo unet" are "MIMO-UNet" (:meth:`written_as`)
+    spelt: dict[str, dict[int, str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, records: Sequence, partial: bool = True, asks: Callable[[str], bool] | None = None) -> Naming:
@@ -176,8 +192,10 @@ class Naming:
         phrases: dict[tuple[str, ...], list[int]] = {}
         singles: dict[str, list[int]] = {}
         words: list[frozenset[str]] = []
+        spelt: dict[str, dict[int, str]] = {}
         for i, r in enumerate(records):
             for name in (r.title, *r.names):
+                spelt.setdefault(_spelling_of(name), {}).setdefault(i, name)
                 if len(name) >= 3:
                     exact.setdefault(name, []).append(i)
                 tokens = tuple(_tokens(name))
@@ -212,7 +230,8 @@ class Naming:
                    tuple(sorted({len(p) for p in phrases})), singles, runs, by_start, own,
                    tuple(r.kind for r in records), tuple(bool(r.url) for r in records),
                    tuple(r.title for r in records), partial,
-                   models[0] if len(models) == 1 and asks is not None else None, asks)
+                   models[0] if len(models) == 1 and asks is not None else None, asks,
+                   {k: dict(v) for k, v in spelt.items()})
 
     def find(self, question: str) -> list[int]:
         """Positions of the records ``question`` names: exact names first, then short titles and partial
@@ -321,12 +340,24 @@ class Naming:
         return self.beside(question, mentions), mentions
 
     def beside(self, question: str, mentions: Sequence[Mention]) -> str:
-        """``question`` with each of ``mentions``' record's title in brackets after the words that name it."""
+        """``question`` with each of ``mentions``' record's title in brackets after the words that name it, or the
+        name they spell otherwise (:meth:`written_as`: "mimounet (MIMO-UNet)", as a question that names it so is
+        read, not with the title's words, "Deblur", beside a question about noise)."""
         text = question
         for m in sorted(mentions, key=lambda m: -m.end):
-            if self.titles[m.record] not in question:
-                text = f"{text[: m.end]} ({self.titles[m.record]}){text[m.end :]}"
+            put = self.written_as(m) or self.titles[m.record]
+            if put not in question:
+                text = f"{text[: m.end]} ({put}){text[m.end :]}"
         return text
+
+    def written_as(self, mention: Mention) -> str | None:
+        """The record's name (or title) that ``mention``'s words spell but for case, spaces, hyphens and
+        underscores ("mimounet", "mimo unet": "MIMO-UNet"); None when they spell none of its names."""
+        return self.spelt.get(_spelling_of(mention.words), {}).get(mention.record) if mention.words else None
+
+    def without_beside(self, text: str) -> str:
+        """``text`` without what :meth:`beside` put in it: the person's own words."""
+        return re.sub(r" \(([^()\n]{1,500})\)", lambda m: "" if m.group(1) in self.exact else m.group(0), text)
 
     def exact_names(self, question: str) -> list[int]:
         """Positions of the records ``question`` names by their exact title or one of their ``names``."""

@@ -161,6 +161,87 @@ def test_verify_passes_figures_the_records_give_and_numbers_that_are_no_results(
     assert v.unknown_figures == [] and v.grounded, v.summary()
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    # found by blind sets of chatbot answers: a figure the corpus writes, said of a record that does not write it,
+    # passed, because any record's figure grounded any figure
+    ("MIMO-UNet removes 87% of the noise.", "87% of the noise, said of Deblur-MIMO-UNet-RealBlur"),
+    ("MIMO-UNet was trained by 924 annotators.", "924 annotators, said of Deblur-MIMO-UNet-RealBlur"),
+    ("The Quality Assured study used 20 residual blocks.",
+     "20 residual blocks, said of Quality Assured: Rethinking Annotation Strategies in Imaging AI"),
+    # the record named by its link, earlier in the sentence
+    ("From the annotation paper (http://arxiv.org/pdf/2407.17596v2.pdf): better instructions gave 87% of the "
+     "gain.", "87% of the gain, said of Quality Assured: Rethinking Annotation Strategies in Imaging AI"),
+    # by the paragraph, when its sentence names none
+    ("MIMO-UNet keeps detail with its Fourier loss. In the experiments this recovers 87% of the fine texture.",
+     "87% of the fine, said of Deblur-MIMO-UNet-RealBlur"),  # (two words of what it is of)
+    # a variant's figure said of another variant of the same record
+    ("MIMO-UNet+ has 6.8 M parameters.", "6.8 M parameters, said of MIMO-UNet+"),
+    ("The RealBlur weights are MIMO-UNet+ with 8 residual blocks per stage.", "8 residual blocks, said of MIMO-UNet+"),
+    ("The base MIMO-UNet uses 20 residual blocks per stage.", "20 residual blocks, said of MIMO-UNet"),
+])
+def test_verify_flags_a_figure_said_of_a_record_that_does_not_write_it(sci, text, said):
+    v = sci.verify(text)
+    assert not v.grounded and v.others_figures == [said] and not v.unknown_figures, v.summary()
+    assert f"another record's figure: {said}" in v.summary()
+    from scientist.guard import verify_text
+
+    assert verify_text(sci.corpus, text, by_record=False).grounded  # any record's figure grounds it
+
+
+@pytest.mark.parametrize("text", [
+    "The histopathology paper recovers 87% of the similarity gain; MIMO-UNet has 16.1M parameters.",
+    "Unlike MIMO-UNet, the annotation study had 924 annotators.",
+    "MIMO-UNet and the histopathology paper: 87% of the gain, and 16.1 M parameters.",  # both named
+    "MIMO-UNet has 16.1 million parameters.",  # the family's name: any of its variants
+    "MIMO-UNet comes in two sizes: 6.8 M and 16.1 M parameters.",
+    "MIMO-UNet+ was published at ICCV 2021.",  # a kind the record does not tell its variants apart by
+    "MIMO-UNet+ (16.1 M parameters) and MIMO-UNet (6.8 M parameters).",
+    # a variant's figure in another clause than its name: not read as said of it ("Next to MIMO-UNet+, the base
+    # model has 6.8 M parameters" would not be either)
+    "The RealBlur weights are the MIMO-UNet+ variant, not the one with 6.8 M parameters.",
+    "87% of the similarity gain came from noise alone.\n\nMIMO-UNet is a deblurring network.",  # paragraphs apart
+    "The records do not say that MIMO-UNet reaches 87% of anything.",
+])
+def test_verify_passes_a_figure_said_of_a_record_that_writes_it(sci, text):
+    v = sci.verify(text)
+    assert v.grounded and not v.others_figures, v.summary()
+
+
+@pytest.mark.parametrize(("text", "names", "figures"), [
+    # found by the blind sets: forms of names and figures that were not read
+    ("The generator is a pix2pixHD conditional GAN.", ["pix2pixHD"], []),
+    ("MIMO-UNet (Nah et al., ICCV 2021) and Li et al. wrote it.", ["Nah", "Li"], []),
+    ("MIMO-UNet (Cho et al., 2022).", [], ["et al., 2022"]),
+    ("Values are scaled to [0, 255] and padded to a multiple of 8.", [], ["[0, 255]", "multiple of 8"]),
+    ("It feeds the photo in at four scales.", [], ["four scales"]),
+    ("It was trained on masks from 924 lung biopsies.", [], ["924 lung biopsies"]),
+    ("The synthetic images improved segmentation by roughly 5%.", [], ["improved segmentation by roughly 5%"]),
+])
+def test_verify_reads_names_and_figures_written_so(sci, text, names, figures):
+    v = sci.verify(text)
+    assert not v.grounded and v.unknown_names == names and v.unknown_figures == figures, v.summary()
+
+
+@pytest.mark.parametrize("text", [
+    "MIMO-UNet (Cho et al., 2021), values in [0, 1], padded to a multiple of 4, at three scales.",
+    "It shrinks the photo to 1/2 and 1/4 scales.",  # fractions, no count
+    "Play it as mp3 or h264; covid19 is no model.",
+    "Preprint: http://arxiv.org/pdf/2407.17596v2.pdf (CVF open access for the other; both PDFs).",
+])
+def test_verify_passes_names_and_figures_the_records_write_so(sci, text):
+    v = sci.verify(text)
+    assert v.grounded, v.summary()
+
+
+@pytest.mark.parametrize("text", ["Code at https://GitHub.com/chosj95/MIMO-UNet.",
+                                  "HTTPS://GITHUB.COM/chosj95/MIMO-UNet", "see GitHub.com/chosj95/MIMO-UNet"])
+def test_verify_reads_a_records_link_whatever_the_case_of_its_host(sci, text):
+    """Found by an outside review: "GitHub.com" made the record's own link ungrounded and cited no record."""
+    v = sci.verify(text)
+    assert v.grounded and v.cited_records == ["deblur-mimo-unet-realblur"], v.summary()
+    assert sci.verify("https://github.com/CHOSJ95/mimo-unet").foreign_urls  # a path keeps its case
+
+
 def test_verify_reads_figures_in_linear_time(sci):
     """A number followed by 100,000 spaces took 21 s: two unbounded runs of white space in a row."""
     import time
