@@ -107,13 +107,21 @@ def _said_only(question: str, items: Sequence[T], strip: Callable[[T, str], str]
     text = plain_words(question)
     if len(text.split()) > BARE_MAX:
         return []
-    found = []
-    for item in items:
-        rest = strip(item, text)
-        if rest != text:
-            found.append(item)
-            text = rest
+    found, left = [], list(items)
+    while left:  # the item whose words take most of the question first: "batch size" before "size"
+        rests = [(len(text) - len(rest), i, rest) for i, item in enumerate(left) if (rest := strip(item, text)) != text]
+        if not rests:
+            break
+        _, i, text = max(rests, key=lambda r: (r[0], -r[1]))
+        found.append(left.pop(i))
+    found.sort(key=list(items).index)
     return found if found and says_nothing_else(text.split()) else []
+
+
+def _names_variant(text: str, name: str) -> bool:
+    """Whether ``text`` names the variant ``name`` as such: "MIMO-UNet" in "MIMO-UNet has 8 blocks", not in
+    "MIMO-UNet+" nor "Deblur-MIMO-UNet-RealBlur"."""
+    return bool(re.search(r"(?<![\w+-])" + re.escape(name) + r"(?![\w+-])", text))
 
 
 def _as_asked(figures: list[Figure], question: str) -> list[Figure]:
@@ -601,8 +609,9 @@ class Scientist:
         if read is not None and (fixes or mentions or read != q):  # "Hugging Face" read as "model-hub" too
             answer.question, answer.read_as = q, read
         # a record named by its whole title needs no note; one named by its link is said to be
-        partly = [(m.words, r) for m in mentions if not m.sole and not m.photo and (r := self.corpus.records[m.record])
-                  and m.words.strip('"').casefold() != r.title.casefold()]
+        naming = self._naming()
+        partly = [(m.words, r, naming.written_as(m)) for m in mentions if not m.sole and not m.photo
+                  and (r := self.corpus.records[m.record]) and m.words.strip('"').casefold() != r.title.casefold()]
         if partly:
             answer.notes.insert(0, self.renderer.phrase("note_named", named=partly))
         for m in mentions:  # "how many parameters does the model have?": the only model is meant, and said to be
@@ -665,6 +674,12 @@ class Scientist:
             workflow = answer.workflow
             runnable = workflow if workflow is not None and any(s.op for s in workflow.steps) else None
             answer.demo = self.demo(photo, workflow=runnable, options=restore, progress=progress)
+            # "how many parameters does the network that ran on my photo have?": the card's line gives each
+            # variant's, and the one the demo ran is said
+            variant = answer.demo.variant
+            if any(_names_variant(f.text, variant) and any(_names_variant(f.text, n) for n in rec.names if n != variant)
+                   for f in answer.facts if (rec := self.corpus.get(f.record_id)) is not None):
+                answer.notes.insert(0, self.renderer.phrase("note_demo_variant", variant=variant))
             bundled = answer.demo.weights == BUNDLED_LABEL
             if answer.task is not None and answer.task.id not in demo_tasks(bundled):  # "colourise my photo"
                 answer.notes.append(self.renderer.phrase("note_demo_task", task=answer.task, bundled=bundled))
@@ -762,8 +777,9 @@ class Scientist:
             notes.append(self.renderer.phrase("note_unclear", task=task, in_scope=in_scope))
         # a refusal of a question that matched no task clearly ("how?", "thanks!") says so, and lectures on no two
         if task.both and task.runner_up is not None and (task.clear or in_scope):
-            signature = self.index.view("signature")
-            words = signature.explain(q, [task.id, task.runner_up.id]) if signature is not None else {}
+            signature = self.index.view("signature")  # told by the person's words, not a title put beside them
+            said = self._naming().without_beside(q)
+            words = signature.explain(said, [task.id, task.runner_up.id]) if signature is not None else {}
             if len(set(words.values())) < 2:
                 words = {}
             # part 2 explains the first of the two tasks its record addresses, else a record of neither

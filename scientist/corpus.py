@@ -22,7 +22,7 @@ from .errors import CorpusError, OutputError, shown
 from .fileio import os_reason, write_atomic
 from .ingest import _norm, is_seed_file, load_records, parse_catalog, read_text
 from .language import LANGUAGES_FILE
-from .naming import CLAUSE_END, NAMING_FILE, Naming, base_words, model_words
+from .naming import CLAUSE_END, NAMING_FILE, Naming, base_words, model_words, says_nothing_else
 from .paths import data_path
 from .records import Record, Task
 from .settings import Settings, load_settings
@@ -238,9 +238,14 @@ class Listing:
         clause asks with a word for records and a holder and verb of holding, "your" before such a word or a
         command before one in the plural (or, naming a record, with a holder, a verb and "only", "other" or
         "else": "what else do you know besides MIMO-UNet?"); not when it names a topic after them ("what does your
-        database say about noise?") or the person's own ("give me all the links to my photos")."""
+        database say about noise?") or the person's own ("give me all the links to my photos").  A question of
+        such words and words that say nothing else asks too ("which papers?", "papers?", "the other paper?":
+        :func:`~scientist.naming.says_nothing_else`)."""
         asking, whole = [], plain_words(question)
-        for clause in CLAUSE_END.split(question):
+        alone = self.nouns.sub(" ", self.beside_named.sub(" ", whole)).split()
+        if not names and self.nouns.search(whole) and says_nothing_else(alone):  # "which papers?", "sources?"
+            asking.append(whole)
+        for clause in CLAUSE_END.split(question) if not asking else ():
             words = plain_words(clause)
             holds = self.holding.search(words)
             if names:  # "is MIMO-UNet the only one you have?", not "do you know other uses of MIMO-UNet?"

@@ -38,7 +38,7 @@ from .core import Scientist
 from .errors import BaseExceptionGroup, QuestionError, ScientistError, shown
 from .gathered import package_warnings
 from .restore.record import ProgressEvent
-from .tools import Folders, ToolDef, argument_problem, folders_for, restore_allowed, tool_definitions
+from .tools import Folders, ToolDef, argument_problem, folders_for, restore_allowed, tool_definitions, unknown_arguments
 
 __all__ = ["Folders", "build_server", "serve"]  # Folders: defined in tools.py, where the policy lives
 
@@ -178,6 +178,15 @@ class _Server(MCPServer):
     #: the event loop and the task serving the session, while it serves (:func:`stop`)
     session: tuple[asyncio.AbstractEventLoop, asyncio.Task] | None = None
 
+    async def list_tools(self):
+        """The tools, each saying that it takes no argument but its own (:meth:`call_tool` refuses any other), as
+        ``scientist tools`` prints them."""
+        listed = await super().list_tools()
+        for tool in listed:
+            if tool.name in self.definitions:
+                tool.input_schema = {**tool.input_schema, "additionalProperties": False}
+        return listed
+
     async def run_stdio_async(self) -> None:
         from mcp.server.stdio import stdio_server
 
@@ -202,6 +211,10 @@ class _Server(MCPServer):
         names = [t.name for t in await self.list_tools()]
         if name not in names:
             raise ToolError(f"There is no tool named `{name}`; the tools are {', '.join(names)}.")
+        tool = self.definitions.get(name)
+        extra = [k for k in arguments or {} if tool is not None and k not in tool.args.model_fields]
+        if extra:  # dropped in silence: restore_photo's "strength" ran at the strength chosen from the photo
+            raise ToolError(_sentence(unknown_arguments(extra, tool.args)))
         try:
             return await super().call_tool(name, arguments, context)
         except UnexpectedToolError as exc:

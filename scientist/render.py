@@ -5,6 +5,7 @@ All wording lives in ``templates/``; this module only wires data to it.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from pathlib import Path
@@ -179,7 +180,9 @@ class Renderer:
             undefined=jinja2.StrictUndefined,
         )
         env.filters["pct"] = percent
-        env.filters["cos"] = lambda x: f"{float(x):.2f}"
+        # rounded down: a cosine shown never reaches a cutoff it is under (0.198 is "0.19", not "0.20")
+        env.filters["cos"] = lambda x: f"{math.floor(float(x) * 100 + 1e-9) / 100:.2f}"
+        env.filters["first_upper"] = lambda text: str(text)[:1].upper() + str(text)[1:]
         env.filters["duration"] = duration
         env.filters["question_title"] = title_of
         env.filters["shown"] = lambda text: shown(text, limit=1_000)  # a file name's escape sequences: "?"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from .answer import Answer
 from .errors import AccessError, OptionError, OutputError, PhotoError, shown, value_problem
@@ -75,7 +75,10 @@ class ToolDef:
 class ToolArgs(BaseModel):
     """A tool's parameters.  Arguments that do not fit them are an :class:`~scientist.errors.OptionError` (a
     ``ValueError``) of one sentence naming the argument, as the MCP server says it (:func:`argument_problem`),
-    instead of pydantic's report: whoever validates a call with :meth:`model_validate` (LangChain) gets that."""
+    instead of pydantic's report: whoever validates a call with :meth:`model_validate` (LangChain) gets that.  An
+    argument the tool does not take is refused too ("strength" of restore_photo was dropped in silence)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     @classmethod
     def model_validate(cls, obj: Any, **kwargs: Any) -> ToolArgs:
@@ -92,9 +95,19 @@ def argument_problem(exc: ValidationError, args: type[BaseModel] | None = None) 
     name = ".".join(str(p) for p in err["loc"]) or "arguments"
     if err["type"] == "missing":
         return f"the argument `{name}` is missing"
+    if err["type"] == "extra_forbidden":
+        return unknown_arguments([name], args)
     problem = value_problem(err, args)
     return f"the argument `{name}` {problem}" if problem.startswith(("must ", "is ")) else \
         f"the argument `{name}` is invalid: {problem}"
+
+
+def unknown_arguments(names: Sequence[str], args: type[BaseModel] | None = None) -> str:
+    """Arguments a tool does not take, in one sentence naming those it does (by ``args``, its parameters)."""
+    *rest, last = [f"`{n}`" for n in names]
+    said = f"arguments {', '.join(rest)} and {last}" if rest else f"argument {last}"
+    takes = f"; it takes {', '.join(f'`{n}`' for n in args.model_fields)}" if args is not None else ""
+    return f"the tool takes no {said}{takes}"
 
 
 class _Question(ToolArgs):

@@ -41,6 +41,33 @@ def test_a_path_too_long_is_a_one_sentence_tool_error(fake_sci, tmp_path, path):
     assert "\n" not in block.text and block.text.endswith(".")
 
 
+@pytest.mark.parametrize(("tool", "arguments", "said"), [
+    # found by an outside review: run at the strength chosen from the photo, "strength" dropped in silence
+    ("restore_photo", {"path": "x.png", "max_side": 128, "strength": 0.2},
+     "The tool takes no argument `strength`; it takes `path`, `max_side`, `gain`."),
+    ("ask_scientist", {"question": "how?", "k": 3, "extra": 1},
+     "The tool takes no arguments `k` and `extra`; it takes `question`."),
+])
+def test_an_argument_a_tool_does_not_take_is_a_one_sentence_tool_error(fake_sci, tmp_path, tool, arguments, said):
+    from scientist.mcp_server import build_server
+
+    server = build_server(fake_sci, allow=[tmp_path], out_dir=tmp_path / "out")
+
+    async def fn(client):
+        return await client.call_tool(tool, arguments)
+
+    result = _with_client(server, fn)
+    [block] = result.content
+    assert result.is_error and block.text == said
+
+
+def test_an_argument_the_langchain_tool_does_not_take_is_refused(fake_sci):
+    from scientist.errors import OptionError
+
+    with pytest.raises(OptionError, match=r"^the tool takes no argument `strength`; it takes `question`, `photo`"):
+        fake_sci.as_tool().invoke({"question": "how does it reduce noise?", "strength": 0.1})
+
+
 def test_a_question_asked_while_the_index_is_prepared_waits_with_progress(fake_sci, tmp_path, monkeypatch, capsys):
     from scientist.mcp_server import build_server
 

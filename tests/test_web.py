@@ -1035,6 +1035,21 @@ def test_a_restore_form_holds_one_photo_and_a_few_fields(make_client, monkeypatc
     assert wait_for(client, sent.json()["id"])["state"] == "done"
 
 
+def test_a_question_given_twice_or_beside_a_field_not_taken_is_refused(make_client):
+    """Found by an outside review: {"question": "a", "question": "b"} answered "b", and the page's form answered
+    beside any field, or the last of two questions, dropping the rest in silence."""
+    client = make_client()
+    body = b'{"question": "how does it reduce noise?", "question": "who wrote it?"}'
+    assert_one_sentence(client.post("/api/ask", content=body, headers={"content-type": "application/json"}), 422,
+                        "the field question was given twice: give it once")
+    assert_one_sentence(client.post("/ui/answer", data={"question": "how?", "bogus": "3"}), 422,
+                        "the question form takes no field bogus: it takes one field, question")
+    assert_one_sentence(client.post("/ui/answer", data={"question": ["a", "b"]}), 422,
+                        "question was given 2 times: give it once")
+    assert client.post("/api/ask", json={"question": "how does it reduce noise?"}).status_code == 200
+    assert client.post("/ui/answer", data={"question": "how does it reduce noise?"}).status_code == 200
+
+
 @pytest.mark.parametrize(("method", "path", "allow"), [
     ("PUT", "/api/jobs/0123456789abcdef0123456789abcdef", "DELETE, GET, HEAD"),
     ("POST", "/api/jobs/0123456789abcdef0123456789abcdef", "DELETE, GET, HEAD"),

@@ -9,6 +9,7 @@ offline.  Typed errors become an HTTP 4xx with one sentence (:func:`_status`).
 from __future__ import annotations
 
 import email.message
+import json
 import logging
 import re
 import threading
@@ -19,7 +20,7 @@ from typing import NamedTuple
 from urllib.parse import quote
 
 import anyio.to_thread
-from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -144,6 +145,40 @@ class AskRequest(BaseModel):
     question: str = Field(description="The question, in any words.",
                           examples=["How does it reduce noise so well without losing detail?"])
     k: int | None = Field(default=None, ge=1, le=50, description="Records to retrieve (default: the `k` setting).")
+
+
+async def _keys_once(request: Request) -> None:
+    """Refuse a JSON body that gives a key twice (``{"question": "a", "question": "b"}`` was answered as "b", the
+    first dropped in silence): one sentence, 422.  The body is the one FastAPI read (kept), so it is read once."""
+    body = await request.body()
+
+    def once(pairs: list[tuple[str, object]]) -> dict:
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise OptionError(f"the field {key} was given twice: give it once")
+            seen.add(key)
+        return dict(pairs)
+
+    try:
+        json.loads(body, object_pairs_hook=once)
+    except OptionError:
+        raise
+    except (ValueError, RecursionError):  # not JSON, or too deep: the body's own validation says so
+        pass
+
+
+async def _one_question(request: Request) -> None:
+    """Refuse a field of the page's question form other than ``question``, or ``question`` given twice (the last
+    was answered, the others dropped in silence): one sentence, 422."""
+    if not _sent_a_form(request.headers):
+        return  # the route says what it takes (415)
+    form = await request.form()
+    other = sorted(set(form.keys()) - {"question"})
+    if other:
+        raise OptionError(f"the question form takes no field {other[0]}: it takes one field, question")
+    if len(form.getlist("question")) > 1:
+        raise OptionError(f"question was given {len(form.getlist('question'))} times: give it once")
 
 
 class ErrorMessage(BaseModel):
@@ -677,7 +712,8 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         return sci.renderer.html("page.html.j2", limit_mb=settings.upload_limit_mb, limit_bytes=limit,
                                  supported=SUPPORTED, records=len(sci.corpus))
 
-    @app.post("/ui/answer", response_class=HTMLResponse, include_in_schema=False)
+    @app.post("/ui/answer", response_class=HTMLResponse, include_in_schema=False,
+              dependencies=[Depends(_one_question)])
     def ui_answer(request: Request, question: str = Form("")) -> str:
         if not _sent_a_form(request.headers):  # else JSON's question was read as none: "the question is empty"
             raise HTTPException(status_code=415, detail=NOT_A_FORM)
@@ -690,9 +726,11 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
     app.mount("/static", StaticFilesRanged(directory=STATIC), name="static")
 
     # ------------------------------------------------------------ the API
-    @app.post("/api/ask", response_model=Answer, tags=["questions"], responses=_errors(400, 413, 422))
+    @app.post("/api/ask", response_model=Answer, tags=["questions"], responses=_errors(400, 413, 422),
+              dependencies=[Depends(_keys_once)])
     def api_ask(body: AskRequest) -> Answer:
-        """Answer a question in three parts: the task, the workflow, the supporting records."""
+        """Answer a question in three parts: the task, the workflow, the supporting records. A field it does not
+        take, or one given twice, is refused."""
         return sci.ask(body.question, k=body.k)
 
     @app.post("/api/restore", response_model=JobStatus, status_code=202, tags=["photos"],
