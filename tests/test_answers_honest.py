@@ -1021,6 +1021,15 @@ def test_the_longest_words_of_a_follow_up_are_read_first(sci):
     assert [f.label for f in sci._bare_figures("how fast and how big?")] == ["speed", "model size"]
 
 
+@pytest.mark.parametrize("question", ["tell me a joke", "why is the sky blue", "how are you"])
+def test_small_talk_is_no_imaging_question(sci, question):
+    """Found by an outside review: "tell me a joke" was image classification (49 %) or captioning (18 %), and the
+    prompt told the chatbot's model to say so."""
+    answer = sci.ask(question)
+    assert answer.task.id == "out-of-domain" and answer.task.clear and not answer.in_scope
+    assert "classification" not in sci.prompt(question)
+
+
 def test_a_training_time_is_no_speed(sci):
     answer = sci.ask("and how long does it take to train?")
     assert answer.not_reported == ["training time"], answer.notes
