@@ -240,7 +240,8 @@ class Listing:
         "else": "what else do you know besides MIMO-UNet?"); not when it names a topic after them ("what does your
         database say about noise?") or the person's own ("give me all the links to my photos").  A question of
         such words and words that say nothing else asks too ("which papers?", "papers?", "the other paper?":
-        :func:`~scientist.naming.says_nothing_else`)."""
+        :func:`~scientist.naming.says_nothing_else`), as does a holder and verb beside "else" or "other" and nothing
+        else ("what else do you have?")."""
         asking, whole = [], plain_words(question)
         alone = self.nouns.sub(" ", self.beside_named.sub(" ", whole)).split()
         if not names and self.nouns.search(whole) and says_nothing_else(alone):  # "which papers?", "sources?"
@@ -252,7 +253,10 @@ class Listing:
                 asks = (self.beside_named.search(words) and (holds or self.named.search(words))
                         and (self.nouns.search(words) or re.search(r"\bones?\b", words)))
             else:  # the word for records may stand in another clause: "what it knows about, models and papers"
-                asks = self.named.search(words) or (holds and self.nouns.search(whole))
+                asks = self.named.search(words) or (holds and self.nouns.search(whole)) or (
+                    # "what else do you have?": no word for records, and nothing else said
+                    holds and self.beside_named.search(words)
+                    and says_nothing_else(self.beside_named.sub(" ", self.holding.sub(" ", words)).split()))
             if asks and not self.topical.search(words) and not self.owned.search(words):
                 asking.append(words)
         if not asking:

@@ -701,6 +701,9 @@ def test_a_question_about_what_the_corpus_holds_lists_its_records(sci, question,
     ("which papers", {"paper"}), ("papers?", {"paper"}), ("what about the other paper?", {"paper"}),
     ("sources pls", {"paper", "model"}), ("paper link?", {"paper"}),
     ("which papers support this for noise", None), ("papers about my photos?", None),
+    ("what else do you have", {"paper", "model"}), ("where does this info come from", {"paper", "model"}),
+    ("what records is this answer based on", {"paper", "model"}),
+    ("what else do you have for noise", None), ("do you have other tips?", None),
 ])
 def test_what_asks_what_the_corpus_holds(question, kinds):
     from scientist.corpus import load_listing
@@ -1009,10 +1012,19 @@ def test_a_follow_up_asking_a_step_says_which(sci):
     ("does it run on an android phone", "hardware"), ("how long was it trained", "training time"),
     ("how many epochs?", "training settings"), ("what batch size did they use", "training settings"),
     ("what learning rate?", "training settings"),
+    # from a third blind set of follow-ups, after it was measured
+    ("adam or sgd", "training settings"), ("inference time on cpu", "hardware"),
+    ("how long did the training take", "training time"),
 ])
 def test_short_follow_ups_are_said_to_be_missing(sci, question, label):
     answer = sci.ask(question)
     assert answer.in_scope and label in answer.not_reported and not answer.facts, answer.notes
+
+
+@pytest.mark.parametrize(("question", "label"), [("iccv or cvpr?", "publication"), ("who is first author", "authors")])
+def test_short_follow_ups_of_what_the_record_gives_quote_it(sci, question, label):
+    answer = sci.ask(question)
+    assert answer.in_scope and [f.label for f in answer.facts] == [label], answer.notes
 
 
 def test_the_longest_words_of_a_follow_up_are_read_first(sci):

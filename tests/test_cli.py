@@ -301,12 +301,10 @@ def test_ask_with_photo_takes_the_restore_options(tmp_path):
 
 
 @pytest.mark.parametrize(("args", "says"), [
-    (["restore", "a.png", "--quality", "0"], "Invalid value for '--quality'"),
     (["restore", "a.png", "--format", "gif"], "Invalid value for '--format' / '--image-format': 'gif' is not one of"),
     (["restore"], "Missing argument 'photos'"),
     (["restore", "a.png", "--bogus"], "No such option: --bogus"),
     (["serve", "--port", "99999"], "Invalid value for '--port'"),
-    (["ask", "noise?", "--k", "0"], "Invalid value for '--k'"),
     (["--bogus", "restore", "a.png"], "No such option: --bogus"),  # before the command: the group's own options
     (["--debug"], "Missing command"),
 ])
@@ -314,6 +312,18 @@ def test_a_mistake_on_the_command_line_is_one_line_naming_the_help(args, says):
     code, _out, lines = run_cli(*args)
     assert_one_line_error(code, lines, says)
     assert "--help')" in lines[0]
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    # found by an outside review: these two said "Input should be greater than or equal to 1", where --tile and
+    # --max-side say what they must be; --help now says their least values too
+    (["restore", "a.png", "--quality", "0"], "invalid option --quality: must be a whole number from 1 to 100"),
+    (["ask", "noise?", "--k", "0"], "invalid option --k: must be a whole number from 1 to 50"),
+    (["restore", "a.png", "--tile", "3"], "invalid option --tile: must be a whole number, 64 or more"),
+])
+def test_a_number_out_of_range_says_what_it_must_be(args, says):
+    code, _out, lines = run_cli(*args)
+    assert_one_line_error(code, lines, says)
 
 
 def test_a_group_without_a_command_still_shows_its_help():

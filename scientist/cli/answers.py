@@ -30,7 +30,7 @@ def ask_command(
     as_json: JsonOpt = False,
     fmt: Annotated[Optional[Format], typer.Option("--format", help="md (default) or text.", show_default=False)] = None,
     corpus: CorpusOpt = None,
-    k: Annotated[Optional[int], typer.Option("--k", min=1, max=50, help="Records to retrieve (default: the `k` setting).")] = None,
+    k: Annotated[Optional[int], typer.Option("--k", help="Records to retrieve, 1 to 50 (default: the `k` setting).")] = None,
     photo: Annotated[Optional[Path], typer.Option("--photo", parser=path_arg, help="Also run the model on this photo (with the options `restore` takes for one photo; its --format is --image-format).")] = None,
     demo: DemoOptions = None,
 ) -> None:
@@ -41,6 +41,8 @@ def ask_command(
     if as_json and fmt is not None:  # the JSON was printed, and the format asked for silently not
         raise OptionError(f"--json and --format {fmt.value}: the JSON holds the answer in both formats (its markdown "
                           "and text); give one of the two")
+    if k is not None and not 1 <= k <= 50:  # as the library says it, but of the option
+        raise OptionError("invalid option --k: must be a whole number from 1 to 50")
     settings = settings_of(ctx)
     question, photo = _question_and_photo(question, photo, seed is not None)
     if photo is None and demo:

@@ -42,8 +42,8 @@ WeightsOpt = Annotated[Optional[Path], typer.Option("--weights", parser=path_arg
 DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or cuda (default: the `device` setting).")]
 BackendOpt = Annotated[Optional[str], typer.Option("--backend", help="auto (onnxruntime on CPU when installed), onnx, torch or eager (default: the `backend` setting).")]
 PrecisionOpt = Annotated[Optional[str], typer.Option("--precision", help="auto (bfloat16 on CPUs that compute it natively, else fp32; fp16 on CUDA), fp32, bf16 or fp16 (default: the `precision` setting).")]
-MaxSideOpt = Annotated[Optional[int], typer.Option("--max-side", help="Downscale so the longer side is at most this (quick preview).")]
-TileOpt = Annotated[Optional[int], typer.Option("--tile", help="Square tiles of this side in pixels (default: the fewest pixels under the working-memory budget).")]
+MaxSideOpt = Annotated[Optional[int], typer.Option("--max-side", help="Downscale so the longer side is at most this, 8 or more (quick preview).")]
+TileOpt = Annotated[Optional[int], typer.Option("--tile", help="Square tiles of this side in pixels, 64 or more and a multiple of 4 (default: the fewest pixels under the working-memory budget).")]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace existing outputs (for many photos: restore again those already restored).")]
 StrengthOpt = Annotated[Optional[str], typer.Option("--strength", help="How much of the network's fine-scale change to keep: auto (chosen from the photo: all of it for a noisy photo, less for a clean one) or 0-1 (0 = brightening only) (default: the `strength` setting, auto).")]
 GainOpt = Annotated[Optional[str], typer.Option("--gain", help="Brightness gain before the network, in linear light: auto (predicted from the photo; a photo that looks bright enough, or a dark scene taken as it was, keeps its level) or a number from 1 to 12 (1 keeps the photo's level) (default: auto).")]
@@ -51,7 +51,7 @@ _FORMAT_HELP = "Restored image format: png, tiff (both 16-bit when the photo is)
 FormatOpt = Annotated[Optional[ImageFormat], typer.Option("--format", "--image-format", help=_FORMAT_HELP)]
 # `ask` has a --format of its own (md or text): there the demo's is only --image-format
 ImageFormatOpt = Annotated[Optional[ImageFormat], typer.Option("--image-format", help=_FORMAT_HELP)]
-QualityOpt = Annotated[Optional[int], typer.Option("--quality", min=1, max=100, help="JPEG quality of a jpg output, 1-100 (default: the `jpeg_quality` setting, 92).")]
+QualityOpt = Annotated[Optional[int], typer.Option("--quality", help="JPEG quality of a jpg output, 1-100 (default: the `jpeg_quality` setting, 92).")]
 
 
 #: The demo's options, in the order help shows them: (name, annotation, default).
