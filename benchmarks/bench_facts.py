@@ -30,7 +30,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from question_sets import measured
+from question_sets import measured, only_model_run, print_groups
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = [ROOT / f"tests/data/facts-blind{n}.yaml" for n in (1, 2, 3)] + [
@@ -72,25 +72,9 @@ def right(item: dict, answer, model_id: str) -> bool:
     return drawn and noted and not quoted
 
 
-def run(items: list[dict], only_model: bool) -> list[bool]:
-    from scientist import Scientist
-    from scientist.settings import load_settings
-
-    sci = Scientist(settings=load_settings().model_copy(update={"only_model": only_model}))
-    model_id = next(r.id for r in sci.corpus.records if r.kind == "model")
-    return [right(item, sci.ask(item["question"]), model_id) for item in items]
-
-
 def main() -> int:
-    for items, now, base, misses in measured(__doc__, SETS, run):
-        print(f"  {'group':<12} {'only_model on':>14} {'off (baseline)':>15} {'ratio':>6}")
-        for group in GROUPS:
-            at = [i for i, item in enumerate(items) if group_of(item) == group]
-            a, b = sum(now[i] for i in at), sum(base[i] for i in at)
-            ratio = f"{a / b:.2f}" if b else "-"
-            print(f"  {group:<12} {f'{a} of {len(at)}':>14} {f'{b} of {len(at)}':>15} {ratio:>6}")
-        for question in [items[i]["question"] for i in range(len(items)) if not now[i]] if misses else []:
-            print(f"  miss: {' '.join(question.split())[:110]}")
+    for items, now, base, misses in measured(__doc__, SETS, only_model_run(right)):
+        print_groups(items, now, base, GROUPS, group_of, misses)
     return 0
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from question_sets import measured
+from question_sets import measured, only_model_run, print_groups
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = [ROOT / "tests/data/followup-blind3.yaml"]
@@ -46,25 +46,9 @@ def right(item: dict, answer, model_id: str) -> bool:
     return drawn and bool(answer.not_reported) and not quoted
 
 
-def run(items: list[dict], only_model: bool) -> list[bool]:
-    from scientist import Scientist
-    from scientist.settings import load_settings
-
-    sci = Scientist(settings=load_settings().model_copy(update={"only_model": only_model}))
-    model_id = next(r.id for r in sci.corpus.records if r.kind == "model")
-    return [right(item, sci.ask(item["question"]), model_id) for item in items]
-
-
 def main() -> int:
-    for items, now, base, misses in measured(__doc__, SETS, run):
-        print(f"  {'group':<12} {'only_model on':>14} {'off (baseline)':>15} {'ratio':>6}")
-        for group in GROUPS:
-            at = [i for i, item in enumerate(items) if item["group"] == group]
-            a, b = sum(now[i] for i in at), sum(base[i] for i in at)
-            ratio = f"{a / b:.2f}" if b else "-"
-            print(f"  {group:<12} {f'{a} of {len(at)}':>14} {f'{b} of {len(at)}':>15} {ratio:>6}")
-        for i in [i for i in range(len(items)) if not now[i]] if misses else []:
-            print(f"  miss: {items[i]['group']}: {' '.join(items[i]['question'].split())[:100]}")
+    for items, now, base, misses in measured(__doc__, SETS, only_model_run(right)):
+        print_groups(items, now, base, GROUPS, lambda item: item["group"], misses)
     return 0
 
 

@@ -30,3 +30,31 @@ def measured(doc: str, default: list[Path], run: Callable[[list[dict], bool], li
         what = "questions" if "questions" in data else "items"
         print(f"{path.name}: {len(items)} {what} ({time.perf_counter() - start:.0f} s)")
         yield items, now, base, not args.no_misses
+
+
+def only_model_run(right: Callable[[dict, object, str], bool]) -> Callable[[list[dict], bool], list[bool]]:
+    """A set's run for :func:`measured`: each item's question asked with the ``only_model`` setting on or off, and
+    ``right(item, answer, model_id)`` of its answer (``model_id``: the corpus's model)."""
+
+    def run(items: list[dict], only_model: bool) -> list[bool]:
+        from scientist import Scientist
+        from scientist.settings import load_settings
+
+        sci = Scientist(settings=load_settings().model_copy(update={"only_model": only_model}))
+        model_id = next(r.id for r in sci.corpus.records if r.kind == "model")
+        return [right(item, sci.ask(item["question"]), model_id) for item in items]
+
+    return run
+
+
+def print_groups(items: list[dict], now: list[bool], base: list[bool], groups: tuple[str, ...],
+                 group_of: Callable[[dict], str], misses: bool) -> None:
+    """Each group's right answers with ``only_model`` on and off, and (``misses``) the questions missed."""
+    print(f"  {'group':<12} {'only_model on':>14} {'off (baseline)':>15} {'ratio':>6}")
+    for group in groups:
+        at = [i for i, item in enumerate(items) if group_of(item) == group]
+        a, b = sum(now[i] for i in at), sum(base[i] for i in at)
+        ratio = f"{a / b:.2f}" if b else "-"
+        print(f"  {group:<12} {f'{a} of {len(at)}':>14} {f'{b} of {len(at)}':>15} {ratio:>6}")
+    for i in [i for i in range(len(items)) if not now[i]] if misses else []:
+        print(f"  miss: {group_of(items[i])}: {' '.join(items[i]['question'].split())[:100]}")
