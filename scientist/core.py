@@ -46,7 +46,7 @@ from .guard import (
 )
 from .index import Index
 from .language import detect as detect_language
-from .naming import CLAUSE_END, Mention, Naming, says_nothing_else
+from .naming import CLAUSE_END, Mention, Naming, says_nothing_else, variant_pattern
 from .records import Record, Task, split_sentences
 from .render import Renderer
 from .restore.constants import BUNDLED_LABEL, load_constants
@@ -116,12 +116,6 @@ def _said_only(question: str, items: Sequence[T], strip: Callable[[T, str], str]
         found.append(left.pop(i))
     found.sort(key=list(items).index)
     return found if found and says_nothing_else(text.split()) else []
-
-
-def _names_variant(text: str, name: str) -> bool:
-    """Whether ``text`` names the variant ``name`` as such: "MIMO-UNet" in "MIMO-UNet has 8 blocks", not in
-    "MIMO-UNet+" nor "Deblur-MIMO-UNet-RealBlur"."""
-    return bool(re.search(r"(?<![\w+-])" + re.escape(name) + r"(?![\w+-])", text))
 
 
 def _as_asked(figures: list[Figure], question: str) -> list[Figure]:
@@ -677,7 +671,8 @@ class Scientist:
             # "how many parameters does the network that ran on my photo have?": the card's line gives each
             # variant's, and the one the demo ran is said
             variant = answer.demo.variant
-            if any(_names_variant(f.text, variant) and any(_names_variant(f.text, n) for n in rec.names if n != variant)
+            if any(variant_pattern(variant).search(f.text)
+                   and any(variant_pattern(n).search(f.text) for n in rec.names if n != variant)
                    for f in answer.facts if (rec := self.corpus.get(f.record_id)) is not None):
                 answer.notes.insert(0, self.renderer.phrase("note_demo_variant", variant=variant))
             bundled = answer.demo.weights == BUNDLED_LABEL

@@ -22,7 +22,16 @@ from .errors import CorpusError, OutputError, shown
 from .fileio import os_reason, write_atomic
 from .ingest import _norm, is_seed_file, load_records, parse_catalog, read_text
 from .language import LANGUAGES_FILE
-from .naming import CLAUSE_END, NAMING_FILE, Naming, base_words, model_words, says_nothing_else
+from .naming import (
+    CLAUSE_END,
+    NAMING_FILE,
+    Naming,
+    base_words,
+    model_words,
+    says_nothing_else,
+    spelling_of,
+    variant_pattern,
+)
 from .paths import data_path
 from .records import Record, Task
 from .settings import Settings, load_settings
@@ -479,10 +488,10 @@ class Corpus:
         for r in self.records:
             keys = {}
             for name in (r.title, *r.names):
-                keys.setdefault(re.sub(r"[\s_-]", "", name.lower()), name)
+                keys.setdefault(spelling_of(name), name)
             if len(keys) < 2:
                 continue
-            patterns = {k: re.compile(r"(?<![\w+-])" + re.escape(n) + r"(?![\w+-])", re.I) for k, n in keys.items()}
+            patterns = {k: variant_pattern(n) for k, n in keys.items()}
             beside: dict[str, set[tuple[str, float]]] = {}
             for _, line in r.lines():
                 for part in re.split(r"(?<=[.!?;])\s", line):
@@ -499,11 +508,10 @@ class Corpus:
             # 16.1 million parameters" is said of the family; only the others name one variant
             family = {k for k in keys if any(o != k and o.startswith(k) and kept.get(o) for o in keys)}
             if sum(bool(fs) for fs in kept.values()) >= 2:
-                base = "|".join(re.escape(w) for w in sorted(base_words()))
-                out[r.id] = tuple((keys[k], patterns[k], fs, re.compile(
-                    rf"(?<![\w-])(?:{base})[ \t]+(?:(?:model|network|version|variant)[ \t]+)?"
-                    + patterns[k].pattern.removeprefix(r"(?<![\w+-])"), re.I) if k in family else None)
-                    for k, fs in kept.items())
+                base = "(?:" + "|".join(re.escape(w) for w in sorted(base_words())) + ")"
+                before = rf"{base}[ \t]+(?:(?:model|network|version|variant)[ \t]+)?"
+                out[r.id] = tuple((keys[k], patterns[k], fs, variant_pattern(keys[k], before) if k in family else None)
+                                  for k, fs in kept.items())
         return out
 
     @functools.cached_property

@@ -454,9 +454,11 @@ class Verdict(BaseModel):
                     "of figure.")
     others_figures: list[str] = Field(
         default_factory=list,
-        description="Figures a corpus record writes, each said in a clause that names other records only (by name "
-                    "or title words) and none of which writes it, with the records it is said of: \"MIMO-UNet "
-                    "removes 87% of the noise\" takes the histopathology paper's 87%.")
+        description="Figures a corpus record writes, each said of records none of which writes it (those its "
+                    "clause names by name, title words or link; else its sentence's; else its paragraph's), or of "
+                    "a record's variant the record gives another value of the kind, with what it is said of: "
+                    "\"MIMO-UNet removes 87% of the noise\" takes the histopathology paper's 87%; \"MIMO-UNet+ has "
+                    "6.8 M parameters\" MIMO-UNet's.")
     cited_records: list[str] = Field(description="Ids of corpus records the text cites by link or name.")
     parts: dict[str, bool] = Field(description="Coverage of the three parts: task, workflow, references.")
 
@@ -670,9 +672,8 @@ def _number(text: str) -> float:
 
 def _figure_of(m: re.Match) -> tuple[str, float] | None:
     """A figure's kind ("PSNR", "ms", "params", "year", "% of", "times", "seconds", "multiple of", "range from 0", or
-    what a count counts, singular)
-    and value (a count with its scale: 16.1 M parameters are 16.1e6; a duration in seconds); None for a count of
-    photos or images below :data:`_MANY_IMAGES`."""
+    what a count counts, singular) and value (a count with its scale: 16.1 M parameters are 16.1e6; a duration in
+    seconds); None for a count of photos or images below :data:`_MANY_IMAGES`."""
     if m.group("unit"):
         i = next(i for i in range(len(_UNITS)) if m.group(f"u{i}") is not None)
         scale = next((m.group(g) for g in ("fs", "ms", "ps") if m.group(g)), None)

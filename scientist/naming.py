@@ -24,7 +24,8 @@ from . import yamlio
 from .paths import data_path
 from .spelling import word_counts
 
-__all__ = ["CLAUSE_END", "NAMING_FILE", "Mention", "Naming", "base_words", "model_words"]
+__all__ = ["CLAUSE_END", "NAMING_FILE", "Mention", "Naming", "base_words", "model_words", "spelling_of",
+           "variant_pattern"]
 
 NAMING_FILE = "naming.yaml"
 #: Most title words read before or after a kind word.
@@ -82,9 +83,17 @@ def base_words() -> frozenset[str]:
     return _words().base_words
 
 
-def _spelling_of(name: str) -> str:
-    """``name`` without case, white space, hyphens and underscores: how :meth:`Naming.written_as` compares names."""
+def spelling_of(name: str) -> str:
+    """``name`` without case, white space, hyphens and underscores: how :meth:`Naming.written_as` compares names,
+    and how a record's variants are told apart ("MIMOUNet" is "MIMO-UNet", "MIMO-UNet+" is not)."""
     return re.sub(r"[\s_-]+", "", name.casefold())
+
+
+def variant_pattern(name: str, before: str = "") -> re.Pattern:
+    """How a text names a model's variant ``name`` as such (whatever its case): "MIMO-UNet" in "MIMO-UNet has 8
+    blocks", not in "MIMO-UNet+" nor "Deblur-MIMO-UNet-RealBlur"; ``before``: a pattern of words that must come
+    first."""
+    return re.compile(rf"(?<![\w+-]){before}{re.escape(name)}(?![\w+-])", re.I)
 
 
 def says_nothing_else(words: Sequence[str]) -> bool:
@@ -195,7 +204,7 @@ class Naming:
         spelt: dict[str, dict[int, str]] = {}
         for i, r in enumerate(records):
             for name in (r.title, *r.names):
-                spelt.setdefault(_spelling_of(name), {}).setdefault(i, name)
+                spelt.setdefault(spelling_of(name), {}).setdefault(i, name)
                 if len(name) >= 3:
                     exact.setdefault(name, []).append(i)
                 tokens = tuple(_tokens(name))
@@ -353,7 +362,7 @@ class Naming:
     def written_as(self, mention: Mention) -> str | None:
         """The record's name (or title) that ``mention``'s words spell but for case, spaces, hyphens and
         underscores ("mimounet", "mimo unet": "MIMO-UNet"); None when they spell none of its names."""
-        return self.spelt.get(_spelling_of(mention.words), {}).get(mention.record) if mention.words else None
+        return self.spelt.get(spelling_of(mention.words), {}).get(mention.record) if mention.words else None
 
     def without_beside(self, text: str) -> str:
         """``text`` without what :meth:`beside` put in it: the person's own words."""
