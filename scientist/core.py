@@ -50,7 +50,7 @@ from .naming import CLAUSE_END, Mention, Naming, says_nothing_else, variant_patt
 from .records import Record, Task, split_sentences
 from .render import Renderer
 from .restore.constants import BUNDLED_LABEL, load_constants
-from .restore.options import RestoreOptions, as_path
+from .restore.options import RestoreOptions, as_path, unknown_option
 from .settings import ConfigError, Settings, load_settings
 from .spelling import Speller
 from .views import Queries
@@ -577,6 +577,10 @@ class Scientist:
         A question not in English, or a corpus without records, gets an answer that says so, with no task
         guessed.
         """
+        unknown = [name for name in restore_options if name not in RestoreOptions.model_fields]
+        if unknown:  # "format": said as ask's, not as a restore's (no photo need be given)
+            raise OptionError(f"ask takes no option {unknown[0]!r}: it takes question, photo, k, progress, options "
+                              f"and the demo's restore options ({unknown_option(unknown[0])})")
         restore = RestoreOptions.of(options, **restore_options)
         if photo is not None:
             as_path(photo)

@@ -125,9 +125,14 @@ def both_outputs(out: str = "out", out_dir: str = "out_dir") -> str:
 
 
 def _unknown(name: str) -> str:
+    return f"a restore has no option {name!r} ({unknown_option(name)})"
+
+
+def unknown_option(name: str) -> str:
+    """What a restore option ``name`` that does not exist was probably meant to be ("did you mean 'image_format'?"),
+    or the options there are."""
     close = difflib.get_close_matches(name, list(RestoreOptions.model_fields), n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else f" (the options are {', '.join(RestoreOptions.model_fields)})"
-    return f"a restore has no option {name!r}{hint}"
+    return f"did you mean {close[0]!r}?" if close else f"the options are {', '.join(RestoreOptions.model_fields)}"
 
 
 def _invalid(exc: ValidationError) -> tuple[str, str, str]:
