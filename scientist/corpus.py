@@ -507,6 +507,7 @@ class Corpus:
             # a name that begins another's ("MIMO-UNet" of "MIMO-UNet+") may stand for them all: "MIMO-UNet has
             # 16.1 million parameters" is said of the family; only the others name one variant
             family = {k for k in keys if any(o != k and o.startswith(k) and kept.get(o) for o in keys)}
+            family.add(spelling_of(r.title))  # the record's title names it whole: "Deblur-MIMO-UNet-RealBlur | 16.1 M"
             if sum(bool(fs) for fs in kept.values()) >= 2:
                 base = "(?:" + "|".join(re.escape(w) for w in sorted(base_words())) + ")"
                 before = rf"{base}[ \t]+(?:(?:model|network|version|variant)[ \t]+)?"

@@ -102,10 +102,14 @@ class AllowedLinks(frozenset):
 
 
 def _host_folded(link: str) -> str:
-    """``link`` with its scheme and host in lower case, as they are read: "HTTPS://GitHub.com/chosj95/MIMO-UNet" is
-    "https://github.com/chosj95/MIMO-UNet" (its path keeps its case)."""
-    m = re.match(r"((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?([^/?#]*)", link)
-    return (m.group(1) or "").lower() + m.group(2).lower() + link[m.end():]
+    """``link`` as it is read to tell whose it is: its host in lower case, without its scheme (http or https), and
+    its path without a closing slash or ``.git``: "HTTPS://GitHub.com/chosj95/MIMO-UNet/",
+    "http://github.com/chosj95/MIMO-UNet.git" and "github.com/chosj95/MIMO-UNet" are one link (the path keeps its
+    case)."""
+    m = re.match(r"(?:(?:https?:)?//)?([^/?#]*)", link, re.I)
+    rest = link[m.end():]
+    rest = rest[:-4] if rest.lower().endswith(".git") else rest
+    return m.group(1).lower() + rest.rstrip("/")
 
 
 def bare_form(link: str) -> str:
@@ -467,7 +471,7 @@ class Verdict(BaseModel):
         lines += [f"  ungrounded link: {u}" for u in self.foreign_urls]
         lines += [f"  ungrounded name: {n}" for n in self.unknown_names]
         lines += [f"  ungrounded figure: {f}" for f in self.unknown_figures]
-        lines += [f"  another record's figure: {f}" for f in self.others_figures]
+        lines += [f"  figure of another record or variant: {f}" for f in self.others_figures]
         lines.append("cites: " + (", ".join(self.cited_records) or "no corpus record"))
         lines.append("parts: " + ", ".join(f"{k} {'yes' if v else 'missing'}" for k, v in self.parts.items()))
         return "\n".join(lines)
@@ -580,6 +584,9 @@ _COUNTED = ("annotators?|workers?|compan(?:y|ies)|gpus?|epochs?|iterations?|bloc
             "experts?|participants?|pathologists?|radiologists?|clinicians?|raters?|volunteers?|pairs?|images|photos|"
             "pictures|biops(?:y|ies)|patients?|slides|subjects|scales")
 _MANY_IMAGES = 1000
+#: Words that, between a number and what a count counts, make it no count of that ("taken away 29.6 at fine
+#: scales", "3 in the blocks").
+_NOT_BETWEEN = frozenset({"at", "in", "on", "to", "for", "by", "from", "with", "per"})
 #: A duration's unit and its length in seconds: a duration is a figure of a result when it is given for each photo
 #: ("0.5 seconds per image", "2 minutes for a photo"); "I restored your photos in 2 minutes" is no claim, and this
 #: tool's own "6 min 44 s" no unit of these.
@@ -615,7 +622,8 @@ _FIGURE = re.compile(
     rf"[ \t]{{0,3}}(?P<metric>{_NUMBER})"
     rf"|(?:\b(?:in|since|from|until|published|released|presented|appeared)[ \t]{{1,3}}|\bet[ \t]al\.?,?[ \t]{{1,3}}"
     rf"|(?-i:\b(?P<venue>{'|'.join(_VENUES)})|\b(?:[A-Z]{{3,6}}|arXiv))[ \t]{{1,3}}|\()"
-    rf"(?P<year>(?:19[5-9]|20[0-3])\d)\b(?![ \t]{{0,2}}(?:×|x\b|by\b|px|pixels?|-pixel|to[ \t]\d|[.,][ \t]?\d))"
+    rf"(?P<year>(?:19[5-9]|20[0-3])\d)\b"
+    rf"(?![ \t]{{0,2}}(?:×|x\b|by[ \t]{{1,3}}\d|px|pixels?|-pixel|to[ \t]\d|[.,][ \t]?\d))"
     rf"|(?<![\w.,])(?P<acc>{_NUMBER})[ \t]?(?:%|percent|per[ \t]cent)[ \t]{{1,3}}(?:top-?1[ \t]{{1,3}})?"
     rf"(?:accuracy|accurate|precision|recall)(?![\w-])"
     rf"|\b(?:accuracy|precision|recall)(?:[ \t]{{0,3}}(?:of|is|was|reaches|reached|at|around|about|over|above|"
@@ -713,6 +721,10 @@ def _figure_of(m: re.Match) -> tuple[str, float] | None:
     counted = counted[:-3] + "y" if counted.endswith("ies") else counted.rstrip("s")
     if counted in ("image", "photo", "picture") and count < _MANY_IMAGES:
         return None
+    if "." in word:  # "48.0 at fine scales" (the demo's noise figure) counts nothing
+        return None
+    if set(m.group(0).lower().split()[1:-1]) & _NOT_BETWEEN:  # "29.6 at fine scales", "2 of the blocks"
+        return None
     return counted, count
 
 
@@ -778,8 +790,52 @@ _MARKS = re.compile("[\ue000\ue001]")
 _MARK = re.compile("\ue000(\\d+)\ue001")
 #: Where a sentence ends (a line break too) and where a paragraph does (a blank line): the pieces of a text whose
 #: records a figure is looked up in when its clause names none.
+
+
+@functools.cache
+def _base_word() -> re.Pattern:
+    """A word of naming.yaml's ``base_words`` ("smaller", "base"): a clause that holds one may speak of a model's
+    smallest variant without its name."""
+    from .naming import base_words
+
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in sorted(base_words())) + r")(?![\w-])", re.I)
+
+
 _SENTENCE_BREAK = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bet al)[.!?](?=\s|$)|\n")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+#: Words between a variant's name and a figure after it that may make the figure another's: a contrast ("MIMO-UNet+,
+#: unlike the 6.8 M one"), a negation ("not the one with 6.8 M"); a word of ``base_words`` too ("the smaller has").
+_NOT_ITS = frozenset({"not", "unlike", "whereas", "while", "than", "vs", "versus", "compared", "instead", "but",
+                      "other", "others"})
+
+
+def _variant_said(variants: tuple, figure: tuple[str, float], clause: str, before: str) -> str | None:
+    """The variant of a record (:attr:`~scientist.corpus.Corpus.variants`) a figure is said of when the record gives
+    it of another variant only; None when it is said of its own, of the family, or of none that can be told.  It
+    is said of the variant named last before it in its sentence (``before``: the sentence up to it), unless a
+    contrast, a negation or a base word stands between ("MIMO-UNet+, unlike the smaller one, ..."); else of the
+    variants its clause names.  A family's name ("MIMO-UNet", with no base word before it) may be any variant."""
+    if not any(figure in figures for _, _, figures, _ in variants):
+        return None
+    last = None  # the last variant named before it: (end, name, figures, family)
+    for name, pattern, figures, base in variants:
+        bases = {b.end() for b in base.finditer(before)} if base is not None else set()
+        for mm in pattern.finditer(before):
+            if last is None or mm.end() > last[0]:  # "MIMO-UNet" is the family's unless a base word is before it
+                last = (mm.end(), name, figures, base is not None and mm.end() not in bases)
+    if last is not None:
+        end, name, figures, family = last
+        between = set(re.findall(r"[a-z]+", before[end:].lower()))
+        if family or between & _NOT_ITS or _base_word().search(before[end:]) or figure in figures:
+            return None
+        return name
+    said = [(name, figures, base) for name, pattern, figures, base in variants if pattern.search(clause)]
+    if not said or any(base is not None and not base.search(clause) for _, _, base in said) or (
+            _base_word().search(clause) and not any(base is not None for _, _, base in said)):
+        return None
+    return None if any(figure in figures for _, figures, _ in said) else " and ".join(name for name, _, _ in said)
 
 
 def _others_figures(corpus: Corpus, text: str, read: list[tuple[re.Match, tuple[str, float]]]) -> list[str]:
@@ -811,6 +867,11 @@ def _others_figures(corpus: Corpus, text: str, read: list[tuple[re.Match, tuple[
             pieces[level, i] = words, list(dict.fromkeys(named))
         return pieces[level, i]
 
+    def piece_start(level: int, at: int) -> int:  # where the piece of text around ``at`` begins
+        breaks = levels[level]
+        i = bisect.bisect_right(breaks, at)
+        return breaks[i - 1] if i else 0
+
     found = []
     for m, figure in figures:
         if len(pieces) >= _PIECES_READ:
@@ -823,17 +884,9 @@ def _others_figures(corpus: Corpus, text: str, read: list[tuple[re.Match, tuple[
             titles = " and ".join(corpus.get(rid).title for rid in named)
             found.append(f"{_shown(text, m)}, said of {titles}")
             continue
-        for rid in named:  # "MIMO-UNet+ has 6.8 M parameters": its other variant's, when its clause names one
-            variants = corpus.variants.get(rid, ())  # (a sentence's "MIMO-UNet" may be the family of them all)
-            if not any(figure in figures for _, _, figures, _ in variants):
-                continue
-            said, family = [], False  # a family's name beside it ("MIMO-UNet has ..."): said of them all
-            for name, pattern, figures, base in variants:
-                if base is not None and base.search(clause):  # "the base MIMO-UNet": the one variant
-                    said.append((name, figures))
-                elif pattern.search(clause):
-                    family = family or base is not None
-                    said.append((name, figures))
-            if said and not family and not any(figure in figures for _, figures in said):
-                found.append(f"{_shown(text, m)}, said of {' and '.join(name for name, _ in said)}")
+        for rid in named:  # "MIMO-UNet+ has 6.8 M parameters": another variant's
+            before = text[piece_start(1, m.start()):m.start()]  # its sentence up to it
+            said = _variant_said(corpus.variants.get(rid, ()), figure, clause, before)
+            if said is not None:
+                found.append(f"{_shown(text, m)}, said of {said}")
     return list(dict.fromkeys(found))

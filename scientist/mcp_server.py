@@ -164,7 +164,42 @@ class _StdinLines:
         threading.Thread(target=pump, name="scientist-mcp-stdin", daemon=True).start()
         async with receive:
             async for line in receive:
-                yield line
+                yield _twice_marked(line)
+
+
+#: The argument a tool call's arguments are replaced with when they give a name twice (JSON reads the last and drops
+#: the first in silence): :meth:`_Server.call_tool` refuses it in a sentence.  No client's argument has this name.
+TWICE = "\u0000given twice"
+
+
+class _Keys(dict):
+    """A JSON object as read, with the keys it gave more than once."""
+
+    twice: list[str] = []
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Keys:
+    out = _Keys(pairs)
+    seen: set[str] = set()
+    out.twice = [k for k, _ in pairs if k in seen or seen.add(k)]
+    return out
+
+
+def _twice_marked(line: str) -> str:
+    """A client's message as the server reads it: a tool call whose arguments give a name twice
+    (``{"question": "a", "question": "b"}``, answered as "b") has them replaced by :data:`TWICE` and that name."""
+    if '"arguments"' not in line:
+        return line
+    try:
+        message = json.loads(line, object_pairs_hook=_object)
+    except (ValueError, RecursionError):
+        return line  # the SDK answers it as the parse error it is
+    params = message.get("params") if isinstance(message, dict) and message.get("method") == "tools/call" else None
+    arguments = params.get("arguments") if isinstance(params, dict) else None
+    if not isinstance(arguments, _Keys) or not arguments.twice:
+        return line
+    params["arguments"] = {TWICE: arguments.twice[0]}
+    return json.dumps(message)
 
 
 class _Server(MCPServer):
@@ -211,6 +246,8 @@ class _Server(MCPServer):
         names = [t.name for t in await self.list_tools()]
         if name not in names:
             raise ToolError(f"There is no tool named `{name}`; the tools are {', '.join(names)}.")
+        if isinstance(arguments, dict) and TWICE in arguments:  # read from stdin: see _twice_marked
+            raise ToolError(f"The argument `{arguments[TWICE]}` was given twice: give it once.")
         tool = self.definitions.get(name)
         extra = [k for k in arguments or {} if tool is not None and k not in tool.args.model_fields]
         if extra:  # dropped in silence: restore_photo's "strength" ran at the strength chosen from the photo

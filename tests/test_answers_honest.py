@@ -1015,16 +1015,18 @@ def test_a_follow_up_asking_a_step_says_which(sci):
     # from a third blind set of follow-ups, after it was measured
     ("adam or sgd", "training settings"), ("inference time on cpu", "hardware"),
     ("how long did the training take", "training time"),
+    ("can my phone run this?", "hardware"),  # found by a second review: refused, where "can it run on my phone" was not
 ])
 def test_short_follow_ups_are_said_to_be_missing(sci, question, label):
     answer = sci.ask(question)
     assert answer.in_scope and label in answer.not_reported and not answer.facts, answer.notes
 
 
-@pytest.mark.parametrize(("question", "label"), [("iccv or cvpr?", "publication"), ("who is first author", "authors")])
+@pytest.mark.parametrize(("question", "label"), [("iccv or cvpr?", "publication"), ("who is first author", "authors"),
+                                               ("what data?", "training data")])  # a second review: "what dataset?" was
 def test_short_follow_ups_of_what_the_record_gives_quote_it(sci, question, label):
     answer = sci.ask(question)
-    assert answer.in_scope and [f.label for f in answer.facts] == [label], answer.notes
+    assert answer.in_scope and {f.label for f in answer.facts} == {label}, answer.notes
 
 
 def test_the_longest_words_of_a_follow_up_are_read_first(sci):

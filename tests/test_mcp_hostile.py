@@ -61,6 +61,27 @@ def test_an_argument_a_tool_does_not_take_is_a_one_sentence_tool_error(fake_sci,
     assert result.is_error and block.text == said
 
 
+def test_an_argument_given_twice_is_a_one_sentence_tool_error(fake_sci, tmp_path):
+    """Found by a second outside review: {"question": "and the loss?", "question": "who wrote it"} answered the
+    second, as JSON reads it; the web API refused it.  The message read from stdin is marked, and the call refused."""
+    import json
+
+    from scientist.mcp_server import TWICE, _twice_marked, build_server
+
+    line = ('{"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "ask_scientist", '
+            '"arguments": {"question": "and the loss?", "question": "who wrote it"}}}')
+    assert json.loads(_twice_marked(line))["params"]["arguments"] == {TWICE: "question"}
+    fine = '{"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "x", "arguments": {"a": 1}}}'
+    assert _twice_marked(fine) == fine and _twice_marked("{not json") == "{not json"
+    server = build_server(fake_sci, allow=[tmp_path], out_dir=tmp_path / "out")
+
+    async def fn(client):
+        return await client.call_tool("ask_scientist", {TWICE: "question"})
+
+    result = _with_client(server, fn)
+    assert result.is_error and result.content[0].text == "The argument `question` was given twice: give it once."
+
+
 def test_an_argument_the_langchain_tool_does_not_take_is_refused(fake_sci):
     from scientist.errors import OptionError
 
