@@ -190,6 +190,8 @@ class Naming:
     # each record's names (its title too) by how they are spelt without case, spaces, hyphens and underscores:
     # "mimounet" and "mimo unet" are "MIMO-UNet" (:meth:`written_as`)
     spelt: dict[str, dict[int, str]] = field(default_factory=dict)
+    # the first word of each exact name -> the numbers of words of those it begins (:meth:`exact_names`)
+    firsts: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, records: Sequence, partial: bool = True, asks: Callable[[str], bool] | None = None) -> Naming:
@@ -235,12 +237,16 @@ class Naming:
             for w in ws:
                 by_start.setdefault(w[:5], {}).setdefault(w, []).append(i)
         models = [i for i, r in enumerate(records) if r.kind == "model"]
+        lengths: dict[str, set[int]] = {}
+        for name in exact:
+            lengths.setdefault(name.split()[0], set()).add(len(name.split()))
+        firsts = {w: tuple(sorted(ns)) for w, ns in lengths.items()}
         return cls(exact, max((len(t.split()) for t in exact), default=0), phrases,
                    tuple(sorted({len(p) for p in phrases})), singles, runs, by_start, own,
                    tuple(r.kind for r in records), tuple(bool(r.url) for r in records),
                    tuple(r.title for r in records), partial,
                    models[0] if len(models) == 1 and asks is not None else None, asks,
-                   {k: dict(v) for k, v in spelt.items()})
+                   {k: dict(v) for k, v in spelt.items()}, firsts)
 
     def find(self, question: str) -> list[int]:
         """Positions of the records ``question`` names: exact names first, then short titles and partial
@@ -371,13 +377,9 @@ class Naming:
     def exact_names(self, question: str) -> list[int]:
         """Positions of the records ``question`` names by their exact title or one of their ``names``."""
         words = [w.strip(".,;:!?()[]\"'“”‘’") for w in question.split()]
-        found: list[int] = []
-        for n in range(1, self.longest + 1):
-            for i in range(len(words) - n + 1):
-                for pos in self.exact.get(" ".join(words[i : i + n]), ()):
-                    if pos not in found:
-                        found.append(pos)
-        return found
+        hits = sorted((n, i, pos) for i, w in enumerate(words) for n in self.firsts.get(w, ())
+                      for pos in self.exact.get(" ".join(words[i : i + n]), ()))  # shorter names first, as read
+        return list(dict.fromkeys(pos for _, _, pos in hits))
 
     def _partial(self, tokens: list[str]) -> list[tuple[int, int, int]]:
         """(first token, last token, record) of each partial name: title words before a kind word, or a kind
