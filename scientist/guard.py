@@ -15,7 +15,7 @@ import json
 import posixpath
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
@@ -364,12 +364,13 @@ _READ_PAIR = re.compile(r'"([^"\n]{1,60})"\s+as\s+"')
 _TITLE_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t]|QUESTION: ).*$", re.M)
 
 
-def _claims(text: str) -> tuple[str, str, set[str]]:
+def _claims(text: str) -> tuple[str, str, set[str], list[tuple[int, str]]]:
     """``text`` split for reading names: (its lines but its titles, its title lines, the names it says the records
-    do not name).  The names a disclaimer lists are taken out where it lists them, and only there; a name in a
-    title counts only if the text does not say the records lack it: an answer of this tool echoes the question
-    in its title, names and all, and says of each such name that no record mentions it.  What is taken out is
-    left as spaces or line breaks, so that sentences still open where they did."""
+    do not name, and where each title line stood in the first with its words).  The names a disclaimer lists are
+    taken out where it lists them, and only there; a name in a title counts only if the text does not say the
+    records lack it: an answer of this tool echoes the question in its title, names and all, and says of each
+    such name that no record mentions it.  What is taken out is left as spaces or line breaks, so that sentences
+    still open where they did and a figure stands where it stood."""
     disclaimed: set[str] = set()
 
     def listed_out(m: re.Match) -> str:
@@ -382,8 +383,9 @@ def _claims(text: str) -> tuple[str, str, set[str]]:
         return " " * len(m.group(0))
 
     body = _READ_AS.sub(read_out, _disclaimers(text, listed_out))
-    titles = "\n".join(t.group(0) for t in _TITLE_LINE.finditer(body))
-    return _TITLE_LINE.sub("", body), titles, disclaimed
+    lines = [(t.start(), t.group(0)) for t in _TITLE_LINE.finditer(body)]
+    return (_TITLE_LINE.sub(lambda t: " " * len(t.group(0)), body), "\n".join(line for _, line in lines),
+            disclaimed, lines)
 
 
 #: The extensions of the files an answer of this tool names: photos, and the weights it ran.
@@ -536,7 +538,7 @@ def verify_text(corpus: Corpus, text: str, by_record: bool = True) -> Verdict:
         pieces += [_MARKS.sub(" ", text[pos:start]), f" {_MARK_OPEN}{own[link]}{_MARK_CLOSE} " if link in own else " "]
         pos = end
     text_wo_urls = "".join(pieces) + _MARKS.sub(" ", text[pos:])
-    body, titles, disclaimed = _claims(_without_file_names(text_wo_urls))
+    body, titles, disclaimed, headings = _claims(_without_file_names(text_wo_urls))
     unknown, named = names_in(corpus, body)
     in_titles, named_in_titles = names_in(corpus, titles)
     unknown += [n for n in in_titles if n not in disclaimed and n not in unknown]
@@ -547,7 +549,7 @@ def verify_text(corpus: Corpus, text: str, by_record: bool = True) -> Verdict:
                              if m.group(1) not in corpus_arxiv)
     read = [(m, f) for m in _FIGURE.finditer(body) if (f := _figure_of(m)) is not None]  # read once for both
     figures = _unknown_figures(body, corpus.figures, read)
-    others = _others_figures(corpus, body, read) if by_record else []
+    others = _others_figures(corpus, body, read, headings) if by_record else []
     low = text.lower()
     task_words = {t.label.lower() for t in corpus.tasks} | {t.id.replace("-", " ") for t in corpus.tasks}
     parts = {
@@ -838,13 +840,16 @@ def _variant_said(variants: tuple, figure: tuple[str, float], clause: str, befor
     return None if any(figure in figures for _, figures, _ in said) else " and ".join(name for name, _, _ in said)
 
 
-def _others_figures(corpus: Corpus, text: str, read: list[tuple[re.Match, tuple[str, float]]]) -> list[str]:
+def _others_figures(corpus: Corpus, text: str, read: list[tuple[re.Match, tuple[str, float]]],
+                    headings: Sequence[tuple[int, str]] = ()) -> list[str]:
     """The figures of ``text`` that a record writes, each said of records none of which writes it, as ``"87% of
     the noise, said of Deblur-MIMO-UNet-RealBlur"``: a figure taken from another record ("MIMO-UNet removes 87% of
     the noise", the histopathology paper's 87 %).  What a figure is said of: the records its clause names (by a
     name, title words or a link: :attr:`~scientist.corpus.Corpus.naming`); its sentence's, when its clause names
-    none; its paragraph's, when its sentence names none.  A figure whose paragraph names no record, or in a clause
-    that says the records do not give it, is not read; nor are the pieces past :data:`_PIECES_READ`.  A figure a
+    none; its paragraph's, when its sentence names none; its section's, when its paragraph names none (the title
+    line above it, of ``headings``: where each stood in ``text``, blanked, and its words: "## The annotation paper"
+    names it for the lines below).  A figure none of these names a record for, or in a clause that says the records
+    do not give it, is not read; nor are the pieces past :data:`_PIECES_READ`.  A figure a
     record writes for one of its variants, said in a clause that names another only (:attr:`~scientist.corpus.
     Corpus.variants`), is said of that one ("MIMO-UNet+ has 6.8 M parameters", MIMO-UNet's).  ``read``: the
     figures of ``text``, as :func:`_unknown_figures` takes them."""
@@ -857,15 +862,28 @@ def _others_figures(corpus: Corpus, text: str, read: list[tuple[re.Match, tuple[
                                                                          _PARAGRAPH_BREAK)]
     pieces: dict[tuple[int, int], tuple[str, list[str]]] = {}
 
+    def records_named(words: str) -> list[str]:  # by a name, title words or a record's link (its mark)
+        return list(dict.fromkeys([*names_in(corpus, words)[1], *(ids[j] for j in corpus.naming.find(words)),
+                                   *(ids[int(j)] for j in _MARK.findall(words) if int(j) < len(ids))]))
+
     def piece(level: int, at: int) -> tuple[str, list[str]]:  # the piece of text around ``at`` and what it names
         breaks = levels[level]
         i = bisect.bisect_right(breaks, at)
         if (level, i) not in pieces:
             words = text[(breaks[i - 1] if i else 0):(breaks[i] if i < len(breaks) else len(text))]
-            named = [*names_in(corpus, words)[1], *(ids[j] for j in corpus.naming.find(words)),
-                     *(ids[int(j)] for j in _MARK.findall(words) if int(j) < len(ids))]
-            pieces[level, i] = words, list(dict.fromkeys(named))
+            pieces[level, i] = words, records_named(words)
         return pieces[level, i]
+
+    heads = [at for at, _ in headings]
+    titled: dict[int, list[str]] = {}
+
+    def section(at: int) -> list[str]:  # what the title line above ``at`` names
+        i = bisect.bisect_right(heads, at) - 1
+        if i < 0:
+            return []
+        if i not in titled:
+            titled[i] = records_named(headings[i][1])
+        return titled[i]
 
     def piece_start(level: int, at: int) -> int:  # where the piece of text around ``at`` begins
         breaks = levels[level]
@@ -879,7 +897,7 @@ def _others_figures(corpus: Corpus, text: str, read: list[tuple[re.Match, tuple[
         clause, named = piece(0, m.start())
         if _NOT_GIVEN.search(clause):
             continue
-        named = named or piece(1, m.start())[1] or piece(2, m.start())[1]
+        named = named or piece(1, m.start())[1] or piece(2, m.start())[1] or section(m.start())
         if named and not any(figure in of[rid] for rid in named):
             titles = " and ".join(corpus.get(rid).title for rid in named)
             found.append(f"{_shown(text, m)}, said of {titles}")

@@ -183,6 +183,10 @@ def test_verify_passes_figures_the_records_give_and_numbers_that_are_no_results(
     ("MIMO-UNet+: 6.8 million parameters", "6.8 million parameters, said of MIMO-UNet+"),
     ("The larger variant, MIMO-UNet+, has 6.8M parameters.", "6.8M parameters, said of MIMO-UNet+"),
     ("MIMO-UNet+, with 6.8M parameters, is the RealBlur model.", "6.8M parameters, said of MIMO-UNet+"),
+    # by the heading above, when its paragraph names none (a second review: sections of an answer passed)
+    ("## The annotation paper\n\n- 16.1M parameters\n- 924 annotators",
+     "16.1M parameters, said of Quality Assured: Rethinking Annotation Strategies in Imaging AI"),
+    ("### MIMO-UNet\nIt yields 87% of the improvement.", "87% of the improvement, said of Deblur-MIMO-UNet-RealBlur"),
 ])
 def test_verify_flags_a_figure_said_of_a_record_that_does_not_write_it(sci, text, said):
     v = sci.verify(text)
@@ -212,6 +216,8 @@ def test_verify_flags_a_figure_said_of_a_record_that_does_not_write_it(sci, text
     "MIMO-UNet+ has 20 blocks where the smaller one has 8 blocks.",
     # the record's title names the record whole, not a variant of it
     "| Deblur-MIMO-UNet-RealBlur | model | 16.1 M parameters (MIMO-UNet+) |",
+    "## MIMO-UNet\n\n- 16.1M parameters\n\n## The histopathology paper\n\n- 87% of the similarity gain",
+    "# How big is MIMO-UNet?\n\nThe records give 16.1 M parameters.",
 ])
 def test_verify_passes_a_figure_said_of_a_record_that_writes_it(sci, text):
     v = sci.verify(text)
