@@ -1035,7 +1035,10 @@ def test_the_longest_words_of_a_follow_up_are_read_first(sci):
     assert [f.label for f in sci._bare_figures("how fast and how big?")] == ["speed", "model size"]
 
 
-@pytest.mark.parametrize("question", ["tell me a joke", "why is the sky blue", "how are you"])
+@pytest.mark.parametrize("question", ["tell me a joke", "why is the sky blue", "how are you",
+                                      # found by a second review: answered in scope, from the records
+                                      "how many megapixels does my phone have?", "who wrote my camera app?",
+                                      "which phone takes the best night photos?"])
 def test_small_talk_is_no_imaging_question(sci, question):
     """Found by an outside review: "tell me a joke" was image classification (49 %) or captioning (18 %), and the
     prompt told the chatbot's model to say so."""
