@@ -318,26 +318,42 @@ _LISTED_NAME = r"(?<![\w.+-])[^\W_][\w.+-]{0,59}(?![\w.+-])"
 _NAME_LIST = rf"{_LISTED_NAME}(?:(?:,[ \t]*{_LISTED_NAME}){{0,8}},?[ \t]+(?:and|or)[ \t]+{_LISTED_NAME})?"
 #: A clause saying the records do not name something, the list of what it says they do not name in a group of its
 #: own: "The question names X, which none of the 3 provided records mentions" (this tool's note), "no record
-#: mentions X", "the records do not mention X", "X is not mentioned in the records".
+#: mentions X", "the records do not mention X", "X is not mentioned in the records", "X isn't covered by the
+#: records", "X is not in the corpus", "the records say nothing about X", "there's no record of X", "I don't have any
+#: information on X".
 _DISCLAIMER = re.compile(
     rf"\bnames\s+(?P<a>{_NAME_LIST}),\s+which\s+(?:none\s+of\s+the\s+(?:\w+\s+){{0,2}}records\s+mentions"
     rf"|the\s+one\s+(?:\w+\s+)?record\s+does\s+not\s+mention)\b"
     rf"|\b(?:none\s+of\s+the\s+(?:\w+\s+){{0,2}}records|no\s+(?:\w+\s+)?records?)\s+(?:mentions?|names?|covers?)"
     rf"\s+(?P<b>{_NAME_LIST})"
     rf"|\brecords?\s+(?:do|does|did)(?:\s+not|n't)\s+(?:mention|name|cover)\s+(?P<c>{_NAME_LIST})"
-    rf"|(?P<d>{_NAME_LIST})\s+(?:is|are)\s+not\s+(?:mentioned|named|covered)\s+(?:in|by)\s+(?:any\s+of\s+)?"
-    rf"(?:the|any)\s+(?:\w+\s+)?(?:records?|corpus)\b", re.I)
-#: Every match of :data:`_DISCLAIMER` holds one of these words; it is looked for only within
+    rf"|(?P<d>{_NAME_LIST})\s+(?:(?:is|are)\s+not|isn't|aren't)\s+(?:mentioned|named|covered)\s+(?:in|by)\s+"
+    rf"(?:any\s+of\s+)?(?:the|any|my|these)\s+(?:\w+\s+)?(?:records?|corpus|sources)\b"
+    rf"|(?P<e>{_NAME_LIST})\s+(?:(?:is|are)\s+not|isn't|aren't)\s+(?:in|part\s+of|among)\s+(?:any\s+of\s+)?"
+    rf"(?:the|any|my|these)\s+(?:\w+\s+)?(?:records?|corpus|sources)\b"
+    rf"|\b(?:records?|corpus|sources)\s+(?:say|says|said)\s+nothing\s+(?:about|on|of)\s+(?P<f>{_NAME_LIST})"
+    rf"|\bno\s+record\s+of\s+(?P<g>{_NAME_LIST})"
+    rf"|\b(?:no|(?:don't|do\s+not|doesn't|does\s+not)\s+have\s+any)\s+(?:information|info|details)\s+(?:on|about)"
+    rf"\s+(?P<h>{_NAME_LIST})", re.I)
+#: Every match of :data:`_DISCLAIMER` holds one of these words (not "records", which most answers hold); it is looked
+#: for only within
 #: :data:`_DISCLAIMER_REACH` characters of one (a list of names is at most 9 of 60 characters), so that a megabyte
 #: of names without a disclaimer is not tried at every word.  A disclaimer whose parts stand further apart than
 #: that (thousands of spaces between them) is not read as one: its names then count, as a name would.
-_DISCLAIMER_ANCHOR = re.compile(r"mention|name|cover", re.I)
+_DISCLAIMER_ANCHOR = re.compile(r"mention|name|cover|corpus|sources|nothing|information|info\b|details|record\s+of"
+                                r"|(?:not|n't)\s+in\b|part\s+of|among", re.I)
 _DISCLAIMER_REACH = 2000
+#: Strings one of which every match of :data:`_DISCLAIMER_ANCHOR` holds, in lower case.
+_ANCHOR_WORDS = ("mention", "name", "cover", "corpus", "sources", "nothing", "info", "details", "record", "not",
+                 "n't", "part", "among")
 
 
 def _disclaimers(text: str, replace: Callable[[re.Match], str]) -> str:
     """``text`` with each match of :data:`_DISCLAIMER` replaced by ``replace(match)`` (as ``_DISCLAIMER.sub``
     would, but only near its anchor words)."""
+    low = text.lower()  # most long texts hold none of its words: a scan in C says so before the pattern's
+    if not any(word in low for word in _ANCHOR_WORDS):
+        return text
     windows: list[list[int]] = []
     for m in _DISCLAIMER_ANCHOR.finditer(text):
         start, end = max(0, m.start() - _DISCLAIMER_REACH), m.end() + _DISCLAIMER_REACH
@@ -374,7 +390,7 @@ def _claims(text: str) -> tuple[str, str, set[str], list[tuple[int, str]]]:
     disclaimed: set[str] = set()
 
     def listed_out(m: re.Match) -> str:
-        group = next(g for g in ("a", "b", "c", "d") if m.group(g) is not None)
+        group = next(g for g in "abcdefgh" if m.group(g) is not None)
         disclaimed.update(w for w in re.findall(_LISTED_NAME, m.group(group)) if w.lower() not in ("and", "or"))
         return _blanked(m, group)
 

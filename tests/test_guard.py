@@ -323,6 +323,17 @@ def test_verify_passes_the_tools_own_answer_to_a_question_that_names_another_mod
 
 
 @pytest.mark.parametrize("text", [
+    # found by a second outside review: the honest answers a chatbot should give were flagged
+    "The records say nothing about NAFNet or Restormer.", "SwinIR is not in the corpus.",
+    "NAFNet isn't covered by the records, so I can't compare.", "There's no record of SwinIR here.",
+    "I don't have any information on NAFNet in my sources.",
+])
+def test_verify_passes_more_ways_of_saying_the_records_lack_a_name(sci, text):
+    v = sci.verify(text)
+    assert v.grounded and not v.unknown_names, v.summary()
+
+
+@pytest.mark.parametrize("text", [
     "No record mentions NAFNet, but NAFNet is better.",  # the clause that says so, and no more
     "# Why Restormer wins\nIt removes blur better than MIMO-UNet.",  # a title's names count, unless disclaimed
     "The records do not mention it. Restormer removes blur.",
@@ -353,6 +364,7 @@ def test_disclaimers_are_read_anywhere_in_a_long_text(sci):
     "No record mentions that Restormer and SwinIR are far better.",
     "No record mentions NAFNet, Restormer beats it.",
     "MAXIM deblurs better than MIMO-UNet.",  # an English word in capitals, and a deblurring model
+    "SwinIR is better. SwinIR is not in the corpus.", "NAFNet beats it; the records say nothing about that.",
 ])
 def test_verify_is_not_fooled_by_a_title_or_a_disclaimer(sci, text):
     assert not sci.verify(text).grounded, text
