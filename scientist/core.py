@@ -122,7 +122,7 @@ def _as_asked(figures: list[Figure], question: str) -> list[Figure]:
     """``figures`` as ``question`` asks for them: a figure of steps, one for each step it names ("explain step 3",
     "steps 2 and 9": a card of 8 steps gives the one and lacks the other)."""
     plain = plain_words(question)
-    return [g for f in figures for g in ([f.for_steps((n,)) for n in f.asked_steps(plain)] or [f])]
+    return [g for f in figures for g in ([f.for_step(n) for n in f.asked_steps(plain)] or [f])]
 
 
 def _pointed(mentions: list[Mention]) -> frozenset[int]:
@@ -637,7 +637,7 @@ class Scientist:
             alike = ids == drawn and {r.id for r in named} <= drawn  # nothing else named to tell them from
             # "explain step 12": how many steps the cards hold that lack it, so the reader knows what there is
             steps = [(r.title, sum(where == "step" for where, _ in self.corpus.get(r.id).lines()))
-                     for r in (lacking or drawn_on)] if any(f.steps for f in figures) else []
+                     for r in (lacking or drawn_on)] if any(f.step is not None for f in figures) else []
             answer.notes.insert(0, self.renderer.phrase(
                 "note_unreported", figures=figures, n=len(drawn_on), named=[] if alike else lacking,
                 sole=bool(ids) and ids <= sole, of=len(named), steps=[s for s in steps if s[1]]))
@@ -753,14 +753,19 @@ class Scientist:
     def _k(self, k):
         """The records an answer lists: None (the ``k`` setting), or a whole number within the setting's range
         (raises :class:`OptionError`; ``True`` and ``2.0`` are no count)."""
-        return None if k is None else self._checked("k", _count("k", k))
+        if k is None:
+            return None
+        whole = isinstance(k, int | np.integer) and not isinstance(k, bool)
+        return self._checked("k", int(k) if whole else _count("k", k))  # the setting's range says what k must be
 
     def _checked(self, name: str, value):
-        """An argument that overrides a setting, checked as the setting is (raises :class:`OptionError`)."""
+        """An argument that overrides a setting, checked as the setting is (raises :class:`OptionError` naming the
+        argument and what is wrong with it, as a command line renames it for its option)."""
         try:
             return getattr(self.settings.updated(**{name: value}), name)
         except ConfigError as exc:
-            raise OptionError(str(exc).replace("invalid setting ", "invalid argument ", 1)) from None
+            message = str(exc).replace("invalid setting ", "invalid argument ", 1)
+            raise OptionError(message, name, message.partition(": ")[2]) from None
 
     async def aask(self, question: str, photo: str | Path | None = None, **options) -> Answer:
         """:meth:`ask` for async callers (runs in a worker thread)."""
@@ -968,7 +973,8 @@ def _count(name: str, value) -> int:
     """``value`` if it is a whole number of 1 or more (records to list: any number, the whole corpus included);
     raises :class:`OptionError` otherwise."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise OptionError(f"invalid argument {name}: must be a whole number, 1 or more")
+        raise OptionError(f"invalid argument {name}: must be a whole number, 1 or more", name,
+                          "must be a whole number, 1 or more")
     return int(value)
 
 

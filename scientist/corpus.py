@@ -26,7 +26,7 @@ from .naming import (
     CLAUSE_END,
     NAMING_FILE,
     Naming,
-    base_words,
+    base_words_pattern,
     model_words,
     says_nothing_else,
     spelling_of,
@@ -112,7 +112,7 @@ class Figure:
     not_with: tuple[str, ...] = ()  # labels of figures whose being asked too means this one is not
     bare: re.Pattern = re.compile(r"(?!)")  # words that ask for it in a question that says nothing else ("how fast?")
     is_link: bool = False  # it is a link the records might give: where none does, the answer says what part 3 holds
-    steps: tuple[int, ...] = ()  # a figure of workflow steps (``{step}`` in its words): the steps asked for, from 1
+    step: int | None = None  # a figure of a workflow's step (``{step}`` in its words): the step asked for, from 1
     # (-1: the last)
     link: str | None = None  # the record's link field that gives it ("github": where its code is)
 
@@ -134,12 +134,10 @@ class Figure:
                 upto = False
         return tuple(dict.fromkeys(steps))
 
-    def for_steps(self, steps: tuple[int, ...]) -> Figure:
-        """This figure of steps as asked for: its label names them ("step 3"), and its lines are theirs (one step
-        each, as the answer asks for them: :func:`scientist.core._as_asked`)."""
-        label = "the last step" if steps == (-1,) else ("step " if len(steps) == 1 else "steps ") + ", ".join(
-            "the last" if n == -1 else str(n) for n in steps)
-        return dataclasses.replace(self, label=label, steps=steps)
+    def for_step(self, step: int) -> Figure:
+        """This figure of steps for one step asked for (as the answer asks for each: :func:`scientist.core._as_asked`):
+        its label names it ("step 3", "the last step"), and its line is that step's."""
+        return dataclasses.replace(self, label="the last step" if step == -1 else f"step {step}", step=step)
 
     def asked(self, question: str) -> bool:
         """Whether ``question`` (as :func:`plain_words`) asks for it."""
@@ -151,9 +149,10 @@ class Figure:
         figure, a number: "to improve the algorithms' accuracy" reports none)."""
         if self.link:  # given by a link of the record's, not a line ("where is the code?")
             return [(self.link, getattr(record, self.link))] if getattr(record, self.link, None) else []
-        if self.steps:  # a workflow's steps asked for by number: those of the record's card that it has
+        if self.step is not None:  # a workflow's step asked for by number: the record's card's, if it has it
             own = [(where, text) for where, text in record.lines() if where == "step"]
-            return [own[n - 1 if n > 0 else n] for n in self.steps if 0 < n <= len(own) or (own and n == -1)]
+            n = self.step
+            return [own[n - 1 if n > 0 else n]] if 0 < n <= len(own) or (own and n == -1) else []
         return [(where, text) for where, text in record.lines() if where not in ("title", "name")
                 and (where in self.fields or (self.says.search(plain_words(text))
                                               and (self.kind != "figure" or _DIGIT.search(text))))]
@@ -509,8 +508,7 @@ class Corpus:
             family = {k for k in keys if any(o != k and o.startswith(k) and kept.get(o) for o in keys)}
             family.add(spelling_of(r.title))  # the record's title names it whole: "Deblur-MIMO-UNet-RealBlur | 16.1 M"
             if sum(bool(fs) for fs in kept.values()) >= 2:
-                base = "(?:" + "|".join(re.escape(w) for w in sorted(base_words())) + ")"
-                before = rf"{base}[ \t]+(?:(?:model|network|version|variant)[ \t]+)?"
+                before = rf"{base_words_pattern()}[ \t]+(?:(?:model|network|version|variant)[ \t]+)?"
                 out[r.id] = tuple((keys[k], patterns[k], fs, variant_pattern(keys[k], before) if k in family else None)
                                   for k, fs in kept.items())
         return out

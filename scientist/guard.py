@@ -814,9 +814,9 @@ _MARK = re.compile("\ue000(\\d+)\ue001")
 def _base_word() -> re.Pattern:
     """A word of naming.yaml's ``base_words`` ("smaller", "base"): a clause that holds one may speak of a model's
     smallest variant without its name."""
-    from .naming import base_words
+    from .naming import base_words_pattern
 
-    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in sorted(base_words())) + r")(?![\w-])", re.I)
+    return re.compile(rf"(?<![\w-]){base_words_pattern()}(?![\w-])", re.I)
 
 
 _SENTENCE_BREAK = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bet al)[.!?](?=\s|$)|\n")
@@ -865,10 +865,9 @@ def _others_figures(corpus: Corpus, text: str, read: list[tuple[re.Match, tuple[
     none; its paragraph's, when its sentence names none; its section's, when its paragraph names none (the title
     line above it, of ``headings``: where each stood in ``text``, blanked, and its words: "## The annotation paper"
     names it for the lines below).  A figure none of these names a record for, or in a clause that says the records
-    do not give it, is not read; nor are the pieces past :data:`_PIECES_READ`.  A figure a
-    record writes for one of its variants, said in a clause that names another only (:attr:`~scientist.corpus.
-    Corpus.variants`), is said of that one ("MIMO-UNet+ has 6.8 M parameters", MIMO-UNet's).  ``read``: the
-    figures of ``text``, as :func:`_unknown_figures` takes them."""
+    do not give it, is not read; nor are the pieces past :data:`_PIECES_READ`.  A figure a record writes for one of
+    its variants, said of another (:func:`_variant_said`), is flagged as said of that one ("MIMO-UNet+ has 6.8 M
+    parameters", MIMO-UNet's).  ``read``: the figures of ``text``, as :func:`_unknown_figures` takes them."""
     known, of = corpus.figures, corpus.figures_by_record
     figures = [(m, f) for m, f in read if f in known and not _FILE_END.match(text, m.end())]
     if not figures:
@@ -882,12 +881,15 @@ def _others_figures(corpus: Corpus, text: str, read: list[tuple[re.Match, tuple[
         return list(dict.fromkeys([*names_in(corpus, words)[1], *(ids[j] for j in corpus.naming.find(words)),
                                    *(ids[int(j)] for j in _MARK.findall(words) if int(j) < len(ids))]))
 
-    def piece(level: int, at: int) -> tuple[str, list[str]]:  # the piece of text around ``at`` and what it names
+    def span(level: int, at: int) -> tuple[int, int, int]:  # which piece holds ``at``, where it begins and ends
         breaks = levels[level]
         i = bisect.bisect_right(breaks, at)
+        return i, (breaks[i - 1] if i else 0), (breaks[i] if i < len(breaks) else len(text))
+
+    def piece(level: int, at: int) -> tuple[str, list[str]]:  # the piece of text around ``at`` and what it names
+        i, start, end = span(level, at)
         if (level, i) not in pieces:
-            words = text[(breaks[i - 1] if i else 0):(breaks[i] if i < len(breaks) else len(text))]
-            pieces[level, i] = words, records_named(words)
+            pieces[level, i] = text[start:end], records_named(text[start:end])
         return pieces[level, i]
 
     heads = [at for at, _ in headings]
@@ -901,11 +903,6 @@ def _others_figures(corpus: Corpus, text: str, read: list[tuple[re.Match, tuple[
             titled[i] = records_named(headings[i][1])
         return titled[i]
 
-    def piece_start(level: int, at: int) -> int:  # where the piece of text around ``at`` begins
-        breaks = levels[level]
-        i = bisect.bisect_right(breaks, at)
-        return breaks[i - 1] if i else 0
-
     found = []
     for m, figure in figures:
         if len(pieces) >= _PIECES_READ:
@@ -918,8 +915,8 @@ def _others_figures(corpus: Corpus, text: str, read: list[tuple[re.Match, tuple[
             titles = " and ".join(corpus.get(rid).title for rid in named)
             found.append(f"{_shown(text, m)}, said of {titles}")
             continue
+        before = text[span(1, m.start())[1]:m.start()]  # its sentence up to it
         for rid in named:  # "MIMO-UNet+ has 6.8 M parameters": another variant's
-            before = text[piece_start(1, m.start()):m.start()]  # its sentence up to it
             said = _variant_said(corpus.variants.get(rid, ()), figure, clause, before)
             if said is not None:
                 found.append(f"{_shown(text, m)}, said of {said}")

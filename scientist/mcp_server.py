@@ -34,6 +34,7 @@ from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError, Un
 from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import ValidationError
 
+from . import jsonio
 from .core import Scientist
 from .errors import BaseExceptionGroup, QuestionError, ScientistError, shown
 from .gathered import package_warnings
@@ -172,31 +173,18 @@ class _StdinLines:
 TWICE = "\u0000given twice"
 
 
-class _Keys(dict):
-    """A JSON object as read, with the keys it gave more than once."""
-
-    twice: list[str] = []
-
-
-def _object(pairs: list[tuple[str, Any]]) -> _Keys:
-    out = _Keys(pairs)
-    seen: set[str] = set()
-    out.twice = [k for k, _ in pairs if k in seen or seen.add(k)]
-    return out
-
-
 def _twice_marked(line: str) -> str:
     """A client's message as the server reads it: a tool call whose arguments give a name twice
     (``{"question": "a", "question": "b"}``, answered as "b") has them replaced by :data:`TWICE` and that name."""
     if '"arguments"' not in line:
         return line
     try:
-        message = json.loads(line, object_pairs_hook=_object)
+        message = jsonio.loads(line)
     except (ValueError, RecursionError):
         return line  # the SDK answers it as the parse error it is
     params = message.get("params") if isinstance(message, dict) and message.get("method") == "tools/call" else None
     arguments = params.get("arguments") if isinstance(params, dict) else None
-    if not isinstance(arguments, _Keys) or not arguments.twice:
+    if not isinstance(arguments, jsonio.Keys) or not arguments.twice:
         return line
     params["arguments"] = {TWICE: arguments.twice[0]}
     return json.dumps(message)

@@ -24,7 +24,7 @@ from . import yamlio
 from .paths import data_path
 from .spelling import word_counts
 
-__all__ = ["CLAUSE_END", "NAMING_FILE", "Mention", "Naming", "base_words", "model_words", "spelling_of",
+__all__ = ["CLAUSE_END", "NAMING_FILE", "Mention", "Naming", "base_words_pattern", "model_words", "spelling_of",
            "variant_pattern"]
 
 NAMING_FILE = "naming.yaml"
@@ -77,10 +77,11 @@ def _words() -> _Words:
                   frozenset(str(w) for w in raw.get("base_words") or ()))
 
 
-def base_words() -> frozenset[str]:
-    """Words before a model's name that make it the smallest of its variants ("the base MIMO-UNet"): naming.yaml's
-    ``base_words``."""
-    return _words().base_words
+@lru_cache(maxsize=1)
+def base_words_pattern() -> str:
+    """A pattern of the words before a model's name that make it the smallest of its variants ("the base
+    MIMO-UNet"): naming.yaml's ``base_words``, as one group of alternatives."""
+    return "(?:" + "|".join(re.escape(w) for w in sorted(_words().base_words)) + ")"
 
 
 def spelling_of(name: str) -> str:

@@ -41,8 +41,6 @@ def ask_command(
     if as_json and fmt is not None:  # the JSON was printed, and the format asked for silently not
         raise OptionError(f"--json and --format {fmt.value}: the JSON holds the answer in both formats (its markdown "
                           "and text); give one of the two")
-    if k is not None and not 1 <= k <= 50:  # as the library says it, but of the option
-        raise OptionError("invalid option --k: must be a whole number from 1 to 50")
     settings = settings_of(ctx)
     question, photo = _question_and_photo(question, photo, seed is not None)
     if photo is None and demo:
@@ -60,7 +58,12 @@ def ask_command(
         if question is None:
             raise QuestionError("give a question (or --seed FILE)")
         sci, q = Scientist(corpus, settings=settings, weights=demo.weights, device=demo.device), question
-    answer = sci.ask(q, photo=photo, k=k, progress=not as_json, options=demo.options())
+    try:
+        answer = sci.ask(q, photo=photo, k=k, progress=not as_json, options=demo.options())
+    except OptionError as exc:  # the library's argument k is this command's option --k
+        if exc.option != "k":
+            raise
+        raise OptionError(f"invalid option --k: {exc.problem}") from None
     if as_json:
         emit(json_text(answer))
     else:

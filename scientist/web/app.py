@@ -9,7 +9,6 @@ offline.  Typed errors become an HTTP 4xx with one sentence (:func:`_status`).
 from __future__ import annotations
 
 import email.message
-import json
 import logging
 import re
 import threading
@@ -33,7 +32,7 @@ from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 from starlette.routing import Match
 from starlette.staticfiles import NotModifiedResponse
 
-from .. import __version__
+from .. import __version__, jsonio
 from ..answer import Answer
 from ..errors import (
     AccessError,
@@ -148,24 +147,15 @@ class AskRequest(BaseModel):
 
 
 async def _keys_once(request: Request) -> None:
-    """Refuse a JSON body that gives a key twice (``{"question": "a", "question": "b"}`` was answered as "b", the
-    first dropped in silence): one sentence, 422.  The body is the one FastAPI read (kept), so it is read once."""
-    body = await request.body()
-
-    def once(pairs: list[tuple[str, object]]) -> dict:
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise OptionError(f"the field {key} was given twice: give it once")
-            seen.add(key)
-        return dict(pairs)
-
+    """Refuse a JSON body that gives a field twice (``{"question": "a", "question": "b"}`` was answered as "b", the
+    first dropped in silence): one sentence, 422.  The body is the one FastAPI read (kept), so it is read once; what
+    a field holds is the body's own validation's to judge."""
     try:
-        json.loads(body, object_pairs_hook=once)
-    except OptionError:
-        raise
+        body = jsonio.loads(await request.body())
     except (ValueError, RecursionError):  # not JSON, or too deep: the body's own validation says so
-        pass
+        return
+    if isinstance(body, jsonio.Keys) and body.twice:
+        raise OptionError(f"the field {body.twice[0]} was given twice: give it once")
 
 
 async def _one_question(request: Request) -> None:
@@ -173,12 +163,22 @@ async def _one_question(request: Request) -> None:
     was answered, the others dropped in silence): one sentence, 422."""
     if not _sent_a_form(request.headers):
         return  # the route says what it takes (415)
-    form = await request.form()
-    other = sorted(set(form.keys()) - {"question"})
+    _fields_taken(await request.form(), QUESTION_FIELDS, "the question form", "one field, question")
+
+
+#: The field of the page's question form.
+QUESTION_FIELDS = frozenset({"question"})
+
+
+def _fields_taken(form, fields: frozenset[str], what: str, takes: str, why: dict[str, str] | None = None) -> None:
+    """Refuse a form's field that is not one of ``fields`` (``what`` takes ``takes``; ``why``: a reason for some of
+    them), and one of them given more than once: one sentence each (they were dropped in silence)."""
+    other = sorted(set(form.keys()) - fields)
     if other:
-        raise OptionError(f"the question form takes no field {other[0]}: it takes one field, question")
-    if len(form.getlist("question")) > 1:
-        raise OptionError(f"question was given {len(form.getlist('question'))} times: give it once")
+        raise OptionError(f"{what} takes no field {other[0]}: it takes {takes}{(why or {}).get(other[0], '')}")
+    twice = next((name for name in sorted(fields) if len(form.getlist(name)) > 1), None)
+    if twice is not None:
+        raise OptionError(f"{twice} was given {len(form.getlist(twice))} times: give it once")
 
 
 class ErrorMessage(BaseModel):
@@ -742,15 +742,8 @@ def create_app(scientist=None, *, settings: Settings | None = None, restore: Res
         (`strength`, `max_side` as the command line's, or any other) or one given twice is refused, never dropped."""
         # the form is parsed once, for the fields above; a field it does not take ("strength", "Gain") or one given
         # twice is refused, never dropped in silence
-        form = await request.form()
-        other = sorted(set(form.keys()) - RESTORE_FIELDS)
-        if other:
-            why = " (the strength is chosen from the photo)" if other[0] == "strength" else ""
-            raise OptionError(f"a restore takes no field {other[0]}: it takes the file field photo and the fields "
-                              f"gain and watched{why}")
-        twice = next((name for name in sorted(RESTORE_FIELDS) if len(form.getlist(name)) > 1), None)
-        if twice is not None:
-            raise OptionError(f"{twice} was given {len(form.getlist(twice))} times: give it once")
+        _fields_taken(await request.form(), RESTORE_FIELDS, "a restore", "the file field photo and the fields gain and "
+                      "watched", {"strength": " (the strength is chosen from the photo)"})
         asked = RestoreOptions.of({"gain": gain}).gain  # a bad value is one sentence (422) before any upload is kept
         # the whole wait, for a thread as for memory, counts against BUSY_WAIT; no thread is held while waiting
         deadline = anyio.current_time() + BUSY_WAIT
