@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.17"
+SCHEMA_VERSION = "1.18"
 
 
 class TaskGuess(BaseModel):
@@ -51,6 +51,13 @@ class TaskResult(TaskGuess):
         default_factory=list,
         description="Ids of the question's tasks (this one, and the runner-up when ``both``) that a supporting "
                     "record addresses; empty when none does or the question is out of scope.")
+    decided_by: Literal["question", "photo"] = Field(
+        default="question",
+        description="question: classified from the question's words (``confidence`` is the classifier's); photo: "
+                    "the question came with a photo, named no operation and asked what was done to the photo "
+                    "(\"what did you do to my photo?\"), so the task is what the demo measurably did to it, not a "
+                    "guess: low-light enhancement when its brightness step raised the level, then the network's "
+                    "task by its weights; ``confidence`` 1, ``both`` when the two were done.")
     model_task: str | None = Field(
         default=None, description="Task id the recommended model was built for, when known."
     )

@@ -13,12 +13,12 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 import numpy as np
 
 from . import judge
-from .answer import Answer, Correction, Evidence, Fact, LanguageInfo, Reference, TaskResult
+from .answer import Answer, Correction, Evidence, Fact, LanguageInfo, Reference, TaskGuess, TaskResult
 from .corpus import (
     WORD,
     Corpus,
@@ -27,6 +27,7 @@ from .corpus import (
     load_corpus,
     load_figures,
     load_listing,
+    load_photo_asks,
     load_places,
     plain_words,
 )
@@ -52,9 +53,13 @@ from .render import Renderer
 from .restore.constants import BUNDLED_LABEL, load_constants
 from .restore.options import RestoreOptions, as_path, unknown_option
 from .settings import ConfigError, Settings, load_settings
+from .signature import normalise
 from .spelling import Speller
 from .views import Queries
 from .workflow import demo_record, demo_workflow, workflow_for
+
+if TYPE_CHECKING:
+    from .restore.record import Demo
 
 T = TypeVar("T")
 
@@ -131,11 +136,39 @@ def _pointed(mentions: list[Mention]) -> frozenset[int]:
     return frozenset(m.record for m in mentions if m.sole or m.photo)
 
 
+def _weights_tasks(raw: dict) -> dict:
+    done = raw["done"]
+    return {"bundled": frozenset(raw["bundled"]), "published": frozenset(raw["published"]),
+            "done": {"brightened": str(done["brightened"]), "brightened_above": float(done["brightened_above"]),
+                     "bundled": str(done["bundled"]), "published": str(done["published"])}}
+
+
 def demo_tasks(bundled: bool) -> frozenset[str]:
     """The tasks the demo's network does with the bundled weights, or with published ones
     (``scientist/weights/tasks.json``)."""
-    return load_constants(lambda raw: {k: frozenset(raw[k]) for k in ("bundled", "published")},
-                          "tasks.json")["bundled" if bundled else "published"]
+    return load_constants(_weights_tasks, "tasks.json")["bundled" if bundled else "published"]
+
+
+def brightened(demo: Demo) -> bool:
+    """Whether ``demo``'s brightness step raised its photo's level (by more than ``tasks.json``'s
+    ``done.brightened_above``)."""
+    return demo.gain > load_constants(_weights_tasks, "tasks.json")["done"]["brightened_above"]
+
+
+def done_tasks(demo: Demo) -> list[str]:
+    """The tasks of the taxonomy ``demo`` did to its photo, in the order done (``tasks.json``'s ``done``): low-light
+    enhancement when its brightness step raised the level by more than ``brightened_above``, then the network's
+    task by the weights that ran, unless none of the network's change was kept (strength 0)."""
+    done = load_constants(_weights_tasks, "tasks.json")["done"]
+    tasks = [done["brightened"]] if brightened(demo) else []
+    if demo.strength > 0:
+        tasks.append(done["bundled" if demo.weights == BUNDLED_LABEL else "published"])
+    return tasks
+
+
+#: Words that ask, in a question given with a photo that says nothing else ("how?", "explain pls", "changes?").
+ASKING_WORDS = frozenset({"how", "why", "what", "whats", "explain", "change", "changes", "changed", "difference",
+                          "differences", "different"})
 
 
 def _asks_link(question: str) -> bool:
@@ -549,21 +582,68 @@ class Scientist:
         )
         return ref.model_copy(update={"supports": supports, "why": why})
 
-    def _analyse(self, q: str, k: int | None, scored: tuple | None = None, pointed: frozenset[int] = frozenset()
-                 ) -> tuple[np.ndarray, TaskResult, list[Reference], bool]:
+    def _analyse(self, q: str, k: int | None, scored: tuple | None = None, pointed: frozenset[int] = frozenset(),
+                 done: Sequence[str] = ()) -> tuple[np.ndarray, TaskResult, list[Reference], bool]:
         """Embed, classify, rank and judge: the shared first half of every answer (``scored``: :meth:`_score` of
         ``q`` when it was already made; ``pointed``: the records of ``q`` that it names only as the model it means,
-        "the model", "it" or none, whose reasons say so rather than that the question names them)."""
+        "the model", "it" or none, whose reasons say so rather than that the question names them; ``done``: the
+        tasks the demo did to the photo a question asks about, which are its tasks, in place of a classification)."""
         with self._lock:
             index = self.index
         qvec, probs, cosines, named = scored or self._score(q)
-        task = judge.classify(probs, index.tasks.cosines(qvec), self._label, self.settings)
+        if done:  # what the demo did to the photo: measured, not classified
+            probs = dict.fromkeys(done, 1.0 / len(done))
+            task = self._done_task(done, index.tasks.cosines(qvec))
+        else:
+            task = judge.classify(probs, index.tasks.cosines(qvec), self._label, self.settings)
         order = judge.rank(cosines, index.record_tasks, probs, self.settings, named, index.task_matrix)
         order = judge.cover(order, index.record_tasks, judge.task_ids(task) if task.both else [],
                             k or self.settings.k)
         refs = [self._reference(self.corpus.records[i], float(cosines[i]), task, qvec, i in named, i in pointed)
                 for i in order]
         return qvec, task, refs, judge.in_scope(task, refs, self.settings)
+
+    def _done_task(self, done: Sequence[str], cosines: dict[str, float]) -> TaskResult:
+        """The task of a question that asks what the demo did to its photo: the first of ``done``, with the second
+        (when two were done) as the runner-up, both answered; not a guess (confidence 1)."""
+        guesses = [TaskGuess(id=t, label=self._label(t), confidence=1.0, cosine=round(float(cosines.get(t, 0.0)), 4))
+                   for t in done]
+        return TaskResult(**guesses[0].model_dump(), runner_up=guesses[1] if len(guesses) > 1 else None, clear=True,
+                          both=len(guesses) > 1, decided_by="photo")
+
+    def _asks_what_was_done(self, reading: _Reading) -> bool:
+        """With a photo given: whether the question asks what was done to it and names nothing that says what
+        (``photo_asks.yaml``: "what did you do to my photo?"): no record but the demo's, no name, no operation,
+        negated or not, nothing given but a photo (or a question) and nothing asked back but an image."""
+        plain, rec = reading.plain, demo_record(self.corpus)
+        signature = self.index.view("signature")
+        if signature is None or rec is None:
+            return False
+        words = plain_words(plain).split()
+        bare = ASKING_WORDS.intersection(words) and says_nothing_else([w for w in words if w not in ASKING_WORDS])
+        named = {m.record for m in reading.mentions} | set(self._naming().exact_names(plain))
+        if not named <= {self.corpus.records.index(rec)} or names_in(self.corpus, plain)[0]:
+            return False
+        as_it = plain  # "what did MIMO-UNet do to it?" asks as "what did it do to it?" does
+        for name in sorted({rec.title, *rec.names, *(m.words for m in reading.mentions if m.words)}, key=len,
+                           reverse=True):
+            as_it = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", "it", as_it, flags=re.IGNORECASE)
+        if not (bare or load_photo_asks().search(normalise(as_it))):
+            return False
+        said = signature.read(plain)  # "sorry if this is a dumb question, ...": a question given is no other medium
+        return (not said.does and not said.negated and set(said.gives) <= {"photo", "question"}
+                and set(said.gets) <= {"image"})
+
+    def _of_what_was_done(self, reading: _Reading, k: int | None, demo: Demo) -> tuple[_Reading, tuple] | None:
+        """The question read as asking what ``demo`` did to its photo: the record of the network that ran beside it,
+        and what was done (:func:`done_tasks`) as its tasks; None when nothing was (no gain, no change kept)."""
+        done = done_tasks(demo)
+        if not done:
+            return None
+        mention = Mention(self.corpus.records.index(demo_record(self.corpus)), "", len(reading.plain), photo=True)
+        read = self._naming().beside(reading.plain, [mention])
+        return (reading._replace(read=read, mentions=[mention]),
+                self._analyse(read, k, pointed=_pointed([mention]), done=done))
 
     # ----------------------------------------------------------------- ask
     def ask(self, question: str, photo: str | Path | None = None, *, k: int | None = None, progress=True,
@@ -585,12 +665,16 @@ class Scientist:
         if photo is not None:
             as_path(photo)
         k = self._k(k)
-        reading = self._read(question)
+        reading, demo = self._read(question), None
         if reading.read is None:
             answer = self._unread(reading.q, reading.language)
         else:
             reading, analysis = self._settle(reading, k)
-            if photo is not None:
+            if photo is not None and self._asks_what_was_done(reading):  # "what did you do to my photo?": the
+                # demo runs first, and what it did is what the answer explains
+                demo = self.demo(photo, options=restore, progress=progress)
+                reading, analysis = self._of_what_was_done(reading, k, demo) or (reading, analysis)
+            elif photo is not None:
                 from .restore.weights import resolve_weights  # only with a photo: the demo loads it anyway
 
                 label = resolve_weights(restore.weights or self.weights, self.settings)[1]  # as the demo will
@@ -616,6 +700,10 @@ class Scientist:
             if m.sole and m.words:
                 answer.notes.insert(0, self.renderer.phrase("note_sole", words=m.words,
                                                             record=self.corpus.records[m.record]))
+            elif m.photo and answer.task is not None and answer.task.decided_by == "photo":  # "what did you do?"
+                answer.notes.insert(0, self.renderer.phrase("note_photo_done", record=self.corpus.records[m.record],
+                                                            demo=demo, brightened=brightened(demo),
+                                                            bundled=demo.weights == BUNDLED_LABEL))
             elif m.photo:  # "how did it remove the noise?" of the photo given: the network the demo runs
                 answer.notes.insert(0, self.renderer.phrase("note_photo_model", record=self.corpus.records[m.record]))
             elif m.sole:  # "and the loss?": by no word at all
@@ -671,7 +759,7 @@ class Scientist:
         if photo is not None:
             workflow = answer.workflow
             runnable = workflow if workflow is not None and any(s.op for s in workflow.steps) else None
-            answer.demo = self.demo(photo, workflow=runnable, options=restore, progress=progress)
+            answer.demo = demo or self.demo(photo, workflow=runnable, options=restore, progress=progress)
             # "how many parameters does the network that ran on my photo have?": the card's line gives each
             # variant's, and the one the demo ran is said
             variant = answer.demo.variant
@@ -780,7 +868,7 @@ class Scientist:
         if not task.clear:
             notes.append(self.renderer.phrase("note_unclear", task=task, in_scope=in_scope))
         # a refusal of a question that matched no task clearly ("how?", "thanks!") says so, and lectures on no two
-        if task.both and task.runner_up is not None and (task.clear or in_scope):
+        if task.both and task.runner_up is not None and (task.clear or in_scope) and task.decided_by == "question":
             signature = self.index.view("signature")  # told by the person's words, not a title put beside them
             said = self._naming().without_beside(q)
             words = signature.explain(said, [task.id, task.runner_up.id]) if signature is not None else {}
@@ -798,7 +886,7 @@ class Scientist:
             unmatched = [self.corpus.task(t) for t in _unmatched(task, self.record_tasks(model_rec))]
             mtask = self.corpus.task(task.model_task) if task.model_task else None
             notes.append(self.renderer.phrase("note_mismatch", tasks=unmatched, model=model_rec, model_task=mtask,
-                                              also=unmatched[0].id != task.id))
+                                              also=unmatched[0].id != task.id, done=task.decided_by == "photo"))
         second = task.runner_up
         if (model_rec is not None and task.matches_model and not task.both and second is not None
                 and second.confidence >= self.settings.two_tasks_floor

@@ -49,9 +49,10 @@ FIGURES_FILE = "figures.yaml"
 CONTEXT_FILE = "context.yaml"
 LINKS_FILE = "links.yaml"
 LISTING_FILE = "listing.yaml"
+PHOTO_ASKS_FILE = "photo_asks.yaml"
 #: Data files of a corpus folder that hold no records.
 NOT_RECORDS = {TASKS_FILE, EXAMPLES_FILE, VOCABULARY_FILE, FIGURES_FILE, CONTEXT_FILE, LANGUAGES_FILE, NAMING_FILE,
-               LINKS_FILE, LISTING_FILE, "README.md"}
+               LINKS_FILE, LISTING_FILE, PHOTO_ASKS_FILE, "README.md"}
 
 
 def read_yaml(path: str | Path, what: str):
@@ -272,6 +273,21 @@ class Listing:
         said = " ".join(asking)
         kinds = frozenset(k for k, p in (("paper", self.papers), ("model", self.models)) if p.search(said))
         return kinds if len(kinds) == 1 else frozenset({"paper", "model"})
+
+
+@functools.cache
+def load_photo_asks() -> re.Pattern:
+    """How a question given with a photo asks what was done to it (``photo_asks.yaml``, packaged): one pattern of
+    its phrasings, to search in a text as :func:`~scientist.signature.normalise` writes it."""
+    from .signature import compile_phrasings  # the phrasings' grammar is the signature's
+
+    path = data_path("corpus") / PHOTO_ASKS_FILE
+    raw = read_yaml(path, "photo questions")
+    asks = raw.get("asks") if isinstance(raw, dict) else None
+    pattern = compile_phrasings(asks) if isinstance(asks, str) else None
+    if pattern is None:
+        raise CorpusError(f"{path.name}: expected 'asks': phrasings separated by ';'")
+    return pattern
 
 
 @functools.cache

@@ -1,0 +1,132 @@
+"""A question given with a photo that asks what was done to it, naming no operation ("what did you do to my
+photo?"), is answered with what the demo measurably did to that photo: before, it was classified from words that
+name no task and refused (instruction-based image editing, 75 %), or answered as visual question answering."""
+
+from __future__ import annotations
+
+import pytest
+
+from scientist.core import done_tasks
+from scientist.restore.constants import BUNDLED_LABEL
+from scientist.restore.record import Demo
+
+
+def _demo(gain=4.2, strength=0.8, weights=BUNDLED_LABEL) -> Demo:
+    return Demo(input="a.png", output="a_restored.png", comparison="a_compare.png", weights=weights,
+                variant="MIMO-UNet", device="cpu", backend="torch", tiles=1, size=[64, 48], seconds=1.0,
+                model_seconds=0.5, estimated_seconds=0.5, gain=gain, noise_before=6.0, noise_brightened=21.5,
+                noise_after=2.0, brightness_before=30.0, brightness_after=90.0, steps=["load", "save"],
+                strength=strength, noise_removed=19.25)
+
+
+@pytest.fixture
+def ran(sci, monkeypatch, tmp_path):
+    """Ask ``sci`` with a photo, the demo replaced by one that returns ``demo`` (no network runs); returns the
+    answer and how many times the demo ran."""
+    photo = tmp_path / "p.png"
+    photo.write_bytes(b"not read: the demo is replaced")
+
+    def ask(question, demo=None):
+        calls = []
+
+        def fake(path, workflow=None, **kwargs):
+            calls.append(path)
+            return demo or _demo()
+
+        monkeypatch.setattr(sci, "demo", fake)
+        return sci.ask(question, photo, progress=False), len(calls)
+
+    return ask
+
+
+def test_what_was_done_is_what_the_demo_did():
+    assert done_tasks(_demo()) == ["low-light-enhancement", "denoising"]
+    assert done_tasks(_demo(gain=1.0)) == ["denoising"]
+    assert done_tasks(_demo(gain=1.04)) == ["denoising"]  # tasks.json: done.brightened_above 1.05
+    assert done_tasks(_demo(weights="MIMO-UNetPlus-RealBlur.pkl")) == ["low-light-enhancement", "deblurring"]
+    assert done_tasks(_demo(gain=1.0, strength=0.0)) == []
+
+
+@pytest.mark.parametrize("question", ["what did you do to my photo?", "how did the AI do that to my photo?",
+                                      "what happened to my picture", "explain what you did", "how?", "changes?",
+                                      "what did MIMO-UNet do to my photo?", "hw did u do this lol"])
+def test_a_photo_s_question_that_names_no_operation_is_answered_with_what_was_done(ran, question):
+    answer, calls = ran(question)
+    task = answer.task
+    assert calls == 1 and answer.in_scope and answer.demo is not None, answer.notes
+    assert (task.decided_by, task.id, task.runner_up.id, task.both) == ("photo", "low-light-enhancement",
+                                                                          "denoising", True)
+    note = answer.notes[0]
+    assert note.startswith("The question names no operation, so it was read as asking what was done to your photo")
+    assert "raised its level ×4.20 in linear light (low-light enhancement)" in note
+    assert "kept that change at strength 0.80" in note and "σ 21.5" in note and "19.2 at fine scales" in note
+    assert ("You are asking what was done to your photo: **Low-light enhancement**, then **Image denoising**, as the "
+            "demo below did them") in answer.markdown
+    assert "could be about either" not in answer.markdown and "99%" not in answer.markdown
+    assert any(n.startswith("What was done to your photo, low-light enhancement and image denoising, is not what the "
+                            "recommended model, Deblur-MIMO-UNet-RealBlur, was built for: it was built for image "
+                            "deblurring. ") for n in answer.notes)
+    assert "You are asking what was done to your photo: Low-light enhancement, then Image denoising" in answer.text
+
+
+def test_a_photo_the_demo_did_not_brighten_is_said_to_be_denoised_only(ran):
+    answer, _ = ran("what did you do to my photo?", _demo(gain=1.0))
+    assert (answer.task.id, answer.task.runner_up, answer.task.both) == ("denoising", None, False)
+    assert "brightness step" not in answer.notes[0] and "took away what it reads as noise" in answer.notes[0]
+    published, _ = ran("what did you do to my photo?", _demo(gain=1.0, weights="MIMO-UNetPlus-RealBlur.pkl"))
+    assert published.task.id == "deblurring" and published.in_scope
+    assert "took away what it reads as blur" in published.notes[0]
+    assert "the weights MIMO-UNetPlus-RealBlur.pkl" in published.notes[0]
+
+
+def test_when_nothing_was_done_the_question_is_read_from_its_words(ran):
+    answer, calls = ran("what did you do to my photo?", _demo(gain=1.0, strength=0.0))
+    assert calls == 1 and answer.task.decided_by == "question"
+
+
+@pytest.mark.parametrize("question", ["what is in this photo?", "what camera did I use?", "tell me a joke",
+                                      "what lens do you think was used for this shot?",
+                                      "what happens to my photo after I upload it?", "what did NAFNet do to my photo?",
+                                      "how did it remove the hiss from my podcast?"])
+def test_a_photo_s_question_about_something_else_is_not_read_so(ran, question):
+    answer, calls = ran(question)
+    assert calls == 1 and (answer.task is None or answer.task.decided_by == "question"), answer.notes
+
+
+def test_a_question_that_names_the_operation_is_read_from_its_words(ran):
+    answer, _ = ran("how did it remove the noise?")
+    assert answer.task.decided_by == "question" and answer.task.id == "denoising" and answer.in_scope
+
+
+def test_without_a_photo_nothing_is_read_as_done(sci):
+    answer = sci.ask("what did you do to my photo?")
+    assert answer.task.decided_by == "question" and answer.demo is None
+
+
+def test_the_html_answer_says_what_was_done_without_a_classifier_s_confidence(ran, sci):
+    answer, _ = ran("what did you do to my photo?")
+    from scientist.web.app import _answer_html
+
+    html = _answer_html(sci, answer)
+    assert "You are asking what was done to your photo: <strong>Low-light enhancement</strong>" in html
+    assert "the classifier&#39;s confidence" not in html and "the classifier's confidence" not in html
+
+
+@pytest.mark.slow
+def test_what_was_done_to_a_real_photo_is_measured_and_the_answer_passes_its_own_check(sci, tmp_path):
+    """The network runs once, before the answer, and what the answer says of it (the gain, the noise, the
+    strength) passes the tool's own verify in every form."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(9)
+    photo = tmp_path / "dark.png"
+    Image.fromarray(np.clip(rng.normal(25, 8, (48, 64, 3)), 0, 255).astype(np.uint8)).save(photo)
+    answer = sci.ask("what did you do to my photo?", photo, progress=False, out_dir=tmp_path / "out")
+    assert answer.task.decided_by == "photo" and answer.in_scope and answer.demo.gain > 1.05
+    assert answer.task.id == "low-light-enhancement" and answer.task.runner_up.id == "denoising"
+    assert f"×{answer.demo.gain:.2f} in linear light" in answer.notes[0]
+    assert len(list((tmp_path / "out").glob("*_restored*"))) == 1  # the demo ran once
+    for text in (answer.markdown, answer.text, answer.model_dump_json()):
+        verdict = sci.verify(text)
+        assert verdict.grounded, verdict
