@@ -47,7 +47,7 @@ from .guard import (
 )
 from .index import Index
 from .language import detect as detect_language
-from .naming import CLAUSE_END, Mention, Naming, says_nothing_else, variant_pattern
+from .naming import CLAUSE_END, Mention, Naming, every_words, says_nothing_else, variant_pattern
 from .records import Record, Task, split_sentences
 from .render import Renderer
 from .restore.constants import BUNDLED_LABEL, load_constants
@@ -133,7 +133,7 @@ def _as_asked(figures: list[Figure], question: str) -> list[Figure]:
 def _pointed(mentions: list[Mention]) -> frozenset[int]:
     """The records of ``mentions`` named only as the model the question means ("the model", "it", no word at all,
     the photo's network): not named by the question itself."""
-    return frozenset(m.record for m in mentions if m.sole or m.photo)
+    return frozenset(m.record for m in mentions if m.sole or m.photo or m.every)
 
 
 def _weights_tasks(raw: dict) -> dict:
@@ -352,6 +352,9 @@ class Scientist:
         :meth:`_settle` undoes the reading when the answer, read so, does not rely on that model."""
         naming = self._naming()
         mention = naming.sole_mention(read)
+        every = naming.every_paper(read) if mention is None else []
+        if every:  # "who wrote the papers?": each of the corpus's papers
+            return naming.beside(read, every), every, None
         if mention is None and naming.sole is not None and (self._bare_figures(read) or self._bare_places(read)):
             mention = Mention(naming.sole, "", len(read), sole=True)
             return naming.beside(read, [mention]), [mention], None
@@ -373,11 +376,11 @@ class Scientist:
         does not rely on that model ("what training images did your AI learn from?" still reads as synthetic data,
         and is answered as it was asked)."""
         analysis = self._analyse(reading.read, k, pointed=_pointed(reading.mentions))
-        sole = next((m for m in reading.mentions if m.sole), None)
-        if sole is None:
+        meant = {self.corpus.records[m.record].id for m in reading.mentions if m.sole or m.every}
+        if not meant:
             return reading, analysis
         _, _, refs, in_scope = analysis
-        if in_scope and any(r.supports and r.id == self.corpus.records[sole.record].id for r in refs):
+        if in_scope and any(r.supports and r.id in meant for r in refs):
             return reading, analysis
         reading = reading._replace(read=reading.plain, mentions=[])
         return reading, self._analyse(reading.read, k, reading.scored)
@@ -474,6 +477,9 @@ class Scientist:
         text = question
         for m in sorted(naming.mentions(question), key=lambda m: -m.end):
             text = f"{text[: m.end - len(m.words)]} the model {text[m.end :]}"
+        span = every_words(text)  # "who wrote the papers?" asks as "who wrote the model?" does
+        if span is not None:
+            text = f"{text[: span[0]]} the model {text[span[1] :]}"
         with self._lock:
             if self._exact_names is None:
                 names = sorted((n for n in naming.exact if len(n) >= EXACT_NAME_MIN), key=lambda n: (-len(n), n))
@@ -680,10 +686,14 @@ class Scientist:
                 label = resolve_weights(restore.weights or self.weights, self.settings)[1]  # as the demo will
                 reading, analysis = self._of_the_demo(reading, analysis, k, demo_tasks(label == BUNDLED_LABEL))
             qvec, task, _, in_scope = analysis
-            named = bool(reading.mentions or self._naming().exact_names(reading.plain))
+            # "the papers" names no record for the listing's rule ("list the papers" asks a list), but is named
+            named = bool([m for m in reading.mentions if not m.every] or self._naming().exact_names(reading.plain))
             kinds = load_listing().kinds(reading.plain, named)
+            named = named or bool(reading.mentions)
             # "which papers do you have?"; "is MIMO-UNet the only one you have?", however clearly it reads
             if kinds and (not in_scope or not task.clear or named):
+                if any(m.every for m in reading.mentions):  # "list the papers": the list, as asked
+                    reading = reading._replace(read=reading.plain, mentions=[])
                 answer = self._listing(reading.read, kinds, qvec, task)
             else:
                 answer = self._answer(reading.read, k, analysis)
@@ -692,10 +702,13 @@ class Scientist:
             answer.question, answer.read_as = q, read
         # a record named by its whole title needs no note; one named by its link is said to be
         naming = self._naming()
-        partly = [(m.words, r, naming.written_as(m)) for m in mentions if not m.sole and not m.photo
+        partly = [(m.words, r, naming.written_as(m)) for m in mentions if not (m.sole or m.photo or m.every)
                   and (r := self.corpus.records[m.record]) and m.words.strip('"').casefold() != r.title.casefold()]
         if partly:
             answer.notes.insert(0, self.renderer.phrase("note_named", named=partly))
+        every = [self.corpus.records[m.record] for m in mentions if m.every]
+        if every:  # "who wrote the papers?": each of the corpus's papers, and said to be
+            answer.notes.insert(0, self.renderer.phrase("note_every_paper", words=mentions[0].words, records=every))
         for m in mentions:  # "how many parameters does the model have?": the only model is meant, and said to be
             if m.sole and m.words:
                 answer.notes.insert(0, self.renderer.phrase("note_sole", words=m.words,

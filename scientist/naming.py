@@ -62,6 +62,11 @@ class _Words:
     bare_words: frozenset[str]
     sole_not_after: frozenset[str]
     base_words: frozenset[str]
+    every_pointers: frozenset[str]
+    every_between: frozenset[str]
+    every_plurals: frozenset[str]
+    every_one: frozenset[str]
+    every_not_before: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -74,7 +79,9 @@ def _words() -> _Words:
                   frozenset(raw["sole_not_before"]), frozenset(raw["openers"]),
                   tuple(tuple(str(r).split()) for r in raw["sole_restrictors"]), frozenset(raw["sole_ours"]),
                   frozenset(str(w) for w in raw["bare_words"]), frozenset(raw.get("sole_not_after") or ()),
-                  frozenset(str(w) for w in raw.get("base_words") or ()))
+                  frozenset(str(w) for w in raw.get("base_words") or ()),
+                  *(frozenset(str(w) for w in raw.get(k) or ())
+                    for k in ("every_pointers", "every_between", "every_plurals", "every_one", "every_not_before")))
 
 
 @lru_cache(maxsize=1)
@@ -95,6 +102,28 @@ def variant_pattern(name: str, before: str = "") -> re.Pattern:
     blocks", not in "MIMO-UNet+" nor "Deblur-MIMO-UNet-RealBlur"; ``before``: a pattern of words that must come
     first."""
     return re.compile(rf"(?<![\w+-]){before}{re.escape(name)}(?![\w+-])", re.I)
+
+
+def every_words(question: str) -> tuple[int, int] | None:
+    """Where ``question`` points at a corpus's papers all at once ("who wrote the papers?", "both studies", "the two
+    articles": naming.yaml's ``every_pointers``, at most two ``every_between``, ``every_plurals``) or at one of them
+    without saying which ("the other paper", "each study": ``every_one``, then a word for a paper); None if
+    nowhere."""
+    vocab = _words()
+    tokens = [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(question)]
+    singular = {w for w, kind in vocab.nouns.items() if kind == "paper"} - vocab.every_plurals
+    for i, (word, _, end) in enumerate(tokens):
+        first = i - 1
+        while first >= max(0, i - 3) and tokens[first][0] in vocab.every_between:
+            first -= 1
+        if i + 1 < len(tokens) and tokens[i + 1][0] in vocab.every_not_before:  # "the papers on denoising"
+            continue
+        if word in vocab.every_plurals and first >= 0 and tokens[first][0] in vocab.every_pointers:
+            return tokens[first][1], end
+        if word in singular and i > 0 and tokens[i - 1][0] in vocab.every_one:  # "the other paper"
+            first = i - 2 if i > 1 and tokens[i - 2][0] in vocab.every_pointers else i - 1
+            return tokens[first][1], end
+    return None
 
 
 def says_nothing_else(words: Sequence[str]) -> bool:
@@ -167,6 +196,7 @@ class Mention:
     sole: bool = False  # named as the corpus's only model ("the model"), not by its title
     # (``words`` empty: by no word at all, in a question that asks for a figure and says nothing else)
     photo: bool = False  # by no word: the model of the network the demo runs on the photo given with the question
+    every: bool = False  # one of the corpus's papers, named with the others ("the papers", "the other paper")
 
 
 @dataclass(frozen=True)
@@ -294,6 +324,16 @@ class Naming:
                 merged[r] = (merged[r][0], max(last, merged[r][1]))
         return [Mention(r, question[tokens[first][1] : tokens[last][2]], tokens[last][2])
                 for r, (first, last) in sorted(merged.items(), key=lambda kv: kv[1])]
+
+    def every_paper(self, question: str) -> list[Mention]:
+        """"the papers", "both studies", "the other paper" (:func:`every_words`) as naming every paper of the
+        corpus, in a question that names no record (with the ``only_model`` setting: :attr:`asks` given): a mention
+        of each (``every``) at those words; none otherwise."""
+        papers = [i for i, kind in enumerate(self.kinds) if kind == "paper"]
+        span = every_words(question) if papers and self.asks is not None else None
+        if span is None or self.exact_names(question) or self.mentions(question):
+            return []
+        return [Mention(p, question[span[0] : span[1]], span[1], every=True) for p in papers]
 
     def sole_mention(self, question: str) -> Mention | None:
         """"the model" as naming the corpus's only model (:attr:`sole`), in a question that names no record and

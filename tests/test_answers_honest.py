@@ -1064,3 +1064,30 @@ def test_a_follow_up_naming_a_place_reads_well_and_github_quotes_the_code(sci, q
     assert any(f"asks only for {asks}" in n for n in answer.notes), answer.notes
     if asks == "code":
         assert [f.text for f in answer.facts] == ["https://github.com/chosj95/MIMO-UNet"]
+
+
+@pytest.mark.parametrize(("question", "words", "asked"), [
+    ("who wrote the papers?", "the papers", "authors"),
+    ("and the authors of the other paper?", "the other paper", "authors"),
+    ("who are the authors of both papers?", "both papers", "authors"),
+    ("when were the two studies published", "the two studies", "publication"),
+    ("what did those two articles find?", "those two articles", None),
+])
+def test_the_papers_of_a_fact_question_are_the_corpus_s_papers(sci, question, words, asked):
+    """A follow-up about "the papers" was refused as text summarization ("who wrote the papers?", "and the authors of
+    the other paper?"): it asks about the records' own papers, and each is answered for (here: neither reports the
+    fact asked)."""
+    answer = sci.ask(question)
+    papers = {r.id for r in sci.corpus.records if r.kind == "paper"}
+    assert answer.in_scope and not answer.listing, answer.notes
+    assert {r.id for r in answer.references if r.named} == papers and answer.not_reported == ([asked] if asked else [])
+    assert f'The question names no paper: "{words}" was read as both papers the records hold, ' in answer.markdown
+
+
+@pytest.mark.parametrize("question", ["who wrote the paper?", "which papers do you have?", "list the papers",
+                                      "who wrote the histopathology paper?", "who wrote the papers on denoising?"])
+def test_the_paper_the_papers_listed_and_a_paper_named_are_not_read_as_every_paper(sci, question):
+    """"the paper" alone is the model's after an answer about it; a list asked for is a list; a paper named is
+    that paper; "the papers on denoising" are others."""
+    answer = sci.ask(question)
+    assert not any(n.startswith("The question names no paper") for n in answer.notes), answer.notes
