@@ -140,7 +140,8 @@ def _weights_tasks(raw: dict) -> dict:
     done = raw["done"]
     return {"bundled": frozenset(raw["bundled"]), "published": frozenset(raw["published"]),
             "done": {"brightened": str(done["brightened"]), "brightened_above": float(done["brightened_above"]),
-                     "bundled": str(done["bundled"]), "published": str(done["published"])}}
+                     "bundled": str(done["bundled"]), "published": str(done["published"]),
+                     "negligible_below": float(done["negligible_below"]), "beyond_ratio": float(done["beyond_ratio"])}}
 
 
 def demo_tasks(bundled: bool) -> frozenset[str]:
@@ -156,19 +157,24 @@ def brightened(demo: Demo) -> bool:
 
 
 def done_tasks(demo: Demo) -> list[str]:
-    """The tasks of the taxonomy ``demo`` did to its photo, in the order done (``tasks.json``'s ``done``): low-light
+    """The tasks of the taxonomy ``demo`` ran on its photo, in order (``tasks.json``'s ``done``): low-light
     enhancement when its brightness step raised the level by more than ``brightened_above``, then the network's
-    task by the weights that ran, unless none of the network's change was kept (strength 0)."""
+    task by the weights that ran (how much of its change was kept, none or next to none, is the note's to say)."""
     done = load_constants(_weights_tasks, "tasks.json")["done"]
     tasks = [done["brightened"]] if brightened(demo) else []
-    if demo.strength > 0:
-        tasks.append(done["bundled" if demo.weights == BUNDLED_LABEL else "published"])
-    return tasks
+    return [*tasks, done["bundled" if demo.weights == BUNDLED_LABEL else "published"]]
 
 
-#: Words that ask, in a question given with a photo that says nothing else ("how?", "explain pls", "changes?").
-ASKING_WORDS = frozenset({"how", "why", "what", "whats", "explain", "change", "changes", "changed", "difference",
-                          "differences", "different"})
+def network_change(demo: Demo) -> str:
+    """What came of the network's change on ``demo``'s photo (``tasks.json``'s ``done``): ``none`` (none of it was
+    kept, strength 0), ``negligible`` (it would take away less than ``negligible_below`` at fine scales, 0-255),
+    ``beyond`` (more than ``beyond_ratio`` times the noise it saw: fine texture went with the noise) or ``noise``."""
+    done = load_constants(_weights_tasks, "tasks.json")["done"]
+    if demo.strength <= 0:
+        return "none"
+    if demo.noise_removed < done["negligible_below"]:
+        return "negligible"
+    return "beyond" if demo.noise_removed > done["beyond_ratio"] * demo.noise_brightened else "noise"
 
 
 def _asks_link(question: str) -> bool:
@@ -397,12 +403,34 @@ class Scientist:
         if (in_scope or reading.mentions or rec is None or not task.clear or task.both or task.id not in does
                 or self._naming().exact_names(reading.plain) or names_in(self.corpus, reading.plain)[0]):
             return reading, analysis
-        mention = Mention(self.corpus.records.index(rec), "", len(reading.plain), photo=True)
-        read = self._naming().beside(reading.plain, [mention])
+        read, mention = self._beside_demo(reading.plain, rec)
         again = self._analyse(read, k, pointed=_pointed([mention]))
         if not again[3] or again[1].id != task.id:
             return reading, analysis
         return reading._replace(read=read, mentions=[mention]), again
+
+    @staticmethod
+    def _unmet_premise(task: TaskResult, demo: Demo) -> str | None:
+        """What the demo did not do to the photo that a question read from its words is about: ``brighten`` (its
+        task, or its second, is low-light enhancement and the brightness step left the photo's level: "why is it so
+        much brighter?"), or ``change`` (it is about a task of the network, and the network's change came to nothing
+        or next to nothing: "how did it remove the noise?" of a clean photo); None otherwise."""
+        done = load_constants(_weights_tasks, "tasks.json")["done"]
+        tasks = judge.task_ids(task)
+        if done["brightened"] in tasks and not brightened(demo):
+            return "brighten"
+        network = done["bundled" if demo.weights == BUNDLED_LABEL else "published"]
+        if network in tasks and network_change(demo) in ("none", "negligible"):
+            return "change"
+        return None
+
+    def _beside_demo(self, plain: str, rec: Record) -> tuple[str, Mention]:
+        """``plain`` with the name of the demo's network (``rec``'s first name, else its title) in brackets after it,
+        and the mention that says so: "noise (MIMO-UNet)" reads as the network's noise, where the title's "Deblur"
+        turned a one-word question to deblurring."""
+        name = rec.names[0] if rec.names else rec.title
+        mention = Mention(self.corpus.records.index(rec), "", len(plain), photo=True)
+        return (plain if name in plain else f"{plain} ({name})"), mention
 
     def _spelling(self) -> Speller:
         with self._lock:
@@ -625,8 +653,9 @@ class Scientist:
         signature = self.index.view("signature")
         if signature is None or rec is None:
             return False
-        words = plain_words(plain).split()
-        bare = ASKING_WORDS.intersection(words) and says_nothing_else([w for w in words if w not in ASKING_WORDS])
+        words, asks = plain_words(plain).split(), load_photo_asks()
+        bare = says_nothing_else([w for w in words if w not in asks.alone]) and (  # "how?", "changes?", "huh?", "?"
+            not words or asks.alone.intersection(words))
         named = {m.record for m in reading.mentions} | set(self._naming().exact_names(plain))
         if not named <= {self.corpus.records.index(rec)} or names_in(self.corpus, plain)[0]:
             return False
@@ -634,22 +663,18 @@ class Scientist:
         for name in sorted({rec.title, *rec.names, *(m.words for m in reading.mentions if m.words)}, key=len,
                            reverse=True):
             as_it = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", "it", as_it, flags=re.IGNORECASE)
-        if not (bare or load_photo_asks().search(normalise(as_it))):
+        if not (bare or asks.pattern.search(normalise(as_it))):
             return False
         said = signature.read(plain)  # "sorry if this is a dumb question, ...": a question given is no other medium
         return (not said.does and not said.negated and set(said.gives) <= {"photo", "question"}
                 and set(said.gets) <= {"image"})
 
-    def _of_what_was_done(self, reading: _Reading, k: int | None, demo: Demo) -> tuple[_Reading, tuple] | None:
-        """The question read as asking what ``demo`` did to its photo: the record of the network that ran beside it,
-        and what was done (:func:`done_tasks`) as its tasks; None when nothing was (no gain, no change kept)."""
-        done = done_tasks(demo)
-        if not done:
-            return None
-        mention = Mention(self.corpus.records.index(demo_record(self.corpus)), "", len(reading.plain), photo=True)
-        read = self._naming().beside(reading.plain, [mention])
+    def _of_what_was_done(self, reading: _Reading, k: int | None, demo: Demo) -> tuple[_Reading, tuple]:
+        """The question read as asking what ``demo`` did to its photo: the network that ran named beside it, and
+        what was run on the photo (:func:`done_tasks`) as its tasks, whatever came of it (the note says)."""
+        read, mention = self._beside_demo(reading.plain, demo_record(self.corpus))
         return (reading._replace(read=read, mentions=[mention]),
-                self._analyse(read, k, pointed=_pointed([mention]), done=done))
+                self._analyse(read, k, pointed=_pointed([mention]), done=done_tasks(demo)))
 
     # ----------------------------------------------------------------- ask
     def ask(self, question: str, photo: str | Path | None = None, *, k: int | None = None, progress=True,
@@ -679,7 +704,7 @@ class Scientist:
             if photo is not None and self._asks_what_was_done(reading):  # "what did you do to my photo?": the
                 # demo runs first, and what it did is what the answer explains
                 demo = self.demo(photo, options=restore, progress=progress)
-                reading, analysis = self._of_what_was_done(reading, k, demo) or (reading, analysis)
+                reading, analysis = self._of_what_was_done(reading, k, demo)
             elif photo is not None:
                 from .restore.weights import resolve_weights  # only with a photo: the demo loads it anyway
 
@@ -716,7 +741,8 @@ class Scientist:
             elif m.photo and answer.task is not None and answer.task.decided_by == "photo":  # "what did you do?"
                 answer.notes.insert(0, self.renderer.phrase("note_photo_done", record=self.corpus.records[m.record],
                                                             demo=demo, brightened=brightened(demo),
-                                                            bundled=demo.weights == BUNDLED_LABEL))
+                                                            bundled=demo.weights == BUNDLED_LABEL,
+                                                            change=network_change(demo)))
             elif m.photo:  # "how did it remove the noise?" of the photo given: the network the demo runs
                 answer.notes.insert(0, self.renderer.phrase("note_photo_model", record=self.corpus.records[m.record]))
             elif m.sole:  # "and the loss?": by no word at all
@@ -783,6 +809,10 @@ class Scientist:
             bundled = answer.demo.weights == BUNDLED_LABEL
             if answer.task is not None and answer.task.id not in demo_tasks(bundled):  # "colourise my photo"
                 answer.notes.append(self.renderer.phrase("note_demo_task", task=answer.task, bundled=bundled))
+            elif answer.task is not None and answer.task.decided_by == "question":  # "why is it so much brighter?"
+                unmet = self._unmet_premise(answer.task, answer.demo)
+                if unmet:
+                    answer.notes.insert(0, self.renderer.phrase("note_demo_premise", unmet=unmet, d=answer.demo))
         return self._render(answer)
 
     def warm_up(self) -> None:

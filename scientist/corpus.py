@@ -275,19 +275,27 @@ class Listing:
         return kinds if len(kinds) == 1 else frozenset({"paper", "model"})
 
 
+@dataclass(frozen=True)
+class PhotoAsks:
+    """How a question given with a photo asks what was done to it (``photo_asks.yaml``)."""
+
+    pattern: re.Pattern  # its phrasings, searched in a text as :func:`~scientist.signature.normalise` writes it
+    alone: frozenset[str]  # words that ask so in a question that says nothing else ("how?", "huh?")
+
+
 @functools.cache
-def load_photo_asks() -> re.Pattern:
-    """How a question given with a photo asks what was done to it (``photo_asks.yaml``, packaged): one pattern of
-    its phrasings, to search in a text as :func:`~scientist.signature.normalise` writes it."""
+def load_photo_asks() -> PhotoAsks:
+    """How a question given with a photo asks what was done to it (``photo_asks.yaml``, packaged)."""
     from .signature import compile_phrasings  # the phrasings' grammar is the signature's
 
     path = data_path("corpus") / PHOTO_ASKS_FILE
     raw = read_yaml(path, "photo questions")
     asks = raw.get("asks") if isinstance(raw, dict) else None
+    alone = raw.get("alone") if isinstance(raw, dict) else None
     pattern = compile_phrasings(asks) if isinstance(asks, str) else None
-    if pattern is None:
-        raise CorpusError(f"{path.name}: expected 'asks': phrasings separated by ';'")
-    return pattern
+    if pattern is None or not isinstance(alone, list) or not all(isinstance(w, str) for w in alone):
+        raise CorpusError(f"{path.name}: expected 'asks': phrasings separated by ';', and 'alone': a list of words")
+    return PhotoAsks(pattern, frozenset(w.lower() for w in alone))
 
 
 @functools.cache

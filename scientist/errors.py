@@ -89,7 +89,8 @@ def value_problem(error: Mapping[str, Any], model: type | None = None) -> str:
     loc = tuple(error.get("loc") or ())
     field = getattr(model, "model_fields", {}).get(loc[0]) if len(loc) == 1 and isinstance(loc[0], str) else None
     expected = _number_range(field) if field is not None else None
-    if expected and str(error.get("type", "")).startswith(("int_", "float_", "greater_than", "less_than")):
+    if expected and str(error.get("type", "")).startswith(("int_", "float_", "greater_than", "less_than",
+                                                           "multiple_of")):
         return f"must be {expected}"
     text = first_line(Exception(error.get("msg") or "is not valid"), 300)
     for pattern, said in _SAID:
@@ -112,6 +113,9 @@ def _number_range(field: Any) -> str | None:
     if not types <= {int, float, type(None)} or not types & {int, float}:
         return None
     kind = "a whole number" if float not in types else "a number"
+    multiple = next((m.multiple_of for m in field.metadata if getattr(m, "multiple_of", None) is not None), None)
+    if multiple is not None:  # "a multiple of 4, 64 or more"
+        kind = f"a multiple of {multiple:g}"
     bounds = {key: getattr(m, key) for m in field.metadata for key, _, _ in _BOUNDS
               if getattr(m, key, None) is not None}
     if "ge" in bounds and "le" in bounds:

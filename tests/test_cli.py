@@ -319,7 +319,10 @@ def test_a_mistake_on_the_command_line_is_one_line_naming_the_help(args, says):
     # --max-side say what they must be; --help now says their least values too
     (["restore", "a.png", "--quality", "0"], "invalid option --quality: must be a whole number from 1 to 100"),
     (["ask", "noise?", "--k", "0"], "invalid option --k: must be a whole number from 1 to 50"),
-    (["restore", "a.png", "--tile", "3"], "invalid option --tile: must be a whole number, 64 or more"),
+    (["restore", "a.png", "--tile", "3"], "invalid option --tile: must be a multiple of 4, 64 or more"),
+    # found by an outside review: "invalid restore option tile" (and "invalid setting device" below) where every
+    # other option is named as typed
+    (["restore", "a.png", "--tile", "65"], "invalid option --tile: must be a multiple of 4, 64 or more"),
 ])
 def test_a_number_out_of_range_says_what_it_must_be(args, says):
     code, _out, lines = run_cli(*args)
@@ -471,7 +474,9 @@ def test_restore_options_are_named_by_the_flags_typed(tmp_path):
     code, _, lines = run_cli("restore", photo, "--max-side", "7", inputs=[photo])
     assert_one_line_error(code, lines, "invalid option --max-side: must be a whole number, 8 or more")
     code, _, lines = run_cli("ask", "how does it denoise?", "--photo", photo, "--tile", "3", inputs=[photo])
-    assert_one_line_error(code, lines, "invalid option --tile: must be a whole number, 64 or more")
+    assert_one_line_error(code, lines, "invalid option --tile: must be a multiple of 4, 64 or more")
+    code, _, lines = run_cli("ask", "how does it denoise?", photo, "--device", "tpu", inputs=[photo])
+    assert_one_line_error(code, lines, "invalid option --device: must be 'auto', 'cpu' or 'cuda'")
     code, _, lines = run_cli("restore", photo, "--out", tmp_path / "o.png", "--out-dir", tmp_path / "od",
                              inputs=[photo])
     assert_one_line_error(code, lines, "--out and --out-dir cannot both be given")

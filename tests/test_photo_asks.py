@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import pytest
 
-from scientist.core import done_tasks
+from scientist.core import done_tasks, network_change
 from scientist.restore.constants import BUNDLED_LABEL
 from scientist.restore.record import Demo
 
 
-def _demo(gain=4.2, strength=0.8, weights=BUNDLED_LABEL) -> Demo:
+def _demo(gain=4.2, strength=0.8, weights=BUNDLED_LABEL, removed=19.25, **more) -> Demo:
     return Demo(input="a.png", output="a_restored.png", comparison="a_compare.png", weights=weights,
                 variant="MIMO-UNet", device="cpu", backend="torch", tiles=1, size=[64, 48], seconds=1.0,
                 model_seconds=0.5, estimated_seconds=0.5, gain=gain, noise_before=6.0, noise_brightened=21.5,
                 noise_after=2.0, brightness_before=30.0, brightness_after=90.0, steps=["load", "save"],
-                strength=strength, noise_removed=19.25)
+                strength=strength, noise_removed=removed, **more)
 
 
 @pytest.fixture
@@ -44,12 +44,15 @@ def test_what_was_done_is_what_the_demo_did():
     assert done_tasks(_demo(gain=1.0)) == ["denoising"]
     assert done_tasks(_demo(gain=1.04)) == ["denoising"]  # tasks.json: done.brightened_above 1.05
     assert done_tasks(_demo(weights="MIMO-UNetPlus-RealBlur.pkl")) == ["low-light-enhancement", "deblurring"]
-    assert done_tasks(_demo(gain=1.0, strength=0.0)) == []
+    assert done_tasks(_demo(gain=1.0, strength=0.0)) == ["denoising"]  # ran; the note says none was kept
+    assert [network_change(_demo(**kw)) for kw in ({}, {"strength": 0.0}, {"removed": 0.3}, {"removed": 40.0})] == \
+        ["noise", "none", "negligible", "beyond"]  # tasks.json: done.negligible_below 0.5, beyond_ratio 1.5
 
 
 @pytest.mark.parametrize("question", ["what did you do to my photo?", "how did the AI do that to my photo?",
                                       "what happened to my picture", "explain what you did", "how?", "changes?",
-                                      "what did MIMO-UNet do to my photo?", "hw did u do this lol"])
+                                      "what did MIMO-UNet do to my photo?", "hw did u do this lol", "?", "huh?",
+                                      "is this real detail or did the AI make it up?"])
 def test_a_photo_s_question_that_names_no_operation_is_answered_with_what_was_done(ran, question):
     answer, calls = ran(question)
     task = answer.task
@@ -58,10 +61,13 @@ def test_a_photo_s_question_that_names_no_operation_is_answered_with_what_was_do
                                                                           "denoising", True)
     note = answer.notes[0]
     assert note.startswith("The question names no operation, so it was read as asking what was done to your photo")
-    assert "raised its level ×4.20 in linear light (low-light enhancement)" in note
-    assert "kept that change at strength 0.80" in note and "σ 21.5" in note and "19.2 at fine scales" in note
-    assert ("You are asking what was done to your photo: **Low-light enhancement**, then **Image denoising**, as the "
-            "demo below did them") in answer.markdown
+    assert "Its brightness step raised the photo's level ×4.20 in linear light (low-light enhancement)." in note
+    assert ("Then the network, MIMO-UNet (Deblur-MIMO-UNet-RealBlur's architecture) with the bundled weights, trained "
+            "by this project to remove noise, ran to remove noise (image denoising): it would take away 19.2 at fine "
+            "scales, on a scale of 0–255, where the noise it saw was σ 21.5, and that change was kept at strength "
+            "0.80") in note
+    assert ("You are asking what was done to your photo: **Low-light enhancement**, then **Image denoising**, which "
+            "the demo below ran on it") in answer.markdown
     assert "could be about either" not in answer.markdown and "99%" not in answer.markdown
     assert any(n.startswith("What was done to your photo, low-light enhancement and image denoising, is not what the "
                             "recommended model, Deblur-MIMO-UNet-RealBlur, was built for: it was built for image "
@@ -72,16 +78,46 @@ def test_a_photo_s_question_that_names_no_operation_is_answered_with_what_was_do
 def test_a_photo_the_demo_did_not_brighten_is_said_to_be_denoised_only(ran):
     answer, _ = ran("what did you do to my photo?", _demo(gain=1.0))
     assert (answer.task.id, answer.task.runner_up, answer.task.both) == ("denoising", None, False)
-    assert "brightness step" not in answer.notes[0] and "took away what it reads as noise" in answer.notes[0]
+    assert "Its brightness step left the photo's level as it was (×1.00)." in answer.notes[0]
+    assert "ran to remove noise (image denoising)" in answer.notes[0]
     published, _ = ran("what did you do to my photo?", _demo(gain=1.0, weights="MIMO-UNetPlus-RealBlur.pkl"))
     assert published.task.id == "deblurring" and published.in_scope
-    assert "took away what it reads as blur" in published.notes[0]
-    assert "the weights MIMO-UNetPlus-RealBlur.pkl" in published.notes[0]
+    assert "with the weights MIMO-UNetPlus-RealBlur.pkl, ran to remove blur (image deblurring)" in published.notes[0]
 
 
-def test_when_nothing_was_done_the_question_is_read_from_its_words(ran):
-    answer, calls = ran("what did you do to my photo?", _demo(gain=1.0, strength=0.0))
-    assert calls == 1 and answer.task.decided_by == "question"
+@pytest.mark.parametrize(("demo", "said"), [
+    (_demo(gain=1.0, strength=0.0), "none of its change was kept (strength 0.00), so your photo came back as it was."),
+    (_demo(strength=0.0), "none of its change was kept (strength 0.00), so your photo came back as the brightness "
+                          "step left it."),
+    (_demo(gain=1.0, removed=0.2), "it found next to nothing to take away (it would take away 0.2 at fine scales, on a "
+                                   "scale of 0–255, where the noise it saw was σ 21.5), so your photo came back "
+                                   "practically as it was."),
+    (_demo(removed=40.0), "it would take away 40.0 at fine scales, on a scale of 0–255, where the noise it saw was "
+                          "σ 21.5: more than the noise, so some fine texture or detail went with it;"),
+])
+def test_what_came_of_the_network_s_change_is_said(ran, demo, said):
+    """Found by an outside review: with nothing kept (--gain 1 --strength 0) the question was refused as image
+    editing; a clean photo was said to have had its noise taken away; a change of twice the noise measured was
+    not said to take texture with it."""
+    answer, _ = ran("what did you do to my photo?", demo)
+    assert answer.task.decided_by == "photo" and answer.in_scope and said in answer.notes[0], answer.notes[0]
+
+
+@pytest.mark.parametrize(("question", "demo", "said"), [
+    ("why is it so much brighter?", _demo(gain=1.0), "The demo did not brighten this photo: its brightness step left "
+                                                    "the level as it was (×1.00;"),
+    ("how did it remove the noise?", _demo(gain=1.0, removed=0.2), "On this photo the network's change came to next "
+                                                                  "to nothing: it would take away 0.2 at fine scales"),
+    ("how did it remove the noise?", _demo(strength=0.0), "On this photo the network's change came to nothing: none "
+                                                         "of it was kept (strength 0.00)."),
+])
+def test_a_question_whose_premise_the_demo_did_not_meet_is_told_so(ran, question, demo, said):
+    """Found by an outside review: "why is it so much brighter?" of a photo left at ×1.00 was answered as low-light
+    enhancement with no word that it was not brightened."""
+    answer, _ = ran(question, demo)
+    assert answer.task.decided_by == "question" and answer.notes[0].startswith(said), answer.notes
+    done, _ = ran(question, _demo())
+    assert not any(n.startswith(("The demo did not brighten", "On this photo the network")) for n in done.notes)
 
 
 @pytest.mark.parametrize("question", ["what is in this photo?", "what camera did I use?", "tell me a joke",
@@ -101,6 +137,16 @@ def test_a_question_that_names_the_operation_is_read_from_its_words(ran):
 def test_without_a_photo_nothing_is_read_as_done(sci):
     answer = sci.ask("what did you do to my photo?")
     assert answer.task.decided_by == "question" and answer.demo is None
+
+
+def test_the_text_answer_gives_the_demo_s_brightness_as_the_markdown_does(ran):
+    """Found by an outside review: the text form said only "gain x12.00 (brightened)", without the doubtful-guess
+    warning the Markdown gives, and "1 tile(s)"."""
+    answer, _ = ran("what did you do to my photo?", _demo(brightness="brightened", gain_doubt=0.3, gain_doubtful=True))
+    for text in (answer.markdown, answer.text):
+        assert "a doubtful guess for this photo" in text and "30 % too bright or too dark" in text
+    assert "brightness: ×4.20 in linear light" in answer.text and "1 tile," in answer.text
+    assert "tile(s)" not in answer.text and "gain x" not in answer.text
 
 
 def test_the_html_answer_says_what_was_done_without_a_classifier_s_confidence(ran, sci):

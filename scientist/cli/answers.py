@@ -49,6 +49,7 @@ def ask_command(
         raise OptionError(f"{names}: {'this option is' if len(demo) == 1 else 'these options are'} for the photo "
                             "the model runs on; give one (ask \"how does it reduce noise?\" IMG.jpg) or leave "
                             f"{'it' if len(demo) == 1 else 'them'} out")
+    options = demo.options()  # a bad --device or --tile is named as the option typed, before anything loads
     if seed is not None:
         if corpus is not None:
             raise QuestionError("use either --seed or --corpus, not both")
@@ -59,7 +60,7 @@ def ask_command(
             raise QuestionError("give a question (or --seed FILE)")
         sci, q = Scientist(corpus, settings=settings, weights=demo.weights, device=demo.device), question
     try:
-        answer = sci.ask(q, photo=photo, k=k, progress=not as_json, options=demo.options())
+        answer = sci.ask(q, photo=photo, k=k, progress=not as_json, options=options)
     except OptionError as exc:  # the library's argument k is this command's option --k
         if exc.option != "k":
             raise

@@ -58,7 +58,8 @@ class RestoreOptions(BaseModel):
     precision: Precision | None = Field(default=None, description="auto, fp32, bf16 or fp16 (CUDA).")
     max_side: int | None = Field(default=None, ge=8, description="Scale the photo down so its longer side is at "
                                                                  "most this (pixels) first.")
-    tile: int | None = Field(default=None, ge=64, description="Square tiles of this side (pixels), a multiple of 4.")
+    tile: int | None = Field(default=None, ge=64, multiple_of=4,  # MIMOUNet.size_multiple (no torch here)
+                             description="Square tiles of this side (pixels), a multiple of 4.")
     overwrite: bool = Field(default=False, description="Replace existing outputs (many photos: restore again).")
     strength: Strength | None = Field(default=None, description="Share of the network's fine-scale change kept "
                                                                 "in the restored image, 0-1, or auto (chosen from "
