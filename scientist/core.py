@@ -166,15 +166,17 @@ def done_tasks(demo: Demo) -> list[str]:
 
 
 def network_change(demo: Demo) -> str:
-    """What came of the network's change on ``demo``'s photo (``tasks.json``'s ``done``): ``none`` (none of it was
-    kept, strength 0), ``negligible`` (it would take away less than ``negligible_below`` at fine scales, 0-255),
-    ``beyond`` (more than ``beyond_ratio`` times the noise it saw: fine texture went with the noise) or ``noise``."""
+    """What came of the network's change on ``demo``'s photo (``tasks.json``'s ``done``), as kept (its strength times
+    what it would take away at fine scales, 0-255): ``none`` (strength 0), ``negligible`` (less than
+    ``negligible_below``), ``beyond`` (more than ``beyond_ratio`` times the noise it saw: fine texture went with the
+    noise) or ``noise``."""
     done = load_constants(_weights_tasks, "tasks.json")["done"]
+    kept = demo.strength * demo.noise_removed  # what stayed of it in the restored image
     if demo.strength <= 0:
         return "none"
-    if demo.noise_removed < done["negligible_below"]:
+    if kept < done["negligible_below"]:
         return "negligible"
-    return "beyond" if demo.noise_removed > done["beyond_ratio"] * demo.noise_brightened else "noise"
+    return "beyond" if kept > done["beyond_ratio"] * demo.noise_brightened else "noise"
 
 
 def _asks_link(question: str) -> bool:
@@ -669,6 +671,13 @@ class Scientist:
         return (not said.does and not said.negated and set(said.gives) <= {"photo", "question"}
                 and set(said.gets) <= {"image"})
 
+    def _asks_of_a_photo(self, reading: _Reading) -> bool:
+        """Without a photo given: whether the question asks what was done to the person's photo, and says it is
+        one ("what did you do to my photo?"; not "how does this work?")."""
+        signature = self.index.view("signature")
+        return (signature is not None and self._asks_what_was_done(reading)
+                and "photo" in signature.read(reading.plain).gives)
+
     def _of_what_was_done(self, reading: _Reading, k: int | None, demo: Demo) -> tuple[_Reading, tuple]:
         """The question read as asking what ``demo`` did to its photo: the network that ran named beside it, and
         what was run on the photo (:func:`done_tasks`) as its tasks, whatever came of it (the note says)."""
@@ -795,6 +804,8 @@ class Scientist:
         limit = self.settings.max_question_chars
         if len(question) > limit:  # a str: _clean refused anything else
             answer.notes.append(self.renderer.phrase("note_cut", limit=limit, length=len(question)))
+        if photo is None and read is not None and self._asks_of_a_photo(reading):  # "what did you do to my photo?"
+            answer.notes.insert(0, self.renderer.phrase("note_no_photo"))
         if photo is not None:
             workflow = answer.workflow
             runnable = workflow if workflow is not None and any(s.op for s in workflow.steps) else None

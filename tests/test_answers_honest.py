@@ -1091,3 +1091,19 @@ def test_the_paper_the_papers_listed_and_a_paper_named_are_not_read_as_every_pap
     that paper; "the papers on denoising" are others."""
     answer = sci.ask(question)
     assert not any(n.startswith("The question names no paper") for n in answer.notes), answer.notes
+
+
+
+@pytest.mark.parametrize("question", ["link to the paper?", "where's the paper?", "which paper is it from?",
+                                      "can I read the paper?", "paper?"])
+def test_the_paper_alone_is_the_model_s_paper(sci, question):
+    """Found by a second review: "link to the paper?" listed the two other papers and left out the model's own
+    (ICCV) paper; "which paper is it from?" was refused as text summarization."""
+    answer = sci.ask(question)
+    assert [(f.label, f.record_id) for f in answer.facts] == [("paper link", "deblur-mimo-unet-realblur")]
+    assert "Cho_Rethinking_Coarse-To-Fine" in answer.facts[0].text and not answer.listing
+
+
+def test_a_paper_read_as_meant_is_said_to_be_one(sci):
+    ref = next(r for r in sci.ask("who wrote the papers?").references if r.kind == "paper")
+    assert ref.why.startswith("Read as one of the papers the question means, though it names none, and ")
