@@ -804,7 +804,8 @@ class Scientist:
         limit = self.settings.max_question_chars
         if len(question) > limit:  # a str: _clean refused anything else
             answer.notes.append(self.renderer.phrase("note_cut", limit=limit, length=len(question)))
-        if photo is None and read is not None and self._asks_of_a_photo(reading):  # "what did you do to my photo?"
+        # "what did you do to my photo?" refused for want of the photo (a story the records answer needs no word)
+        if photo is None and read is not None and not answer.in_scope and self._asks_of_a_photo(reading):
             answer.notes.insert(0, self.renderer.phrase("note_no_photo"))
         if photo is not None:
             workflow = answer.workflow

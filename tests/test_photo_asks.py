@@ -195,3 +195,8 @@ def test_without_a_photo_a_question_about_one_is_told_to_give_it(sci):
     said = "The question asks what was done to a photo, but none was given with it"
     assert sci.ask("what did you do to my photo?").notes[0].startswith(said)
     assert not any(n.startswith(said) for n in sci.ask("how does this work?").notes)
+    # a story the records answer needs no such word (and the note's example photo is no name for verify)
+    story = sci.ask("I took a photo at a concert and it was super grainy, the app made it clean. How does it do that?")
+    assert story.in_scope and not any(n.startswith(said) for n in story.notes)
+    refused = sci.ask("what did you do to my photo?")
+    assert sci.verify(refused.markdown).grounded and sci.verify(refused.text).grounded

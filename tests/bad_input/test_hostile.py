@@ -70,12 +70,14 @@ print(json.dumps(out))
 
 
 def test_a_one_megabyte_word_is_cleaned_and_checked_in_linear_time():
-    """A 20,000-letter word took clean_question 37 s (the square of its length); 1 MB texts now take well
-    under a second.  The limit here is loose for a loaded machine; BENCHMARKS.md has the figures."""
+    """A 20,000-letter word took clean_question 37 s (the square of its length); 1 MB texts now take about a
+    second or less (verify's slowest, 83,000 title lines, 1.8-1.9 s on an idle EPYC Zen 4, as at the stop before:
+    at a 2 s limit it failed once in six runs here).  The limits are loose for a loaded machine; a square of the
+    length would still take minutes.  BENCHMARKS.md has the figures."""
     proc = run_limited(_TIMING, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     for name, (clean, verify) in json.loads(proc.stdout).items():
-        assert clean < 2.0 and verify < 2.0, (name, clean, verify)
+        assert clean < 2.0 and verify < 5.0, (name, clean, verify)
 
 
 def test_a_question_is_cut_to_its_readable_length_before_anything_else(fake_sci):
