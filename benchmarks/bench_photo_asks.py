@@ -68,7 +68,7 @@ def main() -> int:
         photo = dark_photo(Path(tmp))
         out = Path(tmp) / "out"
         sci, base = Scientist(), Scientist()
-        base._asks_what_was_done = lambda reading: False  # the baseline: every question classified from its words
+        base._asks_what_was_done = lambda reading: None  # the baseline: every question classified from its words
         for path in args.sets:
             sets = yaml.safe_load(path.read_text("utf-8"))
             start = time.perf_counter()

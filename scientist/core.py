@@ -53,6 +53,7 @@ from .render import Renderer
 from .restore.constants import BUNDLED_LABEL, load_constants
 from .restore.options import RestoreOptions, as_path, unknown_option
 from .settings import ConfigError, Settings, load_settings
+from .signature import Reading as SignatureReading
 from .signature import normalise
 from .spelling import Speller
 from .views import Queries
@@ -156,13 +157,18 @@ def brightened(demo: Demo) -> bool:
     return demo.gain > load_constants(_weights_tasks, "tasks.json")["done"]["brightened_above"]
 
 
+def network_task(demo: Demo) -> str:
+    """The task of the taxonomy ``demo``'s network does with the weights that ran (``tasks.json``'s ``done``)."""
+    return load_constants(_weights_tasks, "tasks.json")["done"]["bundled" if demo.weights == BUNDLED_LABEL
+                                                                else "published"]
+
+
 def done_tasks(demo: Demo) -> list[str]:
     """The tasks of the taxonomy ``demo`` ran on its photo, in order (``tasks.json``'s ``done``): low-light
     enhancement when its brightness step raised the level by more than ``brightened_above``, then the network's
     task by the weights that ran (how much of its change was kept, none or next to none, is the note's to say)."""
-    done = load_constants(_weights_tasks, "tasks.json")["done"]
-    tasks = [done["brightened"]] if brightened(demo) else []
-    return [*tasks, done["bundled" if demo.weights == BUNDLED_LABEL else "published"]]
+    brightening = load_constants(_weights_tasks, "tasks.json")["done"]["brightened"]
+    return [brightening, network_task(demo)] if brightened(demo) else [network_task(demo)]
 
 
 def network_change(demo: Demo) -> str:
@@ -417,12 +423,10 @@ class Scientist:
         task, or its second, is low-light enhancement and the brightness step left the photo's level: "why is it so
         much brighter?"), or ``change`` (it is about a task of the network, and the network's change came to nothing
         or next to nothing: "how did it remove the noise?" of a clean photo); None otherwise."""
-        done = load_constants(_weights_tasks, "tasks.json")["done"]
         tasks = judge.task_ids(task)
-        if done["brightened"] in tasks and not brightened(demo):
+        if load_constants(_weights_tasks, "tasks.json")["done"]["brightened"] in tasks and not brightened(demo):
             return "brighten"
-        network = done["bundled" if demo.weights == BUNDLED_LABEL else "published"]
-        if network in tasks and network_change(demo) in ("none", "negligible"):
+        if network_task(demo) in tasks and network_change(demo) in ("none", "negligible"):
             return "change"
         return None
 
@@ -647,36 +651,34 @@ class Scientist:
         return TaskResult(**guesses[0].model_dump(), runner_up=guesses[1] if len(guesses) > 1 else None, clear=True,
                           both=len(guesses) > 1, decided_by="photo")
 
-    def _asks_what_was_done(self, reading: _Reading) -> bool:
+    def _asks_what_was_done(self, reading: _Reading) -> SignatureReading | None:
         """With a photo given: whether the question asks what was done to it and names nothing that says what
         (``photo_asks.yaml``: "what did you do to my photo?"): no record but the demo's, no name, no operation,
-        negated or not, nothing given but a photo (or a question) and nothing asked back but an image."""
+        negated or not, nothing given but a photo (or a question) and nothing asked back but an image.  Its
+        signature's reading when it does (what it says was given), else None."""
         plain, rec = reading.plain, demo_record(self.corpus)
         signature = self.index.view("signature")
         if signature is None or rec is None:
-            return False
+            return None
         words, asks = plain_words(plain).split(), load_photo_asks()
         bare = says_nothing_else([w for w in words if w not in asks.alone]) and (  # "how?", "changes?", "huh?", "?"
             not words or asks.alone.intersection(words))
+        # "what did MIMO-UNet do to it?" asks as "what did the model do to it?" does
+        if not (bare or asks.pattern.search(normalise(self._named_as_model(plain)))):
+            return None
         named = {m.record for m in reading.mentions} | set(self._naming().exact_names(plain))
         if not named <= {self.corpus.records.index(rec)} or names_in(self.corpus, plain)[0]:
-            return False
-        as_it = plain  # "what did MIMO-UNet do to it?" asks as "what did it do to it?" does
-        for name in sorted({rec.title, *rec.names, *(m.words for m in reading.mentions if m.words)}, key=len,
-                           reverse=True):
-            as_it = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", "it", as_it, flags=re.IGNORECASE)
-        if not (bare or asks.pattern.search(normalise(as_it))):
-            return False
+            return None
         said = signature.read(plain)  # "sorry if this is a dumb question, ...": a question given is no other medium
-        return (not said.does and not said.negated and set(said.gives) <= {"photo", "question"}
+        done = (not said.does and not said.negated and set(said.gives) <= {"photo", "question"}
                 and set(said.gets) <= {"image"})
+        return said if done else None
 
     def _asks_of_a_photo(self, reading: _Reading) -> bool:
         """Without a photo given: whether the question asks what was done to the person's photo, and says it is
         one ("what did you do to my photo?"; not "how does this work?")."""
-        signature = self.index.view("signature")
-        return (signature is not None and self._asks_what_was_done(reading)
-                and "photo" in signature.read(reading.plain).gives)
+        said = self._asks_what_was_done(reading)
+        return said is not None and "photo" in said.gives
 
     def _of_what_was_done(self, reading: _Reading, k: int | None, demo: Demo) -> tuple[_Reading, tuple]:
         """The question read as asking what ``demo`` did to its photo: the network that ran named beside it, and
@@ -710,7 +712,7 @@ class Scientist:
             answer = self._unread(reading.q, reading.language)
         else:
             reading, analysis = self._settle(reading, k)
-            if photo is not None and self._asks_what_was_done(reading):  # "what did you do to my photo?": the
+            if photo is not None and self._asks_what_was_done(reading) is not None:  # "what did you do to it?": the
                 # demo runs first, and what it did is what the answer explains
                 demo = self.demo(photo, options=restore, progress=progress)
                 reading, analysis = self._of_what_was_done(reading, k, demo)
@@ -720,12 +722,11 @@ class Scientist:
                 label = resolve_weights(restore.weights or self.weights, self.settings)[1]  # as the demo will
                 reading, analysis = self._of_the_demo(reading, analysis, k, demo_tasks(label == BUNDLED_LABEL))
             qvec, task, _, in_scope = analysis
-            # "the papers" names no record for the listing's rule ("list the papers" asks a list), but is named
+            # "the papers" names no record for the listing's rule ("list the papers" asks a list)
             named = bool([m for m in reading.mentions if not m.every] or self._naming().exact_names(reading.plain))
             kinds = load_listing().kinds(reading.plain, named)
-            named = named or bool(reading.mentions)
             # "which papers do you have?"; "is MIMO-UNet the only one you have?", however clearly it reads
-            if kinds and (not in_scope or not task.clear or named):
+            if kinds and (not in_scope or not task.clear or named or reading.mentions):
                 if any(m.every for m in reading.mentions):  # "list the papers": the list, as asked
                     reading = reading._replace(read=reading.plain, mentions=[])
                 answer = self._listing(reading.read, kinds, qvec, task)
@@ -742,7 +743,8 @@ class Scientist:
             answer.notes.insert(0, self.renderer.phrase("note_named", named=partly))
         every = [self.corpus.records[m.record] for m in mentions if m.every]
         if every:  # "who wrote the papers?": each of the corpus's papers, and said to be
-            answer.notes.insert(0, self.renderer.phrase("note_every_paper", words=mentions[0].words, records=every))
+            words = next(m.words for m in mentions if m.every)
+            answer.notes.insert(0, self.renderer.phrase("note_every_paper", words=words, records=every))
         for m in mentions:  # "how many parameters does the model have?": the only model is meant, and said to be
             if m.sole and m.words:
                 answer.notes.insert(0, self.renderer.phrase("note_sole", words=m.words,
