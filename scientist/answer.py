@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.18"
+SCHEMA_VERSION = "1.19"
 
 
 class TaskGuess(BaseModel):
@@ -184,7 +184,7 @@ class Answer(BaseModel):
         description="The language the question was read as; a question not in English is not classified.")
     task: TaskResult | None = Field(
         description="Part 1: the task (None when no task was read: the question is not in English, the corpus is "
-                    "empty, or the question asks what the corpus holds, `listing`).")
+                    "empty, the question asks what the corpus holds, `listing`, or is about the tool itself, `about`).")
     workflow: Workflow | None = Field(description="Part 2: input -> model -> output (None when out of scope).")
     references: list[Reference] = Field(description="Part 3: supporting records, best first.")
     nearest: list[Reference] = Field(
@@ -194,6 +194,12 @@ class Answer(BaseModel):
     listing: bool = Field(
         default=False, description="Whether the question asked what the corpus holds ('which papers do you know?') "
                                    "and, otherwise refused, was answered by listing its records in `nearest`.")
+    about: Literal["tool", "social", "unreadable"] | None = Field(
+        default=None,
+        description="When the message is about the tool itself rather than a question for its records and would "
+                    "otherwise be refused (schema 1.19): `tool` ('what can you do?', 'help', 'hi'), answered with "
+                    "what the tool does and its records in `nearest`; `social` ('thanks!', 'ok', 'bye'), "
+                    "acknowledged; `unreadable` (no word the tool knows, 'asdfgh'), said to hold no question.")
     notes: list[str] = Field(default_factory=list, description="Honest caveats about the answer.")
     markdown: str = Field(default="", description="The answer rendered as Markdown.")
     text: str = Field(default="", description="The answer rendered as plain text.")

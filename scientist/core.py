@@ -29,6 +29,7 @@ from .corpus import (
     load_listing,
     load_photo_asks,
     load_places,
+    load_tool_asks,
     plain_words,
 )
 from .embed import Embedder
@@ -47,7 +48,7 @@ from .guard import (
 )
 from .index import Index
 from .language import detect as detect_language
-from .naming import CLAUSE_END, Mention, Naming, every_words, says_nothing_else, variant_pattern
+from .naming import CLAUSE_END, Mention, Naming, every_words, model_words, says_nothing_else, variant_pattern
 from .records import Record, Task, split_sentences
 from .render import Renderer
 from .restore.constants import BUNDLED_LABEL, load_constants
@@ -55,7 +56,7 @@ from .restore.options import RestoreOptions, as_path, unknown_option
 from .settings import ConfigError, Settings, load_settings
 from .signature import Reading as SignatureReading
 from .signature import normalise
-from .spelling import Speller
+from .spelling import Speller, word_counts
 from .views import Queries
 from .workflow import demo_record, demo_workflow, workflow_for
 
@@ -195,6 +196,11 @@ def _asks_link(question: str) -> bool:
 EXACT_NAME_MIN = 3
 #: Most records an answer lists when a question asks what the corpus holds (``scientist corpus list`` lists all).
 LIST_MAX = 20
+#: The most tasks an answer about the tool names (those most of the corpus's records are about).
+ABOUT_TASKS = 6
+#: Uses in the English word list (``pyspellchecker``'s counts) from which a word is common: "sit" 437,252, "hmm"
+#: 50, "qwerty" 50, "dolor" 69.
+COMMON_WORD = 500
 #: Path segments a record's link needs for a link under it to name the record ("github.com/owner/repo").
 LINK_DEPTH = 2
 #: Most lines of one record quoted for one figure or fact a question asks for.
@@ -726,10 +732,15 @@ class Scientist:
             named = bool([m for m in reading.mentions if not m.every] or self._naming().exact_names(reading.plain))
             kinds = load_listing().kinds(reading.plain, named)
             # "which papers do you have?"; "is MIMO-UNet the only one you have?", however clearly it reads
+            tool = load_tool_asks()
+            about = None if named or reading.mentions or (in_scope and task.clear) or \
+                _points_at_model(reading.plain, tool.itself) else tool.kind(reading.plain, self._a_word, reading.q)
             if kinds and (not in_scope or not task.clear or named or reading.mentions):
                 if any(m.every for m in reading.mentions):  # "list the papers": the list, as asked
                     reading = reading._replace(read=reading.plain, mentions=[])
                 answer = self._listing(reading.read, kinds, qvec, task)
+            elif about:  # "what can you do?", "thanks!", "asdfgh": about the tool, not for its records
+                answer = self._about(reading.read, about, qvec, task)
             else:
                 answer = self._answer(reading.read, k, analysis)
         q, read, fixes, mentions = reading.q, reading.read, reading.fixes, reading.mentions
@@ -895,6 +906,37 @@ class Scientist:
         return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], nearest=nearest,
                       listing=True, notes=[note])
 
+    def _about(self, q: str, kind: str, qvec: np.ndarray, task: TaskResult) -> Answer:
+        """The answer to a message about the tool itself (``tool_asks.yaml``): for ``tool``, what the tool does
+        and holds (its records in the corpus's order, at most :data:`LIST_MAX`, the tasks they are about and
+        questions it answers); for ``social`` and ``unreadable``, one line and where to start.  No task."""
+        records, n = self.corpus.records, len(self.corpus)
+        if kind != "tool":
+            thanks = bool(load_tool_asks().thanks.intersection(plain_words(q).split()))
+            note = self.renderer.phrase(f"note_about_{kind}", thanks=thanks, n=n)
+            return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], about=kind,
+                          notes=[note])
+        cosines = self.index.cosines(qvec)
+        listed = [self._reference(r, float(cosines[i]), task, qvec, False) for i, r in enumerate(records[:LIST_MAX])]
+        counted = Counter(t for r in records for t in dict.fromkeys(self.record_tasks(r)))
+        model = next((r for r in records if r.kind == "model"), None)
+        examples = ([f"How does {model.names[0] if model.names else model.title} work?"] if model else []) + \
+            (["Which papers do you have?"] if any(r.kind == "paper" for r in records) else [])
+        note = self.renderer.phrase(
+            "note_about_tool", n=n, shown=len(listed), counts=sorted(Counter(r.kind for r in records).items()),
+            tasks=[self._label(t) for t, _ in counted.most_common(ABOUT_TASKS)],
+            more=max(0, len(counted) - ABOUT_TASKS),
+            examples=examples, demo=demo_record(self.corpus) is not None,
+            bundled=not (self.weights or self.settings.weights))  # resolved only when a photo is given
+        return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], nearest=listed,
+                      about="tool", notes=[note])
+
+    def _a_word(self, word: str) -> bool:
+        """Whether ``word`` (lower case) is one the tool reads: of its vocabulary, or an English word in common
+        use (:data:`COMMON_WORD` uses or more in the spelling check's English list: "qwerty", used 50 times, is
+        not)."""
+        return word in self._spelling().counts or word_counts().get(word, 0) >= COMMON_WORD
+
     def _k(self, k):
         """The records an answer lists: None (the ``k`` setting), or a whole number within the setting's range
         (raises :class:`OptionError`; ``True`` and ``2.0`` are no count)."""
@@ -1059,7 +1101,7 @@ class Scientist:
         lines of a named record that give a figure or fact asked for; the model card's facts and what it says
         the model cannot do), for the LLM to say too."""
         answer = self.ask(question, k=k, progress=False)
-        listed = answer.nearest if answer.listing else [r for r in answer.references if r.supports]
+        listed = answer.nearest if answer.listing or answer.about else [r for r in answer.references if r.supports]
         recs = [self.corpus.get(r.id) for r in listed]
         wf = answer.workflow
         card = wf if wf is not None and wf.grounded and any(r.id == wf.model_id for r in recs) else None
@@ -1099,6 +1141,14 @@ class Scientist:
         allow = as_paths(allow, "the folders to allow", "each folder to allow") if allow != () else []
         out_dir = as_path(out_dir, "the output folder") if out_dir is not None else None
         return make_tool(self, name=name, folders=folders_for(self.settings, allow, out_dir))
+
+
+def _points_at_model(question: str, itself: frozenset[str]) -> bool:
+    """Whether ``question`` points at a model in words ("the model", "your neural net"; not "it", nor "this thing",
+    whose last word is one of ``itself``, the words for the tool): "what can you tell me about how the model was
+    trained?" asks about the model, not about the tool."""
+    return any(" " in m.group() and m.group().rsplit(" ", 1)[1] not in itself
+               for m in re.finditer(rf"(?<![\w-]){model_words()}(?![\w-])", plain_words(question)))
 
 
 def _check_run_arguments(workflow, progress) -> None:

@@ -8,8 +8,9 @@ import functools
 import hashlib
 import re
 import stat
+import unicodedata
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,9 +51,10 @@ CONTEXT_FILE = "context.yaml"
 LINKS_FILE = "links.yaml"
 LISTING_FILE = "listing.yaml"
 PHOTO_ASKS_FILE = "photo_asks.yaml"
+TOOL_ASKS_FILE = "tool_asks.yaml"
 #: Data files of a corpus folder that hold no records.
 NOT_RECORDS = {TASKS_FILE, EXAMPLES_FILE, VOCABULARY_FILE, FIGURES_FILE, CONTEXT_FILE, LANGUAGES_FILE, NAMING_FILE,
-               LINKS_FILE, LISTING_FILE, PHOTO_ASKS_FILE, "README.md"}
+               LINKS_FILE, LISTING_FILE, PHOTO_ASKS_FILE, TOOL_ASKS_FILE, "README.md"}
 
 
 def read_yaml(path: str | Path, what: str):
@@ -296,6 +298,96 @@ def load_photo_asks() -> PhotoAsks:
     if pattern is None or not isinstance(alone, list) or not all(isinstance(w, str) for w in alone):
         raise CorpusError(f"{path.name}: expected 'asks': phrasings separated by ';', and 'alone': a list of words")
     return PhotoAsks(pattern, frozenset(w.lower() for w in alone))
+
+
+@dataclass(frozen=True)
+class ToolAsks:
+    """How a message is about the tool itself rather than a question for its records (``tool_asks.yaml``)."""
+
+    pattern: re.Pattern  # `asks`, searched in a text as :func:`~scientist.signature.normalise` writes it
+    whole: re.Pattern  # `whole`, matched by a clause (as its plain words) but for filler around it
+    whole_within: int  # the most words a message read by `whole` may hold
+    alone: frozenset[str]  # words that ask for the introduction in a message that says nothing else ("help")
+    social: frozenset[str]  # words that acknowledge, thank or take leave ("thanks", "ok cool", "bye")
+    thanks: frozenset[str]  # those of them that thank
+    filler: frozenset[str]  # words that may stand beside either
+    itself: frozenset[str]  # words for the tool itself, not a model, after "this" ("this thing", "this ai")
+
+    def kind(self, message: str, known: Callable[[str], bool], written: str | None = None) -> str | None:
+        """What ``message`` (as read: misspellings corrected) is when it is about the tool: ``tool``, ``social``,
+        ``unreadable`` (see ``tool_asks.yaml``), else None.  ``known``: whether a word (lower case) is one the tool
+        reads; ``written``: the message as written, whose words that asks of (a misspelling's correction is no
+        word of the writer's: "rty" read as "try")."""
+        from .signature import normalise
+
+        words = [w.strip("-") for w in plain_words(message).split()]  # "--help"
+        words = [w for w in words if w]
+        if not words:
+            if "?" in message:
+                return "tool"
+            return "social" if any(unicodedata.category(c) == "So" for c in message) else "unreadable"
+        clauses = [ws for c in CLAUSE_END.split(message) if (ws := [w.strip("-") for w in plain_words(c).split()])]
+        # "how does it work?" alone, or after a few words ("ok so how does this work?"), not after a story of
+        # some other tool ("... the program makes a 3D room where I can walk. How it works?")
+        whole = len(words) <= self.whole_within and any(self._whole(c) for c in clauses)
+        if whole or self.pattern.search(normalise(message)):
+            return "tool"
+        as_written = [w.strip("-") for w in plain_words(written).split()] if written else []
+        if len(as_written) == len(words) and as_written != words:  # "Danke" read as "dance": either is the word
+            pairs = [(r, w) for r, w in zip(words, as_written, strict=True) if r or w]
+            if any(w in self.social or w in self.filler for r, w in pairs if r != w):
+                words = [w if r != w and (w in self.social or w in self.filler) else r for r, w in pairs]
+        rest = [w for w in words if w not in self.filler]
+        if not rest:  # "hello?", "hey you"; not "how?" nor "why?", which ask what they do not say
+            return "tool" if self.alone.intersection(words) else None
+        if all(w in self.social or w in self.alone for w in rest) and self.social.intersection(rest):
+            return "social"
+        if all(w in self.alone for w in rest):
+            return "tool"
+        if not any(_LETTER.search(w) and known(w) for w in plain_words(written or message).split()):
+            return "unreadable"
+        return None
+
+
+    def _whole(self, words: list[str], around: int = 3) -> bool:
+        """Whether ``words`` are one of `whole` but for up to ``around`` words of `filler` or `social` before and
+        after ("ok so how does this work")."""
+        def around_words(w: str) -> bool:
+            return w in self.filler or w in self.social
+
+        lead = next((i for i, w in enumerate(words[:around]) if not around_words(w)), min(around, len(words)))
+        tail = next((i for i, w in enumerate(reversed(words[-around:])) if not around_words(w)),
+                    min(around, len(words)))
+        return any(self.whole.fullmatch(" ".join(words[i : len(words) - j]))
+                   for i in range(lead + 1) for j in range(tail + 1) if i < len(words) - j)
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@functools.cache
+def load_tool_asks() -> ToolAsks:
+    """How a message is about the tool itself (``tool_asks.yaml``, packaged)."""
+    from .signature import compile_phrasings  # the phrasings' grammar is the signature's
+
+    path = data_path("corpus") / TOOL_ASKS_FILE
+    raw = read_yaml(path, "messages about the tool")
+    keys = ("alone", "social", "thanks", "filler", "itself")
+    asks = raw.get("asks") if isinstance(raw, dict) else None
+    whole = raw.get("whole") if isinstance(raw, dict) else None
+    pattern = compile_phrasings(asks) if isinstance(asks, str) else None
+    whole = compile_phrasings(whole) if isinstance(whole, str) else None
+    lists = isinstance(raw, dict) and all(isinstance(raw.get(k), list) and all(isinstance(w, str) for w in raw[k])
+                                          for k in keys)
+    if pattern is None or whole is None or not lists:
+        raise CorpusError(f"{path.name}: expected 'asks' and 'whole': phrasings separated by ';', and lists of "
+                          f"words under {', '.join(keys)}")
+    words = {k: frozenset(w.lower() for w in raw[k]) for k in keys}
+    within = raw.get("whole_within")
+    if not isinstance(within, int) or within < 1:
+        raise CorpusError(f"{path.name}: expected 'whole_within': a whole number of words, 1 or more")
+    return ToolAsks(pattern, whole, within, words["alone"], words["social"] | words["thanks"], words["thanks"],
+                    words["filler"], words["itself"])
 
 
 @functools.cache

@@ -702,3 +702,30 @@ def test_a_32_bit_grey_tiff_is_read_within_its_memory_estimate(tmp_path, mode, d
     arr, info = _within_estimate(path, lambda p, px: Image.fromarray(px.astype(dtype), mode=mode).save(p), 4)
     assert info["mode"] == mode and info["bit_depth"] == 16 and arr.shape == (h, w, 3)
     assert np.array_equal(arr[..., 1], arr[..., 0]) and np.allclose(arr[..., 0], grey / top, atol=1e-7)
+
+
+@pytest.mark.parametrize(("make", "grey", "grey_file"), [
+    (lambda g: Image.fromarray(g), True, True),
+    (lambda g: Image.fromarray(g).convert("LA"), True, True),
+    (lambda g: Image.fromarray(np.stack([g] * 3, -1)), True, False),
+    (lambda g: Image.fromarray(np.stack([g, g, np.clip(g.astype(int) + 1, 0, 255).astype(np.uint8)], -1)), False,
+     False),
+    (lambda g: Image.fromarray(_u8(_photo())), False, False),
+])
+def test_a_grey_photo_is_told_from_a_colour_one(tmp_path, make, grey, grey_file):
+    # one step of 8 bits apart in one channel is colour: a faint tint is the photo's, not a grey file's rounding
+    g = _u8(_photo())[..., 0]
+    make(g).save(tmp_path / "x.png")
+    _, info = read_photo(tmp_path / "x.png")
+    assert info["grey"] is grey and info["grey_file"] is grey_file
+
+
+def test_the_grey_check_reads_every_band():
+    from scientist.restore.photo import is_grey
+
+    img = np.zeros((600, 8, 3), np.float32)  # 75 bands of 64 pixels
+    assert is_grey(img, pixels=64)
+    img[599, 7, 2] = 1 / 255
+    assert not is_grey(img, pixels=64)  # the last band's one pixel is found
+    img[599, 7, 2] = 0.4 / 255
+    assert is_grey(img, pixels=64)

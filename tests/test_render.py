@@ -80,6 +80,10 @@ def test_a_doubtful_gain_is_called_so_with_its_typical_error_and_what_to_do(tmp_
     at_cap = r.phrase("brightness", d=SimpleNamespace(gain=12.0, brightness="brightened", gain_doubt=0.329,
                                                       gain_doubtful=True))
     assert "less than ×12.00 a darker result (the gain option" in at_cap  # no brighter gain can be given
+    # the cap is said to be one: the photo may have been darker still
+    assert "statistics, as far as the step goes (×12.00 is the most it brightens, and its prediction was higher) — " \
+        in at_cap
+    assert "as far as the step goes" not in doubtful and "as far as the step goes" not in plain
 
 
 def test_a_refusal_says_what_it_read_the_question_as(tmp_path):

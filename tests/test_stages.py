@@ -429,3 +429,51 @@ def test_an_output_name_over_the_file_systems_limit_is_a_typed_error(tmp_path):
     photo.write_bytes(b"")
     with pytest.raises(OutputError, match="the file name is too long"):
         check_outputs(photo, tmp_path / ("L" * 250 + "_restored.png"), tmp_path / ("L" * 250 + "_compare.png"))
+
+
+# ---------------------------------------------------------------- a grey photo comes back grey
+@pytest.mark.parametrize(("name", "fmt", "mode"), [("g.png", "png", "L"), ("g.png", "tiff", "L"),
+                                                   ("g.png", "jpg", "L"), ("g16.png", "png", "I;16"),
+                                                   ("g16.png", "tiff", "I;16"), ("rgb.jpg", "png", "RGB")])
+def test_a_grey_photo_comes_back_grey(tmp_path, name, fmt, mode):
+    """The network leaves a faint tint on a grey photo: the restored image is grey again, in a grey file when the
+    photo's file was one (8 or 16 bits), else in an RGB one with its three channels equal."""
+    import cv2
+
+    from scientist.restore.run import restore_photo
+
+    grey = to_u8(photo_array(40, 56))[..., 1] // 4  # dark, so the brightness step and the network both act
+    if name == "g.png":
+        Image.fromarray(grey).save(tmp_path / name)
+    elif name == "g16.png":
+        cv2.imwrite(str(tmp_path / name), grey.astype(np.uint16) * 257)
+    else:
+        Image.fromarray(np.stack([grey] * 3, axis=-1)).save(tmp_path / name, quality=95)
+    (tmp_path / "out").mkdir()
+    options = RestoreOptions(out_dir=tmp_path / "out", image_format=fmt)
+    demo = restore_photo(tmp_path / name, options, settings=load_settings())
+    assert demo.grey and demo.gain > 1
+    with Image.open(demo.output) as im:
+        assert im.mode == mode
+        out = np.asarray(im)
+    if mode == "RGB":
+        assert np.array_equal(out[..., 0], out[..., 1]) and np.array_equal(out[..., 1], out[..., 2])
+    assert out.mean() > grey.mean() * (257 if mode == "I;16" else 1)  # brightened, not blanked
+    assert "grey as the photo was" in restored_as(demo)
+
+
+def test_a_colour_photo_is_not_taken_for_grey(tmp_path):
+    from scientist.restore.run import restore_photo
+
+    photo = _dim(tmp_path / "a.png")
+    (tmp_path / "out").mkdir()
+    demo = restore_photo(photo, RestoreOptions(out_dir=tmp_path / "out"), settings=load_settings())
+    assert not demo.grey and "grey" not in restored_as(demo)
+    with Image.open(demo.output) as im:
+        assert im.mode == "RGB"
+
+
+def restored_as(demo) -> str:
+    from scientist.render import Renderer
+
+    return Renderer().phrase("restored_as", d=demo)

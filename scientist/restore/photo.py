@@ -25,8 +25,8 @@ from ..fileio import NOT_REGULAR, os_reason
 from ..gathered import gathered, say_always
 from .memory import available_bytes, decode_bytes
 
-__all__ = ["FORMATS", "MAX_PIXELS", "PHOTO_SUFFIXES", "RAW_SUFFIXES", "SUPPORTED", "is_raw", "photo_size",
-           "read_photo"]
+__all__ = ["FORMATS", "GREY_MODES", "MAX_PIXELS", "PHOTO_SUFFIXES", "RAW_SUFFIXES", "SUPPORTED", "is_grey", "is_raw",
+           "photo_size", "read_photo"]
 
 #: Formats read here; the list shown to users when a file is not one of them.
 SUPPORTED = "JPEG, PNG, HEIC/HEIF, WebP, TIFF, BMP, GIF"
@@ -75,7 +75,8 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
     ``info`` holds ``format``, ``mode``, ``size``, ``bit_depth`` (16 when the file
     has 16 bits per channel or floating-point grey, else 8), ``exif`` (the photo's EXIF as bytes, or
     None), ``icc_profile`` (its RGB ICC profile, or None), ``dpi`` (its resolution in dots per inch,
-    horizontal and vertical, or None) and, for animations, ``animated`` (only the first frame is
+    horizontal and vertical, or None), ``grey`` (every pixel is grey: :func:`is_grey`), ``grey_file`` (the file
+    itself is of a grey mode, :data:`GREY_MODES`) and, for animations, ``animated`` (only the first frame is
     read).  Only the formats of :data:`SUPPORTED` are opened (and of TIFFs, not those of floating-point colour,
     16-bit grey with transparency or 16-bit planes, said by their kind), and only a regular file; a photo is
     refused before decoding when its declared size is over :data:`MAX_PIXELS` or needs more memory than the
@@ -127,7 +128,30 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
     for problem in ([exif_problem] if exif_problem else []) + _named(p.name, said, exif_problem):
         warnings.warn(problem, stacklevel=2)
     info["size"] = [arr.shape[1], arr.shape[0]]
+    info["grey"] = is_grey(arr)
+    info["grey_file"] = info["grey"] and info["mode"] in GREY_MODES
     return arr, info
+
+
+#: Pillow's modes of a file that holds grey only (with or without transparency, of any depth).
+GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+#: How far apart a grey photo's red, green and blue may lie, 0 to 1: half a step of 8 bits, so that grey that went
+#: through a colour JPEG's rounding is still grey and no colour photo is.
+GREY_TOLERANCE = 0.5 / 255
+
+
+def is_grey(rgb: np.ndarray, pixels: int = BAND_PIXELS) -> bool:
+    """Whether every pixel of ``rgb`` (float, H x W x 3) is grey: its three channels within :data:`GREY_TOLERANCE`
+    of each other.  Read in bands of about ``pixels``, one difference at a time, stopping at the first band that
+    holds colour."""
+    rows = max(1, pixels // max(1, rgb.shape[1]))
+    for y in range(0, rgb.shape[0], rows):
+        band = rgb[y : y + rows]
+        for a, b in ((0, 1), (1, 2)):
+            diff = np.subtract(band[..., a], band[..., b])
+            if diff.max() > GREY_TOLERANCE or diff.min() < -GREY_TOLERANCE:
+                return False
+    return True
 
 
 #: HEIF's colour primaries (ITU-T H.273) that are not sRGB's, by name; 1 is sRGB's, 2 unspecified.

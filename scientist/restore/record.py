@@ -84,6 +84,11 @@ class Demo(BaseModel):
                     "what an automatic strength rests on.")
     format: str = Field(default="png", description="Format of the restored image: png, tiff or jpg.")
     bit_depth: int = Field(default=8, description="Bits per channel of the restored image (8 or 16).")
+    grey: bool = Field(
+        default=False,
+        description="Whether the photo was grey, so the restored image is too: its three channels set to their "
+                    "mean (the network leaves a faint tint), and written as a grey file when the photo's file was "
+                    "one.")
     metadata: list[str] = Field(
         default_factory=list,
         description="What the restored image carries over from the photo: exif (with Orientation 1 and no "

@@ -20,8 +20,8 @@ from PIL import ExifTags, Image
 from ..errors import OutputError
 from ..fileio import atomic_path
 
-__all__ = ["FORMATS", "carried", "exif_for_output", "fitting_exif", "format_for_suffix", "to_u8", "to_u16",
-           "write_image_atomic"]
+__all__ = ["FORMATS", "carried", "exif_for_output", "fitting_exif", "format_for_suffix", "make_grey", "to_u8",
+           "to_u16", "write_image_atomic"]
 
 #: Output formats: name -> file ending.
 FORMATS = {"png": ".png", "tiff": ".tif", "jpg": ".jpg"}
@@ -67,6 +67,15 @@ def to_u16(img: np.ndarray, rows: int = 256) -> np.ndarray:
     return _quantise(img, np.uint16, 65535.0, rows)
 
 
+def make_grey(img: np.ndarray, rows: int = 256) -> np.ndarray:
+    """``img`` (float RGB, H x W x 3) made grey in place, band by band: each pixel's three channels set to their
+    mean.  For a grey photo, whose restored copy the network leaves faintly tinted; returned for convenience."""
+    for y in range(0, img.shape[0], rows):
+        band = img[y : y + rows]
+        band[...] = band.mean(axis=2, keepdims=True)
+    return img
+
+
 # ---------------------------------------------------------------- metadata for the output
 #: Tags that describe how a TIFF stores its pixels (a TIFF photo's EXIF is its own first directory),
 #: the thumbnail's location and copies of metadata written separately: none of them apply to the output.
@@ -109,7 +118,7 @@ def exif_for_output(exif: bytes | None, width: int, height: int,
 # ---------------------------------------------------------------- writing
 def write_image_atomic(img: np.ndarray | Image.Image, path: Path, *, fmt: str = "png", bit_depth: int = 8,
                        quality: int = 92, exif: bytes | None = None, icc: bytes | None = None,
-                       dpi: tuple[float, float] | None = None) -> None:
+                       dpi: tuple[float, float] | None = None, grey: bool = False) -> None:
     """Write an image as PNG, TIFF or JPEG through a temporary file, then rename it into place (what metadata it
     then carries: :func:`carried` of :func:`fitting_exif`, as the save step records it before writing).
 
@@ -119,8 +128,9 @@ def write_image_atomic(img: np.ndarray | Image.Image, path: Path, *, fmt: str = 
     (an ICC profile) are embedded unchanged, except an EXIF larger than a JPEG
     can hold (said in a warning); ``dpi`` (dots per inch, horizontal and vertical,
     1 to 65535) is written as the format keeps it: PNG's ``pHYs`` chunk, JPEG's
-    header, TIFF's resolution tags (unless the EXIF gives them).  An interrupted
-    write leaves no file under the final name.
+    header, TIFF's resolution tags (unless the EXIF gives them); ``grey`` writes a grey file of the array's
+    first channel (for a grey photo, whose channels :func:`make_grey` made equal; an RGB ``icc`` profile cannot
+    describe it and is not written).  An interrupted write leaves no file under the final name.
     """
     if fmt not in FORMATS:
         raise OutputError(f"unknown output format {fmt!r} (use {', '.join(FORMATS)})")
@@ -129,6 +139,8 @@ def write_image_atomic(img: np.ndarray | Image.Image, path: Path, *, fmt: str = 
         raise OutputError(f"{folder}: output folder does not exist")
     exif = fitting_exif(exif, fmt)
     deep = bit_depth == 16 and fmt != "jpg" and isinstance(img, np.ndarray)
+    if grey and isinstance(img, np.ndarray) and img.ndim == 3:
+        img, icc = img[..., 0], None
     try:
         with atomic_path(path, mkdir=False) as tmp:
             if fmt == "tiff":
@@ -188,7 +200,7 @@ def _png16(rgb: np.ndarray, exif: bytes | None, icc: bytes | None, dpi: tuple[fl
     if icc:
         kinds.append(cv2.IMAGE_METADATA_ICCP)
         chunks.append(np.frombuffer(icc, np.uint8))
-    bgr = np.ascontiguousarray(rgb[..., ::-1])
+    bgr = np.ascontiguousarray(rgb[..., ::-1] if rgb.ndim == 3 else rgb)
     if kinds:
         ok, buf = cv2.imencodeWithMetadata(".png", bgr, kinds, chunks)
     else:
@@ -229,7 +241,8 @@ def _png_chunks(data: memoryview) -> set[bytes]:
 
 
 def _tiff(rgb: np.ndarray, exif: bytes | None, icc: bytes | None, dpi: tuple[float, float] | None) -> bytes:
-    """An 8- or 16-bit RGB TIFF (Deflate with horizontal prediction) carrying the EXIF and the ICC profile.
+    """An 8- or 16-bit RGB TIFF (grey when ``rgb`` has two dimensions; Deflate with horizontal prediction) carrying
+    the EXIF and the ICC profile.
 
     Pillow's TIFF directory writer lays out the tags -- the EXIF and GPS
     directories included -- as it does for Pillow's own TIFFs, and the pixel
@@ -238,7 +251,8 @@ def _tiff(rgb: np.ndarray, exif: bytes | None, icc: bytes | None, dpi: tuple[flo
     """
     from PIL import TiffImagePlugin, TiffTags
 
-    h, w, _ = rgb.shape
+    h, w = rgb.shape[:2]
+    samples = rgb.shape[2] if rgb.ndim == 3 else 1
     ifd = TiffImagePlugin.ImageFileDirectory_v2(prefix=b"II")
     if exif:
         src = Image.Exif()
@@ -252,12 +266,13 @@ def _tiff(rgb: np.ndarray, exif: bytes | None, icc: bytes | None, dpi: tuple[flo
     bits = rgb.dtype.itemsize * 8
     predicted = rgb.astype("<u2" if bits == 16 else np.uint8)
     predicted[:, 1:] -= rgb[:, :-1]  # horizontal differencing, modulo 2**bits
-    rows = max(1, (256 * 1024) // (w * 3 * rgb.dtype.itemsize))
+    rows = max(1, (256 * 1024) // (w * samples * rgb.dtype.itemsize))
     strips = [zlib.compress(predicted[y : y + rows].tobytes(), 6) for y in range(0, h, rows)]
     starts = tuple(int(n) for n in np.cumsum([0] + [len(s) for s in strips[:-1]]))
     # StripOffsets are given from the end of the directory: Pillow's writer adds where that ends
-    layout = {256: w, 257: h, 258: (bits,) * 3, 259: 8, 262: 2, 274: 1, 277: 3, 278: rows, 284: 1, 317: 2,
-              339: (1, 1, 1), 273: starts, 279: tuple(len(s) for s in strips)}
+    # 262, PhotometricInterpretation: 2 RGB, 1 grey with 0 for black
+    layout = {256: w, 257: h, 258: (bits,) * samples, 259: 8, 262: 2 if samples == 3 else 1, 274: 1, 277: samples,
+              278: rows, 284: 1, 317: 2, 339: (1,) * samples, 273: starts, 279: tuple(len(s) for s in strips)}
     for tag, value in layout.items():
         ifd[tag] = value
     if icc:

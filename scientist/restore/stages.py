@@ -33,7 +33,7 @@ from .compare import comparison_image, mean_brightness, noise_sigma
 from .degrade import apply_gain
 from .exposure import judge_gain
 from .record import Brightness, Demo, ProgressEvent, ProgressFn
-from .save import carried, exif_for_output, fitting_exif, to_u8, write_image_atomic
+from .save import carried, exif_for_output, fitting_exif, make_grey, to_u8, write_image_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -150,6 +150,7 @@ class Saved(Restored):
     noise_removed: float = 0.0
     format: str = "png"
     bit_depth: int = 8
+    grey: bool = False
     metadata: tuple[str, ...] = ()
     noise_after: float = 0.0
     brightness_after: float = 0.0
@@ -167,7 +168,7 @@ class Saved(Restored):
             noise_brightened=round(self.noise_brightened, 3), brightness_before=round(self.brightness_before, 2),
             brightness_after=round(self.brightness_after, 2), steps=steps, strength=self.strength,
             strength_auto=self.strength_auto, noise_removed=self.noise_removed, format=self.format,
-            bit_depth=self.bit_depth, metadata=list(self.metadata))
+            bit_depth=self.bit_depth, grey=self.grey, metadata=list(self.metadata))
 
 
 def _carry(record, cls, **changes):
@@ -241,10 +242,13 @@ def save(restored: Restored, targets: Targets, *, strength: float | str, fmt: st
         decision = restore_amount(img, restored.base, strength, restored.noise_brightened, restored.gain)
     h, w, _ = img.shape
     info = restored.info
+    if info.get("grey"):  # a grey photo comes back grey: the network leaves a faint tint the photo never had
+        make_grey(img)
     # what the file holds: not too much for a JPEG
     exif = fitting_exif(exif_for_output(info.get("exif"), w, h, info.get("dpi")), fmt,
                         Path(restored.source).name if restored.source else None)
-    icc = info.get("icc_profile")
+    grey_file = bool(info.get("grey_file"))  # written grey, as the photo's file was: no RGB profile describes it
+    icc = None if grey_file else info.get("icc_profile")
     bit_depth = 16 if info.get("bit_depth") == 16 and fmt != "jpg" else 8
     pixels = to_u8(img) if bit_depth == 8 else img  # one 8-bit copy serves the comparison and the output
     existed = targets.comparison.exists()
@@ -252,11 +256,11 @@ def save(restored: Restored, targets: Targets, *, strength: float | str, fmt: st
         write_image_atomic(comparison_image(restored.before, pixels), targets.comparison, icc=icc)
         targets.saved = _carry(restored, Saved, base=None, output=targets.restored, comparison=targets.comparison,
                                **amount_fields(decision, strength), format=fmt, bit_depth=bit_depth,
-                               metadata=carried(exif, icc), noise_after=noise_sigma(img),
+                               grey=bool(info.get("grey")), metadata=carried(exif, icc), noise_after=noise_sigma(img),
                                brightness_after=mean_brightness(img),
                                seconds=restored.seconds + time.perf_counter() - start)
         write_image_atomic(pixels, targets.restored, fmt=fmt, bit_depth=bit_depth, quality=quality, exif=exif,
-                           icc=icc, dpi=info.get("dpi"))
+                           icc=icc, dpi=info.get("dpi"), grey=grey_file)
     except BaseException:
         # a stop (Ctrl-C in this thread) may come just after either file is in place: the comparison alone is
         # removed, and once the restored image is placed too, both are whole and stay

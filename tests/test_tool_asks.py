@@ -1,0 +1,105 @@
+"""A message about the tool itself ("what can you do?", "help", "thanks!", "asdfgh") is answered as such: before,
+each was refused as a question the records do not cover, with a task guessed from words that name none ("thanks!"
+as pose estimation, "help" as instruction-based image editing, a keyboard mash as text question answering)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from scientist.corpus import load_tool_asks
+from scientist.spelling import word_counts
+
+
+def _known(word: str) -> bool:
+    return word_counts().get(word, 0) >= 500
+
+
+@pytest.mark.parametrize(("message", "kind"), [
+    ("what can you do?", "tool"), ("help", "tool"), ("--help", "tool"), ("hello? anyone there", "tool"),
+    ("???", "tool"), ("who are you", "tool"), ("Sorry, wrong app. What is this one?", "tool"),
+    ("ok so how does this work? do I just type?", "tool"), ("plz tell me what u can do", "tool"),
+    ("thanks!", "social"), ("ok cool", "social"), ("thanks for the help", "social"), ("bye", "social"),
+    ("you're great", "social"), ("👍", "social"),
+    ("12345", "unreadable"), (":::", "unreadable"), ("zxcvbnm", "unreadable"),
+    ("what is this blur?", None), ("how does it reduce noise?", None), ("a sourdough recipe", None),
+])
+def test_messages_about_the_tool_are_told_from_questions(message, kind):
+    assert load_tool_asks().kind(message, _known) == kind
+
+
+def test_a_word_read_as_another_by_the_spelling_check_is_no_word_of_the_writer():
+    # "rty" is read as "try", which the writer did not write
+    assert load_tool_asks().kind("qwe try uiop zx", _known, written="qwe rty uiop zx") == "unreadable"
+    assert load_tool_asks().kind("qwe try uiop zx", _known) is None
+
+
+def test_what_can_you_do_says_what_the_tool_does_and_lists_every_record_with_its_links(sci):
+    a = sci.ask("what can you do?")
+    assert a.about == "tool" and a.task is None and not a.in_scope and not a.listing
+    assert [r.id for r in a.nearest] == [r.id for r in sci.corpus.records]
+    note = a.notes[0]
+    assert "from 1 model and 2 papers it was given, and from nothing else" in note
+    assert "image deblurring; synthetic training data generation; annotation and labelling quality" in note
+    assert "(with this tool's own weights:" in note  # no other weights are set
+    for r in sci.corpus.records:
+        for link in filter(None, (r.url, r.github)):
+            assert link in a.markdown and link in a.text
+    assert "**About this tool:**" in a.markdown and a.text.splitlines()[2] == "ABOUT THIS TOOL:"
+    assert "cosine" not in a.markdown  # nothing was ranked against the question
+    assert sci.verify(a.markdown).grounded and sci.verify(a.text).grounded
+
+
+def test_the_examples_an_answer_about_the_tool_gives_are_answered(sci):
+    note = sci.ask("help").notes[0]
+    examples = re.findall(r'"([^"]+\?)"', note.split("For example:")[1])
+    assert examples[:2] == ["How does MIMO-UNet work?", "Which papers do you have?"]
+    assert sci.ask(examples[0]).in_scope and sci.ask(examples[1]).listing
+
+
+@pytest.mark.parametrize(("message", "kind", "opening"), [
+    ("thanks!", "social", "**No question to answer.** You are welcome. Ask how an AI changed a photo"),
+    ("ok cool", "social", "**No question to answer.** Ask how an AI changed a photo, or about one of the 3 records"),
+    ("asdfgh qwerty", "unreadable", "**No question found.** None of this message's words is one this tool knows."),
+])
+def test_thanks_and_a_keyboard_mash_are_answered_in_a_line_with_no_task_guessed(sci, message, kind, opening):
+    a = sci.ask(message)
+    assert a.about == kind and a.task is None and a.nearest == [] and a.references == []
+    assert a.markdown.splitlines()[2].startswith(opening)
+    assert "pose estimation" not in a.markdown.lower() and "http" not in a.markdown
+
+
+@pytest.mark.parametrize("question", ["what can you do about the noise in my photo?", "hi, how does denoising work?",
+                                      "thanks! and how does it remove blur?", "what do you know about MIMO-UNet?",
+                                      "What's a good sourdough recipe?", "which papers do you have?"])
+def test_a_question_that_looks_like_one_about_the_tool_is_answered_as_before(sci, question, monkeypatch):
+    from scientist.corpus import ToolAsks
+
+    a = sci.ask(question)
+    assert a.about is None
+    monkeypatch.setattr(ToolAsks, "kind", lambda self, *args, **kwargs: None)
+    assert sci.ask(question).markdown == a.markdown
+
+
+def test_with_a_photo_a_greeting_still_runs_the_demo(sci, monkeypatch, tmp_path):
+    from .test_photo_asks import _demo
+
+    photo = tmp_path / "p.png"
+    photo.write_bytes(b"not read: the demo is replaced")
+    monkeypatch.setattr(sci, "demo", lambda path, workflow=None, **kw: _demo())
+    a = sci.ask("hi", photo, progress=False)
+    assert a.about == "tool" and a.demo is not None
+
+
+def test_the_prompt_for_a_chatbot_says_the_message_is_about_the_tool(sci):
+    prompt = sci.prompt("what can you do?")
+    assert "The user asks about this tool itself" in prompt and "chosj95/MIMO-UNet" in prompt
+    assert "holds no question for the records" in sci.prompt("thanks!")
+
+
+def test_the_html_answer_lists_the_records_without_ranking_them(sci):
+    from scientist.render import Renderer
+
+    html = Renderer().html("answer.html.j2", a=sci.ask("what can you do?"), diagram="", narrow="", titles={})
+    assert "About this tool:" in html and "https://github.com/chosj95/MIMO-UNet" in html and "cosine" not in html
