@@ -57,7 +57,9 @@ class TaskResult(TaskGuess):
                     "the question came with a photo, named no operation and asked what was done to the photo "
                     "(\"what did you do to my photo?\"), so the task is what the demo measurably did to it, not a "
                     "guess: low-light enhancement when its brightness step raised the level, then the network's "
-                    "task by its weights; ``confidence`` 1, ``both`` when the two were done.")
+                    "task by its weights; ``confidence`` 1 for each of the two (the runner-up's too: each was "
+                    "done, so neither is a share of a belief and they do not add up to 1), ``both`` when the two "
+                    "were done.")
     model_task: str | None = Field(
         default=None, description="Task id the recommended model was built for, when known."
     )

@@ -293,7 +293,8 @@ class Scientist:
     def _score(self, q: str) -> tuple[np.ndarray, dict[str, float], np.ndarray, list[int]]:
         """A clean question's vector, its task distribution, its cosine to every record and the records it names."""
         index, settings = self.index, self.settings
-        read = q[: settings.max_question_chars]  # what the classifier reads of it
+        # what the classifier and the embedder read of it: not its greetings and thanks ("hi! how does ...?")
+        read = load_tool_asks().plain_part(q[: settings.max_question_chars])
         signature = index.view("signature")
         ask = signature.final_ask(read) if signature is not None and settings.ask_weight else None
         vecs = self.embedder.encode([read, ask] if ask else [read])  # one batch: the ask costs little more
@@ -486,7 +487,8 @@ class Scientist:
             text = self._named_as_model(clause)
             here = {f.label: f for f in load_figures() if f.asked(text)}
             asked |= {label for label, f in here.items() if not set(here).intersection(f.not_with)}
-        asked |= {f.label for f in self._bare_figures(question)}
+        bare = {f.label: f for f in self._bare_figures(question)}  # "what is the model trained on?", bare too
+        asked |= {label for label, f in bare.items() if not set(bare).intersection(f.not_with)}
         return _as_asked([f for f in load_figures() if f.label in asked], question)
 
     def _bare_figures(self, question: str) -> list[Figure]:
@@ -628,6 +630,14 @@ class Scientist:
         )
         return ref.model_copy(update={"supports": supports, "why": why})
 
+    def _listed(self, rec: Record, score: float) -> Reference:
+        """``rec`` as a list of the corpus's records shows it: listed, not relied on (``loose``), its reason saying
+        so rather than judging it against the question; ``score``, its cosine to the question, orders the list."""
+        return Reference(id=rec.id, kind=rec.kind, title=rec.title, url=rec.url, github=rec.github,
+                         huggingface=rec.huggingface, score=round(score, 4), relevance="loose", supports=False,
+                         why=self.renderer.phrase("why_listed", record=rec,
+                                                  record_tasks=self._tasks(self.record_tasks(rec))))
+
     def _analyse(self, q: str, k: int | None, scored: tuple | None = None, pointed: frozenset[int] = frozenset(),
                  done: Sequence[str] = ()) -> tuple[np.ndarray, TaskResult, list[Reference], bool]:
         """Embed, classify, rank and judge: the shared first half of every answer (``scored``: :meth:`_score` of
@@ -738,9 +748,9 @@ class Scientist:
             if kinds and (not in_scope or not task.clear or named or reading.mentions):
                 if any(m.every for m in reading.mentions):  # "list the papers": the list, as asked
                     reading = reading._replace(read=reading.plain, mentions=[])
-                answer = self._listing(reading.read, kinds, qvec, task)
+                answer = self._listing(reading.read, kinds, qvec)
             elif about:  # "what can you do?", "thanks!", "asdfgh": about the tool, not for its records
-                answer = self._about(reading.read, about, qvec, task)
+                answer = self._about(reading.read, about, qvec, reading.q)
             else:
                 answer = self._answer(reading.read, k, analysis)
         q, read, fixes, mentions = reading.q, reading.read, reading.fixes, reading.mentions
@@ -811,7 +821,8 @@ class Scientist:
             answer.notes.insert(0, self.renderer.phrase("note_linked", linked=linked))
         if fixes:
             answer.corrections = [Correction(written=w, read_as=r) for w, r in fixes]
-            answer.notes.insert(0, self.renderer.phrase("note_spelling", fixes=fixes))
+            if answer.about is None:  # no task nor records were chosen for a message about the tool
+                answer.notes.insert(0, self.renderer.phrase("note_spelling", fixes=fixes))
         if REMOVED in q and REMOVED not in question:  # a link no record carries: never followed
             answer.notes.append(self.renderer.phrase("note_links_removed", n=q.count(REMOVED)))
         limit = self.settings.max_question_chars
@@ -891,33 +902,35 @@ class Scientist:
                       # a refusal lists its nearest records by how near they are, as it prints their cosines
                       nearest=[] if in_scope else sorted(refs, key=lambda r: -r.score), notes=notes)
 
-    def _listing(self, q: str, kinds: frozenset[str], qvec: np.ndarray, task: TaskResult) -> Answer:
+    def _listing(self, q: str, kinds: frozenset[str], qvec: np.ndarray) -> Answer:
         """The answer to a question that asks what the corpus holds (``listing.yaml``): a list of its records of
         ``kinds`` (the one the question names, else all), nearest the question first, at most :data:`LIST_MAX` of
-        them, with a note saying how many the corpus holds; no task (``task``, as classified, only weighs the
-        records' relevance)."""
+        them, each listed rather than judged against the question (:meth:`_listed`), with a note saying how many
+        the corpus holds; no task."""
         records = self.corpus.records
         kind = next(iter(kinds)) if len(kinds) == 1 else None
         cosines = self.index.cosines(qvec)
         order = sorted((i for i, r in enumerate(records) if kind is None or r.kind == kind), key=lambda i: -cosines[i])
-        nearest = [self._reference(records[i], float(cosines[i]), task, qvec, False) for i in order[:LIST_MAX]]
+        nearest = [self._listed(records[i], float(cosines[i])) for i in order[:LIST_MAX]]
         note = self.renderer.phrase("note_listing", kind=kind, n=len(order), shown=len(nearest),
                                     counts=sorted(Counter(r.kind for r in records).items()))
         return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], nearest=nearest,
                       listing=True, notes=[note])
 
-    def _about(self, q: str, kind: str, qvec: np.ndarray, task: TaskResult) -> Answer:
+    def _about(self, q: str, kind: str, qvec: np.ndarray, written: str) -> Answer:
         """The answer to a message about the tool itself (``tool_asks.yaml``): for ``tool``, what the tool does
         and holds (its records in the corpus's order, at most :data:`LIST_MAX`, the tasks they are about and
-        questions it answers); for ``social`` and ``unreadable``, one line and where to start.  No task."""
+        questions it answers); for ``social`` and ``unreadable``, one line and where to start (a welcome when
+        ``written``, the message as typed, thanks).  No task."""
         records, n = self.corpus.records, len(self.corpus)
         if kind != "tool":
-            thanks = bool(load_tool_asks().thanks.intersection(plain_words(q).split()))
+            tool = load_tool_asks()
+            thanks = bool(tool.thanks.intersection(tool.as_listed(w) for w in plain_words(written).split()))
             note = self.renderer.phrase(f"note_about_{kind}", thanks=thanks, n=n)
             return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], about=kind,
                           notes=[note])
         cosines = self.index.cosines(qvec)
-        listed = [self._reference(r, float(cosines[i]), task, qvec, False) for i, r in enumerate(records[:LIST_MAX])]
+        listed = [self._listed(r, float(cosines[i])) for i, r in enumerate(records[:LIST_MAX])]
         counted = Counter(t for r in records for t in dict.fromkeys(self.record_tasks(r)))
         model = next((r for r in records if r.kind == "model"), None)
         examples = ([f"How does {model.names[0] if model.names else model.title} work?"] if model else []) + \

@@ -312,6 +312,7 @@ class ToolAsks:
     thanks: frozenset[str]  # those of them that thank
     filler: frozenset[str]  # words that may stand beside either
     itself: frozenset[str]  # words for the tool itself, not a model, after "this" ("this thing", "this ai")
+    pleasantries: frozenset[str]  # greetings and the like, which a question's first or last clause may be alone
 
     def kind(self, message: str, known: Callable[[str], bool], written: str | None = None) -> str | None:
         """What ``message`` (as read: misspellings corrected) is when it is about the tool: ``tool``, ``social``,
@@ -320,7 +321,8 @@ class ToolAsks:
         word of the writer's: "rty" read as "try")."""
         from .signature import normalise
 
-        words = [w.strip("-") for w in plain_words(message).split()]  # "--help"
+        # "--help"; a word no dictionary holds as the list's word it was typed for ("thnaks", "helo")
+        words = [w if known(w) else self.as_listed(w) for w in (w.strip("-") for w in plain_words(message).split())]
         words = [w for w in words if w]
         if not words:
             if "?" in message:
@@ -344,10 +346,54 @@ class ToolAsks:
             return "social"
         if all(w in self.alone for w in rest):
             return "tool"
-        if not any(_LETTER.search(w) and known(w) for w in plain_words(written or message).split()):
+        if not any(_LETTER.search(w) and (known(w) or self._listed(self.as_listed(w)))
+                   for w in plain_words(written or message).split()):
             return "unreadable"
         return None
 
+
+    def _listed(self, word: str) -> bool:
+        return word in self.social or word in self.alone or word in self.filler
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one ToolAsks, loaded once
+    def as_listed(self, word: str) -> str:
+        """``word`` as the word of `alone`, `thanks` or `social` it was typed for, when it is none of the lists'
+        words itself: a letter held down ("hiii", "thxxx") or one slip ("thnaks", "helo", "halp", "tnx": two
+        letters swapped, one left out, added or changed; for a word of 3 letters, swapped or changed only); else
+        ``word``."""
+        if len(word) < 3 or self._listed(word):
+            return word
+        for held in (re.sub(r"(.)\1{2,}", r"\1\1", word), re.sub(r"(.)\1+", r"\1", word)):
+            if self._listed(held):
+                return held
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}
+        changed = {word[:i] + c + word[i + 1:] for i in range(len(word)) for c in letters}
+        edits = swapped | changed if len(word) == 3 else swapped | changed | {
+            word[:i] + word[i + 1:] for i in range(len(word))} | {
+            word[:i] + c + word[i:] for i in range(len(word) + 1) for c in letters}
+        meant = sorted(w for w in edits if w in self.social or w in self.alone)
+        return meant[0] if meant else word
+
+    def plain_part(self, text: str) -> str:
+        """``text`` without the clauses at its start and end that say nothing but greetings and thanks (a word of
+        `pleasantries` or `thanks`, the others of `filler`: "hi!", "thanks in advance"), so that they do
+        not move what it is read as ("hi! how does it remove noise?" was read further from the records than "how
+        does it remove noise?"); ``text`` as it is when nothing else is left."""
+        bounds = [0, *(e for m in CLAUSE_END.finditer(text) for e in (m.start(), m.end())), len(text)]
+        parts = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+
+        def pleasant(a: int, b: int) -> bool:  # "hi there!", "thanks in advance"; not "how?", "why so?", "work?"
+            words = [w.strip("-") for w in plain_words(text[a:b]).split()]
+            said = [w for w in words if w in self.pleasantries or w in self.thanks]
+            return bool(said) and not _ASKING.intersection(words) and all(
+                w in said or w in self.filler for w in words)
+
+        said = [i for i, (a, b) in enumerate(parts) if plain_words(text[a:b]) and not pleasant(a, b)]
+        if not said:
+            return text
+        first, last = said[0], said[-1]
+        return text[parts[first][0] : parts[last][1] + (1 if parts[last][1] < len(text) else 0)].strip()
 
     def _whole(self, words: list[str], around: int = 3) -> bool:
         """Whether ``words`` are one of `whole` but for up to ``around`` words of `filler` or `social` before and
@@ -363,6 +409,8 @@ class ToolAsks:
 
 
 _LETTER = re.compile(r"[^\W\d_]")
+#: Words that ask: a clause that holds one is never a mere greeting ("ok, how?").
+_ASKING = frozenset({"how", "what", "whats", "why", "which", "who", "where", "when", "whose"})
 
 
 @functools.cache
@@ -372,7 +420,7 @@ def load_tool_asks() -> ToolAsks:
 
     path = data_path("corpus") / TOOL_ASKS_FILE
     raw = read_yaml(path, "messages about the tool")
-    keys = ("alone", "social", "thanks", "filler", "itself")
+    keys = ("alone", "social", "thanks", "filler", "itself", "pleasantries")
     asks = raw.get("asks") if isinstance(raw, dict) else None
     whole = raw.get("whole") if isinstance(raw, dict) else None
     pattern = compile_phrasings(asks) if isinstance(asks, str) else None
@@ -387,7 +435,7 @@ def load_tool_asks() -> ToolAsks:
     if not isinstance(within, int) or within < 1:
         raise CorpusError(f"{path.name}: expected 'whole_within': a whole number of words, 1 or more")
     return ToolAsks(pattern, whole, within, words["alone"], words["social"] | words["thanks"], words["thanks"],
-                    words["filler"], words["itself"])
+                    words["filler"], words["itself"], words["pleasantries"])
 
 
 @functools.cache

@@ -1107,3 +1107,40 @@ def test_the_paper_alone_is_the_model_s_paper(sci, question):
 def test_a_paper_read_as_meant_is_said_to_be_one(sci):
     ref = next(r for r in sci.ask("who wrote the papers?").references if r.kind == "paper")
     assert ref.why.startswith("Read as one of the papers the question means, though it names none, and ")
+
+
+@pytest.mark.parametrize(("question", "records"), [
+    ("what did both studies find?",
+     {"noise-frequency-synthetic-histopathology", "quality-assured-annotation-strategies"}),
+    ("what are the main findings of the annotation paper?", {"quality-assured-annotation-strategies"}),
+    ("what did the histopathology paper conclude?", {"noise-frequency-synthetic-histopathology"}),
+])
+def test_what_a_paper_found_is_quoted_from_its_findings(sci, question, records):
+    """"what did both studies find?" quoted the histopathology summary's opening sentence ("Artificial intelligence
+    ... promise to revolutionize the field"), no finding; its summary's "we show" sentences and the annotation
+    study's numbered insights are what they found."""
+    answer = sci.ask(question)
+    findings = [f for f in answer.facts if f.label == "findings"]
+    assert {f.record_id for f in findings} == records and all(f.where == "summary" for f in findings)
+    assert all("promise to revolutionize" not in f.text for f in findings)
+    assert any("we show" in f.text or "(1)" in f.text or "(2)" in f.text for f in findings)
+
+
+def test_a_model_whose_record_reports_no_findings_is_said_to_report_none(sci):
+    answer = sci.ask("what did MIMO-UNet find?")
+    assert answer.facts == [] and answer.not_reported == ["findings"]
+
+
+@pytest.mark.parametrize("question", ["what is this model?", "what model is this?", "what is MIMO-UNet?"])
+def test_what_the_model_is_is_quoted_from_its_summary(sci, question):
+    """Found by an outside review: "what is this model?" and "what model is this?" were refused as image
+    classification (91 %)."""
+    a = sci.ask(question)
+    assert a.in_scope and {(f.label, f.record_id, f.where) for f in a.facts} == {
+        ("what it is", "deblur-mimo-unet-realblur", "summary")}
+    assert "is a single U-shaped convolutional network" in a.facts[0].text
+
+
+def test_a_question_asking_another_fact_does_not_ask_what_the_model_is(sci):
+    # "what is the model" is in it, but it asks for the training data
+    assert {f.label for f in sci.ask("what is the model trained on?").facts} == {"training data"}

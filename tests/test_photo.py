@@ -708,6 +708,8 @@ def test_a_32_bit_grey_tiff_is_read_within_its_memory_estimate(tmp_path, mode, d
     (lambda g: Image.fromarray(g), True, True),
     (lambda g: Image.fromarray(g).convert("LA"), True, True),
     (lambda g: Image.fromarray(np.stack([g] * 3, -1)), True, False),
+    (lambda g: Image.fromarray(g).convert("P"), True, True),  # a palette of greys is written as grey
+    (lambda g: Image.fromarray(_u8(_photo())).convert("P"), False, False),
     (lambda g: Image.fromarray(np.stack([g, g, np.clip(g.astype(int) + 1, 0, 255).astype(np.uint8)], -1)), False,
      False),
     (lambda g: Image.fromarray(_u8(_photo())), False, False),

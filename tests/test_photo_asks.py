@@ -53,7 +53,10 @@ def test_what_was_done_is_what_the_demo_did():
 @pytest.mark.parametrize("question", ["what did you do to my photo?", "how did the AI do that to my photo?",
                                       "what happened to my picture", "explain what you did", "how?", "changes?",
                                       "what did MIMO-UNet do to my photo?", "hw did u do this lol", "?", "huh?",
-                                      "is this real detail or did the AI make it up?"])
+                                      "is this real detail or did the AI make it up?",
+                                      # found by an outside review: refused as image editing or visual QA
+                                      "why did it ruin my picture", "it made my photo worse",
+                                      "Can you help me with my photo?"])
 def test_a_photo_s_question_that_names_no_operation_is_answered_with_what_was_done(ran, question):
     answer, calls = ran(question)
     task = answer.task
@@ -200,3 +203,19 @@ def test_without_a_photo_a_question_about_one_is_told_to_give_it(sci):
     assert story.in_scope and not any(n.startswith(said) for n in story.notes)
     refused = sci.ask("what did you do to my photo?")
     assert sci.verify(refused.markdown).grounded and sci.verify(refused.text).grounded
+
+
+def test_a_question_read_as_about_the_network_the_demo_runs_names_the_network_not_the_published_model(ran):
+    """Found by an outside review: "the network this tool runs on it, Deblur-MIMO-UNet-RealBlur", where the demo
+    below runs MIMO-UNet with weights of this tool's own."""
+    answer, _ = ran("why is it so much brighter?")
+    note = next(n for n in answer.notes if n.startswith("A photo was given with the question"))
+    assert "the network this tool runs on it, MIMO-UNet (the architecture of Deblur-MIMO-UNet-RealBlur; the demo " \
+           "below says which weights ran)" in note
+
+
+def test_the_markdown_demo_says_the_strength_once(ran):
+    answer, _ = ran("how did it remove the noise?")
+    demo = answer.markdown.split("## ")[-1]
+    assert demo.count("kept at strength") + demo.count("strength 0.80") == 1, demo
+

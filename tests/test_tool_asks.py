@@ -103,3 +103,52 @@ def test_the_html_answer_lists_the_records_without_ranking_them(sci):
 
     html = Renderer().html("answer.html.j2", a=sci.ask("what can you do?"), diagram="", narrow="", titles={})
     assert "About this tool:" in html and "https://github.com/chosj95/MIMO-UNet" in html and "cosine" not in html
+
+
+# ---------------------------------------------------------------- found by an outside review
+@pytest.mark.parametrize("question", ["hi! how does it remove noise?", "thanks! how does it remove noise?",
+                                      "how does it remove noise? thanks!", "Hello there, how does it remove noise?"])
+def test_a_greeting_or_thanks_around_a_question_changes_nothing(sci, question):
+    """"hi! how does it remove noise?" was refused (the model's cosine 0.18, under the cutoff), where "how does it
+    remove noise?" is answered (0.21): the greeting moved the question's embedding."""
+    plain = sci.ask("how does it remove noise?")
+    a = sci.ask(question)
+    assert a.in_scope and a.task.id == plain.task.id
+    assert [(r.id, r.score) for r in a.references] == [(r.id, r.score) for r in plain.references]
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("hi! how does it remove noise?", "how does it remove noise?"),
+    ("how does it work? thx in advance", "how does it work?"),
+    ("ok, how?", "how?"),  # a clause that asks is no greeting
+    ("The app draws boxes. How does the first step, the boxes, work?",
+     "The app draws boxes. How does the first step, the boxes, work?"),  # "work" is no pleasantry
+    ("thanks!", "thanks!"),  # nothing else: as it is
+])
+def test_only_greeting_clauses_are_left_out_of_what_is_read(text, kept):
+    assert load_tool_asks().plain_part(text) == kept
+
+
+@pytest.mark.parametrize(("message", "kind"), [("thnaks", "social"), ("tnx", "social"), ("helo", "tool"),
+                                               ("halp", "tool"), ("hiii", "tool"), ("hola", "tool"),
+                                               ("see you", "social"), ("well done!", "social"), ("test", "tool"),
+                                               ("Can I talk to a human?", "tool"), ("How do I install this?", "tool"),
+                                               ("nose", None), ("thanks for nothing, nose", None)])
+def test_a_slip_in_a_greeting_or_thanks_is_read_as_meant(message, kind):
+    """"helo", "halp", "tnx" and "thnaks" were said to hold no word the tool knows; a word of English ("nose") is
+    never read as another."""
+    assert load_tool_asks().kind(message.lower(), _known) == kind
+
+
+def test_thanks_misspelt_is_welcomed_and_no_spelling_note_is_given(sci):
+    a = sci.ask("Danke schön, very kind of you")
+    assert a.about == "social" and a.notes[0].startswith("You are welcome.")
+    assert not any(n.startswith("Read ") for n in a.notes)  # no task or records were chosen for the words read
+
+
+@pytest.mark.parametrize("question", ["which papers do you have?", "what can you do?"])
+def test_records_listed_are_said_to_be_listed_not_judged_against_the_question(sci, question):
+    """They read "Not relevant (cosine 0.02): this model is about image deblurring"."""
+    a = sci.ask(question)
+    assert a.nearest and all(r.relevance == "loose" and not r.supports for r in a.nearest)
+    assert all(r.why.startswith("Listed as one of the records this tool answers from") for r in a.nearest)

@@ -75,10 +75,11 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
     ``info`` holds ``format``, ``mode``, ``size``, ``bit_depth`` (16 when the file
     has 16 bits per channel or floating-point grey, else 8), ``exif`` (the photo's EXIF as bytes, or
     None), ``icc_profile`` (its RGB ICC profile, or None), ``dpi`` (its resolution in dots per inch,
-    horizontal and vertical, or None), ``grey`` (every pixel is grey: :func:`is_grey`), ``grey_file`` (the file
-    itself is of a grey mode, :data:`GREY_MODES`) and, for animations, ``animated`` (only the first frame is
-    read).  Only the formats of :data:`SUPPORTED` are opened (and of TIFFs, not those of floating-point colour,
-    16-bit grey with transparency or 16-bit planes, said by their kind), and only a regular file; a photo is
+    horizontal and vertical, or None), ``grey`` (every pixel is grey: :func:`is_grey`), ``grey_file`` (grey, and
+    the file itself of a grey mode, :data:`GREY_MODES`, or a palette) and, for animations, ``animated`` (only the
+    first frame is read).  Only the formats of :data:`SUPPORTED` are opened (and of TIFFs, not those of
+    floating-point colour, 16-bit grey with transparency or 16-bit planes, said by their kind), and only a regular
+    file; a photo is
     refused before decoding when its declared size is over :data:`MAX_PIXELS` or needs more memory than the
     machine has free.  Raises :class:`PhotoError` with one clear sentence for anything unusable,
     whatever the decoder met in the file.
@@ -129,7 +130,8 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, dict]:
         warnings.warn(problem, stacklevel=2)
     info["size"] = [arr.shape[1], arr.shape[0]]
     info["grey"] = is_grey(arr)
-    info["grey_file"] = info["grey"] and info["mode"] in GREY_MODES
+    # a palette of greys too: a palette cannot hold the restored shades, so its grey is written as grey
+    info["grey_file"] = info["grey"] and info["mode"] in GREY_MODES | {"P", "PA"}
     return arr, info
 
 
