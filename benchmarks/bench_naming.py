@@ -10,8 +10,8 @@ Each question is answered by the packaged corpus.  Printed, by the writer's labe
   question's task (its relevance is not ``direct``: a model of a neighbouring task may still be relied on, with
   the answer's note that it was built for another);
 - *none*: the answer names no record (no reference carries ``named``: exact titles included);
-- the naming rule itself: of the records the answers mark ``named``, how many the writer meant (precision),
-  and of those the writer meant, how many were marked (recall).
+- the naming rule itself: of the records the answers mark ``named`` (a reference, or one of a refusal's nearest
+  records), how many the writer meant (precision), and of those the writer meant, how many were marked (recall).
 
 The baseline, measured in the same run, is the same code with the ``partial_names`` setting off (a record is
 named only by its exact title or ``names``).  With ``--against`` (this script's ``--json`` from another version of
@@ -47,7 +47,8 @@ def run(items: list[dict], partial: bool | None = True) -> list[dict]:
         refs = [{"id": r.id, "supports": r.supports, "relevance": r.relevance,
                  "named": bool(getattr(r, "named", False))} for r in a.references]
         out.append({"question": item["question"], "in_scope": a.in_scope, "references": refs,
-                    "nearest": [r.id for r in a.nearest], "read_as": a.read_as})
+                    "nearest": [r.id for r in a.nearest], "read_as": a.read_as,
+                    "nearest_named": [r.id for r in a.nearest if getattr(r, "named", False)]})
     return out
 
 
@@ -67,10 +68,12 @@ def figures(items: list[dict], rows: list[dict]) -> dict:
         direct = {x["id"] for x in r["references"] if x["relevance"] == "direct"}
         return all(n in shown and n not in direct for n in i["named"])
 
-    marked = [(i, x["id"]) for i, r in zip(items, rows, strict=True) for x in r["references"] if x["named"]]
+    # marked named in a reference, or, in a refusal, among the nearest records it lists
+    marked = [(i, x) for i, r in zip(items, rows, strict=True)
+              for x in [x["id"] for x in r["references"] if x["named"]] + r.get("nearest_named", [])]
     meant = [(i, n) for i in items for n in i["named"]]
     hits = sum(n in i["named"] for i, n in marked)
-    found = sum(any(x["id"] == n and x["named"] for x in r["references"])
+    found = sum(any(x["id"] == n and x["named"] for x in r["references"]) or n in r.get("nearest_named", [])
                 for i, r in zip(items, rows, strict=True) for n in i["named"])
     return {
         "named_covered": len(covered),
@@ -89,7 +92,8 @@ def by_way(items: list[dict], rows: list[dict]) -> dict[str, str]:
     out = {}
     for way in sorted({i.get("way", "?") for i in items if i["named"]}):
         pairs = [(i, r) for i, r in zip(items, rows, strict=True) if i.get("way") == way and i["named"]]
-        ok = sum(any(x["id"] == n and x["named"] for x in r["references"]) for i, r in pairs for n in i["named"])
+        ok = sum(any(x["id"] == n and x["named"] for x in r["references"]) or n in r.get("nearest_named", [])
+                 for i, r in pairs for n in i["named"])
         out[way] = f"{ok}/{sum(len(i['named']) for i, _ in pairs)}"
     return out
 

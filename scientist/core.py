@@ -196,6 +196,8 @@ def _asks_link(question: str) -> bool:
 EXACT_NAME_MIN = 3
 #: Most records an answer lists when a question asks what the corpus holds (``scientist corpus list`` lists all).
 LIST_MAX = 20
+#: The task the published MIMO-UNet weights were trained for, which the bundled ones do only for mild blur.
+DEBLURRING = "deblurring"
 #: The most tasks an answer about the tool names (those most of the corpus's records are about).
 ABOUT_TASKS = 6
 #: Uses in the English word list (``pyspellchecker``'s counts) from which a word is common: "sit" 437,252, "hmm"
@@ -608,10 +610,15 @@ class Scientist:
         return list(zip(sentences, (vecs @ qvec).tolist(), strict=True))
 
     def _reference(self, rec: Record, score: float, task: TaskResult, qvec: np.ndarray,
-                   named: bool = False, pointed: bool = False) -> Reference:
+                   named: bool = False, pointed: bool = False, beside_named: bool = False) -> Reference:
+        """``rec`` as an answer lists it: how relevant, whether relied on, and why.  ``beside_named``: the question
+        names another record by its words, so this one is relied on only when it addresses the question's task
+        (else it is listed, ``loose``)."""
         shown = round(score, 4)  # as the reference keeps it, so that its reason prints the same figure
         rtask_ids = self.record_tasks(rec)
         relevance = judge.relevance(score, rtask_ids, task, self._family, self.settings, named)
+        if beside_named and relevance == "related":
+            relevance = "loose"
         scored = self._sentences(rec, qvec) if relevance != "direct" else []
         matched = next((t for t in judge.task_ids(task) if t in rtask_ids), None)
         # a record the question names may be asked to do what its card says it cannot ("does the histopathology
@@ -620,7 +627,7 @@ class Scientist:
         ref = Reference(id=rec.id, kind=rec.kind, title=rec.title, url=rec.url, github=rec.github,
                         huggingface=rec.huggingface, score=shown, relevance=relevance, named=named, why="",
                         cannot=cannot)
-        supports = judge.supports(ref, task, self.settings)
+        supports = judge.supports(ref, task, self.settings) and not (beside_named and relevance != "direct")
         why = self.renderer.phrase(
             "why", relevance=relevance, record=rec, score=shown,
             task=self.corpus.task(task.id) if task.clear else None, record_tasks=self._tasks(rtask_ids),
@@ -655,7 +662,12 @@ class Scientist:
         order = judge.rank(cosines, index.record_tasks, probs, self.settings, named, index.task_matrix)
         order = judge.cover(order, index.record_tasks, judge.task_ids(task) if task.both else [],
                             k or self.settings.k)
-        refs = [self._reference(self.corpus.records[i], float(cosines[i]), task, qvec, i in named, i in pointed)
+        # a question that names a record by its words is about it: another is relied on only when it addresses
+        # the question's task ("who are the authors of the annotation quality paper?" is no question for the
+        # histopathology paper, however close its words)
+        beside = bool(set(named) - set(pointed))
+        refs = [self._reference(self.corpus.records[i], float(cosines[i]), task, qvec, i in named, i in pointed,
+                                beside_named=beside and i not in named)
                 for i in order]
         return qvec, task, refs, judge.in_scope(task, refs, self.settings)
 
@@ -777,7 +789,8 @@ class Scientist:
                                                             change=network_change(demo)))
             elif m.photo:  # "how did it remove the noise?" of the photo given: the network the demo runs
                 answer.notes.insert(0, self.renderer.phrase("note_photo_model", record=self.corpus.records[m.record]))
-            elif m.sole:  # "and the loss?": by no word at all
+            elif m.sole and not naming.exact_names(reading.plain):  # "and the loss?": by no word at all (not
+                # "who wrote the MIMO-UNet paper?", read the same way, which names it)
                 answer.notes.insert(0, self.renderer.phrase(
                     "note_sole_bare", figures=_as_asked(self._bare_figures(reading.plain), reading.plain),
                     places=self._bare_places(reading.plain), record=self.corpus.records[m.record]))
@@ -849,6 +862,8 @@ class Scientist:
                 unmet = self._unmet_premise(answer.task, answer.demo)
                 if unmet:
                     answer.notes.insert(0, self.renderer.phrase("note_demo_premise", unmet=unmet, d=answer.demo))
+                if bundled and DEBLURRING in judge.task_ids(answer.task):  # "it's blurry from my hand shaking"
+                    answer.notes.append(self.renderer.phrase("note_demo_mild_blur"))
         return self._render(answer)
 
     def warm_up(self) -> None:
@@ -867,10 +882,13 @@ class Scientist:
     def _answer(self, q: str, k: int | None, analysis: tuple | None = None) -> Answer:
         qvec, task, refs, in_scope = analysis or self._analyse(q, k)
         support = [r for r in refs if r.supports] if in_scope else []
-        # part 2 explains the best supporting model of the (first) task, else the best supporting model,
-        # else the best supporting paper's method
+        # part 2 explains the record the question names (the first, when it names several), else the best
+        # supporting model of the (first) task, else the best supporting model, else the best supporting
+        # paper's method
         own = [r for r in support if task.id in self.record_tasks(self.corpus.get(r.id))]
-        first = next((r for r in [*own, *support] if r.kind == "model"), (own or support or [None])[0])
+        named = [r for r in support if r.named]  # "does the histopathology paper denoise images?": that paper
+        first = named[0] if named else next((r for r in [*own, *support] if r.kind == "model"),
+                                            (own or support or [None])[0])
         wf_rec = self.corpus.get(first.id) if first is not None else None
         model_rec = wf_rec if wf_rec is not None and wf_rec.kind == "model" else None
         asked = judge.task_ids(task)

@@ -40,8 +40,12 @@ def test_a_refusal_names_the_task_it_read(sci):
 def test_a_records_own_link_names_it_and_another_link_is_said_to_be_dropped(sci):
     link = "http://arxiv.org/pdf/2302.06549v1.pdf"
     answer = sci.ask(f"I read {link} - can this method denoise my microscope images?")
-    named = [r for r in answer.references if r.named]
+    # refused since a second review (the paper named is of another task, and another record is not relied on in
+    # its place), and said to be named
+    named = [r for r in answer.references + answer.nearest if r.named]
     assert [r.url for r in named] == [link]
+    assert any(n.startswith("The question names Between Generating Noise") and "not of image denoising" in n
+               for n in answer.notes)
     assert answer.notes[0].startswith(f"Read the link {link} as naming the paper \"Between Generating Noise")
     assert "[link removed]" not in answer.question
     other = sci.ask("Look at https://example.org/paper and tell me how it removes grain from photos.")
@@ -119,7 +123,7 @@ def test_a_named_record_without_code_says_so(sci):
     assert named.github is None and "Histopathology" in named.title
     part3 = answer.markdown.split("## 3.", 1)[1]
     block = part3.split(f"- **{named.title}**", 1)[1].split("\n- **", 1)[0]
-    assert "- Code: none in its record" in block
+    assert "- Code: none: its record gives no code link" in block
 
 
 def test_two_tasks_are_told_apart_by_the_taxonomys_words(renderer):
@@ -441,8 +445,10 @@ def test_a_fact_the_named_record_lacks_is_said_to_be_missing_though_another_has_
     no note, though the study it names says nothing of training data."""
     answer = sci.ask("What training data does the annotation study use?")
     assert not answer.facts
-    assert any(n.startswith("The question asks about training data, which the record it names, Quality Assured")
-               and "nothing on it is given here" in n for n in answer.notes), answer.notes
+    # the one record it draws on since a second review: the other paper, not named, is not relied on
+    assert [r.id for r in answer.references if r.supports] == ["quality-assured-annotation-strategies"]
+    assert any(n.startswith("The question asks about training data, which the record this answer draws on does "
+                            "not report") and "nothing on it is given here" in n for n in answer.notes), answer.notes
 
 
 def test_the_plain_text_answer_closes_as_the_markdown_does(sci):
@@ -463,12 +469,15 @@ def test_a_named_record_is_shown_with_what_its_card_says_it_cannot_do(sci):
     paper = next(r for r in answer.references if r.id == "noise-frequency-synthetic-histopathology")
     line = "It does not remove noise from photographs; here noise is added on purpose, as an input to a generator."
     assert paper.named and line in paper.cannot
-    assert f"  - Cannot (from its card): {line}" in answer.markdown
-    assert f"cannot (from its card): {line}" in answer.text
-    assert f"Cannot (from its card): {line}" in _answer_html(sci, answer)
-    assert {e.record_id for e in answer.evidence} - {answer.workflow.model_id}  # quotes from the paper
+    # the paper named is the one parts 1 and 2 explain (since a second review), its card's lines in part 1
+    assert answer.workflow.model_id == paper.id
+    assert f"- Cannot: {line}" in answer.markdown.split("## 2.")[0]
+    assert f"- cannot: {line}" in answer.text
+    assert f"Cannot: {line}" in _answer_html(sci, answer)
+    assert {e.record_id for e in answer.evidence} == {paper.id}  # quotes from the paper
     assert "which describe what the recommended model was built for" not in answer.markdown
-    assert "**The records' sentences nearest to the question, in their own words" in answer.markdown
+    assert "**The records' sentences nearest to the question, in their own words (part 1 says which of its tasks the " \
+        "records cover)" in answer.markdown
 
 
 def test_a_named_model_whose_card_part_1_gives_is_not_given_twice(sci):
@@ -531,8 +540,8 @@ def test_part_1_says_a_task_the_question_did_not_clearly_match_is_a_guess(sci):
     ("How does MIMO-UNet deblur, and where can I find the paper on arXiv?",
      "The question asks for an arXiv link; the record of Deblur-MIMO-UNet-RealBlur gives none: the links below are "
      "the records' own, and no other is given."),
-    ("Is there a GitHub repo for the histopathology paper?",
-     "The question asks for a GitHub link; the records of Between Generating Noise"),
+    ("Is there a GitHub repo for the histopathology paper?",  # the one record it draws on since a second review
+     "The question asks for a GitHub link; the record of Between Generating Noise"),
 ])
 def test_a_link_the_question_asks_for_and_the_records_lack_is_said_to_be_missing(sci, question, said):
     """'Where is its paper on arXiv?' was answered with the conference PDF and no word that it is not arXiv's."""
@@ -1144,3 +1153,26 @@ def test_what_the_model_is_is_quoted_from_its_summary(sci, question):
 def test_a_question_asking_another_fact_does_not_ask_what_the_model_is(sci):
     # "what is the model" is in it, but it asks for the training data
     assert {f.label for f in sci.ask("what is the model trained on?").facts} == {"training data"}
+
+
+@pytest.mark.parametrize("question", ["what can't this model do?", "what can't it do", "limitations?",
+                                      "what are the limitations of MIMO-UNet?"])
+def test_what_the_model_cannot_do_is_quoted_from_its_card(sci, question):
+    """Found by an outside review: "what can't this model do?" was refused as visual question answering, though
+    the card lists what it cannot do."""
+    a = sci.ask(question)
+    assert a.in_scope and a.facts and all((f.label, f.where) == ("limitations", "cannot") for f in a.facts)
+
+
+def test_a_named_paper_is_the_one_part_2_explains(sci):
+    """Found by an outside review: "does the histopathology paper denoise images?" explained MIMO-UNet in parts 1
+    and 2; the paper's card says it does not remove noise from photographs."""
+    a = sci.ask("does the histopathology paper denoise images?")
+    assert a.workflow.model.startswith("Between Generating Noise") and a.workflow.kind == "paper"
+    assert "It does not remove noise from photographs" in a.markdown.split("## 2.")[0]
+
+
+def test_a_question_that_names_the_model_is_not_said_to_name_none(sci):
+    a = sci.ask("who wrote the MIMO-UNet paper?")
+    assert [f.label for f in a.facts] == ["authors"]
+    assert not any(n.startswith("The question names no model") for n in a.notes)

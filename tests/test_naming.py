@@ -133,10 +133,13 @@ def test_the_answer_follows_a_record_named_by_part_of_its_title(sci):
                         "in Imaging AI) find?"
     assert a.notes[0].startswith('Read "the Quality Assured paper" as naming the paper "Quality Assured:')
     assert "Named in the question and directly relevant" in first.why
-    # a named record that does not cover what is asked is shown, and not relied on
+    # a named record that does not cover what is asked is shown, and not relied on; nor, since a second review,
+    # is another record in its place: the question is about the paper, and is refused, saying what the paper is of
     b = sci.ask("Does the histopathology paper explain how to remove noise from my photos?")
-    named = next(r for r in b.references if r.id == "noise-frequency-synthetic-histopathology")
-    assert named.named and not named.supports and named.why.startswith("Named in the question but only loosely")
+    named = next(r for r in b.nearest if r.id == "noise-frequency-synthetic-histopathology")
+    assert not b.in_scope and named.named and not named.supports
+    assert any(n.startswith("The question names Between Generating Noise") and "not of image denoising" in n
+               for n in b.notes), b.notes
     # a question that names nothing reads as written
     c = sci.ask("How does it reduce noise?")
     assert c.read_as is None and not any(r.named for r in c.references)

@@ -66,7 +66,8 @@ def test_a_photo_s_question_that_names_no_operation_is_answered_with_what_was_do
     note = answer.notes[0]
     assert note.startswith("The question names no operation, so it was read as asking what was done to your photo")
     assert "Its brightness step raised the photo's level ×4.20 in linear light (low-light enhancement)." in note
-    assert ("Then the network, MIMO-UNet (Deblur-MIMO-UNet-RealBlur's architecture) with the bundled weights, trained "
+    assert ("Then the network, MIMO-UNet (of the architecture Deblur-MIMO-UNet-RealBlur describes) with the bundled "
+            "weights, trained "
             "by this project to remove noise, ran to remove noise (image denoising): it would take away 19.2 at fine "
             "scales, on a scale of 0–255, where the noise it saw was σ 21.5, kept at strength 0.80, where 1 keeps "
             "all of it.") in note
@@ -210,8 +211,8 @@ def test_a_question_read_as_about_the_network_the_demo_runs_names_the_network_no
     below runs MIMO-UNet with weights of this tool's own."""
     answer, _ = ran("why is it so much brighter?")
     note = next(n for n in answer.notes if n.startswith("A photo was given with the question"))
-    assert "the network this tool runs on it, MIMO-UNet (the architecture of Deblur-MIMO-UNet-RealBlur; the demo " \
-           "below says which weights ran)" in note
+    assert "the network this tool runs on it, MIMO-UNet (of the architecture Deblur-MIMO-UNet-RealBlur describes; " \
+           "the demo below says which variant and weights ran)" in note
 
 
 def test_the_markdown_demo_says_the_strength_once(ran):
@@ -219,3 +220,16 @@ def test_the_markdown_demo_says_the_strength_once(ran):
     demo = answer.markdown.split("## ")[-1]
     assert demo.count("kept at strength") + demo.count("strength 0.80") == 1, demo
 
+
+
+def test_a_deblurring_question_with_the_bundled_weights_is_told_they_take_away_mild_blur_only(ran):
+    """Found by an outside review: "make this sharper, it's blurry from my hand shaking" was answered as deblurring
+    beside a demo that ran the noise-trained weights and reported noise only, with nothing said of blur."""
+    answer, _ = ran("can you make this sharper? it's blurry from my hand shaking")
+    assert answer.task.id == "deblurring"
+    assert any(n.startswith("The demo below ran this tool's own weights, trained on dark, noisy photos with "
+                            "camera-shake blur of at most 4 pixels") for n in answer.notes)
+    published, _ = ran("can you make this sharper? it's blurry from my hand shaking", _demo(weights="official.pth"))
+    assert not any("at most 4 pixels" in n for n in published.notes)
+    noise, _ = ran("how did it remove the noise?")
+    assert not any("at most 4 pixels" in n for n in noise.notes)
