@@ -841,6 +841,11 @@ class Scientist:
         limit = self.settings.max_question_chars
         if len(question) > limit:  # a str: _clean refused anything else
             answer.notes.append(self.renderer.phrase("note_cut", limit=limit, length=len(question)))
+        # "the AI made them look bright and clean. How does it ...?": the records cannot tell what that tool ran
+        if (photo is None and read is not None and answer.in_scope and answer.about is None
+                and not any(r.named and r.id not in sole for r in answer.references)
+                and load_tool_asks().of_another_tool(reading.plain)):
+            answer.notes.append(self.renderer.phrase("note_other_tool"))
         # "what did you do to my photo?" refused for want of the photo (a story the records answer needs no word)
         if photo is None and read is not None and not answer.in_scope and self._asks_of_a_photo(reading):
             answer.notes.insert(0, self.renderer.phrase("note_no_photo"))

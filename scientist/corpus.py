@@ -313,6 +313,7 @@ class ToolAsks:
     filler: frozenset[str]  # words that may stand beside either
     itself: frozenset[str]  # words for the tool itself, not a model, after "this" ("this thing", "this ai")
     pleasantries: frozenset[str]  # greetings and the like, which a question's first or last clause may be alone
+    others: re.Pattern | None = None  # another tool at work on the person's photos ("the AI made them bright")
 
     def kind(self, message: str, known: Callable[[str], bool], written: str | None = None) -> str | None:
         """What ``message`` (as read: misspellings corrected) is when it is about the tool: ``tool``, ``social``,
@@ -351,6 +352,13 @@ class ToolAsks:
             return "unreadable"
         return None
 
+
+    def of_another_tool(self, message: str) -> bool:
+        """Whether ``message`` tells of another tool at work on the person's photos (`others`: "the AI made them
+        look bright", "the app removed the grain")."""
+        from .signature import normalise
+
+        return self.others is not None and bool(self.others.search(normalise(message)))
 
     def _listed(self, word: str) -> bool:
         return word in self.social or word in self.alone or word in self.filler
@@ -434,8 +442,12 @@ def load_tool_asks() -> ToolAsks:
     within = raw.get("whole_within")
     if not isinstance(within, int) or within < 1:
         raise CorpusError(f"{path.name}: expected 'whole_within': a whole number of words, 1 or more")
+    others = raw.get("others")
+    others = compile_phrasings(others) if isinstance(others, str) else None
+    if others is None:
+        raise CorpusError(f"{path.name}: expected 'others': phrasings separated by ';'")
     return ToolAsks(pattern, whole, within, words["alone"], words["social"] | words["thanks"], words["thanks"],
-                    words["filler"], words["itself"], words["pleasantries"])
+                    words["filler"], words["itself"], words["pleasantries"], others)
 
 
 @functools.cache

@@ -233,3 +233,10 @@ def test_a_deblurring_question_with_the_bundled_weights_is_told_they_take_away_m
     assert not any("at most 4 pixels" in n for n in published.notes)
     noise, _ = ran("how did it remove the noise?")
     assert not any("at most 4 pixels" in n for n in noise.notes)
+
+
+def test_with_the_photo_given_no_other_tool_is_assumed(ran):
+    """A story of another tool told without the photo is said to be one the records cannot tell of
+    (test_tool_asks.py); with the photo, the demo shows what this tool did to it."""
+    answer, _ = ran("my concert photos were grainy and the app fixed them, how?")
+    assert not any(n.startswith("The records cannot tell") for n in answer.notes)

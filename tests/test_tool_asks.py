@@ -152,3 +152,17 @@ def test_records_listed_are_said_to_be_listed_not_judged_against_the_question(sc
     a = sci.ask(question)
     assert a.nearest and all(r.relevance == "loose" and not r.supports for r in a.nearest)
     assert all(r.why.startswith("Listed as one of the records this tool answers from") for r in a.nearest)
+
+
+# ---------------------------------------------------------------- a story of another tool
+def test_a_story_of_another_tool_is_told_the_records_cannot_say_what_it_ran(sci):
+    """Found by the second outside review: "the app fixed them", "the AI made them look bright" were answered as if
+    MIMO-UNet were what happened."""
+    seed = ("I took some grainy indoor photos on an old phone, and the AI made them look bright and clean. How does it "
+            "reduce noise so well without losing detail?")
+    for question in (seed, "my concert photos were grainy and the app fixed them, how?",
+                     "Google Photos sharpened my blurry picture, how?"):
+        a = sci.ask(question)
+        assert a.in_scope and a.notes[-1].startswith("The records cannot tell what the app or AI in the question ran")
+    for question in ("how does it reduce noise?", "How does MIMO-UNet remove blur?", "How does AI remove noise?"):
+        assert not any(n.startswith("The records cannot tell") for n in sci.ask(question).notes)
