@@ -196,8 +196,6 @@ def _asks_link(question: str) -> bool:
 EXACT_NAME_MIN = 3
 #: Most records an answer lists when a question asks what the corpus holds (``scientist corpus list`` lists all).
 LIST_MAX = 20
-#: The task the published MIMO-UNet weights were trained for, which the bundled ones do only for mild blur.
-DEBLURRING = "deblurring"
 #: The most tasks an answer about the tool names (those most of the corpus's records are about).
 ABOUT_TASKS = 6
 #: Uses in the English word list (``pyspellchecker``'s counts) from which a word is common: "sit" 437,252, "hmm"
@@ -616,9 +614,7 @@ class Scientist:
         (else it is listed, ``loose``)."""
         shown = round(score, 4)  # as the reference keeps it, so that its reason prints the same figure
         rtask_ids = self.record_tasks(rec)
-        relevance = judge.relevance(score, rtask_ids, task, self._family, self.settings, named)
-        if beside_named and relevance == "related":
-            relevance = "loose"
+        relevance = judge.relevance(score, rtask_ids, task, self._family, self.settings, named, beside_named)
         scored = self._sentences(rec, qvec) if relevance != "direct" else []
         matched = next((t for t in judge.task_ids(task) if t in rtask_ids), None)
         # a record the question names may be asked to do what its card says it cannot ("does the histopathology
@@ -627,7 +623,7 @@ class Scientist:
         ref = Reference(id=rec.id, kind=rec.kind, title=rec.title, url=rec.url, github=rec.github,
                         huggingface=rec.huggingface, score=shown, relevance=relevance, named=named, why="",
                         cannot=cannot)
-        supports = judge.supports(ref, task, self.settings) and not (beside_named and relevance != "direct")
+        supports = judge.supports(ref, task, self.settings, beside_named)
         why = self.renderer.phrase(
             "why", relevance=relevance, record=rec, score=shown,
             task=self.corpus.task(task.id) if task.clear else None, record_tasks=self._tasks(rtask_ids),
@@ -754,14 +750,12 @@ class Scientist:
             named = bool([m for m in reading.mentions if not m.every] or self._naming().exact_names(reading.plain))
             kinds = load_listing().kinds(reading.plain, named)
             # "which papers do you have?"; "is MIMO-UNet the only one you have?", however clearly it reads
-            tool = load_tool_asks()
-            about = None if named or reading.mentions or (in_scope and task.clear) or \
-                _points_at_model(reading.plain, tool.itself) else tool.kind(reading.plain, self._a_word, reading.q)
             if kinds and (not in_scope or not task.clear or named or reading.mentions):
                 if any(m.every for m in reading.mentions):  # "list the papers": the list, as asked
                     reading = reading._replace(read=reading.plain, mentions=[])
                 answer = self._listing(reading.read, kinds, qvec)
-            elif about:  # "what can you do?", "thanks!", "asdfgh": about the tool, not for its records
+            elif about := self._about_the_tool(reading, named, in_scope and task.clear):  # "what can you do?",
+                # "thanks!", "asdfgh": about the tool, not for its records
                 answer = self._about(reading.read, about, qvec, reading.q)
             else:
                 answer = self._answer(reading.read, k, analysis)
@@ -867,7 +861,9 @@ class Scientist:
                 unmet = self._unmet_premise(answer.task, answer.demo)
                 if unmet:
                     answer.notes.insert(0, self.renderer.phrase("note_demo_premise", unmet=unmet, d=answer.demo))
-                if bundled and DEBLURRING in judge.task_ids(answer.task):  # "it's blurry from my hand shaking"
+                # "it's blurry from my hand shaking": the published weights' task, which the bundled do mildly
+                published = load_constants(_weights_tasks, "tasks.json")["done"]["published"]
+                if bundled and published in judge.task_ids(answer.task):
                     answer.notes.append(self.renderer.phrase("note_demo_mild_blur"))
         return self._render(answer)
 
@@ -966,6 +962,15 @@ class Scientist:
             bundled=not (self.weights or self.settings.weights))  # resolved only when a photo is given
         return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], nearest=listed,
                       about="tool", notes=[note])
+
+    def _about_the_tool(self, reading: _Reading, named: bool, answered: bool) -> str | None:
+        """What a question is when it is about the tool itself (:meth:`ToolAsks.kind`), read only when it would be
+        refused or has no clear task (not ``answered``) and names no record (``named``) nor points at a model in
+        words ("what can you tell me about how the model was trained?")."""
+        tool = load_tool_asks()
+        if named or reading.mentions or answered or _points_at_model(reading.plain, tool.itself):
+            return None
+        return tool.kind(reading.plain, self._a_word, reading.q)
 
     def _a_word(self, word: str) -> bool:
         """Whether ``word`` (lower case) is one the tool reads: of its vocabulary, or an English word in common

@@ -176,6 +176,7 @@ def load_figures() -> tuple[Figure, ...]:
     after = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in raw.get("not_before") or [])
 
     model = model_words()
+    labels = [str(i["label"]) for i in items]
 
     def pattern(words: list, not_before: list) -> re.Pattern:
         own = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in not_before)
@@ -190,7 +191,8 @@ def load_figures() -> tuple[Figure, ...]:
                         tuple(str(f) for f in i.get("fields") or ()),
                         tuple(" ".join(str(w).replace("{model}", " ").replace("{any}", " ").split())
                               for w in i["words"]),
-                        tuple(str(f) for f in i.get("not_with") or ()),
+                        tuple(label for label in labels if label != i["label"]) if i.get("not_with") == "any"
+                        else tuple(str(f) for f in i.get("not_with") or ()),
                         bare=pattern(i["bare"], []) if i.get("bare") else Figure.bare,
                         is_link=bool(i.get("is_link", False)), link=str(i["link"]) if i.get("link") else None)
                  for i in items)
@@ -313,18 +315,18 @@ class ToolAsks:
     filler: frozenset[str]  # words that may stand beside either
     itself: frozenset[str]  # words for the tool itself, not a model, after "this" ("this thing", "this ai")
     pleasantries: frozenset[str]  # greetings and the like, which a question's first or last clause may be alone
-    others: re.Pattern | None = None  # another tool at work on the person's photos ("the AI made them bright")
+    others: re.Pattern  # another tool at work on the person's photos ("the AI made them bright")
 
     def kind(self, message: str, known: Callable[[str], bool], written: str | None = None) -> str | None:
         """What ``message`` (as read: misspellings corrected) is when it is about the tool: ``tool``, ``social``,
         ``unreadable`` (see ``tool_asks.yaml``), else None.  ``known``: whether a word (lower case) is one the tool
-        reads; ``written``: the message as written, whose words that asks of (a misspelling's correction is no
-        word of the writer's: "rty" read as "try")."""
+        reads; ``written``: the message as typed, whose words are weighed (a misspelling's correction is no word of
+        the writer's: "rty" read as "try", "Danke" as "dance"), each that no dictionary holds as the list's word it
+        was typed for (:meth:`as_listed`: "thnaks", "helo"); the phrasings are read in the message as read."""
         from .signature import normalise
 
-        # "--help"; a word no dictionary holds as the list's word it was typed for ("thnaks", "helo")
-        words = [w if known(w) else self.as_listed(w) for w in (w.strip("-") for w in plain_words(message).split())]
-        words = [w for w in words if w]
+        typed = (w.strip("-") for w in plain_words(written or message).split())  # "--help"
+        words = [w if known(w) else self.as_listed(w) for w in typed if w]
         if not words:
             if "?" in message:
                 return "tool"
@@ -335,11 +337,6 @@ class ToolAsks:
         whole = len(words) <= self.whole_within and any(self._whole(c) for c in clauses)
         if whole or self.pattern.search(normalise(message)):
             return "tool"
-        as_written = [w.strip("-") for w in plain_words(written).split()] if written else []
-        if len(as_written) == len(words) and as_written != words:  # "Danke" read as "dance": either is the word
-            pairs = [(r, w) for r, w in zip(words, as_written, strict=True) if r or w]
-            if any(w in self.social or w in self.filler for r, w in pairs if r != w):
-                words = [w if r != w and (w in self.social or w in self.filler) else r for r, w in pairs]
         rest = [w for w in words if w not in self.filler]
         if not rest:  # "hello?", "hey you"; not "how?" nor "why?", which ask what they do not say
             return "tool" if self.alone.intersection(words) else None
@@ -347,20 +344,18 @@ class ToolAsks:
             return "social"
         if all(w in self.alone for w in rest):
             return "tool"
-        if not any(_LETTER.search(w) and (known(w) or self._listed(self.as_listed(w)))
-                   for w in plain_words(written or message).split()):
+        if not any(_LETTER.search(w) and (known(w) or self._in_lists(w)) for w in words):
             return "unreadable"
         return None
-
 
     def of_another_tool(self, message: str) -> bool:
         """Whether ``message`` tells of another tool at work on the person's photos (`others`: "the AI made them
         look bright", "the app removed the grain")."""
         from .signature import normalise
 
-        return self.others is not None and bool(self.others.search(normalise(message)))
+        return bool(self.others.search(normalise(message)))
 
-    def _listed(self, word: str) -> bool:
+    def _in_lists(self, word: str) -> bool:
         return word in self.social or word in self.alone or word in self.filler
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one ToolAsks, loaded once
@@ -369,10 +364,10 @@ class ToolAsks:
         words itself: a letter held down ("hiii", "thxxx") or one slip ("thnaks", "helo", "halp", "tnx": two
         letters swapped, one left out, added or changed; for a word of 3 letters, swapped or changed only); else
         ``word``."""
-        if len(word) < 3 or self._listed(word):
+        if len(word) < 3 or self._in_lists(word):
             return word
         for held in (re.sub(r"(.)\1{2,}", r"\1\1", word), re.sub(r"(.)\1+", r"\1", word)):
-            if self._listed(held):
+            if self._in_lists(held):
                 return held
         letters = "abcdefghijklmnopqrstuvwxyz"
         swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}

@@ -174,7 +174,8 @@ def cover(order: Sequence[int], tasks_of: Sequence[Sequence[str]], wanted: Seque
 
 
 def relevance(score: float, record_tasks: Sequence[str], task: TaskResult,
-              family: Callable[[str], str | None], settings: Settings, named: bool = False) -> Relevance:
+              family: Callable[[str], str | None], settings: Settings, named: bool = False,
+              beside_named: bool = False) -> Relevance:
     """direct, related, loose or none -- from the record's tasks and its cosine.
 
     direct: the record addresses the (clear) task of the question (either, when the answer is
@@ -182,11 +183,16 @@ def relevance(score: float, record_tasks: Sequence[str], task: TaskResult,
     match, above the relevance cutoff; loose: listed but not relied on; none: below the floor.
     ``family`` maps a task id to its family.  A record the question ``named`` is judged by its tasks alone:
     its cosine was taken with its title beside its name in the question (:meth:`naming.Naming.expand`), so
-    it is never below the floor (the person asked about it) and never related by a strong match alone.
+    it is never below the floor (the person asked about it) and never related by a strong match alone.  A record
+    ``beside_named`` (the question names another by its words) is direct or else at most loose: the question is
+    about the one it names ("who are the authors of the annotation quality paper?" is no question for the
+    histopathology paper, however close its words).
     """
     wanted = task_ids(task)
     if task.clear and any(t in record_tasks for t in wanted):
         return "direct" if named or score >= settings.reference_floor else "none"
+    if beside_named:
+        return "none" if score < settings.reference_floor else "loose"
     families = {family(t) for t in record_tasks} - {None}
     neighbour = task.clear and any(family(t) in families for t in wanted)
     if named:
@@ -198,8 +204,11 @@ def relevance(score: float, record_tasks: Sequence[str], task: TaskResult,
     return "related" if neighbour or score >= settings.strong_match else "loose"
 
 
-def supports(ref: Reference, task: TaskResult, settings: Settings) -> bool:
-    """Whether a retrieved record is relied on (not merely listed) in an answer."""
+def supports(ref: Reference, task: TaskResult, settings: Settings, beside_named: bool = False) -> bool:
+    """Whether a retrieved record is relied on (not merely listed) in an answer; one ``beside_named`` (see
+    :func:`relevance`) only when it addresses the question's task."""
+    if beside_named:
+        return ref.relevance == "direct"
     return ref.relevance in ("direct", "related") or (
         not task.clear and ref.score >= settings.relevance_cutoff)
 

@@ -153,3 +153,12 @@ def test_evidence_quotes_each_task_of_a_two_task_answer():
     both = judge.evidence(cands, s, groups=[{"a"}, {"b"}])
     assert [c[1] for c in both] == ["one", "two", "three", "five"]  # the weakest of a's gives way to b's best
     assert judge.evidence(cands, s, groups=[{"a"}, {"c"}]) == judge.evidence(cands, s)  # c has nothing to quote
+
+
+def test_a_record_beside_one_the_question_names_is_relied_on_only_when_it_addresses_the_task():
+    unclear = _task(clear=False)
+    assert judge.relevance(0.50, ["segmentation"], _task(), FAMILIES.get, S, beside_named=True) == "loose"
+    assert judge.relevance(0.15, ["denoising"], _task(), FAMILIES.get, S, beside_named=True) == "direct"
+    assert judge.relevance(0.01, ["segmentation"], _task(), FAMILIES.get, S, beside_named=True) == "none"
+    assert not judge.supports(_ref("loose", 0.3), unclear, S, beside_named=True)
+    assert judge.supports(_ref("direct", 0.15), _task(), S, beside_named=True)
