@@ -176,13 +176,15 @@ def network_change(demo: Demo) -> str:
     """What came of the network's change on ``demo``'s photo (``tasks.json``'s ``done``), as kept (its strength times
     what it would take away at fine scales, 0-255): ``none`` (strength 0), ``negligible`` (less than
     ``negligible_below``), ``beyond`` (more than ``beyond_ratio`` times the noise it saw: fine texture went with the
-    noise) or ``noise``."""
+    noise) or ``noise`` (also when the photo was too small for its noise to be read)."""
     done = load_constants(_weights_tasks, "tasks.json")["done"]
     kept = demo.strength * demo.noise_removed  # what stayed of it in the restored image
     if demo.strength <= 0:
         return "none"
     if kept < done["negligible_below"]:
         return "negligible"
+    if demo.noise_brightened is None:  # too small to read its noise: nothing to weigh the change against
+        return "noise"
     return "beyond" if kept > done["beyond_ratio"] * demo.noise_brightened else "noise"
 
 

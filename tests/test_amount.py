@@ -193,8 +193,15 @@ def test_a_photo_too_small_to_measure_comes_back_as_it_is(tmp_path, shape):
     Image.fromarray(img).save(photo)
     demo = run_demo(photo, out_dir=tmp_path)
     assert (demo.gain, demo.brightness, demo.strength) == (1.0, "too-small", 0.0)
+    # not measured, and said so in the record as in the text: null, not a noise of 0
+    assert (demo.noise_before, demo.noise_brightened, demo.noise_after) == (None, None, None)
+    assert '"noise_before":null' in demo.model_dump_json()
     with Image.open(demo.output) as im:
         assert np.array_equal(np.asarray(im.convert("RGB")), img)  # as it was
     text = Renderer().env.get_template("restore.txt.j2").render(d=demo)
     assert "noise:      not measured: the photo has fewer than 8 pixels on a side\n" in text
     assert "too few to read its exposure" in text and "noise σ 0.0" not in text
+    given = run_demo(photo, out_dir=tmp_path, strength=1.0, overwrite=True)  # a given strength runs as given
+    assert given.strength == 1.0 and given.noise_brightened is None
+    from scientist.core import network_change
+    assert network_change(given) in ("noise", "negligible")  # nothing to weigh the change against

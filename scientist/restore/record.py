@@ -63,11 +63,14 @@ class Demo(BaseModel):
         default=False,
         description="Whether gain_doubt is above the brightness step's limit, so that the result calls the gain a "
                     "doubtful guess (its level may well be off: give the gain to keep a level of your choosing).")
-    noise_before: float = Field(description="Estimated noise standard deviation of the input (0-255 scale).")
-    noise_brightened: float = Field(
-        description="Estimated noise of the input after the brightness correction, i.e. what the network sees."
-    )
-    noise_after: float = Field(description="Estimated noise standard deviation of the output (0-255 scale).")
+    noise_before: float | None = Field(
+        description="Estimated noise standard deviation of the input (0-255 scale); null when the photo has fewer "
+                    "than 8 pixels on a side, too few to read its noise (schema 1.20).")
+    noise_brightened: float | None = Field(
+        description="Estimated noise of the input after the brightness correction, i.e. what the network sees; "
+                    "null as noise_before.")
+    noise_after: float | None = Field(
+        description="Estimated noise standard deviation of the output (0-255 scale); null as noise_before.")
     brightness_before: float = Field(description="Mean brightness of the input (0-255).")
     brightness_after: float = Field(description="Mean brightness of the output (0-255).")
     steps: list[str] = Field(description="Names of the workflow steps that ran, in order.")

@@ -29,7 +29,7 @@ from ..errors import OptionError, PhotoError, ScientistError, first_line, shown
 from ..settings import Settings
 from . import photo as photos
 from .amount import amount_fields, restore_amount
-from .compare import comparison_image, mean_brightness, noise_sigma
+from .compare import comparison_image, mean_brightness, measurable, noise_sigma
 from .degrade import apply_gain
 from .exposure import judge_gain
 from .record import Brightness, Demo, ProgressEvent, ProgressFn
@@ -158,14 +158,17 @@ class Saved(Restored):
     def demo(self, steps: list[str]) -> Demo:
         """The run's record; ``steps``: the names of the workflow's steps that ran."""
         h, w, _ = self.img.shape
+        read = measurable(self.img)  # too few pixels to read noise from: not measured, rather than 0
         return Demo(
             input=str(self.source), output=str(self.output), comparison=str(self.comparison), weights=self.weights,
             variant=self.variant, device=self.device, backend=self.backend, precision=self.precision,
             tiles=self.tiles, size=[w, h], seconds=round(self.seconds, 2), model_seconds=round(self.model_seconds, 2),
             estimated_seconds=round(self.estimated_seconds, 1), gain=round(self.gain, 3), brightness=self.brightness,
             gain_doubt=None if self.gain_doubt is None else round(self.gain_doubt, 3), gain_doubtful=self.gain_doubtful,
-            noise_before=round(self.noise_before, 3), noise_after=round(self.noise_after, 3),
-            noise_brightened=round(self.noise_brightened, 3), brightness_before=round(self.brightness_before, 2),
+            noise_before=round(self.noise_before, 3) if read else None,
+            noise_after=round(self.noise_after, 3) if read else None,
+            noise_brightened=round(self.noise_brightened, 3) if read else None,
+            brightness_before=round(self.brightness_before, 2),
             brightness_after=round(self.brightness_after, 2), steps=steps, strength=self.strength,
             strength_auto=self.strength_auto, noise_removed=self.noise_removed, format=self.format,
             bit_depth=self.bit_depth, grey=self.grey, metadata=list(self.metadata))
