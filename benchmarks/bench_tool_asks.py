@@ -2,20 +2,22 @@
 
     python benchmarks/bench_tool_asks.py [SET.yaml ...] [--no-misses]
 
-``SET.yaml`` (default: ``tests/data/tool-blind.yaml`` and ``tool-blind2.yaml``), written by writers who saw
-neither the code nor its examples, holds four lists of messages, each asked with no photo:
+``SET.yaml`` (default: ``tests/data/tool-blind.yaml``, ``tool-blind2.yaml`` and ``tool-blind3.yaml``), written by
+writers who saw neither the code nor its examples, holds four lists of messages, each asked with no photo:
 
 - ``capability``: what the tool is, can do or knows, how to use it, help, a greeting that opens a chat; right when
   it is answered as such (``about`` ``tool``: what the tool does and its records), or with the list of the records
   it answers from ("where does your information come from?": ``listing``);
 - ``social``: thanks, goodbyes, acknowledgements; right when ``about`` is ``social``;
 - ``nonsense``: keyboard mashes, stray symbols, text pasted by mistake; right when ``about`` is ``unreadable``
-  (a message read as another language, so not read at all, counts as right too: nothing was guessed of it);
+  or ``pasted`` (a message read as another language, so not read at all, counts as right too: nothing was
+  guessed of it);
 - ``controls``: real questions about photos, models or papers that look like the above ("hi, how does ...?",
   "what can you do about ...?"); right when not read so (``about`` unset).
 
-The baseline, in the same run, is the same code with that reading switched off (``ToolAsks.kind`` finds
-nothing); for the controls it shows the same answers.  Also printed: how many controls each answers in scope.
+The baseline, in the same run, is the same code with that reading switched off (``ToolAsks.kind`` and
+``ToolAsks.pasted_as`` find nothing); for the controls it shows the same answers.  Also printed: how many
+controls each answers in scope.
 """
 
 from __future__ import annotations
@@ -28,12 +30,12 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SETS = [ROOT / "tests/data/tool-blind.yaml", ROOT / "tests/data/tool-blind2.yaml"]
+SETS = [ROOT / f"tests/data/tool-blind{n}.yaml" for n in ("", "2", "3")]
 WANTED = {"capability": "tool", "social": "social", "nonsense": "unreadable", "controls": None}
 
 
 def right(group: str, answer) -> bool:
-    if group == "nonsense" and not answer.language.english:
+    if group == "nonsense" and (not answer.language.english or answer.about == "pasted"):
         return True
     if group == "capability" and answer.listing:
         return True
@@ -63,12 +65,13 @@ def main() -> int:
         sets = {g: qs for g, qs in yaml.safe_load(path.read_text("utf-8")).items() if g in WANTED}
         start = time.perf_counter()
         now = {g: [sci.ask(q, progress=False) for q in qs] for g, qs in sets.items()}
-        kind = ToolAsks.kind
+        kind, pasted_as = ToolAsks.kind, ToolAsks.pasted_as
         ToolAsks.kind = lambda self, *args, **kwargs: None  # the baseline: no message is about the tool
+        ToolAsks.pasted_as = lambda self, *args, **kwargs: None  # nor pasted by mistake
         try:
             base = {g: [base_sci.ask(q, progress=False) for q in qs] for g, qs in sets.items()}
         finally:
-            ToolAsks.kind = kind
+            ToolAsks.kind, ToolAsks.pasted_as = kind, pasted_as
         print(f"{path.name}: {sum(map(len, sets.values()))} messages, each asked twice "
               f"({time.perf_counter() - start:.0f} s)")
         print(f"  {'group':<12} {'right':>9} {'baseline':>9}")

@@ -196,12 +196,14 @@ class Answer(BaseModel):
     listing: bool = Field(
         default=False, description="Whether the question asked what the corpus holds ('which papers do you know?') "
                                    "and, otherwise refused, was answered by listing its records in `nearest`.")
-    about: Literal["tool", "social", "unreadable"] | None = Field(
+    about: Literal["tool", "social", "unreadable", "pasted"] | None = Field(
         default=None,
         description="When the message is about the tool itself rather than a question for its records and would "
                     "otherwise be refused (schema 1.19): `tool` ('what can you do?', 'help', 'hi'), answered with "
-                    "what the tool does and its records in `nearest`; `social` ('thanks!', 'ok', 'bye'), "
-                    "acknowledged; `unreadable` (no word the tool knows, 'asdfgh'), said to hold no question.")
+                    "what the tool does and its records in `nearest`; `social` ('thanks!', 'ok', 'bye', 'how are "
+                    "you?', 'that didn't help': schema 1.20), acknowledged; `unreadable` (no word the tool knows, "
+                    "'asdfgh'), said to hold no question; `pasted` (text pasted by mistake: a command, code, a log, "
+                    "a path, a link; schema 1.20), said to hold no question and what it looks like.")
     notes: list[str] = Field(default_factory=list, description="Honest caveats about the answer.")
     markdown: str = Field(default="", description="The answer rendered as Markdown.")
     text: str = Field(default="", description="The answer rendered as plain text.")

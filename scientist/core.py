@@ -734,6 +734,7 @@ class Scientist:
             as_path(photo)
         k = self._k(k)
         reading, demo = self._read(question), None
+        typed = question[: self.settings.max_question_chars]  # as typed, its lines kept: what was pasted
         if reading.read is None:
             answer = self._unread(reading.q, reading.language)
         else:
@@ -756,9 +757,9 @@ class Scientist:
                 if any(m.every for m in reading.mentions):  # "list the papers": the list, as asked
                     reading = reading._replace(read=reading.plain, mentions=[])
                 answer = self._listing(reading.read, kinds, qvec)
-            elif about := self._about_the_tool(reading, named, in_scope and task.clear):  # "what can you do?",
-                # "thanks!", "asdfgh": about the tool, not for its records
-                answer = self._about(reading.read, about, qvec, reading.q)
+            elif about := self._about_the_tool(reading, named, in_scope and task.clear, typed):  # "what can you
+                # do?", "thanks!", "asdfgh", "ls -la": about the tool, or no question, not for its records
+                answer = self._about(reading.read, about, qvec, reading.q, typed)
             else:
                 answer = self._answer(reading.read, k, analysis)
         q, read, fixes, mentions = reading.q, reading.read, reading.fixes, reading.mentions
@@ -938,16 +939,18 @@ class Scientist:
         return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], nearest=nearest,
                       listing=True, notes=[note])
 
-    def _about(self, q: str, kind: str, qvec: np.ndarray, written: str) -> Answer:
+    def _about(self, q: str, kind: str, qvec: np.ndarray, written: str, typed: str = "") -> Answer:
         """The answer to a message about the tool itself (``tool_asks.yaml``): for ``tool``, what the tool does
         and holds (its records in the corpus's order, at most :data:`LIST_MAX`, the tasks they are about and
-        questions it answers); for ``social`` and ``unreadable``, one line and where to start (a welcome when
-        ``written``, the message as typed, thanks).  No task."""
+        questions it answers); for ``social``, ``unreadable`` and ``pasted``, one line and where to start (a
+        welcome when ``written``, the message as read, thanks; an apology when it complains; for ``pasted``, what
+        ``typed``, the message as typed, looks like).  No task."""
         records, n = self.corpus.records, len(self.corpus)
         if kind != "tool":
             tool = load_tool_asks()
             thanks = bool(tool.thanks.intersection(tool.as_listed(w) for w in plain_words(written).split()))
-            note = self.renderer.phrase(f"note_about_{kind}", thanks=thanks, n=n)
+            note = self.renderer.phrase(f"note_about_{kind}", thanks=thanks, n=n, complaint=tool.complains(written),
+                                        looks=tool.pasted_as(typed) if kind == "pasted" else None)
             return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], about=kind,
                           notes=[note])
         cosines = self.index.cosines(qvec)
@@ -965,14 +968,17 @@ class Scientist:
         return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], nearest=listed,
                       about="tool", notes=[note])
 
-    def _about_the_tool(self, reading: _Reading, named: bool, answered: bool) -> str | None:
+    def _about_the_tool(self, reading: _Reading, named: bool, answered: bool, typed: str) -> str | None:
         """What a question is when it is about the tool itself (:meth:`ToolAsks.kind`), read only when it would be
-        refused or has no clear task (not ``answered``) and names no record (``named``) nor points at a model in
-        words ("what can you tell me about how the model was trained?")."""
+        refused or has no clear task (not ``answered``), or when it is text pasted by mistake, ``typed`` as it
+        was (``pasted``: :meth:`ToolAsks.pasted_as`, "ls -la ~/Downloads", however it reads); never when it names
+        a record (``named``) or points at a model in words ("what can you tell me about how the model was
+        trained?")."""
         tool = load_tool_asks()
-        if named or reading.mentions or answered or _points_at_model(reading.plain, tool.itself):
+        if named or reading.mentions or _points_at_model(reading.plain, tool.itself):
             return None
-        return tool.kind(reading.plain, self._a_word, reading.q)
+        kind = None if answered else tool.kind(reading.plain, self._a_word, reading.q)
+        return kind or ("pasted" if tool.pasted_as(typed) else None)
 
     def _a_word(self, word: str) -> bool:
         """Whether ``word`` (lower case) is one the tool reads: of its vocabulary, or an English word in common

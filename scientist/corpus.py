@@ -316,6 +316,9 @@ class ToolAsks:
     itself: frozenset[str]  # words for the tool itself, not a model, after "this" ("this thing", "this ai")
     pleasantries: frozenset[str]  # greetings and the like, which a question's first or last clause may be alone
     others: re.Pattern  # another tool at work on the person's photos ("the AI made them bright")
+    smalltalk: re.Pattern  # small talk, read as a whole clause ("how are you", "sorry, wrong window")
+    complaints: re.Pattern  # complaints about an answer, searched in a clause ("that didn't help")
+    pasted: tuple[tuple[str, re.Pattern], ...]  # what text pasted by mistake looks like, and its spans
 
     def kind(self, message: str, known: Callable[[str], bool], written: str | None = None) -> str | None:
         """What ``message`` (as read: misspellings corrected) is when it is about the tool: ``tool``, ``social``,
@@ -332,6 +335,11 @@ class ToolAsks:
                 return "tool"
             return "social" if any(unicodedata.category(c) == "So" for c in message) else "unreadable"
         clauses = [ws for c in CLAUSE_END.split(message) if (ws := [w.strip("-") for w in plain_words(c).split()])]
+        # "how are you?", "that didn't help at all", "sorry, wrong window": small talk and complaints, each clause
+        # one or words of the lists (not "that was useless. what about GANs?", which asks something)
+        phatic = [self._phatic(c) for c in clauses]
+        if all(phatic) and {"smalltalk", "complaint"}.intersection(phatic):
+            return "social"
         # "how does it work?" alone, or after a few words ("ok so how does this work?"), not after a story of
         # some other tool ("... the program makes a 3D room where I can walk. How it works?")
         whole = len(words) <= self.whole_within and any(self._whole(c) for c in clauses)
@@ -347,6 +355,43 @@ class ToolAsks:
         if not any(_LETTER.search(w) and (known(w) or self._in_lists(w)) for w in words):
             return "unreadable"
         return None
+
+    def _phatic(self, words: list[str]) -> str | None:
+        """What a clause (its plain words) says when it asks nothing: ``smalltalk`` (one of `smalltalk`, but for
+        words of `filler` and `social` around it), ``complaint`` (one of `complaints` and no word that asks),
+        ``words`` (nothing but words of the lists); else None."""
+        if self._whole(words, pattern=self.smalltalk):
+            return "smalltalk"
+        if not _ASKING.intersection(words) and self.complaints.search(" ".join(words)):
+            return "complaint"
+        return "words" if all(self._in_lists(w) or self.as_listed(w) != w for w in words) else None
+
+    def complains(self, message: str) -> bool:
+        """Whether a clause of ``message`` is a complaint about an answer (`complaints`: "that didn't help")."""
+        return any(self._phatic(ws) == "complaint" for c in CLAUSE_END.split(message)
+                   if (ws := [w.strip("-") for w in plain_words(c).split()]))
+
+    def pasted_as(self, typed: str) -> str | None:
+        """What ``typed`` (the message as typed, its lines kept) looks like when it is text pasted by mistake
+        rather than a question (`pasted`: "a command", "code", "a file path"...): every part of it but the spans
+        those patterns find holds at most two words (but for `filler`), no word that asks and, outside its links,
+        no question mark; None otherwise."""
+        spans = {label: [m.span() for m in pattern.finditer(typed) if m.end() > m.start()]
+                 for label, pattern in self.pasted}
+        cover = bytearray(len(typed))
+        for found in spans.values():
+            for a, b in found:
+                cover[a:b] = b"\x01" * (b - a)
+        if not any(cover):
+            return None
+        rest = "".join(" " if cover[i] else c for i, c in enumerate(typed))
+        links = dict(self.pasted).get("a link")
+        if "?" in (links.sub(" ", typed) if links else typed):
+            return None
+        words = plain_words(rest).split()
+        if _ASKING.intersection(words) or len([w for w in words if w not in self.filler]) > 2:
+            return None
+        return max(spans, key=lambda label: sum(b - a for a, b in spans[label]))
 
     def of_another_tool(self, message: str) -> bool:
         """Whether ``message`` tells of another tool at work on the person's photos (`others`: "the AI made them
@@ -398,16 +443,17 @@ class ToolAsks:
         first, last = said[0], said[-1]
         return text[parts[first][0] : parts[last][1] + (1 if parts[last][1] < len(text) else 0)].strip()
 
-    def _whole(self, words: list[str], around: int = 3) -> bool:
-        """Whether ``words`` are one of `whole` but for up to ``around`` words of `filler` or `social` before and
-        after ("ok so how does this work")."""
+    def _whole(self, words: list[str], around: int = 3, pattern: re.Pattern | None = None) -> bool:
+        """Whether ``words`` are one of `whole` (or of ``pattern``) but for up to ``around`` words of `filler` or
+        `social` before and after ("ok so how does this work")."""
+        pattern = pattern or self.whole
         def around_words(w: str) -> bool:
             return w in self.filler or w in self.social
 
         lead = next((i for i, w in enumerate(words[:around]) if not around_words(w)), min(around, len(words)))
         tail = next((i for i, w in enumerate(reversed(words[-around:])) if not around_words(w)),
                     min(around, len(words)))
-        return any(self.whole.fullmatch(" ".join(words[i : len(words) - j]))
+        return any(pattern.fullmatch(" ".join(words[i : len(words) - j]))
                    for i in range(lead + 1) for j in range(tail + 1) if i < len(words) - j)
 
 
@@ -437,12 +483,24 @@ def load_tool_asks() -> ToolAsks:
     within = raw.get("whole_within")
     if not isinstance(within, int) or within < 1:
         raise CorpusError(f"{path.name}: expected 'whole_within': a whole number of words, 1 or more")
-    others = raw.get("others")
-    others = compile_phrasings(others) if isinstance(others, str) else None
-    if others is None:
-        raise CorpusError(f"{path.name}: expected 'others': phrasings separated by ';'")
+    phrasings = {}
+    for key in ("others", "smalltalk", "complaints"):
+        phrasings[key] = compile_phrasings(raw[key]) if isinstance(raw.get(key), str) else None
+        if phrasings[key] is None:
+            raise CorpusError(f"{path.name}: expected '{key}': phrasings separated by ';'")
+    pasted = raw.get("pasted")
+    if not (isinstance(pasted, dict) and pasted and all(
+            isinstance(k, str) and isinstance(v, list) and v and all(isinstance(r, str) for r in v)
+            for k, v in pasted.items())):
+        raise CorpusError(f"{path.name}: expected 'pasted': what pasted text looks like -> a list of patterns")
+    try:
+        found = tuple((label, re.compile("|".join(f"(?:{r})" for r in rules), re.IGNORECASE | re.MULTILINE))
+                      for label, rules in pasted.items())
+    except re.error as exc:
+        raise CorpusError(f"{path.name}: a pattern under 'pasted' is not a regular expression ({exc})") from None
     return ToolAsks(pattern, whole, within, words["alone"], words["social"] | words["thanks"], words["thanks"],
-                    words["filler"], words["itself"], words["pleasantries"], others)
+                    words["filler"], words["itself"], words["pleasantries"], phrasings["others"],
+                    phrasings["smalltalk"], phrasings["complaints"], found)
 
 
 @functools.cache

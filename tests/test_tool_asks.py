@@ -166,3 +166,80 @@ def test_a_story_of_another_tool_is_told_the_records_cannot_say_what_it_ran(sci)
         assert a.in_scope and a.notes[-1].startswith("The records cannot tell what the app or AI in the question ran")
     for question in ("how does it reduce noise?", "How does MIMO-UNet remove blur?", "How does AI remove noise?"):
         assert not any(n.startswith("The records cannot tell") for n in sci.ask(question).notes)
+
+
+@pytest.mark.parametrize(("message", "kind"), [
+    ("hey how's it going", "social"), ("how are you?", "social"), ("Sorry, wrong window", "social"),
+    ("good morning! hope you're having a nice day", "social"), ("that didn't help at all", "social"),
+    ("useless answer tbh", "social"), ("I am not understand your answer, is too complicate for me.", "social"),
+    ("this is so frustrating, nothing works today", "social"),
+    # a complaint beside a question asks the question; small talk in a longer sentence is no small talk
+    ("that was useless. what about GANs?", None), ("ugh, too complicated: how does the loss work?", None),
+    ("how are you able to remove noise?", None), ("how is the network going to handle blur?", None),
+])
+def test_small_talk_and_complaints_are_social_and_a_question_beside_them_is_not(message, kind):
+    assert load_tool_asks().kind(message, _known) == kind
+
+
+@pytest.mark.parametrize(("typed", "looks"), [
+    ("ls -la ~/Downloads | grep .jpg", "a command"),
+    ("git push origin main --force-with-lease", "a command"),
+    ("chmod 755 deploy.sh && ./deploy.sh --env=staging", "a command"),
+    ("import numpy as np\nimport cv2\nimg = cv2.imread('x.png')", "code"),
+    ("SELECT * FROM photos WHERE id > 4 LIMIT 5;", "code"),
+    ("const x = arr.map(a => a.id).filter(Boolean);", "code"),
+    ('Traceback (most recent call last):\n  File "main.py", line 42, in <module>\nKeyError: \'x\'',
+     "an error message or a log"),
+    ("2026-11-30 14:02:11,883 INFO [worker-3] heartbeat ok latency=12ms", "an error message or a log"),
+    ("Segmentation fault (core dumped)", "an error message or a log"),
+    ("/home/dave/projects/tool/config/settings.local.py", "a file path"),
+    ("https://www.example.com/cart?session=8f3a2c", "a link"),
+    ('{"name": "widget", "version": "0.3.1"}', "markup or data"),
+    ("services:\n  db:\n    image: postgres:15", "markup or data"),
+    ("a3f9c2e7b81d04e6f5a9c3d2e1b0f7a6c5d4e3b2", "a string of characters (a hash, a key or an encoded text)"),
+    ("Lorem ipsum dolor sit amet, consectetur adipiscing elit.", "placeholder text"),
+    ("Sent from my iPhone", "an email's signature"),
+])
+def test_text_pasted_by_mistake_is_told_by_what_it_looks_like(typed, looks):
+    assert load_tool_asks().pasted_as(typed) == looks
+
+
+@pytest.mark.parametrize("typed", [
+    # a question beside what was pasted, or prose around a path, is no paste
+    "ValueError: expected 3 channels, got 1 -- does the model not work on grey scans?",
+    "I ran ls -la ~/out and the restored photo is missing, why",
+    "my photo /home/me/cat.jpg looks too dark after the restore",
+    "https://example.org/paper.pdf what is the main idea?",
+    # English that starts like a command, code or a log
+    "select the best photo from my album", "make my photo brighter", "find the noise in this picture",
+    "import photos from my camera", "class imbalance in training data", "info about denoising",
+    "error: the output is all black", "python code for denoising", "git link please",
+    "how does denoising work", "what can you do",
+])
+def test_questions_and_prose_are_not_read_as_pasted(typed):
+    assert load_tool_asks().pasted_as(typed) is None
+
+
+def test_a_paste_is_said_to_hold_no_question_even_where_its_words_would_read_as_a_task(sci, monkeypatch):
+    from scientist.corpus import ToolAsks
+
+    typed = "import numpy as np\nimport cv2\nimg = cv2.imread('x.png')"
+    a = sci.ask(typed)
+    assert a.about == "pasted" and a.task is None and a.references == [] and a.nearest == []
+    assert a.markdown.splitlines()[2].startswith(
+        "**No question found.** This message looks like code pasted by mistake: it holds no question")
+    assert "http" not in a.markdown and "holds no question for the records" in sci.prompt(typed)
+    from scientist.render import Renderer
+
+    html = Renderer().html("answer.html.j2", a=a, diagram="", narrow="", titles={})
+    assert "pasted by mistake" in a.text and "No question found." in html and "pasted by mistake" in html
+    monkeypatch.setattr(ToolAsks, "pasted_as", lambda self, *args, **kwargs: None)
+    assert sci.ask(typed).about is None  # before: answered as a question of its words
+
+
+def test_a_complaint_gets_an_apology_and_a_hint_not_the_introduction(sci):
+    a = sci.ask("that didn't help at all")
+    assert a.about == "social" and a.nearest == []
+    assert a.markdown.splitlines()[2].startswith("**No question to answer.** Sorry that it did not help.")
+    assert "You are welcome" not in a.markdown
+    assert sci.ask("how are you?").notes[0].startswith("Ask how an AI changed a photo")
