@@ -819,8 +819,8 @@ class Scientist:
         unknown = names_in(self.corpus, q)[0] if read is not None else []
         misspelt = {wrong.casefold() for wrong, _ in fixes}  # read as a word, and said so: "Quailty"
         unknown = [name for name in unknown if name.casefold() not in misspelt]
-        if unknown:  # "explain NAFNet": the answer is about the records, and says so before anything else; a
-            # refusal says first why it refuses
+        if unknown and answer.about in (None, "tool"):  # "explain NAFNet": the answer is about the records, and
+            # says so before anything else; a refusal says first why it refuses (a paste holds no question)
             answer.notes.insert(0 if answer.in_scope else len(answer.notes),
                                 self.renderer.phrase("note_unknown_names", names=unknown, n=len(self.corpus),
                                                      refusal=not answer.in_scope))
@@ -833,7 +833,8 @@ class Scientist:
             answer.corrections = [Correction(written=w, read_as=r) for w, r in fixes]
             if answer.about is None:  # no task nor records were chosen for a message about the tool
                 answer.notes.insert(0, self.renderer.phrase("note_spelling", fixes=fixes))
-        if REMOVED in q and REMOVED not in question:  # a link no record carries: never followed
+        if REMOVED in q and REMOVED not in question and answer.about in (None, "tool"):  # a link no record
+            # carries: never followed
             answer.notes.append(self.renderer.phrase("note_links_removed", n=q.count(REMOVED)))
         limit = self.settings.max_question_chars
         if len(question) > limit:  # a str: _clean refused anything else
@@ -943,13 +944,13 @@ class Scientist:
         """The answer to a message about the tool itself (``tool_asks.yaml``): for ``tool``, what the tool does
         and holds (its records in the corpus's order, at most :data:`LIST_MAX`, the tasks they are about and
         questions it answers); for ``social``, ``unreadable`` and ``pasted``, one line and where to start (a
-        welcome when ``written``, the message as read, thanks; an apology when it complains; for ``pasted``, what
-        ``typed``, the message as typed, looks like).  No task."""
+        welcome when ``written``, the message as read, thanks; an apology when it complains, a word on small talk;
+        for ``pasted``, what ``typed``, the message as typed, looks like).  No task."""
         records, n = self.corpus.records, len(self.corpus)
         if kind != "tool":
             tool = load_tool_asks()
             thanks = bool(tool.thanks.intersection(tool.as_listed(w) for w in plain_words(written).split()))
-            note = self.renderer.phrase(f"note_about_{kind}", thanks=thanks, n=n, complaint=tool.complains(written),
+            note = self.renderer.phrase(f"note_about_{kind}", thanks=thanks, n=n, tone=tool.tone(written),
                                         looks=tool.pasted_as(typed) if kind == "pasted" else None)
             return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], about=kind,
                           notes=[note])
@@ -969,16 +970,16 @@ class Scientist:
                       about="tool", notes=[note])
 
     def _about_the_tool(self, reading: _Reading, named: bool, answered: bool, typed: str) -> str | None:
-        """What a question is when it is about the tool itself (:meth:`ToolAsks.kind`), read only when it would be
-        refused or has no clear task (not ``answered``), or when it is text pasted by mistake, ``typed`` as it
-        was (``pasted``: :meth:`ToolAsks.pasted_as`, "ls -la ~/Downloads", however it reads); never when it names
-        a record (``named``) or points at a model in words ("what can you tell me about how the model was
-        trained?")."""
+        """What a question is when it is about the tool itself (:meth:`ToolAsks.kind`), or text pasted by mistake,
+        ``typed`` as it was (``pasted``: :meth:`ToolAsks.pasted_as`, "ls -la ~/Downloads"), read only when it would
+        be refused or has no clear task (not ``answered``) and names no record (``named``) nor points at a model
+        in words ("what can you tell me about how the model was trained?")."""
         tool = load_tool_asks()
         if named or reading.mentions or _points_at_model(reading.plain, tool.itself):
             return None
-        kind = None if answered else tool.kind(reading.plain, self._a_word, reading.q)
-        return kind or ("pasted" if tool.pasted_as(typed) else None)
+        if answered:
+            return None
+        return tool.kind(reading.plain, self._a_word, reading.q) or ("pasted" if tool.pasted_as(typed) else None)
 
     def _a_word(self, word: str) -> bool:
         """Whether ``word`` (lower case) is one the tool reads: of its vocabulary, or an English word in common

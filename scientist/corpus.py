@@ -319,6 +319,8 @@ class ToolAsks:
     smalltalk: re.Pattern  # small talk, read as a whole clause ("how are you", "sorry, wrong window")
     complaints: re.Pattern  # complaints about an answer, searched in a clause ("that didn't help")
     pasted: tuple[tuple[str, re.Pattern], ...]  # what text pasted by mistake looks like, and its spans
+    requests: frozenset[str]  # words that make a message a question or request wherever they stand
+    auxiliaries: frozenset[str]  # words that make a clause a question when they open it ("is there ...")
 
     def kind(self, message: str, known: Callable[[str], bool], written: str | None = None) -> str | None:
         """What ``message`` (as read: misspellings corrected) is when it is about the tool: ``tool``, ``social``,
@@ -358,24 +360,34 @@ class ToolAsks:
 
     def _phatic(self, words: list[str]) -> str | None:
         """What a clause (its plain words) says when it asks nothing: ``smalltalk`` (one of `smalltalk`, but for
-        words of `filler` and `social` around it), ``complaint`` (one of `complaints` and no word that asks),
-        ``words`` (nothing but words of the lists); else None."""
+        words of `filler` and `social` around it), ``complaint`` (one of `complaints`, and beside it no word that
+        asks and at most two words not of the lists), ``words`` (nothing but words of the lists); else None."""
         if self._whole(words, pattern=self.smalltalk):
             return "smalltalk"
-        if not _ASKING.intersection(words) and self.complaints.search(" ".join(words)):
+        said = " ".join(words)
+        rest = self.complaints.sub(" ", said).split() if self.complaints.search(said) else None
+        # "not what I asked" holds "what", which asks nothing there; "tl;dr of a long email thread" is no complaint
+        if rest is not None and not _ASKING.intersection(rest) and sum(not self._in_lists(w) for w in rest) <= 2:
             return "complaint"
         return "words" if all(self._in_lists(w) or self.as_listed(w) != w for w in words) else None
 
-    def complains(self, message: str) -> bool:
-        """Whether a clause of ``message`` is a complaint about an answer (`complaints`: "that didn't help")."""
-        return any(self._phatic(ws) == "complaint" for c in CLAUSE_END.split(message)
-                   if (ws := [w.strip("-") for w in plain_words(c).split()]))
+    def tone(self, message: str) -> str | None:
+        """``complaint`` when a clause of ``message`` complains about an answer (`complaints`: "that didn't
+        help"), else ``smalltalk`` when one is small talk (`smalltalk`: "how are you?"), else None."""
+        said = {self._phatic(ws) for c in CLAUSE_END.split(message)
+                if (ws := [w.strip("-") for w in plain_words(c).split()])}
+        return next((t for t in ("complaint", "smalltalk") if t in said), None)
 
     def pasted_as(self, typed: str) -> str | None:
         """What ``typed`` (the message as typed, its lines kept) looks like when it is text pasted by mistake
         rather than a question (`pasted`: "a command", "code", "a file path"...): every part of it but the spans
-        those patterns find holds at most two words (but for `filler`), no word that asks and, outside its links,
-        no question mark; None otherwise."""
+        those patterns find holds at most two words (but for `filler`), no word of it is one of `requests`, no
+        clause of it (a line, or a sentence) opens with one of `auxiliaries` and, outside its links, it holds no
+        question mark; None otherwise.  Words in capitals are not weighed as requests (SQL's ``WHERE``)."""
+        said = plain_words(" ".join(w for w in typed.split() if not (w.isupper() and len(w) > 1))).split()
+        if self.requests.intersection(said) or any(
+                (ws := plain_words(c).split()) and ws[0] in self.auxiliaries for c in re.split(r"[\n.!;:,]", typed)):
+            return None  # "git pull fails, how do I fix it", "Kind regards. Can you explain ...", "is there ...?"
         spans = {label: [m.span() for m in pattern.finditer(typed) if m.end() > m.start()]
                  for label, pattern in self.pasted}
         cover = bytearray(len(typed))
@@ -488,6 +500,9 @@ def load_tool_asks() -> ToolAsks:
         phrasings[key] = compile_phrasings(raw[key]) if isinstance(raw.get(key), str) else None
         if phrasings[key] is None:
             raise CorpusError(f"{path.name}: expected '{key}': phrasings separated by ';'")
+    for key in ("requests", "auxiliaries"):
+        if not (isinstance(raw.get(key), list) and all(isinstance(w, str) for w in raw[key])):
+            raise CorpusError(f"{path.name}: expected '{key}': a list of words")
     pasted = raw.get("pasted")
     if not (isinstance(pasted, dict) and pasted and all(
             isinstance(k, str) and isinstance(v, list) and v and all(isinstance(r, str) for r in v)
@@ -500,7 +515,8 @@ def load_tool_asks() -> ToolAsks:
         raise CorpusError(f"{path.name}: a pattern under 'pasted' is not a regular expression ({exc})") from None
     return ToolAsks(pattern, whole, within, words["alone"], words["social"] | words["thanks"], words["thanks"],
                     words["filler"], words["itself"], words["pleasantries"], phrasings["others"],
-                    phrasings["smalltalk"], phrasings["complaints"], found)
+                    phrasings["smalltalk"], phrasings["complaints"], found,
+                    frozenset(w.lower() for w in raw["requests"]), frozenset(w.lower() for w in raw["auxiliaries"]))
 
 
 @functools.cache

@@ -220,7 +220,7 @@ def test_questions_and_prose_are_not_read_as_pasted(typed):
     assert load_tool_asks().pasted_as(typed) is None
 
 
-def test_a_paste_is_said_to_hold_no_question_even_where_its_words_would_read_as_a_task(sci, monkeypatch):
+def test_a_paste_is_said_to_hold_no_question_and_not_read_as_a_question_of_its_words(sci, monkeypatch):
     from scientist.corpus import ToolAsks
 
     typed = "import numpy as np\nimport cv2\nimg = cv2.imread('x.png')"
@@ -242,4 +242,42 @@ def test_a_complaint_gets_an_apology_and_a_hint_not_the_introduction(sci):
     assert a.about == "social" and a.nearest == []
     assert a.markdown.splitlines()[2].startswith("**No question to answer.** Sorry that it did not help.")
     assert "You are welcome" not in a.markdown
-    assert sci.ask("how are you?").notes[0].startswith("Ask how an AI changed a photo")
+    assert sci.ask("how are you?").notes[0].startswith("Hello! This tool has no small talk")
+
+
+@pytest.mark.parametrize("message", [
+    # found by an outside review: a line that opens like a command, a log, a sign-off or code, or a short request
+    # beside a path, a link or an arrow, was read as pasted, question words and all
+    "awk question: how does multi-scale input help deblurring",
+    "python deblur.py --input blurry.jpg --output sharp.jpg what am I doing wrong",
+    "ssh into the server and run deblurring, how long does it take",
+    "brew install fails on mac, is there another way to install", "ERROR when deblurring large images, how to fix",
+    "2023-05-12 14:30 the log says loss is nan, why", "Best wishes\nhow does deblurring work",
+    "Kind regards from Brazil. Can you explain multi-scale deblurring", "Class photo: faces are blurry, fix",
+    "lorem ipsum aside, how does the coarse-to-fine approach work", "deblur ~/photos/blurry_wedding.jpg",
+    "my photo at /home/me/pic.jpg is blurry help", "explain https://arxiv.org/abs/2108.05054",
+    "blurry => sharp, possible with deblurring", "help me with this\nTraceback (most recent call last):",
+    "ls there a way to make old photos sharper", "cd you explain deblurring", "INFO needed on multi-scale deblurring",
+])
+def test_a_question_that_holds_what_looks_pasted_is_not_read_as_a_paste(sci, message):
+    assert sci.ask(message).about != "pasted"
+
+
+@pytest.mark.parametrize("message", ["the grain in my scans is so annoying", "the background is too complicated",
+                                     "disappointed with my phone's night mode"])
+def test_a_photo_s_own_trouble_is_no_complaint_about_an_answer(message):
+    assert load_tool_asks().tone(message) != "complaint"
+
+
+@pytest.mark.parametrize("message", ["that makes no sense", "I'm confused", "not what I asked for", "you suck",
+                                     "that's not helpful at all, ugh", "what a useless answer", "tl;dr",
+                                     "how are you doing today", "hows it going", "oops wrong chat"])
+def test_more_complaints_and_small_talk_found_by_the_review_are_social(message):
+    assert load_tool_asks().kind(message, _known) == "social"
+
+
+def test_a_paste_is_not_said_to_name_what_no_record_mentions(sci):
+    """A traceback was said to hold no question, then to name "ModuleNotFoundError", which no record mentions."""
+    a = sci.ask("Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n"
+                "ModuleNotFoundError: No module named 'torchvision'")
+    assert a.about == "pasted" and len(a.notes) == 1 and "ModuleNotFoundError" not in a.notes[0]
