@@ -178,15 +178,16 @@ def load_figures() -> tuple[Figure, ...]:
     model = model_words()
     labels = [str(i["label"]) for i in items]
 
-    def pattern(words: list, not_before: list) -> re.Pattern:
+    def pattern(words: list, not_before: list, not_after: list = ()) -> re.Pattern:
         own = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in not_before)
+        before = "".join(rf"(?<!\b{re.escape(str(w).lower())} )" for w in not_after)  # "turing test result"
         alternatives = (re.escape(str(w).lower()).replace(re.escape("{model}"), model)
                         .replace(r"\ " + re.escape("{any}"), r"(?: [\w-]+){0,3}")
                         .replace(re.escape("{step}"), f"(?P<step{i}>{STEP})", 1) for i, w in enumerate(words))
-        return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])" + after + own)
+        return re.compile(before + r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])" + after + own)
 
     return tuple(Figure(str(i["label"]), str(i.get("kind", "figure")),
-                        pattern(i["words"], i.get("words_not_before") or []),
+                        pattern(i["words"], i.get("words_not_before") or [], i.get("words_not_after") or []),
                         pattern(i.get("says") or i["words"], i.get("not_before") or []),
                         tuple(str(f) for f in i.get("fields") or ()),
                         tuple(" ".join(str(w).replace("{model}", " ").replace("{any}", " ").split())

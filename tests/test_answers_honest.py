@@ -1186,3 +1186,12 @@ def test_a_question_that_names_the_model_is_not_said_to_name_none(sci):
     a = sci.ask("who wrote the MIMO-UNet paper?")
     assert [f.label for f in a.facts] == ["authors"]
     assert not any(n.startswith("The question names no model") for n in a.notes)
+
+
+def test_the_turing_test_result_asks_no_accuracy(sci):
+    """Found by a second review: "the Turing test result" was read as asking for accuracy, and the answer said the
+    records give none above the very sentence that gives the result."""
+    answer = sci.ask("what was the Turing test result in the histopathology paper?")
+    assert answer.not_reported == [] and "accuracy" not in answer.markdown.split("## 1.")[0]
+    assert "pass the Turing test" in answer.markdown
+    assert sci.ask("what are its test results?").not_reported == ["accuracy"]  # still asked without "Turing"
