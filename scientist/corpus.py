@@ -322,6 +322,7 @@ class ToolAsks:
     pasted: tuple[tuple[str, re.Pattern], ...]  # what text pasted by mistake looks like, and its spans
     requests: frozenset[str]  # words that make a message a question or request wherever they stand
     auxiliaries: frozenset[str]  # words that make a clause a question when they open it ("is there ...")
+    around: frozenset[str]  # words that may stand around small talk, beside those of `social` and `alone`
 
     def kind(self, message: str, known: Callable[[str], bool], written: str | None = None) -> str | None:
         """What ``message`` (as read: misspellings corrected) is when it is about the tool: ``tool``, ``social``,
@@ -338,16 +339,16 @@ class ToolAsks:
                 return "tool"
             return "social" if any(unicodedata.category(c) == "So" for c in message) else "unreadable"
         clauses = [ws for c in CLAUSE_END.split(message) if (ws := [w.strip("-") for w in plain_words(c).split()])]
-        # "how are you?", "that didn't help at all", "sorry, wrong window": small talk and complaints, each clause
-        # one or words of the lists (not "that was useless. what about GANs?", which asks something)
-        phatic = [self._phatic(c) for c in clauses]
-        if all(phatic) and {"smalltalk", "complaint"}.intersection(phatic):
-            return "social"
         # "how does it work?" alone, or after a few words ("ok so how does this work?"), not after a story of
         # some other tool ("... the program makes a 3D room where I can walk. How it works?")
         whole = len(words) <= self.whole_within and any(self._whole(c) for c in clauses)
         if whole or self.pattern.search(normalise(message)):
             return "tool"
+        # "how are you?", "that didn't help at all", "sorry, wrong window": small talk and complaints, each clause
+        # one or words of the lists (not "that was useless. what about GANs?", which asks something)
+        phatic = [self._phatic(c) for c in clauses]
+        if all(phatic) and {"smalltalk", "complaint"}.intersection(phatic):
+            return "social"
         rest = [w for w in words if w not in self.filler]
         if not rest:  # "hello?", "hey you"; not "how?" nor "why?", which ask what they do not say
             return "tool" if self.alone.intersection(words) else None
@@ -361,14 +362,16 @@ class ToolAsks:
 
     def _phatic(self, words: list[str]) -> str | None:
         """What a clause (its plain words) says when it asks nothing: ``smalltalk`` (one of `smalltalk`, but for
-        words of `filler` and `social` around it), ``complaint`` (one of `complaints`, and beside it no word that
-        asks and at most two words not of the lists), ``words`` (nothing but words of the lists); else None."""
-        if self._whole(words, pattern=self.smalltalk):
+        words of `social`, `alone` and `around` around it), ``complaint`` (one of `complaints`, and beside it no
+        word that asks and none but words of the lists), ``words`` (nothing but words of the lists); else
+        None."""
+        if self._whole(words, pattern=self.smalltalk, beside=self.social | self.alone | self.around):
             return "smalltalk"
         said = " ".join(words)
         rest = self.complaints.sub(" ", said).split() if self.complaints.search(said) else None
-        # "not what I asked" holds "what", which asks nothing there; "tl;dr of a long email thread" is no complaint
-        if rest is not None and not _ASKING.intersection(rest) and sum(not self._in_lists(w) for w in rest) <= 2:
+        # "not what I asked" holds "what", which asks nothing there; "I don't understand inpainting" and "tl;dr of
+        # a long email thread" are no complaint
+        if rest is not None and not _ASKING.intersection(rest) and all(self._in_lists(w) for w in rest):
             return "complaint"
         return "words" if all(self._in_lists(w) or self.as_listed(w) != w for w in words) else None
 
@@ -381,8 +384,8 @@ class ToolAsks:
 
     def pasted_as(self, typed: str) -> str | None:
         """What ``typed`` (the message as typed, its lines kept) looks like when it is text pasted by mistake
-        rather than a question (`pasted`: "a command", "code", "a file path"...): every part of it but the spans
-        those patterns find holds at most two words (but for `filler`), no word of it is one of `requests`, no
+        rather than a question (`pasted`: "a command", "code", "a file path"...): no part of it but the spans those
+        patterns find holds a word (but for `filler`), no word of it is one of `requests`, no
         clause of it (a line, or a sentence) opens with one of `auxiliaries` and, outside its links, it holds no
         question mark; None otherwise.  Words in capitals are not weighed as requests (SQL's ``WHERE``)."""
         said = plain_words(" ".join(w for w in typed.split() if not (w.isupper() and len(w) > 1))).split()
@@ -402,7 +405,7 @@ class ToolAsks:
         if "?" in (links.sub(" ", typed) if links else typed):
             return None
         words = plain_words(rest).split()
-        if _ASKING.intersection(words) or len([w for w in words if w not in self.filler]) > 2:
+        if any(w not in self.filler for w in words):  # "~/scans/photo.png faded", "colorize ~/photos/x.jpg"
             return None
         return max(spans, key=lambda label: sum(b - a for a, b in spans[label]))
 
@@ -456,12 +459,14 @@ class ToolAsks:
         first, last = said[0], said[-1]
         return text[parts[first][0] : parts[last][1] + (1 if parts[last][1] < len(text) else 0)].strip()
 
-    def _whole(self, words: list[str], around: int = 3, pattern: re.Pattern | None = None) -> bool:
+    def _whole(self, words: list[str], around: int = 3, pattern: re.Pattern | None = None,
+               beside: frozenset[str] | None = None) -> bool:
         """Whether ``words`` are one of `whole` (or of ``pattern``) but for up to ``around`` words of `filler` or
-        `social` before and after ("ok so how does this work")."""
+        `social` (or of ``beside``) before and after ("ok so how does this work")."""
         pattern = pattern or self.whole
+
         def around_words(w: str) -> bool:
-            return w in self.filler or w in self.social
+            return w in beside if beside is not None else (w in self.filler or w in self.social)
 
         lead = next((i for i, w in enumerate(words[:around]) if not around_words(w)), min(around, len(words)))
         tail = next((i for i, w in enumerate(reversed(words[-around:])) if not around_words(w)),
@@ -501,7 +506,7 @@ def load_tool_asks() -> ToolAsks:
         phrasings[key] = compile_phrasings(raw[key]) if isinstance(raw.get(key), str) else None
         if phrasings[key] is None:
             raise CorpusError(f"{path.name}: expected '{key}': phrasings separated by ';'")
-    for key in ("requests", "auxiliaries"):
+    for key in ("requests", "auxiliaries", "around"):
         if not (isinstance(raw.get(key), list) and all(isinstance(w, str) for w in raw[key])):
             raise CorpusError(f"{path.name}: expected '{key}': a list of words")
     pasted = raw.get("pasted")
@@ -517,7 +522,8 @@ def load_tool_asks() -> ToolAsks:
     return ToolAsks(pattern, whole, within, words["alone"], words["social"] | words["thanks"], words["thanks"],
                     words["filler"], words["itself"], words["pleasantries"], phrasings["others"],
                     phrasings["smalltalk"], phrasings["complaints"], found,
-                    frozenset(w.lower() for w in raw["requests"]), frozenset(w.lower() for w in raw["auxiliaries"]))
+                    frozenset(w.lower() for w in raw["requests"]), frozenset(w.lower() for w in raw["auxiliaries"]),
+                    frozenset(w.lower() for w in raw["around"]))
 
 
 @functools.cache
