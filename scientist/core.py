@@ -819,8 +819,8 @@ class Scientist:
         unknown = names_in(self.corpus, q)[0] if read is not None else []
         misspelt = {wrong.casefold() for wrong, _ in fixes}  # read as a word, and said so: "Quailty"
         unknown = [name for name in unknown if name.casefold() not in misspelt]
-        if unknown and answer.about in (None, "tool"):  # "explain NAFNet": the answer is about the records, and
-            # says so before anything else; a refusal says first why it refuses (a paste holds no question)
+        if unknown and answer.about != "pasted":  # "explain NAFNet": the answer is about the records, and says
+            # so before anything else; a refusal says first why it refuses (a paste holds no question)
             answer.notes.insert(0 if answer.in_scope else len(answer.notes),
                                 self.renderer.phrase("note_unknown_names", names=unknown, n=len(self.corpus),
                                                      refusal=not answer.in_scope))
@@ -833,8 +833,8 @@ class Scientist:
             answer.corrections = [Correction(written=w, read_as=r) for w, r in fixes]
             if answer.about is None:  # no task nor records were chosen for a message about the tool
                 answer.notes.insert(0, self.renderer.phrase("note_spelling", fixes=fixes))
-        if REMOVED in q and REMOVED not in question and answer.about in (None, "tool"):  # a link no record
-            # carries: never followed
+        if REMOVED in q and REMOVED not in question and answer.about != "pasted":  # a link no record carries:
+            # never followed
             answer.notes.append(self.renderer.phrase("note_links_removed", n=q.count(REMOVED)))
         limit = self.settings.max_question_chars
         if len(question) > limit:  # a str: _clean refused anything else

@@ -318,11 +318,13 @@ class ToolAsks:
     pleasantries: frozenset[str]  # greetings and the like, which a question's first or last clause may be alone
     others: re.Pattern  # another tool at work on the person's photos ("the AI made them bright")
     smalltalk: re.Pattern  # small talk, read as a whole clause ("how are you", "sorry, wrong window")
+    help_asks: re.Pattern  # a call for help, read as a whole clause ("can you help me?")
     complaints: re.Pattern  # complaints about an answer, searched in a clause ("that didn't help")
     pasted: tuple[tuple[str, re.Pattern], ...]  # what text pasted by mistake looks like, and its spans
     requests: frozenset[str]  # words that make a message a question or request wherever they stand
     auxiliaries: frozenset[str]  # words that make a clause a question when they open it ("is there ...")
     around: frozenset[str]  # words that may stand around small talk, beside those of `social` and `alone`
+    symptoms: frozenset[str]  # what a run came out like: in a command or a log line, the words of one who tells
 
     def kind(self, message: str, known: Callable[[str], bool], written: str | None = None) -> str | None:
         """What ``message`` (as read: misspellings corrected) is when it is about the tool: ``tool``, ``social``,
@@ -347,6 +349,8 @@ class ToolAsks:
         # "how are you?", "that didn't help at all", "sorry, wrong window": small talk and complaints, each clause
         # one or words of the lists (not "that was useless. what about GANs?", which asks something)
         phatic = [self._phatic(c) for c in clauses]
+        if all(phatic) and "help" in phatic:  # "hello how are you, can you help me"
+            return "tool"
         if all(phatic) and {"smalltalk", "complaint"}.intersection(phatic):
             return "social"
         rest = [w for w in words if w not in self.filler]
@@ -361,11 +365,15 @@ class ToolAsks:
         return None
 
     def _phatic(self, words: list[str]) -> str | None:
-        """What a clause (its plain words) says when it asks nothing: ``smalltalk`` (one of `smalltalk`, but for
+        """What a clause (its plain words) says when it asks nothing of the records: ``help`` (one of `help_asks`,
+        but for words of `social`, `alone` and `around` around it), ``smalltalk`` (one of `smalltalk`, but for
         words of `social`, `alone` and `around` around it), ``complaint`` (one of `complaints`, and beside it no
         word that asks and none but words of the lists), ``words`` (nothing but words of the lists); else
         None."""
-        if self._whole(words, pattern=self.smalltalk, beside=self.social | self.alone | self.around):
+        beside = self.social | self.alone | self.around
+        if self._whole(words, pattern=self.help_asks, beside=beside):
+            return "help"
+        if self._whole(words, pattern=self.smalltalk, beside=beside):
             return "smalltalk"
         said = " ".join(words)
         rest = self.complaints.sub(" ", said).split() if self.complaints.search(said) else None
@@ -385,12 +393,14 @@ class ToolAsks:
     def pasted_as(self, typed: str) -> str | None:
         """What ``typed`` (the message as typed, its lines kept) looks like when it is text pasted by mistake
         rather than a question (`pasted`: "a command", "code", "a file path"...): no part of it but the spans those
-        patterns find holds a word (but for `filler`), no word of it is one of `requests`, no
-        clause of it (a line, or a sentence) opens with one of `auxiliaries` and, outside its links, it holds no
-        question mark; None otherwise.  Words in capitals are not weighed as requests (SQL's ``WHERE``)."""
+        patterns find holds a word (but for `filler`), none of its commands has more than two words beside its
+        first two (but for `filler` and `social`), none of its commands and log lines holds a word of `symptoms`
+        ("git clone takes forever"), no word of it is one of `requests`, no clause of it (a line, or a sentence)
+        opens with one of `auxiliaries` and, outside its links, it holds no question mark; None otherwise.  Words
+        in capitals are not weighed as requests (SQL's ``WHERE``)."""
         said = plain_words(" ".join(w for w in typed.split() if not (w.isupper() and len(w) > 1))).split()
-        if self.requests.intersection(said) or any(
-                (ws := plain_words(c).split()) and ws[0] in self.auxiliaries for c in re.split(r"[\n.!;:,]", typed)):
+        if self.requests.intersection(said) or any((ws := plain_words(c).split()) and ws[0] in self.auxiliaries
+                                                   for c in re.split(r"[\n.!;:,]| --? ", typed)):
             return None  # "git pull fails, how do I fix it", "Kind regards. Can you explain ...", "is there ...?"
         spans = {label: [m.span() for m in pattern.finditer(typed) if m.end() > m.start()]
                  for label, pattern in self.pasted}
@@ -399,6 +409,15 @@ class ToolAsks:
             for a, b in found:
                 cover[a:b] = b"\x01" * (b - a)
         if not any(cover):
+            return None
+        command = dict(self.pasted).get("a command")
+        for line in (command.finditer(typed) if command else ()):  # "git push origin main", not "git log is empty"
+            beside = [w for w in line.group(0).split()[2:] if w.isalpha() and w.lower() not in self.filler
+                      and w.lower() not in self.social]
+            if len(beside) > 2:
+                return None
+        told = " ".join(typed[a:b] for label in ("a command", "an error message or a log") for a, b in spans[label])
+        if self.symptoms.intersection(plain_words(told).split()):  # "[ERROR] faces plastic", "npm install fails"
             return None
         rest = "".join(" " if cover[i] else c for i, c in enumerate(typed))
         links = dict(self.pasted).get("a link")
@@ -502,11 +521,11 @@ def load_tool_asks() -> ToolAsks:
     if not isinstance(within, int) or within < 1:
         raise CorpusError(f"{path.name}: expected 'whole_within': a whole number of words, 1 or more")
     phrasings = {}
-    for key in ("others", "smalltalk", "complaints"):
+    for key in ("others", "smalltalk", "help_asks", "complaints"):
         phrasings[key] = compile_phrasings(raw[key]) if isinstance(raw.get(key), str) else None
         if phrasings[key] is None:
             raise CorpusError(f"{path.name}: expected '{key}': phrasings separated by ';'")
-    for key in ("requests", "auxiliaries", "around"):
+    for key in ("requests", "auxiliaries", "around", "symptoms"):
         if not (isinstance(raw.get(key), list) and all(isinstance(w, str) for w in raw[key])):
             raise CorpusError(f"{path.name}: expected '{key}': a list of words")
     pasted = raw.get("pasted")
@@ -521,9 +540,9 @@ def load_tool_asks() -> ToolAsks:
         raise CorpusError(f"{path.name}: a pattern under 'pasted' is not a regular expression ({exc})") from None
     return ToolAsks(pattern, whole, within, words["alone"], words["social"] | words["thanks"], words["thanks"],
                     words["filler"], words["itself"], words["pleasantries"], phrasings["others"],
-                    phrasings["smalltalk"], phrasings["complaints"], found,
+                    phrasings["smalltalk"], phrasings["help_asks"], phrasings["complaints"], found,
                     frozenset(w.lower() for w in raw["requests"]), frozenset(w.lower() for w in raw["auxiliaries"]),
-                    frozenset(w.lower() for w in raw["around"]))
+                    frozenset(w.lower() for w in raw["around"]), frozenset(w.lower() for w in raw["symptoms"]))
 
 
 @functools.cache

@@ -310,3 +310,30 @@ def test_what_the_second_review_found_is_read_as_before(sci, message, monkeypatc
 ])
 def test_a_question_to_the_tool_beside_small_talk_is_answered_as_one(message, kind):
     assert load_tool_asks().kind(message, _known) == kind
+
+
+@pytest.mark.parametrize("message", [
+    # found by a third outside review: a command, error or log line that tells of a run, a call for help beside a
+    # real problem, choices in brackets, maths, English read as code
+    "python main.py runs but faces plastic", "pip install torch==2.3 -- will it work with that version",
+    "RuntimeError: CUDA out of memory on a 4000x3000 photo, any workaround besides tiling", "[ERROR] faces plastic",
+    "2024-01-03 10:15 faces plastic after restoring", "docker run gives a black image", "git clone takes forever",
+    "npm install fails", "Can you help me? The faces in my restored photo look plastic.",
+    "help me please, my scanned photo has yellow stains", "[0,1] or [0,255]", "{jpg, png}", "|x - y|",
+    "If the photo is old (1900s):", "While restoring (on CPU):", "Question:", "FFT(x) - FFT(y)",
+    "DELETE FROM my photo the scratches", "How does MIMO-UNet remove blur? Thanks though!",
+    "hi actually, how many parameters does it have?",
+])
+def test_what_the_third_review_found_is_read_as_before(sci, message, monkeypatch):
+    from scientist.corpus import ToolAsks
+
+    now = sci.ask(message)
+    monkeypatch.setattr(ToolAsks, "pasted_as", lambda self, *args, **kwargs: None)
+    monkeypatch.setattr(ToolAsks, "_phatic", lambda self, *args, **kwargs: None)
+    assert now.markdown == sci.ask(message).markdown
+
+
+def test_an_unknown_name_in_an_unreadable_message_is_still_said(sci):
+    """A third review: the note on a name no record mentions had been dropped from unreadable messages too."""
+    a = sci.ask("TensorRT")
+    assert a.about == "unreadable" and any("TensorRT" in n and "none of the 3" in n for n in a.notes), a.notes
