@@ -757,7 +757,7 @@ class Scientist:
                 if any(m.every for m in reading.mentions):  # "list the papers": the list, as asked
                     reading = reading._replace(read=reading.plain, mentions=[])
                 answer = self._listing(reading.read, kinds, qvec)
-            elif about := self._about_the_tool(reading, named, in_scope and task.clear, typed):  # "what can you
+            elif about := self._about_the_tool(reading, named, in_scope, task.clear, typed):  # "what can you
                 # do?", "thanks!", "asdfgh", "ls -la": about the tool, or no question, not for its records
                 answer = self._about(reading.read, about, qvec, reading.q, typed)
             else:
@@ -969,17 +969,19 @@ class Scientist:
         return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], nearest=listed,
                       about="tool", notes=[note])
 
-    def _about_the_tool(self, reading: _Reading, named: bool, answered: bool, typed: str) -> str | None:
-        """What a question is when it is about the tool itself (:meth:`ToolAsks.kind`), or text pasted by mistake,
-        ``typed`` as it was (``pasted``: :meth:`ToolAsks.pasted_as`, "ls -la ~/Downloads"), read only when it would
-        be refused or has no clear task (not ``answered``) and names no record (``named``) nor points at a model
-        in words ("what can you tell me about how the model was trained?")."""
+    def _about_the_tool(self, reading: _Reading, named: bool, in_scope: bool, clear: bool, typed: str) -> str | None:
+        """What a question is when it is about the tool itself (:meth:`ToolAsks.kind`), read only when it would be
+        refused or has no clear task, or text pasted by mistake, ``typed`` as it was (``pasted``:
+        :meth:`ToolAsks.pasted_as`, "ls -la ~/Downloads"), read only when it would be refused and holds no link to
+        a place of links (`links.yaml`: an arXiv page is a pointer, not a slip); never when it names a record
+        (``named``) or points at a model in words ("what can you tell me about how the model was trained?")."""
         tool = load_tool_asks()
         if named or reading.mentions or _points_at_model(reading.plain, tool.itself):
             return None
-        if answered:
-            return None
-        return tool.kind(reading.plain, self._a_word, reading.q) or ("pasted" if tool.pasted_as(typed) else None)
+        kind = None if in_scope and clear else tool.kind(reading.plain, self._a_word, reading.q)
+        if kind or in_scope or any(place.host in typed.lower() for place in load_places()):
+            return kind
+        return "pasted" if tool.pasted_as(typed) else None
 
     def _a_word(self, word: str) -> bool:
         """Whether ``word`` (lower case) is one the tool reads: of its vocabulary, or an English word in common

@@ -325,6 +325,7 @@ class ToolAsks:
     auxiliaries: frozenset[str]  # words that make a clause a question when they open it ("is there ...")
     around: frozenset[str]  # words that may stand around small talk, beside those of `social` and `alone`
     symptoms: frozenset[str]  # what a run came out like: in a command or a log line, the words of one who tells
+    outcomes: frozenset[str]  # what a command, code or error line came to, or when: the words of one who tells
 
     def kind(self, message: str, known: Callable[[str], bool], written: str | None = None) -> str | None:
         """What ``message`` (as read: misspellings corrected) is when it is about the tool: ``tool``, ``social``,
@@ -395,9 +396,10 @@ class ToolAsks:
         rather than a question (`pasted`: "a command", "code", "a file path"...): no part of it but the spans those
         patterns find holds a word (but for `filler`), none of its commands has more than two words beside its
         first two (but for `filler` and `social`), none of its commands and log lines holds a word of `symptoms`
-        ("git clone takes forever"), no word of it is one of `requests`, no clause of it (a line, or a sentence)
-        opens with one of `auxiliaries` and, outside its links, it holds no question mark; None otherwise.  Words
-        in capitals are not weighed as requests (SQL's ``WHERE``)."""
+        ("git clone takes forever") nor, with its code lines, of `outcomes` ("pip install torch error"), no word
+        of it is one of `requests`, no clause of it (a line, or a sentence) opens with one of `auxiliaries` and,
+        outside its links, it holds no question mark; None otherwise.  Words in capitals are not weighed as
+        requests (SQL's ``WHERE``)."""
         said = plain_words(" ".join(w for w in typed.split() if not (w.isupper() and len(w) > 1))).split()
         if self.requests.intersection(said) or any((ws := plain_words(c).split()) and ws[0] in self.auxiliaries
                                                    for c in re.split(r"[\n.!;:,]| --? ", typed)):
@@ -416,9 +418,13 @@ class ToolAsks:
                       and w.lower() not in self.social]
             if len(beside) > 2:
                 return None
-        told = " ".join(typed[a:b] for label in ("a command", "an error message or a log") for a, b in spans[label])
-        if self.symptoms.intersection(plain_words(told).split()):  # "[ERROR] faces plastic", "npm install fails"
-            return None
+        def said_in(*labels: str) -> list[str]:  # but for words in capitals: a log's ERROR is its level
+            return plain_words(" ".join(w for label in labels for a, b in spans[label] for w in typed[a:b].split()
+                                        if not (w.isupper() and len(w) > 1))).split()
+
+        told, coded = said_in("a command", "an error message or a log"), said_in("code")
+        if self.symptoms.intersection(told) or self.outcomes.intersection(told + coded):  # "[ERROR] faces plastic",
+            return None  # "npm install fails", "pip install torch error", "... out of memory even with --tile 256"
         rest = "".join(" " if cover[i] else c for i, c in enumerate(typed))
         links = dict(self.pasted).get("a link")
         if "?" in (links.sub(" ", typed) if links else typed):
@@ -525,7 +531,7 @@ def load_tool_asks() -> ToolAsks:
         phrasings[key] = compile_phrasings(raw[key]) if isinstance(raw.get(key), str) else None
         if phrasings[key] is None:
             raise CorpusError(f"{path.name}: expected '{key}': phrasings separated by ';'")
-    for key in ("requests", "auxiliaries", "around", "symptoms"):
+    for key in ("requests", "auxiliaries", "around", "symptoms", "outcomes"):
         if not (isinstance(raw.get(key), list) and all(isinstance(w, str) for w in raw[key])):
             raise CorpusError(f"{path.name}: expected '{key}': a list of words")
     pasted = raw.get("pasted")
@@ -542,7 +548,8 @@ def load_tool_asks() -> ToolAsks:
                     words["filler"], words["itself"], words["pleasantries"], phrasings["others"],
                     phrasings["smalltalk"], phrasings["help_asks"], phrasings["complaints"], found,
                     frozenset(w.lower() for w in raw["requests"]), frozenset(w.lower() for w in raw["auxiliaries"]),
-                    frozenset(w.lower() for w in raw["around"]), frozenset(w.lower() for w in raw["symptoms"]))
+                    frozenset(w.lower() for w in raw["around"]), frozenset(w.lower() for w in raw["symptoms"]),
+                    frozenset(str(w).lower() for w in raw["outcomes"]))
 
 
 @functools.cache

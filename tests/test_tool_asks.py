@@ -222,19 +222,20 @@ def test_questions_and_prose_are_not_read_as_pasted(typed):
 
 def test_a_paste_is_said_to_hold_no_question_and_not_read_as_a_question_of_its_words(sci, monkeypatch):
     from scientist.corpus import ToolAsks
+    from scientist.render import Renderer
 
-    typed = "import numpy as np\nimport cv2\nimg = cv2.imread('x.png')"
+    typed = "import torch\nimport numpy as np"
     a = sci.ask(typed)
     assert a.about == "pasted" and a.task is None and a.references == [] and a.nearest == []
     assert a.markdown.splitlines()[2].startswith(
         "**No question found.** This message looks like code pasted by mistake: it holds no question")
     assert "http" not in a.markdown and "holds no question for the records" in sci.prompt(typed)
-    from scientist.render import Renderer
-
     html = Renderer().html("answer.html.j2", a=a, diagram="", narrow="", titles={})
     assert "pasted by mistake" in a.text and "No question found." in html and "pasted by mistake" in html
     monkeypatch.setattr(ToolAsks, "pasted_as", lambda self, *args, **kwargs: None)
-    assert sci.ask(typed).about is None  # before: answered as a question of its words
+    assert sci.ask(typed).about is None  # before: refused as a question of its words
+    # code the records answer, with no clear task, is answered as before (a paste is read only where refused)
+    assert sci.ask("import numpy as np\nimport cv2\nimg = cv2.imread('x.png')").about is None
 
 
 def test_a_complaint_gets_an_apology_and_a_hint_not_the_introduction(sci):
@@ -337,3 +338,21 @@ def test_an_unknown_name_in_an_unreadable_message_is_still_said(sci):
     """A third review: the note on a name no record mentions had been dropped from unreadable messages too."""
     a = sci.ask("TensorRT")
     assert a.about == "unreadable" and any("TensorRT" in n and "none of the 3" in n for n in a.notes), a.notes
+
+
+@pytest.mark.parametrize("message", [
+    # found by a fourth outside review: a report after a sign-off, a command or an error line with what it came
+    # to, code that was answered from the records, a link to one of the records' papers
+    "Kind regards, the colours are off after restoring", "Best regards,\nAnna\n\nP.S. the faces look waxy",
+    "git pull made it slower", "pip install torch error", "python train.py --batch_size 4 loss nan",
+    "RuntimeError: CUDA out of memory even with --tile 256", "KeyError: 'model' loading MIMO-UNetPlus.pkl",
+    "from models.MIMOUNet import MIMOUNetPlus fails", "loss = l1(pred, gt) + 0.1 * fft_loss(pred, gt)",
+    "https://arxiv.org/abs/2407.17596",
+])
+def test_what_the_fourth_review_found_is_read_as_before(sci, message, monkeypatch):
+    from scientist.corpus import ToolAsks
+
+    now = sci.ask(message)
+    monkeypatch.setattr(ToolAsks, "pasted_as", lambda self, *args, **kwargs: None)
+    monkeypatch.setattr(ToolAsks, "_phatic", lambda self, *args, **kwargs: None)
+    assert now.markdown == sci.ask(message).markdown
