@@ -284,6 +284,16 @@ def test_a_paste_is_not_said_to_name_what_no_record_mentions(sci):
     assert a.about == "pasted" and len(a.notes) == 1 and "ModuleNotFoundError" not in a.notes[0]
 
 
+def _read_as_before(sci, message, monkeypatch):
+    """``message`` gets the answer it gets with the readings of pastes, small talk and complaints switched off."""
+    from scientist.corpus import ToolAsks
+
+    now = sci.ask(message)
+    monkeypatch.setattr(ToolAsks, "pasted_as", lambda self, *args, **kwargs: None)
+    monkeypatch.setattr(ToolAsks, "_phatic", lambda self, *args, **kwargs: None)
+    assert now.markdown == sci.ask(message).markdown
+
+
 @pytest.mark.parametrize("message", [
     # found by a second outside review: questions read as complaints, pastes or small talk
     "does it help with scratches?", "I don't understand inpainting", "I'm confused about the loss function",
@@ -296,12 +306,7 @@ def test_a_paste_is_not_said_to_name_what_no_record_mentions(sci):
     "[photo attached]", "Lorem ipsum dolor sit amet\nthis is the caption of my photo",
 ])
 def test_what_the_second_review_found_is_read_as_before(sci, message, monkeypatch):
-    from scientist.corpus import ToolAsks
-
-    now = sci.ask(message)
-    monkeypatch.setattr(ToolAsks, "pasted_as", lambda self, *args, **kwargs: None)
-    monkeypatch.setattr(ToolAsks, "_phatic", lambda self, *args, **kwargs: None)
-    assert now.markdown == sci.ask(message).markdown
+    _read_as_before(sci, message, monkeypatch)
 
 
 @pytest.mark.parametrize(("message", "kind"), [
@@ -326,12 +331,7 @@ def test_a_question_to_the_tool_beside_small_talk_is_answered_as_one(message, ki
     "hi actually, how many parameters does it have?",
 ])
 def test_what_the_third_review_found_is_read_as_before(sci, message, monkeypatch):
-    from scientist.corpus import ToolAsks
-
-    now = sci.ask(message)
-    monkeypatch.setattr(ToolAsks, "pasted_as", lambda self, *args, **kwargs: None)
-    monkeypatch.setattr(ToolAsks, "_phatic", lambda self, *args, **kwargs: None)
-    assert now.markdown == sci.ask(message).markdown
+    _read_as_before(sci, message, monkeypatch)
 
 
 def test_an_unknown_name_in_an_unreadable_message_is_still_said(sci):
@@ -350,9 +350,4 @@ def test_an_unknown_name_in_an_unreadable_message_is_still_said(sci):
     "https://arxiv.org/abs/2407.17596",
 ])
 def test_what_the_fourth_review_found_is_read_as_before(sci, message, monkeypatch):
-    from scientist.corpus import ToolAsks
-
-    now = sci.ask(message)
-    monkeypatch.setattr(ToolAsks, "pasted_as", lambda self, *args, **kwargs: None)
-    monkeypatch.setattr(ToolAsks, "_phatic", lambda self, *args, **kwargs: None)
-    assert now.markdown == sci.ask(message).markdown
+    _read_as_before(sci, message, monkeypatch)
