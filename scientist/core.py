@@ -759,7 +759,7 @@ class Scientist:
                 answer = self._listing(reading.read, kinds, qvec)
             elif about := self._about_the_tool(reading, named, in_scope, task.clear, typed):  # "what can you
                 # do?", "thanks!", "asdfgh", "ls -la": about the tool, or no question, not for its records
-                answer = self._about(reading.read, about, qvec, reading.q, typed)
+                answer = self._about(reading.read, *about, qvec, reading.q)
             else:
                 answer = self._answer(reading.read, k, analysis)
         q, read, fixes, mentions = reading.q, reading.read, reading.fixes, reading.mentions
@@ -940,18 +940,18 @@ class Scientist:
         return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], nearest=nearest,
                       listing=True, notes=[note])
 
-    def _about(self, q: str, kind: str, qvec: np.ndarray, written: str, typed: str = "") -> Answer:
+    def _about(self, q: str, kind: str, looks: str | None, qvec: np.ndarray, written: str) -> Answer:
         """The answer to a message about the tool itself (``tool_asks.yaml``): for ``tool``, what the tool does
         and holds (its records in the corpus's order, at most :data:`LIST_MAX`, the tasks they are about and
         questions it answers); for ``social``, ``unreadable`` and ``pasted``, one line and where to start (a
         welcome when ``written``, the message as read, thanks; an apology when it complains, a word on small talk;
-        for ``pasted``, what ``typed``, the message as typed, looks like).  No task."""
+        for ``pasted``, what it ``looks`` like).  No task."""
         records, n = self.corpus.records, len(self.corpus)
         if kind != "tool":
             tool = load_tool_asks()
             thanks = bool(tool.thanks.intersection(tool.as_listed(w) for w in plain_words(written).split()))
             note = self.renderer.phrase(f"note_about_{kind}", thanks=thanks, n=n, tone=tool.tone(written),
-                                        looks=tool.pasted_as(typed) if kind == "pasted" else None)
+                                        looks=looks)
             return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], about=kind,
                           notes=[note])
         cosines = self.index.cosines(qvec)
@@ -969,19 +969,24 @@ class Scientist:
         return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], nearest=listed,
                       about="tool", notes=[note])
 
-    def _about_the_tool(self, reading: _Reading, named: bool, in_scope: bool, clear: bool, typed: str) -> str | None:
-        """What a question is when it is about the tool itself (:meth:`ToolAsks.kind`), read only when it would be
-        refused or has no clear task, or text pasted by mistake, ``typed`` as it was (``pasted``:
-        :meth:`ToolAsks.pasted_as`, "ls -la ~/Downloads"), read only when it would be refused and holds no link to
-        a place of links (`links.yaml`: an arXiv page is a pointer, not a slip); never when it names a record
-        (``named``) or points at a model in words ("what can you tell me about how the model was trained?")."""
+    def _about_the_tool(self, reading: _Reading, named: bool, in_scope: bool, clear: bool,
+                        typed: str) -> tuple[str, str | None] | None:
+        """What a question is, and for a paste what it looks like, when it is about the tool itself
+        (:meth:`ToolAsks.kind`), read only when it would be refused or has no clear task, or text pasted by
+        mistake, ``typed`` as it was (``pasted``: :meth:`ToolAsks.pasted_as`, "ls -la ~/Downloads"), read only when
+        it would be refused and holds no link to a place of links (`links.yaml`: an arXiv page is a pointer, not a
+        slip); never when it names a record (``named``) or points at a model in words ("what can you tell me about
+        how the model was trained?")."""
         tool = load_tool_asks()
         if named or reading.mentions or _points_at_model(reading.plain, tool.itself):
             return None
         kind = None if in_scope and clear else tool.kind(reading.plain, self._a_word, reading.q)
-        if kind or in_scope or any(place.host in typed.lower() for place in load_places()):
-            return kind
-        return "pasted" if tool.pasted_as(typed) else None
+        if kind or in_scope:
+            return (kind, None) if kind else None
+        if any(place.host in link.lower() for link in find_urls(typed) for place in load_places()):
+            return None
+        looks = tool.pasted_as(typed)
+        return ("pasted", looks) if looks else None
 
     def _a_word(self, word: str) -> bool:
         """Whether ``word`` (lower case) is one the tool reads: of its vocabulary, or an English word in common

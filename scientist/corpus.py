@@ -323,7 +323,7 @@ class ToolAsks:
     pasted: tuple[tuple[str, re.Pattern], ...]  # what text pasted by mistake looks like, and its spans
     requests: frozenset[str]  # words that make a message a question or request wherever they stand
     auxiliaries: frozenset[str]  # words that make a clause a question when they open it ("is there ...")
-    around: frozenset[str]  # words that may stand around small talk, beside those of `social` and `alone`
+    around: frozenset[str]  # words that may stand around small talk or a call for help (`social`, `alone`, `around`)
     symptoms: frozenset[str]  # what a run came out like: in a command or a log line, the words of one who tells
     outcomes: frozenset[str]  # what a command, code or error line came to, or when: the words of one who tells
 
@@ -371,10 +371,9 @@ class ToolAsks:
         words of `social`, `alone` and `around` around it), ``complaint`` (one of `complaints`, and beside it no
         word that asks and none but words of the lists), ``words`` (nothing but words of the lists); else
         None."""
-        beside = self.social | self.alone | self.around
-        if self._whole(words, pattern=self.help_asks, beside=beside):
+        if self._whole(words, pattern=self.help_asks, beside=self.around):
             return "help"
-        if self._whole(words, pattern=self.smalltalk, beside=beside):
+        if self._whole(words, pattern=self.smalltalk, beside=self.around):
             return "smalltalk"
         said = " ".join(words)
         rest = self.complaints.sub(" ", said).split() if self.complaints.search(said) else None
@@ -400,9 +399,8 @@ class ToolAsks:
         of it is one of `requests`, no clause of it (a line, or a sentence) opens with one of `auxiliaries` and,
         outside its links, it holds no question mark; None otherwise.  Words in capitals are not weighed as
         requests (SQL's ``WHERE``)."""
-        said = plain_words(" ".join(w for w in typed.split() if not (w.isupper() and len(w) > 1))).split()
-        if self.requests.intersection(said) or any((ws := plain_words(c).split()) and ws[0] in self.auxiliaries
-                                                   for c in re.split(r"[\n.!;:,]| --? ", typed)):
+        opens = (ws[0] for c in re.split(r"[\n.!;:,]| --? ", typed) if (ws := plain_words(c).split()))
+        if self.requests.intersection(_unshouted(typed)) or self.auxiliaries.intersection(opens):
             return None  # "git pull fails, how do I fix it", "Kind regards. Can you explain ...", "is there ...?"
         spans = {label: [m.span() for m in pattern.finditer(typed) if m.end() > m.start()]
                  for label, pattern in self.pasted}
@@ -412,22 +410,20 @@ class ToolAsks:
                 cover[a:b] = b"\x01" * (b - a)
         if not any(cover):
             return None
-        command = dict(self.pasted).get("a command")
-        for line in (command.finditer(typed) if command else ()):  # "git push origin main", not "git log is empty"
+        patterns = dict(self.pasted)
+        for line in patterns[PASTED_COMMAND].finditer(typed):  # "git push origin main", not "git log is empty"
             beside = [w for w in line.group(0).split()[2:] if w.isalpha() and w.lower() not in self.filler
                       and w.lower() not in self.social]
             if len(beside) > 2:
                 return None
-        def said_in(*labels: str) -> list[str]:  # but for words in capitals: a log's ERROR is its level
-            return plain_words(" ".join(w for label in labels for a, b in spans[label] for w in typed[a:b].split()
-                                        if not (w.isupper() and len(w) > 1))).split()
+        def said_in(*labels: str) -> list[str]:  # a log's ERROR is its level, no outcome
+            return _unshouted(" ".join(typed[a:b] for label in labels for a, b in spans[label]))
 
-        told, coded = said_in("a command", "an error message or a log"), said_in("code")
+        told, coded = said_in(PASTED_COMMAND, PASTED_LOG), said_in(PASTED_CODE)
         if self.symptoms.intersection(told) or self.outcomes.intersection(told + coded):  # "[ERROR] faces plastic",
             return None  # "npm install fails", "pip install torch error", "... out of memory even with --tile 256"
         rest = "".join(" " if cover[i] else c for i, c in enumerate(typed))
-        links = dict(self.pasted).get("a link")
-        if "?" in (links.sub(" ", typed) if links else typed):
+        if "?" in patterns[PASTED_LINK].sub(" ", typed):
             return None
         words = plain_words(rest).split()
         if any(w not in self.filler for w in words):  # "~/scans/photo.png faded", "colorize ~/photos/x.jpg"
@@ -501,6 +497,13 @@ class ToolAsks:
 
 
 _LETTER = re.compile(r"[^\W\d_]")
+#: The labels of tool_asks.yaml's `pasted` that :meth:`ToolAsks.pasted_as` reads by name.
+PASTED_COMMAND, PASTED_CODE, PASTED_LOG, PASTED_LINK = "a command", "code", "an error message or a log", "a link"
+
+
+def _unshouted(text: str) -> list[str]:
+    """The plain words of ``text`` but for those written in capitals (SQL's ``WHERE``, a log's ``ERROR``)."""
+    return plain_words(" ".join(w for w in text.split() if not (w.isupper() and len(w) > 1))).split()
 #: Words that ask: a clause that holds one is never a mere greeting ("ok, how?").
 _ASKING = frozenset({"how", "what", "whats", "why", "which", "who", "where", "when", "whose"})
 
@@ -544,11 +547,15 @@ def load_tool_asks() -> ToolAsks:
                       for label, rules in pasted.items())
     except re.error as exc:
         raise CorpusError(f"{path.name}: a pattern under 'pasted' is not a regular expression ({exc})") from None
+    missing = [label for label in (PASTED_COMMAND, PASTED_CODE, PASTED_LOG, PASTED_LINK) if label not in pasted]
+    if missing:
+        raise CorpusError(f"{path.name}: 'pasted' needs the labels {', '.join(repr(m) for m in missing)}")
     return ToolAsks(pattern, whole, within, words["alone"], words["social"] | words["thanks"], words["thanks"],
                     words["filler"], words["itself"], words["pleasantries"], phrasings["others"],
                     phrasings["smalltalk"], phrasings["help_asks"], phrasings["complaints"], found,
                     frozenset(w.lower() for w in raw["requests"]), frozenset(w.lower() for w in raw["auxiliaries"]),
-                    frozenset(w.lower() for w in raw["around"]), frozenset(w.lower() for w in raw["symptoms"]),
+                    words["social"] | words["thanks"] | words["alone"] | {w.lower() for w in raw["around"]},
+                    frozenset(w.lower() for w in raw["symptoms"]),
                     frozenset(str(w).lower() for w in raw["outcomes"]))
 
 

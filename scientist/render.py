@@ -55,6 +55,16 @@ def duration(seconds: float) -> str:
     return f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
 
 
+#: The most characters of a message shown as the title of an answer that says it was pasted by mistake (a 40-line log
+#: is no title); other answers show up to :func:`title_of`'s default.
+PASTED_TITLE = 80
+
+
+def answer_title(answer) -> str:
+    """``answer``'s question as its title (:func:`title_of`), shorter for a paste."""
+    return title_of(answer.question, PASTED_TITLE) if answer.about == "pasted" else title_of(answer.question)
+
+
 def title_of(question: str, limit: int = 300) -> str:
     """A question as an answer's title: whole when it is at most ``limit`` characters, else its start and its end
     with "…" between, at word breaks: a long story asks its question last ("... anyway, is it making stuff up or
@@ -185,6 +195,7 @@ class Renderer:
         env.filters["first_upper"] = lambda text: str(text)[:1].upper() + str(text)[1:]
         env.filters["duration"] = duration
         env.filters["question_title"] = title_of
+        env.filters["answer_title"] = answer_title
         env.filters["shown"] = lambda text: shown(text, limit=1_000)  # a file name's escape sequences: "?"
         env.filters["cells"] = _cells  # the columns a text takes in a terminal: "日本" takes 4
         env.filters["pad"] = lambda text, width: text + " " * max(0, width - _cells(text))
