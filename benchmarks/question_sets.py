@@ -48,9 +48,11 @@ def only_model_run(right: Callable[[dict, object, str], bool]) -> Callable[[list
 
 
 def print_groups(items: list[dict], now: list[bool], base: list[bool], groups: tuple[str, ...],
-                 group_of: Callable[[dict], str], misses: bool) -> None:
-    """Each group's right answers with ``only_model`` on and off, and (``misses``) the questions missed."""
-    print(f"  {'group':<12} {'only_model on':>14} {'off (baseline)':>15} {'ratio':>6}")
+                 group_of: Callable[[dict], str], misses: bool, columns: tuple[str, str] = ("only_model on",
+                                                                                           "off (baseline)")) -> None:
+    """Each group's right answers now and in the baseline (``columns``: their headings; by default ``only_model``
+    on and off), and (``misses``) the questions missed."""
+    print(f"  {'group':<12} {columns[0]:>14} {columns[1]:>15} {'ratio':>6}")
     for group in groups:
         at = [i for i, item in enumerate(items) if group_of(item) == group]
         a, b = sum(now[i] for i in at), sum(base[i] for i in at)

@@ -75,6 +75,19 @@ FIGURE_ONLY_MAX = 2
 #: Most words a question that names no model may hold for it to be read as a follow-up asking a figure of the
 #: corpus's only model ("and how many parameters?": :meth:`Scientist._bare_figures`).
 BARE_MAX = 12
+#: How close a question's vector must come to one step of the corpus's only model's card (cosine), and by how
+#: much more than to any other step, for the question to be read as asking about that step ("is the output cropped
+#: back to the original size?" is step 8): :meth:`Scientist._steps_meant`.  Chosen on the first blind set of
+#: questions about parts of the network (``tests/data/parts-blind.yaml``, BENCHMARKS.md); a margin of 0.05, not
+#: 0.03, keeps "explain like im 5 what the network did to my photo" (0.52 of step 8, 0.49 of step 2) general.
+STEP_COSINE_MIN = 0.5
+STEP_MARGIN_MIN = 0.05
+#: The cosine a question that points at no model at all must reach for a step of the network itself (its card's
+#: stage ``model``) to make it about the only model (the less it says, the more it has to show: "how do I pad my
+#: photo to a square?" comes to 0.50 of step 3).
+STEP_COSINE_ALONE = 0.55
+#: Questions remembered by :meth:`Scientist._steps_meant` (one is read several times while it is answered).
+STEPS_READ_MAX = 256
 
 
 class _Reading(NamedTuple):
@@ -127,9 +140,12 @@ def _said_only(question: str, items: Sequence[T], strip: Callable[[T, str], str]
 
 def _as_asked(figures: list[Figure], question: str) -> list[Figure]:
     """``figures`` as ``question`` asks for them: a figure of steps, one for each step it names ("explain step 3",
-    "steps 2 and 9": a card of 8 steps gives the one and lacks the other)."""
+    "steps 2 and 9": a card of 8 steps gives the one and lacks the other); a figure of parts, one for each part it
+    names ("what do the encoder and the decoder do?")."""
     plain = plain_words(question)
-    return [g for f in figures for g in ([f.for_step(n) for n in f.asked_steps(plain)] or [f])]
+    return [g for f in figures for g in ([f.for_step(n) for n in f.asked_steps(plain)]
+                                         or [f.for_part(p) for p in f.asked_parts(plain)]
+                                         or ([] if f.parts else [f]))]
 
 
 def _pointed(mentions: list[Mention]) -> frozenset[int]:
@@ -257,6 +273,9 @@ class Scientist:
         self._names: Naming | None = None
         self._speller: Speller | None = None
         self._exact_names: re.Pattern | None = None  # the records' titles and names, as plain words
+        self._step_vectors: np.ndarray | None = None  # the only model's card's steps, embedded (:meth:`_steps_meant`)
+        self._steps_read: dict[str, tuple[float, float, int]] = {}  # questions read so (:meth:`_steps_meant`): the
+        # best step's cosine, its margin over the next and its number
         self._link_keys: list[tuple[str, str, Record]] | None = None  # Scientist._own_link's
 
     # ------------------------------------------------------------- loading
@@ -381,7 +400,17 @@ class Scientist:
         if mention is None and naming.sole is not None and (self._bare_figures(read) or self._bare_places(read)):
             mention = Mention(naming.sole, "", len(read), sole=True)
             return naming.beside(read, [mention]), [mention], None
-        if mention is None or _named_beside(read, mention, names_in(self.corpus, read)[0], self.corpus.vocabulary):
+        unknown = names_in(self.corpus, read)[0]
+        if mention is not None and unknown and all(f.step is not None or f.part for f in self._asked_figures(read)):
+            return read, [], None  # "how does SwinIR pad the image to fit its window?": a part of the model it names
+        card = self.corpus.records[naming.sole].card if naming.sole is not None else None
+        if (mention is None and card is not None and not unknown and not naming.exact_names(read)
+                and any(card.workflow[n - 1].stage == "model" for n in self._steps_meant(read, STEP_COSINE_ALONE))):
+            # "the features of the small copies are multiplied in where?": a step of the network itself asked by
+            # what it says, the model by no word (not the steps around it: "make one photo of a bright and a dark
+            # one" comes near the brightness step, and asks about HDR imaging)
+            mention = Mention(naming.sole, "", len(read), sole=True)
+        elif mention is None or _named_beside(read, mention, names_in(self.corpus, read)[0], self.corpus.vocabulary):
             return read, [], None
         scored = None
         beyond = self._beyond_figures(read)
@@ -491,14 +520,51 @@ class Scientist:
             asked |= {label for label, f in here.items() if not set(here).intersection(f.not_with)}
         bare = {f.label: f for f in self._bare_figures(question)}  # "what is the model trained on?", bare too
         asked |= {label for label, f in bare.items() if not set(bare).intersection(f.not_with)}
-        return _as_asked([f for f in load_figures() if f.label in asked], question)
+        figures = _as_asked([f for f in load_figures() if f.label in asked], question)
+        if not any(f.step is not None or f.part for f in figures):  # a step asked by what it says, not by name
+            of_steps = next((f for f in load_figures() if "(?P<step" in f.words.pattern), None)
+            figures += [of_steps.for_step(n) for n in self._steps_meant(question)] if of_steps is not None else []
+        return figures
+
+    def _steps_meant(self, question: str, least: float = STEP_COSINE_MIN) -> tuple[int, ...]:
+        """The step of the corpus's only model's card (numbered from 1) that ``question`` speaks of by what the step
+        says, not by its number or a part's name ("does it keep the EXIF when saving?": the step that saves): the
+        step its vector comes closest to, when that is ``least`` (:data:`STEP_COSINE_MIN`) or more and
+        :data:`STEP_MARGIN_MIN` more than any other step; none otherwise, none for a question that tells an
+        operation of a task (:meth:`SignatureView.operation_tasks`: "how does it brighten a dark photo?" asks about
+        low-light enhancement, not the card's brightness step), and none for a corpus without exactly one model with
+        a card."""
+        naming = self._naming()
+        card = self.corpus.records[naming.sole].card if naming.sole is not None else None
+        signature = self.index.view("signature") if card is not None else None
+        if (card is None or len(card.workflow) < 2 or not question.strip()
+                or (signature is not None and signature.operation_tasks(question))):
+            return ()  # a question that tells an operation ("how does it brighten ...?") asks about a task
+        with self._lock:
+            if question in self._steps_read:
+                best, margin, step = self._steps_read[question]
+                return (step,) if best >= least and margin >= STEP_MARGIN_MIN else ()
+            if self._step_vectors is None:
+                vecs = self.embedder.encode([f"{st.name}: {st.detail}" for st in card.workflow])
+                self._step_vectors = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+            steps = self._step_vectors
+        vec = self.embedder.encode([load_tool_asks().plain_part(question)])[0]
+        cos = steps @ (vec / max(float(np.linalg.norm(vec)), 1e-12))
+        first, second = np.argsort(-cos)[:2]
+        read = (float(cos[first]), float(cos[first] - cos[second]), int(first) + 1)
+        with self._lock:
+            if len(self._steps_read) >= STEPS_READ_MAX:
+                self._steps_read.clear()
+            self._steps_read[question] = read
+        return (read[2],) if read[0] >= least and read[1] >= STEP_MARGIN_MIN else ()
 
     def _bare_figures(self, question: str) -> list[Figure]:
         """The figures and facts ``question`` asks for when it says nothing else: at most :data:`BARE_MAX` words,
         each one of a figure's ``words`` or ``bare`` words or one that says nothing of its own
         (:func:`~scientist.naming.says_nothing_else`: "and the loss?", "who are the authors?", "how fast?"; not
         "how fast is my phone?").  None otherwise."""
-        return _said_only(question, load_figures(), lambda f, text: f.bare.sub(" ", f.words.sub(" ", text)))
+        return _said_only(question, load_figures(), lambda f, text: text if f.parts and not f.words.search(text)
+                          else f.bare.sub(" ", f.words.sub(" ", text)))  # a part's bare words only beside a part
 
     def _bare_places(self, question: str) -> list[Place]:
         """The places of links (``links.yaml``) ``question`` names when it says nothing else (as
@@ -788,9 +854,12 @@ class Scientist:
                 answer.notes.insert(0, self.renderer.phrase("note_photo_model", record=self.corpus.records[m.record]))
             elif m.sole and not naming.exact_names(reading.plain):  # "and the loss?": by no word at all (not
                 # "who wrote the MIMO-UNet paper?", read the same way, which names it)
+                bare = _as_asked(self._bare_figures(reading.plain), reading.plain)
+                places = self._bare_places(reading.plain)
+                record = self.corpus.records[m.record]
                 answer.notes.insert(0, self.renderer.phrase(
-                    "note_sole_bare", figures=_as_asked(self._bare_figures(reading.plain), reading.plain),
-                    places=self._bare_places(reading.plain), record=self.corpus.records[m.record]))
+                    "note_sole_bare", figures=bare, places=places, record=record) if bare or places else
+                    self.renderer.phrase("note_sole_step", steps=self._steps_meant(reading.plain), record=record))
         drawn_on = [r for r in answer.references if r.supports] if answer.in_scope and read is not None else []
         for kind, records in reversed(self._lacking_links(reading.q, drawn_on)):  # "where is its arXiv paper?"
             answer.notes.insert(0, self.renderer.phrase("note_lacking_link", kind=kind, records=records))

@@ -103,6 +103,16 @@ _STEP_WORD = re.compile(rf"(?<![\w])(?:{_ONE_STEP})(?![\w])|(?<=\d)-(?=\d)| to |
 
 
 @dataclass(frozen=True)
+class Part:
+    """A part of a network a question may ask about by name (``parts`` of a figure in ``figures.yaml``): the encoder,
+    the feature fusion, skip connections."""
+
+    label: str  # how the answer names it
+    words: re.Pattern  # the words that ask about it, read in plain_words of a question (a plural too)
+    says: re.Pattern  # the words a record's line holds when it speaks of it
+
+
+@dataclass(frozen=True)
 class Figure:
     """A figure or fact a question may ask of a model (``figures.yaml``)."""
 
@@ -118,6 +128,25 @@ class Figure:
     step: int | None = None  # a figure of a workflow's step (``{step}`` in its words): the step asked for, from 1
     # (-1: the last)
     link: str | None = None  # the record's link field that gives it ("github": where its code is)
+    parts: tuple[Part, ...] = ()  # the parts of a network a question may ask about by name (``parts`` in figures.yaml)
+    part: bool = False  # a figure of parts for one part asked about (:meth:`for_part`)
+
+    def asked_parts(self, question: str) -> tuple[Part, ...]:
+        """The parts of a network ``question`` (as :func:`plain_words`) asks about by one of their words, in the
+        order it names them (the longest words first where two parts' words overlap: "feature fusion" before
+        "fusion"), each once; none for a figure of no parts."""
+        spans = sorted(((m.start(), m.end(), part) for part in self.parts for m in part.words.finditer(question)),
+                       key=lambda span: (span[0] - span[1], span[0]))  # the longest first
+        kept: list[tuple[int, int, Part]] = []
+        for start, end, part in spans:
+            if all(end <= s or e <= start for s, e, _ in kept):
+                kept.append((start, end, part))
+        return tuple(dict.fromkeys(part for _, _, part in sorted(kept, key=lambda k: k[0])))
+
+    def for_part(self, part: Part) -> Figure:
+        """This figure of parts for one part asked about: its label names it ("the feature fusion"), and its lines
+        are the record's lines that hold the part's ``says`` words."""
+        return dataclasses.replace(self, label=part.label, words=part.words, says=part.says, parts=(), part=True)
 
     def asked_steps(self, question: str) -> tuple[int, ...]:
         """The steps of a workflow ``question`` (as :func:`plain_words`) asks for by number ("explain step 3",
@@ -156,9 +185,13 @@ class Figure:
             own = [(where, text) for where, text in record.lines() if where == "step"]
             n = self.step
             return [own[n - 1 if n > 0 else n]] if 0 < n <= len(own) or (own and n == -1) else []
-        return [(where, text) for where, text in record.lines() if where not in ("title", "name")
-                and (where in self.fields or (self.says.search(plain_words(text))
-                                              and (self.kind != "figure" or _DIGIT.search(text))))]
+        found = [(where, text) for where, text in record.lines() if where not in ("title", "name")
+                 and (where in self.fields or (self.says.search(plain_words(text))
+                                               and (self.kind != "figure" or _DIGIT.search(text))))]
+        if self.part:  # a part: the card's step named after it first, then the steps that speak of it, then the rest
+            found.sort(key=lambda line: 2 if line[0] != "step" else int(
+                not self.says.search(plain_words(line[1].split(":", 1)[0]))))
+        return found
 
 
 @functools.cache
@@ -173,29 +206,52 @@ def load_figures() -> tuple[Figure, ...]:
                                               and i.get("kind", "figure") in ("figure", "fact") for i in items):
         raise CorpusError(f"{path.name}: expected a list of figures, each with a label, words and a kind of "
                           "figure or fact")
+    for i in items:  # a figure of parts asks by its parts' words: "{part}" in its words stands for them
+        parts = i.get("parts") or []
+        if not isinstance(parts, list) or not all(isinstance(p, dict) and p.get("label") and p.get("words")
+                                                  and p.get("says") for p in parts):
+            raise CorpusError(f"{path.name}: {i['label']}: expected parts, each with a label, words and says")
     after = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in raw.get("not_before") or [])
 
     model = model_words()
     labels = [str(i["label"]) for i in items]
 
-    def pattern(words: list, not_before: list, not_after: list = ()) -> re.Pattern:
+    def pattern(words: list, not_before: list, not_after: list = (), plural: str = "") -> re.Pattern:
         own = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in not_before)
         before = "".join(rf"(?<!\b{re.escape(str(w).lower())} )" for w in not_after)  # "turing test result"
         alternatives = (re.escape(str(w).lower()).replace(re.escape("{model}"), model)
                         .replace(r"\ " + re.escape("{any}"), r"(?: [\w-]+){0,3}")
-                        .replace(re.escape("{step}"), f"(?P<step{i}>{STEP})", 1) for i, w in enumerate(words))
+                        .replace(re.escape("{step}"), f"(?P<step{i}>{STEP})", 1) + plural for i, w in enumerate(words))
         return re.compile(before + r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])" + after + own)
 
+    def longest(words: list) -> list[str]:  # the longest words first, so "multi-input pyramid" is not "multi-input"
+        return sorted((str(w) for w in words), key=lambda w: -len(w))
+
+    def parts(item: dict) -> tuple[Part, ...]:  # a part's words asked in the plural too ("residual blocks")
+        return tuple(Part(str(p["label"]), pattern(longest(p["words"]), [], p.get("not_after") or [], "(?:e?s)?"),
+                          pattern(longest(p["says"]), [], plural="(?:e?s)?")) for p in item.get("parts") or ())
+
+    def words(item: dict) -> list[str]:  # "{part}" stands for every word of its parts
+        own = [w for w in item["words"] if w != "{part}"]
+        return own + longest([w for p in item.get("parts") or () for w in p["words"]]) if "{part}" in item["words"] \
+            else own
+
+    def not_after(item: dict) -> list[str]:  # a figure of parts': its parts' too ("a video encoder" is no part)
+        return list(item.get("words_not_after") or []) + [w for p in item.get("parts") or () for w in
+                                                          p.get("not_after") or []]
+
     return tuple(Figure(str(i["label"]), str(i.get("kind", "figure")),
-                        pattern(i["words"], i.get("words_not_before") or [], i.get("words_not_after") or []),
-                        pattern(i.get("says") or i["words"], i.get("not_before") or []),
+                        pattern(words(i), i.get("words_not_before") or [], not_after(i),
+                                "(?:e?s)?" if i.get("parts") else ""),
+                        pattern(i.get("says") or words(i), i.get("not_before") or []),
                         tuple(str(f) for f in i.get("fields") or ()),
                         tuple(" ".join(str(w).replace("{model}", " ").replace("{any}", " ").split())
-                              for w in i["words"]),
+                              for w in words(i)),
                         tuple(label for label in labels if label != i["label"]) if i.get("not_with") == "any"
                         else tuple(str(f) for f in i.get("not_with") or ()),
                         bare=pattern(i["bare"], []) if i.get("bare") else Figure.bare,
-                        is_link=bool(i.get("is_link", False)), link=str(i["link"]) if i.get("link") else None)
+                        is_link=bool(i.get("is_link", False)), link=str(i["link"]) if i.get("link") else None,
+                        parts=parts(i))
                  for i in items)
 
 

@@ -1,0 +1,108 @@
+"""A question about a part of the network ("what does the feature fusion do?") or about what a step of its card does
+("is the output cropped back to the original size?"): the answer quotes what the record says of it, says so when it
+says nothing, and leaves the same words in another sense alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from scientist.corpus import load_figures, plain_words
+
+
+def _parts():
+    return next(f for f in load_figures() if f.parts)
+
+
+@pytest.mark.parametrize(("question", "labels"), [
+    ("what's a multi-input pyramid", ["the multi-scale input"]),  # the longest words first, not "multi-input"
+    ("what do the encoder and the decoder do?", ["the encoder", "the decoder"]),  # in the order named
+    ("how many residual blocks?", ["residual blocks"]),  # in the plural too
+    ("asymmetric feature fusion, what is it", ["the feature fusion"]),
+    ("which video encoder should I use for my clips", []),  # a video encoder is no part of a network
+    ("what does the HEIC decoder do", []),
+])
+def test_the_parts_a_question_names(question, labels):
+    assert [p.label for p in _parts().asked_parts(plain_words(question))] == labels
+
+
+def test_a_parts_lines_put_the_step_named_after_it_first(sci):
+    model = next(r for r in sci.corpus.records if r.kind == "model")
+    decoder = next(p for p in _parts().parts if p.label == "the decoder")
+    lines = _parts().for_part(decoder).lines(model)
+    assert lines[0][0] == "step" and lines[0][1].startswith("Multi-output decoder:")
+    assert [where for where, _ in lines][:2] == ["step", "step"] and {"summary", "output"} <= {w for w, _ in lines}
+
+
+def test_a_part_asked_by_name_is_quoted_from_the_only_model(sci):
+    answer = sci.ask("what does asymmetric feature fusion do?")
+    assert answer.in_scope and answer.task.id == "deblurring"
+    assert answer.facts[0].label == "the feature fusion" and answer.facts[0].where == "step"
+    assert answer.facts[0].text.startswith("Asymmetric feature fusion: Encoder features from all three scales")
+    assert any(n.startswith("The question names no model and asks only for the feature fusion, so it was read as a "
+                            "follow-up about the one model the records hold, Deblur-MIMO-UNet-RealBlur")
+               for n in answer.notes), answer.notes
+    assert "says of the feature fusion, in its own words" in answer.markdown
+
+
+def test_a_part_the_record_never_mentions_is_said_to_be_missing(sci):
+    answer = sci.ask("what's a skip connection?")
+    assert answer.in_scope and answer.not_reported == ["skip connections"] and not answer.facts
+    assert any(n.startswith("The question asks about skip connections, which the record this answer draws on does "
+                            "not report: nothing on them is given here") for n in answer.notes), answer.notes
+
+
+def test_a_step_asked_by_what_it_does_is_quoted(sci):
+    answer = sci.ask("after the network runs, is the output cropped back to the original size?")
+    assert answer.in_scope and answer.task.id == "deblurring"
+    assert [(f.label, f.where) for f in answer.facts] == [("step 8", "step")]
+    assert answer.facts[0].text.startswith("Crop, clamp and save:")
+
+
+def test_a_step_asked_by_what_it_does_makes_a_question_that_points_at_no_model_about_the_model(sci):
+    answer = sci.ask("one decoder predicts a correction at three sizes, why three?")
+    assert answer.in_scope and answer.task.id == "deblurring"
+    assert answer.facts[0].where == "step" and answer.facts[0].text.startswith("Multi-output decoder:")
+    assert any(n.startswith("The question names no model, but it asks about what step 7 of the card of the one "
+                            'model the records hold, Deblur-MIMO-UNet-RealBlur, describes ("Multi-output decoder"), '
+                            "so it was read as a follow-up about that model") for n in answer.notes), answer.notes
+
+
+@pytest.mark.parametrize("question", [
+    "The program take photos bright and dark, and make one photo with all details. How it work?",  # near step 2
+    "photo too dark, AI made it bright w/o flash look. what does it do",  # tells an operation: a task
+])
+def test_a_step_around_the_network_does_not_make_a_question_about_the_model(sci, question):
+    answer = sci.ask(question)
+    assert not any(n.startswith("The question names no model") for n in answer.notes), answer.notes
+    assert not answer.facts and answer.task.id != "deblurring"
+
+
+def test_a_step_is_read_by_what_it_says_only_when_it_stands_out(sci):
+    assert sci._steps_meant("after the network runs, is the output cropped back to the original size?") == (8,)
+    assert sci._steps_meant("how do I pad my photo to a square for instagram?", 0.55) == ()  # 0.50: not alone
+    assert sci._steps_meant("what is the capital of France?") == ()
+    assert sci._steps_meant("") == ()
+
+
+@pytest.mark.parametrize("question", [
+    "which video encoder should I use for my phone clips",
+    "how does the encoder in stable diffusion work",
+    "how does a transformer decoder translate text",
+    "how does SwinIR pad the image to fit its window size",  # "its" is SwinIR's, which it names
+    "how do I pad my photo to a square for instagram?",
+    "what does a feature pyramid network do in object detection",
+])
+def test_the_same_words_in_another_sense_are_not_read_as_the_model(sci, question):
+    answer = sci.ask(question)
+    assert not any(n.startswith("The question names no model") for n in answer.notes), answer.notes
+    assert not answer.facts
+
+
+def test_the_baseline_of_the_parts_benchmark_reads_no_part(sci, monkeypatch):
+    import scientist.core
+
+    figures = tuple(f for f in load_figures() if not f.parts)
+    monkeypatch.setattr(scientist.core, "load_figures", lambda: figures)
+    monkeypatch.setattr(type(sci), "_steps_meant", lambda self, question, least=0.0: ())
+    answer = sci.ask("what does asymmetric feature fusion do?")
+    assert not answer.facts
