@@ -86,7 +86,11 @@ STEP_MARGIN_MIN = 0.05
 #: stage ``model``) to make it about the only model (the less it says, the more it has to show: "how do I pad my
 #: photo to a square?" comes to 0.50 of step 3).
 STEP_COSINE_ALONE = 0.55
-#: Questions remembered by :meth:`Scientist._steps_meant` (one is read several times while it is answered).
+#: The cosine at which a question that points at no model but names a part of its network comes close enough to a
+#: step that speaks of that part for the two to agree (:meth:`Scientist._part_meant`).
+STEP_COSINE_PART = 0.45
+#: Questions remembered by :meth:`Scientist._steps_meant` (one is read several times while it is answered), and
+#: question texts whose vectors :meth:`Scientist._encode` keeps.
 STEPS_READ_MAX = 256
 
 
@@ -118,6 +122,14 @@ def _named_beside(question: str, mention: Mention, unknown: list[str], vocabular
         if word[0].isupper() and word not in vocabulary and word != "I" and not opens_sentence(question, m.start()):
             return True
     return False
+
+
+def _names_something(question: str, vocabulary: frozenset[str]) -> bool:
+    """Whether ``question`` holds a capitalised word that opens no sentence and is not in ``vocabulary`` (as
+    :func:`_named_beside` reads one, anywhere in it): "Does Topaz Photo AI also cut large images into tiles?" names
+    another tool, whose parts are its own."""
+    return any(m.group()[0].isupper() and m.group() not in vocabulary and m.group() != "I"
+               and not opens_sentence(question, m.start()) for m in WORD.finditer(question))
 
 
 def _said_only(question: str, items: Sequence[T], strip: Callable[[T, str], str]) -> list[T]:
@@ -274,6 +286,7 @@ class Scientist:
         self._speller: Speller | None = None
         self._exact_names: re.Pattern | None = None  # the records' titles and names, as plain words
         self._step_vectors: np.ndarray | None = None  # the only model's card's steps, embedded (:meth:`_steps_meant`)
+        self._vectors: dict[str, np.ndarray] = {}  # the last texts embedded for questions (:meth:`_encode`)
         self._steps_read: dict[str, tuple[float, float, int]] = {}  # questions read so (:meth:`_steps_meant`): the
         # best step's cosine, its margin over the next and its number
         self._link_keys: list[tuple[str, str, Record]] | None = None  # Scientist._own_link's
@@ -318,7 +331,7 @@ class Scientist:
         read = load_tool_asks().plain_part(q[: settings.max_question_chars])
         signature = index.view("signature")
         ask = signature.final_ask(read) if signature is not None and settings.ask_weight else None
-        vecs = self.embedder.encode([read, ask] if ask else [read])  # one batch: the ask costs little more
+        vecs = self._encode([read, ask] if ask else [read])  # one batch: the ask costs little more
         qvec = vecs[0]
         named = self._naming().find(q)  # on the question as read: a title put beside its name is found again
         asks = [(ask, vecs[1]) if ask else None]
@@ -405,7 +418,9 @@ class Scientist:
             return read, [], None  # "how does SwinIR pad the image to fit its window?": a part of the model it names
         card = self.corpus.records[naming.sole].card if naming.sole is not None else None
         if (mention is None and card is not None and not unknown and not naming.exact_names(read)
-                and any(card.workflow[n - 1].stage == "model" for n in self._steps_meant(read, STEP_COSINE_ALONE))):
+                and not _names_something(read, self.corpus.vocabulary)
+                and (any(card.workflow[n - 1].stage == "model" for n in self._steps_meant(read, STEP_COSINE_ALONE))
+                     or self._part_meant(read))):
             # "the features of the small copies are multiplied in where?": a step of the network itself asked by
             # what it says, the model by no word (not the steps around it: "make one photo of a bright and a dark
             # one" comes near the brightness step, and asks about HDR imaging)
@@ -526,6 +541,34 @@ class Scientist:
             figures += [of_steps.for_step(n) for n in self._steps_meant(question)] if of_steps is not None else []
         return figures
 
+    def _part_meant(self, question: str) -> bool:
+        """Whether ``question`` names a part of the only model's network (``{part}`` in figures.yaml: "what's
+        asymmetric about the feature fusion?") and, by what it says, comes closest to a step of its card that speaks
+        of that part (:data:`STEP_COSINE_PART`): the words and the meaning agree."""
+        naming = self._naming()
+        record = self.corpus.records[naming.sole] if naming.sole is not None else None
+        if record is None or record.card is None:
+            return False
+        steps = self._steps_meant(question, STEP_COSINE_PART)
+        lines = {("step", f"{st.name}: {st.detail}") for n in steps for st in [record.card.workflow[n - 1]]}
+        return any(f.part and lines.intersection(f.lines(record)) for f in self._asked_figures(question))
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """The embeddings of ``texts``, those of texts embedded for the last few questions taken again (a question
+        is embedded to read the step it asks about, :meth:`_steps_meant`, and again to classify it, :meth:`_score`),
+        the others embedded in one batch."""
+        with self._lock:
+            known = {t: self._vectors[t] for t in texts if t in self._vectors}
+        new = [t for t in dict.fromkeys(texts) if t not in known]
+        if new:
+            made = dict(zip(new, self.embedder.encode(new), strict=True))
+            with self._lock:
+                if len(self._vectors) + len(made) > STEPS_READ_MAX:
+                    self._vectors.clear()
+                self._vectors.update(made)
+            known |= made
+        return np.stack([known[t] for t in texts])
+
     def _steps_meant(self, question: str, least: float = STEP_COSINE_MIN) -> tuple[int, ...]:
         """The step of the corpus's only model's card (numbered from 1) that ``question`` speaks of by what the step
         says, not by its number or a part's name ("does it keep the EXIF when saving?": the step that saves): the
@@ -537,8 +580,11 @@ class Scientist:
         naming = self._naming()
         card = self.corpus.records[naming.sole].card if naming.sole is not None else None
         signature = self.index.view("signature") if card is not None else None
+        parts = next((f for f in load_figures() if f.parts), None)
+        told = question if parts is None or not parts.asked(plain_words(question)) else parts.words.sub(
+            " ", plain_words(question))  # a part's own words tell no operation: "feature fusion" is no HDR merge
         if (card is None or len(card.workflow) < 2 or not question.strip()
-                or (signature is not None and signature.operation_tasks(question))):
+                or (signature is not None and signature.operation_tasks(told))):
             return ()  # a question that tells an operation ("how does it brighten ...?") asks about a task
         with self._lock:
             if question in self._steps_read:
@@ -548,7 +594,7 @@ class Scientist:
                 vecs = self.embedder.encode([f"{st.name}: {st.detail}" for st in card.workflow])
                 self._step_vectors = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
             steps = self._step_vectors
-        vec = self.embedder.encode([load_tool_asks().plain_part(question)])[0]
+        vec = self._encode([load_tool_asks().plain_part(question[: self.settings.max_question_chars])])[0]
         cos = steps @ (vec / max(float(np.linalg.norm(vec)), 1e-12))
         first, second = np.argsort(-cos)[:2]
         read = (float(cos[first]), float(cos[first] - cos[second]), int(first) + 1)
@@ -859,7 +905,8 @@ class Scientist:
                 record = self.corpus.records[m.record]
                 answer.notes.insert(0, self.renderer.phrase(
                     "note_sole_bare", figures=bare, places=places, record=record) if bare or places else
-                    self.renderer.phrase("note_sole_step", steps=self._steps_meant(reading.plain), record=record))
+                    self.renderer.phrase("note_sole_step", record=record, steps=self._steps_meant(reading.plain)
+                                     or self._steps_meant(reading.plain, STEP_COSINE_PART)))
         drawn_on = [r for r in answer.references if r.supports] if answer.in_scope and read is not None else []
         for kind, records in reversed(self._lacking_links(reading.q, drawn_on)):  # "where is its arXiv paper?"
             answer.notes.insert(0, self.renderer.phrase("note_lacking_link", kind=kind, records=records))

@@ -228,7 +228,9 @@ def load_figures() -> tuple[Figure, ...]:
         return sorted((str(w) for w in words), key=lambda w: -len(w))
 
     def parts(item: dict) -> tuple[Part, ...]:  # a part's words asked in the plural too ("residual blocks")
-        return tuple(Part(str(p["label"]), pattern(longest(p["words"]), [], p.get("not_after") or [], "(?:e?s)?"),
+        own = list(item.get("words_not_after") or [])  # the figure's, for each of its parts too
+        return tuple(Part(str(p["label"]), pattern(longest(p["words"]), [], [*own, *(p.get("not_after") or [])],
+                                                   "(?:e?s)?"),
                           pattern(longest(p["says"]), [], plural="(?:e?s)?")) for p in item.get("parts") or ())
 
     def words(item: dict) -> list[str]:  # "{part}" stands for every word of its parts

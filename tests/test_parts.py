@@ -91,6 +91,9 @@ def test_a_step_is_read_by_what_it_says_only_when_it_stands_out(sci):
     "how does SwinIR pad the image to fit its window size",  # "its" is SwinIR's, which it names
     "how do I pad my photo to a square for instagram?",
     "what does a feature pyramid network do in object detection",
+    "bathroom tiles have mould in the grout, how do i clean it",  # "it" beside no part: tiles alone are none
+    "css padding so my picture does not touch the border of the box",
+    "Does Topaz Photo AI also cut large images into overlapping tiles?",  # another tool's, named in capitals
 ])
 def test_the_same_words_in_another_sense_are_not_read_as_the_model(sci, question):
     answer = sci.ask(question)
@@ -106,3 +109,14 @@ def test_the_baseline_of_the_parts_benchmark_reads_no_part(sci, monkeypatch):
     monkeypatch.setattr(type(sci), "_steps_meant", lambda self, question, least=0.0: ())
     answer = sci.ask("what does asymmetric feature fusion do?")
     assert not answer.facts
+
+
+def test_a_part_named_by_a_question_that_points_at_no_model_needs_its_step_to_agree(sci):
+    question = "what's asymmetric about the feature fusion"  # not bare ("asymmetric", "about"), no "it"
+    assert sci._part_meant(question)
+    answer = sci.ask(question)
+    assert answer.facts[0].label == "the feature fusion"
+    assert answer.facts[0].text.startswith("Asymmetric feature fusion:")
+    assert any(n.startswith("The question names no model, but it asks about") for n in answer.notes), answer.notes
+    assert not sci._part_meant("what's a skip connection")  # a part the record never mentions
+    assert not sci._part_meant("how do I pad my photo to a square?")  # the person's own doing
