@@ -76,10 +76,11 @@ FIGURE_ONLY_MAX = 2
 #: corpus's only model ("and how many parameters?": :meth:`Scientist._bare_figures`).
 BARE_MAX = 12
 #: How close a question's vector must come to one step of the corpus's only model's card (cosine), and by how
-#: much more than to any other step, for the question to be read as asking about that step ("is the output cropped
-#: back to the original size?" is step 8): :meth:`Scientist._steps_meant`.  Chosen on the first blind set of
-#: questions about parts of the network (``tests/data/parts-blind.yaml``, BENCHMARKS.md); a margin of 0.05, not
-#: 0.03, keeps "explain like im 5 what the network did to my photo" (0.52 of step 8, 0.49 of step 2) general.
+#: much more than to any other step, for the question to be read as asking about that step ("after the network
+#: runs, is the output cropped back to the original size?" is step 8): :meth:`Scientist._steps_meant`.  Chosen on
+#: the first blind set of questions about parts of the network (``tests/data/parts-blind.yaml``, BENCHMARKS.md); a
+#: margin of 0.05, not 0.03, keeps "explain like im 5 what the network did to my photo" (0.52 of step 8, 0.49 of
+#: step 2) general.
 STEP_COSINE_MIN = 0.5
 STEP_MARGIN_MIN = 0.05
 #: The cosine a question that points at no model at all must reach for a step of the network itself (its card's
@@ -427,6 +428,14 @@ class Scientist:
             mention = Mention(naming.sole, "", len(read), sole=True)
         elif mention is None or _named_beside(read, mention, names_in(self.corpus, read)[0], self.corpus.vocabulary):
             return read, [], None
+        asked = self._asked_figures(read)
+        of_steps = next((f for f in load_figures() if "(?P<step" in f.words.pattern), None)
+        parts_only = bool(asked) and all(f.part or f.step is not None for f in asked) and not (
+            of_steps is not None and of_steps.asked(plain_words(read)))  # not "explain step 3"
+        if parts_only and any(f.part for f in asked) and not self._part_meant(read):
+            return read, [], None  # "is it dishonest to pad my resume?": the words of a part, not its meaning
+        if parts_only and any(f.others.search(plain_words(read)) for f in load_figures() if f.parts):
+            return read, [], None  # "what does the decoder in a transformer predict?": another network's part
         scored = None
         beyond = self._beyond_figures(read)
         if len([w for w in beyond if not says_nothing_else([w])]) > FIGURE_ONLY_MAX:
@@ -571,12 +580,12 @@ class Scientist:
 
     def _steps_meant(self, question: str, least: float = STEP_COSINE_MIN) -> tuple[int, ...]:
         """The step of the corpus's only model's card (numbered from 1) that ``question`` speaks of by what the step
-        says, not by its number or a part's name ("does it keep the EXIF when saving?": the step that saves): the
-        step its vector comes closest to, when that is ``least`` (:data:`STEP_COSINE_MIN`) or more and
-        :data:`STEP_MARGIN_MIN` more than any other step; none otherwise, none for a question that tells an
-        operation of a task (:meth:`SignatureView.operation_tasks`: "how does it brighten a dark photo?" asks about
-        low-light enhancement, not the card's brightness step), and none for a corpus without exactly one model with
-        a card."""
+        says, not by its number or a part's name ("does it write the result as PNG, TIFF or JPEG next to a
+        before/after comparison?": the step that saves): the step its vector comes closest to, when that is
+        ``least`` (:data:`STEP_COSINE_MIN`) or more and :data:`STEP_MARGIN_MIN` more than any other step; none
+        otherwise, none for a question that tells an operation of a task (:meth:`SignatureView.operation_tasks`: "how
+        does it brighten a dark photo?" asks about low-light enhancement, not the card's brightness step), and none
+        for a corpus without exactly one model with a card."""
         naming = self._naming()
         card = self.corpus.records[naming.sole].card if naming.sole is not None else None
         signature = self.index.view("signature") if card is not None else None
@@ -669,9 +678,11 @@ class Scientist:
     def _facts(self, asked: list[Figure], named: list[Reference]) -> list[Fact]:
         """The lines that give what a question asks for (``asked``) of the records it names (``named``, shown in
         the answer), at most :data:`FACT_LINES` of each record for each."""
-        return [Fact(label=f.label, record_id=rec.id, where=where, text=text)
-                for f in asked for rec in (self.corpus.get(r.id) for r in named)
-                for where, text in f.lines(rec)[:FACT_LINES]]
+        facts = [Fact(label=f.label, record_id=rec.id, where=where, text=text)
+                 for f in asked for rec in (self.corpus.get(r.id) for r in named)
+                 for where, text in f.lines(rec)[:FACT_LINES]]
+        seen: set[tuple[str, str]] = set()  # a line that gives two of them is quoted once, under the first
+        return [f for f in facts if (f.record_id, f.text) not in seen and not seen.add((f.record_id, f.text))]
 
     def _reads(self, language: LanguageInfo) -> bool:
         """Whether a question in ``language`` is one the tool reads (English) over a corpus with records."""

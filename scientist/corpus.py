@@ -130,6 +130,7 @@ class Figure:
     link: str | None = None  # the record's link field that gives it ("github": where its code is)
     parts: tuple[Part, ...] = ()  # the parts of a network a question may ask about by name (``parts`` in figures.yaml)
     part: bool = False  # a figure of parts for one part asked about (:meth:`for_part`)
+    others: re.Pattern = re.compile(r"(?!)")  # other networks or systems whose parts its words may name ("others")
 
     def asked_parts(self, question: str) -> tuple[Part, ...]:
         """The parts of a network ``question`` (as :func:`plain_words`) asks about by one of their words, in the
@@ -253,7 +254,7 @@ def load_figures() -> tuple[Figure, ...]:
                         else tuple(str(f) for f in i.get("not_with") or ()),
                         bare=pattern(i["bare"], []) if i.get("bare") else Figure.bare,
                         is_link=bool(i.get("is_link", False)), link=str(i["link"]) if i.get("link") else None,
-                        parts=parts(i))
+                        parts=parts(i), others=pattern(i["others"], []) if i.get("others") else Figure.others)
                  for i in items)
 
 

@@ -1,6 +1,6 @@
 """A question about a part of the network ("what does the feature fusion do?") or about what a step of its card does
-("is the output cropped back to the original size?"): the answer quotes what the record says of it, says so when it
-says nothing, and leaves the same words in another sense alone."""
+("after the network runs, is the output cropped back to the original size?"): the answer quotes what the record says
+of it, says so when it says nothing, and leaves the same words in another sense alone."""
 
 from __future__ import annotations
 
@@ -94,6 +94,14 @@ def test_a_step_is_read_by_what_it_says_only_when_it_stands_out(sci):
     "bathroom tiles have mould in the grout, how do i clean it",  # "it" beside no part: tiles alone are none
     "css padding so my picture does not touch the border of the box",
     "Does Topaz Photo AI also cut large images into overlapping tiles?",  # another tool's, named in capitals
+    # found by an outside review: a part's words in another sense beside "it", or another network's part
+    "is it dishonest to pad my resume a little?",
+    "there's a residual smell in the drain after cleaning it",
+    "my keras model overfits, should the model use dropout?",
+    "what does the decoder in a transformer predict at each step?",
+    "does restormer's decoder output a residual?",
+    "how many encoder layers does bert base have?",
+    "does topaz photo ai process in tiles or the whole image?",
 ])
 def test_the_same_words_in_another_sense_are_not_read_as_the_model(sci, question):
     answer = sci.ask(question)
@@ -120,3 +128,19 @@ def test_a_part_named_by_a_question_that_points_at_no_model_needs_its_step_to_ag
     assert any(n.startswith("The question names no model, but it asks about") for n in answer.notes), answer.notes
     assert not sci._part_meant("what's a skip connection")  # a part the record never mentions
     assert not sci._part_meant("how do I pad my photo to a square?")  # the person's own doing
+
+
+def test_residual_learning_is_not_residual_blocks(sci):
+    answer = sci.ask("does the network learn a residual?")
+    assert answer.facts[0].label == "residual learning" and answer.facts[0].text.startswith("Multi-output decoder:")
+
+
+def test_a_line_that_speaks_of_two_parts_asked_is_quoted_once(sci):
+    answer = sci.ask("what do the encoder and the decoder do?")
+    texts = [f.text for f in answer.facts]
+    assert {f.label for f in answer.facts} == {"the encoder", "the decoder"} and len(texts) == len(set(texts))
+
+
+def test_coarse_to_fine_is_not_the_coarse_tones_of_the_save_step(sci):
+    answer = sci.ask("what does coarse-to-fine mean here?")
+    assert answer.facts and not any(f.text.startswith("Crop, clamp and save:") for f in answer.facts)
