@@ -87,8 +87,9 @@ STEP_MARGIN_MIN = 0.05
 #: stage ``model``) to make it about the only model (the less it says, the more it has to show: "how do I pad my
 #: photo to a square?" comes to 0.50 of step 3).
 STEP_COSINE_ALONE = 0.55
-#: The cosine at which a question that points at no model but names a part of its network comes close enough to a
-#: step that speaks of that part for the two to agree (:meth:`Scientist._part_meant`).
+#: The cosine at which a question that asks only about a part of the network the record speaks of comes close
+#: enough to a step that speaks of that part for the two to agree (:meth:`Scientist._part_meant`): without it,
+#: "is it dishonest to pad my resume?" would be read as asking about the only model's padding.
 STEP_COSINE_PART = 0.45
 #: Questions remembered by :meth:`Scientist._steps_meant` (one is read several times while it is answered), and
 #: question texts whose vectors :meth:`Scientist._encode` keeps.
@@ -159,6 +160,11 @@ def _as_asked(figures: list[Figure], question: str) -> list[Figure]:
     return [g for f in figures for g in ([f.for_step(n) for n in f.asked_steps(plain)]
                                          or [f.for_part(p) for p in f.asked_parts(plain)]
                                          or ([] if f.parts else [f]))]
+
+
+def _numbered(question: str) -> bool:
+    """Whether ``question`` asks for a step of a workflow by its number ("explain step 3"), not by what it says."""
+    return any(f.asked_steps(plain_words(question)) for f in load_figures())
 
 
 def _pointed(mentions: list[Mention]) -> frozenset[int]:
@@ -420,8 +426,7 @@ class Scientist:
         card = self.corpus.records[naming.sole].card if naming.sole is not None else None
         if (mention is None and card is not None and not unknown and not naming.exact_names(read)
                 and not _names_something(read, self.corpus.vocabulary)
-                and (any(card.workflow[n - 1].stage == "model" for n in self._steps_meant(read, STEP_COSINE_ALONE))
-                     or self._part_meant(read))):
+                and any(card.workflow[n - 1].stage == "model" for n in self._steps_meant(read, STEP_COSINE_ALONE))):
             # "the features of the small copies are multiplied in where?": a step of the network itself asked by
             # what it says, the model by no word (not the steps around it: "make one photo of a bright and a dark
             # one" comes near the brightness step, and asks about HDR imaging)
@@ -432,7 +437,8 @@ class Scientist:
         of_steps = next((f for f in load_figures() if "(?P<step" in f.words.pattern), None)
         parts_only = bool(asked) and all(f.part or f.step is not None for f in asked) and not (
             of_steps is not None and of_steps.asked(plain_words(read)))  # not "explain step 3"
-        if parts_only and any(f.part for f in asked) and not self._part_meant(read):
+        record = self.corpus.records[mention.record]
+        if parts_only and any(f.part and f.lines(record) for f in asked) and not self._part_meant(read):
             return read, [], None  # "is it dishonest to pad my resume?": the words of a part, not its meaning
         if parts_only and any(f.others.search(plain_words(read)) for f in load_figures() if f.parts):
             return read, [], None  # "what does the decoder in a transformer predict?": another network's part
@@ -678,11 +684,13 @@ class Scientist:
     def _facts(self, asked: list[Figure], named: list[Reference]) -> list[Fact]:
         """The lines that give what a question asks for (``asked``) of the records it names (``named``, shown in
         the answer), at most :data:`FACT_LINES` of each record for each."""
-        facts = [Fact(label=f.label, record_id=rec.id, where=where, text=text)
-                 for f in asked for rec in (self.corpus.get(r.id) for r in named)
-                 for where, text in f.lines(rec)[:FACT_LINES]]
-        seen: set[tuple[str, str]] = set()  # a line that gives two of them is quoted once, under the first
-        return [f for f in facts if (f.record_id, f.text) not in seen and not seen.add((f.record_id, f.text))]
+        facts: list[Fact] = []
+        for f in asked:  # a line that speaks of two parts asked is quoted once, under the first
+            quoted = {(fact.record_id, fact.text) for fact in facts}
+            facts += [Fact(label=f.label, record_id=rec.id, where=where, text=text)
+                      for rec in (self.corpus.get(r.id) for r in named)
+                      for where, text in f.lines(rec)[:FACT_LINES] if not (f.part and (rec.id, text) in quoted)]
+        return facts
 
     def _reads(self, language: LanguageInfo) -> bool:
         """Whether a question in ``language`` is one the tool reads (English) over a corpus with records."""
@@ -924,6 +932,9 @@ class Scientist:
         # what the question asks for is read without the titles put beside the names ("is the network fast?")
         asked = self._asked_figures(reading.plain) if drawn_on else []
         named = [r for r in answer.references if r.named] if drawn_on else []
+        if not mentions and not named:  # a part, or a step by what it says, only of a question read as about a
+            # record ("activation energy chemistry explained" asks about no network's activation function)
+            asked = [f for f in asked if not f.part and not (f.step is not None and not _numbered(reading.plain))]
         sole = {self.corpus.records[m.record].id for m in mentions if m.sole}
         unreported = self._unreported_figures(asked, drawn_on, named)
         for figures, lacking in reversed(unreported):

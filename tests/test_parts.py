@@ -102,6 +102,11 @@ def test_a_step_is_read_by_what_it_says_only_when_it_stands_out(sci):
     "does restormer's decoder output a residual?",
     "how many encoder layers does bert base have?",
     "does topaz photo ai process in tiles or the whole image?",
+    # found by a second outside review: a part named beside no "it", a lecture's question, one's own network
+    "add white padding around my photo for a polaroid look",
+    "in my own net, features are concatenated and fused with 1x1 then 3x3 convolution, good?",
+    "textbook question: explain the role of the decoder in an encoder-decoder network",
+    "generally speaking what is feature fusion in computer vision",
 ])
 def test_the_same_words_in_another_sense_are_not_read_as_the_model(sci, question):
     answer = sci.ask(question)
@@ -144,3 +149,11 @@ def test_a_line_that_speaks_of_two_parts_asked_is_quoted_once(sci):
 def test_coarse_to_fine_is_not_the_coarse_tones_of_the_save_step(sci):
     answer = sci.ask("what does coarse-to-fine mean here?")
     assert answer.facts and not any(f.text.startswith("Crop, clamp and save:") for f in answer.facts)
+
+
+def test_a_part_is_said_to_be_missing_only_of_a_question_read_as_about_the_model(sci):
+    answer = sci.ask("activation energy chemistry explained")  # no network's activation function
+    assert not answer.not_reported and not any(n.startswith("The question asks about") for n in answer.notes)
+    answer = sci.ask("does it use relu")  # "it": the model, whose record says nothing of its activation
+    assert answer.not_reported == ["the activation function"] and not answer.facts
+    assert "they give no activation function (part 1 says so)" in answer.markdown  # no "the" after "no"
