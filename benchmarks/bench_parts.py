@@ -3,8 +3,9 @@ says of it, and say so when it says nothing?
 
     python benchmarks/bench_parts.py [SET.yaml ...] [--no-misses]
 
-``SET.yaml`` (default: ``tests/data/parts-blind.yaml``): items ``{question, asks, steps, refers}``, written by a
-writer who saw only an answer's part 2 (the model's steps as a person reads them), never the code or its examples:
+``SET.yaml`` (default: the five sets ``tests/data/parts-blind*.yaml``): items ``{question, asks, steps, refers}``,
+each written by a writer who saw only an answer's part 2 (the model's steps as a person reads them), never the code,
+its examples or the other sets:
 ``asks`` is ``model-part`` (the question asks what a part, module, term or design choice of the network or its
 workflow is, does or is for) or ``none`` (a control: the same words in another sense, another task, the person's
 own photo); ``steps`` the numbers of the card's steps whose text speaks of the part (none: the card never mentions
@@ -33,7 +34,7 @@ from unittest import mock
 from question_sets import measured, print_groups
 
 ROOT = Path(__file__).resolve().parents[1]
-SETS = [ROOT / "tests/data/parts-blind.yaml"]
+SETS = [ROOT / f"tests/data/parts-blind{n}.yaml" for n in ("", "2", "3", "4", "5")]
 GROUPS = ("described", "not described", "other model", "controls")
 
 
