@@ -91,9 +91,9 @@ STEP_COSINE_ALONE = 0.55
 #: enough to a step that speaks of that part for the two to agree (:meth:`Scientist._part_meant`): without it,
 #: "is it dishonest to pad my resume?" would be read as asking about the only model's padding.
 STEP_COSINE_PART = 0.45
-#: Questions remembered by :meth:`Scientist._steps_meant` (one is read several times while it is answered), and
-#: question texts whose vectors :meth:`Scientist._encode` keeps.
-STEPS_READ_MAX = 256
+#: Questions whose closest step :meth:`Scientist._steps_meant` keeps (one is read several times while it is
+#: answered), and question texts whose vectors :meth:`Scientist._encode` keeps.
+QUESTIONS_KEPT = 256
 
 
 class _Reading(NamedTuple):
@@ -117,21 +117,20 @@ def _named_beside(question: str, mention: Mention, unknown: list[str], vocabular
     before = list(WORD.finditer(question, 0, start))[-NAME_REACH:]
     after = list(WORD.finditer(question, mention.end))[:NAME_REACH]
     unknown = {n.casefold() for n in unknown}
-    for m in before + after:
-        word = m.group()
-        if word.casefold() in unknown:
-            return True
-        if word[0].isupper() and word not in vocabulary and word != "I" and not opens_sentence(question, m.start()):
-            return True
-    return False
+    return any(m.group().casefold() in unknown or _a_name(question, m, vocabulary) for m in before + after)
+
+
+def _a_name(question: str, word: re.Match, vocabulary: frozenset[str]) -> bool:
+    """Whether ``word`` (a match of :data:`WORD` in ``question``) is capitalised, opens no sentence and is not in
+    ``vocabulary`` (nor "I"): a name ("Samsung", "Topaz")."""
+    w = word.group()
+    return w[0].isupper() and w not in vocabulary and w != "I" and not opens_sentence(question, word.start())
 
 
 def _names_something(question: str, vocabulary: frozenset[str]) -> bool:
-    """Whether ``question`` holds a capitalised word that opens no sentence and is not in ``vocabulary`` (as
-    :func:`_named_beside` reads one, anywhere in it): "Does Topaz Photo AI also cut large images into tiles?" names
-    another tool, whose parts are its own."""
-    return any(m.group()[0].isupper() and m.group() not in vocabulary and m.group() != "I"
-               and not opens_sentence(question, m.start()) for m in WORD.finditer(question))
+    """Whether ``question`` holds a name anywhere (:func:`_a_name`): "Does Topaz Photo AI also cut large images into
+    tiles?" names another tool, whose parts are its own."""
+    return any(_a_name(question, m, vocabulary) for m in WORD.finditer(question))
 
 
 def _said_only(question: str, items: Sequence[T], strip: Callable[[T, str], str]) -> list[T]:
@@ -165,6 +164,16 @@ def _as_asked(figures: list[Figure], question: str) -> list[Figure]:
 def _numbered(question: str) -> bool:
     """Whether ``question`` asks for a step of a workflow by its number ("explain step 3"), not by what it says."""
     return any(f.asked_steps(plain_words(question)) for f in load_figures())
+
+
+def _of_steps() -> Figure | None:
+    """The figure of a workflow's steps (``{step}`` in figures.yaml), if there is one."""
+    return next((f for f in load_figures() if f.of_steps), None)
+
+
+def _of_parts() -> Figure | None:
+    """The figure of a network's parts (``{part}`` in figures.yaml), if there is one."""
+    return next((f for f in load_figures() if f.parts), None)
 
 
 def _pointed(mentions: list[Mention]) -> frozenset[int]:
@@ -421,7 +430,9 @@ class Scientist:
             mention = Mention(naming.sole, "", len(read), sole=True)
             return naming.beside(read, [mention]), [mention], None
         unknown = names_in(self.corpus, read)[0]
-        if mention is not None and unknown and all(f.step is not None or f.part for f in self._asked_figures(read)):
+        asked = self._asked_figures(read)
+        parts_only = bool(asked) and all(f.part or f.step is not None for f in asked) and not _numbered(read)
+        if mention is not None and unknown and all(f.step is not None or f.part for f in asked):
             return read, [], None  # "how does SwinIR pad the image to fit its window?": a part of the model it names
         card = self.corpus.records[naming.sole].card if naming.sole is not None else None
         if (mention is None and card is not None and not unknown and not naming.exact_names(read)
@@ -431,16 +442,13 @@ class Scientist:
             # what it says, the model by no word (not the steps around it: "make one photo of a bright and a dark
             # one" comes near the brightness step, and asks about HDR imaging)
             mention = Mention(naming.sole, "", len(read), sole=True)
-        elif mention is None or _named_beside(read, mention, names_in(self.corpus, read)[0], self.corpus.vocabulary):
+        elif mention is None or _named_beside(read, mention, unknown, self.corpus.vocabulary):
             return read, [], None
-        asked = self._asked_figures(read)
-        of_steps = next((f for f in load_figures() if "(?P<step" in f.words.pattern), None)
-        parts_only = bool(asked) and all(f.part or f.step is not None for f in asked) and not (
-            of_steps is not None and of_steps.asked(plain_words(read)))  # not "explain step 3"
         record = self.corpus.records[mention.record]
-        if parts_only and any(f.part and f.lines(record) for f in asked) and not self._part_meant(read):
+        if parts_only and any(f.part and f.lines(record) for f in asked) and not self._part_meant(read, asked):
             return read, [], None  # "is it dishonest to pad my resume?": the words of a part, not its meaning
-        if parts_only and any(f.others.search(plain_words(read)) for f in load_figures() if f.parts):
+        of_parts = _of_parts()
+        if parts_only and of_parts is not None and of_parts.others.search(plain_words(read)):
             return read, [], None  # "what does the decoder in a transformer predict?": another network's part
         scored = None
         beyond = self._beyond_figures(read)
@@ -551,22 +559,23 @@ class Scientist:
         bare = {f.label: f for f in self._bare_figures(question)}  # "what is the model trained on?", bare too
         asked |= {label for label, f in bare.items() if not set(bare).intersection(f.not_with)}
         figures = _as_asked([f for f in load_figures() if f.label in asked], question)
-        if not any(f.step is not None or f.part for f in figures):  # a step asked by what it says, not by name
-            of_steps = next((f for f in load_figures() if "(?P<step" in f.words.pattern), None)
-            figures += [of_steps.for_step(n) for n in self._steps_meant(question)] if of_steps is not None else []
+        of_steps = _of_steps()
+        if of_steps is not None and not any(f.step is not None or f.part for f in figures):  # a step asked by
+            # what it says, not by name
+            figures += [of_steps.for_step(n) for n in self._steps_meant(question)]
         return figures
 
-    def _part_meant(self, question: str) -> bool:
-        """Whether ``question`` names a part of the only model's network (``{part}`` in figures.yaml: "what's
-        asymmetric about the feature fusion?") and, by what it says, comes closest to a step of its card that speaks
-        of that part (:data:`STEP_COSINE_PART`): the words and the meaning agree."""
+    def _part_meant(self, question: str, asked: list[Figure]) -> bool:
+        """Whether of the figures ``question`` asks for (``asked``), a part of the only model's network (``{part}``
+        in figures.yaml: "what's asymmetric about its feature fusion?") is one whose step of the card the question
+        comes closest to by what it says (:data:`STEP_COSINE_PART`): the words and the meaning agree."""
         naming = self._naming()
         record = self.corpus.records[naming.sole] if naming.sole is not None else None
         if record is None or record.card is None:
             return False
         steps = self._steps_meant(question, STEP_COSINE_PART)
         lines = {("step", f"{st.name}: {st.detail}") for n in steps for st in [record.card.workflow[n - 1]]}
-        return any(f.part and lines.intersection(f.lines(record)) for f in self._asked_figures(question))
+        return any(f.part and lines.intersection(f.lines(record)) for f in asked)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         """The embeddings of ``texts``, those of texts embedded for the last few questions taken again (a question
@@ -578,7 +587,7 @@ class Scientist:
         if new:
             made = dict(zip(new, self.embedder.encode(new), strict=True))
             with self._lock:
-                if len(self._vectors) + len(made) > STEPS_READ_MAX:
+                if len(self._vectors) + len(made) > QUESTIONS_KEPT:
                     self._vectors.clear()
                 self._vectors.update(made)
             known |= made
@@ -592,19 +601,31 @@ class Scientist:
         otherwise, none for a question that tells an operation of a task (:meth:`SignatureView.operation_tasks`: "how
         does it brighten a dark photo?" asks about low-light enhancement, not the card's brightness step), and none
         for a corpus without exactly one model with a card."""
+        with self._lock:
+            read = self._steps_read.get(question)
+        if read is None:
+            read = self._closest_step(question)
+            with self._lock:
+                if len(self._steps_read) >= QUESTIONS_KEPT:
+                    self._steps_read.clear()
+                self._steps_read[question] = read
+        best, margin, step = read
+        return (step,) if step and best >= least and margin >= STEP_MARGIN_MIN else ()
+
+    def _closest_step(self, question: str) -> tuple[float, float, int]:
+        """For :meth:`_steps_meant`: the cosine of ``question`` to the only model's card's closest step, its margin
+        over the next and that step's number; ``(0.0, 0.0, 0)`` where no step can be meant."""
         naming = self._naming()
         card = self.corpus.records[naming.sole].card if naming.sole is not None else None
-        signature = self.index.view("signature") if card is not None else None
-        parts = next((f for f in load_figures() if f.parts), None)
-        told = question if parts is None or not parts.asked(plain_words(question)) else parts.words.sub(
-            " ", plain_words(question))  # a part's own words tell no operation: "feature fusion" is no HDR merge
-        if (card is None or len(card.workflow) < 2 or not question.strip()
-                or (signature is not None and signature.operation_tasks(told))):
-            return ()  # a question that tells an operation ("how does it brighten ...?") asks about a task
+        if card is None or len(card.workflow) < 2 or not question.strip():
+            return 0.0, 0.0, 0
+        signature = self.index.view("signature")
+        of_parts = _of_parts()
+        plain = plain_words(question)
+        told = of_parts.words.sub(" ", plain) if of_parts is not None and of_parts.asked(plain) else question
+        if signature is not None and signature.operation_tasks(told):  # a part's own words tell no operation:
+            return 0.0, 0.0, 0  # "feature fusion" is no HDR merge; "how does it brighten ...?" asks about a task
         with self._lock:
-            if question in self._steps_read:
-                best, margin, step = self._steps_read[question]
-                return (step,) if best >= least and margin >= STEP_MARGIN_MIN else ()
             if self._step_vectors is None:
                 vecs = self.embedder.encode([f"{st.name}: {st.detail}" for st in card.workflow])
                 self._step_vectors = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
@@ -612,12 +633,7 @@ class Scientist:
         vec = self._encode([load_tool_asks().plain_part(question[: self.settings.max_question_chars])])[0]
         cos = steps @ (vec / max(float(np.linalg.norm(vec)), 1e-12))
         first, second = np.argsort(-cos)[:2]
-        read = (float(cos[first]), float(cos[first] - cos[second]), int(first) + 1)
-        with self._lock:
-            if len(self._steps_read) >= STEPS_READ_MAX:
-                self._steps_read.clear()
-            self._steps_read[question] = read
-        return (read[2],) if read[0] >= least and read[1] >= STEP_MARGIN_MIN else ()
+        return float(cos[first]), float(cos[first] - cos[second]), int(first) + 1
 
     def _bare_figures(self, question: str) -> list[Figure]:
         """The figures and facts ``question`` asks for when it says nothing else: at most :data:`BARE_MAX` words,
@@ -924,8 +940,7 @@ class Scientist:
                 record = self.corpus.records[m.record]
                 answer.notes.insert(0, self.renderer.phrase(
                     "note_sole_bare", figures=bare, places=places, record=record) if bare or places else
-                    self.renderer.phrase("note_sole_step", record=record, steps=self._steps_meant(reading.plain)
-                                     or self._steps_meant(reading.plain, STEP_COSINE_PART)))
+                    self.renderer.phrase("note_sole_step", record=record, steps=self._steps_meant(reading.plain)))
         drawn_on = [r for r in answer.references if r.supports] if answer.in_scope and read is not None else []
         for kind, records in reversed(self._lacking_links(reading.q, drawn_on)):  # "where is its arXiv paper?"
             answer.notes.insert(0, self.renderer.phrase("note_lacking_link", kind=kind, records=records))

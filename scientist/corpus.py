@@ -149,10 +149,15 @@ class Figure:
         are the record's lines that hold the part's ``says`` words."""
         return dataclasses.replace(self, label=part.label, words=part.words, says=part.says, parts=(), part=True)
 
+    @property
+    def of_steps(self) -> bool:
+        """Whether it is the figure of a workflow's steps asked for by number (``{step}`` in its words)."""
+        return "(?P<step" in self.words.pattern
+
     def asked_steps(self, question: str) -> tuple[int, ...]:
         """The steps of a workflow ``question`` (as :func:`plain_words`) asks for by number ("explain step 3",
         "what does the second step do"), in order, each once; none for a figure of no steps."""
-        if "(?P<step" not in self.words.pattern:
+        if not self.of_steps:
             return ()
         steps: list[int] = []
         for said in (v for m in self.words.finditer(question) for k, v in m.groupdict().items()
@@ -207,11 +212,13 @@ def load_figures() -> tuple[Figure, ...]:
                                               and i.get("kind", "figure") in ("figure", "fact") for i in items):
         raise CorpusError(f"{path.name}: expected a list of figures, each with a label, words and a kind of "
                           "figure or fact")
-    for i in items:  # a figure of parts asks by its parts' words: "{part}" in its words stands for them
+    for i in items:  # a figure of parts asks by its parts' words: its words are "{part}", which stands for them
         parts = i.get("parts") or []
         if not isinstance(parts, list) or not all(isinstance(p, dict) and p.get("label") and p.get("words")
-                                                  and p.get("says") for p in parts):
-            raise CorpusError(f"{path.name}: {i['label']}: expected parts, each with a label, words and says")
+                                                  and p.get("says") for p in parts) or (
+                bool(parts) != (i["words"] == ["{part}"])):
+            raise CorpusError(f"{path.name}: {i['label']}: expected parts, each with a label, words and says, and "
+                              "'{part}' as the words of a figure of parts and of no other")
     after = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in raw.get("not_before") or [])
 
     model = model_words()
@@ -234,18 +241,16 @@ def load_figures() -> tuple[Figure, ...]:
                                                    "(?:e?s)?"),
                           pattern(longest(p["says"]), [], plural="(?:e?s)?")) for p in item.get("parts") or ())
 
-    def words(item: dict) -> list[str]:  # "{part}" stands for every word of its parts
-        own = [w for w in item["words"] if w != "{part}"]
-        return own + longest([w for p in item.get("parts") or () for w in p["words"]]) if "{part}" in item["words"] \
-            else own
+    def asking(item: dict, own: tuple[Part, ...]) -> re.Pattern:  # a figure of parts asks by any of its parts' words
+        if not own:
+            return pattern(item["words"], item.get("words_not_before") or [], item.get("words_not_after") or [])
+        return re.compile("|".join(f"(?:{p.words.pattern})" for p in own))
 
-    def not_after(item: dict) -> list[str]:  # a figure of parts': its parts' too ("a video encoder" is no part)
-        return list(item.get("words_not_after") or []) + [w for p in item.get("parts") or () for w in
-                                                          p.get("not_after") or []]
+    def words(item: dict) -> list[str]:  # the words that ask, as written: a figure of parts', its parts'
+        return [str(w) for p in item["parts"] for w in p["words"]] if item.get("parts") else item["words"]
 
     return tuple(Figure(str(i["label"]), str(i.get("kind", "figure")),
-                        pattern(words(i), i.get("words_not_before") or [], not_after(i),
-                                "(?:e?s)?" if i.get("parts") else ""),
+                        asking(i, own := parts(i)),
                         pattern(i.get("says") or words(i), i.get("not_before") or []),
                         tuple(str(f) for f in i.get("fields") or ()),
                         tuple(" ".join(str(w).replace("{model}", " ").replace("{any}", " ").split())
@@ -254,7 +259,7 @@ def load_figures() -> tuple[Figure, ...]:
                         else tuple(str(f) for f in i.get("not_with") or ()),
                         bare=pattern(i["bare"], []) if i.get("bare") else Figure.bare,
                         is_link=bool(i.get("is_link", False)), link=str(i["link"]) if i.get("link") else None,
-                        parts=parts(i), others=pattern(i["others"], []) if i.get("others") else Figure.others)
+                        parts=own, others=pattern(i["others"], []) if i.get("others") else Figure.others)
                  for i in items)
 
 
@@ -475,6 +480,7 @@ class ToolAsks:
                       and w.lower() not in self.social]
             if len(beside) > 2:
                 return None
+
         def said_in(*labels: str) -> list[str]:  # a log's ERROR is its level, no outcome
             return _unshouted(" ".join(typed[a:b] for label in labels for a, b in spans[label]))
 
@@ -563,6 +569,8 @@ PASTED_COMMAND, PASTED_CODE, PASTED_LOG, PASTED_LINK = "a command", "code", "an 
 def _unshouted(text: str) -> list[str]:
     """The plain words of ``text`` but for those written in capitals (SQL's ``WHERE``, a log's ``ERROR``)."""
     return plain_words(" ".join(w for w in text.split() if not (w.isupper() and len(w) > 1))).split()
+
+
 #: Words that ask: a clause that holds one is never a mere greeting ("ok, how?").
 _ASKING = frozenset({"how", "what", "whats", "why", "which", "who", "where", "when", "whose"})
 

@@ -126,13 +126,14 @@ def test_the_baseline_of_the_parts_benchmark_reads_no_part(sci, monkeypatch):
 
 def test_a_part_named_by_a_question_that_points_at_no_model_needs_its_step_to_agree(sci):
     question = "what's asymmetric about the feature fusion"  # not bare ("asymmetric", "about"), no "it"
-    assert sci._part_meant(question)
+    assert sci._part_meant(question, sci._asked_figures(question))
     answer = sci.ask(question)
     assert answer.facts[0].label == "the feature fusion"
     assert answer.facts[0].text.startswith("Asymmetric feature fusion:")
     assert any(n.startswith("The question names no model, but it asks about") for n in answer.notes), answer.notes
-    assert not sci._part_meant("what's a skip connection")  # a part the record never mentions
-    assert not sci._part_meant("how do I pad my photo to a square?")  # the person's own doing
+    for other in ("what's a skip connection",  # a part the record never mentions
+                  "how do I pad my photo to a square?"):  # the person's own doing
+        assert not sci._part_meant(other, sci._asked_figures(other))
 
 
 def test_residual_learning_is_not_residual_blocks(sci):
