@@ -3,8 +3,9 @@
 One pool of synthetic degradations (``scientist fit-exposure``'s: 3,000 crops, seed 7, its mix) of the
 fitting photos (scikit-image's 20 and the fitting part of ``--natural``) is drawn once; the photos are dealt
 into ``--folds`` groups, and for each group the step is fitted on the samples of the other photos: the regression
-alone, with the quiet-photo test (:data:`scientist.restore.exposure.QUIET`), and with the white test as well
-(:data:`scientist.restore.exposure.WHITE_SHARE`, as shipped), then scored on the natural photos of the group,
+alone, with the quiet-photo test (:data:`scientist.restore.exposure.QUIET`), with the white test as well
+(:data:`scientist.restore.exposure.WHITE_SHARE`), and with the highlights' ceiling
+(:data:`scientist.restore.exposure.HEADROOM`, as shipped), then scored on the natural photos of the group,
 which it did not see:
 
 - each photo in the blind benchmark's lossless conditions (light-png, heavy-png, clean; seeded per photo):
@@ -36,6 +37,7 @@ import math
 import pickle
 import time
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +45,7 @@ import numpy as np
 from scientist.restore.degrade import LOSSLESS, degrade, linear_to_srgb, srgb_to_linear
 from scientist.restore.exposure import (
     DOUBT_LIMIT,
+    HEADROOM,
     QUIET,
     WHITE_SHARE,
     draw_samples,
@@ -91,14 +94,16 @@ def main() -> None:
     # only the shipped step's doubt is read: the others are fitted without it
     variants = {"regression alone": {"quiet": None, "white_share": None, "doubt": False},
                 f"+ quiet-photo test {QUIET}": {"quiet": QUIET, "white_share": None, "doubt": False},
-                f"+ white test {WHITE_SHARE:.2%} (shipped)": {"quiet": QUIET, "white_share": WHITE_SHARE,
-                                                              "doubt": True}}
+                f"+ white test {WHITE_SHARE:.2%}": {"quiet": QUIET, "white_share": WHITE_SHARE, "doubt": False},
+                f"+ highlights' ceiling {HEADROOM:g} (shipped)": {"quiet": QUIET, "white_share": WHITE_SHARE,
+                                                                  "doubt": True, "headroom": HEADROOM}}
     results = {v: {"level": [], "clean_gain": [], "pool": [], "rows": []} for v in variants}
     doubts, pool_doubts = [], []  # (doubt, level error, gain error) of the shipped step's brightened cases
     for fold in range(args.folds):
         train = [s for s in pool if fold_of[s[0]] != fold]
         for v, tests in variants.items():
-            model = fit_samples(train, **tests)
+            fit = {k: v for k, v in tests.items() if k != "headroom"}
+            model = replace(fit_samples(train, **fit), headroom=tests.get("headroom"))
             r = results[v]
             for n in (n for n in natural if fold_of[n] == fold):
                 for cond in LOSSLESS:
@@ -130,7 +135,7 @@ def main() -> None:
         print(f"| {v} | {np.median(lv):.1%} | {np.percentile(lv, 90):.1%} | {lv.max():.1%} | {cg[0]:.2f} ({cg[1]}) | "
               f"{n_over} of {len(r['clean_gain'])} | {np.median(pg):.1%} | {np.percentile(pg, 90):.1%} |")
     print("\nworst cases (photo, condition, gain: regression alone / as shipped, exact):")
-    old, new = (results[v]["rows"] for v in list(variants)[::2])
+    old, new = (results[v]["rows"] for v in (list(variants)[0], list(variants)[-1]))
     worst = sorted(range(len(old)), key=lambda i: -max(abs(np.log(r[i][2] / r[i][3])) for r in (old, new)))[:12]
     for i in worst:
         print(f"  {old[i][0]} {old[i][1]}: {old[i][2]:.2f} / {new[i][2]:.2f} (exact {old[i][3]:.2f})")

@@ -26,7 +26,9 @@ the log of the reference level and the quiet-photo test's noise statistics (``ri
 gradient-boosted tree model (scikit-learn's ``HistGradientBoostingRegressor``) over the same inputs; and the shipped
 design with its gain capped at a multiple of the mean-key gain (the blind baseline's brightening, which takes the
 mean luminance to mid-grey: a low-key photo that the regression brightens too far is brightened less by it).
-Every variant has the quiet-photo and the white tests.  The held-out natural photos are never loaded.
+Every variant has the quiet-photo and the white tests and the highlights' ceiling (``HEADROOM``: no gain takes the
+highlights past white), but the one without it and the two with it elsewhere.  The held-out natural photos are
+never loaded.
 
     python benchmarks/cv_exposure_variants.py --natural ../shared/photos/natural [--samples 6000]
 """
@@ -43,6 +45,7 @@ import numpy as np
 
 from scientist.restore.degrade import LOSSLESS, DegradeParams, degrade, key_gain, linear_to_srgb, srgb_to_linear
 from scientist.restore.exposure import (
+    HEADROOM,
     QUIET,
     REFERENCE,
     _terms,
@@ -78,13 +81,16 @@ def _inputs(stats: dict, extended: bool) -> np.ndarray:
 
 class Shipped:
     """``fit_samples`` as ``fit-exposure`` runs it; ``ramp_if``: apply the leave ramp only to photos the quiet-photo
-    test gives at least this chance (None: always, as shipped); ``leave``: the ramp."""
+    test gives at least this chance (None: always, as shipped); ``leave``: the ramp; ``headroom``: the highlights'
+    ceiling (None: none)."""
 
-    def __init__(self, ramp_if: float | None = None, leave: tuple[float, float] = (1.3, 1.7)):
-        self.ramp_if, self.leave = ramp_if, leave
+    def __init__(self, ramp_if: float | None = None, leave: tuple[float, float] = (1.3, 1.7),
+                 headroom: float | None = HEADROOM):
+        self.ramp_if, self.leave, self.headroom = ramp_if, leave, headroom
 
     def fit(self, pool):
-        self.m = fit_samples([(n, s, e) for n, d, s, e in pool if d in FIT_ON], leave=self.leave)
+        self.m = replace(fit_samples([(n, s, e) for n, d, s, e in pool if d in FIT_ON], leave=self.leave),
+                         headroom=self.headroom)
         return self
 
     def gain(self, stats: dict) -> float:
@@ -95,7 +101,8 @@ class Shipped:
         raw, q = self.m.raw_gain(stats), self.m.quiet_chance(stats)
         if q > self.m.quiet["threshold"] and raw < self.m.quiet["extreme"]:
             return 1.0
-        return self.m.soften(raw) if q >= self.ramp_if else float(np.clip(raw, 1.0, 12.0))
+        g = self.m.soften(raw) if q >= self.ramp_if else float(np.clip(raw, 1.0, 12.0))
+        return g if g <= 1.0 else max(1.0, min(g, self.m.ceiling(stats)))
 
 
 class LogGain:
@@ -130,7 +137,8 @@ class LogGain:
         raw = math.exp(float(self.model.predict(x)[0]))
         if t.quiet_chance(stats) > QUIET[0] and raw < QUIET[1]:
             return 1.0
-        return t.soften(raw)
+        g = t.soften(raw)
+        return g if g <= 1.0 else max(1.0, min(g, t.ceiling(stats)))
 
 
 class MeanKeyCap(Shipped):
@@ -154,6 +162,9 @@ VARIANTS = {
     "shipped, capped at 1x the mean-key gain": lambda: MeanKeyCap(1.0),
     "shipped, capped at 1.5x the mean-key gain": lambda: MeanKeyCap(1.5),
     "shipped, capped at 2x the mean-key gain": lambda: MeanKeyCap(2.0),
+    "shipped without the highlights' ceiling": lambda: Shipped(headroom=None),
+    "shipped, the ceiling at 0.9x white": lambda: Shipped(headroom=0.9),
+    "shipped, the ceiling at 1.1x white": lambda: Shipped(headroom=1.1),
 }
 
 

@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.20"
+SCHEMA_VERSION = "1.21"
 
 
 class TaskGuess(BaseModel):

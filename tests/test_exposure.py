@@ -39,6 +39,9 @@ from scientist.restore.train import TRAIN_PHOTOS
 
 from .helpers import assert_one_line_error, photo_array, run_cli, to_u8, unwritable
 
+#: The reasons of a photo brightened from its statistics: as predicted, or up to its highlights' ceiling.
+BRIGHTENED = ("brightened", "to-white")
+
 
 def _scene(seed: int = 0, h: int = 240, w: int = 320) -> np.ndarray:
     """A well-exposed synthetic photo: a sky that reaches near-white, a lit wall with windows, a darker ground,
@@ -169,13 +172,13 @@ def test_a_photo_whose_brightest_pixels_reach_white_was_not_darkened_and_keeps_i
     assert model.quiet_chance(stats) < 0.5 and model.soften(model.raw_gain(stats)) > 1.7  # without the test: x2+
     assert decide_gain(sky) == (1.0, "reaches-white")
     # the same sky with a few stars only (below the threshold), or none: brightened as a darkened photo
-    assert decide_gain(_starry(stars=10))[1] == "brightened" and decide_gain(_starry(stars=0))[0] > 1.7
+    assert decide_gain(_starry(stars=10))[1] in BRIGHTENED and decide_gain(_starry(stars=0))[0] > 1.7
     assert exposure_stats(_starry(stars=0))["white"] == 0.0
     # white means the brightest channel at WHITE_LEVEL or above: a saturated red star counts, a grey one does not
     red, grey = _starry(colour=(1.0, 0.1, 0.1)), _starry(colour=(WHITE_LEVEL - 0.02,) * 3)
-    assert decide_gain(red)[1] == "reaches-white" and decide_gain(grey)[1] == "brightened"
+    assert decide_gain(red)[1] == "reaches-white" and decide_gain(grey)[1] in BRIGHTENED
     # a model without the test decides as before
-    assert replace(model, white_share=None).decide(stats)[1] == "brightened"
+    assert replace(model, white_share=None).decide(stats)[1] in BRIGHTENED
 
 
 def test_every_decision_is_named_in_the_record():
@@ -193,7 +196,7 @@ def test_without_the_quiet_test_the_regression_decides_alone():
     model = load_exposure_model()
     stats = exposure_stats(_darken(_graded(), 0.35))
     alone = replace(model, quiet={}).gain(stats)
-    assert alone == pytest.approx(model.soften(model.raw_gain(stats))) and alone > 1.7
+    assert alone == pytest.approx(min(model.soften(model.raw_gain(stats)), model.ceiling(stats))) and alone > 1.7
     assert replace(model, quiet={**model.quiet, "extreme": 1.5}).gain(stats) > 1.7  # extreme: brightened anyway
 
 
@@ -212,10 +215,45 @@ def test_the_step_says_when_its_gain_is_a_doubtful_guess(scene, doubtful):
     """A darkened photo with a sky near white is brought back near its level, and the step trusts its gain; a lawn
     or a fog darkened the same way has no highlight to go by: the gain is far off, and the step says so."""
     dark = degrade(scene(), replace(STRENGTHS["light"], exposure=0.4, jpeg=101), np.random.default_rng(4))
-    decision = judge_gain(dark)
-    assert decision.reason == "brightened" and decision.gain == estimate_gain(dark)
+    model = load_exposure_model()
+    decision = judge_gain(dark, replace(model, headroom=None))  # the regression's own gain
+    assert decision.reason == "brightened"
     assert decision.doubtful is doubtful and (decision.doubt > DOUBT_LIMIT) is doubtful
     assert (abs(math.log(decision.gain * 0.4)) > 0.25) is doubtful  # the gain is that far off where it says so
+    shipped = judge_gain(dark, model)  # the highlights' ceiling, where it stops the gain, carries no doubt
+    assert shipped.gain == estimate_gain(dark) and shipped.gain <= decision.gain
+    capped = (shipped.reason, shipped.doubt) == ("to-white", None)
+    assert shipped == decision if shipped.reason == "brightened" else capped
+
+
+def test_the_gain_stops_where_the_highlights_reach_white():
+    """The photo held nothing above white before it was darkened: however far the regression asks, the gain is at
+    most what takes the noise-reduced copy's highlights to white, and the record says when that decided."""
+    model = load_exposure_model()
+    dark = degrade(_graded(), replace(STRENGTHS["light"], exposure=0.3, jpeg=101), np.random.default_rng(5))
+    stats = exposure_stats(dark)
+    lift = 1 + exposure.NOISE_HEADROOM * stats["noise"]  # what the noise adds to the copy's highlights
+    assert 1.005 < lift < 1.05 and model.ceiling(stats) == pytest.approx(lift / stats["M99.9"])
+    assert 0.9 < model.ceiling(stats) * 0.3 < 1.05  # the scene's highlights were near white: about the true gain
+    eager = replace(model, intercept=model.intercept + 1.0)  # a regression that asks e (2.7) times too much
+    assert eager.raw_gain(stats) > 2 * model.ceiling(stats)
+    assert eager.decide(stats) == (pytest.approx(model.ceiling(stats)), "to-white")
+    assert replace(eager, headroom=None).decide(stats) == (pytest.approx(min(eager.soften(eager.raw_gain(stats)),
+                                                                             eager.max_gain)), "brightened")
+    decision = judge_gain(dark, eager)
+    assert (decision.reason, decision.doubt, decision.doubtful) == ("to-white", None, False)
+    # a headroom the highlights already pass: nothing to brighten, as for a photo that reaches white
+    assert replace(eager, headroom=0.25).decide(stats) == (1.0, "reaches-white")
+    # a low-key scene (its brightest parts a light grey) darkened: its ceiling lies above the true gain
+    low_key = degrade(_graded() * 0.6, replace(STRENGTHS["light"], exposure=0.3, jpeg=101), np.random.default_rng(5))
+    assert model.ceiling(exposure_stats(low_key)) * 0.3 > 1.3
+    # bundled constants without the key take the default; a headroom that is not a positive number is refused
+    assert model.headroom == exposure.HEADROOM == 1.0
+    data = json.loads((Path(exposure.__file__).parent.parent / "weights" / "exposure.json").read_text())
+    assert "headroom" not in data and exposure._model(data | {"headroom": None}).ceiling(stats) == math.inf
+    for bad in (0, -1.0, "1", float("nan")):
+        with pytest.raises(constants.ConstantsProblem, match="headroom"):
+            exposure.check_constants(data | {"headroom": bad})
 
 
 def test_only_a_predicted_gain_has_a_doubt():
@@ -250,7 +288,7 @@ def test_fitting_reproduces_a_model_from_training_photos_only():
     dark = degrade(_scene(), STRENGTHS["medium"], np.random.default_rng(0))  # 4x darker
     assert 2.0 < estimate_gain(dark, model) < 7.0 and estimate_gain(_scene(), model) <= 1.15
     assert set(model.doubt_model["coef"]) == set(model.coef) and model.doubt_model["scale"] > 0
-    assert 0 <= judge_gain(dark, model).doubt < 10
+    assert 0 <= judge_gain(dark, replace(model, headroom=None)).doubt < 10
 
 
 def test_the_pipeline_measures_each_images_noise_once(monkeypatch):
@@ -271,7 +309,7 @@ def test_the_pipeline_measures_each_images_noise_once(monkeypatch):
     monkeypatch.setattr(stages, "noise_sigma", counting)
     exposed = stages.expose(stages.load(stages.Photo(Path("dark.png"), dark, {})))
     assert len(measured) == 2  # the photo, then the brightened photo
-    assert exposed.gain > 1.0 and exposed.gain == estimate_gain(dark) and exposed.brightness == "brightened"
+    assert exposed.gain > 1.0 and exposed.gain == estimate_gain(dark) and exposed.brightness in BRIGHTENED
     assert exposed.gain_doubt == judge_gain(dark).doubt and exposed.gain_doubtful is False
 
 

@@ -62,6 +62,10 @@ def test_each_brightness_decision_is_said_and_a_guess_says_how_to_undo_it(tmp_pa
     assert "a gain of 1 keeps the photo's own level (the gain option" in said["brightened"]
     assert "would burn them" in said["reaches-white"] and "gain" not in said["reaches-white"].split(":", 1)[1]
     assert "a guess (for photos like it typically within 6 %)" in said["brightened"]
+    assert said["to-white"].startswith("×1.00 in linear light: the photo looked darkened, and it was brought up until "
+                                       "its brightest parts reach white")
+    assert "a smaller gain gives a darker result and 1 keeps the photo's own level (the gain option" in said["to-white"]
+    assert "brighter" not in said["to-white"]  # a larger gain would burn the highlights: not offered
 
 
 def test_a_doubtful_gain_is_called_so_with_its_typical_error_and_what_to_do(tmp_path):

@@ -34,6 +34,11 @@ those highlights.  Among the 3,000 degraded crops of the fitting photos the step
 darkened to 0.7 or less of their light have at most 0.0072 % of their pixels there; the threshold is 0.05 %
 (``benchmarks/cv_exposure.py`` prints the figures).  The constants ship as ``scientist/weights/exposure.json``.
 
+The same holds the other way: the photo held nothing above white before it was darkened, so the gain is never
+more than takes its highlights (the 99.9th percentile of the brightest channel, on the noise-reduced copy) to
+white (``HEADROOM``; reason ``to-white``).  A low-key photo whose statistics look like a darkened bright one's was
+brightened up to twice too far; the ceiling stops it where its highlights burn.
+
 :meth:`ExposureModel.decide` says which of these decided (:data:`REASONS`); the run's record carries it.
 
 How far to trust a predicted gain differs from photo to photo: a photo with a white sky or a lamp in it was
@@ -96,6 +101,16 @@ SLOPE_BINS, SLOPE_MIN_BLOCKS, SLOPE_QUANTILE = (0.01, 0.95, 8), 12, 10
 #: A pixel reaches white when its brightest channel is at least this (sRGB, 0-1), on the photo as given (not the
 #: noise-reduced copy: a star or a lamp is a few pixels wide).
 WHITE_LEVEL = 0.98
+#: The highlights' ceiling: a predicted gain is at most this over the noise-reduced copy's 99.9th percentile of the
+#: brightest channel (linear light), so the highlights come out at most at white.  Photo-wise cross-validation on
+#: the fitting photos (``benchmarks/cv_exposure_variants.py``): the largest level error on darkened photos
+#: 68.8 -> 25.2 % (light) and 32.2 -> 22.7 % (heavy), no figure worse; at 0.9 photos whose highlights were white
+#: came out too dark (heavy median 3.0 -> 4.5 %), at 1.1 the gain error on the pool's samples grew (7.9 -> 9.3 %).
+HEADROOM = 1.0
+#: How far the noise lifts the noise-reduced copy's 99.9th percentile, per unit of the photo's noise relative to its
+#: level (``noise``): on the 48 fitting natural photos darkened as in light-png and heavy-png, those whose highlights
+#: were white read up to 1.2 % and 5.2 % above their true level (relative noise about 0.08 and 0.36).
+NOISE_HEADROOM = 0.15
 #: What may decide the gain (the record's :data:`.record.Brightness`): :meth:`ExposureModel.decide` gives the
 #: first four; ``given`` and ``not-asked`` come from the expose step.
 REASONS = get_args(Brightness)
@@ -270,6 +285,7 @@ class ExposureModel:
     quiet: dict = field(default_factory=dict)
     white_share: float | None = None
     doubt_model: dict = field(default_factory=dict)
+    headroom: float | None = HEADROOM
 
     def _z(self, stats: dict[str, float]) -> np.ndarray:
         """The regression's terms of the photo's standardised features."""
@@ -305,7 +321,7 @@ class ExposureModel:
     def decide(self, stats: dict[str, float]) -> tuple[float, str]:
         """The gain and what decided it (one of :data:`REASONS`): the white test first, then the regression's
         gain through :meth:`soften`, and where that would brighten, the quiet-photo test (a bright photo with
-        little noise is bright enough, not a dark scene taken as it was)."""
+        little noise is bright enough, not a dark scene taken as it was), then the highlight :meth:`ceiling`."""
         if self.reaches_white(stats):
             return float(np.clip(1.0, self.min_gain, self.max_gain)), "reaches-white"
         raw = self.raw_gain(stats)
@@ -314,7 +330,22 @@ class ExposureModel:
             return g, "bright-enough"
         if self.is_quiet(stats) and raw < self.quiet["extreme"]:
             return float(np.clip(1.0, self.min_gain, self.max_gain)), "untouched"
+        ceiling = self.ceiling(stats)
+        if g > ceiling:
+            if ceiling <= 1.0:  # its highlights already reach white on the noise-reduced copy
+                return float(np.clip(1.0, self.min_gain, self.max_gain)), "reaches-white"
+            return float(np.clip(ceiling, self.min_gain, self.max_gain)), "to-white"
         return g, "brightened"
+
+    def ceiling(self, stats: dict[str, float]) -> float:
+        """The largest gain that keeps the photo's highlights (the noise-reduced copy's ``M99.9``) at most at
+        :attr:`headroom` times white: the photo held nothing above white before it was darkened, so a larger gain
+        is too large whatever the scene (infinite when the model has no headroom).  The copy's highlights still
+        carry some noise, which lifts their percentile: the ceiling allows for it, ``NOISE_HEADROOM`` times the
+        photo's noise relative to its level."""
+        if self.headroom is None:
+            return math.inf
+        return self.headroom * (1 + NOISE_HEADROOM * stats.get("noise", 0.0)) / stats["M99.9"]
 
     def reaches_white(self, stats: dict[str, float]) -> bool:
         """Whether the white test takes the photo for one exposed for its highlights (none when the model has
@@ -417,6 +448,8 @@ def check_constants(data: dict) -> None:
         _number(quiet["extreme"], "quiet['extreme']")
     if data.get("white_share") is not None:
         _number(data["white_share"], "white_share", low=0.0, high=1.0)
+    if data.get("headroom") is not None:
+        _number(data["headroom"], "headroom", above=0.0)
     doubt = data.get("doubt_model", {})
     if not isinstance(doubt, dict):
         raise ConstantsProblem("doubt_model must be an object")

@@ -15,12 +15,13 @@ from pydantic import BaseModel, Field
 __all__ = ["BatchItem", "Brightness", "Demo", "ProgressEvent", "ProgressFn"]
 
 #: What decided the brightness step's gain: ``brightened`` (the photo looked darkened: the gain predicted from its
-#: statistics), ``bright-enough`` (the predicted gain was too small to apply), ``untouched`` (the quiet-photo test:
-#: little noise for its darkness), ``reaches-white`` (the white test), ``flat`` (one flat colour, nothing in it to
-#: brighten), ``too-small`` (under ``MEASURABLE_SIDE`` pixels on a side: nothing to read), ``given`` (the ``gain``
-#: option) or ``not-asked`` (a workflow without the step).
-Brightness = Literal["brightened", "bright-enough", "untouched", "reaches-white", "flat", "too-small", "given",
-                     "not-asked"]
+#: statistics), ``to-white`` (brightened less than predicted, until its highlights reach white), ``bright-enough``
+#: (the predicted gain was too small to apply), ``untouched`` (the quiet-photo test: little noise for its darkness),
+#: ``reaches-white`` (the white test), ``flat`` (one flat colour, nothing in it to brighten), ``too-small`` (under
+#: ``MEASURABLE_SIDE`` pixels on a side: nothing to read), ``given`` (the ``gain`` option) or ``not-asked`` (a
+#: workflow without the step).
+Brightness = Literal["brightened", "to-white", "bright-enough", "untouched", "reaches-white", "flat", "too-small",
+                     "given", "not-asked"]
 
 
 class Demo(BaseModel):
@@ -47,8 +48,10 @@ class Demo(BaseModel):
     brightness: Brightness = Field(
         default="not-asked",
         description="What decided the gain: brightened (the photo looked darkened; the gain predicted from its "
-                    "statistics); bright-enough (the predicted gain was too small to apply); untouched (little noise "
-                    "for its darkness: a dark scene taken as it is); reaches-white (its brightest pixels reach white, "
+                    "statistics); to-white (the photo looked darkened, and was brightened only until its brightest "
+                    "parts reach white, less than its statistics predicted; schema 1.21); bright-enough (the "
+                    "predicted gain was too small to apply); untouched (little noise for its darkness: a dark scene "
+                    "taken as it is); reaches-white (its brightest pixels reach white, "
                     "so it was not darkened and a gain would burn them); flat (one flat colour, with no detail "
                     "or noise to read: nothing to brighten); too-small (fewer than 8 pixels on a side: its noise and "
                     "exposure cannot be read, and it comes back as it is unless a gain or strength is given); "
