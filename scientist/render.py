@@ -20,6 +20,11 @@ from .records import markdown_url, stage_name
 from .restore.constants import BUNDLED_LABEL
 from .settings import GAIN_RANGE, MEASURABLE_SIDE
 
+#: A predicted gain below this is called a slight brightening: the brightness step applies a small predicted gain
+#: only in part (its leave ramp), and a change this small is within its typical error, so the result says so
+#: briefly instead of giving the full account of a guessed level (the issue's "left nearly as it is": 1.15).
+SLIGHT_GAIN = 1.15
+
 __all__ = ["Renderer"]
 
 
@@ -204,6 +209,7 @@ class Renderer:
         env.filters["code"] = markdown_code
         env.globals["stage_name"] = stage_name
         env.globals["gain_max"] = GAIN_RANGE[1]
+        env.globals["slight_gain"] = SLIGHT_GAIN
         env.globals["measurable_side"] = MEASURABLE_SIDE
         env.globals["bundled_label"] = BUNDLED_LABEL
         return env

@@ -62,6 +62,7 @@ def test_each_brightness_decision_is_said_and_a_guess_says_how_to_undo_it(tmp_pa
     assert "a gain of 1 keeps the photo's own level (the gain option" in said["brightened"]
     assert "would burn them" in said["reaches-white"] and "gain" not in said["reaches-white"].split(":", 1)[1]
     assert "a guess (for photos like it typically within 6 %)" in said["brightened"]
+    assert "low for its level" in said["untouched"] and "darkness" not in said["untouched"]
     assert said["to-white"].startswith("×1.00 in linear light: the photo looked darkened, and it was brought up until "
                                        "its brightest parts reach white")
     assert "a smaller gain gives a darker result and 1 keeps the photo's own level (the gain option" in said["to-white"]
@@ -88,6 +89,14 @@ def test_a_doubtful_gain_is_called_so_with_its_typical_error_and_what_to_do(tmp_
     assert "statistics, as far as the step goes (×12.00 is the most it brightens, and its prediction was higher) — " \
         in at_cap
     assert "as far as the step goes" not in doubtful and "as far as the step goes" not in plain
+    # a slight gain (the step applies a small prediction only in part) is said briefly, with no alarm: its change is
+    # within the step's typical error (a photo at x1.05 read "a doubtful guess ... typically 12 % too bright ...")
+    slight = r.phrase("brightness", d=SimpleNamespace(gain=1.05, brightness="brightened", gain_doubt=0.12,
+                                                      gain_doubtful=True))
+    assert slight.startswith("×1.05 in linear light: the photo looked a little dark, so it was brightened slightly")
+    assert "doubtful" not in slight and "a gain of 1 keeps the photo's own level (the gain option" in slight
+    assert "brightened slightly" not in r.phrase("brightness", d=SimpleNamespace(
+        gain=1.15, brightness="brightened", gain_doubt=0.12, gain_doubtful=True))
 
 
 def test_a_refusal_says_what_it_read_the_question_as(tmp_path):
@@ -143,6 +152,27 @@ def test_a_short_estimate_is_not_said_to_be_0_s(tmp_path):
     for template in ("demo.md.j2", "restore.txt.j2"):
         text = env.get_template(template).render(d=demo, a=SimpleNamespace(demo=demo, workflow=None))
         assert "0.2 s)" in text and "estimated 0 s" not in text and "beforehand: 0 s" not in text, template
+
+
+def test_the_noise_after_brightening_is_said_only_of_a_brightened_photo(tmp_path):
+    """A photo left at its level read "σ 1.82 in the photo, 1.82 after brightening": the same figure twice, for a
+    step that did nothing."""
+    from types import SimpleNamespace
+
+    from scientist.restore.record import Demo
+
+    kept = dict(input="a.png", output="a_restored.png", comparison="a_compare.png", weights="w.safetensors",
+                variant="MIMO-UNet", device="cpu", backend="torch", tiles=1, size=[8, 8], seconds=5.0,
+                model_seconds=4.7, estimated_seconds=4.0, noise_removed=1.5, strength_auto=True,
+                brightness_before=40.0, steps=["load", "save"])
+    left = Demo(**kept, gain=1.0, noise_before=1.82, noise_brightened=1.82, noise_after=1.43, brightness_after=40.0)
+    raised = Demo(**kept, gain=2.0, noise_before=1.82, noise_brightened=3.1, noise_after=1.43, brightness_after=70.0)
+    env = Renderer(cache=tmp_path).env
+    for template in ("demo.md.j2", "restore.txt.j2"):
+        said = [env.get_template(template).render(d=d, a=SimpleNamespace(demo=d, workflow=None))
+                for d in (left, raised)]
+        assert "after brightening" not in said[0] and "1.82" in said[0] and said[0].count("1.82") == 1, template
+        assert "3.10 after brightening" in said[1], template
 
 
 def test_a_long_question_s_title_keeps_its_end_where_the_question_is_asked():

@@ -246,7 +246,7 @@ def test_jobs_run_one_at_a_time_with_queue_position_and_progress(make_client, tm
         assert Image.open(io.BytesIO(r.content)).size == (64, 48)
     panel = client.get(f"/ui/jobs/{a}").text
     assert 'class="slider"' in panel and 'type="range"' in panel and panel.count('class="crop"') == 4
-    assert 'download="first_restored.png"' in panel and "3.00 in your photo" in panel
+    assert 'download="first_restored.png"' in panel and "3.00 in your photo, 6.00 after brightening" in panel
     assert "(estimated beforehand: 4.0 s)" in panel  # as precise as the times beside it
     assert_labelled(panel)
 
