@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scientist.restore.compare import BACKGROUND, GAP, LABEL_H, comparison_image, comparison_layout
+from scientist.restore.compare import BACKGROUND, GAP, LABEL_H, comparison_image, comparison_layout, crop_boxes
 
 
 def _photo(h: int, w: int) -> np.ndarray:
@@ -72,3 +72,22 @@ def test_a_photo_smaller_than_a_crop_is_zoomed_alike_both_ways(h, w):
     crop_side = min(8, max(h, w))
     labels = [t for t in drawn if t.startswith(("detail", "flat"))]
     assert labels and all(f"(x{zoom / max(min(h, crop_side), min(w, crop_side)):.1f})" in t for t in labels), labels
+
+
+def test_the_two_crops_show_two_places():
+    """The flattest, darkest square lay half over the most detailed one, and the two crops showed nearly the same
+    place (a reviewer found them 10 px apart): the flat/dark crop is now taken among the squares that do not
+    overlap the detail one."""
+    h, w = 480, 640
+    yy, xx = np.mgrid[0:h, 0:w]
+    img = np.full((h, w, 3), 0.8, np.float32)
+    img[240:, :240] = 0.05  # a dark corner ...
+    texture = 0.05 + 0.04 * np.sign(np.sin(xx / 2.0) * np.sin(yy / 2.0))
+    img[240:400, :160] = texture[240:400, :160, None]  # ... with the photo's most detailed square in it
+    (_, (dy, dx, size)), (name, (fy, fx, fsize)) = crop_boxes(img, img)
+    assert name == "flat/dark" and size == fsize == 160 and (dy, dx) == (240, 0)
+    assert abs(fy - dy) >= size or abs(fx - dx) >= size  # no overlap (before: (320, 80), three quarters over it)
+    assert img[fy : fy + size, fx : fx + size].mean() < 0.5  # still as dark a square as there is apart from it
+    tiny = np.zeros((24, 24, 3), np.float32)  # 3 x 3 squares of 8 px: there is always one apart
+    (_, (dy, dx, size)), (_, (fy, fx, _)) = crop_boxes(tiny, tiny)
+    assert abs(fy - dy) >= size or abs(fx - dx) >= size

@@ -75,7 +75,9 @@ def mean_brightness(img: np.ndarray) -> float:
 
 
 def crop_boxes(before: np.ndarray, after: np.ndarray) -> list[tuple[str, tuple[int, int, int]]]:
-    """A detail-rich and a flat/dark crop (y, x, size), chosen on a coarse grid.
+    """A detail-rich and a flat/dark crop (y, x, size), chosen on a coarse grid; the flat/dark one among the squares
+    that do not overlap the detail one, where the photo has any (two crops of nearly the same place show nothing
+    new).
 
     Scored on a subsample of at most about 2 megapixels, so big photos need little memory.
     """
@@ -86,7 +88,7 @@ def crop_boxes(before: np.ndarray, after: np.ndarray) -> list[tuple[str, tuple[i
     grad = np.zeros_like(lum)
     grad[:-1, :-1] = np.abs(np.diff(lum, axis=0))[:, :-1] + np.abs(np.diff(lum, axis=1))[:-1, :]
     inlum = _as_float(before[::sub, ::sub]).mean(axis=2)
-    best_detail, best_flat = None, None
+    squares = []  # (detail, flat/dark score, y, x)
     step = max(1, size // 2)
     for y in range(0, max(1, h - size + 1), step):
         for x in range(0, max(1, w - size + 1), step):
@@ -94,12 +96,11 @@ def crop_boxes(before: np.ndarray, after: np.ndarray) -> list[tuple[str, tuple[i
             cell = grad[ys, xs]
             g = float(cell.mean()) if cell.size else 0.0
             dark = float(inlum[ys, xs].mean()) if cell.size else 0.0
-            if best_detail is None or g > best_detail[0]:
-                best_detail = (g, y, x)
-            flat_score = g + dark
-            if best_flat is None or flat_score < best_flat[0]:
-                best_flat = (flat_score, y, x)
-    return [("detail", (best_detail[1], best_detail[2], size)), ("flat/dark", (best_flat[1], best_flat[2], size))]
+            squares.append((g, g + dark, y, x))
+    _, _, dy, dx = max(squares, key=lambda sq: sq[0])  # the first of equals, as the grid is read
+    apart = [sq for sq in squares if abs(sq[2] - dy) >= size or abs(sq[3] - dx) >= size] or squares
+    _, _, fy, fx = min(apart, key=lambda sq: sq[1])
+    return [("detail", (dy, dx, size)), ("flat/dark", (fy, fx, size))]
 
 
 #: The comparison's geometry: the before/after pair's longer side (before growing to the row's width), the
