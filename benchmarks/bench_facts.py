@@ -30,7 +30,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from question_sets import measured, only_model_run, print_groups
+from question_sets import measured, only_model_run, outside_group, print_groups
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = [ROOT / f"tests/data/facts-blind{n}.yaml" for n in (1, 2, 3)] + [
@@ -48,11 +48,7 @@ GROUPS = ("given", "not given", "other model", "controls")
 
 
 def group_of(item: dict) -> str:
-    if item["asks"] == "none":
-        return "controls"
-    if item["refers"] == "other":
-        return "other model"
-    return "given" if item["asks"] in GIVEN else "not given"
+    return outside_group(item) or ("given" if item["asks"] in GIVEN else "not given")
 
 
 def right(item: dict, answer, model_id: str) -> bool:

@@ -31,7 +31,7 @@ import sys
 from pathlib import Path
 from unittest import mock
 
-from question_sets import measured, print_groups
+from question_sets import measured, outside_group, print_groups
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = [ROOT / f"tests/data/parts-blind{n}.yaml" for n in ("", "2", "3", "4", "5")]
@@ -39,11 +39,7 @@ GROUPS = ("described", "not described", "other model", "controls")
 
 
 def group_of(item: dict) -> str:
-    if item["asks"] == "none":
-        return "controls"
-    if item["refers"] == "other":
-        return "other model"
-    return "described" if item["steps"] else "not described"
+    return outside_group(item) or ("described" if item["steps"] else "not described")
 
 
 def right(item: dict, answer, model_id: str, step_names: list[str]) -> bool:

@@ -101,8 +101,7 @@ class Shipped:
         raw, q = self.m.raw_gain(stats), self.m.quiet_chance(stats)
         if q > self.m.quiet["threshold"] and raw < self.m.quiet["extreme"]:
             return 1.0
-        g = self.m.soften(raw) if q >= self.ramp_if else float(np.clip(raw, 1.0, 12.0))
-        return g if g <= 1.0 else max(1.0, min(g, self.m.ceiling(stats)))
+        return self.m.cap(self.m.soften(raw) if q >= self.ramp_if else float(np.clip(raw, 1.0, 12.0)), stats)
 
 
 class LogGain:
@@ -137,8 +136,7 @@ class LogGain:
         raw = math.exp(float(self.model.predict(x)[0]))
         if t.quiet_chance(stats) > QUIET[0] and raw < QUIET[1]:
             return 1.0
-        g = t.soften(raw)
-        return g if g <= 1.0 else max(1.0, min(g, t.ceiling(stats)))
+        return t.cap(t.soften(raw), stats)
 
 
 class MeanKeyCap(Shipped):

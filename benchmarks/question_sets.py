@@ -47,6 +47,14 @@ def only_model_run(right: Callable[[dict, object, str], bool]) -> Callable[[list
     return run
 
 
+def outside_group(item: dict) -> str | None:
+    """The groups every set of questions about the model shares: ``controls`` (asks nothing of it) and ``other
+    model`` (about another model); None for a question about the model itself, which each set groups its own way."""
+    if item["asks"] == "none":
+        return "controls"
+    return "other model" if item["refers"] == "other" else None
+
+
 def print_groups(items: list[dict], now: list[bool], base: list[bool], groups: tuple[str, ...],
                  group_of: Callable[[dict], str], misses: bool, columns: tuple[str, str] = ("only_model on",
                                                                                            "off (baseline)")) -> None:

@@ -431,8 +431,9 @@ class Scientist:
             return naming.beside(read, [mention]), [mention], None
         unknown = names_in(self.corpus, read)[0]
         asked = self._asked_figures(read)
-        parts_only = bool(asked) and all(f.part or f.step is not None for f in asked) and not _numbered(read)
-        if mention is not None and unknown and all(f.step is not None or f.part for f in asked):
+        of_network = bool(asked) and all(f.part or f.step is not None for f in asked)  # parts or steps only
+        parts_only = of_network and not _numbered(read)
+        if mention is not None and unknown and of_network:
             return read, [], None  # "how does SwinIR pad the image to fit its window?": a part of the model it names
         card = self.corpus.records[naming.sole].card if naming.sole is not None else None
         if (mention is None and card is not None and not unknown and not naming.exact_names(read)
@@ -574,7 +575,7 @@ class Scientist:
         if record is None or record.card is None:
             return False
         steps = self._steps_meant(question, STEP_COSINE_PART)
-        lines = {("step", f"{st.name}: {st.detail}") for n in steps for st in [record.card.workflow[n - 1]]}
+        lines = {("step", record.card.workflow[n - 1].line) for n in steps}
         return any(f.part and lines.intersection(f.lines(record)) for f in asked)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
@@ -627,7 +628,7 @@ class Scientist:
             return 0.0, 0.0, 0  # "feature fusion" is no HDR merge; "how does it brighten ...?" asks about a task
         with self._lock:
             if self._step_vectors is None:
-                vecs = self.embedder.encode([f"{st.name}: {st.detail}" for st in card.workflow])
+                vecs = self.embedder.encode([st.line for st in card.workflow])
                 self._step_vectors = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
             steps = self._step_vectors
         vec = self._encode([load_tool_asks().plain_part(question[: self.settings.max_question_chars])])[0]

@@ -155,6 +155,11 @@ class Step(BaseModel):
         default="model", description="Which part of input -> model -> output the step belongs to."
     )
 
+    @property
+    def line(self) -> str:
+        """The step as one line of its record ("name: detail"): how a record's text holds it."""
+        return f"{self.name}: {self.detail}"
+
     _plain = field_validator("*", mode="after")(_plain_texts)
 
 
@@ -244,7 +249,7 @@ class Record(BaseModel):
             out += [(where, text) for where, text in (("architecture", c.architecture),
                                                       ("trained_for", c.trained_for), ("input", c.input),
                                                       ("output", c.output)) if text]
-            out += [("step", f"{s.name}: {s.detail}") for s in c.workflow]
+            out += [("step", s.line) for s in c.workflow]
             out += [("can", t) for t in c.can] + [("cannot", t) for t in c.cannot]
         return out
 
@@ -262,7 +267,7 @@ class Record(BaseModel):
         if self.card:
             c = self.card
             parts += [c.trained_for, c.input, c.output, *c.can]
-            parts += [f"{s.name}: {s.detail}" for s in c.workflow]
+            parts += [s.line for s in c.workflow]
         return "\n".join(p for p in parts if p)
 
 

@@ -330,12 +330,17 @@ class ExposureModel:
             return g, "bright-enough"
         if self.is_quiet(stats) and raw < self.quiet["extreme"]:
             return float(np.clip(1.0, self.min_gain, self.max_gain)), "untouched"
-        ceiling = self.ceiling(stats)
-        if g > ceiling:
-            if ceiling <= 1.0:  # its highlights already reach white on the noise-reduced copy
-                return float(np.clip(1.0, self.min_gain, self.max_gain)), "reaches-white"
-            return float(np.clip(ceiling, self.min_gain, self.max_gain)), "to-white"
+        capped = self.cap(g, stats)
+        if capped < g:  # at 1 its highlights already reach white on the noise-reduced copy
+            return capped, "reaches-white" if capped <= 1.0 else "to-white"
         return g, "brightened"
+
+    def cap(self, g: float, stats: dict[str, float]) -> float:
+        """A brightening gain ``g`` held to the highlights' :meth:`ceiling`, never below 1 (and within the gain
+        range); a gain of 1 or less as it is."""
+        if g <= 1.0:
+            return g
+        return float(np.clip(max(1.0, min(g, self.ceiling(stats))), self.min_gain, self.max_gain))
 
     def ceiling(self, stats: dict[str, float]) -> float:
         """The largest gain that keeps the photo's highlights (the noise-reduced copy's ``M99.9``) at most at
