@@ -16,12 +16,10 @@ The baseline, in the same run, is the same code with that reading switched off (
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
 from pathlib import Path
 
-import yaml
+from question_sets import measured_groups, print_right
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = [ROOT / "tests/data/papers-blind.yaml"]
@@ -41,36 +39,21 @@ def main() -> int:
     import scientist.naming as naming
     from scientist import Scientist
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sets", nargs="*", type=Path, default=SETS)
-    parser.add_argument("--no-misses", action="store_true", help="print the figures only")
-    args = parser.parse_args()
     sci = Scientist()
     papers = {r.id for r in sci.corpus.records if r.kind == "paper"}
-    for path in args.sets:
-        sets = yaml.safe_load(path.read_text("utf-8"))
-        start = time.perf_counter()
-        now = {g: [sci.ask(q) for q in qs] for g, qs in sets.items()}
+
+    def run(groups: dict[str, list[str]], reading: bool) -> dict[str, list]:
+        if reading:
+            return {g: [sci.ask(q) for q in qs] for g, qs in groups.items()}
         found = naming.every_words
         naming.every_words = core.every_words = lambda question: None  # the baseline: no question names them
         try:
-            base = {g: [Scientist().ask(q) for q in qs] for g, qs in sets.items()}
+            return {g: [Scientist().ask(q) for q in qs] for g, qs in groups.items()}
         finally:
             naming.every_words = core.every_words = found
-        print(f"{path.name}: {sum(map(len, sets.values()))} questions, each asked twice "
-              f"({time.perf_counter() - start:.0f} s)")
-        print(f"  {'group':<12} {'right':>9} {'baseline':>9}")
-        for g, qs in sets.items():
-            ok = sum(right(g, a, papers) for a in now[g])
-            bok = sum(right(g, a, papers) for a in base[g])
-            print(f"  {g:<12} {f'{ok} of {len(qs)}':>9} {f'{bok} of {len(qs)}':>9}")
-        if not args.no_misses:
-            for g, qs in sets.items():
-                for q, a in zip(qs, now[g], strict=True):
-                    if not right(g, a, papers):
-                        what = "listed" if a.listing else (f"{a.task.id}" if a.task else "no task") + (
-                            "" if a.in_scope else ", refused")
-                        print(f"  miss ({g}: {what}): {' '.join(q.split())[:110]}")
+
+    for groups, now, base, misses in measured_groups(__doc__, SETS, run):
+        print_right(groups, now, base, lambda g, a: right(g, a, papers), misses)
     return 0
 
 

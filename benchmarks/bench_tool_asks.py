@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import yaml
+from question_sets import what
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = [ROOT / f"tests/data/tool-blind{n}.yaml" for n in ("", "2", "3")]
@@ -40,16 +41,6 @@ def right(group: str, answer) -> bool:
     if group == "capability" and answer.listing:
         return True
     return answer.about == WANTED[group]
-
-
-def what(answer) -> str:
-    if answer.about:
-        return f"about {answer.about}"
-    if not answer.language.english:
-        return f"read as {answer.language.name}"
-    if answer.listing:
-        return "listed"
-    return (answer.task.id if answer.task else "no task") + ("" if answer.in_scope else ", refused")
 
 
 def main() -> int:

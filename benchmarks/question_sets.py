@@ -32,6 +32,24 @@ def measured(doc: str, default: list[Path], run: Callable[[list[dict], bool], li
         yield items, now, base, not args.no_misses
 
 
+def measured_groups(doc: str, default: list[Path], run: Callable[[dict[str, list[str]], bool], dict[str, list]]
+                    ) -> Iterator[tuple[dict[str, list[str]], dict[str, list], dict[str, list], bool]]:
+    """As :func:`measured`, for a set that holds its questions in groups (a mapping of a group to its questions):
+    the groups, ``run(groups, True)`` and ``run(groups, False)`` (each group's answers now and in the baseline) and
+    whether the questions missed are to be printed."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("sets", nargs="*", type=Path, default=default)
+    parser.add_argument("--no-misses", action="store_true", help="print the figures only")
+    args = parser.parse_args()
+    for path in args.sets:
+        groups = yaml.safe_load(path.read_text("utf-8"))
+        start = time.perf_counter()
+        now, base = run(groups, True), run(groups, False)
+        print(f"{path.name}: {sum(map(len, groups.values()))} questions, each asked twice "
+              f"({time.perf_counter() - start:.0f} s)")
+        yield groups, now, base, not args.no_misses
+
+
 def only_model_run(right: Callable[[dict, object, str], bool]) -> Callable[[list[dict], bool], list[bool]]:
     """A set's run for :func:`measured`: each item's question asked with the ``only_model`` setting on or off, and
     ``right(item, answer, model_id)`` of its answer (``model_id``: the corpus's model)."""
@@ -68,3 +86,29 @@ def print_groups(items: list[dict], now: list[bool], base: list[bool], groups: t
         print(f"  {group:<12} {f'{a} of {len(at)}':>14} {f'{b} of {len(at)}':>15} {ratio:>6}")
     for i in [i for i in range(len(items)) if not now[i]] if misses else []:
         print(f"  miss: {group_of(items[i])}: {' '.join(items[i]['question'].split())[:100]}")
+
+
+def what(answer) -> str:
+    """How an answer read its question, in a few words: about the tool, another language, a list of records, or its
+    task (and whether it was refused)."""
+    if answer.about:
+        return f"about {answer.about}"
+    if not answer.language.english:
+        return f"read as {answer.language.name}"
+    if answer.listing:
+        return "listed"
+    return (answer.task.id if answer.task else "no task") + ("" if answer.in_scope else ", refused")
+
+
+def print_right(sets: dict[str, list], now: dict[str, list], base: dict[str, list],
+                right: Callable[[str, object], bool], misses: bool, width: int = 12) -> None:
+    """Each group's right answers (``right(group, answer)``) now and in the baseline, and (``misses``) the questions
+    missed now, with how they were read."""
+    print(f"  {'group':<{width}} {'right':>9} {'baseline':>9}")
+    for g, qs in sets.items():
+        ok, bok = sum(right(g, a) for a in now[g]), sum(right(g, a) for a in base[g])
+        print(f"  {g:<{width}} {f'{ok} of {len(qs)}':>9} {f'{bok} of {len(qs)}':>9}")
+    for g, qs in sets.items() if misses else ():
+        for q, a in zip(qs, now[g], strict=True):
+            if not right(g, a):
+                print(f"  miss ({g}: {what(a)}): {' '.join(q.split())[:110]}")

@@ -436,7 +436,10 @@ class Scientist:
         if mention is not None and unknown and of_network:
             return read, [], None  # "how does SwinIR pad the image to fit its window?": a part of the model it names
         card = self.corpus.records[naming.sole].card if naming.sole is not None else None
-        if (mention is None and card is not None and not unknown and not naming.exact_names(read)
+        if (mention is None and naming.sole is not None and asked and self._asks_behind(read) and not unknown
+                and not naming.exact_names(read)):  # "which paper is this from?": the only model's own paper
+            mention = Mention(naming.sole, "", len(read), sole=True)
+        elif (mention is None and card is not None and not unknown and not naming.exact_names(read)
                 and not _names_something(read, self.corpus.vocabulary)
                 and any(card.workflow[n - 1].stage == "model" for n in self._steps_meant(read, STEP_COSINE_ALONE))):
             # "the features of the small copies are multiplied in where?": a step of the network itself asked by
@@ -565,6 +568,15 @@ class Scientist:
             # what it says, not by name
             figures += [of_steps.for_step(n) for n in self._steps_meant(question)]
         return figures
+
+    def _asks_behind(self, question: str) -> bool:
+        """Whether ``question`` asks for a figure whose asking names the corpus's only model (``sole`` in
+        figures.yaml: "is any of this backed by published work?"), by its words or its bare words, even where
+        another figure it asks too is taken for it (its ``not_with``: "the original paper behind the method"
+        asks the paper link)."""
+        sole = [f for f in load_figures() if f.sole]
+        return any(f.asked(self._named_as_model(clause)) for clause in CLAUSE_END.split(question) for f in sole) or (
+            any(f.sole for f in self._bare_figures(question)))
 
     def _part_meant(self, question: str, asked: list[Figure]) -> bool:
         """Whether of the figures ``question`` asks for (``asked``), a part of the only model's network (``{part}``
@@ -939,9 +951,25 @@ class Scientist:
                 bare = _as_asked(self._bare_figures(reading.plain), reading.plain)
                 places = self._bare_places(reading.plain)
                 record = self.corpus.records[m.record]
-                answer.notes.insert(0, self.renderer.phrase(
-                    "note_sole_bare", figures=bare, places=places, record=record) if bare or places else
-                    self.renderer.phrase("note_sole_step", record=record, steps=self._steps_meant(reading.plain)))
+                if bare or places:
+                    note = self.renderer.phrase("note_sole_bare", figures=bare, places=places, record=record)
+                elif self._asks_behind(reading.plain):  # "is any of this backed by published work?"
+                    note = self.renderer.phrase("note_sole_behind", record=record,
+                                                figures=_as_asked(self._asked_figures(reading.plain), reading.plain))
+                else:
+                    note = self.renderer.phrase("note_sole_step", record=record,
+                                                steps=self._steps_meant(reading.plain))
+                answer.notes.insert(0, note)
+        sole = next((self.corpus.records[m.record] for m in mentions if m.sole), None)
+        if sole is not None and answer.in_scope and self._asks_behind(reading.plain):  # "which papers back it?":
+            # the papers part 3 leaves out are said to be there, and on which tasks
+            shown = {r.id for r in answer.references}
+            own = set(self.record_tasks(sole))
+            others = [(r, self._tasks(self.record_tasks(r)), bool(own.intersection(self.record_tasks(r))))
+                      for r in self.corpus.records if r.kind == "paper" and r.id not in shown]
+            if others:
+                answer.notes.append(self.renderer.phrase("note_other_papers", record=sole, others=others,
+                                                         model_tasks=self._tasks(sorted(own))))
         drawn_on = [r for r in answer.references if r.supports] if answer.in_scope and read is not None else []
         for kind, records in reversed(self._lacking_links(reading.q, drawn_on)):  # "where is its arXiv paper?"
             answer.notes.insert(0, self.renderer.phrase("note_lacking_link", kind=kind, records=records))

@@ -131,6 +131,8 @@ class Figure:
     parts: tuple[Part, ...] = ()  # the parts of a network a question may ask about by name (``parts`` in figures.yaml)
     part: bool = False  # a figure of parts for one part asked about (:meth:`for_part`)
     others: re.Pattern = re.compile(r"(?!)")  # other networks or systems whose parts its words may name ("others")
+    sole: bool = False  # asked in a question that names no record, it is asked of the corpus's only model ("which
+    # paper is this from?": ``sole`` in figures.yaml)
 
     def asked_parts(self, question: str) -> tuple[Part, ...]:
         """The parts of a network ``question`` (as :func:`plain_words`) asks about by one of their words, in the
@@ -222,12 +224,25 @@ def load_figures() -> tuple[Figure, ...]:
     after = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in raw.get("not_before") or [])
 
     model = model_words()
+    lists = {}
+    for key in ("this", "this_then", "paper"):  # "{this}" and "{paper}" in a figure's words
+        words = raw.get(key) or []
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            raise CorpusError(f"{path.name}: expected '{key}' to be a list of words")
+        lists[key] = sorted((w.lower() for w in words), key=lambda w: (-len(w), w))
+    then = "|".join(re.escape(w) for w in lists["this_then"])
+    ends = ("this", "that", "these", "those")  # a pointing word alone: only before the clause's end or `this_then`
+    this = "|".join(re.escape(w) + (rf"(?= (?:{then})\b|$)" if w.split()[-1] in ends else "") for w in lists["this"])
+    this = rf"(?:{model}|{this})" if this else model
+    paper = "|".join(re.escape(w) for w in lists["paper"]) or r"(?!)"
+    paper = rf"(?:{paper})"
     labels = [str(i["label"]) for i in items]
 
     def pattern(words: list, not_before: list, not_after: list = (), plural: str = "") -> re.Pattern:
         own = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in not_before)
         before = "".join(rf"(?<!\b{re.escape(str(w).lower())} )" for w in not_after)  # "turing test result"
         alternatives = (re.escape(str(w).lower()).replace(re.escape("{model}"), model)
+                        .replace(re.escape("{this}"), this).replace(re.escape("{paper}"), paper)
                         .replace(r"\ " + re.escape("{any}"), r"(?: [\w-]+){0,3}")
                         .replace(re.escape("{step}"), f"(?P<step{i}>{STEP})", 1) + plural for i, w in enumerate(words))
         return re.compile(before + r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])" + after + own)
@@ -253,13 +268,14 @@ def load_figures() -> tuple[Figure, ...]:
                         asking(i, own := parts(i)),
                         pattern(i.get("says") or words(i), i.get("not_before") or []),
                         tuple(str(f) for f in i.get("fields") or ()),
-                        tuple(" ".join(str(w).replace("{model}", " ").replace("{any}", " ").split())
+                        tuple(" ".join(re.sub(r"\{(?:model|any|this|paper)\}", " ", str(w)).split())
                               for w in words(i)),
                         tuple(label for label in labels if label != i["label"]) if i.get("not_with") == "any"
                         else tuple(str(f) for f in i.get("not_with") or ()),
                         bare=pattern(i["bare"], []) if i.get("bare") else Figure.bare,
                         is_link=bool(i.get("is_link", False)), link=str(i["link"]) if i.get("link") else None,
-                        parts=own, others=pattern(i["others"], []) if i.get("others") else Figure.others)
+                        parts=own, others=pattern(i["others"], []) if i.get("others") else Figure.others,
+                        sole=bool(i.get("sole", False)))
                  for i in items)
 
 

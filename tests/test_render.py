@@ -184,3 +184,23 @@ def test_a_long_question_s_title_keeps_its_end_where_the_question_is_asked():
     assert len(title) <= 303 and title.endswith("is it making stuff up or is it real detail?")
     assert title.startswith("So last weekend we went to the lake,") and " … " in title
     assert title_of("short question?") == "short question?"
+
+
+def test_the_papers_left_out_of_part_3_are_said_to_be_there_and_on_which_tasks(tmp_path):
+    from types import SimpleNamespace as NS
+
+    r = Renderer(cache=tmp_path)
+    model = NS(title="Net")
+    deblur, faces, data = NS(label="Image deblurring"), NS(label="Face detection"), NS(label="Synthetic data")
+    one = r.phrase("note_other_papers", record=model, others=[(NS(title="A"), [faces], False)],
+                   model_tasks=[deblur])
+    assert one == ("The records hold 1 paper besides, not shown in part 3; it is not about image deblurring, the "
+                   "task of Net, so it is not given as its source: A (face detection). Ask about one by its title to "
+                   "have it explained.")
+    three = r.phrase("note_other_papers", record=model, others=[
+        (NS(title="A"), [faces], False), (NS(title="B"), [faces, data], False), (NS(title="C"), [deblur], True)],
+        model_tasks=[deblur])
+    assert three.startswith("The records hold 3 papers besides, not shown in part 3; 2 of them are not about "
+                            "image deblurring")
+    assert ("A (face detection) and B (face detection, synthetic data); C shares its task but was not found near"
+            in three)
