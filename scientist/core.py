@@ -437,7 +437,8 @@ class Scientist:
             return read, [], None  # "how does SwinIR pad the image to fit its window?": a part of the model it names
         card = self.corpus.records[naming.sole].card if naming.sole is not None else None
         if (mention is None and naming.sole is not None and asked and self._asks_behind(read) and not unknown
-                and not naming.exact_names(read)):  # "which paper is this from?": the only model's own paper
+                and not naming.exact_names(read) and not naming.mentions(read)):  # "which paper is this from?": the
+            # only model's own paper
             mention = Mention(naming.sole, "", len(read), sole=True)
         elif (mention is None and card is not None and not unknown and not naming.exact_names(read)
                 and not _names_something(read, self.corpus.vocabulary)

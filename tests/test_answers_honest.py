@@ -822,6 +822,16 @@ def test_a_follow_up_asking_which_papers_it_rests_on_gets_the_only_models_paper(
     assert [r.kind for r in answer.references] == ["model"]
 
 
+def test_the_paper_asked_beside_another_fact_is_the_only_models_and_one_on_a_topic_is_not(sci):
+    answer = sci.ask("give me the link to the paper, and when did it come out?")  # "it" outside the first clause
+    assert {("paper link", MODEL_PAPER)} <= {(f.label, f.text) for f in answer.facts}, answer.notes
+    assert "publication" in {f.label for f in answer.facts}
+    for question in ("where can I read the paper on face recognition?", "link to the paper about histopathology?"):
+        assert not any(f.record_id == "deblur-mimo-unet-realblur" for f in sci.ask(question).facts), question
+    named = sci.ask("which papers support the annotation study?")  # a record named by part of its title: its own
+    assert {f.record_id for f in named.facts} == {"quality-assured-annotation-strategies"}
+
+
 def test_the_papers_behind_a_named_model_or_pointer_keep_their_reading(sci):
     named = sci.ask("which papers support MIMO-UNet?")  # a named record: no note that it names none
     assert named.in_scope and not any(n.startswith("The question names no model") for n in named.notes)
