@@ -564,6 +564,9 @@ class Scientist:
         bare = {f.label: f for f in self._bare_figures(question)}  # "what is the model trained on?", bare too
         asked |= {label for label, f in bare.items() if not set(bare).intersection(f.not_with)}
         figures = _as_asked([f for f in load_figures() if f.label in asked], question)
+        if any(f.of for f in figures):  # "is this from the histopathology paper?": no paper it comes from is asked
+            kinds = {self.corpus.records[i].kind for i in self._naming().find(question)}
+            figures = [f for f in figures if not f.of or not kinds or f.of in kinds]
         of_steps = _of_steps()
         if of_steps is not None and not any(f.step is not None or f.part for f in figures):  # a step asked by
             # what it says, not by name

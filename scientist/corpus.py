@@ -133,6 +133,8 @@ class Figure:
     others: re.Pattern = re.compile(r"(?!)")  # other networks or systems whose parts its words may name ("others")
     sole: bool = False  # asked in a question that names no record, it is asked of the corpus's only model ("which
     # paper is this from?": ``sole`` in figures.yaml)
+    of: str | None = None  # the kind of record it is asked of: in a question naming records of other kinds only, it
+    # is not asked ("is this from the histopathology paper?" asks no paper the histopathology paper comes from)
 
     def asked_parts(self, question: str) -> tuple[Part, ...]:
         """The parts of a network ``question`` (as :func:`plain_words`) asks about by one of their words, in the
@@ -275,7 +277,7 @@ def load_figures() -> tuple[Figure, ...]:
                         bare=pattern(i["bare"], []) if i.get("bare") else Figure.bare,
                         is_link=bool(i.get("is_link", False)), link=str(i["link"]) if i.get("link") else None,
                         parts=own, others=pattern(i["others"], []) if i.get("others") else Figure.others,
-                        sole=bool(i.get("sole", False)))
+                        sole=bool(i.get("sole", False)), of=str(i["of"]) if i.get("of") else None)
                  for i in items)
 
 

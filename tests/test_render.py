@@ -194,13 +194,16 @@ def test_the_papers_left_out_of_part_3_are_said_to_be_there_and_on_which_tasks(t
     deblur, faces, data = NS(label="Image deblurring"), NS(label="Face detection"), NS(label="Synthetic data")
     one = r.phrase("note_other_papers", record=model, others=[(NS(title="A"), [faces], False)],
                    model_tasks=[deblur])
-    assert one == ("The records hold 1 paper besides, not shown in part 3; it is not about image deblurring, the "
+    assert one == ("Besides it, the records hold 1 paper, left out of part 3: it is not about image deblurring, the "
                    "task of Net, so it is not given as its source: A (face detection). Ask about one by its title to "
                    "have it explained.")
     three = r.phrase("note_other_papers", record=model, others=[
         (NS(title="A"), [faces], False), (NS(title="B"), [faces, data], False), (NS(title="C"), [deblur], True)],
         model_tasks=[deblur])
-    assert three.startswith("The records hold 3 papers besides, not shown in part 3; 2 of them are not about "
-                            "image deblurring")
+    assert three.startswith("Besides it, the records hold 3 papers, left out of part 3: 2 of them are not about "
+                            "image deblurring, the task of Net, so they are not given as its source: A (face")
     assert ("A (face detection) and B (face detection, synthetic data); C shares its task but was not found near"
             in three)
+    near = r.phrase("note_other_papers", record=model, others=[(NS(title="C"), [deblur], True)], model_tasks=[deblur])
+    assert near == ("Besides it, the records hold 1 paper, left out of part 3: C shares its task but was not found "
+                    "near the question. Ask about one by its title to have it explained.")
