@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_real_noise import blocks
 
 #: The coarse colour-noise conditions: (exposure, chroma, luma, sigma px, jpeg quality; 101 = lossless).
 COLOUR = {"colour-jpeg": (0.5, 0.02, 0.006, 2.0, 92), "colour-png": (0.3, 0.03, 0.01, 3.0, 101)}
@@ -40,7 +41,6 @@ COLOUR = {"colour-jpeg": (0.5, 0.02, 0.006, 2.0, 92), "colour-png": (0.3, 0.03, 
 RADIUS, EPS = 4, 1e-3
 #: Full-range YCbCr (BT.601) from RGB.
 YCC = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
-BLOCK = 16
 
 
 def colour_noise(clean: np.ndarray, rng: np.random.Generator, exposure: float, chroma: float, luma: float,
@@ -96,11 +96,6 @@ def colour_residual(img: np.ndarray) -> float:
 
     ycc = img.astype(np.float64) @ YCC.T
     resid = np.sqrt(sum((ycc[..., c] - _guided(ycc[..., 0], ycc[..., c])) ** 2 for c in (1, 2)) / 2)
-    h, w = img.shape[0] // BLOCK * BLOCK, img.shape[1] // BLOCK * BLOCK
-
-    def blocks(a: np.ndarray) -> np.ndarray:
-        return a[:h, :w].reshape(h // BLOCK, BLOCK, w // BLOCK, BLOCK).transpose(0, 2, 1, 3).reshape(-1, BLOCK**2)
-
     spread = blocks(gaussian_filter(ycc[..., 0], 2.0)).std(axis=1)
     rms = np.sqrt((blocks(resid) ** 2).mean(axis=1))
     flat = np.argsort(spread)[: max(1, len(spread) // 3)]
@@ -108,28 +103,27 @@ def colour_residual(img: np.ndarray) -> float:
 
 
 def network_colour(exposed: np.ndarray, network: np.ndarray, strength: float) -> np.ndarray:
-    """The shipped blend with the network's coarse change in colour only added (the blend's domain and split)."""
-    from scientist.restore.amount import _lowpass, from_domain, load_amount_rule, to_domain
+    """The shipped blend (:func:`~scientist.restore.amount.compose`, in its domain and split) with the network's
+    coarse change in colour only added to the photo's coarse tones."""
+    from scientist.restore.amount import _lowpass, compose, load_amount_rule, to_domain
 
     rule = load_amount_rule()
     base = to_domain(exposed, rule.domain)
     change = to_domain(network, rule.domain) - base
     coarse = _lowpass(change, rule.sigma)
-    colour = coarse - coarse.mean(-1, keepdims=True)
-    return from_domain(base + strength * (change - coarse) + colour, rule.domain)
+    return compose(base + coarse - coarse.mean(-1, keepdims=True), change, coarse, strength, 0.0, rule.domain)
 
 
 def shipped(restorer, photo) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """The brightened photo, the network's output and the shipped result (strength rule applied), and the strength,
     for a :class:`~scientist.restore.stages.Photo`."""
-    from scientist.restore.amount import apply_amount, decide
+    from scientist.restore.amount import restore_amount
     from scientist.restore.stages import expose, load
 
     exposed = expose(load(photo))
     network = restorer.restore(exposed).img
-    decision = decide(exposed.img, network, "auto", exposed.noise_brightened, exposed.gain)
     result = network.copy()
-    apply_amount(result, exposed.img, decision)
+    decision = restore_amount(result, exposed.img, "auto", exposed.noise_brightened, exposed.gain)
     return exposed.img, network, result, decision.strength
 
 

@@ -34,9 +34,16 @@ def _luma(img: np.ndarray) -> np.ndarray:
     return img.astype(np.float64) @ LUMA
 
 
-def _block_energy(a: np.ndarray) -> np.ndarray:
+def blocks(a: np.ndarray) -> np.ndarray:
+    """``a`` (2-D) cut into ``BLOCK`` x ``BLOCK`` blocks (the rows and columns past the last whole block left out):
+    one row of ``BLOCK**2`` values per block, row by row."""
     h, w = a.shape[0] // BLOCK * BLOCK, a.shape[1] // BLOCK * BLOCK
-    return (a[:h, :w] ** 2).reshape(h // BLOCK, BLOCK, w // BLOCK, BLOCK).mean(axis=(1, 3))
+    return a[:h, :w].reshape(h // BLOCK, BLOCK, w // BLOCK, BLOCK).transpose(0, 2, 1, 3).reshape(-1, BLOCK**2)
+
+
+def _block_energy(a: np.ndarray) -> np.ndarray:
+    h, w = a.shape[0] // BLOCK, a.shape[1] // BLOCK
+    return (blocks(a) ** 2).mean(axis=1).reshape(h, w)
 
 
 def texture_figures(photo: np.ndarray, restored: np.ndarray) -> dict[str, float]:

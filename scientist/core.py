@@ -436,9 +436,8 @@ class Scientist:
         if mention is not None and unknown and of_network:
             return read, [], None  # "how does SwinIR pad the image to fit its window?": a part of the model it names
         card = self.corpus.records[naming.sole].card if naming.sole is not None else None
-        if (mention is None and naming.sole is not None and asked and self._asks_behind(read) and not unknown
-                and not naming.exact_names(read) and not naming.mentions(read)):  # "which paper is this from?": the
-            # only model's own paper
+        if (mention is None and naming.sole is not None and asked and not unknown and not naming.find(read)
+                and self._asks_behind(read)):  # "which paper is this from?": the only model's own paper
             mention = Mention(naming.sole, "", len(read), sole=True)
         elif (mention is None and card is not None and not unknown and not naming.exact_names(read)
                 and not _names_something(read, self.corpus.vocabulary)
@@ -556,13 +555,8 @@ class Scientist:
         model" (so that "how long does MIMO-UNet take?" reads as the figure's "how long does {model} take"); a
         figure asked beside one of its ``not_with`` in the same clause is not ("what GPU was it trained on?" asks no
         training data; "what GPU was it trained on, and on what data?" does)."""
-        asked: set[str] = set()
-        for clause in CLAUSE_END.split(question):  # a figure's not_with is judged in its own clause
-            text = self._named_as_model(clause)
-            here = {f.label: f for f in load_figures() if f.asked(text)}
-            asked |= {label for label, f in here.items() if not set(here).intersection(f.not_with)}
-        bare = {f.label: f for f in self._bare_figures(question)}  # "what is the model trained on?", bare too
-        asked |= {label for label, f in bare.items() if not set(bare).intersection(f.not_with)}
+        asked = {label for here in self._figures_read(question) for label, f in here.items()
+                 if not set(here).intersection(f.not_with)}
         figures = _as_asked([f for f in load_figures() if f.label in asked], question)
         if any(f.of for f in figures):  # "is this from the histopathology paper?": no paper it comes from is asked
             kinds = {self.corpus.records[i].kind for i in self._naming().find(question)}
@@ -573,14 +567,19 @@ class Scientist:
             figures += [of_steps.for_step(n) for n in self._steps_meant(question)]
         return figures
 
+    def _figures_read(self, question: str) -> list[dict[str, Figure]]:
+        """The figures and facts each clause of ``question`` holds the words of (each record it names read as "the
+        model"), and last those it asks by its bare words ("what is the model trained on?"), by label, before
+        any is dropped for another asked beside it (``not_with``: judged in its own clause)."""
+        found = [{f.label: f for f in load_figures() if f.asked(self._named_as_model(clause))}
+                 for clause in CLAUSE_END.split(question)]
+        return found + [{f.label: f for f in self._bare_figures(question)}]
+
     def _asks_behind(self, question: str) -> bool:
         """Whether ``question`` asks for a figure whose asking names the corpus's only model (``sole`` in
-        figures.yaml: "is any of this backed by published work?"), by its words or its bare words, even where
-        another figure it asks too is taken for it (its ``not_with``: "the original paper behind the method"
-        asks the paper link)."""
-        sole = [f for f in load_figures() if f.sole]
-        return any(f.asked(self._named_as_model(clause)) for clause in CLAUSE_END.split(question) for f in sole) or (
-            any(f.sole for f in self._bare_figures(question)))
+        figures.yaml: "is any of this backed by published work?"), even where another figure it asks too is
+        taken for it (its ``not_with``: "the original paper behind the method" asks the paper link)."""
+        return any(f.sole for here in self._figures_read(question) for f in here.values())
 
     def _part_meant(self, question: str, asked: list[Figure]) -> bool:
         """Whether of the figures ``question`` asks for (``asked``), a part of the only model's network (``{part}``
@@ -939,6 +938,8 @@ class Scientist:
         if every:  # "who wrote the papers?": each of the corpus's papers, and said to be
             words = next(m.words for m in mentions if m.every)
             answer.notes.insert(0, self.renderer.phrase("note_every_paper", words=words, records=every))
+        # "which papers back it?": a fact whose asking names the only model (read once, for the notes below)
+        behind = any(m.sole for m in mentions) and self._asks_behind(reading.plain)
         for m in mentions:  # "how many parameters does the model have?": the only model is meant, and said to be
             if m.sole and m.words:
                 answer.notes.insert(0, self.renderer.phrase("note_sole", words=m.words,
@@ -957,7 +958,7 @@ class Scientist:
                 record = self.corpus.records[m.record]
                 if bare or places:
                     note = self.renderer.phrase("note_sole_bare", figures=bare, places=places, record=record)
-                elif self._asks_behind(reading.plain):  # "is any of this backed by published work?"
+                elif behind:  # "is any of this backed by published work?"
                     note = self.renderer.phrase("note_sole_behind", record=record,
                                                 figures=_as_asked(self._asked_figures(reading.plain), reading.plain))
                 else:
@@ -965,12 +966,12 @@ class Scientist:
                                                 steps=self._steps_meant(reading.plain))
                 answer.notes.insert(0, note)
         sole = next((self.corpus.records[m.record] for m in mentions if m.sole), None)
-        if sole is not None and answer.in_scope and self._asks_behind(reading.plain):  # "which papers back it?":
-            # the papers part 3 leaves out are said to be there, and on which tasks
+        if sole is not None and answer.in_scope and behind:  # "which papers back it?": the papers part 3 leaves
+            # out are said to be there, and on which tasks
             shown = {r.id for r in answer.references}
             own = set(self.record_tasks(sole))
-            others = [(r, self._tasks(self.record_tasks(r)), bool(own.intersection(self.record_tasks(r))))
-                      for r in self.corpus.records if r.kind == "paper" and r.id not in shown]
+            others = [(r, self._tasks(tasks), bool(own.intersection(tasks))) for r in self.corpus.records
+                      if r.kind == "paper" and r.id not in shown for tasks in [self.record_tasks(r)]]
             if others:
                 answer.notes.append(self.renderer.phrase("note_other_papers", record=sole, others=others,
                                                          model_tasks=self._tasks(sorted(own))))

@@ -27,6 +27,7 @@ from .naming import (
     CLAUSE_END,
     NAMING_FILE,
     Naming,
+    alternation,
     base_words_pattern,
     model_words,
     says_nothing_else,
@@ -231,13 +232,13 @@ def load_figures() -> tuple[Figure, ...]:
         words = raw.get(key) or []
         if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
             raise CorpusError(f"{path.name}: expected '{key}' to be a list of words")
-        lists[key] = sorted((w.lower() for w in words), key=lambda w: (-len(w), w))
-    then = "|".join(re.escape(w) for w in lists["this_then"])
+        lists[key] = [w.lower() for w in words]
     ends = ("this", "that", "these", "those")  # a pointing word alone: only before the clause's end or `this_then`
-    this = "|".join(re.escape(w) + (rf"(?= (?:{then})\b|$)" if w.split()[-1] in ends else "") for w in lists["this"])
-    this = rf"(?:{model}|{this})" if this else model
-    paper = "|".join(re.escape(w) for w in lists["paper"]) or r"(?!)"
-    paper = rf"(?:{paper})"
+    alone = [w for w in lists["this"] if w.split()[-1] in ends]
+    pointers = [w for w in lists["this"] if w.split()[-1] not in ends]
+    this = "(?:" + "|".join(filter(None, [model, alternation(pointers), alone and (
+        rf"(?:{alternation(alone)})(?= (?:{alternation(lists['this_then'])})\b|$)")])) + ")"
+    paper = f"(?:{alternation(lists['paper']) or '(?!)'})"
     labels = [str(i["label"]) for i in items]
 
     def pattern(words: list, not_before: list, not_after: list = (), plural: str = "") -> re.Pattern:
@@ -657,8 +658,7 @@ def load_listing() -> Listing:
                           "otherwise, such as \"on\")")
 
     def alt(*lists: str) -> str:
-        words = sorted({str(w).lower() for k in lists for w in raw[k]}, key=lambda w: (-len(w), w))
-        return "(?:" + "|".join(re.escape(w) for w in words) + ")"
+        return "(?:" + alternation(str(w).lower() for k in lists for w in raw[k]) + ")"
 
     def whole(pattern: str) -> re.Pattern:
         return re.compile(rf"(?<![\w-]){pattern}(?![\w-])")

@@ -24,8 +24,8 @@ from . import yamlio
 from .paths import data_path
 from .spelling import word_counts
 
-__all__ = ["CLAUSE_END", "NAMING_FILE", "Mention", "Naming", "base_words_pattern", "model_words", "spelling_of",
-           "variant_pattern"]
+__all__ = ["CLAUSE_END", "NAMING_FILE", "Mention", "Naming", "alternation", "base_words_pattern", "model_words",
+           "spelling_of", "variant_pattern"]
 
 NAMING_FILE = "naming.yaml"
 #: Most title words read before or after a kind word.
@@ -144,16 +144,19 @@ def _first_clause_end(question: str) -> int:
     return len(question)
 
 
+def alternation(words) -> str:
+    """A regular expression's alternatives for ``words`` (each once, escaped), the longest first so that a longer
+    phrase wins over a word it starts with ("research paper" before "research")."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
 def model_words() -> str:
     """A pattern of the words that point at a model without naming it, in a text of lower-case words joined by
     single spaces (:func:`~scientist.corpus.plain_words`): a pronoun of ``sole_pronouns`` ("it"), or a pointing
     word, at most ``SOLE_BETWEEN_MAX`` describing words and one or two words for a model ("your neural net", "the
     AI model").  ``figures.yaml`` writes it ``{model}`` ("how big is {model}")."""
     v = _words()
-
-    def alt(words: frozenset[str]) -> str:
-        return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
-
+    alt = alternation
     model = f"(?:{alt(v.sole)})"
     return (rf"(?:(?:{alt(v.sole_pronouns)})|(?:{alt(v.sole_pointers)})(?: (?:{alt(v.sole_between)})){{0,"
             rf"{SOLE_BETWEEN_MAX}}} {model}(?: {model})?)")
