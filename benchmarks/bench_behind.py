@@ -20,7 +20,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from question_sets import measured_groups, print_right
+from question_sets import figure_bench
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = [ROOT / "tests/data" / name for name in ("behind-dev.yaml", "behind-blind.yaml", "behind-blind2.yaml")]
@@ -36,26 +36,7 @@ def right(group: str, answer, model: str) -> bool:
 
 
 def main() -> int:
-    import scientist.core as core
-    import scientist.corpus as corpus
-    from scientist import Scientist
-
-    sci = Scientist()
-    model = next(r.id for r in sci.corpus.records if r.kind == "model")
-    figures = corpus.load_figures
-
-    def run(groups: dict[str, list[str]], reading: bool) -> dict[str, list]:
-        if reading:
-            return {g: [sci.ask(q) for q in qs] for g, qs in groups.items()}
-        corpus.load_figures = core.load_figures = lambda: tuple(f for f in figures() if f.label != LABEL)
-        try:  # the baseline: no such figure
-            return {g: [Scientist().ask(q) for q in qs] for g, qs in groups.items()}
-        finally:
-            corpus.load_figures = core.load_figures = figures
-
-    for groups, now, base, misses in measured_groups(__doc__, SETS, run):
-        print_right(groups, now, base, lambda g, a: right(g, a, model), misses, width=10)
-    return 0
+    return figure_bench(__doc__, SETS, LABEL, right)
 
 
 if __name__ == "__main__":

@@ -112,3 +112,36 @@ def print_right(sets: dict[str, list], now: dict[str, list], base: dict[str, lis
         for q, a in zip(qs, now[g], strict=True):
             if not right(g, a):
                 print(f"  miss ({g}: {what(a)}): {' '.join(q.split())[:110]}")
+
+
+def without_figure_run(label: str) -> tuple[object, Callable[[dict[str, list[str]], bool], dict[str, list]]]:
+    """A :class:`~scientist.Scientist` and a set's run for :func:`measured_groups`: each group's answers now, and (the
+    baseline) from the same code with the figure ``label`` left out of ``corpus/figures.yaml``'s."""
+    import scientist.core as core
+    import scientist.corpus as corpus
+    from scientist import Scientist
+
+    sci = Scientist()
+    figures = corpus.load_figures
+
+    def run(groups: dict[str, list[str]], reading: bool) -> dict[str, list]:
+        if reading:
+            return {g: [sci.ask(q) for q in qs] for g, qs in groups.items()}
+        corpus.load_figures = core.load_figures = lambda: tuple(f for f in figures() if f.label != label)
+        try:  # the baseline: no such figure
+            return {g: [Scientist().ask(q) for q in qs] for g, qs in groups.items()}
+        finally:
+            corpus.load_figures = core.load_figures = figures
+
+    return sci, run
+
+
+def figure_bench(doc: str, sets: list[Path], label: str, right: Callable[[str, object, str], bool]) -> int:
+    """A benchmark of follow-ups that ask for the figure ``label`` of the corpus's only model: each set of
+    ``sets`` (the command line's, else these) run now and without the figure (:func:`without_figure_run`), and
+    each group's right answers printed (``right(group, answer, model_id)``)."""
+    sci, run = without_figure_run(label)
+    model = next(r.id for r in sci.corpus.records if r.kind == "model")
+    for groups, now, base, misses in measured_groups(doc, sets, run):
+        print_right(groups, now, base, lambda g, a: right(g, a, model), misses, width=10)
+    return 0

@@ -437,7 +437,8 @@ class Scientist:
             return read, [], None  # "how does SwinIR pad the image to fit its window?": a part of the model it names
         card = self.corpus.records[naming.sole].card if naming.sole is not None else None
         if (mention is None and naming.sole is not None and asked and not unknown and not naming.find(read)
-                and self._asks_behind(read)):  # "which paper is this from?": the only model's own paper
+                and not naming.points_elsewhere(read) and self._asks_behind(read)):
+            # "which paper is this from?": the only model's own paper (not "who made the AI in my phone?")
             mention = Mention(naming.sole, "", len(read), sole=True)
         elif (mention is None and card is not None and not unknown and not naming.exact_names(read)
                 and not _names_something(read, self.corpus.vocabulary)
@@ -575,11 +576,13 @@ class Scientist:
                  for clause in CLAUSE_END.split(question)]
         return found + [{f.label: f for f in self._bare_figures(question)}]
 
-    def _asks_behind(self, question: str) -> bool:
+    def _asks_behind(self, question: str, source: bool = False) -> bool:
         """Whether ``question`` asks for a figure whose asking names the corpus's only model (``sole`` in
-        figures.yaml: "is any of this backed by published work?"), even where another figure it asks too is
-        taken for it (its ``not_with``: "the original paper behind the method" asks the paper link)."""
-        return any(f.sole for here in self._figures_read(question) for f in here.values())
+        figures.yaml: "is any of this backed by published work?", "who came up with this?"), even where another
+        figure it asks too is taken for it (its ``not_with``: "the original paper behind the method" asks the paper
+        link); with ``source``, one that the record's paper link gives (a work it comes from, not its authors)."""
+        return any(f.sole and (not source or f.link == "url") for here in self._figures_read(question)
+                   for f in here.values())
 
     def _part_meant(self, question: str, asked: list[Figure]) -> bool:
         """Whether of the figures ``question`` asks for (``asked``), a part of the only model's network (``{part}``
@@ -966,8 +969,8 @@ class Scientist:
                                                 steps=self._steps_meant(reading.plain))
                 answer.notes.insert(0, note)
         sole = next((self.corpus.records[m.record] for m in mentions if m.sole), None)
-        if sole is not None and answer.in_scope and behind:  # "which papers back it?": the papers part 3 leaves
-            # out are said to be there, and on which tasks
+        if sole is not None and answer.in_scope and behind and self._asks_behind(reading.plain, source=True):
+            # "which papers back it?": the papers part 3 leaves out are said to be there, and on which tasks
             shown = {r.id for r in answer.references}
             own = set(self.record_tasks(sole))
             others = [(r, self._tasks(tasks), bool(own.intersection(tasks))) for r in self.corpus.records

@@ -228,7 +228,7 @@ def load_figures() -> tuple[Figure, ...]:
 
     model = model_words()
     lists = {}
-    for key in ("this", "this_then", "paper"):  # "{this}" and "{paper}" in a figure's words
+    for key in ("this", "this_then", "paper", "maker"):  # "{this}", "{paper}" and "{maker}" in a figure's words
         words = raw.get(key) or []
         if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
             raise CorpusError(f"{path.name}: expected '{key}' to be a list of words")
@@ -239,6 +239,7 @@ def load_figures() -> tuple[Figure, ...]:
     this = "(?:" + "|".join(filter(None, [model, alternation(pointers), alone and (
         rf"(?:{alternation(alone)})(?= (?:{alternation(lists['this_then'])})\b|$)")])) + ")"
     paper = f"(?:{alternation(lists['paper']) or '(?!)'})"
+    maker = f"(?:{alternation(lists['maker']) or '(?!)'})"
     labels = [str(i["label"]) for i in items]
 
     def pattern(words: list, not_before: list, not_after: list = (), plural: str = "") -> re.Pattern:
@@ -246,6 +247,7 @@ def load_figures() -> tuple[Figure, ...]:
         before = "".join(rf"(?<!\b{re.escape(str(w).lower())} )" for w in not_after)  # "turing test result"
         alternatives = (re.escape(str(w).lower()).replace(re.escape("{model}"), model)
                         .replace(re.escape("{this}"), this).replace(re.escape("{paper}"), paper)
+                        .replace(re.escape("{maker}"), maker)
                         .replace(r"\ " + re.escape("{any}"), r"(?: [\w-]+){0,3}")
                         .replace(re.escape("{step}"), f"(?P<step{i}>{STEP})", 1) + plural for i, w in enumerate(words))
         return re.compile(before + r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])" + after + own)
@@ -271,7 +273,7 @@ def load_figures() -> tuple[Figure, ...]:
                         asking(i, own := parts(i)),
                         pattern(i.get("says") or words(i), i.get("not_before") or []),
                         tuple(str(f) for f in i.get("fields") or ()),
-                        tuple(" ".join(re.sub(r"\{(?:model|any|this|paper)\}", " ", str(w)).split())
+                        tuple(" ".join(re.sub(r"\{(?:model|any|this|paper|maker)\}", " ", str(w)).split())
                               for w in words(i)),
                         tuple(label for label in labels if label != i["label"]) if i.get("not_with") == "any"
                         else tuple(str(f) for f in i.get("not_with") or ()),

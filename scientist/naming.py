@@ -338,21 +338,14 @@ class Naming:
             return []
         return [Mention(p, question[span[0] : span[1]], span[1], every=True) for p in papers]
 
-    def sole_mention(self, question: str) -> Mention | None:
-        """"the model" as naming the corpus's only model (:attr:`sole`), in a question that names no record and
-        asks for a figure or fact of a model (:attr:`asks`): its first word for a model after a pointing word,
-        with only ``sole_between`` words between them ("the neural net"; not "the histopathology model"), not
-        the first part of a compound ("the AI-made photo"), and not followed by words that make it another
-        (``sole_restrictors`` whose clause holds no word of ``sole_ours``: "the AI that detects faces", not "the
-        AI that processed my photo"); or else a pronoun of its first clause not followed by a
-        verb of being or a word that makes it stand for nothing (``sole_not_before``: "what was it trained on?";
-        not "my photo is 12 MP; how big is it?", "is it possible to know ...").  Whether the question is about that
-        model at all is the caller's to judge."""
-        if (self.sole is None or self.asks is None or not self.asks(question) or self.exact_names(question)
-                or self.mentions(question)):
-            return None
+    def _pointed_model(self, question: str, tokens: list[tuple[str, int, int]]
+                       ) -> tuple[tuple[int, int] | None, bool]:
+        """The first word for a model after a pointing word in ``question`` (its ``tokens``: lower-case word, start,
+        end), with only ``sole_between`` words between them and not the first part of a compound (the span of token
+        indices, or None), and whether words after it make it another (``sole_restrictors`` whose clause holds no
+        word of ``sole_ours``: "the AI that detects faces", "the AI in my phone"; not "the AI that processed my
+        photo")."""
         vocab = _words()
-        tokens = [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(question)]
         words = [t for t, _, _ in tokens]
 
         def pointed(i: int) -> int | None:  # the pointing word before a model word, past describing words only
@@ -379,7 +372,32 @@ class Naming:
         compound = lambda i: question[tokens[i][2] : tokens[i][2] + 1] == "-"  # noqa: E731
         span = next(((first, last) for i, w in enumerate(words) if w in vocab.sole
                      and (first := pointed(i)) is not None and not compound(last := last_of(i))), None)
-        if span is not None and elses(span[1]):
+        return span, span is not None and elses(span[1])
+
+    def points_elsewhere(self, question: str) -> bool:
+        """Whether ``question`` points at a model that words after it make another's ("who made the AI in my
+        phone?"), so that no reading may take it for the corpus's only model."""
+        tokens = [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(question)]
+        return self._pointed_model(question, tokens)[1]
+
+    def sole_mention(self, question: str) -> Mention | None:
+        """"the model" as naming the corpus's only model (:attr:`sole`), in a question that names no record and
+        asks for a figure or fact of a model (:attr:`asks`): its first word for a model after a pointing word,
+        with only ``sole_between`` words between them ("the neural net"; not "the histopathology model"), not
+        the first part of a compound ("the AI-made photo"), and not followed by words that make it another
+        (``sole_restrictors`` whose clause holds no word of ``sole_ours``: "the AI that detects faces", not "the
+        AI that processed my photo"); or else a pronoun of its first clause not followed by a
+        verb of being or a word that makes it stand for nothing (``sole_not_before``: "what was it trained on?";
+        not "my photo is 12 MP; how big is it?", "is it possible to know ...").  Whether the question is about that
+        model at all is the caller's to judge."""
+        if (self.sole is None or self.asks is None or not self.asks(question) or self.exact_names(question)
+                or self.mentions(question)):
+            return None
+        vocab = _words()
+        tokens = [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(question)]
+        words = [t for t, _, _ in tokens]
+        span, restricted = self._pointed_model(question, tokens)
+        if restricted:
             return None
         if span is None:
             end = _first_clause_end(question)

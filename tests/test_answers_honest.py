@@ -850,6 +850,8 @@ def test_the_papers_behind_a_named_model_or_pointer_keep_their_reading(sci):
     # a pointing word before a thing or a topic of its own is no pointer at the answer
     "where did you get that photo?", "is there a study behind this diet?", "where did you read that coffee is healthy?",
     "what research supports that claim about coffee?",
+    # a model the words after it make another's
+    "which paper is the AI in my phone from?",
 ])
 def test_words_of_sources_that_ask_something_else_are_not_read_as_the_models_paper(sci, question):
     answer = sci.ask(question)
@@ -857,13 +859,53 @@ def test_words_of_sources_that_ask_something_else_are_not_read_as_the_models_pap
     assert not any(n.startswith("The question names no model and asks for the paper") for n in answer.notes)
 
 
-def test_the_papers_behind_it_need_the_only_model_reading(sci, cache_dir, embedder):
+@pytest.mark.parametrize("question", ["what papers back this up?", "who came up with this?"])
+def test_the_papers_behind_it_and_who_made_it_need_the_only_model_reading(sci, cache_dir, embedder, question):
     from scientist.core import Scientist
 
     off = Scientist(cache_dir=cache_dir, embedder=embedder,
                     settings=sci.settings.model_copy(update={"only_model": False}))
-    answer = off.ask("what papers back this up?")
+    answer = off.ask(question)
     assert not any(n.startswith("The question names no model") for n in answer.notes)
+    assert not any(f.record_id == "deblur-mimo-unet-realblur" for f in answer.facts)
+
+
+@pytest.mark.parametrize("question", [
+    # refused before: they name no record and point at the answer or its method
+    "who came up with this?", "who invented this method?", "whose idea was the approach?",
+    "which researchers developed this?", "who should I credit for this in my essay?",
+    "the team behind this, who are they?", "authors of this method?", "this was developed by whom?",
+    "who actually designed that architecture?", "was this made by a company or by a university?",
+    "which lab developed the system?", "did a university invent it?",
+    # words after it that say what it did make it ours ("sole_ours"), not another's
+    "who made the network that did the restoration?",
+])
+def test_a_follow_up_asking_who_made_the_method_gets_the_only_models_authors(sci, question):
+    answer = sci.ask(question)
+    assert answer.in_scope and "Deblur-MIMO-UNet-RealBlur" in {r.title for r in answer.references}, answer.notes
+    line = next(f.text for f in answer.facts
+                if f.label in ("authors", "its authors") and f.record_id == "deblur-mimo-unet-realblur")
+    assert "Cho et al., ICCV 2021" in line
+    note = next(n for n in answer.notes if n.startswith("The question names no model"))
+    assert "Deblur-MIMO-UNet-RealBlur" in note and "its paper is the one its record links to" not in note
+    # the notes on the papers a source question leaves out are for sources, not for authors
+    assert not any(n.startswith("Besides it, the records hold") for n in answer.notes)
+
+
+@pytest.mark.parametrize("question", [
+    "who invented the camera?", "who took this photo?", "who made this website?",
+    "who should get credit for the photo when I post it?", "who should I thank for this photo?",
+    "who developed this film roll?", "who wrote this song?", "who created photoshop?",
+    "who is behind the blur in my photo, camera shake?", "my team at work wants to use this, is it free?",
+    # a word of authorship alone, in a question that names no record, is not read as about the only model
+    "who are the authors of Harry Potter?", "which university is best for photography?",
+    # "it" is the photo's subject: a maker of a model is a team, a lab, a company ... (`maker`)
+    "there's a church in my photo, which architect designed it?",
+])
+def test_words_of_authorship_that_ask_something_else_are_not_read_as_the_models_authors(sci, question):
+    answer = sci.ask(question)
+    assert not any(f.label in ("authors", "its authors") and f.record_id == "deblur-mimo-unet-realblur"
+                   for f in answer.facts)
 
 
 @pytest.mark.parametrize("question", ["where can I download the weights?", "link to the weights?",
