@@ -437,7 +437,7 @@ class Scientist:
             return read, [], None  # "how does SwinIR pad the image to fit its window?": a part of the model it names
         card = self.corpus.records[naming.sole].card if naming.sole is not None else None
         if (mention is None and naming.sole is not None and asked and not unknown and not naming.find(read)
-                and not naming.points_elsewhere(read) and self._asks_behind(read)):
+                and not naming.points_elsewhere(read) and self._sole_figures(read)):
             # "which paper is this from?": the only model's own paper (not "who made the AI in my phone?")
             mention = Mention(naming.sole, "", len(read), sole=True)
         elif (mention is None and card is not None and not unknown and not naming.exact_names(read)
@@ -576,13 +576,11 @@ class Scientist:
                  for clause in CLAUSE_END.split(question)]
         return found + [{f.label: f for f in self._bare_figures(question)}]
 
-    def _asks_behind(self, question: str, source: bool = False) -> bool:
-        """Whether ``question`` asks for a figure whose asking names the corpus's only model (``sole`` in
-        figures.yaml: "is any of this backed by published work?", "who came up with this?"), even where another
-        figure it asks too is taken for it (its ``not_with``: "the original paper behind the method" asks the paper
-        link); with ``source``, one that the record's paper link gives (a work it comes from, not its authors)."""
-        return any(f.sole and (not source or f.link == "url") for here in self._figures_read(question)
-                   for f in here.values())
+    def _sole_figures(self, question: str) -> list[Figure]:
+        """The figures ``question`` asks for whose asking names the corpus's only model (``sole`` in figures.yaml:
+        "is any of this backed by published work?", "who came up with this?"), even where another figure it asks
+        too is taken for it (its ``not_with``: "the original paper behind the method" asks the paper link)."""
+        return [f for here in self._figures_read(question) for f in here.values() if f.sole]
 
     def _part_meant(self, question: str, asked: list[Figure]) -> bool:
         """Whether of the figures ``question`` asks for (``asked``), a part of the only model's network (``{part}``
@@ -941,8 +939,10 @@ class Scientist:
         if every:  # "who wrote the papers?": each of the corpus's papers, and said to be
             words = next(m.words for m in mentions if m.every)
             answer.notes.insert(0, self.renderer.phrase("note_every_paper", words=words, records=every))
-        # "which papers back it?": a fact whose asking names the only model (read once, for the notes below)
-        behind = any(m.sole for m in mentions) and self._asks_behind(reading.plain)
+        # "which papers back it?", "who came up with this?": a fact whose asking names the only model, and whether
+        # one is a work it comes from, which the record's paper link gives (read once, for the notes below)
+        behind = self._sole_figures(reading.plain) if any(m.sole for m in mentions) else []
+        source = any(f.link == "url" for f in behind)
         for m in mentions:  # "how many parameters does the model have?": the only model is meant, and said to be
             if m.sole and m.words:
                 answer.notes.insert(0, self.renderer.phrase("note_sole", words=m.words,
@@ -962,14 +962,14 @@ class Scientist:
                 if bare or places:
                     note = self.renderer.phrase("note_sole_bare", figures=bare, places=places, record=record)
                 elif behind:  # "is any of this backed by published work?"
-                    note = self.renderer.phrase("note_sole_behind", record=record,
+                    note = self.renderer.phrase("note_sole_behind", record=record, source=source,
                                                 figures=_as_asked(self._asked_figures(reading.plain), reading.plain))
                 else:
                     note = self.renderer.phrase("note_sole_step", record=record,
                                                 steps=self._steps_meant(reading.plain))
                 answer.notes.insert(0, note)
         sole = next((self.corpus.records[m.record] for m in mentions if m.sole), None)
-        if sole is not None and answer.in_scope and behind and self._asks_behind(reading.plain, source=True):
+        if sole is not None and answer.in_scope and source:
             # "which papers back it?": the papers part 3 leaves out are said to be there, and on which tasks
             shown = {r.id for r in answer.references}
             own = set(self.record_tasks(sole))

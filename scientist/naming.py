@@ -104,13 +104,18 @@ def variant_pattern(name: str, before: str = "") -> re.Pattern:
     return re.compile(rf"(?<![\w+-]){before}{re.escape(name)}(?![\w+-])", re.I)
 
 
+def _spans(text: str) -> list[tuple[str, int, int]]:
+    """``text``'s words (:data:`_TOKEN`): each lower-cased, with where it starts and ends."""
+    return [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
 def every_words(question: str) -> tuple[int, int] | None:
     """Where ``question`` points at a corpus's papers all at once ("who wrote the papers?", "both studies", "the two
     articles": naming.yaml's ``every_pointers``, at most two ``every_between``, ``every_plurals``) or at one of them
     without saying which ("the other paper", "each study": ``every_one``, then a word for a paper); None if
     nowhere."""
     vocab = _words()
-    tokens = [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(question)]
+    tokens = _spans(question)
     singular = {w for w, kind in vocab.nouns.items() if kind == "paper"} - vocab.every_plurals
     for i, (word, _, end) in enumerate(tokens):
         first = i - 1
@@ -296,7 +301,7 @@ class Naming:
         out: the question already says what it is.  None without :attr:`partial`."""
         if not self.partial:
             return []
-        tokens = [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(question)]
+        tokens = _spans(question)
         words = [t for t, _, _ in tokens]
         spans: list[tuple[int, int, int]] = []  # first token, last token, record
 
@@ -377,8 +382,7 @@ class Naming:
     def points_elsewhere(self, question: str) -> bool:
         """Whether ``question`` points at a model that words after it make another's ("who made the AI in my
         phone?"), so that no reading may take it for the corpus's only model."""
-        tokens = [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(question)]
-        return self._pointed_model(question, tokens)[1]
+        return self._pointed_model(question, _spans(question))[1]
 
     def sole_mention(self, question: str) -> Mention | None:
         """"the model" as naming the corpus's only model (:attr:`sole`), in a question that names no record and
@@ -394,7 +398,7 @@ class Naming:
                 or self.mentions(question)):
             return None
         vocab = _words()
-        tokens = [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(question)]
+        tokens = _spans(question)
         words = [t for t, _, _ in tokens]
         span, restricted = self._pointed_model(question, tokens)
         if restricted:
