@@ -13,7 +13,8 @@ writers who saw neither the code nor its examples, holds four lists of messages,
   or ``pasted`` (a message read as another language, so not read at all, counts as right too: nothing was
   guessed of it);
 - ``controls``: real questions about photos, models or papers that look like the above ("hi, how does ...?",
-  "what can you do about ...?"); right when not read so (``about`` unset).
+  "what can you do about ...?"); right when not read so (``about`` unset, or ``usage``: a question about using the
+  tool on a photo, "what's the biggest photo I can attach?", answered with the tool's facts for what it asks).
 
 The baseline, in the same run, is the same code with that reading switched off (``ToolAsks.kind`` and
 ``ToolAsks.pasted_as`` find nothing); for the controls it shows the same answers.  Also printed: how many
@@ -40,6 +41,8 @@ def right(group: str, answer) -> bool:
         return True
     if group == "capability" and answer.listing:
         return True
+    if group == "controls":
+        return answer.about in (None, "usage")
     return answer.about == WANTED[group]
 
 

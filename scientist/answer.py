@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.21"
+SCHEMA_VERSION = "1.22"
 
 
 class TaskGuess(BaseModel):
@@ -196,14 +196,24 @@ class Answer(BaseModel):
     listing: bool = Field(
         default=False, description="Whether the question asked what the corpus holds ('which papers do you know?') "
                                    "and, otherwise refused, was answered by listing its records in `nearest`.")
-    about: Literal["tool", "social", "unreadable", "pasted"] | None = Field(
+    about: Literal["tool", "social", "unreadable", "pasted", "usage"] | None = Field(
         default=None,
         description="When the message is about the tool itself rather than a question for its records and would "
                     "otherwise be refused (schema 1.19): `tool` ('what can you do?', 'help', 'hi'), answered with "
                     "what the tool does and its records in `nearest`; `social` ('thanks!', 'ok', 'bye', 'how are "
                     "you?', 'that didn't help': schema 1.20), acknowledged; `unreadable` (no word the tool knows, "
                     "'asdfgh'), said to hold no question; `pasted` (text pasted by mistake: a command, code, a log, "
-                    "a path, a link; schema 1.20), said to hold no question and what it looks like.")
+                    "a path, a link; schema 1.20), said to hold no question and what it looks like; `usage` (how "
+                    "the tool handles a photo: 'can it open HEIC files?', 'does it upload my photos?'; schema "
+                    "1.22), answered with the tool's own facts for the topics in `usage`.")
+    usage: list[Literal["formats", "raw", "output", "size", "depth", "privacy", "hardware"]] = Field(
+        default_factory=list,
+        description="What the message asks about using the tool on a photo (schema 1.22), answered in a note with "
+                    "the tool's own facts, from its code and settings, not from a record: the file formats it reads "
+                    "(`formats`), camera RAW files (`raw`), what it writes (`output`), how large a photo may be "
+                    "(`size`), bit depth (`depth`), where a photo goes (`privacy`) and the computer it needs "
+                    "(`hardware`). With `about` `usage` the note is the whole answer; otherwise it opens an answer "
+                    "that also explains what the question asks of the records.")
     notes: list[str] = Field(default_factory=list, description="Honest caveats about the answer.")
     markdown: str = Field(default="", description="The answer rendered as Markdown.")
     text: str = Field(default="", description="The answer rendered as plain text.")

@@ -30,6 +30,7 @@ from .corpus import (
     load_photo_asks,
     load_places,
     load_tool_asks,
+    load_usage,
     plain_words,
 )
 from .embed import Embedder
@@ -94,6 +95,11 @@ STEP_COSINE_PART = 0.45
 #: Questions whose closest step :meth:`Scientist._steps_meant` keeps (one is read several times while it is
 #: answered), and question texts whose vectors :meth:`Scientist._encode` keeps.
 QUESTIONS_KEPT = 256
+
+
+#: Camera RAW endings a usage answer names (of the reader's whole list), and a format written under another name.
+_RAW_SHOWN = (".dng", ".cr2", ".cr3", ".nef", ".arw", ".raf", ".orf", ".rw2")
+_WRITTEN_AS = {"jpeg": "jpg"}
 
 
 class _Reading(NamedTuple):
@@ -921,14 +927,23 @@ class Scientist:
                 if any(m.every for m in reading.mentions):  # "list the papers": the list, as asked
                     reading = reading._replace(read=reading.plain, mentions=[])
                 answer = self._listing(reading.read, kinds, qvec)
+            # "can it open HEIC files?", "does it upload my photos?": the tool's own facts, not the records'
+            elif (usage := load_usage().asked(typed, reading.plain)) and not self._records_too(reading.plain, task,
+                                                                                               in_scope):
+                answer = self._usage(reading.read, usage, (typed, reading.plain))
             elif about := self._about_the_tool(reading, named, in_scope, task.clear, typed):  # "what can you
                 # do?", "thanks!", "asdfgh", "ls -la": about the tool, or no question, not for its records
                 answer = self._about(reading.read, *about, qvec, reading.q)
             else:
                 answer = self._answer(reading.read, k, analysis)
+                if usage:  # "can it deblur a 50-megapixel photo?": what it asks of the tool, then of the records
+                    answer.usage = usage
+                    answer.notes.insert(0, self._usage_note(usage, (typed, reading.plain)))
         q, read, fixes, mentions = reading.q, reading.read, reading.fixes, reading.mentions
         if read is not None and (fixes or mentions or read != q):  # "Hugging Face" read as "model-hub" too
             answer.question, answer.read_as = q, read
+        if answer.about == "usage":  # "how much RAM does it need?": "it" is the tool, and no record is drawn on
+            mentions = []
         # a record named by its whole title needs no note; one named by its link is said to be
         naming = self._naming()
         partly = [(m.words, r, naming.written_as(m)) for m in mentions if not (m.sole or m.photo or m.every)
@@ -1009,6 +1024,8 @@ class Scientist:
         unknown = names_in(self.corpus, q)[0] if read is not None else []
         misspelt = {wrong.casefold() for wrong, _ in fixes}  # read as a word, and said so: "Quailty"
         unknown = [name for name in unknown if name.casefold() not in misspelt]
+        if answer.usage:  # "can it handle 16-bit TIFFs?": a file format the facts speak of is no model's name
+            unknown = [name for name in unknown if not load_usage().formats_named(name)]
         if unknown and answer.about != "pasted":  # "explain NAFNet": the answer is about the records, and says
             # so before anything else; a refusal says first why it refuses (a paste holds no question)
             answer.notes.insert(0 if answer.in_scope else len(answer.notes),
@@ -1158,6 +1175,40 @@ class Scientist:
             bundled=not (self.weights or self.settings.weights))  # resolved only when a photo is given
         return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], nearest=listed,
                       about="tool", notes=[note])
+
+    def _records_too(self, question: str, task: TaskResult, in_scope: bool) -> bool:
+        """Whether a question about using the tool on a photo also asks something of the records, and keeps their
+        answer (the tool's facts among its notes): in scope, it tells an operation of its clear task
+        (:meth:`SignatureView.operation_tasks`: "can it deblur a 50-megapixel photo?", not "what format does it save
+        the restored photo as?") or asks a figure or a fact of a record ("how much vram does it need?", which no
+        record gives; "how long does it take on a laptop, and who developed the model?")."""
+        if not in_scope:
+            return False
+        signature = self.index.view("signature")
+        return (task.clear and signature is not None and bool(signature.operation_tasks(question))) or bool(
+            self._asked_figures(question))
+
+    def _usage(self, q: str, topics: list[str], texts: tuple[str, ...]) -> Answer:
+        """The answer to a question about using the tool on a photo (``usage.yaml``: "which formats can I give
+        it?", "does it need a GPU?"): the tool's own facts for each topic asked, and no record, no task."""
+        return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], about="usage",
+                      usage=topics, notes=[self._usage_note(topics, texts)])
+
+    def _usage_note(self, topics: list[str], texts: tuple[str, ...]) -> str:
+        """The tool's facts for the usage ``topics`` asked in ``texts`` (the message as typed and as read), from
+        the photo reader's and writer's constants and the settings in force; the formats named are each said to
+        be read or not (and of those named in a question about the output, which no restored image is written as)."""
+        from .restore.photo import MAX_PIXELS, RAW_SUFFIXES, SUPPORTED
+        from .restore.save import FORMATS as WRITTEN
+
+        named = load_usage().formats_named(*texts)
+        unwritten = [key for key, _ in named if _WRITTEN_AS.get(key, key) not in WRITTEN]  # "can it save as webp?"
+        s = self.settings
+        return self.renderer.phrase(
+            "note_usage", topics=topics, supported=SUPPORTED, named=named, unwritten=unwritten,
+            raw_endings=[e for e in _RAW_SHOWN if e in RAW_SUFFIXES],
+            max_mp=MAX_PIXELS / 1e6, output=s.output_format, quality=s.jpeg_quality, upload_mb=s.upload_limit_mb,
+            retention_h=s.job_retention_hours, host=s.serve_host, device=s.device, work_mb=s.work_memory_mb)
 
     def _about_the_tool(self, reading: _Reading, named: bool, in_scope: bool, clear: bool,
                         typed: str) -> tuple[str, str | None] | None:

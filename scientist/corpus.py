@@ -53,9 +53,10 @@ LINKS_FILE = "links.yaml"
 LISTING_FILE = "listing.yaml"
 PHOTO_ASKS_FILE = "photo_asks.yaml"
 TOOL_ASKS_FILE = "tool_asks.yaml"
+USAGE_FILE = "usage.yaml"
 #: Data files of a corpus folder that hold no records.
 NOT_RECORDS = {TASKS_FILE, EXAMPLES_FILE, VOCABULARY_FILE, FIGURES_FILE, CONTEXT_FILE, LANGUAGES_FILE, NAMING_FILE,
-               LINKS_FILE, LISTING_FILE, PHOTO_ASKS_FILE, TOOL_ASKS_FILE, "README.md"}
+               LINKS_FILE, LISTING_FILE, PHOTO_ASKS_FILE, TOOL_ASKS_FILE, USAGE_FILE, "README.md"}
 
 
 def read_yaml(path: str | Path, what: str):
@@ -386,6 +387,120 @@ def load_photo_asks() -> PhotoAsks:
     if pattern is None or not isinstance(alone, list) or not all(isinstance(w, str) for w in alone):
         raise CorpusError(f"{path.name}: expected 'asks': phrasings separated by ';', and 'alone': a list of words")
     return PhotoAsks(pattern, frozenset(w.lower() for w in alone))
+
+
+#: What a usage question may be about (``usage.yaml``'s topics, in the order an answer gives them).
+USAGE_TOPICS = ("formats", "raw", "output", "size", "depth", "privacy", "hardware")
+
+
+@dataclass(frozen=True)
+class Usage:
+    """How a message asks about using the tool on a photo (``usage.yaml``): its topics' phrasings, what rules a
+    message out, and the names of the file formats read, of camera RAW files and of other formats."""
+
+    topics: tuple[tuple[str, re.Pattern, re.Pattern | None], ...]  # each of USAGE_TOPICS, its phrasings and those
+    # that ask it even beside `not_when`
+    not_when: re.Pattern  # a message about a model's training or a paper
+    named_frames: re.Pattern  # what asks about a format only beside its name ("is it able to open them?")
+    names: tuple[tuple[str, str], ...]  # a format's name (lower case, as in the text) and "read", "raw" or "other"
+
+    def asked(self, *texts: str) -> list[str]:
+        """The topics any of ``texts`` (the message as typed, as read) asks about, in :data:`USAGE_TOPICS`' order;
+        when one of them holds ``not_when``, only those asked by their ``despite`` phrasings."""
+        read = [_usage_text(t) for t in texts if t]
+        ruled_out = any(self.not_when.search(t) for t in read)
+        asked = {topic for topic, asks, despite in self.topics
+                 if any(p is not None and p.search(t) for p in ((despite,) if ruled_out else (asks, despite))
+                        for t in read)}
+        if not ruled_out and not asked & {"formats", "raw"} and any(self.named_frames.search(t) for t in read):
+            verdicts = {verdict for _, verdict in self.formats_named(*texts)}
+            asked |= {"raw"} if "raw" in verdicts else ({"formats"} if verdicts else set())
+        return [topic for topic in USAGE_TOPICS if topic in asked]
+
+    def formats_named(self, *texts: str) -> list[tuple[str, str]]:
+        """The file formats ``texts`` name, each once, in the order first named, with "read", "raw" or
+        "other" (an ending of a photo the tool reads, of a camera RAW file, or neither)."""
+        found: dict[str, tuple[int, str]] = {}
+        for text in texts:
+            t, taken = _usage_text(text or ""), []
+            for name, verdict in self.names:  # the longest first: "raw files" is one name, not "raw" again
+                for m in re.finditer(rf"(?<!\w){re.escape(name)}s?(?!\w)", t):
+                    if any(a < m.end() and m.start() < b for a, b in taken):
+                        continue
+                    taken.append(m.span())
+                    key = _FORMAT_KEY.get(name, name)
+                    if key not in found or m.start() < found[key][0]:
+                        found[key] = (m.start(), verdict)
+        return [(key, verdict) for key, (_, verdict) in sorted(found.items(), key=lambda kv: kv[1][0])]
+
+
+def _usage_text(text: str) -> str:
+    """A message as usage phrasings read it: without its links (a link's ".jpg" names no file of the person's), as
+    :func:`~scientist.signature.normalise` writes it, and a file ending's dot a space ("does it support .NEF?",
+    "IMG_2034.HEIC")."""
+    from .signature import normalise
+
+    return re.sub(r"\.(?=[a-z0-9]{2,4}\b)", " ", normalise(re.sub(r"(?i)\b(?:https?://|www\.)\S+", " ", text)))
+
+
+#: A format's plural or spelling named as one ("jpegs", "jpg": JPEG), so that a message naming both says it once.
+_FORMAT_KEY = {"jpg": "jpeg", "jpe": "jpeg", "jfif": "jpeg", "tif": "tiff", "hif": "heif", "bitmap": "bmp",
+               "raws": "raw", "raw file": "raw", "raw files": "raw", "raw photo": "raw", "raw photos": "raw",
+               "raw image": "raw", "raw images": "raw", "camera raw": "raw", "raw format": "raw", "raw formats": "raw",
+               "jpeg xl": "jxl", "jpeg 2000": "jp2", "videos": "video", "live photos": "live photo"}
+
+
+@functools.cache
+def load_usage() -> Usage:
+    """How a message asks about using the tool on a photo (``usage.yaml``, packaged), with the photo reader's own
+    lists of file endings (:data:`~scientist.restore.photo.PHOTO_SUFFIXES`, ``RAW_SUFFIXES``)."""
+    from .restore.photo import PHOTO_SUFFIXES, RAW_SUFFIXES
+    from .signature import compile_phrasings  # the phrasings' grammar is the signature's
+
+    path = data_path("corpus") / USAGE_FILE
+    raw = read_yaml(path, "usage questions")
+    if not isinstance(raw, dict):
+        raise CorpusError(f"{path.name}: expected a mapping with 'words', 'topics', 'not_when' and format names")
+    words, topics = raw.get("words"), raw.get("topics")
+    lists = {key: raw.get(key) for key in ("other_formats", "read_names", "raw_names")}
+    if not (isinstance(words, dict) and all(isinstance(v, list) and v and all(isinstance(w, str) for w in v)
+                                            for v in words.values())):
+        raise CorpusError(f"{path.name}: expected 'words': a name -> a list of words")
+    if not all(isinstance(v, list) and all(isinstance(w, str) for w in v) for v in lists.values()):
+        raise CorpusError(f"{path.name}: expected lists of words under {', '.join(lists)}")
+    read = sorted({s.lstrip(".") for s in PHOTO_SUFFIXES} | {w.lower() for w in lists["read_names"]})
+    rawn = sorted({s.lstrip(".") for s in RAW_SUFFIXES} | {w.lower() for w in lists["raw_names"]})
+    other = sorted({w.lower() for w in lists["other_formats"]} - set(read) - set(rawn))
+    plural = [n + "s" for n in read + other + rawn if not n.endswith("s")]  # "pdfs", "nefs"
+    fill = {key: [str(w).lower() for w in v] for key, v in words.items()} | {
+        "format": read + other + [p for p in plural if p[:-1] not in rawn], "raw": rawn + [p for p in plural
+                                                                                             if p[:-1] in rawn]}
+
+    def filled(phrasings: str, where: str) -> re.Pattern:
+        def one(m: re.Match) -> str:
+            if m.group(1) not in fill:
+                raise CorpusError(f"{path.name}: {where} names {{{m.group(1)}}}, which 'words' does not list")
+            return "|".join(w.replace(" ", "_") for w in fill[m.group(1)])
+
+        pattern = compile_phrasings(re.sub(r"\{(\w+)\}", one, phrasings)) if isinstance(phrasings, str) else None
+        if pattern is None:
+            raise CorpusError(f"{path.name}: expected {where}: phrasings separated by ';'")
+        return pattern
+
+    if not isinstance(topics, dict) or set(topics) != set(USAGE_TOPICS):
+        raise CorpusError(f"{path.name}: expected 'topics': phrasings for each of {', '.join(USAGE_TOPICS)}")
+    found = []
+    for topic in USAGE_TOPICS:
+        given = topics[topic] if isinstance(topics[topic], dict) else {"asks": topics[topic]}
+        if not set(given) <= {"asks", "despite"}:
+            raise CorpusError(f"{path.name}: the topic {topic!r} takes 'asks' and 'despite' only")
+        found.append((topic, filled(given.get("asks"), f"the topic {topic!r}"),
+                      filled(given["despite"], f"the topic {topic!r}'s 'despite'") if "despite" in given else None))
+    found = tuple(found)
+    names = [(n, "read") for n in read] + [(n, "raw") for n in rawn] + [(n, "other") for n in other]
+    names.sort(key=lambda nv: -len(nv[0]))  # "raw files" before "raw", "jpeg xl" before "jpeg"
+    return Usage(found, filled(raw.get("not_when"), "'not_when'"), filled(raw.get("named_frames"), "'named_frames'"),
+                 tuple(names))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,129 @@
+"""A question about using the tool on a photo ("which formats can I give it?", "does it upload my photos?", "do I
+need a GPU?") is answered with the tool's own facts: before, "can it open RAW files from my camera?" was answered
+with the deblurring model's summary, "do I need a GPU to run this?" refused as 3D reconstruction."""
+
+from __future__ import annotations
+
+import pytest
+
+from scientist.corpus import USAGE_TOPICS, load_usage
+from scientist.restore.photo import MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES
+
+
+@pytest.mark.parametrize(("message", "topics"), [
+    ("what file formats can I give it?", ["formats"]), ("does it work on HEIC photos from my iphone?", ["formats"]),
+    ("jpg ok??", ["formats"]), ("can it open PDFs?", ["formats"]),
+    ("can it open RAW files from my camera?", ["raw"]), ("does it support .NEF?", ["raw"]),
+    ("My Nikon makes NEF files. Is the program able to open them?", ["raw"]),
+    ("will it overwrite my original?", ["output"]), ("can I get a TIFF back?", ["output"]),
+    ("Does the restored image keep the EXIF data?", ["output"]),
+    ("max resolution?", ["size"]), ("Can it process a 50 megapixel panorama?", ["size"]),
+    ("does it keep 16 bit?", ["depth"]), ("can it handle 16-bit TIFFs?", ["formats", "depth"]),
+    ("does it upload my photos anywhere?", ["privacy"]), ("will u use my pics to train the AI??", ["privacy"]),
+    ("does it work offline?", ["privacy"]),
+    ("do I need a GPU to run this?", ["hardware"]), ("will it work on an M1 Mac?", ["hardware"]),
+    # about a model, a paper or photography, not this program
+    ("what GPU was it trained on?", []), ("Does shooting RAW give less noise than JPEG?", []),
+    ("why does JPEG compression cause blocks?", []), ("what resolution were the training images?", []),
+    ("how was the model trained on private medical images?", []), ("how does it denoise HEIC photos?", []),
+    ("Can on-device AI denoising on phones really work offline?", []),
+    ("Does uploading a photo to social media recompress it and strip the metadata?", []),
+])
+def test_usage_questions_are_told_by_topic_and_questions_about_models_are_not(message, topics):
+    assert load_usage().asked(message) == topics
+
+
+def test_the_formats_named_come_from_the_photo_readers_own_lists():
+    usage = load_usage()
+    named = dict(usage.formats_named("can it take a .heic, IMG_1.CR2, PDFs, jpgs or a JPEG?"))
+    assert named == {"heic": "read", "cr2": "raw", "pdf": "other", "jpeg": "read"}  # "jpgs" and "JPEG" are one
+    read = {n for n, v in usage.names if v == "read"}
+    assert {s.lstrip(".") for s in PHOTO_SUFFIXES} <= read
+    assert {s.lstrip(".") for s in RAW_SUFFIXES} <= {n for n, v in usage.names if v == "raw"}
+    assert len(USAGE_TOPICS) == len(usage.topics)
+
+
+def test_a_formats_question_is_answered_with_the_tools_facts_and_no_record(sci):
+    a = sci.ask("Can it open PDFs or HEIC photos?")
+    assert a.about == "usage" and a.usage == ["formats"] and a.task is None and not a.in_scope
+    assert not a.references and not a.nearest  # no record speaks of this program
+    note = a.notes[0]
+    assert "JPEG, PNG, HEIC/HEIF, WebP, TIFF, BMP and GIF" in note
+    assert "HEIC is among them" in note and "PDF is not" in note
+    assert "not from its records" in note
+    assert "**Using this tool on a photo:**" in a.markdown and "USING THIS TOOL ON A PHOTO:" in a.text
+    assert sci.verify(a.markdown).grounded
+
+
+def test_a_raw_question_says_how_to_get_a_file_it_reads(sci):
+    note = sci.ask("can it open RAW files from my camera?").notes[0]
+    assert "does not read camera RAW files (.dng, .cr2" in note and "16-bit TIFF" in note
+
+
+def test_the_facts_follow_the_settings_in_force(cache_dir, embedder, tmp_path, monkeypatch):
+    from scientist.core import Scientist
+    from scientist.settings import load_settings
+
+    settings = load_settings().updated(output_format="tiff", jpeg_quality=80, serve_host="0.0.0.0",
+                                       job_retention_hours=2, device="cpu", work_memory_mb=512)
+    sci = Scientist(cache_dir=cache_dir, embedder=embedder, settings=settings)
+    out = sci.ask("what format does it save the result as?").notes[0]
+    assert "written as a TIFF (the `output_format` setting" in out and "quality 80" in out
+    assert "`NAME_restored.tif`" in out
+    private = sci.ask("does it upload my photos anywhere?").notes[0]
+    assert "listens on 0.0.0.0 (the `serve_host` setting), so other machines" in private and "for 2 hours" in private
+    hardware = sci.ask("do I need a GPU to run this?").notes[0]
+    assert "keeps it on the processor" in hardware and "512 MiB" in hardware
+    size = sci.ask("is there a size limit for the photo?").notes[0]
+    assert f"up to {MAX_PIXELS / 1e6:g} million pixels" in size
+
+
+def test_a_usage_question_that_asks_an_operation_too_is_answered_from_the_records_after_the_facts(sci):
+    a = sci.ask("can it deblur a 50 megapixel photo?")
+    assert a.in_scope and a.task.id == "deblurring" and a.about is None and a.usage == ["size"]
+    assert a.notes[0].startswith("A photo may have up to")
+    alone = sci.ask("is there a size limit for the photo?")
+    assert alone.about == "usage" and alone.task is None
+
+
+def test_a_question_about_a_models_training_hardware_is_not_read_as_one_about_the_tool(sci):
+    a = sci.ask("what GPU was MIMO-UNet trained on?")
+    assert a.usage == [] and a.about is None
+
+
+def test_the_json_answer_carries_the_topics(sci):
+    data = sci.ask("does it keep 16-bit, and can it open HEIC?").model_dump(mode="json")
+    assert data["about"] == "usage" and data["usage"] == ["formats", "depth"]
+
+
+def test_a_usage_question_that_asks_a_figure_of_the_model_gets_both_the_figure_said_missing_and_the_facts(sci):
+    # "how much vram does it need?" asks the model's memory use, which no record gives (as before), and the tool's
+    a = sci.ask("how much vram does it need")
+    assert a.about is None and a.usage == ["hardware"] and a.in_scope
+    assert any("does not report" in n and "memory use" in n for n in a.notes)
+    assert any(n.startswith("It needs no graphics card") for n in a.notes)
+
+
+@pytest.mark.parametrize("question", ["can it open RAW files?", "will it save as webp?", "is there a size limit?",
+                                      "does it keep 16-bit?", "does it upload my photos?",
+                                      "do I need a GPU to run this?"])
+def test_every_topics_answer_names_nothing_and_no_figure_a_checker_would_doubt(sci, question):
+    a = sci.ask(question)
+    verdict = sci.verify(a.markdown)
+    assert a.about == "usage" and verdict.grounded, verdict
+
+
+def test_the_web_page_shows_the_facts_under_their_heading(sci):
+    from scientist.web.app import _answer_html
+
+    page = _answer_html(sci, sci.ask("can it open HEIC files?"))
+    assert "<strong>Using this tool on a photo:</strong>" in page and "HEIC is among them" in page
+    assert "cosine" not in page
+
+
+def test_a_format_named_in_capitals_is_not_said_to_be_a_name_no_record_mentions(sci):
+    a = sci.ask("can it handle 16-bit TIFFs and RAWs from my Nikon?")
+    assert a.usage == ["formats", "raw", "depth"]
+    assert not any("TIFFs" in n and "none of the" in n for n in a.notes)
+    other = sci.ask("can it open HEIC files like NAFNet does?")
+    assert other.usage == ["formats"] and any("NAFNet" in n and "none of the" in n for n in other.notes)
