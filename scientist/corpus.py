@@ -412,9 +412,11 @@ class Usage:
         asked = {topic for topic, asks, despite in self.topics
                  if any(p is not None and p.search(t) for p in ((despite,) if ruled_out else (asks, despite))
                         for t in read)}
-        if not ruled_out and not asked & {"formats", "raw"} and any(self.named_frames.search(t) for t in read):
-            verdicts = {verdict for _, verdict in self.formats_named(*texts)}
-            asked |= {"raw"} if "raw" in verdicts else ({"formats"} if verdicts else set())
+        verdicts = {verdict for _, verdict in self.formats_named(*texts)} if not ruled_out else set()
+        if verdicts and not asked & {"formats", "raw"} and any(self.named_frames.search(t) for t in read):
+            asked |= {"raw"} if "raw" in verdicts else {"formats"}
+        if "formats" in asked and "raw" in verdicts:  # "CR2 ... will the AI take JPEGs only?"
+            asked.add("raw")
         return [topic for topic in USAGE_TOPICS if topic in asked]
 
     def formats_named(self, *texts: str) -> list[tuple[str, str]]:

@@ -351,3 +351,11 @@ def test_an_unknown_name_in_an_unreadable_message_is_still_said(sci):
 ])
 def test_what_the_fourth_review_found_is_read_as_before(sci, message, monkeypatch):
     _read_as_before(sci, message, monkeypatch)
+
+
+@pytest.mark.parametrize("question", ["how do I give it my photo?", "how can I show it my pictures?"])
+def test_how_to_give_a_photo_is_answered_with_where_a_photo_goes_in(sci, question):
+    a = sci.ask(question)
+    assert a.about == "tool"
+    note = a.notes[0]
+    assert '`scientist ask "what did you do to it?" photo.jpg`' in note and "`restore_photo` tool" in note

@@ -22,12 +22,18 @@ from scientist.restore.photo import MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES
     ("does it upload my photos anywhere?", ["privacy"]), ("will u use my pics to train the AI??", ["privacy"]),
     ("does it work offline?", ["privacy"]),
     ("do I need a GPU to run this?", ["hardware"]), ("will it work on an M1 Mac?", ["hardware"]),
+    ("what will it call the restored file?", ["output"]), ("is the ICC profile kept in the result?", ["output"]),
+    ("is there a minimum size?", ["size"]), ("can other people on my wifi see the page?", ["privacy"]),
+    ("can I run it on my android phone?", ["hardware"]), ("I shoot CR2. Will it only take JPEGs?", ["formats", "raw"]),
     # about a model, a paper or photography, not this program
     ("what GPU was it trained on?", []), ("Does shooting RAW give less noise than JPEG?", []),
     ("why does JPEG compression cause blocks?", []), ("what resolution were the training images?", []),
     ("how was the model trained on private medical images?", []), ("how does it denoise HEIC photos?", []),
     ("Can on-device AI denoising on phones really work offline?", []),
     ("Does uploading a photo to social media recompress it and strip the metadata?", []),
+    ("I need a voice for my video game characters. How do these voice generators work?", []),
+    ("Is there something for a Raspberry Pi that transcribes German, fully offline?", []),
+    ("How does it keep the buildings but change the look?", []),
 ])
 def test_usage_questions_are_told_by_topic_and_questions_about_models_are_not(message, topics):
     assert load_usage().asked(message) == topics
