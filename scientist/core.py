@@ -1208,7 +1208,8 @@ class Scientist:
             "note_usage", topics=topics, supported=SUPPORTED, named=named, unwritten=unwritten,
             raw_endings=[e for e in _RAW_SHOWN if e in RAW_SUFFIXES],
             max_mp=MAX_PIXELS / 1e6, output=s.output_format, quality=s.jpeg_quality, upload_mb=s.upload_limit_mb,
-            retention_h=s.job_retention_hours, host=s.serve_host, device=s.device, work_mb=s.work_memory_mb)
+            retention_h=s.job_retention_hours, host=s.serve_host, device=s.device, work_mb=s.work_memory_mb,
+            preview_kb=s.mcp_preview_kb)
 
     def _about_the_tool(self, reading: _Reading, named: bool, in_scope: bool, clear: bool,
                         typed: str) -> tuple[str, str | None] | None:

@@ -401,7 +401,9 @@ class Usage:
     topics: tuple[tuple[str, re.Pattern, re.Pattern | None], ...]  # each of USAGE_TOPICS, its phrasings and those
     # that ask it even beside `not_when`
     not_when: re.Pattern  # a message about a model's training or a paper
-    named_frames: re.Pattern  # what asks about a format only beside its name ("is it able to open them?")
+    named_frames: re.Pattern  # what asks about a format only beside its name ("is it able to open them?"), or
+    # about bit depth beside words of it
+    bits: re.Pattern  # words of bit depth ("16-bit", "bit depth")
     names: tuple[tuple[str, str], ...]  # a format's name (lower case, as in the text) and "read", "raw" or "other"
 
     def asked(self, *texts: str) -> list[str]:
@@ -413,8 +415,11 @@ class Usage:
                  if any(p is not None and p.search(t) for p in ((despite,) if ruled_out else (asks, despite))
                         for t in read)}
         verdicts = {verdict for _, verdict in self.formats_named(*texts)} if not ruled_out else set()
-        if verdicts and not asked & {"formats", "raw"} and any(self.named_frames.search(t) for t in read):
+        framed = not ruled_out and any(self.named_frames.search(t) for t in read)
+        if framed and verdicts and not asked & {"formats", "raw"}:
             asked |= {"raw"} if "raw" in verdicts else {"formats"}
+        if framed and "depth" not in asked and any(self.bits.search(t) for t in read):  # "My stacks are 32-bit
+            asked.add("depth")  # float. Will it accept them?"
         if "formats" in asked and "raw" in verdicts:  # "CR2 ... will the AI take JPEGs only?"
             asked.add("raw")
         return [topic for topic in USAGE_TOPICS if topic in asked]
@@ -502,7 +507,7 @@ def load_usage() -> Usage:
     names = [(n, "read") for n in read] + [(n, "raw") for n in rawn] + [(n, "other") for n in other]
     names.sort(key=lambda nv: -len(nv[0]))  # "raw files" before "raw", "jpeg xl" before "jpeg"
     return Usage(found, filled(raw.get("not_when"), "'not_when'"), filled(raw.get("named_frames"), "'named_frames'"),
-                 tuple(names))
+                 filled("{bits}", "'words' (bits)"), tuple(names))
 
 
 @dataclass(frozen=True)

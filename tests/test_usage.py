@@ -25,6 +25,9 @@ from scientist.restore.photo import MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES
     ("what will it call the restored file?", ["output"]), ("is the ICC profile kept in the result?", ["output"]),
     ("is there a minimum size?", ["size"]), ("can other people on my wifi see the page?", ["privacy"]),
     ("can I run it on my android phone?", ["hardware"]), ("I shoot CR2. Will it only take JPEGs?", ["formats", "raw"]),
+    ("My stacks are 32-bit float. Will it accept them?", ["depth"]), ("so no HEIC?", ["formats"]),
+    ("minimum RAM to run it?", ["hardware"]), ("does it keep a history of what I processed?", ["privacy"]),
+    ("is it saving lossless or recompressing?", ["output"]),
     # about a model, a paper or photography, not this program
     ("what GPU was it trained on?", []), ("Does shooting RAW give less noise than JPEG?", []),
     ("why does JPEG compression cause blocks?", []), ("what resolution were the training images?", []),
@@ -34,6 +37,7 @@ from scientist.restore.photo import MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES
     ("I need a voice for my video game characters. How do these voice generators work?", []),
     ("Is there something for a Raspberry Pi that transcribes German, fully offline?", []),
     ("How does it keep the buildings but change the look?", []),
+    ("Real-ESRGAN has a tile option too. How does it stitch the tiles back without seams?", []),
 ])
 def test_usage_questions_are_told_by_topic_and_questions_about_models_are_not(message, topics):
     assert load_usage().asked(message) == topics
@@ -78,6 +82,7 @@ def test_the_facts_follow_the_settings_in_force(cache_dir, embedder, tmp_path, m
     assert "`NAME_restored.tif`" in out
     private = sci.ask("does it upload my photos anywhere?").notes[0]
     assert "listens on 0.0.0.0 (the `serve_host` setting), so other machines" in private and "for 2 hours" in private
+    assert "a JPEG of at most 512 KiB" in private  # what a chat app is handed, and may send on
     hardware = sci.ask("do I need a GPU to run this?").notes[0]
     assert "keeps it on the processor" in hardware and "512 MiB" in hardware
     size = sci.ask("is there a size limit for the photo?").notes[0]
