@@ -391,6 +391,8 @@ def load_photo_asks() -> PhotoAsks:
 
 #: What a usage question may be about (``usage.yaml``'s topics, in the order an answer gives them).
 USAGE_TOPICS = ("formats", "raw", "output", "size", "depth", "privacy", "hardware")
+#: ``usage.yaml``'s word lists too common in questions to tell a phrasing by (see :class:`_Phrasings`).
+COMMON_USAGE_LISTS = frozenset({"tool", "aux", "who", "mine", "send", "take", "accepted", "photo"})
 
 
 @dataclass(frozen=True)
@@ -398,10 +400,10 @@ class Usage:
     """How a message asks about using the tool on a photo (``usage.yaml``): its topics' phrasings, what rules a
     message out, and the names of the file formats read, of camera RAW files and of other formats."""
 
-    topics: tuple[tuple[str, re.Pattern, re.Pattern | None], ...]  # each of USAGE_TOPICS, its phrasings and those
+    topics: tuple[tuple[str, _Phrasings, _Phrasings | None], ...]  # each of USAGE_TOPICS, its phrasings and those
     # that ask it even beside `not_when`
     not_when: re.Pattern  # a message about a model's training or a paper
-    named_frames: re.Pattern  # what asks about a format only beside its name ("is it able to open them?"), or
+    named_frames: _Phrasings  # what asks about a format only beside its name ("is it able to open them?"), or
     # about bit depth beside words of it
     bits: re.Pattern  # words of bit depth ("16-bit", "bit depth")
     names: tuple[tuple[str, str], ...]  # a format's name (lower case, as in the text) and "read", "raw" or "other"
@@ -415,7 +417,8 @@ class Usage:
                  if any(p is not None and p.search(t) for p in ((despite,) if ruled_out else (asks, despite))
                         for t in read)}
         verdicts = {verdict for _, verdict in self.formats_named(*texts)} if not ruled_out else set()
-        framed = not ruled_out and any(self.named_frames.search(t) for t in read)
+        framed = not ruled_out and (verdicts or any(self.bits.search(t) for t in read)) and any(
+            self.named_frames.search(t) for t in read)
         if framed and verdicts and not asked & {"formats", "raw"}:
             asked |= {"raw"} if "raw" in verdicts else {"formats"}
         if framed and "depth" not in asked and any(self.bits.search(t) for t in read):  # "My stacks are 32-bit
@@ -439,6 +442,78 @@ class Usage:
                     if key not in found or m.start() < found[key][0]:
                         found[key] = (m.start(), verdict)
         return [(key, verdict) for key, (_, verdict) in sorted(found.items(), key=lambda kv: kv[1][0])]
+
+
+class _Phrasings:
+    """A list of phrasings compiled only for a text that could hold one (a cold process would otherwise spend a
+    fifth of a second on all of them).  Each phrasing needs a word of its key: of its tokens whose alternatives each
+    hold a word that is not common (of ``common`` lists or :data:`_COMMON_WORDS`), the one whose words are rarest (a
+    word of :data:`_FREQUENT_WORDS` or a short one counts as common).  A list with a phrasing that has no such token
+    is compiled for every text."""
+
+    def __init__(self, phrasings: str, source: str, fill: dict[str, list[str]], common: frozenset[str]) -> None:
+        self.source = source  # with the lists' words in place of their names
+        self.keys: frozenset[str] | None = frozenset()
+        self.starts: tuple[str, ...] = ()
+        for phrasing in (p for p in phrasings.split(";") if p.strip()):
+            candidates = [alts for token in phrasing.split() if not re.fullmatch(r"~\d*", token)
+                          if (alts := _token_words(token, fill, common)) is not None]
+            if not candidates:
+                self.keys = None
+                break
+            best = min(candidates, key=lambda words: sum(
+                200 if w.rstrip("*") in _FREQUENT_WORDS else (3 if len(w.rstrip("*")) < 5 else 1) for w in words))
+            self.keys |= {w for w in best if not w.endswith("*")}
+            self.starts += tuple(w[:-1] for w in best if w.endswith("*"))
+        self._pattern: re.Pattern | None = None
+
+    @property
+    def pattern(self) -> re.Pattern:
+        if self._pattern is None:
+            from .signature import compile_phrasings
+
+            self._pattern = compile_phrasings(self.source)
+        return self._pattern
+
+    def could_hold(self, text: str) -> bool:
+        if self.keys is None:
+            return True
+        words = re.findall(r"[\w']+", text)
+        return bool(self.keys.intersection(words)) or bool(self.starts) and any(w.startswith(self.starts)
+                                                                                 for w in words)
+
+    def search(self, text: str) -> re.Match | None:
+        return self.pattern.search(text) if self.could_hold(text) else None
+
+
+#: Words too common to tell a phrasing by: a token holding one (or a word of a `common` list) is never its key.
+_COMMON_WORDS = frozenset("""a an and are as at be but by can could did do does for from get has have how i if in is it
+    its may my no not of on or our should so that the their them these they this those to u up us was we what whats
+    when where which who why will with would you your""".split())
+#: Words common in questions about photos: a key may hold them, at a cost (see :class:`_Phrasings`).
+_FREQUENT_WORDS = frozenset("""work works run runs use need get make go keep one photo photos picture pictures image
+    images file files""".split())
+
+
+def _token_words(token: str, fill: dict[str, list[str]], common: frozenset[str]) -> list[str] | None:
+    """For each alternative of a phrasing's token (``a|the_b|{list}|d*``), a word the text must hold for it: its first
+    word not in :data:`_COMMON_WORDS` ("a", "b", each of the list's words', "d*": a beginning); None when one has none
+    or is a `common` list, so that the token cannot be a key."""
+    words = []
+    for alt in token.split("|"):
+        if alt.startswith("{") and alt.endswith("}"):
+            if alt[1:-1] in common:
+                return None
+            alts = [w.replace(" ", "_") for w in fill[alt[1:-1]]]
+        else:
+            alts = [alt]
+        for a in alts:  # a word of it the text must hold (the last one a beginning when it ends in "*")
+            parts = a.split("_")
+            rare = next((w for w in parts if w.rstrip("*") and w.rstrip("*") not in _COMMON_WORDS), None)
+            if rare is None:
+                return None
+            words.append(rare if rare is parts[-1] else rare.rstrip("*"))
+    return words
 
 
 def _usage_text(text: str) -> str:
@@ -483,16 +558,16 @@ def load_usage() -> Usage:
         "format": read + other + [p for p in plural if p[:-1] not in rawn], "raw": rawn + [p for p in plural
                                                                                              if p[:-1] in rawn]}
 
-    def filled(phrasings: str, where: str) -> re.Pattern:
+    def filled(phrasings: str, where: str, lazy: bool = True) -> _Phrasings | re.Pattern:
         def one(m: re.Match) -> str:
             if m.group(1) not in fill:
                 raise CorpusError(f"{path.name}: {where} names {{{m.group(1)}}}, which 'words' does not list")
             return "|".join(w.replace(" ", "_") for w in fill[m.group(1)])
 
-        pattern = compile_phrasings(re.sub(r"\{(\w+)\}", one, phrasings)) if isinstance(phrasings, str) else None
-        if pattern is None:
+        if not isinstance(phrasings, str) or not phrasings.strip(";").strip():
             raise CorpusError(f"{path.name}: expected {where}: phrasings separated by ';'")
-        return pattern
+        source = re.sub(r"\{(\w+)\}", one, phrasings)
+        return compile_phrasings(source) if not lazy else _Phrasings(phrasings, source, fill, COMMON_USAGE_LISTS)
 
     if not isinstance(topics, dict) or set(topics) != set(USAGE_TOPICS):
         raise CorpusError(f"{path.name}: expected 'topics': phrasings for each of {', '.join(USAGE_TOPICS)}")
@@ -506,8 +581,9 @@ def load_usage() -> Usage:
     found = tuple(found)
     names = [(n, "read") for n in read] + [(n, "raw") for n in rawn] + [(n, "other") for n in other]
     names.sort(key=lambda nv: -len(nv[0]))  # "raw files" before "raw", "jpeg xl" before "jpeg"
-    return Usage(found, filled(raw.get("not_when"), "'not_when'"), filled(raw.get("named_frames"), "'named_frames'"),
-                 filled("{bits}", "'words' (bits)"), tuple(names))
+    return Usage(found, filled(raw.get("not_when"), "'not_when'", lazy=False),
+                 filled(raw.get("named_frames"), "'named_frames'"), filled("{bits}", "'words' (bits)", lazy=False),
+                 tuple(names))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ with the deblurring model's summary, "do I need a GPU to run this?" refused as 3
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from scientist.corpus import USAGE_TOPICS, load_usage
@@ -138,3 +140,25 @@ def test_a_format_named_in_capitals_is_not_said_to_be_a_name_no_record_mentions(
     assert not any("TIFFs" in n and "none of the" in n for n in a.notes)
     other = sci.ask("can it open HEIC files like NAFNet does?")
     assert other.usage == ["formats"] and any("NAFNet" in n and "none of the" in n for n in other.notes)
+
+
+def test_a_phrasing_list_is_compiled_only_for_a_text_that_could_hold_it_and_the_screen_changes_no_match():
+    import glob
+
+    import yaml
+
+    from scientist.corpus import _usage_text
+
+    usage = load_usage()
+    texts = []
+    for path in sorted(glob.glob(str(Path(__file__).parent / "data" / "*blind*.yaml"))):
+        data = yaml.safe_load(Path(path).read_text("utf-8"))
+        groups = data.values() if isinstance(data, dict) else [data]
+        texts += [_usage_text(q) for g in groups if isinstance(g, list) for q in g if isinstance(q, str)]
+    assert len(texts) > 500
+    lists = [p for _, asks, despite in usage.topics for p in (asks, despite) if p is not None]
+    assert all(p.keys is not None for p in lists)  # every topic can be screened
+    for p in [*lists, usage.named_frames]:
+        for t in texts:
+            assert bool(p.search(t)) == bool(p.pattern.search(t)), t
+    assert not any(p.could_hold(_usage_text("How does MIMO-UNet work?")) for p in lists)
