@@ -97,9 +97,8 @@ STEP_COSINE_PART = 0.45
 QUESTIONS_KEPT = 256
 
 
-#: Camera RAW endings a usage answer names (of the reader's whole list), and a format written under another name.
+#: Camera RAW endings a usage answer names (of the reader's whole list).
 _RAW_SHOWN = (".dng", ".cr2", ".cr3", ".nef", ".arw", ".raf", ".orf", ".rw2")
-_WRITTEN_AS = {"jpeg": "jpg"}
 
 
 class _Reading(NamedTuple):
@@ -1024,8 +1023,6 @@ class Scientist:
         unknown = names_in(self.corpus, q)[0] if read is not None else []
         misspelt = {wrong.casefold() for wrong, _ in fixes}  # read as a word, and said so: "Quailty"
         unknown = [name for name in unknown if name.casefold() not in misspelt]
-        if answer.usage:  # "can it handle 16-bit TIFFs?": a file format the facts speak of is no model's name
-            unknown = [name for name in unknown if not load_usage().formats_named(name)]
         if unknown and answer.about != "pasted":  # "explain NAFNet": the answer is about the records, and says
             # so before anything else; a refusal says first why it refuses (a paste holds no question)
             answer.notes.insert(0 if answer.in_scope else len(answer.notes),
@@ -1198,14 +1195,16 @@ class Scientist:
         """The tool's facts for the usage ``topics`` asked in ``texts`` (the message as typed and as read), from
         the photo reader's and writer's constants and the settings in force; the formats named are each said to
         be read or not (and of those named in a question about the output, which no restored image is written as)."""
-        from .restore.photo import MAX_PIXELS, RAW_SUFFIXES, SUPPORTED
+        from .restore.filetypes import MAX_PIXELS, RAW_SUFFIXES, SUPPORTED
         from .restore.save import FORMATS as WRITTEN
+        from .restore.save import format_for_suffix
 
         named = load_usage().formats_named(*texts)
-        unwritten = [key for key, _ in named if _WRITTEN_AS.get(key, key) not in WRITTEN]  # "can it save as webp?"
+        unwritten = [key for key, _ in named if format_for_suffix("." + key) is None]  # "can it save as webp?"
         s = self.settings
         return self.renderer.phrase(
-            "note_usage", topics=topics, supported=SUPPORTED, named=named, unwritten=unwritten,
+            "note_usage", topics=topics, supported=SUPPORTED.split(", "), named=named, unwritten=unwritten,
+            ending=WRITTEN[s.output_format],
             raw_endings=[e for e in _RAW_SHOWN if e in RAW_SUFFIXES],
             max_mp=MAX_PIXELS / 1e6, output=s.output_format, quality=s.jpeg_quality, upload_mb=s.upload_limit_mb,
             retention_h=s.job_retention_hours, host=s.serve_host, device=s.device, work_mb=s.work_memory_mb,

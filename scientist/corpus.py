@@ -417,12 +417,12 @@ class Usage:
                  if any(p is not None and p.search(t) for p in ((despite,) if ruled_out else (asks, despite))
                         for t in read)}
         verdicts = {verdict for _, verdict in self.formats_named(*texts)} if not ruled_out else set()
-        framed = not ruled_out and (verdicts or any(self.bits.search(t) for t in read)) and any(
-            self.named_frames.search(t) for t in read)
+        bits = not ruled_out and any(self.bits.search(t) for t in read)
+        framed = (verdicts or bits) and any(self.named_frames.search(t) for t in read)
         if framed and verdicts and not asked & {"formats", "raw"}:
             asked |= {"raw"} if "raw" in verdicts else {"formats"}
-        if framed and "depth" not in asked and any(self.bits.search(t) for t in read):  # "My stacks are 32-bit
-            asked.add("depth")  # float. Will it accept them?"
+        if framed and bits:  # "My stacks are 32-bit float. Will it accept them?"
+            asked.add("depth")
         if "formats" in asked and "raw" in verdicts:  # "CR2 ... will the AI take JPEGs only?"
             asked.add("raw")
         return [topic for topic in USAGE_TOPICS if topic in asked]
@@ -535,8 +535,8 @@ _FORMAT_KEY = {"jpg": "jpeg", "jpe": "jpeg", "jfif": "jpeg", "tif": "tiff", "hif
 @functools.cache
 def load_usage() -> Usage:
     """How a message asks about using the tool on a photo (``usage.yaml``, packaged), with the photo reader's own
-    lists of file endings (:data:`~scientist.restore.photo.PHOTO_SUFFIXES`, ``RAW_SUFFIXES``)."""
-    from .restore.photo import PHOTO_SUFFIXES, RAW_SUFFIXES
+    lists of file endings (:data:`~scientist.restore.filetypes.PHOTO_SUFFIXES`, ``RAW_SUFFIXES``)."""
+    from .restore.filetypes import PHOTO_SUFFIXES, RAW_SUFFIXES
     from .signature import compile_phrasings  # the phrasings' grammar is the signature's
 
     path = data_path("corpus") / USAGE_FILE

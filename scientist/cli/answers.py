@@ -104,7 +104,7 @@ def _names_a_photo(word: str) -> bool:
     path = Path(word)
     if not path.suffix:  # most questions' last word: nothing to import or look up
         return _has_folder(word) and is_file(path)
-    from ..restore.photo import PHOTO_SUFFIXES, RAW_SUFFIXES
+    from ..restore.filetypes import PHOTO_SUFFIXES, RAW_SUFFIXES
 
     if path.suffix.lower() in PHOTO_SUFFIXES | RAW_SUFFIXES:
         return not any(c.isspace() for c in word) or is_file(path)

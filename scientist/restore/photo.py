@@ -23,26 +23,12 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from ..errors import PhotoError, first_line, shown
 from ..fileio import NOT_REGULAR, os_reason
 from ..gathered import gathered, say_always
+from .filetypes import FORMATS, MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES, SUPPORTED
 from .memory import available_bytes, decode_bytes
 
 __all__ = ["FORMATS", "GREY_MODES", "MAX_PIXELS", "PHOTO_SUFFIXES", "RAW_SUFFIXES", "SUPPORTED", "is_grey", "is_raw",
            "photo_size", "read_photo"]
 
-#: Formats read here; the list shown to users when a file is not one of them.
-SUPPORTED = "JPEG, PNG, HEIC/HEIF, WebP, TIFF, BMP, GIF"
-#: The same formats as Pillow's openers name them (JPEG's also opens the MPO JPEGs of cameras that store a
-#: second picture).  Only these are opened, whatever a file is called: no other decoder (EPS through
-#: Ghostscript, JPEG 2000, TGA, ...) ever sees a photo.
-FORMATS = ("JPEG", "PNG", "HEIF", "WEBP", "TIFF", "BMP", "GIF")
-#: File name endings taken as photos when a folder is searched (``.jfif``: JPEGs as browsers on Windows save them).
-PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".heic", ".heif", ".hif", ".webp", ".tif",
-                            ".tiff", ".bmp", ".gif"})
-#: Camera RAW files: sensor data that needs a raw converter's demosaicing and colour rendering first.
-RAW_SUFFIXES = frozenset({".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".raf", ".orf",
-                          ".rw2", ".rwl", ".pef", ".srw", ".x3f", ".3fr", ".fff", ".erf", ".kdc", ".dcr", ".mrw",
-                          ".mef", ".mos", ".iiq", ".raw"})
-#: Refuse images whose header declares more pixels than this (decompression bombs).
-MAX_PIXELS = 120_000_000
 #: Pixels converted to float RGB at a time (:func:`_bands`).  On the way a band is held up to four times over
 #: (Pillow's crop of it, its bytes in pieces and joined, and the band before): 16 bytes a pixel of 32-bit grey.  In
 #: bands of 256 rows that was 4 KB a column of the photo, which the 2 bytes a pixel :func:`~.memory.decode_bytes`
