@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.22"
+SCHEMA_VERSION = "1.23"
 
 
 class TaskGuess(BaseModel):
@@ -191,7 +191,8 @@ class Answer(BaseModel):
     references: list[Reference] = Field(description="Part 3: supporting records, best first.")
     nearest: list[Reference] = Field(
         default_factory=list, description="When out of scope: the nearest records, for transparency (when `listing`: "
-                                          "the corpus's records of the kind asked for, nearest the question first)."
+                                          "the corpus's records of the kind asked for, in the corpus's order, or the "
+                                          "nearest the question first when more are held than are listed)."
     )
     listing: bool = Field(
         default=False, description="Whether the question asked what the corpus holds ('which papers do you know?') "

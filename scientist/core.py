@@ -1131,13 +1131,17 @@ class Scientist:
 
     def _listing(self, q: str, kinds: frozenset[str], qvec: np.ndarray) -> Answer:
         """The answer to a question that asks what the corpus holds (``listing.yaml``): a list of its records of
-        ``kinds`` (the one the question names, else all), nearest the question first, at most :data:`LIST_MAX` of
-        them, each listed rather than judged against the question (:meth:`_listed`), with a note saying how many
-        the corpus holds; no task."""
+        ``kinds`` (the one the question names, else all), each listed rather than judged against the question
+        (:meth:`_listed`), with a note saying how many the corpus holds; no task.  When all of them fit
+        (:data:`LIST_MAX`) they keep the corpus's order (the seed's: its recommended model first), as a question
+        that asks what is held names no topic to rank them by and their cosines to it are noise ("sources
+        please": 0.05-0.07); of more, the nearest the question are listed, nearest first."""
         records = self.corpus.records
         kind = next(iter(kinds)) if len(kinds) == 1 else None
         cosines = self.index.cosines(qvec)
-        order = sorted((i for i, r in enumerate(records) if kind is None or r.kind == kind), key=lambda i: -cosines[i])
+        order = [i for i, r in enumerate(records) if kind is None or r.kind == kind]
+        if len(order) > LIST_MAX:
+            order.sort(key=lambda i: -cosines[i])
         nearest = [self._listed(records[i], float(cosines[i])) for i in order[:LIST_MAX]]
         note = self.renderer.phrase("note_listing", kind=kind, n=len(order), shown=len(nearest),
                                     counts=sorted(Counter(r.kind for r in records).items()))

@@ -660,8 +660,8 @@ def test_a_misspelt_figure_word_is_read_as_the_figure(sci):
     ("List every model in your corpus.", ["deblur-mimo-unet-realblur"], "and the model is listed below, with its "
                                                                         "links. Ask about it"),
     ("What are the links to all papers you know?",
-     ["quality-assured-annotation-strategies", "noise-frequency-synthetic-histopathology"],
-     "and both papers are listed below, with their links, nearest the question first"),
+     ["noise-frequency-synthetic-histopathology", "quality-assured-annotation-strategies"],
+     "and both papers are listed below, with their links, in the order the corpus holds them"),
     ("What sources do you use?", None, "all listed below, with their links"),
 ])
 def test_a_question_about_what_the_corpus_holds_lists_its_records(sci, question, ids, said):
@@ -670,7 +670,8 @@ def test_a_question_about_what_the_corpus_holds_lists_its_records(sci, question,
 
     answer = sci.ask(question)
     assert answer.listing and not answer.in_scope and answer.task is None  # no task was asked about
-    assert sorted(r.id for r in answer.nearest) == sorted(ids or [r.id for r in sci.corpus.records])
+    # in the corpus's order (its model first), not by cosines near zero to a question that names no topic
+    assert [r.id for r in answer.nearest] == (ids or [r.id for r in sci.corpus.records])
     assert answer.notes[0].startswith("The question reads as asking what the records are: this tool answers from 1 "
                                       "model and "
                                       "2 papers only") and said in answer.notes[0], answer.notes
@@ -685,6 +686,27 @@ def test_a_question_about_what_the_corpus_holds_lists_its_records(sci, question,
     assert "The user asks what this tool's records are" in prompt and "None of the provided" not in prompt
     assert all(sci.corpus.get(r.id).title in prompt for r in answer.nearest)
     assert sci.verify(answer.markdown).grounded and sci.verify(answer.text).grounded
+
+
+def test_a_listing_keeps_the_corpus_order_unless_it_must_choose(tmp_path, fake_embedder, monkeypatch):
+    """"sources please" listed the three records by cosines of 0.05-0.07, the model last: all of them are now
+    listed in the corpus's order; when more are held than a listing shows, the nearest the question are shown,
+    nearest first."""
+    import scientist.core as core
+    from scientist.core import Scientist
+
+    from .helpers import tiny_corpus
+
+    sci = Scientist(tiny_corpus(), cache_dir=tmp_path, embedder=fake_embedder)
+    whole = sci.ask("sources please")
+    assert whole.listing and [r.id for r in whole.nearest] == [r.id for r in sci.corpus.records]
+    assert "in the order the corpus holds them" in whole.notes[0]
+    cosine = {r.id: r.score for r in whole.nearest}
+    monkeypatch.setattr(core, "LIST_MAX", 2)
+    part = sci.ask("sources please")
+    assert part.listing and [r.id for r in part.nearest] == sorted(cosine, key=lambda i: -cosine[i])[:2]
+    assert "the 2 of 3 nearest the question are listed" in part.notes[0]
+    assert "nearest the question first" in part.notes[0]
 
 
 @pytest.mark.parametrize(("question", "kinds"), [
