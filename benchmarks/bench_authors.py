@@ -2,8 +2,8 @@
 
     python benchmarks/bench_authors.py [SET.yaml ...] [--no-misses]
 
-``SET.yaml`` (default: ``tests/data/authors-blind.yaml``, ``authors-blind2.yaml`` and ``authors-blind3.yaml``, each
-written by a different writer who saw neither the code nor its examples, each frozen before it was first measured)
+``SET.yaml`` (default: ``tests/data/authors-blind.yaml`` to ``authors-blind6.yaml``, each written by a different
+writer who saw neither the code nor its examples, each frozen before it was first measured)
 holds two lists of follow-ups in a chat whose first answer explained the model and listed the papers:
 
 - ``authors``: who made, invented or developed the model, the method or the approach ("it", "this", "the
@@ -25,7 +25,8 @@ from pathlib import Path
 from question_sets import figure_bench
 
 ROOT = Path(__file__).resolve().parents[1]
-SETS = [ROOT / "tests/data" / name for name in ("authors-blind.yaml", "authors-blind2.yaml", "authors-blind3.yaml")]
+SETS = [ROOT / "tests/data" / name for name in ("authors-blind.yaml", "authors-blind2.yaml", "authors-blind3.yaml",
+                                                "authors-blind4.yaml", "authors-blind5.yaml", "authors-blind6.yaml")]
 LABEL = "its authors"
 
 

@@ -206,6 +206,17 @@ class Figure:
         return found
 
 
+_ALONE_POINTERS = re.compile(r"(?<![\w-])(?:it(?![\w'’-])|(?:this|that|these|those)(?![\w'’-])(?! +\w))",
+                             re.IGNORECASE)
+
+
+def without_alone_pointers(text: str) -> str:
+    """``text`` with its pointing words that stand alone read as "something": "it", and "this", "that", "these" or
+    "those" before punctuation or the end ("who came up with this?", "who wrote it?"; not "this approach"). What it
+    asks when its pronouns point at nothing in particular."""
+    return _ALONE_POINTERS.sub("something", text)
+
+
 @functools.cache
 def load_figures() -> tuple[Figure, ...]:
     """The figures and facts a question may ask for (``figures.yaml``, packaged), their patterns matched in a text

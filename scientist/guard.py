@@ -279,12 +279,17 @@ def _plain_names(text: str, haystack: str, ordinary: Collection[str] = ()) -> li
     it stands alone before a colon, comma or question mark, as a name said first ("Restormer: how does it
     deblur?", "Restormer, how..."; "Smartphone photos are dark" and "Runtime is a second" are ordinary words), and
     people do not write it in lower case either (``ordinary``: :attr:`~scientist.corpus.Corpus.ordinary_words`,
-    which holds "selfie" and "colourising", words the list lacks)."""
+    which holds "selfie" and "colourising", words the list lacks), and it is no greeting or opening word that says
+    nothing of the question (naming.yaml's ``openers``: "Bonjour, I would like to know ...")."""
     found = [m for m in _PLAIN_NAME.finditer(text) if f" {m.group(0).lower()} " not in haystack
              and (not opens_sentence(text, m.start())
                   or (text[m.end():m.end() + 1] in (":", ",", "?") and m.group(0).lower() not in ordinary))]
     if not found:
         return []
+    from .naming import opening_words
+
+    openers = opening_words()
+    found = [m for m in found if not (opens_sentence(text, m.start()) and m.group(0).lower() in openers)]
     english = word_counts()
     return [m.group(0) for m in found if m.group(0).lower() not in english]
 

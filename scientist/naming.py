@@ -131,6 +131,11 @@ def every_words(question: str) -> tuple[int, int] | None:
     return None
 
 
+def opening_words() -> frozenset[str]:
+    """Words of a question's opening clause that say nothing of it (``openers``: "hi", "bonjour", "quick one")."""
+    return _words().openers
+
+
 def says_nothing_else(words: Sequence[str]) -> bool:
     """Whether ``words`` (what a question holds beside the words of the figures it asks for) say nothing of their
     own, each one of ``bare_words`` or ``openers`` ("and the", "who are the"; not "of my photo")."""
