@@ -112,9 +112,6 @@ class _Reading(NamedTuple):
     fixes: list[tuple[str, str]]  # misspelt words and the words they were read as
     mentions: list[Mention]  # the records it names by more than their exact titles, or "the model" as the only one
     scored: tuple | None = None  # Scientist._score of ``plain``, when the only-model reading needed it
-    # the clauses that ask a fact of the answer's model, the title beside them, analysed when ``read`` as a whole
-    # reads as another task ("My professor asked me who designed the architecture you described ...")
-    focus: str | None = None
 
 
 def _named_beside(question: str, mention: Mention, unknown: list[str], vocabulary: frozenset[str]) -> bool:
@@ -416,10 +413,10 @@ class Scientist:
         read, mentions = self._naming().expand(plain)
         if mentions:
             return _Reading(q, language, read, plain, fixes, mentions)
-        read, mentions, scored, focus = self._only_model(plain)
-        return _Reading(q, language, read, plain, fixes, mentions, scored, focus)
+        read, mentions, scored = self._only_model(plain)
+        return _Reading(q, language, read, plain, fixes, mentions, scored)
 
-    def _only_model(self, read: str) -> tuple[str, list[Mention], tuple | None, str | None]:
+    def _only_model(self, read: str) -> tuple[str, list[Mention], tuple | None]:
         """``read`` as asking about the corpus's only model (:meth:`Naming.sole_mention`: "how many parameters
         does the model have?"), with its title beside the words that name it, unless a name stands beside those
         words (:func:`_named_beside`) or the question read as it is is about a task that model does not address
@@ -434,17 +431,17 @@ class Scientist:
         mention = naming.sole_mention(read)
         every = naming.every_paper(read) if mention is None else []
         if every:  # "who wrote the papers?": each of the corpus's papers
-            return naming.beside(read, every), every, None, None
+            return naming.beside(read, every), every, None
         if mention is None and naming.sole is not None and (self._bare_figures(read) or self._bare_places(read)):
             mention = Mention(naming.sole, "", len(read), sole=True)
-            return naming.beside(read, [mention]), [mention], None, None
+            return naming.beside(read, [mention]), [mention], None
         unknown = names_in(self.corpus, read)[0]
         asked = self._asked_figures(read)
         of_network = bool(asked) and all(f.part or f.step is not None for f in asked)  # parts or steps only
         parts_only = of_network and not _numbered(read)
         if mention is not None and unknown and of_network:
             # "how does SwinIR pad the image to fit its window?": a part of the model it names
-            return read, [], None, None
+            return read, [], None
         card = self.corpus.records[naming.sole].card if naming.sole is not None else None
         if (mention is None and naming.sole is not None and asked and not unknown and not naming.find(read)
                 and not naming.points_elsewhere(read) and self._sole_figures(read)):
@@ -458,20 +455,22 @@ class Scientist:
             # one" comes near the brightness step, and asks about HDR imaging)
             mention = Mention(naming.sole, "", len(read), sole=True)
         elif mention is None or _named_beside(read, mention, unknown, self.corpus.vocabulary):
-            return read, [], None, None
+            return read, [], None
         record = self.corpus.records[mention.record]
         if parts_only and any(f.part and f.lines(record) for f in asked) and not self._part_meant(read, asked):
-            return read, [], None, None  # "is it dishonest to pad my resume?": the words of a part, not its meaning
+            return read, [], None  # "is it dishonest to pad my resume?": the words of a part, not its meaning
         of_parts = _of_parts()
         if parts_only and of_parts is not None and of_parts.others.search(plain_words(read)):
-            return read, [], None, None  # "what does the decoder in a transformer predict?": another network's part
-        scored, focus = None, self._focus(read, mention)
+            return read, [], None  # "what does the decoder in a transformer predict?": another network's part
+        scored = None
         beyond = self._beyond_figures(read)
         if len([w for w in beyond if not says_nothing_else([w])]) > FIGURE_ONLY_MAX:
             scored = self._score(read)
-            if self._elsewhere(scored, record) and (focus is None or self._elsewhere(self._score(focus), record)):
-                return read, [], scored, None
-        return naming.beside(read, [mention]), [mention], scored, focus
+            if self._elsewhere(scored, record):  # unless the clauses that ask a fact of it say otherwise alone
+                focus = self._focus(read, mention)
+                if focus is None or self._elsewhere(self._score(focus), record):
+                    return read, [], scored
+        return naming.beside(read, [mention]), [mention], scored
 
     def _elsewhere(self, scored: tuple, record: Record) -> bool:
         """Whether a text (its :meth:`_score`, ``scored``) is about a task ``record`` does not address, with a
@@ -507,12 +506,14 @@ class Scientist:
         _, _, refs, in_scope = analysis
         if in_scope and any(r.supports and r.id in meant for r in refs):
             return reading, analysis
-        if reading.focus is not None:  # its preamble read as another task: the clauses that ask the fact alone
-            focused = self._analyse(reading.focus, k, pointed=_pointed(reading.mentions))
+        sole = next((m for m in reading.mentions if m.sole), None)
+        focus = self._focus(reading.plain, sole) if sole is not None else None
+        if focus is not None:  # its preamble read as another task: the clauses that ask a fact of the model alone
+            focused = self._analyse(focus, k, pointed=_pointed(reading.mentions))
             _, _, refs, in_scope = focused
             if in_scope and any(r.supports and r.id in meant for r in refs):
                 return reading, focused
-        reading = reading._replace(read=reading.plain, mentions=[], focus=None)
+        reading = reading._replace(read=reading.plain, mentions=[])
         return reading, self._analyse(reading.read, k, reading.scored)
 
     def _of_the_demo(self, reading: _Reading, analysis: tuple, k: int | None,

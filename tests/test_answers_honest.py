@@ -906,7 +906,7 @@ def test_the_papers_behind_it_and_who_made_it_need_the_only_model_reading(sci, c
     "which lab developed the system?", "did a university invent it?",
     # words after it that say what it did make it ours ("sole_ours"), not another's
     "who made the network that did the restoration?",
-    # a preamble that reads as another task: the clause that asks is read alone (`_Reading.focus`)
+    # a preamble that reads as another task: the clause that asks is read alone (`Scientist._focus`)
     "My professor asked me who designed the architecture you described, can you tell me so I can answer her?",
     # a greeting said first is no model's name
     "Bonjour, I would like to know the persons who have created this technique.",
