@@ -114,6 +114,29 @@ class Part:
     says: re.Pattern  # the words a record's line holds when it speaks of it
 
 
+class _LazyPattern:
+    """A regular expression compiled on its first search: a figure's ``says`` is read only where the figure is asked,
+    and compiling them all cost every process a third of a second (``the paper it comes from`` says what its
+    words ask, a pattern of 170,000 characters)."""
+
+    __slots__ = ("_compiled", "pattern")
+
+    def __init__(self, source: str) -> None:
+        self.pattern = source
+        self._compiled: re.Pattern | None = None
+
+    def search(self, text: str) -> re.Match | None:
+        if self._compiled is None:  # two threads may both compile it: the same pattern either way
+            self._compiled = re.compile(self.pattern)
+        return self._compiled.search(text)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _LazyPattern) and other.pattern == self.pattern
+
+    def __hash__(self) -> int:
+        return hash(self.pattern)
+
+
 @dataclass(frozen=True)
 class Figure:
     """A figure or fact a question may ask of a model (``figures.yaml``)."""
@@ -254,15 +277,36 @@ def load_figures() -> tuple[Figure, ...]:
     maker = f"(?:{alternation(lists['maker']) or '(?!)'})"
     labels = [str(i["label"]) for i in items]
 
-    def pattern(words: list, not_before: list, not_after: list = (), plural: str = "") -> re.Pattern:
+    def pattern(words: list, not_before: list, not_after: list = (), plural: str = "",
+                lazy: bool = False) -> re.Pattern:
         own = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in not_before)
         before = "".join(rf"(?<!\b{re.escape(str(w).lower())} )" for w in not_after)  # "turing test result"
-        alternatives = (re.escape(str(w).lower()).replace(re.escape("{model}"), model)
-                        .replace(re.escape("{this}"), this).replace(re.escape("{paper}"), paper)
-                        .replace(re.escape("{maker}"), maker)
-                        .replace(r"\ " + re.escape("{any}"), r"(?: [\w-]+){0,3}")
-                        .replace(re.escape("{step}"), f"(?P<step{i}>{STEP})", 1) + plural for i, w in enumerate(words))
-        return re.compile(before + r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])" + after + own)
+        def filled(i: int, w: str) -> str:
+            return (re.escape(w.lower()).replace(re.escape("{model}"), model)
+                    .replace(re.escape("{this}"), this).replace(re.escape("{paper}"), paper)
+                    .replace(re.escape("{maker}"), maker)
+                    .replace(r"\ " + re.escape("{any}"), r"(?: [\w-]+){0,3}")
+                    .replace(re.escape("{step}"), f"(?P<step{i}>{STEP})", 1))
+
+        # the words that end or begin with "{this}" share one copy of it, each group where its first one stood: a
+        # copy in each of 150 of them made a pattern of 290,000 characters, half a second to compile
+        alternatives, ends, begins = [], [], []
+        for i, w in enumerate(str(w) for w in words):
+            if w.count("{this}") == 1 and w.endswith(" {this}") and "{step}" not in w:
+                if not ends:
+                    alternatives.append(ends)
+                ends.append(filled(i, w[: -len("{this}")]))  # its spaces kept: "{any}" is filled with the one before
+            elif w.count("{this}") == 1 and w.startswith("{this} ") and "{step}" not in w:
+                if not begins:
+                    alternatives.append(begins)
+                begins.append(filled(i, w[len("{this}"):]))
+            else:
+                alternatives.append(filled(i, w) + plural)
+        joined = "|".join(a if isinstance(a, str) else (f"(?:{'|'.join(a)}){this}{plural}" if a is ends
+                                                         else f"{this}(?:{'|'.join(a)}){plural}")
+                          for a in alternatives)
+        source = before + r"(?<![\w-])(?:" + joined + r")(?![\w-])" + after + own
+        return _LazyPattern(source) if lazy else re.compile(source)
 
     def longest(words: list) -> list[str]:  # the longest words first, so "multi-input pyramid" is not "multi-input"
         return sorted((str(w) for w in words), key=lambda w: -len(w))
@@ -283,7 +327,7 @@ def load_figures() -> tuple[Figure, ...]:
 
     return tuple(Figure(str(i["label"]), str(i.get("kind", "figure")),
                         asking(i, own := parts(i)),
-                        pattern(i.get("says") or words(i), i.get("not_before") or []),
+                        pattern(i.get("says") or words(i), i.get("not_before") or [], lazy=True),
                         tuple(str(f) for f in i.get("fields") or ()),
                         tuple(" ".join(re.sub(r"\{(?:model|any|this|paper|maker)\}", " ", str(w)).split())
                               for w in words(i)),
