@@ -144,7 +144,7 @@ class Figure:
     label: str
     kind: str  # "figure" or "fact"
     words: re.Pattern  # the words that ask for it, read in plain_words of a question
-    says: re.Pattern  # the words a record's line holds when it gives it
+    says: re.Pattern | _LazyPattern  # the words a record's line holds when it gives it (compiled when first read)
     fields: tuple[str, ...]  # the record's lines (Record.lines' names) that give it whatever their words
     phrases: tuple[str, ...] = ()  # the words that ask for it as figures.yaml writes them ({model} left out)
     not_with: tuple[str, ...] = ()  # labels of figures whose being asked too means this one is not
@@ -278,7 +278,7 @@ def load_figures() -> tuple[Figure, ...]:
     labels = [str(i["label"]) for i in items]
 
     def pattern(words: list, not_before: list, not_after: list = (), plural: str = "",
-                lazy: bool = False) -> re.Pattern:
+                lazy: bool = False) -> re.Pattern | _LazyPattern:
         own = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in not_before)
         before = "".join(rf"(?<!\b{re.escape(str(w).lower())} )" for w in not_after)  # "turing test result"
         def filled(i: int, w: str) -> str:

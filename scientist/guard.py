@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from .errors import QuestionError
 from .ingest import _norm
+from .naming import opening_words
 from .records import markdown_url, unmasked
 from .spelling import word_counts  # the list itself is loaded on first use (about 0.1 s), only for a text that needs it
 
@@ -283,13 +284,10 @@ def _plain_names(text: str, haystack: str, ordinary: Collection[str] = ()) -> li
     nothing of the question (naming.yaml's ``openers``: "Bonjour, I would like to know ...")."""
     found = [m for m in _PLAIN_NAME.finditer(text) if f" {m.group(0).lower()} " not in haystack
              and (not opens_sentence(text, m.start())
-                  or (text[m.end():m.end() + 1] in (":", ",", "?") and m.group(0).lower() not in ordinary))]
+                  or (text[m.end():m.end() + 1] in (":", ",", "?") and m.group(0).lower() not in ordinary
+                      and m.group(0).lower() not in opening_words()))]
     if not found:
         return []
-    from .naming import opening_words
-
-    openers = opening_words()
-    found = [m for m in found if not (opens_sentence(text, m.start()) and m.group(0).lower() in openers)]
     english = word_counts()
     return [m.group(0) for m in found if m.group(0).lower() not in english]
 
