@@ -10,7 +10,7 @@ import re
 import stat
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,25 +110,40 @@ class Part:
     the feature fusion, skip connections."""
 
     label: str  # how the answer names it
-    words: re.Pattern  # the words that ask about it, read in plain_words of a question (a plural too)
-    says: re.Pattern  # the words a record's line holds when it speaks of it
+    words: _LazyPattern  # the words that ask about it, read in plain_words of a question (a plural too)
+    says: _LazyPattern  # the words a record's line holds when it speaks of it
 
 
 class _LazyPattern:
-    """A regular expression compiled on its first search: a figure's ``says`` is read only where the figure is asked,
-    and compiling them all cost every process a third of a second (``the paper it comes from`` says what its
-    words ask, a pattern of 170,000 characters)."""
+    """A regular expression compiled on its first use, and searched only in a text that holds one of its ``needs``:
+    literal words of which each of its alternatives holds one ("who made {this}": "who made"), so that a text
+    without any of them cannot match and none is compiled for it (None: every text is searched).  Compiling
+    the figures' patterns cost every process a third of a second (``the paper it comes from`` says what its
+    words ask, a pattern of 170,000 characters), most of them for questions that ask for no figure at all."""
 
-    __slots__ = ("_compiled", "pattern")
+    __slots__ = ("_compiled", "needs", "pattern")
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, needs: tuple[str, ...] | None = None) -> None:
         self.pattern = source
+        self.needs = needs
         self._compiled: re.Pattern | None = None
 
-    def search(self, text: str) -> re.Match | None:
+    def _could_match(self, text: str) -> bool:
+        return self.needs is None or any(need in text for need in self.needs)
+
+    def _regex(self) -> re.Pattern:
         if self._compiled is None:  # two threads may both compile it: the same pattern either way
             self._compiled = re.compile(self.pattern)
-        return self._compiled.search(text)
+        return self._compiled
+
+    def search(self, text: str) -> re.Match | None:
+        return self._regex().search(text) if self._could_match(text) else None
+
+    def finditer(self, text: str) -> Iterator[re.Match]:
+        return self._regex().finditer(text) if self._could_match(text) else iter(())
+
+    def sub(self, repl: str, text: str) -> str:
+        return self._regex().sub(repl, text) if self._could_match(text) else text
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _LazyPattern) and other.pattern == self.pattern
@@ -137,25 +152,44 @@ class _LazyPattern:
         return hash(self.pattern)
 
 
+#: What ``figures.yaml`` writes in a figure's words for other words (see :func:`load_figures`).
+_PLACEHOLDER = re.compile(r"\{(?:model|this|paper|maker|any|step)\}")
+
+
+def _needs(phrasings: Iterable[str]) -> tuple[str, ...] | None:
+    """Literal words a text must hold, one of them, for a pattern of ``phrasings`` to match it: of each phrasing,
+    its longest run of words outside its ``{...}`` (None when one has none, or holds ``{step}`` twice: only the first
+    is filled); a run that holds another is left out, since the other is in the text wherever it is."""
+    runs = set()
+    for phrasing in phrasings:
+        found = [run.strip() for run in _PLACEHOLDER.split(phrasing.lower()) if run.strip()]
+        if not found or phrasing.count("{step}") > 1:
+            return None
+        runs.add(max(found, key=len))
+    return tuple(sorted(r for r in runs if not any(o != r and o in r for o in runs)))
+
+
 @dataclass(frozen=True)
 class Figure:
     """A figure or fact a question may ask of a model (``figures.yaml``)."""
 
     label: str
     kind: str  # "figure" or "fact"
-    words: re.Pattern  # the words that ask for it, read in plain_words of a question
-    says: re.Pattern | _LazyPattern  # the words a record's line holds when it gives it (compiled when first read)
+    words: re.Pattern | _LazyPattern  # the words that ask for it, read in plain_words of a question
+    says: re.Pattern | _LazyPattern  # the words a record's line holds when it gives it
     fields: tuple[str, ...]  # the record's lines (Record.lines' names) that give it whatever their words
     phrases: tuple[str, ...] = ()  # the words that ask for it as figures.yaml writes them ({model} left out)
     not_with: tuple[str, ...] = ()  # labels of figures whose being asked too means this one is not
-    bare: re.Pattern = re.compile(r"(?!)")  # words that ask for it in a question that says nothing else ("how fast?")
+    # words that ask for it in a question that says nothing else ("how fast?")
+    bare: re.Pattern | _LazyPattern = re.compile(r"(?!)")
     is_link: bool = False  # it is a link the records might give: where none does, the answer says what part 3 holds
     step: int | None = None  # a figure of a workflow's step (``{step}`` in its words): the step asked for, from 1
     # (-1: the last)
     link: str | None = None  # the record's link field that gives it ("github": where its code is)
     parts: tuple[Part, ...] = ()  # the parts of a network a question may ask about by name (``parts`` in figures.yaml)
     part: bool = False  # a figure of parts for one part asked about (:meth:`for_part`)
-    others: re.Pattern = re.compile(r"(?!)")  # other networks or systems whose parts its words may name ("others")
+    # other networks or systems whose parts its words may name ("others")
+    others: re.Pattern | _LazyPattern = re.compile(r"(?!)")
     sole: bool = False  # asked in a question that names no record, it is asked of the corpus's only model ("which
     # paper is this from?": ``sole`` in figures.yaml)
     of: str | None = None  # the kind of record it is asked of: in a question naming records of other kinds only, it
@@ -277,8 +311,7 @@ def load_figures() -> tuple[Figure, ...]:
     maker = f"(?:{alternation(lists['maker']) or '(?!)'})"
     labels = [str(i["label"]) for i in items]
 
-    def pattern(words: list, not_before: list, not_after: list = (), plural: str = "",
-                lazy: bool = False) -> re.Pattern | _LazyPattern:
+    def pattern(words: list, not_before: list, not_after: list = (), plural: str = "") -> _LazyPattern:
         own = "".join(rf"(?! {re.escape(str(w).lower())}\b)" for w in not_before)
         before = "".join(rf"(?<!\b{re.escape(str(w).lower())} )" for w in not_after)  # "turing test result"
         def filled(i: int, w: str) -> str:
@@ -306,7 +339,7 @@ def load_figures() -> tuple[Figure, ...]:
                                                          else f"{this}(?:{'|'.join(a)}){plural}")
                           for a in alternatives)
         source = before + r"(?<![\w-])(?:" + joined + r")(?![\w-])" + after + own
-        return _LazyPattern(source) if lazy else re.compile(source)
+        return _LazyPattern(source, _needs(str(w) for w in words))
 
     def longest(words: list) -> list[str]:  # the longest words first, so "multi-input pyramid" is not "multi-input"
         return sorted((str(w) for w in words), key=lambda w: -len(w))
@@ -317,17 +350,19 @@ def load_figures() -> tuple[Figure, ...]:
                                                    "(?:e?s)?"),
                           pattern(longest(p["says"]), [], plural="(?:e?s)?")) for p in item.get("parts") or ())
 
-    def asking(item: dict, own: tuple[Part, ...]) -> re.Pattern:  # a figure of parts asks by any of its parts' words
+    def asking(item: dict, own: tuple[Part, ...]) -> _LazyPattern:  # a figure of parts asks by any of its parts' words
         if not own:
             return pattern(item["words"], item.get("words_not_before") or [], item.get("words_not_after") or [])
-        return re.compile("|".join(f"(?:{p.words.pattern})" for p in own))
+        needs = [p.words.needs for p in own]
+        return _LazyPattern("|".join(f"(?:{p.words.pattern})" for p in own),
+                            None if None in needs else tuple(sorted({n for each in needs for n in each})))
 
     def words(item: dict) -> list[str]:  # the words that ask, as written: a figure of parts', its parts'
         return [str(w) for p in item["parts"] for w in p["words"]] if item.get("parts") else item["words"]
 
     return tuple(Figure(str(i["label"]), str(i.get("kind", "figure")),
                         asking(i, own := parts(i)),
-                        pattern(i.get("says") or words(i), i.get("not_before") or [], lazy=True),
+                        pattern(i.get("says") or words(i), i.get("not_before") or []),
                         tuple(str(f) for f in i.get("fields") or ()),
                         tuple(" ".join(re.sub(r"\{(?:model|any|this|paper|maker)\}", " ", str(w)).split())
                               for w in words(i)),

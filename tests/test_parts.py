@@ -158,3 +158,37 @@ def test_a_part_is_said_to_be_missing_only_of_a_question_read_as_about_the_model
     answer = sci.ask("does it use relu")  # "it": the model, whose record says nothing of its activation
     assert answer.not_reported == ["the activation function"] and not answer.facts
     assert "they give no activation function (part 1 says so)" in answer.markdown  # no "the" after "no"
+
+
+def test_a_figures_pattern_is_compiled_only_for_a_text_holding_its_words_and_the_screen_changes_no_match():
+    import glob
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from scientist.corpus import _LazyPattern, _needs
+
+    # the longest run of words of each phrasing, less one that holds another: "made" is in a text wherever "who made" is
+    assert _needs(["who made {this}", "{model} authors", "who wrote {any} it"]) == ("authors", "who made", "who wrote")
+    assert _needs(["who made {this}", "{this} made by"]) == ("made by", "who made")
+    assert _needs(["who made {this}", "made {any} {this}"]) == ("made",)
+    assert _needs(["{this}", "who made"]) is None  # a phrasing of no words of its own: every text is searched
+    texts = []
+    for path in sorted(glob.glob(str(Path(__file__).parent / "data" / "*blind*.yaml")))[:12]:
+        data = yaml.safe_load(Path(path).read_text("utf-8"))
+        groups = data.values() if isinstance(data, dict) else [data]
+        texts += [plain_words(q) for g in groups if isinstance(g, list) for q in g if isinstance(q, str)]
+    assert len(texts) > 500
+    patterns = [p for f in load_figures() for p in (f.words, f.bare, f.others, *(q.words for q in f.parts))
+                if hasattr(p, "needs")]
+    assert sum(p.needs is not None for p in patterns) >= 30
+    authors = next(f for f in load_figures() if f.label == "its authors").words
+    fresh = _LazyPattern(authors.pattern, authors.needs)
+    assert fresh.search("how does it reduce noise") is None and fresh._compiled is None  # not compiled for it
+    assert fresh.search("who made it") and fresh._compiled is not None
+    for p in patterns:
+        whole = re.compile(p.pattern)
+        for t in texts:
+            assert [m.span() for m in p.finditer(t)] == [m.span() for m in whole.finditer(t)], t
+            assert p.sub(" ", t) == whole.sub(" ", t)
