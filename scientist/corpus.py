@@ -494,25 +494,48 @@ class Usage:
     # that ask it even beside `not_when`
     not_when: re.Pattern  # a message about a model's training or a paper
     named_frames: _Phrasings  # what asks about a format only beside its name ("is it able to open them?"), or
-    # about bit depth beside words of it
+    # about bit depth or size beside words of it
     bits: re.Pattern  # words of bit depth ("16-bit", "bit depth")
     names: tuple[tuple[str, str], ...]  # a format's name (lower case, as in the text) and "read", "raw" or "other"
+    units: re.Pattern = re.compile(r"(?!)")  # words of a photo's size ("1.2 GB", "50 MP")
+    word_names: re.Pattern = re.compile(r"(?!)")  # names that are also words ("it fits"): a name only in capitals
+    # ("FITS", the group `capitals`) or as a file ending (".fits", `dotted`); "<name> format" is among `names`
+
+    def _read(self, text: str) -> str:
+        """``text`` as the phrasings read it (:func:`_usage_text`), a name that is also a word written as
+        "<name> format" where it stands as a name."""
+        return _usage_text(self.word_names.sub(
+            lambda m: f" {(m.group('dotted') or m.group('capitals')).lower()} format ", text))
+
+    def _unnamed(self, text: str) -> str:
+        """``text`` (as :meth:`_read` writes it) without its formats' names, its words of bit depth and what is
+        not a word: what else a message that names them says ("NEF?", "bit depth": nothing)."""
+        for name, _ in self.names:  # the longest first
+            text = re.sub(rf"(?<!\w){re.escape(name)}s?(?!\w)", " ", text)
+        return " ".join(re.findall(r"[\w']+", self.bits.sub(" ", text)))
 
     def asked(self, *texts: str) -> list[str]:
         """The topics any of ``texts`` (the message as typed, as read) asks about, in :data:`USAGE_TOPICS`' order;
         when one of them holds ``not_when``, only those asked by their ``despite`` phrasings."""
-        read = [_usage_text(t) for t in texts if t]
+        read = [self._read(t) for t in texts if t]
         ruled_out = any(self.not_when.search(t) for t in read)
         asked = {topic for topic, asks, despite in self.topics
                  if any(p is not None and p.search(t) for p in ((despite,) if ruled_out else (asks, despite))
                         for t in read)}
         verdicts = {verdict for _, verdict in self.formats_named(*texts)} if not ruled_out else set()
         bits = not ruled_out and any(self.bits.search(t) for t in read)
-        framed = (verdicts or bits) and any(self.named_frames.search(t) for t in read)
+        sized = not ruled_out and any(self.units.search(t) for t in read)
+        framed = (verdicts or bits or sized) and any(self.named_frames.search(t) for t in read)
         if framed and verdicts and not asked & {"formats", "raw"}:
             asked |= {"raw"} if "raw" in verdicts else {"formats"}
         if framed and bits:  # "My stacks are 32-bit float. Will it accept them?"
             asked.add("depth")
+        if framed and sized:  # "my scan is a 1.2 GB tiff. will it even open?"
+            asked.add("size")
+        if not asked and (verdicts or bits) and any(says_nothing_else(self._unnamed(t).split()) for t in read):
+            # the names alone: "NEF?", "bit depth"
+            asked |= {"raw"} if "raw" in verdicts else {"formats"} if verdicts else set()
+            asked |= {"depth"} if bits else set()
         if "formats" in asked and "raw" in verdicts:  # "CR2 ... will the AI take JPEGs only?"
             asked.add("raw")
         return [topic for topic in USAGE_TOPICS if topic in asked]
@@ -522,7 +545,7 @@ class Usage:
         "other" (an ending of a photo the tool reads, of a camera RAW file, or neither)."""
         found: dict[str, tuple[int, str]] = {}
         for text in texts:
-            t, taken = _usage_text(text or ""), []
+            t, taken = self._read(text or ""), []
             for name, verdict in self.names:  # the longest first: "raw files" is one name, not "raw" again
                 for m in re.finditer(rf"(?<!\w){re.escape(name)}s?(?!\w)", t):
                     if any(a < m.end() and m.start() < b for a, b in taken):
@@ -606,20 +629,27 @@ def _token_words(token: str, fill: dict[str, list[str]], common: frozenset[str])
     return words
 
 
+#: A file's name in quotes ("unsupported file type 'IMG_4471.PSD'"): a usage phrasing reads the name, not a quote.
+_QUOTED_FILE = re.compile(r"""(?<!\w)['"“‘]([^\s'"”’]{1,100}\.[A-Za-z0-9]{2,4})['"”’](?!\w)""")
+
+
 def _usage_text(text: str) -> str:
     """A message as usage phrasings read it: without its links (a link's ".jpg" names no file of the person's), as
-    :func:`~scientist.signature.normalise` writes it, and a file ending's dot a space ("does it support .NEF?",
-    "IMG_2034.HEIC")."""
+    :func:`~scientist.signature.normalise` writes it (a file's name in quotes taken out of them first), and a file
+    ending's dot a space ("does it support .NEF?", "IMG_2034.HEIC")."""
     from .signature import normalise
 
-    return re.sub(r"\.(?=[a-z0-9]{2,4}\b)", " ", normalise(re.sub(r"(?i)\b(?:https?://|www\.)\S+", " ", text)))
+    text = _QUOTED_FILE.sub(r" \1 ", re.sub(r"(?i)\b(?:https?://|www\.)\S+", " ", text))
+    return re.sub(r"\.(?=[a-z0-9]{2,4}\b)", " ", normalise(text))
 
 
 #: A format's plural or spelling named as one ("jpegs", "jpg": JPEG), so that a message naming both says it once.
 _FORMAT_KEY = {"jpg": "jpeg", "jpe": "jpeg", "jfif": "jpeg", "tif": "tiff", "hif": "heif", "bitmap": "bmp",
                "raws": "raw", "raw file": "raw", "raw files": "raw", "raw photo": "raw", "raw photos": "raw",
                "raw image": "raw", "raw images": "raw", "camera raw": "raw", "raw format": "raw", "raw formats": "raw",
-               "jpeg xl": "jxl", "jpeg 2000": "jp2", "videos": "video", "live photos": "live photo"}
+               "jpeg xl": "jxl", "jpeg 2000": "jp2", "videos": "video", "live photos": "live photo",
+               "fits file": "fits", "fits files": "fits", "fits image": "fits", "fits images": "fits",
+               "fits format": "fits", "photo cd": "pcd", "kodak photo cd": "pcd"}
 
 
 @functools.cache
@@ -634,7 +664,7 @@ def load_usage() -> Usage:
     if not isinstance(raw, dict):
         raise CorpusError(f"{path.name}: expected a mapping with 'words', 'topics', 'not_when' and format names")
     words, topics = raw.get("words"), raw.get("topics")
-    lists = {key: raw.get(key) for key in ("other_formats", "read_names", "raw_names")}
+    lists = {key: raw.get(key, []) for key in ("other_formats", "read_names", "raw_names", "word_names")}
     if not (isinstance(words, dict) and all(isinstance(v, list) and v and all(isinstance(w, str) for w in v)
                                             for v in words.values())):
         raise CorpusError(f"{path.name}: expected 'words': a name -> a list of words")
@@ -643,6 +673,10 @@ def load_usage() -> Usage:
     read = sorted({s.lstrip(".") for s in PHOTO_SUFFIXES} | {w.lower() for w in lists["read_names"]})
     rawn = sorted({s.lstrip(".") for s in RAW_SUFFIXES} | {w.lower() for w in lists["raw_names"]})
     other = sorted({w.lower() for w in lists["other_formats"]} - set(read) - set(rawn))
+    if any(f"{w.lower()} format" not in other for w in lists["word_names"]):
+        raise CorpusError(f"{path.name}: each of 'word_names' needs its '<name> format' among 'other_formats'")
+    spelt = "|".join(re.escape(w.upper()) for w in lists["word_names"]) or "(?!)"  # "FITS", or ".fits" in any case
+    word_names = re.compile(rf"(?:\.(?i:(?P<dotted>{spelt.lower()}))|(?<![\w.])(?P<capitals>{spelt}))(?!\w)")
     plural = [n + "s" for n in read + other + rawn if not n.endswith("s")]  # "pdfs", "nefs"
     fill = {key: [str(w).lower() for w in v] for key, v in words.items()} | {
         "format": read + other + [p for p in plural if p[:-1] not in rawn], "raw": rawn + [p for p in plural
@@ -673,7 +707,7 @@ def load_usage() -> Usage:
     names.sort(key=lambda nv: -len(nv[0]))  # "raw files" before "raw", "jpeg xl" before "jpeg"
     return Usage(found, filled(raw.get("not_when"), "'not_when'", lazy=False),
                  filled(raw.get("named_frames"), "'named_frames'"), filled("{bits}", "'words' (bits)", lazy=False),
-                 tuple(names))
+                 tuple(names), filled("{units}", "'words' (units)", lazy=False), word_names)
 
 
 @dataclass(frozen=True)

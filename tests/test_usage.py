@@ -30,6 +30,18 @@ from scientist.restore.photo import MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES
     ("My stacks are 32-bit float. Will it accept them?", ["depth"]), ("so no HEIC?", ["formats"]),
     ("minimum RAM to run it?", ["hardware"]), ("does it keep a history of what I processed?", ["privacy"]),
     ("is it saving lossless or recompressing?", ["output"]),
+    ("my scan is a 1.2 GB tiff lol. will it even open", ["formats", "size"]),  # the size and the ask apart
+    ("Can it read FITS files from my telescope?", ["formats"]), ("can it open M31_stack.fits?", ["formats"]),
+    ("Old Kodak Photo CD scans (.pcd). Your app won't read those, right?", ["formats"]),
+    ("I suspect it's dropping the embedded Adobe RGB profile.", ["output"]),
+    ("does it keep the embedded colour profile?", ["output"]),
+    ("Error: unsupported file type 'IMG_4471.PSD' - do I have to flatten and export first?", ["formats"]),  # quoted
+    ("NEF?", ["raw"]), ("bit depth", ["depth"]),  # a name alone
+    ("16-bit TIFF in, 16-bit out? or does it crush to 8", ["formats", "depth"]),
+    ("canon r6 files are cr3 not cr2, will that matter", ["raw"]), ("Which demosaic is used?", ["raw"]),
+    ("Please tell me it doesn't overwrite the originals.", ["output"]), ("I only have an old ThinkPad.", ["hardware"]),
+    ("is there a low memory mode", ["hardware"]), ("how long do you keep the photos after", ["privacy"]),
+    ("I need to be 100% sure nothing leaves my laptop.", ["privacy"]),
     # about a model, a paper or photography, not this program
     ("what GPU was it trained on?", []), ("Does shooting RAW give less noise than JPEG?", []),
     ("why does JPEG compression cause blocks?", []), ("what resolution were the training images?", []),
@@ -40,6 +52,10 @@ from scientist.restore.photo import MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES
     ("Is there something for a Raspberry Pi that transcribes German, fully offline?", []),
     ("How does it keep the buildings but change the look?", []),
     ("Real-ESRGAN has a tile option too. How does it stitch the tiles back without seams?", []),
+    ("my photo fits the frame, can it sharpen it?", []), ("The noise is huge. Will it even work?", []),
+    ("the encoder?", []), ("why does instagram compress my photos so badly when i upload", []),
+    ("what's demosaicing and why do raw files need it", []),
+    ("Is 16-bit vs 8-bit mostly about banding, or does it matter for noise too?", []),
 ])
 def test_usage_questions_are_told_by_topic_and_questions_about_models_are_not(message, topics):
     assert load_usage().asked(message) == topics
@@ -49,6 +65,9 @@ def test_the_formats_named_come_from_the_photo_readers_own_lists():
     usage = load_usage()
     named = dict(usage.formats_named("can it take a .heic, IMG_1.CR2, PDFs, jpgs or a JPEG?"))
     assert named == {"heic": "read", "cr2": "raw", "pdf": "other", "jpeg": "read"}  # "jpgs" and "JPEG" are one
+    # a name that is also a word is one in capitals or as a file ending only ("it fits")
+    assert dict(usage.formats_named("FITS, or star.fits? the Photo CD ones too")) == {"fits": "other", "pcd": "other"}
+    assert usage.formats_named("it fits, and it fits.") == []
     read = {n for n, v in usage.names if v == "read"}
     assert {s.lstrip(".") for s in PHOTO_SUFFIXES} <= read
     assert {s.lstrip(".") for s in RAW_SUFFIXES} <= {n for n, v in usage.names if v == "raw"}
