@@ -29,6 +29,7 @@ from .corpus import (
     load_listing,
     load_photo_asks,
     load_places,
+    load_respellings,
     load_tool_asks,
     load_usage,
     plain_words,
@@ -563,7 +564,7 @@ class Scientist:
                          for text in (t.label, t.description, *t.aliases, *t.cues, *t.examples)]
                 texts += [name for r in corpus.records for name in (r.title, *r.names)]
                 texts += [phrase for f in load_figures() for phrase in f.phrases] + list(load_listing().words)
-                self._speller = Speller(texts, corpus.vocabulary)
+                self._speller = Speller(texts, corpus.vocabulary, load_respellings())
             return self._speller
 
     def _naming(self) -> Naming:

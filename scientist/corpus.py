@@ -47,6 +47,7 @@ _RECORD_SUFFIXES = {".yaml", ".yml", ".json", ".jsonl", ".ndjson", ".txt", ".md"
 TASKS_FILE = "tasks.yaml"
 EXAMPLES_FILE = "task_examples.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
+RESPELLINGS_FILE = "respellings.yaml"
 FIGURES_FILE = "figures.yaml"
 CONTEXT_FILE = "context.yaml"
 LINKS_FILE = "links.yaml"
@@ -56,7 +57,7 @@ TOOL_ASKS_FILE = "tool_asks.yaml"
 USAGE_FILE = "usage.yaml"
 #: Data files of a corpus folder that hold no records.
 NOT_RECORDS = {TASKS_FILE, EXAMPLES_FILE, VOCABULARY_FILE, FIGURES_FILE, CONTEXT_FILE, LANGUAGES_FILE, NAMING_FILE,
-               LINKS_FILE, LISTING_FILE, PHOTO_ASKS_FILE, TOOL_ASKS_FILE, USAGE_FILE, "README.md"}
+               LINKS_FILE, LISTING_FILE, PHOTO_ASKS_FILE, TOOL_ASKS_FILE, USAGE_FILE, RESPELLINGS_FILE, "README.md"}
 
 
 def read_yaml(path: str | Path, what: str):
@@ -80,6 +81,19 @@ def load_vocabulary(path: Path | None = None) -> frozenset[str]:
     if not isinstance(words, list):
         raise CorpusError(f"{path.name}: expected a list under 'vocabulary'")
     return frozenset(str(w) for w in words)
+
+
+@functools.cache
+def load_respellings() -> dict[str, str]:
+    """Misspellings the spelling step cannot reach by itself, and the words they are read as (``respellings.yaml``,
+    packaged; :class:`~scientist.spelling.Speller`)."""
+    path = data_path("corpus") / RESPELLINGS_FILE
+    raw = read_yaml(path, "respellings")
+    found = raw.get("respellings") if isinstance(raw, dict) else None
+    if not isinstance(found, dict) or not all(isinstance(k, str) and k.isalpha() and k.islower() and isinstance(v, str)
+                                              and v.strip() for k, v in found.items()):
+        raise CorpusError(f"{path.name}: expected 'respellings': a misspelling in small letters -> the word meant")
+    return {k: v.strip() for k, v in found.items()}
 
 
 #: A word as the figures' words are matched (letters, digits, hyphens).

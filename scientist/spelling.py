@@ -12,7 +12,9 @@ a vocabulary word used at least ``MIN_USES`` times.  Of several such words the m
 vocabulary is the words of the task taxonomy (labels, descriptions, aliases, cues and the classifier's example
 questions), of the records' titles and names, and of the corpus's ``vocabulary.yaml``: the words people use
 about what this tool explains.  A word is corrected only towards that vocabulary, never towards English at
-large, so "foto" stays as it is (two edits from "photo") and "nose" stays a nose.
+large, so "foto" stays as it is (two edits from "photo") and "nose" stays a nose.  Misspellings that no edit
+reaches, or that are words themselves ("wich", "foto", "wher"), are read as the word meant only where they are
+listed (the corpus's ``respellings.yaml``, given as ``respellings``).
 """
 
 from __future__ import annotations
@@ -83,7 +85,8 @@ def _one_edit(word: str) -> set[str]:
 class Speller:
     """Reads the misspelt words of a text as words of ``texts``' vocabulary (see the module's docstring)."""
 
-    def __init__(self, texts: Iterable[str], words: Iterable[str] = ()):
+    def __init__(self, texts: Iterable[str], words: Iterable[str] = (), respellings: dict[str, str] | None = None):
+        self.respellings = dict(respellings or {})  # misspellings no edit reaches, and the words meant
         counts: Counter[str] = Counter()
         for text in texts:
             counts.update(w.lower() for w in _WORD.findall(text))
@@ -113,7 +116,10 @@ class Speller:
             written = m.group(0)
             word = written.lower()
             plain = written.islower() or written[1:].islower()  # no capital but perhaps the first
-            if not MIN_LETTERS <= len(word) <= MAX_LETTERS or "'" in word or not plain or self._known(word):
+            if plain and word in self.respellings:  # "wich", "foto": listed, not found by an edit
+                first.setdefault(word, written)
+                fixes[word] = self.respellings[word]
+            elif not MIN_LETTERS <= len(word) <= MAX_LETTERS or "'" in word or not plain or self._known(word):
                 return written
             if word not in fixes:
                 first[word] = written

@@ -58,6 +58,20 @@ def test_a_correction_must_be_a_word_the_vocabulary_uses_twice():
     assert Speller(["the noise", "noise"]).correct("the nosie") == ("the noise", [("nosie", "noise")])
 
 
+def test_a_listed_misspelling_no_edit_reaches_is_read_as_the_word_meant():
+    speller = Speller(TEXTS, respellings={"foto": "photo", "wich": "which"})
+    assert speller.correct("Wich foto? the FOTO") == ("Which photo? the FOTO", [("Wich", "which"), ("foto", "photo")])
+    assert Speller(TEXTS).correct("the foto") == ("the foto", [])  # only where it is listed
+
+
+def test_the_packaged_respellings_are_read_in_a_question(sci):
+    from scientist.corpus import load_respellings
+
+    assert load_respellings()["wich"] == "which"
+    a = sci.ask("wich paper is dis network from?")
+    assert [(c.written, c.read_as) for c in a.corrections] == [("wich", "which"), ("dis", "this")]
+
+
 def test_the_answer_says_which_words_it_read_as_others(sci):
     right = sci.ask("How does the AI remove the noise from my photo?")
     typed = sci.ask("How does teh AI remvoe the nosie from my photo?")
