@@ -914,6 +914,8 @@ def test_the_papers_behind_it_and_who_made_it_need_the_only_model_reading(sci, c
     "who is credited with proposing this architecture?", "Please tell me the authorship of the architecture.",
     "was this architecture designed at a university?",
     "I'm a PhD student and need to cite it: who invented the method?",  # "PhD" is no model's name
+    "is this from google or some uni?", "was it one genius or a team?", "Whose research group published this?",
+    "who wrote the paper on this method?",
 ])
 def test_a_follow_up_asking_who_made_the_method_gets_the_only_models_authors(sci, question):
     answer = sci.ask(question)
@@ -954,6 +956,7 @@ def test_pointing_words_that_stand_alone_are_told_from_those_before_a_noun(text,
     # after a preamble, "it" is what the preamble speaks of: the asking clause is not read alone
     "The song playing at the wedding in this photo was 'Moon River' — who wrote it?",
     "My brother built a treehouse in the photo. Who designed it, do you think?",
+    "is this photo from google or from my phone?",
 ])
 def test_words_of_authorship_that_ask_something_else_are_not_read_as_the_models_authors(sci, question):
     answer = sci.ask(question)
