@@ -129,21 +129,28 @@ class Part:
 
 
 class _LazyPattern:
-    """A regular expression compiled on its first use, and searched only in a text that holds one of its ``needs``:
-    literal words of which each of its alternatives holds one ("who made {this}": "who made"), so that a text
-    without any of them cannot match and none is compiled for it (None: every text is searched).  Compiling
+    """A regular expression compiled on its first use, and searched only in a text that holds one of its ``needs``
+    whole: the literal words of one of its alternatives ("who {any} made {this}": "who" and "made"), so that a text
+    without them cannot match and none is compiled for it (None: every text is searched).  Compiling
     the figures' patterns cost every process a third of a second (``the paper it comes from`` says what its
     words ask, a pattern of 170,000 characters), most of them for questions that ask for no figure at all."""
 
-    __slots__ = ("_compiled", "needs", "pattern")
+    __slots__ = ("_by_longest", "_compiled", "needs", "pattern")
 
-    def __init__(self, source: str, needs: tuple[str, ...] | None = None) -> None:
+    def __init__(self, source: str, needs: tuple[tuple[str, ...], ...] | None = None) -> None:
         self.pattern = source
         self.needs = needs
         self._compiled: re.Pattern | None = None
+        # each need by its longest run, the one least often in a text: looked for first, the others only beside it
+        self._by_longest: dict[str, list[tuple[str, ...]]] = {}
+        for need in needs or ():
+            longest = max(need, key=len)
+            self._by_longest.setdefault(longest, []).append(tuple(run for run in need if run != longest))
 
     def _could_match(self, text: str) -> bool:
-        return self.needs is None or any(need in text for need in self.needs)
+        return self.needs is None or any(
+            longest in text and any(all(run in text for run in rest) for rest in others)
+            for longest, others in self._by_longest.items())
 
     def _regex(self) -> re.Pattern:
         if self._compiled is None:  # two threads may both compile it: the same pattern either way
@@ -170,17 +177,19 @@ class _LazyPattern:
 _PLACEHOLDER = re.compile(r"\{(?:model|this|paper|maker|any|step)\}")
 
 
-def _needs(phrasings: Iterable[str]) -> tuple[str, ...] | None:
-    """Literal words a text must hold, one of them, for a pattern of ``phrasings`` to match it: of each phrasing,
-    its longest run of words outside its ``{...}`` (None when one has none, or holds ``{step}`` twice: only the first
-    is filled); a run that holds another is left out, since the other is in the text wherever it is."""
-    runs = set()
+def _needs(phrasings: Iterable[str]) -> tuple[tuple[str, ...], ...] | None:
+    """What a text must hold for a pattern of ``phrasings`` to match it: every run of words outside the ``{...}`` of
+    one of them (None when one has none, or holds ``{step}`` twice: only the first is filled).  One whose runs hold a
+    phrasing's only run is left out, since that run is in the text wherever they are."""
+    found = set()
     for phrasing in phrasings:
-        found = [run.strip() for run in _PLACEHOLDER.split(phrasing.lower()) if run.strip()]
-        if not found or phrasing.count("{step}") > 1:
+        runs = tuple(sorted({run.strip() for run in _PLACEHOLDER.split(phrasing.lower()) if run.strip()}))
+        if not runs or phrasing.count("{step}") > 1:
             return None
-        runs.add(max(found, key=len))
-    return tuple(sorted(r for r in runs if not any(o != r and o in r for o in runs)))
+        found.add(runs)
+    alone = {runs[0] for runs in found if len(runs) == 1}
+    return tuple(sorted(runs for runs in found
+                        if not any(one in run and (one,) != runs for one in alone for run in runs)))
 
 
 @dataclass(frozen=True)

@@ -169,10 +169,12 @@ def test_a_figures_pattern_is_compiled_only_for_a_text_holding_its_words_and_the
 
     from scientist.corpus import _LazyPattern, _needs
 
-    # the longest run of words of each phrasing, less one that holds another: "made" is in a text wherever "who made" is
-    assert _needs(["who made {this}", "{model} authors", "who wrote {any} it"]) == ("authors", "who made", "who wrote")
-    assert _needs(["who made {this}", "{this} made by"]) == ("made by", "who made")
-    assert _needs(["who made {this}", "made {any} {this}"]) == ("made",)
+    # every run of words of one phrasing; one whose runs hold a phrasing's only run is left out ("who made" holds
+    # "made", which is in a text wherever "who made" is)
+    assert _needs(["who made {this}", "{model} authors", "who wrote {any} it"]) == (
+        ("authors",), ("it", "who wrote"), ("who made",))
+    assert _needs(["who made {this}", "{this} made by"]) == (("made by",), ("who made",))
+    assert _needs(["who made {this}", "made {any} {this}"]) == (("made",),)
     assert _needs(["{this}", "who made"]) is None  # a phrasing of no words of its own: every text is searched
     texts = []
     for path in sorted(glob.glob(str(Path(__file__).parent / "data" / "*blind*.yaml")))[:12]:
@@ -186,6 +188,7 @@ def test_a_figures_pattern_is_compiled_only_for_a_text_holding_its_words_and_the
     authors = next(f for f in load_figures() if f.label == "its authors").words
     fresh = _LazyPattern(authors.pattern, authors.needs)
     assert fresh.search("how does it reduce noise") is None and fresh._compiled is None  # not compiled for it
+    assert fresh.search("the ai made them look bright") is None and fresh._compiled is None  # "made", no "who"
     assert fresh.search("who made it") and fresh._compiled is not None
     for p in patterns:
         whole = re.compile(p.pattern)
