@@ -128,7 +128,30 @@ class Part:
     says: _LazyPattern  # the words a record's line holds when it speaks of it
 
 
-class _LazyPattern:
+class _Screened:
+    """A regular expression searched only in a text that could hold a match (:meth:`_could_match`, a cheap test of
+    words it needs), and so compiled (:meth:`_regex`) only when a text first could: the figures' and the usage
+    phrasings' patterns, most of which a question never needs."""
+
+    __slots__ = ()
+
+    def _could_match(self, text: str) -> bool:
+        raise NotImplementedError
+
+    def _regex(self) -> re.Pattern:
+        raise NotImplementedError
+
+    def search(self, text: str) -> re.Match | None:
+        return self._regex().search(text) if self._could_match(text) else None
+
+    def finditer(self, text: str) -> Iterator[re.Match]:
+        return self._regex().finditer(text) if self._could_match(text) else iter(())
+
+    def sub(self, repl: str, text: str) -> str:
+        return self._regex().sub(repl, text) if self._could_match(text) else text
+
+
+class _LazyPattern(_Screened):
     """A regular expression compiled on its first use, and searched only in a text that holds one of its ``needs``
     whole: the literal words of one of its alternatives ("who {any} made {this}": "who" and "made"), so that a text
     without them cannot match and none is compiled for it (None: every text is searched).  Compiling
@@ -157,15 +180,6 @@ class _LazyPattern:
             self._compiled = re.compile(self.pattern)
         return self._compiled
 
-    def search(self, text: str) -> re.Match | None:
-        return self._regex().search(text) if self._could_match(text) else None
-
-    def finditer(self, text: str) -> Iterator[re.Match]:
-        return self._regex().finditer(text) if self._could_match(text) else iter(())
-
-    def sub(self, repl: str, text: str) -> str:
-        return self._regex().sub(repl, text) if self._could_match(text) else text
-
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _LazyPattern) and other.pattern == self.pattern
 
@@ -173,6 +187,8 @@ class _LazyPattern:
         return hash(self.pattern)
 
 
+#: A pattern that matches nothing, and so is never compiled (no text holds one of its needs: it has none).
+_NEVER = _LazyPattern(r"(?!)", ())
 #: What ``figures.yaml`` writes in a figure's words for other words (see :func:`load_figures`).
 _PLACEHOLDER = re.compile(r"\{(?:model|this|paper|maker|any|step)\}")
 
@@ -198,21 +214,19 @@ class Figure:
 
     label: str
     kind: str  # "figure" or "fact"
-    words: re.Pattern | _LazyPattern  # the words that ask for it, read in plain_words of a question
-    says: re.Pattern | _LazyPattern  # the words a record's line holds when it gives it
+    words: _LazyPattern  # the words that ask for it, read in plain_words of a question
+    says: _LazyPattern  # the words a record's line holds when it gives it
     fields: tuple[str, ...]  # the record's lines (Record.lines' names) that give it whatever their words
     phrases: tuple[str, ...] = ()  # the words that ask for it as figures.yaml writes them ({model} left out)
     not_with: tuple[str, ...] = ()  # labels of figures whose being asked too means this one is not
-    # words that ask for it in a question that says nothing else ("how fast?")
-    bare: re.Pattern | _LazyPattern = re.compile(r"(?!)")
+    bare: _LazyPattern = _NEVER  # words that ask for it in a question that says nothing else ("how fast?")
     is_link: bool = False  # it is a link the records might give: where none does, the answer says what part 3 holds
     step: int | None = None  # a figure of a workflow's step (``{step}`` in its words): the step asked for, from 1
     # (-1: the last)
     link: str | None = None  # the record's link field that gives it ("github": where its code is)
     parts: tuple[Part, ...] = ()  # the parts of a network a question may ask about by name (``parts`` in figures.yaml)
     part: bool = False  # a figure of parts for one part asked about (:meth:`for_part`)
-    # other networks or systems whose parts its words may name ("others")
-    others: re.Pattern | _LazyPattern = re.compile(r"(?!)")
+    others: _LazyPattern = _NEVER  # other networks or systems whose parts its words may name ("others")
     sole: bool = False  # asked in a question that names no record, it is asked of the corpus's only model ("which
     # paper is this from?": ``sole`` in figures.yaml)
     of: str | None = None  # the kind of record it is asked of: in a question naming records of other kinds only, it
@@ -520,9 +534,14 @@ class Usage:
     # about bit depth or size beside words of it
     bits: re.Pattern  # words of bit depth ("16-bit", "bit depth")
     names: tuple[tuple[str, str], ...]  # a format's name (lower case, as in the text) and "read", "raw" or "other"
-    units: re.Pattern = re.compile(r"(?!)")  # words of a photo's size ("1.2 GB", "50 MP")
-    word_names: re.Pattern = re.compile(r"(?!)")  # names that are also words ("it fits"): a name only in capitals
-    # ("FITS", the group `capitals`) or as a file ending (".fits", `dotted`); "<name> format" is among `names`
+    units: re.Pattern  # words of a photo's size ("1.2 GB", "50 MP")
+    word_names: re.Pattern  # names that are also words ("it fits"): a name only in capitals ("FITS", the group
+    # `capitals`) or as a file ending (".fits", `dotted`); "<name> format" is among `names`
+
+    @functools.cached_property
+    def _name_patterns(self) -> tuple[tuple[str, str, re.Pattern], ...]:
+        """Each of `names` (the longest first), its verdict and how a text writes it (a plural too: "pdfs")."""
+        return tuple((name, verdict, re.compile(rf"(?<!\w){re.escape(name)}s?(?!\w)")) for name, verdict in self.names)
 
     def _read(self, text: str) -> str:
         """``text`` as the phrasings read it (:func:`_usage_text`), a name that is also a word written as
@@ -533,8 +552,8 @@ class Usage:
     def _unnamed(self, text: str) -> str:
         """``text`` (as :meth:`_read` writes it) without its formats' names, its words of bit depth and what is
         not a word: what else a message that names them says ("NEF?", "bit depth": nothing)."""
-        for name, _ in self.names:  # the longest first
-            text = re.sub(rf"(?<!\w){re.escape(name)}s?(?!\w)", " ", text)
+        for _, _, written in self._name_patterns:  # the longest first
+            text = written.sub(" ", text)
         return " ".join(re.findall(r"[\w']+", self.bits.sub(" ", text)))
 
     def asked(self, *texts: str) -> list[str]:
@@ -545,7 +564,7 @@ class Usage:
         asked = {topic for topic, asks, despite in self.topics
                  if any(p is not None and p.search(t) for p in ((despite,) if ruled_out else (asks, despite))
                         for t in read)}
-        verdicts = {verdict for _, verdict in self.formats_named(*texts)} if not ruled_out else set()
+        verdicts = {verdict for _, verdict in self._formats_in(read)} if not ruled_out else set()
         bits = not ruled_out and any(self.bits.search(t) for t in read)
         sized = not ruled_out and any(self.units.search(t) for t in read)
         framed = (verdicts or bits or sized) and any(self.named_frames.search(t) for t in read)
@@ -566,11 +585,16 @@ class Usage:
     def formats_named(self, *texts: str) -> list[tuple[str, str]]:
         """The file formats ``texts`` name, each once, in the order first named, with "read", "raw" or
         "other" (an ending of a photo the tool reads, of a camera RAW file, or neither)."""
+        return self._formats_in([self._read(text or "") for text in texts])
+
+    def _formats_in(self, read: list[str]) -> list[tuple[str, str]]:
+        """:meth:`formats_named` of texts already :meth:`_read`."""
         found: dict[str, tuple[int, str]] = {}
-        for text in texts:
-            t, taken = self._read(text or ""), []
-            for name, verdict in self.names:  # the longest first: "raw files" is one name, not "raw" again
-                for m in re.finditer(rf"(?<!\w){re.escape(name)}s?(?!\w)", t):
+        for t in read:
+            taken = []
+            # the longest first: "raw files" is one name, not "raw" again
+            for name, verdict, written in self._name_patterns:
+                for m in written.finditer(t):
                     if any(a < m.end() and m.start() < b for a, b in taken):
                         continue
                     taken.append(m.span())
@@ -580,7 +604,7 @@ class Usage:
         return [(key, verdict) for key, (_, verdict) in sorted(found.items(), key=lambda kv: kv[1][0])]
 
 
-class _Phrasings:
+class _Phrasings(_Screened):
     """A list of phrasings compiled only for a text that could hold one (a cold process would otherwise spend a
     fifth of a second on all of them).  Each phrasing needs a word of its key: of its tokens whose alternatives each
     hold a word that is not common (of ``common`` lists or :data:`_COMMON_WORDS`), the one whose words are rarest (a
@@ -618,8 +642,10 @@ class _Phrasings:
         return bool(self.keys.intersection(words)) or bool(self.starts) and any(w.startswith(self.starts)
                                                                                  for w in words)
 
-    def search(self, text: str) -> re.Match | None:
-        return self.pattern.search(text) if self.could_hold(text) else None
+    _could_match = could_hold
+
+    def _regex(self) -> re.Pattern:
+        return self.pattern
 
 
 #: Words too common to tell a phrasing by: a token holding one (or a word of a `common` list) is never its key.
