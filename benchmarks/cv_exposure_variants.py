@@ -35,8 +35,9 @@ the shipped design with a gain its doubt model doubts (above the doubt limit) dr
 mean-key gain, in log gain, by a weight that grows from 0 at the limit to ``weight`` at a doubt of ``full``
 (``pull``).
 Every variant has the quiet-photo and the white tests and the highlights' ceiling (``HEADROOM``: no gain takes the
-highlights past white), but the one without it and the two with it elsewhere.  The held-out natural photos are
-never loaded.
+highlights past white, read on the noise-reduced copy and on the finer one), but the one without it, the two with
+it elsewhere and the one that reads it on the noise-reduced copy only (as before the finer copy).  The held-out
+natural photos are never loaded.
 
     python benchmarks/cv_exposure_variants.py --natural ../shared/photos/natural [--samples 6000]
 """
@@ -112,6 +113,14 @@ class Shipped:
         if q > self.m.quiet["threshold"] and raw < self.m.quiet["extreme"]:
             return 1.0
         return self.m.cap(self.m.soften(raw) if q >= self.ramp_if else float(np.clip(raw, 1.0, 12.0)), stats)
+
+
+class CoarseCeiling(Shipped):
+    """The shipped design with its highlights' ceiling read on the noise-reduced copy only (as before the finer
+    copy's ``H99.9``)."""
+
+    def gain(self, stats: dict) -> float:
+        return super().gain({k: v for k, v in stats.items() if k != "H99.9"})
 
 
 class LogGain:
@@ -191,6 +200,7 @@ VARIANTS = {
     **{f"shipped, pull {w:g} from doubt {full:g}": (lambda w=w, full=full: PullToKey(w, full))
        for w, full in ((0.3, 0.3), (0.5, 0.3), (0.6, 0.3), (0.7, 0.3), (1.0, 0.3), (0.6, 0.2), (0.6, 0.4))},
     "shipped without the highlights' ceiling": lambda: Shipped(headroom=None),
+    "shipped, the ceiling on the noise-reduced copy only": lambda: CoarseCeiling(),
     "shipped, the ceiling at 0.9x white": lambda: Shipped(headroom=0.9),
     "shipped, the ceiling at 1.1x white": lambda: Shipped(headroom=1.1),
 }

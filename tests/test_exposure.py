@@ -233,7 +233,10 @@ def test_the_gain_stops_where_the_highlights_reach_white():
     dark = degrade(_graded(), replace(STRENGTHS["light"], exposure=0.3, jpeg=101), np.random.default_rng(5))
     stats = exposure_stats(dark)
     lift = 1 + exposure.NOISE_HEADROOM * stats["noise"]  # what the noise adds to the copy's highlights
-    assert 1.005 < lift < 1.05 and model.ceiling(stats) == pytest.approx(lift / stats["M99.9"])
+    fine = (1 + exposure.FINE_NOISE_HEADROOM * stats["noise"]) / stats["H99.9"]  # the finer copy's ceiling
+    assert 1.005 < lift < 1.05 and model.ceiling(stats) == pytest.approx(min(lift / stats["M99.9"], fine))
+    # statistics without the finer copy's highlights (as a caller of an earlier version made them) take the copy's
+    assert model.ceiling({k: v for k, v in stats.items() if k != "H99.9"}) == pytest.approx(lift / stats["M99.9"])
     assert 0.9 < model.ceiling(stats) * 0.3 < 1.05  # the scene's highlights were near white: about the true gain
     eager = replace(model, intercept=model.intercept + 1.0)  # a regression that asks e (2.7) times too much
     assert eager.raw_gain(stats) > 2 * model.ceiling(stats)
@@ -254,6 +257,37 @@ def test_the_gain_stops_where_the_highlights_reach_white():
     for bad in (0, -1.0, "1", float("nan")):
         with pytest.raises(constants.ConstantsProblem, match="headroom"):
             exposure.check_constants(data | {"headroom": bad})
+
+
+def _stripes(h: int = 240, w: int = 320) -> np.ndarray:
+    """A dark scene crossed by thin white stripes (2 px wide, 12 px apart: a striped shirt): its highlights reach
+    white only on lines that a blurred, block-averaged copy mixes with the dark between them."""
+    y, x = np.mgrid[0:h, 0:w]
+    img = np.full((h, w, 3), 0.12, np.float64) + 0.1 * (x / w)[..., None]
+    img[(x % 12 < 2) & (y > h // 3)] = 1.0
+    return img.astype(np.float32)
+
+
+def test_thin_highlights_hold_the_ceiling():
+    """White on thin lines still says how far a darkened photo may be brightened: the ceiling reads a finer copy
+    too, so it lies near the true gain where the noise-reduced copy alone would have allowed half as much again."""
+    model = load_exposure_model()
+    for exposure_, seed in ((0.4, 3), (0.25, 4)):
+        dark = degrade(_stripes(), replace(STRENGTHS["light"], exposure=exposure_, jpeg=101),
+                       np.random.default_rng(seed))
+        stats = exposure_stats(dark)
+        coarse = model.ceiling({k: v for k, v in stats.items() if k != "H99.9"})
+        assert coarse * exposure_ > 1.4  # the copy alone: its stripes averaged with the dark between them
+        # near the true gain, never below it: above it by the allowance for the noise (read over the mean level) and
+        # by the blur's on a 2 px line (it reads 0.95 of white there)
+        lift = 1 + exposure.FINE_NOISE_HEADROOM * stats["noise"]
+        assert 0.95 < model.ceiling(stats) * exposure_ < lift / 0.9
+        assert model.ceiling(stats) < coarse / 1.3
+        eager = replace(model, intercept=model.intercept + 1.0)  # a regression that asks far too much
+        assert eager.decide(stats) == (pytest.approx(model.ceiling(stats)), "to-white")
+    # the photo as it was, clean: the finer copy reads its stripes near white, the noise-reduced one at half of it
+    clean = exposure_stats(_stripes())
+    assert clean["H99.9"] > 0.9 and clean["M99.9"] < 0.6
 
 
 def test_only_a_predicted_gain_has_a_doubt():
