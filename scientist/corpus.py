@@ -537,6 +537,7 @@ class Usage:
     units: re.Pattern  # words of a photo's size ("1.2 GB", "50 MP")
     word_names: re.Pattern  # names that are also words ("it fits"): a name only in capitals ("FITS", the group
     # `capitals`) or as a file ending (".fits", `dotted`); "<name> format" is among `names`
+    file_words: re.Pattern  # words for a file format itself ("file types", "formats")
 
     @functools.cached_property
     def _name_patterns(self) -> tuple[tuple[str, str, re.Pattern], ...]:
@@ -578,6 +579,10 @@ class Usage:
             # the names alone: "NEF?", "bit depth"
             asked |= {"raw"} if "raw" in verdicts else {"formats"} if verdicts else set()
             asked |= {"depth"} if bits else set()
+        if not asked and not ruled_out and any(
+                self.file_words.search(t) and says_nothing_else(self._unnamed(self.file_words.sub(" ", t)).split())
+                for t in read):
+            asked.add("formats")  # the words for formats alone: "file types?", "which formats"
         if "formats" in asked and "raw" in verdicts:  # "CR2 ... will the AI take JPEGs only?"
             asked.add("raw")
         return [topic for topic in USAGE_TOPICS if topic in asked]
@@ -756,7 +761,8 @@ def load_usage() -> Usage:
     names.sort(key=lambda nv: -len(nv[0]))  # "raw files" before "raw", "jpeg xl" before "jpeg"
     return Usage(found, filled(raw.get("not_when"), "'not_when'", lazy=False),
                  filled(raw.get("named_frames"), "'named_frames'"), filled("{bits}", "'words' (bits)", lazy=False),
-                 tuple(names), filled("{units}", "'words' (units)", lazy=False), word_names)
+                 tuple(names), filled("{units}", "'words' (units)", lazy=False), word_names,
+                 filled("{file}", "'words' (file)", lazy=False))
 
 
 @dataclass(frozen=True)

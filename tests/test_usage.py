@@ -37,6 +37,7 @@ from scientist.restore.photo import MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES
     ("does it keep the embedded colour profile?", ["output"]),
     ("Error: unsupported file type 'IMG_4471.PSD' - do I have to flatten and export first?", ["formats"]),  # quoted
     ("NEF?", ["raw"]), ("bit depth", ["depth"]),  # a name alone
+    ("what file types", ["formats"]), ("which formats?", ["formats"]), ("file types?", ["formats"]),  # words for them
     ("16-bit TIFF in, 16-bit out? or does it crush to 8", ["formats", "depth"]),
     ("canon r6 files are cr3 not cr2, will that matter", ["raw"]), ("Which demosaic is used?", ["raw"]),
     ("Please tell me it doesn't overwrite the originals.", ["output"]), ("I only have an old ThinkPad.", ["hardware"]),
@@ -55,6 +56,7 @@ from scientist.restore.photo import MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES
     ("my photo fits the frame, can it sharpen it?", []), ("The noise is huge. Will it even work?", []),
     ("the encoder?", []), ("why does instagram compress my photos so badly when i upload", []),
     ("what's demosaicing and why do raw files need it", []),
+    ("what file types did they train on?", []), ("which image formats does the paper use", []),
     ("Is 16-bit vs 8-bit mostly about banding, or does it matter for noise too?", []),
 ])
 def test_usage_questions_are_told_by_topic_and_questions_about_models_are_not(message, topics):
