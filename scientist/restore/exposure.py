@@ -115,12 +115,15 @@ NOISE_HEADROOM = 0.15
 #: ``FINE_SIGMA`` px; its 99.9th percentile of the brightest channel (``H99.9``) keeps thin highlights (a white
 #: stripe, a rim of light) that the noise-reduced copy averages away (on the 48 fitting natural photos, clean, that
 #: copy reads as little as half their full-resolution highlights: ``175032`` 0.49 of white against 1.00).  Less
-#: smoothed, it carries more of the noise: ``FINE_NOISE_HEADROOM`` per unit of the photo's relative noise.  Chosen by
-#: photo-wise cross-validation on the fitting photos (a throwaway grid over the blur 0.7, 1 and 1.5 px, the 99.5th
-#: and 99.9th percentiles and the allowance 0.15-1, on ``benchmarks/cv_exposure_variants.py``'s test): light-noise
-#: level error median 4.4 -> 4.2 %, the pool's gain error median 7.9 -> 7.5 %, well-exposed grainy photos brightened
-#: past +15 % 7.7 -> 6.1 %, heavy noise unchanged; smaller allowances cut heavy-noise gains below the exact one.
-FINE_SIGMA, FINE_NOISE_HEADROOM = 1.0, 0.6
+#: smoothed, it carries more of the noise, so the ceiling takes the highlights as that percentile less
+#: ``FINE_NOISE_HEADROOM`` times the photo's noise (``sigma``) in linear light at their level (never below half of
+#: it): the noise that lifts them is the noise there, which on a dark photo the noise relative to its mean level
+#: overstates.  Chosen by photo-wise cross-validation on the fitting photos (throwaway grids over the blur 0.7, 1
+#: and 1.5 px, the 99.5th and 99.9th percentiles and the allowance, on ``benchmarks/cv_exposure_variants.py``'s
+#: test): light-noise level error median 4.4 -> 4.1 %, the pool's gain error median 7.9 -> 7.3 %, well-exposed
+#: grainy photos brightened past +15 % 7.7 -> 6.0 %, heavy noise as before or better; smaller allowances cut
+#: heavy-noise gains below the exact one.
+FINE_SIGMA, FINE_NOISE_HEADROOM = 1.0, 0.5
 #: What may decide the gain (the record's :data:`.record.Brightness`): :meth:`ExposureModel.decide` gives the
 #: first four; ``given`` and ``not-asked`` come from the expose step.
 REASONS = get_args(Brightness)
@@ -156,6 +159,15 @@ def _fine_highlights(lin: np.ndarray) -> float:
     for c in (1, 2):
         np.maximum(top, gaussian_filter(lin[..., c], FINE_SIGMA), out=top)
     return max(float(np.percentile(top, 99.9)), FLOOR)
+
+
+def fine_highlights_less_noise(stats: dict[str, float]) -> float:
+    """The finer copy's highlights (``H99.9``, linear light) less ``FINE_NOISE_HEADROOM`` times the photo's noise
+    (``sigma``, in sRGB values) turned into linear light at their level, never below half of them."""
+    h = stats["H99.9"]
+    # linear light rises by 2.4 / 1.055 * h ** (1.4 / 2.4) per unit of sRGB value at level h (1 / 12.92 at the foot)
+    slope = 2.4 / 1.055 * min(h, 1.0) ** (1.4 / 2.4) if h > 0.0031308 else 1 / 12.92
+    return max(h - FINE_NOISE_HEADROOM * stats.get("sigma", 0.0) * slope, h / 2)
 
 
 def exposure_stats(img: np.ndarray, noise: float | None = None, level: float | None = None) -> dict[str, float]:
@@ -369,15 +381,15 @@ class ExposureModel:
         held nothing above white before it was darkened, so a larger gain is too large whatever the scene (infinite
         when the model has no headroom).  The highlights are read twice, on the noise-reduced copy (``M99.9``) and
         on the finer one (``H99.9``, when the statistics have it), and the lower ceiling holds.  Both copies still
-        carry some noise, which lifts their percentiles: each ceiling allows for it, ``NOISE_HEADROOM`` and
-        ``FINE_NOISE_HEADROOM`` times the photo's noise relative to its level."""
+        carry some noise, which lifts their percentiles: the coarse ceiling allows ``NOISE_HEADROOM`` times the
+        photo's noise relative to its level, the fine one takes off ``FINE_NOISE_HEADROOM`` times its noise at the
+        highlights' level (:func:`fine_highlights_less_noise`)."""
         if self.headroom is None:
             return math.inf
-        noise = stats.get("noise", 0.0)
-        coarse = self.headroom * (1 + NOISE_HEADROOM * noise) / stats["M99.9"]
+        coarse = self.headroom * (1 + NOISE_HEADROOM * stats.get("noise", 0.0)) / stats["M99.9"]
         if "H99.9" not in stats:
             return coarse
-        return min(coarse, self.headroom * (1 + FINE_NOISE_HEADROOM * noise) / stats["H99.9"])
+        return min(coarse, self.headroom / fine_highlights_less_noise(stats))
 
     def reaches_white(self, stats: dict[str, float]) -> bool:
         """Whether the white test takes the photo for one exposed for its highlights (none when the model has
