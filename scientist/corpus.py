@@ -551,11 +551,12 @@ class Usage:
             lambda m: f" {(m.group('dotted') or m.group('capitals')).lower()} format ", text))
 
     def _unnamed(self, text: str) -> str:
-        """``text`` (as :meth:`_read` writes it) without its formats' names, its words of bit depth and what is
-        not a word: what else a message that names them says ("NEF?", "bit depth": nothing)."""
+        """``text`` (as :meth:`_read` writes it) without its formats' names, its words of bit depth, its words for
+        a format and what is not a word: what else a message that names them says ("NEF?", "bit depth", "file
+        types?": nothing)."""
         for _, _, written in self._name_patterns:  # the longest first
             text = written.sub(" ", text)
-        return " ".join(re.findall(r"[\w']+", self.bits.sub(" ", text)))
+        return " ".join(re.findall(r"[\w']+", self.file_words.sub(" ", self.bits.sub(" ", text))))
 
     def asked(self, *texts: str) -> list[str]:
         """The topics any of ``texts`` (the message as typed, as read) asks about, in :data:`USAGE_TOPICS`' order;
@@ -575,14 +576,12 @@ class Usage:
             asked.add("depth")
         if framed and sized:  # "my scan is a 1.2 GB tiff. will it even open?"
             asked.add("size")
-        if not asked and (verdicts or bits) and any(says_nothing_else(self._unnamed(t).split()) for t in read):
-            # the names alone: "NEF?", "bit depth"
-            asked |= {"raw"} if "raw" in verdicts else {"formats"} if verdicts else set()
+        worded = not ruled_out and any(self.file_words.search(t) for t in read)
+        if not asked and (verdicts or bits or worded) and any(says_nothing_else(self._unnamed(t).split())
+                                                              for t in read):
+            # the names, or the words for them, alone: "NEF?", "bit depth", "file types?", "which formats"
+            asked |= {"raw"} if "raw" in verdicts else {"formats"} if verdicts or worded else set()
             asked |= {"depth"} if bits else set()
-        if not asked and not ruled_out and any(
-                self.file_words.search(t) and says_nothing_else(self._unnamed(self.file_words.sub(" ", t)).split())
-                for t in read):
-            asked.add("formats")  # the words for formats alone: "file types?", "which formats"
         if "formats" in asked and "raw" in verdicts:  # "CR2 ... will the AI take JPEGs only?"
             asked.add("raw")
         return [topic for topic in USAGE_TOPICS if topic in asked]

@@ -11,8 +11,11 @@ from scientist.restore.degrade import (
     degrade,
     draw_from_mix,
     format_mix,
+    linear_per_srgb,
+    linear_to_srgb,
     parse_mix,
     sample_params,
+    srgb_to_linear,
 )
 
 
@@ -72,3 +75,13 @@ def test_the_training_command_names_every_distribution():
     from scientist.cli.photos import MIX_HELP
 
     assert all(name in MIX_HELP for name in DISTRIBUTIONS)
+
+
+@pytest.mark.parametrize("level", [0.0, 0.002, 0.01, 0.1, 0.38, 0.9, 1.0])
+def test_the_slope_of_linear_light_per_srgb_value_is_that_of_the_decoding(level):
+    """A small change in sRGB values at a linear level, decoded, changes linear light by the slope times it."""
+    d = 1e-6
+    s = float(linear_to_srgb(np.array(level)))
+    lo, hi = max(s - d, 0.0), min(s + d, 1.0)
+    numeric = float(srgb_to_linear(np.array(hi)) - srgb_to_linear(np.array(lo))) / (hi - lo)
+    assert linear_per_srgb(level) == pytest.approx(numeric, rel=1e-3)

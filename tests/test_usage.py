@@ -38,6 +38,7 @@ from scientist.restore.photo import MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES
     ("Error: unsupported file type 'IMG_4471.PSD' - do I have to flatten and export first?", ["formats"]),  # quoted
     ("NEF?", ["raw"]), ("bit depth", ["depth"]),  # a name alone
     ("what file types", ["formats"]), ("which formats?", ["formats"]), ("file types?", ["formats"]),  # words for them
+    ("NEF format?", ["raw"]), ("16 bit format?", ["formats", "depth"]),  # names and words for them, alone
     ("16-bit TIFF in, 16-bit out? or does it crush to 8", ["formats", "depth"]),
     ("canon r6 files are cr3 not cr2, will that matter", ["raw"]), ("Which demosaic is used?", ["raw"]),
     ("Please tell me it doesn't overwrite the originals.", ["output"]), ("I only have an old ThinkPad.", ["hardware"]),

@@ -48,6 +48,13 @@ def linear_to_srgb(x: np.ndarray) -> np.ndarray:
     return np.where(x <= 0.0031308, x * 12.92, 1.055 * np.power(x, 1 / 2.4) - 0.055)
 
 
+def linear_per_srgb(level: float) -> float:
+    """How fast linear light rises per unit of sRGB value at the linear ``level`` (the slope of
+    :func:`srgb_to_linear` there): a change of ``d`` in sRGB values is about ``d`` times this in linear light."""
+    level = min(max(level, 0.0), 1.0)
+    return 1 / 12.92 if level <= 0.0031308 else 2.4 / 1.055 * level ** (1.4 / 2.4)
+
+
 @dataclass(frozen=True)
 class DegradeParams:
     """One draw of the degradation model."""

@@ -67,7 +67,7 @@ import numpy as np
 from ..errors import CheckpointError, OptionError, OutputError, shown
 from ..settings import GAIN_RANGE
 from .constants import ConstantsProblem, load_constants, save_constants
-from .degrade import LUMA, downscale_8bit, srgb_to_linear
+from .degrade import LUMA, downscale_8bit, linear_per_srgb, srgb_to_linear
 from .record import Brightness
 
 __all__ = ["MIN_SAMPLES", "REASONS", "ExposureModel", "GainDecision", "check_constants", "check_fit",
@@ -137,37 +137,35 @@ def _stride_sample(img: np.ndarray) -> np.ndarray:
     return img[::step, ::step]
 
 
+def _blurred(lin: np.ndarray, sigma: float) -> np.ndarray:
+    """``lin``'s three channels, each blurred by a Gaussian of ``sigma`` px."""
+    from scipy.ndimage import gaussian_filter
+
+    return np.stack([gaussian_filter(lin[..., c], sigma) for c in range(3)], -1)
+
+
 def _noise_reduced(lin: np.ndarray) -> np.ndarray:
     """The :func:`_stride_sample` in linear light (``lin``, float64) at most ``SAMPLE_SIDE`` px, block-averaged and
     blurred."""
-    from scipy.ndimage import gaussian_filter
-
     f = max(1, math.ceil(max(lin.shape[:2]) / SAMPLE_SIDE))
     if f > 1:
         hh, ww = lin.shape[0] // f * f, lin.shape[1] // f * f
         if hh and ww:
             lin = lin[:hh, :ww].reshape(hh // f, f, ww // f, f, 3).mean(axis=(1, 3))
-    return np.stack([gaussian_filter(lin[..., c], BLUR_SIGMA) for c in range(3)], -1)
+    return _blurred(lin, BLUR_SIGMA)
 
 
 def _fine_highlights(lin: np.ndarray) -> float:
     """``H99.9``: the 99.9th percentile of the brightest channel of the :func:`_stride_sample` in linear light
     (``lin``) blurred by ``FINE_SIGMA`` px, where thin highlights keep their level."""
-    from scipy.ndimage import gaussian_filter
-
-    top = gaussian_filter(lin[..., 0], FINE_SIGMA)
-    for c in (1, 2):
-        np.maximum(top, gaussian_filter(lin[..., c], FINE_SIGMA), out=top)
-    return max(float(np.percentile(top, 99.9)), FLOOR)
+    return max(float(np.percentile(_blurred(lin, FINE_SIGMA).max(-1), 99.9)), FLOOR)
 
 
 def fine_highlights_less_noise(stats: dict[str, float]) -> float:
     """The finer copy's highlights (``H99.9``, linear light) less ``FINE_NOISE_HEADROOM`` times the photo's noise
     (``sigma``, in sRGB values) turned into linear light at their level, never below half of them."""
     h = stats["H99.9"]
-    # linear light rises by 2.4 / 1.055 * h ** (1.4 / 2.4) per unit of sRGB value at level h (1 / 12.92 at the foot)
-    slope = 2.4 / 1.055 * min(h, 1.0) ** (1.4 / 2.4) if h > 0.0031308 else 1 / 12.92
-    return max(h - FINE_NOISE_HEADROOM * stats.get("sigma", 0.0) * slope, h / 2)
+    return max(h - FINE_NOISE_HEADROOM * stats.get("sigma", 0.0) * linear_per_srgb(h), h / 2)
 
 
 def exposure_stats(img: np.ndarray, noise: float | None = None, level: float | None = None) -> dict[str, float]:
