@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.23"
+SCHEMA_VERSION = "1.24"
 
 
 class TaskGuess(BaseModel):
@@ -207,14 +207,15 @@ class Answer(BaseModel):
                     "a path, a link; schema 1.20), said to hold no question and what it looks like; `usage` (how "
                     "the tool handles a photo: 'can it open HEIC files?', 'does it upload my photos?'; schema "
                     "1.22), answered with the tool's own facts for the topics in `usage`.")
-    usage: list[Literal["formats", "raw", "output", "size", "depth", "privacy", "hardware"]] = Field(
+    usage: list[Literal["formats", "raw", "output", "size", "depth", "privacy", "hardware", "weights"]] = Field(
         default_factory=list,
         description="What the message asks about using the tool on a photo (schema 1.22), answered in a note with "
                     "the tool's own facts, from its code and settings, not from a record: the file formats it reads "
                     "(`formats`), camera RAW files (`raw`), what it writes (`output`), how large a photo may be "
-                    "(`size`), bit depth (`depth`), where a photo goes (`privacy`) and the computer it needs "
-                    "(`hardware`). With `about` `usage` the note is the whole answer; otherwise it opens an answer "
-                    "that also explains what the question asks of the records.")
+                    "(`size`), bit depth (`depth`), where a photo goes (`privacy`), the computer it needs "
+                    "(`hardware`) and the network's weights it runs (`weights`, schema 1.24). With `about` `usage` "
+                    "the note is the whole answer; otherwise it opens an answer that also explains what the question "
+                    "asks of the records.")
     notes: list[str] = Field(default_factory=list, description="Honest caveats about the answer.")
     markdown: str = Field(default="", description="The answer rendered as Markdown.")
     text: str = Field(default="", description="The answer rendered as plain text.")

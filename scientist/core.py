@@ -959,9 +959,12 @@ class Scientist:
                     reading = reading._replace(read=reading.plain, mentions=[])
                 answer = self._listing(reading.read, kinds, qvec)
             # "can it open HEIC files?", "does it upload my photos?": the tool's own facts, not the records'
-            elif (usage := load_usage().asked(typed, reading.plain)) and not self._records_too(reading.plain, task,
-                                                                                               in_scope):
-                answer = self._usage(reading.read, usage, (typed, reading.plain))
+            # ("who trained MIMO-UNet's weights?", in scope or naming a record: its answer, and the weights this tool
+            # runs)
+            elif (usage := load_usage().asked(typed, reading.plain)) and not (
+                    "weights" in usage and (named or in_scope)) and not self._records_too(reading.plain, task,
+                                                                                          in_scope):
+                answer = self._usage(reading.read, usage, (typed, reading.plain), restore.weights)
             elif about := self._about_the_tool(reading, named, in_scope, task.clear, typed):  # "what can you
                 # do?", "thanks!", "asdfgh", "ls -la": about the tool, or no question, not for its records
                 answer = self._about(reading.read, *about, qvec, reading.q)
@@ -969,7 +972,7 @@ class Scientist:
                 answer = self._answer(reading.read, k, analysis)
                 if usage:  # "can it deblur a 50-megapixel photo?": what it asks of the tool, then of the records
                     answer.usage = usage
-                    answer.notes.insert(0, self._usage_note(usage, (typed, reading.plain)))
+                    answer.notes.insert(0, self._usage_note(usage, (typed, reading.plain), restore.weights))
         q, read, fixes, mentions = reading.q, reading.read, reading.fixes, reading.mentions
         if read is not None and (fixes or mentions or read != q):  # "Hugging Face" read as "model-hub" too
             answer.question, answer.read_as = q, read
@@ -1221,13 +1224,13 @@ class Scientist:
         return (task.clear and signature is not None and bool(signature.operation_tasks(question))) or bool(
             self._asked_figures(question))
 
-    def _usage(self, q: str, topics: list[str], texts: tuple[str, ...]) -> Answer:
+    def _usage(self, q: str, topics: list[str], texts: tuple[str, ...], weights=None) -> Answer:
         """The answer to a question about using the tool on a photo (``usage.yaml``: "which formats can I give
         it?", "does it need a GPU?"): the tool's own facts for each topic asked, and no record, no task."""
         return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], about="usage",
-                      usage=topics, notes=[self._usage_note(topics, texts)])
+                      usage=topics, notes=[self._usage_note(topics, texts, weights)])
 
-    def _usage_note(self, topics: list[str], texts: tuple[str, ...]) -> str:
+    def _usage_note(self, topics: list[str], texts: tuple[str, ...], weights=None) -> str:
         """The tool's facts for the usage ``topics`` asked in ``texts`` (the message as typed and as read), from
         the photo reader's and writer's constants and the settings in force; the formats named are each said to
         be read or not (and of those named in a question about the output, which no restored image is written as)."""
@@ -1236,6 +1239,7 @@ class Scientist:
         from .restore.save import format_for_suffix
 
         named = load_usage().formats_named(*texts)
+        weights = self._weights_facts(weights) if "weights" in topics else None
         unwritten = [key for key, _ in named if format_for_suffix("." + key) is None]  # "can it save as webp?"
         s = self.settings
         return self.renderer.phrase(
@@ -1244,7 +1248,23 @@ class Scientist:
             raw_endings=[e for e in _RAW_SHOWN if e in RAW_SUFFIXES],
             max_mp=MAX_PIXELS / 1e6, output=s.output_format, quality=s.jpeg_quality, upload_mb=s.upload_limit_mb,
             retention_h=s.job_retention_hours, host=s.serve_host, device=s.device, work_mb=s.work_memory_mb,
-            preview_kb=s.mcp_preview_kb)
+            preview_kb=s.mcp_preview_kb, weights=weights)
+
+    def _weights_facts(self, given=None) -> dict:
+        """What a question about the network's weights is told of the weights in force (:func:`resolve_weights`'s
+        choice, as a restore would make it, ``given`` the ask's own): their file's name, where the choice came from,
+        and for the bundled ones their variant (from the file's own metadata) and size.  Nothing is loaded."""
+        from .restore.weights import resolve_weights
+
+        given = given or self.weights
+        path, label = resolve_weights(given, self.settings)
+        if label != BUNDLED_LABEL:
+            return {"bundled": False, "name": path.name, "source": "given" if given else "setting"}
+        from safetensors import safe_open
+
+        with safe_open(str(path), "np") as f:
+            variant = (f.metadata() or {}).get("variant", "MIMO-UNet")
+        return {"bundled": True, "name": path.name, "variant": variant, "mb": path.stat().st_size / 1e6}
 
     def _about_the_tool(self, reading: _Reading, named: bool, in_scope: bool, clear: bool,
                         typed: str) -> tuple[str, str | None] | None:

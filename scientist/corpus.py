@@ -517,7 +517,7 @@ def load_photo_asks() -> PhotoAsks:
 
 
 #: What a usage question may be about (``usage.yaml``'s topics, in the order an answer gives them).
-USAGE_TOPICS = ("formats", "raw", "output", "size", "depth", "privacy", "hardware")
+USAGE_TOPICS = ("formats", "raw", "output", "size", "depth", "privacy", "hardware", "weights")
 #: ``usage.yaml``'s word lists too common in questions to tell a phrasing by (see :class:`_Phrasings`).
 COMMON_USAGE_LISTS = frozenset({"tool", "aux", "who", "mine", "send", "take", "accepted", "photo"})
 
@@ -527,8 +527,8 @@ class Usage:
     """How a message asks about using the tool on a photo (``usage.yaml``): its topics' phrasings, what rules a
     message out, and the names of the file formats read, of camera RAW files and of other formats."""
 
-    topics: tuple[tuple[str, _Phrasings, _Phrasings | None], ...]  # each of USAGE_TOPICS, its phrasings and those
-    # that ask it even beside `not_when`
+    topics: tuple[tuple[str, _Phrasings | None, _Phrasings | None], ...]  # each of USAGE_TOPICS, its phrasings and
+    # those that ask it even beside `not_when` (a topic may have only these)
     not_when: re.Pattern  # a message about a model's training or a paper
     named_frames: _Phrasings  # what asks about a format only beside its name ("is it able to open them?"), or
     # about bit depth or size beside words of it
@@ -538,6 +538,7 @@ class Usage:
     word_names: re.Pattern  # names that are also words ("it fits"): a name only in capitals ("FITS", the group
     # `capitals`) or as a file ending (".fits", `dotted`); "<name> format" is among `names`
     file_words: re.Pattern  # words for a file format itself ("file types", "formats")
+    weights_words: re.Pattern  # words for the network's weights as a file ("weights", "checkpoint")
 
     @functools.cached_property
     def _name_patterns(self) -> tuple[tuple[str, str, re.Pattern], ...]:
@@ -584,6 +585,10 @@ class Usage:
             asked |= {"depth"} if bits else set()
         if "formats" in asked and "raw" in verdicts:  # "CR2 ... will the AI take JPEGs only?"
             asked.add("raw")
+        if not asked and not ruled_out and any(  # the words for the weights alone: "checkpoint?", "weights?"
+                self.weights_words.search(t)
+                and says_nothing_else(re.findall(r"[\w']+", self.weights_words.sub(" ", t))) for t in read):
+            asked.add("weights")
         return [topic for topic in USAGE_TOPICS if topic in asked]
 
     def formats_named(self, *texts: str) -> list[tuple[str, str]]:
@@ -689,11 +694,11 @@ _QUOTED_FILE = re.compile(r"""(?<!\w)['"“‘]([^\s'"”’]{1,100}\.[A-Za-z0-9
 def _usage_text(text: str) -> str:
     """A message as usage phrasings read it: without its links (a link's ".jpg" names no file of the person's), as
     :func:`~scientist.signature.normalise` writes it (a file's name in quotes taken out of them first), and a file
-    ending's dot a space ("does it support .NEF?", "IMG_2034.HEIC")."""
+    ending's dot a space ("does it support .NEF?", "IMG_2034.HEIC", "my own .safetensors")."""
     from .signature import normalise
 
     text = _QUOTED_FILE.sub(r" \1 ", re.sub(r"(?i)\b(?:https?://|www\.)\S+", " ", text))
-    return re.sub(r"\.(?=[a-z0-9]{2,4}\b)", " ", normalise(text))
+    return re.sub(r"\.(?=(?:[a-z0-9]{2,4}|safetensors)\b)", " ", normalise(text))
 
 
 #: A format's plural or spelling named as one ("jpegs", "jpg": JPEG), so that a message naming both says it once.
@@ -753,15 +758,17 @@ def load_usage() -> Usage:
         given = topics[topic] if isinstance(topics[topic], dict) else {"asks": topics[topic]}
         if not set(given) <= {"asks", "despite"}:
             raise CorpusError(f"{path.name}: the topic {topic!r} takes 'asks' and 'despite' only")
-        found.append((topic, filled(given.get("asks"), f"the topic {topic!r}"),
-                      filled(given["despite"], f"the topic {topic!r}'s 'despite'") if "despite" in given else None))
+        despite = filled(given["despite"], f"the topic {topic!r}'s 'despite'") if "despite" in given else None
+        # a topic of `despite` phrasings alone is read whatever else the message holds
+        asks = filled(given.get("asks"), f"the topic {topic!r}") if "asks" in given or despite is None else None
+        found.append((topic, asks, despite))
     found = tuple(found)
     names = [(n, "read") for n in read] + [(n, "raw") for n in rawn] + [(n, "other") for n in other]
     names.sort(key=lambda nv: -len(nv[0]))  # "raw files" before "raw", "jpeg xl" before "jpeg"
     return Usage(found, filled(raw.get("not_when"), "'not_when'", lazy=False),
                  filled(raw.get("named_frames"), "'named_frames'"), filled("{bits}", "'words' (bits)", lazy=False),
                  tuple(names), filled("{units}", "'words' (units)", lazy=False), word_names,
-                 filled("{file}", "'words' (file)", lazy=False))
+                 filled("{file}", "'words' (file)", lazy=False), filled("{weights}", "'words' (weights)", lazy=False))
 
 
 @dataclass(frozen=True)

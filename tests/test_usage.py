@@ -44,6 +44,12 @@ from scientist.restore.photo import MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES
     ("Please tell me it doesn't overwrite the originals.", ["output"]), ("I only have an old ThinkPad.", ["hardware"]),
     ("is there a low memory mode", ["hardware"]), ("how long do you keep the photos after", ["privacy"]),
     ("I need to be 100% sure nothing leaves my laptop.", ["privacy"]),
+    ("who trained the weights you ship?", ["weights"]), ("how were the bundled weights trained?", ["weights"]),
+    ("which checkpoint does it use?", ["weights"]), ("are these the official weights?", ["weights"]),
+    ("checkpoint?", ["weights"]), ("can I load my own fine-tuned .pth?", ["weights"]),  # despite "fine-tuned"
+    ("does it download the model every time?", ["privacy", "weights"]),
+    ("what are weights in a neural network?", []), ("how does weight decay work?", []),
+    ("how are weights trained in a neural network?", []), ("what dataset was MIMO-UNet trained on?", []),
     # about a model, a paper or photography, not this program
     ("what GPU was it trained on?", []), ("Does shooting RAW give less noise than JPEG?", []),
     ("why does JPEG compression cause blocks?", []), ("what resolution were the training images?", []),
@@ -141,7 +147,7 @@ def test_a_usage_question_that_asks_a_figure_of_the_model_gets_both_the_figure_s
 
 @pytest.mark.parametrize("question", ["can it open RAW files?", "will it save as webp?", "is there a size limit?",
                                       "does it keep 16-bit?", "does it upload my photos?",
-                                      "do I need a GPU to run this?"])
+                                      "do I need a GPU to run this?", "who trained the weights you ship?"])
 def test_every_topics_answer_names_nothing_and_no_figure_a_checker_would_doubt(sci, question):
     a = sci.ask(question)
     verdict = sci.verify(a.markdown)
@@ -184,3 +190,35 @@ def test_a_phrasing_list_is_compiled_only_for_a_text_that_could_hold_it_and_the_
         for t in texts:
             assert bool(p.search(t)) == bool(p.pattern.search(t)), t
     assert not any(p.could_hold(_usage_text("How does MIMO-UNet work?")) for p in lists)
+
+
+def test_a_weights_question_is_told_which_weights_run_and_where_they_come_from(sci):
+    from scientist.restore.weights import bundled_weights
+
+    a = sci.ask("who trained the weights you ship?")
+    assert a.about == "usage" and a.usage == ["weights"] and a.references == []
+    note = a.notes[0]
+    size = bundled_weights().stat().st_size / 1e6
+    assert f"`{bundled_weights().name}` (MIMO-UNet, the smaller variant; {size:.1f} MB" in note
+    assert "This project trained them itself with `scientist train`" in note
+    assert "not the published weights the records describe" in note and "give its path with `--weights`" in note
+
+
+def test_the_weights_said_are_those_in_force(cache_dir, embedder, tmp_path):
+    from scientist.core import Scientist
+    from scientist.settings import load_settings
+
+    given = tmp_path / "MIMO-UNetPlus.pkl"  # never read: the answer names the choice, it loads nothing
+    sci = Scientist(cache_dir=cache_dir, embedder=embedder, settings=load_settings().updated(weights=str(given)))
+    note = sci.ask("which weights does it use?").notes[0]
+    assert "the weights the `weights` setting names, `MIMO-UNetPlus.pkl`, not the ones that come with it" in note
+    other = Scientist(cache_dir=cache_dir, embedder=embedder).ask("which weights does it use?", weights=str(given))
+    assert "given to this tool, `MIMO-UNetPlus.pkl`" in other.notes[0] and "without that file" in other.notes[0]
+    assert not given.exists()
+
+
+def test_a_weights_question_that_names_the_model_keeps_the_records_answer_after_the_facts(sci):
+    a = sci.ask("who trained MIMO-UNet's weights?")
+    assert a.about is None and a.in_scope and a.usage == ["weights"] and a.references
+    assert any(n.startswith("The network runs the weights that come with this tool") for n in a.notes)
+
