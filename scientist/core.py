@@ -1260,11 +1260,14 @@ class Scientist:
         path, label = resolve_weights(given, self.settings)
         if label != BUNDLED_LABEL:
             return {"bundled": False, "name": path.name, "source": "given" if given else "setting"}
-        from safetensors import safe_open
+        from safetensors import SafetensorError, safe_open
 
-        with safe_open(str(path), "np") as f:
-            variant = (f.metadata() or {}).get("variant", "MIMO-UNet")
-        return {"bundled": True, "name": path.name, "variant": variant, "mb": path.stat().st_size / 1e6}
+        try:
+            with safe_open(str(path), "np") as f:
+                variant = (f.metadata() or {}).get("variant", "MIMO-UNet")
+            return {"bundled": True, "name": path.name, "variant": variant, "mb": path.stat().st_size / 1e6}
+        except (OSError, SafetensorError):  # said, not raised: the question asked about them, not a restore
+            return {"bundled": True, "name": path.name, "variant": None, "mb": None}
 
     def _about_the_tool(self, reading: _Reading, named: bool, in_scope: bool, clear: bool,
                         typed: str) -> tuple[str, str | None] | None:

@@ -222,3 +222,11 @@ def test_a_weights_question_that_names_the_model_keeps_the_records_answer_after_
     assert a.about is None and a.in_scope and a.usage == ["weights"] and a.references
     assert any(n.startswith("The network runs the weights that come with this tool") for n in a.notes)
 
+
+
+def test_a_weights_question_says_when_the_bundled_file_is_missing(sci, monkeypatch, tmp_path):
+    import scientist.restore.weights as weights
+
+    monkeypatch.setattr(weights, "bundled_weights", lambda: tmp_path / "mimo-unet-lowlight.safetensors")
+    note = sci.ask("who trained the weights you ship?").notes[0]
+    assert "where that file is missing or damaged now" in note and "This project trained them" in note
