@@ -959,11 +959,8 @@ class Scientist:
                     reading = reading._replace(read=reading.plain, mentions=[])
                 answer = self._listing(reading.read, kinds, qvec)
             # "can it open HEIC files?", "does it upload my photos?": the tool's own facts, not the records'
-            # ("who trained MIMO-UNet's weights?", in scope or naming a record: its answer, and the weights this tool
-            # runs)
-            elif (usage := load_usage().asked(typed, reading.plain)) and not (
-                    "weights" in usage and (named or in_scope)) and not self._records_too(reading.plain, task,
-                                                                                          in_scope):
+            elif (usage := load_usage().asked(typed, reading.plain)) and not self._records_too(
+                    reading.plain, task, in_scope, usage, named):
                 answer = self._usage(reading.read, usage, (typed, reading.plain), restore.weights)
             elif about := self._about_the_tool(reading, named, in_scope, task.clear, typed):  # "what can you
                 # do?", "thanks!", "asdfgh", "ls -la": about the tool, or no question, not for its records
@@ -1212,12 +1209,16 @@ class Scientist:
         return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], nearest=listed,
                       about="tool", notes=[note])
 
-    def _records_too(self, question: str, task: TaskResult, in_scope: bool) -> bool:
-        """Whether a question about using the tool on a photo also asks something of the records, and keeps their
-        answer (the tool's facts among its notes): in scope, it tells an operation of its clear task
-        (:meth:`SignatureView.operation_tasks`: "can it deblur a 50-megapixel photo?", not "what format does it save
-        the restored photo as?") or asks a figure or a fact of a record ("how much vram does it need?", which no
-        record gives; "how long does it take on a laptop, and who developed the model?")."""
+    def _records_too(self, question: str, task: TaskResult, in_scope: bool, topics: list[str], named: bool) -> bool:
+        """Whether a question about using the tool on a photo (its usage ``topics``) also asks something of the
+        records, and keeps their answer (the tool's facts among its notes): in scope, it tells an operation of its
+        clear task (:meth:`SignatureView.operation_tasks`: "can it deblur a 50-megapixel photo?", not "what format
+        does it save the restored photo as?") or asks a figure or a fact of a record ("how much vram does it
+        need?", which no record gives; "how long does it take on a laptop, and who developed the model?"); or it
+        asks about the weights and is in scope or names a record ("who trained MIMO-UNet's weights?": the records
+        tell of the published ones, the facts of those this tool runs)."""
+        if "weights" in topics and (in_scope or named):
+            return True
         if not in_scope:
             return False
         signature = self.index.view("signature")
@@ -1233,13 +1234,18 @@ class Scientist:
     def _usage_note(self, topics: list[str], texts: tuple[str, ...], weights=None) -> str:
         """The tool's facts for the usage ``topics`` asked in ``texts`` (the message as typed and as read), from
         the photo reader's and writer's constants and the settings in force; the formats named are each said to
-        be read or not (and of those named in a question about the output, which no restored image is written as)."""
+        be read or not (and of those named in a question about the output, which no restored image is written as);
+        of the weights, those in force, ``weights`` being the ask's own choice of them (:func:`weights_facts`)."""
         from .restore.filetypes import MAX_PIXELS, RAW_SUFFIXES, SUPPORTED
         from .restore.save import FORMATS as WRITTEN
         from .restore.save import format_for_suffix
 
         named = load_usage().formats_named(*texts)
-        weights = self._weights_facts(weights) if "weights" in topics else None
+        facts = None
+        if "weights" in topics:  # torch comes with this module: imported only for the question that needs it
+            from .restore.weights import weights_facts
+
+            facts = weights_facts(weights or self.weights, self.settings)
         unwritten = [key for key, _ in named if format_for_suffix("." + key) is None]  # "can it save as webp?"
         s = self.settings
         return self.renderer.phrase(
@@ -1248,27 +1254,7 @@ class Scientist:
             raw_endings=[e for e in _RAW_SHOWN if e in RAW_SUFFIXES],
             max_mp=MAX_PIXELS / 1e6, output=s.output_format, quality=s.jpeg_quality, upload_mb=s.upload_limit_mb,
             retention_h=s.job_retention_hours, host=s.serve_host, device=s.device, work_mb=s.work_memory_mb,
-            preview_kb=s.mcp_preview_kb, weights=weights)
-
-    def _weights_facts(self, given=None) -> dict:
-        """What a question about the network's weights is told of the weights in force (:func:`resolve_weights`'s
-        choice, as a restore would make it, ``given`` the ask's own): their file's name, where the choice came from,
-        and for the bundled ones their variant (from the file's own metadata) and size.  Nothing is loaded."""
-        from .restore.weights import resolve_weights
-
-        given = given or self.weights
-        path, label = resolve_weights(given, self.settings)
-        if label != BUNDLED_LABEL:
-            return {"bundled": False, "name": path.name, "source": "given" if given else "setting"}
-        from safetensors import SafetensorError, safe_open
-
-        try:
-            with safe_open(str(path), "np") as f:
-                variant = (f.metadata() or {}).get("variant", "MIMO-UNet")
-            return {"bundled": True, "name": path.name, "variant": variant, "mb": path.stat().st_size / 1e6}
-        except (OSError, SafetensorError):  # said, not raised: the question asked about them, not a restore
-            return {"bundled": True, "name": path.name, "variant": None, "mb": None}
-
+            preview_kb=s.mcp_preview_kb, weights=facts)
     def _about_the_tool(self, reading: _Reading, named: bool, in_scope: bool, clear: bool,
                         typed: str) -> tuple[str, str | None] | None:
         """What a question is, and for a paste what it looks like, when it is about the tool itself

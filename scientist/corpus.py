@@ -553,8 +553,9 @@ class Usage:
 
     def _unnamed(self, text: str) -> str:
         """``text`` (as :meth:`_read` writes it) without its formats' names, its words of bit depth, its words for
-        a format and what is not a word: what else a message that names them says ("NEF?", "bit depth", "file
-        types?": nothing)."""
+        a format or for the weights and what is not a word: what else a message that names them says ("NEF?", "bit
+        depth", "file types?", "checkpoint?": nothing)."""
+        text = self.weights_words.sub(" ", text)  # first: "weights file" is not "file"
         for _, _, written in self._name_patterns:  # the longest first
             text = written.sub(" ", text)
         return " ".join(re.findall(r"[\w']+", self.file_words.sub(" ", self.bits.sub(" ", text))))
@@ -578,17 +579,16 @@ class Usage:
         if framed and sized:  # "my scan is a 1.2 GB tiff. will it even open?"
             asked.add("size")
         worded = not ruled_out and any(self.file_words.search(t) for t in read)
-        if not asked and (verdicts or bits or worded) and any(says_nothing_else(self._unnamed(t).split())
-                                                              for t in read):
-            # the names, or the words for them, alone: "NEF?", "bit depth", "file types?", "which formats"
+        weighty = not ruled_out and any(self.weights_words.search(t) for t in read)
+        if not asked and (verdicts or bits or worded or weighty) and any(says_nothing_else(self._unnamed(t).split())
+                                                                         for t in read):
+            # the names, or the words for them, alone: "NEF?", "bit depth", "file types?", "which formats",
+            # "checkpoint?"
             asked |= {"raw"} if "raw" in verdicts else {"formats"} if verdicts or worded else set()
             asked |= {"depth"} if bits else set()
+            asked |= {"weights"} if weighty else set()
         if "formats" in asked and "raw" in verdicts:  # "CR2 ... will the AI take JPEGs only?"
             asked.add("raw")
-        if not asked and not ruled_out and any(  # the words for the weights alone: "checkpoint?", "weights?"
-                self.weights_words.search(t)
-                and says_nothing_else(re.findall(r"[\w']+", self.weights_words.sub(" ", t))) for t in read):
-            asked.add("weights")
         return [topic for topic in USAGE_TOPICS if topic in asked]
 
     def formats_named(self, *texts: str) -> list[tuple[str, str]]:

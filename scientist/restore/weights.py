@@ -25,7 +25,8 @@ from ..settings import Settings, load_settings
 from .constants import BUNDLED_LABEL, bundled
 from .mimo_unet import MIMOUNet, Variant, canonical_state_dict, detect_variant
 
-__all__ = ["BUNDLED", "LoadedModel", "bundled_weights", "load_model", "load_state_dict", "resolve_weights"]
+__all__ = ["BUNDLED", "LoadedModel", "bundled_weights", "load_model", "load_state_dict", "resolve_weights",
+           "weights_facts"]
 
 BUNDLED = "mimo-unet-lowlight.safetensors"
 #: Why a weights file that is not a checkpoint was refused, whatever its reader raised.
@@ -49,6 +50,24 @@ def resolve_weights(weights: str | Path | None, settings: Settings | None = None
     else:
         return bundled_weights(), BUNDLED_LABEL
     return path, BUNDLED_LABEL if _same_file(path, bundled_weights()) else label
+
+
+def weights_facts(weights: str | Path | None, settings: Settings | None = None) -> dict:
+    """What the tool says of the weights in force, chosen as :func:`resolve_weights` chooses them, without loading
+    them: the file's ``name``, whether it is the ``bundled`` one, else where the choice came from (``source``:
+    "given" or "setting"); for the bundled file, the ``variant`` its own metadata gives (``scientist train`` writes
+    it) and its size in ``mb``, both None when the file is missing or damaged."""
+    path, label = resolve_weights(weights, settings)
+    if label != BUNDLED_LABEL:
+        return {"bundled": False, "name": path.name, "source": "given" if weights else "setting"}
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(path), "np") as f:
+            variant = (f.metadata() or {}).get("variant", "MIMO-UNet")
+        return {"bundled": True, "name": path.name, "variant": variant, "mb": path.stat().st_size / 1e6}
+    except (OSError, SafetensorError):  # said, not raised: a question asked about them; a restore says it so
+        return {"bundled": True, "name": path.name, "variant": None, "mb": None}
 
 
 def _same_file(a: Path, b: Path) -> bool:
