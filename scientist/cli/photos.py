@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import OptionError
+from ..fileio import is_dir
 from .app import app, emit, json_text, settings_of
 from .options import DemoOptions, JsonOpt, WeightsOpt, path_arg, with_demo_options
 
@@ -48,7 +49,7 @@ def restore_command(
         import_ray()  # without Ray, say how to install it before anything else happens
     renderer = Renderer(cache=settings.cache_dir)
     workflow = demo_workflow(renderer=renderer)  # the packaged card's workflow: restoring needs no corpus
-    if len(photos) == 1 and not photos[0].is_dir() and not recursive and cluster is None:
+    if len(photos) == 1 and not is_dir(photos[0]) and not recursive and cluster is None:
         from ..progress import ConsoleProgress
         from ..restore.run import restore_photo
 

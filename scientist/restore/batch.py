@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..errors import OutputError, PhotoError, ScientistError, first_line
+from ..errors import OutputError, PhotoError, ScientistError, first_line, shown
 from ..fileio import is_dir, os_reason
 from ..settings import Settings, load_settings
 from .options import RestoreOptions, as_paths
@@ -57,6 +57,7 @@ class Planned:
     comparison: Path | None = None
     skip: str | None = None  # why it is skipped without being read
     fail: str | None = None  # why it fails without being read
+    folder: bool = False  # not a photo but a folder that could not be read (it fails)
     work: float = 0.0  # megapixels it puts through the network
 
 
@@ -66,16 +67,24 @@ class _Found:
     root: Path | None  # the folder argument it was found in (None: named itself)
     explicit: bool
     same_as: Path | None = None  # the photo this one is (a link to it, or the same path again), restored as that
+    unreadable: str | None = None  # a folder that could not be listed, and why (its photos cannot be restored)
 
 
-def _walk(folder: Path, recursive: bool, exclude: Path | None) -> tuple[list[Path], int, bool, int]:
+def _walk(folder: Path, recursive: bool, exclude: Path | None
+          ) -> tuple[list[Path], int, bool, int, list[tuple[Path, str]]]:
     """The folder's candidate files (sorted), how many other files were passed over, whether it has subfolders
-    (not links to folders), and how many linked folders the walk did not follow (a link may lead anywhere, or round
-    in a loop)."""
+    (not links to folders), how many linked folders the walk did not follow (a link may lead anywhere, or round
+    in a loop), and the folders it could not list (the folder itself, or a subfolder of a recursive walk) with
+    why."""
     found: list[Path] = []
     ignored = linked = 0
     has_subfolders = False
-    for top, dirs, files in os.walk(folder):
+    unreadable: list[tuple[Path, str]] = []
+
+    def cannot_list(exc: OSError) -> None:  # os.walk would pass over such a folder without a word
+        unreadable.append((Path(exc.filename) if exc.filename else folder, os_reason(exc)))
+
+    for top, dirs, files in os.walk(folder, onerror=cannot_list):
         here = Path(top)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")
                          and (exclude is None or (here / d).resolve() != exclude))
@@ -91,7 +100,7 @@ def _walk(folder: Path, recursive: bool, exclude: Path | None) -> tuple[list[Pat
                 ignored += not name.startswith(".")
                 continue
             found.append(p)
-    return found, ignored, has_subfolders, linked
+    return found, ignored, has_subfolders, linked, sorted(unreadable)
 
 
 @dataclass(frozen=True)
@@ -149,11 +158,17 @@ def _find(paths: list[Path], recursive: bool, out_dir: Path | None, scan_limit: 
     found: list[_Found] = []
     ignored = 0
     empty: list[str] = []
+    locked: list[_Found] = []
     for arg in paths:
         if is_dir(arg):
-            files, n, subfolders, linked = _walk(arg, recursive, exclude)
+            files, n, subfolders, linked, unreadable = _walk(arg, recursive, exclude)
             ignored += n
             found += [_Found(p, arg, False) for p in files]
+            # a folder named on the command line is shown as it was named
+            locked += [_Found(folder, None if folder == arg else arg, False, unreadable=why)
+                       for folder, why in unreadable]
+            if any(folder == arg for folder, _ in unreadable):
+                continue  # the folder itself could not be listed: said as such, not as a folder with no photos
             if not files:
                 # how many photos its subfolders hold, in a bounded look (none at all when the limit is 0)
                 more = passed_over([arg], limit=scan_limit, out_dir=out_dir) if subfolders and scan_limit else None
@@ -166,6 +181,9 @@ def _find(paths: list[Path], recursive: bool, out_dir: Path | None, scan_limit: 
                 empty.append(f"{arg}{why}")
         else:
             found.append(_Found(arg, None, True))
+    if not found and locked:  # nothing to restore, and a folder that could not be read may be why
+        raise PhotoError("; ".join(f"{shown(f.source)}: cannot read the folder ({f.unreadable})" for f in locked))
+    found += locked
     if not found:
         others = (f"; the {ignored} other file{'s there are' if ignored != 1 else ' there is'} not "
                   f"{'photos' if ignored != 1 else 'a photo'} this tool reads ({SUPPORTED})") if ignored else ""
@@ -175,9 +193,11 @@ def _find(paths: list[Path], recursive: bool, out_dir: Path | None, scan_limit: 
     keys = [f.source.resolve() for f in found]
     chosen: dict[Path, _Found] = {}
     for f, key in zip(found, keys, strict=True):
+        if f.unreadable is not None:
+            continue  # a folder is never the same photo as another
         if key not in chosen or (chosen[key].source.is_symlink() and not f.source.is_symlink()):
             chosen[key] = f
-    return [f if chosen[key] is f else replace(f, same_as=chosen[key].source)
+    return [f if f.unreadable is not None or chosen[key] is f else replace(f, same_as=chosen[key].source)
             for f, key in zip(found, keys, strict=True)]
 
 
@@ -198,9 +218,9 @@ def _target_folder(f: _Found, out_dir: Path | None) -> Path:
 
 
 def _shown(f: _Found) -> str:
-    if f.root is None:
-        return str(f.source)
-    return str(Path(f.root.resolve().name or "root") / f.source.relative_to(f.root))
+    shown_as = str(f.source) if f.root is None else str(Path(f.root.resolve().name or "root")
+                                                        / f.source.relative_to(f.root))
+    return shown_as + "/" if f.unreadable is not None else shown_as  # a folder, shown as one
 
 
 def _names(found: list[_Found]) -> list[str]:
@@ -258,7 +278,7 @@ def plan_batch(paths: str | os.PathLike | Iterable[str | os.PathLike], *, recurs
     by_stem: dict[tuple[Path, str], int] = defaultdict(int)
     by_ending: dict[tuple[Path, str, str], int] = defaultdict(int)
     for f in found:
-        if f.same_as is None and (f.explicit or not is_raw(f.source)):
+        if f.same_as is None and f.unreadable is None and (f.explicit or not is_raw(f.source)):
             folder = _target_folder(f, out_dir)
             by_stem[(folder, f.source.stem.casefold())] += 1
             by_ending[(folder, f.source.stem.casefold(), f.source.suffix.lower())] += 1
@@ -267,6 +287,10 @@ def plan_batch(paths: str | os.PathLike | Iterable[str | os.PathLike], *, recurs
     names = _names(found)
     shown_as = {f.source: name for f, name in zip(found, names, strict=True) if f.same_as is None}
     for f, name in zip(found, names, strict=True):
+        if f.unreadable is not None:
+            planned.append(Planned(f.source, name, fail=(
+                f"cannot read this folder ({f.unreadable}): the photos in it, if any, were not restored"), folder=True))
+            continue
         if f.same_as is not None:
             planned.append(Planned(f.source, name, skip=f"the same photo as {shown_as[f.same_as]}, restored as that"))
             continue
@@ -531,6 +555,6 @@ def _failed(p: Planned, reason: str) -> BatchItem:
     """A photo that failed, with its reason stripped of the photo's own name (whoever shows it adds the name)."""
     for prefix in (f"{p.source}: ", f"{p.source.name}: "):
         reason = reason.removeprefix(prefix)
-    return BatchItem(input=str(p.source), name=p.name, status="failed", reason=reason)
+    return BatchItem(input=str(p.source), name=p.name, status="failed", reason=reason, folder=p.folder)
 
 

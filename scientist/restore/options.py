@@ -82,6 +82,13 @@ class RestoreOptions(BaseModel):
         except ValidationError as exc:
             raise OptionError(*_invalid(exc)) from None
 
+    @field_validator("max_side", "tile", "quality", mode="before")
+    @classmethod
+    def _no_bool(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # True would pass as 1 (a JPEG of quality 1), unsaid
+            raise ValueError("expected a whole number, not true or false")
+        return value
+
     @field_validator("image_format", mode="before")
     @classmethod
     def _format_name(cls, value: Any) -> Any:

@@ -32,7 +32,7 @@ def output_format(out: Path | None, fmt: str | None, default: str = "png") -> st
     if out is not None:
         named = format_for_suffix(out)
         if named is None:
-            raise OutputError(f"{Path(out).name}: the output must end in .png, .tif, .tiff, .jpg or .jpeg")
+            raise OutputError(f"{shown(out)}: the output must end in .png, .tif, .tiff, .jpg or .jpeg")
         if fmt is not None and fmt != named:
             raise OutputError(f"{Path(out).name}: the name says {named}, but the format asked for is {fmt}")
         return named
@@ -128,7 +128,7 @@ def reserve_outputs(photo: Path, out: Path | None, out_dir: Path | None, overwri
     try:
         if out is not None:
             out = Path(out)
-            if out.exists():
+            if _exists(out):
                 if out.resolve() == photo.resolve():
                     raise OutputError(f"{out}: the output would overwrite the input photo")
                 if not overwrite:
@@ -140,7 +140,7 @@ def reserve_outputs(photo: Path, out: Path | None, out_dir: Path | None, overwri
             if held is None:
                 raise OutputError(f"{out}: another restore is writing it right now")
             holds.append(held)
-            if out.exists() and not overwrite:
+            if _exists(out) and not overwrite:
                 raise OutputError(f"{out}: already exists (pass --overwrite to replace it)")
             [(compare, held)] = _hold_free(folder, (compare_name,), overwrite)
             holds.append(held)
@@ -174,8 +174,8 @@ def hold_targets(restored: Path, comparison: Path) -> Targets | None:
 def check_outputs(photo: Path, restored: Path, compare: Path) -> None:
     """Refuse outputs in a missing or unwritable folder, or on the photo itself."""
     for p in (restored, compare):
-        if not p.parent.is_dir():
-            why = "not a folder" if p.parent.exists() else "output folder does not exist"
+        if not _is_dir(p.parent):
+            why = "not a folder" if _exists(p.parent) else "output folder does not exist"
             raise OutputError(f"{p.parent}: {why}")
         if not os.access(p.parent, os.W_OK):
             raise OutputError(f"{p.parent}: output folder is not writable")
@@ -187,19 +187,38 @@ def check_outputs(photo: Path, restored: Path, compare: Path) -> None:
             raise OutputError(f"{p}: the output would overwrite the input photo")
 
 
+def _exists(p: Path) -> bool:
+    """``p.exists()``; an :class:`OutputError` where the system will not say (no permission to look in its folder)."""
+    try:
+        return p.exists()
+    except OSError as exc:
+        raise OutputError(f"{shown(p)}: cannot write there ({os_reason(exc)})") from None
+
+
+def _is_dir(p: Path) -> bool:
+    """``p.is_dir()``, failing as :func:`_exists` does."""
+    try:
+        return p.is_dir()
+    except OSError as exc:
+        raise OutputError(f"{shown(p)}: cannot write there ({os_reason(exc)})") from None
+
+
 def check_out_dir(out_dir: Path, writable: bool = True) -> list[Path]:
     """Refuse an output folder (``--out-dir``) that cannot be one: it, or the nearest of its parents that exists,
     is a file, or (unless ``writable`` is false) cannot be written in.  A missing folder is fine:
     :func:`make_folders` makes it.  Returns the folders that are missing, deepest first."""
     missing: list[Path] = []
     f = Path(out_dir)
-    while not f.exists() and f != f.parent:
-        if f.is_symlink():  # a link to nothing
-            raise OutputError(f"{f}: a link to a missing folder")
-        missing.append(f)
-        f = f.parent
-    if not f.is_dir():
-        raise OutputError(f"{f}: not a folder")
+    try:
+        while not f.exists() and f != f.parent:
+            if f.is_symlink():  # a link to nothing
+                raise OutputError(f"{f}: a link to a missing folder")
+            missing.append(f)
+            f = f.parent
+        if not f.is_dir():
+            raise OutputError(f"{f}: not a folder")
+    except OSError as exc:  # no permission to look inside a parent, say
+        raise OutputError(f"{shown(out_dir)}: cannot use this output folder ({os_reason(exc)})") from None
     if writable and not os.access(f, os.W_OK):  # an existing one too: each photo of a batch failed on it
         raise OutputError(f"{f}: output folder is not writable")
     return missing

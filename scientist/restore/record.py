@@ -113,6 +113,8 @@ class BatchItem(BaseModel):
     output: str | None = Field(default=None, description="Path of the restored image (written, or found existing).")
     comparison: str | None = Field(default=None, description="Path of the before/after comparison.")
     demo: Demo | None = Field(default=None, description="The run's record when the photo was restored.")
+    folder: bool = Field(default=False, description="True for a folder that could not be read rather than a photo "
+                                                    "(failed: the photos in it, if any, were not restored).")
 
 
 @dataclass(frozen=True)

@@ -100,3 +100,12 @@ def test_an_empty_photo_from_an_llm_means_no_photo(fake_sci, tmp_path):
 ])
 def test_short_questions_in_other_languages_are_told_apart(question, code):
     assert detect(question).code == code
+
+
+@pytest.mark.parametrize("name", ["quality", "tile", "max_side"])
+def test_true_or_false_is_no_count_for_a_restore_option(name):
+    from scientist.restore.options import RestoreOptions
+
+    with pytest.raises(OptionError, match=f"{name}: expected a whole number, not true or false"):
+        RestoreOptions(**{name: True})
+    assert RestoreOptions(quality=90).quality == 90
