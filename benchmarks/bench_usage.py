@@ -5,7 +5,8 @@ and only they?
 
 ``SET.yaml`` (default: ``tests/data/usage-blind.yaml`` and ``usage-blind2.yaml``), written by writers who saw
 neither the code nor its examples, holds a list of messages for each topic of ``corpus/usage.yaml`` (``formats``,
-``raw``, ``output``, ``size``, ``depth``, ``privacy``, ``hardware``, ``weights``) and ``controls``: real questions
+``raw``, ``output``, ``size``, ``depth``, ``privacy``, ``hardware``, ``weights``, ``licence``, ``trust``) and
+``controls``: real questions
 about models, papers or photography that share their words ("does shooting RAW give less noise?", "what GPU was it
 trained on?").  Each is asked with no photo.  Right: a topic's message when the answer gives that topic's facts
 (``usage`` holds it, alone or beside other topics, as the whole answer or among the notes of one from the records); a
@@ -25,7 +26,7 @@ from question_sets import measured_groups, print_right
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = [ROOT / f"tests/data/usage-blind{n}.yaml" for n in ("", "2")]
-TOPICS = ("formats", "raw", "output", "size", "depth", "privacy", "hardware", "weights")
+TOPICS = ("formats", "raw", "output", "size", "depth", "privacy", "hardware", "weights", "licence", "trust")
 
 
 def right(group: str, answer) -> bool:

@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 #: Bump whenever the JSON schema of :class:`Answer` changes.
-SCHEMA_VERSION = "1.24"
+SCHEMA_VERSION = "1.25"
 
 
 class TaskGuess(BaseModel):
@@ -207,13 +207,16 @@ class Answer(BaseModel):
                     "a path, a link; schema 1.20), said to hold no question and what it looks like; `usage` (how "
                     "the tool handles a photo: 'can it open HEIC files?', 'does it upload my photos?'; schema "
                     "1.22), answered with the tool's own facts for the topics in `usage`.")
-    usage: list[Literal["formats", "raw", "output", "size", "depth", "privacy", "hardware", "weights"]] = Field(
+    usage: list[Literal["formats", "raw", "output", "size", "depth", "privacy", "hardware", "weights", "licence",
+                         "trust"]] = Field(
         default_factory=list,
         description="What the message asks about using the tool on a photo (schema 1.22), answered in a note with "
                     "the tool's own facts, from its code and settings, not from a record: the file formats it reads "
                     "(`formats`), camera RAW files (`raw`), what it writes (`output`), how large a photo may be "
                     "(`size`), bit depth (`depth`), where a photo goes (`privacy`), the computer it needs "
-                    "(`hardware`) and the network's weights it runs (`weights`, schema 1.24). With `about` `usage` "
+                    "(`hardware`), the network's weights it runs (`weights`, schema 1.24), the tool's licence and "
+                    "price (`licence`, schema 1.25) and how far its answers and their figures can be trusted "
+                    "(`trust`, schema 1.25). With `about` `usage` "
                     "the note is the whole answer; otherwise it opens an answer that also explains what the question "
                     "asks of the records.")
     notes: list[str] = Field(default_factory=list, description="Honest caveats about the answer.")

@@ -8,6 +8,7 @@ task, each record's relevance and the scope (:mod:`.judge`), pick the workflow
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import Counter
@@ -959,7 +960,7 @@ class Scientist:
                     reading = reading._replace(read=reading.plain, mentions=[])
                 answer = self._listing(reading.read, kinds, qvec)
             # "can it open HEIC files?", "does it upload my photos?": the tool's own facts, not the records'
-            elif (usage := load_usage().asked(typed, reading.plain)) and not self._records_too(
+            elif (usage := self._usage_asked(typed, reading)) and not self._records_too(
                     reading.plain, task, in_scope, usage, named):
                 answer = self._usage(reading.read, usage, (typed, reading.plain), restore.weights)
             elif about := self._about_the_tool(reading, named, in_scope, task.clear, typed):  # "what can you
@@ -1205,9 +1206,20 @@ class Scientist:
             tasks=[self._label(t) for t, _ in counted.most_common(ABOUT_TASKS)],
             more=max(0, len(counted) - ABOUT_TASKS),
             examples=examples, demo=demo_record(self.corpus) is not None,
-            bundled=not (self.weights or self.settings.weights))  # resolved only when a photo is given
+            bundled=not (self.weights or self.settings.weights),  # resolved only when a photo is given
+            licence=_licence())
         return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], nearest=listed,
                       about="tool", notes=[note])
+
+    def _usage_asked(self, typed: str, reading: _Reading) -> list[str]:
+        """The usage topics a message asks (:meth:`Usage.asked`), but the licence where it names a record by name
+        ("what licence is MIMO-UNet released under?" asks the record's, which the records' answer says it does not
+        give; "is it open source?" may mean the tool)."""
+        usage = load_usage().asked(typed, reading.plain)
+        if "licence" in usage and ([m for m in reading.mentions if not (m.sole or m.every or m.photo)]
+                                   or self._naming().exact_names(reading.plain)):
+            usage = [t for t in usage if t != "licence"]
+        return usage
 
     def _records_too(self, question: str, task: TaskResult, in_scope: bool, topics: list[str], named: bool) -> bool:
         """Whether a question about using the tool on a photo (its usage ``topics``) also asks something of the
@@ -1216,9 +1228,14 @@ class Scientist:
         does it save the restored photo as?") or asks a figure or a fact of a record ("how much vram does it
         need?", which no record gives; "how long does it take on a laptop, and who developed the model?"); or it
         asks about the weights and is in scope or names a record ("who trained MIMO-UNet's weights?": the records
-        tell of the published ones, the facts of those this tool runs)."""
-        if "weights" in topics and (in_scope or named):
+        tell of the published ones, the facts of those this tool runs); or asks about a licence and names a record
+        ("what licence is MIMO-UNet under?") or asks another fact of a model too ("who developed it, and is it open
+        source?"), never for being in scope alone ("can I use the restored photos commercially?")."""
+        if ("weights" in topics and in_scope) or (("weights" in topics or "licence" in topics) and named):
             return True
+        if "licence" in topics:  # in scope alone is no reason: "can I use the restored photos commercially?"
+            # "which lab made the net you described? is it open source?": its makers are the records' to tell
+            return any(f.label != "licence" for f in self._asked_figures(question))
         if not in_scope:
             return False
         signature = self.index.view("signature")
@@ -1248,13 +1265,16 @@ class Scientist:
             facts = weights_facts(weights or self.weights, self.settings)
         unwritten = [key for key, _ in named if format_for_suffix("." + key) is None]  # "can it save as webp?"
         s = self.settings
+        cutoffs = {"floor": s.reference_floor, "cutoff": s.relevance_cutoff, "strong": s.strong_match}
         return self.renderer.phrase(
             "note_usage", topics=topics, supported=SUPPORTED.split(", "), named=named, unwritten=unwritten,
             ending=WRITTEN[s.output_format],
             raw_endings=[e for e in _RAW_SHOWN if e in RAW_SUFFIXES],
             max_mp=MAX_PIXELS / 1e6, output=s.output_format, quality=s.jpeg_quality, upload_mb=s.upload_limit_mb,
             retention_h=s.job_retention_hours, host=s.serve_host, device=s.device, work_mb=s.work_memory_mb,
-            preview_kb=s.mcp_preview_kb, weights=facts)
+            preview_kb=s.mcp_preview_kb, weights=facts, licence=_licence() if "licence" in topics else None,
+            cutoffs=cutoffs)
+
     def _about_the_tool(self, reading: _Reading, named: bool, in_scope: bool, clear: bool,
                         typed: str) -> tuple[str, str | None] | None:
         """What a question is, and for a paste what it looks like, when it is about the tool itself
@@ -1524,6 +1544,19 @@ def _strip_strings(obj, allowed: set[str]):
     if isinstance(obj, list):
         return [_strip_strings(v, allowed) for v in obj]
     return obj
+
+
+@functools.cache
+def _licence() -> str | None:
+    """The licence this package is distributed under, as its installed metadata gives it (an SPDX expression:
+    "MIT"); None where the metadata does not say (run from a source tree that was never installed). Read once (a
+    few milliseconds)."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        return metadata("scientist").get("License-Expression") or None
+    except PackageNotFoundError:
+        return None
 
 
 def _unmatched(task: TaskResult, model_tasks: list[str]) -> list[str]:

@@ -517,7 +517,7 @@ def load_photo_asks() -> PhotoAsks:
 
 
 #: What a usage question may be about (``usage.yaml``'s topics, in the order an answer gives them).
-USAGE_TOPICS = ("formats", "raw", "output", "size", "depth", "privacy", "hardware", "weights")
+USAGE_TOPICS = ("formats", "raw", "output", "size", "depth", "privacy", "hardware", "weights", "licence", "trust")
 #: ``usage.yaml``'s word lists too common in questions to tell a phrasing by (see :class:`_Phrasings`).
 COMMON_USAGE_LISTS = frozenset({"tool", "aux", "who", "mine", "send", "take", "accepted", "photo"})
 
@@ -539,6 +539,7 @@ class Usage:
     # `capitals`) or as a file ending (".fits", `dotted`); "<name> format" is among `names`
     file_words: re.Pattern  # words for a file format itself ("file types", "formats")
     weights_words: re.Pattern  # words for the network's weights as a file ("weights", "checkpoint")
+    licence_words: re.Pattern  # words for a licence ("licence", "open source")
 
     @functools.cached_property
     def _name_patterns(self) -> tuple[tuple[str, str, re.Pattern], ...]:
@@ -555,7 +556,7 @@ class Usage:
         """``text`` (as :meth:`_read` writes it) without its formats' names, its words of bit depth, its words for
         a format or for the weights and what is not a word: what else a message that names them says ("NEF?", "bit
         depth", "file types?", "checkpoint?": nothing)."""
-        text = self.weights_words.sub(" ", text)  # first: "weights file" is not "file"
+        text = self.licence_words.sub(" ", self.weights_words.sub(" ", text))  # first: "weights file" is not "file"
         for _, _, written in self._name_patterns:  # the longest first
             text = written.sub(" ", text)
         return " ".join(re.findall(r"[\w']+", self.file_words.sub(" ", self.bits.sub(" ", text))))
@@ -565,9 +566,12 @@ class Usage:
         when one of them holds ``not_when``, only those asked by their ``despite`` phrasings."""
         read = [self._read(t) for t in texts if t]
         ruled_out = any(self.not_when.search(t) for t in read)
+        # the answer's own labels in quotes ("what does 'loosely related' mean?") are what a question of trust asks
+        # about: read without the quotes for that topic (quoted text is otherwise left out, as a file's name)
+        unquoted = [self._read(_QUOTES.sub(" ", t)) for t in texts if t and _QUOTES.search(t)]
         asked = {topic for topic, asks, despite in self.topics
                  if any(p is not None and p.search(t) for p in ((despite,) if ruled_out else (asks, despite))
-                        for t in read)}
+                        for t in read + (unquoted if topic == "trust" else []))}
         verdicts = {verdict for _, verdict in self._formats_in(read)} if not ruled_out else set()
         bits = not ruled_out and any(self.bits.search(t) for t in read)
         sized = not ruled_out and any(self.units.search(t) for t in read)
@@ -580,13 +584,15 @@ class Usage:
             asked.add("size")
         worded = not ruled_out and any(self.file_words.search(t) for t in read)
         weighty = not ruled_out and any(self.weights_words.search(t) for t in read)
-        if not asked and (verdicts or bits or worded or weighty) and any(says_nothing_else(self._unnamed(t).split())
-                                                                         for t in read):
+        licensed = not ruled_out and any(self.licence_words.search(t) for t in read)
+        if not asked and (verdicts or bits or worded or weighty or licensed) and any(
+                says_nothing_else(self._unnamed(t).split()) for t in read):
             # the names, or the words for them, alone: "NEF?", "bit depth", "file types?", "which formats",
-            # "checkpoint?"
+            # "checkpoint?", "licence?"
             asked |= {"raw"} if "raw" in verdicts else {"formats"} if verdicts or worded else set()
             asked |= {"depth"} if bits else set()
             asked |= {"weights"} if weighty else set()
+            asked |= {"licence"} if licensed else set()
         if "formats" in asked and "raw" in verdicts:  # "CR2 ... will the AI take JPEGs only?"
             asked.add("raw")
         return [topic for topic in USAGE_TOPICS if topic in asked]
@@ -691,6 +697,10 @@ def _token_words(token: str, fill: dict[str, list[str]], common: frozenset[str])
 _QUOTED_FILE = re.compile(r"""(?<!\w)['"“‘]([^\s'"”’]{1,100}\.[A-Za-z0-9]{2,4})['"”’](?!\w)""")
 
 
+#: Quotation marks, straight or curly (an apostrophe inside a word is none).
+_QUOTES = re.compile(r"[\"\u201c\u201d\u2018\u2019]|(?<!\w)'|'(?!\w)")
+
+
 def _usage_text(text: str) -> str:
     """A message as usage phrasings read it: without its links (a link's ".jpg" names no file of the person's), as
     :func:`~scientist.signature.normalise` writes it (a file's name in quotes taken out of them first), and a file
@@ -768,7 +778,8 @@ def load_usage() -> Usage:
     return Usage(found, filled(raw.get("not_when"), "'not_when'", lazy=False),
                  filled(raw.get("named_frames"), "'named_frames'"), filled("{bits}", "'words' (bits)", lazy=False),
                  tuple(names), filled("{units}", "'words' (units)", lazy=False), word_names,
-                 filled("{file}", "'words' (file)", lazy=False), filled("{weights}", "'words' (weights)", lazy=False))
+                 filled("{file}", "'words' (file)", lazy=False), filled("{weights}", "'words' (weights)", lazy=False),
+                 filled("{licensing}", "'words' (licensing)", lazy=False))
 
 
 @dataclass(frozen=True)

@@ -245,7 +245,9 @@ def names_in(corpus: Corpus, text: str) -> tuple[list[str], list[str]]:
     """The model or paper names ``text`` holds that the corpus does not write, as whole words; and the ids of the
     records whose titles hold the names it does.  A name is told by its shape (CamelCase, capitals, letters with
     digits, hyphenated capitals), or is a capitalised word that is no English word and does not open a sentence
-    ("how does Restormer work?", :func:`_plain_names`), or an author's before "et al." ("Nah et al.").  Words of the
+    ("how does Restormer work?", :func:`_plain_names`), or an author's before "et al." ("Nah et al."), or a
+    capitalised word said to be who made a model ("developed by Google", "the authors are Kim and Park":
+    :data:`_MAKERS`), English or not.  Words of the
     corpus's vocabulary, and names under three letters (two for an author's), are not names."""
     from .corpus import load_places
 
@@ -256,10 +258,14 @@ def names_in(corpus: Corpus, text: str) -> tuple[list[str], list[str]]:
     shouted = _shouted(text)
     shaped = [m.group(0) for m in _NAME_RE.finditer(text) if m.group(0) not in shouted]
     cited_as = [m.group(1) for m in _ET_AL.finditer(text)]  # "Nah et al.", "Li et al.": an author's, whatever its shape
+    # the words of a maker named ("developed by Google"), English or not; a word the records write is no news
+    low = text.lower()  # the pattern is tried only on a text that could hold it (a 1 MB word need not be scanned)
+    makers = [w for m in _MAKERS.finditer(text) for w in re.findall(r"[A-Z][\w'-]*", m.group(1))
+              if w.lower() not in _MAKER_WORDS] if any(h in low for h in _MAKER_HINTS) else []
     seen: set[str] = set()
-    for name in dict.fromkeys(shaped + _plain_names(text, haystack, corpus.ordinary_words) + cited_as):
+    for name in dict.fromkeys(shaped + _plain_names(text, haystack, corpus.ordinary_words) + cited_as + makers):
         key = _norm(name)
-        shortest = 2 if name in cited_as else 3
+        shortest = 2 if name in cited_as or name in makers else 3
         if (name in corpus.vocabulary or len(key) < shortest or key in seen  # "DeNoise" and "Denoise" are one name
                 or any(p.fullmatch(name) for p in places)):
             continue
@@ -508,6 +514,22 @@ _NAME_RE = re.compile(
 )
 #: An author's name as a citation writes it: "Cho et al.", "(Li et al., 2021)".
 _ET_AL = re.compile(r"(?<![\w'-])([A-Z][a-z][A-Za-z'-]{0,40})[ \t]+et[ \t]+al\b")
+#: Who made a model, as a text attributes it: the capitalised words after "developed by", "made at", "authors
+#: are", "researchers from" ("developed by Google", "built at Stanford University", "the authors are Kim, Lee and
+#: Park"), which a checker must find in the records even when they are English words ("Park", "Apple").
+_MAKERS = re.compile(
+    r"\b(?i:(?:developed|created|made|built|designed|proposed|introduced|invented|written|authored|published|"
+    r"released|trained|maintained|owned)[ \t]+(?:by|at)|(?:authors?|creators?|inventors?|developers?)[ \t]+"
+    r"(?:are|is|were|was|include|includes|included)(?:[ \t]+(?:from|at))?|(?:researchers|scientists|engineers|"
+    r"a[ \t]+team|the[ \t]+team|a[ \t]+group|a[ \t]+lab)[ \t]+(?:at|from|of))[ \t]*:?[ \t]+(?:the[ \t]+)?"
+    r"((?:[A-Z][\w'-]*)(?:(?:[ \t]*,[ \t]*|[ \t]+(?:and|&)[ \t]+|[ \t]+)[A-Z][\w'-]*){0,6})")
+#: What a text must hold for :data:`_MAKERS` to find anything in it.
+_MAKER_HINTS = (" by", "\tby", " at", "\tat", "author", "creator", "inventor", "developer", "researchers", "scientists",
+                "engineers", "team", "group", "lab")
+#: Words of an organisation's name that say nothing of which one it is ("Korea University": "Korea" is the news).
+_MAKER_WORDS = frozenset({"university", "institute", "college", "school", "lab", "labs", "laboratory", "research",
+                          "team", "group", "center", "centre", "department", "inc", "ltd", "llc", "corp",
+                          "corporation", "company", "foundation", "academy", "of", "the", "and"})
 #: Two words or more in capitals in a row (of two letters or more, an apostrophe's "S" allowed), on one line.
 _CAPITALS_RUN = re.compile(r"\b[A-Z]{2,}(?:'S)?(?:[ \t,:;()\"'-]+[A-Z]{2,}(?:'S)?)+\b")
 #: A word of a capital and three lower-case letters or more, not part of a longer or hyphenated word.

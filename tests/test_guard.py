@@ -476,3 +476,21 @@ def test_a_records_model_hub_link_is_shown_in_every_form(tmp_path, fake_embedder
     assert f'href="{hub}"' in _answer_html(sci, answer)
     assert f"Hugging Face: {hub}" in sci.prompt("How does HubDenoiser remove noise?")
     assert sci.verify(answer.markdown).grounded
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("MIMO-UNet was developed by Google.", ["Google"]),
+    ("Developed at Stanford University, MIMO-UNet removes blur.", ["Stanford"]),
+    ("The MIMO-UNet authors are Kim, Lee and Park.", ["Kim", "Lee", "Park"]),
+    ("The model was built by researchers at Korea University.", ["Korea"]),
+])
+def test_verify_flags_makers_no_record_names_even_english_words(fake_sci, text, names):
+    """A made-up attribution, the checker's most likely catch, passed: "Google" and "Park" are English words."""
+    v = fake_sci.verify(text)
+    assert not v.grounded and v.unknown_names == names
+
+
+@pytest.mark.parametrize("text", ["MIMO-UNet was proposed by Cho et al. at ICCV 2021.",
+                                  "It was made by the team behind the paper.", "Trained by the authors on GoPro."])
+def test_verify_passes_makers_the_records_name(fake_sci, text):
+    assert fake_sci.verify(text).grounded

@@ -65,6 +65,27 @@ from scientist.restore.photo import MAX_PIXELS, PHOTO_SUFFIXES, RAW_SUFFIXES
     ("what's demosaicing and why do raw files need it", []),
     ("what file types did they train on?", []), ("which image formats does the paper use", []),
     ("Is 16-bit vs 8-bit mostly about banding, or does it matter for noise too?", []),
+    # the tool's own licence and price, and how far its answers can be trusted
+    ("is this tool open source?", ["licence"]), ("what licence is this tool under?", ["licence"]),
+    ("can I use this commercially?", ["licence"]), ("Do I need to pay for this?", ["licence"]),
+    ("what is the license of the bundled weights?", ["weights", "licence"]),
+    ("how accurate are your answers?", ["trust"]), ("how do you know this answer is right?", ["trust"]),
+    ("what does the cosine score mean?", ["trust"]), ("Why is the confidence only 24%?", ["trust"]),
+    ("do you make things up?", ["trust"]),
+    ("Which open-source project colourises old photos?", []), ("does the network use cosine annealing?", []),
+    ("can the AI invent details that weren't in my photo?", []), ("how accurate is MIMO-UNet on GoPro?", []),
+    ("what is the confidence of a classifier?", []),
+    ("licence?", ["licence"]), ("is this a google product", ["licence"]), ("Does Adobe own this?", ["licence"]),
+    ("can I fork scientist and publish my version?", ["licence"]), ("is an LLM writing these answers?", ["trust"]),
+    ("Is it even allowed to use AI edits in competitions?", []), ("Who owns the copyright to the restored image?", []),
+    ("Who created the app I used to scan the photo? Is it from Google?", []),
+    ("Why does the chatbot sometimes make up facts when I ask it questions?", []),
+    ("could you identify the named inventors or authors of this method?", []),
+    ('what does "loosely related" mean?', ["trust"]),  # the answer's own label, in quotes
+    ('what does "lossless" mean?', []), ("is a higher cosine score better?", ["trust"]),
+    ("does cosine annealing give better results?", []), ("what does softmax confidence mean?", []),
+    ("In general, what is a good cosine similarity threshold for sentence embeddings?", []),
+    ("Is the Google Camera app open source or closed?", []),
 ])
 def test_usage_questions_are_told_by_topic_and_questions_about_models_are_not(message, topics):
     assert load_usage().asked(message) == topics
@@ -147,7 +168,8 @@ def test_a_usage_question_that_asks_a_figure_of_the_model_gets_both_the_figure_s
 
 @pytest.mark.parametrize("question", ["can it open RAW files?", "will it save as webp?", "is there a size limit?",
                                       "does it keep 16-bit?", "does it upload my photos?",
-                                      "do I need a GPU to run this?", "who trained the weights you ship?"])
+                                      "do I need a GPU to run this?", "who trained the weights you ship?",
+                                      "is this tool open source?", "what does the cosine score mean?"])
 def test_every_topics_answer_names_nothing_and_no_figure_a_checker_would_doubt(sci, question):
     a = sci.ask(question)
     verdict = sci.verify(a.markdown)
@@ -230,3 +252,51 @@ def test_a_weights_question_says_when_the_bundled_file_is_missing(sci, monkeypat
     monkeypatch.setattr(weights, "bundled_weights", lambda: tmp_path / "mimo-unet-lowlight.safetensors")
     note = sci.ask("who trained the weights you ship?").notes[0]
     assert "where that file is missing or damaged now" in note and "This project trained them" in note
+
+
+def test_a_licence_question_is_told_the_packages_own_licence(sci):
+    from importlib.metadata import metadata
+
+    a = sci.ask("can I use this tool commercially?")
+    assert a.about == "usage" and a.usage == ["licence"] and a.references == []
+    licence = metadata("scientist")["License-Expression"]
+    assert f"open-source software under the {licence} licence" in a.notes[0]
+    assert "the records do not give" in a.notes[0] and "not legal advice" in a.notes[0]
+    assert a.markdown.count("**About this tool:**") == 1
+
+
+def test_a_licence_question_that_names_the_model_is_the_records_to_answer(sci):
+    a = sci.ask("what licence is MIMO-UNet released under?")  # the published model's, which the records do not give
+    assert a.about is None and a.usage == [] and a.references
+    assert not any(n.startswith("This tool is open-source software") for n in a.notes)
+    assert any("asks about licence, which the record this answer draws on does not report" in n for n in a.notes)
+    # "it" may be the tool as well as the model: both are answered
+    b = sci.ask("is it open source?")
+    assert b.usage == ["licence"] and b.references
+    assert any(n.startswith("This tool is open-source software") for n in b.notes)
+    # in scope for its words alone, a question about the restored photos is not answered from the records
+    b = sci.ask("Can I use the restored photos commercially?")
+    assert b.about == "usage" and b.references == []
+
+
+def test_a_trust_question_says_what_the_figures_are_from_the_settings_in_force(cache_dir, embedder):
+    from scientist import Scientist
+    from scientist.settings import load_settings
+
+    sci = Scientist(cache_dir=cache_dir, embedder=embedder, settings=load_settings().updated(relevance_cutoff=0.3))
+    a = sci.ask("what does the cosine score mean?")
+    assert a.about == "usage" and a.usage == ["trust"]
+    assert "about a neighbouring task (from 0.30)" in a.notes[0] and "no language model writes it" in a.notes[0]
+    assert a.markdown.splitlines()[2].startswith("**How far its answers can be trusted:**")
+
+
+def test_a_question_whether_a_company_made_the_tool_is_told_who_did(sci):
+    from importlib.metadata import metadata
+
+    licence = metadata("scientist")["License-Expression"]
+    a = sci.ask("is this tool made by OpenAI?")  # the licence's facts say who publishes it
+    assert a.about == "usage" and a.usage == ["licence"] and not a.in_scope and a.references == []
+    assert "written and published by the developers its `LICENSE` file names, not by an AI company" in a.notes[0]
+    b = sci.ask("was this tool made by a student?")  # about the tool, whose answer says the same
+    assert b.about == "tool" and f"open-source software under the {licence} licence" in b.notes[0]
+    assert "not by an AI company" in b.notes[0]
