@@ -1355,3 +1355,14 @@ def test_the_turing_test_result_asks_no_accuracy(sci):
     assert answer.not_reported == [] and "accuracy" not in answer.markdown.split("## 1.")[0]
     assert "pass the Turing test" in answer.markdown
     assert sci.ask("what are its test results?").not_reported == ["accuracy"]  # still asked without "Turing"
+
+
+def test_a_sentence_the_facts_quote_is_not_quoted_again_in_short(sci):
+    """"what is an L1 loss" quoted the record's loss sentence twice: among the facts, then again in the short answer."""
+    a = sci.ask("what is an L1 loss")
+    quoted = [f.text for f in a.facts]
+    assert quoted and any(e.sentence in quoted for e in a.evidence)  # the JSON keeps the short answer whole
+    for text in (a.markdown, a.text):
+        for sentence in quoted:  # as a quote (a card's "can" line is listed again in part 1, as a card's line)
+            assert text.count(f'"{sentence}"') == 1, sentence
+    assert "In short" in a.markdown  # the other sentences of the short answer stay
