@@ -952,7 +952,9 @@ class Scientist:
                 reading, analysis = self._of_the_demo(reading, analysis, k, demo_tasks(label == BUNDLED_LABEL))
             qvec, task, _, in_scope = analysis
             # "the papers" names no record for the listing's rule ("list the papers" asks a list)
-            named = bool([m for m in reading.mentions if not m.every] or self._naming().exact_names(reading.plain))
+            by_name = bool([m for m in reading.mentions if not (m.sole or m.every or m.photo)]
+                           or self._naming().exact_names(reading.plain))  # "MIMO-UNet", not "it" nor "the model"
+            named = by_name or any(not m.every for m in reading.mentions)
             kinds = load_listing().kinds(reading.plain, named)
             # "which papers do you have?"; "is MIMO-UNet the only one you have?", however clearly it reads
             if kinds and (not in_scope or not task.clear or named or reading.mentions):
@@ -960,8 +962,9 @@ class Scientist:
                     reading = reading._replace(read=reading.plain, mentions=[])
                 answer = self._listing(reading.read, kinds, qvec)
             # "can it open HEIC files?", "does it upload my photos?": the tool's own facts, not the records'
-            elif (usage := self._usage_asked(typed, reading)) and not self._records_too(
-                    reading.plain, task, in_scope, usage, named):
+            # "what licence is MIMO-UNet released under?" asks the record's, which its answer says no record gives
+            elif (usage := [t for t in load_usage().asked(typed, reading.plain) if not (by_name and t == "licence")]
+                  ) and not self._records_too(reading.plain, task, in_scope, usage, named):
                 answer = self._usage(reading.read, usage, (typed, reading.plain), restore.weights)
             elif about := self._about_the_tool(reading, named, in_scope, task.clear, typed):  # "what can you
                 # do?", "thanks!", "asdfgh", "ls -la": about the tool, or no question, not for its records
@@ -1210,16 +1213,6 @@ class Scientist:
             licence=_licence())
         return Answer(question=q, in_scope=False, task=None, workflow=None, references=[], nearest=listed,
                       about="tool", notes=[note])
-
-    def _usage_asked(self, typed: str, reading: _Reading) -> list[str]:
-        """The usage topics a message asks (:meth:`Usage.asked`), but the licence where it names a record by name
-        ("what licence is MIMO-UNet released under?" asks the record's, which the records' answer says it does not
-        give; "is it open source?" may mean the tool)."""
-        usage = load_usage().asked(typed, reading.plain)
-        if "licence" in usage and ([m for m in reading.mentions if not (m.sole or m.every or m.photo)]
-                                   or self._naming().exact_names(reading.plain)):
-            usage = [t for t in usage if t != "licence"]
-        return usage
 
     def _records_too(self, question: str, task: TaskResult, in_scope: bool, topics: list[str], named: bool) -> bool:
         """Whether a question about using the tool on a photo (its usage ``topics``) also asks something of the

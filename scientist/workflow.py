@@ -57,15 +57,16 @@ def _steps_of(sentences: Sequence[str]) -> list[str]:
     return [s for s in sentences if not find_urls(s) and not _reports_result(s)][:2]
 
 
-#: Kinds of figure (:func:`~scientist.guard.figures_in`) that say how well or how fast a model does, not what it
-#: does ("29.23 dB PSNR", "95% accuracy", "30 ms", "3 times faster"); a count of its scales or blocks is a step's.
-_RESULTS = ("PSNR", "SSIM", "LPIPS", "FID", "ms", "fps", "seconds", "times", "ratio")
+#: Kinds of figure (:func:`~scientist.guard.figures_in`) that say how well or how fast a model does, or how it was
+#: trained, not what it does ("29.23 dB PSNR", "30 ms", "3 times faster", "3000 epochs"); a count of its scales or
+#: blocks is a step's.  A percentage ("95% accuracy") is one too.
+_RESULTS = frozenset({"PSNR", "SSIM", "LPIPS", "FID", "ms", "fps", "seconds", "times", "ratio", "epoch", "batch size",
+                      "training time"})
 
 
 def _reports_result(sentence: str) -> bool:
-    """Whether ``sentence`` reports a result: a figure of :data:`_RESULTS`, a percentage or a training setting."""
-    return any(kind in _RESULTS or kind.startswith("%") or kind in ("epoch", "batch size", "training time")
-               for kind, _ in figures_in(sentence))
+    """Whether ``sentence`` reports a result: a figure of :data:`_RESULTS`, or a percentage."""
+    return any(kind in _RESULTS or kind.startswith("%") for kind, _ in figures_in(sentence))
 
 
 def workflow_for(rec: Record | None, tasks: Sequence[Task], renderer: Renderer,

@@ -67,7 +67,6 @@ class _Found:
     root: Path | None  # the folder argument it was found in (None: named itself)
     explicit: bool
     same_as: Path | None = None  # the photo this one is (a link to it, or the same path again), restored as that
-    unreadable: str | None = None  # a folder that could not be listed, and why (its photos cannot be restored)
 
 
 def _walk(folder: Path, recursive: bool, exclude: Path | None
@@ -153,20 +152,22 @@ def _subfolder(entry: os.DirEntry, exclude: Path | None) -> bool:
         return False
 
 
-def _find(paths: list[Path], recursive: bool, out_dir: Path | None, scan_limit: int) -> list[_Found]:
+def _find(paths: list[Path], recursive: bool, out_dir: Path | None, scan_limit: int
+          ) -> tuple[list[_Found], list[tuple[_Found, str]]]:
+    """The photos found, and the folders that could not be listed with why (each as a :class:`_Found`, for its
+    name)."""
     exclude = out_dir.resolve() if out_dir is not None else None
     found: list[_Found] = []
     ignored = 0
     empty: list[str] = []
-    locked: list[_Found] = []
+    locked: list[tuple[_Found, str]] = []
     for arg in paths:
         if is_dir(arg):
             files, n, subfolders, linked, unreadable = _walk(arg, recursive, exclude)
             ignored += n
             found += [_Found(p, arg, False) for p in files]
             # a folder named on the command line is shown as it was named
-            locked += [_Found(folder, None if folder == arg else arg, False, unreadable=why)
-                       for folder, why in unreadable]
+            locked += [(_Found(folder, None if folder == arg else arg, False), why) for folder, why in unreadable]
             if any(folder == arg for folder, _ in unreadable):
                 continue  # the folder itself could not be listed: said as such, not as a folder with no photos
             if not files:
@@ -182,8 +183,7 @@ def _find(paths: list[Path], recursive: bool, out_dir: Path | None, scan_limit: 
         else:
             found.append(_Found(arg, None, True))
     if not found and locked:  # nothing to restore, and a folder that could not be read may be why
-        raise PhotoError("; ".join(f"{shown(f.source)}: cannot read the folder ({f.unreadable})" for f in locked))
-    found += locked
+        raise PhotoError("; ".join(f"{shown(f.source)}: cannot read the folder ({why})" for f, why in locked))
     if not found:
         others = (f"; the {ignored} other file{'s there are' if ignored != 1 else ' there is'} not "
                   f"{'photos' if ignored != 1 else 'a photo'} this tool reads ({SUPPORTED})") if ignored else ""
@@ -193,12 +193,10 @@ def _find(paths: list[Path], recursive: bool, out_dir: Path | None, scan_limit: 
     keys = [f.source.resolve() for f in found]
     chosen: dict[Path, _Found] = {}
     for f, key in zip(found, keys, strict=True):
-        if f.unreadable is not None:
-            continue  # a folder is never the same photo as another
         if key not in chosen or (chosen[key].source.is_symlink() and not f.source.is_symlink()):
             chosen[key] = f
-    return [f if f.unreadable is not None or chosen[key] is f else replace(f, same_as=chosen[key].source)
-            for f, key in zip(found, keys, strict=True)]
+    return [f if chosen[key] is f else replace(f, same_as=chosen[key].source)
+            for f, key in zip(found, keys, strict=True)], locked
 
 
 def _not_a_file(path: Path) -> str | None:
@@ -218,9 +216,9 @@ def _target_folder(f: _Found, out_dir: Path | None) -> Path:
 
 
 def _shown(f: _Found) -> str:
-    shown_as = str(f.source) if f.root is None else str(Path(f.root.resolve().name or "root")
-                                                        / f.source.relative_to(f.root))
-    return shown_as + "/" if f.unreadable is not None else shown_as  # a folder, shown as one
+    if f.root is None:
+        return str(f.source)
+    return str(Path(f.root.resolve().name or "root") / f.source.relative_to(f.root))
 
 
 def _names(found: list[_Found]) -> list[str]:
@@ -273,12 +271,12 @@ def plan_batch(paths: str | os.PathLike | Iterable[str | os.PathLike], *, recurs
         check_out_dir(out_dir)  # made when the first photo is written; a file there is refused before any work
     if scan_limit is None:
         scan_limit = load_settings().subfolder_scan_limit
-    found = _find(paths, recursive, out_dir, scan_limit)
+    found, locked = _find(paths, recursive, out_dir, scan_limit)
     suffix = FORMATS[fmt]
     by_stem: dict[tuple[Path, str], int] = defaultdict(int)
     by_ending: dict[tuple[Path, str, str], int] = defaultdict(int)
     for f in found:
-        if f.same_as is None and f.unreadable is None and (f.explicit or not is_raw(f.source)):
+        if f.same_as is None and (f.explicit or not is_raw(f.source)):
             folder = _target_folder(f, out_dir)
             by_stem[(folder, f.source.stem.casefold())] += 1
             by_ending[(folder, f.source.stem.casefold(), f.source.suffix.lower())] += 1
@@ -287,10 +285,6 @@ def plan_batch(paths: str | os.PathLike | Iterable[str | os.PathLike], *, recurs
     names = _names(found)
     shown_as = {f.source: name for f, name in zip(found, names, strict=True) if f.same_as is None}
     for f, name in zip(found, names, strict=True):
-        if f.unreadable is not None:
-            planned.append(Planned(f.source, name, fail=(
-                f"cannot read this folder ({f.unreadable}): the photos in it, if any, were not restored"), folder=True))
-            continue
         if f.same_as is not None:
             planned.append(Planned(f.source, name, skip=f"the same photo as {shown_as[f.same_as]}, restored as that"))
             continue
@@ -328,6 +322,9 @@ def plan_batch(paths: str | os.PathLike | Iterable[str | os.PathLike], *, recurs
                 planned.append(Planned(f.source, name, restored, comparison, skip=f"already restored: {restored}"))
             continue
         planned.append(Planned(f.source, name, restored, comparison, work=_work(f.source, max_side)))
+    # a folder that could not be listed fails on its own, shown as a folder
+    planned += [Planned(f.source, _shown(f) + "/", fail=f"cannot read this folder ({why}): the photos in it, if any, "
+                        "were not restored", folder=True) for f, why in locked]
     return planned
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -128,7 +128,7 @@ def reserve_outputs(photo: Path, out: Path | None, out_dir: Path | None, overwri
     try:
         if out is not None:
             out = Path(out)
-            if _exists(out):
+            if _looked(out):
                 if out.resolve() == photo.resolve():
                     raise OutputError(f"{out}: the output would overwrite the input photo")
                 if not overwrite:
@@ -140,7 +140,7 @@ def reserve_outputs(photo: Path, out: Path | None, out_dir: Path | None, overwri
             if held is None:
                 raise OutputError(f"{out}: another restore is writing it right now")
             holds.append(held)
-            if _exists(out) and not overwrite:
+            if _looked(out) and not overwrite:
                 raise OutputError(f"{out}: already exists (pass --overwrite to replace it)")
             [(compare, held)] = _hold_free(folder, (compare_name,), overwrite)
             holds.append(held)
@@ -174,8 +174,8 @@ def hold_targets(restored: Path, comparison: Path) -> Targets | None:
 def check_outputs(photo: Path, restored: Path, compare: Path) -> None:
     """Refuse outputs in a missing or unwritable folder, or on the photo itself."""
     for p in (restored, compare):
-        if not _is_dir(p.parent):
-            why = "not a folder" if _exists(p.parent) else "output folder does not exist"
+        if not _looked(p.parent, Path.is_dir):
+            why = "not a folder" if _looked(p.parent) else "output folder does not exist"
             raise OutputError(f"{p.parent}: {why}")
         if not os.access(p.parent, os.W_OK):
             raise OutputError(f"{p.parent}: output folder is not writable")
@@ -187,18 +187,11 @@ def check_outputs(photo: Path, restored: Path, compare: Path) -> None:
             raise OutputError(f"{p}: the output would overwrite the input photo")
 
 
-def _exists(p: Path) -> bool:
-    """``p.exists()``; an :class:`OutputError` where the system will not say (no permission to look in its folder)."""
+def _looked(p: Path, look: Callable[[Path], bool] = Path.exists) -> bool:
+    """``look(p)`` (``Path.exists``, ``Path.is_dir``); an :class:`OutputError` where the system will not say (no
+    permission to look in its folder)."""
     try:
-        return p.exists()
-    except OSError as exc:
-        raise OutputError(f"{shown(p)}: cannot write there ({os_reason(exc)})") from None
-
-
-def _is_dir(p: Path) -> bool:
-    """``p.is_dir()``, failing as :func:`_exists` does."""
-    try:
-        return p.is_dir()
+        return look(p)
     except OSError as exc:
         raise OutputError(f"{shown(p)}: cannot write there ({os_reason(exc)})") from None
 

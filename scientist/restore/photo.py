@@ -219,12 +219,10 @@ def _failures(p: Path) -> Iterator[None]:
         ) from None
     except MemoryError:
         raise PhotoError(f"{p.name}: too large to decode in the memory this machine has free") from None
-    except OSError as exc:
-        if exc.errno is None:  # a decoder's own complaint ("image file is truncated"): below
-            raise PhotoError(f"{p.name}: the image is damaged or truncated ({first_line(exc, 80)})") from None
-        # the system's: no permission to read it, a read error of the disk; the file may be a good photo
-        raise PhotoError(f"{shown(p)}: cannot read ({os_reason(exc)})") from None
     except Exception as exc:  # noqa: BLE001 - whatever a decoder meets in a damaged file, it is a bad photo
+        if isinstance(exc, OSError) and exc.errno is not None:  # but the system's (no permission to read it, a
+            # read error of the disk) says nothing of the photo; a decoder's own ("image file is truncated") has none
+            raise PhotoError(f"{shown(p)}: cannot read ({os_reason(exc)})") from None
         raise PhotoError(f"{p.name}: the image is damaged or truncated ({first_line(exc, 80)})") from None
 
 
