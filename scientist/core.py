@@ -1060,10 +1060,12 @@ class Scientist:
         misspelt = {wrong.casefold() for wrong, _ in fixes}  # read as a word, and said so: "Quailty"
         unknown = [name for name in unknown if name.casefold() not in misspelt]
         if unknown and answer.about != "pasted":  # "explain NAFNet": the answer is about the records, and says
-            # so before anything else; a refusal says first why it refuses (a paste holds no question)
-            answer.notes.insert(0 if answer.in_scope else len(answer.notes),
+            # so before anything else; a refusal says first why it refuses (a paste holds no question); "is GIMP
+            # free for commercial use?" is told first that the licence given is this tool's, not GIMP's
+            own = answer.about == "usage" and "licence" in answer.usage and load_usage().of_another(q, unknown)
+            answer.notes.insert(0 if answer.in_scope or own else len(answer.notes),
                                 self.renderer.phrase("note_unknown_names", names=unknown, n=len(self.corpus),
-                                                     refusal=not answer.in_scope))
+                                                     refusal=not answer.in_scope, own=own))
         linked = {(w == own[0], own[0]): (w, *own) for w in find_urls(question, self.corpus.allowed_urls())
                   if (own := self._own_link(w)) is not None}  # links under one record's link said once
         linked = list(linked.values())

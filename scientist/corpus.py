@@ -10,7 +10,7 @@ import re
 import stat
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -540,6 +540,7 @@ class Usage:
     file_words: re.Pattern  # words for a file format itself ("file types", "formats")
     weights_words: re.Pattern  # words for the network's weights as a file ("weights", "checkpoint")
     licence_words: re.Pattern  # words for a licence ("licence", "open source")
+    tool_words: re.Pattern  # words for the tool ("it", "this", "scientist", "your app")
 
     @functools.cached_property
     def _name_patterns(self) -> tuple[tuple[str, str, re.Pattern], ...]:
@@ -596,6 +597,12 @@ class Usage:
         if "formats" in asked and "raw" in verdicts:  # "CR2 ... will the AI take JPEGs only?"
             asked.add("raw")
         return [topic for topic in USAGE_TOPICS if topic in asked]
+
+    def of_another(self, text: str, names: Sequence[str]) -> bool:
+        """Whether ``text``, a question about a licence, asks it of something other than the tool: it names what no
+        record mentions (``names``, as :func:`~scientist.guard.names_in` finds them: "is GIMP free for commercial
+        use?") and holds no word for the tool ("is scientist as free as GIMP?", "is it made by Google?" ask of it)."""
+        return bool(names) and not self.tool_words.search(self._read(text))
 
     def formats_named(self, *texts: str) -> list[tuple[str, str]]:
         """The file formats ``texts`` name, each once, in the order first named, with "read", "raw" or
@@ -779,7 +786,8 @@ def load_usage() -> Usage:
                  filled(raw.get("named_frames"), "'named_frames'"), filled("{bits}", "'words' (bits)", lazy=False),
                  tuple(names), filled("{units}", "'words' (units)", lazy=False), word_names,
                  filled("{file}", "'words' (file)", lazy=False), filled("{weights}", "'words' (weights)", lazy=False),
-                 filled("{licensing}", "'words' (licensing)", lazy=False))
+                 filled("{licensing}", "'words' (licensing)", lazy=False),
+                 filled("{tool}", "'words' (tool)", lazy=False))
 
 
 @dataclass(frozen=True)

@@ -279,6 +279,18 @@ def test_a_licence_question_that_names_the_model_is_the_records_to_answer(sci):
     assert b.about == "usage" and b.references == []
 
 
+def test_a_licence_question_about_other_software_is_told_first_that_the_licence_given_is_the_tools(sci):
+    a = sci.ask("Is GIMP really free for commercial use?")  # GIMP's licence, which no record gives
+    assert a.about == "usage" and a.usage == ["licence"] and a.references == []
+    assert a.notes[0].startswith("The question names GIMP, which none of the")
+    assert "what follows is this tool's own licence, in case that was meant" in a.notes[0]
+    assert a.notes[1].startswith("This tool is open-source software")
+    # a word for the tool beside the name asks of the tool: the name's note stays last, as it was
+    b = sci.ask("is this tool as free as GIMP for commercial use?")
+    assert b.notes[0].startswith("This tool is open-source software")
+    assert "GIMP" in b.notes[-1] and "in case that was meant" not in b.notes[-1]
+
+
 def test_a_trust_question_says_what_the_figures_are_from_the_settings_in_force(cache_dir, embedder):
     from scientist import Scientist
     from scientist.settings import load_settings
