@@ -1062,10 +1062,10 @@ class Scientist:
         if unknown and answer.about != "pasted":  # "explain NAFNet": the answer is about the records, and says
             # so before anything else; a refusal says first why it refuses (a paste holds no question); "is GIMP
             # free for commercial use?" is told first that the licence given is this tool's, not GIMP's
-            own = answer.about == "usage" and "licence" in answer.usage and load_usage().of_another(q, unknown)
-            answer.notes.insert(0 if answer.in_scope or own else len(answer.notes),
+            theirs = answer.about == "usage" and "licence" in answer.usage and not load_usage().names_the_tool(q)
+            answer.notes.insert(0 if answer.in_scope or theirs else len(answer.notes),
                                 self.renderer.phrase("note_unknown_names", names=unknown, n=len(self.corpus),
-                                                     refusal=not answer.in_scope, own=own))
+                                                     refusal=not answer.in_scope, licence=theirs))
         linked = {(w == own[0], own[0]): (w, *own) for w in find_urls(question, self.corpus.allowed_urls())
                   if (own := self._own_link(w)) is not None}  # links under one record's link said once
         linked = list(linked.values())

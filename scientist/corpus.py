@@ -10,7 +10,7 @@ import re
 import stat
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -598,11 +598,10 @@ class Usage:
             asked.add("raw")
         return [topic for topic in USAGE_TOPICS if topic in asked]
 
-    def of_another(self, text: str, names: Sequence[str]) -> bool:
-        """Whether ``text``, a question about a licence, asks it of something other than the tool: it names what no
-        record mentions (``names``, as :func:`~scientist.guard.names_in` finds them: "is GIMP free for commercial
-        use?") and holds no word for the tool ("is scientist as free as GIMP?", "is it made by Google?" ask of it)."""
-        return bool(names) and not self.tool_words.search(self._read(text))
+    def names_the_tool(self, text: str) -> bool:
+        """Whether ``text`` holds a word for the tool ("it", "this", "scientist", "your app"): "is scientist as free
+        as GIMP?" asks of the tool, "is GIMP free for commercial use?" of GIMP."""
+        return bool(self.tool_words.search(self._read(text)))
 
     def formats_named(self, *texts: str) -> list[tuple[str, str]]:
         """The file formats ``texts`` name, each once, in the order first named, with "read", "raw" or
